@@ -1,0 +1,79 @@
+import {
+  type Attributes, type Link, type Span, SpanKind, SpanStatusCode, trace, type Tracer
+} from '@opentelemetry/api'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../plugin/version.js'
+import { errorType } from './error-type.js'
+
+export interface WithSpanOptions {
+  /** Default INTERNAL. */
+  kind?: SpanKind
+  /** Default: the global tracer provider's tracer named `fastify-otel-kit`. Pass your own to name the scope. */
+  tracer?: Tracer
+  links?: Link[]
+  /** The ERROR status description for a thrown error. Default: the error's message. */
+  errorDescription?: (error: unknown) => string
+}
+
+/**
+ * Runs `fn` inside a new active span (a child of whatever span is active) and always ends it.
+ * Returning sets status OK; throwing or rejecting records the exception, sets ERROR with a
+ * description and `error.type`, and rethrows the very same error. Works for sync and async `fn`.
+ *
+ * ```ts
+ * const result = await withSpan('refund.process', { 'order.id': orderId }, async (span) => gateway.refund(orderId))
+ * ```
+ */
+export function withSpan<T> (name: string, fn: (span: Span) => T): T
+export function withSpan<T> (name: string, attributes: Attributes | undefined, fn: (span: Span) => T, options?: WithSpanOptions): T
+export function withSpan<T> (
+  name: string,
+  attributesOrFn: Attributes | undefined | ((span: Span) => T),
+  maybeFn?: (span: Span) => T,
+  options: WithSpanOptions = {}
+): T {
+  const fn = typeof attributesOrFn === 'function' ? attributesOrFn : maybeFn
+  if (typeof fn !== 'function') throw new TypeError(`${PACKAGE_NAME}: withSpan needs a function to run; received ${typeof fn}.`)
+  const attributes = typeof attributesOrFn === 'function' ? undefined : attributesOrFn
+  const tracer = options.tracer ?? trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
+  return tracer.startActiveSpan(name, { attributes, kind: options.kind ?? SpanKind.INTERNAL, links: options.links }, (span) => {
+    let result: T
+    try {
+      result = fn(span)
+    } catch (error) {
+      fail(span, error, options)
+      span.end()
+      throw error
+    }
+    if (isPromiseLike(result)) {
+      return result.then((value) => {
+        span.setStatus({ code: SpanStatusCode.OK })
+        span.end()
+        return value
+      }, (error: unknown) => {
+        fail(span, error, options)
+        span.end()
+        throw error
+      }) as T
+    }
+    span.setStatus({ code: SpanStatusCode.OK })
+    span.end()
+    return result
+  })
+}
+
+function fail (span: Span, error: unknown, options: WithSpanOptions): void {
+  span.recordException(error instanceof Error ? error : String(error))
+  span.setAttribute('error.type', errorType(error))
+  let message: string
+  try {
+    message = options.errorDescription?.(error) ?? (error instanceof Error ? error.message : String(error))
+  } catch {
+    message = String(error)
+  }
+  span.setStatus({ code: SpanStatusCode.ERROR, message })
+}
+
+function isPromiseLike<T> (value: T): value is T & PromiseLike<Awaited<T>> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+}

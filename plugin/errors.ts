@@ -1,0 +1,92 @@
+/**
+ * Every error this package throws on purpose. Each code is listed in the README with what to do
+ * about it; `test/errors.test.mjs` keeps the two in step.
+ *
+ * Configuration mistakes are `TypeError`s thrown at registration, so a service with a bad option
+ * never starts half-instrumented. Nothing here is ever thrown while a request is being served.
+ */
+
+export type ErrorCode =
+  | 'FOK_ERR_INVALID_OPTION'
+  | 'FOK_ERR_UNKNOWN_OPTION'
+  | 'FOK_ERR_BATCH_LIMITS'
+  | 'FOK_ERR_CONFLICTING_OPTIONS'
+  | 'FOK_ERR_TLS_FILE'
+  | 'FOK_ERR_INVALID_POOL'
+  | 'FOK_ERR_INVALID_TASK_FUNCTION'
+
+/** A configuration error: a plugin or helper option that cannot work. */
+export class OtelKitConfigError extends TypeError {
+  readonly code: ErrorCode
+
+  constructor (code: ErrorCode, message: string) {
+    super(`fastify-otel-kit: ${message}`)
+    this.name = 'OtelKitConfigError'
+    this.code = code
+  }
+}
+
+/** Renders a received value for an error message: short, typed, and never a secret. */
+export function describeReceived (value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (typeof value === 'string') {
+    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value
+    return `${JSON.stringify(shown)} (string)`
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${String(value)} (${typeof value})`
+  }
+  if (typeof value === 'function') return 'a function'
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  return 'an object'
+}
+
+export function invalidOption (key: string, expected: string, received: unknown): OtelKitConfigError {
+  return new OtelKitConfigError(
+    'FOK_ERR_INVALID_OPTION',
+    `option "${key}" must be ${expected}; received ${describeReceived(received)}.`
+  )
+}
+
+export function unknownOption (key: string, suggestion: string | undefined): OtelKitConfigError {
+  const hint = suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`
+  return new OtelKitConfigError(
+    'FOK_ERR_UNKNOWN_OPTION',
+    `unknown option "${key}".${hint} See the README's option list.`
+  )
+}
+
+export function batchLimits (batch: number, queue: number): OtelKitConfigError {
+  return new OtelKitConfigError(
+    'FOK_ERR_BATCH_LIMITS',
+    `batch.maxExportBatchSize (${batch}) cannot be larger than batch.maxQueueSize (${queue}): ` +
+      'a batch is taken from the queue. Lower maxExportBatchSize or raise maxQueueSize.'
+  )
+}
+
+export function conflictingOptions (message: string): OtelKitConfigError {
+  return new OtelKitConfigError('FOK_ERR_CONFLICTING_OPTIONS', message)
+}
+
+export function tlsFile (key: string, path: string, reason: string): OtelKitConfigError {
+  return new OtelKitConfigError(
+    'FOK_ERR_TLS_FILE',
+    `option "${key}" names ${JSON.stringify(path)}, which cannot be read (${reason}). ` +
+      'Give the path of a readable PEM file.'
+  )
+}
+
+export function invalidPool (received: unknown): OtelKitConfigError {
+  return new OtelKitConfigError(
+    'FOK_ERR_INVALID_POOL',
+    `runInWorker needs a Piscina pool (an object with a run(task, options) method); received ${describeReceived(received)}.`
+  )
+}
+
+export function invalidTaskFunction (received: unknown): OtelKitConfigError {
+  return new OtelKitConfigError(
+    'FOK_ERR_INVALID_TASK_FUNCTION',
+    `tracedTask needs the task function to wrap; received ${describeReceived(received)}.`
+  )
+}

@@ -1,0 +1,69 @@
+import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
+import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { readFileSync } from 'node:fs'
+import { endpointScheme } from './endpoint.js'
+import { tlsFile } from './errors.js'
+import type { Setting } from './options.js'
+import type { ConfigResolution } from './resolve-config.js'
+
+/**
+ * The exporter the resolved configuration asks for; undefined for `none`. TLS files are read
+ * here, at registration: an unreadable file named in the options is an error, one named in the
+ * environment is a warning and is left out.
+ */
+export function buildExporter (resolution: ConfigResolution, warn: (message: string) => void): SpanExporter | undefined {
+  const exporter = resolution.config.exporter
+  switch (exporter.kind.value) {
+    case 'custom': return resolution.exporterInstance
+    case 'none': return undefined
+    case 'console': return new ConsoleSpanExporter()
+    case 'otlp-grpc': break
+  }
+  const scheme = endpointScheme(exporter.endpoint.value)
+  const tls = scheme === 'https' || (scheme === undefined && !exporter.insecure.value)
+  // The exporter reads a scheme-less endpoint as https; spell plaintext out so it cannot guess.
+  const url = scheme === undefined ? `${tls ? 'https' : 'http'}://${exporter.endpoint.value}` : exporter.endpoint.value
+
+  const metadata = new Metadata()
+  for (const [key, value] of Object.entries(resolution.exporterHeaders)) metadata.set(key, value)
+
+  return new OTLPTraceExporter({
+    url,
+    credentials: tls
+      ? sslCredentials(exporter.certificateFile, exporter.clientKeyFile, exporter.clientCertificateFile, warn)
+      : credentials.createInsecure(),
+    metadata,
+    compression: exporter.compression.value === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
+    timeoutMillis: exporter.timeoutMillis.value
+  })
+}
+
+function sslCredentials (
+  ca: Setting<string | undefined>,
+  key: Setting<string | undefined>,
+  cert: Setting<string | undefined>,
+  warn: (message: string) => void
+): ChannelCredentials {
+  const caPem = readPem('exporter.certificateFile', ca, warn)
+  let keyPem = readPem('exporter.clientKeyFile', key, warn)
+  let certPem = readPem('exporter.clientCertificateFile', cert, warn)
+  if ((keyPem === undefined) !== (certPem === undefined)) {
+    keyPem = undefined
+    certPem = undefined
+  }
+  return credentials.createSsl(caPem ?? null, keyPem ?? null, certPem ?? null)
+}
+
+function readPem (key: string, setting: Setting<string | undefined>, warn: (message: string) => void): Buffer | undefined {
+  if (setting.value === undefined) return undefined
+  try {
+    return readFileSync(setting.value)
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    if (setting.source !== 'env') throw tlsFile(key, setting.value, reason)
+    warn(`${setting.env} names ${JSON.stringify(setting.value)}, which cannot be read (${reason}); exporting without it.`)
+    return undefined
+  }
+}

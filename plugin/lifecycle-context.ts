@@ -1,0 +1,146 @@
+import { context } from '@opentelemetry/api'
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { RequestTelemetry } from './request-telemetry.js'
+import { kBound, kRequestTelemetry } from './symbols.js'
+
+/**
+ * Why this file exists: Fastify runs each hook and the handler in its own continuation, and some
+ * continuations start from an event emitter that knows nothing about the request (the body
+ * parser's 'end', the response's 'finish', the socket's 'close'). The request context is therefore
+ * made active for each hook and handler separately, with scoped activation (`context.with`), never
+ * `enterWith`, so nothing leaks into the next request on the same socket.
+ */
+
+export const REQUEST_HOOKS = [
+  'onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization',
+  'onSend', 'onResponse', 'onError', 'onTimeout', 'onRequestAbort'
+] as const
+type RequestHookName = typeof REQUEST_HOOKS[number]
+const REQUEST_HOOK_SET: ReadonlySet<string> = new Set(REQUEST_HOOKS)
+
+type AnyFunction = ((...args: any[]) => unknown) & { [kBound]?: true }
+type HookStore = Record<RequestHookName, AnyFunction[]>
+
+function telemetryOf (request: unknown): RequestTelemetry | null | undefined {
+  return (request as { [kRequestTelemetry]?: RequestTelemetry | null } | null | undefined)?.[kRequestTelemetry]
+}
+
+/**
+ * Wraps `fn` so it runs with the context of the request found at argument `requestIndex`. The
+ * wrapper keeps `fn`'s name and arity (Fastify and users inspect both) and returns what `fn`
+ * returns, so promise-returning and callback-style functions both keep working.
+ */
+function bindToRequest (fn: AnyFunction, requestIndex: number): AnyFunction {
+  if (fn[kBound] === true) return fn
+  const bound: AnyFunction = function (this: unknown) {
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments
+    const telemetry = telemetryOf(args[requestIndex])
+    if (telemetry === null || telemetry === undefined || !telemetry.traced || context.active() === telemetry.context) {
+      return Reflect.apply(fn, this, args)
+    }
+    return context.with(telemetry.context, () => Reflect.apply(fn, this, args))
+  }
+  Object.defineProperty(bound, 'length', { value: fn.length })
+  Object.defineProperty(bound, 'name', { value: fn.name })
+  bound[kBound] = true
+  return bound
+}
+
+/**
+ * Fastify rejects an async hook that also takes a callback; such a hook is passed through
+ * unchanged so Fastify's own error reaches the user instead of being hidden by the wrapper.
+ */
+function isInvalidAsyncHook (name: RequestHookName, fn: AnyFunction): boolean {
+  if (fn.constructor?.name !== 'AsyncFunction') return false
+  if (name === 'onSend' || name === 'preSerialization' || name === 'onError' || name === 'preParsing') return fn.length === 4
+  if (name === 'onRequestAbort') return fn.length !== 1
+  return fn.length === 3
+}
+
+export function bindHook (name: string, fn: unknown): unknown {
+  if (typeof fn !== 'function' || !REQUEST_HOOK_SET.has(name)) return fn
+  if (isInvalidAsyncHook(name as RequestHookName, fn as AnyFunction)) return fn
+  return bindToRequest(fn as AnyFunction, 0)
+}
+
+export const bindHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 0)
+export const bindErrorHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 1)
+
+/** Route-level hooks may be one function or an array. */
+function bindRouteHooks (holder: Record<string, unknown>): void {
+  for (const name of REQUEST_HOOKS) {
+    const value = holder[name]
+    if (Array.isArray(value)) holder[name] = value.map((fn) => bindHook(name, fn))
+    else if (value !== undefined) holder[name] = bindHook(name, value)
+  }
+}
+
+/**
+ * Finds the instance's hook store. Fastify keeps it under a private symbol; without it, hooks
+ * added before the plugin cannot be bound and the plugin's first hook cannot run first.
+ */
+function hookStoreOf (instance: FastifyInstance): HookStore | undefined {
+  const symbol = Object.getOwnPropertySymbols(instance).find((s) => s.description === 'fastify.hooks')
+  const store = symbol === undefined ? undefined : (instance as unknown as Record<symbol, unknown>)[symbol]
+  if (store === null || typeof store !== 'object') return undefined
+  return REQUEST_HOOKS.every((name) => Array.isArray((store as Record<string, unknown>)[name])) ? store as HookStore : undefined
+}
+
+export interface ContextBindingResult {
+  /** False when Fastify's hook store was not found: earlier hooks then run without the context. */
+  boundEarlierHooks: boolean
+}
+
+/**
+ * Makes every request hook, handler, error handler and not-found handler of `instance` (and of
+ * its future child contexts) run in the request's context, and runs `startHook` before any other
+ * onRequest hook, including those registered before the plugin.
+ */
+export function installContextBinding (instance: FastifyInstance, startHook: AnyFunction): ContextBindingResult {
+  const store = hookStoreOf(instance)
+  if (store !== undefined) {
+    for (const name of REQUEST_HOOKS) store[name] = store[name].map((fn) => bindHook(name, fn) as AnyFunction)
+    store.onRequest.unshift(startHook)
+  } else {
+    instance.addHook('onRequest', startHook as never)
+  }
+
+  // Hooks and handlers added from now on, here and in child contexts (they inherit these methods).
+  const addHook = instance.addHook
+  const setErrorHandler = instance.setErrorHandler
+  const setNotFoundHandler = instance.setNotFoundHandler
+  instance.addHook = function addHookInRequestContext (this: FastifyInstance, name: string, fn: unknown) {
+    return Reflect.apply(addHook, this, [name, bindHook(name, fn)])
+  } as typeof instance.addHook
+  instance.setErrorHandler = function setErrorHandlerInRequestContext (this: FastifyInstance, handler: unknown) {
+    return Reflect.apply(setErrorHandler, this, [typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction) : handler])
+  } as typeof instance.setErrorHandler
+  instance.setNotFoundHandler = function setNotFoundHandlerInRequestContext (this: FastifyInstance, ...args: unknown[]) {
+    const bound = args.map((arg) => {
+      if (typeof arg === 'function') return bindHandler(arg as AnyFunction)
+      if (arg !== null && typeof arg === 'object') {
+        const options = { ...(arg as Record<string, unknown>) }
+        bindRouteHooks(options)
+        return options
+      }
+      return arg
+    })
+    return Reflect.apply(setNotFoundHandler, this, bound)
+  } as typeof instance.setNotFoundHandler
+
+  instance.addHook('onRoute', (route: RouteOptions) => {
+    bindRouteHooks(route as unknown as Record<string, unknown>)
+    route.handler = bindHandler(route.handler as AnyFunction) as RouteOptions['handler']
+    if (typeof route.errorHandler === 'function') {
+      route.errorHandler = bindErrorHandler(route.errorHandler as AnyFunction) as RouteOptions['errorHandler']
+    }
+  })
+  return { boundEarlierHooks: store !== undefined }
+}
+
+/** Marks the plugin's own hooks, which manage the context themselves, so they are never wrapped. */
+export function markSelfManaged<F extends (...args: any[]) => unknown> (fn: F): F {
+  (fn as AnyFunction)[kBound] = true
+  return fn
+}

@@ -1,0 +1,107 @@
+import {
+  type Attributes, type Context, context, defaultTextMapSetter, type Span, SpanKind, SpanStatusCode,
+  type TextMapPropagator, trace, type Tracer
+} from '@opentelemetry/api'
+import { errorType } from '../context/error-type.js'
+import { redactQuery } from './http-attributes.js'
+
+export interface OutboundRequest {
+  /** Default GET. */
+  method?: string
+  url: string | URL
+  /** Span name; default the method, as the HTTP semantic conventions name client spans. */
+  name?: string
+  attributes?: Attributes
+  /** Headers to send; the trace context headers are added to a copy. */
+  headers?: Record<string, string>
+}
+
+/** What the call may return: anything with a numeric `status` or `statusCode` is recorded. */
+type MaybeResponse = { status?: unknown, statusCode?: unknown } | null | undefined
+
+export interface OutboundRuntime {
+  tracer: Tracer
+  propagator: TextMapPropagator
+  redactedQueryKeys: ReadonlySet<string>
+}
+
+/**
+ * Runs `call` inside a CLIENT span that is a child of `parent`, with the trace context injected
+ * into the headers it receives (unless the propagator is extract-only). A response status of 400
+ * or more marks the span ERROR (client spans count 4xx as errors); a throw is recorded and rethrown.
+ */
+export async function callOutbound<T> (
+  runtime: OutboundRuntime,
+  parent: Context,
+  request: OutboundRequest,
+  call: (headers: Record<string, string>, span: Span) => T | Promise<T>
+): Promise<T> {
+  const method = (request.method ?? 'GET').toUpperCase()
+  const url = typeof request.url === 'string' ? safeUrl(request.url) : request.url
+  const attributes: Attributes = { 'http.request.method': method, ...request.attributes }
+  if (url !== undefined) {
+    attributes['server.address'] = url.hostname
+    attributes['server.port'] = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
+    attributes['url.full'] = fullUrl(url, runtime.redactedQueryKeys)
+  }
+  const span = runtime.tracer.startSpan(request.name ?? method, { kind: SpanKind.CLIENT, attributes }, parent)
+  const spanContext = trace.setSpan(parent, span)
+  const headers: Record<string, string> = { ...request.headers }
+  runtime.propagator.inject(spanContext, headers, defaultTextMapSetter)
+  try {
+    const result = await context.with(spanContext, () => call(headers, span))
+    const status = responseStatus(result as MaybeResponse)
+    if (status !== undefined) {
+      span.setAttribute('http.response.status_code', status)
+      if (status >= 400) {
+        span.setAttribute('error.type', String(status))
+        span.setStatus({ code: SpanStatusCode.ERROR })
+      }
+    }
+    return result
+  } catch (error) {
+    span.recordException(error as Error)
+    span.setAttribute('error.type', errorType(error))
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message })
+    throw error
+  } finally {
+    span.end()
+  }
+}
+
+/** `fetch` with a CLIENT span and injected context. */
+export function fetchOutbound (
+  runtime: OutboundRuntime,
+  parent: Context,
+  input: string | URL | Request,
+  init: RequestInit = {}
+): Promise<Response> {
+  const method = init.method ?? (input instanceof Request ? input.method : 'GET')
+  const url = input instanceof Request ? input.url : input
+  return callOutbound(runtime, parent, { method, url }, (traceHeaders) => {
+    const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined))
+    for (const [key, value] of Object.entries(traceHeaders)) headers.set(key, value)
+    return fetch(input, { ...init, headers })
+  })
+}
+
+function responseStatus (result: MaybeResponse): number | undefined {
+  if (result === null || typeof result !== 'object') return undefined
+  const status = typeof result.status === 'number' ? result.status : result.statusCode
+  return typeof status === 'number' && Number.isInteger(status) ? status : undefined
+}
+
+function safeUrl (raw: string): URL | undefined {
+  try {
+    return new URL(raw)
+  } catch {
+    return undefined
+  }
+}
+
+/** The URL without credentials and with sensitive query values redacted. */
+function fullUrl (url: URL, redactedQueryKeys: ReadonlySet<string>): string {
+  const query = url.search.length > 1 ? `?${redactQuery(url.search.slice(1), redactedQueryKeys)}` : ''
+  const credentials = url.username !== '' || url.password !== '' ? 'REDACTED:REDACTED@' : ''
+  return `${url.protocol}//${credentials}${url.host}${url.pathname}${query}`
+}

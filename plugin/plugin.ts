@@ -1,0 +1,111 @@
+import { context } from '@opentelemetry/api'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AppTelemetry } from './fastify-types.js'
+import { installContextBinding, markSelfManaged } from './lifecycle-context.js'
+import type { OtelPluginOptions } from './options.js'
+import { resolveConfig } from './resolve-config.js'
+import { resolveRequestOptions } from './request-options.js'
+import {
+  abortRequestSpan, finishRequestSpan, recordRequestError, requestTelemetryOf, type RequestRuntime, startRequestSpan
+} from './request-span.js'
+import { UNTRACED } from './request-telemetry.js'
+import { acquireSdk, releaseSdk } from './sdk.js'
+import { flushOnSignals } from './signals.js'
+import { kRequestTelemetry } from './symbols.js'
+import { PACKAGE_NAME } from './version.js'
+
+const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
+  // Everything is validated before anything global happens: a bad option leaves no trace behind.
+  const resolution = resolveConfig(options)
+  const requestOptions = resolveRequestOptions(options)
+  const { config } = resolution
+  const log = instance.log
+
+  const { sdk, how } = acquireSdk(resolution, log)
+  if (how === 'assembled') {
+    for (const warning of resolution.warnings) log.warn(`${PACKAGE_NAME}: ${warning}`)
+  } else if (how === 'shared') {
+    log.info(
+      `${PACKAGE_NAME}: reusing the OpenTelemetry SDK set up by an earlier registration in this process; ` +
+        'this instance\'s resource, sampler, exporter, batch and propagator options are not applied.'
+    )
+  } else if (how === 'disabled') {
+    log.info(`${PACKAGE_NAME}: OTEL_SDK_DISABLED=true; tracing is off and request.otel is a no-op.`)
+  }
+
+  let released: Promise<boolean> | undefined
+  const release = (): Promise<boolean> => {
+    released ??= releaseSdk(sdk, config.shutdownTimeoutMillis.value).then((inTime) => {
+      if (!inTime) log.warn(`${PACKAGE_NAME}: flushing spans did not finish within ${config.shutdownTimeoutMillis.value} ms; queued spans may be lost.`)
+      return inTime
+    })
+    return released
+  }
+
+  const appTelemetry: AppTelemetry = {
+    tracer: sdk.tracer,
+    provider: sdk.provider,
+    config: sdk.config,
+    owner: sdk.owner,
+    forceFlush: () => sdk.forceFlush(),
+    shutdown: release,
+    stats: () => sdk.stats()
+  }
+  instance.decorate('otel', appTelemetry)
+  instance.decorateRequest(kRequestTelemetry, null)
+  instance.decorateRequest('otel', {
+    getter (this: FastifyRequest) {
+      return requestTelemetryOf(this) ?? UNTRACED
+    }
+  })
+
+  const withdrawFromSignals = flushOnSignals(
+    { app: instance as FastifyInstance, flush: () => sdk.forceFlush(), timeoutMillis: config.shutdownTimeoutMillis.value },
+    sdk.owner === 'disabled' ? [] : config.handleSignals.value
+  )
+  instance.addHook('onClose', async () => {
+    withdrawFromSignals()
+    await release()
+  })
+
+  if (sdk.owner === 'disabled') return
+
+  const runtime: RequestRuntime = {
+    tracer: sdk.tracer,
+    propagator: sdk.propagator,
+    extractOnly: config.extractOnly.value,
+    traceResponseHeader: config.traceResponseHeader.value,
+    logCorrelation: config.logCorrelation.value,
+    log,
+    ...requestOptions
+  }
+
+  // The plugin's own hooks set or need no context, so they are added unwrapped.
+  instance.addHook('onError', markSelfManaged(function recordError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: () => void) {
+    recordRequestError(request, error)
+    done()
+  }))
+  instance.addHook('onResponse', markSelfManaged(function endRequestSpan (request: FastifyRequest, reply: FastifyReply, done: () => void) {
+    finishRequestSpan(runtime, request, reply)
+    done()
+  }))
+  instance.addHook('onRequestAbort', markSelfManaged(function endAbortedRequestSpan (request: FastifyRequest, done: () => void) {
+    abortRequestSpan(request)
+    done()
+  }))
+
+  const { boundEarlierHooks } = installContextBinding(instance, markSelfManaged(function startRequestSpanHook (
+    request: FastifyRequest, reply: FastifyReply, done: () => void
+  ) {
+    const telemetry = startRequestSpan(runtime, request, reply)
+    if (!telemetry.traced) return done()
+    context.with(telemetry.context, done)
+  }))
+  if (!boundEarlierHooks) {
+    log.warn(`${PACKAGE_NAME}: this Fastify version's hook store was not found; hooks registered before the plugin run without the request context.`)
+  }
+}
+
+export const otelPlugin = fp(otelKit, { fastify: '5.x', name: PACKAGE_NAME })
+export default otelPlugin

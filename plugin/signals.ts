@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify'
+import { withTimeout } from './timeout.js'
+
+interface Participant {
+  app: FastifyInstance
+  flush: () => Promise<unknown>
+  timeoutMillis: number
+}
+
+interface Coordinator {
+  participants: Set<Participant>
+  listeners: Map<NodeJS.Signals, () => void>
+  stopping: boolean
+}
+
+/** One coordinator per process: several Fastify instances share the signal handlers. */
+const COORDINATOR = Symbol.for('fastify-otel-kit.signals')
+
+function coordinator (): Coordinator {
+  const slot = globalThis as Record<symbol, Coordinator | undefined>
+  slot[COORDINATOR] ??= { participants: new Set(), listeners: new Map(), stopping: false }
+  return slot[COORDINATOR]
+}
+
+/**
+ * Flushes spans when the process is told to stop. If nothing else listens for the signal, the
+ * plugin owns the shutdown: it closes every participating Fastify instance (which flushes through
+ * onClose), bounded by their timeouts, and exits with code 0. If the application has its own
+ * listener, the plugin only flushes and leaves closing and exiting to the application.
+ * A second signal during shutdown exits at once.
+ *
+ * Returns a function that withdraws the instance (called from onClose).
+ */
+export function flushOnSignals (participant: Participant, signals: readonly NodeJS.Signals[]): () => void {
+  if (signals.length === 0) return () => {}
+  const shared = coordinator()
+  shared.participants.add(participant)
+  for (const signal of signals) {
+    if (shared.listeners.has(signal)) continue
+    const listener = (): void => { void onSignal(shared, signal, listener) }
+    shared.listeners.set(signal, listener)
+    process.on(signal, listener)
+  }
+  return () => {
+    shared.participants.delete(participant)
+    if (shared.participants.size === 0 && !shared.stopping) {
+      for (const [signal, listener] of shared.listeners) process.removeListener(signal, listener)
+      shared.listeners.clear()
+    }
+  }
+}
+
+async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: () => void): Promise<void> {
+  const participants = [...shared.participants]
+  if (shared.stopping) {
+    participants[0]?.app.log.warn(`fastify-otel-kit: second ${signal} during shutdown; exiting now`)
+    process.exit(1)
+  }
+  const applicationHandles = process.listeners(signal).some((l) => l !== listener)
+  if (applicationHandles) {
+    await Promise.all(participants.map((p) => withTimeout(p.flush(), p.timeoutMillis)))
+    return
+  }
+  shared.stopping = true
+  for (const p of participants) p.app.log.info(`fastify-otel-kit: ${signal} received; closing and flushing spans before exit`)
+  // The whole shutdown fits in timeoutMillis: most of it for close (in-flight requests, then the
+  // flush in onClose), the rest for a direct flush if close is held up by a slow request.
+  await Promise.all(participants.map(async (p) => {
+    const closeBudget = Math.floor(p.timeoutMillis * 0.75)
+    const closed = await withTimeout(p.app.close(), closeBudget)
+    if (!closed) {
+      p.app.log.warn(`fastify-otel-kit: close did not finish within ${closeBudget} ms; flushing what is queued and exiting`)
+      await withTimeout(p.flush(), p.timeoutMillis - closeBudget)
+    }
+  }))
+  process.exit(0)
+}

@@ -1,0 +1,102 @@
+// Shared test helpers: apps with an in-memory exporter, log capture, and waiting without sleeping.
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import { request as httpRequest } from 'node:http'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+
+export const INBOUND_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
+export const INBOUND_SPAN_ID = '00f067aa0ba902b7'
+export const sampledParent = `00-${INBOUND_TRACE_ID}-${INBOUND_SPAN_ID}-01`
+export const unsampledParent = `00-${INBOUND_TRACE_ID}-${INBOUND_SPAN_ID}-00`
+
+/** A pino destination that keeps every line, parsed. */
+export function logCapture () {
+  const lines = []
+  return {
+    lines,
+    stream: { write: (line) => { lines.push(JSON.parse(line)) } },
+    messages: () => lines.map((l) => l.msg)
+  }
+}
+
+/**
+ * A Fastify app with the plugin and an in-memory exporter, closed after the test.
+ * `before(app)` runs before the plugin registers (hooks registered before the plugin).
+ */
+export async function tracedApp (t, { options = {}, fastify = {}, before } = {}) {
+  const exporter = new InMemorySpanExporter()
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream }, ...fastify })
+  t.after(() => app.close())
+  if (before !== undefined) await before(app)
+  await app.register(otelPlugin, { serviceName: 'test-service', exporter, handleSignals: false, ...options })
+  /** Ended spans, after a flush. */
+  const spans = async () => {
+    await app.otel.forceFlush()
+    return exporter.getFinishedSpans()
+  }
+  const spanNamed = async (name) => {
+    const all = await spans()
+    const span = all.find((s) => s.name === name)
+    if (span === undefined) throw new Error(`no span named ${name}; have ${all.map((s) => s.name).join(', ')}`)
+    return span
+  }
+  return { app, exporter, logs, spans, spanNamed }
+}
+
+/**
+ * Flushes until `predicate` finds what it wants among the exported spans. Each round yields to the
+ * event loop, so work that is already under way (a close event, a hook) gets to finish.
+ */
+export async function untilSpans (app, exporter, predicate, rounds = 2000) {
+  for (let i = 0; i < rounds; i++) {
+    await app.otel.forceFlush()
+    const spans = exporter.getFinishedSpans()
+    if (predicate(spans)) return spans
+    await nextTurn()
+  }
+  throw new Error(`spans never matched; have ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`)
+}
+
+export const parentOf = (span) => span.parentSpanContext?.spanId
+export const idOf = (span) => span.spanContext().spanId
+export const traceOf = (span) => span.spanContext().traceId
+
+/** hrtime [s, ns] to nanoseconds as a BigInt, for exact ordering comparisons. */
+export const ns = ([s, n]) => BigInt(s) * 1_000_000_000n + BigInt(n)
+
+/** Listens on 127.0.0.1 with a free port and returns the base URL. */
+export async function serve (app) {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address()
+  return `http://127.0.0.1:${port}`
+}
+
+/** A plain HTTP request over a real socket (no tracing on the client side). */
+export async function post (url, body, headers = {}) {
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } })
+  return { status: res.status, body: await res.text() }
+}
+
+/**
+ * POSTs `body` over a real socket, sending the headers first and the body only once
+ * `serverReady` resolves (say, from a preParsing hook). The body then arrives in a later socket
+ * read, outside any request context: the case where naive instrumentation loses the trace.
+ */
+export function postBodyLater (url, body, serverReady) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+    }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => { text += chunk })
+      res.on('end', () => resolve({ status: res.statusCode, body: text }))
+    })
+    req.on('error', reject)
+    req.flushHeaders()
+    serverReady.then(() => req.end(body), reject)
+  })
+}
