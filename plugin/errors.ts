@@ -43,10 +43,12 @@ export function describeReceived (value: unknown): string {
 }
 
 export function invalidOption (key: string, expected: string, received: unknown): OtelKitConfigError {
-  return new OtelKitConfigError(
-    'FOK_ERR_INVALID_OPTION',
-    `option "${key}" must be ${expected}; received ${describeReceived(received)}.`
-  )
+  return invalidOptionDescribed(key, expected, describeReceived(received))
+}
+
+/** For values that must not be echoed (secrets): the caller describes what was received. */
+export function invalidOptionDescribed (key: string, expected: string, receivedDescription: string): OtelKitConfigError {
+  return new OtelKitConfigError('FOK_ERR_INVALID_OPTION', `option "${key}" must be ${expected}; received ${receivedDescription}.`)
 }
 
 export function unknownOption (key: string, suggestion: string | undefined): OtelKitConfigError {

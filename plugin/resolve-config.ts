@@ -18,7 +18,7 @@ import type {
 import { endpointScheme, parseEndpoint, redactEndpoint } from './endpoint.js'
 import {
   isPlainObject, isValidHeaderName, isValidHeaderValue, optionalAttributes, optionalBoolean, optionalEnum,
-  optionalHeaders, optionalPlainObject, optionalPositiveInteger, optionalRatio, optionalString, rejectUnknownKeys
+  optionalHeaders, optionalPositiveInteger, optionalRatio, optionalString, rejectUnknownKeys
 } from './validate.js'
 
 /** What SDK assembly needs: the public config plus the pieces that must not be shown. */
@@ -370,8 +370,8 @@ function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   if (typeof raw === 'string' || raw === undefined) {
     presetOption = optionalEnum('batch', raw, BATCH_PRESET_NAMES)
   } else {
-    const object = optionalPlainObject('batch', raw)
-    if (object === undefined) throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw)
+    if (!isPlainObject(raw)) throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw)
+    const object = raw
     rejectUnknownKeys('batch', object, BATCH_KEYS)
     presetOption = optionalEnum('batch.preset', object.preset, BATCH_PRESET_NAMES)
     explicit = object

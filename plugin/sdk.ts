@@ -1,7 +1,7 @@
 import {
   context, diag, propagation, ProxyTracerProvider, type TextMapPropagator, trace, type Tracer, type TracerProvider
 } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { ensureContextManager } from '../context/context-manager.js'
 import type { Resource } from '@opentelemetry/resources'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { BatchExportProcessor, type PipelineStats, type RetryCounter } from './batch-processor.js'
@@ -43,7 +43,7 @@ interface Registration {
   registered: { trace: boolean, propagation: boolean, context: boolean, diag: boolean }
   provider: NodeTracerProvider | undefined
   beforeExit: (() => void) | undefined
-  released: Promise<void> | undefined
+  released: Promise<boolean> | undefined
 }
 
 /** The API keeps its globals under this symbol (major version 1); checking it avoids a noisy failed registration. */
@@ -100,9 +100,7 @@ export function acquireSdk (resolution: ConfigResolution, log: KitLogger): { sdk
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
 
   const registered = { trace: false, propagation: false, context: false, diag: diagInstalled }
-  if (globals.context === undefined) {
-    registered.context = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  }
+  registered.context = ensureContextManager()
   if (globals.propagation === undefined) {
     registered.propagation = propagation.setGlobalPropagator(propagator)
   } else {
@@ -148,26 +146,24 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
   if (registration.users > 0) return await withTimeout(sdk.forceFlush(), timeoutMillis)
   registration.released ??= (async () => {
     if (registration.beforeExit !== undefined) process.removeListener('beforeExit', registration.beforeExit)
-    try {
-      await registration.provider?.shutdown()
-    } finally {
-      if (registration.registered.trace) trace.disable()
-      if (registration.registered.propagation) propagation.disable()
-      if (registration.registered.context) context.disable()
-      if (registration.registered.diag) diag.disable()
-      setRegistration(undefined)
-    }
+    // The globals are released even when shutdown hits the bound, so a hung exporter never
+    // leaves a dead SDK registered for the next instance to adopt.
+    const inTime = await withTimeout(registration.provider?.shutdown() ?? Promise.resolve(), timeoutMillis)
+    if (registration.registered.trace) trace.disable()
+    if (registration.registered.propagation) propagation.disable()
+    if (registration.registered.context) context.disable()
+    if (registration.registered.diag) diag.disable()
+    setRegistration(undefined)
+    return inTime
   })()
-  return await withTimeout(registration.released, timeoutMillis)
+  return await registration.released
 }
 
 function adoptApplicationSdk (resolution: ConfigResolution, log: KitLogger): Sdk {
   const globalProvider = trace.getTracerProvider()
   const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider
-  if (apiGlobals().context === undefined) {
-    // Without a context manager nothing is ever "active": the hooks need one.
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  }
+  // Without a context manager nothing is ever "active": the hooks need one.
+  ensureContextManager()
   const ownPropagator = apiGlobals().propagation === undefined
     ? buildPropagator(resolution.config.propagators.value, resolution.propagatorInstance, resolution.config.extractOnly.value)
     : undefined

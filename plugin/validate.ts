@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api'
-import { invalidOption, unknownOption } from './errors.js'
+import { describeReceived, invalidOption, invalidOptionDescribed, unknownOption } from './errors.js'
 
 /**
  * Validators for plugin options. Each throws FOK_ERR_INVALID_OPTION naming the option, what it
@@ -90,7 +90,8 @@ export function optionalHeaders (key: string, value: unknown): Record<string, st
     }
     if (typeof headerValue !== 'string' || !isValidHeaderValue(headerValue)) {
       // The value may be a secret: say what is wrong without echoing it.
-      throw invalidOption(`${key}.${name}`, 'a string of printable ASCII characters', typeof headerValue === 'string' ? '[a string with invalid characters]' : headerValue)
+      throw invalidOptionDescribed(`${key}.${name}`, 'a string of printable ASCII characters',
+        typeof headerValue === 'string' ? 'a string with other characters (not shown)' : describeReceived(headerValue))
     }
     out[lower] = headerValue
   }
@@ -139,12 +140,14 @@ function isPrimitiveAttribute (value: unknown): boolean {
   return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
 }
 
-/** The known key within edit distance 3 (case-insensitive), if any. */
+/** The known key within edit distance 3, or that the key abbreviates (case-insensitive), if any. */
 function closest (key: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 4
   for (const candidate of known) {
-    const d = editDistance(key.toLowerCase(), candidate.toLowerCase())
+    const lowerKey = key.toLowerCase()
+    const lowerCandidate = candidate.toLowerCase()
+    const d = lowerKey.length >= 3 && lowerCandidate.startsWith(lowerKey) ? 1 : editDistance(lowerKey, lowerCandidate)
     if (d < bestDistance) {
       best = candidate
       bestDistance = d

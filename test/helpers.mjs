@@ -100,3 +100,16 @@ export function postBodyLater (url, body, serverReady) {
     serverReady.then(() => req.end(body), reject)
   })
 }
+
+/** An exporter that keeps what it was given and counts shutdowns (an in-memory stand-in for a collector). */
+export class RecordingExporter {
+  spans = []
+  shutdowns = 0
+  export (spans, done) {
+    this.spans.push(...spans)
+    done({ code: 0 })
+  }
+
+  async shutdown () { this.shutdowns++ }
+  async forceFlush () {}
+}

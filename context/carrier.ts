@@ -1,0 +1,66 @@
+import {
+  type Context, context as contextApi, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT
+} from '@opentelemetry/api'
+import { W3CBaggagePropagator } from '@opentelemetry/core'
+import { PriorityCompositePropagator } from './composite-propagator.js'
+import { W3CTraceContextPropagator } from './w3c-trace-context.js'
+
+/**
+ * A context as plain data: survives JSON, structured clone (worker threads), process boundaries
+ * and job payloads. Always W3C Trace Context plus W3C Baggage, whatever propagators the service
+ * uses for HTTP, so both ends of any boundary agree on the format.
+ */
+export interface ContextCarrier {
+  traceparent?: string
+  tracestate?: string
+  baggage?: string
+}
+
+/** Limits from the W3C specifications; anything longer is dropped rather than half-parsed. */
+const MAX_TRACESTATE = 8192
+const MAX_BAGGAGE = 8192
+const MAX_TRACEPARENT = 1024
+
+const carrierFormat = new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()])
+
+/**
+ * Captures `ctx` (the active context by default) as a plain carrier. An empty context gives `{}`.
+ * Capture at the moment work is handed over, never earlier: the carrier records that moment's span.
+ */
+export function captureContext (ctx: Context = contextApi.active()): ContextCarrier {
+  const carrier: ContextCarrier = {}
+  carrierFormat.inject(ctx, carrier, defaultTextMapSetter)
+  return carrier
+}
+
+/**
+ * The context a carrier describes, on top of ROOT_CONTEXT. Anything malformed (wrong types,
+ * invalid ids, oversize values) yields the empty context: a carrier from a queue or another
+ * process is untrusted input and must never throw.
+ */
+export function contextFromCarrier (carrier: unknown): Context {
+  if (carrier === null || typeof carrier !== 'object' || Array.isArray(carrier)) return ROOT_CONTEXT
+  const source = carrier as Record<string, unknown>
+  const clean: ContextCarrier = {}
+  if (typeof source.traceparent === 'string' && source.traceparent.length <= MAX_TRACEPARENT) clean.traceparent = source.traceparent
+  if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) clean.tracestate = source.tracestate
+  if (typeof source.baggage === 'string' && source.baggage.length <= MAX_BAGGAGE) clean.baggage = source.baggage
+  try {
+    return carrierFormat.extract(ROOT_CONTEXT, clean, defaultTextMapGetter)
+  } catch {
+    return ROOT_CONTEXT
+  }
+}
+
+/** True for an OpenTelemetry Context object (as opposed to a carrier). */
+export function isContext (value: unknown): value is Context {
+  return value !== null && typeof value === 'object' &&
+    typeof (value as Context).getValue === 'function' &&
+    typeof (value as Context).setValue === 'function' &&
+    typeof (value as Context).deleteValue === 'function'
+}
+
+/** A Context as is; anything else read as a carrier. */
+export function toContext (carrierOrContext: unknown): Context {
+  return isContext(carrierOrContext) ? carrierOrContext : contextFromCarrier(carrierOrContext)
+}

@@ -1,0 +1,49 @@
+// Type tests, checked by `npm run typecheck` (tsc): the decorators are typed by declaration
+// merging, options are checked, and misuse fails to compile (@ts-expect-error must be needed).
+import type { Span } from '@opentelemetry/api'
+import Fastify from 'fastify'
+import otelPlugin, { type AppTelemetry, type OtelPluginOptions, type PipelineStats, type RequestTelemetry, withSpan } from 'fastify-otel-kit'
+
+export async function build (): Promise<void> {
+  const app = Fastify()
+  await app.register(otelPlugin, {
+    serviceName: 'payment-processor',
+    batch: { preset: 'aggressive', maxQueueSize: 16384 },
+    propagators: ['tracecontext', 'b3'],
+    exporter: { endpoint: 'https://collector:4317', headers: { authorization: 'Bearer x' }, compression: 'gzip' },
+    ignore: ['/health'],
+    spanName: (request) => `${request.method} custom`,
+    handleSignals: ['SIGTERM']
+  })
+
+  const telemetry: AppTelemetry = app.otel
+  const stats: PipelineStats = telemetry.stats()
+  const dropped: number = stats.dropped
+  const source: 'env' | 'options' | 'default' = telemetry.config.serviceName.source
+  const queue: number = telemetry.config.batch.maxQueueSize.value
+  void [dropped, source, queue]
+
+  app.get('/orders/:id', { config: { otel: false } }, async (request) => {
+    const otel: RequestTelemetry = request.otel
+    const traceId: string = otel.traceId
+    const span: Span = otel.span
+    const headers = otel.inject({ accept: 'application/json' })
+    const accept: string = headers.accept
+    const response: Response = await otel.fetch('http://inventory/items')
+    const viaAnyClient: number = await otel.outbound({ url: 'http://inventory', method: 'POST' }, async (h: Record<string, string>) => Object.keys(h).length)
+    const total: number = withSpan('refund.process', { 'order.id': '1' }, () => 42)
+    const later: Promise<string> = withSpan('refund.async', async () => 'done')
+    void [traceId, span, accept, response, viaAnyClient, total, later]
+    return 'ok'
+  })
+
+  // @ts-expect-error unknown option names are compile errors too
+  await app.register(otelPlugin, { servicename: 'typo' })
+  // @ts-expect-error not a preset
+  await app.register(otelPlugin, { batch: 'huge' })
+  // @ts-expect-error not a propagator name
+  const wrong: OtelPluginOptions = { propagators: ['w3c'] }
+  void wrong
+  // @ts-expect-error route config otel is a boolean
+  app.get('/x', { config: { otel: 'off' } }, async () => 'x')
+}
