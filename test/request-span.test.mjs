@@ -156,3 +156,19 @@ test('a throwing user hook is logged and never fails the request', async (t) => 
     'fastify-otel-kit: the spanName option threw; ignored for this request'
   ])
 })
+
+test('inside an already active SERVER span (preloaded HTTP instrumentation) the request span is an INTERNAL child', async (t) => {
+  const { app, spans } = await tracedApp(t)
+  app.get('/nested', async () => 'ok')
+  const { trace } = await import('@opentelemetry/api')
+  await trace.getTracer('http-instrumentation').startActiveSpan('GET', { kind: SpanKind.SERVER }, async (httpSpan) => {
+    await app.inject({ url: '/nested', headers: { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' } })
+    httpSpan.end()
+  })
+  const all = await spans()
+  const outer = all.find((s) => s.name === 'GET')
+  const inner = all.find((s) => s.name === 'GET /nested')
+  assert.equal(inner.kind, SpanKind.INTERNAL)
+  assert.equal(inner.parentSpanContext.spanId, outer.spanContext().spanId)
+  assert.equal(all.filter((s) => s.kind === SpanKind.SERVER).length, 1)
+})
