@@ -2,6 +2,7 @@ import {
   context, diag, propagation, ProxyTracerProvider, type TextMapPropagator, trace, type Tracer, type TracerProvider
 } from '@opentelemetry/api'
 import { ensureContextManager } from '../context/context-manager.js'
+import { setSpanSink } from '../workers/span-sink.js'
 import type { Resource } from '@opentelemetry/resources'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { BatchExportProcessor, type PipelineStats, type RetryCounter } from './batch-processor.js'
@@ -129,6 +130,8 @@ export function acquireSdk (resolution: ConfigResolution, log: KitLogger): { sdk
     process.on('beforeExit', registration.beforeExit)
   }
   setRegistration(registration)
+  // Spans relayed home from worker threads join this pipeline, with this resource.
+  if (processor !== undefined) setSpanSink({ processor, resource })
   return { sdk, how: 'assembled' }
 }
 
@@ -153,6 +156,7 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
     if (registration.registered.propagation) propagation.disable()
     if (registration.registered.context) context.disable()
     if (registration.registered.diag) diag.disable()
+    setSpanSink(undefined)
     setRegistration(undefined)
     return inTime
   })()

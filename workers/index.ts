@@ -1,0 +1,11 @@
+/**
+ * fastify-otel-kit/workers: the main-thread side of Piscina integration.
+ *
+ * ```js
+ * import { runInWorker } from 'fastify-otel-kit/workers'
+ * const receipt = await runInWorker(pool, order, { name: 'render' })
+ * ```
+ */
+export { runInWorker, type RunInWorkerOptions, type PoolLike, TRACED_ENTRY_FILENAME } from './run-in-worker.js'
+export { traceWorkerPool, createTracedPool } from './traced-pool.js'
+export type { RelayedSpan } from './relay-format.js'

@@ -1,0 +1,159 @@
+import { context, diag, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { millisToHrTime } from '@opentelemetry/core'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { basename, extname, join } from 'node:path'
+import { captureContext } from '../context/carrier.js'
+import { errorType } from '../context/error-type.js'
+import { invalidPool } from '../plugin/errors.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../plugin/version.js'
+import { hrToMillis, preciseNow } from './clock.js'
+import {
+  ENVELOPE_KEY, isReply, isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, PROTOCOL_VERSION,
+  type TaskEnvelope, type TaskReply, type TaskTarget
+} from './messages.js'
+import { fromRelayed, type TimeWindow } from './relay-format.js'
+import { currentSpanSink } from './span-sink.js'
+
+/** The part of a Piscina pool runInWorker uses. */
+export interface PoolLike {
+  run(task: unknown, options?: { name?: string, filename?: string, signal?: AbortSignal | EventTarget, transferList?: readonly unknown[] }): Promise<unknown>
+  readonly options?: { filename?: string | null, name?: string }
+  readonly queueSize?: number
+}
+
+export interface RunInWorkerOptions {
+  /** The exported task function to run (Piscina's `name`). Default: the pool's, usually `default`. */
+  name?: string
+  /** The worker module for this task (Piscina's `filename`). Default: the pool's. */
+  filename?: string
+  signal?: AbortSignal
+  transferList?: readonly unknown[]
+  /** Names the dispatch and task spans. Default: `name`, or the worker module's base name. */
+  spanName?: string
+}
+
+/** Set on pools whose run was replaced by runInWorker (traceWorkerPool): the original run. */
+export const UNTRACED_RUN = Symbol.for('fastify-otel-kit.untraced-run')
+type TracedPoolMarks = { [UNTRACED_RUN]?: PoolLike['run'] }
+
+/** The generic entry that runs a traced task inside the worker. */
+export const TRACED_ENTRY_FILENAME = join(__dirname, 'traced-entry.js')
+
+/**
+ * Runs a Piscina task with the caller's context carried into the worker thread.
+ *
+ * On the main thread it opens a dispatch span (a child of the active span), so the time the task
+ * waits in the pool's queue is visible; in the worker the task runs in a task span (a child of the
+ * dispatch span) with the caller's context restored, and the spans made there come back with the
+ * result and are exported here, with this service's resource. Any worker module works unchanged.
+ *
+ * Errors and aborts reject exactly as `pool.run` would; the spans record them.
+ */
+export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options: RunInWorkerOptions = {}): Promise<R> {
+  if (pool === null || typeof pool !== 'object' || typeof pool.run !== 'function') throw invalidPool(pool)
+  // A traced pool's run is runInWorker itself: dispatch through the pool's own run.
+  const run = (pool as TracedPoolMarks)[UNTRACED_RUN] ?? pool.run.bind(pool)
+  const target = resolveTarget(pool, options)
+  const label = options.spanName ?? taskLabel(target)
+
+  const caller = context.active()
+  const callerSpan = trace.getSpan(caller)
+  let dispatch: Span | undefined
+  let window: TimeWindow = { shiftMillis: 0, notBefore: undefined, notAfter: undefined }
+  let carrierContext = caller
+  // Only work that belongs to a trace gets spans: a task dispatched outside any trace runs untraced.
+  if (callerSpan !== undefined) {
+    dispatch = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startSpan(`worker.dispatch ${label}`, {
+      kind: SpanKind.INTERNAL,
+      attributes: { 'worker.task.name': label, 'worker.pool.queue_size': pool.queueSize ?? 0 }
+    }, caller)
+    // The offset between this span's clock and the precise clock the worker reports in.
+    const precise = preciseNow()
+    carrierContext = trace.setSpan(caller, dispatch)
+    const startTime = (dispatch as Partial<ReadableSpan>).startTime
+    if (startTime !== undefined) window = { shiftMillis: hrToMillis(startTime) - precise, notBefore: startTime, notAfter: undefined }
+  }
+
+  let transferList = options.transferList ?? []
+  let payload = task
+  if (isTransferableWrapper(task)) {
+    // A Piscina.move() task: the wrapper cannot sit inside the envelope, its transferables can.
+    transferList = transferList.concat(task[PISCINA_TRANSFERABLE])
+    payload = task[PISCINA_VALUE]
+  }
+  const envelope: TaskEnvelope = { [ENVELOPE_KEY]: PROTOCOL_VERSION, carrier: captureContext(carrierContext), task: payload, target, label }
+
+  let reply: unknown
+  try {
+    reply = await run(envelope, {
+      filename: TRACED_ENTRY_FILENAME,
+      name: 'default',
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(transferList.length === 0 ? {} : { transferList })
+    })
+  } catch (error) {
+    // Piscina's own failures: abort, pool closed, worker crashed, module not found.
+    if (dispatch !== undefined) {
+      recordFailure(dispatch, error)
+      if (isAbort(error)) dispatch.addEvent('worker.task.aborted')
+      dispatch.end()
+    }
+    throw error
+  }
+  if (!isReply(reply)) {
+    dispatch?.end()
+    return reply as R
+  }
+  if (window.notBefore !== undefined) window.notAfter = millisToHrTime(preciseNow() + window.shiftMillis)
+  deliverSpans(reply, window)
+  if (dispatch !== undefined) {
+    dispatch.setAttribute('thread.id', reply.threadId)
+    if (reply.ok) dispatch.setStatus({ code: SpanStatusCode.OK })
+    else recordFailure(dispatch, reply.error)
+    // Ends exactly where the relayed spans were bounded, so none can end after it.
+    dispatch.end(window.notAfter)
+  }
+  if (!reply.ok) throw reply.error
+  return reply.result as R
+}
+
+function resolveTarget (pool: PoolLike, options: RunInWorkerOptions): TaskTarget {
+  const filename = options.filename ?? pool.options?.filename ?? undefined
+  if (typeof filename !== 'string' || filename === '') {
+    throw new TypeError('filename must be provided to run() or in options object')
+  }
+  return { filename, name: options.name ?? pool.options?.name ?? 'default' }
+}
+
+/** `resize` for a named export, `receipt-worker` for the default export of receipt-worker.mjs. */
+function taskLabel (target: TaskTarget): string {
+  if (target.name !== 'default') return target.name
+  const file = basename(target.filename.replace(/^file:\/\//, ''))
+  return file.slice(0, file.length - extname(file).length)
+}
+
+let warnedNoSink = false
+
+function deliverSpans (reply: TaskReply, window: TimeWindow): void {
+  if (reply.spans.length === 0 && reply.lateSpans.length === 0) return
+  const sink = currentSpanSink()
+  if (sink === undefined) {
+    if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')
+    warnedNoSink = true
+    return
+  }
+  for (const relayed of reply.spans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, window))
+  // Late spans belong to other dispatches: keep their own times.
+  const unplaced: TimeWindow = { shiftMillis: window.shiftMillis, notBefore: undefined, notAfter: undefined }
+  for (const relayed of reply.lateSpans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, unplaced))
+}
+
+function recordFailure (span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : String(error))
+  span.setAttribute('error.type', errorType(error))
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+}
+
+function isAbort (error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR')
+}
