@@ -29,10 +29,17 @@ test('ESM: default and named imports, and the subpath entries', () => {
     import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
     import otelPlugin, { otelPlugin as named, OtelKitConfigError } from 'fastify-otel-kit'
     import { withSpan, captureContext } from 'fastify-otel-kit/context'
+    import { runInWorker, createTracedPool } from 'fastify-otel-kit/workers'
+    import { tracedTask } from 'fastify-otel-kit/workers/task'
     ${scenario}
-    console.log(JSON.stringify({ same: otelPlugin === named, body: res.body, names, error: typeof OtelKitConfigError, capture: typeof captureContext }))
+    console.log(JSON.stringify({
+      same: otelPlugin === named, body: res.body, names, error: typeof OtelKitConfigError, capture: typeof captureContext,
+      workers: [typeof runInWorker, typeof createTracedPool, typeof tracedTask]
+    }))
   `)
-  assert.deepEqual(result, { same: true, body: 'ok', names: ['inner', 'GET /'], error: 'function', capture: 'function' })
+  assert.deepEqual(result, {
+    same: true, body: 'ok', names: ['inner', 'GET /'], error: 'function', capture: 'function', workers: ['function', 'function', 'function']
+  })
 })
 
 test('CommonJS: require by name, destructured or as a whole module passed to register', () => {
@@ -42,6 +49,8 @@ test('CommonJS: require by name, destructured or as a whole module passed to reg
     const kit = require('fastify-otel-kit')
     const { otelPlugin } = kit
     const { withSpan } = require('fastify-otel-kit/context')
+    const { runInWorker } = require('fastify-otel-kit/workers')
+    const { tracedTask } = require('fastify-otel-kit/workers/task')
     ;(async () => {
       ${scenario}
       // Fastify unwraps a module object's default export, so register(require('fastify-otel-kit')) works.
@@ -49,10 +58,10 @@ test('CommonJS: require by name, destructured or as a whole module passed to reg
       await whole.register(kit, { serviceName: 'whole', exporter: new InMemorySpanExporter(), handleSignals: false })
       const decorated = typeof whole.otel.forceFlush
       await whole.close()
-      console.log(JSON.stringify({ same: kit.default === otelPlugin, body: res.body, names, decorated }))
+      console.log(JSON.stringify({ same: kit.default === otelPlugin, body: res.body, names, decorated, workers: [typeof runInWorker, typeof tracedTask] }))
     })()
   `)
-  assert.deepEqual(result, { same: true, body: 'ok', names: ['inner', 'GET /'], decorated: 'function' })
+  assert.deepEqual(result, { same: true, body: 'ok', names: ['inner', 'GET /'], decorated: 'function', workers: ['function', 'function'] })
 })
 
 test('import and require in one process load one implementation (no dual-package state)', () => {

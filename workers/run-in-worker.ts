@@ -14,10 +14,13 @@ import {
 import { fromRelayed, type TimeWindow } from './relay-format.js'
 import { currentSpanSink } from './span-sink.js'
 
-/** The part of a Piscina pool runInWorker uses. */
+/**
+ * The part of a Piscina pool runInWorker uses. `run` is typed loosely on purpose so that every
+ * Piscina version's own signature fits.
+ */
 export interface PoolLike {
-  run(task: unknown, options?: { name?: string, filename?: string, signal?: AbortSignal | EventTarget, transferList?: readonly unknown[] }): Promise<unknown>
-  readonly options?: { filename?: string | null, name?: string }
+  run(task: any, options?: any): Promise<unknown>
+  readonly options?: { filename?: string | null, name?: string | null }
   readonly queueSize?: number
 }
 

@@ -1,0 +1,16 @@
+// Types of the worker entry points.
+import { runInWorker, traceWorkerPool, type RunInWorkerOptions } from 'fastify-otel-kit/workers'
+import { tracedTask } from 'fastify-otel-kit/workers/task'
+import { Piscina } from 'piscina'
+
+export async function offload (): Promise<void> {
+  const pool = traceWorkerPool(new Piscina({ filename: '/tmp/worker.js' }))
+  const options: RunInWorkerOptions = { name: 'render', signal: new AbortController().signal, spanName: 'render-receipt' }
+  const receipt: string = await runInWorker<string>(pool, { id: 1 }, options)
+  void receipt
+  // @ts-expect-error a pool is required
+  await runInWorker(undefined, {})
+}
+
+export const render = tracedTask(async (order: { id: number }) => `receipt ${order.id}`)
+export const result: Promise<string> = render({ id: 1 })
