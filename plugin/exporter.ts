@@ -5,6 +5,7 @@ import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace
 import { readFileSync } from 'node:fs'
 import { endpointScheme } from './endpoint.js'
 import { tlsFile } from './errors.js'
+import { DEFAULT_RETRY_POLICY, RetryingExporter } from './retrying-exporter.js'
 import type { Setting } from './options.js'
 import type { ConfigResolution } from './resolve-config.js'
 
@@ -29,7 +30,7 @@ export function buildExporter (resolution: ConfigResolution, warn: (message: str
   const metadata = new Metadata()
   for (const [key, value] of Object.entries(resolution.exporterHeaders)) metadata.set(key, value)
 
-  return new OTLPTraceExporter({
+  const otlp = new OTLPTraceExporter({
     url,
     credentials: tls
       ? sslCredentials(exporter.certificateFile, exporter.clientKeyFile, exporter.clientCertificateFile, warn)
@@ -37,6 +38,12 @@ export function buildExporter (resolution: ConfigResolution, warn: (message: str
     metadata,
     compression: exporter.compression.value === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
     timeoutMillis: exporter.timeoutMillis.value
+  })
+  const retry = exporter.retry.value
+  if (retry === false) return otlp
+  return new RetryingExporter(otlp, { ...DEFAULT_RETRY_POLICY, ...retry }, {
+    exportTimeoutMillis: resolution.config.batch.exportTimeoutMillis.value,
+    attemptTimeoutMillis: exporter.timeoutMillis.value
   })
 }
 

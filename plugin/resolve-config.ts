@@ -16,6 +16,7 @@ import type {
   ResolvedConfig, ResolvedExporterConfig, SamplerName, Setting
 } from './options.js'
 import { endpointScheme, parseEndpoint, redactEndpoint } from './endpoint.js'
+import { DEFAULT_RETRY_POLICY } from './retrying-exporter.js'
 import {
   isPlainObject, isValidHeaderName, isValidHeaderValue, optionalAttributes, optionalBoolean, optionalEnum,
   optionalHeaders, optionalPositiveInteger, optionalRatio, optionalString, rejectUnknownKeys
@@ -39,7 +40,8 @@ export const KNOWN_OPTION_KEYS: readonly string[] = Object.freeze([
   'requestAttributes', 'responseAttributes', 'captureHeaders', 'redactQueryParams', 'logCorrelation',
   'handleSignals', 'shutdownTimeoutMillis', 'propagator'
 ])
-const EXPORTER_KEYS = ['endpoint', 'insecure', 'timeoutMillis', 'headers', 'compression', 'certificateFile', 'clientKeyFile', 'clientCertificateFile']
+const EXPORTER_KEYS = ['endpoint', 'insecure', 'timeoutMillis', 'headers', 'compression', 'certificateFile', 'clientKeyFile', 'clientCertificateFile', 'retry']
+const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis']
 const BATCH_KEYS = ['preset', 'maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize', 'exportTimeoutMillis']
 
 const SERVICE_NAME = 'service.name'
@@ -291,9 +293,27 @@ function resolveExporter (r: Resolver, options: OtelPluginOptions): { config: Re
     compression,
     certificateFile,
     clientKeyFile,
-    clientCertificateFile
+    clientCertificateFile,
+    retry: resolveRetry(otlp.retry)
   }
   return { config, headers: headers.value, instance: kind.value === 'custom' ? instance : undefined }
+}
+
+function resolveRetry (raw: unknown): ResolvedExporterConfig['retry'] {
+  const defaults = { maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts, initialBackoffMillis: DEFAULT_RETRY_POLICY.initialBackoffMillis, maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis }
+  if (raw === undefined) return { value: defaults, source: 'default' }
+  if (raw === false) return { value: false, source: 'options' }
+  if (!isPlainObject(raw)) throw invalidOption('exporter.retry', 'false or an object of retry settings', raw)
+  rejectUnknownKeys('exporter.retry', raw, RETRY_KEYS)
+  const value = {
+    maxAttempts: optionalPositiveInteger('exporter.retry.maxAttempts', raw.maxAttempts) ?? defaults.maxAttempts,
+    initialBackoffMillis: optionalPositiveInteger('exporter.retry.initialBackoffMillis', raw.initialBackoffMillis) ?? defaults.initialBackoffMillis,
+    maxBackoffMillis: optionalPositiveInteger('exporter.retry.maxBackoffMillis', raw.maxBackoffMillis) ?? defaults.maxBackoffMillis
+  }
+  if (value.maxBackoffMillis < value.initialBackoffMillis) {
+    throw conflictingOptions(`exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than initialBackoffMillis (${value.initialBackoffMillis}).`)
+  }
+  return { value, source: 'options' }
 }
 
 function parseExporterKind (raw: string): Parsed<ExporterKind> {

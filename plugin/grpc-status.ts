@@ -1,0 +1,70 @@
+import { readFields, WIRE_BYTES, WIRE_VARINT } from './protowire.js'
+
+/** gRPC status codes this package reasons about. */
+export const GrpcCode = {
+  OK: 0,
+  CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16
+} as const
+
+/** Transient failures the OTLP specification says to retry. */
+const RETRYABLE: ReadonlySet<number> = new Set([
+  GrpcCode.CANCELLED, GrpcCode.DEADLINE_EXCEEDED, GrpcCode.ABORTED, GrpcCode.OUT_OF_RANGE, GrpcCode.UNAVAILABLE, GrpcCode.DATA_LOSS
+])
+
+export interface RetryDecision {
+  retry: boolean
+  /** The server's own hint (google.rpc.RetryInfo), when it sent one. */
+  delayMillis?: number
+}
+
+/**
+ * Whether a failed export may be retried: the transient codes always, RESOURCE_EXHAUSTED only when
+ * the server said when (RetryInfo), anything else (INVALID_ARGUMENT, UNAUTHENTICATED, non-gRPC
+ * errors) never.
+ */
+export function retryDecision (error: unknown): RetryDecision {
+  const code = (error as { code?: unknown } | null | undefined)?.code
+  if (typeof code !== 'number') return { retry: false }
+  const delayMillis = serverRetryDelay(error)
+  if (RETRYABLE.has(code)) return delayMillis === undefined ? { retry: true } : { retry: true, delayMillis }
+  if (code === GrpcCode.RESOURCE_EXHAUSTED && delayMillis !== undefined) return { retry: true, delayMillis }
+  return { retry: false }
+}
+
+const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo'
+
+/**
+ * The retry delay from `grpc-status-details-bin`: a google.rpc.Status whose details (field 3,
+ * Any) may hold a google.rpc.RetryInfo { Duration retry_delay = 1 }.
+ */
+export function serverRetryDelay (error: unknown): number | undefined {
+  const metadata = (error as { metadata?: { get?: (key: string) => unknown[] } } | null | undefined)?.metadata
+  const details = typeof metadata?.get === 'function' ? metadata.get('grpc-status-details-bin')[0] : undefined
+  if (!Buffer.isBuffer(details)) return undefined
+  try {
+    for (const detail of readFields(details)) {
+      if (detail.field !== 3 || detail.wire !== WIRE_BYTES) continue
+      const any = readFields(detail.value as Buffer)
+      const typeUrl = any.find((f) => f.field === 1 && f.wire === WIRE_BYTES)?.value as Buffer | undefined
+      const value = any.find((f) => f.field === 2 && f.wire === WIRE_BYTES)?.value as Buffer | undefined
+      if (typeUrl?.toString('utf8') !== RETRY_INFO_TYPE || value === undefined) continue
+      const duration = readFields(value).find((f) => f.field === 1 && f.wire === WIRE_BYTES)?.value as Buffer | undefined
+      if (duration === undefined) return 0
+      const parts = readFields(duration)
+      const seconds = parts.find((f) => f.field === 1 && f.wire === WIRE_VARINT)?.value as bigint | undefined ?? 0n
+      const nanos = parts.find((f) => f.field === 2 && f.wire === WIRE_VARINT)?.value as bigint | undefined ?? 0n
+      return Number(seconds) * 1000 + Number(nanos) / 1e6
+    }
+  } catch {
+    // Malformed details: behave as if the server gave no hint.
+  }
+  return undefined
+}

@@ -1,0 +1,97 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import type { RetryCounter } from './batch-processor.js'
+import { retryDecision } from './grpc-status.js'
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  maxAttempts: number
+  initialBackoffMillis: number
+  maxBackoffMillis: number
+  multiplier: number
+  /** Each delay varies by up to this fraction either way, so clients do not retry in lockstep. */
+  jitter: number
+}
+
+/** The OTLP/HTTP exporter's policy in OpenTelemetry JS, applied to gRPC. */
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  maxAttempts: 5,
+  initialBackoffMillis: 1000,
+  maxBackoffMillis: 5000,
+  multiplier: 1.5,
+  jitter: 0.2
+})
+
+export interface RetryBudget {
+  /** The batch processor's deadline for the whole export, retries included. */
+  exportTimeoutMillis: number
+  /** The longest one attempt may take (the exporter's own timeout). */
+  attemptTimeoutMillis: number
+}
+
+/**
+ * Retries transient OTLP/gRPC failures (the JS gRPC exporter does not) with exponential backoff and
+ * jitter. A retry is only started if it can finish within the export's deadline, so the batch
+ * processor never sees an export outlive its timeout and two exports never overlap. Non-retryable
+ * failures and partial successes (reported as success) are returned at once.
+ */
+export class RetryingExporter implements SpanExporter, RetryCounter {
+  private retries = 0
+  private readonly pending = new Set<{ timer: NodeJS.Timeout, finish: () => void }>()
+  private stopped = false
+
+  constructor (
+    private readonly inner: SpanExporter,
+    private readonly policy: RetryPolicy,
+    private readonly budget: RetryBudget,
+    private readonly random: () => number = Math.random
+  ) {}
+
+  get retryCount (): number {
+    return this.retries
+  }
+
+  export (spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    const started = performance.now()
+    const attempt = (number: number): void => {
+      this.inner.export(spans, (result) => {
+        if (result.code === ExportResultCode.SUCCESS || this.stopped) return done(result)
+        const decision = retryDecision(result.error)
+        if (!decision.retry || number >= this.policy.maxAttempts) return done(result)
+        const delay = decision.delayMillis ?? this.backoff(number)
+        const elapsed = performance.now() - started
+        if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) return done(result)
+        this.retries++
+        const entry = {
+          timer: setTimeout(() => { this.pending.delete(entry); attempt(number + 1) }, delay),
+          finish: () => done(result)
+        }
+        // A pending retry must not keep a finished process alive; shutdown settles it.
+        entry.timer.unref()
+        this.pending.add(entry)
+      })
+    }
+    attempt(1)
+  }
+
+  /** Delay before attempt `number + 1`: initial x multiplier^(number-1), capped, with jitter. */
+  private backoff (number: number): number {
+    const base = Math.min(this.policy.initialBackoffMillis * this.policy.multiplier ** (number - 1), this.policy.maxBackoffMillis)
+    return Math.max(0, base * (1 + this.policy.jitter * (2 * this.random() - 1)))
+  }
+
+  async forceFlush (): Promise<void> {
+    await this.inner.forceFlush?.()
+  }
+
+  /** Settles waiting retries with their last failure, then shuts the real exporter down. */
+  async shutdown (): Promise<void> {
+    this.stopped = true
+    for (const entry of this.pending) {
+      clearTimeout(entry.timer)
+      entry.finish()
+    }
+    this.pending.clear()
+    await this.inner.shutdown()
+  }
+}
