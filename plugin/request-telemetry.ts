@@ -1,5 +1,5 @@
 import {
-  type Context, defaultTextMapSetter, INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, type Span, trace
+  context, type Context, defaultTextMapSetter, INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, type Span, trace
 } from '@opentelemetry/api'
 import type { ServerResponse } from 'node:http'
 import { callOutbound, fetchOutbound, type OutboundRequest, type OutboundRuntime } from './outbound.js'
@@ -44,21 +44,31 @@ export class RequestTelemetry {
    * and returns it, for an outbound call made with any client. A no-op in extract-only mode.
    */
   inject<T extends Record<string, unknown>> (headers: T = {} as T): T {
-    this.runtime.propagator.inject(this.context, headers, defaultTextMapSetter)
+    this.runtime.propagator.inject(this.callContext(), headers, defaultTextMapSetter)
     return headers
   }
 
-  /** `fetch` inside a CLIENT span that is a child of the request span, with the context injected. */
+  /** `fetch` inside a CLIENT span under the active span of this request, with the context injected. */
   fetch (input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    return fetchOutbound(this.runtime, this.context, input, init)
+    return fetchOutbound(this.runtime, this.callContext(), input, init)
   }
 
   /**
-   * Runs `call` inside a CLIENT span that is a child of the request span. `call` receives the
+   * Runs `call` inside a CLIENT span under the active span of this request. `call` receives the
    * headers to send (yours plus the trace context) and the span.
    */
   outbound<T>(request: OutboundRequest, call: (headers: Record<string, string>, span: Span) => T | Promise<T>): Promise<T> {
-    return callOutbound(this.runtime, this.context, request, call)
+    return callOutbound(this.runtime, this.callContext(), request, call)
+  }
+
+  /**
+   * The parent for an outbound call: the active context when it belongs to this request's trace
+   * (a call made inside a domain span is that span's child), else the request's own context.
+   */
+  private callContext (): Context {
+    if (!this.traced) return this.context
+    const active = context.active()
+    return trace.getSpanContext(active)?.traceId === this.traceId ? active : this.context
   }
 }
 

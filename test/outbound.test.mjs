@@ -103,3 +103,20 @@ test('an untraced request (route opted out) calls through without spans or heade
   assert.equal(down.received[0].traceparent, undefined)
   assert.deepEqual(await spans(), [])
 })
+
+test('an outbound call made inside a domain span is that span\'s child, and inject() names it', async (t) => {
+  const down = await downstream(t)
+  const { app, spans } = await tracedApp(t)
+  const { withSpan } = await import('fastify-otel-kit')
+  app.get('/refund', async (request) => withSpan('refund.process', async () => {
+    const injected = request.otel.inject({})
+    await (await request.otel.fetch(down.url)).text()
+    return injected
+  }))
+  const injected = (await app.inject({ url: '/refund' })).json()
+  const all = await spans()
+  const refund = all.find((s) => s.name === 'refund.process')
+  const client = all.find((s) => s.kind === SpanKind.CLIENT)
+  assert.equal(parentOf(client), idOf(refund))
+  assert.equal(injected.traceparent.split('-')[2], idOf(refund))
+})

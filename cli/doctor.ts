@@ -1,0 +1,130 @@
+import { ExportResultCode } from '@opentelemetry/core'
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { redactEndpoint } from '../plugin/endpoint.js'
+import { buildExporter } from '../plugin/exporter.js'
+import type { OtelPluginOptions, ResolvedConfig, Setting } from '../plugin/options.js'
+import { type ConfigResolution, resolveConfig } from '../plugin/resolve-config.js'
+import { buildResource } from '../plugin/resource.js'
+import { sizeQueue } from './queue-sizing.js'
+
+export interface DoctorOptions {
+  pluginOptions: OtelPluginOptions
+  env: NodeJS.ProcessEnv
+  peakRequestsPerSecond?: number
+  spansPerRequest: number
+  timeoutMillis: number
+  export: boolean
+  write: (line: string) => void
+}
+
+/**
+ * Checks a service's tracing setup the way the seed's Verification section does, and returns
+ * whether everything passed: the resolved configuration with the source of each value, the
+ * propagators, sampler and batch settings, one smoke span sent to the endpoint, and the queue size
+ * against the peak load.
+ */
+export async function runDoctor (options: DoctorOptions): Promise<boolean> {
+  const { write } = options
+  const resolution = resolveConfig(options.pluginOptions, options.env)
+  const { config } = resolution
+  let healthy = true
+
+  write('fastify-otel-kit doctor\n')
+  write('Configuration (environment > plugin options > defaults)')
+  for (const [key, setting] of flatten(config)) {
+    const source = setting.source === 'env' ? `env ${setting.env ?? ''}` : setting.source
+    write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${source}`)
+  }
+  if (resolution.warnings.length > 0) {
+    write('\nWarnings')
+    for (const warning of resolution.warnings) write(`  ! ${warning}`)
+  }
+  write('')
+  write(`Propagation: ${config.propagators.value.join(', ')} (extraction in this order${config.extractOnly.value ? '; extract-only, nothing injected' : ''})`)
+  const ratio = config.sampler.value.endsWith('traceidratio') ? ` (ratio ${config.samplingRatio.value})` : ''
+  write(`Sampler: ${config.sampler.value}${ratio}`)
+  const batch = config.batch
+  write(`Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`)
+  if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
+
+  if (options.export) {
+    write('\nCollector')
+    healthy = await smokeExport(resolution, options) && healthy
+  }
+
+  if (options.peakRequestsPerSecond !== undefined) {
+    const sizing = sizeQueue(options.peakRequestsPerSecond, options.spansPerRequest, batch.scheduledDelayMillis.value, batch.maxQueueSize.value)
+    write(`\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`)
+    if (sizing.fits) {
+      write(`  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans that arrive during one schedule delay`)
+    } else {
+      healthy = false
+      write(`  ✗ maxQueueSize ${batch.maxQueueSize.value} will drop spans at peak: it needs at least ${sizing.needed}.`)
+      write(`    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} (about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`)
+      write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
+    }
+  }
+  write(healthy ? '\nAll checks passed.' : '\nSome checks failed (see above).')
+  return healthy
+}
+
+/** Sends one span through the configured exporter and reports what the collector said. */
+async function smokeExport (resolution: ConfigResolution, options: DoctorOptions): Promise<boolean> {
+  const { config } = resolution
+  const { write } = options
+  if (config.exporter.kind.value !== 'otlp-grpc') {
+    write(`  - the exporter is ${config.exporter.kind.value}: there is no collector to check`)
+    return true
+  }
+  const endpoint = redactEndpoint(config.exporter.endpoint.value)
+  // One attempt, no retries: the doctor reports what the collector says now.
+  const oneShot: ConfigResolution = { ...resolution, config: { ...config, exporter: { ...config.exporter, retry: { value: false, source: 'default' } } } }
+  const exporter = buildExporter(oneShot, (message) => write(`  ! ${message}`))!
+  const finished: ReadableSpan[] = []
+  const resource = buildResource(config)
+  const provider = new BasicTracerProvider({
+    resource,
+    spanProcessors: [{ onStart () {}, onEnd: (span: ReadableSpan) => { finished.push(span) }, forceFlush: async () => {}, shutdown: async () => {} }]
+  })
+  provider.getTracer('fastify-otel-kit-doctor').startSpan('fastify-otel-kit doctor smoke test', { attributes: { 'doctor.check': 'export' } }).end()
+  await resource.waitForAsyncAttributes?.()
+  const started = performance.now()
+  const result = await new Promise<{ code: number, error?: Error }>((resolve) => {
+    const timer = setTimeout(() => resolve({ code: ExportResultCode.FAILED, error: new Error(`no answer within ${options.timeoutMillis} ms`) }), options.timeoutMillis)
+    exporter.export(finished, (outcome) => {
+      clearTimeout(timer)
+      resolve(outcome)
+    })
+  })
+  await exporter.shutdown().catch(() => {})
+  const traceId = finished[0]?.spanContext().traceId ?? ''
+  if (result.code === ExportResultCode.SUCCESS) {
+    write(`  ✓ ${endpoint} accepted a smoke span in ${Math.round(performance.now() - started)} ms (trace ${traceId}, service ${config.serviceName.value})`)
+    return true
+  }
+  write(`  ✗ export to ${endpoint} failed: ${result.error?.message ?? 'unknown error'}`)
+  write('    Check: https:// means TLS and http:// plaintext; a private CA needs exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE);')
+  write('    an API key goes in exporter.headers (OTEL_EXPORTER_OTLP_HEADERS); gRPC listens on 4317, OTLP/HTTP on 4318.')
+  return false
+}
+
+/** Every Setting in the resolved config, with a dotted key. */
+function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
+  const out: Array<[string, Setting<unknown>]> = []
+  const visit = (prefix: string, node: Record<string, unknown>): void => {
+    for (const [key, value] of Object.entries(node)) {
+      const path = prefix === '' ? key : `${prefix}.${key}`
+      if (value !== null && typeof value === 'object' && 'source' in value && 'value' in value) out.push([path, value as Setting<unknown>])
+      else if (value !== null && typeof value === 'object') visit(path, value as Record<string, unknown>)
+    }
+  }
+  visit('', config as unknown as Record<string, unknown>)
+  return out
+}
+
+function show (key: string, value: unknown): string {
+  if (value === undefined) return '(unset)'
+  if (key === 'exporter.endpoint' && typeof value === 'string') return redactEndpoint(value)
+  if (typeof value === 'string') return value
+  return JSON.stringify(value)
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * `fastify-otel-kit doctor`: checks a service's tracing setup from its environment (and, with
+ * --config, the options its code passes to the plugin). Exit code 0 when every check passed, 1
+ * when one failed, 2 for a usage error.
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { runDoctor } from './doctor.js'
+
+const USAGE = `Usage: fastify-otel-kit doctor [options]
+
+  --config <file.json>         the plugin options your code passes to register(), as JSON
+  --service-name <name>        shorthand for {"serviceName": name}
+  --endpoint <url>             shorthand for {"exporter": {"endpoint": url}}
+  --peak-rps <n>               peak requests per second, for the queue size check
+  --spans-per-request <n>      spans per request at that peak (default 3)
+  --timeout <ms>               how long to wait for the collector (default 5000)
+  --no-export                  do not send the smoke span
+  -h, --help
+
+The environment (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_BSP_*, ...) is read as the
+plugin reads it, so the output shows which values the environment overrides.`
+
+async function main (argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command !== 'doctor' || rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`)
+    return command === 'doctor' || command === '-h' || command === '--help' ? 0 : 2
+  }
+  let values
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string' },
+        'service-name': { type: 'string' },
+        endpoint: { type: 'string' },
+        'peak-rps': { type: 'string' },
+        'spans-per-request': { type: 'string' },
+        timeout: { type: 'string' },
+        'no-export': { type: 'boolean' }
+      }
+    }))
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  const number = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined
+    const value = Number(raw)
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number; received ${JSON.stringify(raw)}`)
+    return value
+  }
+  try {
+    const pluginOptions = values.config === undefined ? {} : JSON.parse(readFileSync(values.config, 'utf8'))
+    if (values['service-name'] !== undefined) pluginOptions.serviceName = values['service-name']
+    if (values.endpoint !== undefined) pluginOptions.exporter = { ...pluginOptions.exporter, endpoint: values.endpoint }
+    const healthy = await runDoctor({
+      pluginOptions,
+      env: process.env,
+      peakRequestsPerSecond: number('peak-rps', values['peak-rps']),
+      spansPerRequest: number('spans-per-request', values['spans-per-request']) ?? 3,
+      timeoutMillis: number('timeout', values.timeout) ?? 5000,
+      export: values['no-export'] !== true,
+      write: (line) => process.stdout.write(`${line}\n`)
+    })
+    return healthy ? 0 : 1
+  } catch (error) {
+    process.stderr.write(`fastify-otel-kit doctor: ${(error as Error).message}\n`)
+    return 2
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (error: unknown) => {
+  process.stderr.write(`${String(error)}\n`)
+  process.exitCode = 2
+})

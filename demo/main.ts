@@ -1,0 +1,93 @@
+/**
+ * `npm start`: the payment processor with tracing, an embedded OTLP/gRPC receiver, a few requests
+ * (W3C context, B3 context, one that fails), then every received trace as a waterfall.
+ *
+ * With OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) set, the demo exports there instead:
+ * Jaeger, Tempo, an OpenTelemetry Collector.
+ */
+import { randomBytes } from 'node:crypto'
+import { OtlpReceiver } from '../receiver/otlp-receiver.js'
+import { startGateway } from './gateway.js'
+import { buildPaymentService } from './payment-service.js'
+import { renderWaterfall } from './waterfall.js'
+
+interface DemoRequest {
+  label: string
+  orderId: string
+  amount: number
+  headers: Record<string, string>
+}
+
+async function main (): Promise<void> {
+  const externalEndpoint = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+  const receiver = externalEndpoint === undefined ? await OtlpReceiver.start() : undefined
+  const gateway = await startGateway()
+
+  console.log('fastify-otel-kit demo: payment-processor')
+  if (receiver !== undefined) {
+    console.log(`  exporting over OTLP/gRPC to an embedded receiver at ${receiver.endpoint}`)
+    console.log('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send the traces to your own collector instead)')
+  } else {
+    console.log(`  exporting over OTLP/gRPC to ${externalEndpoint} (from the environment)`)
+  }
+
+  const app = await buildPaymentService({
+    gatewayUrl: gateway.url,
+    otel: {
+      handleSignals: false,
+      ...(receiver === undefined ? {} : { exporter: { endpoint: receiver.endpoint } })
+    }
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as { port: number }
+  const base = `http://127.0.0.1:${port}`
+  console.log(`  service listening on ${base}\n`)
+
+  const callerTraceId = randomBytes(16).toString('hex')
+  const requests: DemoRequest[] = [
+    {
+      label: 'W3C traceparent from an upstream caller',
+      orderId: 'ord-7421',
+      amount: 49.99,
+      headers: { traceparent: `00-${callerTraceId}-${randomBytes(8).toString('hex')}-01` }
+    },
+    {
+      label: 'B3 headers from a Zipkin-era service',
+      orderId: 'ord-1002',
+      amount: 12.5,
+      headers: { 'x-b3-traceid': randomBytes(16).toString('hex'), 'x-b3-spanid': randomBytes(8).toString('hex'), 'x-b3-sampled': '1' }
+    },
+    { label: 'no inbound context; the gateway times out', orderId: 'ord-1009', amount: 230, headers: {} }
+  ]
+  for (const request of requests) {
+    const res = await fetch(`${base}/refunds/${request.orderId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...request.headers },
+      body: JSON.stringify({ amount: request.amount })
+    })
+    const body = await res.text()
+    console.log(`  POST /refunds/${request.orderId}  (${request.label})  -> ${res.status} ${body.slice(0, 90)}`)
+  }
+  await fetch(`${base}/health`)
+  console.log('  GET /health  (ignored by configuration: no trace)\n')
+
+  const stats = app.otel.stats
+  // Closing flushes the export queue: every span is at the receiver when close resolves.
+  await app.close()
+  await gateway.close()
+  const finalStats = stats()
+
+  if (receiver === undefined) {
+    console.log(`sent ${finalStats.exported} spans to ${externalEndpoint}; the first request's trace id is ${callerTraceId}`)
+    return
+  }
+  const traces = receiver.traces()
+  console.log(`received ${traces.size} traces, ${receiver.spans.length} spans (exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})\n`)
+  for (const spans of traces.values()) console.log(renderWaterfall(spans))
+  await receiver.stop()
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

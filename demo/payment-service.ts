@@ -1,0 +1,73 @@
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { Piscina } from 'piscina'
+import otelPlugin, { withSpan } from '../plugin/index.js'
+import type { OtelPluginOptions } from '../plugin/options.js'
+import { runInWorker } from '../workers/index.js'
+
+export class GatewayTimeoutError extends Error {
+  override name = 'GatewayTimeoutError'
+  readonly statusCode = 504
+}
+
+export interface PaymentServiceOptions {
+  gatewayUrl: string
+  /** Plugin options on top of the demo's own (the exporter endpoint, say). */
+  otel?: OtelPluginOptions
+}
+
+/**
+ * The seed article's payment processor: a refund runs a domain span (refund.process with order
+ * and payment attributes), calls the payment gateway (a CLIENT span that times out sometimes),
+ * offloads the receipt's CPU work to a Piscina pool, and records the ledger entry.
+ */
+export async function buildPaymentService (options: PaymentServiceOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false })
+  await app.register(otelPlugin, {
+    serviceName: 'payment-processor',
+    serviceVersion: '1.4.2',
+    deploymentEnvironment: 'demo',
+    ignore: ['/health'],
+    ...options.otel
+  })
+  const receipts = new Piscina({ filename: join(__dirname, 'receipt-worker.js'), maxThreads: 2 })
+  app.addHook('onClose', async () => { await receipts.destroy() })
+
+  app.get('/health', async () => ({ ok: true }))
+
+  app.post<{ Params: { orderId: string }, Body: { amount: number } }>('/refunds/:orderId', {
+    schema: { body: { type: 'object', required: ['amount'], properties: { amount: { type: 'number', exclusiveMinimum: 0 } } } }
+  }, async (request) => {
+    const { orderId } = request.params
+    const { amount } = request.body
+    return await withSpan('refund.process', {
+      'order.id': orderId, 'payment.amount': amount, 'payment.currency': 'USD'
+    }, async () => {
+      await callGateway(request.otel, options.gatewayUrl, orderId, amount)
+      const receipt = await runInWorker<{ receiptId: string }>(receipts, { orderId, amount })
+      await withSpan('ledger.record', { 'order.id': orderId }, async () => {
+        // Stands for a database write.
+        await new Promise((resolve) => setTimeout(resolve, 3))
+      })
+      return { orderId, refunded: amount, receiptId: receipt.receiptId }
+    }, {
+      errorDescription: (error) => (error instanceof GatewayTimeoutError ? 'Gateway timeout' : String(error))
+    })
+  })
+  return app
+}
+
+async function callGateway (otel: { fetch: (url: string, init?: RequestInit) => Promise<Response> }, gatewayUrl: string, orderId: string, amount: number): Promise<void> {
+  try {
+    const res = await otel.fetch(`${gatewayUrl}/refunds/${orderId}`, {
+      method: 'POST',
+      body: JSON.stringify({ amount }),
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(250)
+    })
+    await res.text()
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError') throw new GatewayTimeoutError(`payment gateway did not answer for order ${orderId}`)
+    throw error
+  }
+}

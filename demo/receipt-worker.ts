@@ -1,0 +1,27 @@
+/**
+ * The demo's worker module: ordinary code on the OpenTelemetry API, with no knowledge of
+ * fastify-otel-kit. runInWorker carries the request's trace into it.
+ */
+import { trace } from '@opentelemetry/api'
+import { pbkdf2Sync } from 'node:crypto'
+
+const tracer = trace.getTracer('payment.receipts')
+
+export interface ReceiptRequest {
+  orderId: string
+  amount: number
+}
+
+export default function renderReceipt (request: ReceiptRequest): { receiptId: string } {
+  return tracer.startActiveSpan('receipt.render', { attributes: { 'order.id': request.orderId } }, (span) => {
+    const text = `Refund of ${request.amount.toFixed(2)} USD for order ${request.orderId}`
+    // CPU-heavy on purpose: this is why the work runs in a worker thread.
+    const digest = tracer.startActiveSpan('receipt.sign', (signSpan) => {
+      const key = pbkdf2Sync(text, 'demo-salt', 40_000, 32, 'sha256').toString('hex')
+      signSpan.end()
+      return key
+    })
+    span.end()
+    return { receiptId: `rcpt-${digest.slice(0, 12)}` }
+  })
+}

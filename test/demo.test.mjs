@@ -1,0 +1,45 @@
+// `npm start`: the demo service, its embedded receiver and the waterfall, as a newcomer runs it.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
+
+const demo = fileURLToPath(new URL('../dist/demo/main.js', import.meta.url))
+const run = promisify(execFile)
+const cleanEnv = () => {
+  const env = { ...process.env }
+  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key]
+  return env
+}
+
+test('the demo sends W3C, B3 and failing requests and prints every trace as a waterfall', { timeout: 60_000 }, async () => {
+  const { stdout } = await run(process.execPath, [demo], { env: cleanEnv() })
+  assert.match(stdout, /exporting over OTLP\/gRPC to an embedded receiver at http:\/\/127\.0\.0\.1:\d+/)
+  assert.match(stdout, /received 3 traces, 19 spans \(exported 19, dropped 0, failed 0\)/)
+  const traces = stdout.split('\ntrace ').slice(1)
+  assert.equal(traces.length, 3)
+  // Two requests continue an upstream caller (W3C, then B3); the failing one starts its own trace.
+  assert.equal(traces.filter((t) => t.includes("continues the caller's span")).length, 2)
+  for (const trace of traces.slice(0, 2)) {
+    for (const name of ['POST /refunds/:orderId', 'refund.process', 'worker.dispatch receipt-worker', 'worker.task receipt-worker', 'receipt.render', 'receipt.sign', 'ledger.record']) {
+      assert.ok(trace.includes(name), `${name} missing from a waterfall`)
+    }
+    assert.match(trace, /child spans account for \d+% of POST \/refunds\/:orderId/)
+  }
+  const failing = traces[2]
+  assert.match(failing, /refund\.process\s+INTERNAL.*ERROR Gateway timeout/)
+  assert.match(failing, /POST \/refunds\/:orderId\s+SERVER.*ERROR/)
+  assert.match(failing, /CLIENT.*ERROR/)
+})
+
+test('with OTEL_EXPORTER_OTLP_ENDPOINT set, the demo exports to that collector and says so', { timeout: 60_000 }, async (t) => {
+  const collector = await OtlpReceiver.start()
+  t.after(() => collector.stop())
+  const { stdout } = await run(process.execPath, [demo], { env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } })
+  assert.ok(stdout.includes(`exporting over OTLP/gRPC to ${collector.endpoint} (from the environment)`))
+  assert.match(stdout, /sent 19 spans to/)
+  assert.equal(collector.spans.length, 19)
+  assert.equal(collector.traces().size, 3)
+})
