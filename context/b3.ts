@@ -1,8 +1,11 @@
 import {
   type Context, createContextKey, isSpanContextValid, type TextMapGetter, type TextMapPropagator,
-  type TextMapSetter, trace, TraceFlags
+  type TextMapSetter, trace as traceApi, TraceFlags
 } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
+
+/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
+const trace = traceApi
 
 export const B3_SINGLE = 'b3'
 export const X_B3_TRACE_ID = 'x-b3-traceid'
@@ -41,6 +44,8 @@ export interface B3Options {
  * back to the multi headers; injection writes the configured format.
  */
 export class B3Propagator implements TextMapPropagator {
+  /** Extracts a span context (and its sampling marks): a composite may skip it once another one won. */
+  readonly extractsSpanContextOnly = true
   private readonly injectFormat: 'single' | 'multi'
 
   constructor (options: B3Options) {

@@ -3,6 +3,7 @@ import {
 } from '@opentelemetry/api'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { PriorityCompositePropagator } from './composite-propagator.js'
+import { LinkedContext } from './linked-context.js'
 import { W3CTraceContextPropagator } from './w3c-trace-context.js'
 
 /**
@@ -46,7 +47,7 @@ export function contextFromCarrier (carrier: unknown): Context {
   if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) clean.tracestate = source.tracestate
   if (typeof source.baggage === 'string' && source.baggage.length <= MAX_BAGGAGE) clean.baggage = source.baggage
   try {
-    return carrierFormat.extract(ROOT_CONTEXT, clean, defaultTextMapGetter)
+    return carrierFormat.extract(LinkedContext.ROOT, clean, defaultTextMapGetter)
   } catch {
     return ROOT_CONTEXT
   }

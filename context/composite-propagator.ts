@@ -1,6 +1,10 @@
 import {
-  type Context, diag, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter, trace
+  type Context, diag, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter,
+  trace as traceApi
 } from '@opentelemetry/api'
+
+/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
+const trace = traceApi
 
 /**
  * Runs several propagators with the list order as extraction priority: the first one that finds a
@@ -30,6 +34,8 @@ export class PriorityCompositePropagator implements TextMapPropagator {
     let result = context
     let winner: SpanContext | undefined
     for (const propagator of this.propagators) {
+      // Once a span context won, propagators that carry nothing else have nothing to add.
+      if (winner !== undefined && (propagator as { extractsSpanContextOnly?: boolean }).extractsSpanContextOnly === true) continue
       let next: Context
       try {
         next = propagator.extract(result, carrier, getter)

@@ -11,6 +11,11 @@ const SIMPLE_KEY = /^[a-z0-9][_0-9a-z\-*/]{0,255}$/
 const TENANT_KEY = /^[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13}$/
 const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/
 
+/** Optional white space around list members: space or tab. */
+function isOws (code: number): boolean {
+  return code === 0x20 || code === 0x09
+}
+
 export function isValidTraceStateKey (key: string): boolean {
   return SIMPLE_KEY.test(key) || TENANT_KEY.test(key)
 }
@@ -32,18 +37,26 @@ export class StrictTraceState implements TraceState {
   /** Undefined when the header is invalid. */
   static parse (header: string): StrictTraceState | undefined {
     const members: Array<[string, string]> = []
-    const seen = new Set<string>()
-    for (const raw of header.split(',')) {
-      const member = raw.replace(/^[ \t]+|[ \t]+$/g, '')
-      if (member === '') continue // empty list members are allowed and ignored
-      const eq = member.indexOf('=')
-      if (eq <= 0) return undefined
-      const key = member.slice(0, eq)
-      const value = member.slice(eq + 1)
-      if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value) || seen.has(key)) return undefined
-      seen.add(key)
-      members.push([key, value])
-      if (members.length > MAX_MEMBERS) return undefined
+    // A hand-rolled scan: this runs for every inbound request that carries a tracestate.
+    let start = 0
+    while (start <= header.length) {
+      let end = header.indexOf(',', start)
+      if (end === -1) end = header.length
+      let from = start
+      let to = end
+      while (from < to && isOws(header.charCodeAt(from))) from++
+      while (to > from && isOws(header.charCodeAt(to - 1))) to--
+      if (from < to) { // empty list members are allowed and ignored
+        const eq = header.indexOf('=', from)
+        if (eq <= from || eq >= to) return undefined
+        const key = header.slice(from, eq)
+        const value = header.slice(eq + 1, to)
+        if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return undefined
+        for (const [seen] of members) if (seen === key) return undefined
+        members.push([key, value])
+        if (members.length > MAX_MEMBERS) return undefined
+      }
+      start = end + 1
     }
     return new StrictTraceState(members)
   }

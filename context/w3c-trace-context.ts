@@ -1,27 +1,49 @@
 import {
-  type Context, createContextKey, isSpanContextValid, type SpanContext, type TextMapGetter,
-  type TextMapPropagator, type TextMapSetter, trace, TraceFlags
+  type Context, createContextKey, isSpanContextValid, ROOT_CONTEXT, type SpanContext, type TextMapGetter,
+  type TextMapPropagator, type TextMapSetter, trace as traceApi, TraceFlags
 } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
+import { LinkedContext } from './linked-context.js'
 import { StrictTraceState } from './trace-state.js'
+
+/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
+const trace = traceApi
 
 export const TRACEPARENT = 'traceparent'
 export const TRACESTATE = 'tracestate'
 
 /** Level 2: the trace-id's rightmost 7 bytes are random. */
 const RANDOM_FLAG = 0x02
-const TRACEPARENT_PATTERN = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
-const ZERO_TRACE_ID = '00000000000000000000000000000000'
-const ZERO_SPAN_ID = '0000000000000000'
 
 /**
- * The SDK keeps only the sampled bit on the spans it creates, so the random flag is remembered
- * in the context for the trace-id it belongs to and written back on injection.
+ * The SDK keeps only the sampled bit on the spans it creates, so the random flag is remembered in
+ * the context and written back on injection: as the trace id, for a flag that arrived with an
+ * inbound traceparent; as a mark on the parent context, for traces this service starts.
  */
 const RANDOM_TRACE_ID_KEY = createContextKey('fastify-otel-kit W3C random trace-id')
+const LOCAL_ROOT_KEY = createContextKey('fastify-otel-kit W3C locally started trace')
 
-/** Marks `traceId` as random (Level 2), for traces this service starts with a random id. */
-export function markRandomTraceId (context: Context, traceId: string): Context {
+/**
+ * The parent context for a trace this service starts with a random trace id: ROOT_CONTEXT plus a
+ * mark, built once, so marking costs nothing per request. Spans started under it belong to a
+ * trace started here (a span context set by hand from elsewhere would be the exception).
+ */
+export const LOCAL_ROOT_CONTEXT: Context = LinkedContext.ROOT.setValue(LOCAL_ROOT_KEY, true)
+
+/** The same mark on any other context (one that carries baggage, say). */
+export function markLocalRoot (context: Context): Context {
+  return context === ROOT_CONTEXT || context === LinkedContext.ROOT ? LOCAL_ROOT_CONTEXT : context.setValue(LOCAL_ROOT_KEY, true)
+}
+
+/** A span context with a well-formed, non-zero trace id and span id (the API's check, without regular expressions). */
+export function isValidSpanContext (spanContext: SpanContext | undefined): spanContext is SpanContext {
+  if (spanContext === undefined) return false
+  const { traceId, spanId } = spanContext
+  return traceId.length === 32 && spanId.length === 16 &&
+    isLowerHex(traceId, 0, 32) && isLowerHex(spanId, 0, 16) && !isZero(traceId, 0, 32) && !isZero(spanId, 0, 16)
+}
+
+function markRandomTraceId (context: Context, traceId: string): Context {
   return context.setValue(RANDOM_TRACE_ID_KEY, traceId)
 }
 
@@ -38,14 +60,39 @@ export interface ParsedTraceParent {
  * version the known fields followed by nothing or `-`.
  */
 export function parseTraceParent (value: string): ParsedTraceParent | undefined {
-  if (value.length < 55 || value.length > 1024) return undefined
-  const match = TRACEPARENT_PATTERN.exec(value)
-  if (match === null) return undefined
-  const [, version, traceId, spanId, flags, suffix] = match as unknown as [string, string, string, string, string, string | undefined]
+  const length = value.length
+  if (length < 55 || length > 1024) return undefined
+  // Hand-rolled rather than a regular expression: this runs for every inbound request.
+  if (value.charCodeAt(2) !== DASH || value.charCodeAt(35) !== DASH || value.charCodeAt(52) !== DASH) return undefined
+  if (!isLowerHex(value, 0, 2) || !isLowerHex(value, 3, 35) || !isLowerHex(value, 36, 52) || !isLowerHex(value, 53, 55)) return undefined
+  const version = value.charCodeAt(0) === F && value.charCodeAt(1) === F ? 'ff' : value.slice(0, 2)
   if (version === 'ff') return undefined
-  if (version === '00' && suffix !== undefined) return undefined
-  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined
-  return { traceId, spanId, flags: parseInt(flags, 16) }
+  if (length > 55 && (version === '00' || value.charCodeAt(55) !== DASH)) return undefined
+  if (isZero(value, 3, 35) || isZero(value, 36, 52)) return undefined
+  return { traceId: value.slice(3, 35), spanId: value.slice(36, 52), flags: hexByte(value, 53) }
+}
+
+const DASH = 0x2d
+const ZERO = 0x30
+const F = 0x66
+
+/** Lower-case hex digits only: 0-9 and a-f (W3C forbids upper case). */
+export function isLowerHex (value: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = value.charCodeAt(i)
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false
+  }
+  return true
+}
+
+function isZero (value: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (value.charCodeAt(i) !== ZERO) return false
+  return true
+}
+
+function hexByte (value: string, at: number): number {
+  const digit = (c: number): number => (c <= 0x39 ? c - 0x30 : c - 0x57)
+  return digit(value.charCodeAt(at)) * 16 + digit(value.charCodeAt(at + 1))
 }
 
 /**
@@ -53,10 +100,13 @@ export function parseTraceParent (value: string): ParsedTraceParent | undefined 
  * honoured and re-emitted, the Level 2 random flag kept for the trace that carried it.
  */
 export class W3CTraceContextPropagator implements TextMapPropagator {
+  /** Extracts a span context (and nothing else): a composite may skip it once another one won. */
+  readonly extractsSpanContextOnly = true
+
   inject (context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context)
     if (spanContext === undefined || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return
-    const random = context.getValue(RANDOM_TRACE_ID_KEY) === spanContext.traceId ? RANDOM_FLAG : 0
+    const random = context.getValue(LOCAL_ROOT_KEY) === true || context.getValue(RANDOM_TRACE_ID_KEY) === spanContext.traceId ? RANDOM_FLAG : 0
     const flags = (spanContext.traceFlags & TraceFlags.SAMPLED) | random
     setter.set(carrier, TRACEPARENT, `00-${spanContext.traceId}-${spanContext.spanId}-0${flags.toString(16)}`)
     const state = spanContext.traceState?.serialize()

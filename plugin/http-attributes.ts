@@ -12,31 +12,71 @@ export function serverSpanName (method: string, route: string | undefined): stri
 }
 
 /**
- * Attributes the sampler may look at, so they are given when the span starts: method, path,
- * query, scheme, route, server address and port.
+ * The HTTP server attributes of the semantic conventions. The first six are the ones a sampler may
+ * look at, so they are given when the span starts; `full` adds the rest in the same object, for a
+ * span that will be recorded anyway (one validation pass in the SDK instead of two).
  */
-export function samplingAttributes (
+export function requestAttributes (
   request: FastifyRequest,
   route: string | undefined,
-  redactedQueryKeys: ReadonlySet<string>
+  redactedQueryKeys: ReadonlySet<string>,
+  full: boolean,
+  capturedHeaders: readonly string[]
 ): Attributes {
   const method = request.method
   const rawUrl = request.url
   const queryStart = rawUrl.indexOf('?')
+  const known = KNOWN_METHODS.has(method)
   const attributes: Attributes = {
-    'http.request.method': KNOWN_METHODS.has(method) ? method : '_OTHER',
+    'http.request.method': known ? method : '_OTHER',
     'url.path': queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart),
-    'url.scheme': request.protocol,
-    'server.address': request.hostname
+    'url.scheme': request.protocol
   }
-  if (!KNOWN_METHODS.has(method)) attributes['http.request.method_original'] = method
+  if (!known) attributes['http.request.method_original'] = method
   if (queryStart !== -1 && queryStart < rawUrl.length - 1) {
     attributes['url.query'] = redactQuery(rawUrl.slice(queryStart + 1), redactedQueryKeys)
   }
   if (route !== undefined) attributes['http.route'] = route
-  const port = request.port
-  if (port !== null && port !== undefined) attributes['server.port'] = port
+  addServerAddress(attributes, request.host)
+  if (full) Object.assign(attributes, recordedRequestAttributes(request, capturedHeaders))
   return attributes
+}
+
+/**
+ * `server.address` and `server.port` from the Host header (or X-Forwarded-Host with trustProxy,
+ * through request.host), parsed once here rather than by two getters that each split it again.
+ */
+function addServerAddress (attributes: Attributes, host: string): void {
+  if (host === '') return
+  // IPv6 literals are bracketed ([::1]:8080); otherwise the port follows the last colon.
+  let portStart = -1
+  if (host.charCodeAt(0) === 0x5b) {
+    const end = host.indexOf(']')
+    if (end !== -1 && host.charCodeAt(end + 1) === 0x3a) portStart = end + 2
+  } else {
+    const colon = host.lastIndexOf(':')
+    if (colon !== -1) portStart = colon + 1
+  }
+  if (portStart === -1) {
+    attributes['server.address'] = host
+    return
+  }
+  attributes['server.address'] = host.slice(0, portStart - 1)
+  const port = parsePort(host, portStart)
+  if (port !== undefined) attributes['server.port'] = port
+}
+
+/** Digits only, at most five, below 65536; anything else is no port. */
+function parsePort (text: string, from: number): number | undefined {
+  const length = text.length - from
+  if (length < 1 || length > 5) return undefined
+  let port = 0
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return undefined
+    port = port * 10 + (c - 0x30)
+  }
+  return port < 65536 ? port : undefined
 }
 
 /** Attributes only a recorded span needs. */
@@ -54,8 +94,10 @@ export function recordedRequestAttributes (request: FastifyRequest, capturedHead
   return attributes
 }
 
-export function responseAttributes (reply: FastifyReply, capturedHeaders: readonly string[]): Attributes {
-  const attributes: Attributes = { 'http.response.status_code': reply.statusCode }
+/** Response header values to record (the status code is set on its own). */
+export function capturedResponseHeaders (reply: FastifyReply, capturedHeaders: readonly string[]): Attributes | undefined {
+  if (capturedHeaders.length === 0) return undefined
+  const attributes: Attributes = {}
   for (const name of capturedHeaders) {
     const value = headerValues(reply.getHeader(name))
     if (value !== undefined) attributes[`http.response.header.${name}`] = value

@@ -1,7 +1,12 @@
-import { context } from '@opentelemetry/api'
+import {
+  type Context, context as contextApi
+} from '@opentelemetry/api'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { RequestTelemetry } from './request-telemetry.js'
 import { kBound, kRequestTelemetry } from './symbols.js'
+
+/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
+const context = contextApi
 
 /**
  * Why this file exists: Fastify runs each hook and the handler in its own continuation, and some
@@ -27,24 +32,58 @@ function telemetryOf (request: unknown): RequestTelemetry | null | undefined {
 
 /**
  * Wraps `fn` so it runs with the context of the request found at argument `requestIndex`. The
- * wrapper keeps `fn`'s name and arity (Fastify and users inspect both) and returns what `fn`
- * returns, so promise-returning and callback-style functions both keep working.
+ * wrapper forwards exactly the `arity` arguments Fastify passes for this kind of function (so a
+ * hook written with rest parameters still gets `done`), keeps `fn`'s name and length (Fastify and
+ * users inspect both), and returns what `fn` returns, so promise-returning and callback-style
+ * functions both keep working. Fixed arity avoids an `arguments` object per call.
  */
-function bindToRequest (fn: AnyFunction, requestIndex: number): AnyFunction {
+function bindToRequest (fn: AnyFunction, requestIndex: 0 | 1, arity: 2 | 3 | 4): AnyFunction {
   if (fn[kBound] === true) return fn
-  const bound: AnyFunction = function (this: unknown) {
-    // eslint-disable-next-line prefer-rest-params
-    const args = arguments
-    const telemetry = telemetryOf(args[requestIndex])
-    if (telemetry === null || telemetry === undefined || !telemetry.traced || context.active() === telemetry.context) {
-      return Reflect.apply(fn, this, args)
+  const contextFor = (request: unknown): Context | undefined => {
+    const telemetry = telemetryOf(request)
+    if (telemetry === null || telemetry === undefined || !telemetry.traced) return undefined
+    return context.active() === telemetry.context ? undefined : telemetry.context
+  }
+  let bound: AnyFunction
+  if (requestIndex === 1) {
+    bound = function (this: unknown, error: unknown, request: unknown, reply: unknown) {
+      const ctx = contextFor(request)
+      return ctx === undefined ? fn.call(this, error, request, reply) : context.with(ctx, () => fn.call(this, error, request, reply))
     }
-    return context.with(telemetry.context, () => Reflect.apply(fn, this, args))
+  } else if (arity === 2) {
+    bound = function (this: unknown, request: unknown, second: unknown) {
+      const ctx = contextFor(request)
+      return ctx === undefined ? fn.call(this, request, second) : context.with(ctx, () => fn.call(this, request, second))
+    }
+  } else if (arity === 3) {
+    bound = function (this: unknown, request: unknown, second: unknown, third: unknown) {
+      const ctx = contextFor(request)
+      return ctx === undefined ? fn.call(this, request, second, third) : context.with(ctx, () => fn.call(this, request, second, third))
+    }
+  } else {
+    bound = function (this: unknown, request: unknown, second: unknown, third: unknown, fourth: unknown) {
+      const ctx = contextFor(request)
+      return ctx === undefined ? fn.call(this, request, second, third, fourth) : context.with(ctx, () => fn.call(this, request, second, third, fourth))
+    }
   }
   Object.defineProperty(bound, 'length', { value: fn.length })
   Object.defineProperty(bound, 'name', { value: fn.name })
   bound[kBound] = true
   return bound
+}
+
+/** How many arguments Fastify passes to each request hook. */
+const HOOK_ARITY: Record<RequestHookName, 2 | 3 | 4> = {
+  onRequest: 3,
+  preParsing: 4,
+  preValidation: 3,
+  preHandler: 3,
+  preSerialization: 4,
+  onSend: 4,
+  onResponse: 3,
+  onError: 4,
+  onTimeout: 3,
+  onRequestAbort: 2
 }
 
 /**
@@ -61,11 +100,11 @@ function isInvalidAsyncHook (name: RequestHookName, fn: AnyFunction): boolean {
 export function bindHook (name: string, fn: unknown): unknown {
   if (typeof fn !== 'function' || !REQUEST_HOOK_SET.has(name)) return fn
   if (isInvalidAsyncHook(name as RequestHookName, fn as AnyFunction)) return fn
-  return bindToRequest(fn as AnyFunction, 0)
+  return bindToRequest(fn as AnyFunction, 0, HOOK_ARITY[name as RequestHookName])
 }
 
-export const bindHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 0)
-export const bindErrorHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 1)
+export const bindHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 0, 2)
+export const bindErrorHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 1, 3)
 
 /** Route-level hooks may be one function or an array. */
 function bindRouteHooks (holder: Record<string, unknown>): void {

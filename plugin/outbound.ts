@@ -1,9 +1,13 @@
 import {
-  type Attributes, type Context, context, defaultTextMapSetter, type Span, SpanKind, SpanStatusCode,
-  type TextMapPropagator, trace, type Tracer
+  type Attributes, type Context, context as contextApi, defaultTextMapSetter, type Span, SpanKind,
+  SpanStatusCode, type TextMapPropagator, trace as traceApi, type Tracer
 } from '@opentelemetry/api'
 import { errorType } from '../context/error-type.js'
 import { redactQuery } from './http-attributes.js'
+
+/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
+const context = contextApi
+const trace = traceApi
 
 export interface OutboundRequest {
   /** Default GET. */

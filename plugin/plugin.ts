@@ -3,12 +3,10 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import fp from 'fastify-plugin'
 import type { AppTelemetry } from './fastify-types.js'
 import { installContextBinding, markSelfManaged } from './lifecycle-context.js'
-import type { OtelPluginOptions } from './options.js'
+import type { OtelPluginOptions, SamplerName } from './options.js'
 import { resolveConfig } from './resolve-config.js'
 import { resolveRequestOptions } from './request-options.js'
-import {
-  abortRequestSpan, finishRequestSpan, recordRequestError, requestTelemetryOf, type RequestRuntime, startRequestSpan
-} from './request-span.js'
+import { recordRequestError, requestTelemetryOf, type RequestRuntime, startRequestSpan } from './request-span.js'
 import { UNTRACED } from './request-telemetry.js'
 import { acquireSdk, releaseSdk } from './sdk.js'
 import { flushOnSignals } from './signals.js'
@@ -53,12 +51,14 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     stats: () => sdk.stats()
   }
   instance.decorate('otel', appTelemetry)
-  instance.decorateRequest(kRequestTelemetry, null)
+  // A getter on the prototype costs nothing per request; the per-request slot is only declared
+  // when tracing is on.
   instance.decorateRequest('otel', {
     getter (this: FastifyRequest) {
       return requestTelemetryOf(this) ?? UNTRACED
     }
   })
+  if (sdk.owner !== 'disabled') instance.decorateRequest(kRequestTelemetry, null)
 
   const withdrawFromSignals = flushOnSignals(
     { app: instance as FastifyInstance, flush: () => sdk.forceFlush(), timeoutMillis: config.shutdownTimeoutMillis.value },
@@ -77,21 +77,16 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     extractOnly: config.extractOnly.value,
     traceResponseHeader: config.traceResponseHeader.value,
     logCorrelation: config.logCorrelation.value,
+    samplerFacts: sdk.owner === 'plugin' ? samplerFacts(sdk.config.sampler.value) : { parentBased: false, recordsRoots: false },
+    spanFactory: sdk.spanFactory,
     log,
     ...requestOptions
   }
 
-  // The plugin's own hooks set or need no context, so they are added unwrapped.
+  // The plugin's own hook needs no context, so it is added unwrapped. The span ends on the raw
+  // response's 'close' event (see request-span.ts), which needs no Fastify hook.
   instance.addHook('onError', markSelfManaged(function recordError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: () => void) {
     recordRequestError(request, error)
-    done()
-  }))
-  instance.addHook('onResponse', markSelfManaged(function endRequestSpan (request: FastifyRequest, reply: FastifyReply, done: () => void) {
-    finishRequestSpan(runtime, request, reply)
-    done()
-  }))
-  instance.addHook('onRequestAbort', markSelfManaged(function endAbortedRequestSpan (request: FastifyRequest, done: () => void) {
-    abortRequestSpan(request)
     done()
   }))
 
@@ -104,6 +99,14 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   }))
   if (!boundEarlierHooks) {
     log.warn(`${PACKAGE_NAME}: this Fastify version's hook store was not found; hooks registered before the plugin run without the request context.`)
+  }
+}
+
+/** What the configured sampler is known to decide, so the hooks can skip work it makes moot. */
+function samplerFacts (sampler: SamplerName | 'custom'): RequestRuntime['samplerFacts'] {
+  return {
+    parentBased: sampler.startsWith('parentbased_'),
+    recordsRoots: sampler === 'always_on' || sampler === 'parentbased_always_on'
   }
 }
 

@@ -1,14 +1,24 @@
 import {
-  type Attributes, context, type Context, isSpanContextValid, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode,
-  trace, type TextMapGetter
+  type Attributes, context as contextApi, type Context, type Span, type SpanContext, SpanKind, SpanStatusCode,
+  trace as traceApi, type TextMapGetter, TraceFlags
 } from '@opentelemetry/api'
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
+import type { ServerResponse } from 'node:http'
+import { B3_DEFERRED_KEY } from '../context/b3.js'
 import { errorType } from '../context/error-type.js'
-import { markRandomTraceId } from '../context/w3c-trace-context.js'
-import { recordedRequestAttributes, responseAttributes, samplingAttributes, serverSpanName } from './http-attributes.js'
+import { LinkedContext } from '../context/linked-context.js'
+import { isValidSpanContext, markLocalRoot } from '../context/w3c-trace-context.js'
+import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes } from './http-attributes.js'
 import type { OutboundRuntime } from './outbound.js'
+import { type SpanFactory, startRequestSpanFast } from './request-span-impl.js'
 import { RequestTelemetry, UNTRACED } from './request-telemetry.js'
+import { routeInfoOf, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
+
+/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
+const context = contextApi
+const trace = traceApi
 
 /** Everything the request hooks need, resolved once per plugin instance. */
 export interface RequestRuntime extends OutboundRuntime {
@@ -22,11 +32,20 @@ export interface RequestRuntime extends OutboundRuntime {
   responseAttributes: ((request: FastifyRequest, reply: FastifyReply) => Attributes | undefined) | undefined
   captureRequestHeaders: readonly string[]
   captureResponseHeaders: readonly string[]
+  /**
+   * What the sampler is known to do: `parent-based` (a built-in parentbased_* sampler: an
+   * unsampled remote parent means no recording), `records-roots` (also records a span without a
+   * parent: always_on, parentbased_always_on), or nothing known (custom, ratio).
+   */
+  samplerFacts: { parentBased: boolean, recordsRoots: boolean }
+  /** Set when the plugin owns the pipeline: the request span is then built without the Tracer. */
+  spanFactory: SpanFactory | undefined
   /** Where failures of the user's hooks are reported. */
   log: FastifyBaseLogger
 }
 
 type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetry | null }
+const ids = new RandomIdGenerator()
 
 /** Fastify's headers are a plain object of lower-cased names. */
 const headerGetter: TextMapGetter<FastifyRequest['headers']> = {
@@ -56,10 +75,9 @@ export function startRequestSpan (runtime: RequestRuntime, request: FastifyReque
 }
 
 function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetry {
-  const routeOptions = request.routeOptions
-  if (routeOptions.config?.otel === false) return UNTRACED
-  const route = routeOptions.url
-  if (runtime.ignorePaths.size > 0 && isIgnoredPath(runtime.ignorePaths, route, request.url)) return UNTRACED
+  const info = routeInfoOf(request, runtime.ignorePaths)
+  if (!info.traced) return UNTRACED
+  if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
   if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) return UNTRACED
 
   // With instrumentation-http preloaded, the HTTP SERVER span is already active: make the
@@ -67,31 +85,51 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   const active = context.active()
   const activeSpan = trace.getSpan(active)
   const nested = activeSpan !== undefined && (activeSpan as Span & { kind?: SpanKind }).kind === SpanKind.SERVER
-  const parent: Context = nested ? active : runtime.propagator.extract(ROOT_CONTEXT, request.headers, headerGetter)
+  let parent: Context = nested ? active : runtime.propagator.extract(LinkedContext.ROOT, request.headers, headerGetter)
+  const parentSpanContext = trace.getSpanContext(parent)
+  const parentValid = isValidSpanContext(parentSpanContext)
+  // A trace this service starts has a random trace-id (W3C Level 2 random flag).
+  if (!parentValid) parent = markLocalRoot(parent)
 
-  const name = (runtime.spanName !== undefined ? callUserHook(runtime, 'spanName', () => runtime.spanName!(request)) : undefined) ??
-    serverSpanName(request.method, route)
-  const span = runtime.tracer.startSpan(name, {
-    kind: nested ? SpanKind.INTERNAL : SpanKind.SERVER,
-    attributes: samplingAttributes(request, route, runtime.redactedQueryKeys)
-  }, parent)
-
-  if (span.isRecording()) {
-    span.setAttributes(recordedRequestAttributes(request, runtime.captureRequestHeaders))
-    if (runtime.requestAttributes !== undefined) {
-      const extra = callUserHook(runtime, 'requestAttributes', () => runtime.requestAttributes!(request))
-      if (extra !== undefined && extra !== null) span.setAttributes(extra)
+  let span: Span
+  if (!nested && parentValid && runtime.samplerFacts.parentBased && isUnsampledRemote(parentSpanContext!, parent)) {
+    // The parent-based sampler would say NOT_RECORD: skip the tracer and build the same
+    // non-recording span it would (a fresh span id, the parent's trace and trace state).
+    const remote = parentSpanContext!
+    span = trace.wrapSpanContext(remote.traceState === undefined
+      ? { traceId: remote.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE }
+      : { traceId: remote.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE, traceState: remote.traceState })
+  } else {
+    const name = (runtime.spanName !== undefined ? callUserHook(runtime, 'spanName', () => runtime.spanName!(request)) : undefined) ??
+      spanNameFor(info, request.method)
+    // When the span will be recorded anyway, every attribute goes in at once.
+    const full = runtime.samplerFacts.recordsRoots && (!parentValid || (parentSpanContext!.traceFlags & TraceFlags.SAMPLED) !== 0)
+    const kind = nested ? SpanKind.INTERNAL : SpanKind.SERVER
+    const attributes = requestAttributes(request, info.route, runtime.redactedQueryKeys, full, runtime.captureRequestHeaders)
+    span = runtime.spanFactory !== undefined
+      ? startRequestSpanFast(runtime.spanFactory, name, kind, attributes, parent)
+      : runtime.tracer.startSpan(name, { kind, attributes }, parent)
+    if (span.isRecording()) {
+      if (!full) span.setAttributes(recordedRequestAttributes(request, runtime.captureRequestHeaders))
+      if (runtime.requestAttributes !== undefined) {
+        const extra = callUserHook(runtime, 'requestAttributes', () => runtime.requestAttributes!(request))
+        if (extra !== undefined && extra !== null) span.setAttributes(extra)
+      }
     }
   }
 
   const spanContext = span.spanContext()
-  let ctx = trace.setSpan(parent, span)
-  // A trace this service starts has a random trace-id (W3C Level 2 random flag).
-  const parentSpanContext = trace.getSpanContext(parent)
-  if (parentSpanContext === undefined || !isSpanContextValid(parentSpanContext)) ctx = markRandomTraceId(ctx, spanContext.traceId)
-  const telemetry = new RequestTelemetry(true, span, ctx, runtime)
-  telemetry.response = reply.raw
-
+  const telemetry = new RequestTelemetry(true, span, trace.setSpan(parent, span), runtime)
+  if (span.isRecording()) {
+    telemetry.request = request
+    telemetry.reply = reply
+    // One listener ends the span: 'close' follows 'finish' for a complete response and also
+    // comes when the client went away first. Non-recording spans need no ending. (A closure, not
+    // a property on the response: adding properties to Node's response objects changes their
+    // shape and slows Node's own HTTP code down.)
+    const response = reply.raw
+    response.on('close', () => { onResponseClose(response, telemetry) })
+  }
   if (runtime.logCorrelation) correlateLogs(request, reply, spanContext.traceId, spanContext.spanId, spanContext.traceFlags)
   if (runtime.traceResponseHeader && !runtime.extractOnly) {
     reply.header('traceresponse', `00-${spanContext.traceId}-${spanContext.spanId}-0${(spanContext.traceFlags & 1).toString(16)}`)
@@ -99,33 +137,46 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   return telemetry
 }
 
+/** A remote parent that said "not sampled" (and did not defer the decision, as B3 can). */
+function isUnsampledRemote (parentSpanContext: SpanContext, parent: Context): boolean {
+  return parentSpanContext.isRemote === true &&
+    (parentSpanContext.traceFlags & TraceFlags.SAMPLED) === 0 &&
+    parent.getValue(B3_DEFERRED_KEY) !== parentSpanContext.traceId
+}
+
+function onResponseClose (response: ServerResponse, telemetry: RequestTelemetry): void {
+  if (telemetry.ended) return
+  if (response.writableEnded) finishRequestSpan(telemetry)
+  else abortRequestSpan(telemetry)
+}
+
 /** Records a thrown error on the request span (Fastify runs onError before the error handler). */
 export function recordRequestError (request: FastifyRequest, error: unknown): void {
   const telemetry = (request as Traced)[kRequestTelemetry]
-  if (telemetry === null || telemetry === undefined || telemetry.ended) return
+  if (telemetry === null || telemetry === undefined || telemetry.ended || !telemetry.span.isRecording()) return
   telemetry.span.recordException(error instanceof Error ? error : String(error))
   telemetry.errorType ??= errorType(error)
 }
 
 /** Ends the span once the response has been fully written. */
-export function finishRequestSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): void {
-  const telemetry = (request as Traced)[kRequestTelemetry]
-  if (telemetry === null || telemetry === undefined || telemetry.ended) return
+function finishRequestSpan (telemetry: RequestTelemetry): void {
   telemetry.ended = true
-  const span = telemetry.span
+  const { span, request, reply } = telemetry
+  const runtime = telemetry.runtime as RequestRuntime
   try {
-    if (span.isRecording()) {
-      span.setAttributes(responseAttributes(reply, runtime.captureResponseHeaders))
-      const status = reply.statusCode
-      // Server spans: 5xx is an error, 4xx is the client's problem and leaves the status unset.
-      if (status >= 500) {
-        span.setAttribute('error.type', telemetry.errorType ?? String(status))
-        span.setStatus({ code: SpanStatusCode.ERROR })
-      }
-      if (runtime.responseAttributes !== undefined) {
-        const extra = callUserHook(runtime, 'responseAttributes', () => runtime.responseAttributes!(request, reply))
-        if (extra !== undefined && extra !== null) span.setAttributes(extra)
-      }
+    if (reply === undefined || request === undefined) return
+    const status = reply.statusCode
+    span.setAttribute('http.response.status_code', status)
+    const headers = capturedResponseHeaders(reply, runtime.captureResponseHeaders)
+    if (headers !== undefined) span.setAttributes(headers)
+    // Server spans: 5xx is an error, 4xx is the client's problem and leaves the status unset.
+    if (status >= 500) {
+      span.setAttribute('error.type', telemetry.errorType ?? String(status))
+      span.setStatus({ code: SpanStatusCode.ERROR })
+    }
+    if (runtime.responseAttributes !== undefined) {
+      const extra = callUserHook(runtime, 'responseAttributes', () => runtime.responseAttributes!(request, reply))
+      if (extra !== undefined && extra !== null) span.setAttributes(extra)
     }
   } finally {
     span.end()
@@ -133,12 +184,10 @@ export function finishRequestSpan (runtime: RequestRuntime, request: FastifyRequ
 }
 
 /** The client went away before the response was complete. */
-export function abortRequestSpan (request: FastifyRequest): void {
-  const telemetry = (request as Traced)[kRequestTelemetry]
-  if (telemetry === null || telemetry === undefined || telemetry.ended) return
+function abortRequestSpan (telemetry: RequestTelemetry): void {
   telemetry.ended = true
   const span = telemetry.span
-  const response = telemetry.response
+  const response = telemetry.reply?.raw
   if (response?.headersSent === true) span.setAttribute('http.response.status_code', response.statusCode)
   span.setAttribute('error.type', telemetry.errorType ?? 'aborted')
   span.addEvent('http.request.aborted', { reason: 'the client closed the connection before the response was complete' })
@@ -146,10 +195,9 @@ export function abortRequestSpan (request: FastifyRequest): void {
   span.end()
 }
 
-function isIgnoredPath (paths: ReadonlySet<string>, route: string | undefined, url: string): boolean {
-  if (route !== undefined && paths.has(route)) return true
+function pathOf (url: string): string {
   const queryStart = url.indexOf('?')
-  return paths.has(queryStart === -1 ? url : url.slice(0, queryStart))
+  return queryStart === -1 ? url : url.slice(0, queryStart)
 }
 
 /**

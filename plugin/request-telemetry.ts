@@ -1,8 +1,13 @@
 import {
-  context, type Context, defaultTextMapSetter, INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, type Span, trace
+  context as contextApi, type Context, defaultTextMapSetter, INVALID_SPAN_CONTEXT, ProxyTracerProvider,
+  ROOT_CONTEXT, type Span, trace as traceApi
 } from '@opentelemetry/api'
-import type { ServerResponse } from 'node:http'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { callOutbound, fetchOutbound, type OutboundRequest, type OutboundRuntime } from './outbound.js'
+
+/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
+const context = contextApi
+const trace = traceApi
 
 /**
  * `request.otel`: the request's span and context, and the ways to carry that context out of the
@@ -13,8 +18,10 @@ export class RequestTelemetry {
   ended = false
   /** `error.type` of the first error the request recorded. */
   errorType: string | undefined
-  /** The raw response, to tell on abort whether a status had already been sent. */
-  response: ServerResponse | undefined
+  /** @internal The request and reply of a recorded span, for its end. */
+  request: FastifyRequest | undefined
+  /** @internal */
+  reply: FastifyReply | undefined
 
   constructor (
     /** False for requests that are ignored, opted out, or served with tracing disabled. */
@@ -23,7 +30,8 @@ export class RequestTelemetry {
     readonly span: Span,
     /** The context every hook and the handler run in: the request span is its active span. */
     readonly context: Context,
-    private readonly runtime: OutboundRuntime
+    /** @internal */
+    readonly runtime: OutboundRuntime
   ) {}
 
   get traceId (): string {

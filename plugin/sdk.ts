@@ -4,6 +4,7 @@ import {
 import { ensureContextManager } from '../context/context-manager.js'
 import { setSpanSink } from '../workers/span-sink.js'
 import type { Resource } from '@opentelemetry/resources'
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { BatchExportProcessor, type PipelineStats, type RetryCounter } from './batch-processor.js'
 import { installDiagLogger, type KitLogger } from './diag-logger.js'
@@ -11,6 +12,7 @@ import { buildExporter } from './exporter.js'
 import type { ResolvedConfig } from './options.js'
 import { buildPropagator } from './propagators.js'
 import type { ConfigResolution } from './resolve-config.js'
+import { type SpanFactory, spanFactoryFor } from './request-span-impl.js'
 import { buildResource } from './resource.js'
 import { buildSampler } from './sampler.js'
 import { withTimeout } from './timeout.js'
@@ -33,6 +35,8 @@ export interface Sdk {
   readonly resource: Resource | undefined
   /** The configuration in effect: the one of the instance that assembled the SDK. */
   readonly config: ResolvedConfig
+  /** Builds the request span without the Tracer, when the plugin owns the pipeline. */
+  readonly spanFactory: SpanFactory | undefined
   stats(): PipelineStats
   forceFlush(): Promise<void>
 }
@@ -110,9 +114,11 @@ export function acquireSdk (resolution: ConfigResolution, log: KitLogger): { sdk
   registered.trace = trace.setGlobalTracerProvider(provider)
 
   const retries = exporter as Partial<RetryCounter> | undefined
+  const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const sdk: Sdk = {
     owner: 'plugin',
-    tracer: provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    tracer,
+    spanFactory: spanFactoryFor(tracer, sampler, processor ?? new NoopSpanProcessor(), resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
     provider,
     propagator,
     processor,
@@ -131,7 +137,7 @@ export function acquireSdk (resolution: ConfigResolution, log: KitLogger): { sdk
   }
   setRegistration(registration)
   // Spans relayed home from worker threads join this pipeline, with this resource.
-  if (processor !== undefined) setSpanSink({ processor, resource })
+  if (processor !== undefined) setSpanSink({ processor, resource, ...(sdk.spanFactory === undefined ? {} : { spanFactory: sdk.spanFactory }) })
   return { sdk, how: 'assembled' }
 }
 
@@ -185,6 +191,7 @@ function adoptApplicationSdk (resolution: ConfigResolution, log: KitLogger): Sdk
     processor: undefined,
     resource: undefined,
     config: resolution.config,
+    spanFactory: undefined,
     stats: emptyStats,
     forceFlush: async () => { await flushable.forceFlush?.() }
   }
@@ -199,6 +206,7 @@ function disabledSdk (config: ResolvedConfig): Sdk {
     processor: undefined,
     resource: undefined,
     config,
+    spanFactory: undefined,
     stats: emptyStats,
     forceFlush: async () => {}
   }

@@ -1,7 +1,7 @@
 import {
   Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition
 } from '@grpc/grpc-js'
-import { MessageWriter } from '../plugin/protowire.js'
+import { MessageWriter, readFields, WIRE_BYTES } from '../plugin/protowire.js'
 import { decodeTraceRequest, type ReceivedSpan } from './decode-traces.js'
 
 /**
@@ -22,6 +22,8 @@ export interface ReceiverOptions {
   tls?: ReceiverTls
   /** Metadata every export must carry (say, `authorization`); others get UNAUTHENTICATED. */
   requiredHeaders?: Record<string, string>
+  /** Count spans without decoding or keeping them (benchmarks): `spans` stays empty. */
+  countOnly?: boolean
 }
 
 export interface Fault {
@@ -45,8 +47,10 @@ const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export
 export class OtlpReceiver {
   /** Every span received, in arrival order. */
   readonly spans: ReceivedSpan[] = []
-  /** One record per export request. */
+  /** One record per export request (not kept in countOnly mode). */
   readonly exports: ExportRecord[] = []
+  /** Spans received in all, also in countOnly mode. */
+  spanCount = 0
   private readonly faults: Fault[] = []
   private partial: { rejectedSpans: number, errorMessage: string } | undefined
   private readonly waiters = new Set<() => void>()
@@ -135,6 +139,11 @@ export class OtlpReceiver {
   }
 
   private onExport (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void {
+    if (this.options.countOnly === true) {
+      this.spanCount += countSpans(call.request)
+      callback(null, Buffer.alloc(0))
+      return
+    }
     const headers: Record<string, string> = {}
     for (const [key, value] of Object.entries(call.metadata.getMap())) headers[key] = String(value)
     let spans: ReceivedSpan[]
@@ -161,11 +170,25 @@ export class OtlpReceiver {
     }
     this.exports.push({ spanCount: spans.length, headers, code: 0 })
     this.spans.push(...spans)
+    this.spanCount += spans.length
     const partial = this.partial
     this.partial = undefined
     callback(null, partial === undefined ? Buffer.alloc(0) : partialSuccess(partial.rejectedSpans, partial.errorMessage))
     for (const waiter of [...this.waiters]) waiter()
   }
+}
+
+/** Spans in a request, found by walking resource_spans (1) > scope_spans (2) > spans (2) without decoding them. */
+function countSpans (request: Buffer): number {
+  let count = 0
+  for (const resourceSpans of readFields(request)) {
+    if (resourceSpans.field !== 1 || resourceSpans.wire !== WIRE_BYTES) continue
+    for (const scopeSpans of readFields(resourceSpans.value as Buffer)) {
+      if (scopeSpans.field !== 2 || scopeSpans.wire !== WIRE_BYTES) continue
+      for (const field of readFields(scopeSpans.value as Buffer)) if (field.field === 2 && field.wire === WIRE_BYTES) count++
+    }
+  }
+  return count
 }
 
 /** The TraceService with raw-buffer (de)serialisation: decoding is done by decodeTraceRequest. */

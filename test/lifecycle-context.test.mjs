@@ -149,3 +149,21 @@ test('nothing stays active after the request: code outside requests sees no span
   await app.inject({ url: '/x' })
   assert.equal(trace.getActiveSpan(), undefined)
 })
+
+test('wrapped hooks get every argument Fastify passes, also hooks written with rest parameters', async (t) => {
+  const seen = []
+  const { app, spanNamed } = await tracedApp(t)
+  app.addHook('preHandler', function (...args) {
+    seen.push([args.length, trace.getActiveSpan()?.spanContext().spanId])
+    args[2]()
+  })
+  app.addHook('onSend', function (...args) {
+    seen.push([args.length, trace.getActiveSpan()?.spanContext().spanId])
+    args[3](null, args[2])
+  })
+  app.get('/rest', async () => 'ok')
+  const res = await app.inject({ url: '/rest' })
+  assert.equal(res.body, 'ok')
+  const id = idOf(await spanNamed('GET /rest'))
+  assert.deepEqual(seen, [[3, id], [4, id]])
+})

@@ -1,15 +1,15 @@
-import { context, diag, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { context, diag, type Span, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api'
 import { millisToHrTime } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { basename, extname, join } from 'node:path'
 import { captureContext } from '../context/carrier.js'
 import { errorType } from '../context/error-type.js'
 import { invalidPool } from '../plugin/errors.js'
+import { startRequestSpanFast } from '../plugin/request-span-impl.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../plugin/version.js'
 import { hrToMillis, preciseNow } from './clock.js'
 import {
-  ENVELOPE_KEY, isReply, isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, PROTOCOL_VERSION,
-  type TaskEnvelope, type TaskReply, type TaskTarget
+  isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE, type TaskReply, type TaskTarget
 } from './messages.js'
 import { fromRelayed, type TimeWindow } from './relay-format.js'
 import { currentSpanSink } from './span-sink.js'
@@ -55,7 +55,7 @@ export const TRACED_ENTRY_FILENAME = join(__dirname, 'traced-entry.js')
 export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options: RunInWorkerOptions = {}): Promise<R> {
   if (pool === null || typeof pool !== 'object' || typeof pool.run !== 'function') throw invalidPool(pool)
   // A traced pool's run is runInWorker itself: dispatch through the pool's own run.
-  const run = (pool as TracedPoolMarks)[UNTRACED_RUN] ?? pool.run.bind(pool)
+  const untracedRun = (pool as TracedPoolMarks)[UNTRACED_RUN]
   const target = resolveTarget(pool, options)
   const label = options.spanName ?? taskLabel(target)
 
@@ -64,12 +64,16 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
   let dispatch: Span | undefined
   let window: TimeWindow = { shiftMillis: 0, notBefore: undefined, notAfter: undefined }
   let carrierContext = caller
-  // Only work that belongs to a trace gets spans: a task dispatched outside any trace runs untraced.
-  if (callerSpan !== undefined) {
-    dispatch = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startSpan(`worker.dispatch ${label}`, {
-      kind: SpanKind.INTERNAL,
-      attributes: { 'worker.task.name': label, 'worker.pool.queue_size': pool.queueSize ?? 0 }
-    }, caller)
+  // Only sampled work gets spans. A task dispatched outside any trace runs untraced; for an
+  // unsampled caller the carrier simply carries the caller's context (its trace id, sampled
+  // flag and baggage), because nothing on either side would be recorded.
+  if (callerSpan !== undefined && (callerSpan.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
+    const name = `worker.dispatch ${label}`
+    const attributes = { 'worker.task.name': label, 'worker.pool.queue_size': pool.queueSize ?? 0 }
+    const factory = currentSpanSink()?.spanFactory
+    dispatch = factory !== undefined
+      ? startRequestSpanFast(factory, name, SpanKind.INTERNAL, attributes, caller)
+      : trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startSpan(name, { kind: SpanKind.INTERNAL, attributes }, caller)
     // The offset between this span's clock and the precise clock the worker reports in.
     const precise = preciseNow()
     carrierContext = trace.setSpan(caller, dispatch)
@@ -84,16 +88,14 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
     transferList = transferList.concat(task[PISCINA_TRANSFERABLE])
     payload = task[PISCINA_VALUE]
   }
-  const envelope: TaskEnvelope = { [ENVELOPE_KEY]: PROTOCOL_VERSION, carrier: captureContext(carrierContext), task: payload, target, label }
+  const envelope = makeEnvelope(captureContext(carrierContext), target, label, payload)
 
   let reply: unknown
   try {
-    reply = await run(envelope, {
-      filename: TRACED_ENTRY_FILENAME,
-      name: 'default',
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(transferList.length === 0 ? {} : { transferList })
-    })
+    const runOptions: { filename: string, name: string, signal?: AbortSignal, transferList?: readonly unknown[] } = { filename: TRACED_ENTRY_FILENAME, name: 'default' }
+    if (options.signal !== undefined) runOptions.signal = options.signal
+    if (transferList.length > 0) runOptions.transferList = transferList
+    reply = await (untracedRun === undefined ? pool.run(envelope, runOptions) : untracedRun(envelope, runOptions))
   } catch (error) {
     // Piscina's own failures: abort, pool closed, worker crashed, module not found.
     if (dispatch !== undefined) {
@@ -107,17 +109,18 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
     dispatch?.end()
     return reply as R
   }
+  const [, ok, value, threadId] = reply
   if (window.notBefore !== undefined) window.notAfter = millisToHrTime(preciseNow() + window.shiftMillis)
   deliverSpans(reply, window)
   if (dispatch !== undefined) {
-    dispatch.setAttribute('thread.id', reply.threadId)
-    if (reply.ok) dispatch.setStatus({ code: SpanStatusCode.OK })
-    else recordFailure(dispatch, reply.error)
+    dispatch.setAttribute('thread.id', threadId)
+    if (ok === 1) dispatch.setStatus({ code: SpanStatusCode.OK })
+    else recordFailure(dispatch, value)
     // Ends exactly where the relayed spans were bounded, so none can end after it.
     dispatch.end(window.notAfter)
   }
-  if (!reply.ok) throw reply.error
-  return reply.result as R
+  if (ok !== 1) throw value
+  return value as R
 }
 
 function resolveTarget (pool: PoolLike, options: RunInWorkerOptions): TaskTarget {
@@ -128,27 +131,37 @@ function resolveTarget (pool: PoolLike, options: RunInWorkerOptions): TaskTarget
   return { filename, name: options.name ?? pool.options?.name ?? 'default' }
 }
 
+const moduleLabels = new Map<string, string>()
+
 /** `resize` for a named export, `receipt-worker` for the default export of receipt-worker.mjs. */
 function taskLabel (target: TaskTarget): string {
   if (target.name !== 'default') return target.name
-  const file = basename(target.filename.replace(/^file:\/\//, ''))
-  return file.slice(0, file.length - extname(file).length)
+  let label = moduleLabels.get(target.filename)
+  if (label === undefined) {
+    const file = basename(target.filename.replace(/^file:\/\//, ''))
+    label = file.slice(0, file.length - extname(file).length)
+    moduleLabels.set(target.filename, label)
+  }
+  return label
 }
 
 let warnedNoSink = false
 
 function deliverSpans (reply: TaskReply, window: TimeWindow): void {
-  if (reply.spans.length === 0 && reply.lateSpans.length === 0) return
+  const [, , , threadId, spans, lateSpans] = reply
+  if (spans === 0 && lateSpans === 0) return
   const sink = currentSpanSink()
   if (sink === undefined) {
     if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')
     warnedNoSink = true
     return
   }
-  for (const relayed of reply.spans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, window))
-  // Late spans belong to other dispatches: keep their own times.
-  const unplaced: TimeWindow = { shiftMillis: window.shiftMillis, notBefore: undefined, notAfter: undefined }
-  for (const relayed of reply.lateSpans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, unplaced))
+  if (spans !== 0) for (const relayed of spans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, window, threadId))
+  if (lateSpans !== 0) {
+    // Late spans belong to other dispatches: keep their own times.
+    const unplaced: TimeWindow = { shiftMillis: window.shiftMillis, notBefore: undefined, notAfter: undefined }
+    for (const relayed of lateSpans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, unplaced, threadId))
+  }
 }
 
 function recordFailure (span: Span, error: unknown): void {

@@ -1,11 +1,14 @@
 import { trace } from '@opentelemetry/api'
 import type { Resource } from '@opentelemetry/resources'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { SpanFactory } from '../plugin/request-span-impl.js'
 
 /** Where spans relayed from worker threads enter the main thread's pipeline. */
 export interface SpanSink {
   processor: SpanProcessor
   resource: Resource
+  /** Builds dispatch spans without the Tracer when the plugin owns the pipeline. */
+  spanFactory?: SpanFactory
 }
 
 /** Shared by the plugin (which sets it) and runInWorker (which reads it), across module copies. */

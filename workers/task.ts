@@ -24,7 +24,7 @@ export type TracedTaskFunction<T, R> = ((task: T) => Promise<R>) & { [TASK_FUNCT
 export function tracedTask<T, R> (fn: (task: T) => R | Promise<R>): TracedTaskFunction<T, R> {
   if (typeof fn !== 'function') throw invalidTaskFunction(fn)
   const wrapped = async function tracedTaskFunction (message: T): Promise<R> {
-    if (isEnvelope(message)) return await (runTracedTask(message, fn as (task: unknown) => unknown) as Promise<R>)
+    if (isEnvelope(message)) return await (runTracedTask(message, fn as (task: unknown) => unknown) as R)
     return await fn(message)
   } as TracedTaskFunction<T, R>
   wrapped[TASK_FUNCTION] = fn

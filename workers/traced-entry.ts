@@ -5,18 +5,20 @@
  * once, not twice.
  */
 import { pathToFileURL } from 'node:url'
-import { isEnvelope, type TaskTarget } from './messages.js'
+import { envelopeTarget, isEnvelope, type TaskTarget } from './messages.js'
 import { TASK_FUNCTION } from './task.js'
 import { runTracedTask } from './worker-runtime.js'
 
 type TaskFunction = ((task: unknown) => unknown) & { [TASK_FUNCTION]?: (task: unknown) => unknown }
 
-const handlers = new Map<string, TaskFunction>()
+/** filename -> export name -> task function; looked up once per module and export. */
+const handlers = new Map<string, Map<string, TaskFunction>>()
+
+function cachedHandler (target: TaskTarget): TaskFunction | undefined {
+  return handlers.get(target.filename)?.get(target.name)
+}
 
 async function loadHandler (target: TaskTarget): Promise<TaskFunction> {
-  const key = `${target.filename}#${target.name}`
-  const cached = handlers.get(key)
-  if (cached !== undefined) return cached
   const url = target.filename.startsWith('file:') ? target.filename : pathToFileURL(target.filename).href
   // import() loads CommonJS and ES modules alike; a CommonJS module's exports are its default.
   const namespace = await import(url) as Record<string, unknown>
@@ -27,12 +29,18 @@ async function loadHandler (target: TaskTarget): Promise<TaskFunction> {
   if (target.name === 'default') handler = typeof moduleDefault === 'function' ? moduleDefault : moduleDefault?.default
   else handler = namespace[target.name] ?? moduleDefault?.[target.name]
   if (typeof handler !== 'function') throw new Error(`No handler function exported from ${target.filename}`)
-  handlers.set(key, handler as TaskFunction)
+  let byName = handlers.get(target.filename)
+  if (byName === undefined) handlers.set(target.filename, byName = new Map())
+  byName.set(target.name, handler as TaskFunction)
   return handler as TaskFunction
 }
 
-export default async function fastifyOtelKitTaskEntry (message: unknown): Promise<unknown> {
+export default function fastifyOtelKitTaskEntry (message: unknown): unknown {
   if (!isEnvelope(message)) throw new TypeError('fastify-otel-kit: this worker entry only runs tasks sent by runInWorker')
-  const handler = await loadHandler(message.target)
-  return await runTracedTask(message, handler[TASK_FUNCTION] ?? handler)
+  // Synchronous when the handler is cached: every await is a promise (and, with context
+  // tracking on, async hook work) per task.
+  const target = envelopeTarget(message)
+  const handler = cachedHandler(target)
+  if (handler !== undefined) return runTracedTask(message, handler[TASK_FUNCTION] ?? handler)
+  return loadHandler(target).then((loaded) => runTracedTask(message, loaded[TASK_FUNCTION] ?? loaded))
 }

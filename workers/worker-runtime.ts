@@ -1,10 +1,12 @@
 import {
-  type Context, context, createContextKey, diag, isSpanContextValid, propagation, SpanKind, SpanStatusCode,
-  trace, type Tracer
+  type Context, context, createContextKey, diag, propagation, SpanKind, SpanStatusCode,
+  trace, TraceFlags, type Tracer
 } from '@opentelemetry/api'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
+import { emptyResource } from '@opentelemetry/resources'
+import type { Span } from '@opentelemetry/api'
 import {
-  AlwaysOffSampler, BasicTracerProvider, ParentBasedSampler, type ReadableSpan, type Span, type SpanProcessor
+  AlwaysOffSampler, BasicTracerProvider, ParentBasedSampler, type ReadableSpan, type Span as SdkSpan, type SpanProcessor
 } from '@opentelemetry/sdk-trace-base'
 import { createRequire } from 'node:module'
 import { isMainThread, threadId } from 'node:worker_threads'
@@ -12,11 +14,13 @@ import { contextFromCarrier } from '../context/carrier.js'
 import { PriorityCompositePropagator } from '../context/composite-propagator.js'
 import { ensureContextManager } from '../context/context-manager.js'
 import { errorType } from '../context/error-type.js'
-import { W3CTraceContextPropagator } from '../context/w3c-trace-context.js'
+import { isValidSpanContext, W3CTraceContextPropagator } from '../context/w3c-trace-context.js'
+import { type SpanFactory, spanFactoryFor, startRequestSpanFast } from '../plugin/request-span-impl.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../plugin/version.js'
 import { hrToMillis, preciseNow } from './clock.js'
 import {
-  isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, PROTOCOL_VERSION, REPLY_KEY, type TaskEnvelope, type TaskReply
+  envelopeCarrier, envelopeLabel, envelopeTask, isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, REPLY_MARK,
+  type TaskEnvelope, type TaskReply
 } from './messages.js'
 import { type RelayedSpan, toRelayed } from './relay-format.js'
 
@@ -35,15 +39,17 @@ class TaskRelay {
   open = true
 }
 
+/** Shared by unsampled tasks, which collect nothing. */
+const UNSAMPLED_RELAY = new TaskRelay()
+
 /** Spans that ended after their task had replied, sent with the next reply of this worker. */
 const lateSpans: RelayedSpan[] = []
-const THREAD_ATTRIBUTES = { 'thread.id': threadId }
 
 class RelayProcessor implements SpanProcessor {
-  private readonly relays = new WeakMap<Span | ReadableSpan, TaskRelay>()
-  private readonly preciseStarts = new WeakMap<Span | ReadableSpan, number>()
+  private readonly relays = new WeakMap<SdkSpan | ReadableSpan, TaskRelay>()
+  private readonly preciseStarts = new WeakMap<SdkSpan | ReadableSpan, number>()
 
-  onStart (span: Span, parentContext: Context): void {
+  onStart (span: SdkSpan, parentContext: Context): void {
     this.preciseStarts.set(span, preciseNow())
     const relay = parentContext.getValue(TASK_RELAY) as TaskRelay | undefined
     if (relay !== undefined) this.relays.set(span, relay)
@@ -55,7 +61,7 @@ class RelayProcessor implements SpanProcessor {
     // threads. A user-supplied start time (far from the real one) is left alone.
     const preciseStart = this.preciseStarts.get(span)
     const shift = preciseStart === undefined ? 0 : preciseStart - hrToMillis(span.startTime)
-    const relayed = toRelayed(span, Math.abs(shift) <= 2 ? shift : 0, THREAD_ATTRIBUTES)
+    const relayed = toRelayed(span, Math.abs(shift) <= 2 ? shift : 0)
     const relay = this.relays.get(span)
     if (relay !== undefined && relay.open) relay.spans.push(relayed)
     else lateSpans.push(relayed)
@@ -66,6 +72,8 @@ class RelayProcessor implements SpanProcessor {
 }
 
 let workerTracer: Tracer | undefined
+/** Builds the task span without the SDK's Tracer (see plugin/request-span-impl.ts). */
+let taskSpans: SpanFactory | undefined
 
 /**
  * Once per thread: a context manager, a tracer provider that relays spans home, and W3C
@@ -75,15 +83,15 @@ let workerTracer: Tracer | undefined
 function ensureWorkerTracing (): Tracer {
   if (workerTracer !== undefined) return workerTracer
   ensureContextManager()
-  const provider = new BasicTracerProvider({
-    sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
-    spanProcessors: [new RelayProcessor()]
-  })
+  const sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() })
+  const relayProcessor = new RelayProcessor()
+  const provider = new BasicTracerProvider({ sampler, spanProcessors: [relayProcessor] })
   if (!trace.setGlobalTracerProvider(provider)) {
     diag.warn('fastify-otel-kit: a tracer provider is already registered in this worker; only the task span is relayed to the main thread')
   }
   propagation.setGlobalPropagator(new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()]))
   workerTracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
+  taskSpans = spanFactoryFor(workerTracer, sampler, relayProcessor, emptyResource(), { name: PACKAGE_NAME, version: PACKAGE_VERSION })
   return workerTracer
 }
 
@@ -92,49 +100,73 @@ function ensureWorkerTracing (): Tracer {
  * throw), inside a task span that is a child of the dispatch span, and returns the reply with the
  * task's spans. A throw becomes a failed reply carrying the error, so its spans still travel.
  */
-export async function runTracedTask (envelope: TaskEnvelope, fn: (task: unknown) => unknown): Promise<unknown> {
+export function runTracedTask (envelope: TaskEnvelope, fn: (task: unknown) => unknown): unknown {
+  const task = envelopeTask(envelope)
   if (isMainThread) {
     // Called on the main thread (tests, no pool): the main pipeline sees the spans directly.
-    return await context.with(contextFromCarrier(envelope.carrier), () => fn(envelope.task))
+    return context.with(contextFromCarrier(envelopeCarrier(envelope)), () => fn(task))
   }
   const tracer = ensureWorkerTracing()
-  const relay = new TaskRelay()
-  const parent = contextFromCarrier(envelope.carrier)
-  let taskContext = parent.setValue(TASK_RELAY, relay)
+  const parent = contextFromCarrier(envelopeCarrier(envelope))
   const parentSpan = trace.getSpanContext(parent)
-  const span = parentSpan !== undefined && isSpanContextValid(parentSpan)
-    ? tracer.startSpan(`worker.task ${envelope.label}`, {
-      kind: SpanKind.INTERNAL,
-      startTime: preciseNow(),
-      attributes: { 'worker.task.name': envelope.label }
-    }, taskContext)
-    : undefined
+  // Only a sampled caller gets a task span and span collection: for an unsampled one nothing
+  // would be recorded, and the restored context is all the task needs.
+  const sampled = isValidSpanContext(parentSpan) && (parentSpan.traceFlags & TraceFlags.SAMPLED) !== 0
+  const relay = sampled ? new TaskRelay() : UNSAMPLED_RELAY
+  let taskContext = sampled ? parent.setValue(TASK_RELAY, relay) : parent
+  let span: Span | undefined
+  if (sampled) {
+    const label = envelopeLabel(envelope)
+    const name = `worker.task ${label}`
+    const attributes = { 'worker.task.name': label }
+    span = taskSpans !== undefined
+      ? startRequestSpanFast(taskSpans, name, SpanKind.INTERNAL, attributes, taskContext, preciseNow())
+      : tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: preciseNow(), attributes }, taskContext)
+  }
   if (span !== undefined) taskContext = trace.setSpan(taskContext, span)
 
-  let reply: TaskReply
-  let transferList: unknown[] = []
+  let result: unknown
   try {
-    let result = await context.with(taskContext, () => fn(envelope.task))
-    if (isTransferableWrapper(result)) {
-      transferList = ([] as unknown[]).concat(result[PISCINA_TRANSFERABLE])
-      result = result[PISCINA_VALUE]
-    }
-    span?.setStatus({ code: SpanStatusCode.OK })
-    span?.end(preciseNow())
-    reply = { [REPLY_KEY]: PROTOCOL_VERSION, ok: true, result, spans: [], lateSpans: [], threadId }
+    result = context.with(taskContext, () => fn(task))
   } catch (error) {
-    if (span !== undefined) {
-      span.recordException(error instanceof Error ? error : String(error))
-      span.setAttribute('error.type', errorType(error))
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
-      span.end(preciseNow())
-    }
-    reply = { [REPLY_KEY]: PROTOCOL_VERSION, ok: false, error, spans: [], lateSpans: [], threadId }
+    return failed(error, span, relay)
   }
-  relay.open = false
-  reply.spans = relay.spans
-  reply.lateSpans = lateSpans.splice(0)
+  // A synchronous task replies synchronously: no promise, no extra turn.
+  if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') {
+    return succeeded(result, span, relay)
+  }
+  return (result as PromiseLike<unknown>).then((value) => succeeded(value, span, relay), (error: unknown) => failed(error, span, relay))
+}
+
+function succeeded (value: unknown, span: Span | undefined, relay: TaskRelay): unknown {
+  let result = value
+  let transferList: unknown[] = []
+  if (isTransferableWrapper(result)) {
+    transferList = ([] as unknown[]).concat(result[PISCINA_TRANSFERABLE])
+    result = result[PISCINA_VALUE]
+  }
+  span?.setStatus({ code: SpanStatusCode.OK })
+  span?.end(preciseNow())
+  const reply = finish([REPLY_MARK, 1, result, threadId, 0, 0], relay)
   return transferList.length > 0 ? movable(reply, transferList) : reply
+}
+
+function failed (error: unknown, span: Span | undefined, relay: TaskRelay): TaskReply {
+  if (span !== undefined) {
+    span.recordException(error instanceof Error ? error : String(error))
+    span.setAttribute('error.type', errorType(error))
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+    span.end(preciseNow())
+  }
+  return finish([REPLY_MARK, 0, error, threadId, 0, 0], relay)
+}
+
+/** Closes the task's collection and attaches its spans (and any late ones) to the reply. */
+function finish (reply: TaskReply, relay: TaskRelay): TaskReply {
+  if (relay !== UNSAMPLED_RELAY) relay.open = false
+  if (relay.spans.length > 0) reply[4] = relay.spans
+  if (lateSpans.length > 0) reply[5] = lateSpans.splice(0)
+  return reply
 }
 
 /** The reply as a Piscina movable, so what the task asked to transfer is still transferred. */

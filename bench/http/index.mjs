@@ -1,0 +1,97 @@
+// HTTP overhead. Every setup runs in its own server process on core 0 and autocannon on core 1
+// (taskset). Each round starts fresh server processes (a process's memory layout and JIT
+// decisions alone move throughput by several percent), warms each up, then measures each at
+// every connection count; rows report medians over rounds and ratios to bare Fastify's median in
+// the same run. Next to req/s, the server's CPU time per request (utime + stime from /proc) is a
+// steadier view of the same cost on a shared machine.
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { median, runNode, startNode } from '../lib/processes.mjs'
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url))
+const UNSAMPLED = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00' }
+
+export const SETUPS = [
+  { id: 'bare', label: 'bare Fastify' },
+  { id: 'off', label: 'plugin, tracing off (OTEL_SDK_DISABLED)' },
+  { id: 'unsampled', label: 'plugin, unsampled parent', headers: UNSAMPLED },
+  { id: 'sampled', label: 'plugin, sampled, batch + no-op exporter' },
+  { id: 'otlp', label: 'plugin, sampled, OTLP/gRPC to a loopback receiver' },
+  { id: 'fastify-otel', label: '@fastify/otel, same SDK settings' },
+  { id: 'http-instrumentation', label: 'instrumentation-http + instrumentation-fastify' }
+]
+
+/** CPU ticks (1/100 s) a process has used, or undefined where /proc is not there. */
+function cpuTicks (pid) {
+  const file = `/proc/${pid}/stat`
+  if (!existsSync(file)) return undefined
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+export async function runHttp ({ rounds, seconds, warmupSeconds, connections, setups = SETUPS, log }) {
+  const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
+  const { endpoint } = await receiver.next()
+  const samples = new Map(setups.map((s) => [s.id, new Map(connections.map((c) => [c, []]))]))
+  const spans = new Map(setups.map((s) => [s.id, { ended: 0, exported: 0, dropped: 0 }]))
+  for (let round = 1; round <= rounds; round++) {
+    const servers = new Map()
+    for (const setup of setups) {
+      const server = startNode(here('./server.mjs'), [setup.id], { core: 0, env: { BENCH_OTLP_ENDPOINT: endpoint } })
+      const { port } = await server.next()
+      servers.set(setup.id, { server, url: `http://127.0.0.1:${port}/orders/42`, headers: JSON.stringify(setup.headers ?? {}) })
+    }
+    for (const setup of setups) {
+      const { url, headers } = servers.get(setup.id)
+      await runNode(here('./load.mjs'), [url, '50', String(warmupSeconds), headers], { core: 1 })
+    }
+    // Alternate the order round by round, so no setup always comes first or last.
+    const order = round % 2 === 1 ? setups : [...setups].reverse()
+    for (const c of connections) {
+      for (const setup of order) {
+        const { server, url, headers } = servers.get(setup.id)
+        const before = cpuTicks(server.child.pid)
+        const result = await runNode(here('./load.mjs'), [url, String(c), String(seconds), headers], { core: 1 })
+        const after = cpuTicks(server.child.pid)
+        if (result.errors > 0 || result.non2xx > 0) throw new Error(`${setup.id}: ${result.errors} errors, ${result.non2xx} non-2xx responses`)
+        result.cpuMicrosPerRequest = before === undefined ? undefined : (after - before) * 10_000 / result.total
+        samples.get(setup.id).get(c).push(result)
+        log(`  round ${round} -c ${String(c).padEnd(3)} ${setup.id.padEnd(21)} ${String(Math.round(result.rps)).padStart(6)} req/s  p99 ${result.p99} ms  cpu ${result.cpuMicrosPerRequest?.toFixed(1) ?? '?'} us/req`)
+      }
+    }
+    for (const setup of setups) {
+      const { server } = servers.get(setup.id)
+      server.send('stats')
+      const counted = await server.next()
+      const total = spans.get(setup.id)
+      for (const key of ['ended', 'exported', 'dropped']) total[key] += counted[key] ?? 0
+      await server.stop()
+    }
+  }
+  await receiver.stop()
+
+  const rows = []
+  for (const c of connections) {
+    const bare = samples.get('bare').get(c)
+    const bareRps = median(bare.map((r) => r.rps))
+    const bareCpu = median(bare.map((r) => r.cpuMicrosPerRequest ?? NaN))
+    for (const setup of setups) {
+      const runs = samples.get(setup.id).get(c)
+      const rps = median(runs.map((r) => r.rps))
+      const cpu = median(runs.map((r) => r.cpuMicrosPerRequest ?? NaN))
+      rows.push({
+        setup: setup.id,
+        label: setup.label,
+        connections: c,
+        rps: Math.round(rps),
+        ratio: Number((rps / bareRps).toFixed(3)),
+        p99: median(runs.map((r) => r.p99)),
+        cpuMicrosPerRequest: Number.isNaN(cpu) ? undefined : Number(cpu.toFixed(1)),
+        cpuRatio: Number.isNaN(cpu) ? undefined : Number((bareCpu / cpu).toFixed(3)),
+        samples: runs.map((r) => Math.round(r.rps)),
+        spans: spans.get(setup.id)
+      })
+    }
+  }
+  return rows
+}

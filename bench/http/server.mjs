@@ -1,0 +1,72 @@
+// One HTTP server setup for the overhead benchmark, in its own process (pinned by the driver).
+//   node bench/http/server.mjs <setup>
+// Prints {"port": n} when listening. On stdin "stats" it flushes and prints {"ended", "exported",
+// "dropped"} (spans), then keeps serving; it exits when stdin closes.
+import { createInterface } from 'node:readline'
+import { counters, countingExporter, sdkPipeline } from './sdk-pipeline.mjs'
+
+const setup = process.argv[2]
+const route = async (request) => ({ id: request.params.id, ok: true })
+let stats = async () => ({ ended: 0, exported: 0, dropped: 0 })
+let app
+
+if (setup === 'bare') {
+  const { default: Fastify } = await import('fastify')
+  app = Fastify()
+} else if (['off', 'unsampled', 'sampled', 'otlp'].includes(setup)) {
+  if (setup === 'off') process.env.OTEL_SDK_DISABLED = 'true'
+  const { default: Fastify } = await import('fastify')
+  const { default: otelPlugin } = await import('fastify-otel-kit')
+  app = Fastify()
+  await app.register(otelPlugin, {
+    serviceName: 'bench',
+    handleSignals: false,
+    // "otlp" exports to the receiver the driver started; the others to an exporter that only counts.
+    exporter: setup === 'otlp' ? { endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter
+  })
+  stats = async () => {
+    await app.otel.forceFlush()
+    const s = app.otel.stats()
+    return { ended: s.exported + s.dropped + s.failed + s.queued, exported: s.exported, dropped: s.dropped, failed: s.failed }
+  }
+} else if (setup === 'fastify-otel') {
+  // @fastify/otel on the same SDK settings: resource, parent-based sampler, default batch, no-op export.
+  // Like for like: one request span, as the plugin makes (no hook or handler spans).
+  const provider = sdkPipeline()
+  provider.register()
+  const { default: FastifyOtelInstrumentation } = await import('@fastify/otel')
+  const instrumentation = new FastifyOtelInstrumentation({ instrumentHooks: false, instrumentHandler: false })
+  instrumentation.setTracerProvider(provider)
+  const { default: Fastify } = await import('fastify')
+  app = Fastify()
+  await app.register(instrumentation.plugin())
+  stats = async () => { await provider.forceFlush(); return counters() }
+} else if (setup === 'http-instrumentation') {
+  // The auto-instrumentation route: instrumentation-http + instrumentation-fastify, enabled before
+  // fastify is loaded (as a preload would), on the same SDK settings.
+  const provider = sdkPipeline()
+  provider.register()
+  const { registerInstrumentations } = await import('@opentelemetry/instrumentation')
+  const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http')
+  const { FastifyInstrumentation } = await import('@opentelemetry/instrumentation-fastify')
+  registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new FastifyInstrumentation()] })
+  const { createRequire } = await import('node:module')
+  const Fastify = createRequire(import.meta.url)('fastify')
+  app = Fastify()
+  stats = async () => { await provider.forceFlush(); return counters() }
+} else {
+  throw new Error(`unknown setup ${setup}`)
+}
+
+app.get('/orders/:id', route)
+await app.listen({ port: 0, host: '127.0.0.1' })
+process.stdout.write(`${JSON.stringify({ port: app.server.address().port })}\n`)
+
+const lines = createInterface({ input: process.stdin })
+lines.on('line', async (line) => {
+  if (line.trim() === 'stats') process.stdout.write(`${JSON.stringify(await stats())}\n`)
+})
+lines.on('close', async () => {
+  await app.close()
+  process.exit(0)
+})

@@ -1,0 +1,15 @@
+// The OTLP/gRPC receiver in its own process, counting spans only (decoding them fully would make
+// the receiver the bottleneck). Prints {"endpoint"} when listening; on stdin "count" prints
+// {"spans": n}, "reset" sets the count to zero.
+import { createInterface } from 'node:readline'
+import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
+
+const receiver = await OtlpReceiver.start({ countOnly: true })
+process.stdout.write(`${JSON.stringify({ endpoint: receiver.endpoint })}\n`)
+const lines = createInterface({ input: process.stdin })
+lines.on('line', (line) => {
+  const command = line.trim()
+  if (command === 'count') process.stdout.write(`${JSON.stringify({ spans: receiver.spanCount })}\n`)
+  if (command === 'reset') receiver.spanCount = 0
+})
+lines.on('close', async () => { await receiver.stop(); process.exit(0) })

@@ -1,0 +1,47 @@
+// The markdown report of one run: the machine, then one table per scenario, then the targets.
+export function renderMarkdown (r) {
+  const out = []
+  const m = r.machine
+  out.push(`### Benchmark results (${r.mode} run, ${r.date.slice(0, 10)})`, '')
+  out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; server and load generator ${m.taskset ? 'pinned to different cores (taskset)' : 'not pinned (no taskset)'}. Commit ${m.commit}. Reproduce: \`${r.command}\`.`, '')
+  if (r.http !== undefined) {
+    out.push('**HTTP overhead** (autocannon, pipelining 1, medians over rounds; ratios of bare Fastify in the same run)', '')
+    out.push('| setup | -c | req/s | ratio | p99 ms | server CPU us/req | CPU ratio | spans exported / dropped |')
+    out.push('|---|---:|---:|---:|---:|---:|---:|---|')
+    for (const row of r.http) {
+      const spans = row.spans.ended === 0 ? '-' : `${row.spans.exported} / ${row.spans.dropped}`
+      out.push(`| ${row.label} | ${row.connections} | ${row.rps} | ${row.ratio.toFixed(2)} | ${row.p99} | ${row.cpuMicrosPerRequest ?? '-'} | ${row.cpuRatio?.toFixed(2) ?? '-'} | ${spans} |`)
+    }
+    out.push('')
+  }
+  if (r.micro !== undefined) {
+    out.push('**Propagation micro-costs** (tinybench, mean ns per operation)', '')
+    out.push('| operation | ns/op |', '|---|---:|')
+    for (const row of r.micro) out.push(`| ${row.name} | ${row.nsPerOp} |`)
+    out.push('')
+  }
+  if (r.workers !== undefined) {
+    out.push('**Thread boundary** (Piscina, one worker thread; microseconds per task)', '')
+    out.push('| task | pool.run | runInWorker, context only | ratio | runInWorker, span relayed | ratio | propagation delta | relay delta |')
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|')
+    for (const row of r.workers.rows) {
+      out.push(`| ${row.task} | ${row.rawMicros} | ${row.contextOnlyMicros} | ${row.contextOnlyRatio.toFixed(2)} | ${row.relayedMicros} | ${row.relayedRatio.toFixed(2)} | ${row.propagationDeltaMicros} | ${row.relayDeltaMicros} |`)
+    }
+    out.push('')
+  }
+  if (r.pipeline !== undefined) {
+    out.push('**Pipeline** (batch processor + OTLP/gRPC exporter to a receiver in another process)', '')
+    out.push('| preset | most spans/s delivered, zero drops | offered when drops began | dropped then | delivered then /s |')
+    out.push('|---|---:|---:|---:|---:|')
+    for (const s of r.pipeline.summary) out.push(`| ${s.preset} | ${s.maxZeroDropSpansPerSecond} | ${s.overloadOfferedPerSecond ?? 'none in this run'} | ${s.overloadDropped ?? '-'} | ${s.overloadDeliveredPerSecond ?? '-'} |`)
+    out.push('', '| preset | queue | bytes per queued span | full queue | seed article\'s estimate |', '|---|---:|---:|---:|---:|')
+    for (const h of r.pipeline.heap) out.push(`| ${h.preset} | ${h.queue} | ${h.bytesPerSpan} | ${h.fullQueueMegabytes} MB | ~${h.seedEstimateMegabytes} MB |`)
+    out.push('')
+  }
+  if (r.targets?.length > 0) {
+    out.push('**Targets**', '', '| target | goal | this run | |', '|---|---|---:|---|')
+    for (const t of r.targets) out.push(`| ${t.name} | ${t.goal} | ${t.value ?? '-'} | ${t.met === undefined ? 'not measured' : t.met ? 'met' : 'missed'} |`)
+    out.push('')
+  }
+  return out.join('\n')
+}

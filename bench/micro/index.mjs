@@ -1,0 +1,56 @@
+// Propagation micro-costs with tinybench, in ns/op: each propagator's inject and extract, the
+// default composite, and the context module's carriers and activations. In-process, no I/O.
+import { context, defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
+import { W3CBaggagePropagator, W3CTraceContextPropagator as OtelW3CPropagator } from '@opentelemetry/core'
+import {
+  attach, B3Propagator, captureContext, detach, ensureContextManager, PriorityCompositePropagator, W3CTraceContextPropagator, withContext
+} from 'fastify-otel-kit/context'
+import { Bench } from 'tinybench'
+
+export async function runMicro ({ timeMillis, log }) {
+  ensureContextManager()
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+  const spanId = '00f067aa0ba902b7'
+  const sampled = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: 1, isRemote: false })
+  const withBaggage = propagation.setBaggage(sampled, propagation.createBaggage({ tenant: { value: 'acme' } }))
+  const w3c = new W3CTraceContextPropagator()
+  const otelW3c = new OtelW3CPropagator()
+  const b3single = new B3Propagator({ inject: 'single' })
+  const b3multi = new B3Propagator({ inject: 'multi' })
+  const composite = new PriorityCompositePropagator([w3c, new W3CBaggagePropagator(), b3multi])
+  const headers = {
+    w3c: { traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'vendor=abc' },
+    b3single: { b3: `${traceId}-${spanId}-1` },
+    b3multi: { 'x-b3-traceid': traceId, 'x-b3-spanid': spanId, 'x-b3-sampled': '1' },
+    composite: { traceparent: `00-${traceId}-${spanId}-01`, baggage: 'tenant=acme' }
+  }
+  const carrier = captureContext(withBaggage)
+  let sink
+  const bench = new Bench({ time: timeMillis, warmupTime: Math.min(200, timeMillis) })
+  const cases = [
+    ['W3C traceparent extract', () => { sink = w3c.extract(ROOT_CONTEXT, headers.w3c, defaultTextMapGetter) }],
+    ['W3C traceparent inject', () => { const c = {}; w3c.inject(sampled, c, defaultTextMapSetter); sink = c }],
+    ['W3C extract, OpenTelemetry JS propagator (reference)', () => { sink = otelW3c.extract(ROOT_CONTEXT, headers.w3c, defaultTextMapGetter) }],
+    ['W3C inject, OpenTelemetry JS propagator (reference)', () => { const c = {}; otelW3c.inject(sampled, c, defaultTextMapSetter); sink = c }],
+    ['B3 single extract', () => { sink = b3single.extract(ROOT_CONTEXT, headers.b3single, defaultTextMapGetter) }],
+    ['B3 single inject', () => { const c = {}; b3single.inject(sampled, c, defaultTextMapSetter); sink = c }],
+    ['B3 multi extract', () => { sink = b3multi.extract(ROOT_CONTEXT, headers.b3multi, defaultTextMapGetter) }],
+    ['B3 multi inject', () => { const c = {}; b3multi.inject(sampled, c, defaultTextMapSetter); sink = c }],
+    ['default composite extract (W3C + baggage + B3 multi)', () => { sink = composite.extract(ROOT_CONTEXT, headers.composite, defaultTextMapGetter) }],
+    ['default composite inject', () => { const c = {}; composite.inject(withBaggage, c, defaultTextMapSetter); sink = c }],
+    ['captureContext', () => { sink = captureContext(withBaggage) }],
+    ['withContext (carrier)', () => { sink = withContext(carrier, () => 1) }],
+    ['withContext (Context object)', () => { sink = withContext(withBaggage, () => 1) }],
+    ['context.with (baseline)', () => { sink = context.with(withBaggage, () => 1) }],
+    ['attach + detach', () => { detach(attach(withBaggage)) }]
+  ]
+  for (const [name, fn] of cases) bench.add(name, fn)
+  await bench.run()
+  void sink
+  return bench.tasks.map((task) => {
+    const latency = task.result.latency
+    const row = { name: task.name, nsPerOp: Number((latency.mean * 1e6).toFixed(1)), p99Ns: Number((latency.p99 * 1e6).toFixed(1)), samples: latency.samplesCount }
+    log(`  ${row.name.padEnd(56)} ${String(row.nsPerOp).padStart(8)} ns/op`)
+    return row
+  })
+}

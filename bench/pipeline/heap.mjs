@@ -1,0 +1,32 @@
+// Runs with --expose-gc: the heap retained by a full export queue, per preset. The exporter never
+// answers and the schedule delay is long, so every span made stays queued (or in the one batch
+// handed to the exporter).
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import { makeServerSpan } from './spans.mjs'
+
+const presets = { conservative: 512, moderate: 2048, aggressive: 8192 }
+const results = []
+for (const [preset, queue] of Object.entries(presets)) {
+  const app = Fastify()
+  const held = []
+  await app.register(otelPlugin, {
+    serviceName: 'bench-heap',
+    handleSignals: false,
+    shutdownTimeoutMillis: 100,
+    batch: { preset, scheduledDelayMillis: 3_600_000 },
+    exporter: { export (spans) { held.push(spans) }, async shutdown () {} }
+  })
+  for (let i = 0; i < 200; i++) makeServerSpan(app.otel.tracer) // warm-up: code paths and shapes
+  await app.otel.forceFlush().catch(() => {})
+  held.length = 0
+  global.gc(); global.gc()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < queue; i++) makeServerSpan(app.otel.tracer)
+  global.gc(); global.gc()
+  const after = process.memoryUsage().heapUsed
+  const retained = app.otel.stats().queued + held.reduce((n, batch) => n + batch.length, 0)
+  results.push({ preset, queue, retainedSpans: retained, bytesPerSpan: Math.round((after - before) / retained), fullQueueMegabytes: Number(((after - before) / 1e6).toFixed(1)) })
+  await app.close()
+}
+process.stdout.write(`${JSON.stringify(results)}\n`)

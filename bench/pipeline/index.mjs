@@ -1,0 +1,48 @@
+// Pipeline: the most spans per second the plugin's batch processor and OTLP/gRPC exporter deliver
+// to a loopback receiver (in another process, on the other core) without a drop, per preset; the
+// drops when offered more; and the heap a full queue retains, next to the seed's estimates.
+import { fileURLToPath } from 'node:url'
+import { runNode, startNode } from '../lib/processes.mjs'
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url))
+const SEED_MEGABYTES = { conservative: 5, moderate: 20, aggressive: 80 }
+
+export async function runPipeline ({ seconds, rates, presets, log }) {
+  const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
+  const { endpoint } = await receiver.next()
+  const load = startNode(here('./throughput.mjs'), [endpoint, String(seconds), JSON.stringify(rates), JSON.stringify(presets)], { core: 0 })
+  const steps = []
+  for (;;) {
+    const message = await load.next()
+    if (message.done) break
+    receiver.send('reset')
+    load.send('next')
+    const step = await load.next()
+    receiver.send('count')
+    const { spans } = await receiver.next()
+    const row = { ...step, delivered: spans, deliveredPerSecond: Math.round(spans / seconds) }
+    log(`  ${step.preset.padEnd(12)} offered ${String(step.offeredPerSecond).padStart(6)}/s: delivered ${String(row.deliveredPerSecond).padStart(6)}/s, dropped ${step.dropped}, failed ${step.failed}`)
+    steps.push(row)
+    load.send('next')
+  }
+  await load.stop()
+  await receiver.stop()
+
+  const summary = presets.map((preset) => {
+    const own = steps.filter((s) => s.preset === preset)
+    const clean = own.filter((s) => s.dropped === 0 && s.failed === 0 && s.delivered >= s.made)
+    const best = clean.reduce((a, b) => (b.deliveredPerSecond > (a?.deliveredPerSecond ?? -1) ? b : a), undefined)
+    const firstDrop = own.find((s) => s.dropped > 0)
+    return {
+      preset,
+      maxZeroDropSpansPerSecond: best?.deliveredPerSecond ?? 0,
+      overloadOfferedPerSecond: firstDrop?.offeredPerSecond,
+      overloadDropped: firstDrop?.dropped,
+      overloadDeliveredPerSecond: firstDrop?.deliveredPerSecond
+    }
+  })
+  const heap = await runNode(here('./heap.mjs'), [], { nodeArgs: ['--expose-gc'] })
+  for (const h of heap) h.seedEstimateMegabytes = SEED_MEGABYTES[h.preset]
+  for (const h of heap) log(`  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (seed: ~${h.seedEstimateMegabytes} MB)`)
+  return { steps, summary, heap }
+}

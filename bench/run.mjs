@@ -1,0 +1,87 @@
+// The benchmark suite: `npm run bench` (full, a few minutes) or `npm run bench -- --quick` (under a
+// minute, run by CI). Every scenario measures its baseline in the same run and reports ratios;
+// results go to bench/results/<mode>.json and bench/results/<mode>.md.
+//   --quick            short runs
+//   --only a,b         a subset of: micro, workers, pipeline, http
+import { execSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { runHttp } from './http/index.mjs'
+import { hasTaskset } from './lib/processes.mjs'
+import { renderMarkdown } from './lib/report.mjs'
+import { evaluateTargets } from './lib/targets.mjs'
+import { runMicro } from './micro/index.mjs'
+import { runPipeline } from './pipeline/index.mjs'
+import { runWorkers } from './workers/index.mjs'
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } })
+const quick = values.quick === true
+const only = values.only?.split(',')
+const wanted = (name) => only === undefined || only.includes(name)
+const log = (line) => process.stdout.write(`${line}\n`)
+const settings = quick
+  ? {
+      micro: { timeMillis: 150 },
+      workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
+      pipeline: { seconds: 1, rates: [15000, 30000, 45000], presets: ['aggressive'] },
+      http: { rounds: 1, seconds: 2, warmupSeconds: 2, connections: [50] }
+    }
+  : {
+      micro: { timeMillis: 1000 },
+      workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
+      pipeline: { seconds: 3, rates: [10000, 20000, 30000, 40000, 50000, 60000], presets: ['conservative', 'moderate', 'aggressive'] },
+      http: { rounds: 3, seconds: 5, warmupSeconds: 3, connections: [50, 100] }
+    }
+
+const started = new Date()
+const results = {
+  mode: quick ? 'quick' : 'full',
+  command: quick ? 'npm run bench -- --quick' : 'npm run bench',
+  date: started.toISOString(),
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    taskset: hasTaskset,
+    commit: gitCommit()
+  },
+  settings
+}
+
+if (wanted('micro')) {
+  log('propagation micro-costs')
+  results.micro = await runMicro({ ...settings.micro, log })
+}
+if (wanted('workers')) {
+  log('thread boundary')
+  results.workers = await runWorkers({ ...settings.workers, log })
+}
+if (wanted('pipeline')) {
+  log('pipeline')
+  results.pipeline = await runPipeline({ ...settings.pipeline, log })
+}
+if (wanted('http')) {
+  log('HTTP overhead')
+  results.http = await runHttp({ ...settings.http, log })
+}
+results.targets = evaluateTargets(results)
+results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000)
+
+const directory = fileURLToPath(new URL('./results/', import.meta.url))
+mkdirSync(directory, { recursive: true })
+const markdown = renderMarkdown(results)
+writeFileSync(`${directory}${results.mode}.json`, `${JSON.stringify(results, null, 2)}\n`)
+writeFileSync(`${directory}${results.mode}.md`, markdown)
+log(`\n${markdown}`)
+log(`results: bench/results/${results.mode}.json and .md (${results.durationSeconds} s)`)
+
+function gitCommit () {
+  try {
+    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+  } catch {
+    return 'unknown'
+  }
+}

@@ -1,0 +1,27 @@
+// Scratch handlers for isolating the cost of each step of runInWorker (not part of the suite).
+import { AsyncLocalStorage } from 'node:async_hooks'
+export function noop (v) { return v }
+export function unwrap (envelope) { return envelope.task }
+export async function asyncUnwrap (envelope) { return envelope.task }
+const als = new AsyncLocalStorage()
+export async function alsUnwrap (envelope) { return await als.run(envelope, async () => envelope.task) }
+export function unwrapCompact (message) { return message[1] }
+import { context, trace } from '@opentelemetry/api'
+import { contextFromCarrier, ensureContextManager } from 'fastify-otel-kit/context'
+export function h1Parse (envelope) { return contextFromCarrier(envelope.carrier) === undefined ? 0 : envelope.task }
+export function h2With (envelope) { ensureContextManager(); return context.with(contextFromCarrier(envelope.carrier), () => envelope.task) }
+let provider
+export async function h3Provider (envelope) {
+  if (provider === undefined) {
+    const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base')
+    provider = new BasicTracerProvider({})
+    trace.setGlobalTracerProvider(provider)
+  }
+  ensureContextManager()
+  return context.with(contextFromCarrier(envelope.carrier), () => envelope.task)
+}
+let entry
+export async function h4Entry (envelope) {
+  if (entry === undefined) { const mod = await import(new URL('../../dist/workers/traced-entry.js', import.meta.url)); entry = mod.default.default ?? mod.default }
+  return entry(envelope)
+}
