@@ -23,10 +23,10 @@ const wanted = (name) => only === undefined || only.includes(name)
 const log = (line) => process.stdout.write(`${line}\n`)
 const settings = quick
   ? {
-      micro: { timeMillis: 150 },
+      micro: { timeMillis: 80 },
       workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
       pipeline: { seconds: 1, rates: [15000, 30000, 45000], presets: ['aggressive'] },
-      http: { rounds: 1, seconds: 2, warmupSeconds: 2, connections: [50] }
+      http: { rounds: 1, seconds: 2, warmupSeconds: 1.5, connections: [50] }
     }
   : {
       micro: { timeMillis: 1000 },

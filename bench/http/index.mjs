@@ -6,7 +6,7 @@
 // steadier view of the same cost on a shared machine.
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { median, runNode, startNode } from '../lib/processes.mjs'
+import { median, startNode } from '../lib/processes.mjs'
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url))
 const UNSAMPLED = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00' }
@@ -36,23 +36,26 @@ export async function runHttp ({ rounds, seconds, warmupSeconds, connections, se
   const spans = new Map(setups.map((s) => [s.id, { ended: 0, exported: 0, dropped: 0 }]))
   for (let round = 1; round <= rounds; round++) {
     const servers = new Map()
-    for (const setup of setups) {
+    await Promise.all(setups.map(async (setup) => {
       const server = startNode(here('./server.mjs'), [setup.id], { core: 0, env: { BENCH_OTLP_ENDPOINT: endpoint } })
       const { port } = await server.next()
       servers.set(setup.id, { server, url: `http://127.0.0.1:${port}/orders/42`, headers: JSON.stringify(setup.headers ?? {}) })
-    }
-    for (const setup of setups) {
-      const { url, headers } = servers.get(setup.id)
-      await runNode(here('./load.mjs'), [url, '50', String(warmupSeconds), headers], { core: 1 })
-    }
+    }))
     // Alternate the order round by round, so no setup always comes first or last.
     const order = round % 2 === 1 ? setups : [...setups].reverse()
-    for (const c of connections) {
+    for (const [i, c] of connections.entries()) {
       for (const setup of order) {
         const { server, url, headers } = servers.get(setup.id)
+        // The first measurement of each fresh server starts with its warm-up, in the same process;
+        // the CPU counter is read after it.
+        const warmup = i === 0 ? warmupSeconds : 0
+        const load = startNode(here('./load.mjs'), [url, String(c), String(seconds), headers, String(warmup)], { core: 1 })
+        if (warmup > 0) await load.next()
         const before = cpuTicks(server.child.pid)
-        const result = await runNode(here('./load.mjs'), [url, String(c), String(seconds), headers], { core: 1 })
+        load.send('go')
+        const result = await load.next()
         const after = cpuTicks(server.child.pid)
+        await load.stop()
         if (result.errors > 0 || result.non2xx > 0) throw new Error(`${setup.id}: ${result.errors} errors, ${result.non2xx} non-2xx responses`)
         result.cpuMicrosPerRequest = before === undefined ? undefined : (after - before) * 10_000 / result.total
         samples.get(setup.id).get(c).push(result)

@@ -4,6 +4,9 @@ export function renderMarkdown (r) {
   const m = r.machine
   out.push(`### Benchmark results (${r.mode} run, ${r.date.slice(0, 10)})`, '')
   out.push(`Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; server and load generator ${m.taskset ? 'pinned to different cores (taskset)' : 'not pinned (no taskset)'}. Commit ${m.commit}. Reproduce: \`${r.command}\`.`, '')
+  if (r.mode === 'quick') {
+    out.push('> Quick run: one round of short measurements. It shows that every scenario runs; its ratios swing by 10-20 % from run to run on a shared machine. Judge targets on a full run.', '')
+  }
   if (r.http !== undefined) {
     out.push('**HTTP overhead** (autocannon, pipelining 1, medians over rounds; ratios of bare Fastify in the same run)', '')
     out.push('| setup | -c | req/s | ratio | p99 ms | server CPU us/req | CPU ratio | spans exported / dropped |')
