@@ -1,4 +1,9 @@
-// Scratch server for isolating costs (not part of the suite's scenarios).
+// Variants for isolating one cost at a time (not a scenario of the suite; the README cites some):
+//   node bench/http/experiment-server.mjs <variant>
+// bare | als-run (AsyncLocalStorage.run in one onRequest hook) | otel-with (the same through
+// the OpenTelemetry context API) | kit-ignored (the plugin, every request ignored) |
+// kit-unsampled | off | decorate | getter-only | null-only | import-only | imp:<module> | steps:<a-d>
+// Prints {"port"} and serves GET /orders/:id until stdin closes, like bench/http/server.mjs.
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import { createInterface } from 'node:readline'

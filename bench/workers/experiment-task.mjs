@@ -1,4 +1,6 @@
-// Scratch handlers for isolating the cost of each step of runInWorker (not part of the suite).
+// Worker handlers for isolating the cost of each step of runInWorker (not a scenario of the suite;
+// the README cites the result): a plain envelope, an async handler, AsyncLocalStorage, carrier
+// parsing, a tracer provider, and the real entry module, each run through pool.run.
 import { AsyncLocalStorage } from 'node:async_hooks'
 export function noop (v) { return v }
 export function unwrap (envelope) { return envelope.task }
