@@ -46,20 +46,7 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
         micros[variant] += (performance.now() - started) * 1000
       }
     }
-    const perTask = Object.fromEntries(Object.entries(micros).map(([v, total]) => [v, total / count]))
-    const row = {
-      task: label,
-      tasks: count,
-      rawMicros: round(perTask.raw),
-      contextOnlyMicros: round(perTask['context only']),
-      relayedMicros: round(perTask['spans relayed']),
-      contextOnlyRatio: Number((perTask['context only'] / perTask.raw).toFixed(3)),
-      relayedRatio: Number((perTask['spans relayed'] / perTask.raw).toFixed(3)),
-      propagationDeltaMicros: round(perTask['context only'] - perTask.raw),
-      relayDeltaMicros: round(perTask['spans relayed'] - perTask.raw)
-    }
-    log(`  ${label}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x)`)
-    results.push(row)
+    results.push(summarize(label, count, micros, log))
   }
   // Pipelined: 32 no-op tasks in flight, so the figure is the CPU each task costs, not the wake-up
   // latency of one thread waiting for another.
@@ -78,10 +65,21 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
       pipelined[variant] += (performance.now() - started) * 1000
     }
   }
-  const per = Object.fromEntries(Object.entries(pipelined).map(([v, total]) => [v, total / pipelinedTasks]))
+  results.push(summarize(`no-op task, ${inFlight} in flight`, pipelinedTasks, pipelined, log))
+  await app.otel.forceFlush()
+  await pool.destroy()
+  await app.close()
+  return { rows: results, spansExported: exported }
+}
+
+const round = (x) => Number(x.toFixed(2))
+
+/** One row: microseconds per task for each variant, and the ratios and deltas against raw. */
+function summarize (task, tasks, totalMicros, log) {
+  const per = Object.fromEntries(Object.entries(totalMicros).map(([v, total]) => [v, total / tasks]))
   const row = {
-    task: `no-op task, ${inFlight} in flight`,
-    tasks: pipelinedTasks,
+    task,
+    tasks,
     rawMicros: round(per.raw),
     contextOnlyMicros: round(per['context only']),
     relayedMicros: round(per['spans relayed']),
@@ -90,12 +88,6 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
     propagationDeltaMicros: round(per['context only'] - per.raw),
     relayDeltaMicros: round(per['spans relayed'] - per.raw)
   }
-  log(`  ${row.task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x)`)
-  results.push(row)
-  await app.otel.forceFlush()
-  await pool.destroy()
-  await app.close()
-  return { rows: results, spansExported: exported }
+  log(`  ${task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x)`)
+  return row
 }
-
-const round = (x) => Number(x.toFixed(2))
