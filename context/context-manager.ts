@@ -42,12 +42,7 @@ export function ensureContextManager (): boolean {
  * manager, or one that is not AsyncLocalStorage-based.
  */
 export function enterContext (ctx: Context): boolean {
-  const manager = globalContextManager()
-  if (manager instanceof KitContextManager) {
-    manager.enter(ctx)
-    return true
-  }
-  const storage = storageOf(manager)
+  const storage = storageOf(globalContextManager())
   if (storage === undefined) return false
   storage.enterWith(ctx)
   return true

@@ -3,7 +3,6 @@ import {
 } from '@opentelemetry/api'
 import { ensureContextManager } from '../context/context-manager.js'
 import { setSpanSink } from '../workers/span-sink.js'
-import type { Resource } from '@opentelemetry/resources'
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { BatchExportProcessor, type PipelineStats, type RetryCounter } from './batch-processor.js'
@@ -31,8 +30,6 @@ export interface Sdk {
   readonly provider: TracerProvider
   /** The propagator the request hooks use (the global one unless the application owns that). */
   readonly propagator: TextMapPropagator
-  readonly processor: BatchExportProcessor | undefined
-  readonly resource: Resource | undefined
   /** The configuration in effect: the one of the instance that assembled the SDK. */
   readonly config: ResolvedConfig
   /** Builds the request span without the Tracer, when the plugin owns the pipeline. */
@@ -121,8 +118,6 @@ export function acquireSdk (resolution: ConfigResolution, log: KitLogger): { sdk
     spanFactory: spanFactoryFor(tracer, sampler, processor ?? new NoopSpanProcessor(), resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
     provider,
     propagator,
-    processor,
-    resource,
     config,
     stats: () => processor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats(),
     forceFlush: () => provider.forceFlush()
@@ -188,8 +183,6 @@ function adoptApplicationSdk (resolution: ConfigResolution, log: KitLogger): Sdk
     tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
     provider,
     propagator: ownPropagator ?? globalPropagator(),
-    processor: undefined,
-    resource: undefined,
     config: resolution.config,
     spanFactory: undefined,
     stats: emptyStats,
@@ -203,8 +196,6 @@ function disabledSdk (config: ResolvedConfig): Sdk {
     tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
     provider: trace.getTracerProvider(),
     propagator: globalPropagator(),
-    processor: undefined,
-    resource: undefined,
     config,
     spanFactory: undefined,
     stats: emptyStats,

@@ -12,7 +12,7 @@ import {
   isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE, type TaskReply, type TaskTarget
 } from './messages.js'
 import { fromRelayed, type TimeWindow } from './relay-format.js'
-import { currentSpanSink } from './span-sink.js'
+import { currentSpanSink, type SpanSink } from './span-sink.js'
 
 /**
  * The part of a Piscina pool runInWorker uses. `run` is typed loosely on purpose so that every
@@ -64,13 +64,15 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
   let dispatch: Span | undefined
   let window: TimeWindow = { shiftMillis: 0, notBefore: undefined, notAfter: undefined }
   let carrierContext = caller
+  // Read once: where dispatch spans are built (fast path) and where relayed spans go.
+  const sink = currentSpanSink()
   // Only sampled work gets spans. A task dispatched outside any trace runs untraced; for an
   // unsampled caller the carrier simply carries the caller's context (its trace id, sampled
   // flag and baggage), because nothing on either side would be recorded.
   if (callerSpan !== undefined && (callerSpan.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) {
     const name = `worker.dispatch ${label}`
     const attributes = { 'worker.task.name': label, 'worker.pool.queue_size': pool.queueSize ?? 0 }
-    const factory = currentSpanSink()?.spanFactory
+    const factory = sink?.spanFactory
     dispatch = factory !== undefined
       ? startRequestSpanFast(factory, name, SpanKind.INTERNAL, attributes, caller)
       : trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startSpan(name, { kind: SpanKind.INTERNAL, attributes }, caller)
@@ -111,7 +113,7 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
   }
   const [, ok, value, threadId] = reply
   if (window.notBefore !== undefined) window.notAfter = millisToHrTime(preciseNow() + window.shiftMillis)
-  deliverSpans(reply, window)
+  deliverSpans(reply, window, sink)
   if (dispatch !== undefined) {
     dispatch.setAttribute('thread.id', threadId)
     if (ok === 1) dispatch.setStatus({ code: SpanStatusCode.OK })
@@ -147,10 +149,9 @@ function taskLabel (target: TaskTarget): string {
 
 let warnedNoSink = false
 
-function deliverSpans (reply: TaskReply, window: TimeWindow): void {
+function deliverSpans (reply: TaskReply, window: TimeWindow, sink: SpanSink | undefined): void {
   const [, , , threadId, spans, lateSpans] = reply
   if (spans === 0 && lateSpans === 0) return
-  const sink = currentSpanSink()
   if (sink === undefined) {
     if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')
     warnedNoSink = true
