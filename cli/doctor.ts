@@ -1,10 +1,12 @@
 import { ExportResultCode } from '@opentelemetry/core'
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { redactEndpoint } from '../plugin/endpoint.js'
-import { buildExporter } from '../plugin/exporter.js'
-import type { OtelPluginOptions, ResolvedConfig, Setting } from '../plugin/options.js'
-import { type ConfigResolution, resolveConfig } from '../plugin/resolve-config.js'
-import { buildResource } from '../plugin/resource.js'
+import { redactEndpoint } from '../sdk/config/endpoint.js'
+import { buildExporter } from '../sdk/export/exporter.js'
+import type { Setting } from '../sdk/config/options.js'
+import type { ConfigResolution } from '../sdk/config/resolve-config.js'
+import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'
+import { resolvePluginOptions } from '../plugin/resolve-options.js'
+import { buildResource } from '../sdk/assembly/resource.js'
 import { sizeQueue } from './queue-sizing.js'
 
 export interface DoctorOptions {
@@ -25,7 +27,7 @@ export interface DoctorOptions {
  */
 export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   const { write } = options
-  const resolution = resolveConfig(options.pluginOptions, options.env)
+  const { resolution } = resolvePluginOptions(options.pluginOptions, options.env)
   const { config } = resolution
   let healthy = true
 
@@ -69,7 +71,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
 }
 
 /** Sends one span through the configured exporter and reports what the collector said. */
-async function smokeExport (resolution: ConfigResolution, options: DoctorOptions): Promise<boolean> {
+async function smokeExport (resolution: ConfigResolution<ResolvedConfig>, options: DoctorOptions): Promise<boolean> {
   const { config } = resolution
   const { write } = options
   if (config.exporter.kind.value !== 'otlp-grpc') {
@@ -78,7 +80,7 @@ async function smokeExport (resolution: ConfigResolution, options: DoctorOptions
   }
   const endpoint = redactEndpoint(config.exporter.endpoint.value)
   // One attempt, no retries: the doctor reports what the collector says now.
-  const oneShot: ConfigResolution = { ...resolution, config: { ...config, exporter: { ...config.exporter, retry: { value: false, source: 'default' } } } }
+  const oneShot: ConfigResolution<ResolvedConfig> = { ...resolution, config: { ...config, exporter: { ...config.exporter, retry: { value: false, source: 'default' } } } }
   const exporter = buildExporter(oneShot, (message) => write(`  ! ${message}`))!
   const finished: ReadableSpan[] = []
   const resource = buildResource(config)

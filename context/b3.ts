@@ -1,11 +1,9 @@
 import {
   type Context, createContextKey, isSpanContextValid, type TextMapGetter, type TextMapPropagator,
-  type TextMapSetter, trace as traceApi, TraceFlags
+  type TextMapSetter, TraceFlags
 } from '@opentelemetry/api'
+import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const trace = traceApi
 
 export const B3_SINGLE = 'b3'
 export const X_B3_TRACE_ID = 'x-b3-traceid'

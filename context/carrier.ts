@@ -1,6 +1,5 @@
-import {
-  type Context, context as contextApi, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT
-} from '@opentelemetry/api'
+import { type Context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT } from '@opentelemetry/api'
+import { context } from './otel-api.js'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { PriorityCompositePropagator } from './composite-propagator.js'
 import { LinkedContext } from './linked-context.js'
@@ -28,7 +27,7 @@ const carrierFormat = new PriorityCompositePropagator([new W3CTraceContextPropag
  * Captures `ctx` (the active context by default) as a plain carrier. An empty context gives `{}`.
  * Capture at the moment work is handed over, never earlier: the carrier records that moment's span.
  */
-export function captureContext (ctx: Context = contextApi.active()): ContextCarrier {
+export function captureContext (ctx: Context = context.active()): ContextCarrier {
   const carrier: ContextCarrier = {}
   carrierFormat.inject(ctx, carrier, defaultTextMapSetter)
   return carrier

@@ -1,10 +1,5 @@
-import {
-  type Context, diag, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter,
-  trace as traceApi
-} from '@opentelemetry/api'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const trace = traceApi
+import type { Context, SpanContext, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api'
+import { diag, trace } from './otel-api.js'
 
 /**
  * Runs several propagators with the list order as extraction priority: the first one that finds a

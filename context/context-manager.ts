@@ -1,4 +1,6 @@
-import { type Context, context, type ContextManager } from '@opentelemetry/api'
+import type { Context, ContextManager } from '@opentelemetry/api'
+import { apiGlobals } from './api-globals.js'
+import { context } from './otel-api.js'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 
 /**
@@ -21,11 +23,9 @@ function storageOf (manager: unknown): Storage | undefined {
   return typeof storage?.enterWith === 'function' ? storage as Storage : undefined
 }
 
-const API_GLOBALS = Symbol.for('opentelemetry.js.api.1')
-
 /** The globally registered context manager, if any. */
 export function globalContextManager (): ContextManager | undefined {
-  return ((globalThis as Record<symbol, { context?: ContextManager } | undefined>)[API_GLOBALS])?.context
+  return apiGlobals().context
 }
 
 /**

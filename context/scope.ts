@@ -1,4 +1,5 @@
-import { type Context, context, createContextKey, diag } from '@opentelemetry/api'
+import { type Context, createContextKey } from '@opentelemetry/api'
+import { context, diag } from './otel-api.js'
 import { toContext } from './carrier.js'
 import { enterContext } from './context-manager.js'
 

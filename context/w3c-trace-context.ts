@@ -1,13 +1,11 @@
 import {
   type Context, createContextKey, isSpanContextValid, ROOT_CONTEXT, type SpanContext, type TextMapGetter,
-  type TextMapPropagator, type TextMapSetter, trace as traceApi, TraceFlags
+  type TextMapPropagator, type TextMapSetter, TraceFlags
 } from '@opentelemetry/api'
+import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import { LinkedContext } from './linked-context.js'
 import { StrictTraceState } from './trace-state.js'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const trace = traceApi
 
 export const TRACEPARENT = 'traceparent'
 export const TRACESTATE = 'tracestate'

@@ -1,7 +1,6 @@
-import {
-  type Attributes, type Link, type Span, SpanKind, SpanStatusCode, trace, type Tracer
-} from '@opentelemetry/api'
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../plugin/version.js'
+import { type Attributes, type Link, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
+import { trace } from './otel-api.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from './instrumentation-scope.js'
 import { errorType } from './error-type.js'
 
 export interface WithSpanOptions {

@@ -1,8 +1,8 @@
 import type { Tracer, TracerProvider } from '@opentelemetry/api'
-import type { PipelineStats } from './batch-processor.js'
+import type { PipelineStats } from '../sdk/export/batch-processor.js'
 import type { ResolvedConfig } from './options.js'
 import type { RequestTelemetry } from './request-telemetry.js'
-import type { SdkOwner } from './sdk.js'
+import type { SdkOwner } from '../sdk/assembly/sdk.js'
 
 /** `app.otel`. */
 export interface AppTelemetry {

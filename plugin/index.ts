@@ -4,14 +4,15 @@
  */
 export { otelPlugin, otelPlugin as default } from './plugin.js'
 export { withSpan, type WithSpanOptions } from '../context/with-span.js'
-export { OtelKitConfigError, type ErrorCode } from './errors.js'
-export { BATCH_PRESETS } from './defaults.js'
+export { OtelKitConfigError, type ErrorCode } from '../sdk/errors.js'
+export { BATCH_PRESETS } from '../sdk/config/defaults.js'
 export type { RequestTelemetry } from './request-telemetry.js'
 export type { AppTelemetry } from './fastify-types.js'
-export type { PipelineStats } from './batch-processor.js'
+export type { PipelineStats } from '../sdk/export/batch-processor.js'
 export type { OutboundRequest } from './outbound.js'
-export type { SdkOwner } from './sdk.js'
+export type { SdkOwner } from '../sdk/assembly/sdk.js'
 export type {
-  BatchPreset, BatchSettings, ConfigSource, ExporterKind, HeaderCapture, OtelPluginOptions, OtlpExporterOptions,
-  PropagatorName, ResolvedBatchConfig, ResolvedConfig, ResolvedExporterConfig, SamplerName, Setting, SignalHandling
-} from './options.js'
+  BatchPreset, BatchSettings, ConfigSource, ExporterKind, OtlpExporterOptions, PropagatorName, ResolvedBatchConfig,
+  ResolvedExporterConfig, ResolvedSdkConfig, SamplerName, SdkOptions, Setting
+} from '../sdk/config/options.js'
+export type { HeaderCapture, OtelPluginOptions, ResolvedConfig, SignalHandling } from './options.js'

@@ -1,12 +1,8 @@
-import {
-  type Context, context as contextApi
-} from '@opentelemetry/api'
+import type { Context } from '@opentelemetry/api'
+import { context } from '../context/otel-api.js'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import type { RequestTelemetry } from './request-telemetry.js'
 import { kBound, kRequestTelemetry } from './symbols.js'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const context = contextApi
 
 /**
  * Why this file exists: Fastify runs each hook and the handler in its own continuation, and some

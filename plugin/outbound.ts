@@ -1,13 +1,10 @@
 import {
-  type Attributes, type Context, context as contextApi, defaultTextMapSetter, type Span, SpanKind,
-  SpanStatusCode, type TextMapPropagator, trace as traceApi, type Tracer
+  type Attributes, type Context, defaultTextMapSetter, type Span, SpanKind, SpanStatusCode, type TextMapPropagator,
+  type Tracer
 } from '@opentelemetry/api'
+import { context, trace } from '../context/otel-api.js'
 import { errorType } from '../context/error-type.js'
 import { redactQuery } from './http-attributes.js'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const context = contextApi
-const trace = traceApi
 
 export interface OutboundRequest {
   /** Default GET. */

@@ -1,22 +1,21 @@
-import { context } from '@opentelemetry/api'
+import { context } from '../context/otel-api.js'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AppTelemetry } from './fastify-types.js'
 import { installContextBinding, markSelfManaged } from './lifecycle-context.js'
-import type { OtelPluginOptions, SamplerName } from './options.js'
-import { resolveConfig } from './resolve-config.js'
-import { resolveRequestOptions } from './request-options.js'
+import type { SamplerName } from '../sdk/config/options.js'
+import type { OtelPluginOptions } from './options.js'
+import { resolvePluginOptions } from './resolve-options.js'
 import { recordRequestError, requestTelemetryOf, type RequestRuntime, startRequestSpan } from './request-span.js'
 import { UNTRACED } from './request-telemetry.js'
-import { acquireSdk, releaseSdk } from './sdk.js'
+import { acquireSdk, releaseSdk } from '../sdk/assembly/registration.js'
 import { flushOnSignals } from './signals.js'
 import { kRequestTelemetry } from './symbols.js'
-import { PACKAGE_NAME } from './version.js'
+import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
-  const resolution = resolveConfig(options)
-  const requestOptions = resolveRequestOptions(options)
+  const { resolution, request: requestOptions } = resolvePluginOptions(options)
   const { config } = resolution
   const log = instance.log
 

@@ -1,9 +1,11 @@
 import type { Attributes } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DEFAULT_REDACTED_QUERY_KEYS } from './defaults.js'
-import { invalidOption } from './errors.js'
+import { invalidOption } from '../sdk/errors.js'
 import type { OtelPluginOptions } from './options.js'
-import { optionalFunction, optionalPlainObject, optionalStringArray, rejectUnknownKeys } from './validate.js'
+import {
+  optionalFunction, optionalPlainObject, optionalStringArray, rejectUnknownKeys
+} from '../sdk/config/validate.js'
 
 /** The per-request options, validated; they are never taken from the environment. */
 export interface RequestOptions {

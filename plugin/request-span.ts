@@ -1,7 +1,8 @@
 import {
-  type Attributes, context as contextApi, type Context, type Span, type SpanContext, SpanKind, SpanStatusCode,
-  trace as traceApi, type TextMapGetter, TraceFlags
+  type Attributes, type Context, type Span, type SpanContext, SpanKind, SpanStatusCode, type TextMapGetter,
+  TraceFlags
 } from '@opentelemetry/api'
+import { context, trace } from '../context/otel-api.js'
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
@@ -11,14 +12,10 @@ import { LinkedContext } from '../context/linked-context.js'
 import { isValidSpanContext, markLocalRoot } from '../context/w3c-trace-context.js'
 import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes } from './http-attributes.js'
 import type { OutboundRuntime } from './outbound.js'
-import { type SpanFactory, startRequestSpanFast } from './request-span-impl.js'
+import { type SpanFactory, startFastSpan } from '../sdk/spans/span-factory.js'
 import { RequestTelemetry, UNTRACED } from './request-telemetry.js'
 import { routeInfoOf, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const context = contextApi
-const trace = traceApi
 
 /** Everything the request hooks need, resolved once per plugin instance. */
 export interface RequestRuntime extends OutboundRuntime {
@@ -107,7 +104,7 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
     const kind = nested ? SpanKind.INTERNAL : SpanKind.SERVER
     const attributes = requestAttributes(request, info.route, runtime.redactedQueryKeys, full, runtime.captureRequestHeaders)
     span = runtime.spanFactory !== undefined
-      ? startRequestSpanFast(runtime.spanFactory, name, kind, attributes, parent)
+      ? startFastSpan(runtime.spanFactory, name, kind, attributes, parent)
       : runtime.tracer.startSpan(name, { kind, attributes }, parent)
     if (span.isRecording()) {
       if (!full) span.setAttributes(recordedRequestAttributes(request, runtime.captureRequestHeaders))

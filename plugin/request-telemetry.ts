@@ -1,13 +1,9 @@
 import {
-  context as contextApi, type Context, defaultTextMapSetter, INVALID_SPAN_CONTEXT, ProxyTracerProvider,
-  ROOT_CONTEXT, type Span, trace as traceApi
+  type Context, defaultTextMapSetter, INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, type Span
 } from '@opentelemetry/api'
+import { context, trace } from '../context/otel-api.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { callOutbound, fetchOutbound, type OutboundRequest, type OutboundRuntime } from './outbound.js'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const context = contextApi
-const trace = traceApi
 
 /**
  * `request.otel`: the request's span and context, and the ways to carry that context out of the

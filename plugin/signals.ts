@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { withTimeout } from './timeout.js'
+import { withTimeout } from '../sdk/with-timeout.js'
 
 interface Participant {
   app: FastifyInstance

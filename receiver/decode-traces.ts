@@ -1,4 +1,4 @@
-import { readFields, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, type WireField } from '../plugin/protowire.js'
+import { readFields, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, type WireField } from '../sdk/export/protowire.js'
 
 /**
  * Decodes an OTLP ExportTraceServiceRequest (opentelemetry-proto, trace/v1) into flat spans with

@@ -1,7 +1,7 @@
 import {
   Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition
 } from '@grpc/grpc-js'
-import { MessageWriter, readFields, WIRE_BYTES } from '../plugin/protowire.js'
+import { MessageWriter, readFields, WIRE_BYTES } from '../sdk/export/protowire.js'
 import { decodeTraceRequest, type ReceivedSpan } from './decode-traces.js'
 
 /**

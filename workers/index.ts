@@ -6,6 +6,6 @@
  * const receipt = await runInWorker(pool, order, { name: 'render' })
  * ```
  */
-export { runInWorker, type RunInWorkerOptions, type PoolLike, TRACED_ENTRY_FILENAME } from './run-in-worker.js'
-export { traceWorkerPool, createTracedPool } from './traced-pool.js'
-export type { RelayedSpan } from './relay-format.js'
+export { runInWorker, type RunInWorkerOptions, type PoolLike, TRACED_ENTRY_FILENAME } from './main/run-in-worker.js'
+export { traceWorkerPool, createTracedPool } from './main/traced-pool.js'
+export type { RelayedSpan } from './protocol/relayed-span.js'

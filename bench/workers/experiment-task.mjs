@@ -24,6 +24,6 @@ export async function h3Provider (envelope) {
 }
 let entry
 export async function h4Entry (envelope) {
-  if (entry === undefined) { const mod = await import(new URL('../../dist/workers/traced-entry.js', import.meta.url)); entry = mod.default.default ?? mod.default }
+  if (entry === undefined) { const mod = await import(new URL('../../dist/workers/worker/traced-entry.js', import.meta.url)); entry = mod.default.default ?? mod.default }
   return entry(envelope)
 }

@@ -3,11 +3,11 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { readFileSync } from 'node:fs'
-import { endpointScheme } from './endpoint.js'
-import { tlsFile } from './errors.js'
+import { endpointScheme } from '../config/endpoint.js'
+import { tlsFile } from '../errors.js'
 import { DEFAULT_RETRY_POLICY, RetryingExporter } from './retrying-exporter.js'
-import type { Setting } from './options.js'
-import type { ConfigResolution } from './resolve-config.js'
+import type { Setting } from '../config/options.js'
+import type { ConfigResolution } from '../config/resolve-config.js'
 
 /**
  * The exporter the resolved configuration asks for; undefined for `none`. TLS files are read

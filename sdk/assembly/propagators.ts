@@ -1,9 +1,9 @@
 import type { TextMapPropagator } from '@opentelemetry/api'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
-import { B3Propagator } from '../context/b3.js'
-import { ExtractOnlyPropagator, NoPropagator, PriorityCompositePropagator } from '../context/composite-propagator.js'
-import { W3CTraceContextPropagator } from '../context/w3c-trace-context.js'
-import type { PropagatorName } from './options.js'
+import { B3Propagator } from '../../context/b3.js'
+import { ExtractOnlyPropagator, NoPropagator, PriorityCompositePropagator } from '../../context/composite-propagator.js'
+import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
+import type { PropagatorName } from '../config/options.js'
 
 /** One propagator per name, in extraction priority; `extractOnly` turns every injection off. */
 export function buildPropagator (

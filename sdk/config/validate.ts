@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api'
-import { describeReceived, invalidOption, invalidOptionDescribed, unknownOption } from './errors.js'
+import { describeReceived, invalidOption, invalidOptionDescribed, unknownOption } from '../errors.js'
 
 /**
  * Validators for plugin options. Each throws FOK_ERR_INVALID_OPTION naming the option, what it

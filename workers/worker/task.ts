@@ -6,9 +6,9 @@
  * export default tracedTask(async (order) => renderReceipt(order))
  * ```
  */
-import { invalidTaskFunction } from '../plugin/errors.js'
-import { isEnvelope } from './messages.js'
-import { runTracedTask } from './worker-runtime.js'
+import { invalidTaskFunction } from '../../sdk/errors.js'
+import { isEnvelope } from '../protocol/messages.js'
+import { runTracedTask } from './run-traced-task.js'
 
 /** Where a wrapped function keeps the user's function, for the generic entry to find. */
 export const TASK_FUNCTION = Symbol.for('fastify-otel-kit.task-function')
@@ -31,5 +31,5 @@ export function tracedTask<T, R> (fn: (task: T) => R | Promise<R>): TracedTaskFu
   return wrapped
 }
 
-export { withContext, captureContext, attach, detach } from '../context/index.js'
-export { withSpan } from '../context/with-span.js'
+export { withContext, captureContext, attach, detach } from '../../context/index.js'
+export { withSpan } from '../../context/with-span.js'

@@ -5,9 +5,9 @@
  * once, not twice.
  */
 import { pathToFileURL } from 'node:url'
-import { envelopeTarget, isEnvelope, type TaskTarget } from './messages.js'
+import { envelopeTarget, isEnvelope, type TaskTarget } from '../protocol/messages.js'
 import { TASK_FUNCTION } from './task.js'
-import { runTracedTask } from './worker-runtime.js'
+import { runTracedTask } from './run-traced-task.js'
 
 type TaskFunction = ((task: unknown) => unknown) & { [TASK_FUNCTION]?: (task: unknown) => unknown }
 

@@ -1,5 +1,5 @@
-import type { ContextCarrier } from '../context/carrier.js'
-import type { RelayedSpan } from './relay-format.js'
+import type { ContextCarrier } from '../../context/carrier.js'
+import type { RelayedSpan } from './relayed-span.js'
 
 /**
  * The messages between runInWorker (main thread) and the worker side. They are structured-cloned

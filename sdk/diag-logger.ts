@@ -1,4 +1,5 @@
-import { diag, type DiagLogger, DiagLogLevel } from '@opentelemetry/api'
+import { type DiagLogger, DiagLogLevel } from '@opentelemetry/api'
+import { diag } from '../context/otel-api.js'
 import { diagLogLevelFromString } from '@opentelemetry/core'
 
 /** The subset of a Fastify (pino) logger the SDK side uses. */

@@ -1,7 +1,7 @@
-import { trace } from '@opentelemetry/api'
+import { trace } from '../../context/otel-api.js'
 import type { Resource } from '@opentelemetry/resources'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
-import type { SpanFactory } from '../plugin/request-span-impl.js'
+import type { SpanFactory } from './span-factory.js'
 
 /** Where spans relayed from worker threads enter the main thread's pipeline. */
 export interface SpanSink {

@@ -1,42 +1,23 @@
-import {
-  context, diag, propagation, ProxyTracerProvider, type TextMapPropagator, trace, type Tracer, type TracerProvider
-} from '@opentelemetry/api'
-import { ensureContextManager } from '../context/context-manager.js'
-import { setSpanSink } from '../workers/span-sink.js'
+import { apiGlobals } from '../../context/api-globals.js'
+import { ensureContextManager } from '../../context/context-manager.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import { context, diag, propagation, trace } from '../../context/otel-api.js'
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
-import { BatchExportProcessor, type PipelineStats, type RetryCounter } from './batch-processor.js'
-import { installDiagLogger, type KitLogger } from './diag-logger.js'
-import { buildExporter } from './exporter.js'
-import type { ResolvedConfig } from './options.js'
+import type { ResolvedSdkConfig } from '../config/options.js'
+import type { ConfigResolution } from '../config/resolve-config.js'
+import { installDiagLogger, type KitLogger } from '../diag-logger.js'
+import { BatchExportProcessor, type RetryCounter } from '../export/batch-processor.js'
+import { buildExporter } from '../export/exporter.js'
+import { setSpanSink } from '../spans/span-sink.js'
+import { spanFactoryFor } from '../spans/span-factory.js'
+import { withTimeout } from '../with-timeout.js'
+import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
+import { pipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
-import type { ConfigResolution } from './resolve-config.js'
-import { type SpanFactory, spanFactoryFor } from './request-span-impl.js'
 import { buildResource } from './resource.js'
 import { buildSampler } from './sampler.js'
-import { withTimeout } from './timeout.js'
-import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js'
-
-/**
- * `plugin`: this package assembled and registered the SDK. `application`: the application had
- * registered its own before the plugin loaded; it is used and never replaced. `disabled`:
- * OTEL_SDK_DISABLED=true.
- */
-export type SdkOwner = 'plugin' | 'application' | 'disabled'
-
-export interface Sdk {
-  readonly owner: SdkOwner
-  readonly tracer: Tracer
-  readonly provider: TracerProvider
-  /** The propagator the request hooks use (the global one unless the application owns that). */
-  readonly propagator: TextMapPropagator
-  /** The configuration in effect: the one of the instance that assembled the SDK. */
-  readonly config: ResolvedConfig
-  /** Builds the request span without the Tracer, when the plugin owns the pipeline. */
-  readonly spanFactory: SpanFactory | undefined
-  stats(): PipelineStats
-  forceFlush(): Promise<void>
-}
+import { emptyStats, type Sdk } from './sdk.js'
 
 interface Registration {
   sdk: Sdk
@@ -48,16 +29,8 @@ interface Registration {
   released: Promise<boolean> | undefined
 }
 
-/** The API keeps its globals under this symbol (major version 1); checking it avoids a noisy failed registration. */
-const API_GLOBALS = Symbol.for('opentelemetry.js.api.1')
 /** One SDK per process, shared by every Fastify instance (and by both the CJS and ESM entry points). */
 const REGISTRATION = Symbol.for('fastify-otel-kit.sdk-registration')
-
-type GlobalSlots = Partial<Record<'trace' | 'propagation' | 'context' | 'diag', unknown>>
-
-function apiGlobals (): GlobalSlots {
-  return ((globalThis as Record<symbol, unknown>)[API_GLOBALS] ?? {}) as GlobalSlots
-}
 
 function currentRegistration (): Registration | undefined {
   return (globalThis as Record<symbol, Registration | undefined>)[REGISTRATION]
@@ -73,14 +46,14 @@ export type Acquisition = 'assembled' | 'shared' | 'application' | 'disabled'
  * Gives the caller the process's SDK, assembling and registering it on first use in the seed's
  * order: resource, sampler, exporter, batch processor, provider, then global registration.
  */
-export function acquireSdk (resolution: ConfigResolution, log: KitLogger): { sdk: Sdk, how: Acquisition } {
+export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, log: KitLogger): { sdk: Sdk<C>, how: Acquisition } {
   const { config } = resolution
   if (config.disabled.value) return { sdk: disabledSdk(config), how: 'disabled' }
 
   const existing = currentRegistration()
   if (existing !== undefined && existing.released === undefined) {
     existing.users++
-    return { sdk: existing.sdk, how: 'shared' }
+    return { sdk: existing.sdk as Sdk<C>, how: 'shared' }
   }
 
   const globals = apiGlobals()
@@ -112,7 +85,7 @@ export function acquireSdk (resolution: ConfigResolution, log: KitLogger): { sdk
 
   const retries = exporter as Partial<RetryCounter> | undefined
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
-  const sdk: Sdk = {
+  const sdk: Sdk<C> = {
     owner: 'plugin',
     tracer,
     spanFactory: spanFactoryFor(tracer, sampler, processor ?? new NoopSpanProcessor(), resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
@@ -163,89 +136,3 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
   })()
   return await registration.released
 }
-
-function adoptApplicationSdk (resolution: ConfigResolution, log: KitLogger): Sdk {
-  const globalProvider = trace.getTracerProvider()
-  const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider
-  // Without a context manager nothing is ever "active": the hooks need one.
-  ensureContextManager()
-  const ownPropagator = apiGlobals().propagation === undefined
-    ? buildPropagator(resolution.config.propagators.value, resolution.propagatorInstance, resolution.config.extractOnly.value)
-    : undefined
-  if (ownPropagator !== undefined) propagation.setGlobalPropagator(ownPropagator)
-  log.info(
-    'fastify-otel-kit: an OpenTelemetry SDK is already registered by the application; using it. ' +
-      'The plugin\'s resource, sampler, exporter and batch options are not applied.'
-  )
-  const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }
-  return {
-    owner: 'application',
-    tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
-    provider,
-    propagator: ownPropagator ?? globalPropagator(),
-    config: resolution.config,
-    spanFactory: undefined,
-    stats: emptyStats,
-    forceFlush: async () => { await flushable.forceFlush?.() }
-  }
-}
-
-function disabledSdk (config: ResolvedConfig): Sdk {
-  return {
-    owner: 'disabled',
-    tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
-    provider: trace.getTracerProvider(),
-    propagator: globalPropagator(),
-    config,
-    spanFactory: undefined,
-    stats: emptyStats,
-    forceFlush: async () => {}
-  }
-}
-
-/** The global propagator as an object, for code that takes a TextMapPropagator. */
-function globalPropagator (): TextMapPropagator {
-  return {
-    inject: (ctx, carrier, setter) => propagation.inject(ctx, carrier, setter),
-    extract: (ctx, carrier, getter) => propagation.extract(ctx, carrier, getter),
-    fields: () => propagation.fields()
-  }
-}
-
-function emptyStats (): PipelineStats {
-  return { queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0 }
-}
-
-/** At most one warning per 10 s for drops and for failed exports, each saying what to change. */
-function pipelineWarnings (log: KitLogger, config: ResolvedConfig): ConstructorParameters<typeof BatchExportProcessor>[2] {
-  const intervalMillis = 10_000
-  let lastDropWarning = 0
-  let droppedAtLastWarning = 0
-  let lastFailureWarning = 0
-  let failedSinceWarning = 0
-  return {
-    onDrop (total) {
-      const now = Date.now()
-      if (now - lastDropWarning < intervalMillis) return
-      log.warn(
-        `fastify-otel-kit: dropped ${total - droppedAtLastWarning} span(s) because the export queue is full ` +
-          `(batch.maxQueueSize ${config.batch.maxQueueSize.value}). Raise maxQueueSize to at least ` +
-          'peak requests/s x spans per request x scheduledDelayMillis/1000, or check that the collector keeps up.'
-      )
-      lastDropWarning = now
-      droppedAtLastWarning = total
-    },
-    onExportFailure (spanCount, error) {
-      failedSinceWarning += spanCount
-      const now = Date.now()
-      if (now - lastFailureWarning < intervalMillis) return
-      log.warn(
-        `fastify-otel-kit: could not export ${failedSinceWarning} span(s) to ${config.exporter.kind.value === 'otlp-grpc' ? 'the collector' : 'the exporter'}: ` +
-          `${error?.message ?? 'unknown error'}. The service keeps running; these spans are lost.`
-      )
-      lastFailureWarning = now
-      failedSinceWarning = 0
-    }
-  }
-}
-

@@ -1,57 +1,16 @@
-import type { Attributes, HrTime, Link, SpanContext, SpanKind, SpanStatus, SpanStatusCode } from '@opentelemetry/api'
-import { hrTimeDuration } from '@opentelemetry/core'
+import type { HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api'
+import { addHrTimes, hrTimeDuration } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
-import { StrictTraceState } from '../context/trace-state.js'
-import { hrBefore, shiftHr } from './clock.js'
-
-/**
- * An ended span as plain data, to travel from a worker thread to the main thread's pipeline. A
- * flat array rather than an object: it is structured-cloned with every reply, and the serializer
- * charges per object (see messages.ts). Absent strings are '', absent lists 0.
- */
-export type RelayedSpan = [
-  name: string, kind: SpanKind, traceId: string, spanId: string, traceFlags: number, traceState: string,
-  parentSpanId: string, startSeconds: number, startNanos: number, endSeconds: number, endNanos: number,
-  attributes: Attributes, events: RelayedEvent[] | 0, links: RelayedLink[] | 0, statusCode: SpanStatusCode,
-  statusMessage: string, droppedAttributes: number, droppedEvents: number, droppedLinks: number,
-  scopeName: string, scopeVersion: string, scopeSchemaUrl: string
-]
-type RelayedEvent = [name: string, seconds: number, nanos: number, attributes: Attributes | 0, dropped: number]
-type RelayedLink = [traceId: string, spanId: string, traceFlags: number, traceState: string, attributes: Attributes | 0, dropped: number]
-
-/**
- * Worker side: a finished span as plain data. `shiftMillis` moves every timestamp (the worker
- * re-bases SDK times, which are whole milliseconds, onto the precise shared clock).
- */
-export function toRelayed (span: ReadableSpan, shiftMillis: number): RelayedSpan {
-  const context = span.spanContext()
-  const start = shiftHr(span.startTime, shiftMillis)
-  const end = shiftHr(span.endTime, shiftMillis)
-  const scope = span.instrumentationScope
-  return [
-    span.name, span.kind, context.traceId, context.spanId, context.traceFlags, context.traceState?.serialize() ?? '',
-    span.parentSpanContext?.spanId ?? '', start[0], start[1], end[0], end[1],
-    span.attributes,
-    span.events.length === 0
-      ? 0
-      : span.events.map((e): RelayedEvent => {
-        const time = shiftHr(e.time, shiftMillis)
-        return [e.name, time[0], time[1], e.attributes ?? 0, e.droppedAttributesCount ?? 0]
-      }),
-    span.links.length === 0
-      ? 0
-      : span.links.map((l): RelayedLink => [
-        l.context.traceId, l.context.spanId, l.context.traceFlags, l.context.traceState?.serialize() ?? '', l.attributes ?? 0, l.droppedAttributesCount ?? 0
-      ]),
-    span.status.code, span.status.message ?? '', span.droppedAttributesCount, span.droppedEventsCount, span.droppedLinksCount,
-    scope.name, scope.version ?? '', scope.schemaUrl ?? ''
-  ]
-}
+import { StrictTraceState } from '../../context/trace-state.js'
+import type { RelayedSpan } from '../protocol/relayed-span.js'
 
 export interface TimeWindow {
-  /** Added to every relayed time: the dispatch span's offset between its clock and the precise one. */
-  shiftMillis: number
+  /**
+   * Added to every relayed time: the dispatch span's offset between its clock and the precise one
+   * (a normalised HrTime, as hrTimeDuration gives). Undefined: no shift.
+   */
+  shift: HrTime | undefined
   /** No relayed time may be earlier than this (the dispatch span's start)... */
   notBefore: HrTime | undefined
   /** ...or later than this (when the reply arrived, before the dispatch span ends). */
@@ -68,9 +27,9 @@ export function fromRelayed (relayed: RelayedSpan, resource: Resource, window: T
   // Threads read one clock through their own time origins, which can disagree by a fraction of
   // a millisecond: clamping keeps the waterfall truthful about nesting whatever that skew is.
   const place = (seconds: number, nanos: number): HrTime => {
-    const moved = shiftHr([seconds, nanos], window.shiftMillis)
-    if (window.notBefore !== undefined && hrBefore(moved, window.notBefore)) return window.notBefore
-    if (window.notAfter !== undefined && hrBefore(window.notAfter, moved)) return window.notAfter
+    const moved: HrTime = window.shift === undefined ? [seconds, nanos] : addHrTimes([seconds, nanos], window.shift)
+    if (window.notBefore !== undefined && isBefore(moved, window.notBefore)) return window.notBefore
+    if (window.notAfter !== undefined && isBefore(window.notAfter, moved)) return window.notAfter
     return moved
   }
   const [
@@ -80,7 +39,7 @@ export function fromRelayed (relayed: RelayedSpan, resource: Resource, window: T
   ] = relayed
   const startTime = place(startSeconds, startNanos)
   let endTime = place(endSeconds, endNanos)
-  if (hrBefore(endTime, startTime)) endTime = startTime
+  if (isBefore(endTime, startTime)) endTime = startTime
   // The attributes object is this reply's own copy (structured clone): extending it is safe.
   attributes['thread.id'] = threadId
   const spanContext: SpanContext = { traceId, spanId, traceFlags, isRemote: false }
@@ -127,4 +86,9 @@ export function fromRelayed (relayed: RelayedSpan, resource: Resource, window: T
     droppedEventsCount: droppedEvents,
     droppedLinksCount: droppedLinks
   }
+}
+
+/** `a` earlier than `b` (core has no comparison for HrTime). */
+function isBefore (a: HrTime, b: HrTime): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])
 }

@@ -1,90 +1,14 @@
 import {
-  type Attributes, type AttributeValue, type Context, diag, type Exception, type HrTime, INVALID_SPAN_CONTEXT, type Link,
-  SamplingDecision, type Span, type SpanContext, type SpanKind, type SpanStatus, SpanStatusCode, type TimeInput,
-  trace as traceApi, TraceFlags, type Tracer
+  type Attributes, type AttributeValue, type Exception, type HrTime, type Link, type Span, type SpanContext, type SpanKind,
+  type SpanStatus, SpanStatusCode, type TimeInput
 } from '@opentelemetry/api'
 import {
-  hrTime, hrTimeDuration, isAttributeValue, isTimeInput, isTimeInputHrTime, isTracingSuppressed, millisToHrTime, otperformance,
-  sanitizeAttributes
+  hrTime, hrTimeDuration, hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, otperformance, sanitizeAttributes
 } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
-import {
-  type IdGenerator, RandomIdGenerator, type ReadableSpan, type Sampler, type SpanLimits, type SpanProcessor, type TimedEvent
-} from '@opentelemetry/sdk-trace-base'
-import { isValidSpanContext } from '../context/w3c-trace-context.js'
-
-/** The API objects, read once: the package exports them through getters (CommonJS re-exports). */
-const trace = traceApi
-
-/**
- * The request span, built without the SDK's Tracer when the plugin owns the SDK. The plugin's own
- * request attributes are known to be valid, so they are taken in one step (the SDK's Tracer and
- * Span validate each of them twice); everything else behaves as the SDK's Span does: the same
- * sampler call, limits, attribute validation for user-supplied values, event and link handling,
- * status rules, exception events, time convention and processor calls. test/request-span-contract
- * holds the two to the same results.
- *
- * Measured by bench/: the SDK span costs about 2.4 us per request on the benchmark machine; this
- * removes most of that.
- */
-
-export interface SpanFactory {
-  sampler: Sampler
-  processor: SpanProcessor
-  resource: Resource
-  limits: Required<Pick<SpanLimits, 'attributeCountLimit' | 'eventCountLimit' | 'linkCountLimit' | 'attributePerEventCountLimit' | 'attributePerLinkCountLimit'>> & { attributeValueLengthLimit: number }
-  ids: IdGenerator
-  scope: { name: string, version?: string }
-}
-
-/**
- * A factory equivalent to `tracer`: the given sampler, processor and resource, the tracer's own
- * span limits (as the provider resolved them from OTEL_SPAN_* / OTEL_ATTRIBUTE_* or defaults).
- * Undefined if this SDK version keeps the limits elsewhere; callers then use the Tracer.
- */
-export function spanFactoryFor (tracer: Tracer, sampler: Sampler, processor: SpanProcessor, resource: Resource, scope: SpanFactory['scope']): SpanFactory | undefined {
-  const limits = (tracer as Tracer & { _spanLimits?: SpanLimits })._spanLimits
-  if (limits?.attributeCountLimit === undefined || limits.eventCountLimit === undefined || limits.linkCountLimit === undefined) return undefined
-  return {
-    sampler,
-    processor,
-    resource,
-    ids: new RandomIdGenerator(),
-    scope,
-    limits: {
-      attributeCountLimit: limits.attributeCountLimit,
-      eventCountLimit: limits.eventCountLimit,
-      linkCountLimit: limits.linkCountLimit,
-      attributePerEventCountLimit: limits.attributePerEventCountLimit ?? limits.attributeCountLimit,
-      attributePerLinkCountLimit: limits.attributePerLinkCountLimit ?? limits.attributeCountLimit,
-      attributeValueLengthLimit: limits.attributeValueLengthLimit ?? Infinity
-    }
-  }
-}
-
-/**
- * Starts a span whose initial `attributes` the caller guarantees valid. Mirrors the SDK Tracer's
- * startSpan. `startMillis` (epoch milliseconds) replaces the SDK's Date.now() start.
- */
-export function startRequestSpanFast (factory: SpanFactory, name: string, kind: SpanKind, attributes: Attributes, parent: Context, startMillis?: number): Span {
-  if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
-  const parentSpanContext = trace.getSpanContext(parent)
-  const spanId = factory.ids.generateSpanId()
-  const parentValid = isValidSpanContext(parentSpanContext)
-  const traceId = parentValid ? parentSpanContext.traceId : factory.ids.generateTraceId()
-  const result = factory.sampler.shouldSample(parent, traceId, name, kind, attributes, [])
-  const traceState = result.traceState ?? (parentValid ? parentSpanContext.traceState : undefined)
-  const spanContext: SpanContext = {
-    traceId,
-    spanId,
-    traceFlags: result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE
-  }
-  if (traceState !== undefined) spanContext.traceState = traceState
-  if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext)
-  const span = new RequestSpan(factory, spanContext, name, kind, parentValid ? parentSpanContext : undefined, attributes, result.attributes, startMillis)
-  factory.processor.onStart(span as never, parent)
-  return span
-}
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import { diag } from '../../context/otel-api.js'
+import type { SpanFactory } from './span-factory.js'
 
 // Shared initial values: a request creates several objects already, each one less is GC work.
 const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime
@@ -93,7 +17,12 @@ const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET })
 const NO_LINKS: readonly Link[] = Object.freeze([])
 const NO_EVENTS: readonly TimedEvent[] = Object.freeze([])
 
-export class RequestSpan implements Span, ReadableSpan {
+/**
+ * A span with the SDK Span's behaviour (limits, attribute validation for values set later, events,
+ * links, status rules, exception events, time convention, processor calls), built by a
+ * SpanFactory. test/request-span-contract.test.mjs holds the two to the same results.
+ */
+export class FastSpan implements Span, ReadableSpan {
   attributes: Attributes
   /** Shared empty lists until the first link or event: most request spans have neither. */
   links: Link[] = NO_LINKS as Link[]
@@ -120,13 +49,13 @@ export class RequestSpan implements Span, ReadableSpan {
     readonly parentSpanContext: SpanContext | undefined,
     trusted: Attributes,
     fromSampler: Attributes | undefined,
-    startMillis?: number
+    startTime?: HrTime
   ) {
     // The SDK's time convention: a Date.now() start, durations from the monotonic clock.
-    const now = startMillis ?? Date.now()
+    const now = startTime === undefined ? Date.now() : hrTimeToMilliseconds(startTime)
     this.performanceStart = otperformance.now()
     this.performanceOffset = now - (this.performanceStart + otperformance.timeOrigin)
-    this.startTime = millisToHrTime(now)
+    this.startTime = startTime ?? millisToHrTime(now)
     this.resource = factory.resource
     this.instrumentationScope = factory.scope
     const { attributeCountLimit, attributeValueLengthLimit } = factory.limits

@@ -1,11 +1,11 @@
 import type { Attributes, Context, Link, SpanKind } from '@opentelemetry/api'
-import { trace } from '@opentelemetry/api'
+import { trace } from '../../context/otel-api.js'
 import {
   AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, SamplingDecision, type SamplingResult,
   TraceIdRatioBasedSampler
 } from '@opentelemetry/sdk-trace-base'
-import { B3_DEFERRED_KEY, B3_SAMPLING_ONLY_KEY } from '../context/b3.js'
-import type { SamplerName } from './options.js'
+import { B3_DEFERRED_KEY, B3_SAMPLING_ONLY_KEY } from '../../context/b3.js'
+import type { SamplerName } from '../config/options.js'
 
 /**
  * The sampler the specification names, or the user's own instance. The parent-based samplers also

@@ -1,18 +1,19 @@
-import { context, diag, type Span, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api'
-import { millisToHrTime } from '@opentelemetry/core'
+import { type Span, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
+import { context, trace } from '../../context/otel-api.js'
+import { addHrTimes, hrTime, hrTimeDuration } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { basename, extname, join } from 'node:path'
-import { captureContext } from '../context/carrier.js'
-import { errorType } from '../context/error-type.js'
-import { invalidPool } from '../plugin/errors.js'
-import { startRequestSpanFast } from '../plugin/request-span-impl.js'
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../plugin/version.js'
-import { hrToMillis, preciseNow } from './clock.js'
+import { captureContext } from '../../context/carrier.js'
+import { errorType } from '../../context/error-type.js'
+import { invalidPool } from '../../sdk/errors.js'
+import { startFastSpan } from '../../sdk/spans/span-factory.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import {
-  isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE, type TaskReply, type TaskTarget
-} from './messages.js'
-import { fromRelayed, type TimeWindow } from './relay-format.js'
-import { currentSpanSink, type SpanSink } from './span-sink.js'
+  isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE, type TaskTarget
+} from '../protocol/messages.js'
+import type { TimeWindow } from './span-decoder.js'
+import { deliverSpans } from './span-delivery.js'
+import { currentSpanSink } from '../../sdk/spans/span-sink.js'
 
 /**
  * The part of a Piscina pool runInWorker uses. `run` is typed loosely on purpose so that every
@@ -40,7 +41,7 @@ export const UNTRACED_RUN = Symbol.for('fastify-otel-kit.untraced-run')
 type TracedPoolMarks = { [UNTRACED_RUN]?: PoolLike['run'] }
 
 /** The generic entry that runs a traced task inside the worker. */
-export const TRACED_ENTRY_FILENAME = join(__dirname, 'traced-entry.js')
+export const TRACED_ENTRY_FILENAME = join(__dirname, '..', 'worker', 'traced-entry.js')
 
 /**
  * Runs a Piscina task with the caller's context carried into the worker thread.
@@ -62,7 +63,7 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
   const caller = context.active()
   const callerSpan = trace.getSpan(caller)
   let dispatch: Span | undefined
-  let window: TimeWindow = { shiftMillis: 0, notBefore: undefined, notAfter: undefined }
+  let window: TimeWindow = { shift: undefined, notBefore: undefined, notAfter: undefined }
   let carrierContext = caller
   // Read once: where dispatch spans are built (fast path) and where relayed spans go.
   const sink = currentSpanSink()
@@ -74,13 +75,13 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
     const attributes = { 'worker.task.name': label, 'worker.pool.queue_size': pool.queueSize ?? 0 }
     const factory = sink?.spanFactory
     dispatch = factory !== undefined
-      ? startRequestSpanFast(factory, name, SpanKind.INTERNAL, attributes, caller)
+      ? startFastSpan(factory, name, SpanKind.INTERNAL, attributes, caller)
       : trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startSpan(name, { kind: SpanKind.INTERNAL, attributes }, caller)
     // The offset between this span's clock and the precise clock the worker reports in.
-    const precise = preciseNow()
+    const precise = hrTime()
     carrierContext = trace.setSpan(caller, dispatch)
     const startTime = (dispatch as Partial<ReadableSpan>).startTime
-    if (startTime !== undefined) window = { shiftMillis: hrToMillis(startTime) - precise, notBefore: startTime, notAfter: undefined }
+    if (startTime !== undefined) window = { shift: hrTimeDuration(precise, startTime), notBefore: startTime, notAfter: undefined }
   }
 
   let transferList = options.transferList ?? []
@@ -112,7 +113,7 @@ export async function runInWorker<R = unknown> (pool: PoolLike, task: unknown, o
     return reply as R
   }
   const [, ok, value, threadId] = reply
-  if (window.notBefore !== undefined) window.notAfter = millisToHrTime(preciseNow() + window.shiftMillis)
+  if (window.shift !== undefined) window.notAfter = addHrTimes(hrTime(), window.shift)
   deliverSpans(reply, window, sink)
   if (dispatch !== undefined) {
     dispatch.setAttribute('thread.id', threadId)
@@ -145,24 +146,6 @@ function taskLabel (target: TaskTarget): string {
     moduleLabels.set(target.filename, label)
   }
   return label
-}
-
-let warnedNoSink = false
-
-function deliverSpans (reply: TaskReply, window: TimeWindow, sink: SpanSink | undefined): void {
-  const [, , , threadId, spans, lateSpans] = reply
-  if (spans === 0 && lateSpans === 0) return
-  if (sink === undefined) {
-    if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')
-    warnedNoSink = true
-    return
-  }
-  if (spans !== 0) for (const relayed of spans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, window, threadId))
-  if (lateSpans !== 0) {
-    // Late spans belong to other dispatches: keep their own times.
-    const unplaced: TimeWindow = { shiftMillis: window.shiftMillis, notBefore: undefined, notAfter: undefined }
-    for (const relayed of lateSpans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, unplaced, threadId))
-  }
 }
 
 function recordFailure (span: Span, error: unknown): void {

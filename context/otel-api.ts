@@ -1,0 +1,11 @@
+/**
+ * The OpenTelemetry API singletons, read once for the whole package. `@opentelemetry/api`'s
+ * CommonJS build exports them through getters, so every `api.trace` is a getter call; the request
+ * path reads them several times per request. Import the values from here, the types from the API.
+ */
+import * as api from '@opentelemetry/api'
+
+export const trace = api.trace
+export const context = api.context
+export const propagation = api.propagation
+export const diag = api.diag

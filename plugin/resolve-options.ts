@@ -1,0 +1,47 @@
+import { constants as osConstants } from 'node:os'
+import { type ConfigResolution, deepFreeze, resolveSdkConfig, SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
+import { fromOption } from '../sdk/config/resolver.js'
+import type { Setting } from '../sdk/config/options.js'
+import { optionalBoolean } from '../sdk/config/validate.js'
+import { invalidOption } from '../sdk/errors.js'
+import { DEFAULT_SIGNALS } from './defaults.js'
+import { type OtelPluginOptions, PLUGIN_OPTION_KEYS, type ResolvedConfig } from './options.js'
+import { type RequestOptions, resolveRequestOptions } from './request-options.js'
+
+const KNOWN_OPTION_KEYS: readonly string[] = Object.freeze([...SDK_OPTION_KEYS, ...PLUGIN_OPTION_KEYS])
+
+/**
+ * Every plugin option, validated before anything global happens: the core's settings (with the
+ * environment's precedence), the plugin's own, and the per-request functions and lists.
+ */
+export function resolvePluginOptions (
+  rawOptions: unknown,
+  env: NodeJS.ProcessEnv = process.env
+): { resolution: ConfigResolution<ResolvedConfig>, request: RequestOptions } {
+  const core = resolveSdkConfig(rawOptions, env, KNOWN_OPTION_KEYS)
+  const options = (rawOptions ?? {}) as OtelPluginOptions
+  const config: ResolvedConfig = {
+    ...core.config,
+    traceResponseHeader: fromOption(optionalBoolean('traceResponseHeader', options.traceResponseHeader), false),
+    logCorrelation: fromOption(optionalBoolean('logCorrelation', options.logCorrelation), true),
+    handleSignals: resolveSignals(options.handleSignals)
+  }
+  if (config.extractOnly.value && config.traceResponseHeader.value) {
+    core.warnings.push('traceResponseHeader is ignored because extractOnly is on: extract-only mode makes every injection a no-op.')
+  }
+  const request = resolveRequestOptions(options)
+  return { resolution: { ...core, config: deepFreeze(config) }, request }
+}
+
+function resolveSignals (value: unknown): Setting<NodeJS.Signals[]> {
+  if (value === undefined) return { value: [...DEFAULT_SIGNALS], source: 'default' }
+  if (value === true) return { value: [...DEFAULT_SIGNALS], source: 'options' }
+  if (value === false) return { value: [], source: 'options' }
+  if (!Array.isArray(value)) throw invalidOption('handleSignals', 'true, false or an array of signal names', value)
+  value.forEach((name, i) => {
+    if (typeof name !== 'string' || !(name in osConstants.signals) || name === 'SIGKILL' || name === 'SIGSTOP') {
+      throw invalidOption(`handleSignals[${i}]`, 'a signal name that can be caught, such as "SIGTERM"', name)
+    }
+  })
+  return { value: [...new Set(value as NodeJS.Signals[])], source: 'options' }
+}

@@ -1,0 +1,63 @@
+import { ProxyTracerProvider, type TextMapPropagator, type TracerProvider } from '@opentelemetry/api'
+import { ensureContextManager } from '../../context/context-manager.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import { propagation, trace } from '../../context/otel-api.js'
+import type { KitLogger } from '../diag-logger.js'
+import type { ResolvedSdkConfig } from '../config/options.js'
+import type { ConfigResolution } from '../config/resolve-config.js'
+import { buildPropagator } from './propagators.js'
+import { emptyStats, type Sdk } from './sdk.js'
+import { apiGlobals } from '../../context/api-globals.js'
+
+/**
+ * An SDK the application registered before the plugin (NodeSDK, provider.register()): used as it
+ * is, never replaced, never shut down. Only a missing propagator is filled in.
+ */
+export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, log: KitLogger): Sdk<C> {
+  const globalProvider = trace.getTracerProvider()
+  const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider
+  // Without a context manager nothing is ever "active": the hooks need one.
+  ensureContextManager()
+  const ownPropagator = apiGlobals().propagation === undefined
+    ? buildPropagator(resolution.config.propagators.value, resolution.propagatorInstance, resolution.config.extractOnly.value)
+    : undefined
+  if (ownPropagator !== undefined) propagation.setGlobalPropagator(ownPropagator)
+  log.info(
+    'fastify-otel-kit: an OpenTelemetry SDK is already registered by the application; using it. ' +
+      'The plugin\'s resource, sampler, exporter and batch options are not applied.'
+  )
+  const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }
+  return {
+    owner: 'application',
+    tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    provider,
+    propagator: ownPropagator ?? globalPropagator(),
+    config: resolution.config,
+    spanFactory: undefined,
+    stats: emptyStats,
+    forceFlush: async () => { await flushable.forceFlush?.() }
+  }
+}
+
+/** OTEL_SDK_DISABLED=true: the API's no-op tracer and whatever propagator is registered. */
+export function disabledSdk<C extends ResolvedSdkConfig> (config: C): Sdk<C> {
+  return {
+    owner: 'disabled',
+    tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    provider: trace.getTracerProvider(),
+    propagator: globalPropagator(),
+    config,
+    spanFactory: undefined,
+    stats: emptyStats,
+    forceFlush: async () => {}
+  }
+}
+
+/** The global propagator as an object, for code that takes a TextMapPropagator. */
+function globalPropagator (): TextMapPropagator {
+  return {
+    inject: (ctx, carrier, setter) => propagation.inject(ctx, carrier, setter),
+    extract: (ctx, carrier, getter) => propagation.extract(ctx, carrier, getter),
+    fields: () => propagation.fields()
+  }
+}

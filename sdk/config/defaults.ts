@@ -1,0 +1,43 @@
+import type { BatchPreset, PropagatorName, SamplerName } from './options.js'
+
+export interface BatchValues {
+  maxQueueSize: number
+  scheduledDelayMillis: number
+  maxExportBatchSize: number
+}
+
+/** The seed article's presets. Memory per queued span is measured in bench/ (about 1-1.5 KB). */
+export const BATCH_PRESETS: Readonly<Record<BatchPreset, Readonly<BatchValues>>> = Object.freeze({
+  conservative: Object.freeze({ maxQueueSize: 512, scheduledDelayMillis: 2000, maxExportBatchSize: 128 }),
+  moderate: Object.freeze({ maxQueueSize: 2048, scheduledDelayMillis: 5000, maxExportBatchSize: 512 }),
+  aggressive: Object.freeze({ maxQueueSize: 8192, scheduledDelayMillis: 10000, maxExportBatchSize: 1024 })
+})
+
+export const DEFAULT_BATCH_PRESET: BatchPreset = 'moderate'
+/** OTEL_BSP_EXPORT_TIMEOUT's default in the specification. */
+export const DEFAULT_EXPORT_TIMEOUT_MILLIS = 30000
+
+export const DEFAULT_SERVICE_NAME = 'unknown_service:node'
+export const DEFAULT_SAMPLER: SamplerName = 'parentbased_always_on'
+export const DEFAULT_SAMPLING_RATIO = 1
+
+/** W3C first (it wins extraction), baggage, then B3 multi-header for legacy Zipkin-era services. */
+export const DEFAULT_PROPAGATORS: readonly PropagatorName[] = Object.freeze(['tracecontext', 'baggage', 'b3multi'])
+
+/** The OTLP/gRPC default from the specification. */
+export const DEFAULT_OTLP_GRPC_ENDPOINT = 'http://localhost:4317'
+export const DEFAULT_EXPORTER_TIMEOUT_MILLIS = 10000
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000
+
+export const SAMPLER_NAMES: readonly SamplerName[] = Object.freeze([
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio'
+] as SamplerName[])
+
+export const PROPAGATOR_NAMES: readonly PropagatorName[] = Object.freeze(['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as PropagatorName[])
+export const BATCH_PRESET_NAMES: readonly BatchPreset[] = Object.freeze(['conservative', 'moderate', 'aggressive'] as BatchPreset[])

@@ -1,0 +1,149 @@
+import type { Attributes, TextMapPropagator } from '@opentelemetry/api'
+import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base'
+
+/** Sampler names from the OpenTelemetry specification (`OTEL_TRACES_SAMPLER`). */
+export type SamplerName =
+  | 'always_on'
+  | 'always_off'
+  | 'traceidratio'
+  | 'parentbased_always_on'
+  | 'parentbased_always_off'
+  | 'parentbased_traceidratio'
+
+/** Propagator names from the OpenTelemetry specification (`OTEL_PROPAGATORS`). */
+export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none'
+
+/** The seed article's batch tuning presets (queue / delay / batch). */
+export type BatchPreset = 'conservative' | 'moderate' | 'aggressive'
+
+export interface BatchSettings {
+  /** Start from a preset and override single values. The default preset is `moderate`. */
+  preset?: BatchPreset
+  /** Spans held in memory before new ones are dropped. Default 2048 (moderate). */
+  maxQueueSize?: number
+  /** Longest wait before a batch is exported. Default 5000 ms (moderate). */
+  scheduledDelayMillis?: number
+  /** Spans per export call; at most `maxQueueSize`. Default 512 (moderate). */
+  maxExportBatchSize?: number
+  /** Deadline of one export, retries included. Default 30000 ms. */
+  exportTimeoutMillis?: number
+}
+
+export interface OtlpExporterOptions {
+  /** `https://host:4317` uses TLS, `http://host:4317` plaintext. Default `http://localhost:4317`. */
+  endpoint?: string
+  /** Plaintext for an endpoint written without a scheme. Default false (TLS). */
+  insecure?: boolean
+  /** Deadline of one export request. Default 10000 ms. */
+  timeoutMillis?: number
+  /** Sent as gRPC metadata with every export (API keys). Values are never logged. */
+  headers?: Record<string, string>
+  /** Default `none`. */
+  compression?: 'gzip' | 'none'
+  /** PEM file of the CA that signed the collector's certificate. */
+  certificateFile?: string
+  /** PEM files of the client's key and certificate, for mutual TLS. */
+  clientKeyFile?: string
+  clientCertificateFile?: string
+  /**
+   * Retry of transient failures (UNAVAILABLE, DEADLINE_EXCEEDED...), within the batch's
+   * exportTimeoutMillis. `false` turns it off. Default 5 attempts, 1 s x1.5 up to 5 s, +-20 %.
+   */
+  retry?: false | RetryOptions
+}
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default 5. */
+  maxAttempts?: number
+  /** Default 1000 ms. */
+  initialBackoffMillis?: number
+  /** Default 5000 ms. */
+  maxBackoffMillis?: number
+}
+
+/**
+ * What the Fastify-free core takes: service identity, sampling, export, batching, propagation and the
+ * shutdown bound. The plugin's options extend these (plugin/options.ts); the preload entry and the
+ * doctor resolve the same ones.
+ */
+export interface SdkOptions {
+  /** `service.name`. `OTEL_SERVICE_NAME` overrides it. Default `unknown_service:node`. */
+  serviceName?: string
+  /** `service.version`. */
+  serviceVersion?: string
+  /** `deployment.environment.name` (production, staging...). */
+  deploymentEnvironment?: string
+  /** Extra resource attributes; `OTEL_RESOURCE_ATTRIBUTES` overrides them key by key. */
+  resourceAttributes?: Attributes
+  /** A sampler name or a Sampler instance. Default `parentbased_always_on`. */
+  sampler?: SamplerName | Sampler
+  /** Ratio for the `traceidratio` samplers, 0..1. Default 1. */
+  samplingRatio?: number
+  /** Where spans go: OTLP/gRPC settings, or any SpanExporter instance. */
+  exporter?: OtlpExporterOptions | SpanExporter
+  /** Batch processor preset or explicit values. Default `moderate`. */
+  batch?: BatchPreset | BatchSettings
+  /** Propagators in extraction priority. Default `['tracecontext', 'baggage', 'b3multi']`. */
+  propagators?: PropagatorName[]
+  /** Use this propagator instead of building one from `propagators` (advanced). */
+  propagator?: TextMapPropagator
+  /** Read inbound context but never write it (a sidecar owns outbound injection). Default false. */
+  extractOnly?: boolean
+  /** Longest a flush on close or on a signal may take. Default 5000 ms. */
+  shutdownTimeoutMillis?: number
+}
+
+export type ExporterKind = 'otlp-grpc' | 'console' | 'none' | 'custom'
+
+/** Where a resolved value came from. */
+export type ConfigSource = 'env' | 'options' | 'default'
+
+/** One resolved setting: the value in use, where it came from and, for `env`, which variable. */
+export interface Setting<T> {
+  readonly value: T
+  readonly source: ConfigSource
+  readonly env?: string
+}
+
+export interface ResolvedExporterConfig {
+  /**
+   * `custom` when a SpanExporter instance was given; `console` and `none` come from
+   * `OTEL_TRACES_EXPORTER`. The OTLP fields below apply to `otlp-grpc` only.
+   */
+  kind: Setting<ExporterKind>
+  endpoint: Setting<string>
+  insecure: Setting<boolean>
+  timeoutMillis: Setting<number>
+  /** Header names with their values redacted. */
+  headers: Setting<Record<string, string>>
+  compression: Setting<'gzip' | 'none'>
+  certificateFile: Setting<string | undefined>
+  clientKeyFile: Setting<string | undefined>
+  clientCertificateFile: Setting<string | undefined>
+  /** `false` when retries are off. */
+  retry: Setting<false | { maxAttempts: number, initialBackoffMillis: number, maxBackoffMillis: number }>
+}
+
+export interface ResolvedBatchConfig {
+  preset: Setting<BatchPreset | 'custom'>
+  maxQueueSize: Setting<number>
+  scheduledDelayMillis: Setting<number>
+  maxExportBatchSize: Setting<number>
+  exportTimeoutMillis: Setting<number>
+}
+
+/** The core's settings, each value with its source. */
+export interface ResolvedSdkConfig {
+  disabled: Setting<boolean>
+  serviceName: Setting<string>
+  serviceVersion: Setting<string | undefined>
+  deploymentEnvironment: Setting<string | undefined>
+  resourceAttributes: Setting<Attributes>
+  sampler: Setting<SamplerName | 'custom'>
+  samplingRatio: Setting<number>
+  exporter: ResolvedExporterConfig
+  batch: ResolvedBatchConfig
+  propagators: Setting<PropagatorName[] | ['custom']>
+  extractOnly: Setting<boolean>
+  shutdownTimeoutMillis: Setting<number>
+}

@@ -1,0 +1,65 @@
+import { BATCH_PRESETS, BATCH_PRESET_NAMES, DEFAULT_BATCH_PRESET, DEFAULT_EXPORT_TIMEOUT_MILLIS } from './defaults.js'
+import { parsePositiveInteger } from './env-values.js'
+import { batchLimits, invalidOption } from '../errors.js'
+import type { BatchPreset, ConfigSource, ResolvedBatchConfig, Setting } from './options.js'
+import type { Resolver } from './resolver.js'
+import { isPlainObject, optionalEnum, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
+
+const BATCH_KEYS = ['preset', 'maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize', 'exportTimeoutMillis']
+
+/** The batch processor's limits: a preset, single values from options, then OTEL_BSP_*. */
+export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
+  let presetOption: BatchPreset | undefined
+  let explicit: Record<string, unknown> = {}
+  if (typeof raw === 'string' || raw === undefined) {
+    presetOption = optionalEnum('batch', raw, BATCH_PRESET_NAMES)
+  } else {
+    if (!isPlainObject(raw)) throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw)
+    const object = raw
+    rejectUnknownKeys('batch', object, BATCH_KEYS)
+    presetOption = optionalEnum('batch.preset', object.preset, BATCH_PRESET_NAMES)
+    explicit = object
+  }
+  const presetName = presetOption ?? DEFAULT_BATCH_PRESET
+  const preset = BATCH_PRESETS[presetName]
+  const presetSource: ConfigSource = presetOption === undefined ? 'default' : 'options'
+  type SizeKey = 'maxQueueSize' | 'scheduledDelayMillis' | 'maxExportBatchSize'
+  const ENV: Record<SizeKey, string> = {
+    maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
+    scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
+    maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'
+  }
+  const value = (key: SizeKey, useEnv = true): Setting<number> => {
+    const fromOptions = optionalPositiveInteger(`batch.${key}`, explicit[key])
+    const setting = r.setting(`batch.${key}`, fromOptions, useEnv ? [ENV[key]] : [], parsePositiveInteger, preset[key], String)
+    // A value that came from the preset is as much the user's choice as the preset was.
+    return setting.source === 'default' ? { value: setting.value, source: presetSource } : setting
+  }
+  let maxQueueSize = value('maxQueueSize')
+  let maxExportBatchSize = value('maxExportBatchSize')
+  const scheduledDelayMillis = value('scheduledDelayMillis')
+  const exportTimeoutMillis = r.setting(
+    'batch.exportTimeoutMillis', optionalPositiveInteger('batch.exportTimeoutMillis', explicit.exportTimeoutMillis),
+    ['OTEL_BSP_EXPORT_TIMEOUT'], parsePositiveInteger, DEFAULT_EXPORT_TIMEOUT_MILLIS, String
+  )
+
+  if (maxExportBatchSize.value > maxQueueSize.value) {
+    if (maxExportBatchSize.source !== 'env' && maxQueueSize.source !== 'env') throw batchLimits(maxExportBatchSize.value, maxQueueSize.value)
+    // The environment made the pair impossible: ignore its sizes, as if unset.
+    r.warnings.push(
+      `The environment sets a batch size (${maxExportBatchSize.value}) larger than the queue (${maxQueueSize.value}); ` +
+        `ignoring ${ENV.maxQueueSize} and ${ENV.maxExportBatchSize}.`
+    )
+    maxQueueSize = value('maxQueueSize', false)
+    maxExportBatchSize = value('maxExportBatchSize', false)
+    if (maxExportBatchSize.value > maxQueueSize.value) throw batchLimits(maxExportBatchSize.value, maxQueueSize.value)
+  }
+  const allFromPreset = [maxQueueSize, scheduledDelayMillis, maxExportBatchSize].every((s) => s.source === presetSource)
+  return {
+    preset: { value: allFromPreset ? presetName : 'custom', source: allFromPreset ? presetSource : 'options' },
+    maxQueueSize,
+    scheduledDelayMillis,
+    maxExportBatchSize,
+    exportTimeoutMillis
+  }
+}

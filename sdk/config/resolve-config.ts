@@ -1,0 +1,86 @@
+import type { TextMapPropagator } from '@opentelemetry/api'
+import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { invalidOption } from '../errors.js'
+import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
+import { parseBoolean } from './env-values.js'
+import type { ResolvedSdkConfig, SdkOptions } from './options.js'
+import { resolveBatch } from './resolve-batch.js'
+import { resolveExporter } from './resolve-exporter.js'
+import { resolvePropagators } from './resolve-propagators.js'
+import { resolveResource } from './resolve-resource.js'
+import { resolveSampling } from './resolve-sampling.js'
+import { fromOption, Resolver } from './resolver.js'
+import { isPlainObject, optionalBoolean, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
+
+/** What SDK assembly needs: the public config plus the pieces that must not be shown. */
+export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
+  config: C
+  /** Exporter headers with their real values (the config shows them redacted). */
+  exporterHeaders: Record<string, string>
+  exporterInstance: SpanExporter | undefined
+  samplerInstance: Sampler | undefined
+  propagatorInstance: TextMapPropagator | undefined
+  /** Override and fallback notices, to be logged once each. */
+  warnings: string[]
+}
+
+/** The options the core reads. */
+export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
+  'serviceName', 'serviceVersion', 'deploymentEnvironment', 'resourceAttributes', 'sampler', 'samplingRatio',
+  'exporter', 'batch', 'propagators', 'propagator', 'extractOnly', 'shutdownTimeoutMillis'
+])
+
+/**
+ * Resolves every SDK setting with the precedence environment > options > defaults.
+ * Invalid options throw (coded); invalid environment values are warned about and ignored, as if
+ * unset, so the next source applies. Environment defaults are read here, never at import time.
+ *
+ * `knownKeys` are the option names the caller accepts (the plugin adds its own to the core's);
+ * any other key is rejected with the closest known name as a hint.
+ */
+export function resolveSdkConfig (
+  rawOptions: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  knownKeys: readonly string[] = SDK_OPTION_KEYS
+): ConfigResolution {
+  if (rawOptions !== undefined && !isPlainObject(rawOptions)) throw invalidOption('options', 'an object', rawOptions)
+  const options = (rawOptions ?? {}) as SdkOptions & Record<string, unknown>
+  rejectUnknownKeys('', options, knownKeys)
+  const r = new Resolver(env)
+
+  const disabled = r.setting('(OTEL_SDK_DISABLED)', undefined, ['OTEL_SDK_DISABLED'], parseBoolean, false, String)
+  const resource = resolveResource(r, options)
+  const sampling = resolveSampling(r, options)
+  const exporter = resolveExporter(r, options)
+  const batch = resolveBatch(r, options.batch)
+  const propagation = resolvePropagators(r, options)
+
+  const config: ResolvedSdkConfig = {
+    disabled,
+    ...resource,
+    sampler: sampling.sampler,
+    samplingRatio: sampling.samplingRatio,
+    exporter: exporter.config,
+    batch,
+    propagators: propagation.propagators,
+    extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
+    shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
+  }
+  return {
+    config,
+    exporterHeaders: exporter.headers,
+    exporterInstance: exporter.instance,
+    samplerInstance: sampling.instance,
+    propagatorInstance: propagation.instance,
+    warnings: r.warnings
+  }
+}
+
+/** Freezes a resolved config all the way down: `app.otel.config` is read-only. */
+export function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) deepFreeze(inner)
+  }
+  return value
+}

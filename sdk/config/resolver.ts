@@ -1,0 +1,80 @@
+import type { ConfigSource, Setting } from './options.js'
+import { type Parsed, readEnv } from './env-values.js'
+
+/** Where a setting came from, in words, for warnings. */
+export function describeSource (setting: Setting<unknown>): string {
+  if (setting.source === 'env') return setting.env ?? 'the environment'
+  return setting.source === 'options' ? 'the plugin options' : 'the default'
+}
+
+/** A setting with no environment variable: the option, else the default. */
+export function fromOption<T> (value: T | undefined, fallback: T): Setting<T> {
+  return value === undefined ? { value: fallback, source: 'default' } : { value, source: 'options' }
+}
+
+/**
+ * Applies the precedence environment > options > defaults and collects the warnings it owes the
+ * user (overrides, rejected environment values), to be logged once each.
+ */
+export class Resolver {
+  readonly warnings: string[] = []
+  constructor (readonly env: NodeJS.ProcessEnv) {}
+
+  /**
+   * One setting from the first valid variable in `envNames`, else the option, else the default.
+   * `display` renders values for warnings (redacting where needed).
+   */
+  setting<T> (
+    key: string,
+    fromOptions: T | undefined,
+    envNames: readonly string[],
+    parse: (raw: string) => Parsed<T>,
+    fallback: T,
+    display: (value: T) => string = (v) => JSON.stringify(v),
+    showRaw: (raw: string) => string = (raw) => JSON.stringify(raw)
+  ): Setting<T> {
+    const rejected: string[] = []
+    let hit: { name: string, value: T } | undefined
+    for (const name of envNames) {
+      const raw = readEnv(this.env, name)
+      if (raw === undefined) continue
+      const parsed = parse(raw)
+      if (parsed.ok) {
+        hit = { name, value: parsed.value }
+        break
+      }
+      rejected.push(`${name}=${showRaw(raw)} is invalid (${parsed.reason})`)
+    }
+    const result = this.decide(key, fromOptions, hit, fallback, display)
+    for (const note of rejected) {
+      this.warnings.push(`${note}; ignoring it and using ${display(result.value)} from ${describeSource(result)}.`)
+    }
+    return result
+  }
+
+  /** Applies the precedence to an already-read environment value and warns about an override. */
+  decide<T> (
+    key: string,
+    fromOptions: T | undefined,
+    hit: { name: string, value: T } | undefined,
+    fallback: T,
+    display: (value: T) => string = (v) => JSON.stringify(v)
+  ): Setting<T> {
+    if (hit === undefined) {
+      return fromOptions !== undefined ? { value: fromOptions, source: 'options' } : { value: fallback, source: 'default' }
+    }
+    if (fromOptions !== undefined && !sameValue(fromOptions, hit.value)) {
+      this.warnings.push(
+        `${hit.name} overrides option ${key}: using ${display(hit.value)} from the environment ` +
+          `instead of ${display(fromOptions)} from the plugin options.`
+      )
+    }
+    return { value: hit.value, source: 'env', env: hit.name }
+  }
+}
+
+function sameValue (a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+export type { ConfigSource }

@@ -1,0 +1,42 @@
+import type { Tracer } from '@opentelemetry/api'
+import { W3CBaggagePropagator } from '@opentelemetry/core'
+import { emptyResource } from '@opentelemetry/resources'
+import { AlwaysOffSampler, BasicTracerProvider, ParentBasedSampler } from '@opentelemetry/sdk-trace-base'
+import { PriorityCompositePropagator } from '../../context/composite-propagator.js'
+import { ensureContextManager } from '../../context/context-manager.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import { diag, propagation, trace } from '../../context/otel-api.js'
+import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
+import { type SpanFactory, spanFactoryFor } from '../../sdk/spans/span-factory.js'
+import { RelayProcessor } from './relay-processor.js'
+
+export interface WorkerTracing {
+  tracer: Tracer
+  /** Builds the task span without the SDK's Tracer (see sdk/spans/span-factory.ts). */
+  taskSpans: SpanFactory | undefined
+}
+
+let tracing: WorkerTracing | undefined
+
+/**
+ * Once per thread: a context manager, a tracer provider that relays spans home, and W3C
+ * propagation for code in the worker. Root spans are not recorded: a trace belongs to the caller,
+ * and a task dispatched outside any trace runs untraced.
+ */
+export function ensureWorkerTracing (): WorkerTracing {
+  if (tracing !== undefined) return tracing
+  ensureContextManager()
+  const sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() })
+  const relayProcessor = new RelayProcessor()
+  const provider = new BasicTracerProvider({ sampler, spanProcessors: [relayProcessor] })
+  if (!trace.setGlobalTracerProvider(provider)) {
+    diag.warn('fastify-otel-kit: a tracer provider is already registered in this worker; only the task span is relayed to the main thread')
+  }
+  propagation.setGlobalPropagator(new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()]))
+  const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
+  tracing = {
+    tracer,
+    taskSpans: spanFactoryFor(tracer, sampler, relayProcessor, emptyResource(), { name: PACKAGE_NAME, version: PACKAGE_VERSION })
+  }
+  return tracing
+}
