@@ -4,7 +4,7 @@ import type { RelayedSpan } from './relayed-span.js'
 /**
  * The messages between runInWorker (main thread) and the worker side. They are structured-cloned
  * on every task, and the serializer charges per object: flat arrays with a marker string cost
- * about a third of the same data as nested objects (bench/README.md), so that is their shape.
+ * about a third of the same data as nested objects (README, Performance), so that is their shape.
  * The marker carries the protocol version, so mismatched versions on the two sides fail loudly.
  */
 export const ENVELOPE_MARK = 'fastify-otel-kit/task@1'

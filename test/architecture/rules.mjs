@@ -1,0 +1,69 @@
+// The layering rules of the package (README, "Architecture"). Arrows only point down:
+//   receiver/ cli/ demo/  ->  plugin/ workers/  ->  sdk/  ->  context/
+// test/architecture.test.mjs checks them on every run of the suite.
+
+const OURS = [/^(context|sdk|plugin|workers|receiver|cli|demo)\//]
+const FASTIFY = [/^fastify$/, /^fastify-plugin$/, /^@fastify\//]
+
+export const LAYER_FOLDERS = ['context', 'sdk', 'plugin', 'workers']
+
+export const RULES = [
+  {
+    name: 'context-stands-alone',
+    from: [/^context\//],
+    ours: OURS,
+    allowedOurs: [/^context\//],
+    why: 'context/ (propagation formats, carriers, scopes) imports nothing of ours outside context/'
+  },
+  {
+    name: 'core-uses-only-context',
+    from: [/^sdk\//],
+    ours: OURS,
+    allowedOurs: [/^(sdk|context)\//],
+    why: 'the Fastify-free core in sdk/ imports context/ and nothing else of ours'
+  },
+  {
+    name: 'plugin-uses-core-and-context',
+    from: [/^plugin\//],
+    ours: OURS,
+    allowedOurs: [/^(plugin|sdk|context)\//],
+    why: 'plugin/ is the Fastify integration on top of sdk/ and context/'
+  },
+  {
+    name: 'workers-use-core-and-context',
+    from: [/^workers\//],
+    ours: OURS,
+    allowedOurs: [/^(workers|sdk|context)\//],
+    why: 'workers/ is the Piscina integration on top of sdk/ and context/'
+  },
+  {
+    name: 'worker-side-apart-from-main-side',
+    from: [/^workers\/worker\//],
+    forbidden: [/^workers\/main\//],
+    why: 'the worker side shares only workers/protocol/ with the main side'
+  },
+  {
+    name: 'main-side-apart-from-worker-side',
+    from: [/^workers\/main\//],
+    forbidden: [/^workers\/worker\//],
+    why: 'the main side shares only workers/protocol/ with the worker side'
+  },
+  {
+    name: 'protocol-belongs-to-neither-side',
+    from: [/^workers\/protocol\//],
+    forbidden: [/^workers\/(main|worker)\//],
+    why: 'the message format is shared by both sides and depends on neither'
+  },
+  {
+    name: 'only-plugin-imports-fastify',
+    from: [/^(context|sdk|workers)\//],
+    forbidden: FASTIFY,
+    why: 'only plugin/ may import fastify: the rest is loaded where Fastify is not (worker threads, the preload entry)'
+  },
+  {
+    name: 'worker-thread-never-loads-fastify',
+    from: [/^workers\/worker\//],
+    unreachable: [/^plugin\//, ...FASTIFY],
+    why: 'the files a worker thread loads must never reach plugin/ or fastify, through any chain of imports'
+  }
+]
