@@ -1,6 +1,8 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
 import type { RetryCounter } from './batch-processor.js'
+import { context } from '../../context/otel-api.js'
+import { EXPORT_CONTEXT } from './export-context.js'
 import { retryDecision } from './grpc-status.js'
 
 export interface RetryPolicy {
@@ -63,7 +65,9 @@ export class RetryingExporter implements SpanExporter, RetryCounter {
         if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) return done(result)
         this.retries++
         const entry = {
-          timer: setTimeout(() => { this.pending.delete(entry); attempt(number + 1) }, delay),
+          // Timers keep the context of whatever scheduled them (here a gRPC callback): each retry
+          // runs in the export context explicitly.
+          timer: setTimeout(() => { this.pending.delete(entry); context.with(EXPORT_CONTEXT, () => attempt(number + 1)) }, delay),
           finish: () => done(result)
         }
         // A pending retry must not keep a finished process alive; shutdown settles it.

@@ -227,6 +227,8 @@ export class FastSpan implements Span, ReadableSpan {
     }
     if (this.droppedEvents > 0) diag.warn(`Dropped ${this.droppedEvents} events because eventCountLimit reached`)
     if (this.droppedLinks > 0) diag.warn(`Dropped ${this.droppedLinks} links because linkCountLimit reached`)
+    // The SDK's order: onEnding while the span is still writable, then ended, then onEnd.
+    this.factory.processor.onEnding?.(this as never)
     this.isEnded = true
     this.factory.processor.onEnd(this as never)
   }
