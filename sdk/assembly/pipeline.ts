@@ -48,8 +48,10 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     }, events)
   // The application's processors first (they may enrich spans in onStart/onEnding), the export last.
   const list = batchProcessor === undefined ? [...resolution.spanProcessors] : [...resolution.spanProcessors, batchProcessor]
-  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: list })
   const processors = new ProcessorChain(list)
+  // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
+  // the code that started or ended the span (a request handler).
+  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processors] })
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const retries = exporter as Partial<RetryCounter> | undefined

@@ -1,5 +1,5 @@
 import {
-  type Attributes, type AttributeValue, type Exception, type HrTime, type Link, type Span, type SpanContext, type SpanKind,
+  type Attributes, type AttributeValue, type Context, type Exception, type HrTime, type Link, type Span, type SpanContext, type SpanKind,
   type SpanStatus, SpanStatusCode, type TimeInput
 } from '@opentelemetry/api'
 import {
@@ -8,7 +8,7 @@ import {
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
 import { diag } from '../../context/otel-api.js'
-import type { SpanFactory } from './span-factory.js'
+import type { SpanTarget } from './span-factory.js'
 
 // Shared initial values: a request creates several objects already, each one less is GC work.
 const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime
@@ -16,6 +16,23 @@ const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime
 const UNSET_STATUS: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET })
 const NO_LINKS: readonly Link[] = Object.freeze([])
 const NO_EVENTS: readonly TimedEvent[] = Object.freeze([])
+
+/** An ended span as data (from another thread), for FastSpan.replay. */
+export interface SpanRecord {
+  name: string
+  kind: SpanKind
+  spanContext: SpanContext
+  parentSpanContext: SpanContext | undefined
+  startTime: HrTime
+  endTime: HrTime
+  attributes: Attributes
+  events: TimedEvent[]
+  links: Link[]
+  status: SpanStatus
+  droppedAttributesCount: number
+  droppedEventsCount: number
+  droppedLinksCount: number
+}
 
 /**
  * A span with the SDK Span's behaviour (limits, attribute validation for values set later, events,
@@ -42,7 +59,7 @@ export class FastSpan implements Span, ReadableSpan {
   private readonly performanceOffset: number
 
   constructor (
-    private readonly factory: SpanFactory,
+    private readonly factory: SpanTarget,
     private readonly context: SpanContext,
     public name: string,
     readonly kind: SpanKind,
@@ -70,6 +87,23 @@ export class FastSpan implements Span, ReadableSpan {
       this.setAttributes(trusted)
       if (fromSampler !== undefined) this.setAttributes(sanitizeAttributes(fromSampler))
     }
+  }
+
+  /**
+   * A span that already happened elsewhere (a worker thread) enters this pipeline with the SDK's
+   * whole call sequence: onStart with its parent's context, then its events and status, then end
+   * (onEnding, onEnd). The record's values were validated and limited where the span was made.
+   */
+  static replay (target: SpanTarget, record: SpanRecord, parentContext: Context): void {
+    const span = new FastSpan(target, record.spanContext, record.name, record.kind, record.parentSpanContext, record.attributes, undefined, record.startTime)
+    span.droppedAttributes = record.droppedAttributesCount
+    if (record.links.length > 0) span.links = record.links
+    span.droppedLinks = record.droppedLinksCount
+    target.processor.onStart(span as never, parentContext)
+    if (record.events.length > 0) span.events = record.events
+    span.droppedEvents = record.droppedEventsCount
+    span.status = record.status
+    span.end(record.endTime)
   }
 
   spanContext (): SpanContext {

@@ -8,8 +8,8 @@ import { diag } from '../../context/otel-api.js'
  * for each that has it, then onEnd for each.
  *
  * Unlike the SDK's, a processor that throws is reported through diag and skipped: these calls
- * happen inside the request's own event handlers (the response's `close`), where a throw would
- * crash the process, not just fail one span.
+ * happen inside request handlers and the request's own event handlers (the response's `close`),
+ * where a throw would fail the request or crash the process, not just lose one span.
  */
 export class ProcessorChain implements SpanProcessor {
   private readonly withOnEnding: SpanProcessor[]
