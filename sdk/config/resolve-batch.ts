@@ -56,9 +56,9 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
           `${maxQueueSize.value} (${from(maxQueueSize)}); using ${maxQueueSize.value}, the queue's size, as the batch size.`
       )
     }
-    maxExportBatchSize = maxQueueSize.source === 'env'
-      ? { value: maxQueueSize.value, source: 'env', env: maxQueueSize.env! }
-      : { ...maxExportBatchSize, value: maxQueueSize.value }
+    // A batch size someone set keeps its source; one taken from a preset now comes from the queue.
+    const batchSet = maxExportBatchSize.source === 'env' || batchWritten
+    maxExportBatchSize = batchSet ? { ...maxExportBatchSize, value: maxQueueSize.value } : { ...maxQueueSize }
   }
   const allFromPreset = [maxQueueSize, scheduledDelayMillis, maxExportBatchSize].every((s) => s.source === presetSource)
   return {
