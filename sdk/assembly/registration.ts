@@ -4,6 +4,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-sco
 import { context, propagation, trace } from '../../context/otel-api.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
+import { describeApiProblem, inspectApiVersions } from '../diagnostics/api-versions.js'
 import { installDiagLogger, uninstallDiagLogger } from '../diagnostics/diag-logger.js'
 import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { Warnings } from '../diagnostics/warnings.js'
@@ -56,6 +57,11 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
     existing.users++
     return { sdk: existing.sdk as Sdk<C>, how: 'shared' }
   }
+
+  // Before registering: a second API copy, or globals made by another version, would make every
+  // span a silent no-op. Say so, loudly, with the fix.
+  const apiProblem = describeApiProblem(inspectApiVersions())
+  if (apiProblem !== undefined) warnings.warn('FOK_WARN_API_VERSIONS', apiProblem, { loud: true })
 
   const globals = apiGlobals()
   if (globals.trace !== undefined) return { sdk: adoptApplicationSdk(resolution, log, warnings), how: 'application' }

@@ -19,9 +19,10 @@ export type WarningCode =
 export interface Warnings {
   /**
    * Gives the warning to someone who will see it. `once` (the default) gives each distinct
-   * warning once per process; periodic summaries pass false.
+   * warning once per channel; periodic summaries pass false. `loud` skips the application's diag
+   * logger (for API version trouble, where that logger may belong to the mismatched copy).
    */
-  warn(code: WarningCode, message: string, options?: { once?: boolean }): void
+  warn(code: WarningCode, message: string, options?: { once?: boolean, loud?: boolean }): void
 }
 
 /** Marks a diag logger this package installed: warnings must not loop back into it. */
@@ -29,14 +30,14 @@ export const KIT_DIAG_LOGGER = Symbol.for('fastify-otel-kit.diag-logger')
 
 /**
  * Where warnings go: the Fastify logger when it prints warnings; else a diag logger the
- * application installed; else Node's process warnings (stderr by default, `process.on('warning')`
+ * application installed (not for `loud` ones); else Node's process warnings (stderr by default, `process.on('warning')`
  * for code), so that with `Fastify()` (logger off) nothing is silent.
  */
 export function warningsFor (log: KitLogger | undefined): Warnings {
   /** Given by this channel (one per plugin instance or preload): "once" means once here. */
   const given = new Set<string>()
   return {
-    warn (code, message, { once = true } = {}) {
+    warn (code, message, { once = true, loud = false } = {}) {
       if (once) {
         const key = `${code} ${message}`
         if (given.has(key)) return
@@ -46,7 +47,7 @@ export function warningsFor (log: KitLogger | undefined): Warnings {
       if (prints(log, 'warn')) {
         // The code as a field of the log record, so it can be filtered on.
         log!.warn({ code }, text)
-      } else if (applicationDiagInstalled()) {
+      } else if (!loud && applicationDiagInstalled()) {
         diag.warn(`${text} [${code}]`)
       } else {
         process.emitWarning(text, { type: 'FastifyOtelKitWarning', code })
