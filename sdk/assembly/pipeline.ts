@@ -51,7 +51,14 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
   const processors = new ProcessorChain(list)
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
-  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [processors] })
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler,
+    spanProcessors: [processors],
+    // Only this limit is set here (resolved with the environment's precedence already); the other
+    // limits stay with the SDK, which reads OTEL_SPAN_* itself.
+    spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit.value }
+  })
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const retries = exporter as Partial<RetryCounter> | undefined

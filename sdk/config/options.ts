@@ -92,6 +92,11 @@ export interface SdkOptions {
   /** Longest a flush on close or on a signal may take. Default 5000 ms. */
   shutdownTimeoutMillis?: number
   /**
+   * Longest attribute value kept on a span, in characters; longer ones are truncated.
+   * `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` / `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` override it. Default 4096.
+   */
+  attributeValueLengthLimit?: number
+  /**
    * Span processors of your own (NodeSDK's name), run before the plugin's batch processor, in
    * this order. They see every span the package makes, with the SDK's whole call sequence.
    */
@@ -151,4 +156,5 @@ export interface ResolvedSdkConfig {
   propagators: Setting<PropagatorName[] | ['custom']>
   extractOnly: Setting<boolean>
   shutdownTimeoutMillis: Setting<number>
+  attributeValueLengthLimit: Setting<number>
 }

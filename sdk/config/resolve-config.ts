@@ -6,6 +6,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
 import { parseBoolean } from './env-values.js'
 import type { ResolvedSdkConfig, SdkOptions } from './options.js'
 import { resolveBatch } from './resolve-batch.js'
+import { resolveAttributeValueLengthLimit } from './resolve-limits.js'
 import { resolveExporter } from './resolve-exporter.js'
 import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
@@ -30,7 +31,8 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
 /** The options the core reads. */
 export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
   'serviceName', 'serviceVersion', 'deploymentEnvironment', 'resourceAttributes', 'sampler', 'samplingRatio',
-  'exporter', 'batch', 'propagators', 'propagator', 'extractOnly', 'shutdownTimeoutMillis', 'spanProcessors'
+  'exporter', 'batch', 'propagators', 'propagator', 'extractOnly', 'shutdownTimeoutMillis', 'spanProcessors',
+  'attributeValueLengthLimit'
 ])
 
 /**
@@ -67,7 +69,8 @@ export function resolveSdkConfig (
     batch,
     propagators: propagation.propagators,
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
-    shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
+    shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS),
+    attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options)
   }
   return {
     config,

@@ -77,11 +77,11 @@ export class FastSpan implements Span, ReadableSpan {
     this.instrumentationScope = factory.scope
     const { attributeCountLimit, attributeValueLengthLimit } = factory.limits
     const keys = Object.keys(trusted).length
-    if (keys <= attributeCountLimit && !Number.isFinite(attributeValueLengthLimit) && fromSampler === undefined) {
+    if (keys <= attributeCountLimit && fromSampler === undefined && withinLength(trusted, attributeValueLengthLimit)) {
       this.attributes = trusted
       this.attributesCount = keys
     } else {
-      // Limits in force (or sampler attributes): take the careful path, value by value.
+      // A limit bites (or sampler attributes): take the careful path, value by value.
       this.attributes = {}
       this.attributesCount = 0
       this.setAttributes(trusted)
@@ -307,4 +307,18 @@ export class FastSpan implements Span, ReadableSpan {
     }
     return this.isEnded
   }
+}
+
+/** Whether no string value (or string in an array) is longer than `limit`: nothing to truncate. */
+function withinLength (attributes: Attributes, limit: number): boolean {
+  if (!Number.isFinite(limit)) return true
+  for (const key in attributes) {
+    const value = attributes[key]
+    if (typeof value === 'string') {
+      if (value.length > limit) return false
+    } else if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'string' && item.length > limit) return false
+    }
+  }
+  return true
 }
