@@ -3,6 +3,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
+import { isTooLarge } from './grpc-status.js'
 
 export interface BatchLimits {
   maxQueueSize: number
@@ -178,6 +179,21 @@ export class BatchExportProcessor implements SpanProcessor {
   private async exportBatch (batch: ReadableSpan[]): Promise<void> {
     const generation = this.generation
     this.inFlight += batch.length
+    const outcome = await this.deliver(batch)
+    if (generation !== this.generation) return
+    this.inFlight -= batch.length
+    this.settled += batch.length
+    this.counts.exported += outcome.exported
+    this.counts.failed += outcome.failed
+    if (outcome.failed > 0) this.events.onExportFailure?.(outcome.failed, outcome.error)
+  }
+
+  /**
+   * Exports `batch`; a batch refused for its size (RESOURCE_EXHAUSTED without a retry hint, from the
+   * collector or from the transport before sending) is split in halves and each half sent, down to
+   * single spans, so one oversized span never takes the rest of its batch with it.
+   */
+  private async deliver (batch: ReadableSpan[]): Promise<{ exported: number, failed: number, error?: Error }> {
     let result: ExportResult
     try {
       // Resource attributes from async detectors (host.id) must be settled before serialising.
@@ -187,15 +203,15 @@ export class BatchExportProcessor implements SpanProcessor {
     } catch (error) {
       result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
-    if (generation !== this.generation) return
-    this.inFlight -= batch.length
-    this.settled += batch.length
-    if (result.code === ExportResultCode.SUCCESS) {
-      this.counts.exported += batch.length
-    } else {
-      this.counts.failed += batch.length
-      this.events.onExportFailure?.(batch.length, result.error)
+    if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0 }
+    if (batch.length > 1 && isTooLarge(result.error)) {
+      const half = Math.ceil(batch.length / 2)
+      const first = await this.deliver(batch.slice(0, half))
+      const second = await this.deliver(batch.slice(half))
+      const error = second.error ?? first.error
+      return { exported: first.exported + second.exported, failed: first.failed + second.failed, ...(error === undefined ? {} : { error }) }
     }
+    return { exported: 0, failed: batch.length, ...(result.error === undefined ? {} : { error: result.error }) }
   }
 
   private exportWithTimeout (batch: ReadableSpan[]): Promise<ExportResult> {
