@@ -18,10 +18,18 @@ export function withContext<T> (carrierOrContext: unknown, fn: () => T): T {
 /** Where attach keeps its token inside the context it makes active. */
 const ATTACHMENT = createContextKey('fastify-otel-kit attachment')
 
-/** Returned by attach; give it back to detach. */
-export class ContextToken {
-  /** @internal */ detached = false
-  /** @internal */ constructor (readonly previous: Context) {}
+declare const opaque: unique symbol
+
+/** Returned by attach; give it back to detach. Opaque: there is nothing to read or call on it. */
+export interface ContextToken {
+  readonly [opaque]: 'ContextToken'
+}
+
+/** A token's state, kept off the public type so no caller can mark a token detached. */
+class Attachment implements ContextToken {
+  declare readonly [opaque]: 'ContextToken'
+  detached = false
+  constructor (readonly previous: Context) {}
 }
 
 /**
@@ -30,7 +38,7 @@ export class ContextToken {
  * the context into whatever runs next on this thread.
  */
 export function attach (carrierOrContext: unknown): ContextToken {
-  const token = new ContextToken(context.active())
+  const token = new Attachment(context.active())
   if (!enterContext(toContext(carrierOrContext).setValue(ATTACHMENT, token))) {
     diag.warn('fastify-otel-kit: attach has no effect: no AsyncLocalStorage context manager is registered (register the plugin, or use withContext)')
     token.detached = true
@@ -45,7 +53,7 @@ export function attach (carrierOrContext: unknown): ContextToken {
  * skipped when the attachment above it is detached.
  */
 export function detach (token: ContextToken): void {
-  if (!(token instanceof ContextToken)) {
+  if (!(token instanceof Attachment)) {
     diag.warn('fastify-otel-kit: detach needs the token that attach returned; ignored')
     return
   }
@@ -59,10 +67,10 @@ export function detach (token: ContextToken): void {
     return
   }
   let target = token.previous
-  let below = target.getValue(ATTACHMENT) as ContextToken | undefined
+  let below = target.getValue(ATTACHMENT) as Attachment | undefined
   while (below?.detached === true) {
     target = below.previous
-    below = target.getValue(ATTACHMENT) as ContextToken | undefined
+    below = target.getValue(ATTACHMENT) as Attachment | undefined
   }
   enterContext(target)
 }

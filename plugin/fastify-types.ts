@@ -24,6 +24,15 @@ export interface AppTelemetry {
   stats(): PipelineStats
 }
 
+/**
+ * The route `config` this plugin reads. `object` is there for @fastify/otel (see below); this
+ * plugin traces a route whose `otel` is anything but `false`.
+ */
+export interface OtelRouteConfig {
+  /** `false` turns tracing off for this route. */
+  otel?: boolean | object
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     otel: AppTelemetry
@@ -31,8 +40,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     otel: RequestTelemetry
   }
-  interface FastifyContextConfig {
-    /** `false` turns tracing off for this route. */
-    otel?: boolean
-  }
+  // Through a base interface, not a property: @fastify/otel (which users migrate from, so both
+  // may be installed) declares `otel` on this interface too, and two property declarations of
+  // one merged interface must have identical types (TS2717), which its types have not kept from
+  // release to release (`boolean`, then `boolean | FastifyOtelRouteConfig` with growing members).
+  // An inherited property only requires theirs to be assignable to ours: with @fastify/otel its
+  // declaration wins unchanged (its route objects keep their types), without it `otel` is ours
+  // (`otel: false` compiles, `otel: 'off'` does not). test/types/ checks both setups.
+  interface FastifyContextConfig extends OtelRouteConfig {}
 }

@@ -1,11 +1,13 @@
 /**
  * fastify-otel-kit: the Fastify plugin. `import otelPlugin from 'fastify-otel-kit'` or
  * `const { otelPlugin } = require('fastify-otel-kit')`.
+ *
+ * Everything exported here is listed in the README ("What each entry exports"), and
+ * test/public-api.test.mjs keeps the two in step: an export is public API.
  */
 export { otelPlugin, otelPlugin as default } from './plugin.js'
 export { withSpan, type WithSpanOptions } from '../context/with-span.js'
 export { OtelKitConfigError, type ErrorCode } from '../sdk/errors.js'
-export { BATCH_PRESETS } from '../sdk/config/defaults.js'
 export type { RequestTelemetry } from './request-telemetry.js'
 export type { AppTelemetry } from './fastify-types.js'
 export type { PipelineStats } from '../sdk/export/batch-processor.js'
@@ -13,6 +15,6 @@ export type { OutboundRequest } from './outbound.js'
 export type { SdkOwner } from '../sdk/assembly/sdk.js'
 export type {
   BatchPreset, BatchSettings, ConfigSource, ExporterKind, OtlpExporterOptions, PropagatorName, ResolvedBatchConfig,
-  ResolvedExporterConfig, ResolvedSdkConfig, SamplerName, SdkOptions, Setting
+  ResolvedExporterConfig, ResolvedSdkConfig, RetryOptions, SamplerName, SdkOptions, Setting
 } from '../sdk/config/options.js'
 export type { HeaderCapture, OtelPluginOptions, ResolvedConfig, SignalHandling } from './options.js'

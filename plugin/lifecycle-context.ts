@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api'
 import { context } from '../context/otel-api.js'
 import type { FastifyInstance, RouteOptions } from 'fastify'
-import type { RequestTelemetry } from './request-telemetry.js'
+import type { RequestTelemetryState } from './request-telemetry-state.js'
 import { kBound, kRequestTelemetry } from './symbols.js'
 
 /**
@@ -22,8 +22,8 @@ const REQUEST_HOOK_SET: ReadonlySet<string> = new Set(REQUEST_HOOKS)
 type AnyFunction = ((...args: any[]) => unknown) & { [kBound]?: true }
 type HookStore = Record<RequestHookName, AnyFunction[]>
 
-function telemetryOf (request: unknown): RequestTelemetry | null | undefined {
-  return (request as { [kRequestTelemetry]?: RequestTelemetry | null } | null | undefined)?.[kRequestTelemetry]
+function telemetryOf (request: unknown): RequestTelemetryState | null | undefined {
+  return (request as { [kRequestTelemetry]?: RequestTelemetryState | null } | null | undefined)?.[kRequestTelemetry]
 }
 
 /**

@@ -7,7 +7,7 @@ import type { SamplerName } from '../sdk/config/options.js'
 import type { OtelPluginOptions } from './options.js'
 import { resolvePluginOptions } from './resolve-options.js'
 import { recordRequestError, requestTelemetryOf, type RequestRuntime, startRequestSpan } from './request-span.js'
-import { UNTRACED } from './request-telemetry.js'
+import { UNTRACED } from './request-telemetry-state.js'
 import { acquireSdk, releaseSdk } from '../sdk/assembly/registration.js'
 import { flushOnSignals } from './signals.js'
 import { kRequestTelemetry } from './symbols.js'
@@ -104,7 +104,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     context.with(telemetry.context, done)
   }))
   if (!boundEarlierHooks) {
-    warnings.warn('FOK_WARN_FASTIFY_INTERNALS', 'this Fastify version\'s hook store was not found; hooks registered before the plugin run without the request context. Register the plugin before your own hooks.')
+    warnings.warn('FOK_WARN_FASTIFY_INTERNALS', 'this Fastify version\'s hook store was not found: onRequest hooks registered before the plugin ' +
+      '(and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks.')
   }
 }
 

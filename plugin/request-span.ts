@@ -13,7 +13,7 @@ import { isValidSpanContext, markLocalRoot } from '../context/w3c-trace-context.
 import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes } from './http-attributes.js'
 import type { OutboundRuntime } from './outbound.js'
 import { type SpanFactory, startFastSpan } from '../sdk/spans/span-factory.js'
-import { RequestTelemetry, UNTRACED } from './request-telemetry.js'
+import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
 import { routeInfoOf, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
 
@@ -41,7 +41,7 @@ export interface RequestRuntime extends OutboundRuntime {
   log: FastifyBaseLogger
 }
 
-type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetry | null }
+type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetryState | null }
 const ids = new RandomIdGenerator()
 
 /** Fastify's headers are a plain object of lower-cased names. */
@@ -50,7 +50,7 @@ const headerGetter: TextMapGetter<FastifyRequest['headers']> = {
   get: (carrier, key) => carrier[key]
 }
 
-export function requestTelemetryOf (request: FastifyRequest): RequestTelemetry | null {
+export function requestTelemetryOf (request: FastifyRequest): RequestTelemetryState | null {
   return (request as Traced)[kRequestTelemetry]
 }
 
@@ -58,10 +58,10 @@ export function requestTelemetryOf (request: FastifyRequest): RequestTelemetry |
  * Opens the request's SERVER span, parented on the context extracted from the headers, and
  * stores it on the request. Idempotent. Never throws: a failure here would fail the request.
  */
-export function startRequestSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetry {
+export function startRequestSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetryState {
   const existing = (request as Traced)[kRequestTelemetry]
   if (existing !== null && existing !== undefined) return existing
-  let telemetry: RequestTelemetry = UNTRACED
+  let telemetry: RequestTelemetryState = UNTRACED
   try {
     telemetry = openSpan(runtime, request, reply)
   } catch (error) {
@@ -71,7 +71,7 @@ export function startRequestSpan (runtime: RequestRuntime, request: FastifyReque
   return telemetry
 }
 
-function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetry {
+function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetryState {
   const info = routeInfoOf(request, runtime.ignorePaths)
   if (!info.traced) return UNTRACED
   if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
@@ -116,7 +116,7 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   }
 
   const spanContext = span.spanContext()
-  const telemetry = new RequestTelemetry(true, span, trace.setSpan(parent, span), runtime)
+  const telemetry = new RequestTelemetryState(true, span, trace.setSpan(parent, span), runtime)
   if (span.isRecording()) {
     telemetry.request = request
     telemetry.reply = reply
@@ -141,7 +141,7 @@ function isUnsampledRemote (parentSpanContext: SpanContext, parent: Context): bo
     parent.getValue(B3_DEFERRED_KEY) !== parentSpanContext.traceId
 }
 
-function onResponseClose (response: ServerResponse, telemetry: RequestTelemetry): void {
+function onResponseClose (response: ServerResponse, telemetry: RequestTelemetryState): void {
   if (telemetry.ended) return
   if (response.writableEnded) finishRequestSpan(telemetry)
   else abortRequestSpan(telemetry)
@@ -156,7 +156,7 @@ export function recordRequestError (request: FastifyRequest, error: unknown): vo
 }
 
 /** Ends the span once the response has been fully written. */
-function finishRequestSpan (telemetry: RequestTelemetry): void {
+function finishRequestSpan (telemetry: RequestTelemetryState): void {
   telemetry.ended = true
   const { span, request, reply } = telemetry
   const runtime = telemetry.runtime as RequestRuntime
@@ -181,7 +181,7 @@ function finishRequestSpan (telemetry: RequestTelemetry): void {
 }
 
 /** The client went away before the response was complete. */
-function abortRequestSpan (telemetry: RequestTelemetry): void {
+function abortRequestSpan (telemetry: RequestTelemetryState): void {
   telemetry.ended = true
   const span = telemetry.span
   const response = telemetry.reply?.raw

@@ -26,7 +26,11 @@ export function routeInfoOf (request: FastifyRequest, ignorePaths: ReadonlySet<s
   const routeContext = routeContextSymbol === null
     ? undefined
     : (request as unknown as Record<symbol, { config?: { url?: string, otel?: unknown } } | undefined>)[routeContextSymbol]
-  if (routeContext === undefined || routeContext === null) return describe(request.routeOptions.config, request.routeOptions.url, ignorePaths)
+  if (routeContext === undefined || routeContext === null) {
+    // The fallback (test/fastify-internals.test.mjs): the getter builds its object on every read.
+    const options = request.routeOptions
+    return describe(options.config, options.url, ignorePaths)
+  }
   let info = cache.get(routeContext)
   if (info === undefined) {
     info = describe(routeContext.config, routeContext.config?.url, ignorePaths)

@@ -6,6 +6,5 @@
  * const receipt = await runInWorker(pool, order, { name: 'render' })
  * ```
  */
-export { runInWorker, type RunInWorkerOptions, type PoolLike, TRACED_ENTRY_FILENAME } from './main/run-in-worker.js'
+export { runInWorker, type RunInWorkerOptions, type PoolLike } from './main/run-in-worker.js'
 export { traceWorkerPool, createTracedPool } from './main/traced-pool.js'
-export type { RelayedSpan } from './protocol/relayed-span.js'

@@ -2,9 +2,11 @@
 // default composite, and the context module's carriers and activations. In-process, no I/O.
 import { context, defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { W3CBaggagePropagator, W3CTraceContextPropagator as OtelW3CPropagator } from '@opentelemetry/core'
-import {
-  attach, B3Propagator, captureContext, detach, ensureContextManager, PriorityCompositePropagator, W3CTraceContextPropagator, withContext
-} from 'fastify-otel-kit/context'
+import { attach, captureContext, detach, ensureContextManager, withContext } from 'fastify-otel-kit/context'
+// The propagators are internal (not exported by the package): measured from the build.
+import { B3Propagator } from '../../dist/context/b3.js'
+import { PriorityCompositePropagator } from '../../dist/context/composite-propagator.js'
+import { W3CTraceContextPropagator } from '../../dist/context/w3c-trace-context.js'
 import { Bench } from 'tinybench'
 
 export async function runMicro ({ timeMillis, log }) {

@@ -44,6 +44,6 @@ export async function build (): Promise<void> {
   // @ts-expect-error not a propagator name
   const wrong: OtelPluginOptions = { propagators: ['w3c'] }
   void wrong
-  // @ts-expect-error route config otel is a boolean
+  // @ts-expect-error route config otel is true or false (or another plugin's settings object)
   app.get('/x', { config: { otel: 'off' } }, async () => 'x')
 }

@@ -9,11 +9,7 @@
 import { invalidTaskFunction } from '../../sdk/errors.js'
 import { isEnvelope } from '../protocol/messages.js'
 import { runTracedTask } from './run-traced-task.js'
-
-/** Where a wrapped function keeps the user's function, for the generic entry to find. */
-export const TASK_FUNCTION = Symbol.for('fastify-otel-kit.task-function')
-
-export type TracedTaskFunction<T, R> = ((task: T) => Promise<R>) & { [TASK_FUNCTION]: (task: T) => R | Promise<R> }
+import { TASK_FUNCTION, type WrappedTaskFunction } from './task-function.js'
 
 /**
  * Wraps a Piscina task function. Given a task from runInWorker, it restores the caller's context
@@ -21,15 +17,12 @@ export type TracedTaskFunction<T, R> = ((task: T) => Promise<R>) & { [TASK_FUNCT
  * and sends the spans made during the task back with the result. Given a plain task (plain
  * `pool.run`), it simply runs the function.
  */
-export function tracedTask<T, R> (fn: (task: T) => R | Promise<R>): TracedTaskFunction<T, R> {
+export function tracedTask<T, R> (fn: (task: T) => R | Promise<R>): (task: T) => Promise<R> {
   if (typeof fn !== 'function') throw invalidTaskFunction(fn)
   const wrapped = async function tracedTaskFunction (message: T): Promise<R> {
     if (isEnvelope(message)) return await (runTracedTask(message, fn as (task: unknown) => unknown) as R)
     return await fn(message)
-  } as TracedTaskFunction<T, R>
-  wrapped[TASK_FUNCTION] = fn
+  }
+  ;(wrapped as WrappedTaskFunction)[TASK_FUNCTION] = fn as (task: unknown) => unknown
   return wrapped
 }
-
-export { withContext, captureContext, attach, detach } from '../../context/index.js'
-export { withSpan } from '../../context/with-span.js'

@@ -6,10 +6,8 @@
  */
 import { pathToFileURL } from 'node:url'
 import { envelopeTarget, isEnvelope, type TaskTarget } from '../protocol/messages.js'
-import { TASK_FUNCTION } from './task.js'
+import { TASK_FUNCTION, type WrappedTaskFunction as TaskFunction } from './task-function.js'
 import { runTracedTask } from './run-traced-task.js'
-
-type TaskFunction = ((task: unknown) => unknown) & { [TASK_FUNCTION]?: (task: unknown) => unknown }
 
 /** filename -> export name -> task function; looked up once per module and export. */
 const handlers = new Map<string, Map<string, TaskFunction>>()
