@@ -4,6 +4,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { readFileSync } from 'node:fs'
 import { endpointScheme } from '../config/endpoint.js'
+import { OTLP_EXPORTER_VARIABLES, withoutEnv } from '../config/without-env.js'
 import { tlsFile } from '../errors.js'
 import { DEFAULT_RETRY_POLICY, RetryingExporter } from './retrying-exporter.js'
 import type { Setting } from '../config/options.js'
@@ -30,7 +31,8 @@ export function buildExporter (resolution: ConfigResolution, warn: (message: str
   const metadata = new Metadata()
   for (const [key, value] of Object.entries(resolution.exporterHeaders)) metadata.set(key, value)
 
-  const otlp = new OTLPTraceExporter({
+  // Everything is resolved already: the exporter must not read (and choke on) the variables again.
+  const otlp = withoutEnv(OTLP_EXPORTER_VARIABLES, () => new OTLPTraceExporter({
     url,
     credentials: tls
       ? sslCredentials(exporter.certificateFile, exporter.clientKeyFile, exporter.clientCertificateFile, warn)
@@ -38,7 +40,7 @@ export function buildExporter (resolution: ConfigResolution, warn: (message: str
     metadata,
     compression: exporter.compression.value === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
     timeoutMillis: exporter.timeoutMillis.value
-  })
+  }))
   const retry = exporter.retry.value
   if (retry === false) return otlp
   return new RetryingExporter(otlp, { ...DEFAULT_RETRY_POLICY, ...retry }, {
