@@ -122,6 +122,24 @@ test('doctor shows the same warning, never the member', async () => {
   assert.doesNotMatch(stdout, /MySecret|acme/)
 })
 
+test('TLS files from the environment that are not PEM: a warning and no client certificate, never a failed registration', async (t) => {
+  const notPem = fileURLToPath(import.meta.url)
+  withEnv(t, { OTEL_EXPORTER_OTLP_CLIENT_KEY: notPem, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: notPem, OTEL_EXPORTER_OTLP_CERTIFICATE: notPem })
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, { serviceName: 'bad-env', handleSignals: false, shutdownTimeoutMillis: 200, exporter: { endpoint: 'https://127.0.0.1:9' } })
+  assert.ok(warnings(logs).some((m) => m.includes('OTEL_EXPORTER_OTLP_CLIENT_KEY and OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE name files that are not a usable key and certificate (')))
+  await app.close()
+  // The same files named in the options are a coded error at registration (a second instance
+  // would reuse the first one's SDK, hence the close above).
+  const strict = Fastify()
+  t.after(() => strict.close())
+  withEnv(t, { OTEL_EXPORTER_OTLP_CLIENT_KEY: '', OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '', OTEL_EXPORTER_OTLP_CERTIFICATE: '' })
+  await assert.rejects(async () => { await strict.register(otelPlugin, { handleSignals: false, exporter: { endpoint: 'https://127.0.0.1:9', clientKeyFile: notPem, clientCertificateFile: notPem } }) },
+    (error) => error.code === 'FOK_ERR_TLS_FILE' && error.message.includes('not a usable key and certificate'))
+})
+
 /** Every variable the plugin reads, and a few it leaves to the SDK. */
 const VARIABLES = [
   'OTEL_SDK_DISABLED', 'OTEL_SERVICE_NAME', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG',
@@ -136,7 +154,8 @@ const hostileValue = fc.oneof(
   fc.string({ unit: fc.constantFrom('=', ',', '%', '0', 'A', 'z', ' ', '\t', '\n', '\r', '\u0000', '\u00e9', '\ud83d\ude00', ';', ':', '/', '.', '-', 'x'), maxLength: 60 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.array(fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 })), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join(',')),
-  fc.constantFrom('true', 'false', '-1', '0', '1e309', 'NaN', 'gzip', 'none', 'otlp', 'http://', 'https://[::1', '::::', 'x'.repeat(5000))
+  fc.constantFrom('true', 'false', '-1', '0', '1e309', 'NaN', 'gzip', 'none', 'otlp', 'http://', 'https://[::1', '::::', 'x'.repeat(5000),
+    'https://127.0.0.1:9', '/', fileURLToPath(import.meta.url), ...['ca.pem', 'ca.key', 'server.key', 'server.pem'].map((f) => fileURLToPath(new URL(`./fixtures/tls/${f}`, import.meta.url))))
 ).filter((value) => !value.includes('\u0000'))
 
 test('no environment value makes registration fail (property, fixed seed)', async (t) => {

@@ -54,7 +54,8 @@ test('no query string, no url.query; a long hostile query is still redacted', as
   app.get('/q', async () => 'ok')
   await app.inject({ url: '/q' })
   await app.inject({ url: '/q?' })
-  const hostile = 'a&'.repeat(20_000) + 'x'.repeat(5000) + '&TOKEN=t&' + '=&'.repeat(5000)
+  // Under 4096 characters, so that no attribute length limit cuts it.
+  const hostile = 'a&'.repeat(1000) + 'x'.repeat(500) + '&TOKEN=t&' + '=&'.repeat(500)
   await app.inject({ url: `/q?${hostile}` })
   const [plain, empty, long] = await spans()
   assert.equal(plain.attributes['url.query'], undefined)
