@@ -6,6 +6,7 @@ import type { Setting } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'
 import { resolvePluginOptions } from '../plugin/resolve-options.js'
+import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-versions.js'
 import { buildResource } from '../sdk/assembly/resource.js'
 import { sizeQueue } from './queue-sizing.js'
 
@@ -17,6 +18,8 @@ export interface DoctorOptions {
   timeoutMillis: number
   export: boolean
   write: (line: string) => void
+  /** The application folder whose @opentelemetry/api copies are checked. Default: the working directory. */
+  cwd?: string
 }
 
 /**
@@ -48,6 +51,17 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   const batch = config.batch
   write(`Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`)
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
+
+  write('\nOpenTelemetry API')
+  // The doctor's own main module is this CLI: only the application's folder speaks for the app.
+  const api = inspectApiVersions(options.cwd ?? process.cwd(), null)
+  const apiProblem = describeApiProblem(api)
+  if (apiProblem === undefined) {
+    write(`  ✓ one copy of @opentelemetry/api (${api.own?.version ?? 'unknown'}), shared by ${api.copies[0]?.usedBy.join(', ') ?? 'fastify-otel-kit'}`)
+  } else {
+    healthy = false
+    write(`  ✗ ${apiProblem}`)
+  }
 
   if (options.export) {
     write('\nCollector')

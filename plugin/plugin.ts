@@ -12,16 +12,19 @@ import { acquireSdk, releaseSdk } from '../sdk/assembly/registration.js'
 import { flushOnSignals } from './signals.js'
 import { kRequestTelemetry } from './symbols.js'
 import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
+import { warningsFor } from '../sdk/diagnostics/warnings.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
   const { resolution, request: requestOptions } = resolvePluginOptions(options)
   const { config } = resolution
   const log = instance.log
+  // Warnings reach people even with Fastify's logger off (process warnings then).
+  const warnings = warningsFor(log)
 
-  const { sdk, how } = acquireSdk(resolution, log)
+  const { sdk, how } = acquireSdk(resolution, { log, warnings })
   if (how === 'assembled') {
-    for (const warning of resolution.warnings) log.warn(`${PACKAGE_NAME}: ${warning}`)
+    for (const warning of resolution.warnings) warnings.warn('FOK_WARN_CONFIG', warning)
   } else if (how === 'shared') {
     log.info(
       `${PACKAGE_NAME}: reusing the OpenTelemetry SDK set up by an earlier registration in this process; ` +
@@ -34,7 +37,11 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   let released: Promise<boolean> | undefined
   const release = (): Promise<boolean> => {
     released ??= releaseSdk(sdk, config.shutdownTimeoutMillis.value).then((inTime) => {
-      if (!inTime) log.warn(`${PACKAGE_NAME}: flushing spans did not finish within ${config.shutdownTimeoutMillis.value} ms; queued spans may be lost.`)
+      if (!inTime && sdk.owner === 'application') {
+        warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED',
+          `flushing the application's OpenTelemetry SDK did not finish within shutdownTimeoutMillis (${config.shutdownTimeoutMillis.value} ms); spans still queued there may be lost when the process exits.`,
+          { once: false })
+      }
       return inTime
     })
     return released
@@ -97,7 +104,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     context.with(telemetry.context, done)
   }))
   if (!boundEarlierHooks) {
-    log.warn(`${PACKAGE_NAME}: this Fastify version's hook store was not found; hooks registered before the plugin run without the request context.`)
+    warnings.warn('FOK_WARN_FASTIFY_INTERNALS', 'this Fastify version\'s hook store was not found; hooks registered before the plugin run without the request context. Register the plugin before your own hooks.')
   }
 }
 

@@ -24,6 +24,8 @@ export interface ReceiverOptions {
   requiredHeaders?: Record<string, string>
   /** Count spans without decoding or keeping them (benchmarks): `spans` stays empty. */
   countOnly?: boolean
+  /** The largest request accepted (gRPC's own default: 4 MiB); larger ones get RESOURCE_EXHAUSTED. */
+  maxReceiveMessageBytes?: number
 }
 
 export interface Fault {
@@ -36,6 +38,8 @@ export interface Fault {
 
 export interface ExportRecord {
   spanCount: number
+  /** Size of the request message (before any transport compression). */
+  bytes: number
   /** The request's metadata, lower-cased keys, as the receiver saw it. */
   headers: Record<string, string>
   /** The status code answered (0 = OK). */
@@ -126,7 +130,7 @@ export class OtlpReceiver {
   }
 
   private async listen (port: number): Promise<void> {
-    const server = new Server()
+    const server = new Server(this.options.maxReceiveMessageBytes === undefined ? {} : { 'grpc.max_receive_message_length': this.options.maxReceiveMessageBytes })
     server.addService(TRACE_SERVICE, { Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => this.onExport(call, callback) })
     const credentials = this.options.tls === undefined
       ? ServerCredentials.createInsecure()
@@ -150,25 +154,25 @@ export class OtlpReceiver {
     try {
       spans = decodeTraceRequest(call.request)
     } catch (error) {
-      this.exports.push({ spanCount: 0, headers, code: 3 })
+      this.exports.push({ spanCount: 0, bytes: call.request.length, headers, code: 3 })
       callback({ code: 3, details: `undecodable request: ${(error as Error).message}` })
       return
     }
     const required = Object.entries(this.options.requiredHeaders ?? {})
     if (required.some(([key, value]) => headers[key] !== value)) {
-      this.exports.push({ spanCount: spans.length, headers, code: 16 })
+      this.exports.push({ spanCount: spans.length, bytes: call.request.length, headers, code: 16 })
       callback({ code: 16, details: 'missing or wrong credentials' })
       return
     }
     const fault = this.faults.shift()
     if (fault !== undefined) {
-      this.exports.push({ spanCount: spans.length, headers, code: fault.code })
+      this.exports.push({ spanCount: spans.length, bytes: call.request.length, headers, code: fault.code })
       const metadata = new Metadata()
       if (fault.retryDelayMillis !== undefined) metadata.set('grpc-status-details-bin', retryInfoStatus(fault))
       callback({ code: fault.code, details: fault.message ?? 'injected failure', metadata })
       return
     }
-    this.exports.push({ spanCount: spans.length, headers, code: 0 })
+    this.exports.push({ spanCount: spans.length, bytes: call.request.length, headers, code: 0 })
     this.spans.push(...spans)
     this.spanCount += spans.length
     const partial = this.partial

@@ -2,7 +2,7 @@
 // and the queue size check.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -11,11 +11,11 @@ import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
 
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
-function doctor (args, env = {}) {
+function doctor (args, env = {}, cwd = undefined) {
   const base = { ...process.env }
   for (const key of Object.keys(base)) if (key.startsWith('OTEL_')) delete base[key]
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, 'doctor', ...args], { env: { ...base, ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [cli, 'doctor', ...args], { env: { ...base, ...env }, cwd }, (error, stdout, stderr) => {
       resolve({ code: error?.code ?? 0, stdout, stderr })
     })
   })
@@ -75,4 +75,18 @@ test('usage errors exit with 2', async () => {
   const { code, stderr } = await doctor(['--peak-rps', 'lots'])
   assert.equal(code, 2)
   assert.match(stderr, /--peak-rps must be a positive number/)
+})
+
+test('doctor checks that the application and the SDK share one @opentelemetry/api', async (t) => {
+  const clean = await doctor(['--no-export'])
+  assert.match(clean.stdout, /OpenTelemetry API\n  ✓ one copy of @opentelemetry\/api \(1\.9\.\d+\), shared by the application, fastify-otel-kit, @opentelemetry\/sdk-trace-base/)
+  // An application folder with a copy of its own.
+  const app = mkdtempSync(join(tmpdir(), 'doctor-api-'))
+  mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true })
+  cpSync(fileURLToPath(new URL('../node_modules/@opentelemetry/api', import.meta.url)), join(app, 'node_modules', '@opentelemetry', 'api'), { recursive: true })
+  writeFileSync(join(app, 'package.json'), '{"name":"app"}')
+  t.after(() => rmSync(app, { recursive: true, force: true }))
+  const twice = await doctor(['--no-export'], {}, app)
+  assert.equal(twice.code, 1)
+  assert.match(twice.stdout, /✗ @opentelemetry\/api is installed 2 times: .*\(used by the application\); .*\(used by fastify-otel-kit/)
 })

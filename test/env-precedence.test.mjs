@@ -132,11 +132,34 @@ test('OTEL_BSP_* override batch values one by one; an invalid one warns and fall
   assert.ok(warnings(logs).includes('fastify-otel-kit: OTEL_BSP_SCHEDULE_DELAY="soon" is invalid (expected a positive integer); ignoring it and using 250 from the plugin options.'))
 })
 
-test('an environment batch size larger than the queue is ignored with a warning, not fatal', async (t) => {
+test('an environment batch size larger than the queue is clamped to the queue, with a warning (specification)', async (t) => {
   withEnv(t, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '5000' })
   const { app, logs } = await tracedApp(t)
-  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, { value: 512, source: 'default' })
-  assert.ok(warnings(logs).some((m) => m.includes('larger than the queue (2048); ignoring OTEL_BSP_MAX_QUEUE_SIZE and OTEL_BSP_MAX_EXPORT_BATCH_SIZE')))
+  assert.deepEqual(app.otel.config.batch.maxQueueSize, { value: 2048, source: 'default' })
+  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, { value: 2048, source: 'env', env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' })
+  assert.ok(warnings(logs).includes('fastify-otel-kit: batch.maxExportBatchSize 5000 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) is larger than batch.maxQueueSize 2048 (the default); using 2048, the queue\'s size, as the batch size.'))
+})
+
+test('OTEL_BSP_MAX_QUEUE_SIZE alone, smaller than the default batch: the queue applies and the batch is clamped to it', async (t) => {
+  withEnv(t, { OTEL_BSP_MAX_QUEUE_SIZE: '100' })
+  const { app, exporter } = await tracedApp(t)
+  assert.deepEqual(app.otel.config.batch.maxQueueSize, { value: 100, source: 'env', env: 'OTEL_BSP_MAX_QUEUE_SIZE' })
+  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, { value: 100, source: 'env', env: 'OTEL_BSP_MAX_QUEUE_SIZE' })
+  app.get('/', async () => 'ok')
+  for (let i = 0; i < 150; i++) await app.inject({ url: '/' })
+  await app.otel.forceFlush()
+  // A queue of 100: the first full batch leaves at once, and nothing else is lost.
+  assert.deepEqual(app.otel.stats(), { created: 150, queued: 0, exported: 150, dropped: 0, failed: 0, retries: 0 })
+  assert.equal(exporter.getFinishedSpans().length, 150)
+})
+
+test('OTEL_PROPAGATORS with an unsupported entry: it is warned about and skipped, the known ones apply', async (t) => {
+  withEnv(t, { OTEL_PROPAGATORS: 'tracecontext,xray' })
+  const { app, logs } = await tracedApp(t, { options: { propagators: ['b3'] } })
+  assert.deepEqual(app.otel.config.propagators, { value: ['tracecontext'], source: 'env', env: 'OTEL_PROPAGATORS' })
+  assert.ok(warnings(logs).includes('fastify-otel-kit: OTEL_PROPAGATORS names "xray", which this package does not support (supported: tracecontext, baggage, b3, b3multi, none); skipping it and using tracecontext.'))
+  app.get('/', async (request) => request.otel.inject({}))
+  assert.deepEqual(Object.keys((await app.inject({ url: '/' })).json()), ['traceparent'])
 })
 
 test('OTEL_PROPAGATORS picks the propagators over the option', async (t) => {
@@ -149,7 +172,7 @@ test('OTEL_PROPAGATORS picks the propagators over the option', async (t) => {
 })
 
 test('invalid environment values warn and fall back as if unset', async (t) => {
-  withEnv(t, { OTEL_PROPAGATORS: 'tracecontext,jaeger', OTEL_TRACES_SAMPLER: 'sometimes', OTEL_EXPORTER_OTLP_INSECURE: 'maybe', OTEL_TRACES_SAMPLER_ARG: '2' })
+  withEnv(t, { OTEL_PROPAGATORS: 'jaeger', OTEL_TRACES_SAMPLER: 'sometimes', OTEL_EXPORTER_OTLP_INSECURE: 'maybe', OTEL_TRACES_SAMPLER_ARG: '2' })
   const { app, logs } = await tracedApp(t, { options: { samplingRatio: 0.5, sampler: 'parentbased_traceidratio' } })
   const c = app.otel.config
   assert.deepEqual(c.propagators, { value: ['tracecontext', 'baggage', 'b3multi'], source: 'default' })
@@ -157,7 +180,7 @@ test('invalid environment values warn and fall back as if unset', async (t) => {
   assert.deepEqual(c.samplingRatio, { value: 0.5, source: 'options' })
   assert.deepEqual(c.exporter.insecure, { value: false, source: 'default' })
   const all = warnings(logs)
-  assert.ok(all.includes('fastify-otel-kit: OTEL_PROPAGATORS="tracecontext,jaeger" is invalid (unknown propagator "jaeger"; allowed: tracecontext, baggage, b3, b3multi, none); ignoring it and using tracecontext,baggage,b3multi from the default.'))
+  assert.ok(all.includes('fastify-otel-kit: OTEL_PROPAGATORS="jaeger" is invalid (no supported propagator (supported: tracecontext, baggage, b3, b3multi, none)); ignoring it and using tracecontext,baggage,b3multi from the default.'))
   assert.ok(all.includes('fastify-otel-kit: OTEL_TRACES_SAMPLER="sometimes" is invalid (expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); ignoring it and using parentbased_traceidratio from the plugin options.'))
   assert.ok(all.includes('fastify-otel-kit: OTEL_TRACES_SAMPLER_ARG="2" is invalid (expected a number from 0 to 1); ignoring it and using 0.5 from the plugin options.'))
 })

@@ -101,3 +101,11 @@ test('secrets never appear in a validation message', async () => {
   })
   await app.close()
 })
+
+test('a queue set smaller than the preset\'s batch: the batch is the queue (no contradiction was written)', async () => {
+  const app = Fastify()
+  await app.register(otelPlugin, { serviceName: 'small-queue', exporter: new InMemorySpanExporter(), handleSignals: false, batch: { maxQueueSize: 100 } })
+  assert.deepEqual(app.otel.config.batch.maxQueueSize, { value: 100, source: 'options' })
+  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, { value: 100, source: 'options' })
+  await app.close()
+})

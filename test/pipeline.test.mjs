@@ -47,13 +47,14 @@ test('a full queue drops new spans, counts them and warns once per interval', as
   // The first 2 spans leave as one batch, which the exporter holds; 4 more fill the queue; 3 drop.
   for (let i = 0; i < 9; i++) await app.inject({ url: '/' })
   await exporter.held(1)
-  assert.deepEqual(app.otel.stats(), { queued: 4, exported: 0, dropped: 3, failed: 0, retries: 0 })
+  // Held by the exporter (2) and waiting (4) are both still queued: the books balance at every moment.
+  assert.deepEqual(app.otel.stats(), { created: 9, queued: 6, exported: 0, dropped: 3, failed: 0, retries: 0 })
   const dropWarnings = logs.lines.filter((l) => /dropped \d+ span\(s\) because the export queue is full/.test(l.msg))
   assert.equal(dropWarnings.length, 1)
   assert.match(dropWarnings[0].msg, /batch.maxQueueSize 4\)\. Raise maxQueueSize/)
 
   await exporter.releaseUntil(app.otel.forceFlush())
-  assert.deepEqual(app.otel.stats(), { queued: 0, exported: 6, dropped: 3, failed: 0, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 9, queued: 0, exported: 6, dropped: 3, failed: 0, retries: 0 })
   assert.equal(exporter.delivered.length, 6)
   assert.equal(exporter.maxInFlight, 1, 'export was called concurrently')
 })
@@ -76,7 +77,7 @@ test('a failed export is counted and warned about; the next batch still goes thr
   await app.otel.forceFlush()
   await app.inject({ url: '/' })
   await app.otel.forceFlush()
-  assert.deepEqual(app.otel.stats(), { queued: 0, exported: 1, dropped: 0, failed: 1, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 0 })
   assert.equal(received.length, 1)
   assert.ok(logs.messages().includes('fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; these spans are lost.'))
 })

@@ -133,3 +133,40 @@ test('span limits from the environment apply to the request span as to SDK spans
   assert.equal(ours.droppedAttributesCount, sdk.droppedAttributesCount)
   assert.ok(ours.droppedAttributesCount > 0)
 })
+
+test('span processors see the request span exactly as they see an SDK span: onStart, onEnding while writable, then onEnd', async (t) => {
+  const seen = new Map()
+  const record = (method, span) => {
+    const id = span.spanContext().spanId
+    if (!seen.has(id)) seen.set(id, [])
+    seen.get(id).push({
+      method,
+      recording: span.isRecording(),
+      ended: span.ended,
+      endTimeSet: span.endTime !== undefined && (span.endTime[0] !== 0 || span.endTime[1] !== 0),
+      // A write during the call is either kept (writable) or refused (ended), as the SDK decides.
+      writable: method === 'onEnd' ? undefined : (span.setAttribute(`probe.${method}`, 1), span.attributes[`probe.${method}`] === 1)
+    })
+  }
+  const processor = {
+    onStart: (span) => record('onStart', span),
+    onEnding: (span) => record('onEnding', span),
+    onEnd: (span) => record('onEnd', span),
+    async forceFlush () {},
+    async shutdown () {}
+  }
+  const { app, spans } = await tracedApp(t, { options: { spanProcessors: [processor] } })
+  app.get('/sequence', async (request) => {
+    app.otel.tracer.startSpan('sdk', {}, request.otel.context).end()
+    return 'ok'
+  })
+  await app.inject({ url: '/sequence' })
+  const all = await spans()
+  const ours = all.find((s) => s.name === 'GET /sequence')
+  const sdk = all.find((s) => s.name === 'sdk')
+  assert.notEqual(ours.constructor, sdk.constructor)
+  const sequence = (span) => seen.get(span.spanContext().spanId)
+  assert.deepEqual(sequence(ours), sequence(sdk))
+  assert.deepEqual(sequence(sdk).map((c) => c.method), ['onStart', 'onEnding', 'onEnd'])
+  assert.deepEqual(sequence(sdk)[1], { method: 'onEnding', recording: true, ended: false, endTimeSet: true, writable: true })
+})

@@ -47,15 +47,19 @@ test('app.close() flushes spans still waiting in the queue and shuts the exporte
   assert.equal(exporter.shutdowns, 1)
 })
 
-test('a collector that never answers cannot hang close: it returns after shutdownTimeoutMillis with a warning', { timeout: 20_000 }, async () => {
+test('a collector that never answers cannot hang close: it returns after shutdownTimeoutMillis, counts what it abandons as failed and says so', { timeout: 20_000 }, async () => {
   const hanging = { export () {}, shutdown: () => new Promise(() => {}) }
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
   await app.register(otelPlugin, { serviceName: 'hang', exporter: hanging, handleSignals: false, shutdownTimeoutMillis: 300 })
   app.get('/', async () => 'ok')
   await app.inject({ url: '/' })
+  const stats = app.otel.stats
   await app.close()
-  assert.ok(logs.messages().includes('fastify-otel-kit: flushing spans did not finish within 300 ms; queued spans may be lost.'))
+  const warning = logs.lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+  assert.equal(warning?.msg, 'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 1 span(s) could not be exported and are counted as failed.')
+  // The books balance at exit: the abandoned span is failed, nothing is left unaccounted for.
+  assert.deepEqual(stats(), { created: 1, queued: 0, exported: 0, dropped: 0, failed: 1, retries: 0 })
 })
 
 test('SIGTERM: every queued span is exported before the process exits with code 0', { timeout: 30_000 }, async () => {

@@ -2,18 +2,19 @@ import { ProxyTracerProvider, type TextMapPropagator, type TracerProvider } from
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { propagation, trace } from '../../context/otel-api.js'
-import type { KitLogger } from '../diag-logger.js'
+import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import { buildPropagator } from './propagators.js'
 import { emptyStats, type Sdk } from './sdk.js'
 import { apiGlobals } from '../../context/api-globals.js'
+import type { Warnings } from '../diagnostics/warnings.js'
 
 /**
  * An SDK the application registered before the plugin (NodeSDK, provider.register()): used as it
  * is, never replaced, never shut down. Only a missing propagator is filled in.
  */
-export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, log: KitLogger): Sdk<C> {
+export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, log: KitLogger | undefined, warnings: Warnings): Sdk<C> {
   const globalProvider = trace.getTracerProvider()
   const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider
   // Without a context manager nothing is ever "active": the hooks need one.
@@ -22,10 +23,13 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
     ? buildPropagator(resolution.config.propagators.value, resolution.propagatorInstance, resolution.config.extractOnly.value)
     : undefined
   if (ownPropagator !== undefined) propagation.setGlobalPropagator(ownPropagator)
-  log.info(
+  log?.info(
     'fastify-otel-kit: an OpenTelemetry SDK is already registered by the application; using it. ' +
       'The plugin\'s resource, sampler, exporter and batch options are not applied.'
   )
+  if (resolution.spanProcessors.length > 0) {
+    warnings.warn('FOK_WARN_CONFIG', 'option spanProcessors is not applied: the application registered its own OpenTelemetry SDK before the plugin. Add the processors to that SDK.')
+  }
   const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }
   return {
     owner: 'application',

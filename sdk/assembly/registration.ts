@@ -1,30 +1,26 @@
 import { apiGlobals } from '../../context/api-globals.js'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { context, diag, propagation, trace } from '../../context/otel-api.js'
-import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { context, propagation, trace } from '../../context/otel-api.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
-import { installDiagLogger, type KitLogger } from '../diag-logger.js'
-import { BatchExportProcessor, type RetryCounter } from '../export/batch-processor.js'
-import { buildExporter } from '../export/exporter.js'
-import { setSpanSink } from '../spans/span-sink.js'
-import { spanFactoryFor } from '../spans/span-factory.js'
+import { describeApiProblem, inspectApiVersions } from '../diagnostics/api-versions.js'
+import { installDiagLogger, uninstallDiagLogger } from '../diagnostics/diag-logger.js'
+import type { KitLogger } from '../diagnostics/kit-logger.js'
+import type { Warnings } from '../diagnostics/warnings.js'
 import { withTimeout } from '../with-timeout.js'
 import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
-import { pipelineWarnings } from './pipeline-warnings.js'
-import { buildPropagator } from './propagators.js'
-import { buildResource } from './resource.js'
-import { buildSampler } from './sampler.js'
-import { emptyStats, type Sdk } from './sdk.js'
+import { assemblePipeline, type Pipeline } from './pipeline.js'
+import type { Sdk } from './sdk.js'
+import { setSpanSink } from '../spans/span-sink.js'
 
 interface Registration {
   sdk: Sdk
   users: number
   /** The globals this package set, so that release undoes exactly those. */
   registered: { trace: boolean, propagation: boolean, context: boolean, diag: boolean }
-  provider: NodeTracerProvider | undefined
+  pipeline: Pipeline
+  warnings: Warnings
   beforeExit: (() => void) | undefined
   released: Promise<boolean> | undefined
 }
@@ -42,11 +38,17 @@ function setRegistration (registration: Registration | undefined): void {
 
 export type Acquisition = 'assembled' | 'shared' | 'application' | 'disabled'
 
+export interface Reporting {
+  /** Informational lines (which SDK is used); optional, like Fastify's logger. */
+  log: KitLogger | undefined
+  warnings: Warnings
+}
+
 /**
  * Gives the caller the process's SDK, assembling and registering it on first use in the seed's
  * order: resource, sampler, exporter, batch processor, provider, then global registration.
  */
-export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, log: KitLogger): { sdk: Sdk<C>, how: Acquisition } {
+export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, { log, warnings }: Reporting): { sdk: Sdk<C>, how: Acquisition } {
   const { config } = resolution
   if (config.disabled.value) return { sdk: disabledSdk(config), how: 'disabled' }
 
@@ -56,63 +58,56 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
     return { sdk: existing.sdk as Sdk<C>, how: 'shared' }
   }
 
+  // Before registering: a second API copy, or globals made by another version, would make every
+  // span a silent no-op. Say so, loudly, with the fix.
+  const apiProblem = describeApiProblem(inspectApiVersions())
+  if (apiProblem !== undefined) warnings.warn('FOK_WARN_API_VERSIONS', apiProblem, { loud: true })
+
   const globals = apiGlobals()
-  if (globals.trace !== undefined) return { sdk: adoptApplicationSdk(resolution, log), how: 'application' }
+  if (globals.trace !== undefined) return { sdk: adoptApplicationSdk(resolution, log, warnings), how: 'application' }
 
-  const diagInstalled = globals.diag === undefined && installDiagLogger(log, process.env.OTEL_LOG_LEVEL)
-  const resource = buildResource(config)
-  const sampler = buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance)
-  const exporter = buildExporter(resolution, (message) => log.warn(message))
-  const processor = exporter === undefined
-    ? undefined
-    : new BatchExportProcessor(exporter, {
-      maxQueueSize: config.batch.maxQueueSize.value,
-      scheduledDelayMillis: config.batch.scheduledDelayMillis.value,
-      maxExportBatchSize: config.batch.maxExportBatchSize.value,
-      exportTimeoutMillis: config.batch.exportTimeoutMillis.value
-    }, pipelineWarnings(log, config))
-  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: processor === undefined ? [] : [processor] })
-  const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
-
+  const diagInstalled = globals.diag === undefined && installDiagLogger(log, warnings, process.env.OTEL_LOG_LEVEL)
+  const pipeline = assemblePipeline(resolution, warnings)
   const registered = { trace: false, propagation: false, context: false, diag: diagInstalled }
   registered.context = ensureContextManager()
   if (globals.propagation === undefined) {
-    registered.propagation = propagation.setGlobalPropagator(propagator)
+    registered.propagation = propagation.setGlobalPropagator(pipeline.propagator)
   } else {
-    log.info('fastify-otel-kit: the application registered its own propagator; requests use the plugin\'s, other code keeps the application\'s.')
+    log?.info('fastify-otel-kit: the application registered its own propagator; requests use the plugin\'s, other code keeps the application\'s.')
   }
-  registered.trace = trace.setGlobalTracerProvider(provider)
+  registered.trace = trace.setGlobalTracerProvider(pipeline.provider)
 
-  const retries = exporter as Partial<RetryCounter> | undefined
-  const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
+  const tracer = pipeline.provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const sdk: Sdk<C> = {
     owner: 'plugin',
     tracer,
-    spanFactory: spanFactoryFor(tracer, sampler, processor ?? new NoopSpanProcessor(), resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
-    provider,
-    propagator,
+    spanFactory: pipeline.spanFactory,
+    provider: pipeline.provider,
+    propagator: pipeline.propagator,
     config,
-    stats: () => processor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats(),
-    forceFlush: () => provider.forceFlush()
+    stats: pipeline.stats,
+    forceFlush: () => pipeline.provider.forceFlush()
   }
-  const registration: Registration = { sdk, users: 1, registered, provider, beforeExit: undefined, released: undefined }
-  if (processor !== undefined) {
+  const registration: Registration = { sdk, users: 1, registered, pipeline, warnings, beforeExit: undefined, released: undefined }
+  const batch = pipeline.batchProcessor
+  if (batch !== undefined) {
     // A script that simply runs out of work exits without close or signals: flush what is queued.
     registration.beforeExit = () => {
-      if (processor.pending > 0) void processor.forceFlush()
+      if (batch.pending > 0) void batch.forceFlush()
     }
     process.on('beforeExit', registration.beforeExit)
   }
   setRegistration(registration)
-  // Spans relayed home from worker threads join this pipeline, with this resource.
-  if (processor !== undefined) setSpanSink({ processor, resource, ...(sdk.spanFactory === undefined ? {} : { spanFactory: sdk.spanFactory }) })
+  // Spans relayed home from worker threads join this pipeline: every processor, this resource.
+  setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, ...(pipeline.spanFactory === undefined ? {} : { spanFactory: pipeline.spanFactory }) })
   return { sdk, how: 'assembled' }
 }
 
 /**
  * Drops one user of the SDK. The last user of an SDK this package assembled flushes it, shuts it
  * down and unregisters the globals, all within `timeoutMillis` so a dead collector cannot hang the
- * exit. Returns whether everything finished in time.
+ * exit. What the bound leaves unexported is counted as failed and warned about. Returns whether
+ * everything finished in time.
  */
 export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<boolean> {
   if (sdk.owner === 'disabled') return true
@@ -122,14 +117,22 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
   registration.users--
   if (registration.users > 0) return await withTimeout(sdk.forceFlush(), timeoutMillis)
   registration.released ??= (async () => {
+    const { pipeline, warnings } = registration
     if (registration.beforeExit !== undefined) process.removeListener('beforeExit', registration.beforeExit)
     // The globals are released even when shutdown hits the bound, so a hung exporter never
     // leaves a dead SDK registered for the next instance to adopt.
-    const inTime = await withTimeout(registration.provider?.shutdown() ?? Promise.resolve(), timeoutMillis)
+    const inTime = await withTimeout(pipeline.provider.shutdown(), timeoutMillis)
+    const abandoned = inTime ? 0 : pipeline.batchProcessor?.abandon() ?? 0
+    pipeline.warnings.close()
+    if (!inTime) {
+      warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED',
+        `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms): ${abandoned} span(s) could not be exported and are counted as failed.`,
+        { once: false })
+    }
     if (registration.registered.trace) trace.disable()
     if (registration.registered.propagation) propagation.disable()
     if (registration.registered.context) context.disable()
-    if (registration.registered.diag) diag.disable()
+    if (registration.registered.diag) uninstallDiagLogger()
     setSpanSink(undefined)
     setRegistration(undefined)
     return inTime

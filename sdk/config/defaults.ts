@@ -30,6 +30,12 @@ export const DEFAULT_EXPORTER_TIMEOUT_MILLIS = 10000
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000
 
+/**
+ * Characters an attribute value keeps: long enough for real URLs, user agents and SQL statements,
+ * short enough that one span stays a few KB (README, "Reliability"). New Relic cuts at 4095.
+ */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 4096
+
 export const SAMPLER_NAMES: readonly SamplerName[] = Object.freeze([
   'always_on',
   'always_off',

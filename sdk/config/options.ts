@@ -1,5 +1,5 @@
 import type { Attributes, TextMapPropagator } from '@opentelemetry/api'
-import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 
 /** Sampler names from the OpenTelemetry specification (`OTEL_TRACES_SAMPLER`). */
 export type SamplerName =
@@ -91,6 +91,16 @@ export interface SdkOptions {
   extractOnly?: boolean
   /** Longest a flush on close or on a signal may take. Default 5000 ms. */
   shutdownTimeoutMillis?: number
+  /**
+   * Longest attribute value kept on a span, in characters; longer ones are truncated.
+   * `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` / `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` override it. Default 4096.
+   */
+  attributeValueLengthLimit?: number
+  /**
+   * Span processors of your own (NodeSDK's name), run before the plugin's batch processor, in
+   * this order. They see every span the package makes, with the SDK's whole call sequence.
+   */
+  spanProcessors?: SpanProcessor[]
 }
 
 export type ExporterKind = 'otlp-grpc' | 'console' | 'none' | 'custom'
@@ -146,4 +156,5 @@ export interface ResolvedSdkConfig {
   propagators: Setting<PropagatorName[] | ['custom']>
   extractOnly: Setting<boolean>
   shutdownTimeoutMillis: Setting<number>
+  attributeValueLengthLimit: Setting<number>
 }

@@ -29,13 +29,13 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
     scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
     maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'
   }
-  const value = (key: SizeKey, useEnv = true): Setting<number> => {
+  const value = (key: SizeKey): Setting<number> => {
     const fromOptions = optionalPositiveInteger(`batch.${key}`, explicit[key])
-    const setting = r.setting(`batch.${key}`, fromOptions, useEnv ? [ENV[key]] : [], parsePositiveInteger, preset[key], String)
+    const setting = r.setting(`batch.${key}`, fromOptions, [ENV[key]], parsePositiveInteger, preset[key], String)
     // A value that came from the preset is as much the user's choice as the preset was.
     return setting.source === 'default' ? { value: setting.value, source: presetSource } : setting
   }
-  let maxQueueSize = value('maxQueueSize')
+  const maxQueueSize = value('maxQueueSize')
   let maxExportBatchSize = value('maxExportBatchSize')
   const scheduledDelayMillis = value('scheduledDelayMillis')
   const exportTimeoutMillis = r.setting(
@@ -44,15 +44,21 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   )
 
   if (maxExportBatchSize.value > maxQueueSize.value) {
-    if (maxExportBatchSize.source !== 'env' && maxQueueSize.source !== 'env') throw batchLimits(maxExportBatchSize.value, maxQueueSize.value)
-    // The environment made the pair impossible: ignore its sizes, as if unset.
-    r.warnings.push(
-      `The environment sets a batch size (${maxExportBatchSize.value}) larger than the queue (${maxQueueSize.value}); ` +
-        `ignoring ${ENV.maxQueueSize} and ${ENV.maxExportBatchSize}.`
-    )
-    maxQueueSize = value('maxQueueSize', false)
-    maxExportBatchSize = value('maxExportBatchSize', false)
-    if (maxExportBatchSize.value > maxQueueSize.value) throw batchLimits(maxExportBatchSize.value, maxQueueSize.value)
+    // Two sizes written in the code that contradict each other are a bug to fix; anything else
+    // (an environment value, a preset's batch next to a smaller queue) is clamped, as the
+    // specification asks and OpenTelemetry JS does: a batch is taken from the queue.
+    const batchWritten = explicit.maxExportBatchSize !== undefined && maxExportBatchSize.source === 'options'
+    if (batchWritten && maxQueueSize.source !== 'env') throw batchLimits(maxExportBatchSize.value, maxQueueSize.value)
+    const from = (setting: Setting<number>): string => (setting.source === 'env' ? setting.env! : setting.source === 'options' ? 'the plugin options' : 'the default')
+    if (maxExportBatchSize.source === 'env' || maxQueueSize.source === 'env') {
+      r.warnings.push(
+        `batch.maxExportBatchSize ${maxExportBatchSize.value} (${from(maxExportBatchSize)}) is larger than batch.maxQueueSize ` +
+          `${maxQueueSize.value} (${from(maxQueueSize)}); using ${maxQueueSize.value}, the queue's size, as the batch size.`
+      )
+    }
+    // A batch size someone set keeps its source; one taken from a preset now comes from the queue.
+    const batchSet = maxExportBatchSize.source === 'env' || batchWritten
+    maxExportBatchSize = batchSet ? { ...maxExportBatchSize, value: maxQueueSize.value } : { ...maxQueueSize }
   }
   const allFromPreset = [maxQueueSize, scheduledDelayMillis, maxExportBatchSize].every((s) => s.source === presetSource)
   return {

@@ -1,10 +1,12 @@
 import type { TextMapPropagator } from '@opentelemetry/api'
-import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base'
+import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { invalidOption } from '../errors.js'
+import { validateSpanProcessors } from './validate-processors.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
 import { parseBoolean } from './env-values.js'
 import type { ResolvedSdkConfig, SdkOptions } from './options.js'
 import { resolveBatch } from './resolve-batch.js'
+import { resolveAttributeValueLengthLimit } from './resolve-limits.js'
 import { resolveExporter } from './resolve-exporter.js'
 import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
@@ -20,6 +22,8 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   exporterInstance: SpanExporter | undefined
   samplerInstance: Sampler | undefined
   propagatorInstance: TextMapPropagator | undefined
+  /** The application's own span processors, in order. */
+  spanProcessors: SpanProcessor[]
   /** Override and fallback notices, to be logged once each. */
   warnings: string[]
 }
@@ -27,7 +31,8 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
 /** The options the core reads. */
 export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
   'serviceName', 'serviceVersion', 'deploymentEnvironment', 'resourceAttributes', 'sampler', 'samplingRatio',
-  'exporter', 'batch', 'propagators', 'propagator', 'extractOnly', 'shutdownTimeoutMillis'
+  'exporter', 'batch', 'propagators', 'propagator', 'extractOnly', 'shutdownTimeoutMillis', 'spanProcessors',
+  'attributeValueLengthLimit'
 ])
 
 /**
@@ -64,7 +69,8 @@ export function resolveSdkConfig (
     batch,
     propagators: propagation.propagators,
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
-    shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
+    shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS),
+    attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options)
   }
   return {
     config,
@@ -72,6 +78,7 @@ export function resolveSdkConfig (
     exporterInstance: exporter.instance,
     samplerInstance: sampling.instance,
     propagatorInstance: propagation.instance,
+    spanProcessors: validateSpanProcessors(options.spanProcessors),
     warnings: r.warnings
   }
 }

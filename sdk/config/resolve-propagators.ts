@@ -21,9 +21,17 @@ export function resolvePropagators (r: Resolver, options: SdkOptions): { propaga
   } else if (options.propagators !== undefined) {
     optionValue = validatePropagatorNames(options.propagators)
   }
+  const skipped: string[] = []
   const propagators = r.setting<PropagatorName[] | ['custom']>(
-    'propagators', optionValue, ['OTEL_PROPAGATORS'], parsePropagatorList, [...DEFAULT_PROPAGATORS], (v) => v.join(',')
+    'propagators', optionValue, ['OTEL_PROPAGATORS'], (raw) => parsePropagatorList(raw, skipped), [...DEFAULT_PROPAGATORS], (v) => v.join(',')
   )
+  if (skipped.length > 0 && propagators.source === 'env') {
+    // The specification: unknown entries are skipped with a warning, the known ones still apply.
+    r.warnings.push(
+      `OTEL_PROPAGATORS names ${skipped.map((u) => JSON.stringify(u)).join(', ')}, which this package does not support ` +
+        `(supported: ${PROPAGATOR_NAMES.join(', ')}); skipping ${skipped.length === 1 ? 'it' : 'them'} and using ${propagators.value.join(',')}.`
+    )
+  }
   return { propagators, instance: propagators.source === 'options' ? instance : undefined }
 }
 
@@ -38,11 +46,14 @@ function validatePropagatorNames (value: unknown): PropagatorName[] {
   return [...new Set(names)]
 }
 
-function parsePropagatorList (raw: string): Parsed<PropagatorName[]> {
-  const names = parseList(raw)
-  const unknown = names.filter((n) => !(PROPAGATOR_NAMES as readonly string[]).includes(n))
-  if (unknown.length > 0) return { ok: false, reason: `unknown propagator ${unknown.map((u) => JSON.stringify(u)).join(', ')}; allowed: ${PROPAGATOR_NAMES.join(', ')}` }
-  if (names.length === 0) return { ok: false, reason: 'empty list' }
+/** The known names of the list, in order; unknown ones go to `skipped`. Invalid when none is known. */
+function parsePropagatorList (raw: string, skipped: string[]): Parsed<PropagatorName[]> {
+  const all = parseList(raw)
+  const names = all.filter((n) => (PROPAGATOR_NAMES as readonly string[]).includes(n))
+  skipped.push(...all.filter((n) => !(PROPAGATOR_NAMES as readonly string[]).includes(n)))
+  if (names.length === 0) {
+    return { ok: false, reason: all.length === 0 ? 'empty list' : `no supported propagator (supported: ${PROPAGATOR_NAMES.join(', ')})` }
+  }
   // "none" next to real propagators is contradictory; the real ones are what the operator wants.
   const real = names.filter((n) => n !== 'none')
   return { ok: true, value: [...new Set(real.length > 0 ? real : names)] as PropagatorName[] }

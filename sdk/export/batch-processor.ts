@@ -1,6 +1,9 @@
 import { type Context, TraceFlags } from '@opentelemetry/api'
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { context } from '../../context/otel-api.js'
+import { EXPORT_CONTEXT } from './export-context.js'
+import { isTooLarge } from './grpc-status.js'
 
 export interface BatchLimits {
   maxQueueSize: number
@@ -9,14 +12,20 @@ export interface BatchLimits {
   exportTimeoutMillis: number
 }
 
-/** Counters since the processor was created. `queued` is the current queue length. */
+/**
+ * Counters since the processor was created. They always balance:
+ * `created = exported + dropped + failed + queued`.
+ */
 export interface PipelineStats {
+  /** Sampled spans that reached the processor. */
+  created: number
+  /** Spans waiting for export or being exported now. */
   queued: number
   /** Spans the exporter accepted. */
   exported: number
   /** Spans dropped because the queue was full. */
   dropped: number
-  /** Spans in batches whose export failed for good (after any retries) or timed out. */
+  /** Spans in batches whose export failed for good (after any retries), timed out, or were abandoned at shutdown. */
   failed: number
   /** Export attempts repeated after a transient failure (filled in by the retrying exporter). */
   retries: number
@@ -36,7 +45,15 @@ export interface RetryCounter {
 
 /**
  * A batch span processor with the specification's behaviour (bounded queue, drops counted, export
- * never concurrent, timed export, bounded flush) plus counters the SDK's own processor keeps private.
+ * never concurrent, timed export, bounded flush) and the SDK processor's contract (onStart, onEnd,
+ * forceFlush, shutdown; only sampled spans; nothing accepted after shutdown), plus what the SDK's
+ * BatchSpanProcessor does not give (README, "Export that survives faults", measured there):
+ * - every export runs in the root context with tracing suppressed (the SDK's uses the context of
+ *   whichever span.end() triggered it, so an instrumented exporter would see the request's span);
+ * - one export at a time, also during forceFlush (the SDK's flushes batches concurrently);
+ * - forceFlush waits for an export already under way, then drains exactly what was queued when it
+ *   started (the SDK's returns while a scheduled export is still running);
+ * - counters that balance, for stats() and the warnings.
  *
  * Spans from worker threads enter through `onEnd` like any other, which is why the queue accepts
  * ReadableSpan rather than the SDK's Span class.
@@ -47,7 +64,14 @@ export class BatchExportProcessor implements SpanProcessor {
   private exporting: Promise<void> | undefined
   private isShutdown = false
   private shutdownPromise: Promise<void> | undefined
-  private readonly counts = { exported: 0, dropped: 0, failed: 0 }
+  private readonly counts = { created: 0, exported: 0, dropped: 0, failed: 0 }
+  /** Spans handed to the exporter and not yet settled. */
+  private inFlight = 0
+  /** Sequence numbers: spans accepted into the queue, and spans settled (exported or failed), in queue order. */
+  private accepted = 0
+  private settled = 0
+  /** Bumped when the shutdown bound abandons what is in flight: those exports no longer count. */
+  private generation = 0
 
   constructor (
     private readonly exporter: SpanExporter,
@@ -60,36 +84,43 @@ export class BatchExportProcessor implements SpanProcessor {
   onEnd (span: ReadableSpan): void {
     if (this.isShutdown) return
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return
+    this.counts.created++
     if (this.queue.length >= this.limits.maxQueueSize) {
       this.counts.dropped++
       this.events.onDrop?.(this.counts.dropped)
       return
     }
     this.queue.push(span)
+    this.accepted++
     if (this.exporting !== undefined) return
     if (this.queue.length >= this.limits.maxExportBatchSize) {
       this.clearTimer()
-      this.exporting = this.drain(false)
+      this.startExporting(this.accepted, false)
     } else {
       this.armTimer()
     }
   }
 
   stats (retries: RetryCounter | undefined): PipelineStats {
-    return { queued: this.queue.length, ...this.counts, retries: retries?.retryCount ?? 0 }
+    return { created: this.counts.created, queued: this.queue.length + this.inFlight, exported: this.counts.exported, dropped: this.counts.dropped, failed: this.counts.failed, retries: retries?.retryCount ?? 0 }
   }
 
+  /** Spans waiting or being exported. */
   get pending (): number {
-    return this.queue.length
+    return this.queue.length + this.inFlight
   }
 
-  /** Exports everything queued now, waiting for an export already under way first. */
+  /**
+   * Exports what was queued when the flush started, waiting for an export already under way first;
+   * spans that end during the flush are left to the next batch, so a flush always ends.
+   */
   async forceFlush (): Promise<void> {
-    this.clearTimer()
-    // Loop: another drain may start between the await and the check (export is never concurrent).
-    while (this.exporting !== undefined) await this.exporting
-    if (this.queue.length > 0) {
-      this.exporting = this.drain(true)
+    const target = this.accepted
+    while (this.settled < target) {
+      if (this.exporting === undefined) {
+        this.clearTimer()
+        this.startExporting(target, true)
+      }
       await this.exporting
     }
   }
@@ -98,41 +129,89 @@ export class BatchExportProcessor implements SpanProcessor {
     this.shutdownPromise ??= (async () => {
       await this.forceFlush()
       this.isShutdown = true
+      this.clearTimer()
       await this.exporter.shutdown()
     })()
     return this.shutdownPromise
   }
 
   /**
-   * Exports batch after batch. On a timer (`all` false) it stops when less than a full batch is
-   * left and re-arms the timer; on a flush it empties the queue.
+   * Gives up on everything not yet exported (the shutdown bound was hit): counted as failed, so
+   * the books still balance at exit. Returns how many spans were abandoned.
    */
-  private async drain (all: boolean): Promise<void> {
-    try {
-      do {
-        const batch = this.queue.splice(0, this.limits.maxExportBatchSize)
-        if (batch.length === 0) break
-        await this.exportBatch(batch)
-      } while (this.queue.length >= this.limits.maxExportBatchSize || (all && this.queue.length > 0))
-    } finally {
+  abandon (): number {
+    this.isShutdown = true
+    this.clearTimer()
+    const abandoned = this.queue.length + this.inFlight
+    this.counts.failed += abandoned
+    this.queue.length = 0
+    this.inFlight = 0
+    this.settled = this.accepted
+    // Exports still under way settle into the old generation and are not counted twice.
+    this.generation++
+    return abandoned
+  }
+
+  private startExporting (target: number, flushing: boolean): void {
+    this.exporting = this.drain(target, flushing).finally(() => {
       this.exporting = undefined
-      if (this.queue.length > 0 && !this.isShutdown) this.armTimer()
+      if (this.isShutdown || this.queue.length === 0) return
+      // Full batches that piled up during this export go at once; a remainder waits for the timer.
+      if (this.queue.length >= this.limits.maxExportBatchSize) this.startExporting(this.accepted, false)
+      else this.armTimer()
+    })
+  }
+
+  /**
+   * Exports batch after batch, one at a time. On a timer or a full batch (`flushing` false) it
+   * stops when less than a full batch is left; on a flush it goes on until the spans accepted
+   * before `target` have settled.
+   */
+  private async drain (target: number, flushing: boolean): Promise<void> {
+    for (;;) {
+      const more = flushing ? this.settled < target : this.queue.length >= this.limits.maxExportBatchSize
+      if (!more || this.queue.length === 0) return
+      const size = flushing ? Math.min(this.limits.maxExportBatchSize, target - this.settled) : this.limits.maxExportBatchSize
+      await this.exportBatch(this.queue.splice(0, size))
     }
   }
 
   private async exportBatch (batch: ReadableSpan[]): Promise<void> {
-    // Resource attributes from async detectors (host.id) must be settled before serialising.
-    const pending = batch.filter((s) => s.resource.asyncAttributesPending === true)
-    if (pending.length > 0) {
-      await Promise.all(pending.map((s) => s.resource.waitForAsyncAttributes?.()))
+    const generation = this.generation
+    this.inFlight += batch.length
+    const outcome = await this.deliver(batch)
+    if (generation !== this.generation) return
+    this.inFlight -= batch.length
+    this.settled += batch.length
+    this.counts.exported += outcome.exported
+    this.counts.failed += outcome.failed
+    if (outcome.failed > 0) this.events.onExportFailure?.(outcome.failed, outcome.error)
+  }
+
+  /**
+   * Exports `batch`; a batch refused for its size (RESOURCE_EXHAUSTED without a retry hint, from the
+   * collector or from the transport before sending) is split in halves and each half sent, down to
+   * single spans, so one oversized span never takes the rest of its batch with it.
+   */
+  private async deliver (batch: ReadableSpan[]): Promise<{ exported: number, failed: number, error?: Error }> {
+    let result: ExportResult
+    try {
+      // Resource attributes from async detectors (host.id) must be settled before serialising.
+      const pending = batch.filter((s) => s.resource.asyncAttributesPending === true)
+      if (pending.length > 0) await Promise.all(pending.map((s) => s.resource.waitForAsyncAttributes?.()))
+      result = await this.exportWithTimeout(batch)
+    } catch (error) {
+      result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
-    const result = await this.exportWithTimeout(batch)
-    if (result.code === ExportResultCode.SUCCESS) {
-      this.counts.exported += batch.length
-    } else {
-      this.counts.failed += batch.length
-      this.events.onExportFailure?.(batch.length, result.error)
+    if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0 }
+    if (batch.length > 1 && isTooLarge(result.error)) {
+      const half = Math.ceil(batch.length / 2)
+      const first = await this.deliver(batch.slice(0, half))
+      const second = await this.deliver(batch.slice(half))
+      const error = second.error ?? first.error
+      return { exported: first.exported + second.exported, failed: first.failed + second.failed, ...(error === undefined ? {} : { error }) }
     }
+    return { exported: 0, failed: batch.length, ...(result.error === undefined ? {} : { error: result.error }) }
   }
 
   private exportWithTimeout (batch: ReadableSpan[]): Promise<ExportResult> {
@@ -143,19 +222,21 @@ export class BatchExportProcessor implements SpanProcessor {
         resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`) })
       }, this.limits.exportTimeoutMillis)
       timer.unref()
-      try {
-        this.exporter.export(batch, (result) => {
-          if (settled) return
-          settled = true
-          clearTimeout(timer)
-          resolve(result)
-        })
-      } catch (error) {
-        // An exporter that throws instead of reporting must not take the pipeline down.
+      const done = (result: ExportResult): void => {
+        if (settled) return
         settled = true
         clearTimeout(timer)
-        resolve({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) })
+        resolve(result)
       }
+      // The exporter's own work (and any instrumented client under it) must never be traced.
+      context.with(EXPORT_CONTEXT, () => {
+        try {
+          this.exporter.export(batch, done)
+        } catch (error) {
+          // An exporter that throws instead of reporting must not take the pipeline down.
+          done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) })
+        }
+      })
     })
   }
 
@@ -163,7 +244,7 @@ export class BatchExportProcessor implements SpanProcessor {
     if (this.timer !== undefined) return
     this.timer = setTimeout(() => {
       this.timer = undefined
-      if (this.exporting === undefined) this.exporting = this.drain(false)
+      if (this.exporting === undefined && this.queue.length > 0) this.startExporting(this.accepted, true)
     }, this.limits.scheduledDelayMillis)
     // A pending batch must not keep an otherwise finished process alive: the flush on close, on
     // signals and at beforeExit covers the end of the process.

@@ -1,12 +1,16 @@
 import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
-import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
-import { ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
+import { createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter-base'
+import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
+import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { readFileSync } from 'node:fs'
 import { endpointScheme } from '../config/endpoint.js'
-import { OTLP_EXPORTER_VARIABLES, withoutEnv } from '../config/without-env.js'
 import { tlsFile } from '../errors.js'
+import { GrpcTransport } from './grpc-transport.js'
 import { DEFAULT_RETRY_POLICY, RetryingExporter } from './retrying-exporter.js'
+
+/** The usual collector limit on a received message (the OpenTelemetry Collector's default is 4 MiB). */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024
 import type { Setting } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
 
@@ -31,16 +35,28 @@ export function buildExporter (resolution: ConfigResolution, warn: (message: str
   const metadata = new Metadata()
   for (const [key, value] of Object.entries(resolution.exporterHeaders)) metadata.set(key, value)
 
-  // Everything is resolved already: the exporter must not read (and choke on) the variables again.
-  const otlp = withoutEnv(OTLP_EXPORTER_VARIABLES, () => new OTLPTraceExporter({
-    url,
+  // OpenTelemetry JS's OTLP/gRPC trace exporter, assembled from its public parts as its own
+  // constructor does, with one part replaced: the transport (grpc-transport.ts says why). Built from
+  // the resolved configuration only: upstream's constructor would merge OTEL_EXPORTER_OTLP_* in
+  // again, undoing what resolution decided (a skipped header member, say).
+  const compression = exporter.compression.value
+  const transport = new GrpcTransport({
+    address: new URL(url).host,
     credentials: tls
       ? sslCredentials(exporter.certificateFile, exporter.clientKeyFile, exporter.clientCertificateFile, warn)
       : credentials.createInsecure(),
     metadata,
-    compression: exporter.compression.value === 'gzip' ? CompressionAlgorithm.GZIP : CompressionAlgorithm.NONE,
-    timeoutMillis: exporter.timeoutMillis.value
-  }))
+    compression,
+    maxRequestBytes: MAX_REQUEST_BYTES
+  })
+  const delegate = createOtlpNetworkExportDelegate(
+    // One export at a time is the batch processor's rule; the delegate's limit is a backstop.
+    { timeoutMillis: exporter.timeoutMillis.value, concurrencyLimit: 2, compression },
+    ProtobufTraceSerializer,
+    createOtlpGrpcExporterMetrics<ReadableSpan[]>('otlp_grpc_span_exporter', TraceExporterMetricsHelper, url, undefined),
+    transport
+  )
+  const otlp = new OTLPExporterBase<ReadableSpan[]>(delegate)
   const retry = exporter.retry.value
   if (retry === false) return otlp
   return new RetryingExporter(otlp, { ...DEFAULT_RETRY_POLICY, ...retry }, {

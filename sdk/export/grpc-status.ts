@@ -68,3 +68,11 @@ export function serverRetryDelay (error: unknown): number | undefined {
   }
   return undefined
 }
+
+/**
+ * A request refused for its size: RESOURCE_EXHAUSTED with no RetryInfo (with one, it is a rate
+ * limit, and the retry honours the delay). Split and sent again, it goes through.
+ */
+export function isTooLarge (error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === GrpcCode.RESOURCE_EXHAUSTED && serverRetryDelay(error) === undefined
+}

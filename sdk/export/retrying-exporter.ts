@@ -1,7 +1,9 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
 import type { RetryCounter } from './batch-processor.js'
-import { retryDecision } from './grpc-status.js'
+import { context } from '../../context/otel-api.js'
+import { EXPORT_CONTEXT } from './export-context.js'
+import { GrpcCode, retryDecision } from './grpc-status.js'
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -11,6 +13,12 @@ export interface RetryPolicy {
   multiplier: number
   /** Each delay varies by up to this fraction either way, so clients do not retry in lockstep. */
   jitter: number
+  /**
+   * The longest wait before trying an unreachable collector again (UNAVAILABLE without a server
+   * hint): a try costs one connection attempt, and export resumes within this long after the
+   * collector is back.
+   */
+  unreachableRetryMillis: number
 }
 
 /** The OTLP/HTTP exporter's policy in OpenTelemetry JS, applied to gRPC. */
@@ -19,7 +27,8 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   initialBackoffMillis: 1000,
   maxBackoffMillis: 5000,
   multiplier: 1.5,
-  jitter: 0.2
+  jitter: 0.2,
+  unreachableRetryMillis: 1000
 })
 
 export interface RetryBudget {
@@ -58,12 +67,14 @@ export class RetryingExporter implements SpanExporter, RetryCounter {
         if (result.code === ExportResultCode.SUCCESS || this.stopped) return done(result)
         const decision = retryDecision(result.error)
         if (!decision.retry || number >= this.policy.maxAttempts) return done(result)
-        const delay = decision.delayMillis ?? this.backoff(number)
+        const delay = decision.delayMillis ?? (isUnreachable(result.error) ? Math.min(this.backoff(number), this.policy.unreachableRetryMillis) : this.backoff(number))
         const elapsed = performance.now() - started
         if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) return done(result)
         this.retries++
         const entry = {
-          timer: setTimeout(() => { this.pending.delete(entry); attempt(number + 1) }, delay),
+          // Timers keep the context of whatever scheduled them (here a gRPC callback): each retry
+          // runs in the export context explicitly.
+          timer: setTimeout(() => { this.pending.delete(entry); context.with(EXPORT_CONTEXT, () => attempt(number + 1)) }, delay),
           finish: () => done(result)
         }
         // A pending retry must not keep a finished process alive; shutdown settles it.
@@ -94,4 +105,9 @@ export class RetryingExporter implements SpanExporter, RetryCounter {
     this.pending.clear()
     await this.inner.shutdown()
   }
+}
+
+/** The collector could not be reached (or dropped the connection): nothing was processed. */
+function isUnreachable (error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === GrpcCode.UNAVAILABLE
 }

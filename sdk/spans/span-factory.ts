@@ -20,13 +20,17 @@ import { FastSpan } from './fast-span.js'
  * Measured by bench/: the SDK span costs about 2.4 us per request on the benchmark machine; this
  * removes most of that.
  */
-export interface SpanFactory {
+export interface SpanFactory extends SpanTarget {
   sampler: Sampler
+  ids: IdGenerator
+}
+
+/** Where a fast span reports and what it obeys: the processors, the resource, the limits, its scope. */
+export interface SpanTarget {
   processor: SpanProcessor
   resource: Resource
   limits: Required<Pick<SpanLimits, 'attributeCountLimit' | 'eventCountLimit' | 'linkCountLimit' | 'attributePerEventCountLimit' | 'attributePerLinkCountLimit'>> & { attributeValueLengthLimit: number }
-  ids: IdGenerator
-  scope: { name: string, version?: string }
+  scope: { name: string, version?: string, schemaUrl?: string }
 }
 
 /**

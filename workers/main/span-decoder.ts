@@ -1,7 +1,7 @@
 import type { HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api'
-import { addHrTimes, hrTimeDuration } from '@opentelemetry/core'
-import type { Resource } from '@opentelemetry/resources'
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import { addHrTimes } from '@opentelemetry/core'
+import type { TimedEvent } from '@opentelemetry/sdk-trace-base'
+import type { SpanRecord } from '../../sdk/spans/fast-span.js'
 import { StrictTraceState } from '../../context/trace-state.js'
 import type { RelayedSpan } from '../protocol/relayed-span.js'
 
@@ -18,12 +18,11 @@ export interface TimeWindow {
 }
 
 /**
- * Main side: a relayed span as the ReadableSpan the main pipeline exports, with the service's
- * resource and the worker's `thread.id`. Times are moved onto the dispatch span's clock and kept
- * inside its window, so no waterfall shows a worker span starting before the dispatch that
- * caused it.
+ * Main side: a relayed span as a record for the main pipeline, with the worker's `thread.id`, and
+ * its instrumentation scope. Times are moved onto the dispatch span's clock and kept inside its
+ * window, so no waterfall shows a worker span starting before the dispatch that caused it.
  */
-export function fromRelayed (relayed: RelayedSpan, resource: Resource, window: TimeWindow, threadId: number): ReadableSpan {
+export function fromRelayed (relayed: RelayedSpan, window: TimeWindow, threadId: number): { record: SpanRecord, scope: { name: string, version?: string, schemaUrl?: string } } {
   // Threads read one clock through their own time origins, which can disagree by a fraction of
   // a millisecond: clamping keeps the waterfall truthful about nesting whatever that skew is.
   const place = (seconds: number, nanos: number): HrTime => {
@@ -66,26 +65,23 @@ export function fromRelayed (relayed: RelayedSpan, resource: Resource, window: T
   const scope: { name: string, version?: string, schemaUrl?: string } = { name: scopeName }
   if (scopeVersion !== '') scope.version = scopeVersion
   if (scopeSchemaUrl !== '') scope.schemaUrl = scopeSchemaUrl
-  return {
+  const record: SpanRecord = {
     name,
     kind,
-    spanContext: () => spanContext,
+    spanContext,
     // The parent lives in this process (the dispatch span or another worker span): not remote.
     parentSpanContext: parentSpanId === '' ? undefined : { traceId, spanId: parentSpanId, traceFlags, isRemote: false },
     startTime,
     endTime,
-    duration: hrTimeDuration(startTime, endTime),
-    ended: true,
     status,
     attributes,
     links,
     events,
-    resource,
-    instrumentationScope: scope,
     droppedAttributesCount: droppedAttributes,
     droppedEventsCount: droppedEvents,
     droppedLinksCount: droppedLinks
   }
+  return { record, scope }
 }
 
 /** `a` earlier than `b` (core has no comparison for HrTime). */

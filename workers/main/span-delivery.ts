@@ -1,13 +1,31 @@
-import { diag } from '../../context/otel-api.js'
+import { ROOT_CONTEXT } from '@opentelemetry/api'
+import { diag, trace } from '../../context/otel-api.js'
+import { FastSpan } from '../../sdk/spans/fast-span.js'
 import type { SpanSink } from '../../sdk/spans/span-sink.js'
+import type { SpanTarget } from '../../sdk/spans/span-factory.js'
 import type { TaskReply } from '../protocol/messages.js'
+import type { RelayedSpan } from '../protocol/relayed-span.js'
 import { fromRelayed, type TimeWindow } from './span-decoder.js'
 
 let warnedNoSink = false
 
 /**
- * Feeds the spans a reply brought home into the main pipeline. Late spans (ended after their own
- * task replied) belong to other dispatches and keep their own times.
+ * The worker applied the limits already: replayed spans are never limited again. (The plugin's
+ * own limits apply when its span factory is there.)
+ */
+const UNLIMITED: SpanTarget['limits'] = {
+  attributeCountLimit: Infinity,
+  eventCountLimit: Infinity,
+  linkCountLimit: Infinity,
+  attributePerEventCountLimit: Infinity,
+  attributePerLinkCountLimit: Infinity,
+  attributeValueLengthLimit: Infinity
+}
+
+/**
+ * Feeds the spans a reply brought home into the main pipeline, each replayed with the SDK's call
+ * sequence, so every span processor (the application's too) sees it start and end. Late spans
+ * (ended after their own task replied) belong to other dispatches and keep their own times.
  */
 export function deliverSpans (reply: TaskReply, window: TimeWindow, sink: SpanSink | undefined): void {
   const [, , , threadId, spans, lateSpans] = reply
@@ -17,9 +35,15 @@ export function deliverSpans (reply: TaskReply, window: TimeWindow, sink: SpanSi
     warnedNoSink = true
     return
   }
-  if (spans !== 0) for (const relayed of spans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, window, threadId))
+  const limits = sink.spanFactory?.limits ?? UNLIMITED
+  const replay = (relayed: RelayedSpan, placed: TimeWindow): void => {
+    const { record, scope } = fromRelayed(relayed, placed, threadId)
+    const parentContext = record.parentSpanContext === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, record.parentSpanContext)
+    FastSpan.replay({ processor: sink.processor, resource: sink.resource, limits, scope }, record, parentContext)
+  }
+  if (spans !== 0) for (const relayed of spans) replay(relayed, window)
   if (lateSpans !== 0) {
     const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
-    for (const relayed of lateSpans) sink.processor.onEnd(fromRelayed(relayed, sink.resource, unplaced, threadId))
+    for (const relayed of lateSpans) replay(relayed, unplaced)
   }
 }

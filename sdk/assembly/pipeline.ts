@@ -1,0 +1,76 @@
+import type { TextMapPropagator } from '@opentelemetry/api'
+import type { Resource } from '@opentelemetry/resources'
+import type { Sampler } from '@opentelemetry/sdk-trace-base'
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import type { ResolvedSdkConfig } from '../config/options.js'
+import type { ConfigResolution } from '../config/resolve-config.js'
+import type { Warnings } from '../diagnostics/warnings.js'
+import { BatchExportProcessor, type PipelineStats, type RetryCounter } from '../export/batch-processor.js'
+import { buildExporter } from '../export/exporter.js'
+import { ProcessorChain } from '../spans/processor-chain.js'
+import { type SpanFactory, spanFactoryFor } from '../spans/span-factory.js'
+import { pipelineWarnings, type PipelineWarnings } from './pipeline-warnings.js'
+import { buildPropagator } from './propagators.js'
+import { buildResource } from './resource.js'
+import { buildSampler } from './sampler.js'
+import { emptyStats } from './sdk.js'
+
+/** Everything the SDK assembly builds, before any of it is registered globally. */
+export interface Pipeline {
+  resource: Resource
+  sampler: Sampler
+  provider: NodeTracerProvider
+  propagator: TextMapPropagator
+  /** The plugin's own batch processor; undefined for OTEL_TRACES_EXPORTER=none. */
+  batchProcessor: BatchExportProcessor | undefined
+  /** Every processor in order, the application's first, then the batch processor. */
+  processors: ProcessorChain
+  spanFactory: SpanFactory | undefined
+  warnings: PipelineWarnings
+  stats(): PipelineStats
+}
+
+/** The seed's order: resource, sampler, exporter, batch processor, provider. */
+export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig>, warnings: Warnings): Pipeline {
+  const { config } = resolution
+  const resource = buildResource(config)
+  const sampler = buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance)
+  const exporter = buildExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
+  const events = pipelineWarnings(warnings, config)
+  const batchProcessor = exporter === undefined
+    ? undefined
+    : new BatchExportProcessor(exporter, {
+      maxQueueSize: config.batch.maxQueueSize.value,
+      scheduledDelayMillis: config.batch.scheduledDelayMillis.value,
+      maxExportBatchSize: config.batch.maxExportBatchSize.value,
+      exportTimeoutMillis: config.batch.exportTimeoutMillis.value
+    }, events)
+  // The application's processors first (they may enrich spans in onStart/onEnding), the export last.
+  const list = batchProcessor === undefined ? [...resolution.spanProcessors] : [...resolution.spanProcessors, batchProcessor]
+  const processors = new ProcessorChain(list)
+  // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
+  // the code that started or ended the span (a request handler).
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler,
+    spanProcessors: [processors],
+    // Only this limit is set here (resolved with the environment's precedence already); the other
+    // limits stay with the SDK, which reads OTEL_SPAN_* itself.
+    spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit.value }
+  })
+  const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
+  const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
+  const retries = exporter as Partial<RetryCounter> | undefined
+  return {
+    resource,
+    sampler,
+    provider,
+    propagator,
+    batchProcessor,
+    processors,
+    spanFactory: spanFactoryFor(tracer, sampler, processors, resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
+    warnings: events,
+    stats: () => batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats()
+  }
+}

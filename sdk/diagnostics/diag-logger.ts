@@ -1,0 +1,55 @@
+import { type DiagLogger, DiagLogLevel } from '@opentelemetry/api'
+import { diagLogLevelFromString } from '@opentelemetry/core'
+import { diag } from '../../context/otel-api.js'
+import { describeForLog } from './describe.js'
+import { type KitLogger, prints } from './kit-logger.js'
+import { KIT_DIAG_LOGGER, type Warnings } from './warnings.js'
+
+/**
+ * Routes OpenTelemetry's own diagnostics (failed registrations, exporter trouble) to where people
+ * look, at OTEL_LOG_LEVEL or warn: the service's log when it prints them; otherwise warnings and
+ * errors become process warnings (FOK_WARN_OTEL_DIAGNOSTIC) and the rest goes to stderr only when
+ * OTEL_LOG_LEVEL asked for it. Arguments are described, never serialised: an SDK span or a gRPC
+ * error reaches the transport's metadata, and with it the exporter's credentials.
+ *
+ * Returns whether the logger was installed.
+ */
+export function installDiagLogger (log: KitLogger | undefined, warnings: Warnings, level: string | undefined): boolean {
+  const format = (message: string, args: unknown[]): string =>
+    ['opentelemetry:', message, ...args.map(describeForLog)].join(' ')
+  const explicit = level === undefined ? undefined : diagLogLevelFromString(level)
+  const toStderr = (line: string): void => { process.stderr.write(`${line}\n`) }
+  const logger: DiagLogger = {
+    error: (message, ...args) => {
+      const line = format(message, args)
+      if (prints(log, 'error')) log!.error(line)
+      else warnings.warn('FOK_WARN_OTEL_DIAGNOSTIC', line)
+    },
+    warn: (message, ...args) => {
+      const line = format(message, args)
+      if (prints(log, 'warn')) log!.warn(line)
+      else warnings.warn('FOK_WARN_OTEL_DIAGNOSTIC', line)
+    },
+    info: (message, ...args) => {
+      if (prints(log, 'info')) log!.info(format(message, args))
+      else if (explicit !== undefined) toStderr(format(message, args))
+    },
+    debug: (message, ...args) => {
+      if (prints(log, 'debug')) log!.debug(format(message, args))
+      else if (explicit !== undefined) toStderr(format(message, args))
+    },
+    verbose: (message, ...args) => {
+      if (prints(log, 'debug')) log!.debug(format(message, args))
+      else if (explicit !== undefined) toStderr(format(message, args))
+    }
+  }
+  const installed = diag.setLogger(logger, { logLevel: explicit ?? DiagLogLevel.WARN, suppressOverrideMessage: true })
+  if (installed) (globalThis as Record<symbol, unknown>)[KIT_DIAG_LOGGER] = true
+  return installed
+}
+
+/** Removes the diag logger this package installed. */
+export function uninstallDiagLogger (): void {
+  diag.disable()
+  delete (globalThis as Record<symbol, unknown>)[KIT_DIAG_LOGGER]
+}

@@ -1,0 +1,64 @@
+import { apiGlobals } from '../../context/api-globals.js'
+import { diag } from '../../context/otel-api.js'
+import { type KitLogger, prints } from './kit-logger.js'
+
+/**
+ * Every warning this package gives has a code (README, "Warnings"), so it can be found, filtered
+ * and documented. Warnings never carry a secret: the texts name settings, counts and reasons,
+ * never header values or span contents.
+ */
+export type WarningCode =
+  | 'FOK_WARN_CONFIG'
+  | 'FOK_WARN_SPANS_DROPPED'
+  | 'FOK_WARN_EXPORT_FAILED'
+  | 'FOK_WARN_SHUTDOWN_ABANDONED'
+  | 'FOK_WARN_API_VERSIONS'
+  | 'FOK_WARN_FASTIFY_INTERNALS'
+  | 'FOK_WARN_OTEL_DIAGNOSTIC'
+
+export interface Warnings {
+  /**
+   * Gives the warning to someone who will see it. `once` (the default) gives each distinct
+   * warning once per channel; periodic summaries pass false. `loud` skips the application's diag
+   * logger (for API version trouble, where that logger may belong to the mismatched copy).
+   */
+  warn(code: WarningCode, message: string, options?: { once?: boolean, loud?: boolean }): void
+}
+
+/** Marks a diag logger this package installed: warnings must not loop back into it. */
+export const KIT_DIAG_LOGGER = Symbol.for('fastify-otel-kit.diag-logger')
+
+/**
+ * Where warnings go: the Fastify logger when it prints warnings; else a diag logger the
+ * application installed (not for `loud` ones); else Node's process warnings (stderr by default, `process.on('warning')`
+ * for code), so that with `Fastify()` (logger off) nothing is silent.
+ */
+export function warningsFor (log: KitLogger | undefined): Warnings {
+  /** Given by this channel (one per plugin instance or preload): "once" means once here. */
+  const given = new Set<string>()
+  return {
+    warn (code, message, { once = true, loud = false } = {}) {
+      if (once) {
+        const key = `${code} ${message}`
+        if (given.has(key)) return
+        given.add(key)
+      }
+      const text = `fastify-otel-kit: ${message}`
+      if (prints(log, 'warn')) {
+        // The code as a field of the log record, so it can be filtered on.
+        log!.warn({ code }, text)
+      } else if (!loud && applicationDiagInstalled()) {
+        diag.warn(`${text} [${code}]`)
+      } else {
+        process.emitWarning(text, { type: 'FastifyOtelKitWarning', code })
+      }
+    }
+  }
+}
+
+function applicationDiagInstalled (): boolean {
+  const logger = apiGlobals().diag as Record<symbol, unknown> | undefined
+  // The API wraps the installed logger; ours marks the wrapper's delegate, found through the flag
+  // the diag-logger module keeps on the global.
+  return logger !== undefined && (globalThis as Record<symbol, unknown>)[KIT_DIAG_LOGGER] !== true
+}

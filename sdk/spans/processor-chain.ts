@@ -1,0 +1,62 @@
+import type { Context } from '@opentelemetry/api'
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { diag } from '../../context/otel-api.js'
+
+/**
+ * The span processors of the pipeline, called in order with the SDK's sequence (the SDK's
+ * MultiSpanProcessor does the same, but is not exported): onStart for each, then at end onEnding
+ * for each that has it, then onEnd for each.
+ *
+ * Unlike the SDK's, a processor that throws is reported through diag and skipped: these calls
+ * happen inside request handlers and the request's own event handlers (the response's `close`),
+ * where a throw would fail the request or crash the process, not just lose one span.
+ */
+export class ProcessorChain implements SpanProcessor {
+  private readonly withOnEnding: SpanProcessor[]
+
+  constructor (readonly processors: readonly SpanProcessor[]) {
+    this.withOnEnding = processors.filter((p) => typeof p.onEnding === 'function')
+  }
+
+  onStart (span: Span, parentContext: Context): void {
+    for (const processor of this.processors) {
+      try {
+        processor.onStart(span, parentContext)
+      } catch (error) {
+        reportThrow('onStart', error)
+      }
+    }
+  }
+
+  onEnding (span: Span): void {
+    for (const processor of this.withOnEnding) {
+      try {
+        processor.onEnding!(span)
+      } catch (error) {
+        reportThrow('onEnding', error)
+      }
+    }
+  }
+
+  onEnd (span: ReadableSpan): void {
+    for (const processor of this.processors) {
+      try {
+        processor.onEnd(span)
+      } catch (error) {
+        reportThrow('onEnd', error)
+      }
+    }
+  }
+
+  async forceFlush (): Promise<void> {
+    await Promise.all(this.processors.map((p) => p.forceFlush()))
+  }
+
+  async shutdown (): Promise<void> {
+    await Promise.all(this.processors.map((p) => p.shutdown()))
+  }
+}
+
+function reportThrow (method: string, error: unknown): void {
+  diag.error(`fastify-otel-kit: a span processor threw in ${method}; skipped for this span: ${error instanceof Error ? error.message : String(error)}`)
+}

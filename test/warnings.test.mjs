@@ -1,0 +1,86 @@
+// Warnings reach people whether or not Fastify's logger is on, carry a code, come once each, and
+// never carry a secret. Recurring problems are summarised per window, and nothing counted is left
+// out of the summaries, the last window included.
+import { ExportResultCode } from '@opentelemetry/core'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { logCapture } from './helpers.mjs'
+
+/** Collects process warnings emitted during a test. */
+function processWarnings (t) {
+  const seen = []
+  const listener = (warning) => { if (warning.name === 'FastifyOtelKitWarning') seen.push({ code: warning.code, message: warning.message }) }
+  process.on('warning', listener)
+  t.after(() => process.removeListener('warning', listener))
+  return seen
+}
+
+function withEnv (t, vars) {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, vars)
+  t.after(() => { for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v } })
+}
+
+test('with Fastify\'s logger off, warnings become process warnings with a code, once each, without secrets', async (t) => {
+  const seen = processWarnings(t)
+  withEnv(t, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20env-secret-123' })
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(otelPlugin, { exporter: { headers: { authorization: 'Bearer option-secret-456' } }, handleSignals: false })
+  await nextTurn()
+  assert.deepEqual(seen.map((w) => w.code), ['FOK_WARN_CONFIG', 'FOK_WARN_CONFIG'])
+  assert.ok(seen.some((w) => w.message === 'fastify-otel-kit: No service name is set (option serviceName or OTEL_SERVICE_NAME): spans will be reported as "unknown_service:node".'))
+  assert.ok(seen.some((w) => w.message.startsWith('fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: using [REDACTED]')))
+  for (const warning of seen) assert.doesNotMatch(warning.message, /secret/)
+})
+
+test('with the logger on, warnings go to the log with their code as a field, and not to process warnings', async (t) => {
+  const seen = processWarnings(t)
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, { exporter: new InMemorySpanExporter(), handleSignals: false })
+  await nextTurn()
+  assert.deepEqual(seen, [])
+  const line = logs.lines.find((l) => l.code === 'FOK_WARN_CONFIG')
+  assert.equal(line.level, 40)
+  assert.match(line.msg, /No service name is set/)
+})
+
+test('a failed export with the logger off is a process warning', async (t) => {
+  const seen = processWarnings(t)
+  const app = Fastify()
+  t.after(() => app.close())
+  const exporter = { export (_spans, done) { done({ code: ExportResultCode.FAILED, error: new Error('collector said no') }) }, async shutdown () {} }
+  await app.register(otelPlugin, { serviceName: 'quiet', exporter, handleSignals: false })
+  app.get('/', async () => 'ok')
+  await app.inject({ url: '/' })
+  await app.otel.forceFlush()
+  await nextTurn()
+  assert.deepEqual(seen, [{ code: 'FOK_WARN_EXPORT_FAILED', message: 'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; these spans are lost.' }])
+})
+
+test('drop warnings: the first at once, the rest summarised, the last window reported at shutdown; every drop in exactly one summary', async (t) => {
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  const hold = { export () {}, async shutdown () {} } // never answers: the queue fills
+  await app.register(otelPlugin, {
+    serviceName: 'drops', exporter: hold, handleSignals: false, shutdownTimeoutMillis: 200,
+    batch: { maxQueueSize: 2, maxExportBatchSize: 2, scheduledDelayMillis: 60_000, exportTimeoutMillis: 60_000 }
+  })
+  app.get('/', async () => 'ok')
+  for (let i = 0; i < 10; i++) await app.inject({ url: '/' })
+  const stats = app.otel.stats()
+  const dropCount = (line) => Number(/dropped (\d+) span/.exec(line.msg)[1])
+  const before = logs.lines.filter((l) => l.code === 'FOK_WARN_SPANS_DROPPED')
+  assert.equal(before.length, 1, 'the first drop is reported at once, the rest wait for the window')
+  await app.close()
+  const all = logs.lines.filter((l) => l.code === 'FOK_WARN_SPANS_DROPPED')
+  assert.equal(all.length, 2, 'the window still open at shutdown is reported')
+  assert.equal(all.map(dropCount).reduce((a, b) => a + b), stats.dropped)
+  assert.ok(stats.dropped > 0)
+})
