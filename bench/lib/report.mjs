@@ -39,6 +39,13 @@ export function renderMarkdown (r) {
     for (const s of r.pipeline.summary) out.push(`| ${s.preset} | ${s.maxZeroDropSpansPerSecond} | ${s.overloadOfferedPerSecond ?? 'none in this run'} | ${s.overloadDropped ?? '-'} | ${s.overloadDeliveredPerSecond ?? '-'} |`)
     out.push('', '| preset | queue | bytes per queued span | full queue | seed article\'s estimate |', '|---|---:|---:|---:|---:|')
     for (const h of r.pipeline.heap) out.push(`| ${h.preset} | ${h.queue} | ${h.bytesPerSpan} | ${h.fullQueueMegabytes} MB | ~${h.seedEstimateMegabytes} MB |`)
+    const rec = r.pipeline.recovery
+    if (rec !== undefined) {
+      out.push('', `Export resumed after the collector came back from a ${rec.outageMillis / 1000} s outage (ms, ${rec.rounds} round(s); same retry policy and batch processor):`, '')
+      out.push('| gRPC transport | each round | median |', '|---|---|---:|')
+      out.push(`| OpenTelemetry JS's (grpc-js reconnect backoff up to 120 s) | ${rec.upstreamMillis.join(', ')} | ${rec.upstreamMedian} |`)
+      out.push(`| the plugin's (reconnect backoff capped at 1 s) | ${rec.pluginMillis.join(', ')} | ${rec.pluginMedian} |`)
+    }
     out.push('')
   }
   if (r.targets?.length > 0) {

@@ -3,7 +3,14 @@
 // handed to the exporter).
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
+import { setImmediate as turn } from 'node:timers/promises'
 import { makeServerSpan } from './spans.mjs'
+
+/** The heap after collecting; finalizers and weak references are cleared between turns. */
+async function heapUsed () {
+  for (let i = 0; i < 4; i++) { global.gc(); await turn() }
+  return process.memoryUsage().heapUsed
+}
 
 const presets = { conservative: 512, moderate: 2048, aggressive: 8192 }
 const results = []
@@ -26,11 +33,9 @@ for (const [preset, queue] of Object.entries(presets)) {
   await warm.close()
   const held = []
   const app = await pipeline(preset, held)
-  global.gc(); global.gc()
-  const before = process.memoryUsage().heapUsed
+  const before = await heapUsed()
   for (let i = 0; i < queue; i++) makeServerSpan(app.otel.tracer)
-  global.gc(); global.gc()
-  const after = process.memoryUsage().heapUsed
+  const after = await heapUsed()
   const retained = app.otel.stats().queued + held.reduce((n, batch) => n + batch.length, 0)
   results.push({ preset, queue, retainedSpans: retained, bytesPerSpan: Math.round((after - before) / retained), fullQueueMegabytes: Number(((after - before) / 1e6).toFixed(1)) })
   await app.close()

@@ -1,13 +1,14 @@
 // Pipeline: the most spans per second the plugin's batch processor and OTLP/gRPC exporter deliver
 // to a loopback receiver (in another process, on the other core) without a drop, per preset; the
-// drops when offered more; and the heap a full queue retains, next to the seed's estimates.
+// drops when offered more; the heap a full queue retains, next to the seed's estimates; and how soon
+// export resumes after the collector comes back, with upstream's gRPC transport and with ours.
 import { fileURLToPath } from 'node:url'
 import { runNode, startNode } from '../lib/processes.mjs'
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url))
 const SEED_MEGABYTES = { conservative: 5, moderate: 20, aggressive: 80 }
 
-export async function runPipeline ({ seconds, rates, presets, log }) {
+export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
   const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
   const { endpoint } = await receiver.next()
   const load = startNode(here('./throughput.mjs'), [endpoint, String(seconds), JSON.stringify(rates), JSON.stringify(presets)], { core: 0 })
@@ -44,5 +45,7 @@ export async function runPipeline ({ seconds, rates, presets, log }) {
   const heap = await runNode(here('./heap.mjs'), [], { nodeArgs: ['--expose-gc'] })
   for (const h of heap) h.seedEstimateMegabytes = SEED_MEGABYTES[h.preset]
   for (const h of heap) log(`  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (seed: ~${h.seedEstimateMegabytes} MB)`)
-  return { steps, summary, heap }
+  const [resumed] = await runNode(here('./recovery.mjs'), [String(recovery.rounds), String(recovery.outageMillis)])
+  log(`  recovery after a ${resumed.outageMillis} ms outage: upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`)
+  return { steps, summary, heap, recovery: resumed }
 }
