@@ -20,6 +20,12 @@ export interface ContextCarrier {
 const MAX_TRACESTATE = 8192
 const MAX_BAGGAGE = 8192
 const MAX_TRACEPARENT = 1024
+/**
+ * W3C Baggage is ASCII (anything else is percent-encoded). OpenTelemetry's baggage propagator
+ * passes member properties on unencoded, so a control or non-ASCII character accepted here would
+ * come out again in every outbound header, where HTTP clients refuse it and the call fails.
+ */
+const BAGGAGE_CHARACTERS = /^[\t\x20-\x7e]*$/
 
 const carrierFormat = new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()])
 
@@ -44,7 +50,7 @@ export function contextFromCarrier (carrier: unknown): Context {
   const clean: ContextCarrier = {}
   if (typeof source.traceparent === 'string' && source.traceparent.length <= MAX_TRACEPARENT) clean.traceparent = source.traceparent
   if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) clean.tracestate = source.tracestate
-  if (typeof source.baggage === 'string' && source.baggage.length <= MAX_BAGGAGE) clean.baggage = source.baggage
+  if (typeof source.baggage === 'string' && source.baggage.length <= MAX_BAGGAGE && BAGGAGE_CHARACTERS.test(source.baggage)) clean.baggage = source.baggage
   try {
     return carrierFormat.extract(LinkedContext.ROOT, clean, defaultTextMapGetter)
   } catch {

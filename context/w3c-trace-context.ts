@@ -5,7 +5,7 @@ import {
 import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import { LinkedContext } from './linked-context.js'
-import { StrictTraceState } from './trace-state.js'
+import { MAX_TRACESTATE_HEADER_LENGTH, StrictTraceState } from './trace-state.js'
 
 export const TRACEPARENT = 'traceparent'
 export const TRACESTATE = 'tracestate'
@@ -53,11 +53,19 @@ export interface ParsedTraceParent {
 }
 
 /**
- * Parses a `traceparent` value strictly (W3C Trace Context Level 2, 3.2): lower-case hex only,
- * all-zero ids and version ff invalid, exactly 55 characters for version 00, and for a higher
- * version the known fields followed by nothing or `-`.
+ * Parses a `traceparent` value strictly (W3C Trace Context, traceparent header): lower-case hex
+ * only, all-zero ids and version ff invalid, exactly 55 characters for version 00, and for a
+ * higher version the known fields followed by nothing or `-` (what follows is not looked at).
+ * Space or tab around the value is the field's optional white space, not part of it.
  */
-export function parseTraceParent (value: string): ParsedTraceParent | undefined {
+export function parseTraceParent (header: string): ParsedTraceParent | undefined {
+  if (typeof header !== 'string') return undefined
+  let from = 0
+  let to = header.length
+  // HTTP parsers strip this already; other carriers (queues, JSON) may not.
+  while (from < to && isOws(header.charCodeAt(from))) from++
+  while (to > from && isOws(header.charCodeAt(to - 1))) to--
+  const value = from === 0 && to === header.length ? header : header.slice(from, to)
   const length = value.length
   if (length < 55 || length > 1024) return undefined
   // Hand-rolled rather than a regular expression: this runs for every inbound request.
@@ -68,6 +76,29 @@ export function parseTraceParent (value: string): ParsedTraceParent | undefined 
   if (length > 55 && (version === '00' || value.charCodeAt(55) !== DASH)) return undefined
   if (isZero(value, 3, 35) || isZero(value, 36, 52)) return undefined
   return { traceId: value.slice(3, 35), spanId: value.slice(36, 52), flags: hexByte(value, 53) }
+}
+
+/**
+ * The trace-flags this service sends for `spanContext`: the sampled flag, and the random flag when
+ * the trace id is known to be random (a trace started here, or one whose inbound traceparent
+ * said so). Every other bit is reserved and sent as zero, whatever arrived.
+ */
+export function w3cTraceFlags (context: Context, spanContext: SpanContext): number {
+  const random = context.getValue(LOCAL_ROOT_KEY) === true || context.getValue(RANDOM_TRACE_ID_KEY) === spanContext.traceId
+  return (spanContext.traceFlags & TraceFlags.SAMPLED) | (random ? RANDOM_FLAG : 0)
+}
+
+/**
+ * A version 00 `traceparent` (also the format of the Level 2 `traceresponse` header). Only the
+ * two defined flags can be written, so the value is always 55 well-formed characters.
+ */
+export function formatTraceParent (spanContext: SpanContext, flags: number): string {
+  return `00-${spanContext.traceId}-${spanContext.spanId}-0${(flags & (TraceFlags.SAMPLED | RANDOM_FLAG)).toString(16)}`
+}
+
+/** Optional white space (RFC 9110): space or tab. */
+function isOws (code: number): boolean {
+  return code === 0x20 || code === 0x09
 }
 
 const DASH = 0x2d
@@ -104,10 +135,11 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
   inject (context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context)
     if (spanContext === undefined || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return
-    const random = context.getValue(LOCAL_ROOT_KEY) === true || context.getValue(RANDOM_TRACE_ID_KEY) === spanContext.traceId ? RANDOM_FLAG : 0
-    const flags = (spanContext.traceFlags & TraceFlags.SAMPLED) | random
-    setter.set(carrier, TRACEPARENT, `00-${spanContext.traceId}-${spanContext.spanId}-0${flags.toString(16)}`)
-    const state = spanContext.traceState?.serialize()
+    setter.set(carrier, TRACEPARENT, formatTraceParent(spanContext, w3cTraceFlags(context, spanContext)))
+    if (spanContext.traceState === undefined) return
+    // A trace state of another make (set by user code or another propagator) is checked and cut
+    // to size like our own: what goes out is always a valid tracestate of at most 512 characters.
+    const state = StrictTraceState.from(spanContext.traceState)?.serialize()
     if (state !== undefined && state !== '') setter.set(carrier, TRACESTATE, state)
   }
 
@@ -115,6 +147,7 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
     const header = single(getter.get(carrier, TRACEPARENT))
     if (header === undefined) return context
     const parsed = parseTraceParent(header)
+    // A traceparent that does not parse means its tracestate is not even looked at (W3C 3.3).
     if (parsed === undefined) return context
     const spanContext: SpanContext = {
       traceId: parsed.traceId,
@@ -122,10 +155,8 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
       traceFlags: parsed.flags & TraceFlags.SAMPLED,
       isRemote: true
     }
-    const stateHeader = getter.get(carrier, TRACESTATE)
-    // Several tracestate headers are one list (RFC 9110 field combination).
-    const stateValue = Array.isArray(stateHeader) ? stateHeader.join(',') : stateHeader
-    if (typeof stateValue === 'string' && stateValue.length <= 8192) {
+    const stateValue = combined(getter.get(carrier, TRACESTATE))
+    if (stateValue !== undefined) {
       const state = StrictTraceState.parse(stateValue)
       if (state !== undefined && state.size > 0) spanContext.traceState = state
     }
@@ -138,9 +169,24 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
   }
 }
 
-/** One header value; a repeated traceparent is ambiguous and therefore invalid. */
+/**
+ * One header value; a repeated traceparent is ambiguous and therefore invalid (the W3C test
+ * harness expects a new trace), where OpenTelemetry JS takes the first.
+ */
 function single (value: string | string[] | undefined): string | undefined {
   if (typeof value === 'string') return value
   if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return value[0]
   return undefined
+}
+
+/** Several tracestate header fields are one list, combined in order (RFC 9110, 5.3). */
+function combined (value: string | string[] | undefined): string | undefined {
+  if (typeof value === 'string') return value
+  if (!Array.isArray(value)) return undefined
+  let length = 0
+  for (const field of value) {
+    if (typeof field !== 'string') return undefined
+    length += field.length + 1
+  }
+  return length > MAX_TRACESTATE_HEADER_LENGTH + 1 ? undefined : value.join(',')
 }

@@ -106,20 +106,37 @@ export function capturedResponseHeaders (reply: FastifyReply, capturedHeaders: r
 }
 
 /**
- * Replaces the values of sensitive keys (pre-signed URL signatures, credentials) with `REDACTED`
- * and keeps everything else as received, as the semantic conventions ask.
+ * Replaces the values of sensitive keys (signatures, credentials, tokens) with `REDACTED` and
+ * keeps everything else as received, as the semantic conventions ask. `keys` are lower case; a
+ * key matches whatever its case and percent-encoding (`Access_Token`, `api%5Fkey`). One pass over
+ * the query, and no new string unless something is redacted: this runs on every request with a
+ * query string, hostile ones included (each character is looked at a bounded number of times).
  */
 export function redactQuery (query: string, keys: ReadonlySet<string>): string {
   if (keys.size === 0) return query
-  let changed = false
-  const parts = query.split('&').map((part) => {
-    const eq = part.indexOf('=')
-    const key = eq === -1 ? part : part.slice(0, eq)
-    if (eq === -1 || !keys.has(safeDecode(key))) return part
-    changed = true
-    return `${key}=${REDACTED}`
-  })
-  return changed ? parts.join('&') : query
+  let out: string | undefined
+  let copied = 0
+  let nextEq = -1
+  let start = 0
+  const length = query.length
+  while (start < length) {
+    let end = query.indexOf('&', start)
+    if (end === -1) end = length
+    if (nextEq !== length && nextEq < start) {
+      nextEq = query.indexOf('=', start)
+      if (nextEq === -1) nextEq = length
+    }
+    if (nextEq < end && keys.has(queryKey(query.slice(start, nextEq)))) {
+      out = (out ?? '') + query.slice(copied, nextEq + 1) + REDACTED
+      copied = end
+    }
+    start = end + 1
+  }
+  return out === undefined ? query : out + query.slice(copied)
+}
+
+function queryKey (raw: string): string {
+  return (raw.includes('%') ? safeDecode(raw) : raw).toLowerCase()
 }
 
 function safeDecode (value: string): string {

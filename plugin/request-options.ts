@@ -16,6 +16,7 @@ export interface RequestOptions {
   responseAttributes: ((request: FastifyRequest, reply: FastifyReply) => Attributes | undefined) | undefined
   captureRequestHeaders: readonly string[]
   captureResponseHeaders: readonly string[]
+  /** Lower-case query keys whose values are redacted. */
   redactedQueryKeys: ReadonlySet<string>
 }
 
@@ -40,6 +41,8 @@ export function resolveRequestOptions (options: OtelPluginOptions = {}): Request
     responseAttributes: optionalFunction('responseAttributes', options.responseAttributes),
     captureRequestHeaders: (optionalStringArray('captureHeaders.request', capture.request) ?? []).map((h) => h.toLowerCase()),
     captureResponseHeaders: (optionalStringArray('captureHeaders.response', capture.response) ?? []).map((h) => h.toLowerCase()),
-    redactedQueryKeys: new Set([...DEFAULT_REDACTED_QUERY_KEYS, ...(optionalStringArray('redactQueryParams', options.redactQueryParams) ?? [])])
+    // Lower-cased once here: the request path only lower-cases the keys it reads.
+    redactedQueryKeys: new Set([...DEFAULT_REDACTED_QUERY_KEYS, ...(optionalStringArray('redactQueryParams', options.redactQueryParams) ?? [])]
+      .map((key) => key.toLowerCase()))
   }
 }

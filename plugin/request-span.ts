@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http'
 import { B3_DEFERRED_KEY } from '../context/b3.js'
 import { errorType } from '../context/error-type.js'
 import { LinkedContext } from '../context/linked-context.js'
-import { isValidSpanContext, markLocalRoot } from '../context/w3c-trace-context.js'
+import { formatTraceParent, isValidSpanContext, markLocalRoot, w3cTraceFlags } from '../context/w3c-trace-context.js'
 import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes } from './http-attributes.js'
 import type { OutboundRuntime } from './outbound.js'
 import { type SpanFactory, startFastSpan } from '../sdk/spans/span-factory.js'
@@ -129,7 +129,8 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   }
   if (runtime.logCorrelation) correlateLogs(request, reply, spanContext.traceId, spanContext.spanId, spanContext.traceFlags)
   if (runtime.traceResponseHeader && !runtime.extractOnly) {
-    reply.header('traceresponse', `00-${spanContext.traceId}-${spanContext.spanId}-0${(spanContext.traceFlags & 1).toString(16)}`)
+    // Level 2: the server span's ids and flags, the random flag by the same rule as traceparent.
+    reply.header('traceresponse', formatTraceParent(spanContext, w3cTraceFlags(telemetry.context, spanContext)))
   }
   return telemetry
 }

@@ -26,6 +26,7 @@ const cases = [
   ['exporter.insecure', { exporter: { insecure: 'yes' } }, INVALID, 'option "exporter.insecure" must be true or false; received "yes" (string).'],
   ['exporter.timeoutMillis', { exporter: { timeoutMillis: 0 } }, INVALID, 'option "exporter.timeoutMillis" must be a positive integer; received 0 (number).'],
   ['exporter.headers name', { exporter: { headers: { 'Bad Header': 'x' } } }, INVALID, 'option "exporter.headers" must be header names of letters, digits, "-", "_" or "."; received "Bad Header" (string).'],
+  ['exporter.headers connection header', { exporter: { headers: { Connection: 'close' } } }, INVALID, 'option "exporter.headers" must be header names gRPC can send (HTTP/2 forbids the connection headers connection, keep-alive, proxy-connection, transfer-encoding, upgrade, http2-settings); received "Connection" (string).'],
   ['exporter.headers value', { exporter: { headers: { authorization: 'Bearer s3cret\n' } } }, INVALID, 'option "exporter.headers.authorization" must be a string of printable ASCII characters; received a string with other characters (not shown).'],
   ['exporter.compression', { exporter: { compression: 'br' } }, INVALID, 'option "exporter.compression" must be one of "gzip", "none"; received "br" (string).'],
   ['exporter.certificateFile', { exporter: { endpoint: 'https://collector:4317', certificateFile: '/nonexistent/ca.pem' } }, 'FOK_ERR_TLS_FILE', 'option "exporter.certificateFile" names "/nonexistent/ca.pem", which cannot be read (ENOENT). Give the path of a readable PEM file.'],

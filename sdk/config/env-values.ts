@@ -43,38 +43,74 @@ export function parseEnum<T extends string> (raw: string, allowed: readonly T[])
     : bad(`expected one of ${allowed.join(', ')}`)
 }
 
+/** A member of a `key=value,...` list that was skipped: where it is and why, never its text. */
+export interface SkippedMember {
+  /** 1-based, counting every comma-separated member (empty ones too), so it points into the raw value. */
+  position: number
+  reason: string
+}
+
+export interface KeyValueList {
+  /** The members that were applied, in order (a repeated key: the later one wins). */
+  entries: Array<[key: string, value: string]>
+  skipped: SkippedMember[]
+}
+
 /**
  * `key=value,key2=value2` as used by OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS.
- * Values are percent-decoded. A malformed member invalidates the whole value, because applying
- * half of a header list (say, without the API key) is worse than applying none.
+ * Values are percent-decoded. Member by member: a bad member is skipped and the others are
+ * applied (the specification's rule for a bad environment value, at the finest grain the
+ * format has), and `check` may reject a member for what its use requires.
  */
-export function parseKeyValueList (raw: string): Parsed<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const member of raw.split(',')) {
-    const trimmed = member.trim()
-    if (trimmed === '') continue
-    const eq = trimmed.indexOf('=')
-    if (eq <= 0) return bad(`member ${JSON.stringify(redactMember(trimmed))} is not key=value`)
-    const key = trimmed.slice(0, eq).trim()
-    const rawValue = trimmed.slice(eq + 1).trim()
-    let value: string
-    try {
-      value = decodeURIComponent(rawValue)
-    } catch {
-      return bad(`the value of ${JSON.stringify(key)} is not valid percent-encoding`)
-    }
-    out[key] = value
+export function parseKeyValueList (raw: string, check?: (key: string, value: string) => string | undefined): KeyValueList {
+  const entries: Array<[string, string]> = []
+  const skipped: SkippedMember[] = []
+  const members = raw.split(',')
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!.trim()
+    if (member === '') continue
+    const reason = memberProblem(member, entries, check)
+    if (reason !== undefined) skipped.push({ position: i + 1, reason })
   }
-  return ok(out)
+  return { entries, skipped }
+}
+
+function memberProblem (
+  member: string,
+  entries: Array<[string, string]>,
+  check: ((key: string, value: string) => string | undefined) | undefined
+): string | undefined {
+  const eq = member.indexOf('=')
+  if (eq === -1) return 'not key=value'
+  const key = member.slice(0, eq).trim()
+  if (key === '') return 'empty key'
+  let value: string
+  try {
+    value = decodeURIComponent(member.slice(eq + 1).trim())
+  } catch {
+    return 'invalid percent-encoding'
+  }
+  const problem = check?.(key, value)
+  if (problem !== undefined) return problem
+  entries.push([key, value])
+  return undefined
+}
+
+/**
+ * The warning for skipped members: the variable, each member's position and what is wrong with
+ * it, and how many members were applied, so the warning says exactly what is used. The text of
+ * a member is never shown: a member without `=` may well be a secret pasted in the wrong place.
+ */
+export function skippedMembersWarning (name: string, list: KeyValueList): string {
+  const shown = list.skipped.slice(0, 10).map((m) => `member ${m.position} (${m.reason})`)
+  const more = list.skipped.length > 10 ? ` and ${list.skipped.length - 10} more` : ''
+  const applied = list.entries.length === 0
+    ? 'no member of it is applied'
+    : `the other ${list.entries.length === 1 ? 'member is' : `${list.entries.length} members are`} applied`
+  return `${name}: skipping ${shown.join(', ')}${more}; ${applied}. Member text is never shown.`
 }
 
 /** Comma-separated names, lower-cased, empties dropped. */
 export function parseList (raw: string): string[] {
   return raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')
-}
-
-/** Shows only the key of a malformed member: the value may be a secret. */
-function redactMember (member: string): string {
-  const eq = member.indexOf('=')
-  return eq > 0 ? `${member.slice(0, eq)}=...` : member.slice(0, 20)
 }

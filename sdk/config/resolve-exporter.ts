@@ -4,12 +4,12 @@ import { DEFAULT_RETRY_POLICY } from '../export/retrying-exporter.js'
 import { DEFAULT_EXPORTER_TIMEOUT_MILLIS, DEFAULT_OTLP_GRPC_ENDPOINT } from './defaults.js'
 import { endpointScheme, parseEndpoint, redactEndpoint } from './endpoint.js'
 import {
-  type Parsed, parseBoolean, parseEnum, parseKeyValueList, parseList, parsePositiveInteger, readEnv
+  type Parsed, parseBoolean, parseEnum, parseKeyValueList, parseList, parsePositiveInteger, readEnv, skippedMembersWarning
 } from './env-values.js'
-import type { ConfigSource, ExporterKind, ResolvedExporterConfig, SdkOptions, Setting } from './options.js'
+import type { ExporterKind, ResolvedExporterConfig, SdkOptions, Setting } from './options.js'
 import type { Resolver } from './resolver.js'
 import {
-  isPlainObject, isValidHeaderName, isValidHeaderValue, optionalBoolean, optionalEnum, optionalHeaders,
+  isConnectionHeader, isPlainObject, isValidHeaderName, isValidHeaderValue, optionalBoolean, optionalEnum, optionalHeaders,
   optionalPositiveInteger, optionalString, rejectUnknownKeys
 } from './validate.js'
 
@@ -112,32 +112,48 @@ function parseExporterKind (raw: string): Parsed<ExporterKind> {
   return { ok: false, reason: 'expected otlp, console or none' }
 }
 
-/** Headers merge key by key: options, then OTEL_EXPORTER_OTLP_HEADERS, then the _TRACES_ variant. */
+/**
+ * Headers merge key by key: options, then OTEL_EXPORTER_OTLP_HEADERS, then the _TRACES_ variant.
+ * A member of a variable that could not be sent (not key=value, a name or a value gRPC metadata
+ * refuses) is skipped with a warning and the others are applied: the warning says exactly what
+ * is sent, and nothing in the environment can make the exporter throw at registration.
+ */
 function resolveHeaders (r: Resolver, fromOptions: Record<string, string> | undefined, envNames: string[]): Setting<Record<string, string>> {
-  const merged: Record<string, string> = { ...fromOptions }
-  let source: ConfigSource = fromOptions === undefined ? 'default' : 'options'
+  // A Map, so that any key a variable may hold (`__proto__` included) is sent as it says.
+  const merged = new Map(Object.entries(fromOptions ?? {}))
+  /** Which variable set each key last: the _TRACES_ variant wins over the generic one silently. */
+  const setBy = new Map<string, string>()
   let envName: string | undefined
   for (const name of [...envNames].reverse()) {
     const raw = readEnv(r.env, name)
     if (raw === undefined) continue
-    const parsed = parseKeyValueList(raw)
-    const invalid = parsed.ok ? Object.entries(parsed.value).find(([k, v]) => !isValidHeaderName(k.toLowerCase()) || !isValidHeaderValue(v)) : undefined
-    if (!parsed.ok || invalid !== undefined) {
-      const reason = parsed.ok ? `header ${JSON.stringify(invalid![0])} has an invalid name or value` : parsed.reason
-      r.warnings.push(`${name} is invalid (${reason}); ignoring it. Header values are not shown.`)
-      continue
+    const parsed = parseKeyValueList(raw, headerProblem)
+    if (parsed.skipped.length > 0) r.warnings.push(skippedMembersWarning(name, parsed))
+    if (parsed.entries.length === 0) continue
+    for (const [key, value] of parsed.entries) {
+      merged.set(key.toLowerCase(), value)
+      setBy.set(key.toLowerCase(), name)
     }
-    for (const [key, value] of Object.entries(parsed.value)) {
-      const lower = key.toLowerCase()
-      if (merged[lower] !== undefined && merged[lower] !== value) {
-        r.warnings.push(`${name} overrides option exporter.headers["${lower}"]: using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`)
-      }
-      merged[lower] = value
-    }
-    source = 'env'
     envName = name
   }
-  return envName === undefined ? { value: merged, source } : { value: merged, source, env: envName }
+  for (const [key, name] of setBy) {
+    const option = fromOptions?.[key]
+    if (option !== undefined && Object.hasOwn(fromOptions!, key) && option !== merged.get(key)) {
+      r.warnings.push(`${name} overrides option exporter.headers["${key}"]: using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`)
+    }
+  }
+  const value = Object.fromEntries(merged)
+  if (envName !== undefined) return { value, source: 'env', env: envName }
+  return { value, source: fromOptions === undefined ? 'default' : 'options' }
+}
+
+/** What gRPC metadata (grpc-js `Metadata.set`) would refuse, said without the member's text. */
+function headerProblem (key: string, value: string): string | undefined {
+  const lower = key.toLowerCase()
+  if (!isValidHeaderName(lower)) return 'not a valid header name'
+  if (isConnectionHeader(lower)) return 'a connection header, which HTTP/2 forbids'
+  if (!isValidHeaderValue(value)) return 'the value, percent-decoded, is not printable ASCII'
+  return undefined
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Attributes, AttributeValue } from '@opentelemetry/api'
 import { DEFAULT_SERVICE_NAME } from './defaults.js'
-import { parseKeyValueList, readEnv } from './env-values.js'
+import { parseKeyValueList, readEnv, skippedMembersWarning } from './env-values.js'
 import type { ResolvedSdkConfig, SdkOptions, Setting } from './options.js'
 import type { Resolver } from './resolver.js'
 import { optionalAttributes, optionalString } from './validate.js'
@@ -25,29 +25,32 @@ export function resolveResource (r: Resolver, options: SdkOptions): Pick<Resolve
   let envAttributes: Record<string, string> = {}
   const rawAttributes = readEnv(r.env, 'OTEL_RESOURCE_ATTRIBUTES')
   if (rawAttributes !== undefined) {
+    // Member by member, as for the exporter headers: a bad member is skipped, the rest applies.
     const parsed = parseKeyValueList(rawAttributes)
-    if (parsed.ok) envAttributes = parsed.value
-    else r.warnings.push(`OTEL_RESOURCE_ATTRIBUTES is invalid (${parsed.reason}); ignoring all of it.`)
+    if (parsed.skipped.length > 0) r.warnings.push(skippedMembersWarning('OTEL_RESOURCE_ATTRIBUTES', parsed))
+    envAttributes = Object.fromEntries(parsed.entries)
   }
 
-  const merged: Attributes = { ...optionAttributes }
+  // A Map, so that any key the variable may hold (`__proto__` included) is applied as it says.
+  const merged = new Map(Object.entries(optionAttributes))
   let envContributed = false
   for (const [key, value] of Object.entries(envAttributes)) {
     if (DEDICATED_RESOURCE_KEYS.includes(key)) continue
     envContributed = true
-    const previous = merged[key]
+    const previous = merged.get(key)
     if (previous !== undefined && String(previous) !== value) {
       r.warnings.push(
         `OTEL_RESOURCE_ATTRIBUTES overrides option resourceAttributes["${key}"]: using ${JSON.stringify(value)} ` +
           `from the environment instead of ${JSON.stringify(previous)} from the plugin options.`
       )
     }
-    merged[key] = value
+    merged.set(key, value)
   }
-  for (const key of DEDICATED_RESOURCE_KEYS) delete merged[key]
+  for (const key of DEDICATED_RESOURCE_KEYS) merged.delete(key)
+  const attributes: Attributes = Object.fromEntries(merged)
   const resourceAttributes: Setting<Attributes> = envContributed
-    ? { value: merged, source: 'env', env: 'OTEL_RESOURCE_ATTRIBUTES' }
-    : { value: merged, source: options.resourceAttributes === undefined ? 'default' : 'options' }
+    ? { value: attributes, source: 'env', env: 'OTEL_RESOURCE_ATTRIBUTES' }
+    : { value: attributes, source: options.resourceAttributes === undefined ? 'default' : 'options' }
 
   const inAttributes = (key: string): { name: string, value: string } | undefined =>
     envAttributes[key] === undefined || envAttributes[key] === '' ? undefined : { name: 'OTEL_RESOURCE_ATTRIBUTES', value: envAttributes[key] }

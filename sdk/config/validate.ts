@@ -88,6 +88,9 @@ export function optionalHeaders (key: string, value: unknown): Record<string, st
     if (!isValidHeaderName(lower)) {
       throw invalidOption(`${key}`, 'header names of letters, digits, "-", "_" or "."', name)
     }
+    if (isConnectionHeader(lower)) {
+      throw invalidOption(`${key}`, `header names gRPC can send (HTTP/2 forbids the connection headers ${[...CONNECTION_HEADERS].join(', ')})`, name)
+    }
     if (typeof headerValue !== 'string' || !isValidHeaderValue(headerValue)) {
       // The value may be a secret: say what is wrong without echoing it.
       throw invalidOptionDescribed(`${key}.${name}`, 'a string of printable ASCII characters',
@@ -100,6 +103,16 @@ export function optionalHeaders (key: string, value: unknown): Record<string, st
 
 export function isValidHeaderName (name: string): boolean {
   return /^[0-9a-z_.-]+$/.test(name) && !name.endsWith('-bin')
+}
+
+/**
+ * HTTP/1 connection headers, which HTTP/2 forbids (RFC 9113, 8.2.2): Node's http2 refuses the
+ * request and grpc-js retries it at once, in a tight loop until the export deadline.
+ */
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings'])
+
+export function isConnectionHeader (lowerCaseName: string): boolean {
+  return CONNECTION_HEADERS.has(lowerCaseName)
 }
 
 export function isValidHeaderValue (value: string): boolean {

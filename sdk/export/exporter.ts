@@ -78,7 +78,28 @@ function sslCredentials (
     keyPem = undefined
     certPem = undefined
   }
+  // grpc-js checks a client key and certificate when the credentials are made (a file that is
+  // not PEM throws here): from the environment that is a warning, never a failed registration.
+  if (keyPem !== undefined && certPem !== undefined) {
+    const problem = sslProblem(() => credentials.createSsl(null, keyPem!, certPem!))
+    if (problem !== undefined) {
+      if (key.source !== 'env' && cert.source !== 'env') throw tlsFile('exporter.clientKeyFile', key.value!, `with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`)
+      const names = [key, cert].map((s) => (s.source === 'env' ? s.env : `option exporter.${s === key ? 'clientKeyFile' : 'clientCertificateFile'}`))
+      warn(`${names.join(' and ')} name files that are not a usable key and certificate (${problem}); exporting without a client certificate.`)
+      keyPem = undefined
+      certPem = undefined
+    }
+  }
   return credentials.createSsl(caPem ?? null, keyPem ?? null, certPem ?? null)
+}
+
+function sslProblem (create: () => unknown): string | undefined {
+  try {
+    create()
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  }
 }
 
 function readPem (key: string, setting: Setting<string | undefined>, warn: (message: string) => void): Buffer | undefined {
