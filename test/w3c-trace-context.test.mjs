@@ -4,7 +4,10 @@
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api'
 import { TraceState, W3CTraceContextPropagator as OtelW3CPropagator } from '@opentelemetry/core'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
-import { parseTraceParent, StrictTraceState, W3CTraceContextPropagator } from 'fastify-otel-kit/context'
+// The propagator and the tracestate list are internal (not in the package's public API): the
+// plugin uses them for every request, and these tests hold them to the specification.
+import { StrictTraceState } from '../dist/context/trace-state.js'
+import { parseTraceParent, W3CTraceContextPropagator } from '../dist/context/w3c-trace-context.js'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { describe, test } from 'node:test'
