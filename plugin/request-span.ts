@@ -3,6 +3,7 @@ import {
   TraceFlags
 } from '@opentelemetry/api'
 import { context, trace } from '../context/otel-api.js'
+import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
@@ -14,7 +15,7 @@ import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes }
 import type { OutboundRuntime } from './outbound.js'
 import { type SpanFactory, startFastSpan } from '../sdk/spans/span-factory.js'
 import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
-import { routeInfoOf, spanNameFor } from './route-info.js'
+import { type RouteInfo, routeInfoOf, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
 
 /** Everything the request hooks need, resolved once per plugin instance. */
@@ -77,19 +78,21 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
   if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) return UNTRACED
 
-  // With instrumentation-http preloaded, the HTTP SERVER span is already active: make the
-  // request span its INTERNAL child instead of a second SERVER span for the same request.
+  // With instrumentation-http preloaded, the HTTP SERVER span is already active: it becomes the
+  // request span, so there is exactly one SERVER span per request.
   const active = context.active()
   const activeSpan = trace.getSpan(active)
-  const nested = activeSpan !== undefined && (activeSpan as Span & { kind?: SpanKind }).kind === SpanKind.SERVER
-  let parent: Context = nested ? active : runtime.propagator.extract(LinkedContext.ROOT, request.headers, headerGetter)
+  if (activeSpan !== undefined && (activeSpan as Span & { kind?: SpanKind }).kind === SpanKind.SERVER) {
+    return adoptServerSpan(runtime, request, reply, info, active, activeSpan)
+  }
+  let parent: Context = runtime.propagator.extract(LinkedContext.ROOT, request.headers, headerGetter)
   const parentSpanContext = trace.getSpanContext(parent)
   const parentValid = isValidSpanContext(parentSpanContext)
   // A trace this service starts has a random trace-id (W3C Level 2 random flag).
   if (!parentValid) parent = markLocalRoot(parent)
 
   let span: Span
-  if (!nested && parentValid && runtime.samplerFacts.parentBased && isUnsampledRemote(parentSpanContext!, parent)) {
+  if (parentValid && runtime.samplerFacts.parentBased && isUnsampledRemote(parentSpanContext!, parent)) {
     // The parent-based sampler would say NOT_RECORD: skip the tracer and build the same
     // non-recording span it would (a fresh span id, the parent's trace and trace state).
     const remote = parentSpanContext!
@@ -97,42 +100,82 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
       ? { traceId: remote.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE }
       : { traceId: remote.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE, traceState: remote.traceState })
   } else {
-    const name = (runtime.spanName !== undefined ? callUserHook(runtime, 'spanName', () => runtime.spanName!(request)) : undefined) ??
-      spanNameFor(info, request.method)
+    const name = userSpanName(runtime, request) ?? spanNameFor(info, request.method)
     // When the span will be recorded anyway, every attribute goes in at once.
     const full = runtime.samplerFacts.recordsRoots && (!parentValid || (parentSpanContext!.traceFlags & TraceFlags.SAMPLED) !== 0)
-    const kind = nested ? SpanKind.INTERNAL : SpanKind.SERVER
     const attributes = requestAttributes(request, info.route, runtime.redactedQueryKeys, full, runtime.captureRequestHeaders)
     span = runtime.spanFactory !== undefined
-      ? startFastSpan(runtime.spanFactory, name, kind, attributes, parent)
-      : runtime.tracer.startSpan(name, { kind, attributes }, parent)
+      ? startFastSpan(runtime.spanFactory, name, SpanKind.SERVER, attributes, parent)
+      : runtime.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent)
     if (span.isRecording()) {
       if (!full) span.setAttributes(recordedRequestAttributes(request, runtime.captureRequestHeaders))
-      if (runtime.requestAttributes !== undefined) {
-        const extra = callUserHook(runtime, 'requestAttributes', () => runtime.requestAttributes!(request))
-        if (extra !== undefined && extra !== null) span.setAttributes(extra)
-      }
+      addUserAttributes(runtime, request, span)
     }
   }
-
-  const spanContext = span.spanContext()
   const telemetry = new RequestTelemetryState(true, span, trace.setSpan(parent, span), runtime)
+  // One listener ends the span: 'close' follows 'finish' for a complete response and also comes
+  // when the client went away first. Non-recording spans need no ending.
+  if (span.isRecording()) watchResponse(telemetry, request, reply, false)
+  return announce(runtime, request, reply, telemetry)
+}
+
+/**
+ * instrumentation-http's SERVER span as the request span: named and attributed as the plugin's
+ * own would be, with the plugin's status rules, context, log correlation and request.otel. Its end
+ * stays with instrumentation-http (on the response's 'close'); the plugin's 'close' listener is
+ * put first so the final attributes and status are set before that.
+ */
+function adoptServerSpan (
+  runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply, info: RouteInfo, active: Context, span: Span
+): RequestTelemetryState {
   if (span.isRecording()) {
-    telemetry.request = request
-    telemetry.reply = reply
-    // One listener ends the span: 'close' follows 'finish' for a complete response and also
-    // comes when the client went away first. Non-recording spans need no ending. (A closure, not
-    // a property on the response: adding properties to Node's response objects changes their
-    // shape and slows Node's own HTTP code down.)
-    const response = reply.raw
-    response.on('close', () => { onResponseClose(response, telemetry) })
+    const custom = userSpanName(runtime, request)
+    span.updateName(custom ?? spanNameFor(info, request.method))
+    // instrumentation-http renames its span from the RPC metadata's route when it ends; with the
+    // route there, its name agrees with ours (and it records http.route). A custom name wins.
+    const rpc = getRPCMetadata(active)
+    if (custom === undefined && info.route !== undefined && rpc?.type === RPCType.HTTP) rpc.route = info.route
+    span.setAttributes(requestAttributes(request, info.route, runtime.redactedQueryKeys, true, runtime.captureRequestHeaders))
+    addUserAttributes(runtime, request, span)
   }
+  const telemetry = new RequestTelemetryState(true, span, active, runtime)
+  if (span.isRecording()) watchResponse(telemetry, request, reply, true)
+  return announce(runtime, request, reply, telemetry)
+}
+
+/**
+ * Finishes the request span on the response's 'close', which follows 'finish' for a complete
+ * response and also comes when the client went away first. (A closure, not a property on the
+ * response: adding properties to Node's response objects changes their shape and slows Node's
+ * own HTTP code down.) An adopted span is finished first and ended by its owner.
+ */
+function watchResponse (telemetry: RequestTelemetryState, request: FastifyRequest, reply: FastifyReply, adopted: boolean): void {
+  telemetry.request = request
+  telemetry.reply = reply
+  const response = reply.raw
+  if (adopted) response.prependListener('close', () => { onResponseClose(response, telemetry, false) })
+  else response.on('close', () => { onResponseClose(response, telemetry, true) })
+}
+
+/** What every traced request gets, whoever made its span: log correlation and traceresponse. */
+function announce (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply, telemetry: RequestTelemetryState): RequestTelemetryState {
+  const spanContext = telemetry.span.spanContext()
   if (runtime.logCorrelation) correlateLogs(request, reply, spanContext.traceId, spanContext.spanId, spanContext.traceFlags)
   if (runtime.traceResponseHeader && !runtime.extractOnly) {
     // Level 2: the server span's ids and flags, the random flag by the same rule as traceparent.
     reply.header('traceresponse', formatTraceParent(spanContext, w3cTraceFlags(telemetry.context, spanContext)))
   }
   return telemetry
+}
+
+function userSpanName (runtime: RequestRuntime, request: FastifyRequest): string | undefined {
+  return runtime.spanName === undefined ? undefined : callUserHook(runtime, 'spanName', () => runtime.spanName!(request))
+}
+
+function addUserAttributes (runtime: RequestRuntime, request: FastifyRequest, span: Span): void {
+  if (runtime.requestAttributes === undefined) return
+  const extra = callUserHook(runtime, 'requestAttributes', () => runtime.requestAttributes!(request))
+  if (extra !== undefined && extra !== null) span.setAttributes(extra)
 }
 
 /** A remote parent that said "not sampled" (and did not defer the decision, as B3 can). */
@@ -142,10 +185,10 @@ function isUnsampledRemote (parentSpanContext: SpanContext, parent: Context): bo
     parent.getValue(B3_DEFERRED_KEY) !== parentSpanContext.traceId
 }
 
-function onResponseClose (response: ServerResponse, telemetry: RequestTelemetryState): void {
+function onResponseClose (response: ServerResponse, telemetry: RequestTelemetryState, end: boolean): void {
   if (telemetry.ended) return
-  if (response.writableEnded) finishRequestSpan(telemetry)
-  else abortRequestSpan(telemetry)
+  if (response.writableEnded) finishRequestSpan(telemetry, end)
+  else abortRequestSpan(telemetry, end)
 }
 
 /** Records a thrown error on the request span (Fastify runs onError before the error handler). */
@@ -156,8 +199,8 @@ export function recordRequestError (request: FastifyRequest, error: unknown): vo
   telemetry.errorType ??= errorType(error)
 }
 
-/** Ends the span once the response has been fully written. */
-function finishRequestSpan (telemetry: RequestTelemetryState): void {
+/** Finishes the span once the response has been fully written; `end` unless its owner ends it. */
+function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): void {
   telemetry.ended = true
   const { span, request, reply } = telemetry
   const runtime = telemetry.runtime as RequestRuntime
@@ -177,12 +220,12 @@ function finishRequestSpan (telemetry: RequestTelemetryState): void {
       if (extra !== undefined && extra !== null) span.setAttributes(extra)
     }
   } finally {
-    span.end()
+    if (end) span.end()
   }
 }
 
 /** The client went away before the response was complete. */
-function abortRequestSpan (telemetry: RequestTelemetryState): void {
+function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void {
   telemetry.ended = true
   const span = telemetry.span
   const response = telemetry.reply?.raw
@@ -190,7 +233,7 @@ function abortRequestSpan (telemetry: RequestTelemetryState): void {
   span.setAttribute('error.type', telemetry.errorType ?? 'aborted')
   span.addEvent('http.request.aborted', { reason: 'the client closed the connection before the response was complete' })
   span.setStatus({ code: SpanStatusCode.ERROR, message: 'Client aborted the request' })
-  span.end()
+  if (end) span.end()
 }
 
 function pathOf (url: string): string {
