@@ -1,5 +1,5 @@
 import type { Tracer, TracerProvider } from '@opentelemetry/api'
-import type { PipelineStats } from '../sdk/export/batch-processor.js'
+import type { PipelineStats } from '../sdk/assembly/sdk.js'
 import type { ResolvedConfig } from './options.js'
 import type { RequestTelemetry } from './request-telemetry.js'
 import type { SdkOwner } from '../sdk/assembly/sdk.js'

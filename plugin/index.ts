@@ -10,9 +10,9 @@ export { withSpan, type WithSpanOptions } from '../context/with-span.js'
 export { OtelKitConfigError, type ErrorCode } from '../sdk/errors.js'
 export type { RequestTelemetry } from './request-telemetry.js'
 export type { AppTelemetry } from './fastify-types.js'
-export type { PipelineStats } from '../sdk/export/batch-processor.js'
+export type { ExportStats } from '../sdk/export/batch-queue.js'
 export type { OutboundRequest } from './outbound.js'
-export type { SdkOwner } from '../sdk/assembly/sdk.js'
+export type { PipelineStats, SdkOwner } from '../sdk/assembly/sdk.js'
 export type {
   BatchPreset, BatchSettings, ConfigSource, ExporterKind, OtlpExporterOptions, PropagatorName, ResolvedBatchConfig,
   ResolvedExporterConfig, ResolvedSdkConfig, RetryOptions, SamplerName, SdkOptions, Setting

@@ -59,10 +59,11 @@ export function unknownOption (key: string, suggestion: string | undefined): Ote
   )
 }
 
-export function batchLimits (batch: number, queue: number): OtelKitConfigError {
+/** `key` is the option holding the two sizes: `batch`, or `logs.batch`. */
+export function batchLimits (key: string, batch: number, queue: number): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_BATCH_LIMITS',
-    `batch.maxExportBatchSize (${batch}) cannot be larger than batch.maxQueueSize (${queue}): ` +
+    `${key}.maxExportBatchSize (${batch}) cannot be larger than ${key}.maxQueueSize (${queue}): ` +
       'a batch is taken from the queue. Lower maxExportBatchSize or raise maxQueueSize.'
   )
 }

@@ -9,6 +9,7 @@ import { buildPropagator } from './propagators.js'
 import { emptyStats, type Sdk } from './sdk.js'
 import { apiGlobals } from '../../context/api-globals.js'
 import type { Warnings } from '../diagnostics/warnings.js'
+import { globalLogger } from '../logs/global-logger-provider.js'
 
 /**
  * An SDK the application registered before the plugin (NodeSDK, provider.register()): used as it
@@ -30,6 +31,10 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
   if (resolution.spanProcessors.length > 0) {
     warnings.warn('FOK_WARN_CONFIG', 'option spanProcessors is not applied: the application registered its own OpenTelemetry SDK before the plugin. Add the processors to that SDK.')
   }
+  const logsOn = resolution.config.logs.enabled.value
+  if (logsOn) {
+    log?.info('fastify-otel-kit: log records from the Fastify logger go to the LoggerProvider the application registered with the Logs API (none registered: they are dropped); the plugin\'s logs settings are not applied.')
+  }
   const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }
   return {
     owner: 'application',
@@ -38,6 +43,8 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
     propagator: ownPropagator ?? globalPropagator(),
     config: resolution.config,
     spanFactory: undefined,
+    // The application's pipeline, through the API: whatever it registered receives the lines.
+    logger: logsOn ? globalLogger() : undefined,
     stats: emptyStats,
     forceFlush: async () => { await flushable.forceFlush?.() }
   }
@@ -52,6 +59,7 @@ export function disabledSdk<C extends ResolvedSdkConfig> (config: C): Sdk<C> {
     propagator: globalPropagator(),
     config,
     spanFactory: undefined,
+    logger: undefined,
     stats: emptyStats,
     forceFlush: async () => {}
   }

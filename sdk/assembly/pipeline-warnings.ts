@@ -1,7 +1,7 @@
-import type { ResolvedSdkConfig } from '../config/options.js'
-import type { Warnings } from '../diagnostics/warnings.js'
+import type { ResolvedExporterConfig, ResolvedSdkConfig } from '../config/options.js'
+import type { WarningCode, Warnings } from '../diagnostics/warnings.js'
 import { WindowedReport } from '../diagnostics/windowed-report.js'
-import type { BatchProcessorEvents } from '../export/batch-processor.js'
+import type { BatchProcessorEvents } from '../export/batch-queue.js'
 
 const WINDOW_MILLIS = 10_000
 
@@ -10,26 +10,55 @@ export interface PipelineWarnings extends BatchProcessorEvents {
   close(): void
 }
 
+/** What the warnings of one queue say: what it holds, and how to size it. */
+interface QueueWording {
+  /** `span`, `log record`. */
+  noun: string
+  dropCode: WarningCode
+  /** Says which queue is full and what to change. */
+  dropAdvice: string
+  exporter: ResolvedExporterConfig
+}
+
+/** The span queue's drops and failed exports (README, "Warnings"). */
+export function spanPipelineWarnings (warnings: Warnings, config: ResolvedSdkConfig): PipelineWarnings {
+  return pipelineWarnings(warnings, {
+    noun: 'span',
+    dropCode: 'FOK_WARN_SPANS_DROPPED',
+    dropAdvice: `the export queue is full (batch.maxQueueSize ${config.batch.maxQueueSize.value}). ` +
+      'Raise maxQueueSize to at least peak requests/s x spans per request x scheduledDelayMillis/1000, or check that the collector keeps up.',
+    exporter: config.exporter
+  })
+}
+
+/** The log record queue's drops and failed exports. */
+export function logPipelineWarnings (warnings: Warnings, config: ResolvedSdkConfig): PipelineWarnings {
+  return pipelineWarnings(warnings, {
+    noun: 'log record',
+    dropCode: 'FOK_WARN_LOGS_DROPPED',
+    dropAdvice: `the log export queue is full (logs.batch.maxQueueSize ${config.logs.batch.maxQueueSize.value}). ` +
+      'Raise it to at least peak log lines/s x logs.batch.scheduledDelayMillis/1000, or check that the collector keeps up.',
+    exporter: config.logs.exporter
+  })
+}
+
 /**
  * Drops and failed exports, summarised per 10 s window (the first at once), each saying what to
- * change. Every counted span appears in exactly one summary.
+ * change. Every counted item appears in exactly one summary.
  */
-export function pipelineWarnings (warnings: Warnings, config: ResolvedSdkConfig): PipelineWarnings {
-  const destination = config.exporter.kind.value === 'otlp-grpc' ? 'the collector' : 'the exporter'
+function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineWarnings {
+  const destination = wording.exporter.kind.value === 'otlp-grpc' ? 'the collector' : 'the exporter'
   const drops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
-    warnings.warn('FOK_WARN_SPANS_DROPPED',
-      `dropped ${count} span(s) because the export queue is full (batch.maxQueueSize ${config.batch.maxQueueSize.value}). ` +
-        'Raise maxQueueSize to at least peak requests/s x spans per request x scheduledDelayMillis/1000, or check that the collector keeps up.',
-      { once: false })
+    warnings.warn(wording.dropCode, `dropped ${count} ${wording.noun}(s) because ${wording.dropAdvice}`, { once: false })
   })
   const failures = new WindowedReport<Error>(WINDOW_MILLIS, (count, error) => {
     warnings.warn('FOK_WARN_EXPORT_FAILED',
-      `could not export ${count} span(s) to ${destination}: ${error?.message ?? 'unknown error'}. The service keeps running; these spans are lost.`,
+      `could not export ${count} ${wording.noun}(s) to ${destination}: ${error?.message ?? 'unknown error'}. The service keeps running; these ${wording.noun}s are lost.`,
       { once: false })
   })
   return {
     onDrop: () => { drops.add(1) },
-    onExportFailure: (spanCount, error) => { failures.add(spanCount, error ?? new Error('unknown error')) },
+    onExportFailure: (count, error) => { failures.add(count, error ?? new Error('unknown error')) },
     close: () => {
       drops.close()
       failures.close()

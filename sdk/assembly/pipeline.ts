@@ -6,15 +6,17 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-sco
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import type { Warnings } from '../diagnostics/warnings.js'
-import { BatchExportProcessor, type PipelineStats, type RetryCounter } from '../export/batch-processor.js'
+import { BatchExportProcessor } from '../export/batch-processor.js'
+import type { RetryCounter } from '../export/batch-queue.js'
 import { buildExporter } from '../export/exporter.js'
+import { assembleLogPipeline, type LogPipeline } from '../logs/log-pipeline.js'
 import { ProcessorChain } from '../spans/processor-chain.js'
 import { type SpanFactory, spanFactoryFor } from '../spans/span-factory.js'
-import { pipelineWarnings, type PipelineWarnings } from './pipeline-warnings.js'
+import { type PipelineWarnings, spanPipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
 import { buildResource } from './resource.js'
 import { buildSampler } from './sampler.js'
-import { emptyStats } from './sdk.js'
+import { emptyStats, type PipelineStats } from './sdk.js'
 
 /** Everything the SDK assembly builds, before any of it is registered globally. */
 export interface Pipeline {
@@ -27,17 +29,30 @@ export interface Pipeline {
   /** Every processor in order, the application's first, then the batch processor. */
   processors: ProcessorChain
   spanFactory: SpanFactory | undefined
+  /** The log side, when logs are on: a LoggerProvider on the same resource. */
+  logs: LogPipeline | undefined
+  /** Both pipelines' drop and failure summaries. */
   warnings: PipelineWarnings
   stats(): PipelineStats
+  /** Spans and log records waiting or being exported. */
+  readonly pending: number
+  forceFlush(): Promise<void>
+  /** Shuts both providers down (each flushes first); the caller bounds it in time. */
+  shutdown(): Promise<void>
+  /** At the shutdown bound: what is left of both is counted as failed. */
+  abandon(): { spans: number, logRecords: number }
 }
 
-/** The seed's order: resource, sampler, exporter, batch processor, provider. */
+/**
+ * The seed's order: resource, sampler, exporter, batch processor, provider; then the same for log
+ * records on the same resource, when logs are on.
+ */
 export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig>, warnings: Warnings): Pipeline {
   const { config } = resolution
   const resource = buildResource(config)
   const sampler = buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance)
   const exporter = buildExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
-  const events = pipelineWarnings(warnings, config)
+  const events = spanPipelineWarnings(warnings, config)
   const batchProcessor = exporter === undefined
     ? undefined
     : new BatchExportProcessor(exporter, {
@@ -62,6 +77,7 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const retries = exporter as Partial<RetryCounter> | undefined
+  const logs = assembleLogPipeline(resolution, resource, warnings)
   return {
     resource,
     sampler,
@@ -70,7 +86,27 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     batchProcessor,
     processors,
     spanFactory: spanFactoryFor(tracer, sampler, processors, resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
-    warnings: events,
-    stats: () => batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats()
+    logs,
+    warnings: {
+      close: () => {
+        events.close()
+        logs?.warnings.close()
+      }
+    },
+    stats: () => {
+      const spans: PipelineStats = batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats()
+      if (logs !== undefined) spans.logs = logs.stats()
+      return spans
+    },
+    get pending () {
+      return (batchProcessor?.pending ?? 0) + (logs?.processor.pending ?? 0)
+    },
+    forceFlush: async () => {
+      await Promise.all([provider.forceFlush(), logs?.processor.forceFlush()])
+    },
+    shutdown: async () => {
+      await Promise.all([provider.shutdown(), logs?.provider.shutdown()])
+    },
+    abandon: () => ({ spans: batchProcessor?.abandon() ?? 0, logRecords: logs?.processor.abandon() ?? 0 })
   }
 }

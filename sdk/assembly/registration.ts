@@ -13,12 +13,13 @@ import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
 import { setSpanSink } from '../spans/span-sink.js'
+import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
 
 interface Registration {
   sdk: Sdk
   users: number
   /** The globals this package set, so that release undoes exactly those. */
-  registered: { trace: boolean, propagation: boolean, context: boolean, diag: boolean }
+  registered: { trace: boolean, propagation: boolean, context: boolean, diag: boolean, logs: boolean }
   pipeline: Pipeline
   warnings: Warnings
   beforeExit: (() => void) | undefined
@@ -68,7 +69,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
 
   const diagInstalled = globals.diag === undefined && installDiagLogger(log, warnings, process.env.OTEL_LOG_LEVEL)
   const pipeline = assemblePipeline(resolution, warnings)
-  const registered = { trace: false, propagation: false, context: false, diag: diagInstalled }
+  const registered = { trace: false, propagation: false, context: false, diag: diagInstalled, logs: false }
   registered.context = ensureContextManager()
   if (globals.propagation === undefined) {
     registered.propagation = propagation.setGlobalPropagator(pipeline.propagator)
@@ -76,24 +77,28 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
     log?.info('fastify-otel-kit: the application registered its own propagator; requests use the plugin\'s, other code keeps the application\'s.')
   }
   registered.trace = trace.setGlobalTracerProvider(pipeline.provider)
+  if (pipeline.logs !== undefined) {
+    registered.logs = registerLoggerProvider(pipeline.logs.provider)
+    if (!registered.logs) log?.info('fastify-otel-kit: the application registered its own LoggerProvider; Fastify\'s log lines go to the plugin\'s, Logs API users keep the application\'s.')
+  }
 
   const tracer = pipeline.provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const sdk: Sdk<C> = {
     owner: 'plugin',
     tracer,
     spanFactory: pipeline.spanFactory,
+    logger: pipeline.logs?.provider.getLogger(PACKAGE_NAME, PACKAGE_VERSION),
     provider: pipeline.provider,
     propagator: pipeline.propagator,
     config,
     stats: pipeline.stats,
-    forceFlush: () => pipeline.provider.forceFlush()
+    forceFlush: () => pipeline.forceFlush()
   }
   const registration: Registration = { sdk, users: 1, registered, pipeline, warnings, beforeExit: undefined, released: undefined }
-  const batch = pipeline.batchProcessor
-  if (batch !== undefined) {
+  if (pipeline.batchProcessor !== undefined || pipeline.logs !== undefined) {
     // A script that simply runs out of work exits without close or signals: flush what is queued.
     registration.beforeExit = () => {
-      if (batch.pending > 0) void batch.forceFlush()
+      if (pipeline.pending > 0) void pipeline.forceFlush()
     }
     process.on('beforeExit', registration.beforeExit)
   }
@@ -120,19 +125,22 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
     const { pipeline, warnings } = registration
     if (registration.beforeExit !== undefined) process.removeListener('beforeExit', registration.beforeExit)
     // The globals are released even when shutdown hits the bound, so a hung exporter never
-    // leaves a dead SDK registered for the next instance to adopt.
-    const inTime = await withTimeout(pipeline.provider.shutdown(), timeoutMillis)
-    const abandoned = inTime ? 0 : pipeline.batchProcessor?.abandon() ?? 0
+    // leaves a dead SDK registered for the next instance to adopt. Spans and log records share
+    // the one bound.
+    const inTime = await withTimeout(pipeline.shutdown(), timeoutMillis)
+    const abandoned = inTime ? { spans: 0, logRecords: 0 } : pipeline.abandon()
     pipeline.warnings.close()
     if (!inTime) {
+      const records = pipeline.logs === undefined ? '' : ` and ${abandoned.logRecords} log record(s)`
       warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED',
-        `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms): ${abandoned} span(s) could not be exported and are counted as failed.`,
+        `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms): ${abandoned.spans} span(s)${records} could not be exported and are counted as failed.`,
         { once: false })
     }
     if (registration.registered.trace) trace.disable()
     if (registration.registered.propagation) propagation.disable()
     if (registration.registered.context) context.disable()
     if (registration.registered.diag) uninstallDiagLogger()
+    if (registration.registered.logs) unregisterLoggerProvider()
     setSpanSink(undefined)
     setRegistration(undefined)
     return inTime

@@ -1,6 +1,7 @@
 import type { TextMapPropagator, Tracer, TracerProvider } from '@opentelemetry/api'
+import type { Logger } from '@opentelemetry/api-logs'
 import type { ResolvedSdkConfig } from '../config/options.js'
-import type { PipelineStats } from '../export/batch-processor.js'
+import type { ExportStats } from '../export/batch-queue.js'
 import type { SpanFactory } from '../spans/span-factory.js'
 
 /**
@@ -9,6 +10,15 @@ import type { SpanFactory } from '../spans/span-factory.js'
  * OTEL_SDK_DISABLED=true.
  */
 export type SdkOwner = 'plugin' | 'application' | 'disabled'
+
+/**
+ * `app.otel.stats()`: the span pipeline's counters, and the log record pipeline's under `logs` when
+ * this package exports logs. Each balances: `created = exported + dropped + failed + queued`.
+ */
+export interface PipelineStats extends ExportStats {
+  /** Present when log export is on (and this package assembled the SDK). */
+  logs?: ExportStats
+}
 
 /** The process's SDK as the plugin and the workers see it, whoever assembled it. */
 export interface Sdk<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
@@ -21,10 +31,16 @@ export interface Sdk<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
   readonly config: C
   /** Builds the request span without the Tracer, when the plugin owns the pipeline. */
   readonly spanFactory: SpanFactory | undefined
+  /**
+   * Where the Fastify log bridge emits records: the package's LoggerProvider, or the Logs API's
+   * global one when the application owns the SDK; undefined when logs are off.
+   */
+  readonly logger: Logger | undefined
   stats(): PipelineStats
+  /** Exports what is queued now, spans and log records. */
   forceFlush(): Promise<void>
 }
 
-export function emptyStats (): PipelineStats {
+export function emptyStats (): ExportStats {
   return { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0 }
 }

@@ -14,6 +14,14 @@ export const BATCH_PRESETS: Readonly<Record<BatchPreset, Readonly<BatchValues>>>
 })
 
 export const DEFAULT_BATCH_PRESET: BatchPreset = 'moderate'
+
+/**
+ * The log record queue's defaults: the specification's OTEL_BLRP_* defaults. A shorter delay than
+ * the spans' presets: a log line is read by people waiting for it.
+ */
+export const LOG_BATCH_DEFAULTS: Readonly<BatchValues> = Object.freeze({ maxQueueSize: 2048, scheduledDelayMillis: 1000, maxExportBatchSize: 512 })
+/** OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT's default in the specification. */
+export const DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT = 128
 /** OTEL_BSP_EXPORT_TIMEOUT's default in the specification. */
 export const DEFAULT_EXPORT_TIMEOUT_MILLIS = 30000
 

@@ -1,4 +1,5 @@
 import type { Attributes, TextMapPropagator } from '@opentelemetry/api'
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 
 /** Sampler names from the OpenTelemetry specification (`OTEL_TRACES_SAMPLER`). */
@@ -27,6 +28,34 @@ export interface BatchSettings {
   maxExportBatchSize?: number
   /** Deadline of one export, retries included. Default 30000 ms. */
   exportTimeoutMillis?: number
+}
+
+/** The log record queue (the specification's OTEL_BLRP_* settings); presets are for spans only. */
+export interface LogBatchSettings {
+  /** Records held in memory before new ones are dropped. Default 2048. */
+  maxQueueSize?: number
+  /** Longest wait before a batch is exported. Default 1000 ms. */
+  scheduledDelayMillis?: number
+  /** Records per export call; at most `maxQueueSize`. Default 512. */
+  maxExportBatchSize?: number
+  /** Deadline of one export, retries included. Default 30000 ms. */
+  exportTimeoutMillis?: number
+}
+
+/** Log export settings (option `logs`); `logs: true` is `logs: {}`. */
+export interface LogsOptions {
+  /** The log record queue. Defaults: 2048 records, 1000 ms, 512 per export, 30000 ms. */
+  batch?: LogBatchSettings
+  /**
+   * Any LogRecordExporter instead of OTLP/gRPC (console, in-memory, OTLP/HTTP...). Without it,
+   * records go over OTLP/gRPC with the `exporter` option's settings (OTEL_EXPORTER_OTLP_LOGS_*
+   * and OTEL_EXPORTER_OTLP_* override them).
+   */
+  exporter?: LogRecordExporter
+  /** Longest attribute value kept on a record, in characters. Default: `attributeValueLengthLimit` (4096). */
+  attributeValueLengthLimit?: number
+  /** Most attributes kept on a record. Default 128. */
+  attributeCountLimit?: number
 }
 
 export interface OtlpExporterOptions {
@@ -101,8 +130,15 @@ export interface SdkOptions {
    * this order. They see every span the package makes, with the SDK's whole call sequence.
    */
   spanProcessors?: SpanProcessor[]
+  /**
+   * Export log records over OTLP beside the spans: every line of the Fastify logger, and whatever
+   * uses the OpenTelemetry Logs API. Off by default; `true` turns it on with the defaults, an
+   * object tunes it. `OTEL_LOGS_EXPORTER` (otlp, console, none) overrides it.
+   */
+  logs?: boolean | LogsOptions
 }
 
+/** `custom`: an exporter instance was given. `console` and `none` come from OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER. */
 export type ExporterKind = 'otlp-grpc' | 'console' | 'none' | 'custom'
 
 /** Where a resolved value came from. */
@@ -142,6 +178,26 @@ export interface ResolvedBatchConfig {
   exportTimeoutMillis: Setting<number>
 }
 
+export interface ResolvedLogBatchConfig {
+  maxQueueSize: Setting<number>
+  scheduledDelayMillis: Setting<number>
+  maxExportBatchSize: Setting<number>
+  exportTimeoutMillis: Setting<number>
+}
+
+export interface ResolvedLogsConfig {
+  /** Whether log records are exported: option `logs`, or OTEL_LOGS_EXPORTER. */
+  enabled: Setting<boolean>
+  /**
+   * Where records go. `kind` is `none` when logs are off; the OTLP fields come from
+   * OTEL_EXPORTER_OTLP_LOGS_*, then OTEL_EXPORTER_OTLP_*, then the `exporter` option.
+   */
+  exporter: ResolvedExporterConfig
+  batch: ResolvedLogBatchConfig
+  attributeValueLengthLimit: Setting<number>
+  attributeCountLimit: Setting<number>
+}
+
 /** The core's settings, each value with its source. */
 export interface ResolvedSdkConfig {
   disabled: Setting<boolean>
@@ -157,4 +213,5 @@ export interface ResolvedSdkConfig {
   extractOnly: Setting<boolean>
   shutdownTimeoutMillis: Setting<number>
   attributeValueLengthLimit: Setting<number>
+  logs: ResolvedLogsConfig
 }

@@ -1,11 +1,24 @@
-import { BATCH_PRESETS, BATCH_PRESET_NAMES, DEFAULT_BATCH_PRESET, DEFAULT_EXPORT_TIMEOUT_MILLIS } from './defaults.js'
+import { BATCH_PRESETS, BATCH_PRESET_NAMES, type BatchValues, DEFAULT_BATCH_PRESET, DEFAULT_EXPORT_TIMEOUT_MILLIS } from './defaults.js'
 import { parsePositiveInteger } from './env-values.js'
 import { batchLimits, invalidOption } from '../errors.js'
-import type { BatchPreset, ConfigSource, ResolvedBatchConfig, Setting } from './options.js'
+import type { BatchPreset, ConfigSource, ResolvedBatchConfig, ResolvedLogBatchConfig, Setting } from './options.js'
 import type { Resolver } from './resolver.js'
 import { isPlainObject, optionalEnum, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
 
-const BATCH_KEYS = ['preset', 'maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize', 'exportTimeoutMillis']
+const LIMIT_KEYS = ['maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize', 'exportTimeoutMillis'] as const
+const BATCH_KEYS = ['preset', ...LIMIT_KEYS]
+
+type LimitKey = typeof LIMIT_KEYS[number]
+
+/** The variables of one queue, by setting (OTEL_BSP_* for spans, OTEL_BLRP_* for log records). */
+export type BatchEnvNames = Readonly<Record<LimitKey, string>>
+
+const SPAN_ENV: BatchEnvNames = {
+  maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
+  scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
+  maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT'
+}
 
 /** The batch processor's limits: a preset, single values from options, then OTEL_BSP_*. */
 export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
@@ -15,32 +28,44 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
     presetOption = optionalEnum('batch', raw, BATCH_PRESET_NAMES)
   } else {
     if (!isPlainObject(raw)) throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw)
-    const object = raw
-    rejectUnknownKeys('batch', object, BATCH_KEYS)
-    presetOption = optionalEnum('batch.preset', object.preset, BATCH_PRESET_NAMES)
-    explicit = object
+    rejectUnknownKeys('batch', raw, BATCH_KEYS)
+    presetOption = optionalEnum('batch.preset', raw.preset, BATCH_PRESET_NAMES)
+    explicit = raw
   }
   const presetName = presetOption ?? DEFAULT_BATCH_PRESET
-  const preset = BATCH_PRESETS[presetName]
   const presetSource: ConfigSource = presetOption === undefined ? 'default' : 'options'
-  type SizeKey = 'maxQueueSize' | 'scheduledDelayMillis' | 'maxExportBatchSize'
-  const ENV: Record<SizeKey, string> = {
-    maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE',
-    scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY',
-    maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'
+  const limits = resolveBatchLimits(r, 'batch', explicit, BATCH_PRESETS[presetName], presetSource, SPAN_ENV)
+  const allFromPreset = [limits.maxQueueSize, limits.scheduledDelayMillis, limits.maxExportBatchSize].every((s) => s.source === presetSource)
+  return {
+    preset: { value: allFromPreset ? presetName : 'custom', source: allFromPreset ? presetSource : 'options' },
+    ...limits
   }
-  const value = (key: SizeKey): Setting<number> => {
-    const fromOptions = optionalPositiveInteger(`batch.${key}`, explicit[key])
-    const setting = r.setting(`batch.${key}`, fromOptions, [ENV[key]], parsePositiveInteger, preset[key], String)
+}
+
+/**
+ * One queue's four limits: the environment, else the options (`explicit`, validated here under
+ * `key`), else `base` (a preset or the specification's defaults; its values keep `baseSource`).
+ */
+export function resolveBatchLimits (
+  r: Resolver,
+  key: string,
+  explicit: Record<string, unknown>,
+  base: BatchValues,
+  baseSource: ConfigSource,
+  env: BatchEnvNames
+): ResolvedLogBatchConfig {
+  const value = (name: Exclude<LimitKey, 'exportTimeoutMillis'>): Setting<number> => {
+    const fromOptions = optionalPositiveInteger(`${key}.${name}`, explicit[name])
+    const setting = r.setting(`${key}.${name}`, fromOptions, [env[name]], parsePositiveInteger, base[name], String)
     // A value that came from the preset is as much the user's choice as the preset was.
-    return setting.source === 'default' ? { value: setting.value, source: presetSource } : setting
+    return setting.source === 'default' ? { value: setting.value, source: baseSource } : setting
   }
   const maxQueueSize = value('maxQueueSize')
   let maxExportBatchSize = value('maxExportBatchSize')
   const scheduledDelayMillis = value('scheduledDelayMillis')
   const exportTimeoutMillis = r.setting(
-    'batch.exportTimeoutMillis', optionalPositiveInteger('batch.exportTimeoutMillis', explicit.exportTimeoutMillis),
-    ['OTEL_BSP_EXPORT_TIMEOUT'], parsePositiveInteger, DEFAULT_EXPORT_TIMEOUT_MILLIS, String
+    `${key}.exportTimeoutMillis`, optionalPositiveInteger(`${key}.exportTimeoutMillis`, explicit.exportTimeoutMillis),
+    [env.exportTimeoutMillis], parsePositiveInteger, DEFAULT_EXPORT_TIMEOUT_MILLIS, String
   )
 
   if (maxExportBatchSize.value > maxQueueSize.value) {
@@ -48,11 +73,11 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
     // (an environment value, a preset's batch next to a smaller queue) is clamped, as the
     // specification asks and OpenTelemetry JS does: a batch is taken from the queue.
     const batchWritten = explicit.maxExportBatchSize !== undefined && maxExportBatchSize.source === 'options'
-    if (batchWritten && maxQueueSize.source !== 'env') throw batchLimits(maxExportBatchSize.value, maxQueueSize.value)
+    if (batchWritten && maxQueueSize.source !== 'env') throw batchLimits(key, maxExportBatchSize.value, maxQueueSize.value)
     const from = (setting: Setting<number>): string => (setting.source === 'env' ? setting.env! : setting.source === 'options' ? 'the plugin options' : 'the default')
     if (maxExportBatchSize.source === 'env' || maxQueueSize.source === 'env') {
       r.warnings.push(
-        `batch.maxExportBatchSize ${maxExportBatchSize.value} (${from(maxExportBatchSize)}) is larger than batch.maxQueueSize ` +
+        `${key}.maxExportBatchSize ${maxExportBatchSize.value} (${from(maxExportBatchSize)}) is larger than ${key}.maxQueueSize ` +
           `${maxQueueSize.value} (${from(maxQueueSize)}); using ${maxQueueSize.value}, the queue's size, as the batch size.`
       )
     }
@@ -60,12 +85,8 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
     const batchSet = maxExportBatchSize.source === 'env' || batchWritten
     maxExportBatchSize = batchSet ? { ...maxExportBatchSize, value: maxQueueSize.value } : { ...maxQueueSize }
   }
-  const allFromPreset = [maxQueueSize, scheduledDelayMillis, maxExportBatchSize].every((s) => s.source === presetSource)
-  return {
-    preset: { value: allFromPreset ? presetName : 'custom', source: allFromPreset ? presetSource : 'options' },
-    maxQueueSize,
-    scheduledDelayMillis,
-    maxExportBatchSize,
-    exportTimeoutMillis
-  }
+  return { maxQueueSize, scheduledDelayMillis, maxExportBatchSize, exportTimeoutMillis }
 }
+
+/** The keys of a queue's settings object (for `logs.batch`, which has no presets). */
+export const BATCH_LIMIT_KEYS: readonly string[] = LIMIT_KEYS

@@ -1,4 +1,5 @@
 import type { TextMapPropagator } from '@opentelemetry/api'
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { invalidOption } from '../errors.js'
 import { validateSpanProcessors } from './validate-processors.js'
@@ -8,6 +9,7 @@ import type { ResolvedSdkConfig, SdkOptions } from './options.js'
 import { resolveBatch } from './resolve-batch.js'
 import { resolveAttributeValueLengthLimit } from './resolve-limits.js'
 import { resolveExporter } from './resolve-exporter.js'
+import { resolveLogs } from './resolve-logs.js'
 import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
 import { resolveSampling } from './resolve-sampling.js'
@@ -24,6 +26,9 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   propagatorInstance: TextMapPropagator | undefined
   /** The application's own span processors, in order. */
   spanProcessors: SpanProcessor[]
+  /** The log exporter's headers with their real values, and the option's exporter instance. */
+  logExporterHeaders: Record<string, string>
+  logExporterInstance: LogRecordExporter | undefined
   /** Override and fallback notices, to be logged once each. */
   warnings: string[]
 }
@@ -32,7 +37,7 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
 export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
   'serviceName', 'serviceVersion', 'deploymentEnvironment', 'resourceAttributes', 'sampler', 'samplingRatio',
   'exporter', 'batch', 'propagators', 'propagator', 'extractOnly', 'shutdownTimeoutMillis', 'spanProcessors',
-  'attributeValueLengthLimit'
+  'attributeValueLengthLimit', 'logs'
 ])
 
 /**
@@ -59,6 +64,7 @@ export function resolveSdkConfig (
   const exporter = resolveExporter(r, options)
   const batch = resolveBatch(r, options.batch)
   const propagation = resolvePropagators(r, options)
+  const logs = resolveLogs(r, options)
 
   const config: ResolvedSdkConfig = {
     disabled,
@@ -70,7 +76,8 @@ export function resolveSdkConfig (
     propagators: propagation.propagators,
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
     shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS),
-    attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options)
+    attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
+    logs: logs.config
   }
   return {
     config,
@@ -79,6 +86,8 @@ export function resolveSdkConfig (
     samplerInstance: sampling.instance,
     propagatorInstance: propagation.instance,
     spanProcessors: validateSpanProcessors(options.spanProcessors),
+    logExporterHeaders: logs.headers,
+    logExporterInstance: logs.instance,
     warnings: r.warnings
   }
 }

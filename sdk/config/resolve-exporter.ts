@@ -17,34 +17,59 @@ const EXPORTER_KEYS = ['endpoint', 'insecure', 'timeoutMillis', 'headers', 'comp
 const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis']
 const REDACTED = '[REDACTED]'
 
+/** Which signal's variables apply first: OTEL_EXPORTER_OTLP_TRACES_*, or _LOGS_. */
+export type OtlpSignalName = 'TRACES' | 'LOGS'
+
 /**
  * Where spans go: an exporter instance, or OTLP/gRPC settings from options and OTEL_EXPORTER_OTLP_*.
  * Header values are returned apart: the resolved config only shows them redacted.
  */
 export function resolveExporter (r: Resolver, options: SdkOptions): { config: ResolvedExporterConfig, headers: Record<string, string>, instance: SpanExporter | undefined } {
   let instance: SpanExporter | undefined
-  let otlp: Record<string, unknown> = {}
   const raw = options.exporter as unknown
-  if (raw !== undefined) {
-    if (raw !== null && typeof raw === 'object' && typeof (raw as SpanExporter).export === 'function') {
-      instance = raw as SpanExporter
-    } else if (isPlainObject(raw)) {
-      rejectUnknownKeys('exporter', raw, EXPORTER_KEYS)
-      otlp = raw
-    } else {
-      throw invalidOption('exporter', 'an object of OTLP settings or a SpanExporter instance', raw)
-    }
+  if (raw !== undefined && raw !== null && typeof raw === 'object' && typeof (raw as SpanExporter).export === 'function') {
+    instance = raw as SpanExporter
   }
-  const signal = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_TRACES_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]
-
+  const otlp = otlpOptions(options)
   const kind = r.setting<ExporterKind>(
     'exporter', instance === undefined ? undefined : 'custom', ['OTEL_TRACES_EXPORTER'], parseExporterKind, 'otlp-grpc', String
   )
-  const protocol = readEnv(r.env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? readEnv(r.env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
+  const { config, headers } = resolveOtlpSettings(r, otlp, 'TRACES', kind)
+  return { config, headers, instance: kind.value === 'custom' ? instance : undefined }
+}
+
+/**
+ * The `exporter` option's OTLP settings, validated: an object of them, or {} when the option is an
+ * exporter instance or absent. Log export uses the same settings.
+ */
+export function otlpOptions (options: SdkOptions): Record<string, unknown> {
+  const raw = options.exporter as unknown
+  if (raw === undefined) return {}
+  if (raw !== null && typeof raw === 'object' && typeof (raw as SpanExporter).export === 'function') return {}
+  if (!isPlainObject(raw)) throw invalidOption('exporter', 'an object of OTLP settings or a SpanExporter instance', raw)
+  rejectUnknownKeys('exporter', raw, EXPORTER_KEYS)
+  return raw
+}
+
+/**
+ * The OTLP/gRPC settings of one signal: its own variables (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT), then
+ * the general ones (OTEL_EXPORTER_OTLP_ENDPOINT), then the `exporter` option, then the defaults.
+ */
+export function resolveOtlpSettings (
+  r: Resolver,
+  otlp: Record<string, unknown>,
+  signalName: OtlpSignalName,
+  kind: Setting<ExporterKind>
+): { config: ResolvedExporterConfig, headers: Record<string, string> } {
+  const signal = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_${signalName}_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]
+  const protocol = readEnv(r.env, `OTEL_EXPORTER_OTLP_${signalName}_PROTOCOL`) ?? readEnv(r.env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
   if (protocol !== undefined && protocol !== 'grpc' && kind.value === 'otlp-grpc') {
+    const alternative = signalName === 'TRACES'
+      ? 'an OTLPTraceExporter from @opentelemetry/exporter-trace-otlp-http as option exporter'
+      : 'an OTLPLogExporter from @opentelemetry/exporter-logs-otlp-http as option logs.exporter'
     r.warnings.push(
       `OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(protocol)} is not supported: this plugin exports over OTLP/gRPC. ` +
-        'For OTLP/HTTP, pass an OTLPTraceExporter from @opentelemetry/exporter-trace-otlp-http as option exporter.'
+        `For OTLP/HTTP, pass ${alternative}.`
     )
   }
 
@@ -84,7 +109,7 @@ export function resolveExporter (r: Resolver, options: SdkOptions): { config: Re
     clientCertificateFile,
     retry: resolveRetry(otlp.retry)
   }
-  return { config, headers: headers.value, instance: kind.value === 'custom' ? instance : undefined }
+  return { config, headers: headers.value }
 }
 
 function resolveRetry (raw: unknown): ResolvedExporterConfig['retry'] {
@@ -104,7 +129,8 @@ function resolveRetry (raw: unknown): ResolvedExporterConfig['retry'] {
   return { value, source: 'options' }
 }
 
-function parseExporterKind (raw: string): Parsed<ExporterKind> {
+/** OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER: the first name decides (one exporter per signal here). */
+export function parseExporterKind (raw: string): Parsed<ExporterKind> {
   const names = parseList(raw)
   const first = names[0]
   if (first === 'otlp') return { ok: true, value: 'otlp-grpc' }
@@ -113,7 +139,7 @@ function parseExporterKind (raw: string): Parsed<ExporterKind> {
 }
 
 /**
- * Headers merge key by key: options, then OTEL_EXPORTER_OTLP_HEADERS, then the _TRACES_ variant.
+ * Headers merge key by key: options, then OTEL_EXPORTER_OTLP_HEADERS, then the signal's variant.
  * A member of a variable that could not be sent (not key=value, a name or a value gRPC metadata
  * refuses) is skipped with a warning and the others are applied: the warning says exactly what
  * is sent, and nothing in the environment can make the exporter throw at registration.
@@ -121,7 +147,7 @@ function parseExporterKind (raw: string): Parsed<ExporterKind> {
 function resolveHeaders (r: Resolver, fromOptions: Record<string, string> | undefined, envNames: string[]): Setting<Record<string, string>> {
   // A Map, so that any key a variable may hold (`__proto__` included) is sent as it says.
   const merged = new Map(Object.entries(fromOptions ?? {}))
-  /** Which variable set each key last: the _TRACES_ variant wins over the generic one silently. */
+  /** Which variable set each key last: the signal's variant wins over the generic one silently. */
   const setBy = new Map<string, string>()
   let envName: string | undefined
   for (const name of [...envNames].reverse()) {

@@ -10,6 +10,7 @@ import { type KitLogger, prints } from './kit-logger.js'
 export type WarningCode =
   | 'FOK_WARN_CONFIG'
   | 'FOK_WARN_SPANS_DROPPED'
+  | 'FOK_WARN_LOGS_DROPPED'
   | 'FOK_WARN_EXPORT_FAILED'
   | 'FOK_WARN_SHUTDOWN_ABANDONED'
   | 'FOK_WARN_API_VERSIONS'

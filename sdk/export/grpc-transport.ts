@@ -17,7 +17,19 @@ import { GrpcCode } from './grpc-status.js'
  *   sent, it fails with RESOURCE_EXHAUSTED at once, and the batch processor splits the batch.
  */
 
+/** The OTLP service a transport calls: one per signal. */
+export interface OtlpGrpcService {
+  /** `/opentelemetry.proto.collector.trace.v1.TraceService/Export`, say. */
+  path: string
+  /** The client's name in grpc-js (diagnostics only). */
+  name: string
+}
+
+export const TRACE_SERVICE: OtlpGrpcService = Object.freeze({ path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', name: 'TraceExportService' })
+export const LOGS_SERVICE: OtlpGrpcService = Object.freeze({ path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export', name: 'LogsExportService' })
+
 export interface GrpcTransportOptions {
+  service: OtlpGrpcService
   /** `host:port`. */
   address: string
   credentials: ChannelCredentials
@@ -27,7 +39,6 @@ export interface GrpcTransportOptions {
   maxRequestBytes: number
 }
 
-const SERVICE_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export'
 const RECONNECT_INITIAL_MILLIS = 250
 export const RECONNECT_MAX_MILLIS = 1000
 /** grpc-js's values, so that grpc-js is loaded only when the first export happens. */
@@ -70,8 +81,8 @@ export class GrpcTransport implements IExporterTransport {
     const grpc = createRequire(__filename)('@grpc/grpc-js') as typeof import('@grpc/grpc-js')
     const identity = (value: Buffer): Buffer => value
     const Export = grpc.makeGenericClientConstructor({
-      export: { path: SERVICE_PATH, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity }
-    }, 'TraceExportService')
+      export: { path: this.options.service.path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity }
+    }, this.options.service.name)
     return new Export(this.options.address, this.options.credentials, {
       'grpc.default_compression_algorithm': this.options.compression === 'gzip' ? COMPRESSION_GZIP : COMPRESSION_NONE,
       'grpc.primary_user_agent': `${PACKAGE_NAME}/${PACKAGE_VERSION}`,

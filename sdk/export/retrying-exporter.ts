@@ -1,6 +1,5 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base'
-import type { RetryCounter } from './batch-processor.js'
+import type { ItemExporter, RetryCounter } from './batch-queue.js'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
 import { GrpcCode, retryDecision } from './grpc-status.js'
@@ -42,15 +41,16 @@ export interface RetryBudget {
  * Retries transient OTLP/gRPC failures (the JS gRPC exporter does not) with exponential backoff and
  * jitter. A retry is only started if it can finish within the export's deadline, so the batch
  * processor never sees an export outlive its timeout and two exports never overlap. Non-retryable
- * failures and partial successes (reported as success) are returned at once.
+ * failures and partial successes (reported as success) are returned at once. The same for spans
+ * and log records.
  */
-export class RetryingExporter implements SpanExporter, RetryCounter {
+export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
   private retries = 0
   private readonly pending = new Set<{ timer: NodeJS.Timeout, finish: () => void }>()
   private stopped = false
 
   constructor (
-    private readonly inner: SpanExporter,
+    private readonly inner: ItemExporter<T>,
     private readonly policy: RetryPolicy,
     private readonly budget: RetryBudget,
     private readonly random: () => number = Math.random
@@ -60,10 +60,10 @@ export class RetryingExporter implements SpanExporter, RetryCounter {
     return this.retries
   }
 
-  export (spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+  export (items: T[], done: (result: ExportResult) => void): void {
     const started = performance.now()
     const attempt = (number: number): void => {
-      this.inner.export(spans, (result) => {
+      this.inner.export(items, (result) => {
         if (result.code === ExportResultCode.SUCCESS || this.stopped) return done(result)
         const decision = retryDecision(result.error)
         if (!decision.retry || number >= this.policy.maxAttempts) return done(result)

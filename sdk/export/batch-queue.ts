@@ -1,0 +1,259 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
+import type { Resource } from '@opentelemetry/resources'
+import { context } from '../../context/otel-api.js'
+import { EXPORT_CONTEXT } from './export-context.js'
+import { isTooLarge } from './grpc-status.js'
+
+export interface BatchLimits {
+  maxQueueSize: number
+  scheduledDelayMillis: number
+  maxExportBatchSize: number
+  exportTimeoutMillis: number
+}
+
+/**
+ * Counters of one export pipeline (spans, or log records) since it was created. They always
+ * balance: `created = exported + dropped + failed + queued`.
+ */
+export interface ExportStats {
+  /** Items that reached the processor (for spans: sampled spans). */
+  created: number
+  /** Items waiting for export or being exported now. */
+  queued: number
+  /** Items the exporter accepted. */
+  exported: number
+  /** Items dropped because the queue was full. */
+  dropped: number
+  /** Items in batches whose export failed for good (after any retries), timed out, or were abandoned at shutdown. */
+  failed: number
+  /** Export attempts repeated after a transient failure (filled in by the retrying exporter). */
+  retries: number
+}
+
+export interface BatchProcessorEvents {
+  /** Items were dropped because the queue was full; `total` counts since creation. */
+  onDrop?: (total: number) => void
+  /** A batch could not be delivered. */
+  onExportFailure?: (itemCount: number, error: Error | undefined) => void
+}
+
+/** Retry counts live in the exporter; the queue asks for them when stats are read. */
+export interface RetryCounter {
+  readonly retryCount: number
+}
+
+/** What SpanExporter and LogRecordExporter have in common. */
+export interface ItemExporter<T> {
+  export(items: T[], done: (result: ExportResult) => void): void
+  shutdown(): Promise<void>
+  forceFlush?(): Promise<void>
+}
+
+/**
+ * The batching under both export pipelines (spans: batch-processor.ts; log records:
+ * sdk/logs/batch-log-processor.ts), so both get the same guarantees by construction: a bounded
+ * queue with drops counted, one export at a time in the root context with tracing suppressed (also
+ * during forceFlush), a timed export, a flush that drains what was queued when it started, books
+ * that balance, abandon() at the shutdown bound, and batches split when refused for their size.
+ * README, "Export that survives faults", says why the SDK's processors are not used.
+ *
+ * Items carry the resource they are exported with (a span's, a log record's).
+ */
+export class BatchQueue<T extends { readonly resource: Resource }> {
+  private readonly queue: T[] = []
+  private timer: NodeJS.Timeout | undefined
+  private exporting: Promise<void> | undefined
+  protected isShutdown = false
+  private shutdownPromise: Promise<void> | undefined
+  private readonly counts = { created: 0, exported: 0, dropped: 0, failed: 0 }
+  /** Items handed to the exporter and not yet settled. */
+  private inFlight = 0
+  /** Sequence numbers: items accepted into the queue, and items settled (exported or failed), in queue order. */
+  private accepted = 0
+  private settled = 0
+  /** Bumped when the shutdown bound abandons what is in flight: those exports no longer count. */
+  private generation = 0
+
+  constructor (
+    private readonly exporter: ItemExporter<T>,
+    private readonly limits: BatchLimits,
+    private readonly events: BatchProcessorEvents = {}
+  ) {}
+
+  /** Takes one item, or drops and counts it when the queue is full. Runs once per span or record. */
+  protected offer (item: T): void {
+    if (this.isShutdown) return
+    this.counts.created++
+    if (this.queue.length >= this.limits.maxQueueSize) {
+      this.counts.dropped++
+      this.events.onDrop?.(this.counts.dropped)
+      return
+    }
+    this.queue.push(item)
+    this.accepted++
+    if (this.exporting !== undefined) return
+    if (this.queue.length >= this.limits.maxExportBatchSize) {
+      this.clearTimer()
+      this.startExporting(this.accepted, false)
+    } else {
+      this.armTimer()
+    }
+  }
+
+  stats (retries: RetryCounter | undefined): ExportStats {
+    return { created: this.counts.created, queued: this.queue.length + this.inFlight, exported: this.counts.exported, dropped: this.counts.dropped, failed: this.counts.failed, retries: retries?.retryCount ?? 0 }
+  }
+
+  /** Items waiting or being exported. */
+  get pending (): number {
+    return this.queue.length + this.inFlight
+  }
+
+  /**
+   * Exports what was queued when the flush started, waiting for an export already under way first;
+   * items that arrive during the flush are left to the next batch, so a flush always ends.
+   */
+  async forceFlush (): Promise<void> {
+    const target = this.accepted
+    while (this.settled < target) {
+      if (this.exporting === undefined) {
+        this.clearTimer()
+        this.startExporting(target, true)
+      }
+      await this.exporting
+    }
+  }
+
+  shutdown (): Promise<void> {
+    this.shutdownPromise ??= (async () => {
+      await this.forceFlush()
+      this.isShutdown = true
+      this.clearTimer()
+      await this.exporter.shutdown()
+    })()
+    return this.shutdownPromise
+  }
+
+  /**
+   * Gives up on everything not yet exported (the shutdown bound was hit): counted as failed, so
+   * the books still balance at exit. Returns how many items were abandoned.
+   */
+  abandon (): number {
+    this.isShutdown = true
+    this.clearTimer()
+    const abandoned = this.queue.length + this.inFlight
+    this.counts.failed += abandoned
+    this.queue.length = 0
+    this.inFlight = 0
+    this.settled = this.accepted
+    // Exports still under way settle into the old generation and are not counted twice.
+    this.generation++
+    return abandoned
+  }
+
+  private startExporting (target: number, flushing: boolean): void {
+    this.exporting = this.drain(target, flushing).finally(() => {
+      this.exporting = undefined
+      if (this.isShutdown || this.queue.length === 0) return
+      // Full batches that piled up during this export go at once; a remainder waits for the timer.
+      if (this.queue.length >= this.limits.maxExportBatchSize) this.startExporting(this.accepted, false)
+      else this.armTimer()
+    })
+  }
+
+  /**
+   * Exports batch after batch, one at a time. On a timer or a full batch (`flushing` false) it
+   * stops when less than a full batch is left; on a flush it goes on until the items accepted
+   * before `target` have settled.
+   */
+  private async drain (target: number, flushing: boolean): Promise<void> {
+    for (;;) {
+      const more = flushing ? this.settled < target : this.queue.length >= this.limits.maxExportBatchSize
+      if (!more || this.queue.length === 0) return
+      const size = flushing ? Math.min(this.limits.maxExportBatchSize, target - this.settled) : this.limits.maxExportBatchSize
+      await this.exportBatch(this.queue.splice(0, size))
+    }
+  }
+
+  private async exportBatch (batch: T[]): Promise<void> {
+    const generation = this.generation
+    this.inFlight += batch.length
+    const outcome = await this.deliver(batch)
+    if (generation !== this.generation) return
+    this.inFlight -= batch.length
+    this.settled += batch.length
+    this.counts.exported += outcome.exported
+    this.counts.failed += outcome.failed
+    if (outcome.failed > 0) this.events.onExportFailure?.(outcome.failed, outcome.error)
+  }
+
+  /**
+   * Exports `batch`; a batch refused for its size (RESOURCE_EXHAUSTED without a retry hint, from the
+   * collector or from the transport before sending) is split in halves and each half sent, down to
+   * single items, so one oversized item never takes the rest of its batch with it.
+   */
+  private async deliver (batch: T[]): Promise<{ exported: number, failed: number, error?: Error }> {
+    let result: ExportResult
+    try {
+      // Resource attributes from async detectors (host.id) must be settled before serialising.
+      const pending = batch.filter((item) => item.resource.asyncAttributesPending === true)
+      if (pending.length > 0) await Promise.all(pending.map((item) => item.resource.waitForAsyncAttributes?.()))
+      result = await this.exportWithTimeout(batch)
+    } catch (error) {
+      result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
+    }
+    if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0 }
+    if (batch.length > 1 && isTooLarge(result.error)) {
+      const half = Math.ceil(batch.length / 2)
+      const first = await this.deliver(batch.slice(0, half))
+      const second = await this.deliver(batch.slice(half))
+      const error = second.error ?? first.error
+      return { exported: first.exported + second.exported, failed: first.failed + second.failed, ...(error === undefined ? {} : { error }) }
+    }
+    return { exported: 0, failed: batch.length, ...(result.error === undefined ? {} : { error: result.error }) }
+  }
+
+  private exportWithTimeout (batch: T[]): Promise<ExportResult> {
+    return new Promise((resolve) => {
+      let settled = false
+      const timer = setTimeout(() => {
+        settled = true
+        resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`) })
+      }, this.limits.exportTimeoutMillis)
+      timer.unref()
+      const done = (result: ExportResult): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resolve(result)
+      }
+      // The exporter's own work (and any instrumented client under it) must never be traced.
+      context.with(EXPORT_CONTEXT, () => {
+        try {
+          this.exporter.export(batch, done)
+        } catch (error) {
+          // An exporter that throws instead of reporting must not take the pipeline down.
+          done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) })
+        }
+      })
+    })
+  }
+
+  private armTimer (): void {
+    if (this.timer !== undefined) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      if (this.exporting === undefined && this.queue.length > 0) this.startExporting(this.accepted, true)
+    }, this.limits.scheduledDelayMillis)
+    // A pending batch must not keep an otherwise finished process alive: the flush on close, on
+    // signals and at beforeExit covers the end of the process.
+    this.timer.unref()
+  }
+
+  private clearTimer (): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer)
+      this.timer = undefined
+    }
+  }
+}
