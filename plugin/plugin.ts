@@ -13,6 +13,7 @@ import { flushOnSignals } from './signals.js'
 import { kRequestTelemetry } from './symbols.js'
 import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
+import { bridgeFastifyLog } from './log-bridge.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
@@ -34,9 +35,21 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     log.info(`${PACKAGE_NAME}: OTEL_SDK_DISABLED=true; tracing is off and request.otel is a no-op.`)
   }
 
+  if (config.logs.enabled.value && sdk.logs === undefined && sdk.owner === 'plugin') {
+    warnings.warn('FOK_WARN_CONFIG', `option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).`)
+  }
+  // Every line of this instance's logger is exported beside the spans (README, "Logs").
+  const bridged = config.logs.enabled.value && sdk.logs !== undefined
+  const logBridge = bridged ? bridgeFastifyLog(log, sdk.logs!) : undefined
+  if (bridged && logBridge === undefined) {
+    warnings.warn('FOK_WARN_CONFIG', 'log export is on, but this Fastify instance\'s logger is not pino (logger: false, or a custom loggerInstance): its lines are not exported. The OpenTelemetry Logs API still is.')
+  }
+
   let released: Promise<boolean> | undefined
   const release = (): Promise<boolean> => {
     released ??= releaseSdk(sdk, config.shutdownTimeoutMillis.value).then((inTime) => {
+      // Lines written while closing were still exported; from here on the pipeline is shut.
+      logBridge?.remove()
       if (!inTime && sdk.owner === 'application') {
         warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED',
           `flushing the application's OpenTelemetry SDK did not finish within shutdownTimeoutMillis (${config.shutdownTimeoutMillis.value} ms); spans still queued there may be lost when the process exits.`,

@@ -1,6 +1,6 @@
-// The OTLP/gRPC receiver in its own process, counting spans only (decoding them fully would make
+// The OTLP/gRPC receiver in its own process, counting spans and log records only (decoding them fully would make
 // the receiver the bottleneck). Prints {"endpoint"} when listening; on stdin "count" prints
-// {"spans": n}, "reset" sets the count to zero.
+// {"spans": n, "logs": n}, "reset" sets the counts to zero.
 import { createInterface } from 'node:readline'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 
@@ -9,7 +9,7 @@ process.stdout.write(`${JSON.stringify({ endpoint: receiver.endpoint })}\n`)
 const lines = createInterface({ input: process.stdin })
 lines.on('line', (line) => {
   const command = line.trim()
-  if (command === 'count') process.stdout.write(`${JSON.stringify({ spans: receiver.spanCount })}\n`)
-  if (command === 'reset') receiver.spanCount = 0
+  if (command === 'count') process.stdout.write(`${JSON.stringify({ spans: receiver.spanCount, logs: receiver.logCount })}\n`)
+  if (command === 'reset') { receiver.spanCount = 0; receiver.logCount = 0 }
 })
 lines.on('close', async () => { await receiver.stop(); process.exit(0) })

@@ -44,7 +44,7 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
     config: resolution.config,
     spanFactory: undefined,
     // The application's pipeline, through the API: whatever it registered receives the lines.
-    logger: logsOn ? globalLogger() : undefined,
+    logs: logsOn ? { logger: globalLogger(), sink: undefined } : undefined,
     stats: emptyStats,
     forceFlush: async () => { await flushable.forceFlush?.() }
   }
@@ -59,7 +59,7 @@ export function disabledSdk<C extends ResolvedSdkConfig> (config: C): Sdk<C> {
     propagator: globalPropagator(),
     config,
     spanFactory: undefined,
-    logger: undefined,
+    logs: undefined,
     stats: emptyStats,
     forceFlush: async () => {}
   }

@@ -87,7 +87,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
     owner: 'plugin',
     tracer,
     spanFactory: pipeline.spanFactory,
-    logger: pipeline.logs?.provider.getLogger(PACKAGE_NAME, PACKAGE_VERSION),
+    logs: pipeline.logs === undefined ? undefined : { logger: pipeline.logs.provider.getLogger(PACKAGE_NAME, PACKAGE_VERSION), sink: pipeline.logs.sink },
     provider: pipeline.provider,
     propagator: pipeline.propagator,
     config,

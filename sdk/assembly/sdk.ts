@@ -1,7 +1,7 @@
 import type { TextMapPropagator, Tracer, TracerProvider } from '@opentelemetry/api'
-import type { Logger } from '@opentelemetry/api-logs'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ExportStats } from '../export/batch-queue.js'
+import type { SdkLogs } from '../logs/log-record-sink.js'
 import type { SpanFactory } from '../spans/span-factory.js'
 
 /**
@@ -32,10 +32,10 @@ export interface Sdk<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
   /** Builds the request span without the Tracer, when the plugin owns the pipeline. */
   readonly spanFactory: SpanFactory | undefined
   /**
-   * Where the Fastify log bridge emits records: the package's LoggerProvider, or the Logs API's
-   * global one when the application owns the SDK; undefined when logs are off.
+   * Where the Fastify log bridge sends lines: the package's log pipeline, or the Logs API's global
+   * LoggerProvider when the application owns the SDK; undefined when logs are off.
    */
-  readonly logger: Logger | undefined
+  readonly logs: SdkLogs | undefined
   stats(): PipelineStats
   /** Exports what is queued now, spans and log records. */
   forceFlush(): Promise<void>

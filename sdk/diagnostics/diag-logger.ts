@@ -1,6 +1,7 @@
 import { type DiagLogger, DiagLogLevel } from '@opentelemetry/api'
 import { diagLogLevelFromString } from '@opentelemetry/core'
 import { diag } from '../../context/otel-api.js'
+import { withoutLogExport } from '../logs/log-export-guard.js'
 import { describeForLog } from './describe.js'
 import { type KitLogger, prints } from './kit-logger.js'
 import { KIT_DIAG_LOGGER, type Warnings } from './warnings.js'
@@ -10,7 +11,8 @@ import { KIT_DIAG_LOGGER, type Warnings } from './warnings.js'
  * look, at OTEL_LOG_LEVEL or warn: the service's log when it prints them; otherwise warnings and
  * errors become process warnings (FOK_WARN_OTEL_DIAGNOSTIC) and the rest goes to stderr only when
  * OTEL_LOG_LEVEL asked for it. Arguments are described, never serialised: an SDK span or a gRPC
- * error reaches the transport's metadata, and with it the exporter's credentials.
+ * error reaches the transport's metadata, and with it the exporter's credentials. These lines are
+ * never exported as log records (log-export-guard.ts says why).
  *
  * Returns whether the logger was installed.
  */
@@ -22,24 +24,24 @@ export function installDiagLogger (log: KitLogger | undefined, warnings: Warning
   const logger: DiagLogger = {
     error: (message, ...args) => {
       const line = format(message, args)
-      if (prints(log, 'error')) log!.error(line)
+      if (prints(log, 'error')) withoutLogExport(() => log!.error(line))
       else warnings.warn('FOK_WARN_OTEL_DIAGNOSTIC', line)
     },
     warn: (message, ...args) => {
       const line = format(message, args)
-      if (prints(log, 'warn')) log!.warn(line)
+      if (prints(log, 'warn')) withoutLogExport(() => log!.warn(line))
       else warnings.warn('FOK_WARN_OTEL_DIAGNOSTIC', line)
     },
     info: (message, ...args) => {
-      if (prints(log, 'info')) log!.info(format(message, args))
+      if (prints(log, 'info')) withoutLogExport(() => log!.info(format(message, args)))
       else if (explicit !== undefined) toStderr(format(message, args))
     },
     debug: (message, ...args) => {
-      if (prints(log, 'debug')) log!.debug(format(message, args))
+      if (prints(log, 'debug')) withoutLogExport(() => log!.debug(format(message, args)))
       else if (explicit !== undefined) toStderr(format(message, args))
     },
     verbose: (message, ...args) => {
-      if (prints(log, 'debug')) log!.debug(format(message, args))
+      if (prints(log, 'debug')) withoutLogExport(() => log!.debug(format(message, args)))
       else if (explicit !== undefined) toStderr(format(message, args))
     }
   }

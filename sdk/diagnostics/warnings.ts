@@ -1,5 +1,6 @@
 import { apiGlobals } from '../../context/api-globals.js'
 import { diag } from '../../context/otel-api.js'
+import { withoutLogExport } from '../logs/log-export-guard.js'
 import { type KitLogger, prints } from './kit-logger.js'
 
 /**
@@ -46,8 +47,9 @@ export function warningsFor (log: KitLogger | undefined): Warnings {
       }
       const text = `fastify-otel-kit: ${message}`
       if (prints(log, 'warn')) {
-        // The code as a field of the log record, so it can be filtered on.
-        log!.warn({ code }, text)
+        // The code as a field of the log record, so it can be filtered on. Never exported as a
+        // log record: a warning about log export must not feed log export.
+        withoutLogExport(() => log!.warn({ code }, text))
       } else if (!loud && applicationDiagInstalled()) {
         diag.warn(`${text} [${code}]`)
       } else {

@@ -12,4 +12,9 @@ export class BatchLogProcessor extends BatchQueue<ReadableLogRecord> implements 
   onEmit (record: ReadWriteLogRecord): void {
     this.offer(record)
   }
+
+  /** A record built without the SDK's Logger (log-record-sink.ts). */
+  accept (record: ReadableLogRecord): void {
+    this.offer(record)
+  }
 }

@@ -4,13 +4,17 @@ import type { ConfigResolution } from '../config/resolve-config.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import type { ExportStats, RetryCounter } from '../export/batch-queue.js'
 import { logPipelineWarnings, type PipelineWarnings } from '../assembly/pipeline-warnings.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { BatchLogProcessor } from './batch-log-processor.js'
 import { buildLogExporter } from './log-exporter.js'
+import type { LogRecordSink } from './log-record-sink.js'
 
 /** The log side of the SDK: a LoggerProvider on the spans' resource, with the plugin's queue. */
 export interface LogPipeline {
   provider: LoggerProvider
   processor: BatchLogProcessor
+  /** The same queue, for records built without the SDK's Logger. */
+  sink: LogRecordSink
   warnings: PipelineWarnings
   stats(): ExportStats
 }
@@ -31,15 +35,19 @@ export function assembleLogPipeline (resolution: ConfigResolution, resource: Res
     maxExportBatchSize: logs.batch.maxExportBatchSize.value,
     exportTimeoutMillis: logs.batch.exportTimeoutMillis.value
   }, events)
-  const provider = new LoggerProvider({
-    resource,
-    processors: [processor],
-    logRecordLimits: { attributeValueLengthLimit: logs.attributeValueLengthLimit.value, attributeCountLimit: logs.attributeCountLimit.value }
-  })
+  const limits = { attributeValueLengthLimit: logs.attributeValueLengthLimit.value, attributeCountLimit: logs.attributeCountLimit.value }
+  const provider = new LoggerProvider({ resource, processors: [processor], logRecordLimits: limits })
   const retries = exporter as Partial<RetryCounter>
   return {
     provider,
     processor,
+    sink: {
+      resource,
+      // One object: the OTLP serializer groups records by the identity of their scope.
+      scope: Object.freeze({ name: PACKAGE_NAME, version: PACKAGE_VERSION }),
+      limits,
+      offer: (record) => { processor.accept(record) }
+    },
     warnings: events,
     stats: () => processor.stats(typeof retries.retryCount === 'number' ? retries as RetryCounter : undefined)
   }

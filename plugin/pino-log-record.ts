@@ -1,0 +1,175 @@
+import type { HrTime, SpanContext } from '@opentelemetry/api'
+import { type AnyValueMap, type LogBody, type LogRecord, SeverityNumber } from '@opentelemetry/api-logs'
+import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core'
+import type { Resource } from '@opentelemetry/resources'
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
+import { limitAttributes } from '../sdk/logs/log-record-limits.js'
+import type { LogRecordSink } from '../sdk/logs/log-record-sink.js'
+
+/** The keys a pino logger writes its own parts under (options `messageKey`, `errorKey`). */
+export interface PinoKeys {
+  messageKey: string
+  errorKey: string
+}
+
+/** A `time` below this is in seconds: as milliseconds it would be before 1973. */
+const UNIX_SECONDS_BELOW = 1e11
+
+/** pino's standard levels and the severity numbers the log data model gives the same names. */
+const STANDARD: ReadonlyMap<number, SeverityNumber> = new Map([
+  [10, SeverityNumber.TRACE],
+  [20, SeverityNumber.DEBUG],
+  [30, SeverityNumber.INFO],
+  [40, SeverityNumber.WARN],
+  [50, SeverityNumber.ERROR],
+  [60, SeverityNumber.FATAL]
+])
+
+/**
+ * The severity of a pino level. A custom level falls in the range of the standard level below it
+ * (pino's levels are 10 apart), and its place inside that range picks one of the four numbers the
+ * data model gives each range: 35 is INFO3, 45 WARN3. Below 10 is TRACE, from 60 up FATAL.
+ */
+export function severityOf (level: number): SeverityNumber {
+  const standard = STANDARD.get(level)
+  if (standard !== undefined) return standard
+  if (!Number.isFinite(level) || level < 10) return SeverityNumber.TRACE
+  if (level >= 60) return level >= 70 ? SeverityNumber.FATAL4 : SeverityNumber.FATAL + Math.min(3, Math.floor((level - 60) / 2.5))
+  const range = Math.floor(level / 10) * 10
+  return STANDARD.get(range)! + Math.min(3, Math.floor((level - range) / 2.5))
+}
+
+/** What a line says besides its level: body, time (epoch milliseconds) and attributes. */
+export interface PinoLineFields {
+  body: LogBody | undefined
+  timestamp: number | undefined
+  attributes: AnyValueMap
+}
+
+/**
+ * One line as pino wrote it (serializers and redaction applied): the message is the body, `time`
+ * the timestamp, the error under `errorKey` the semantic conventions' `exception.*` attributes,
+ * and every other field (bindings, `req`, `res`, `reqId`, the record's own) an attribute, nested
+ * objects kept as maps. `level` is the severity (from pino's metadata, not from here). A line that
+ * is not JSON (a `streamWrite` hook can make one) becomes the body as it is.
+ */
+export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
+  let fields: unknown
+  try {
+    fields = JSON.parse(line)
+  } catch {
+    fields = undefined
+  }
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return { body: line.trimEnd(), timestamp: undefined, attributes: {} }
+  let body: LogBody | undefined
+  let timestamp: number | undefined
+  const attributes: AnyValueMap = {}
+  const source = fields as Record<string, unknown>
+  for (const key in source) {
+    const value = source[key]
+    if (key === keys.messageKey) {
+      body = value as LogBody
+    } else if (key === 'time' && (typeof value === 'number' || typeof value === 'string')) {
+      // Epoch milliseconds (pino's default), seconds (stdTimeFunctions.unixTime) or an ISO string.
+      const millis = typeof value === 'number' ? (value < UNIX_SECONDS_BELOW ? value * 1000 : value) : Date.parse(value)
+      // A custom time function's value that is no time stays an attribute.
+      if (Number.isFinite(millis)) timestamp = millis
+      else attributes[key] = value
+    } else if (key === keys.errorKey && value !== null && typeof value === 'object') {
+      addException(attributes, key, value as Record<string, unknown>)
+    } else if (key !== 'level' && key !== 'trace_id' && key !== 'span_id' && key !== 'trace_flags') {
+      // The trace fields (the plugin's log correlation, or another's mixin) are left out: the
+      // record carries the trace context of the write itself.
+      attributes[key] = value as AnyValueMap[string]
+    }
+  }
+  return { body, timestamp, attributes }
+}
+
+/** The line as a Logs API record, for a Logger (the application's pipeline). */
+export function pinoLineToLogRecord (line: string, level: number, levelLabel: string | undefined, keys: PinoKeys): LogRecord {
+  const { body, timestamp, attributes } = parsePinoLine(line, keys)
+  const record: LogRecord = { severityNumber: severityOf(level), attributes }
+  if (levelLabel !== undefined) record.severityText = levelLabel
+  if (body !== undefined) record.body = body
+  if (timestamp !== undefined) record.timestamp = timestamp
+  return record
+}
+
+/**
+ * The line as a record of the package's own pipeline (log-record-sink.ts): what the write knows
+ * (severity, trace context, when it was observed) is kept at once; the line is parsed when its
+ * batch is exported, off the request's path.
+ */
+export class PinoLogRecord implements ReadableLogRecord {
+  readonly eventName = undefined
+  private parsed: { hrTime: HrTime, observed: HrTime, body: LogBody | undefined, attributes: AnyValueMap, dropped: number } | undefined
+
+  /**
+   * `pinoTime` is the time pino wrote into the line (its `lastTime` metadata): the moment the
+   * bridge observed the line too, read when needed instead of asking the clock again. When the
+   * logger writes no time (`timestamp: false`), `observedMillis` is the clock's.
+   */
+  constructor (
+    private readonly line: string,
+    private readonly level: number,
+    readonly severityText: string | undefined,
+    readonly spanContext: SpanContext | undefined,
+    private readonly sink: PinoRecordSink,
+    private readonly pinoTime: string,
+    private readonly observedMillis: number | undefined
+  ) {}
+
+  get resource (): Resource { return this.sink.resource }
+  get instrumentationScope (): InstrumentationScope { return this.sink.scope }
+  get severityNumber (): SeverityNumber { return severityOf(this.level) }
+  get hrTimeObserved (): HrTime { return this.fields().observed }
+  get hrTime (): HrTime { return this.fields().hrTime }
+  get body (): LogBody | undefined { return this.fields().body }
+  get attributes (): AnyValueMap { return this.fields().attributes }
+  get droppedAttributesCount (): number { return this.fields().dropped }
+
+  private fields (): NonNullable<PinoLogRecord['parsed']> {
+    if (this.parsed === undefined) {
+      const { body, timestamp, attributes } = parsePinoLine(this.line, this.sink.keys)
+      const limited = limitAttributes(attributes, this.sink.limits)
+      // A custom time function's value may be no time at all: then the export's moment.
+      const observed = this.observedMillis ?? timeMillis(this.pinoTime) ?? timestamp ?? Date.now()
+      this.parsed = { hrTime: millisToHrTime(timestamp ?? observed), observed: millisToHrTime(observed), body, attributes: limited.attributes, dropped: limited.dropped }
+    }
+    return this.parsed
+  }
+}
+
+/** pino's time as written: epoch milliseconds (its default), seconds (unixTime), or an ISO string in quotes. */
+function timeMillis (value: string): number | undefined {
+  const millis = value.charCodeAt(0) === 34 ? Date.parse(value.slice(1, -1)) : Number(value)
+  if (!Number.isFinite(millis) || value === '') return undefined
+  return millis < UNIX_SECONDS_BELOW ? millis * 1000 : millis
+}
+
+/** The pipeline's sink with the keys of the logger the lines come from. */
+export interface PinoRecordSink extends LogRecordSink {
+  readonly keys: PinoKeys
+}
+
+/**
+ * pino's error serializer gives `{ type, message, stack, ...own fields }`: the first three become
+ * `exception.type`, `exception.message` and `exception.stacktrace`, anything else stays under the
+ * error key.
+ */
+function addException (attributes: AnyValueMap, key: string, error: Record<string, unknown>): void {
+  const rest: AnyValueMap = {}
+  let restCount = 0
+  for (const name in error) {
+    const value = error[name]
+    if (name === 'type' && typeof value === 'string') attributes['exception.type'] = value
+    else if (name === 'message' && typeof value === 'string') attributes['exception.message'] = value
+    else if (name === 'stack' && typeof value === 'string') attributes['exception.stacktrace'] = value
+    else {
+      rest[name] = value as AnyValueMap[string]
+      restCount++
+    }
+  }
+  if (restCount > 0) attributes[key] = rest
+}

@@ -1,0 +1,53 @@
+import type { AnyValue, AnyValueMap } from '@opentelemetry/api-logs'
+import type { LogRecordLimits } from './log-record-sink.js'
+
+/**
+ * The record limits the SDK's Logger applies, for records built without it: at most
+ * `attributeCountLimit` attributes (later ones dropped and counted), strings cut at
+ * `attributeValueLengthLimit` characters, inside maps and lists too. Returns the attributes to
+ * keep (the same object when nothing exceeds a limit) and how many were dropped.
+ */
+export function limitAttributes (attributes: AnyValueMap, limits: LogRecordLimits): { attributes: AnyValueMap, dropped: number } {
+  const length = limits.attributeValueLengthLimit
+  let count = 0
+  let changed = false
+  for (const key in attributes) {
+    count++
+    if (count > limits.attributeCountLimit) break
+    if (length !== Infinity && truncate(attributes[key], length) !== attributes[key]) changed = true
+  }
+  if (count <= limits.attributeCountLimit && !changed) return { attributes, dropped: 0 }
+  let kept = 0
+  let dropped = 0
+  const out: AnyValueMap = {}
+  for (const key in attributes) {
+    if (kept >= limits.attributeCountLimit) {
+      dropped++
+      continue
+    }
+    out[key] = length === Infinity ? attributes[key] : truncate(attributes[key], length)
+    kept++
+  }
+  return { attributes: out, dropped }
+}
+
+/** `value` with its strings cut at `length`; the same object when nothing is too long. */
+function truncate (value: AnyValue, length: number): AnyValue {
+  if (typeof value === 'string') return value.length > length ? value.slice(0, length) : value
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value
+  if (Array.isArray(value)) {
+    let copy: AnyValue[] | undefined
+    for (let i = 0; i < value.length; i++) {
+      const cut = truncate(value[i], length)
+      if (cut !== value[i]) (copy ??= [...value])[i] = cut
+    }
+    return copy ?? value
+  }
+  let copy: AnyValueMap | undefined
+  for (const key in value) {
+    const item = (value as AnyValueMap)[key]
+    const cut = truncate(item, length)
+    if (cut !== item) (copy ??= { ...value })[key] = cut
+  }
+  return copy ?? value
+}
