@@ -2,13 +2,14 @@
 // minute, run by CI). Every scenario measures its baseline in the same run and reports ratios;
 // results go to bench/results/<mode>.json and bench/results/<mode>.md.
 //   --quick            short runs
-//   --only a,b         a subset of: micro, workers, pipeline, http
+//   --only a,b         a subset of: micro, workers, pipeline, logs, http
 import { execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runHttp } from './http/index.mjs'
+import { runLogs } from './logs/index.mjs'
 import { hasTaskset } from './lib/processes.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
@@ -26,12 +27,14 @@ const settings = quick
       micro: { timeMillis: 80 },
       workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
       pipeline: { seconds: 1, rates: [15000, 30000, 45000], presets: ['aggressive'], recovery: { rounds: 1, outageMillis: 3000 } },
+      logs: { rounds: 5, lines: 2000 },
       http: { rounds: 1, seconds: 2, warmupSeconds: 1.5, connections: [50] }
     }
   : {
       micro: { timeMillis: 1000 },
       workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
       pipeline: { seconds: 3, rates: [10000, 20000, 30000, 40000, 50000, 60000], presets: ['conservative', 'moderate', 'aggressive'], recovery: { rounds: 3, outageMillis: 15000 } },
+      logs: { rounds: 15, lines: 4000 },
       http: { rounds: 3, seconds: 5, warmupSeconds: 3, connections: [50, 100] }
     }
 
@@ -62,6 +65,10 @@ if (wanted('workers')) {
 if (wanted('pipeline')) {
   log('pipeline')
   results.pipeline = await runPipeline({ ...settings.pipeline, log })
+}
+if (wanted('logs')) {
+  log('log export')
+  results.logs = await runLogs({ ...settings.logs, log })
 }
 if (wanted('http')) {
   log('HTTP overhead')

@@ -48,6 +48,13 @@ export function renderMarkdown (r) {
     }
     out.push('')
   }
+  if (r.logs !== undefined) {
+    out.push('**Log export** (CPU time of the process per log line, request.log inside a span; pino alone and with export on, same run)', '')
+    out.push('| pino destination | pino alone ns/line | export on ns/line | ratio | records exported / dropped |')
+    out.push('|---|---:|---:|---:|---|')
+    for (const row of r.logs) out.push(`| ${row.destination} | ${row.pinoAloneNs} | ${row.exportOnNs} | ${row.ratio.toFixed(2)} | ${row.exported} / ${row.dropped} |`)
+    out.push('')
+  }
   if (r.targets?.length > 0) {
     out.push('**Targets**', '', '| target | goal | this run | |', '|---|---|---:|---|')
     for (const t of r.targets) out.push(`| ${t.name} | ${t.goal} | ${t.value ?? '-'} | ${t.met === undefined ? 'not measured' : t.met ? 'met' : 'missed'} |`)

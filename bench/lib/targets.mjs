@@ -26,5 +26,7 @@ export function evaluateTargets (results) {
   add('propagation delta per crossing (32 in flight)', '<= 2 us', pipelined?.propagationDeltaMicros, pipelined?.propagationDeltaMicros <= 2)
   const best = Math.max(...(results.pipeline?.summary ?? []).map((s) => s.maxZeroDropSpansPerSecond))
   add('spans/s delivered with zero drops, best preset', '>= 30000', Number.isFinite(best) ? best : undefined, best >= 30000)
+  const devNull = results.logs?.find((row) => row.destination === 'pino.destination(\'/dev/null\')')
+  add('log line with export on vs pino alone (pino.destination(\'/dev/null\'))', '<= 2x', devNull?.ratio, devNull?.ratio <= 2)
   return targets
 }

@@ -1,0 +1,95 @@
+// Log export: what one log line costs with export on, against pino alone, in the same run. A
+// line is written the way a handler writes it (request.log: a child logger with the request's
+// bindings, inside the request's span). CPU time of the process per line (user + system, all
+// threads: pino's destination writes, gRPC), over whole rounds that end with a flush, so the
+// deferred work (parsing the line when its batch is exported) is in the figure.
+//   - pino.destination('/dev/null'): the destination pino's own benchmarks use, and the kind
+//     Fastify's `logger: true` writes stdout with;
+//   - a destination that discards: pino's serialisation alone;
+//   - export over OTLP/gRPC to a receiver in another process: the whole cost, encoding included.
+// The export rows without a receiver hand the records to an exporter that reads every field of
+// them (what any exporter does) and encodes nothing.
+import { context, trace } from '@opentelemetry/api'
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import { fileURLToPath } from 'node:url'
+import pino from 'pino'
+import { median, startNode } from '../lib/processes.mjs'
+
+const receiverScript = fileURLToPath(new URL('../lib/receiver-process.mjs', import.meta.url))
+
+const readingExporter = () => {
+  let sink
+  return {
+    export (records, done) {
+      for (const r of records) sink = [r.body, r.attributes, r.hrTime, r.hrTimeObserved, r.severityNumber, r.severityText, r.spanContext, r.droppedAttributesCount]
+      void sink
+      done({ code: 0 })
+    },
+    async shutdown () {},
+    async forceFlush () {}
+  }
+}
+
+/** One app, `rounds` rounds of `lines` lines each; microseconds of CPU per line (median round), and the log counters. */
+async function measure ({ destination, logs, endpoint, rounds, lines }) {
+  const app = Fastify({ logger: { level: 'info', stream: destination() } })
+  await app.register(otelPlugin, {
+    serviceName: 'bench-logs',
+    handleSignals: false,
+    exporter: endpoint === undefined ? { export (spans, done) { done({ code: 0 }) }, async shutdown () {} } : { endpoint },
+    ...(logs === undefined ? {} : { logs })
+  })
+  await app.ready()
+  const span = app.otel.tracer.startSpan('GET /orders/:id')
+  const request = trace.setSpan(context.active(), span)
+  const log = app.log.child({ reqId: 'req-1', trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId, trace_flags: '01' })
+  const write = () => { for (let i = 0; i < lines; i++) log.info({ orderId: 'ord-7421', amount: 49.99 }, 'refund requested') }
+  // Warm-up: code optimised, queues and connections up.
+  for (let r = 0; r < 3; r++) { context.with(request, write); await app.otel.forceFlush() }
+  const perLine = []
+  for (let r = 0; r < rounds; r++) {
+    const before = process.cpuUsage()
+    context.with(request, write)
+    await app.otel.forceFlush()
+    const used = process.cpuUsage(before)
+    perLine.push((used.user + used.system) / lines)
+  }
+  const stats = app.otel.stats().logs
+  span.end()
+  await app.close()
+  return { micros: median(perLine), stats }
+}
+
+export async function runLogs ({ rounds, lines, log }) {
+  const receiver = startNode(receiverScript, [], { core: 1 })
+  const { endpoint } = await receiver.next()
+  const devNull = () => pino.destination('/dev/null')
+  const discard = () => ({ write () {} })
+  const batch = { maxQueueSize: lines * 2, maxExportBatchSize: 512 }
+  const cases = [
+    ['pino.destination(\'/dev/null\')', devNull, { exporter: readingExporter(), batch }],
+    ['a destination that discards (serialisation only)', discard, { exporter: readingExporter(), batch }],
+    ['pino.destination(\'/dev/null\'), export over OTLP/gRPC to a receiver process', devNull, { batch }]
+  ]
+  const rows = []
+  for (const [destinationLabel, destination, logs] of cases) {
+    const alone = []
+    const exporting = []
+    let stats
+    // Alternated, so that drift hits both alike.
+    for (let block = 0; block < 3; block++) {
+      alone.push((await measure({ destination, rounds, lines })).micros)
+      const on = await measure({ destination, logs, endpoint: logs.exporter === undefined ? endpoint : undefined, rounds, lines })
+      exporting.push(on.micros)
+      stats = on.stats
+    }
+    const aloneNs = Math.round(median(alone) * 1000)
+    const exportNs = Math.round(median(exporting) * 1000)
+    const row = { destination: destinationLabel, pinoAloneNs: aloneNs, exportOnNs: exportNs, ratio: Number((exportNs / aloneNs).toFixed(2)), exported: stats.exported, dropped: stats.dropped }
+    log(`  ${destinationLabel.padEnd(74)} pino alone ${String(aloneNs).padStart(6)} ns/line, export on ${String(exportNs).padStart(6)} ns/line, ${row.ratio.toFixed(2)}x (last run: ${stats.exported} exported, ${stats.dropped} dropped)`)
+    rows.push(row)
+  }
+  await receiver.stop()
+  return rows
+}
