@@ -27,14 +27,14 @@ const settings = quick
       micro: { timeMillis: 80 },
       workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
       pipeline: { seconds: 1, rates: [15000, 30000, 45000], presets: ['aggressive'], recovery: { rounds: 1, outageMillis: 3000 } },
-      logs: { rounds: 5, lines: 2000 },
+      logs: { rounds: 5, lines: 5000, warmupRounds: 6 },
       http: { rounds: 1, seconds: 2, warmupSeconds: 1.5, connections: [50] }
     }
   : {
       micro: { timeMillis: 1000 },
       workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
       pipeline: { seconds: 3, rates: [10000, 20000, 30000, 40000, 50000, 60000], presets: ['conservative', 'moderate', 'aggressive'], recovery: { rounds: 3, outageMillis: 15000 } },
-      logs: { rounds: 15, lines: 4000 },
+      logs: { rounds: 15, lines: 5000, warmupRounds: 10 },
       http: { rounds: 3, seconds: 5, warmupSeconds: 3, connections: [50, 100] }
     }
 

@@ -227,14 +227,19 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
         clearTimeout(timer)
         resolve(result)
       }
-      // The exporter's own work (and any instrumented client under it) must never be traced.
-      context.with(EXPORT_CONTEXT, () => {
-        try {
-          this.exporter.export(batch, done)
-        } catch (error) {
-          // An exporter that throws instead of reporting must not take the pipeline down.
-          done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) })
-        }
+      // A batch fills up inside someone's span.end() or log call: the exporter (which serialises
+      // the whole batch, and for log lines parses them) runs on the next turn, not inside that
+      // call. The batch has left the queue already, so the books and the queue bound are the same.
+      setImmediate(() => {
+        // The exporter's own work (and any instrumented client under it) must never be traced.
+        context.with(EXPORT_CONTEXT, () => {
+          try {
+            this.exporter.export(batch, done)
+          } catch (error) {
+            // An exporter that throws instead of reporting must not take the pipeline down.
+            done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) })
+          }
+        })
       })
     })
   }
