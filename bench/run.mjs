@@ -3,13 +3,16 @@
 // results go to bench/results/<mode>.json and bench/results/<mode>.md.
 //   --quick            short runs
 //   --only a,b         a subset of: micro, workers, pipeline, logs, http
-import { execSync } from 'node:child_process'
+//   --nodes 20,22,24   the Node versions the HTTP servers run on (full run: 20,22,24; quick: this one)
+import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { join } from 'node:path'
 import { runHttp } from './http/index.mjs'
 import { runLogs } from './logs/index.mjs'
+import { nodeBinDirectory } from '../scripts/node-binary.mjs'
 import { hasTaskset } from './lib/processes.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
@@ -17,7 +20,7 @@ import { runMicro } from './micro/index.mjs'
 import { runPipeline } from './pipeline/index.mjs'
 import { runWorkers } from './workers/index.mjs'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } })
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, nodes: { type: 'string' } } })
 const quick = values.quick === true
 const only = values.only?.split(',')
 const wanted = (name) => only === undefined || only.includes(name)
@@ -71,8 +74,16 @@ if (wanted('logs')) {
   results.logs = await runLogs({ ...settings.logs, log })
 }
 if (wanted('http')) {
-  log('HTTP overhead')
-  results.http = await runHttp({ ...settings.http, log })
+  // A table per Node version: Node 22 and 24 run AsyncLocalStorage without async hooks, so the
+  // per-request floor differs (README, Performance).
+  const nodes = values.nodes?.split(',') ?? (quick ? [process.versions.node.split('.')[0]] : ['20', '22', '24'])
+  results.http = []
+  for (const major of nodes) {
+    const execPath = join(nodeBinDirectory(major), 'node')
+    const version = execFileSync(execPath, ['--version']).toString().trim()
+    log(`HTTP overhead, servers on Node ${version}`)
+    results.http.push({ node: version, rows: await runHttp({ ...settings.http, execPath, log }) })
+  }
 }
 results.targets = evaluateTargets(results)
 results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000)

@@ -52,6 +52,16 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   write(`Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`)
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
 
+  write('\nPreload')
+  const preload = preloadIn(options.env.NODE_OPTIONS)
+  if (preload !== undefined) {
+    write(`  ✓ NODE_OPTIONS has ${preload}: the SDK and the instrumentations start before the application loads`)
+  } else {
+    write('  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, which is enough for')
+    write('    its own spans; auto-instrumentation (http, undici, database drivers) needs `node --import fastify-otel-kit/register`')
+    write('    (README, "Preload"), or it misses modules loaded before the SDK.')
+  }
+
   write('\nOpenTelemetry API')
   // The doctor's own main module is this CLI: only the application's folder speaks for the app.
   const api = inspectApiVersions(options.cwd ?? process.cwd(), null)
@@ -143,4 +153,9 @@ function show (key: string, value: unknown): string {
   if (key === 'exporter.endpoint' && typeof value === 'string') return redactEndpoint(value)
   if (typeof value === 'string') return value
   return JSON.stringify(value)
+}
+
+/** The preload flag in NODE_OPTIONS, as written there, if any. */
+function preloadIn (nodeOptions: string | undefined): string | undefined {
+  return /--(import|require)[= ]+fastify-otel-kit\/register\b/.exec(nodeOptions ?? '')?.[0]
 }

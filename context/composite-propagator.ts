@@ -82,3 +82,25 @@ export class NoPropagator implements TextMapPropagator {
     return []
   }
 }
+
+/**
+ * A propagator whose injection can be turned off after it was registered globally: the preload
+ * entry registers the process's propagator before any plugin option is known, and a plugin with
+ * `extractOnly` then silences every injection, the instrumentations' included.
+ */
+export class InjectionGate implements TextMapPropagator {
+  injects = true
+  constructor (private readonly inner: TextMapPropagator) {}
+
+  inject (context: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (this.injects) this.inner.inject(context, carrier, setter)
+  }
+
+  extract (context: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.inner.extract(context, carrier, getter)
+  }
+
+  fields (): string[] {
+    return this.inner.fields()
+  }
+}

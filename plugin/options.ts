@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api'
+import type { Instrumentation } from '@opentelemetry/instrumentation'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ResolvedSdkConfig, SdkOptions, Setting } from '../sdk/config/options.js'
 
@@ -31,6 +32,12 @@ export interface OtelPluginOptions extends SdkOptions {
   logCorrelation?: boolean
   /** Flush (and close the app) on these signals, unless the app handles them. Default true (SIGTERM, SIGINT). */
   handleSignals?: SignalHandling
+  /**
+   * Instrumentations to enable at registration (instrumentation-pg and the like). They only see
+   * modules loaded after this; the preload entry (`--import fastify-otel-kit/register`) enables
+   * instrumentations before the application loads.
+   */
+  instrumentations?: Instrumentation[]
 }
 
 /** Everything the plugin runs with, each value with its source. Exposed as `app.otel.config`. */
@@ -43,5 +50,5 @@ export interface ResolvedConfig extends ResolvedSdkConfig {
 /** The options only the plugin reads (the core's are SDK_OPTION_KEYS). */
 export const PLUGIN_OPTION_KEYS: readonly string[] = Object.freeze([
   'traceResponseHeader', 'ignore', 'spanName', 'requestAttributes', 'responseAttributes', 'captureHeaders',
-  'redactQueryParams', 'logCorrelation', 'handleSignals'
+  'redactQueryParams', 'logCorrelation', 'handleSignals', 'instrumentations'
 ])

@@ -9,34 +9,33 @@ import { resolvePluginOptions } from './resolve-options.js'
 import { recordRequestError, requestTelemetryOf, type RequestRuntime, startRequestSpan } from './request-span.js'
 import { UNTRACED } from './request-telemetry-state.js'
 import { acquireSdk, releaseSdk } from '../sdk/assembly/registration.js'
-import { flushOnSignals } from './signals.js'
+import { flushOnSignals } from '../sdk/lifecycle/signals.js'
 import { kRequestTelemetry } from './symbols.js'
 import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
+import { ExtractOnlyPropagator } from '../context/composite-propagator.js'
+import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
+import { noteAcquisition } from './acquisition-notes.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { bridgeFastifyLog } from './log-bridge.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
-  const { resolution, request: requestOptions } = resolvePluginOptions(options)
+  const { resolution, request: requestOptions, instrumentations } = resolvePluginOptions(options)
   const { config } = resolution
   const log = instance.log
   // Warnings reach people even with Fastify's logger off (process warnings then).
   const warnings = warningsFor(log)
 
-  const { sdk, how } = acquireSdk(resolution, { log, warnings })
-  if (how === 'assembled') {
-    for (const warning of resolution.warnings) warnings.warn('FOK_WARN_CONFIG', warning)
-  } else if (how === 'shared') {
-    log.info(
-      `${PACKAGE_NAME}: reusing the OpenTelemetry SDK set up by an earlier registration in this process; ` +
-        'this instance\'s resource, sampler, exporter, batch and propagator options are not applied.'
-    )
-  } else if (how === 'disabled') {
-    log.info(`${PACKAGE_NAME}: OTEL_SDK_DISABLED=true; tracing is off and request.otel is a no-op.`)
-  }
+  const acquired = acquireSdk(resolution, { log, warnings })
+  const { sdk } = acquired
+  noteAcquisition(acquired, options, resolution.warnings, log, warnings)
+  // extractOnly on an SDK that already existed: its global propagator (the one instrumentations
+  // inject with) stops injecting too.
+  if (acquired.how === 'shared' && config.extractOnly.value) acquired.restrictToExtraction?.()
+  const disableInstrumentations = sdk.owner === 'disabled' ? () => {} : enableInstrumentations(instrumentations, sdk.provider, warnings)
 
-  if (config.logs.enabled.value && sdk.logs === undefined && sdk.owner === 'plugin') {
-    warnings.warn('FOK_WARN_CONFIG', `option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).`)
+  if (config.logs.enabled.value && sdk.logs === undefined && acquired.how === 'shared' && acquired.assembledBy === 'plugin') {
+    warnings.warn('FOK_WARN_CONFIG', 'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).')
   }
   // Every line of this instance's logger is exported beside the spans (README, "Logs").
   const bridged = config.logs.enabled.value && sdk.logs !== undefined
@@ -80,11 +79,17 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   if (sdk.owner !== 'disabled') instance.decorateRequest(kRequestTelemetry, null)
 
   const withdrawFromSignals = flushOnSignals(
-    { app: instance as FastifyInstance, flush: () => sdk.forceFlush(), timeoutMillis: config.shutdownTimeoutMillis.value },
+    {
+      close: () => (instance as FastifyInstance).close(),
+      flush: () => sdk.forceFlush(),
+      timeoutMillis: config.shutdownTimeoutMillis.value,
+      say: (level, message) => { log[level](message) }
+    },
     sdk.owner === 'disabled' ? [] : config.handleSignals.value
   )
   instance.addHook('onClose', async () => {
     withdrawFromSignals()
+    disableInstrumentations()
     await release()
   })
 
@@ -92,7 +97,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
 
   const runtime: RequestRuntime = {
     tracer: sdk.tracer,
-    propagator: sdk.propagator,
+    propagator: config.extractOnly.value ? new ExtractOnlyPropagator(sdk.propagator) : sdk.propagator,
     extractOnly: config.extractOnly.value,
     traceResponseHeader: config.traceResponseHeader.value,
     logCorrelation: config.logCorrelation.value,

@@ -1,3 +1,4 @@
+import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { constants as osConstants } from 'node:os'
 import { type ConfigResolution, deepFreeze, resolveSdkConfig, SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
 import { fromOption } from '../sdk/config/resolver.js'
@@ -17,7 +18,7 @@ const KNOWN_OPTION_KEYS: readonly string[] = Object.freeze([...SDK_OPTION_KEYS, 
 export function resolvePluginOptions (
   rawOptions: unknown,
   env: NodeJS.ProcessEnv = process.env
-): { resolution: ConfigResolution<ResolvedConfig>, request: RequestOptions } {
+): { resolution: ConfigResolution<ResolvedConfig>, request: RequestOptions, instrumentations: Instrumentation[] } {
   const core = resolveSdkConfig(rawOptions, env, KNOWN_OPTION_KEYS)
   const options = (rawOptions ?? {}) as OtelPluginOptions
   const config: ResolvedConfig = {
@@ -30,7 +31,7 @@ export function resolvePluginOptions (
     core.warnings.push('traceResponseHeader is ignored because extractOnly is on: extract-only mode makes every injection a no-op.')
   }
   const request = resolveRequestOptions(options)
-  return { resolution: { ...core, config: deepFreeze(config) }, request }
+  return { resolution: { ...core, config: deepFreeze(config) }, request, instrumentations: validateInstrumentations(options.instrumentations) }
 }
 
 function resolveSignals (value: unknown): Setting<NodeJS.Signals[]> {
@@ -44,4 +45,17 @@ function resolveSignals (value: unknown): Setting<NodeJS.Signals[]> {
     }
   })
   return { value: [...new Set(value as NodeJS.Signals[])], source: 'options' }
+}
+
+/** Instrumentation instances: objects with enable, disable and setTracerProvider. */
+function validateInstrumentations (value: unknown): Instrumentation[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) throw invalidOption('instrumentations', 'an array of Instrumentation instances', value)
+  value.forEach((item, i) => {
+    const methods = item as Record<string, unknown> | null
+    if (methods === null || typeof methods !== 'object' || typeof methods.enable !== 'function' || typeof methods.disable !== 'function' || typeof methods.setTracerProvider !== 'function') {
+      throw invalidOption(`instrumentations[${i}]`, 'an Instrumentation instance (new HttpInstrumentation(), say)', item)
+    }
+  })
+  return [...value] as Instrumentation[]
 }

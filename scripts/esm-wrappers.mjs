@@ -11,6 +11,9 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 for (const [subpath, target] of Object.entries(manifest.exports)) {
   if (typeof target !== 'object' || target.require === undefined) continue
+  // An entry written as an ES module (.mts, compiled to .mjs) is its own ESM face: nothing to
+  // generate, and its CommonJS twin may have side effects (the preload entry) not to run here.
+  if (existsSync(join(root, target.import.default))) continue
   const cjsFile = join(root, target.require.default)
   if (!existsSync(cjsFile)) throw new Error(`${subpath}: ${cjsFile} was not built`)
   const cjs = require(cjsFile)

@@ -90,3 +90,10 @@ test('doctor checks that the application and the SDK share one @opentelemetry/ap
   assert.equal(twice.code, 1)
   assert.match(twice.stdout, /✗ @opentelemetry\/api is installed 2 times: .*\(used by the application\); .*\(used by fastify-otel-kit/)
 })
+
+test('doctor says whether the preload is in NODE_OPTIONS', async () => {
+  const without = await doctor(['--no-export'], { NODE_OPTIONS: '' })
+  assert.match(without.stdout, /Preload\n  - NODE_OPTIONS has no fastify-otel-kit\/register/)
+  const withIt = await doctor(['--no-export'], { NODE_OPTIONS: '--max-old-space-size=512 --import fastify-otel-kit/register' })
+  assert.match(withIt.stdout, /Preload\n  ✓ NODE_OPTIONS has --import fastify-otel-kit\/register: the SDK and the instrumentations start before the application loads/)
+})

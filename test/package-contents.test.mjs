@@ -18,7 +18,7 @@ const shipped = new Set(packed.files.map((f) => f.path))
 const normal = (path) => posix.normalize(path.replace(/^\.\//, ''))
 
 /** The layers the public entries and the CLI are built from; demo/ and receiver/ are not among them. */
-const SHIPPED_DIRS = ['cli', 'context', 'plugin', 'sdk', 'workers']
+const SHIPPED_DIRS = ['cli', 'context', 'plugin', 'preload', 'sdk', 'workers']
 
 test('every export target, the main and types fields and the bin are in the tarball', () => {
   const targets = [manifest.main, manifest.types, ...Object.values(manifest.bin)]

@@ -17,6 +17,12 @@ export const SETUPS = [
   { id: 'unsampled', label: 'plugin, unsampled parent', headers: UNSAMPLED },
   { id: 'sampled', label: 'plugin, sampled, batch + no-op exporter' },
   { id: 'otlp', label: 'plugin, sampled, OTLP/gRPC to a loopback receiver' },
+  {
+    id: 'preload',
+    label: 'preload (instrumentation-http + undici) + plugin, sampled, OTLP/gRPC to a loopback receiver',
+    nodeArgs: ['--import', 'fastify-otel-kit/register'],
+    env: (endpoint) => ({ OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
+  },
   { id: 'fastify-otel', label: '@fastify/otel, same SDK settings' },
   { id: 'http-instrumentation', label: 'instrumentation-http + instrumentation-fastify' }
 ]
@@ -29,7 +35,8 @@ function cpuTicks (pid) {
   return Number(fields[11]) + Number(fields[12])
 }
 
-export async function runHttp ({ rounds, seconds, warmupSeconds, connections, setups = SETUPS, log }) {
+/** One table: every setup's servers run on the Node binary at `execPath` (the load generator on this one). */
+export async function runHttp ({ rounds, seconds, warmupSeconds, connections, setups = SETUPS, execPath = process.execPath, log }) {
   const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
   const { endpoint } = await receiver.next()
   const samples = new Map(setups.map((s) => [s.id, new Map(connections.map((c) => [c, []]))]))
@@ -37,7 +44,7 @@ export async function runHttp ({ rounds, seconds, warmupSeconds, connections, se
   for (let round = 1; round <= rounds; round++) {
     const servers = new Map()
     await Promise.all(setups.map(async (setup) => {
-      const server = startNode(here('./server.mjs'), [setup.id], { core: 0, env: { BENCH_OTLP_ENDPOINT: endpoint } })
+      const server = startNode(here('./server.mjs'), [setup.id], { core: 0, execPath, nodeArgs: setup.nodeArgs ?? [], env: { BENCH_OTLP_ENDPOINT: endpoint, ...setup.env?.(endpoint) } })
       const { port } = await server.next()
       servers.set(setup.id, { server, url: `http://127.0.0.1:${port}/orders/42`, headers: JSON.stringify(setup.headers ?? {}) })
     }))

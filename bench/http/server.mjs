@@ -27,7 +27,20 @@ if (setup === 'bare') {
   stats = async () => {
     await app.otel.forceFlush()
     const s = app.otel.stats()
-    return { ended: s.exported + s.dropped + s.failed + s.queued, exported: s.exported, dropped: s.dropped, failed: s.failed }
+    return { ended: s.created, exported: s.exported, dropped: s.dropped, failed: s.failed }
+  }
+} else if (setup === 'preload') {
+  // Started by the driver with `--import fastify-otel-kit/register` (instrumentation-http and
+  // instrumentation-undici on, the SDK from the environment: OTLP to the loopback receiver); the
+  // plugin registered as usual makes instrumentation-http's span its request span.
+  const { default: Fastify } = await import('fastify')
+  const { default: otelPlugin } = await import('fastify-otel-kit')
+  app = Fastify()
+  await app.register(otelPlugin, { handleSignals: false })
+  stats = async () => {
+    await app.otel.forceFlush()
+    const s = app.otel.stats()
+    return { ended: s.created, exported: s.exported, dropped: s.dropped, failed: s.failed }
   }
 } else if (setup === 'fastify-otel') {
   // @fastify/otel on the same SDK settings: resource, parent-based sampler, default batch, no-op export.

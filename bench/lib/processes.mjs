@@ -5,10 +5,13 @@ import { createInterface } from 'node:readline'
 
 export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
 
-/** Starts `node script args` (on `core` if possible) and returns a handle for its JSON lines. */
-export function startNode (script, args = [], { core, env = {}, nodeArgs = [] } = {}) {
-  const command = hasTaskset && core !== undefined ? 'taskset' : process.execPath
-  const commandArgs = hasTaskset && core !== undefined ? ['-c', String(core), process.execPath, ...nodeArgs, script, ...args] : [...nodeArgs, script, ...args]
+/**
+ * Starts `node script args` (on `core` if possible; with another Node binary if `execPath` says)
+ * and returns a handle for its JSON lines.
+ */
+export function startNode (script, args = [], { core, env = {}, nodeArgs = [], execPath = process.execPath } = {}) {
+  const command = hasTaskset && core !== undefined ? 'taskset' : execPath
+  const commandArgs = hasTaskset && core !== undefined ? ['-c', String(core), execPath, ...nodeArgs, script, ...args] : [...nodeArgs, script, ...args]
   const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } })
   const queue = []
   const waiting = []

@@ -7,11 +7,11 @@ export function renderMarkdown (r) {
   if (r.mode === 'quick') {
     out.push('> Quick run: one round of short measurements. It shows that every scenario runs; its ratios swing by 10-20 % from run to run on a shared machine. Judge targets on a full run.', '')
   }
-  if (r.http !== undefined) {
-    out.push('**HTTP overhead** (autocannon, pipelining 1, medians over rounds; ratios of bare Fastify in the same run)', '')
+  for (const table of r.http ?? []) {
+    out.push(`**HTTP overhead, servers on Node ${table.node}** (autocannon, pipelining 1, medians over rounds; ratios of bare Fastify in the same run)`, '')
     out.push('| setup | -c | req/s | ratio | p99 ms | server CPU us/req | CPU ratio | spans exported / dropped |')
     out.push('|---|---:|---:|---:|---:|---:|---:|---|')
-    for (const row of r.http) {
+    for (const row of table.rows) {
       const spans = row.spans.ended === 0 ? '-' : `${row.spans.exported} / ${row.spans.dropped}`
       out.push(`| ${row.label} | ${row.connections} | ${row.rps} | ${row.ratio.toFixed(2)} | ${row.p99} | ${row.cpuMicrosPerRequest ?? '-'} | ${row.cpuRatio?.toFixed(2) ?? '-'} | ${spans} |`)
     }

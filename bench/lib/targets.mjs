@@ -2,21 +2,33 @@
 export function evaluateTargets (results) {
   const targets = []
   const add = (name, goal, value, met) => targets.push({ name, goal, value, met: value === undefined ? undefined : met })
-  const http = results.http ?? []
-  const at50 = (id, field = 'ratio') => http.find((r) => r.setup === id && r.connections === 50)?.[field]
-  const off = at50('off')
-  const unsampled = at50('unsampled')
-  const sampled = at50('sampled')
-  const peer = at50('fastify-otel')
-  add('tracing off vs bare Fastify (req/s, -c 50)', '>= 0.97', off, off >= 0.97)
-  add('unsampled parent vs bare Fastify (req/s, -c 50)', '>= 0.80', unsampled, unsampled >= 0.80)
-  add('sampled, no-op exporter vs bare Fastify (req/s, -c 50)', '>= 0.65', sampled, sampled >= 0.65)
-  const speedup = sampled !== undefined && peer !== undefined ? Number((sampled / peer).toFixed(2)) : undefined
-  add('sampled vs @fastify/otel (req/s, -c 50)', '>= 1.3x', speedup, speedup >= 1.3)
-  const cpuSpeedup = at50('sampled', 'cpuMicrosPerRequest') !== undefined && at50('fastify-otel', 'cpuMicrosPerRequest') !== undefined
-    ? Number((at50('fastify-otel', 'cpuMicrosPerRequest') / at50('sampled', 'cpuMicrosPerRequest')).toFixed(2))
-    : undefined
-  add('sampled vs @fastify/otel (server CPU per request, -c 50)', '>= 1.3x', cpuSpeedup, cpuSpeedup >= 1.3)
+  // Per Node version (issue #12): Node 24 runs AsyncLocalStorage without async hooks and must reach
+  // 0.85 / 0.70 of bare; Node 20 must not fall below the figures published before (0.75 / 0.56);
+  // every version must stay 1.3x ahead of @fastify/otel.
+  const floors = { 20: { unsampled: 0.75, sampled: 0.56, why: 'no regression' }, 24: { unsampled: 0.85, sampled: 0.70, why: '' } }
+  for (const table of results.http ?? []) {
+    const major = table.node.replace(/^v/, '').split('.')[0]
+    const at50 = (id, field = 'ratio') => table.rows.find((r) => r.setup === id && r.connections === 50)?.[field]
+    const on = `Node ${major}`
+    const off = at50('off')
+    add(`${on}: tracing off vs bare Fastify (req/s, -c 50)`, '>= 0.97', off, off >= 0.97)
+    const floor = floors[major]
+    if (floor !== undefined) {
+      const unsampled = at50('unsampled')
+      const sampled = at50('sampled')
+      const note = floor.why === '' ? '' : ` (${floor.why})`
+      add(`${on}: unsampled parent vs bare Fastify (req/s, -c 50)`, `>= ${floor.unsampled.toFixed(2)}${note}`, unsampled, unsampled >= floor.unsampled)
+      add(`${on}: sampled, no-op exporter vs bare Fastify (req/s, -c 50)`, `>= ${floor.sampled.toFixed(2)}${note}`, sampled, sampled >= floor.sampled)
+    }
+    const sampled = at50('sampled')
+    const peer = at50('fastify-otel')
+    const speedup = sampled !== undefined && peer !== undefined ? Number((sampled / peer).toFixed(2)) : undefined
+    add(`${on}: sampled vs @fastify/otel (req/s, -c 50)`, '>= 1.3x', speedup, speedup >= 1.3)
+    const cpuSpeedup = at50('sampled', 'cpuMicrosPerRequest') !== undefined && at50('fastify-otel', 'cpuMicrosPerRequest') !== undefined
+      ? Number((at50('fastify-otel', 'cpuMicrosPerRequest') / at50('sampled', 'cpuMicrosPerRequest')).toFixed(2))
+      : undefined
+    add(`${on}: sampled vs @fastify/otel (server CPU per request, -c 50)`, '>= 1.3x', cpuSpeedup, cpuSpeedup >= 1.3)
+  }
   const noop = results.workers?.rows.find((r) => r.task === 'no-op task')
   const pipelined = results.workers?.rows.find((r) => r.task.startsWith('no-op task,'))
   add('runInWorker, context only vs pool.run (no-op, one at a time)', '<= 1.05x', noop?.contextOnlyRatio, noop?.contextOnlyRatio <= 1.05)

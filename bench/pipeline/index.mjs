@@ -45,7 +45,7 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
   const heap = await runNode(here('./heap.mjs'), [], { nodeArgs: ['--expose-gc'] })
   for (const h of heap) h.seedEstimateMegabytes = SEED_MEGABYTES[h.preset]
   for (const h of heap) log(`  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (seed: ~${h.seedEstimateMegabytes} MB)`)
-  const [resumed] = await runNode(here('./recovery.mjs'), [String(recovery.rounds), String(recovery.outageMillis)])
+  const resumed = await runNode(here('./recovery.mjs'), [String(recovery.rounds), String(recovery.outageMillis)])
   log(`  recovery after a ${resumed.outageMillis} ms outage: upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`)
   return { steps, summary, heap, recovery: resumed }
 }

@@ -1,4 +1,5 @@
 import { apiGlobals } from '../../context/api-globals.js'
+import { InjectionGate } from '../../context/composite-propagator.js'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { context, propagation, trace } from '../../context/otel-api.js'
@@ -8,7 +9,7 @@ import { describeApiProblem, inspectApiVersions } from '../diagnostics/api-versi
 import { installDiagLogger, uninstallDiagLogger } from '../diagnostics/diag-logger.js'
 import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { Warnings } from '../diagnostics/warnings.js'
-import { withTimeout } from '../with-timeout.js'
+import { withTimeout } from '../lifecycle/with-timeout.js'
 import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
@@ -18,6 +19,9 @@ import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global
 interface Registration {
   sdk: Sdk
   users: number
+  assembledBy: AssembledBy
+  /** The propagator registered globally, which instrumentations inject with. */
+  globalPropagator: InjectionGate | undefined
   /** The globals this package set, so that release undoes exactly those. */
   registered: { trace: boolean, propagation: boolean, context: boolean, diag: boolean, logs: boolean }
   pipeline: Pipeline
@@ -39,6 +43,21 @@ function setRegistration (registration: Registration | undefined): void {
 
 export type Acquisition = 'assembled' | 'shared' | 'application' | 'disabled'
 
+/** Who set the process's SDK up: a plugin registration, or the preload entry from the environment. */
+export type AssembledBy = 'plugin' | 'preload'
+
+export interface Acquired<C extends ResolvedSdkConfig> {
+  sdk: Sdk<C>
+  how: Acquisition
+  /** For `assembled` and `shared`: who assembled the SDK in use. */
+  assembledBy?: AssembledBy
+  /**
+   * Makes the globally registered propagator extract-only (the instrumentations' injection
+   * included), for a registration that asks for extractOnly when the SDK already existed.
+   */
+  restrictToExtraction?: () => void
+}
+
 export interface Reporting {
   /** Informational lines (which SDK is used); optional, like Fastify's logger. */
   log: KitLogger | undefined
@@ -49,14 +68,22 @@ export interface Reporting {
  * Gives the caller the process's SDK, assembling and registering it on first use in the seed's
  * order: resource, sampler, exporter, batch processor, provider, then global registration.
  */
-export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, { log, warnings }: Reporting): { sdk: Sdk<C>, how: Acquisition } {
+export function acquireSdk<C extends ResolvedSdkConfig> (
+  resolution: ConfigResolution<C>, { log, warnings }: Reporting, { assembledBy = 'plugin' }: { assembledBy?: AssembledBy } = {}
+): Acquired<C> {
   const { config } = resolution
   if (config.disabled.value) return { sdk: disabledSdk(config), how: 'disabled' }
 
   const existing = currentRegistration()
   if (existing !== undefined && existing.released === undefined) {
     existing.users++
-    return { sdk: existing.sdk as Sdk<C>, how: 'shared' }
+    const gate = existing.globalPropagator
+    return {
+      sdk: existing.sdk as Sdk<C>,
+      how: 'shared',
+      assembledBy: existing.assembledBy,
+      restrictToExtraction: () => { if (gate !== undefined) gate.injects = false }
+    }
   }
 
   // Before registering: a second API copy, or globals made by another version, would make every
@@ -71,8 +98,10 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
   const pipeline = assemblePipeline(resolution, warnings)
   const registered = { trace: false, propagation: false, context: false, diag: diagInstalled, logs: false }
   registered.context = ensureContextManager()
+  let globalPropagator: InjectionGate | undefined
   if (globals.propagation === undefined) {
-    registered.propagation = propagation.setGlobalPropagator(pipeline.propagator)
+    globalPropagator = new InjectionGate(pipeline.propagator)
+    registered.propagation = propagation.setGlobalPropagator(globalPropagator)
   } else {
     log?.info('fastify-otel-kit: the application registered its own propagator; requests use the plugin\'s, other code keeps the application\'s.')
   }
@@ -94,7 +123,9 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
     stats: pipeline.stats,
     forceFlush: () => pipeline.forceFlush()
   }
-  const registration: Registration = { sdk, users: 1, registered, pipeline, warnings, beforeExit: undefined, released: undefined }
+  const registration: Registration = {
+    sdk, users: 1, assembledBy, globalPropagator, registered, pipeline, warnings, beforeExit: undefined, released: undefined
+  }
   if (pipeline.batchProcessor !== undefined || pipeline.logs !== undefined) {
     // A script that simply runs out of work exits without close or signals: flush what is queued.
     registration.beforeExit = () => {
@@ -105,7 +136,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (resolution: ConfigResol
   setRegistration(registration)
   // Spans relayed home from worker threads join this pipeline: every processor, this resource.
   setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, ...(pipeline.spanFactory === undefined ? {} : { spanFactory: pipeline.spanFactory }) })
-  return { sdk, how: 'assembled' }
+  return { sdk, how: 'assembled', assembledBy }
 }
 
 /**

@@ -17,6 +17,8 @@ export type WarningCode =
   | 'FOK_WARN_API_VERSIONS'
   | 'FOK_WARN_FASTIFY_INTERNALS'
   | 'FOK_WARN_OTEL_DIAGNOSTIC'
+  | 'FOK_WARN_INSTRUMENTATION_MISSING'
+  | 'FOK_WARN_LATE_START'
 
 export interface Warnings {
   /**

@@ -1,11 +1,11 @@
 // The layering rules of the package (README, "Architecture"). Arrows only point down:
-//   receiver/ cli/ demo/  ->  plugin/ workers/  ->  sdk/  ->  context/
+//   receiver/ cli/ demo/  ->  plugin/ workers/ preload/  ->  sdk/  ->  context/
 // test/architecture.test.mjs checks them on every run of the suite.
 
-const OURS = [/^(context|sdk|plugin|workers|receiver|cli|demo)\//]
+const OURS = [/^(context|sdk|plugin|workers|preload|receiver|cli|demo)\//]
 const FASTIFY = [/^fastify$/, /^fastify-plugin$/, /^@fastify\//]
 
-export const LAYER_FOLDERS = ['context', 'sdk', 'plugin', 'workers']
+export const LAYER_FOLDERS = ['context', 'sdk', 'plugin', 'workers', 'preload']
 
 export const RULES = [
   {
@@ -37,6 +37,19 @@ export const RULES = [
     why: 'workers/ is the Piscina integration on top of sdk/ and context/'
   },
   {
+    name: 'preload-uses-core-and-context',
+    from: [/^preload\//],
+    ours: OURS,
+    allowedOurs: [/^(preload|sdk|context)\//],
+    why: 'the preload entry sets the SDK up from sdk/ and context/ before the application loads'
+  },
+  {
+    name: 'preload-never-loads-fastify',
+    from: [/^preload\//],
+    unreachable: [/^plugin\//, ...FASTIFY],
+    why: 'the preload runs before the application: loading fastify there would hide it from the instrumentations'
+  },
+  {
     name: 'worker-side-apart-from-main-side',
     from: [/^workers\/worker\//],
     forbidden: [/^workers\/main\//],
@@ -56,7 +69,7 @@ export const RULES = [
   },
   {
     name: 'only-plugin-imports-fastify',
-    from: [/^(context|sdk|workers)\//],
+    from: [/^(context|sdk|workers|preload)\//],
     forbidden: FASTIFY,
     why: 'only plugin/ may import fastify: the rest is loaded where Fastify is not (worker threads, the preload entry)'
   },

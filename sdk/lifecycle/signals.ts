@@ -1,19 +1,25 @@
-import type { FastifyInstance } from 'fastify'
-import { withTimeout } from '../sdk/with-timeout.js'
+import { withTimeout } from './with-timeout.js'
 
-interface Participant {
-  app: FastifyInstance
+/**
+ * Someone who must flush when the process is told to stop: a Fastify instance (which also
+ * closes: its onClose flushes) or the preload entry (which only flushes).
+ */
+export interface SignalParticipant {
+  /** Closes what this participant serves (a Fastify app); its own onClose flushes. */
+  close?: () => Promise<unknown>
   flush: () => Promise<unknown>
   timeoutMillis: number
+  /** Where to say what happens; optional, like Fastify's logger. */
+  say?: (level: 'info' | 'warn', message: string) => void
 }
 
 interface Coordinator {
-  participants: Set<Participant>
+  participants: Set<SignalParticipant>
   listeners: Map<NodeJS.Signals, () => void>
   stopping: boolean
 }
 
-/** One coordinator per process: several Fastify instances share the signal handlers. */
+/** One coordinator per process: Fastify instances and the preload entry share the signal handlers. */
 const COORDINATOR = Symbol.for('fastify-otel-kit.signals')
 
 function coordinator (): Coordinator {
@@ -23,15 +29,15 @@ function coordinator (): Coordinator {
 }
 
 /**
- * Flushes spans when the process is told to stop. If nothing else listens for the signal, the
- * plugin owns the shutdown: it closes every participating Fastify instance (which flushes through
- * onClose), bounded by their timeouts, and exits with code 0. If the application has its own
- * listener, the plugin only flushes and leaves closing and exiting to the application.
- * A second signal during shutdown exits at once.
+ * Flushes telemetry when the process is told to stop. If nothing else listens for the signal, this
+ * package owns the shutdown: it closes every participant that can close (which flushes through
+ * onClose), flushes the others, all bounded by their timeouts, and exits with code 0. If the
+ * application has its own listener, it only flushes and leaves closing and exiting to the
+ * application. A second signal during shutdown exits at once.
  *
- * Returns a function that withdraws the instance (called from onClose).
+ * Returns a function that withdraws the participant (called from onClose).
  */
-export function flushOnSignals (participant: Participant, signals: readonly NodeJS.Signals[]): () => void {
+export function flushOnSignals (participant: SignalParticipant, signals: readonly NodeJS.Signals[]): () => void {
   if (signals.length === 0) return () => {}
   const shared = coordinator()
   shared.participants.add(participant)
@@ -53,7 +59,7 @@ export function flushOnSignals (participant: Participant, signals: readonly Node
 async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: () => void): Promise<void> {
   const participants = [...shared.participants]
   if (shared.stopping) {
-    participants[0]?.app.log.warn(`fastify-otel-kit: second ${signal} during shutdown; exiting now`)
+    participants[0]?.say?.('warn', `fastify-otel-kit: second ${signal} during shutdown; exiting now`)
     process.exit(1)
   }
   const applicationHandles = process.listeners(signal).some((l) => l !== listener)
@@ -62,14 +68,18 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
     return
   }
   shared.stopping = true
-  for (const p of participants) p.app.log.info(`fastify-otel-kit: ${signal} received; closing and flushing spans before exit`)
+  for (const p of participants) p.say?.('info', `fastify-otel-kit: ${signal} received; closing and flushing before exit`)
   // The whole shutdown fits in timeoutMillis: most of it for close (in-flight requests, then the
   // flush in onClose), the rest for a direct flush if close is held up by a slow request.
   await Promise.all(participants.map(async (p) => {
+    if (p.close === undefined) {
+      await withTimeout(p.flush(), p.timeoutMillis)
+      return
+    }
     const closeBudget = Math.floor(p.timeoutMillis * 0.75)
-    const closed = await withTimeout(p.app.close(), closeBudget)
+    const closed = await withTimeout(p.close(), closeBudget)
     if (!closed) {
-      p.app.log.warn(`fastify-otel-kit: close did not finish within ${closeBudget} ms; flushing what is queued and exiting`)
+      p.say?.('warn', `fastify-otel-kit: close did not finish within ${closeBudget} ms; flushing what is queued and exiting`)
       await withTimeout(p.flush(), p.timeoutMillis - closeBudget)
     }
   }))

@@ -1,0 +1,49 @@
+import { isMainThread } from 'node:worker_threads'
+import { acquireSdk } from '../sdk/assembly/registration.js'
+import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
+import { warningsFor } from '../sdk/diagnostics/warnings.js'
+import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
+import { loadInstrumentations } from '../sdk/instrumentations/load.js'
+import { selectInstrumentations } from '../sdk/instrumentations/select.js'
+import { flushOnSignals } from '../sdk/lifecycle/signals.js'
+
+/** Set once per process: `--require` and `--import` may both name the preload. */
+const STARTED = Symbol.for('fastify-otel-kit.preload-started')
+
+/**
+ * Sets OpenTelemetry up before the application loads (`early`: the watched modules that were
+ * loaded before the entry ran, checked before it loaded anything itself), from the environment only (the same
+ * resolution the plugin uses, with no options): the SDK, registered globally, and the
+ * instrumentations (http and undici unless OTEL_NODE_ENABLED_INSTRUMENTATIONS says otherwise). The
+ * plugin registered later finds this SDK and uses it. Worker threads are left alone: a preload in
+ * NODE_OPTIONS runs in every worker too, and the worker side of this package has its own setup.
+ */
+export function startPreload (early: readonly string[]): void {
+  const slot = globalThis as Record<symbol, boolean | undefined>
+  if (!isMainThread || slot[STARTED] === true) return
+  slot[STARTED] = true
+  const warnings = warningsFor(undefined)
+  if (early.length > 0) {
+    warnings.warn('FOK_WARN_LATE_START',
+      `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before fastify-otel-kit/register ran: put the preload ` +
+        'first (`node --import fastify-otel-kit/register ...` before any other --import or --require).')
+  }
+  const resolution = resolveSdkConfig({}, process.env)
+  const { sdk, how } = acquireSdk(resolution, { log: undefined, warnings }, { assembledBy: 'preload' })
+  if (how === 'assembled') for (const warning of resolution.warnings) warnings.warn('FOK_WARN_CONFIG', warning)
+  if (sdk.owner === 'disabled') return
+  const selection = selectInstrumentations(process.env)
+  if (selection.invalid.length > 0) {
+    warnings.warn('FOK_WARN_CONFIG', `OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`)
+  }
+  const loaded = loadInstrumentations(selection.names)
+  for (const name of loaded.missing) {
+    warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` (a version on the 0.223 line, or one that depends on @opentelemetry/instrumentation ^0.223), or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.`)
+  }
+  for (const name of loaded.unusable) {
+    warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `@opentelemetry/instrumentation-${name} exports no instrumentation class; skipped.`)
+  }
+  enableInstrumentations(loaded.instrumentations, sdk.provider, warnings, { checkLoadedEarly: false })
+  // Flushed at exit by the SDK's beforeExit; on SIGTERM/SIGINT together with any Fastify app.
+  flushOnSignals({ flush: () => sdk.forceFlush(), timeoutMillis: sdk.config.shutdownTimeoutMillis.value }, ['SIGTERM', 'SIGINT'])
+}
