@@ -4,7 +4,7 @@
 import Fastify from 'fastify'
 import otelPlugin, { withSpan } from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import { test } from 'node:test'
@@ -114,4 +114,31 @@ test('SIGTERM: every queued log record is delivered before the process exits wit
   assert.equal(receiver.spans.length, 5)
   const spanIds = new Set(receiver.spans.map((s) => s.spanId))
   for (const record of receiver.logs.filter((r) => r.body === 'working')) assert.ok(spanIds.has(record.spanId))
+})
+
+test('the preload entry with OTEL_LOGS_EXPORTER=otlp: log export set up from the environment, the Fastify lines and the Logs API beside instrumentation-http\'s spans', { timeout: 60_000 }, async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const child = fork(fileURLToPath(new URL('./fixtures/preload/logs-service.mjs', import.meta.url)), [], {
+    execArgv: ['--import', 'fastify-otel-kit/register'],
+    env: { ...process.env, OTEL_SERVICE_NAME: 'preloaded', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_LOGS_EXPORTER: 'otlp' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  t.after(() => child.kill())
+  const [ready] = await once(child, 'message')
+  assert.deepEqual(ready.logs, { value: true, source: 'env', env: 'OTEL_LOGS_EXPORTER' })
+  const { traceId } = await (await fetch(`http://127.0.0.1:${ready.port}/orders/7`)).json()
+  child.send('finish')
+  await once(child, 'exit')
+  const server = receiver.spans.find((s) => s.traceId === traceId && s.kind === 2)
+  assert.equal(server.scope.name, '@opentelemetry/instrumentation-http')
+  const read = receiver.logs.find((r) => r.body === 'order read')
+  assert.equal(read.traceId, traceId)
+  assert.equal(read.spanId, server.spanId)
+  assert.equal(read.resource['service.name'], 'preloaded')
+  const api = receiver.logs.find((r) => r.body === 'from the Logs API')
+  assert.equal(api.spanId, server.spanId)
+  assert.equal(api.scope.name, 'orders-library')
+  // With instrumentation-http's SERVER span active from the start, even "incoming request" is in the trace.
+  assert.equal(receiver.logs.find((r) => r.body === 'incoming request').traceId, traceId)
 })
