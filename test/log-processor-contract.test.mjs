@@ -1,0 +1,145 @@
+// The plugin's log record processor is the spans' batch queue (README, "Logs"), in place of the
+// SDK's BatchLogRecordProcessor. It keeps the SDK processor's contract: the same scenarios run
+// against both and must agree. Where they differ on purpose, the difference is measured here, on
+// both, so the README's reasons stay true for the SDK version installed.
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api'
+import { logs as logsApi } from '@opentelemetry/api-logs'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core'
+import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+
+/** An exporter that records batches and, on request, holds them until released. */
+class ProbeExporter {
+  batches = []
+  held = []
+  hold = false
+  seenContexts = []
+  shutdowns = 0
+  export (records, done) {
+    this.seenContexts.push({ activeSpan: trace.getActiveSpan()?.spanContext().spanId ?? null, suppressed: isTracingSuppressed(context.active()) })
+    const finish = () => { this.batches.push(records.map((r) => r.body)); done({ code: ExportResultCode.SUCCESS }) }
+    if (this.hold) this.held.push(finish)
+    else setImmediate(finish)
+  }
+
+  release () { for (const finish of this.held.splice(0)) finish() }
+  async shutdown () { this.shutdowns++ }
+  async forceFlush () {}
+  get exported () { return this.batches.flat() }
+}
+
+const limits = { maxQueueSize: 6, maxExportBatchSize: 2, scheduledDelayMillis: 60_000, exportTimeoutMillis: 5_000 }
+
+/** The two implementations behind one surface: a logger, flush and shutdown. */
+const implementations = {
+  'SDK BatchLogRecordProcessor': async (t, exporter) => {
+    const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter, ...limits })] })
+    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
+    t.after(() => provider.shutdown().catch(() => {}))
+    return { logger: provider.getLogger('contract'), forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown(), tracer: trace.getTracer('contract') }
+  },
+  'fastify-otel-kit log processor': async (t, exporter) => {
+    const app = Fastify()
+    t.after(() => app.close())
+    await app.register(otelPlugin, { serviceName: 'contract', exporter: new InMemorySpanExporter(), handleSignals: false, logs: { exporter, batch: limits } })
+    return { logger: logsApi.getLogger('contract'), forceFlush: () => app.otel.forceFlush(), shutdown: () => app.otel.shutdown(), tracer: app.otel.tracer, stats: () => app.otel.stats().logs }
+  }
+}
+
+for (const [name, make] of Object.entries(implementations)) {
+  describe(`contract: ${name}`, () => {
+    test('exports every record, in batches of at most maxExportBatchSize, on forceFlush', async (t) => {
+      const exporter = new ProbeExporter()
+      const p = await make(t, exporter)
+      for (const body of ['a', 'b', 'c']) p.logger.emit({ body })
+      await p.forceFlush()
+      assert.deepEqual(exporter.exported.sort(), ['a', 'b', 'c'])
+      assert.ok(exporter.batches.every((b) => b.length <= limits.maxExportBatchSize))
+    })
+
+    test('drops records beyond maxQueueSize while an export is held, exports the rest', async (t) => {
+      const exporter = new ProbeExporter()
+      exporter.hold = true
+      const p = await make(t, exporter)
+      for (let i = 0; i < 12; i++) p.logger.emit({ body: `r${i}` })
+      while (exporter.held.length === 0) await nextTurn()
+      exporter.hold = false
+      exporter.release()
+      await p.forceFlush()
+      // 2 left at once as a full batch, 6 fitted the queue, the other 4 were dropped.
+      assert.equal(exporter.exported.length, 8)
+    })
+
+    test('shutdown flushes what is queued and shuts the exporter down once; later records are ignored', async (t) => {
+      const exporter = new ProbeExporter()
+      const p = await make(t, exporter)
+      p.logger.emit({ body: 'before' })
+      await p.shutdown()
+      p.logger.emit({ body: 'after' })
+      await p.shutdown()
+      assert.deepEqual(exporter.exported, ['before'])
+      assert.equal(exporter.shutdowns, 1)
+    })
+  })
+}
+
+describe('measured differences (README, "Logs")', () => {
+  test('the SDK\'s exports run in the context of whichever emit filled the batch; ours in the root context', async (t) => {
+    const seen = {}
+    for (const [name, make] of Object.entries(implementations)) {
+      const exporter = new ProbeExporter()
+      const p = await make(t, exporter)
+      const span = p.tracer.startSpan('request')
+      context.with(trace.setSpan(ROOT_CONTEXT, span), () => { for (let i = 0; i < 2; i++) p.logger.emit({ body: `in-request-${i}` }) })
+      span.end()
+      await p.forceFlush()
+      seen[name] = exporter.seenContexts
+      await p.shutdown()
+    }
+    assert.ok(seen['SDK BatchLogRecordProcessor'].some((c) => c.activeSpan !== null), 'the SDK processor no longer leaks the active span: update the README')
+    assert.ok(seen['SDK BatchLogRecordProcessor'].every((c) => c.suppressed))
+    assert.ok(seen['fastify-otel-kit log processor'].every((c) => c.activeSpan === null && c.suppressed))
+  })
+
+  test('a forceFlush during another one: the SDK\'s returns before the records are exported; ours waits for them', async (t) => {
+    const returnedEarly = {}
+    for (const [name, make] of Object.entries(implementations)) {
+      const exporter = new ProbeExporter()
+      exporter.hold = true
+      const p = await make(t, exporter)
+      p.logger.emit({ body: 'one' })
+      const first = p.forceFlush()
+      while (exporter.held.length === 0) await nextTurn()
+      // Say, a SIGTERM flush while close is flushing.
+      let secondDone = false
+      const second = p.forceFlush().then(() => { secondDone = true })
+      for (let i = 0; i < 20; i++) await nextTurn()
+      returnedEarly[name] = secondDone && exporter.exported.length === 0
+      exporter.hold = false
+      exporter.release()
+      await Promise.all([first, second])
+      await p.shutdown()
+    }
+    assert.equal(returnedEarly['SDK BatchLogRecordProcessor'], true, 'the SDK processor now waits: update the README')
+    assert.equal(returnedEarly['fastify-otel-kit log processor'], false)
+  })
+
+  test('drops: the SDK\'s processor counts them only into a self-observability meter; ours in stats() and a warning', async (t) => {
+    const exporter = new ProbeExporter()
+    exporter.hold = true
+    const ours = await implementations['fastify-otel-kit log processor'](t, exporter)
+    for (let i = 0; i < 12; i++) ours.logger.emit({ body: `r${i}` })
+    assert.equal(ours.stats().dropped, 4)
+    // Nothing on the SDK processor reads a drop count back (its meter is a no-op without a MeterProvider).
+    const methods = []
+    for (let proto = BatchLogRecordProcessor.prototype; proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) methods.push(...Object.getOwnPropertyNames(proto))
+    assert.ok(methods.includes('onEmit') && !methods.some((name) => /drop|stats/i.test(name)), methods.join(', '))
+    exporter.release()
+  })
+})
