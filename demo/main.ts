@@ -1,6 +1,7 @@
 /**
- * `npm start`: the payment processor with tracing, an embedded OTLP/gRPC receiver, a few requests
- * (W3C context, B3 context, one that fails), then every received trace as a waterfall.
+ * `npm start`: the payment processor with tracing and log export, an embedded OTLP/gRPC receiver,
+ * a few requests (W3C context, B3 context, one that fails), then every received trace as a
+ * waterfall with its log lines under it.
  *
  * With OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) set, the demo exports there instead:
  * Jaeger, Tempo, an OpenTelemetry Collector.
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { OtlpReceiver } from '../receiver/otlp-receiver.js'
 import { startGateway } from './gateway.js'
 import { buildPaymentService } from './payment-service.js'
+import { renderLogLines, renderUntraced } from './log-lines.js'
 import { renderWaterfall } from './waterfall.js'
 
 interface DemoRequest {
@@ -33,8 +35,11 @@ async function main (): Promise<void> {
 
   const app = await buildPaymentService({
     gatewayUrl: gateway.url,
+    // The service's log lines go to the collector only (as log records), not to this terminal.
+    logStream: { write () {} },
     otel: {
       handleSignals: false,
+      logs: true,
       ...(receiver === undefined ? {} : { exporter: { endpoint: receiver.endpoint } })
     }
   })
@@ -77,13 +82,20 @@ async function main (): Promise<void> {
   await gateway.close()
   const finalStats = stats()
 
+  const logStats = finalStats.logs
   if (receiver === undefined) {
-    console.log(`sent ${finalStats.exported} spans to ${externalEndpoint}; the first request's trace id is ${callerTraceId}`)
+    console.log(`sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${externalEndpoint}; the first request's trace id is ${callerTraceId}`)
     return
   }
   const traces = receiver.traces()
-  console.log(`received ${traces.size} traces, ${receiver.spans.length} spans (exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})\n`)
-  for (const spans of traces.values()) console.log(renderWaterfall(spans))
+  const logsByTrace = receiver.logsByTrace()
+  console.log(`received ${traces.size} traces, ${receiver.spans.length} spans (exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})`)
+  console.log(`and ${receiver.logs.length} log records (exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`)
+  for (const [traceId, spans] of traces) console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans))
+  // Fastify writes "incoming request" before any hook runs, so before the request span starts; with
+  // the preload entry, instrumentation-http's span is active by then and those lines are in the trace.
+  const outside = logsByTrace.get('') ?? []
+  if (outside.length > 0) console.log(renderUntraced(outside))
   await receiver.stop()
 }
 

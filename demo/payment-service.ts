@@ -12,6 +12,8 @@ export class GatewayTimeoutError extends Error {
 
 export interface PaymentServiceOptions {
   gatewayUrl: string
+  /** Where the service's pino lines go (they are exported as log records either way). */
+  logStream?: { write: (line: string) => void }
   /** Plugin options on top of the demo's own (the exporter endpoint, say). */
   otel?: OtelPluginOptions
 }
@@ -22,7 +24,7 @@ export interface PaymentServiceOptions {
  * offloads the receipt's CPU work to a Piscina pool, and records the ledger entry.
  */
 export async function buildPaymentService (options: PaymentServiceOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false })
+  const app = Fastify({ logger: options.logStream === undefined ? false : { level: 'info', stream: options.logStream } })
   await app.register(otelPlugin, {
     serviceName: 'payment-processor',
     serviceVersion: '1.4.2',
@@ -40,14 +42,21 @@ export async function buildPaymentService (options: PaymentServiceOptions): Prom
   }, async (request) => {
     const { orderId } = request.params
     const { amount } = request.body
+    request.log.info({ orderId, amount }, 'refund requested')
     return await withSpan('refund.process', {
       'order.id': orderId, 'payment.amount': amount, 'payment.currency': 'USD'
     }, async () => {
-      await callGateway(request.otel, options.gatewayUrl, orderId, amount)
+      try {
+        await callGateway(request.otel, options.gatewayUrl, orderId, amount)
+      } catch (error) {
+        request.log.warn({ orderId }, 'payment gateway did not answer in time; refund not issued')
+        throw error
+      }
       const receipt = await runInWorker<{ receiptId: string }>(receipts, { orderId, amount })
       await withSpan('ledger.record', { 'order.id': orderId }, async () => {
         // Stands for a database write.
         await new Promise((resolve) => setTimeout(resolve, 3))
+        request.log.info({ orderId, receiptId: receipt.receiptId }, 'refund recorded in the ledger')
       })
       return { orderId, refunded: amount, receiptId: receipt.receiptId }
     }, {
