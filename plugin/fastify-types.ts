@@ -13,14 +13,17 @@ export interface AppTelemetry {
   readonly config: ResolvedConfig
   /** Who assembled the SDK in use: `plugin`, `application` or `disabled`. */
   readonly owner: SdkOwner
-  /** Exports everything queued now. */
+  /** Exports everything queued now, spans and log records. */
   forceFlush(): Promise<void>
   /**
    * Flushes and shuts the pipeline down (also done on close), bounded by shutdownTimeoutMillis.
    * Resolves false if the bound was hit.
    */
   shutdown(): Promise<boolean>
-  /** Queue and export counters; all zero when the plugin does not own the SDK. */
+  /**
+   * Queue and export counters of the spans, and of the log records under `logs` when log export
+   * is on; all zero when the plugin does not own the SDK.
+   */
   stats(): PipelineStats
 }
 
