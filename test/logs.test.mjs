@@ -329,3 +329,19 @@ test('log export off (the default): no bridge, no LoggerProvider, no logs counte
   assert.equal(trace.getTracerProvider().constructor.name, 'ProxyTracerProvider')
   assert.equal(written.length, 1)
 })
+
+test('a log exporter that never answers cannot hang close: spans and records share the one bound, and what is abandoned is counted and named', { timeout: 20_000 }, async () => {
+  const hanging = { export () {}, shutdown: () => new Promise(() => {}), forceFlush: async () => {} }
+  const lines = []
+  const app = Fastify({ logger: { level: 'info', stream: { write: (line) => { lines.push(JSON.parse(line)) } } } })
+  await app.register(otelPlugin, { serviceName: 'hang', exporter: new InMemorySpanExporter(), handleSignals: false, shutdownTimeoutMillis: 300, logs: { exporter: hanging } })
+  app.get('/', async (request) => { request.log.info('in the request'); return 'ok' })
+  await app.inject({ url: '/' })
+  const stats = app.otel.stats
+  // Returns although the log exporter never answers: the test's own timeout would catch a hang.
+  await app.close()
+  const warning = lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+  assert.equal(warning?.msg, 'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 0 span(s) and 3 log record(s) could not be exported and are counted as failed.')
+  assert.deepEqual(stats().logs, { created: 3, queued: 0, exported: 0, dropped: 0, failed: 3, retries: 0 })
+  assert.equal(stats().exported, 1)
+})

@@ -2,7 +2,8 @@
 // merging, options are checked, and misuse fails to compile (@ts-expect-error must be needed).
 import type { Span } from '@opentelemetry/api'
 import Fastify from 'fastify'
-import otelPlugin, { type AppTelemetry, type OtelPluginOptions, type PipelineStats, type RequestTelemetry, withSpan } from 'fastify-otel-kit'
+import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs'
+import otelPlugin, { type AppTelemetry, type ExportStats, type OtelPluginOptions, type PipelineStats, type RequestTelemetry, withSpan } from 'fastify-otel-kit'
 
 export async function build (): Promise<void> {
   const app = Fastify()
@@ -13,7 +14,8 @@ export async function build (): Promise<void> {
     exporter: { endpoint: 'https://collector:4317', headers: { authorization: 'Bearer x' }, compression: 'gzip' },
     ignore: ['/health'],
     spanName: (request) => `${request.method} custom`,
-    handleSignals: ['SIGTERM']
+    handleSignals: ['SIGTERM'],
+    logs: { batch: { maxQueueSize: 4096, scheduledDelayMillis: 500 }, exporter: new InMemoryLogRecordExporter(), attributeCountLimit: 64 }
   })
 
   const telemetry: AppTelemetry = app.otel
@@ -21,7 +23,10 @@ export async function build (): Promise<void> {
   const dropped: number = stats.dropped
   const source: 'env' | 'options' | 'default' = telemetry.config.serviceName.source
   const queue: number = telemetry.config.batch.maxQueueSize.value
-  void [dropped, source, queue]
+  // Present when log export is on.
+  const logStats: ExportStats | undefined = stats.logs
+  const logsOn: boolean = telemetry.config.logs.enabled.value
+  void [dropped, source, queue, logStats, logsOn]
 
   app.get('/orders/:id', { config: { otel: false } }, async (request) => {
     const otel: RequestTelemetry = request.otel
@@ -43,7 +48,9 @@ export async function build (): Promise<void> {
   await app.register(otelPlugin, { batch: 'huge' })
   // @ts-expect-error not a propagator name
   const wrong: OtelPluginOptions = { propagators: ['w3c'] }
-  void wrong
+  // @ts-expect-error the log queue has no presets
+  const noPreset: OtelPluginOptions = { logs: { batch: 'aggressive' } }
+  void [wrong, noPreset]
   // @ts-expect-error route config otel is true or false (or another plugin's settings object)
   app.get('/x', { config: { otel: 'off' } }, async () => 'x')
 }
