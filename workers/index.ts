@@ -8,4 +8,4 @@
  */
 export { runInWorker, type RunInWorkerOptions, type PoolLike, TRACED_ENTRY_FILENAME } from './main/run-in-worker.js'
 export { traceWorkerPool, createTracedPool } from './main/traced-pool.js'
-export type { RelayedSpan } from './protocol/relayed-span.js'
+export { lostWorkerSpans, type LostWorkerSpans } from './main/lost-spans.js'

@@ -15,6 +15,7 @@ export type WarningCode =
   | 'FOK_WARN_API_VERSIONS'
   | 'FOK_WARN_FASTIFY_INTERNALS'
   | 'FOK_WARN_OTEL_DIAGNOSTIC'
+  | 'FOK_WARN_WORKER_SPANS_LOST'
 
 export interface Warnings {
   /**

@@ -10,7 +10,7 @@ import { invalidTaskFunction } from '../../sdk/errors.js'
 import { isEnvelope } from '../protocol/messages.js'
 import { runTracedTask } from './run-traced-task.js'
 
-/** Where a wrapped function keeps the user's function, for the generic entry to find. */
+/** Where a wrapped function keeps the user's function, for the traced entry to find. */
 export const TASK_FUNCTION = Symbol.for('fastify-otel-kit.task-function')
 
 export type TracedTaskFunction<T, R> = ((task: T) => Promise<R>) & { [TASK_FUNCTION]: (task: T) => R | Promise<R> }
@@ -23,8 +23,9 @@ export type TracedTaskFunction<T, R> = ((task: T) => Promise<R>) & { [TASK_FUNCT
  */
 export function tracedTask<T, R> (fn: (task: T) => R | Promise<R>): TracedTaskFunction<T, R> {
   if (typeof fn !== 'function') throw invalidTaskFunction(fn)
+  const label = fn.name !== '' ? fn.name : 'task'
   const wrapped = async function tracedTaskFunction (message: T): Promise<R> {
-    if (isEnvelope(message)) return await (runTracedTask(message, fn as (task: unknown) => unknown) as R)
+    if (isEnvelope(message)) return await (runTracedTask(message, fn as (task: unknown) => unknown, label) as R)
     return await fn(message)
   } as TracedTaskFunction<T, R>
   wrapped[TASK_FUNCTION] = fn

@@ -20,8 +20,9 @@ let tracing: WorkerTracing | undefined
 
 /**
  * Once per thread: a context manager, a tracer provider that relays spans home, and W3C
- * propagation for code in the worker. Root spans are not recorded: a trace belongs to the caller,
- * and a task dispatched outside any trace runs untraced.
+ * propagation for code in the worker. Root spans are never recorded here: every sampling decision
+ * is the main thread's (a task dispatched outside any trace gets a root dispatch span from the
+ * application's sampler there), and the worker follows the parent it is given.
  */
 export function ensureWorkerTracing (): WorkerTracing {
   if (tracing !== undefined) return tracing

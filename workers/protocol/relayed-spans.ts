@@ -1,0 +1,24 @@
+/**
+ * Ended spans as one flat list of plain values, for the trip home in a reply. The serializer
+ * charges per element and per object, so there is no array or object per span, event, link or
+ * attribute set: one span is a run of values, read back in order (span-decoder.ts).
+ *
+ * One span:
+ *   name, kind, traceId, spanId, parentSpanId, traceFlags, traceState,
+ *   startSeconds, startNanos, endSeconds, endNanos, statusCode, statusMessage,
+ *   droppedAttributes, droppedEvents, droppedLinks,
+ *   scopeName, scopeVersion, scopeSchemaUrl   (or a single 0: the previous span's scope)
+ *   attributeCount, then key, value for each
+ *   eventCount, then for each: name, seconds, nanos, droppedAttributes, attributeCount, key, value...
+ *   linkCount, then for each: traceId, spanId, traceFlags, traceState, droppedAttributes, attributeCount, key, value...
+ * traceId '' is the previous span's trace id; absent strings are ''. The first span of each batch
+ * spells out its trace id and scope, so batches can be concatenated.
+ */
+export interface SpanBatch {
+  readonly fields: unknown[]
+  count: number
+  lastTraceId: string
+  lastScope: object | undefined
+}
+
+export const SAME_SCOPE = 0
