@@ -1,10 +1,9 @@
-import { type Context, defaultTextMapSetter, type Span, type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
+import { type Context, defaultTextMapSetter, INVALID_SPANID, INVALID_TRACEID, type Span, type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
 import { addHrTimes, hrTime, hrTimeDuration, W3CBaggagePropagator } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { errorType } from '../../context/error-type.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { context, trace } from '../../context/otel-api.js'
-import { isValidSpanContext } from '../../context/w3c-trace-context.js'
 import { invalidPool } from '../../sdk/errors.js'
 import { startFastSpan } from '../../sdk/spans/span-factory.js'
 import { currentSpanSink, type SpanSink } from '../../sdk/spans/span-sink.js'
@@ -85,7 +84,7 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   const callerSpan = trace.getSpanContext(caller)
   // An unsampled caller: nothing on either side would be recorded. The task and its reply travel
   // as they would with pool.run, the envelope only adds the caller's context.
-  if (isValidSpanContext(callerSpan) && (callerSpan.traceFlags & TraceFlags.SAMPLED) === 0) {
+  if (hasSpan(callerSpan) && (callerSpan.traceFlags & TraceFlags.SAMPLED) === 0) {
     return inFlight(pool, signal, dispatchTask(envelopeFor(callerSpan, caller, payload, '')))
   }
 
@@ -97,7 +96,7 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   if ((dispatched.traceFlags & TraceFlags.SAMPLED) === 0 || !dispatch.isRecording()) {
     // Not sampled (or tracing suppressed): the new trace's id still crosses, as it would to a
     // child on this thread.
-    const carried = isValidSpanContext(dispatched) ? dispatched : undefined
+    const carried = hasSpan(dispatched) ? dispatched : undefined
     return inFlight(pool, signal, dispatchTask(envelopeFor(carried, caller, payload, '')))
   }
 
@@ -107,8 +106,8 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   const window: TimeWindow = startTime === undefined
     ? { shift: undefined, notBefore: undefined, notAfter: undefined }
     : { shift: hrTimeDuration(precise, startTime), notBefore: startTime, notAfter: undefined }
-  const envelope = envelopeFor(dispatched, trace.setSpan(caller, dispatch), payload, options.spanName ?? '')
-  const settled = dispatchTask(envelope).then((reply) => settle(reply, dispatch, window, sink), (error: unknown) => {
+  const envelope = envelopeFor(dispatched, caller, payload, options.spanName ?? '')
+  const settled = dispatchTask(envelope).then((reply) => settle(reply, dispatch, dispatched.traceId, window, sink), (error: unknown) => {
     // Piscina's own failures: abort, pool closed, worker crashed, module not found.
     recordFailure(dispatch, error)
     if (isAbort(error)) dispatch.addEvent('worker.task.aborted')
@@ -118,16 +117,25 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   return inFlight(pool, signal, settled) as Promise<R>
 }
 
+/**
+ * A span context that is not the API's invalid one. The ids of spans made in this process are
+ * well formed by construction; the worker checks them in full (envelope-context.ts).
+ */
+function hasSpan (spanContext: SpanContext | undefined): spanContext is SpanContext {
+  return spanContext !== undefined && spanContext.traceId !== INVALID_TRACEID && spanContext.spanId !== INVALID_SPANID && spanContext.traceId.length === 32
+}
+
 function inFlight<R> (pool: object, signal: AbortSignal | undefined, task: Promise<unknown>): Promise<R> {
   return (signal === undefined ? task : trackSignal(pool, signal, task)) as Promise<R>
 }
 
 const baggageCarrier: { baggage?: string } = {}
 
-function envelopeFor (spanContext: SpanContext | undefined, carried: Context, task: unknown, spanName: string): unknown {
+/** The envelope: `spanContext` as the parent in the worker, the baggage of `caller`. */
+function envelopeFor (spanContext: SpanContext | undefined, caller: Context, task: unknown, spanName: string): unknown {
   // The W3C baggage format (and its rule: nothing while tracing is suppressed), as captureContext.
   baggageCarrier.baggage = undefined
-  baggageFormat.inject(carried, baggageCarrier, defaultTextMapSetter)
+  baggageFormat.inject(caller, baggageCarrier, defaultTextMapSetter)
   const baggage = baggageCarrier.baggage ?? ''
   return spanContext === undefined
     ? makeEnvelope('', '', 0, task, '', baggage, spanName)
@@ -143,7 +151,7 @@ function startDispatch (sink: SpanSink | undefined, label: string, queueSize: nu
     : trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent)
 }
 
-function settle (reply: unknown, dispatch: Span, window: TimeWindow, sink: SpanSink | undefined): unknown {
+function settle (reply: unknown, dispatch: Span, traceId: string, window: TimeWindow, sink: SpanSink | undefined): unknown {
   if (!isReply(reply)) {
     dispatch.end()
     return reply
@@ -151,7 +159,7 @@ function settle (reply: unknown, dispatch: Span, window: TimeWindow, sink: SpanS
   const ok = reply[1]
   const value = reply[2]
   if (window.shift !== undefined) window.notAfter = addHrTimes(hrTime(), window.shift)
-  deliverSpans(reply, window, sink)
+  deliverSpans(reply, traceId, window, sink)
   dispatch.setAttribute('thread.id', reply[3])
   if (ok === 1) dispatch.setStatus({ code: SpanStatusCode.OK })
   else recordFailure(dispatch, value)

@@ -3,7 +3,8 @@ import { addHrTimes } from '@opentelemetry/core'
 import type { TimedEvent } from '@opentelemetry/sdk-trace-base'
 import type { SpanRecord } from '../../sdk/spans/fast-span.js'
 import { StrictTraceState } from '../../context/trace-state.js'
-import { SAME_SCOPE } from '../protocol/relayed-spans.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import { PACKAGE_SCOPE, SAME_SCOPE } from '../protocol/relayed-spans.js'
 
 export interface TimeWindow {
   /**
@@ -25,11 +26,13 @@ export type Scope = { name: string, version?: string, schemaUrl?: string }
  * are moved onto the dispatch span's clock and kept inside its window, so no waterfall shows a
  * worker span starting before the dispatch that caused it.
  */
-export class SpanDecoder {
-  private traceId = ''
-  private scope: Scope = { name: '' }
+const OWN_SCOPE: Scope = { name: PACKAGE_NAME, version: PACKAGE_VERSION }
 
-  constructor (private readonly fields: readonly unknown[], private at: number, private readonly threadId: number) {}
+export class SpanDecoder {
+  private scope: Scope = OWN_SCOPE
+
+  /** `traceId`: the dispatch span's, which a task's first span leaves out. */
+  constructor (private readonly fields: readonly unknown[], private at: number, private readonly threadId: number, private traceId: string) {}
 
   next (window: TimeWindow): { record: SpanRecord, scope: Scope } {
     // Threads read one clock through their own time origins, which can disagree by a fraction of
@@ -56,8 +59,12 @@ export class SpanDecoder {
     const droppedAttributesCount = this.number()
     const droppedEventsCount = this.number()
     const droppedLinksCount = this.number()
-    if (this.fields[this.at] === SAME_SCOPE) {
+    const scopeMark = this.fields[this.at]
+    if (scopeMark === SAME_SCOPE) {
       this.at++
+    } else if (scopeMark === PACKAGE_SCOPE) {
+      this.at++
+      this.scope = OWN_SCOPE
     } else {
       const scope: Scope = { name: this.string() }
       const version = this.string()

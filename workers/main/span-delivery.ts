@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api'
+import { LinkedContext } from '../../context/linked-context.js'
 import { diag, trace } from '../../context/otel-api.js'
 import { FastSpan } from '../../sdk/spans/fast-span.js'
 import type { SpanSink } from '../../sdk/spans/span-sink.js'
@@ -26,7 +26,7 @@ const UNLIMITED: SpanTarget['limits'] = {
  * sequence, so every span processor (the application's too) sees it start and end. Late spans
  * (ended after their own task replied) belong to other dispatches and keep their own times.
  */
-export function deliverSpans (reply: TaskReply, window: TimeWindow, sink: SpanSink | undefined): void {
+export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWindow, sink: SpanSink | undefined): void {
   const taskSpans = reply[4]
   const lateSpans = reply[5]
   if (taskSpans === 0 && lateSpans === 0) return
@@ -36,11 +36,11 @@ export function deliverSpans (reply: TaskReply, window: TimeWindow, sink: SpanSi
     return
   }
   const limits = sink.spanFactory?.limits ?? UNLIMITED
-  const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[3])
+  const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[3], traceId)
   const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
   for (let i = 0; i < taskSpans + lateSpans; i++) {
     const { record, scope } = decoder.next(i < taskSpans ? window : unplaced)
-    const parentContext = record.parentSpanContext === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, record.parentSpanContext)
+    const parentContext = record.parentSpanContext === undefined ? LinkedContext.ROOT : trace.setSpanContext(LinkedContext.ROOT, record.parentSpanContext)
     FastSpan.replay({ processor: sink.processor, resource: sink.resource, limits, scope }, record, parentContext)
   }
 }

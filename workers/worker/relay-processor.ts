@@ -18,10 +18,10 @@ export const TASK_RELAY = createContextKey('fastify-otel-kit task relay')
 /** A task's spans, written straight into its reply (the reply's header comes first). */
 export class TaskRelay implements SpanBatch {
   count = 0
-  lastTraceId = ''
   lastScope: object | undefined = undefined
   open = true
-  constructor (readonly fields: unknown[]) {}
+  /** `lastTraceId`: the dispatch span's, which the main side knows (relayed-spans.ts). */
+  constructor (readonly fields: unknown[], public lastTraceId: string) {}
 }
 
 /**

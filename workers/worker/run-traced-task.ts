@@ -33,7 +33,7 @@ export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: 
   const parent = envelopeContext(envelope)
   if ((envelope[3] & TraceFlags.SAMPLED) === 0 || envelope[1] === '') return context.with(parent, fn, undefined, task)
 
-  const relay = new TaskRelay(replyHeader(threadId))
+  const relay = new TaskRelay(replyHeader(threadId), envelope[1])
   const spanName = envelope[7] !== undefined && envelope[7] !== '' ? envelope[7] : label
   const name = `worker.task ${spanName}`
   const attributes = { 'worker.task.name': spanName }

@@ -1,7 +1,8 @@
 import type { Attributes, HrTime } from '@opentelemetry/api'
 import { addHrTimes } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import { SAME_SCOPE, type SpanBatch } from '../protocol/relayed-spans.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import { PACKAGE_SCOPE, SAME_SCOPE, type SpanBatch } from '../protocol/relayed-spans.js'
 
 /**
  * Appends a finished span to `batch` in the flat form of relayed-spans.ts. `shift` moves every
@@ -24,6 +25,9 @@ export function encodeSpan (batch: SpanBatch, span: ReadableSpan, shift: HrTime 
   const scope = span.instrumentationScope
   if (scope === batch.lastScope) {
     out.push(SAME_SCOPE)
+  } else if (scope.name === PACKAGE_NAME && scope.version === PACKAGE_VERSION && scope.schemaUrl === undefined) {
+    out.push(PACKAGE_SCOPE)
+    batch.lastScope = scope
   } else {
     out.push(scope.name, scope.version ?? '', scope.schemaUrl ?? '')
     batch.lastScope = scope
