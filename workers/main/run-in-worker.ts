@@ -75,9 +75,7 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
     payload = task[PISCINA_VALUE]
   }
   const signal = options.signal
-  const runOptions: RunOptions | undefined = route.filename === undefined && route.name === undefined && signal === undefined && transferList === undefined
-    ? undefined
-    : { filename: route.filename, name: route.name, signal, transferList }
+  const runOptions = runOptionsFor(route.filename, route.name, signal, transferList)
   const dispatchTask = (envelope: unknown): Promise<unknown> => untracedRun === undefined ? pool.run(envelope, runOptions) : untracedRun(envelope, runOptions)
 
   const caller = context.active()
@@ -115,6 +113,20 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
     throw error
   })
   return inFlight(pool, signal, settled) as Promise<R>
+}
+
+/** Only the options that are set: Piscina copies the object on every run. */
+function runOptionsFor (filename: string | undefined, name: string | undefined, signal: AbortSignal | undefined, transferList: readonly unknown[] | undefined): RunOptions | undefined {
+  if (signal === undefined && transferList === undefined) {
+    if (filename !== undefined) return { filename, name }
+    return name === undefined ? undefined : { name }
+  }
+  const options: RunOptions = {}
+  if (filename !== undefined) options.filename = filename
+  if (name !== undefined) options.name = name
+  if (signal !== undefined) options.signal = signal
+  if (transferList !== undefined) options.transferList = transferList
+  return options
 }
 
 /**
