@@ -1,16 +1,17 @@
-import { type Context, defaultTextMapGetter, type SpanContext } from '@opentelemetry/api'
+import { type Context, defaultTextMapGetter, INVALID_SPANID, INVALID_TRACEID, type SpanContext } from '@opentelemetry/api'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { LinkedContext } from '../../context/linked-context.js'
 import { trace } from '../../context/otel-api.js'
 import { StrictTraceState } from '../../context/trace-state.js'
-import { isValidSpanContext } from '../../context/w3c-trace-context.js'
 import type { TaskEnvelope } from '../protocol/messages.js'
 
 const baggageFormat = new W3CBaggagePropagator()
 
 /**
  * The caller's context, rebuilt from the envelope's parts: its span context (remote, as an
- * extracted one would be) and its baggage. Anything malformed leaves that part out.
+ * extracted one would be) and its baggage. The ids are those of a span in the main thread,
+ * well formed by construction (runInWorker sends none of the invalid ones); anything else that
+ * is malformed leaves its part out.
  */
 export function envelopeContext (envelope: TaskEnvelope): Context {
   let restored: Context = LinkedContext.ROOT
@@ -21,7 +22,9 @@ export function envelopeContext (envelope: TaskEnvelope): Context {
       const parsed = StrictTraceState.parse(traceState)
       if (parsed !== undefined) spanContext.traceState = parsed
     }
-    if (isValidSpanContext(spanContext)) restored = trace.setSpanContext(restored, spanContext)
+    if (spanContext.traceId.length === 32 && spanContext.spanId.length === 16 && spanContext.traceId !== INVALID_TRACEID && spanContext.spanId !== INVALID_SPANID) {
+      restored = trace.setSpanContext(restored, spanContext)
+    }
   }
   const baggage = envelope[6]
   if (baggage !== undefined && baggage !== '') restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter)

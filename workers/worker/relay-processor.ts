@@ -49,7 +49,9 @@ export class RelayProcessor implements SpanProcessor {
   onStart (span: SdkSpan, parentContext: Context): void {
     if ((span.spanContext().traceFlags & 1) === 0) return
     const marked = span as unknown as Relayable
-    marked[PRECISE_START] = hrTime()
+    // The SDK's own starts are whole milliseconds; a start with finer nanoseconds was given
+    // precisely (the task span) and needs no re-basing.
+    if (span.startTime[1] % 1_000_000 === 0) marked[PRECISE_START] = hrTime()
     marked[RELAY] = parentContext.getValue(TASK_RELAY) as TaskRelay | undefined
     spanHeld()
   }
