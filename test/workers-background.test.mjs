@@ -130,3 +130,14 @@ test('with the application\'s own SDK, its sampler and its processors take the b
   assert.equal(asked, 1)
   assertBackgroundTrace(exporter.getFinishedSpans(), seen)
 })
+
+test('with no SDK at all, a sampled caller\'s task still settles with its own result', async (t) => {
+  const { ensureContextManager } = await import('fastify-otel-kit/context')
+  ensureContextManager()
+  t.after(() => context.disable())
+  const workers = pool(t)
+  const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true })
+  const seen = await context.with(caller, () => runInWorker(workers, {}, { name: 'observeNow' }))
+  assert.equal(seen.traceId, '4bf92f3577b34da6a3ce929d0e0e4736')
+  assert.equal(seen.sampled, true)
+})

@@ -91,7 +91,9 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   const label = options.spanName ?? route.label
   const dispatch = startDispatch(sink, label, pool.queueSize ?? 0, caller)
   const dispatched = dispatch.spanContext()
-  if ((dispatched.traceFlags & TraceFlags.SAMPLED) === 0 || !dispatch.isRecording()) {
+  // The sampled flag alone decides, as it does in the worker: a sampled task always replies with
+  // its spans (a tracer without an SDK hands back the caller's sampled context, not recording).
+  if ((dispatched.traceFlags & TraceFlags.SAMPLED) === 0) {
     // Not sampled (or tracing suppressed): the new trace's id still crosses, as it would to a
     // child on this thread.
     const carried = hasSpan(dispatched) ? dispatched : undefined
