@@ -9,6 +9,7 @@ import type { Warnings } from '../diagnostics/warnings.js'
 import { BatchExportProcessor, type PipelineStats, type RetryCounter } from '../export/batch-processor.js'
 import { buildExporter } from '../export/exporter.js'
 import { ProcessorChain } from '../spans/processor-chain.js'
+import { workerSpanLosses } from '../spans/span-sink.js'
 import { type SpanFactory, spanFactoryFor } from '../spans/span-factory.js'
 import { pipelineWarnings, type PipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
@@ -71,6 +72,9 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     processors,
     spanFactory: spanFactoryFor(tracer, sampler, processors, resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
     warnings: events,
-    stats: () => batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats()
+    stats: () => ({
+      ...(batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats()),
+      lostInWorkers: workerSpanLosses(processors).total
+    })
   }
 }

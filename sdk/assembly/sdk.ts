@@ -26,5 +26,5 @@ export interface Sdk<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
 }
 
 export function emptyStats (): PipelineStats {
-  return { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0 }
+  return { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 }
 }

@@ -29,6 +29,11 @@ export interface PipelineStats {
   failed: number
   /** Export attempts repeated after a transient failure (filled in by the retrying exporter). */
   retries: number
+  /**
+   * Spans made in worker threads that could not come home (the worker stopped while it held
+   * them). They never reached the processor, so they are outside the balance above.
+   */
+  lostInWorkers: number
 }
 
 export interface BatchProcessorEvents {
@@ -102,7 +107,7 @@ export class BatchExportProcessor implements SpanProcessor {
   }
 
   stats (retries: RetryCounter | undefined): PipelineStats {
-    return { created: this.counts.created, queued: this.queue.length + this.inFlight, exported: this.counts.exported, dropped: this.counts.dropped, failed: this.counts.failed, retries: retries?.retryCount ?? 0 }
+    return { created: this.counts.created, queued: this.queue.length + this.inFlight, exported: this.counts.exported, dropped: this.counts.dropped, failed: this.counts.failed, retries: retries?.retryCount ?? 0, lostInWorkers: 0 }
   }
 
   /** Spans waiting or being exported. */
