@@ -96,7 +96,7 @@ test('UNAVAILABLE twice, then success: every span arrives exactly once, two retr
   await receiver.waitFor((all) => all.length === 3)
   assert.equal(new Set(receiver.spans.map((s) => s.spanId)).size, 3)
   assert.deepEqual(receiver.exports.map((e) => e.code), [14, 14, 0])
-  assert.deepEqual(app.otel.stats(), { created: 3, queued: 0, exported: 3, dropped: 0, failed: 0, retries: 2 })
+  assert.deepEqual(app.otel.stats(), { created: 3, queued: 0, exported: 3, dropped: 0, failed: 0, retries: 2, lostInWorkers: 0 })
 })
 
 test('INVALID_ARGUMENT: that batch is dropped and counted, not retried; the next batch goes through', async (t) => {
@@ -108,7 +108,7 @@ test('INVALID_ARGUMENT: that batch is dropped and counted, not retried; the next
   await app.otel.forceFlush()
   assert.deepEqual(receiver.exports.map((e) => e.code), [3, 0])
   assert.equal(receiver.spans.length, 1)
-  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 0, lostInWorkers: 0 })
   assert.ok(logs.messages().some((m) => /could not export 1 span\(s\) to the collector: .*bad spans/.test(m)))
 })
 
@@ -122,7 +122,7 @@ test('RESOURCE_EXHAUSTED is retried only when the server says when (RetryInfo)',
   await app.inject({ url: '/ping/2' })
   await app.otel.forceFlush()
   assert.deepEqual(receiver.exports.map((e) => e.code), [8, 8, 0])
-  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 1 })
+  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 1, lostInWorkers: 0 })
 })
 
 test('a partial success is not retried', async (t) => {

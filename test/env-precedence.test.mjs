@@ -149,7 +149,7 @@ test('OTEL_BSP_MAX_QUEUE_SIZE alone, smaller than the default batch: the queue a
   for (let i = 0; i < 150; i++) await app.inject({ url: '/' })
   await app.otel.forceFlush()
   // A queue of 100: the first full batch leaves at once, and nothing else is lost.
-  assert.deepEqual(app.otel.stats(), { created: 150, queued: 0, exported: 150, dropped: 0, failed: 0, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 150, queued: 0, exported: 150, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
   assert.equal(exporter.getFinishedSpans().length, 150)
 })
 

@@ -79,5 +79,5 @@ test('OTEL_SDK_DISABLED=true: routes work, request.otel is a harmless no-op, not
   await app.otel.forceFlush()
   assert.deepEqual(exporter.getFinishedSpans(), [])
   assert.equal(trace.getTracerProvider().getDelegate().constructor.name, 'NoopTracerProvider')
-  assert.deepEqual(app.otel.stats(), { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
 })

@@ -48,7 +48,7 @@ test('600 giant and 400 normal requests: every span arrives, the giant values cu
   const giant = spans.filter((s) => s.attributes['url.path'].startsWith('/giant/'))
   assert.equal(giant.length, 600)
   for (const span of giant) assert.equal(span.attributes['user_agent.original'].length, 4096)
-  assert.deepEqual(app.otel.stats(), { created: 1000, queued: 0, exported: 1000, dropped: 0, failed: 0, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 1000, queued: 0, exported: 1000, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
   for (const request of receiver.exports) assert.ok(request.bytes <= 4 * MiB)
 })
 
@@ -57,7 +57,7 @@ test('a raised limit makes batches of several MB: each is split to fit 4 MiB, no
   await mixedLoad(app)
   await app.otel.forceFlush()
   await receiver.waitFor((all) => all.length >= 1000)
-  assert.deepEqual(app.otel.stats(), { created: 1000, queued: 0, exported: 1000, dropped: 0, failed: 0, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 1000, queued: 0, exported: 1000, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
   assert.ok(receiver.exports.every((r) => r.code === 0 && r.bytes <= 4 * MiB))
   // 512-span batches of these spans are about 6 MB: only a split can have delivered them.
   assert.ok(receiver.exports.some((r) => r.spanCount < 512 && r.bytes > 2 * MiB), JSON.stringify(receiver.exports.map((r) => [r.spanCount, r.bytes])))
@@ -68,7 +68,7 @@ test('a collector with a smaller message limit answers RESOURCE_EXHAUSTED: the b
   await mixedLoad(app)
   await app.otel.forceFlush()
   await receiver.waitFor((all) => all.length >= 1000)
-  assert.deepEqual(app.otel.stats(), { created: 1000, queued: 0, exported: 1000, dropped: 0, failed: 0, retries: 0 })
+  assert.deepEqual(app.otel.stats(), { created: 1000, queued: 0, exported: 1000, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
   // gRPC refuses the oversized requests before the receiver's handler sees them; what arrived shows
   // the split: 512-span batches of these spans are over 2 MB, yet every request that got through
   // fits 512 KiB, and together they carry every span.

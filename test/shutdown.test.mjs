@@ -59,7 +59,7 @@ test('a collector that never answers cannot hang close: it returns after shutdow
   const warning = logs.lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
   assert.equal(warning?.msg, 'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 1 span(s) could not be exported and are counted as failed.')
   // The books balance at exit: the abandoned span is failed, nothing is left unaccounted for.
-  assert.deepEqual(stats(), { created: 1, queued: 0, exported: 0, dropped: 0, failed: 1, retries: 0 })
+  assert.deepEqual(stats(), { created: 1, queued: 0, exported: 0, dropped: 0, failed: 1, retries: 0, lostInWorkers: 0 })
 })
 
 test('SIGTERM: every queued span is exported before the process exits with code 0', { timeout: 30_000 }, async () => {

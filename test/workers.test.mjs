@@ -135,10 +135,13 @@ test('no leakage on a reused worker in atomics sync mode, even after a task atta
   const next = await inSpan('next', async (span) => ({ expected: span.spanContext().traceId, seen: await runInWorker(workers, {}, { name: 'observeNow' }) }))
   assert.equal(next.seen.threadId, leaked.threadId)
   assert.equal(next.seen.traceId, next.expected)
-  // Dispatched with no active context: the task sees none (not the leaked one, not the last task's).
+  // Dispatched with no active context: the task is in a new trace of its own (not the leaked one,
+  // not the last task's).
   const orphan = await context.with(ROOT_CONTEXT, () => runInWorker(workers, {}, { name: 'observeNow' }))
   assert.equal(orphan.threadId, leaked.threadId)
-  assert.equal(orphan.traceId, null)
+  assert.notEqual(orphan.traceId, null)
+  assert.notEqual(orphan.traceId, 'f'.repeat(32))
+  assert.notEqual(orphan.traceId, next.expected)
 })
 
 test('nothing lost: spans arrive although the pool destroys the worker right after the task', async (t) => {

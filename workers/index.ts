@@ -8,3 +8,4 @@
  */
 export { runInWorker, type RunInWorkerOptions, type PoolLike } from './main/run-in-worker.js'
 export { traceWorkerPool, createTracedPool } from './main/traced-pool.js'
+export { lostWorkerSpans, type LostWorkerSpans } from './main/lost-spans.js'

@@ -25,10 +25,13 @@ export function renderMarkdown (r) {
   }
   if (r.workers !== undefined) {
     out.push('**Thread boundary** (Piscina, one worker thread; microseconds per task)', '')
-    out.push('| task | pool.run | runInWorker, context only | ratio | runInWorker, span relayed | ratio | propagation delta | relay delta |')
-    out.push('|---|---:|---:|---:|---:|---:|---:|---:|')
+    out.push('| task | pool.run | runInWorker, context only | ratio | runInWorker, span relayed | ratio | propagation delta | relay delta | traced pool, context only | ratio | traced pool, span relayed | ratio |')
+    out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const row of r.workers.rows) {
-      out.push(`| ${row.task} | ${row.rawMicros} | ${row.contextOnlyMicros} | ${row.contextOnlyRatio.toFixed(2)} | ${row.relayedMicros} | ${row.relayedRatio.toFixed(2)} | ${row.propagationDeltaMicros} | ${row.relayDeltaMicros} |`)
+      const traced = row.tracedPoolContextOnlyMicros === undefined
+        ? '- | - | - | -'
+        : `${row.tracedPoolContextOnlyMicros} | ${row.tracedPoolContextOnlyRatio.toFixed(2)} | ${row.tracedPoolRelayedMicros} | ${row.tracedPoolRelayedRatio.toFixed(2)}`
+      out.push(`| ${row.task} | ${row.rawMicros} | ${row.contextOnlyMicros} | ${row.contextOnlyRatio.toFixed(2)} | ${row.relayedMicros} | ${row.relayedRatio.toFixed(2)} | ${row.propagationDeltaMicros} | ${row.relayDeltaMicros} | ${traced} |`)
     }
     out.push('')
   }

@@ -24,6 +24,12 @@ export async function h3Provider (envelope) {
 }
 let entry
 export async function h4Entry (envelope) {
-  if (entry === undefined) { const mod = await import(new URL('../../dist/workers/worker/traced-entry.js', import.meta.url)); entry = mod.default.default ?? mod.default }
-  return entry(envelope)
+  if (entry === undefined) {
+    // The entry answers one export per target (workers/protocol/task-target.ts); this module's noop.
+    const { targetKey } = await import(new URL('../../dist/workers/protocol/task-target.js', import.meta.url))
+    const { default: exports } = await import(new URL('../../dist/workers/worker/traced-entry.js', import.meta.url))
+    entry = exports[targetKey({ filename: new URL(import.meta.url).pathname, name: 'noop' })]
+  }
+  // A protocol-2 envelope for an unsampled caller: [mark, traceId, spanId, flags, task].
+  return entry(['fastify-otel-kit/task@2', '4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7', 0, envelope.task])
 }

@@ -1,12 +1,13 @@
 // Thread boundary: what a task costs through raw pool.run, through runInWorker carrying context
 // only (an unsampled caller: nothing is recorded or relayed), and through runInWorker with the
-// dispatch and task spans recorded and relayed home. Two views: tasks one at a time (the latency
-// of one round trip, thread wake-ups included) and 32 in flight (the CPU a task costs). The
-// variants are interleaved in blocks so drift hits them alike.
+// dispatch and task spans recorded and relayed home; the same two through a traced pool
+// (createTracedPool: plain `pool.run` calls, the pool's own filename is the traced entry). Two
+// views: tasks one at a time (the latency of one round trip, thread wake-ups included) and 32 in
+// flight (the CPU a task costs). The variants are interleaved in blocks so drift hits them alike.
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
-import { runInWorker } from 'fastify-otel-kit/workers'
+import { createTracedPool, runInWorker } from 'fastify-otel-kit/workers'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 
@@ -22,6 +23,7 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
     exporter: { export (spans, done) { exported += spans.length; done({ code: 0 }) }, async shutdown () {} }
   })
   const pool = new Piscina({ filename: taskFile, maxThreads: 1, minThreads: 1 })
+  const tracedPool = createTracedPool({ filename: taskFile, maxThreads: 1, minThreads: 1 })
   // Fixed caller contexts, so that only runInWorker's own work is measured: an unsampled caller
   // (context crosses, nothing is recorded) and a sampled one (dispatch and task spans recorded,
   // the task span relayed home and exported).
@@ -31,7 +33,9 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
   const variants = {
     raw: (task, name) => pool.run(task, { name }),
     'context only': (task, name) => context.with(unsampled, () => runInWorker(pool, task, { name })),
-    'spans relayed': (task, name) => context.with(sampled, () => runInWorker(pool, task, { name }))
+    'spans relayed': (task, name) => context.with(sampled, () => runInWorker(pool, task, { name })),
+    'traced pool, context only': (task, name) => context.with(unsampled, () => tracedPool.run(task, { name })),
+    'traced pool, spans relayed': (task, name) => context.with(sampled, () => tracedPool.run(task, { name }))
   }
   const results = []
   for (const [label, name, task, count] of [['no-op task', 'noop', 1, noopTasks], ['1 ms CPU task', 'spin', { millis: 1 }, cpuTasks]]) {
@@ -68,6 +72,7 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
   results.push(summarize(`no-op task, ${inFlight} in flight`, pipelinedTasks, pipelined, log))
   await app.otel.forceFlush()
   await pool.destroy()
+  await tracedPool.destroy()
   await app.close()
   return { rows: results, spansExported: exported }
 }
@@ -86,8 +91,12 @@ function summarize (task, tasks, totalMicros, log) {
     contextOnlyRatio: Number((per['context only'] / per.raw).toFixed(3)),
     relayedRatio: Number((per['spans relayed'] / per.raw).toFixed(3)),
     propagationDeltaMicros: round(per['context only'] - per.raw),
-    relayDeltaMicros: round(per['spans relayed'] - per.raw)
+    relayDeltaMicros: round(per['spans relayed'] - per.raw),
+    tracedPoolContextOnlyMicros: round(per['traced pool, context only']),
+    tracedPoolRelayedMicros: round(per['traced pool, spans relayed']),
+    tracedPoolContextOnlyRatio: Number((per['traced pool, context only'] / per.raw).toFixed(3)),
+    tracedPoolRelayedRatio: Number((per['traced pool, spans relayed'] / per.raw).toFixed(3))
   }
-  log(`  ${task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x)`)
+  log(`  ${task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x); traced pool ${row.tracedPoolContextOnlyRatio}x, ${row.tracedPoolRelayedRatio}x`)
   return row
 }

@@ -7,6 +7,7 @@ import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import { buildPropagator } from './propagators.js'
 import { emptyStats, type Sdk } from './sdk.js'
+import { currentSpanSink, workerSpanLosses } from '../spans/span-sink.js'
 import { apiGlobals } from '../../context/api-globals.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import { globalLogger } from '../logs/global-logger-provider.js'
@@ -45,7 +46,11 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
     spanFactory: undefined,
     // The application's pipeline, through the API: whatever it registered receives the lines.
     logs: logsOn ? { logger: globalLogger(), sink: undefined } : undefined,
-    stats: emptyStats,
+    // Only the worker losses are known here: the application's processors keep their own counts.
+    stats: () => {
+      const sink = currentSpanSink()
+      return { ...emptyStats(), lostInWorkers: sink === undefined ? 0 : workerSpanLosses(sink.processor).total }
+    },
     forceFlush: async () => { await flushable.forceFlush?.() }
   }
 }

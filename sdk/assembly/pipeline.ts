@@ -11,12 +11,13 @@ import type { RetryCounter } from '../export/batch-queue.js'
 import { buildExporter } from '../export/exporter.js'
 import { assembleLogPipeline, type LogPipeline } from '../logs/log-pipeline.js'
 import { ProcessorChain } from '../spans/processor-chain.js'
+import { workerSpanLosses } from '../spans/span-sink.js'
 import { type SpanFactory, spanFactoryFor } from '../spans/span-factory.js'
 import { type PipelineWarnings, spanPipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
 import { buildResource } from './resource.js'
 import { buildSampler } from './sampler.js'
-import { emptyStats, type PipelineStats } from './sdk.js'
+import { emptyExportStats, type PipelineStats } from './sdk.js'
 
 /** Everything the SDK assembly builds, before any of it is registered globally. */
 export interface Pipeline {
@@ -94,7 +95,10 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
       }
     },
     stats: () => {
-      const spans: PipelineStats = batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyStats()
+      const spans: PipelineStats = {
+        ...(batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyExportStats()),
+        lostInWorkers: workerSpanLosses(processors).total
+      }
       if (logs !== undefined) spans.logs = logs.stats()
       return spans
     },

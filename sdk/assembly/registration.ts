@@ -135,7 +135,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
   }
   setRegistration(registration)
   // Spans relayed home from worker threads join this pipeline: every processor, this resource.
-  setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, ...(pipeline.spanFactory === undefined ? {} : { spanFactory: pipeline.spanFactory }) })
+  setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, warnings, ...(pipeline.spanFactory === undefined ? {} : { spanFactory: pipeline.spanFactory }) })
   return { sdk, how: 'assembled', assembledBy }
 }
 

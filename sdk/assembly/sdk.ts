@@ -16,7 +16,12 @@ export type SdkOwner = 'plugin' | 'application' | 'disabled'
  * this package exports logs. Each balances: `created = exported + dropped + failed + queued`.
  */
 export interface PipelineStats extends ExportStats {
-  /** Present when log export is on (and this package assembled the SDK). */
+  /**
+   * Spans made in worker threads that could not come home (the worker stopped while it held
+   * them). They never reached the processor, so they are outside the balance above.
+   */
+  lostInWorkers: number
+  /** The log record pipeline's counters; present when log export is on (and this package assembled the SDK). */
   logs?: ExportStats
 }
 
@@ -41,6 +46,10 @@ export interface Sdk<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
   forceFlush(): Promise<void>
 }
 
-export function emptyStats (): ExportStats {
+export function emptyExportStats (): ExportStats {
   return { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0 }
+}
+
+export function emptyStats (): PipelineStats {
+  return { ...emptyExportStats(), lostInWorkers: 0 }
 }

@@ -19,6 +19,7 @@ export type WarningCode =
   | 'FOK_WARN_OTEL_DIAGNOSTIC'
   | 'FOK_WARN_INSTRUMENTATION_MISSING'
   | 'FOK_WARN_LATE_START'
+  | 'FOK_WARN_WORKER_SPANS_LOST'
 
 export interface Warnings {
   /**

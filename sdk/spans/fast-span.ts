@@ -8,6 +8,7 @@ import {
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
 import { diag } from '../../context/otel-api.js'
+import { limitAttributes, truncateValue, withinLength } from './attribute-limits.js'
 import type { SpanTarget } from './span-factory.js'
 
 // Shared initial values: a request creates several objects already, each one less is GC work.
@@ -149,7 +150,7 @@ export class FastSpan implements Span, ReadableSpan {
       this.droppedAttributes++
       return this
     }
-    this.attributes[key] = this.truncate(value)
+    this.attributes[key] = truncateValue(value, this.factory.limits.attributeValueLengthLimit)
     if (isNewKey) this.attributesCount++
     return this
   }
@@ -181,7 +182,7 @@ export class FastSpan implements Span, ReadableSpan {
     } else {
       attributesInput = attributesOrStartTime
     }
-    const { attributes, dropped } = this.limitedAttributes(sanitizeAttributes(attributesInput), attributePerEventCountLimit)
+    const { attributes, dropped } = limitAttributes(sanitizeAttributes(attributesInput), attributePerEventCountLimit, this.factory.limits.attributeValueLengthLimit)
     this.events.push({ name, attributes, time: this.time(timeStamp), droppedAttributesCount: dropped })
     return this
   }
@@ -199,7 +200,7 @@ export class FastSpan implements Span, ReadableSpan {
       this.links.shift()
       this.droppedLinks++
     }
-    const { attributes, dropped } = this.limitedAttributes(sanitizeAttributes(link.attributes), attributePerLinkCountLimit)
+    const { attributes, dropped } = limitAttributes(sanitizeAttributes(link.attributes), attributePerLinkCountLimit, this.factory.limits.attributeValueLengthLimit)
     const processed: Link = { context: link.context }
     if (Object.keys(attributes).length > 0) processed.attributes = attributes
     if (dropped > 0) processed.droppedAttributesCount = dropped
@@ -277,58 +278,10 @@ export class FastSpan implements Span, ReadableSpan {
     return hrTime(otperformance.now() + this.performanceOffset)
   }
 
-  private truncate (value: AttributeValue): AttributeValue {
-    const limit = this.factory.limits.attributeValueLengthLimit
-    if (!Number.isFinite(limit) || limit <= 0) return value
-    if (typeof value === 'string') return value.length <= limit ? value : truncated(value, limit)
-    if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.length > limit ? truncated(v, limit) : v)) as AttributeValue
-    return value
-  }
-
-  private limitedAttributes (sanitized: Attributes, limit: number): { attributes: Attributes, dropped: number } {
-    const attributes: Attributes = {}
-    let count = 0
-    let dropped = 0
-    for (const key in sanitized) {
-      if (!Object.prototype.hasOwnProperty.call(sanitized, key)) continue
-      if (count >= limit) {
-        dropped++
-        continue
-      }
-      attributes[key] = this.truncate(sanitized[key]!)
-      count++
-    }
-    return { attributes, dropped }
-  }
-
   private endedAlready (): boolean {
     if (this.isEnded) {
       diag.warn(`Cannot execute the operation on ended Span {traceId: ${this.context.traceId}, spanId: ${this.context.spanId}}`, new Error('Operation attempted on ended Span'))
     }
     return this.isEnded
   }
-}
-
-/** Whether no string value (or string in an array) is longer than `limit`: nothing to truncate. */
-function withinLength (attributes: Attributes, limit: number): boolean {
-  if (!Number.isFinite(limit)) return true
-  for (const key in attributes) {
-    const value = attributes[key]
-    if (typeof value === 'string') {
-      if (value.length > limit) return false
-    } else if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'string' && item.length > limit) return false
-    }
-  }
-  return true
-}
-
-/**
- * The first `limit` characters as a string of their own. A plain substring of a long string is, in
- * V8, a slice that keeps the whole original alive: a 16 KB header cut to 4096 characters would
- * still hold 16 KB for as long as the span is queued (measured: 15 KB kept per span, 4 KB with the
- * copy). Truncation is rare, so the copy costs nothing that matters.
- */
-function truncated (value: string, limit: number): string {
-  return Buffer.from(value.substring(0, limit), 'utf8').toString('utf8')
 }

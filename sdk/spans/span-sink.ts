@@ -1,6 +1,7 @@
 import { trace } from '../../context/otel-api.js'
 import type { Resource } from '@opentelemetry/resources'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { Warnings } from '../diagnostics/warnings.js'
 import type { SpanFactory } from './span-factory.js'
 
 /** Where spans relayed from worker threads enter the main thread's pipeline. */
@@ -9,6 +10,8 @@ export interface SpanSink {
   resource: Resource
   /** Builds dispatch spans without the Tracer when the plugin owns the pipeline. */
   spanFactory?: SpanFactory
+  /** The plugin's warning channel, for what the workers side reports (spans lost in workers). */
+  warnings?: Warnings
 }
 
 /** Shared by the plugin (which sets it) and runInWorker (which reads it), across module copies. */
@@ -29,4 +32,24 @@ export function currentSpanSink (): SpanSink | undefined {
   const provider = (global.getDelegate?.() ?? global) as { _activeSpanProcessor?: SpanProcessor, _resource?: Resource }
   if (provider._activeSpanProcessor === undefined || provider._resource === undefined) return undefined
   return { processor: provider._activeSpanProcessor, resource: provider._resource }
+}
+
+/**
+ * Spans made in worker threads for a pipeline that never reached it (the worker stopped while it
+ * held them), counted by workers/ per reason. They never entered the pipeline's processors, so
+ * they are outside the batch processor's books: stats() reports them as a separate figure.
+ */
+export interface WorkerSpanLosses {
+  total: number
+  byReason: Record<string, number>
+}
+
+const LOSSES = Symbol.for('fastify-otel-kit.worker-span-losses')
+
+/** The losses of the pipeline whose processor is `processor` (its sink's), made on first use. */
+export function workerSpanLosses (processor: SpanProcessor): WorkerSpanLosses {
+  const registry = ((globalThis as Record<symbol, WeakMap<SpanProcessor, WorkerSpanLosses> | undefined>)[LOSSES] ??= new WeakMap())
+  let losses = registry.get(processor)
+  if (losses === undefined) registry.set(processor, losses = { total: 0, byReason: {} })
+  return losses
 }

@@ -1,5 +1,5 @@
 // Types of the worker entry points.
-import { runInWorker, traceWorkerPool, type RunInWorkerOptions } from 'fastify-otel-kit/workers'
+import { createTracedPool, lostWorkerSpans, runInWorker, traceWorkerPool, type LostWorkerSpans, type RunInWorkerOptions } from 'fastify-otel-kit/workers'
 import { tracedTask } from 'fastify-otel-kit/workers/task'
 import { Piscina } from 'piscina'
 
@@ -10,6 +10,12 @@ export async function offload (): Promise<void> {
   void receipt
   // @ts-expect-error a pool is required
   await runInWorker(undefined, {})
+  const traced = createTracedPool<Piscina>({ filename: '/tmp/worker.js', maxThreads: 2 })
+  const count: number = await traced.run({ id: 2 }) as number
+  void count
+  const lost: LostWorkerSpans = lostWorkerSpans()
+  const total: number = lost.total + lost.stopped + lost.aborted + lost.exited
+  void total
 }
 
 export const render = tracedTask(async (order: { id: number }) => `receipt ${order.id}`)

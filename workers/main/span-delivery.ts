@@ -1,11 +1,10 @@
-import { ROOT_CONTEXT } from '@opentelemetry/api'
+import { LinkedContext } from '../../context/linked-context.js'
 import { diag, trace } from '../../context/otel-api.js'
 import { FastSpan } from '../../sdk/spans/fast-span.js'
 import type { SpanSink } from '../../sdk/spans/span-sink.js'
 import type { SpanTarget } from '../../sdk/spans/span-factory.js'
-import type { TaskReply } from '../protocol/messages.js'
-import type { RelayedSpan } from '../protocol/relayed-span.js'
-import { fromRelayed, type TimeWindow } from './span-decoder.js'
+import { REPLY_SPANS_AT, type TaskReply } from '../protocol/messages.js'
+import { SpanDecoder, type TimeWindow } from './span-decoder.js'
 
 let warnedNoSink = false
 
@@ -27,23 +26,21 @@ const UNLIMITED: SpanTarget['limits'] = {
  * sequence, so every span processor (the application's too) sees it start and end. Late spans
  * (ended after their own task replied) belong to other dispatches and keep their own times.
  */
-export function deliverSpans (reply: TaskReply, window: TimeWindow, sink: SpanSink | undefined): void {
-  const [, , , threadId, spans, lateSpans] = reply
-  if (spans === 0 && lateSpans === 0) return
+export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWindow, sink: SpanSink | undefined): void {
+  const taskSpans = reply[4]
+  const lateSpans = reply[5]
+  if (taskSpans === 0 && lateSpans === 0) return
   if (sink === undefined) {
     if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')
     warnedNoSink = true
     return
   }
   const limits = sink.spanFactory?.limits ?? UNLIMITED
-  const replay = (relayed: RelayedSpan, placed: TimeWindow): void => {
-    const { record, scope } = fromRelayed(relayed, placed, threadId)
-    const parentContext = record.parentSpanContext === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, record.parentSpanContext)
+  const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[3], traceId)
+  const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
+  for (let i = 0; i < taskSpans + lateSpans; i++) {
+    const { record, scope } = decoder.next(i < taskSpans ? window : unplaced)
+    const parentContext = record.parentSpanContext === undefined ? LinkedContext.ROOT : trace.setSpanContext(LinkedContext.ROOT, record.parentSpanContext)
     FastSpan.replay({ processor: sink.processor, resource: sink.resource, limits, scope }, record, parentContext)
-  }
-  if (spans !== 0) for (const relayed of spans) replay(relayed, window)
-  if (lateSpans !== 0) {
-    const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
-    for (const relayed of lateSpans) replay(relayed, unplaced)
   }
 }

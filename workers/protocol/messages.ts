@@ -1,48 +1,45 @@
-import type { ContextCarrier } from '../../context/carrier.js'
-import type { RelayedSpan } from './relayed-span.js'
-
 /**
  * The messages between runInWorker (main thread) and the worker side. They are structured-cloned
- * on every task, and the serializer charges per object: flat arrays with a marker string cost
- * about a third of the same data as nested objects (README, Performance), so that is their shape.
- * The marker carries the protocol version, so mismatched versions on the two sides fail loudly.
+ * on every task, and the serializer charges per element and per object: each message is one flat
+ * array, optional fields are left off the end, and a task that records nothing gets no reply
+ * wrapper at all (its result or throw travels exactly as with a plain `pool.run`). The markers
+ * carry the protocol version, so mismatched versions on the two sides fail loudly.
  */
-export const ENVELOPE_MARK = 'fastify-otel-kit/task@1'
-export const REPLY_MARK = 'fastify-otel-kit/reply@1'
+export const ENVELOPE_MARK = 'fastify-otel-kit/task@2'
+export const REPLY_MARK = 'fastify-otel-kit/reply@2'
 
-/** Which export of which module runs the task (Piscina's `filename` and `name`). */
-export interface TaskTarget {
-  filename: string
-  name: string
+/**
+ * [mark, traceId, spanId, traceFlags, task, traceState?, baggage?, spanName?]. The caller's span
+ * context as its parts (no traceparent to format here and parse there); traceId '' when there is
+ * none. The optional strings are '' when absent and left off when all three are.
+ */
+export type TaskEnvelope = [typeof ENVELOPE_MARK, string, string, number, unknown, string?, string?, string?]
+
+export function makeEnvelope (traceId: string, spanId: string, traceFlags: number, task: unknown, traceState: string, baggage: string, spanName: string): TaskEnvelope {
+  return traceState === '' && baggage === '' && spanName === ''
+    ? [ENVELOPE_MARK, traceId, spanId, traceFlags, task]
+    : [ENVELOPE_MARK, traceId, spanId, traceFlags, task, traceState, baggage, spanName]
 }
-
-/** [mark, traceparent, tracestate, baggage, filename, name, label, task]; absent carrier fields are ''. */
-export type TaskEnvelope = [typeof ENVELOPE_MARK, string, string, string, string, string, string, unknown]
-
-/** [mark, ok (1 or 0), result or error, threadId, spans of this task or 0, late spans of earlier tasks or 0] */
-export type TaskReply = [typeof REPLY_MARK, 0 | 1, unknown, number, RelayedSpan[] | 0, RelayedSpan[] | 0]
-
-export function makeEnvelope (carrier: ContextCarrier, target: TaskTarget, label: string, task: unknown): TaskEnvelope {
-  return [ENVELOPE_MARK, carrier.traceparent ?? '', carrier.tracestate ?? '', carrier.baggage ?? '', target.filename, target.name, label, task]
-}
-
-export const envelopeCarrier = (envelope: TaskEnvelope): ContextCarrier => {
-  const carrier: ContextCarrier = {}
-  if (envelope[1] !== '') carrier.traceparent = envelope[1]
-  if (envelope[2] !== '') carrier.tracestate = envelope[2]
-  if (envelope[3] !== '') carrier.baggage = envelope[3]
-  return carrier
-}
-export const envelopeTarget = (envelope: TaskEnvelope): TaskTarget => ({ filename: envelope[4], name: envelope[5] })
-export const envelopeLabel = (envelope: TaskEnvelope): string => envelope[6]
-export const envelopeTask = (envelope: TaskEnvelope): unknown => envelope[7]
 
 export function isEnvelope (value: unknown): value is TaskEnvelope {
-  return Array.isArray(value) && value.length === 8 && value[0] === ENVELOPE_MARK
+  return Array.isArray(value) && value[0] === ENVELOPE_MARK && (value.length === 5 || value.length === 8)
+}
+
+/**
+ * Only for tasks that record spans: [mark, ok (1 or 0), result or thrown value, threadId,
+ * spans of this task, spans of earlier tasks (late), ...the spans' fields (relayed-spans.ts)].
+ */
+export type TaskReply = [typeof REPLY_MARK, 0 | 1, unknown, number, number, number, ...unknown[]]
+
+/** Where the spans' fields start in a reply. */
+export const REPLY_SPANS_AT = 6
+
+export function replyHeader (threadId: number): TaskReply {
+  return [REPLY_MARK, 1, undefined, threadId, 0, 0]
 }
 
 export function isReply (value: unknown): value is TaskReply {
-  return Array.isArray(value) && value.length === 6 && value[0] === REPLY_MARK
+  return Array.isArray(value) && value[0] === REPLY_MARK && value.length >= REPLY_SPANS_AT
 }
 
 /** Piscina's transferable wrapper (`Piscina.move()`), recognised by its registered symbols. */

@@ -2,8 +2,9 @@ import type { Context, HrTime } from '@opentelemetry/api'
 import { createContextKey } from '@opentelemetry/api'
 import { hrTime, hrTimeDuration, hrTimeToMilliseconds } from '@opentelemetry/core'
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base'
-import type { RelayedSpan } from '../protocol/relayed-span.js'
-import { toRelayed } from './span-encoder.js'
+import type { SpanBatch } from '../protocol/relayed-spans.js'
+import { spanHeld } from './held-spans.js'
+import { encodeSpan } from './span-encoder.js'
 
 /**
  * Spans made in a task are collected in memory and sent back with the task's reply, so the main
@@ -14,40 +15,56 @@ import { toRelayed } from './span-encoder.js'
 /** The task's span collector, found through the context every span of the task is started in. */
 export const TASK_RELAY = createContextKey('fastify-otel-kit task relay')
 
-export class TaskRelay {
-  readonly spans: RelayedSpan[] = []
+/** A task's spans, written straight into its reply (the reply's header comes first). */
+export class TaskRelay implements SpanBatch {
+  count = 0
+  lastScope: object | undefined = undefined
   open = true
+  /** `lastTraceId`: the dispatch span's, which the main side knows (relayed-spans.ts). */
+  constructor (readonly fields: unknown[], public lastTraceId: string) {}
 }
 
-/** Shared by unsampled tasks, which collect nothing. */
-export const UNSAMPLED_RELAY = new TaskRelay()
+/**
+ * Spans that ended after their task had replied. They wait, batched, for this worker's next
+ * reply that carries spans; should the worker stop first, the held-spans count reports them.
+ */
+export const lateSpans: SpanBatch = { fields: [], count: 0, lastTraceId: '', lastScope: undefined }
 
-/** Spans that ended after their task had replied, sent with the next reply of this worker. */
-export const lateSpans: RelayedSpan[] = []
+export function clearLateSpans (): void {
+  lateSpans.fields.length = 0
+  lateSpans.count = 0
+  lateSpans.lastTraceId = ''
+  lateSpans.lastScope = undefined
+}
 
 /** Beyond this, a start time is the user's own choice, not the SDK's rounding: left alone. */
 const MAX_REBASE_MILLIS = 2
 
-export class RelayProcessor implements SpanProcessor {
-  private readonly relays = new WeakMap<SdkSpan | ReadableSpan, TaskRelay>()
-  private readonly preciseStarts = new WeakMap<SdkSpan | ReadableSpan, HrTime>()
+// Kept on the span itself: cheaper than a WeakMap lookup per span, and gone with the span.
+const RELAY = Symbol('fastify-otel-kit.relay')
+const PRECISE_START = Symbol('fastify-otel-kit.precise-start')
+type Relayable = { [RELAY]?: TaskRelay, [PRECISE_START]?: HrTime }
 
+export class RelayProcessor implements SpanProcessor {
   onStart (span: SdkSpan, parentContext: Context): void {
-    this.preciseStarts.set(span, hrTime())
-    const relay = parentContext.getValue(TASK_RELAY) as TaskRelay | undefined
-    if (relay !== undefined) this.relays.set(span, relay)
+    if ((span.spanContext().traceFlags & 1) === 0) return
+    const marked = span as unknown as Relayable
+    // The SDK's own starts are whole milliseconds; a start with finer nanoseconds was given
+    // precisely (the task span) and needs no re-basing.
+    if (span.startTime[1] % 1_000_000 === 0) marked[PRECISE_START] = hrTime()
+    marked[RELAY] = parentContext.getValue(TASK_RELAY) as TaskRelay | undefined
+    spanHeld()
   }
 
   onEnd (span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return
+    const marked = span as unknown as Relayable
     // The SDK stamps starts in whole milliseconds; re-base onto the precise clock shared by all
     // threads. A user-supplied start time (far from the real one) is left alone.
-    const preciseStart = this.preciseStarts.get(span)
+    const preciseStart = marked[PRECISE_START]
     const shift = preciseStart === undefined ? undefined : hrTimeDuration(span.startTime, preciseStart)
-    const relayed = toRelayed(span, shift !== undefined && Math.abs(hrTimeToMilliseconds(shift)) <= MAX_REBASE_MILLIS ? shift : undefined)
-    const relay = this.relays.get(span)
-    if (relay !== undefined && relay.open) relay.spans.push(relayed)
-    else lateSpans.push(relayed)
+    const relay = marked[RELAY]
+    encodeSpan(relay !== undefined && relay.open ? relay : lateSpans, span, shift !== undefined && Math.abs(hrTimeToMilliseconds(shift)) <= MAX_REBASE_MILLIS ? shift : undefined)
   }
 
   async forceFlush (): Promise<void> {}

@@ -1,35 +1,62 @@
-import type { HrTime } from '@opentelemetry/api'
+import type { Attributes, HrTime } from '@opentelemetry/api'
 import { addHrTimes } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
-import type { RelayedEvent, RelayedLink, RelayedSpan } from '../protocol/relayed-span.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import { PACKAGE_SCOPE, SAME_SCOPE, type SpanBatch } from '../protocol/relayed-spans.js'
 
 /**
- * A finished span as plain data, for the trip home. `shift` moves every timestamp (the worker
- * re-bases SDK times, which are whole milliseconds, onto the precise clock all threads share); it
- * is a normalised HrTime (hrTimeDuration's form), so addHrTimes also moves times backwards.
+ * Appends a finished span to `batch` in the flat form of relayed-spans.ts. `shift` moves every
+ * timestamp (the worker re-bases SDK times, which are whole milliseconds, onto the precise clock
+ * all threads share); it is a normalised HrTime (hrTimeDuration's form), so addHrTimes also moves
+ * times backwards.
  */
-export function toRelayed (span: ReadableSpan, shift: HrTime | undefined): RelayedSpan {
-  const move = (time: HrTime): HrTime => (shift === undefined ? time : addHrTimes(time, shift))
+export function encodeSpan (batch: SpanBatch, span: ReadableSpan, shift: HrTime | undefined): void {
+  const out = batch.fields
   const context = span.spanContext()
-  const start = move(span.startTime)
-  const end = move(span.endTime)
+  const start = shift === undefined ? span.startTime : addHrTimes(span.startTime, shift)
+  const end = shift === undefined ? span.endTime : addHrTimes(span.endTime, shift)
+  out.push(
+    span.name, span.kind, context.traceId === batch.lastTraceId ? '' : context.traceId, context.spanId,
+    span.parentSpanContext?.spanId ?? '', context.traceFlags, context.traceState?.serialize() ?? '',
+    start[0], start[1], end[0], end[1], span.status.code, span.status.message ?? '',
+    span.droppedAttributesCount, span.droppedEventsCount, span.droppedLinksCount
+  )
+  batch.lastTraceId = context.traceId
   const scope = span.instrumentationScope
-  return [
-    span.name, span.kind, context.traceId, context.spanId, context.traceFlags, context.traceState?.serialize() ?? '',
-    span.parentSpanContext?.spanId ?? '', start[0], start[1], end[0], end[1],
-    span.attributes,
-    span.events.length === 0
-      ? 0
-      : span.events.map((e): RelayedEvent => {
-        const time = move(e.time)
-        return [e.name, time[0], time[1], e.attributes ?? 0, e.droppedAttributesCount ?? 0]
-      }),
-    span.links.length === 0
-      ? 0
-      : span.links.map((l): RelayedLink => [
-        l.context.traceId, l.context.spanId, l.context.traceFlags, l.context.traceState?.serialize() ?? '', l.attributes ?? 0, l.droppedAttributesCount ?? 0
-      ]),
-    span.status.code, span.status.message ?? '', span.droppedAttributesCount, span.droppedEventsCount, span.droppedLinksCount,
-    scope.name, scope.version ?? '', scope.schemaUrl ?? ''
-  ]
+  if (scope === batch.lastScope) {
+    out.push(SAME_SCOPE)
+  } else if (scope.name === PACKAGE_NAME && scope.version === PACKAGE_VERSION && scope.schemaUrl === undefined) {
+    out.push(PACKAGE_SCOPE)
+    batch.lastScope = scope
+  } else {
+    out.push(scope.name, scope.version ?? '', scope.schemaUrl ?? '')
+    batch.lastScope = scope
+  }
+  pushAttributes(out, span.attributes)
+  out.push(span.events.length)
+  for (const event of span.events) {
+    const time = shift === undefined ? event.time : addHrTimes(event.time, shift)
+    out.push(event.name, time[0], time[1], event.droppedAttributesCount ?? 0)
+    pushAttributes(out, event.attributes)
+  }
+  out.push(span.links.length)
+  for (const link of span.links) {
+    out.push(link.context.traceId, link.context.spanId, link.context.traceFlags, link.context.traceState?.serialize() ?? '', link.droppedAttributesCount ?? 0)
+    pushAttributes(out, link.attributes)
+  }
+  batch.count++
+}
+
+function pushAttributes (out: unknown[], attributes: Attributes | undefined): void {
+  const countAt = out.length
+  out.push(0)
+  if (attributes === undefined) return
+  let count = 0
+  for (const key in attributes) {
+    const value = attributes[key]
+    if (value === undefined) continue
+    out.push(key, value)
+    count++
+  }
+  out[countAt] = count
 }

@@ -19,8 +19,9 @@ import { TASK_FUNCTION, type WrappedTaskFunction } from './task-function.js'
  */
 export function tracedTask<T, R> (fn: (task: T) => R | Promise<R>): (task: T) => Promise<R> {
   if (typeof fn !== 'function') throw invalidTaskFunction(fn)
+  const label = fn.name !== '' ? fn.name : 'task'
   const wrapped = async function tracedTaskFunction (message: T): Promise<R> {
-    if (isEnvelope(message)) return await (runTracedTask(message, fn as (task: unknown) => unknown) as R)
+    if (isEnvelope(message)) return await (runTracedTask(message, fn as (task: unknown) => unknown, label) as R)
     return await fn(message)
   }
   ;(wrapped as WrappedTaskFunction)[TASK_FUNCTION] = fn as (task: unknown) => unknown

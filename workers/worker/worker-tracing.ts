@@ -1,13 +1,14 @@
 import type { Tracer } from '@opentelemetry/api'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { emptyResource } from '@opentelemetry/resources'
-import { AlwaysOffSampler, BasicTracerProvider, ParentBasedSampler } from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { PriorityCompositePropagator } from '../../context/composite-propagator.js'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { diag, propagation, trace } from '../../context/otel-api.js'
 import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
 import { type SpanFactory, spanFactoryFor } from '../../sdk/spans/span-factory.js'
+import { FollowParentSampler } from './follow-parent-sampler.js'
 import { RelayProcessor } from './relay-processor.js'
 
 export interface WorkerTracing {
@@ -20,13 +21,14 @@ let tracing: WorkerTracing | undefined
 
 /**
  * Once per thread: a context manager, a tracer provider that relays spans home, and W3C
- * propagation for code in the worker. Root spans are not recorded: a trace belongs to the caller,
- * and a task dispatched outside any trace runs untraced.
+ * propagation for code in the worker. Root spans are never recorded here: every sampling decision
+ * is the main thread's (a task dispatched outside any trace gets a root dispatch span from the
+ * application's sampler there), and the worker follows the parent it is given.
  */
 export function ensureWorkerTracing (): WorkerTracing {
   if (tracing !== undefined) return tracing
   ensureContextManager()
-  const sampler = new ParentBasedSampler({ root: new AlwaysOffSampler() })
+  const sampler = new FollowParentSampler()
   const relayProcessor = new RelayProcessor()
   const provider = new BasicTracerProvider({ sampler, spanProcessors: [relayProcessor] })
   if (!trace.setGlobalTracerProvider(provider)) {

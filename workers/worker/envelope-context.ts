@@ -1,0 +1,32 @@
+import { type Context, defaultTextMapGetter, INVALID_SPANID, INVALID_TRACEID, type SpanContext } from '@opentelemetry/api'
+import { W3CBaggagePropagator } from '@opentelemetry/core'
+import { LinkedContext } from '../../context/linked-context.js'
+import { trace } from '../../context/otel-api.js'
+import { StrictTraceState } from '../../context/trace-state.js'
+import type { TaskEnvelope } from '../protocol/messages.js'
+
+const baggageFormat = new W3CBaggagePropagator()
+
+/**
+ * The caller's context, rebuilt from the envelope's parts: its span context (remote, as an
+ * extracted one would be) and its baggage. The ids are those of a span in the main thread,
+ * well formed by construction (runInWorker sends none of the invalid ones); anything else that
+ * is malformed leaves its part out.
+ */
+export function envelopeContext (envelope: TaskEnvelope): Context {
+  let restored: Context = LinkedContext.ROOT
+  if (envelope[1] !== '') {
+    const spanContext: SpanContext = { traceId: envelope[1], spanId: envelope[2], traceFlags: envelope[3] & 0xff, isRemote: true }
+    const traceState = envelope[5]
+    if (traceState !== undefined && traceState !== '') {
+      const parsed = StrictTraceState.parse(traceState)
+      if (parsed !== undefined) spanContext.traceState = parsed
+    }
+    if (spanContext.traceId.length === 32 && spanContext.spanId.length === 16 && spanContext.traceId !== INVALID_TRACEID && spanContext.spanId !== INVALID_SPANID) {
+      restored = trace.setSpanContext(restored, spanContext)
+    }
+  }
+  const baggage = envelope[6]
+  if (baggage !== undefined && baggage !== '') restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter)
+  return restored
+}
