@@ -22,7 +22,7 @@ export function renderLogLines (records: ReceivedLogRecord[], spans: ReceivedSpa
     const span = `[${names.get(record.spanId) ?? record.spanId}]`
     const fields = Object.entries(record.attributes)
       .filter(([key, value]) => !HIDDEN.has(key) && (typeof value !== 'object' || value === null))
-      .map(([key, value]) => `${key}=${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(1) : String(value)}`)
+      .map(([key, value]) => `${key}=${typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value)}`)
     lines.push(`  ${offset}  ${severity}  ${String(record.body ?? '')}  ${span}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}`)
   }
   return lines.join('\n') + '\n'

@@ -1,11 +1,14 @@
 /**
- * The demo's worker module: ordinary code on the OpenTelemetry API, with no knowledge of
- * fastify-otel-kit. runInWorker carries the request's trace into it.
+ * The demo's worker module: ordinary code on the OpenTelemetry API (traces and logs), with no
+ * knowledge of fastify-otel-kit. runInWorker carries the request's trace into it, and its spans and
+ * log records come home with the result.
  */
 import { trace } from '@opentelemetry/api'
+import { logs, SeverityNumber } from '@opentelemetry/api-logs'
 import { pbkdf2Sync } from 'node:crypto'
 
 const tracer = trace.getTracer('payment.receipts')
+const logger = logs.getLogger('payment.receipts')
 
 export interface ReceiptRequest {
   orderId: string
@@ -21,7 +24,9 @@ export default function renderReceipt (request: ReceiptRequest): { receiptId: st
       signSpan.end()
       return key
     })
+    const receiptId = `rcpt-${digest.slice(0, 12)}`
+    logger.emit({ body: 'receipt signed', severityNumber: SeverityNumber.INFO, severityText: 'info', attributes: { receiptId } })
     span.end()
-    return { receiptId: `rcpt-${digest.slice(0, 12)}` }
+    return { receiptId }
   })
 }

@@ -18,7 +18,7 @@ test('the demo sends W3C, B3 and failing requests and prints every trace as a wa
   const { stdout } = await run(process.execPath, [demo], { env: cleanEnv() })
   assert.match(stdout, /exporting over OTLP\/gRPC to an embedded receiver at http:\/\/127\.0\.0\.1:\d+/)
   assert.match(stdout, /received 3 traces, 19 spans \(exported 19, dropped 0, failed 0\)/)
-  assert.match(stdout, /and 16 log records \(exported 16, dropped 0, failed 0\)/)
+  assert.match(stdout, /and 18 log records \(exported 18, dropped 0, failed 0\)/)
   const traces = stdout.split('\ntrace ').slice(1)
   assert.equal(traces.length, 3)
   // Two requests continue an upstream caller (W3C, then B3); the failing one starts its own trace.
@@ -31,6 +31,8 @@ test('the demo sends W3C, B3 and failing requests and prints every trace as a wa
     // The trace's log lines, each under the span it was written in.
     const logs = trace.slice(trace.indexOf('  log records\n'))
     assert.match(logs, /INFO +refund requested +\[POST \/refunds\/:orderId\] +orderId=ord-\d+ amount=/)
+    // Written in the worker thread, through the Logs API: under the worker's span.
+    assert.match(logs, /INFO +receipt signed +\[receipt\.render\] +receiptId=rcpt-\w+ thread\.id=\d+/)
     assert.match(logs, /INFO +refund recorded in the ledger +\[ledger\.record\] +orderId=ord-\d+ receiptId=rcpt-/)
     assert.match(logs, /INFO +request completed +\[POST \/refunds\/:orderId\] +responseTime=/)
   }
@@ -48,8 +50,8 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT set, the demo exports to that collector a
   t.after(() => collector.stop())
   const { stdout } = await run(process.execPath, [demo], { env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } })
   assert.ok(stdout.includes(`exporting over OTLP/gRPC to ${collector.endpoint} (from the environment)`))
-  assert.match(stdout, /sent 19 spans and 16 log records to/)
+  assert.match(stdout, /sent 19 spans and 18 log records to/)
   assert.equal(collector.spans.length, 19)
-  assert.equal(collector.logs.length, 16)
+  assert.equal(collector.logs.length, 18)
   assert.equal(collector.traces().size, 3)
 })

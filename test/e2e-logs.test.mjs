@@ -1,14 +1,16 @@
 // Log records at a real OTLP/gRPC receiver on loopback: beside their spans (same trace ids, same
-// resource), delivered at SIGTERM, and with the collector down nothing lost that the queue can
-// hold, every drop counted.
+// resource), delivered at SIGTERM, with the collector down nothing lost that the queue can hold
+// (every drop counted), from the preload entry, and home from worker threads.
 import Fastify from 'fastify'
 import otelPlugin, { withSpan } from 'fastify-otel-kit'
+import { runInWorker } from 'fastify-otel-kit/workers'
 import assert from 'node:assert/strict'
 import { fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { Piscina } from 'piscina'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
 import { INBOUND_TRACE_ID, logCapture, sampledParent } from './helpers.mjs'
 
@@ -141,4 +143,42 @@ test('the preload entry with OTEL_LOGS_EXPORTER=otlp: log export set up from the
   assert.equal(api.scope.name, 'orders-library')
   // With instrumentation-http's SERVER span active from the start, even "incoming request" is in the trace.
   assert.equal(receiver.logs.find((r) => r.body === 'incoming request').traceId, traceId)
+})
+
+test('a record written in a worker task comes home with the reply and carries the worker span\'s ids, the service\'s resource and the thread id', { timeout: 30_000 }, async (t) => {
+  const receiver = await OtlpReceiver.start()
+  const pool = new Piscina({ filename: fileURLToPath(new URL('./fixtures/logging-worker.mjs', import.meta.url)), maxThreads: 1 })
+  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  t.after(async () => { await app.close(); await pool.destroy(); await receiver.stop() })
+  await app.register(otelPlugin, { serviceName: 'worker-logs', exporter: { endpoint: receiver.endpoint }, handleSignals: false, logs: true })
+  app.post('/orders/:id/receipt', async (request) => ({ ...(await runInWorker(pool, { id: request.params.id, waitMillis: Number(request.query.wait ?? 1) })), traceId: request.otel.traceId }))
+  const first = (await app.inject({ method: 'POST', url: '/orders/1/receipt' })).json()
+  // The first task's late line (5 ms after its reply) is written while this one runs (50 ms).
+  const second = (await app.inject({ method: 'POST', url: '/orders/2/receipt?wait=50' })).json()
+  await app.otel.forceFlush()
+  const spans = await receiver.waitFor((all) => all.filter((s) => s.name === 'receipt.render').length === 2)
+  const records = await receiver.waitForLogs((all) => all.some((r) => r.body === 'late line of 1'))
+
+  const rendered = records.find((r) => r.body === 'receipt rendered' && r.traceId === first.traceId)
+  assert.equal(rendered.spanId, first.renderSpanId)
+  assert.equal(rendered.severityNumber, 13)
+  assert.equal(rendered.severityText, 'warn')
+  assert.deepEqual(rendered.attributes.layout, { paper: 'A4' })
+  assert.equal(rendered.attributes.pages, 2)
+  assert.equal(typeof rendered.attributes['thread.id'], 'number')
+  assert.deepEqual(rendered.scope, { name: 'receipts', version: '2.0.0' })
+  assert.equal(rendered.resource['service.name'], 'worker-logs')
+  assert.deepEqual(rendered.resource, spans[0].resource)
+  // Written in the task before any span of its own: the task span's ids.
+  const started = records.find((r) => r.body === 'task started' && r.traceId === first.traceId)
+  const taskSpan = spans.find((s) => s.name.startsWith('worker.task') && s.traceId === first.traceId)
+  assert.equal(started.spanId, taskSpan.spanId)
+  assert.equal(started.attributes['order.id'], '1')
+  // The first task's late line came home with the second task's reply, in its own trace.
+  const late = records.find((r) => r.body === 'late line of 1')
+  assert.equal(late.traceId, first.traceId)
+  assert.equal(records.find((r) => r.body === 'receipt rendered' && r.traceId === second.traceId).spanId, second.renderSpanId)
+  // The records' times are within their trace.
+  const request = spans.find((s) => s.traceId === first.traceId && s.kind === 2)
+  assert.ok(started.timeUnixNano >= request.startTimeUnixNano - 1_000_000n && started.timeUnixNano <= request.endTimeUnixNano + 1_000_000n)
 })

@@ -9,6 +9,7 @@ import { startFastSpan } from '../../sdk/spans/span-factory.js'
 import { currentSpanSink, type SpanSink } from '../../sdk/spans/span-sink.js'
 import { isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE } from '../protocol/messages.js'
 import type { TimeWindow } from './span-decoder.js'
+import { deliverLogRecords } from './log-delivery.js'
 import { deliverSpans } from './span-delivery.js'
 import { POOL_TARGET, type PoolTarget, routeTask } from './task-route.js'
 import { trackSignal, watchPool } from './worker-watch.js'
@@ -173,7 +174,7 @@ function settle (reply: unknown, dispatch: Span, traceId: string, window: TimeWi
   const ok = reply[1]
   const value = reply[2]
   if (window.shift !== undefined) window.notAfter = addHrTimes(hrTime(), window.shift)
-  deliverSpans(reply, traceId, window, sink)
+  deliverLogRecords(reply, deliverSpans(reply, traceId, window, sink))
   dispatch.setAttribute('thread.id', reply[3])
   if (ok === 1) dispatch.setStatus({ code: SpanStatusCode.OK })
   else recordFailure(dispatch, value)

@@ -34,6 +34,11 @@ export class SpanDecoder {
   /** `traceId`: the dispatch span's, which a task's first span leaves out. */
   constructor (private readonly fields: readonly unknown[], private at: number, private readonly threadId: number, private traceId: string) {}
 
+  /** Where the next span starts, or, after the last, what follows the spans (log records). */
+  get position (): number {
+    return this.at
+  }
+
   next (window: TimeWindow): { record: SpanRecord, scope: Scope } {
     // Threads read one clock through their own time origins, which can disagree by a fraction of
     // a millisecond: clamping keeps the waterfall truthful about nesting whatever that skew is.

@@ -25,22 +25,26 @@ const UNLIMITED: SpanTarget['limits'] = {
  * Feeds the spans a reply brought home into the main pipeline, each replayed with the SDK's call
  * sequence, so every span processor (the application's too) sees it start and end. Late spans
  * (ended after their own task replied) belong to other dispatches and keep their own times.
+ * Returns where the spans end in the reply: the task's log records follow.
  */
-export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWindow, sink: SpanSink | undefined): void {
+export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWindow, sink: SpanSink | undefined): number {
   const taskSpans = reply[4]
   const lateSpans = reply[5]
-  if (taskSpans === 0 && lateSpans === 0) return
+  if (taskSpans === 0 && lateSpans === 0) return REPLY_SPANS_AT
+  const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[3], traceId)
+  const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
   if (sink === undefined) {
     if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')
     warnedNoSink = true
-    return
+    // Read past them all the same: the log records come after them.
+    for (let i = 0; i < taskSpans + lateSpans; i++) decoder.next(unplaced)
+    return decoder.position
   }
   const limits = sink.spanFactory?.limits ?? UNLIMITED
-  const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[3], traceId)
-  const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
   for (let i = 0; i < taskSpans + lateSpans; i++) {
     const { record, scope } = decoder.next(i < taskSpans ? window : unplaced)
     const parentContext = record.parentSpanContext === undefined ? LinkedContext.ROOT : trace.setSpanContext(LinkedContext.ROOT, record.parentSpanContext)
     FastSpan.replay({ processor: sink.processor, resource: sink.resource, limits, scope }, record, parentContext)
   }
+  return decoder.position
 }

@@ -2,6 +2,7 @@ import type { Context, HrTime } from '@opentelemetry/api'
 import { createContextKey } from '@opentelemetry/api'
 import { hrTime, hrTimeDuration, hrTimeToMilliseconds } from '@opentelemetry/core'
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { RecordBatch } from '../protocol/relayed-logs.js'
 import type { SpanBatch } from '../protocol/relayed-spans.js'
 import { spanHeld } from './held-spans.js'
 import { encodeSpan } from './span-encoder.js'
@@ -20,6 +21,8 @@ export class TaskRelay implements SpanBatch {
   count = 0
   lastScope: object | undefined = undefined
   open = true
+  /** The task's log records (log-relay.ts): they follow the spans in the reply. */
+  readonly records: RecordBatch = { fields: [], count: 0 }
   /** `lastTraceId`: the dispatch span's, which the main side knows (relayed-spans.ts). */
   constructor (readonly fields: unknown[], public lastTraceId: string) {}
 }

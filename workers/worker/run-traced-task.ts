@@ -10,6 +10,7 @@ import {
 } from '../protocol/messages.js'
 import { envelopeContext } from './envelope-context.js'
 import { spansSent } from './held-spans.js'
+import { clearLateRecords, lateRecords } from './log-relay.js'
 import { clearLateSpans, lateSpans, TASK_RELAY, TaskRelay } from './relay-processor.js'
 import { ensureWorkerTracing } from './worker-tracing.js'
 
@@ -77,7 +78,10 @@ function failed (error: unknown, span: Span, relay: TaskRelay): TaskReply {
   return finish(relay, 0, error)
 }
 
-/** Closes the task's collection; its spans are in the reply already, late ones are added. */
+/**
+ * Closes the task's collection; its spans are in the reply already, late ones are added, then the
+ * log records (the task's and late ones, protocol/relayed-logs.ts), if any.
+ */
 function finish (relay: TaskRelay, ok: 0 | 1, value: unknown): TaskReply {
   relay.open = false
   const reply = relay.fields as TaskReply
@@ -91,6 +95,13 @@ function finish (relay: TaskRelay, ok: 0 | 1, value: unknown): TaskReply {
     clearLateSpans()
   }
   spansSent(relay.count + late)
+  const records = relay.records.count + lateRecords.count
+  if (records > 0) {
+    reply.push(records)
+    for (const field of relay.records.fields) reply.push(field)
+    for (const field of lateRecords.fields) reply.push(field)
+    clearLateRecords()
+  }
   return reply
 }
 

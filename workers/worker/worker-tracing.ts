@@ -1,6 +1,8 @@
 import type { Tracer } from '@opentelemetry/api'
+import { logs } from '@opentelemetry/api-logs'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { emptyResource } from '@opentelemetry/resources'
+import { LoggerProvider } from '@opentelemetry/sdk-logs'
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
 import { PriorityCompositePropagator } from '../../context/composite-propagator.js'
 import { ensureContextManager } from '../../context/context-manager.js'
@@ -9,6 +11,7 @@ import { diag, propagation, trace } from '../../context/otel-api.js'
 import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
 import { type SpanFactory, spanFactoryFor } from '../../sdk/spans/span-factory.js'
 import { FollowParentSampler } from './follow-parent-sampler.js'
+import { RelayLogProcessor } from './log-relay.js'
 import { RelayProcessor } from './relay-processor.js'
 
 export interface WorkerTracing {
@@ -20,8 +23,8 @@ export interface WorkerTracing {
 let tracing: WorkerTracing | undefined
 
 /**
- * Once per thread: a context manager, a tracer provider that relays spans home, and W3C
- * propagation for code in the worker. Root spans are never recorded here: every sampling decision
+ * Once per thread: a context manager, a tracer provider that relays spans home, a logger provider
+ * that relays log records home, and W3C propagation for code in the worker. Root spans are never recorded here: every sampling decision
  * is the main thread's (a task dispatched outside any trace gets a root dispatch span from the
  * application's sampler there), and the worker follows the parent it is given.
  */
@@ -35,6 +38,9 @@ export function ensureWorkerTracing (): WorkerTracing {
     diag.warn('fastify-otel-kit: a tracer provider is already registered in this worker; only the task span is relayed to the main thread')
   }
   propagation.setGlobalPropagator(new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()]))
+  // Log records of a task travel home like its spans (log-relay.ts). One the application
+  // registered in this thread first is kept (the API never replaces it).
+  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new RelayLogProcessor()] }))
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   tracing = {
     tracer,
