@@ -24,7 +24,7 @@ export class RelayLogProcessor implements LogRecordProcessor {
   onEmit (record: ReadWriteLogRecord, context?: Context): void {
     const relay = context?.getValue(TASK_RELAY) as TaskRelay | undefined
     if (relay === undefined) return
-    encodeRecord(relay.open ? relay.records : lateRecords, record)
+    encodeRecord(relay.open ? (relay.records ??= { fields: [], count: 0 }) : lateRecords, record)
   }
 
   async forceFlush (): Promise<void> {}

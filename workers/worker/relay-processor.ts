@@ -21,8 +21,8 @@ export class TaskRelay implements SpanBatch {
   count = 0
   lastScope: object | undefined = undefined
   open = true
-  /** The task's log records (log-relay.ts): they follow the spans in the reply. */
-  readonly records: RecordBatch = { fields: [], count: 0 }
+  /** The task's log records (log-relay.ts), made on the first one: they follow the spans in the reply. */
+  records: RecordBatch | undefined = undefined
   /** `lastTraceId`: the dispatch span's, which the main side knows (relayed-spans.ts). */
   constructor (readonly fields: unknown[], public lastTraceId: string) {}
 }

@@ -95,10 +95,10 @@ function finish (relay: TaskRelay, ok: 0 | 1, value: unknown): TaskReply {
     clearLateSpans()
   }
   spansSent(relay.count + late)
-  const records = relay.records.count + lateRecords.count
+  const records = (relay.records?.count ?? 0) + lateRecords.count
   if (records > 0) {
     reply.push(records)
-    for (const field of relay.records.fields) reply.push(field)
+    if (relay.records !== undefined) for (const field of relay.records.fields) reply.push(field)
     for (const field of lateRecords.fields) reply.push(field)
     clearLateRecords()
   }
