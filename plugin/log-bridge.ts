@@ -37,8 +37,8 @@ export interface LogBridge {
  * untouched, byte for byte (README, "Logs").
  *
  * pino keeps its destination under a module-private symbol (`Symbol('pino.stream')`, found here by
- * its description, so a copy of pino other than ours is handled too) and every child logger reads
- * it through the prototype chain. The bridge puts a tee there, as an own property of this
+ * its description: whichever copy of pino made the logger) and every child logger reads it through
+ * the prototype chain. The bridge puts a tee there, as an own property of this
  * instance's logger: every line of `app.log`, `request.log`, `reply.log` and their children
  * (those made before the plugin too) passes through it, and nothing else of the application's
  * pino does (with `loggerInstance`, `app.log` is a child of the application's logger). The tee
