@@ -1,10 +1,11 @@
-// Per-span cost of the plugin's request span lifecycle, in isolation (no HTTP): build, attributes,
+// The plugin's request span lifecycle in isolation (build with attributes, end, queue, no-op export):
+// ns per span on the Node running it. `node bench/experiments/span-cost.mjs` after `npm run build`.
 // end, queue. Run on each Node version.
 import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api'
-import { assemblePipeline } from '/work/main/dist/sdk/assembly/pipeline.js'
-import { resolveSdkConfig } from '/work/main/dist/sdk/config/resolve-config.js'
-import { startFastSpan } from '/work/main/dist/sdk/spans/span-factory.js'
-import { warningsFor } from '/work/main/dist/sdk/diagnostics/warnings.js'
+import { assemblePipeline } from '../../dist/sdk/assembly/pipeline.js'
+import { resolveSdkConfig } from '../../dist/sdk/config/resolve-config.js'
+import { startFastSpan } from '../../dist/sdk/spans/span-factory.js'
+import { warningsFor } from '../../dist/sdk/diagnostics/warnings.js'
 
 const exporter = { export (spans, done) { done({ code: 0 }) }, async shutdown () {} }
 const resolution = resolveSdkConfig({ serviceName: 'x', exporter }, {})
