@@ -98,6 +98,7 @@ type Emit = (line: string, tee: PinoStream, level: number, levelLabel: string | 
 /** The package's own pipeline: the record keeps the line, parsed when its batch is exported. */
 function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
   const sink: PinoRecordSink = { ...logs.sink!, keys }
+  const settleAbove = sink.limits.attributeValueLengthLimit
   // The lines of one request share its span context: checked once, not per line.
   let checked: SpanContext | undefined
   let valid = false
@@ -108,7 +109,11 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
       valid = isValidSpanContext(spanContext)
     }
     const time = typeof tee.lastTime === 'string' ? tee.lastTime : ''
-    sink.offer(new PinoLogRecord(line, level, levelLabel, valid ? spanContext : undefined, sink, time, time === '' ? Date.now() : undefined))
+    const record = new PinoLogRecord(line, level, levelLabel, valid ? spanContext : undefined, sink, time, time === '' ? Date.now() : undefined)
+    // A short line queued as written costs no more than parsed; a long one may carry values that
+    // the limits would cut at export, so it is parsed now.
+    if (line.length > settleAbove) record.settle()
+    sink.offer(record)
   }
 }
 

@@ -131,7 +131,7 @@ export class PinoLogRecord implements ReadableLogRecord {
    * `observedMillis` is the clock's.
    */
   constructor (
-    private readonly line: string,
+    private line: string,
     private readonly level: number,
     readonly severityText: string | undefined,
     readonly spanContext: SpanContext | undefined,
@@ -148,6 +148,16 @@ export class PinoLogRecord implements ReadableLogRecord {
   get body (): LogBody | undefined { return this.fields().body }
   get attributes (): AnyValueMap { return this.fields().attributes }
   get droppedAttributesCount (): number { return this.fields().dropped }
+
+  /**
+   * Parses the line now and lets go of it. For a long line: queued as written it would hold all
+   * of its characters until export, where the limits would cut them; parsed, the record holds
+   * only what the limits keep.
+   */
+  settle (): void {
+    this.fields()
+    this.line = ''
+  }
 
   private fields (): NonNullable<PinoLogRecord['parsed']> {
     if (this.parsed === undefined) {

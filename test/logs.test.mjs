@@ -345,3 +345,16 @@ test('a log exporter that never answers cannot hang close: spans and records sha
   assert.deepEqual(stats().logs, { created: 3, queued: 0, exported: 0, dropped: 0, failed: 3, retries: 0 })
   assert.equal(stats().exported, 1)
 })
+
+test('memory: a full log queue of long lines holds what the limits keep, not the lines', async () => {
+  const { execFileSync } = await import('node:child_process')
+  const { fileURLToPath } = await import('node:url')
+  const script = fileURLToPath(new URL('./fixtures/log-queue-memory.mjs', import.meta.url))
+  const { retainedBytes, queued } = JSON.parse(execFileSync(process.execPath, ['--expose-gc', script, '1000'], { encoding: 'utf8' }))
+  // 1000 lines with a 60 KB attribute, plus Fastify's two request lines each.
+  assert.equal(queued, 3000)
+  // README, "Logs": about 2 KB per queued record, plus each long value at most 4096 characters at
+  // up to 2 bytes each. (Queued as written, the 60 KB lines alone would hold 60 MB.)
+  const estimate = 3000 * 2000 + 1000 * 4096 * 2
+  assert.ok(retainedBytes <= estimate, `retained ${retainedBytes} bytes, estimate ${estimate}`)
+})

@@ -69,6 +69,17 @@ test('a late span comes home with the worker\'s next sampled reply, and is then 
   assert.deepEqual(lostWorkerSpans(), { total: 0, stopped: 0, aborted: 0, exited: 0 })
 })
 
+test('late spans are bounded: past 2048 a worker keeps no more, and those are counted as lost when it stops', async (t) => {
+  const { spans } = await tracedApp(t)
+  const pool = new Piscina({ filename: edgeWorker, maxThreads: 1 })
+  await inSpan(() => runInWorker(pool, 2100, { name: 'manyLateSpans' }))
+  await inSpan(() => runInWorker(pool, 1, { name: 'afterTurn' }))
+  await pool.destroy()
+  const late = (await spans()).filter((s) => s.name === 'late.many')
+  assert.equal(late.length, 2048)
+  assert.deepEqual(lostWorkerSpans(), { total: 52, stopped: 52, aborted: 0, exited: 0 })
+})
+
 test('a worker that calls process.exit() mid-task: its task span and its spans, ended or open, are counted', async (t) => {
   const { app, logs } = await tracedApp(t)
   const warnings = lossWarnings(t, logs)

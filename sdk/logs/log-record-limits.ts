@@ -1,4 +1,5 @@
 import type { AnyValue, AnyValueMap } from '@opentelemetry/api-logs'
+import { truncatedCopy } from '../spans/attribute-limits.js'
 import type { LogRecordLimits } from './log-record-sink.js'
 
 /**
@@ -33,7 +34,7 @@ export function limitAttributes (attributes: AnyValueMap, limits: LogRecordLimit
 
 /** `value` with its strings cut at `length`; the same object when nothing is too long. */
 function truncate (value: AnyValue, length: number): AnyValue {
-  if (typeof value === 'string') return value.length > length ? value.slice(0, length) : value
+  if (typeof value === 'string') return value.length > length ? truncatedCopy(value, length) : value
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value
   if (Array.isArray(value)) {
     let copy: AnyValue[] | undefined

@@ -3,8 +3,8 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api'
 /** The SDK Span's attribute value limit: strings (also inside arrays) cut at `limit` characters. */
 export function truncateValue (value: AttributeValue, limit: number): AttributeValue {
   if (!Number.isFinite(limit) || limit <= 0) return value
-  if (typeof value === 'string') return value.length <= limit ? value : truncated(value, limit)
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.length > limit ? truncated(v, limit) : v)) as AttributeValue
+  if (typeof value === 'string') return value.length <= limit ? value : truncatedCopy(value, limit)
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.length > limit ? truncatedCopy(v, limit) : v)) as AttributeValue
   return value
 }
 
@@ -45,6 +45,6 @@ export function withinLength (attributes: Attributes, limit: number): boolean {
  * still hold 16 KB for as long as the span is queued (measured: 15 KB kept per span, 4 KB with the
  * copy). Truncation is rare, so the copy costs nothing that matters.
  */
-function truncated (value: string, limit: number): string {
+export function truncatedCopy (value: string, limit: number): string {
   return Buffer.from(value.substring(0, limit), 'utf8').toString('utf8')
 }

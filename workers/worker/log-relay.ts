@@ -12,7 +12,10 @@ import { TASK_RELAY, type TaskRelay } from './relay-processor.js'
  * A record finds its task through the context it is emitted in. One written after its task
  * replied waits for this worker's next reply that carries spans. One written outside any recorded
  * task (an unsampled caller's, whose reply travels untouched) has no way home and is not kept.
+ * Late records are bounded like late spans (relay-processor.ts): past MAX_LATE_RECORDS one is
+ * not kept, so a task's timer that logs forever cannot grow the worker's memory.
  */
+export const MAX_LATE_RECORDS = 2048
 export const lateRecords: RecordBatch = { fields: [], count: 0 }
 
 export function clearLateRecords (): void {
@@ -24,7 +27,8 @@ export class RelayLogProcessor implements LogRecordProcessor {
   onEmit (record: ReadWriteLogRecord, context?: Context): void {
     const relay = context?.getValue(TASK_RELAY) as TaskRelay | undefined
     if (relay === undefined) return
-    encodeRecord(relay.open ? (relay.records ??= { fields: [], count: 0 }) : lateRecords, record)
+    if (relay.open) encodeRecord(relay.records ??= { fields: [], count: 0 }, record)
+    else if (lateRecords.count < MAX_LATE_RECORDS) encodeRecord(lateRecords, record)
   }
 
   async forceFlush (): Promise<void> {}

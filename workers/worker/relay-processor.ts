@@ -24,13 +24,18 @@ export class TaskRelay implements SpanBatch {
   /** The task's log records (log-relay.ts), made on the first one: they follow the spans in the reply. */
   records: RecordBatch | undefined = undefined
   /** `lastTraceId`: the dispatch span's, which the main side knows (relayed-spans.ts). */
-  constructor (readonly fields: unknown[], public lastTraceId: string) {}
+  /** `fields` is the reply in the making; finish() lets go of it, since late spans never write here. */
+  constructor (public fields: unknown[], public lastTraceId: string) {}
 }
 
 /**
  * Spans that ended after their task had replied. They wait, batched, for this worker's next
  * reply that carries spans; should the worker stop first, the held-spans count reports them.
+ * A timer left running by a task, in a worker whose callers are rarely sampled, could grow this
+ * without end: past MAX_LATE_SPANS a late span is not kept. It stays in the held-spans count, so
+ * it is reported as lost when the worker stops, as any span that never came home.
  */
+export const MAX_LATE_SPANS = 2048
 export const lateSpans: SpanBatch = { fields: [], count: 0, lastTraceId: '', lastScope: undefined }
 
 export function clearLateSpans (): void {
@@ -67,7 +72,9 @@ export class RelayProcessor implements SpanProcessor {
     const preciseStart = marked[PRECISE_START]
     const shift = preciseStart === undefined ? undefined : hrTimeDuration(span.startTime, preciseStart)
     const relay = marked[RELAY]
-    encodeSpan(relay !== undefined && relay.open ? relay : lateSpans, span, shift !== undefined && Math.abs(hrTimeToMilliseconds(shift)) <= MAX_REBASE_MILLIS ? shift : undefined)
+    const batch = relay !== undefined && relay.open ? relay : lateSpans
+    if (batch === lateSpans && lateSpans.count >= MAX_LATE_SPANS) return
+    encodeSpan(batch, span, shift !== undefined && Math.abs(hrTimeToMilliseconds(shift)) <= MAX_REBASE_MILLIS ? shift : undefined)
   }
 
   async forceFlush (): Promise<void> {}

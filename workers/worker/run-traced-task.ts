@@ -102,6 +102,9 @@ function finish (relay: TaskRelay, ok: 0 | 1, value: unknown): TaskReply {
     for (const field of lateRecords.fields) reply.push(field)
     clearLateRecords()
   }
+  // The reply leaves with the return; contexts that timers of the task still hold keep the relay.
+  relay.fields = []
+  relay.records = undefined
   return reply
 }
 
