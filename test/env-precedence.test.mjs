@@ -162,6 +162,15 @@ test('OTEL_PROPAGATORS with an unsupported entry: it is warned about and skipped
   assert.deepEqual(Object.keys((await app.inject({ url: '/' })).json()), ['traceparent'])
 })
 
+test('OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER with a list: the first name is used and the others are named in a warning', async (t) => {
+  withEnv(t, { OTEL_TRACES_EXPORTER: 'none,console', OTEL_LOGS_EXPORTER: 'none,otlp' })
+  const { app, logs } = await tracedApp(t)
+  assert.equal(app.otel.config.exporter.kind.value, 'none')
+  const given = warnings(logs)
+  assert.ok(given.includes('fastify-otel-kit: OTEL_TRACES_EXPORTER="none,console" names 2 exporters; this package runs one per signal: using none, ignoring console.'), given.join('\n'))
+  assert.ok(given.includes('fastify-otel-kit: OTEL_LOGS_EXPORTER="none,otlp" names 2 exporters; this package runs one per signal: using none, ignoring otlp.'), given.join('\n'))
+})
+
 test('OTEL_PROPAGATORS picks the propagators over the option', async (t) => {
   withEnv(t, { OTEL_PROPAGATORS: 'b3' })
   const { app } = await tracedApp(t, { options: { propagators: ['tracecontext'] } })

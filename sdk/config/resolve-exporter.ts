@@ -34,6 +34,7 @@ export function resolveExporter (r: Resolver, options: SdkOptions): { config: Re
   const kind = r.setting<ExporterKind>(
     'exporter', instance === undefined ? undefined : 'custom', ['OTEL_TRACES_EXPORTER'], parseExporterKind, 'otlp-grpc', String
   )
+  if (kind.source === 'env') warnOfExtraExporters(r, 'OTEL_TRACES_EXPORTER')
   const { config, headers } = resolveOtlpSettings(r, otlp, 'TRACES', kind)
   return { config, headers, instance: kind.value === 'custom' ? instance : undefined }
 }
@@ -127,6 +128,18 @@ function resolveRetry (raw: unknown): ResolvedExporterConfig['retry'] {
     throw conflictingOptions(`exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than initialBackoffMillis (${value.initialBackoffMillis}).`)
   }
   return { value, source: 'options' }
+}
+
+/**
+ * The specification allows a list (`otlp,console`); this package runs one exporter per signal, so
+ * the first name decides and the others are named in a warning rather than dropped unseen.
+ */
+export function warnOfExtraExporters (r: Resolver, name: string): void {
+  const raw = readEnv(r.env, name)
+  if (raw === undefined) return
+  const names = parseList(raw)
+  if (names.length < 2) return
+  r.warnings.push(`${name}=${JSON.stringify(raw)} names ${names.length} exporters; this package runs one per signal: using ${names[0]}, ignoring ${names.slice(1).join(', ')}.`)
 }
 
 /** OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER: the first name decides (one exporter per signal here). */

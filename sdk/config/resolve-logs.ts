@@ -4,7 +4,7 @@ import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT
 import { parsePositiveInteger, readEnv } from './env-values.js'
 import type { ExporterKind, ResolvedLogsConfig, SdkOptions, Setting } from './options.js'
 import { BATCH_LIMIT_KEYS, type BatchEnvNames, resolveBatchLimits } from './resolve-batch.js'
-import { otlpOptions, parseExporterKind, resolveOtlpSettings } from './resolve-exporter.js'
+import { otlpOptions, parseExporterKind, resolveOtlpSettings, warnOfExtraExporters } from './resolve-exporter.js'
 import { Resolver } from './resolver.js'
 import { isPlainObject, optionalPlainObject, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
 
@@ -45,6 +45,7 @@ export function resolveLogs (r: Resolver, options: SdkOptions): { config: Resolv
     const parsed = parseExporterKind(variable)
     if (parsed.ok) {
       hit = { name: 'OTEL_LOGS_EXPORTER', value: parsed.value }
+      warnOfExtraExporters(r, 'OTEL_LOGS_EXPORTER')
     } else {
       r.warnings.push(`OTEL_LOGS_EXPORTER=${JSON.stringify(variable)} is invalid (${parsed.reason}); ignoring it: log export stays ` +
         `${onOff(optionEnabled ?? false)}, ${optionEnabled === undefined ? 'the default' : 'as option logs says'}.`)
