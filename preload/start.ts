@@ -44,6 +44,8 @@ export function startPreload (early: readonly string[]): void {
     warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `@opentelemetry/instrumentation-${name} exports no instrumentation class; skipped.`)
   }
   enableInstrumentations(loaded.instrumentations, sdk.provider, warnings, { checkLoadedEarly: false })
-  // Flushed at exit by the SDK's beforeExit; on SIGTERM/SIGINT together with any Fastify app.
+  // Flushed at exit by the SDK's beforeExit; on SIGTERM/SIGINT together with any Fastify app. This
+  // SDK is never released, so the signal handler's exit step (registered by acquireSdk) is what
+  // counts the unexported as failed and says so when the bound passes.
   flushOnSignals({ flush: () => sdk.forceFlush(), timeoutMillis: sdk.config.shutdownTimeoutMillis.value }, ['SIGTERM', 'SIGINT'])
 }

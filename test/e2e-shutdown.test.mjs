@@ -50,7 +50,7 @@ test('app.close(): the same N spans arrive, and the process then exits by itself
   assert.equal(receiver.spans.length, 5)
 })
 
-test('receiver down: SIGTERM still ends the process within the shutdown bound', { timeout: 60_000 }, async (t) => {
+test('receiver down: SIGTERM ends the process within the shutdown bound, every span counted as failed and named in a warning', { timeout: 60_000 }, async (t) => {
   const receiver = await OtlpReceiver.start()
   const endpoint = receiver.endpoint
   await receiver.stop()
@@ -59,9 +59,19 @@ test('receiver down: SIGTERM still ends the process within the shutdown bound', 
   await service.ready
   const sentAt = performance.now()
   service.child.kill('SIGTERM')
-  const { code, err } = await service.exited
+  const { code, out, err } = await service.exited
   const took = performance.now() - sentAt
   assert.equal(code, 0, err)
   // Not a speed goal: without the bound, the exporter's own timeouts (30 s) would hold the exit.
   assert.ok(took < bound + 3000, `exit took ${Math.round(took)} ms with a ${bound} ms bound`)
+  // The books at exit balance with nothing exported, and each lost span is in exactly one
+  // warning: a failed export (retries given up) or the bound's abandonment, whichever came first.
+  const stats = JSON.parse(/^stats (.*)$/m.exec(out)[1])
+  assert.deepEqual({ created: stats.created, queued: stats.queued, exported: stats.exported, failed: stats.failed }, { created: 5, queued: 0, exported: 0, failed: 5 })
+  let named = 0
+  for (const [, code, message] of err.matchAll(/\[(FOK_WARN_[A-Z_]+)\] FastifyOtelKitWarning: ([^\n]*)/g)) {
+    if (code === 'FOK_WARN_EXPORT_FAILED') named += Number(/could not export (\d+) span/.exec(message)[1])
+    if (code === 'FOK_WARN_SHUTDOWN_ABANDONED') named += Number(/: (\d+) span\(s\)/.exec(message)[1])
+  }
+  assert.equal(named, 5, err)
 })

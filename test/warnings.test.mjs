@@ -1,6 +1,7 @@
 // Warnings reach people whether or not Fastify's logger is on, carry a code, come once each, and
 // never carry a secret. Recurring problems are summarised per window, and nothing counted is left
-// out of the summaries, the last window included.
+// out of the summaries, the last window included. OpenTelemetry's own diagnostics, which name span
+// ids, come once per kind with their repeats counted, not once per span.
 import { ExportResultCode } from '@opentelemetry/core'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
 import Fastify from 'fastify'
@@ -83,4 +84,45 @@ test('drop warnings: the first at once, the rest summarised, the last window rep
   assert.equal(all.length, 2, 'the window still open at shutdown is reported')
   assert.equal(all.map(dropCount).reduce((a, b) => a + b), stats.dropped)
   assert.ok(stats.dropped > 0)
+})
+
+test('OpenTelemetry diagnostics with the logger off: once per kind whatever ids they name, repeats counted and reported at shutdown', async (t) => {
+  const seen = processWarnings(t)
+  const app = Fastify()
+  await app.register(otelPlugin, { serviceName: 'diag', exporter: new InMemorySpanExporter(), handleSignals: false })
+  const late = []
+  // Common bugs: touching the request's span after it ended, ending it again.
+  app.get('/touch', async (request) => {
+    const span = request.otel.span
+    late.push(new Promise((resolve) => setImmediate(() => { span.setAttribute('late', 1); resolve() })))
+    return 'ok'
+  })
+  app.get('/end', async (request) => {
+    const span = request.otel.span
+    late.push(new Promise((resolve) => setImmediate(() => { span.end(); resolve() })))
+    return 'ok'
+  })
+  const requests = 200
+  for (let i = 0; i < requests; i++) {
+    await app.inject({ url: '/touch' })
+    await app.inject({ url: '/end' })
+  }
+  await Promise.all(late)
+  await nextTurn()
+  const diagnostics = () => seen.filter((w) => w.code === 'FOK_WARN_OTEL_DIAGNOSTIC')
+  // 400 diagnostics naming 400 different spans: one warning per kind, at once.
+  assert.equal(diagnostics().length, 2, JSON.stringify(diagnostics()))
+  assert.ok(diagnostics().some((w) => /Cannot execute the operation on ended Span \{traceId: [0-9a-f]{32}/.test(w.message)))
+  assert.ok(diagnostics().some((w) => /You can only call end\(\) on a span once/.test(w.message)))
+  await app.close()
+  await nextTurn()
+  // The repeats, counted, in one summary per kind (the window still open at shutdown).
+  const summaries = diagnostics().slice(2)
+  assert.equal(summaries.length, 2, JSON.stringify(summaries))
+  for (const kind of [/Cannot execute the operation on ended Span/, /You can only call end\(\) on a span once/]) {
+    const summary = summaries.find((w) => kind.test(w.message))
+    assert.match(summary.message, new RegExp(`^fastify-otel-kit: repeated ${requests - 1} more time\\(s\\) since it was last reported`))
+    // The summary names the kind, not one span's ids.
+    assert.doesNotMatch(summary.message, /[0-9a-f]{16}/)
+  }
 })

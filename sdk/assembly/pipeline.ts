@@ -38,6 +38,11 @@ export interface Pipeline {
   /** Spans and log records waiting or being exported. */
   readonly pending: number
   forceFlush(): Promise<void>
+  /**
+   * Flushes the processors directly, never rejecting, for the exit paths that bound the time
+   * themselves: the provider's forceFlush arms a ref'd 30 s timer that would hold the exit.
+   */
+  drain(): Promise<void>
   /** Shuts both providers down (each flushes first); the caller bounds it in time. */
   shutdown(): Promise<void>
   /** At the shutdown bound: what is left of both is counted as failed. */
@@ -107,6 +112,9 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     },
     forceFlush: async () => {
       await Promise.all([provider.forceFlush(), logs?.processor.forceFlush()])
+    },
+    drain: async () => {
+      await Promise.allSettled([processors.forceFlush(), logs?.processor.forceFlush()])
     },
     shutdown: async () => {
       await Promise.all([provider.shutdown(), logs?.provider.shutdown()])

@@ -9,7 +9,10 @@ import { describeApiProblem, inspectApiVersions } from '../diagnostics/api-versi
 import { installDiagLogger, uninstallDiagLogger } from '../diagnostics/diag-logger.js'
 import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { Warnings } from '../diagnostics/warnings.js'
+import { beforeSignalExit } from '../lifecycle/signals.js'
 import { withTimeout } from '../lifecycle/with-timeout.js'
+import { exitFlushListener } from './exit-flush.js'
+import { finalAccounting, type FinalReason } from './final-accounting.js'
 import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
@@ -27,6 +30,10 @@ interface Registration {
   pipeline: Pipeline
   warnings: Warnings
   beforeExit: (() => void) | undefined
+  /** Withdraws the final accounting from the signal handler's exit. */
+  withdrawFromSignalExit: () => void
+  /** Set once the final accounting ran (finalAccounting): the pipeline takes nothing more. */
+  finalized: boolean
   released: Promise<boolean> | undefined
 }
 
@@ -124,15 +131,17 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     forceFlush: () => pipeline.forceFlush()
   }
   const registration: Registration = {
-    sdk, users: 1, assembledBy, globalPropagator, registered, pipeline, warnings, beforeExit: undefined, released: undefined
+    sdk, users: 1, assembledBy, globalPropagator, registered, pipeline, warnings, beforeExit: undefined, withdrawFromSignalExit: () => {}, finalized: false, released: undefined
   }
+  const timeoutMillis = config.shutdownTimeoutMillis.value
   if (pipeline.batchProcessor !== undefined || pipeline.logs !== undefined) {
-    // A script that simply runs out of work exits without close or signals: flush what is queued.
-    registration.beforeExit = () => {
-      if (pipeline.pending > 0) void pipeline.forceFlush()
-    }
+    registration.beforeExit = exitFlushListener(pipeline, timeoutMillis, () => { finalize(registration, 'exit', timeoutMillis, false) })
     process.on('beforeExit', registration.beforeExit)
   }
+  // The signal handler exits the process at its own deadline, which comes before the release's
+  // bound (that one starts when Fastify reaches onClose, after in-flight requests), and the preload
+  // never releases at all: the handler settles the books just before it exits.
+  registration.withdrawFromSignalExit = beforeSignalExit(() => { finalize(registration, 'signal', timeoutMillis, false) })
   setRegistration(registration)
   // Spans relayed home from worker threads join this pipeline: every processor, this resource.
   setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, warnings, ...(pipeline.spanFactory === undefined ? {} : { spanFactory: pipeline.spanFactory }) })
@@ -153,20 +162,14 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
   registration.users--
   if (registration.users > 0) return await withTimeout(sdk.forceFlush(), timeoutMillis)
   registration.released ??= (async () => {
-    const { pipeline, warnings } = registration
+    const { pipeline } = registration
     if (registration.beforeExit !== undefined) process.removeListener('beforeExit', registration.beforeExit)
     // The globals are released even when shutdown hits the bound, so a hung exporter never
     // leaves a dead SDK registered for the next instance to adopt. Spans and log records share
     // the one bound.
     const inTime = await withTimeout(pipeline.shutdown(), timeoutMillis)
-    const abandoned = inTime ? { spans: 0, logRecords: 0 } : pipeline.abandon()
-    pipeline.warnings.close()
-    if (!inTime) {
-      const records = pipeline.logs === undefined ? '' : ` and ${abandoned.logRecords} log record(s)`
-      warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED',
-        `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms): ${abandoned.spans} span(s)${records} could not be exported and are counted as failed.`,
-        { once: false })
-    }
+    registration.withdrawFromSignalExit()
+    finalize(registration, 'release', timeoutMillis, !inTime)
     if (registration.registered.trace) trace.disable()
     if (registration.registered.propagation) propagation.disable()
     if (registration.registered.context) context.disable()
@@ -177,4 +180,11 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
     return inTime
   })()
   return await registration.released
+}
+
+/** The final accounting, once per registration, by whichever path ends the pipeline first. */
+function finalize (registration: Registration, reason: FinalReason, timeoutMillis: number, boundHit: boolean): void {
+  if (registration.finalized) return
+  registration.finalized = true
+  finalAccounting(registration.pipeline, registration.warnings, { reason, timeoutMillis, boundHit })
 }

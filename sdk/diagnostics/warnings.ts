@@ -30,6 +30,9 @@ export interface Warnings {
   warn(code: WarningCode, message: string, options?: { once?: boolean, loud?: boolean }): void
 }
 
+/** How many distinct once-warnings a channel remembers. */
+const MAX_ONCE_WARNINGS = 256
+
 /** Marks a diag logger this package installed: warnings must not loop back into it. */
 export const KIT_DIAG_LOGGER = Symbol.for('fastify-otel-kit.diag-logger')
 
@@ -39,13 +42,18 @@ export const KIT_DIAG_LOGGER = Symbol.for('fastify-otel-kit.diag-logger')
  * for code), so that with `Fastify()` (logger off) nothing is silent.
  */
 export function warningsFor (log: KitLogger | undefined): Warnings {
-  /** Given by this channel (one per plugin instance or preload): "once" means once here. */
+  /**
+   * Given by this channel (one per plugin instance or preload): "once" means once here. Bounded:
+   * once-warnings name settings and packages, a handful per process; should a caller ever pass
+   * texts that vary, the oldest are forgotten rather than kept forever.
+   */
   const given = new Set<string>()
   return {
     warn (code, message, { once = true, loud = false } = {}) {
       if (once) {
         const key = `${code} ${message}`
         if (given.has(key)) return
+        if (given.size >= MAX_ONCE_WARNINGS) given.delete(given.values().next().value as string)
         given.add(key)
       }
       const text = `fastify-otel-kit: ${message}`

@@ -15,6 +15,8 @@ export interface SignalParticipant {
 
 interface Coordinator {
   participants: Set<SignalParticipant>
+  /** Run, synchronously, just before this package exits the process (see `beforeSignalExit`). */
+  exitSteps: Set<() => void>
   listeners: Map<NodeJS.Signals, () => void>
   stopping: boolean
 }
@@ -24,8 +26,34 @@ const COORDINATOR = Symbol.for('fastify-otel-kit.signals')
 
 function coordinator (): Coordinator {
   const slot = globalThis as Record<symbol, Coordinator | undefined>
-  slot[COORDINATOR] ??= { participants: new Set(), listeners: new Map(), stopping: false }
+  slot[COORDINATOR] ??= { participants: new Set(), exitSteps: new Set(), listeners: new Map(), stopping: false }
+  // A coordinator made by an older copy of this module (two copies in one process) has no steps.
+  slot[COORDINATOR].exitSteps ??= new Set()
   return slot[COORDINATOR]
+}
+
+/**
+ * Registers a step that runs when the signal handler has waited out every participant's bound and
+ * is about to call process.exit: the last moment to count what is still pending as failed, say so,
+ * and report the warning windows. Bounds elsewhere (the SDK release's) start later than the
+ * signal's and would never fire. Returns a function that withdraws the step.
+ */
+export function beforeSignalExit (step: () => void): () => void {
+  const shared = coordinator()
+  shared.exitSteps.add(step)
+  return () => { shared.exitSteps.delete(step) }
+}
+
+/** Runs the exit steps; one that throws does not keep the others from running, nor the exit. */
+function runExitSteps (shared: Coordinator): void {
+  for (const step of [...shared.exitSteps]) {
+    shared.exitSteps.delete(step)
+    try {
+      step()
+    } catch {
+      // Nothing to report to: the process is exiting, and the step's own warning is what failed.
+    }
+  }
 }
 
 /**
@@ -60,6 +88,7 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
   const participants = [...shared.participants]
   if (shared.stopping) {
     participants[0]?.say?.('warn', `fastify-otel-kit: second ${signal} during shutdown; exiting now`)
+    runExitSteps(shared)
     process.exit(1)
   }
   const applicationHandles = process.listeners(signal).some((l) => l !== listener)
@@ -69,8 +98,9 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
   }
   shared.stopping = true
   for (const p of participants) p.say?.('info', `fastify-otel-kit: ${signal} received; closing and flushing before exit`)
-  // The whole shutdown fits in timeoutMillis: most of it for close (in-flight requests, then the
-  // flush in onClose), the rest for a direct flush if close is held up by a slow request.
+  // The whole shutdown fits in timeoutMillis, and this handler owns that one deadline: most of it
+  // for close (in-flight requests, then the flush in onClose), the rest for a direct flush if close
+  // is held up by a slow request; then the exit steps account for what is left.
   await Promise.all(participants.map(async (p) => {
     if (p.close === undefined) {
       await withTimeout(p.flush(), p.timeoutMillis)
@@ -83,5 +113,8 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
       await withTimeout(p.flush(), p.timeoutMillis - closeBudget)
     }
   }))
+  runExitSteps(shared)
+  // One turn for what the steps said: process warnings are emitted on the next tick.
+  await new Promise((resolve) => setImmediate(resolve))
   process.exit(0)
 }

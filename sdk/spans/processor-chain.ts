@@ -48,8 +48,16 @@ export class ProcessorChain implements SpanProcessor {
     }
   }
 
+  /**
+   * Like the SDK's MultiSpanProcessor, a processor whose flush fails is reported (through diag) and
+   * the flush still resolves: callers flush at exit (`beforeExit`, signals), where a rejection
+   * would crash the process, and one failing processor must not hide that the others flushed.
+   */
   async forceFlush (): Promise<void> {
-    await Promise.all(this.processors.map((p) => p.forceFlush()))
+    const results = await Promise.allSettled(this.processors.map(async (p) => await p.forceFlush()))
+    for (const result of results) {
+      if (result.status === 'rejected') diag.error(`fastify-otel-kit: a span processor's forceFlush failed: ${describeReason(result.reason)}`)
+    }
   }
 
   async shutdown (): Promise<void> {
@@ -59,4 +67,10 @@ export class ProcessorChain implements SpanProcessor {
 
 function reportThrow (method: string, error: unknown): void {
   diag.error(`fastify-otel-kit: a span processor threw in ${method}; skipped for this span: ${error instanceof Error ? error.message : String(error)}`)
+}
+
+/** The SDK's provider rejects a flush with an array of errors; each is named. */
+function describeReason (reason: unknown): string {
+  if (Array.isArray(reason)) return reason.map(describeReason).join('; ')
+  return reason instanceof Error ? reason.message : String(reason)
 }
