@@ -8,8 +8,9 @@ import type { Pipeline } from './pipeline.js'
  * the flush is still pending: nothing is left to finish it then (the exporter waits on an unref'd
  * retry timer, or holds no handle), and the process exits next.
  *
- * The bound's timer is unref'd: it never keeps a process alive by itself, it only ends a flush that
- * something else (a gRPC call to a collector that does not answer) keeps alive.
+ * The bound's timer keeps the process alive until the flush settles or the bound passes, so that
+ * a collector briefly down is retried within the bound, as on close and on signals; it is cleared
+ * as soon as the flush settles, so a healthy exit is not delayed.
  */
 export function exitFlushListener (pipeline: Pipeline, timeoutMillis: number, giveUp: () => void): () => void {
   let flushing = false
@@ -24,7 +25,6 @@ export function exitFlushListener (pipeline: Pipeline, timeoutMillis: number, gi
     }
     flushing = true
     const timer = setTimeout(giveUp, timeoutMillis)
-    timer.unref()
     void pipeline.drain().then(() => {
       clearTimeout(timer)
       flushing = false
