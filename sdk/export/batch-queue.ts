@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
 import { isThrottled, isTooLarge } from './grpc-status.js'
+import { resourcesPending } from './resources-pending.js'
 
 export interface BatchLimits {
   maxQueueSize: number
@@ -294,21 +295,4 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       this.timer = undefined
     }
   }
-}
-
-/**
- * The distinct resources of `items` that still wait for async attributes. Items of one pipeline
- * share one resource: each is looked at once per batch, not once per item (measured on the
- * request path: 0.2 us per span for the per-item check).
- */
-function resourcesPending (items: ReadonlyArray<{ readonly resource: Resource }>): Resource[] {
-  const pending: Resource[] = []
-  let last: Resource | undefined
-  for (const item of items) {
-    const resource = item.resource
-    if (resource === last) continue
-    last = resource
-    if (resource.asyncAttributesPending === true && !pending.includes(resource)) pending.push(resource)
-  }
-  return pending
 }
