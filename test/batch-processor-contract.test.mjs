@@ -37,6 +37,9 @@ class ProbeExporter {
 
 const limits = { maxQueueSize: 6, maxExportBatchSize: 2, scheduledDelayMillis: 60_000, exportTimeoutMillis: 5_000 }
 
+/** The books of a pipeline, without what this file does not exercise (retries, worker losses). */
+const books = ({ created, queued, exported, dropped, failed }) => ({ created, queued, exported, dropped, failed })
+
 /** The two implementations, each behind the same small surface. */
 const implementations = {
   'SDK BatchSpanProcessor': async (t, exporter) => {
@@ -44,13 +47,14 @@ const implementations = {
     // As in any real application: a context manager, so that active spans exist.
     if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
     t.after(() => provider.shutdown().catch(() => {}))
-    return { tracer: provider.getTracer('contract'), forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown() }
+    // The SDK's processor keeps no counters.
+    return { tracer: provider.getTracer('contract'), forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown(), stats: undefined }
   },
   'fastify-otel-kit batch processor': async (t, exporter) => {
     const app = Fastify()
     t.after(() => app.close())
     await app.register(otelPlugin, { serviceName: 'contract', exporter, handleSignals: false, batch: limits, sampler: 'parentbased_always_on' })
-    return { tracer: app.otel.tracer, forceFlush: () => app.otel.forceFlush(), shutdown: () => app.otel.shutdown() }
+    return { tracer: app.otel.tracer, forceFlush: () => app.otel.forceFlush(), shutdown: () => app.otel.shutdown(), stats: () => app.otel.stats() }
   }
 }
 
@@ -81,6 +85,7 @@ for (const [name, make] of Object.entries(implementations)) {
       await p.forceFlush()
       // 2 left at once as a full batch, 6 fitted the queue, the other 4 were dropped.
       assert.equal(exporter.exported.length, 8)
+      if (p.stats) assert.deepEqual(books(p.stats()), { created: 12, queued: 0, exported: 8, dropped: 4, failed: 0 })
     })
 
     test('shutdown flushes what is queued and shuts the exporter down once; later spans are ignored', async (t) => {
@@ -92,6 +97,24 @@ for (const [name, make] of Object.entries(implementations)) {
       await p.shutdown()
       assert.deepEqual(exporter.exported, ['before'])
       assert.equal(exporter.shutdowns, 1)
+      if (p.stats) assert.deepEqual(books(p.stats()), { created: 2, queued: 0, exported: 1, dropped: 1, failed: 0 })
+    })
+
+    test('a span that ends while shutdown is flushing is refused, and counted as dropped', async (t) => {
+      const exporter = new ProbeExporter()
+      exporter.hold = true
+      const p = await make(t, exporter)
+      p.tracer.startSpan('before').end()
+      const shutdown = p.shutdown()
+      // The shutdown flush's export of 'before' has started and is held: shutdown is under way.
+      while (exporter.held.length === 0) await nextTurn()
+      p.tracer.startSpan('during').end()
+      exporter.hold = false
+      exporter.release()
+      await shutdown
+      assert.deepEqual(exporter.exported, ['before'])
+      // Nothing is left queued after close: every span is exported, dropped or failed.
+      if (p.stats) assert.deepEqual(books(p.stats()), { created: 2, queued: 0, exported: 1, dropped: 1, failed: 0 })
     })
   })
 }

@@ -8,6 +8,7 @@ import Fastify from 'fastify'
 import otelPlugin, { withSpan } from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import net from 'node:net'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
@@ -15,6 +16,7 @@ import { logCapture } from './helpers.mjs'
 
 const tls = (name) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url))
 const SECRET = 'Bearer contract-key'
+const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
 /** Upstream's exporter and ours, configured alike for `receiver`. */
 const exporters = {
@@ -87,4 +89,82 @@ describe('the replaced transport against upstream\'s', () => {
     assert.equal(messages.ours, messages.upstream)
     assert.match(messages.ours, /3 INVALID_ARGUMENT: bad payload/)
   })
+  test('the user agent is upstream\'s, after ours, as upstream writes one given to it', async (t) => {
+    const agents = {}
+    // Upstream's exporter told our name as its userAgent option: the header ours must send.
+    const makers = { ...exporters, upstream: (receiver) => ({ exporter: new OTLPTraceExporter({ url: receiver.endpoint, userAgent: `fastify-otel-kit/${VERSION}` }) }) }
+    for (const [name, make] of Object.entries(makers)) {
+      const receiver = await OtlpReceiver.start()
+      t.after(() => receiver.stop())
+      await send(receiver, make(receiver))
+      agents[name] = receiver.exports.map((e) => e.headers['user-agent'])
+    }
+    assert.deepEqual(agents.ours, agents.upstream)
+    assert.match(agents.ours[0], new RegExp(`^fastify-otel-kit/${VERSION} OTel-OTLP-Exporter-JavaScript/\\d+\\.\\d+\\.\\d+ grpc-node-js/`))
+  })
+
+  test('a connection that stops answering: after more than 5 deadlines in a row a new connection is made and export resumes', async (t) => {
+    const TIMEOUT = 250
+    const makers = {
+      upstream: (endpoint) => new OTLPTraceExporter({ url: endpoint, timeoutMillis: TIMEOUT }),
+      ours: (endpoint) => ({ endpoint, timeoutMillis: TIMEOUT, retry: false })
+    }
+    const outcomes = {}
+    for (const [name, make] of Object.entries(makers)) {
+      const receiver = await OtlpReceiver.start()
+      t.after(() => receiver.stop())
+      const proxy = await freezingProxy(receiver.port)
+      t.after(() => proxy.close())
+      const app = Fastify({ logger: { level: 'warn', stream: logCapture().stream } })
+      await app.register(otelPlugin, { serviceName: 'contract', handleSignals: false, shutdownTimeoutMillis: 1000, exporter: make(`http://127.0.0.1:${proxy.port}`), batch: { scheduledDelayMillis: 60_000 } })
+      const exportOne = async (label) => {
+        const before = app.otel.stats().exported
+        app.otel.tracer.startSpan(label).end()
+        await app.otel.forceFlush()
+        return app.otel.stats().exported > before
+      }
+      assert.equal(await exportOne('through'), true)
+      // The connection now swallows everything and answers nothing, as a half-open one behind a
+      // load balancer does; a new connection goes through.
+      proxy.freeze()
+      const attempts = []
+      for (let i = 0; i < 10 && attempts.at(-1) !== true; i++) attempts.push(await exportOne(`attempt-${i}`))
+      outcomes[name] = { attempts, connections: proxy.connections }
+      await app.close()
+    }
+    assert.deepEqual(outcomes.ours, outcomes.upstream)
+    // Six deadlines in a row, then the seventh export goes out on a new connection.
+    assert.deepEqual(outcomes.ours, { attempts: [false, false, false, false, false, false, true], connections: 2 })
+  })
 })
+
+/**
+ * A TCP proxy to `port` whose open connections can be frozen: they take every byte and pass none
+ * on, either way, while connections made later go through.
+ */
+async function freezingProxy (port) {
+  const pairs = new Set()
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1')
+    const pair = { client, upstream, frozen: false }
+    pairs.add(pair)
+    proxy.connections++
+    client.on('data', (bytes) => { if (!pair.frozen) upstream.write(bytes) })
+    upstream.on('data', (bytes) => { if (!pair.frozen) client.write(bytes) })
+    for (const [socket, other] of [[client, upstream], [upstream, client]]) {
+      socket.on('error', () => {})
+      socket.on('close', () => { other.destroy(); pairs.delete(pair) })
+    }
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const proxy = {
+    port: server.address().port,
+    connections: 0,
+    freeze () { for (const pair of pairs) pair.frozen = true },
+    close () {
+      for (const pair of pairs) pair.client.destroy()
+      return new Promise((resolve) => server.close(resolve))
+    }
+  }
+  return proxy
+}

@@ -51,16 +51,20 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
   const drops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
     warnings.warn(wording.dropCode, `dropped ${count} ${wording.noun}(s) because ${wording.dropAdvice}`, { once: false })
   })
+  const lateDrops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
+    warnings.warn(wording.dropCode, `dropped ${count} ${wording.noun}(s) that arrived after shutdown had begun: the export pipeline takes nothing once it is shutting down.`, { once: false })
+  })
   const failures = new WindowedReport<Error>(WINDOW_MILLIS, (count, error) => {
     warnings.warn('FOK_WARN_EXPORT_FAILED',
       `could not export ${count} ${wording.noun}(s) to ${destination}: ${error?.message ?? 'unknown error'}. The service keeps running; these ${wording.noun}s are lost.`,
       { once: false })
   })
   return {
-    onDrop: () => { drops.add(1) },
+    onDrop: (_total, reason) => { (reason === 'shutting-down' ? lateDrops : drops).add(1) },
     onExportFailure: (count, error) => { failures.add(count, error ?? new Error('unknown error')) },
     close: () => {
       drops.close()
+      lateDrops.close()
       failures.close()
     }
   }

@@ -2,7 +2,8 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
-import { isTooLarge } from './grpc-status.js'
+import { isThrottled, isTooLarge } from './grpc-status.js'
+import { resourcesPending } from './resources-pending.js'
 
 export interface BatchLimits {
   maxQueueSize: number
@@ -22,7 +23,7 @@ export interface ExportStats {
   queued: number
   /** Items the exporter accepted. */
   exported: number
-  /** Items dropped because the queue was full. */
+  /** Items dropped because the queue was full, or because they arrived after shutdown had begun. */
   dropped: number
   /** Items in batches whose export failed for good (after any retries), timed out, or were abandoned at shutdown. */
   failed: number
@@ -30,11 +31,22 @@ export interface ExportStats {
   retries: number
 }
 
+/** Why an item was dropped: the queue was full, or shutdown had begun when it arrived. */
+export type DropReason = 'queue-full' | 'shutting-down'
+
 export interface BatchProcessorEvents {
-  /** Items were dropped because the queue was full; `total` counts since creation. */
-  onDrop?: (total: number) => void
+  /** An item was dropped; `total` counts drops of every reason since creation. */
+  onDrop?: (total: number, reason: DropReason) => void
   /** A batch could not be delivered. */
   onExportFailure?: (itemCount: number, error: Error | undefined) => void
+}
+
+/** What became of one batch (or part of one); `stop`: the collector refused it for load, send no more of the split. */
+interface Delivery {
+  exported: number
+  failed: number
+  error?: Error
+  stop: boolean
 }
 
 /** Retry counts live in the exporter; the queue asks for them when stats are read. */
@@ -45,6 +57,7 @@ export interface RetryCounter {
 /** What SpanExporter and LogRecordExporter have in common. */
 export interface ItemExporter<T> {
   export(items: T[], done: (result: ExportResult) => void): void
+  /** Ends exports still under way (they settle as failed) and releases the exporter's resources. */
   shutdown(): Promise<void>
   forceFlush?(): Promise<void>
 }
@@ -63,8 +76,12 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   private readonly queue: T[] = []
   private timer: NodeJS.Timeout | undefined
   private exporting: Promise<void> | undefined
+  /** Set when shutdown is called: from then on items are refused (as the SDK's processors do). */
+  private closing = false
+  /** Set once the shutdown flush is over (or abandoned): no more exports start. */
   protected isShutdown = false
   private shutdownPromise: Promise<void> | undefined
+  private exporterShutdown: Promise<void> | undefined
   private readonly counts = { created: 0, exported: 0, dropped: 0, failed: 0 }
   /** Items handed to the exporter and not yet settled. */
   private inFlight = 0
@@ -82,11 +99,12 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
 
   /** Takes one item, or drops and counts it when the queue is full. Runs once per span or record. */
   protected offer (item: T): void {
-    if (this.isShutdown) return
     this.counts.created++
-    if (this.queue.length >= this.limits.maxQueueSize) {
+    // An item that arrives once shutdown has begun would land behind the shutdown flush's target
+    // and never be exported: it is refused and counted, so the books still balance at exit.
+    if (this.closing || this.queue.length >= this.limits.maxQueueSize) {
       this.counts.dropped++
-      this.events.onDrop?.(this.counts.dropped)
+      this.events.onDrop?.(this.counts.dropped, this.closing ? 'shutting-down' : 'queue-full')
       return
     }
     this.queue.push(item)
@@ -125,20 +143,24 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   }
 
   shutdown (): Promise<void> {
+    this.closing = true
     this.shutdownPromise ??= (async () => {
       await this.forceFlush()
       this.isShutdown = true
       this.clearTimer()
-      await this.exporter.shutdown()
+      await this.shutdownExporter()
     })()
     return this.shutdownPromise
   }
 
   /**
    * Gives up on everything not yet exported (the shutdown bound was hit): counted as failed, so
-   * the books still balance at exit. Returns how many items were abandoned.
+   * the books still balance at exit. Returns how many items were abandoned. The exporter is shut
+   * down without waiting: that cancels an export still under way, which would otherwise keep the
+   * process alive until its own timeout (an OTLP call to a collector that never answers).
    */
   abandon (): number {
+    this.closing = true
     this.isShutdown = true
     this.clearTimer()
     const abandoned = this.queue.length + this.inFlight
@@ -148,7 +170,14 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     this.settled = this.accepted
     // Exports still under way settle into the old generation and are not counted twice.
     this.generation++
+    this.shutdownExporter().catch(() => {})
     return abandoned
+  }
+
+  /** Once, whether shutdown or abandon gets there first. */
+  private shutdownExporter (): Promise<void> {
+    this.exporterShutdown ??= Promise.resolve().then(() => this.exporter.shutdown())
+    return this.exporterShutdown
   }
 
   private startExporting (target: number, flushing: boolean): void {
@@ -178,7 +207,7 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   private async exportBatch (batch: T[]): Promise<void> {
     const generation = this.generation
     this.inFlight += batch.length
-    const outcome = await this.deliver(batch)
+    const outcome = await this.deliver(batch, generation)
     if (generation !== this.generation) return
     this.inFlight -= batch.length
     this.settled += batch.length
@@ -188,11 +217,14 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   }
 
   /**
-   * Exports `batch`; a batch refused for its size (RESOURCE_EXHAUSTED without a retry hint, from the
-   * collector or from the transport before sending) is split in halves and each half sent, down to
-   * single items, so one oversized item never takes the rest of its batch with it.
+   * Exports `batch`. A batch refused for its size (by the transport before sending, or by a
+   * collector whose message names the size: isTooLarge) is split in halves and each half sent,
+   * down to single items, so one oversized item never takes the rest of its batch with it. Any
+   * other failure fails the batch as it is: a RESOURCE_EXHAUSTED that names no size is a quota or
+   * a rate limit, and splitting would send up to 2n-1 requests to a backend that asked for fewer.
+   * For the same reason, once a half is refused that way the rest of the split is not sent.
    */
-  private async deliver (batch: T[]): Promise<{ exported: number, failed: number, error?: Error }> {
+  private async deliver (batch: T[], generation: number): Promise<Delivery> {
     let result: ExportResult
     try {
       // Resource attributes from async detectors (host.id) must be settled before serialising.
@@ -202,15 +234,17 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     } catch (error) {
       result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
-    if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0 }
+    if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0, stop: false }
     if (batch.length > 1 && isTooLarge(result.error)) {
       const half = Math.ceil(batch.length / 2)
-      const first = await this.deliver(batch.slice(0, half))
-      const second = await this.deliver(batch.slice(half))
+      const first = await this.deliver(batch.slice(0, half), generation)
+      // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
+      if (first.stop || generation !== this.generation) return { ...first, failed: first.failed + batch.length - half, stop: true }
+      const second = await this.deliver(batch.slice(half), generation)
       const error = second.error ?? first.error
-      return { exported: first.exported + second.exported, failed: first.failed + second.failed, ...(error === undefined ? {} : { error }) }
+      return { exported: first.exported + second.exported, failed: first.failed + second.failed, stop: second.stop, ...(error === undefined ? {} : { error }) }
     }
-    return { exported: 0, failed: batch.length, ...(result.error === undefined ? {} : { error: result.error }) }
+    return { exported: 0, failed: batch.length, stop: isThrottled(result.error), ...(result.error === undefined ? {} : { error: result.error }) }
   }
 
   private exportWithTimeout (batch: T[]): Promise<ExportResult> {
@@ -261,21 +295,4 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       this.timer = undefined
     }
   }
-}
-
-/**
- * The distinct resources of `items` that still wait for async attributes. Items of one pipeline
- * share one resource: each is looked at once per batch, not once per item (measured on the
- * request path: 0.2 us per span for the per-item check).
- */
-function resourcesPending (items: ReadonlyArray<{ readonly resource: Resource }>): Resource[] {
-  const pending: Resource[] = []
-  let last: Resource | undefined
-  for (const item of items) {
-    const resource = item.resource
-    if (resource === last) continue
-    last = resource
-    if (resource.asyncAttributesPending === true && !pending.includes(resource)) pending.push(resource)
-  }
-  return pending
 }

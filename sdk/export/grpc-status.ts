@@ -70,9 +70,42 @@ export function serverRetryDelay (error: unknown): number | undefined {
 }
 
 /**
- * A request refused for its size: RESOURCE_EXHAUSTED with no RetryInfo (with one, it is a rate
- * limit, and the retry honours the delay). Split and sent again, it goes through.
+ * The transport's refusal of a request over its size limit, before sending; the collector would
+ * have answered RESOURCE_EXHAUSTED, so it carries that code.
+ */
+export class RequestTooLargeError extends Error {
+  readonly code = GrpcCode.RESOURCE_EXHAUSTED
+  readonly details = 'request over the message size limit'
+
+  constructor (readonly bytes: number, readonly limitBytes: number) {
+    super(`${GrpcCode.RESOURCE_EXHAUSTED} RESOURCE_EXHAUSTED: the request is ${bytes} bytes, over the ${limitBytes}-byte limit; not sent`)
+  }
+}
+
+/**
+ * How servers word a message-size refusal: gRPC's own ("Received message larger than max (N vs.
+ * M)" in grpc-go, grpc-js and C core), and the plainer wordings of proxies and other backends.
+ */
+const SIZE_REFUSAL = /larger than max|too large|message size/i
+
+/**
+ * A request refused for its size: the transport's own refusal, or RESOURCE_EXHAUSTED without
+ * RetryInfo whose message names the size. Split and sent again, it goes through. A
+ * RESOURCE_EXHAUSTED that names no size is a quota or a rate limit (isThrottled): splitting would
+ * only send more requests.
  */
 export function isTooLarge (error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === GrpcCode.RESOURCE_EXHAUSTED && serverRetryDelay(error) === undefined
+  if (error instanceof RequestTooLargeError) return true
+  if (!isResourceExhausted(error) || serverRetryDelay(error) !== undefined) return false
+  const { details, message } = error as { details?: unknown, message?: unknown }
+  return [details, message].some((text) => typeof text === 'string' && SIZE_REFUSAL.test(text))
+}
+
+/** RESOURCE_EXHAUSTED for anything but size: the collector asks for less traffic. */
+export function isThrottled (error: unknown): boolean {
+  return isResourceExhausted(error) && !isTooLarge(error)
+}
+
+function isResourceExhausted (error: unknown): boolean {
+  return (error as { code?: unknown } | null | undefined)?.code === GrpcCode.RESOURCE_EXHAUSTED
 }

@@ -1,8 +1,8 @@
-import type { ChannelCredentials, Client, Metadata, ServiceError } from '@grpc/grpc-js'
+import type { ChannelCredentials, Client, ClientUnaryCall, Metadata, ServiceError } from '@grpc/grpc-js'
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base'
 import { createRequire } from 'node:module'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { GrpcCode } from './grpc-status.js'
+import { GrpcCode, RequestTooLargeError } from './grpc-status.js'
 
 /**
  * The gRPC transport under the OTLP exporter, in place of OpenTelemetry JS's own (README, "Export
@@ -15,6 +15,15 @@ import { GrpcCode } from './grpc-status.js'
  * - Know the size of a request. A request larger than the collector accepts is answered
  *   RESOURCE_EXHAUSTED and the whole batch is lost; here a request over `maxRequestBytes` is not
  *   sent, it fails with RESOURCE_EXHAUSTED at once, and the batch processor splits the batch.
+ * And one thing upstream's does not do: shutdown cancels calls still under way, so a collector that
+ * never answers cannot keep the process alive for the rest of the export timeout.
+ *
+ * What upstream's transport does besides is kept (test/grpc-transport-contract.test.mjs runs both):
+ * its user agent, after ours, as upstream writes a user-supplied one; and its recovery from a
+ * connection that went dead without closing (a half-open HTTP/2 connection behind a load balancer
+ * or NAT): after more than MAX_DEADLINES_IN_A_ROW consecutive DEADLINE_EXCEEDED the client is closed
+ * and the next export makes a new one. Reconnect backoff cannot help there: the channel believes it
+ * is connected.
  */
 
 /** The OTLP service a transport calls: one per signal. */
@@ -40,23 +49,29 @@ export interface GrpcTransportOptions {
 }
 
 const RECONNECT_INITIAL_MILLIS = 250
+/** Upstream's MAX_DEADLINE_EXCEEDED_COUNT: one more in a row and the client is replaced. */
+export const MAX_DEADLINES_IN_A_ROW = 5
 export const RECONNECT_MAX_MILLIS = 1000
 /** grpc-js's values, so that grpc-js is loaded only when the first export happens. */
 const COMPRESSION_GZIP = 2
 const COMPRESSION_NONE = 0
 
 type ExportClient = Client & {
-  export(request: Buffer, metadata: Metadata, options: { deadline: number }, callback: (error: ServiceError | null, response?: Buffer) => void): void
+  export(request: Buffer, metadata: Metadata, options: { deadline: number }, callback: (error: ServiceError | null, response?: Buffer) => void): ClientUnaryCall
 }
 
 export class GrpcTransport implements IExporterTransport {
   private client: ExportClient | undefined
+  /** Consecutive DEADLINE_EXCEEDED on the current client; a success resets it. */
+  private deadlinesInARow = 0
+  /** Calls under way, for shutdown to cancel. */
+  private readonly calls = new Set<ClientUnaryCall>()
 
   constructor (private readonly options: GrpcTransportOptions) {}
 
   send (data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     if (data.byteLength > this.options.maxRequestBytes) {
-      return Promise.resolve({ status: 'failure', error: tooLarge(data.byteLength, this.options.maxRequestBytes) })
+      return Promise.resolve({ status: 'failure', error: new RequestTooLargeError(data.byteLength, this.options.maxRequestBytes) })
     }
     let client: ExportClient
     try {
@@ -65,15 +80,36 @@ export class GrpcTransport implements IExporterTransport {
       return Promise.resolve({ status: 'failure', error: error instanceof Error ? error : new Error(String(error)) })
     }
     return new Promise((resolve) => {
-      client.export(Buffer.from(data.buffer, data.byteOffset, data.byteLength), this.options.metadata, { deadline: Date.now() + timeoutMillis }, (error, response) => {
-        resolve(error === null ? { status: 'success', ...(response === undefined ? {} : { data: response }) } : { status: 'failure', error })
+      let settled = false
+      const call = client.export(Buffer.from(data.buffer, data.byteOffset, data.byteLength), this.options.metadata, { deadline: Date.now() + timeoutMillis }, (error, response) => {
+        settled = true
+        this.calls.delete(call)
+        if (error === null) {
+          this.deadlinesInARow = 0
+          resolve({ status: 'success', ...(response === undefined ? {} : { data: response }) })
+          return
+        }
+        if (error.code === GrpcCode.DEADLINE_EXCEEDED) this.deadlineExceeded(client)
+        resolve({ status: 'failure', error })
       })
+      if (!settled) this.calls.add(call)
     })
   }
 
+  /** Cancels the calls under way (each fails at once with CANCELLED) and closes the client. */
   shutdown (): void {
+    const calls = [...this.calls]
+    this.calls.clear()
+    for (const call of calls) call.cancel()
     this.client?.close()
     this.client = undefined
+  }
+
+  private deadlineExceeded (client: ExportClient): void {
+    // A call on a client already replaced says nothing about the new one.
+    if (client !== this.client || ++this.deadlinesInARow <= MAX_DEADLINES_IN_A_ROW) return
+    this.client = undefined
+    client.close()
   }
 
   private createClient (): ExportClient {
@@ -83,9 +119,10 @@ export class GrpcTransport implements IExporterTransport {
     const Export = grpc.makeGenericClientConstructor({
       export: { path: this.options.service.path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity }
     }, this.options.service.name)
+    this.deadlinesInARow = 0
     return new Export(this.options.address, this.options.credentials, {
       'grpc.default_compression_algorithm': this.options.compression === 'gzip' ? COMPRESSION_GZIP : COMPRESSION_NONE,
-      'grpc.primary_user_agent': `${PACKAGE_NAME}/${PACKAGE_VERSION}`,
+      'grpc.primary_user_agent': `${PACKAGE_NAME}/${PACKAGE_VERSION} ${upstreamUserAgent()}`,
       'grpc.initial_reconnect_backoff_ms': RECONNECT_INITIAL_MILLIS,
       'grpc.max_reconnect_backoff_ms': RECONNECT_MAX_MILLIS,
       // The collector's answer to a request of ours is small; the default 4 MiB receive limit stays.
@@ -94,10 +131,17 @@ export class GrpcTransport implements IExporterTransport {
   }
 }
 
-/** The error a collector gives for a request over its limit, raised here before sending. */
-function tooLarge (bytes: number, limit: number): Error {
-  return Object.assign(new Error(`${GrpcCode.RESOURCE_EXHAUSTED} RESOURCE_EXHAUSTED: the request is ${bytes} bytes, over the ${limit}-byte limit; not sent`), {
-    code: GrpcCode.RESOURCE_EXHAUSTED,
-    details: 'request over the message size limit'
-  })
+/**
+ * Upstream's transport's user agent, `OTel-OTLP-Exporter-JavaScript/<version>` (some backends
+ * recognise OpenTelemetry JS exporters by it), with the version of the upstream exporter package
+ * installed.
+ */
+function upstreamUserAgent (): string {
+  let version = 'unknown'
+  try {
+    version = (createRequire(__filename)('@opentelemetry/otlp-grpc-exporter-base/package.json') as { version?: string }).version ?? version
+  } catch {
+    // A package that hides its manifest: the name alone still says what sent the request.
+  }
+  return `OTel-OTLP-Exporter-JavaScript/${version}`
 }

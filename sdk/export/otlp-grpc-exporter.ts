@@ -65,7 +65,18 @@ export function buildOtlpGrpcExporter<T> (
     createOtlpGrpcExporterMetrics<T[]>(signal.componentType, signal.metricsHelper, url, undefined),
     transport
   )
-  const otlp = new OTLPExporterBase<T[]>(delegate)
+  const upstream = new OTLPExporterBase<T[]>(delegate)
+  const otlp: ItemExporter<T> = {
+    export: (items, done) => upstream.export(items, done),
+    forceFlush: () => upstream.forceFlush(),
+    // Upstream's delegate waits for the sends under way before it shuts its transport down: with a
+    // collector that never answers, that is the rest of the export timeout, and the open call keeps
+    // the process alive. Shut first, they fail at once (CANCELLED); the queue has given up on them.
+    shutdown: async () => {
+      transport.shutdown()
+      await upstream.shutdown()
+    }
+  }
   const retry = exporter.retry.value
   if (retry === false) return otlp
   return new RetryingExporter<T>(otlp, { ...DEFAULT_RETRY_POLICY, ...retry }, {
