@@ -47,7 +47,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   let released: Promise<boolean> | undefined
   const release = (): Promise<boolean> => {
     released ??= releaseSdk(sdk, config.shutdownTimeoutMillis.value).then((inTime) => {
-      // Lines written while closing were still exported; from here on the pipeline is shut.
+      // Lines written before the shutdown began were exported; later ones were refused and counted
+      // as dropped (the queue refuses once shutdown starts, as the SDK's does). The pipeline is shut.
       logBridge?.remove()
       if (!inTime && sdk.owner === 'application') {
         warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED',
