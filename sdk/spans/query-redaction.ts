@@ -61,7 +61,8 @@ export function redactQuery (query: string, keys: ReadonlySet<string>): string {
 
 /**
  * A URL (absolute, or a path with a query as in `http.target`) with user and password replaced by
- * `REDACTED:REDACTED` and sensitive query values redacted. The same string when there is nothing
+ * `REDACTED:REDACTED` and sensitive values redacted in the query and in a fragment of the same
+ * form (OAuth's implicit flow returns `#access_token=...`). The same string when there is nothing
  * to redact. Not parsed with URL: that would re-encode what it keeps, and it runs on every span
  * that has a URL attribute.
  */
@@ -77,8 +78,13 @@ export function redactUrl (url: string, keys: ReadonlySet<string>): string {
       out = url.slice(0, authorityStart) + CREDENTIALS + url.slice(at)
     }
   }
-  let fragment = out.indexOf('#')
-  if (fragment === -1) fragment = out.length
+  const hash = out.indexOf('#')
+  const fragment = hash === -1 ? out.length : hash
+  if (hash !== -1) {
+    const original = out.slice(hash + 1)
+    const redacted = redactQuery(original, keys)
+    if (redacted !== original) out = out.slice(0, hash + 1) + redacted
+  }
   const queryStart = out.indexOf('?')
   if (queryStart === -1 || queryStart > fragment) return out
   const query = out.slice(queryStart + 1, fragment)
