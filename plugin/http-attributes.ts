@@ -1,9 +1,9 @@
 import type { Attributes } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { redactQuery } from '../sdk/spans/query-redaction.js'
 
 /** Methods the HTTP semantic conventions know; anything else is reported as `_OTHER`. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY'])
-const REDACTED = 'REDACTED'
 
 /** `GET /orders/:id`, `GET` without a route, `HTTP` for an unknown method (semantic conventions). */
 export function serverSpanName (method: string, route: string | undefined): string {
@@ -103,48 +103,6 @@ export function capturedResponseHeaders (reply: FastifyReply, capturedHeaders: r
     if (value !== undefined) attributes[`http.response.header.${name}`] = value
   }
   return attributes
-}
-
-/**
- * Replaces the values of sensitive keys (signatures, credentials, tokens) with `REDACTED` and
- * keeps everything else as received, as the semantic conventions ask. `keys` are lower case; a
- * key matches whatever its case and percent-encoding (`Access_Token`, `api%5Fkey`). One pass over
- * the query, and no new string unless something is redacted: this runs on every request with a
- * query string, hostile ones included (each character is looked at a bounded number of times).
- */
-export function redactQuery (query: string, keys: ReadonlySet<string>): string {
-  if (keys.size === 0) return query
-  let out: string | undefined
-  let copied = 0
-  let nextEq = -1
-  let start = 0
-  const length = query.length
-  while (start < length) {
-    let end = query.indexOf('&', start)
-    if (end === -1) end = length
-    if (nextEq !== length && nextEq < start) {
-      nextEq = query.indexOf('=', start)
-      if (nextEq === -1) nextEq = length
-    }
-    if (nextEq < end && keys.has(queryKey(query.slice(start, nextEq)))) {
-      out = (out ?? '') + query.slice(copied, nextEq + 1) + REDACTED
-      copied = end
-    }
-    start = end + 1
-  }
-  return out === undefined ? query : out + query.slice(copied)
-}
-
-function queryKey (raw: string): string {
-  return (raw.includes('%') ? safeDecode(raw) : raw).toLowerCase()
-}
-
-function safeDecode (value: string): string {
-  try {
-    return decodeURIComponent(value)
-  } catch {
-    return value
-  }
 }
 
 /** Header values as the string array the semantic conventions want. */

@@ -2,9 +2,10 @@ import {
   type Attributes, type Context, defaultTextMapSetter, type Span, SpanKind, SpanStatusCode, type TextMapPropagator,
   type Tracer
 } from '@opentelemetry/api'
+import { suppressTracing } from '@opentelemetry/core'
 import { context, trace } from '../context/otel-api.js'
 import { errorType } from '../context/error-type.js'
-import { redactQuery } from './http-attributes.js'
+import { redactQuery } from '../sdk/spans/query-redaction.js'
 
 export interface OutboundRequest {
   /** Default GET. */
@@ -30,6 +31,12 @@ export interface OutboundRuntime {
  * Runs `call` inside a CLIENT span that is a child of `parent`, with the trace context injected
  * into the headers it receives (unless the propagator is extract-only). A response status of 400
  * or more marks the span ERROR (client spans count 4xx as errors); a throw is recorded and rethrown.
+ *
+ * `call` runs with tracing suppressed: this span is the call's CLIENT span, so an instrumented
+ * client underneath (instrumentation-undici for fetch, instrumentation-http, a driver's) makes no
+ * second one and injects nothing. Without that, undici appends its own traceparent to ours, Node
+ * joins the two into one header, and the downstream service cannot read it and starts a new trace.
+ * The span stays the active one: `trace.getActiveSpan()` inside `call` is still this span.
  */
 export async function callOutbound<T> (
   runtime: OutboundRuntime,
@@ -50,7 +57,7 @@ export async function callOutbound<T> (
   const headers: Record<string, string> = { ...request.headers }
   runtime.propagator.inject(spanContext, headers, defaultTextMapSetter)
   try {
-    const result = await context.with(spanContext, () => call(headers, span))
+    const result = await context.with(suppressTracing(spanContext), () => call(headers, span))
     const status = responseStatus(result as MaybeResponse)
     if (status !== undefined) {
       span.setAttribute('http.response.status_code', status)

@@ -17,6 +17,7 @@ import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
 import { noteAcquisition } from './acquisition-notes.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { bridgeFastifyLog } from './log-bridge.js'
+import { spanUrlRedactionFor } from '../sdk/spans/span-url-redaction.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
@@ -32,6 +33,9 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   // extractOnly on an SDK that already existed: its global propagator (the one instrumentations
   // inject with) stops injecting too.
   if (acquired.how === 'shared' && config.extractOnly.value) acquired.restrictToExtraction?.()
+  // The pipeline redacts every span's URL attributes (the instrumentations' too) with this
+  // instance's keys as well; an SDK shared by several instances redacts the keys of all of them.
+  spanUrlRedactionFor(sdk.provider)?.add(requestOptions.redactedQueryKeys)
   const disableInstrumentations = sdk.owner === 'disabled' ? () => {} : enableInstrumentations(instrumentations, sdk.provider, warnings)
 
   if (config.logs.enabled.value && sdk.logs === undefined && acquired.how === 'shared' && acquired.assembledBy === 'plugin') {

@@ -2,11 +2,12 @@ import {
   type Attributes, type Context, type Span, type SpanContext, SpanKind, SpanStatusCode, type TextMapGetter,
   TraceFlags
 } from '@opentelemetry/api'
-import { context, trace } from '../context/otel-api.js'
+import { context, diag, trace } from '../context/otel-api.js'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
-import type { ServerResponse } from 'node:http'
+import { IncomingMessage, type ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
 import { B3_DEFERRED_KEY } from '../context/b3.js'
 import { errorType } from '../context/error-type.js'
 import { LinkedContext } from '../context/linked-context.js'
@@ -44,6 +45,9 @@ export interface RequestRuntime extends OutboundRuntime {
 
 type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetryState | null }
 const ids = new RandomIdGenerator()
+const HTTP_INSTRUMENTATION = '@opentelemetry/instrumentation-http'
+/** instrumentation-http spans already made a request span: each belongs to one request. */
+const adopted = new WeakSet<Span>()
 
 /** Fastify's headers are a plain object of lower-cased names. */
 const headerGetter: TextMapGetter<FastifyRequest['headers']> = {
@@ -78,15 +82,28 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
   if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) return UNTRACED
 
-  // With instrumentation-http preloaded, the HTTP SERVER span is already active: it becomes the
-  // request span, so there is exactly one SERVER span per request.
   const active = context.active()
   const activeSpan = trace.getSpan(active)
-  if (activeSpan !== undefined && (activeSpan as Span & { kind?: SpanKind }).kind === SpanKind.SERVER) {
-    return adoptServerSpan(runtime, request, reply, info, active, activeSpan)
+  let inProcessParent: Context | undefined
+  if (activeSpan !== undefined) {
+    // With instrumentation-http preloaded, its SERVER span for this request is active: it becomes
+    // the request span, so there is exactly one SERVER span per request.
+    if (isHttpServerSpanFor(request, activeSpan)) {
+      adopted.add(activeSpan)
+      return adoptServerSpan(runtime, request, reply, info, active, activeSpan)
+    }
+    // A request made in-process (app.inject() in a handler: batch endpoints, composed apps) is
+    // a child of what was active where it was made, unless its headers say otherwise. A request
+    // that came over a socket only ever has its headers: what was active when the server started
+    // listening is no parent of it.
+    if (!(request.raw.socket instanceof Socket) && isValidSpanContext(activeSpan.spanContext())) inProcessParent = active
   }
   let parent: Context = runtime.propagator.extract(LinkedContext.ROOT, request.headers, headerGetter)
-  const parentSpanContext = trace.getSpanContext(parent)
+  let parentSpanContext = trace.getSpanContext(parent)
+  if (inProcessParent !== undefined && !isValidSpanContext(parentSpanContext)) {
+    parent = inProcessParent
+    parentSpanContext = trace.getSpanContext(parent)
+  }
   const parentValid = isValidSpanContext(parentSpanContext)
   // A trace this service starts has a random trace-id (W3C Level 2 random flag).
   if (!parentValid) parent = markLocalRoot(parent)
@@ -117,6 +134,19 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   // when the client went away first. Non-recording spans need no ending.
   if (span.isRecording()) watchResponse(telemetry, request, reply, false)
   return announce(runtime, request, reply, telemetry)
+}
+
+/**
+ * instrumentation-http's SERVER span, made for this very request: it is over a real socket (not
+ * app.inject()), and no request adopted the span before (a request handled while another one's
+ * span is active, without a span of its own, would otherwise take that one over).
+ */
+function isHttpServerSpanFor (request: FastifyRequest, span: Span): boolean {
+  const candidate = span as Span & { kind?: SpanKind, instrumentationScope?: { name?: string } }
+  return candidate.kind === SpanKind.SERVER &&
+    candidate.instrumentationScope?.name === HTTP_INSTRUMENTATION &&
+    !adopted.has(span) &&
+    request.raw instanceof IncomingMessage
 }
 
 /**
@@ -220,7 +250,7 @@ function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): voi
       if (extra !== undefined && extra !== null) span.setAttributes(extra)
     }
   } finally {
-    if (end) span.end()
+    if (end) endSpan(telemetry)
   }
 }
 
@@ -233,7 +263,22 @@ function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void
   span.setAttribute('error.type', telemetry.errorType ?? 'aborted')
   span.addEvent('http.request.aborted', { reason: 'the client closed the connection before the response was complete' })
   span.setStatus({ code: SpanStatusCode.ERROR, message: 'Client aborted the request' })
-  if (end) span.end()
+  if (end) endSpan(telemetry)
+}
+
+/**
+ * Ends the request span inside the response's 'close' listener, where a throw would be an
+ * uncaught exception. This package's own pipeline never throws there (its processor chain skips a
+ * processor that throws); an application's SDK may (its MultiSpanProcessor does not catch).
+ */
+function endSpan (telemetry: RequestTelemetryState): void {
+  try {
+    telemetry.span.end()
+  } catch (error) {
+    const message = `fastify-otel-kit: ending the request span threw (a span processor of the application's SDK?); the span may not be exported: ${error instanceof Error ? error.message : String(error)}`
+    diag.error(message)
+    ;(telemetry.runtime as RequestRuntime).log.error({ err: error }, message)
+  }
 }
 
 function pathOf (url: string): string {

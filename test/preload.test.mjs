@@ -83,6 +83,71 @@ for (const variant of ['esm', 'cjs']) {
   })
 }
 
+test('request.otel.fetch under the preload: one CLIENT span and one traceparent, and the downstream service stays in the trace', { timeout: 60_000 }, async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const stock = await startService(t, 'esm', 'stock', receiver)
+  const orders = await startService(t, 'esm', 'orders', receiver, { DOWNSTREAM_URL: stock.url })
+  const result = await (await fetch(`${orders.url}/helper/1`)).json()
+  await orders.finish()
+  await stock.finish()
+  const spans = await receiver.waitFor((all) => all.length >= 3)
+
+  // instrumentation-undici made no second CLIENT span and appended no second traceparent.
+  assert.equal(result.stock.traceparentFields, 1)
+  const clients = spans.filter((s) => s.kind === CLIENT)
+  assert.deepEqual(clients.map((s) => `${s.scope.name} ${s.name}`), ['fastify-otel-kit GET'])
+  assert.equal(result.stock.traceparent, `00-${result.traceId}-${clients[0].spanId}-01`)
+  const trace = spans.filter((s) => s.traceId === result.traceId)
+  assert.deepEqual(trace.map((s) => `${s.resource['service.name']} ${s.kind} ${s.name}`).sort(),
+    ['orders 2 GET /helper/:id', 'orders 3 GET', 'stock 2 GET /stock/:id'])
+  const stockServer = trace.find((s) => s.resource['service.name'] === 'stock')
+  assert.equal(stockServer.parentSpanId, clients[0].spanId)
+  assert.equal(spans.length, 3)
+})
+
+test('redaction under the preload: the instrumentations\' spans (fetch, node:http) carry no credential either', { timeout: 30_000 }, async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const service = await startService(t, 'esm', 'psp', receiver, { PLUGIN_OPTIONS: JSON.stringify({ redactQueryParams: ['Session'] }) })
+  const result = await (await fetch(`${service.url}/pay`)).json()
+  await service.finish()
+  // /pay, its three calls (undici's, http's and the plugin's CLIENT span) and their three SERVER spans.
+  const spans = await receiver.waitFor((all) => all.length >= 7)
+  const trace = spans.filter((s) => s.traceId === result.traceId)
+  assert.deepEqual(trace.map((s) => `${s.kind} ${s.scope.name}`).sort(), [
+    '2 @opentelemetry/instrumentation-http', '2 @opentelemetry/instrumentation-http', '2 @opentelemetry/instrumentation-http', '2 @opentelemetry/instrumentation-http',
+    '3 @opentelemetry/instrumentation-http', '3 @opentelemetry/instrumentation-undici', '3 fastify-otel-kit'
+  ])
+  const recorded = JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events.map((e) => e.attributes)]))
+  for (const secret of ['sk_live_123', 'tok_456', 'sess_789']) assert.ok(!recorded.includes(secret), `${secret} recorded: ${recorded}`)
+  const redacted = 'api_key=REDACTED&Token=REDACTED&session=REDACTED&page=2'
+  for (const client of trace.filter((s) => s.kind === CLIENT)) {
+    assert.equal(client.attributes['url.full'], `${service.url}/stock/pay?${redacted}`, client.scope.name)
+  }
+  assert.equal(trace.find((s) => s.scope.name === '@opentelemetry/instrumentation-undici').attributes['url.query'], `?${redacted}`)
+})
+
+test('app.inject() in a handler under the preload: the inner request gets its own SERVER span, a child of the outer one, which keeps its name', { timeout: 30_000 }, async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const service = await startService(t, 'esm', 'batch', receiver)
+  const result = await (await fetch(`${service.url}/batch`)).json()
+  await service.finish()
+  const spans = await receiver.waitFor((all) => all.length >= 2)
+  assert.equal(spans.length, 2)
+  const outer = spans.find((s) => s.name === 'GET /batch')
+  const inner = spans.find((s) => s.name === 'GET /stock/:id')
+  assert.ok(outer !== undefined && inner !== undefined, JSON.stringify(spans.map((s) => s.name)))
+  assert.equal(outer.scope.name, '@opentelemetry/instrumentation-http')
+  assert.equal(outer.attributes['url.path'], '/batch')
+  assert.equal(outer.attributes['http.route'], '/batch')
+  assert.equal(inner.traceId, result.traceId)
+  assert.equal(inner.parentSpanId, outer.spanId)
+  assert.equal(inner.kind, SERVER)
+  assert.equal(inner.attributes['url.path'], '/stock/7')
+})
+
 test('OTEL_NODE_ENABLED_INSTRUMENTATIONS: a package that is not installed is reported once, the others work', { timeout: 30_000 }, async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())

@@ -78,3 +78,30 @@ test('url.full of CLIENT spans (request.otel.fetch and request.otel.outbound): t
     'http://REDACTED:REDACTED@127.0.0.1:9/b?session=REDACTED&ApiKey=REDACTED&page=1'
   ])
 })
+
+test('spans made by others (instrumentations, the application) are redacted before export: url.full (credentials, query, fragment), url.query, http.url, http.target', async (t) => {
+  const { app, spans } = await tracedApp(t, { options: { redactQueryParams: ['Session'] } })
+  const secrets = 'API_KEY=k1&Session=s1&page=2'
+  const redacted = 'API_KEY=REDACTED&Session=REDACTED&page=2'
+  app.otel.tracer.startSpan('client', {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'url.full': `https://user:pw@psp.example/charge?${secrets}#access_token=t&state=x`,
+      // instrumentation-undici keeps URL.search's leading '?'.
+      'url.query': `?${secrets}`,
+      'http.url': `http://psp.example/charge?${secrets}`,
+      'http.target': `/charge?${secrets}`,
+      'url.path': '/charge'
+    }
+  }).end()
+  app.otel.tracer.startSpan('server', { kind: SpanKind.SERVER, attributes: { 'url.query': secrets } }).end()
+  const [client, server] = await spans()
+  assert.deepEqual(client.attributes, {
+    'url.full': `https://REDACTED:REDACTED@psp.example/charge?${redacted}#access_token=REDACTED&state=x`,
+    'url.query': `?${redacted}`,
+    'http.url': `http://psp.example/charge?${redacted}`,
+    'http.target': `/charge?${redacted}`,
+    'url.path': '/charge'
+  })
+  assert.equal(server.attributes['url.query'], redacted)
+})

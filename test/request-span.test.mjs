@@ -2,7 +2,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { tracedApp } from './helpers.mjs'
+import { serve, tracedApp, untilSpans } from './helpers.mjs'
 
 test('a matched route gives a SERVER span named METHOD /route/template with the stable HTTP attributes', async (t) => {
   const { app, spanNamed } = await tracedApp(t)
@@ -157,20 +157,29 @@ test('a throwing user hook is logged and never fails the request', async (t) => 
   ])
 })
 
-test('inside an already active SERVER span (instrumentation-http preloaded) that span is the request span: one SERVER span per request', async (t) => {
-  const { app, spans } = await tracedApp(t)
-  app.get('/nested/:id', async (request) => ({ spanId: request.otel.spanId }))
+/**
+ * A server that does what instrumentation-http does for every inbound request: a SERVER span of
+ * `scope`, active while the request is handled, ended after the response's 'close'.
+ */
+async function serverSpanFactory (scope, spanIds) {
   const { trace } = await import('@opentelemetry/api')
-  let httpSpanId
-  const res = await trace.getTracer('http-instrumentation').startActiveSpan('GET', { kind: SpanKind.SERVER }, async (httpSpan) => {
-    httpSpanId = httpSpan.spanContext().spanId
-    const response = await app.inject({ url: '/nested/7?token=abc' })
-    // instrumentation-http ends its span itself, after the response's 'close'.
-    httpSpan.end()
-    return response
+  const { createServer } = await import('node:http')
+  return (handler) => createServer((req, res) => {
+    trace.getTracer(scope).startActiveSpan('GET', { kind: SpanKind.SERVER }, (httpSpan) => {
+      spanIds.push(httpSpan.spanContext().spanId)
+      res.on('close', () => httpSpan.end())
+      handler(req, res)
+    })
   })
-  assert.equal(res.json().spanId, httpSpanId)
-  const all = await spans()
+}
+
+test('inside instrumentation-http\'s SERVER span for the request (preloaded) that span is the request span: one SERVER span per request', async (t) => {
+  const spanIds = []
+  const { app, exporter } = await tracedApp(t, { fastify: { serverFactory: await serverSpanFactory('@opentelemetry/instrumentation-http', spanIds) } })
+  app.get('/nested/:id', async (request) => ({ spanId: request.otel.spanId }))
+  const body = await (await fetch(`${await serve(app)}/nested/7?token=abc`)).json()
+  assert.equal(body.spanId, spanIds[0])
+  const all = await untilSpans(app, exporter, (spans) => spans.length >= 1)
   assert.equal(all.length, 1)
   const [server] = all
   assert.equal(server.kind, SpanKind.SERVER)
@@ -178,4 +187,17 @@ test('inside an already active SERVER span (instrumentation-http preloaded) that
   assert.equal(server.attributes['http.route'], '/nested/:id')
   assert.equal(server.attributes['url.query'], 'token=REDACTED')
   assert.equal(server.attributes['http.response.status_code'], 200)
+})
+
+test('another tracer\'s active SERVER span is not taken over: the request span is the plugin\'s own', async (t) => {
+  const spanIds = []
+  const { app, exporter } = await tracedApp(t, { fastify: { serverFactory: await serverSpanFactory('some-other-server-instrumentation', spanIds) } })
+  app.get('/nested/:id', async (request) => ({ spanId: request.otel.spanId }))
+  const body = await (await fetch(`${await serve(app)}/nested/7`)).json()
+  assert.notEqual(body.spanId, spanIds[0])
+  const all = await untilSpans(app, exporter, (spans) => spans.length >= 2)
+  const other = all.find((s) => s.spanContext().spanId === spanIds[0])
+  assert.equal(other.name, 'GET')
+  assert.equal(other.attributes['http.route'], undefined)
+  assert.equal(all.find((s) => s.spanContext().spanId === body.spanId).name, 'GET /nested/:id')
 })

@@ -12,6 +12,7 @@ import { buildExporter } from '../export/exporter.js'
 import { assembleLogPipeline, type LogPipeline } from '../logs/log-pipeline.js'
 import { ProcessorChain } from '../spans/processor-chain.js'
 import { workerSpanLosses } from '../spans/span-sink.js'
+import { setSpanUrlRedaction } from '../spans/span-url-redaction.js'
 import { type SpanFactory, spanFactoryFor } from '../spans/span-factory.js'
 import { type PipelineWarnings, spanPipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
@@ -80,6 +81,7 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     // limits stay with the SDK, which reads OTEL_SPAN_* itself.
     spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit.value }
   })
+  setSpanUrlRedaction(provider, processors.urlRedaction)
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const retries = exporter as Partial<RetryCounter> | undefined

@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { diag } from '../../context/otel-api.js'
+import { SpanUrlRedaction } from './span-url-redaction.js'
 
 /**
  * The span processors of the pipeline, called in order with the SDK's sequence (the SDK's
@@ -13,6 +14,8 @@ import { diag } from '../../context/otel-api.js'
  */
 export class ProcessorChain implements SpanProcessor {
   private readonly withOnEnding: SpanProcessor[]
+  /** Sensitive query values and URL credentials, redacted in every span before export. */
+  readonly urlRedaction = new SpanUrlRedaction()
 
   constructor (readonly processors: readonly SpanProcessor[]) {
     this.withOnEnding = processors.filter((p) => typeof p.onEnding === 'function')
@@ -35,6 +38,12 @@ export class ProcessorChain implements SpanProcessor {
       } catch (error) {
         reportThrow('onEnding', error)
       }
+    }
+    // After the application's onEnding (which may set URL attributes too), before any onEnd.
+    try {
+      this.urlRedaction.apply(span)
+    } catch (error) {
+      reportThrow('onEnding (URL redaction)', error)
     }
   }
 
