@@ -53,3 +53,21 @@ test('a collector that never answers: after app.close() the process exits by its
   assert.ok(stats.logs.created > 0)
   assert.match(err, /FOK_WARN_SHUTDOWN_ABANDONED/)
 })
+
+test('abandoned in the tick a batch was taken for export: no call is made afterwards, nothing holds the process', { timeout: 8_000 }, async (t) => {
+  const collector = await blackHole(t)
+  let connected = 0
+  collector.server.on('connection', () => { connected++ })
+  const race = fileURLToPath(new URL('./fixtures/abandon-race-app.mjs', import.meta.url))
+  const child = spawn(process.execPath, [race, collector.endpoint], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let out = ''
+  child.stdout.on('data', (chunk) => { out += chunk })
+  // Before the fix the export went ahead on a new gRPC client after the exporter was shut down,
+  // and its call held the process until the 20 s deadline: the test's 8 s timeout fails it.
+  const [code] = await once(child, 'exit')
+  assert.equal(code, 0)
+  const stats = JSON.parse(out.match(/^abandoned (.*)$/m)?.[1] ?? 'null')
+  assert.deepEqual({ created: stats.created, failed: stats.failed, queued: stats.queued }, { created: 1, failed: 1, queued: 0 })
+  assert.equal(connected, 0, 'a call was made after the exporter was shut down')
+})

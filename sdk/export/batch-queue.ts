@@ -230,7 +230,7 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       // Resource attributes from async detectors (host.id) must be settled before serialising.
       const pending = resourcesPending(batch)
       if (pending.length > 0) await Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.()))
-      result = await this.exportWithTimeout(batch)
+      result = await this.exportWithTimeout(batch, generation)
     } catch (error) {
       result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
@@ -247,7 +247,7 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     return { exported: 0, failed: batch.length, stop: isThrottled(result.error), ...(result.error === undefined ? {} : { error: result.error }) }
   }
 
-  private exportWithTimeout (batch: T[]): Promise<ExportResult> {
+  private exportWithTimeout (batch: T[], generation: number): Promise<ExportResult> {
     return new Promise((resolve) => {
       let settled = false
       const timer = setTimeout(() => {
@@ -265,6 +265,12 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       // the whole batch, and for log lines parses them) runs on the next turn, not inside that
       // call. The batch has left the queue already, so the books and the queue bound are the same.
       setImmediate(() => {
+        // Abandoned at the shutdown bound meanwhile (the exporter is being shut down): a call
+        // started now would outlive the bound. The batch is counted as failed by abandon().
+        if (generation !== this.generation) {
+          done({ code: ExportResultCode.FAILED, error: new Error('abandoned at the shutdown bound') })
+          return
+        }
         // The exporter's own work (and any instrumented client under it) must never be traced.
         context.with(EXPORT_CONTEXT, () => {
           try {

@@ -66,6 +66,8 @@ export class GrpcTransport implements IExporterTransport {
   private deadlinesInARow = 0
   /** Calls under way, for shutdown to cancel. */
   private readonly calls = new Set<ClientUnaryCall>()
+  /** After shutdown no call is made: a new client would be a channel nobody closes. */
+  private shut = false
 
   constructor (private readonly options: GrpcTransportOptions) {}
 
@@ -73,6 +75,7 @@ export class GrpcTransport implements IExporterTransport {
     if (data.byteLength > this.options.maxRequestBytes) {
       return Promise.resolve({ status: 'failure', error: new RequestTooLargeError(data.byteLength, this.options.maxRequestBytes) })
     }
+    if (this.shut) return Promise.resolve({ status: 'failure', error: new Error('the exporter is shut down') })
     let client: ExportClient
     try {
       client = this.client ??= this.createClient()
@@ -98,6 +101,7 @@ export class GrpcTransport implements IExporterTransport {
 
   /** Cancels the calls under way (each fails at once with CANCELLED) and closes the client. */
   shutdown (): void {
+    this.shut = true
     const calls = [...this.calls]
     this.calls.clear()
     for (const call of calls) call.cancel()
