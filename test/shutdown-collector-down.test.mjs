@@ -21,7 +21,7 @@ async function downEndpoint () {
 }
 
 /** Runs `file`, sends SIGTERM once stdout shows `marker`, and resolves with what the process said. */
-async function stopWhen (t, marker, file, { preload = false, env = {} } = {}) {
+async function stopWhen (t, marker, file, { preload = false, env = {}, secondSignalAfterMillis } = {}) {
   const child = spawn(process.execPath, [...(preload ? ['--import', 'fastify-otel-kit/register'] : []), file], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env }
@@ -35,6 +35,7 @@ async function stopWhen (t, marker, file, { preload = false, env = {} } = {}) {
     if (out.includes(`${marker}\n`) && !child.signalled) {
       child.signalled = true
       child.kill('SIGTERM')
+      if (secondSignalAfterMillis !== undefined) setTimeout(() => child.kill('SIGTERM'), secondSignalAfterMillis)
     }
   })
   const [code, signal] = await once(child, 'exit')
@@ -95,6 +96,16 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), OTEL_SERVICE_NAME: 'job', OTEL_BSP_SCHEDULE_DELAY: '60000' }
     })
     assert.equal(code, 0, err)
+    assert.equal(spansNamedAsLost(warnings), 5, err)
+  })
+
+  test('a second SIGTERM during the shutdown exits at once with 1, and the spans left are still named', { timeout: 60_000 }, async (t) => {
+    const { code, err, warnings } = await stopWhen(t, 'ready', preloadJob, {
+      preload: true,
+      secondSignalAfterMillis: 500,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), OTEL_SERVICE_NAME: 'job', OTEL_BSP_SCHEDULE_DELAY: '60000' }
+    })
+    assert.equal(code, 1, err)
     assert.equal(spansNamedAsLost(warnings), 5, err)
   })
 })

@@ -89,7 +89,9 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
   if (shared.stopping) {
     participants[0]?.say?.('warn', `fastify-otel-kit: second ${signal} during shutdown; exiting now`)
     runExitSteps(shared)
-    process.exit(1)
+    // Process warnings are emitted on the next tick: exiting on it lets what the steps said out.
+    process.nextTick(() => process.exit(1))
+    return
   }
   const applicationHandles = process.listeners(signal).some((l) => l !== listener)
   if (applicationHandles) {
