@@ -100,7 +100,9 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   }
   let parent: Context = runtime.propagator.extract(LinkedContext.ROOT, request.headers, headerGetter)
   let parentSpanContext = trace.getSpanContext(parent)
-  if (inProcessParent !== undefined && !isValidSpanContext(parentSpanContext)) {
+  // Headers forwarded whole from the outer request (to pass auth on) carry its caller's
+  // traceparent: same trace, an ancestor. The span active where the request was made is nearer.
+  if (inProcessParent !== undefined && (!isValidSpanContext(parentSpanContext) || parentSpanContext!.traceId === trace.getSpanContext(inProcessParent)!.traceId)) {
     parent = inProcessParent
     parentSpanContext = trace.getSpanContext(parent)
   }

@@ -59,6 +59,16 @@ test('an in-process request with a traceparent of its own is parented by it, not
   assert.equal(parentOf(inner), INBOUND_SPAN_ID)
 })
 
+test('an in-process request with the outer request\'s headers forwarded whole is a child of the outer span, not its sibling', async (t) => {
+  const { app, spans } = await tracedApp(t)
+  app.get('/inner/:id', async () => 'x')
+  // Forwarded to pass authorization on: the outer caller's traceparent comes along.
+  app.get('/outer/:id', async (request) => (await app.inject({ url: '/inner/7', headers: request.headers })).body)
+  await app.inject({ url: '/outer/1', headers: { traceparent: sampledParent, authorization: 'Bearer x' } })
+  const { outer } = assertNested(await spans(), 'GET /outer/:id', '/outer/1', 'GET /inner/:id', '/inner/7')
+  assert.equal(parentOf(outer), INBOUND_SPAN_ID)
+})
+
 test('a request over a socket is not a child of what was active when the server started listening', async (t) => {
   const { app, exporter } = await tracedApp(t)
   app.get('/', async () => 'ok')
