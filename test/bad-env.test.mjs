@@ -10,14 +10,7 @@ import { execFile } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
-import { logCapture } from './helpers.mjs'
-
-/** Sets environment variables for one test and restores them afterwards. */
-function withEnv (t, vars) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, vars)
-  t.after(() => restore(saved))
-}
+import { logCapture, withEnv } from './helpers.mjs'
 
 function restore (saved) {
   for (const [k, v] of Object.entries(saved)) {

@@ -2,19 +2,7 @@
 // secrets redacted; invalid environment values are warned about and ignored.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { INBOUND_TRACE_ID, sampledParent, tracedApp } from './helpers.mjs'
-
-/** Sets environment variables for one test and restores them afterwards. */
-function withEnv (t, vars) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, vars)
-  t.after(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
-  })
-}
+import { INBOUND_TRACE_ID, sampledParent, tracedApp, withEnv } from './helpers.mjs'
 
 const warnings = (logs) => logs.lines.filter((l) => l.level === 40).map((l) => l.msg)
 

@@ -2,7 +2,6 @@
 // survives faults"). Whatever goes through it must reach the collector as through upstream's own
 // OTLPTraceExporter: the same spans, metadata, compression and TLS, and failures with the same
 // gRPC codes and messages. Both run here side by side against the real receiver.
-import { Metadata, credentials } from '@grpc/grpc-js'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import Fastify from 'fastify'
 import otelPlugin, { withSpan } from 'fastify-otel-kit'
@@ -10,31 +9,17 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
 import { logCapture } from './helpers.mjs'
+import { contractReceiver, ourExporterOptions, upstreamGrpcOptions } from './otlp-contract.mjs'
 
-const tls = (name) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url))
 const SECRET = 'Bearer contract-key'
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 
 /** Upstream's exporter and ours, configured alike for `receiver`. */
 const exporters = {
-  upstream: (receiver, { compression = 'none', secure = false } = {}) => {
-    const metadata = new Metadata()
-    metadata.set('authorization', SECRET)
-    return {
-      exporter: new OTLPTraceExporter({
-        url: receiver.endpoint,
-        metadata,
-        compression,
-        ...(secure ? { credentials: credentials.createSsl(readFileSync(tls('ca.pem'))) } : {})
-      })
-    }
-  },
-  ours: (receiver, { compression = 'none', secure = false } = {}) => ({
-    exporter: { endpoint: receiver.endpoint, headers: { authorization: SECRET }, compression, retry: false, ...(secure ? { certificateFile: tls('ca.pem') } : {}) }
-  })
+  upstream: (receiver, settings) => ({ exporter: new OTLPTraceExporter(upstreamGrpcOptions(receiver, SECRET, settings)) }),
+  ours: (receiver, settings) => ({ exporter: ourExporterOptions(receiver, SECRET, settings) })
 }
 
 /** One app per exporter, closed before the next: the process has one SDK at a time. */
@@ -61,10 +46,7 @@ describe('the replaced transport against upstream\'s', () => {
     test(`${label}: the same spans and metadata reach the collector`, async (t) => {
       const results = {}
       for (const [name, make] of Object.entries(exporters)) {
-        const receiver = await OtlpReceiver.start({
-          requiredHeaders: { authorization: SECRET },
-          ...(settings.secure ? { tls: { cert: readFileSync(tls('server.pem')), key: readFileSync(tls('server.key')) } } : {})
-        })
+        const receiver = await contractReceiver(SECRET, settings)
         t.after(() => receiver.stop())
         await send(receiver, make(receiver, settings))
         await receiver.waitFor((all) => all.length === 2)
@@ -79,7 +61,7 @@ describe('the replaced transport against upstream\'s', () => {
   test('a failure reaches the pipeline with the same gRPC code and message', async (t) => {
     const messages = {}
     for (const [name, make] of Object.entries(exporters)) {
-      const receiver = await OtlpReceiver.start({ requiredHeaders: { authorization: SECRET } })
+      const receiver = await contractReceiver(SECRET)
       t.after(() => receiver.stop())
       receiver.failNext({ code: 3, message: 'bad payload' })
       const { stats, logs } = await send(receiver, make(receiver))

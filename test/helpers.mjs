@@ -5,6 +5,18 @@ import otelPlugin from 'fastify-otel-kit'
 import { request as httpRequest } from 'node:http'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 
+/** Sets environment variables for one test and restores them (unset ones deleted) afterwards. */
+export function withEnv (t, vars) {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, vars)
+  t.after(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+}
+
 export const INBOUND_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 export const INBOUND_SPAN_ID = '00f067aa0ba902b7'
 export const sampledParent = `00-${INBOUND_TRACE_ID}-${INBOUND_SPAN_ID}-01`

@@ -3,40 +3,20 @@
 // must reach the collector as what that package's OTLPLogExporter sends: the same records,
 // resource, scope and metadata, with and without compression and TLS, and a failure must reach
 // the pipeline with the same code and message. Both run here side by side against the real receiver.
-import { Metadata, credentials } from '@grpc/grpc-js'
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
+import { contractReceiver, ourExporterOptions, upstreamGrpcOptions } from './otlp-contract.mjs'
 
-const tls = (name) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url))
 const SECRET = 'Bearer log-contract-key'
 
 /** The `logs` option for upstream's exporter and for ours, configured alike for `receiver`. */
 const exporters = {
-  upstream: (receiver, { compression = 'none', secure = false } = {}) => {
-    const metadata = new Metadata()
-    metadata.set('authorization', SECRET)
-    return {
-      exporter: new OTLPLogExporter({
-        url: receiver.endpoint,
-        metadata,
-        compression,
-        ...(secure ? { credentials: credentials.createSsl(readFileSync(tls('ca.pem'))) } : {})
-      })
-    }
-  },
+  upstream: (receiver, settings) => ({ exporter: new OTLPLogExporter(upstreamGrpcOptions(receiver, SECRET, settings)) }),
   ours: () => true
-}
-
-/** The span exporter's settings, which our log exporter shares. */
-function spanExporter (receiver, { compression = 'none', secure = false } = {}) {
-  return { endpoint: receiver.endpoint, headers: { authorization: SECRET }, compression, retry: false, ...(secure ? { certificateFile: tls('ca.pem') } : {}) }
 }
 
 /** One app per exporter, closed before the next: the process has one SDK at a time. */
@@ -50,7 +30,8 @@ async function send (receiver, logs, settings) {
     }
   })
   const app = Fastify({ logger: { level: 'info', stream } })
-  await app.register(otelPlugin, { serviceName: 'log-contract', handleSignals: false, shutdownTimeoutMillis: 2000, exporter: spanExporter(receiver, settings), logs })
+  // Our log exporter takes the span exporter's settings.
+  await app.register(otelPlugin, { serviceName: 'log-contract', handleSignals: false, shutdownTimeoutMillis: 2000, exporter: ourExporterOptions(receiver, SECRET, settings), logs })
   app.get('/orders/:id', async (request) => {
     request.log.info({ order: { id: request.params.id, lines: [1, 'two'] }, amount: 12.5, paid: true }, 'order loaded')
     request.log.warn('stock is low')
@@ -76,10 +57,7 @@ describe('our log exporter against @opentelemetry/exporter-logs-otlp-grpc', () =
     test(`${label}: the same records and metadata reach the collector`, async (t) => {
       const results = {}
       for (const [name, make] of Object.entries(exporters)) {
-        const receiver = await OtlpReceiver.start({
-          requiredHeaders: { authorization: SECRET },
-          ...(settings.secure ? { tls: { cert: readFileSync(tls('server.pem')), key: readFileSync(tls('server.key')) } } : {})
-        })
+        const receiver = await contractReceiver(SECRET, settings)
         t.after(() => receiver.stop())
         await send(receiver, make(receiver, settings), settings)
         // The handler's two lines and Fastify's two request lines.
@@ -97,7 +75,7 @@ describe('our log exporter against @opentelemetry/exporter-logs-otlp-grpc', () =
   test('a failure reaches the pipeline with the same gRPC code and message', async (t) => {
     const messages = {}
     for (const [name, make] of Object.entries(exporters)) {
-      const receiver = await OtlpReceiver.start({ requiredHeaders: { authorization: SECRET } })
+      const receiver = await contractReceiver(SECRET)
       t.after(() => receiver.stop())
       receiver.failNext({ code: 3, message: 'bad log payload', signal: 'logs' })
       const { stats, warnings } = await send(receiver, make(receiver))

@@ -8,18 +8,7 @@ import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
-import { logCapture } from './helpers.mjs'
-
-function withEnv (t, vars) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, vars)
-  t.after(() => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
-  })
-}
+import { logCapture, withEnv } from './helpers.mjs'
 
 /** The plugin on an app whose log lines (warnings included) are kept in `logs.lines`. */
 async function register (t, options) {

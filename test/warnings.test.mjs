@@ -9,7 +9,7 @@ import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { logCapture } from './helpers.mjs'
+import { logCapture, withEnv } from './helpers.mjs'
 
 /** Collects process warnings emitted during a test. */
 function processWarnings (t) {
@@ -18,12 +18,6 @@ function processWarnings (t) {
   process.on('warning', listener)
   t.after(() => process.removeListener('warning', listener))
   return seen
-}
-
-function withEnv (t, vars) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]))
-  Object.assign(process.env, vars)
-  t.after(() => { for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v } })
 }
 
 test('with Fastify\'s logger off, warnings become process warnings with a code, once each, without secrets', async (t) => {
