@@ -1,4 +1,3 @@
-import { reportDiagnosticRepeats } from '../diagnostics/diag-logger.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import type { Pipeline } from './pipeline.js'
 
@@ -21,7 +20,6 @@ export function finalAccounting (
 ): void {
   const abandoned = boundHit || pipeline.pending > 0 ? pipeline.abandon() : { spans: 0, logRecords: 0 }
   pipeline.warnings.close()
-  reportDiagnosticRepeats()
   if (!boundHit && abandoned.spans + abandoned.logRecords === 0) return
   const records = pipeline.logs === undefined ? '' : ` and ${abandoned.logRecords} log record(s)`
   const what = reason === 'exit'

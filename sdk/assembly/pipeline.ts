@@ -5,6 +5,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
+import { reportDiagnosticRepeats } from '../diagnostics/diag-logger.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import { BatchExportProcessor } from '../export/batch-processor.js'
 import type { RetryCounter } from '../export/batch-queue.js'
@@ -96,9 +97,11 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     spanFactory: spanFactoryFor(tracer, sampler, processors, resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
     logs,
     warnings: {
+      // Everything summarised per window reports now: drops, failures and repeated diagnostics.
       close: () => {
         events.close()
         logs?.warnings.close()
+        reportDiagnosticRepeats()
       }
     },
     stats: () => {
