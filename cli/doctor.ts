@@ -1,5 +1,5 @@
 import { ExportResultCode } from '@opentelemetry/core'
-import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { redactEndpoint } from '../sdk/config/endpoint.js'
 import { buildExporter } from '../sdk/export/exporter.js'
 import type { Setting } from '../sdk/config/options.js'
@@ -108,7 +108,7 @@ async function smokeExport (resolution: ConfigResolution<ResolvedConfig>, option
   const exporter = buildExporter(oneShot, (message) => write(`  ! ${message}`))!
   const finished: ReadableSpan[] = []
   const resource = buildResource(config)
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     resource,
     spanProcessors: [{ onStart () {}, onEnd: (span: ReadableSpan) => { finished.push(span) }, forceFlush: async () => {}, shutdown: async () => {} }]
   })

@@ -5,7 +5,8 @@
  */
 import * as api from '@opentelemetry/api'
 
-export const trace = api.trace
-export const context = api.context
-export const propagation = api.propagation
-export const diag = api.diag
+export const trace: typeof api.trace = api.trace
+export const context: typeof api.context = api.context
+export const propagation: typeof api.propagation = api.propagation
+export const diag: typeof api.diag = api.diag
+export const logs: typeof api.logs = api.logs

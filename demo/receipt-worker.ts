@@ -4,7 +4,7 @@
  * log records come home with the result.
  */
 import { trace } from '@opentelemetry/api'
-import { logs, SeverityNumber } from '@opentelemetry/api-logs'
+import { logs, SeverityNumber } from '@opentelemetry/api'
 import { pbkdf2Sync } from 'node:crypto'
 
 const tracer = trace.getTracer('payment.receipts')

@@ -1,5 +1,5 @@
 import type { HrTime, SpanContext } from '@opentelemetry/api'
-import { type AnyValueMap, type LogBody, type LogRecord, SeverityNumber } from '@opentelemetry/api-logs'
+import { type AnyValue, type Attributes, type LogRecord, SeverityNumber } from '@opentelemetry/api'
 import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
@@ -41,9 +41,9 @@ export function severityOf (level: number): SeverityNumber {
 
 /** What a line says besides its level: body, time (epoch milliseconds) and attributes. */
 export interface PinoLineFields {
-  body: LogBody | undefined
+  body: AnyValue | undefined
   timestamp: number | undefined
-  attributes: AnyValueMap
+  attributes: Attributes
 }
 
 /**
@@ -61,14 +61,14 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
     fields = undefined
   }
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return { body: line.trimEnd(), timestamp: undefined, attributes: {} }
-  let body: LogBody | undefined
+  let body: AnyValue | undefined
   let timestamp: number | undefined
-  const attributes: AnyValueMap = {}
+  const attributes: Attributes = {}
   const source = fields as Record<string, unknown>
   for (const key in source) {
     const value = source[key]
     if (key === keys.messageKey) {
-      body = value as LogBody
+      body = value as AnyValue
     } else if (key === 'time' && (typeof value === 'number' || typeof value === 'string')) {
       // Epoch milliseconds (pino's default), seconds (stdTimeFunctions.unixTime) or an ISO string.
       const millis = typeof value === 'number' ? (value < UNIX_SECONDS_BELOW ? value * 1000 : value) : Date.parse(value)
@@ -80,7 +80,7 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
     } else if (key !== 'level' && key !== 'trace_id' && key !== 'span_id' && key !== 'trace_flags') {
       // The trace fields (the plugin's log correlation, or another's mixin) are left out: the
       // record carries the trace context of the write itself.
-      attributes[key] = value as AnyValueMap[string]
+      attributes[key] = value as AnyValue
     }
   }
   return { body, timestamp, attributes }
@@ -122,7 +122,7 @@ export function pinoLineToLogRecord (line: string, level: number, levelLabel: st
  */
 export class PinoLogRecord implements ReadableLogRecord {
   readonly eventName = undefined
-  private parsed: { hrTime: HrTime, observed: HrTime, body: LogBody | undefined, attributes: AnyValueMap, dropped: number } | undefined
+  private parsed: { hrTime: HrTime, observed: HrTime, body: AnyValue | undefined, attributes: Attributes, dropped: number } | undefined
 
   /**
    * The line's time is the moment the bridge observed it too (pino wrote it microseconds before),
@@ -145,8 +145,8 @@ export class PinoLogRecord implements ReadableLogRecord {
   get severityNumber (): SeverityNumber { return severityOf(this.level) }
   get hrTimeObserved (): HrTime { return this.fields().observed }
   get hrTime (): HrTime { return this.fields().hrTime }
-  get body (): LogBody | undefined { return this.fields().body }
-  get attributes (): AnyValueMap { return this.fields().attributes }
+  get body (): AnyValue | undefined { return this.fields().body }
+  get attributes (): Attributes { return this.fields().attributes }
   get droppedAttributesCount (): number { return this.fields().dropped }
 
   /**
@@ -188,8 +188,8 @@ export interface PinoRecordSink extends LogRecordSink {
  * `exception.type`, `exception.message` and `exception.stacktrace`, anything else stays under the
  * error key.
  */
-function addException (attributes: AnyValueMap, key: string, error: Record<string, unknown>): void {
-  const rest: AnyValueMap = {}
+function addException (attributes: Attributes, key: string, error: Record<string, unknown>): void {
+  const rest: Attributes = {}
   let restCount = 0
   for (const name in error) {
     const value = error[name]
@@ -197,7 +197,7 @@ function addException (attributes: AnyValueMap, key: string, error: Record<strin
     else if (name === 'message' && typeof value === 'string') attributes['exception.message'] = value
     else if (name === 'stack' && typeof value === 'string') attributes['exception.stacktrace'] = value
     else {
-      rest[name] = value as AnyValueMap[string]
+      rest[name] = value as AnyValue
       restCount++
     }
   }

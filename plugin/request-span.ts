@@ -4,7 +4,7 @@ import {
 } from '@opentelemetry/api'
 import { context, diag, trace } from '../context/otel-api.js'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
-import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base'
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { IncomingMessage, type ServerResponse } from 'node:http'
 import { Socket } from 'node:net'

@@ -23,9 +23,9 @@ function applicationWithApi (t, version) {
   cpSync(join(root, 'node_modules', '@opentelemetry', 'api'), api, { recursive: true })
   const manifest = JSON.parse(readFileSync(join(api, 'package.json'), 'utf8'))
   writeFileSync(join(api, 'package.json'), JSON.stringify({ ...manifest, version }))
-  for (const build of ['src', 'esm', 'esnext']) {
-    const file = join(api, 'build', build, 'version.js')
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/VERSION = '[^']+'/, `VERSION = '${version}'`))
+  for (const build of ['version.cjs', 'version.mjs']) {
+    const file = join(api, 'dist', build)
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/VERSION = "[^"]+"/, `VERSION = "${version}"`))
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true }))
   return dir
@@ -47,7 +47,7 @@ const scenario = (root) => `
   const { otelPlugin } = fromRepo('fastify-otel-kit')
   ;(async () => {
     const app = Fastify()
-    await app.register(otelPlugin, { serviceName: 'two-copies', handleSignals: false, exporter: new (fromRepo('@opentelemetry/sdk-trace-base').InMemorySpanExporter)() })
+    await app.register(otelPlugin, { serviceName: 'two-copies', handleSignals: false, exporter: new (fromRepo('@opentelemetry/sdk-trace').InMemorySpanExporter)() })
     await new Promise((resolve) => setImmediate(resolve))
     await app.close()
     console.log(JSON.stringify(warnings))
@@ -55,12 +55,12 @@ const scenario = (root) => `
 `
 
 test('an application with its own, different @opentelemetry/api copy that registered globals first: a loud warning with the fix', async (t) => {
-  const dir = applicationWithApi(t, '1.10.0')
+  const dir = applicationWithApi(t, '1.11.0')
   const warnings = runIn(dir, scenario(root)).filter((w) => w.code === 'FOK_WARN_API_VERSIONS')
   assert.equal(warnings.length, 1)
   const [{ message }] = warnings
-  assert.match(message, /@opentelemetry\/api is installed 2 times: 1\.10\.0 at .*fok-api-.*\(used by the application\); 1\.9\.\d+ at .*\(used by fastify-otel-kit, @opentelemetry\/sdk-trace-base/)
-  assert.match(message, /the OpenTelemetry globals of this process were created by @opentelemetry\/api 1\.10\.0, while this package uses 1\.9\.\d+/)
+  assert.match(message, /@opentelemetry\/api is installed 2 times: 1\.11\.0 at .*fok-api-.*\(used by the application\); 1\.10\.\d+ at .*\(used by fastify-otel-kit, @opentelemetry\/sdk-trace/)
+  assert.match(message, /the OpenTelemetry globals of this process were created by @opentelemetry\/api 1\.11\.0, while this package uses 1\.10\.\d+/)
   assert.match(message, /Fix: keep a single copy of @opentelemetry\/api .*npm ls @opentelemetry\/api.*npm dedupe.*overrides/)
 })
 

@@ -2,14 +2,14 @@
 // response's 'close' listener; the application's MultiSpanProcessor does not catch a processor
 // that throws, so the plugin must: the request succeeds, the process goes on, the throw is reported.
 import { propagation, trace } from '@opentelemetry/api'
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { logCapture, serve } from './helpers.mjs'
+import { logCapture, registerApplicationSdk, serve } from './helpers.mjs'
 
 test('a span processor of the application\'s SDK that throws in onEnd: the request succeeds, the process goes on, the error is logged', async (t) => {
   const exporter = new InMemorySpanExporter()
@@ -19,9 +19,8 @@ test('a span processor of the application\'s SDK that throws in onEnd: the reque
     async forceFlush () {},
     async shutdown () {}
   }
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), throwing] })
-  provider.register()
-  t.after(async () => { await provider.shutdown(); trace.disable(); propagation.disable() })
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter }), throwing] })
+  registerApplicationSdk(t, provider)
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
   t.after(() => app.close())

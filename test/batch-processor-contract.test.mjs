@@ -5,7 +5,7 @@
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core'
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
+import { TracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
@@ -43,7 +43,7 @@ const books = ({ created, queued, exported, dropped, failed }) => ({ created, qu
 /** The two implementations, each behind the same small surface. */
 const implementations = {
   'SDK BatchSpanProcessor': async (t, exporter) => {
-    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, limits)] })
+    const provider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter, ...limits })] })
     // As in any real application: a context manager, so that active spans exist.
     if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
     t.after(() => provider.shutdown().catch(() => {}))

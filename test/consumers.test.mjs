@@ -26,7 +26,7 @@ const scenario = `
 test('ESM: default and named imports, and the subpath entries', () => {
   const result = run(['--input-type=module', '-e'], `
     import Fastify from 'fastify'
-    import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+    import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
     import otelPlugin, { otelPlugin as named, OtelKitConfigError } from 'fastify-otel-kit'
     import { withSpan, captureContext } from 'fastify-otel-kit/context'
     import { runInWorker, createTracedPool } from 'fastify-otel-kit/workers'
@@ -45,7 +45,7 @@ test('ESM: default and named imports, and the subpath entries', () => {
 test('CommonJS: require by name, destructured or as a whole module passed to register', () => {
   const result = run(['-e'], `
     const Fastify = require('fastify')
-    const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace-base')
+    const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace')
     const kit = require('fastify-otel-kit')
     const { otelPlugin } = kit
     const { withSpan } = require('fastify-otel-kit/context')

@@ -1,5 +1,8 @@
 // Shared test helpers: apps with an in-memory exporter, log capture, and waiting without sleeping.
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { context, propagation, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import { request as httpRequest } from 'node:http'
@@ -14,6 +17,22 @@ export function withEnv (t, vars) {
       if (v === undefined) delete process.env[k]
       else process.env[k] = v
     }
+  })
+}
+
+/**
+ * What an application's own SDK setup does on SDK 3 (the provider has no register() any more): a
+ * context manager, W3C propagation and the provider, registered globally. Undone after the test.
+ */
+export function registerApplicationSdk (t, provider) {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }))
+  trace.setGlobalTracerProvider(provider)
+  t.after(async () => {
+    await provider.shutdown()
+    trace.disable()
+    context.disable()
+    propagation.disable()
   })
 }
 

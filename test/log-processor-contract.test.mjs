@@ -3,11 +3,11 @@
 // against both and must agree. Where they differ on purpose, the difference is measured here, on
 // both, so the README's reasons stay true for the SDK version installed.
 import { context, diag, DiagLogLevel, ROOT_CONTEXT, trace } from '@opentelemetry/api'
-import { logs as logsApi } from '@opentelemetry/api-logs'
+import { logs as logsApi } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core'
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'

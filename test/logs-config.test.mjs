@@ -2,7 +2,7 @@
 // winning and saying so; OTEL_EXPORTER_OTLP_LOGS_* before OTEL_EXPORTER_OTLP_* before the
 // `exporter` option; OTEL_BLRP_* and the record limits; coded errors for bad options.
 import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'

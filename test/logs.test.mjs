@@ -2,9 +2,9 @@
 // it was written in, with pino's severity, message and fields (redaction honoured), the spans'
 // resource, and nothing changed in what the logger writes. In-process, with in-memory exporters.
 import { trace } from '@opentelemetry/api'
-import { logs as logsApi, SeverityNumber } from '@opentelemetry/api-logs'
+import { logs as logsApi, SeverityNumber } from '@opentelemetry/api'
 import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin, { withSpan } from 'fastify-otel-kit'
 import assert from 'node:assert/strict'

@@ -2,7 +2,7 @@
 // batch endpoints, composed apps) get a SERVER span of their own, a child of the active one; the
 // outer request's span is never taken over. A request over a socket is parented by its headers only.
 import { SpanKind } from '@opentelemetry/api'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import Fastify from 'fastify'

@@ -1,6 +1,6 @@
 // Every plugin option rejects a bad value at registration with a coded error and an exact message.
 import { trace } from '@opentelemetry/api'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin, { OtelKitConfigError } from 'fastify-otel-kit'
 import assert from 'node:assert/strict'

@@ -2,7 +2,7 @@
 // instances are enabled on the plugin's SDK, and what they patch that was loaded already is
 // warned about with the fix. Also: OTEL_NODE_ENABLED_INSTRUMENTATIONS without the preload.
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'

@@ -1,13 +1,13 @@
 // Global registration happens once per process; an SDK the application registered is reused and
 // never replaced; OTEL_SDK_DISABLED gives a working app with no-op tracing.
 import { propagation, trace } from '@opentelemetry/api'
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { logCapture, RecordingExporter, sampledParent } from './helpers.mjs'
+import { logCapture, RecordingExporter, registerApplicationSdk, sampledParent } from './helpers.mjs'
 
 test('a second Fastify instance reuses the first one\'s SDK and says so', async (t) => {
   const first = new InMemorySpanExporter()
@@ -47,9 +47,8 @@ test('closing the last instance shuts the SDK down and releases the globals for 
 
 test('an SDK the application registered itself is used, never replaced, and not shut down', async (t) => {
   const exporter = new RecordingExporter()
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  provider.register()
-  t.after(async () => { await provider.shutdown(); trace.disable(); propagation.disable() })
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+  registerApplicationSdk(t, provider)
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
   await app.register(otelPlugin, { serviceName: 'ignored', exporter: new InMemorySpanExporter(), handleSignals: false })

@@ -3,7 +3,7 @@
 // every place where this differs from OpenTelemetry JS, shown by running both.
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api'
 import { TraceState, W3CTraceContextPropagator as OtelW3CPropagator } from '@opentelemetry/core'
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
 // The propagator and the tracestate list are internal (not in the package's public API): the
 // plugin uses them for every request, and these tests hold them to the specification.
 import { StrictTraceState } from '../dist/context/trace-state.js'
@@ -287,7 +287,7 @@ describe('where this differs from OpenTelemetry JS (each case run through both)'
   })
 
   test('the random flag survives a child span here; the SDK span drops it there', () => {
-    const tracer = new BasicTracerProvider().getTracer('w3c-test')
+    const tracer = new TracerProvider().getTracer('w3c-test')
     const childHeaders = (propagator) => {
       const parent = propagator.extract(ROOT_CONTEXT, { traceparent: sampledParent.replace(/01$/, '03') }, defaultTextMapGetter)
       const child = tracer.startSpan('child', {}, parent)

@@ -3,7 +3,7 @@
 // out of the summaries, the last window included. OpenTelemetry's own diagnostics, which name span
 // ids, come once per kind with their repeats counted, not once per span.
 import { ExportResultCode } from '@opentelemetry/core'
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base'
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'

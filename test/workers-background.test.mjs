@@ -3,14 +3,14 @@
 // decides; a sampled task starts a new trace whose root is the dispatch span, with the task span
 // and the worker's spans under it; an unsampled one records nothing. Real Piscina pools.
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
-import { AlwaysOnSampler, InMemorySpanExporter, SamplingDecision, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { AlwaysOnSampler, InMemorySpanExporter, SamplingDecision, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
 import { createTracedPool, runInWorker } from 'fastify-otel-kit/workers'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
-import { idOf, parentOf, sampledParent, traceOf, tracedApp } from './helpers.mjs'
+import { idOf, parentOf, registerApplicationSdk, sampledParent, traceOf, tracedApp } from './helpers.mjs'
 
 const plainWorker = fileURLToPath(new URL('./fixtures/plain-worker.mjs', import.meta.url))
 
@@ -121,9 +121,8 @@ test('with the application\'s own SDK, its sampler and its processors take the b
   const exporter = new InMemorySpanExporter()
   let asked = 0
   const sampler = { shouldSample: (...args) => { asked++; return new AlwaysOnSampler().shouldSample(...args) }, toString: () => 'AppSampler' }
-  const provider = new NodeTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] })
-  provider.register()
-  t.after(async () => { await provider.shutdown(); trace.disable(); context.disable(); propagation.disable() })
+  const provider = new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+  registerApplicationSdk(t, provider)
   const workers = pool(t)
   const seen = await context.with(ROOT_CONTEXT, () => runInWorker(workers, { id: 'app-sdk' }))
   await provider.forceFlush()

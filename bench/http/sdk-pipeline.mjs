@@ -2,8 +2,8 @@
 // always-on sampler, a batch processor with the default (moderate) settings, and an exporter that
 // only counts. Counting wraps the processor, so ended = what entered the queue.
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
 
 const count = { ended: 0, exported: 0 }
 
@@ -21,7 +21,7 @@ export function counters () {
 }
 
 export function sdkPipeline () {
-  const batch = new BatchSpanProcessor(countingExporter, { maxQueueSize: 2048, scheduledDelayMillis: 5000, maxExportBatchSize: 512 })
+  const batch = new BatchSpanProcessor({ exporter: countingExporter, maxQueueSize: 2048, scheduledDelayMillis: 5000, maxExportBatchSize: 512 })
   const counting = {
     onStart: (span, ctx) => batch.onStart(span, ctx),
     onEnd: (span) => {
@@ -31,5 +31,5 @@ export function sdkPipeline () {
     forceFlush: () => batch.forceFlush(),
     shutdown: () => batch.shutdown()
   }
-  return new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench' }), spanProcessors: [counting] })
+  return new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench' }), spanProcessors: [counting] })
 }

@@ -15,8 +15,8 @@ export function h2With (envelope) { ensureContextManager(); return context.with(
 let provider
 export async function h3Provider (envelope) {
   if (provider === undefined) {
-    const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base')
-    provider = new BasicTracerProvider({})
+    const { TracerProvider } = await import('@opentelemetry/sdk-trace')
+    provider = new TracerProvider({})
     trace.setGlobalTracerProvider(provider)
   }
   ensureContextManager()

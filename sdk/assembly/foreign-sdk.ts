@@ -1,4 +1,4 @@
-import { ProxyTracerProvider, type TextMapPropagator, type TracerProvider } from '@opentelemetry/api'
+import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { propagation, trace } from '../../context/otel-api.js'
@@ -17,8 +17,10 @@ import { globalLogger } from '../logs/global-logger-provider.js'
  * is, never replaced, never shut down. Only a missing propagator is filled in.
  */
 export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, log: KitLogger | undefined, warnings: Warnings): Sdk<C> {
-  const globalProvider = trace.getTracerProvider()
-  const provider = globalProvider instanceof ProxyTracerProvider ? globalProvider.getDelegate() : globalProvider
+  // The registered proxy may come from the API's other build (ESM or CommonJS): its class is not
+  // ours, so it is recognised by what it does, not by instanceof.
+  const globalProvider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider }
+  const provider = typeof globalProvider.getDelegate === 'function' ? globalProvider.getDelegate() : globalProvider
   // Without a context manager nothing is ever "active": the hooks need one.
   ensureContextManager()
   const ownPropagator = apiGlobals().propagation === undefined

@@ -1,7 +1,7 @@
 import type { TextMapPropagator } from '@opentelemetry/api'
 import type { Resource } from '@opentelemetry/resources'
-import type { Sampler } from '@opentelemetry/sdk-trace-base'
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node'
+import type { Sampler } from '@opentelemetry/sdk-trace'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
@@ -25,7 +25,7 @@ import { emptyExportStats, type PipelineStats } from './sdk.js'
 export interface Pipeline {
   resource: Resource
   sampler: Sampler
-  provider: NodeTracerProvider
+  provider: TracerProvider
   propagator: TextMapPropagator
   /** The plugin's own batch processor; undefined for OTEL_TRACES_EXPORTER=none. */
   batchProcessor: BatchExportProcessor | undefined
@@ -74,7 +74,7 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
   const processors = new ProcessorChain(list)
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
-  const provider = new NodeTracerProvider({
+  const provider = new TracerProvider({
     resource,
     sampler,
     spanProcessors: [processors],

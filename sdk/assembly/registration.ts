@@ -1,4 +1,5 @@
 import { apiGlobals } from '../../context/api-globals.js'
+import { setGlobalTracerProvider } from '../../context/api-builds.js'
 import { InjectionGate } from '../../context/composite-propagator.js'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
@@ -112,7 +113,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
   } else {
     log?.info('fastify-otel-kit: the application registered its own propagator; requests use the plugin\'s, other code keeps the application\'s.')
   }
-  registered.trace = trace.setGlobalTracerProvider(pipeline.provider)
+  registered.trace = setGlobalTracerProvider(pipeline.provider)
   if (pipeline.logs !== undefined) {
     registered.logs = registerLoggerProvider(pipeline.logs.provider)
     if (!registered.logs) log?.info('fastify-otel-kit: the application registered its own LoggerProvider; Fastify\'s log lines go to the plugin\'s, Logs API users keep the application\'s.')

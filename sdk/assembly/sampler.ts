@@ -3,7 +3,7 @@ import { trace } from '../../context/otel-api.js'
 import {
   AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, SamplingDecision, type SamplingResult,
   TraceIdRatioBasedSampler
-} from '@opentelemetry/sdk-trace-base'
+} from '@opentelemetry/sdk-trace'
 import { B3_DEFERRED_KEY, B3_SAMPLING_ONLY_KEY } from '../../context/b3.js'
 import type { SamplerName } from '../config/options.js'
 

@@ -1,6 +1,6 @@
 import type { Attributes, TextMapPropagator } from '@opentelemetry/api'
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
-import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
 
 /** Sampler names from the OpenTelemetry specification (`OTEL_TRACES_SAMPLER`). */
 export type SamplerName =

@@ -1,6 +1,6 @@
 import type { TextMapPropagator } from '@opentelemetry/api'
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
-import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { invalidOption } from '../errors.js'
 import { validateSpanProcessors } from './validate-processors.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'

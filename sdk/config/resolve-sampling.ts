@@ -1,4 +1,4 @@
-import type { Sampler } from '@opentelemetry/sdk-trace-base'
+import type { Sampler } from '@opentelemetry/sdk-trace'
 import { DEFAULT_SAMPLER, DEFAULT_SAMPLING_RATIO, SAMPLER_NAMES } from './defaults.js'
 import { type Parsed, parseEnum, parseRatio } from './env-values.js'
 import type { SamplerName, SdkOptions, Setting } from './options.js'

@@ -1,4 +1,4 @@
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import { invalidOption } from '../errors.js'
 
 const METHODS = ['onStart', 'onEnd', 'forceFlush', 'shutdown'] as const

@@ -29,8 +29,8 @@ export interface ApiVersionReport {
 
 /** The packages whose API copy matters: this package and the SDK packages it assembles. */
 const SDK_PACKAGES = [
-  '@opentelemetry/sdk-trace-base', '@opentelemetry/sdk-trace-node', '@opentelemetry/core',
-  '@opentelemetry/context-async-hooks', '@opentelemetry/exporter-trace-otlp-grpc'
+  '@opentelemetry/sdk-trace', '@opentelemetry/sdk-logs', '@opentelemetry/core',
+  '@opentelemetry/context-async-hooks', '@opentelemetry/resources'
 ]
 
 /**

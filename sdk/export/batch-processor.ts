@@ -1,5 +1,5 @@
 import { type Context, TraceFlags } from '@opentelemetry/api'
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { BatchQueue } from './batch-queue.js'
 
 /**

@@ -1,5 +1,5 @@
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
-import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import { TRACE_SERVICE } from './grpc-transport.js'
 import { buildOtlpGrpcExporter, type OtlpSignal } from './otlp-grpc-exporter.js'

@@ -1,6 +1,8 @@
 import type { ChannelCredentials, Client, ClientUnaryCall, Metadata, ServiceError } from '@grpc/grpc-js'
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { GrpcCode, RequestTooLargeError } from './grpc-status.js'
 
@@ -143,7 +145,9 @@ export class GrpcTransport implements IExporterTransport {
 function upstreamUserAgent (): string {
   let version = 'unknown'
   try {
-    version = (createRequire(__filename)('@opentelemetry/otlp-grpc-exporter-base/package.json') as { version?: string }).version ?? version
+    // The package's exports hide its manifest from require(); it sits above the resolved entry.
+    const entry = createRequire(__filename).resolve('@opentelemetry/otlp-grpc-exporter-base')
+    version = (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: string }).version ?? version
   } catch {
     // A package that hides its manifest: the name alone still says what sent the request.
   }

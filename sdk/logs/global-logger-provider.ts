@@ -1,4 +1,6 @@
-import { type Logger, type LoggerProvider, logs } from '@opentelemetry/api-logs'
+import type { Logger, LoggerProvider } from '@opentelemetry/api'
+import { setGlobalLoggerProvider } from '../../context/api-builds.js'
+import { logs } from '../../context/otel-api.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 
 /**
@@ -7,7 +9,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-sco
  * that one, silently, and so does this package (it never replaces what the application set).
  */
 export function registerLoggerProvider (provider: LoggerProvider): boolean {
-  return logs.setGlobalLoggerProvider(provider) === provider
+  return setGlobalLoggerProvider(provider)
 }
 
 /** Removes the global LoggerProvider this package registered. */

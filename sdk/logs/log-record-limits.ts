@@ -1,4 +1,4 @@
-import type { AnyValue, AnyValueMap } from '@opentelemetry/api-logs'
+import type { AnyValue, Attributes } from '@opentelemetry/api'
 import { truncatedCopy } from '../spans/attribute-limits.js'
 import type { LogRecordLimits } from './log-record-sink.js'
 
@@ -8,7 +8,7 @@ import type { LogRecordLimits } from './log-record-sink.js'
  * `attributeValueLengthLimit` characters, inside maps and lists too. Returns the attributes to
  * keep (the same object when nothing exceeds a limit) and how many were dropped.
  */
-export function limitAttributes (attributes: AnyValueMap, limits: LogRecordLimits): { attributes: AnyValueMap, dropped: number } {
+export function limitAttributes (attributes: Attributes, limits: LogRecordLimits): { attributes: Attributes, dropped: number } {
   const length = limits.attributeValueLengthLimit
   let count = 0
   let changed = false
@@ -20,7 +20,7 @@ export function limitAttributes (attributes: AnyValueMap, limits: LogRecordLimit
   if (count <= limits.attributeCountLimit && !changed) return { attributes, dropped: 0 }
   let kept = 0
   let dropped = 0
-  const out: AnyValueMap = {}
+  const out: Attributes = {}
   for (const key in attributes) {
     if (kept >= limits.attributeCountLimit) {
       dropped++
@@ -44,9 +44,9 @@ function truncate (value: AnyValue, length: number): AnyValue {
     }
     return copy ?? value
   }
-  let copy: AnyValueMap | undefined
+  let copy: Attributes | undefined
   for (const key in value) {
-    const item = (value as AnyValueMap)[key]
+    const item = (value as Attributes)[key]
     const cut = truncate(item, length)
     if (cut !== item) (copy ??= { ...value })[key] = cut
   }

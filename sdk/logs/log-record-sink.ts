@@ -1,4 +1,4 @@
-import type { Logger } from '@opentelemetry/api-logs'
+import type { Logger } from '@opentelemetry/api'
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'

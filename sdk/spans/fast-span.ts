@@ -3,10 +3,10 @@ import {
   type SpanStatus, SpanStatusCode, type TimeInput
 } from '@opentelemetry/api'
 import {
-  hrTime, hrTimeDuration, hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, otperformance, sanitizeAttributes
+  hrTime, hrTimeDuration, hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, sanitizeAttributes
 } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
-import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
 import { limitAttributes, truncateValue, withinLength } from './attribute-limits.js'
 import type { SpanTarget } from './span-factory.js'
@@ -71,8 +71,8 @@ export class FastSpan implements Span, ReadableSpan {
   ) {
     // The SDK's time convention: a Date.now() start, durations from the monotonic clock.
     const now = startTime === undefined ? Date.now() : hrTimeToMilliseconds(startTime)
-    this.performanceStart = otperformance.now()
-    this.performanceOffset = now - (this.performanceStart + otperformance.timeOrigin)
+    this.performanceStart = performance.now()
+    this.performanceOffset = now - (this.performanceStart + performance.timeOrigin)
     this.startTime = startTime ?? millisToHrTime(now)
     this.resource = factory.resource
     this.instrumentationScope = factory.scope
@@ -271,11 +271,11 @@ export class FastSpan implements Span, ReadableSpan {
   /** The SDK's reading of a time input: a performance timestamp, epoch millis, a Date or an HrTime. */
   private time (input?: TimeInput): HrTime {
     if (typeof input === 'number') {
-      return input <= otperformance.now() ? hrTime(input + this.performanceOffset) : millisToHrTime(input)
+      return input <= performance.now() ? hrTime(input + this.performanceOffset) : millisToHrTime(input)
     }
     if (input instanceof Date) return millisToHrTime(input.getTime())
     if (isTimeInputHrTime(input)) return input as HrTime
-    return hrTime(otperformance.now() + this.performanceOffset)
+    return hrTime(performance.now() + this.performanceOffset)
   }
 
   private endedAlready (): boolean {

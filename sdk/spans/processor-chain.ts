@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api'
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
 import { SpanUrlRedaction } from './span-url-redaction.js'
 

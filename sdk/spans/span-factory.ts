@@ -6,7 +6,7 @@ import { isTracingSuppressed } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import {
   type IdGenerator, RandomIdGenerator, type Sampler, type SpanLimits, type SpanProcessor
-} from '@opentelemetry/sdk-trace-base'
+} from '@opentelemetry/sdk-trace'
 import { trace } from '../../context/otel-api.js'
 import { isValidSpanContext } from '../../context/w3c-trace-context.js'
 import { FastSpan } from './fast-span.js'

@@ -1,6 +1,6 @@
 import { trace } from '../../context/otel-api.js'
 import type { Resource } from '@opentelemetry/resources'
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { Warnings } from '../diagnostics/warnings.js'
 import type { SpanFactory } from './span-factory.js'
 

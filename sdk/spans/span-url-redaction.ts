@@ -1,4 +1,4 @@
-import type { Span } from '@opentelemetry/sdk-trace-base'
+import type { Span } from '@opentelemetry/sdk-trace'
 import { DEFAULT_REDACTED_QUERY_KEYS, redactQuery, redactUrl } from './query-redaction.js'
 
 /** Attributes that hold a URL or a path with its query: current and older HTTP semantic conventions. */

@@ -1,5 +1,5 @@
 import type { HrTime } from '@opentelemetry/api'
-import { type AnyValueMap, type LogBody, logs } from '@opentelemetry/api-logs'
+import { type AnyValue, type Attributes, logs } from '@opentelemetry/api'
 import { LinkedContext } from '../../context/linked-context.js'
 import { trace } from '../../context/otel-api.js'
 import type { TaskReply } from '../protocol/messages.js'
@@ -20,7 +20,7 @@ export function deliverLogRecords (reply: TaskReply, at: number): void {
   for (let n = 0; n < count && i + RECORD_FIELDS <= reply.length; n++, i += RECORD_FIELDS) {
     const [seconds, nanos, observedSeconds, observedNanos, severityNumber, severityText, body, eventName,
       traceId, spanId, traceFlags, , scopeName, scopeVersion, scopeSchemaUrl, attributes] = reply.slice(i, i + RECORD_FIELDS) as [
-      number, number, number, number, number, string, LogBody | undefined, string, string, string, number, number, string, string, string, AnyValueMap]
+      number, number, number, number, number, string, AnyValue | undefined, string, string, string, number, number, string, string, string, Attributes]
     const logger = logs.getLogger(scopeName, scopeVersion === '' ? undefined : scopeVersion, scopeSchemaUrl === '' ? undefined : { schemaUrl: scopeSchemaUrl })
     logger.emit({
       timestamp: [seconds, nanos] as HrTime,

@@ -1,6 +1,6 @@
 import { type Context, defaultTextMapSetter, INVALID_SPANID, INVALID_TRACEID, type Span, type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
 import { addHrTimes, hrTime, hrTimeDuration, W3CBaggagePropagator } from '@opentelemetry/core'
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { errorType } from '../../context/error-type.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { context, trace } from '../../context/otel-api.js'

@@ -1,5 +1,5 @@
 import { type Context, INVALID_SPANID, INVALID_TRACEID, TraceFlags } from '@opentelemetry/api'
-import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace-base'
+import { type Sampler, SamplingDecision, type SamplingResult } from '@opentelemetry/sdk-trace'
 import { trace } from '../../context/otel-api.js'
 
 const RECORD: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED })

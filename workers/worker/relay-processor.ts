@@ -1,7 +1,7 @@
 import type { Context, HrTime } from '@opentelemetry/api'
 import { createContextKey } from '@opentelemetry/api'
 import { hrTime, hrTimeDuration, hrTimeToMilliseconds } from '@opentelemetry/core'
-import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { RecordBatch } from '../protocol/relayed-logs.js'
 import type { SpanBatch } from '../protocol/relayed-spans.js'
 import { spanHeld } from './held-spans.js'

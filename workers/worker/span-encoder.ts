@@ -1,6 +1,6 @@
 import type { Attributes, HrTime } from '@opentelemetry/api'
 import { addHrTimes } from '@opentelemetry/core'
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { PACKAGE_SCOPE, SAME_SCOPE, type SpanBatch } from '../protocol/relayed-spans.js'
 

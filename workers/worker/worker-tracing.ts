@@ -1,13 +1,13 @@
 import type { Tracer } from '@opentelemetry/api'
-import { logs } from '@opentelemetry/api-logs'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { emptyResource } from '@opentelemetry/resources'
 import { LoggerProvider } from '@opentelemetry/sdk-logs'
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
+import { setGlobalLoggerProvider, setGlobalTracerProvider } from '../../context/api-builds.js'
 import { PriorityCompositePropagator } from '../../context/composite-propagator.js'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { diag, propagation, trace } from '../../context/otel-api.js'
+import { diag, propagation } from '../../context/otel-api.js'
 import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
 import { type SpanFactory, spanFactoryFor } from '../../sdk/spans/span-factory.js'
 import { FollowParentSampler } from './follow-parent-sampler.js'
@@ -33,14 +33,14 @@ export function ensureWorkerTracing (): WorkerTracing {
   ensureContextManager()
   const sampler = new FollowParentSampler()
   const relayProcessor = new RelayProcessor()
-  const provider = new BasicTracerProvider({ sampler, spanProcessors: [relayProcessor] })
-  if (!trace.setGlobalTracerProvider(provider)) {
+  const provider = new TracerProvider({ sampler, spanProcessors: [relayProcessor] })
+  if (!setGlobalTracerProvider(provider)) {
     diag.warn('fastify-otel-kit: a tracer provider is already registered in this worker; only the task span is relayed to the main thread')
   }
   propagation.setGlobalPropagator(new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()]))
   // Log records of a task travel home like its spans (log-relay.ts). One the application
   // registered in this thread first is kept (the API never replaces it).
-  logs.setGlobalLoggerProvider(new LoggerProvider({ processors: [new RelayLogProcessor()] }))
+  setGlobalLoggerProvider(new LoggerProvider({ processors: [new RelayLogProcessor()] }))
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   tracing = {
     tracer,
