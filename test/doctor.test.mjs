@@ -79,7 +79,7 @@ test('usage errors exit with 2', async () => {
 
 test('doctor checks that the application and the SDK share one @opentelemetry/api', async (t) => {
   const clean = await doctor(['--no-export'])
-  assert.match(clean.stdout, /OpenTelemetry API\n  ✓ one copy of @opentelemetry\/api \(1\.9\.\d+\), shared by the application, fastify-otel-kit, @opentelemetry\/sdk-trace, @opentelemetry\/sdk-logs/)
+  assert.match(clean.stdout, /OpenTelemetry API\n  ✓ one copy of @opentelemetry\/api \(1\.10\.\d+\), shared by the application, fastify-otel-kit, @opentelemetry\/sdk-trace, @opentelemetry\/sdk-logs/)
   // An application folder with a copy of its own.
   const app = mkdtempSync(join(tmpdir(), 'doctor-api-'))
   mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true })

@@ -12,11 +12,17 @@ function exercise (span) {
   span.setAttribute('order.id', 'ord-1')
   span.setAttribute('amount', 49.99)
   span.setAttribute('tags', ['a', 'b'])
-  span.setAttribute('bad.object', { nested: true })
-  span.setAttribute('bad.null', null)
+  // SDK 3 takes any AnyValue as an attribute (maps, null, mixed arrays, bytes); what is not one is dropped.
+  span.setAttribute('map', { nested: true, list: [1, 'two'] })
+  span.setAttribute('empty', null)
+  span.setAttribute('bytes', new Uint8Array([1, 2, 3]))
+  span.setAttribute('bad.date', new Date(0))
+  span.setAttribute('bad.function', () => 1)
+  span.setAttribute('bad.bigint', 10n)
   span.setAttribute('', 'empty key')
   span.setAttributes({ 'bulk.one': 1, 'bulk.two': true, 'bulk.bad': [1, 'mixed'] })
   span.addEvent('plain')
+  // Event attributes stay simple values: the map is dropped and counted.
   span.addEvent('with-attributes', { step: 2, bad: {} })
   span.addEvent('with-date', new Date(Date.now()))
   span.addEvent('with-hrtime', { n: 1 }, [Math.floor(Date.now() / 1000), 5])
@@ -75,10 +81,14 @@ test('the request span and an SDK span give the same result for the same operati
   const ours = all.find((s) => s.parentSpanContext === undefined)
   const sdk = all.find((s) => s.parentSpanContext !== undefined)
   assert.notEqual(ours.constructor, sdk.constructor, 'the request span should not come from the SDK tracer')
-  const ownKeys = ['order.id', 'amount', 'tags', 'bad.object', 'bad.null', '', 'bulk.one', 'bulk.two', 'bulk.bad', 'after.end']
+  const ownKeys = ['order.id', 'amount', 'tags', 'map', 'empty', 'bytes', 'bad.date', 'bad.function', 'bad.bigint', '', 'bulk.one', 'bulk.two', 'bulk.bad', 'after.end']
   assert.deepEqual(comparable(ours, ownKeys), comparable(sdk, ownKeys))
   // And what the scenario produced, spelled out once.
-  assert.deepEqual(comparable(ours, ownKeys).attributes, { 'order.id': 'ord-1', amount: 49.99, tags: ['a', 'b'], 'bulk.one': 1, 'bulk.two': true })
+  assert.deepEqual(comparable(ours, ownKeys).attributes, {
+    'order.id': 'ord-1', amount: 49.99, tags: ['a', 'b'], map: { nested: true, list: [1, 'two'] }, empty: null, bytes: new Uint8Array([1, 2, 3]), 'bulk.one': 1, 'bulk.two': true, 'bulk.bad': [1, 'mixed']
+  })
+  assert.deepEqual(ours.events[1].attributes, { step: 2 })
+  assert.equal(ours.events[1].droppedAttributesCount, 1)
   assert.deepEqual(ours.status, { code: SpanStatusCode.OK })
   assert.deepEqual(ours.events.map((e) => e.name), ['plain', 'with-attributes', 'with-date', 'with-hrtime', 'exception', 'exception'])
   assert.equal(ours.events[4].attributes['exception.type'], 'CARD_DECLINED')

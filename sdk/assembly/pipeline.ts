@@ -14,7 +14,7 @@ import { assembleLogPipeline, type LogPipeline } from '../logs/log-pipeline.js'
 import { ProcessorChain } from '../spans/processor-chain.js'
 import { workerSpanLosses } from '../spans/span-sink.js'
 import { setSpanUrlRedaction } from '../spans/span-url-redaction.js'
-import { type SpanFactory, spanFactoryFor } from '../spans/span-factory.js'
+import { type ResolvedSpanLimits, type SpanFactory, spanFactory } from '../spans/span-factory.js'
 import { type PipelineWarnings, spanPipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
 import { buildResource } from './resource.js'
@@ -31,7 +31,7 @@ export interface Pipeline {
   batchProcessor: BatchExportProcessor | undefined
   /** Every processor in order, the application's first, then the batch processor. */
   processors: ProcessorChain
-  spanFactory: SpanFactory | undefined
+  spanFactory: SpanFactory
   /** The log side, when logs are on: a LoggerProvider on the same resource. */
   logs: LogPipeline | undefined
   /** Both pipelines' drop and failure summaries. */
@@ -74,17 +74,19 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
   const processors = new ProcessorChain(list)
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
-  const provider = new TracerProvider({
-    resource,
-    sampler,
-    spanProcessors: [processors],
-    // Only this limit is set here (resolved with the environment's precedence already); the other
-    // limits stay with the SDK, which reads OTEL_SPAN_* itself.
-    spanLimits: { attributeValueLengthLimit: config.attributeValueLengthLimit.value }
-  })
+  // Resolved from the environment here: SDK 3's provider reads no variable itself. The same limits
+  // go to the provider and to the package's own spans.
+  const spanLimits: ResolvedSpanLimits = {
+    attributeCountLimit: config.spanLimits.attributeCountLimit.value,
+    eventCountLimit: config.spanLimits.eventCountLimit.value,
+    linkCountLimit: config.spanLimits.linkCountLimit.value,
+    attributePerEventCountLimit: config.spanLimits.attributePerEventCountLimit.value,
+    attributePerLinkCountLimit: config.spanLimits.attributePerLinkCountLimit.value,
+    attributeValueLengthLimit: config.attributeValueLengthLimit.value
+  }
+  const provider = new TracerProvider({ resource, sampler, spanProcessors: [processors], spanLimits })
   setSpanUrlRedaction(provider, processors.urlRedaction)
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
-  const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const retries = exporter as Partial<RetryCounter> | undefined
   const logs = assembleLogPipeline(resolution, resource, warnings)
   return {
@@ -94,7 +96,7 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     propagator,
     batchProcessor,
     processors,
-    spanFactory: spanFactoryFor(tracer, sampler, processors, resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
+    spanFactory: spanFactory(spanLimits, sampler, processors, resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
     logs,
     warnings: {
       // Everything summarised per window reports now: drops, failures and repeated diagnostics.

@@ -44,6 +44,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000
  */
 export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 4096
 
+/** The specification's default for every span count limit (attributes, events, links and theirs). */
+export const DEFAULT_SPAN_COUNT_LIMIT = 128
+
 export const SAMPLER_NAMES: readonly SamplerName[] = Object.freeze([
   'always_on',
   'always_off',

@@ -30,6 +30,14 @@ export function parsePositiveInteger (raw: string): Parsed<number> {
   return ok(value)
 }
 
+/** A count limit: 0 is allowed (OTEL_SPAN_EVENT_COUNT_LIMIT=0 keeps no events). */
+export function parseNonNegativeInteger (raw: string): Parsed<number> {
+  if (!/^\d+$/.test(raw)) return bad('expected a non-negative integer')
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value)) return bad('expected a non-negative integer')
+  return ok(value)
+}
+
 export function parseRatio (raw: string): Parsed<number> {
   const value = Number(raw)
   if (raw === '' || !Number.isFinite(value) || value < 0 || value > 1) return bad('expected a number from 0 to 1')

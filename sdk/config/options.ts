@@ -198,6 +198,15 @@ export interface ResolvedLogsConfig {
   attributeCountLimit: Setting<number>
 }
 
+/** Span count limits (environment only; the specification's default is 128 each). */
+export interface ResolvedSpanCountLimits {
+  attributeCountLimit: Setting<number>
+  eventCountLimit: Setting<number>
+  linkCountLimit: Setting<number>
+  attributePerEventCountLimit: Setting<number>
+  attributePerLinkCountLimit: Setting<number>
+}
+
 /** The core's settings, each value with its source. */
 export interface ResolvedSdkConfig {
   disabled: Setting<boolean>
@@ -213,5 +222,6 @@ export interface ResolvedSdkConfig {
   extractOnly: Setting<boolean>
   shutdownTimeoutMillis: Setting<number>
   attributeValueLengthLimit: Setting<number>
+  spanLimits: ResolvedSpanCountLimits
   logs: ResolvedLogsConfig
 }

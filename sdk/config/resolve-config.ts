@@ -7,7 +7,7 @@ import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
 import { parseBoolean } from './env-values.js'
 import type { ResolvedSdkConfig, SdkOptions } from './options.js'
 import { resolveBatch } from './resolve-batch.js'
-import { resolveAttributeValueLengthLimit } from './resolve-limits.js'
+import { resolveAttributeValueLengthLimit, resolveSpanCountLimits } from './resolve-limits.js'
 import { resolveExporter } from './resolve-exporter.js'
 import { resolveLogs } from './resolve-logs.js'
 import { resolvePropagators } from './resolve-propagators.js'
@@ -77,6 +77,7 @@ export function resolveSdkConfig (
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
     shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
+    spanLimits: resolveSpanCountLimits(r),
     logs: logs.config
   }
   return {

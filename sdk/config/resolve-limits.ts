@@ -1,6 +1,6 @@
-import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT } from './defaults.js'
-import { parsePositiveInteger } from './env-values.js'
-import type { SdkOptions, Setting } from './options.js'
+import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, DEFAULT_SPAN_COUNT_LIMIT } from './defaults.js'
+import { parseNonNegativeInteger, parsePositiveInteger } from './env-values.js'
+import type { ResolvedSpanCountLimits, SdkOptions, Setting } from './options.js'
 import type { Resolver } from './resolver.js'
 import { optionalPositiveInteger } from './validate.js'
 
@@ -19,4 +19,22 @@ export function resolveAttributeValueLengthLimit (r: Resolver, options: SdkOptio
     DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
     String
   )
+}
+
+/**
+ * The span count limits, from the environment (the specification's variables, as NodeSDK reads
+ * them: the span-specific name first) or the specification's default of 128. SDK 3's
+ * TracerProvider reads no environment itself, so the same values go to it and to the package's
+ * own spans.
+ */
+export function resolveSpanCountLimits (r: Resolver): ResolvedSpanCountLimits {
+  const limit = (key: string, envNames: string[]): Setting<number> =>
+    r.setting(key, undefined, envNames, parseNonNegativeInteger, DEFAULT_SPAN_COUNT_LIMIT, String)
+  return {
+    attributeCountLimit: limit('spanLimits.attributeCountLimit', ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
+    eventCountLimit: limit('spanLimits.eventCountLimit', ['OTEL_SPAN_EVENT_COUNT_LIMIT']),
+    linkCountLimit: limit('spanLimits.linkCountLimit', ['OTEL_SPAN_LINK_COUNT_LIMIT']),
+    attributePerEventCountLimit: limit('spanLimits.attributePerEventCountLimit', ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT']),
+    attributePerLinkCountLimit: limit('spanLimits.attributePerLinkCountLimit', ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT'])
+  }
 }

@@ -3,12 +3,13 @@ import {
   type SpanStatus, SpanStatusCode, type TimeInput
 } from '@opentelemetry/api'
 import {
-  hrTime, hrTimeDuration, hrTimeToMilliseconds, isAttributeValue, isTimeInput, isTimeInputHrTime, millisToHrTime, sanitizeAttributes
+  AddAttributeDecision, addHrTimes, cleanAttributes, cleanSimpleAttributes, hrTime, hrTimeDuration, hrTimeToMilliseconds,
+  isTimeInput, isTimeInputHrTime, maybeAddAttribute, millisToHrTime
 } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
-import { limitAttributes, truncateValue, withinLength } from './attribute-limits.js'
+import { truncatedCopy, withinLength } from './attribute-limits.js'
 import type { SpanTarget } from './span-factory.js'
 
 // Shared initial values: a request creates several objects already, each one less is GC work.
@@ -58,6 +59,8 @@ export class FastSpan implements Span, ReadableSpan {
   private spanDuration: HrTime = NO_DURATION
   private readonly performanceStart: number
   private readonly performanceOffset: number
+  /** A start time given by the caller: the end then defaults to the wall clock (SDK 3's rule). */
+  private readonly startTimeProvided: boolean
 
   constructor (
     private readonly factory: SpanTarget,
@@ -69,10 +72,11 @@ export class FastSpan implements Span, ReadableSpan {
     fromSampler: Attributes | undefined,
     startTime?: HrTime
   ) {
-    // The SDK's time convention: a Date.now() start, durations from the monotonic clock.
+    // SDK 3's time convention: a Date.now() start, the end from the monotonic clock.
     const now = startTime === undefined ? Date.now() : hrTimeToMilliseconds(startTime)
     this.performanceStart = performance.now()
     this.performanceOffset = now - (this.performanceStart + performance.timeOrigin)
+    this.startTimeProvided = startTime !== undefined
     this.startTime = startTime ?? millisToHrTime(now)
     this.resource = factory.resource
     this.instrumentationScope = factory.scope
@@ -82,11 +86,13 @@ export class FastSpan implements Span, ReadableSpan {
       this.attributes = trusted
       this.attributesCount = keys
     } else {
-      // A limit bites (or sampler attributes): take the careful path, value by value.
-      this.attributes = {}
-      this.attributesCount = 0
-      this.setAttributes(trusted)
-      if (fromSampler !== undefined) this.setAttributes(sanitizeAttributes(fromSampler))
+      // A limit bites (or sampler attributes): the SDK Tracer's two cleaning passes, as it runs them.
+      const first = cleanAttributes(trusted, UNLIMITED)
+      const merged = fromSampler === undefined ? first.attributes! : Object.assign(first.attributes!, fromSampler)
+      const second = cleanAttributes(merged, factory.limits)
+      this.attributes = detachTruncated(second.attributes!, merged, attributeValueLengthLimit)
+      this.attributesCount = countKeys(this.attributes)
+      this.droppedAttributes = (first.droppedAttributesCount ?? 0) + (second.droppedAttributesCount ?? 0)
     }
   }
 
@@ -136,22 +142,19 @@ export class FastSpan implements Span, ReadableSpan {
   }
 
   setAttribute (key: string, value?: AttributeValue): this {
-    if (value === null || value === undefined || this.endedAlready()) return this
-    if (key.length === 0) {
-      diag.warn(`Invalid attribute key: ${key}`)
-      return this
+    if (this.endedAlready()) return this
+    const limits = this.factory.limits
+    const decision = maybeAddAttribute({ key, value, attributes: this.attributes, limits, currentAttributesCount: this.attributesCount })
+    if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) {
+      if (++this.droppedAttributes === 1) diag.warn('Dropping extra attributes.')
+    } else if (decision === AddAttributeDecision.ADD_NEW) {
+      this.attributesCount++
     }
-    if (!isAttributeValue(value)) {
-      diag.warn(`Invalid attribute value set for key: ${key}`)
-      return this
+    // The SDK cuts with substring, which in V8 keeps the whole original string alive for as long
+    // as the span is queued; a copy keeps only what is exported (attribute-limits.ts).
+    if (typeof value === 'string' && value.length > limits.attributeValueLengthLimit && decision >= AddAttributeDecision.ADD_NEW) {
+      this.attributes[key] = truncatedCopy(value, limits.attributeValueLengthLimit)
     }
-    const isNewKey = !Object.prototype.hasOwnProperty.call(this.attributes, key)
-    if (isNewKey && this.attributesCount >= this.factory.limits.attributeCountLimit) {
-      this.droppedAttributes++
-      return this
-    }
-    this.attributes[key] = truncateValue(value, this.factory.limits.attributeValueLengthLimit)
-    if (isNewKey) this.attributesCount++
     return this
   }
 
@@ -164,7 +167,7 @@ export class FastSpan implements Span, ReadableSpan {
 
   addEvent (name: string, attributesOrStartTime?: Attributes | TimeInput, timeStamp?: TimeInput): this {
     if (this.endedAlready()) return this
-    const { eventCountLimit, attributePerEventCountLimit } = this.factory.limits
+    const { eventCountLimit, attributePerEventCountLimit, attributeValueLengthLimit } = this.factory.limits
     if (eventCountLimit === 0) {
       diag.warn('No events allowed.')
       this.droppedEvents++
@@ -176,20 +179,19 @@ export class FastSpan implements Span, ReadableSpan {
       this.events.shift()
       this.droppedEvents++
     }
-    let attributesInput: Attributes | undefined
     if (isTimeInput(attributesOrStartTime)) {
       if (!isTimeInput(timeStamp)) timeStamp = attributesOrStartTime
-    } else {
-      attributesInput = attributesOrStartTime
+      attributesOrStartTime = undefined
     }
-    const { attributes, dropped } = limitAttributes(sanitizeAttributes(attributesInput), attributePerEventCountLimit, this.factory.limits.attributeValueLengthLimit)
-    this.events.push({ name, attributes, time: this.time(timeStamp), droppedAttributesCount: dropped })
+    // Event attributes stay "simple" values in SDK 3 (primitives and homogeneous arrays).
+    const cleaned = cleanSimpleAttributes(attributesOrStartTime as Attributes | undefined, { attributeCountLimit: attributePerEventCountLimit, attributeValueLengthLimit })
+    this.events.push({ name, time: this.time(timeStamp), ...cleaned })
     return this
   }
 
   addLink (link: Link): this {
     if (this.endedAlready()) return this
-    const { linkCountLimit, attributePerLinkCountLimit } = this.factory.limits
+    const { linkCountLimit, attributePerLinkCountLimit, attributeValueLengthLimit } = this.factory.limits
     if (linkCountLimit === 0) {
       this.droppedLinks++
       return this
@@ -200,11 +202,7 @@ export class FastSpan implements Span, ReadableSpan {
       this.links.shift()
       this.droppedLinks++
     }
-    const { attributes, dropped } = limitAttributes(sanitizeAttributes(link.attributes), attributePerLinkCountLimit, this.factory.limits.attributeValueLengthLimit)
-    const processed: Link = { context: link.context }
-    if (Object.keys(attributes).length > 0) processed.attributes = attributes
-    if (dropped > 0) processed.droppedAttributesCount = dropped
-    this.links.push(processed)
+    this.links.push({ context: link.context, ...cleanAttributes(link.attributes, { attributeCountLimit: attributePerLinkCountLimit, attributeValueLengthLimit }) })
     return this
   }
 
@@ -268,14 +266,15 @@ export class FastSpan implements Span, ReadableSpan {
     this.factory.processor.onEnd(this as never)
   }
 
-  /** The SDK's reading of a time input: a performance timestamp, epoch millis, a Date or an HrTime. */
+  /** SDK 3's reading of a time input: a performance timestamp, epoch millis, a Date or an HrTime. */
   private time (input?: TimeInput): HrTime {
     if (typeof input === 'number') {
       return input <= performance.now() ? hrTime(input + this.performanceOffset) : millisToHrTime(input)
     }
     if (input instanceof Date) return millisToHrTime(input.getTime())
     if (isTimeInputHrTime(input)) return input as HrTime
-    return hrTime(performance.now() + this.performanceOffset)
+    if (this.startTimeProvided) return millisToHrTime(Date.now())
+    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.performanceStart))
   }
 
   private endedAlready (): boolean {
@@ -284,6 +283,19 @@ export class FastSpan implements Span, ReadableSpan {
     }
     return this.isEnded
   }
+}
+
+/** No limit: the Tracer's first cleaning pass only drops what is not a valid value. */
+const UNLIMITED = Object.freeze({ attributeCountLimit: Infinity, attributeValueLengthLimit: Infinity })
+
+/** `cleaned` with every string the limit cut made a copy of its own (see setAttribute). */
+function detachTruncated (cleaned: Attributes, source: Attributes, limit: number): Attributes {
+  if (!Number.isFinite(limit)) return cleaned
+  for (const key in cleaned) {
+    const original = source[key]
+    if (typeof original === 'string' && original.length > limit) cleaned[key] = truncatedCopy(original, limit)
+  }
+  return cleaned
 }
 
 /** Own keys, counted without the array Object.keys would allocate (once per request span). */

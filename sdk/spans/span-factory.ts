@@ -1,6 +1,6 @@
 import {
   type Attributes, type Context, type HrTime, INVALID_SPAN_CONTEXT, SamplingDecision, type Span, type SpanContext,
-  type SpanKind, TraceFlags, type Tracer
+  type SpanKind, TraceFlags
 } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
@@ -33,29 +33,25 @@ export interface SpanTarget {
   scope: { name: string, version?: string, schemaUrl?: string }
 }
 
+/** The SDK's span limits with every value present, as the TracerProvider fills them in. */
+export type ResolvedSpanLimits = SpanTarget['limits']
+
+/** The TracerProvider's defaults (128 for every count, no length limit). */
+export const SDK_DEFAULT_SPAN_LIMITS: Readonly<ResolvedSpanLimits> = Object.freeze({
+  attributeCountLimit: 128,
+  eventCountLimit: 128,
+  linkCountLimit: 128,
+  attributePerEventCountLimit: 128,
+  attributePerLinkCountLimit: 128,
+  attributeValueLengthLimit: Infinity
+})
+
 /**
- * A factory equivalent to `tracer`: the given sampler, processor and resource, the tracer's own
- * span limits (as the provider resolved them from OTEL_SPAN_* / OTEL_ATTRIBUTE_* or defaults).
- * Undefined if this SDK version keeps the limits elsewhere; callers then use the Tracer.
+ * A factory equivalent to a tracer of a TracerProvider built with the same sampler, processor,
+ * resource and `limits` (the caller passes the provider the same limits).
  */
-export function spanFactoryFor (tracer: Tracer, sampler: Sampler, processor: SpanProcessor, resource: Resource, scope: SpanFactory['scope']): SpanFactory | undefined {
-  const limits = (tracer as Tracer & { _spanLimits?: SpanLimits })._spanLimits
-  if (limits?.attributeCountLimit === undefined || limits.eventCountLimit === undefined || limits.linkCountLimit === undefined) return undefined
-  return {
-    sampler,
-    processor,
-    resource,
-    ids: new RandomIdGenerator(),
-    scope,
-    limits: {
-      attributeCountLimit: limits.attributeCountLimit,
-      eventCountLimit: limits.eventCountLimit,
-      linkCountLimit: limits.linkCountLimit,
-      attributePerEventCountLimit: limits.attributePerEventCountLimit ?? limits.attributeCountLimit,
-      attributePerLinkCountLimit: limits.attributePerLinkCountLimit ?? limits.attributeCountLimit,
-      attributeValueLengthLimit: limits.attributeValueLengthLimit ?? Infinity
-    }
-  }
+export function spanFactory (limits: ResolvedSpanLimits, sampler: Sampler, processor: SpanProcessor, resource: Resource, scope: SpanFactory['scope']): SpanFactory {
+  return { sampler, processor, resource, ids: new RandomIdGenerator(), scope, limits: { ...limits } }
 }
 
 /**

@@ -9,7 +9,7 @@ import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { diag, propagation } from '../../context/otel-api.js'
 import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
-import { type SpanFactory, spanFactoryFor } from '../../sdk/spans/span-factory.js'
+import { SDK_DEFAULT_SPAN_LIMITS, type SpanFactory, spanFactory } from '../../sdk/spans/span-factory.js'
 import { FollowParentSampler } from './follow-parent-sampler.js'
 import { RelayLogProcessor } from './log-relay.js'
 import { RelayProcessor } from './relay-processor.js'
@@ -44,7 +44,8 @@ export function ensureWorkerTracing (): WorkerTracing {
   const tracer = provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   tracing = {
     tracer,
-    taskSpans: spanFactoryFor(tracer, sampler, relayProcessor, emptyResource(), { name: PACKAGE_NAME, version: PACKAGE_VERSION })
+    // The worker's provider has the SDK's default limits; the main thread applies its own on arrival.
+    taskSpans: spanFactory(SDK_DEFAULT_SPAN_LIMITS, sampler, relayProcessor, emptyResource(), { name: PACKAGE_NAME, version: PACKAGE_VERSION })
   }
   return tracing
 }
