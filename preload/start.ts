@@ -4,6 +4,7 @@ import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
 import { loadInstrumentations } from '../sdk/instrumentations/load.js'
+import { patchedModules } from '../sdk/instrumentations/loaded-early.js'
 import { selectInstrumentations } from '../sdk/instrumentations/select.js'
 import { flushOnSignals } from '../sdk/lifecycle/signals.js'
 
@@ -17,10 +18,11 @@ const STARTED = Symbol.for('fastify-otel-kit.preload-started')
  * instrumentations (http and undici unless OTEL_NODE_ENABLED_INSTRUMENTATIONS says otherwise). The
  * plugin registered later finds this SDK and uses it. Worker threads are left alone: a preload in
  * NODE_OPTIONS runs in every worker too, and the worker side of this package has its own setup.
+ * Returns the modules the enabled instrumentations patch (the ES module hook needs only those).
  */
-export function startPreload (early: readonly string[]): void {
+export function startPreload (early: readonly string[]): string[] {
   const slot = globalThis as Record<symbol, boolean | undefined>
-  if (!isMainThread || slot[STARTED] === true) return
+  if (!isMainThread || slot[STARTED] === true) return []
   slot[STARTED] = true
   const warnings = warningsFor(undefined)
   if (early.length > 0) {
@@ -31,7 +33,7 @@ export function startPreload (early: readonly string[]): void {
   const resolution = resolveSdkConfig({}, process.env)
   const { sdk, how } = acquireSdk(resolution, { log: undefined, warnings }, { assembledBy: 'preload' })
   if (how === 'assembled') for (const warning of resolution.warnings) warnings.warn('FOK_WARN_CONFIG', warning)
-  if (sdk.owner === 'disabled') return
+  if (sdk.owner === 'disabled') return []
   const selection = selectInstrumentations(process.env)
   if (selection.invalid.length > 0) {
     warnings.warn('FOK_WARN_CONFIG', `OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`)
@@ -48,4 +50,5 @@ export function startPreload (early: readonly string[]): void {
   // SDK is never released, so the signal handler's exit step (registered by acquireSdk) is what
   // counts the unexported as failed and says so when the bound passes.
   flushOnSignals({ flush: () => sdk.forceFlush(), timeoutMillis: sdk.config.shutdownTimeoutMillis.value }, ['SIGTERM', 'SIGINT'])
+  return patchedModules(loaded.instrumentations)
 }

@@ -80,6 +80,9 @@ for (const variant of ['esm', 'cjs']) {
     }
     assert.equal(spans.length, 9)
     assert.doesNotMatch(orders.stderr() + stock.stderr(), /FastifyOtelKitWarning/)
+    // The module hook in the form this Node line prefers: no deprecation (module.register() is
+    // deprecated from Node 26 on) and no other warning of Node's.
+    assert.doesNotMatch(orders.stderr() + stock.stderr(), /DeprecationWarning|ExperimentalWarning|DEP0\d+/)
   })
 }
 
