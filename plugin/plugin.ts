@@ -107,7 +107,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     traceResponseHeader: config.traceResponseHeader.value,
     logCorrelation: config.logCorrelation.value,
     samplerFacts: sdk.owner === 'plugin' ? samplerFacts(sdk.config.sampler.value) : { parentBased: false, recordsRoots: false },
-    spanFactory: sdk.spanFactory,
+    spans: sdk.spans,
     log,
     ...requestOptions
   }

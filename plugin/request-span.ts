@@ -14,7 +14,7 @@ import { LinkedContext } from '../context/linked-context.js'
 import { formatTraceParent, isValidSpanContext, markLocalRoot, w3cTraceFlags } from '../context/w3c-trace-context.js'
 import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes } from './http-attributes.js'
 import type { OutboundRuntime } from './outbound.js'
-import { type SpanFactory, startFastSpan } from '../sdk/spans/span-factory.js'
+import type { SpanStarter } from '../sdk/spans/span-starter.js'
 import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
 import { type RouteInfo, routeInfoOf, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
@@ -37,8 +37,8 @@ export interface RequestRuntime extends OutboundRuntime {
    * parent: always_on, parentbased_always_on), or nothing known (custom, ratio).
    */
   samplerFacts: { parentBased: boolean, recordsRoots: boolean }
-  /** Set when the plugin owns the pipeline: the request span is then built without the Tracer. */
-  spanFactory: SpanFactory | undefined
+  /** Starts the request span. */
+  spans: SpanStarter
   /** Where failures of the user's hooks are reported. */
   log: FastifyBaseLogger
 }
@@ -123,9 +123,7 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
     // When the span will be recorded anyway, every attribute goes in at once.
     const full = runtime.samplerFacts.recordsRoots && (!parentValid || (parentSpanContext!.traceFlags & TraceFlags.SAMPLED) !== 0)
     const attributes = requestAttributes(request, info.route, runtime.redactedQueryKeys, full, runtime.captureRequestHeaders)
-    span = runtime.spanFactory !== undefined
-      ? startFastSpan(runtime.spanFactory, name, SpanKind.SERVER, attributes, parent)
-      : runtime.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent)
+    span = runtime.spans.start(name, SpanKind.SERVER, attributes, parent)
     if (span.isRecording()) {
       if (!full) span.setAttributes(recordedRequestAttributes(request, runtime.captureRequestHeaders))
       addUserAttributes(runtime, request, span)

@@ -8,6 +8,7 @@ import type { ConfigResolution } from '../config/resolve-config.js'
 import { buildPropagator } from './propagators.js'
 import { emptyStats, type Sdk } from './sdk.js'
 import { currentSpanSink, workerSpanLosses } from '../spans/span-sink.js'
+import { tracerSpanStarter } from '../spans/span-starter.js'
 import { apiGlobals } from '../../context/api-globals.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import { globalLogger } from '../logs/global-logger-provider.js'
@@ -39,13 +40,14 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
     log?.info('fastify-otel-kit: log records from the Fastify logger go to the LoggerProvider the application registered with the Logs API (none registered: they are dropped); the plugin\'s logs settings are not applied.')
   }
   const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }
+  const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   return {
     owner: 'application',
-    tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    tracer,
     provider,
     propagator: ownPropagator ?? globalPropagator(),
     config: resolution.config,
-    spanFactory: undefined,
+    spans: tracerSpanStarter(tracer),
     // The application's pipeline, through the API: whatever it registered receives the lines.
     logs: logsOn ? { logger: globalLogger(), sink: undefined } : undefined,
     // Only the worker losses are known here: the application's processors keep their own counts.
@@ -59,13 +61,14 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
 
 /** OTEL_SDK_DISABLED=true: the API's no-op tracer and whatever propagator is registered. */
 export function disabledSdk<C extends ResolvedSdkConfig> (config: C): Sdk<C> {
+  const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   return {
     owner: 'disabled',
-    tracer: trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION),
+    tracer,
     provider: trace.getTracerProvider(),
     propagator: globalPropagator(),
     config,
-    spanFactory: undefined,
+    spans: tracerSpanStarter(tracer),
     logs: undefined,
     stats: emptyStats,
     forceFlush: async () => {}

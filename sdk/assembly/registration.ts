@@ -18,6 +18,7 @@ import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
 import { setSpanSink } from '../spans/span-sink.js'
+import { factorySpanStarter } from '../spans/span-starter.js'
 import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
 
 interface Registration {
@@ -123,7 +124,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
   const sdk: Sdk<C> = {
     owner: 'plugin',
     tracer,
-    spanFactory: pipeline.spanFactory,
+    spans: factorySpanStarter(pipeline.spanFactory),
     logs: pipeline.logs === undefined ? undefined : { logger: pipeline.logs.provider.getLogger(PACKAGE_NAME, PACKAGE_VERSION), sink: pipeline.logs.sink },
     provider: pipeline.provider,
     propagator: pipeline.propagator,
@@ -145,7 +146,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
   registration.withdrawFromSignalExit = beforeSignalExit(() => { finalize(registration, 'signal', timeoutMillis, false) })
   setRegistration(registration)
   // Spans relayed home from worker threads join this pipeline: every processor, this resource.
-  setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, warnings, ...(pipeline.spanFactory === undefined ? {} : { spanFactory: pipeline.spanFactory }) })
+  setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, warnings, spans: sdk.spans, limits: pipeline.spanFactory.limits })
   return { sdk, how: 'assembled', assembledBy }
 }
 

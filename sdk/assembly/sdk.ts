@@ -2,7 +2,7 @@ import type { TextMapPropagator, Tracer, TracerProvider } from '@opentelemetry/a
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ExportStats } from '../export/batch-queue.js'
 import type { SdkLogs } from '../logs/log-record-sink.js'
-import type { SpanFactory } from '../spans/span-factory.js'
+import type { SpanStarter } from '../spans/span-starter.js'
 
 /**
  * `plugin`: this package assembled and registered the SDK. `application`: the application had
@@ -34,8 +34,8 @@ export interface Sdk<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
   readonly propagator: TextMapPropagator
   /** The configuration in effect: the one of the instance that assembled the SDK. */
   readonly config: C
-  /** Builds the request span without the Tracer, when the plugin owns the pipeline. */
-  readonly spanFactory: SpanFactory | undefined
+  /** Starts the package's own spans (the request span, the worker spans). */
+  readonly spans: SpanStarter
   /**
    * Where the Fastify log bridge sends lines: the package's log pipeline, or the Logs API's global
    * LoggerProvider when the application owns the SDK; undefined when logs are off.

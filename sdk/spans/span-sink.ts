@@ -2,14 +2,18 @@ import { trace } from '../../context/otel-api.js'
 import type { Resource } from '@opentelemetry/resources'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { Warnings } from '../diagnostics/warnings.js'
-import type { SpanFactory } from './span-factory.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
+import type { ResolvedSpanLimits } from './span-factory.js'
+import { type SpanStarter, tracerSpanStarter } from './span-starter.js'
 
 /** Where spans relayed from worker threads enter the main thread's pipeline. */
 export interface SpanSink {
   processor: SpanProcessor
   resource: Resource
-  /** Builds dispatch spans without the Tracer when the plugin owns the pipeline. */
-  spanFactory?: SpanFactory
+  /** Starts the dispatch spans. */
+  spans: SpanStarter
+  /** The limits relayed spans get here; without them they arrive as the worker limited them. */
+  limits?: ResolvedSpanLimits
   /** The plugin's warning channel, for what the workers side reports (spans lost in workers). */
   warnings?: Warnings
 }
@@ -31,7 +35,7 @@ export function currentSpanSink (): SpanSink | undefined {
   const global = trace.getTracerProvider() as { getDelegate?: () => unknown }
   const provider = (global.getDelegate?.() ?? global) as { _activeSpanProcessor?: SpanProcessor, _resource?: Resource }
   if (provider._activeSpanProcessor === undefined || provider._resource === undefined) return undefined
-  return { processor: provider._activeSpanProcessor, resource: provider._resource }
+  return { processor: provider._activeSpanProcessor, resource: provider._resource, spans: tracerSpanStarter(trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)) }
 }
 
 /**

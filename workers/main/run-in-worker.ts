@@ -5,7 +5,7 @@ import { errorType } from '../../context/error-type.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { context, trace } from '../../context/otel-api.js'
 import { invalidPool } from '../../sdk/errors.js'
-import { startFastSpan } from '../../sdk/spans/span-factory.js'
+import { tracerSpanStarter } from '../../sdk/spans/span-starter.js'
 import { currentSpanSink, type SpanSink } from '../../sdk/spans/span-sink.js'
 import { isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE } from '../protocol/messages.js'
 import type { TimeWindow } from './span-decoder.js'
@@ -160,10 +160,8 @@ function envelopeFor (spanContext: SpanContext | undefined, caller: Context, tas
 function startDispatch (sink: SpanSink | undefined, label: string, queueSize: number, parent: Context): Span {
   const name = `worker.dispatch ${label}`
   const attributes = { 'worker.task.name': label, 'worker.pool.queue_size': queueSize }
-  const factory = sink?.spanFactory
-  return factory !== undefined
-    ? startFastSpan(factory, name, SpanKind.INTERNAL, attributes, parent)
-    : trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION).startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent)
+  // Without any pipeline, the API's tracer (a no-op one, or whatever is registered later).
+  return (sink?.spans ?? tracerSpanStarter(trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION))).start(name, SpanKind.INTERNAL, attributes, parent)
 }
 
 function settle (reply: unknown, dispatch: Span, traceId: string, window: TimeWindow, sink: SpanSink | undefined): unknown {

@@ -9,8 +9,8 @@ import { SpanDecoder, type TimeWindow } from './span-decoder.js'
 let warnedNoSink = false
 
 /**
- * The worker applied the limits already: replayed spans are never limited again. (The plugin's
- * own limits apply when its span factory is there.)
+ * The worker applied the limits already: replayed spans are not limited again, unless the
+ * pipeline they join has limits of its own (the plugin's).
  */
 const UNLIMITED: SpanTarget['limits'] = {
   attributeCountLimit: Infinity,
@@ -40,7 +40,7 @@ export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWin
     for (let i = 0; i < taskSpans + lateSpans; i++) decoder.next(unplaced)
     return decoder.position
   }
-  const limits = sink.spanFactory?.limits ?? UNLIMITED
+  const limits = sink.limits ?? UNLIMITED
   for (let i = 0; i < taskSpans + lateSpans; i++) {
     const { record, scope } = decoder.next(i < taskSpans ? window : unplaced)
     const parentContext = record.parentSpanContext === undefined ? LinkedContext.ROOT : trace.setSpanContext(LinkedContext.ROOT, record.parentSpanContext)

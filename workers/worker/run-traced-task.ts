@@ -4,7 +4,6 @@ import { createRequire } from 'node:module'
 import { isMainThread, threadId } from 'node:worker_threads'
 import { errorType } from '../../context/error-type.js'
 import { context, trace } from '../../context/otel-api.js'
-import { startFastSpan } from '../../sdk/spans/span-factory.js'
 import {
   isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, replyHeader, type TaskEnvelope, type TaskReply
 } from '../protocol/messages.js'
@@ -30,7 +29,7 @@ export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: 
     return context.with(envelopeContext(envelope), fn, undefined, task)
   }
   // Before the context is rebuilt: this also registers the context manager in a new thread.
-  const { tracer, taskSpans } = ensureWorkerTracing()
+  const { taskSpans } = ensureWorkerTracing()
   const parent = envelopeContext(envelope)
   if ((envelope[3] & TraceFlags.SAMPLED) === 0 || envelope[1] === '') return context.with(parent, fn, undefined, task)
 
@@ -39,9 +38,7 @@ export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: 
   const name = `worker.task ${spanName}`
   const attributes = { 'worker.task.name': spanName }
   const withRelay = parent.setValue(TASK_RELAY, relay)
-  const span = taskSpans !== undefined
-    ? startFastSpan(taskSpans, name, SpanKind.INTERNAL, attributes, withRelay, hrTime())
-    : tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: hrTime(), attributes }, withRelay)
+  const span = taskSpans.start(name, SpanKind.INTERNAL, attributes, withRelay, hrTime())
   const taskContext = trace.setSpan(withRelay, span)
 
   let result: unknown

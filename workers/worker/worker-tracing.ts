@@ -9,15 +9,16 @@ import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { diag, propagation } from '../../context/otel-api.js'
 import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
-import { SDK_DEFAULT_SPAN_LIMITS, type SpanFactory, spanFactory } from '../../sdk/spans/span-factory.js'
+import { SDK_DEFAULT_SPAN_LIMITS, spanFactory } from '../../sdk/spans/span-factory.js'
+import { factorySpanStarter, type SpanStarter } from '../../sdk/spans/span-starter.js'
 import { FollowParentSampler } from './follow-parent-sampler.js'
 import { RelayLogProcessor } from './log-relay.js'
 import { RelayProcessor } from './relay-processor.js'
 
 export interface WorkerTracing {
   tracer: Tracer
-  /** Builds the task span without the SDK's Tracer (see sdk/spans/span-factory.ts). */
-  taskSpans: SpanFactory | undefined
+  /** Starts the task span. */
+  taskSpans: SpanStarter
 }
 
 let tracing: WorkerTracing | undefined
@@ -45,7 +46,7 @@ export function ensureWorkerTracing (): WorkerTracing {
   tracing = {
     tracer,
     // The worker's provider has the SDK's default limits; the main thread applies its own on arrival.
-    taskSpans: spanFactory(SDK_DEFAULT_SPAN_LIMITS, sampler, relayProcessor, emptyResource(), { name: PACKAGE_NAME, version: PACKAGE_VERSION })
+    taskSpans: factorySpanStarter(spanFactory(SDK_DEFAULT_SPAN_LIMITS, sampler, relayProcessor, emptyResource(), { name: PACKAGE_NAME, version: PACKAGE_VERSION }))
   }
   return tracing
 }
