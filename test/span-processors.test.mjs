@@ -112,3 +112,27 @@ test('spanProcessors must be an array of span processors', async (t) => {
     message: 'fastify-otel-kit: option "spanProcessors[0]" must be a SpanProcessor (methods onStart, onEnd, forceFlush, shutdown; onEnding optional); received an object.'
   })
 })
+
+test('an SDK 3 processor built the SDK 2 way (exporter as first argument) is a coded error at registration, not a crash at its first export', async () => {
+  const { BatchSpanProcessor, SimpleSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace')
+  const { default: Fastify } = await import('fastify')
+  const { default: otelPlugin } = await import('fastify-otel-kit')
+  const exporter = new InMemorySpanExporter()
+  for (const Processor of [BatchSpanProcessor, SimpleSpanProcessor]) {
+    const app = Fastify()
+    await assert.rejects(app.register(otelPlugin, { handleSignals: false, exporter, spanProcessors: [new Processor(exporter)] }), (error) => {
+      assert.equal(error.code, 'FOK_ERR_INVALID_OPTION')
+      assert.match(error.message, new RegExp(`option "spanProcessors\\[0\\]" must be built with an options object on SDK 3: new ${Processor.name}\\(\\{ exporter \\}\\)`))
+      return true
+    })
+    await app.close()
+  }
+  // Built the SDK 3 way they are taken; the private field the check reads is where it expects
+  // (this fails when upstream renames it, and the check above would then stop firing).
+  const batch = new BatchSpanProcessor({ exporter })
+  assert.equal(batch._exporter, exporter)
+  assert.equal(new SimpleSpanProcessor({ exporter })._exporter, exporter)
+  const app = Fastify()
+  await app.register(otelPlugin, { handleSignals: false, exporter, spanProcessors: [batch] })
+  await app.close()
+})

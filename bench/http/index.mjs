@@ -24,7 +24,7 @@ export const SETUPS = [
     env: (endpoint) => ({ OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
   },
   { id: 'fastify-otel', label: '@fastify/otel, same SDK settings' },
-  { id: 'http-instrumentation', label: 'instrumentation-http + instrumentation-fastify' }
+  { id: 'http-instrumentation', label: 'instrumentation-http' }
 ]
 
 /** CPU ticks (1/100 s) a process has used, or undefined where /proc is not there. */

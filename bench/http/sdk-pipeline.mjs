@@ -1,9 +1,11 @@
 // The SDK pipeline the peers run on, equal to the plugin's defaults: a resource, the parent-based
 // always-on sampler, a batch processor with the default (moderate) settings, and an exporter that
 // only counts. Counting wraps the processor, so ended = what entered the queue.
+import { context, propagation, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace'
-import { TracerProvider } from '@opentelemetry/sdk-trace'
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 
 const count = { ended: 0, exported: 0 }
 
@@ -32,4 +34,11 @@ export function sdkPipeline () {
     shutdown: () => batch.shutdown()
   }
   return new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench' }), spanProcessors: [counting] })
+}
+
+/** What SDK 3 leaves to its caller (NodeSDK does the same): context manager, propagator, provider. */
+export function registerGlobally (provider) {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }))
+  trace.setGlobalTracerProvider(provider)
 }

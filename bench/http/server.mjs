@@ -3,7 +3,7 @@
 // Prints {"port": n} when listening. On stdin "stats" it flushes and prints {"ended", "exported",
 // "dropped"} (spans), then keeps serving; it exits when stdin closes.
 import { createInterface } from 'node:readline'
-import { counters, countingExporter, sdkPipeline } from './sdk-pipeline.mjs'
+import { counters, countingExporter, registerGlobally, sdkPipeline } from './sdk-pipeline.mjs'
 
 const setup = process.argv[2]
 const route = async (request) => ({ id: request.params.id, ok: true })
@@ -46,7 +46,7 @@ if (setup === 'bare') {
   // @fastify/otel on the same SDK settings: resource, parent-based sampler, default batch, no-op export.
   // Like for like: one request span, as the plugin makes (no hook or handler spans).
   const provider = sdkPipeline()
-  provider.register()
+  registerGlobally(provider)
   const { default: FastifyOtelInstrumentation } = await import('@fastify/otel')
   const instrumentation = new FastifyOtelInstrumentation({ instrumentHooks: false, instrumentHandler: false })
   instrumentation.setTracerProvider(provider)
@@ -55,14 +55,14 @@ if (setup === 'bare') {
   await app.register(instrumentation.plugin())
   stats = async () => { await provider.forceFlush(); return counters() }
 } else if (setup === 'http-instrumentation') {
-  // The auto-instrumentation route: instrumentation-http + instrumentation-fastify, enabled before
-  // fastify is loaded (as a preload would), on the same SDK settings.
+  // The auto-instrumentation route: instrumentation-http on the current line, enabled before
+  // fastify is loaded (as a preload would), on the same SDK settings. (instrumentation-fastify,
+  // archived upstream in March 2026, is no longer a peer: @fastify/otel is its successor.)
   const provider = sdkPipeline()
-  provider.register()
+  registerGlobally(provider)
   const { registerInstrumentations } = await import('@opentelemetry/instrumentation')
   const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http')
-  const { FastifyInstrumentation } = await import('@opentelemetry/instrumentation-fastify')
-  registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new FastifyInstrumentation()] })
+  registerInstrumentations({ instrumentations: [new HttpInstrumentation()] })
   const { createRequire } = await import('node:module')
   const Fastify = createRequire(import.meta.url)('fastify')
   app = Fastify()
