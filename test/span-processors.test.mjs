@@ -120,7 +120,8 @@ test('an SDK 3 processor built the SDK 2 way (exporter as first argument) is a c
   const exporter = new InMemorySpanExporter()
   for (const Processor of [BatchSpanProcessor, SimpleSpanProcessor]) {
     const app = Fastify()
-    await assert.rejects(app.register(otelPlugin, { handleSignals: false, exporter, spanProcessors: [new Processor(exporter)] }), (error) => {
+    app.register(otelPlugin, { handleSignals: false, exporter, spanProcessors: [new Processor(exporter)] })
+    await assert.rejects(app.ready(), (error) => {
       assert.equal(error.code, 'FOK_ERR_INVALID_OPTION')
       assert.match(error.message, new RegExp(`option "spanProcessors\\[0\\]" must be built with an options object on SDK 3: new ${Processor.name}\\(\\{ exporter \\}\\)`))
       return true
