@@ -42,7 +42,6 @@ function onExport (signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, callba
     transport: 'grpc',
     format: 'protobuf',
     contentType: 'application/grpc',
-    contentEncoding: headers['grpc-encoding'] ?? 'identity',
     body: call.request,
     headers
   })

@@ -168,7 +168,7 @@ export class OtlpReceiver {
       metricCount: signal === 'metrics' ? count : 0,
       transport,
       contentType: request.contentType,
-      contentEncoding: request.contentEncoding,
+      ...(request.contentEncoding === undefined ? {} : { contentEncoding: request.contentEncoding }),
       bytes: body.length,
       headers: request.headers,
       ...outcomeStatus(outcome, transport)

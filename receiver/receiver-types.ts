@@ -73,9 +73,12 @@ export interface ExportRecord {
   transport: Transport
   /** `application/grpc`, or the HTTP request's media type (`application/x-protobuf`, `application/json`). */
   contentType: string
-  /** `gzip` or `identity`: how the request body travelled. */
-  contentEncoding: string
-  /** Size of the request message (after any gunzip). */
+  /**
+   * HTTP exports: `gzip` or `identity`, how the body travelled. Undefined for gRPC: grpc-js
+   * decompresses messages before the receiver sees them and keeps `grpc-encoding` to itself.
+   */
+  contentEncoding?: string
+  /** Size of the request message (after any decompression). */
   bytes: number
   /** The request's metadata or headers, lower-cased keys, as the receiver saw them. */
   headers: Record<string, string>
@@ -91,7 +94,7 @@ export interface IncomingExport {
   transport: Transport
   format: BodyFormat
   contentType: string
-  contentEncoding: string
+  contentEncoding?: string
   body: Buffer
   headers: Record<string, string>
 }
