@@ -1,7 +1,8 @@
 import type { ExponentialBuckets, MetricType, ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
 import { exactInteger } from './protobuf-values.js'
 import {
-  double, each, enumValue, int64, type JsonObject, JsonShapeError, keyValues, list, object, parseJsonMessage, resourceAndScopes, string, uint32
+  double, each, enumValue, int64, type JsonObject, JsonShapeError, keyValues, list, object, parseJsonMessage,
+  resourceAndScopes, string, uint32
 } from './json-values.js'
 
 /**
@@ -15,12 +16,16 @@ export function decodeJsonMetricsRequest (body: Buffer): ReceivedMetric[] {
   const metrics: ReceivedMetric[] = []
   for (const [resourceMetrics, path] of each(parseJsonMessage(body), 'resourceMetrics', '')) {
     const { resource, scopes } = resourceAndScopes(resourceMetrics, path, 'scopeMetrics', 'metrics')
-    for (const { scope, items } of scopes) for (const [metric, at] of items) metrics.push(decodeMetric(metric, at, resource, scope))
+    for (const { scope, items } of scopes) {
+      for (const [metric, at] of items) metrics.push(decodeMetric(metric, at, resource, scope))
+    }
   }
   return metrics
 }
 
-function decodeMetric (m: JsonObject, at: string, resource: ReceivedMetric['resource'], scope: ReceivedMetric['scope']): ReceivedMetric {
+function decodeMetric (
+  m: JsonObject, at: string, resource: ReceivedMetric['resource'], scope: ReceivedMetric['scope']
+): ReceivedMetric {
   const type = TYPES.find((t) => m[t] !== undefined && m[t] !== null)
   if (type === undefined) throw new JsonShapeError(at, `one of ${TYPES.join(', ')}`, Object.keys(m))
   const data = object(m[type], `${at}.${type}`)
@@ -47,8 +52,8 @@ const DATA_POINT: Record<MetricType, (p: JsonObject, at: string) => ReceivedData
     sum: double(p.sum, `${at}.sum`),
     min: double(p.min, `${at}.min`),
     max: double(p.max, `${at}.max`),
-    bucketCounts: list(p.bucketCounts, `${at}.bucketCounts`).map((c, i) => count(c, `${at}.bucketCounts[${i}]`)),
-    explicitBounds: list(p.explicitBounds, `${at}.explicitBounds`).map((b, i) => double(b, `${at}.explicitBounds[${i}]`) ?? 0)
+    bucketCounts: counts(p.bucketCounts, `${at}.bucketCounts`),
+    explicitBounds: bounds(p.explicitBounds, `${at}.explicitBounds`)
   }),
   exponentialHistogram: (p, at) => ({
     ...common(p, at),
@@ -69,7 +74,9 @@ function numberPoint (p: JsonObject, at: string): ReceivedDataPoint {
   return { ...common(p, at), value: asDouble ?? exactInteger(int64(p.asInt, `${at}.asInt`)) }
 }
 
-function common (p: JsonObject, at: string): Pick<ReceivedDataPoint, 'attributes' | 'startTimeUnixNano' | 'timeUnixNano' | 'flags'> {
+type CommonFields = Pick<ReceivedDataPoint, 'attributes' | 'startTimeUnixNano' | 'timeUnixNano' | 'flags'>
+
+function common (p: JsonObject, at: string): CommonFields {
   return {
     startTimeUnixNano: int64(p.startTimeUnixNano, `${at}.startTimeUnixNano`),
     timeUnixNano: int64(p.timeUnixNano, `${at}.timeUnixNano`),
@@ -79,8 +86,10 @@ function common (p: JsonObject, at: string): Pick<ReceivedDataPoint, 'attributes
 }
 
 const count = (value: unknown, at: string): number => Number(int64(value, at))
+const counts = (value: unknown, at: string): number[] => list(value, at).map((c, i) => count(c, `${at}[${i}]`))
+const bounds = (value: unknown, at: string): number[] => list(value, at).map((b, i) => double(b, `${at}[${i}]`) ?? 0)
 
 function buckets (value: unknown, at: string): ExponentialBuckets {
   const b = object(value, at)
-  return { offset: Number(int64(b.offset, `${at}.offset`)), bucketCounts: list(b.bucketCounts, `${at}.bucketCounts`).map((c, i) => count(c, `${at}.bucketCounts[${i}]`)) }
+  return { offset: Number(int64(b.offset, `${at}.offset`)), bucketCounts: counts(b.bucketCounts, `${at}.bucketCounts`) }
 }

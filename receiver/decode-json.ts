@@ -1,7 +1,8 @@
 import type { ReceivedLogRecord } from './decode-logs.js'
 import type { ReceivedSpan } from './decode-traces.js'
 import {
-  anyValue, each, enumValue, hexId, int64, type JsonObject, keyValues, object, parseJsonMessage, resourceAndScopes, string, uint32
+  anyValue, each, enumValue, hexId, int64, type JsonObject, keyValues, object, parseJsonMessage, resourceAndScopes,
+  string, uint32
 } from './json-values.js'
 
 /**
@@ -14,7 +15,9 @@ export function decodeJsonTraceRequest (body: Buffer): ReceivedSpan[] {
   const spans: ReceivedSpan[] = []
   for (const [resourceSpans, path] of each(parseJsonMessage(body), 'resourceSpans', '')) {
     const { resource, scopes } = resourceAndScopes(resourceSpans, path, 'scopeSpans', 'spans')
-    for (const { scope, items } of scopes) for (const [span, at] of items) spans.push(decodeSpan(span, at, resource, scope))
+    for (const { scope, items } of scopes) {
+      for (const [span, at] of items) spans.push(decodeSpan(span, at, resource, scope))
+    }
   }
   return spans
 }
@@ -23,12 +26,16 @@ export function decodeJsonLogsRequest (body: Buffer): ReceivedLogRecord[] {
   const records: ReceivedLogRecord[] = []
   for (const [resourceLogs, path] of each(parseJsonMessage(body), 'resourceLogs', '')) {
     const { resource, scopes } = resourceAndScopes(resourceLogs, path, 'scopeLogs', 'logRecords')
-    for (const { scope, items } of scopes) for (const [record, at] of items) records.push(decodeLogRecord(record, at, resource, scope))
+    for (const { scope, items } of scopes) {
+      for (const [record, at] of items) records.push(decodeLogRecord(record, at, resource, scope))
+    }
   }
   return records
 }
 
-function decodeSpan (s: JsonObject, at: string, resource: ReceivedSpan['resource'], scope: ReceivedSpan['scope']): ReceivedSpan {
+function decodeSpan (
+  s: JsonObject, at: string, resource: ReceivedSpan['resource'], scope: ReceivedSpan['scope']
+): ReceivedSpan {
   const status = object(s.status, `${at}.status`)
   return {
     traceId: hexId(s.traceId, 16, `${at}.traceId`),
@@ -50,7 +57,10 @@ function decodeSpan (s: JsonObject, at: string, resource: ReceivedSpan['resource
       spanId: hexId(l.spanId, 8, `${path}.spanId`),
       attributes: keyValues(l.attributes, `${path}.attributes`)
     })),
-    status: { message: string(status.message, `${at}.status.message`), code: enumValue(status.code, `${at}.status.code`) },
+    status: {
+      message: string(status.message, `${at}.status.message`),
+      code: enumValue(status.code, `${at}.status.code`)
+    },
     flags: uint32(s.flags, `${at}.flags`),
     resource,
     scope

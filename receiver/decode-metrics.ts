@@ -1,6 +1,7 @@
 import { readFields, type WireField } from '../sdk/export/protowire.js'
 import {
-  type AttributeMap, double, fixed64, keyValues, messages, repeated64, repeatedVarint, resourceAndScopes, sfixed64, sint32, text, varint
+  type AttributeMap, double, fixed64, keyValues, messages, repeated64, repeatedVarint, resourceAndScopes, sfixed64,
+  sint32, text, varint
 } from './protobuf-values.js'
 
 /**
@@ -62,7 +63,9 @@ export function decodeMetricsRequest (request: Buffer): ReceivedMetric[] {
   const metrics: ReceivedMetric[] = []
   for (const resourceMetrics of messages(readFields(request), 1)) {
     const { resource, scopes } = resourceAndScopes(resourceMetrics)
-    for (const { scope, items } of scopes) for (const metric of items) metrics.push(decodeMetric(readFields(metric), resource, scope))
+    for (const { scope, items } of scopes) {
+      for (const metric of items) metrics.push(decodeMetric(readFields(metric), resource, scope))
+    }
   }
   return metrics
 }
@@ -77,7 +80,8 @@ function decodeMetric (f: WireField[], resource: AttributeMap, scope: ReceivedMe
     description: text(f, 2),
     unit: text(f, 3),
     type,
-    temporality: type === 'sum' || type === 'histogram' || type === 'exponentialHistogram' ? Number(varint(data, 2)) : 0,
+    // Sum, Histogram, ExponentialHistogram: aggregation_temporality 2; Gauge and Summary have none.
+    temporality: type === 'gauge' || type === 'summary' ? 0 : Number(varint(data, 2)),
     isMonotonic: type === 'sum' && varint(data, 3) === 1n,
     dataPoints: points.map((p) => DATA_POINT[type](p)),
     resource,
@@ -100,7 +104,10 @@ const DATA_POINT: Record<MetricType, (p: WireField[]) => ReceivedDataPoint> = {
     explicitBounds: repeated64(p, 7, 'double'),
     flags: Number(varint(p, 10))
   }),
-  /** ExponentialHistogramDataPoint: attributes 1, count 4, sum 5, scale 6, zero_count 7, positive 8, negative 9, flags 10, min 12, max 13. */
+  /**
+   * ExponentialHistogramDataPoint: attributes 1, count 4, sum 5, scale 6, zero_count 7, positive 8, negative 9,
+   * flags 10, min 12, max 13.
+   */
   exponentialHistogram: (p) => ({
     ...times(p),
     attributes: keyValues(p, 1),
@@ -115,7 +122,13 @@ const DATA_POINT: Record<MetricType, (p: WireField[]) => ReceivedDataPoint> = {
     flags: Number(varint(p, 10))
   }),
   /** SummaryDataPoint: attributes 7, count 4, sum 5, flags 8 (quantiles are skipped). */
-  summary: (p) => ({ ...times(p), attributes: keyValues(p, 7), count: Number(fixed64(p, 4)), sum: double(p, 5), flags: Number(varint(p, 8)) })
+  summary: (p) => ({
+    ...times(p),
+    attributes: keyValues(p, 7),
+    count: Number(fixed64(p, 4)),
+    sum: double(p, 5),
+    flags: Number(varint(p, 8))
+  })
 }
 
 /** NumberDataPoint: attributes 7, as_double 4, as_int 6 (sfixed64), flags 8. */

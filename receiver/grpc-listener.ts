@@ -22,19 +22,26 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
   const server = new Server(limit === undefined ? {} : { 'grpc.max_receive_message_length': limit })
   for (const signal of Object.keys(SERVICE_PATHS) as Signal[]) {
     server.addService(service(SERVICE_PATHS[signal]), {
-      Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => onExport(signal, call, callback, handle)
+      Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        onExport(signal, call, callback, handle)
+      }
     })
   }
   const credentials = options.tls === undefined
     ? ServerCredentials.createInsecure()
     : ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, credentials, (error, bound) => (error === null ? resolve(bound) : reject(error)))
+    server.bindAsync(`${options.host}:${options.port}`, credentials, (error, bound) => {
+      if (error === null) resolve(bound)
+      else reject(error)
+    })
   })
   return { port, close: async () => server.forceShutdown() }
 }
 
-function onExport (signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>, handle: ExportHandler): void {
+function onExport (
+  signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>, handle: ExportHandler
+): void {
   const headers: Record<string, string> = {}
   for (const [key, value] of Object.entries(call.metadata.getMap())) headers[key] = String(value)
   const outcome = handle({
@@ -61,7 +68,9 @@ function onExport (signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, callba
       const message = fault.message ?? 'injected failure'
       const metadata = new Metadata()
       const delay = 'retryDelayMillis' in fault ? fault.retryDelayMillis : undefined
-      if (delay !== undefined) metadata.set('grpc-status-details-bin', statusMessage('protobuf', code, fault.message ?? '', delay))
+      if (delay !== undefined) {
+        metadata.set('grpc-status-details-bin', statusMessage('protobuf', code, fault.message ?? '', delay))
+      }
       callback({ code, details: message, metadata })
     }
   }

@@ -62,9 +62,13 @@ async function serve (req: IncomingMessage, res: ServerResponse, limit: number, 
   }
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
   const format = FORMATS[contentType]
-  if (format === undefined) return plain(res, 415, `unsupported content type '${contentType}': use application/x-protobuf or application/json`)
+  if (format === undefined) {
+    return plain(res, 415, `unsupported content type '${contentType}': use application/x-protobuf or application/json`)
+  }
   const contentEncoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
-  if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') return plain(res, 415, `unsupported content encoding '${contentEncoding}': use gzip`)
+  if (contentEncoding !== 'gzip' && contentEncoding !== 'identity') {
+    return plain(res, 415, `unsupported content encoding '${contentEncoding}': use gzip`)
+  }
 
   const raw = await readBody(req, limit)
   if (raw === undefined) return plain(res, 413, `request larger than ${limit} bytes`)
@@ -73,22 +77,29 @@ async function serve (req: IncomingMessage, res: ServerResponse, limit: number, 
     try {
       body = await gunzipAsync(raw, { maxOutputLength: limit })
     } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return plain(res, 413, `request larger than ${limit} bytes once gunzipped`)
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        return plain(res, 413, `request larger than ${limit} bytes once gunzipped`)
+      }
       return answer(res, format, 400, statusMessage(format, 3, `undecodable gzip body: ${(error as Error).message}`))
     }
   }
 
   const headers: Record<string, string> = {}
-  for (const [key, value] of Object.entries(req.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value
+  }
   const outcome = handle({ signal, transport: 'http', format, contentType, contentEncoding, body, headers })
   const { code, httpStatus = 500 } = outcomeStatus(outcome, 'http')
   switch (outcome.kind) {
     case 'accepted': return answer(res, format, httpStatus, exportResponse(signal, format, outcome.partial))
-    case 'undecodable': return answer(res, format, httpStatus, statusMessage(format, code, `undecodable request: ${outcome.message}`))
-    case 'unauthenticated': return answer(res, format, httpStatus, statusMessage(format, code, 'missing or wrong credentials'))
+    case 'undecodable':
+      return answer(res, format, httpStatus, statusMessage(format, code, `undecodable request: ${outcome.message}`))
+    case 'unauthenticated':
+      return answer(res, format, httpStatus, statusMessage(format, code, 'missing or wrong credentials'))
     case 'fault': {
       const { fault } = outcome
-      if ('retryAfterSeconds' in fault && fault.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(fault.retryAfterSeconds))
+      const retryAfter = 'retryAfterSeconds' in fault ? fault.retryAfterSeconds : undefined
+      if (retryAfter !== undefined) res.setHeader('retry-after', String(retryAfter))
       return answer(res, format, httpStatus, statusMessage(format, code, fault.message ?? 'injected failure'))
     }
   }
@@ -106,7 +117,8 @@ async function readBody (req: IncomingMessage, limit: number): Promise<Buffer | 
 }
 
 function answer (res: ServerResponse, format: BodyFormat, status: number, body: Buffer): void {
-  res.writeHead(status, { 'content-type': format === 'json' ? 'application/json' : 'application/x-protobuf', 'content-length': body.length })
+  const contentType = format === 'json' ? 'application/json' : 'application/x-protobuf'
+  res.writeHead(status, { 'content-type': contentType, 'content-length': body.length })
   res.end(body)
 }
 

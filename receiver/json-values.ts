@@ -33,7 +33,10 @@ export function list (value: unknown, path: string): unknown[] {
 
 /** The repeated message at `key`, each element with its path. */
 export function each (parent: JsonObject, key: string, path: string): Array<[JsonObject, string]> {
-  return list(parent[key], `${path}.${key}`).map((item, i) => [object(item, `${path}.${key}[${i}]`), `${path}.${key}[${i}]`])
+  return list(parent[key], `${path}.${key}`).map((item, i) => {
+    const at = `${path}.${key}[${i}]`
+    return [object(item, at), at]
+  })
 }
 
 export function string (value: unknown, path: string): string {
@@ -61,7 +64,9 @@ export function uint32 (value: unknown, path: string): number {
 
 /** An enum: integer values only, as the OTLP specification requires. */
 export function enumValue (value: unknown, path: string): number {
-  if (typeof value === 'string') throw new JsonShapeError(path, 'an enum as an integer (names are not valid OTLP/JSON)', value)
+  if (typeof value === 'string') {
+    throw new JsonShapeError(path, 'an enum as an integer (names are not valid OTLP/JSON)', value)
+  }
   return uint32(value, path)
 }
 
@@ -80,7 +85,9 @@ export function double (value: unknown, path: string): number | undefined {
 export function hexId (value: unknown, bytes: 8 | 16, path: string): string {
   const text = string(value, path)
   if (text === '') return ''
-  if (text.length !== bytes * 2 || !/^[0-9a-f]+$/i.test(text)) throw new JsonShapeError(path, `${bytes * 2} hex digits`, value)
+  if (text.length !== bytes * 2 || !/^[0-9a-f]+$/i.test(text)) {
+    throw new JsonShapeError(path, `${bytes * 2} hex digits`, value)
+  }
   return text.toLowerCase()
 }
 
@@ -105,9 +112,12 @@ export function anyValue (value: unknown, path: string): AttributeValue | undefi
   if ('intValue' in v) return exactInteger(int64(v.intValue, `${path}.intValue`))
   if ('doubleValue' in v) return double(v.doubleValue, `${path}.doubleValue`) ?? 0
   if ('arrayValue' in v) {
-    return each(object(v.arrayValue, `${path}.arrayValue`), 'values', `${path}.arrayValue`).map(([item, at]) => anyValue(item, at) ?? '')
+    const array = object(v.arrayValue, `${path}.arrayValue`)
+    return each(array, 'values', `${path}.arrayValue`).map(([item, at]) => anyValue(item, at) ?? '')
   }
-  if ('kvlistValue' in v) return keyValues(object(v.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`)
+  if ('kvlistValue' in v) {
+    return keyValues(object(v.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`)
+  }
   if ('bytesValue' in v) return base64(v.bytesValue, `${path}.bytesValue`)
   return undefined
 }
@@ -155,6 +165,8 @@ export function parseJsonMessage (body: Buffer): JsonObject {
   } catch (error) {
     throw new JsonShapeError('body', 'JSON', (error as Error).message)
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new JsonShapeError('body', 'a JSON object', parsed)
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new JsonShapeError('body', 'a JSON object', parsed)
+  }
   return parsed as JsonObject
 }

@@ -9,7 +9,9 @@ import type {
   DecodedItems, ExportOutcome, ExportRecord, Fault, IncomingExport, Listener, ReceiverOptions, Signal
 } from './receiver-types.js'
 
-export type { ExportRecord, Fault, GrpcFault, HttpFault, ReceiverOptions, ReceiverTls, Signal, Transport } from './receiver-types.js'
+export type {
+  ExportRecord, Fault, GrpcFault, HttpFault, ReceiverOptions, ReceiverTls, Signal, Transport
+} from './receiver-types.js'
 export type { ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
 
 /**
@@ -75,7 +77,9 @@ export class OtlpReceiver {
    */
   failNext (...faults: Fault[]): void {
     for (const fault of faults) {
-      if (!('code' in fault) && !('httpStatus' in fault)) throw new TypeError('a fault needs a gRPC `code` or an `httpStatus`')
+      if (!('code' in fault) && !('httpStatus' in fault)) {
+        throw new TypeError('a fault needs a gRPC `code` or an `httpStatus`')
+      }
     }
     this.faults.push(...faults)
   }
@@ -91,13 +95,19 @@ export class OtlpReceiver {
   }
 
   /** Resolves once `predicate` holds for the received log records; rejects after `timeoutMillis`. */
-  async waitForLogs (predicate: (logs: ReceivedLogRecord[]) => boolean, timeoutMillis = 10_000): Promise<ReceivedLogRecord[]> {
-    return await this.waitUntil(this.logs, predicate, timeoutMillis, 'log records', () => this.logs.map((l) => String(l.body)))
+  async waitForLogs (
+    predicate: (logs: ReceivedLogRecord[]) => boolean, timeoutMillis = 10_000
+  ): Promise<ReceivedLogRecord[]> {
+    const bodies = (): string[] => this.logs.map((l) => String(l.body))
+    return await this.waitUntil(this.logs, predicate, timeoutMillis, 'log records', bodies)
   }
 
   /** Resolves once `predicate` holds for the received metrics; rejects after `timeoutMillis`. */
-  async waitForMetrics (predicate: (metrics: ReceivedMetric[]) => boolean, timeoutMillis = 10_000): Promise<ReceivedMetric[]> {
-    return await this.waitUntil(this.metrics, predicate, timeoutMillis, 'metrics', () => this.metrics.map((m) => m.name))
+  async waitForMetrics (
+    predicate: (metrics: ReceivedMetric[]) => boolean, timeoutMillis = 10_000
+  ): Promise<ReceivedMetric[]> {
+    const names = (): string[] => this.metrics.map((m) => m.name)
+    return await this.waitUntil(this.metrics, predicate, timeoutMillis, 'metrics', names)
   }
 
   /** Log records grouped by trace id, in arrival order (records outside any trace under ''). */
@@ -128,7 +138,8 @@ export class OtlpReceiver {
   }
 
   private async listen (grpcPort: number, httpPort: number): Promise<void> {
-    const common = { host: this.options.host ?? '127.0.0.1', tls: this.options.tls, maxReceiveMessageBytes: this.options.maxReceiveMessageBytes }
+    const { host = '127.0.0.1', tls, maxReceiveMessageBytes } = this.options
+    const common = { host, tls, maxReceiveMessageBytes }
     const handle = (request: IncomingExport): ExportOutcome => this.accept(request)
     this.grpc = await listenGrpc({ ...common, port: grpcPort }, handle)
     this.grpcPort = this.grpc.port
@@ -218,7 +229,8 @@ export class OtlpReceiver {
       const timer = setTimeout(() => {
         this.waiters.delete(check)
         const had = names()
-        reject(new Error(`the receiver did not get the expected ${noun} within ${timeoutMillis} ms (has ${had.length}: ${had.join(', ')})`))
+        const has = `has ${had.length}: ${had.join(', ')}`
+        reject(new Error(`the receiver did not get the expected ${noun} within ${timeoutMillis} ms (${has})`))
       }, timeoutMillis)
       this.waiters.add(check)
     })

@@ -8,7 +8,9 @@ import type { BodyFormat, Signal } from './receiver-types.js'
  */
 
 /** The partial success's count field of each signal's response (field 1, int64). */
-const REJECTED_FIELD: Record<Signal, string> = { traces: 'rejectedSpans', logs: 'rejectedLogRecords', metrics: 'rejectedDataPoints' }
+const REJECTED_FIELD: Record<Signal, string> = {
+  traces: 'rejectedSpans', logs: 'rejectedLogRecords', metrics: 'rejectedDataPoints'
+}
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo'
 
@@ -16,7 +18,9 @@ const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo'
  * Export{Trace,Logs,Metrics}ServiceResponse { partial_success = 1 { int64 rejected_* = 1; string error_message = 2 } }:
  * empty without a partial success (zero bytes in protobuf, `{}` in JSON).
  */
-export function exportResponse (signal: Signal, format: BodyFormat, partial?: { rejected: number, errorMessage: string }): Buffer {
+export function exportResponse (
+  signal: Signal, format: BodyFormat, partial?: { rejected: number, errorMessage: string }
+): Buffer {
   if (format === 'json') {
     const body = partial === undefined
       ? {}
@@ -44,7 +48,10 @@ export function statusMessage (format: BodyFormat, code: number, message: string
 
 /** Any { type_url = 1; value = 2: RetryInfo { Duration retry_delay = 1 { int64 seconds = 1; int32 nanos = 2 } } } */
 function retryInfoAny (millis: number): Buffer {
-  const duration = new MessageWriter().varint(1, Math.floor(millis / 1000)).varint(2, Math.round((millis % 1000) * 1e6)).finish()
+  const duration = new MessageWriter()
+    .varint(1, Math.floor(millis / 1000))
+    .varint(2, Math.round((millis % 1000) * 1e6))
+    .finish()
   const retryInfo = new MessageWriter().bytes(1, duration).finish()
   return new MessageWriter().bytes(1, RETRY_INFO_TYPE).bytes(2, retryInfo).finish()
 }

@@ -8,7 +8,9 @@
 // takes its tracer at the top of an ES module, before the plugin registers, as most apps do.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -83,7 +85,8 @@ before(async () => {
     'fastify-otel-kit': `file:${join(work, filename)}`
   }
   mkdirSync(app)
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, type: 'module', dependencies }, null, 2))
+  const manifest = { name: 'consumer-app', private: true, type: 'module', dependencies }
+  writeFileSync(join(app, 'package.json'), JSON.stringify(manifest, null, 2))
   for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(app, file))
   install = await npmRun(['install', '--prefer-offline', '--no-audit', '--no-fund'], app)
   assert.equal(install.code, 0, install.log)
@@ -91,10 +94,12 @@ before(async () => {
 
 after(() => rmSync(work, { recursive: true, force: true }))
 
-test('one install beside sdk-node: no peer dependency warning, one copy of the API, core, resources and the trace SDK', async (t) => {
+const SINGLE_COPY = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/sdk-trace']
+
+test('one install beside sdk-node: no peer warning, one copy of the API, core, resources, trace SDK', async (t) => {
   const warnings = install.log.split('\n').filter((line) => /ERESOLVE|overriding peer dependency/i.test(line))
   assert.deepEqual(warnings, [], `npm install warned:\n${install.log}`)
-  for (const name of ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/sdk-trace']) {
+  for (const name of SINGLE_COPY) {
     const copies = copiesOf(app, name)
     assert.equal(copies.length, 1, `copies of ${name}: ${copies.join(', ')}`)
     t.diagnostic(`${name} ${copies[0]}`)
@@ -151,7 +156,8 @@ function assertAppView (receiver, result) {
 }
 
 /** How each export request came: transport and content type. */
-const arrivals = (receiver, signal) => [...new Set(receiver.exports.filter((e) => e.signal === signal).map((e) => `${e.transport} ${e.contentType}`))]
+const arrivals = (receiver, signal) =>
+  [...new Set(receiver.exports.filter((e) => e.signal === signal).map((e) => `${e.transport} ${e.contentType}`))]
 
 describe('every span and record arrives, whichever way the app hands them over', { concurrency: 2 }, () => {
   test('the plugin\'s own OTLP/gRPC exporter: nested spans, withSpan, fetch, a Piscina worker', async (t) => {
@@ -162,17 +168,22 @@ describe('every span and record arrives, whichever way the app hands them over',
     assert.deepEqual(arrivals(receiver, 'traces'), ['grpc application/grpc'])
   })
 
-  for (const [protocol, arrival] of [['proto', 'http application/x-protobuf'], ['http', 'http application/json'], ['grpc', 'grpc application/grpc']]) {
+  const exporters = [
+    ['proto', 'http application/x-protobuf'], ['http', 'http application/json'], ['grpc', 'grpc application/grpc']
+  ]
+  for (const [protocol, arrival] of exporters) {
     test(`exporter: an upstream -${protocol} OTLPTraceExporter instance`, async (t) => {
       const receiver = await startReceiver(t)
-      const result = await runApp('app.mjs', { SCENARIO: `exporter-${protocol}`, RECEIVER_HTTP: receiver.httpEndpoint, RECEIVER_GRPC: receiver.endpoint })
+      const result = await runApp('app.mjs', {
+        SCENARIO: `exporter-${protocol}`, RECEIVER_HTTP: receiver.httpEndpoint, RECEIVER_GRPC: receiver.endpoint
+      })
       assertAppView(receiver, result)
       assertSpanTree(receiver, result, `-${protocol} exporter`)
       assert.deepEqual(arrivals(receiver, 'traces'), [arrival])
     })
   }
 
-  test('spanProcessors: the SDK\'s SimpleSpanProcessor and BatchSpanProcessor, each with its exporter, beside the plugin\'s', async (t) => {
+  test('spanProcessors: the SDK\'s Simple and Batch processors, each with its exporter, beside the plugin\'s', async (t) => {
     const [own, simple, batch] = await Promise.all([startReceiver(t), startReceiver(t), startReceiver(t)])
     const result = await runApp('app.mjs', {
       SCENARIO: 'span-processors',
@@ -185,18 +196,22 @@ describe('every span and record arrives, whichever way the app hands them over',
     // The simple processor exports each span as it ends; the batch processor in batches.
     assert.equal(simple.exports.length, 10)
     assert.ok(batch.exports.length < 10, `${batch.exports.length} batch exports`)
-    assert.deepEqual([arrivals(simple, 'traces'), arrivals(batch, 'traces')], [['http application/x-protobuf'], ['http application/json']])
+    assert.deepEqual([arrivals(simple, 'traces'), arrivals(batch, 'traces')],
+      [['http application/x-protobuf'], ['http application/json']])
   })
 
-  test('logs.exporter: an upstream -proto OTLPLogExporter instance gets every line the Fastify logger writes', async (t) => {
+  test('logs.exporter: an upstream -proto OTLPLogExporter gets every line the Fastify logger writes', async (t) => {
     const receiver = await startReceiver(t)
-    const result = await runApp('app.mjs', { SCENARIO: 'logs-exporter', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, RECEIVER_HTTP: receiver.httpEndpoint })
+    const result = await runApp('app.mjs', {
+      SCENARIO: 'logs-exporter', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, RECEIVER_HTTP: receiver.httpEndpoint
+    })
     assertAppView(receiver, result)
     assertSpanTree(receiver, result, 'logs scenario')
-    assert.ok(result.lines.includes('incoming request') && result.lines.includes('working on it'), result.lines.join(', '))
+    for (const line of ['incoming request', 'working on it', 'request completed']) assert.ok(result.lines.includes(line), line)
     assert.deepEqual(receiver.logs.map((r) => r.body).sort(), [...result.lines].sort())
     const working = receiver.logs.find((r) => r.body === 'working on it')
-    assert.deepEqual([working.traceId, working.spanId, working.attributes.step], [result.traceId, result.outerSpanId, 'outer'])
+    assert.deepEqual([working.traceId, working.spanId, working.attributes.step],
+      [result.traceId, result.outerSpanId, 'outer'])
     assert.equal(working.resource['service.name'], 'consumer-app')
     assert.deepEqual(arrivals(receiver, 'logs'), ['http application/x-protobuf'])
   })

@@ -3,7 +3,9 @@
 // -proto (OTLP/HTTP protobuf) and -http (OTLP/HTTP JSON) exporters, plain and gzipped, and each
 // arrives field by field as made: ids, every attribute type, events, links, status, flags, resource,
 // scope, and every metric type with its points. Each export is recorded with its transport.
-import { ROOT_CONTEXT, SeverityNumber, SpanKind, SpanStatusCode, ValueType, createTraceState, trace } from '@opentelemetry/api'
+import {
+  ROOT_CONTEXT, SeverityNumber, SpanKind, SpanStatusCode, ValueType, createTraceState, trace
+} from '@opentelemetry/api'
 import { OTLPLogExporter as LogsGrpc } from '@opentelemetry/exporter-logs-otlp-grpc'
 import { OTLPLogExporter as LogsJson } from '@opentelemetry/exporter-logs-otlp-http'
 import { OTLPLogExporter as LogsProto } from '@opentelemetry/exporter-logs-otlp-proto'
@@ -15,16 +17,22 @@ import { OTLPTraceExporter as TraceJson } from '@opentelemetry/exporter-trace-ot
 import { OTLPTraceExporter as TraceProto } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
-import { AggregationTemporality, AggregationType, InstrumentType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
+import {
+  AggregationTemporality, AggregationType, InstrumentType, MeterProvider, MetricReader
+} from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
 import { before, describe, test } from 'node:test'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
 import { ns } from './helpers.mjs'
 
-const resource = resourceFromAttributes({ 'service.name': 'receiver-test', 'service.version': '1.4.2', 'host.cores': 2 })
+const resource = resourceFromAttributes({
+  'service.name': 'receiver-test', 'service.version': '1.4.2', 'host.cores': 2
+})
 const REMOTE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' }
 const LINKED = { traceId: 'ABCDEF0123456789abcdef0123456789', spanId: '0123456789ABCDEF' }
+const LINK_ATTRIBUTES = { 'link.reason': 'retry-of', 'link.attempt': 2 }
+const EVENT_ATTRIBUTES = { 'order.lines': 3, 'order.id': 'ord-1' }
 
 /** One attribute of each AnyValue kind the SDK accepts. */
 const ATTRIBUTES = {
@@ -46,12 +54,13 @@ function makeSpans () {
   const memory = new InMemorySpanExporter()
   const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] })
   const tracer = provider.getTracer('receiver-test-traces', '2.3.4')
-  const parent = trace.setSpanContext(ROOT_CONTEXT, { ...REMOTE, traceFlags: 1, isRemote: true, traceState: createTraceState('vendor=abc') })
+  const traceState = createTraceState('vendor=abc')
+  const parent = trace.setSpanContext(ROOT_CONTEXT, { ...REMOTE, traceFlags: 1, isRemote: true, traceState })
   const linked = { traceId: LINKED.traceId.toLowerCase(), spanId: LINKED.spanId.toLowerCase(), traceFlags: 1 }
   const server = tracer.startSpan('GET /orders/:id', {
-    kind: SpanKind.SERVER, attributes: ATTRIBUTES, links: [{ context: linked, attributes: { 'link.reason': 'retry-of', 'link.attempt': 2 } }]
+    kind: SpanKind.SERVER, attributes: ATTRIBUTES, links: [{ context: linked, attributes: LINK_ATTRIBUTES }]
   }, parent)
-  server.addEvent('order.loaded', { 'order.lines': 3, 'order.id': 'ord-1' })
+  server.addEvent('order.loaded', EVENT_ATTRIBUTES)
   const child = tracer.startSpan('db.query', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, server))
   child.setStatus({ code: SpanStatusCode.OK })
   child.end()
@@ -59,6 +68,8 @@ function makeSpans () {
   server.end()
   return memory.getFinishedSpans()
 }
+
+const MAP_BODY = { order: 'ord-1', lines: [1, 'two'], paid: true }
 
 /** Log records made once with the SDK: one inside the server span, one outside any trace with a map body. */
 function makeLogs (server) {
@@ -73,14 +84,17 @@ function makeLogs (server) {
     attributes: ATTRIBUTES,
     context: trace.setSpanContext(ROOT_CONTEXT, server.spanContext())
   })
-  logger.emit({ severityNumber: SeverityNumber.INFO, severityText: 'INFO', body: { order: 'ord-1', lines: [1, 'two'], paid: true } })
+  logger.emit({ severityNumber: SeverityNumber.INFO, severityText: 'INFO', body: MAP_BODY })
   return memory.getFinishedLogRecords()
 }
 
 /** A reader the test collects from by hand: sums delta, everything else cumulative. */
 class PullReader extends MetricReader {
   constructor () {
-    super({ aggregationTemporalitySelector: (type) => type === InstrumentType.COUNTER ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE })
+    super({
+      aggregationTemporalitySelector: (type) =>
+        type === InstrumentType.COUNTER ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE
+    })
   }
 
   async onForceFlush () {}
@@ -96,14 +110,18 @@ async function makeMetrics () {
     views: [{ instrumentName: 'payment.amount', aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }]
   })
   const meter = provider.getMeter('receiver-test-metrics', '8.9.0')
-  const requests = meter.createCounter('http.requests', { unit: '{request}', description: 'requests served', valueType: ValueType.INT })
+  const requests = meter.createCounter('http.requests', {
+    unit: '{request}', description: 'requests served', valueType: ValueType.INT
+  })
   requests.add(3, { 'http.route': '/orders/:id', ok: true })
   requests.add(2, { 'http.route': '/pay', ok: false })
   const depth = meter.createUpDownCounter('queue.depth', { valueType: ValueType.INT })
   depth.add(5)
   depth.add(-2)
   meter.createGauge('cpu.temperature', { unit: 'Cel' }).record(61.5, { core: 1 })
-  const duration = meter.createHistogram('http.server.request.duration', { unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.1, 1] } })
+  const duration = meter.createHistogram('http.server.request.duration', {
+    unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.1, 1] }
+  })
   for (const seconds of [0.004, 0.05, 0.5, 2]) duration.record(seconds, { 'http.route': '/pay' })
   const amount = meter.createHistogram('payment.amount')
   for (const value of [1, 2, 4, 8]) amount.record(value)
@@ -114,7 +132,9 @@ async function makeMetrics () {
 
 const PROTOCOLS = {
   grpc: { traces: TraceGrpc, logs: LogsGrpc, metrics: MetricsGrpc, transport: 'grpc', contentType: 'application/grpc' },
-  'http/protobuf': { traces: TraceProto, logs: LogsProto, metrics: MetricsProto, transport: 'http', contentType: 'application/x-protobuf' },
+  'http/protobuf': {
+    traces: TraceProto, logs: LogsProto, metrics: MetricsProto, transport: 'http', contentType: 'application/x-protobuf'
+  },
   'http/json': { traces: TraceJson, logs: LogsJson, metrics: MetricsJson, transport: 'http', contentType: 'application/json' }
 }
 const PATHS = { traces: '/v1/traces', logs: '/v1/logs', metrics: '/v1/metrics' }
@@ -158,8 +178,9 @@ function expectedSpans () {
       startTimeUnixNano: hrNanos(server.startTime),
       endTimeUnixNano: hrNanos(server.endTime),
       attributes: RECEIVED_ATTRIBUTES,
-      events: [{ name: 'order.loaded', timeUnixNano: hrNanos(server.events[0].time), attributes: { 'order.lines': 3, 'order.id': 'ord-1' } }],
-      links: [{ traceId: LINKED.traceId.toLowerCase(), spanId: LINKED.spanId.toLowerCase(), attributes: { 'link.reason': 'retry-of', 'link.attempt': 2 } }],
+      events: [{ name: 'order.loaded', timeUnixNano: hrNanos(server.events[0].time), attributes: EVENT_ATTRIBUTES }],
+      // Hex ids arrive in lower case.
+      links: [{ traceId: LINKED.traceId.toLowerCase(), spanId: LINKED.spanId.toLowerCase(), attributes: LINK_ATTRIBUTES }],
       status: { code: 2, message: 'card declined' },
       flags: 0x301 // sampled, with a parent known to be remote
     },
@@ -205,7 +226,7 @@ function expectedLogs () {
       observedTimeUnixNano: hrNanos(outside.hrTimeObserved),
       severityNumber: 9,
       severityText: 'INFO',
-      body: { order: 'ord-1', lines: [1, 'two'], paid: true },
+      body: MAP_BODY,
       attributes: {},
       droppedAttributesCount: 0,
       flags: 0,
@@ -221,9 +242,13 @@ function expectedLogs () {
 function expectedMetrics () {
   const scope = { name: 'receiver-test-metrics', version: '8.9.0' }
   const data = Object.fromEntries(resourceMetrics.scopeMetrics[0].metrics.map((m) => [m.descriptor.name, m.dataPoints]))
-  const times = (name, i = 0) => ({ startTimeUnixNano: hrNanos(data[name][i].startTime), timeUnixNano: hrNanos(data[name][i].endTime), flags: 0 })
+  const times = (name, i = 0) => ({
+    startTimeUnixNano: hrNanos(data[name][i].startTime), timeUnixNano: hrNanos(data[name][i].endTime), flags: 0
+  })
   const exponential = data['payment.amount'][0].value
-  const metric = (name, fields) => ({ name, description: '', unit: '', temporality: 2, isMonotonic: false, resource: resource.attributes, scope, ...fields })
+  const metric = (name, fields) => ({
+    name, description: '', unit: '', temporality: 2, isMonotonic: false, resource: resource.attributes, scope, ...fields
+  })
   return [
     metric('http.requests', {
       description: 'requests served',
@@ -237,7 +262,12 @@ function expectedMetrics () {
       ]
     }),
     metric('queue.depth', { type: 'sum', dataPoints: [{ ...times('queue.depth'), attributes: {}, value: 3 }] }),
-    metric('cpu.temperature', { unit: 'Cel', type: 'gauge', temporality: 0, dataPoints: [{ ...times('cpu.temperature'), attributes: { core: 1 }, value: 61.5 }] }),
+    metric('cpu.temperature', {
+      unit: 'Cel',
+      type: 'gauge',
+      temporality: 0,
+      dataPoints: [{ ...times('cpu.temperature'), attributes: { core: 1 }, value: 61.5 }]
+    }),
     metric('http.server.request.duration', {
       unit: 's',
       type: 'histogram',
@@ -288,10 +318,10 @@ for (const protocol of Object.keys(PROTOCOLS)) {
         assertRecorded(receiver, protocol, 'logs', compression, { logCount: 2 })
       })
 
-      test(`metrics (${compression}): sum, gauge, histogram and exponential histogram arrive with their points`, async (t) => {
+      test(`metrics (${compression}): sums, gauge, histogram, exponential histogram arrive with their points`, async (t) => {
         const receiver = await exportWith(t, protocol, 'metrics', compression, resourceMetrics)
         const positive = receiver.metrics.find((m) => m.name === 'payment.amount').dataPoints[0].positive
-        assert.ok(positive.bucketCounts.length > 0 && positive.bucketCounts.reduce((a, b) => a + b, 0) === 4, JSON.stringify(positive))
+        assert.equal(positive.bucketCounts.reduce((a, b) => a + b, 0), 4, JSON.stringify(positive))
         assert.deepEqual(defined([...receiver.metrics].sort(byName)), defined(expectedMetrics().sort(byName)))
         assertRecorded(receiver, protocol, 'metrics', compression, { metricCount: 5 })
       })

@@ -26,7 +26,8 @@ const resource = resourceFromAttributes({ 'service.name': 'receiver-http-test' }
 /** `n` ended spans of one trace, made with the SDK. */
 function makeSpans (n = 2) {
   const memory = new InMemorySpanExporter()
-  const tracer = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] }).getTracer('http-test')
+  const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] })
+  const tracer = provider.getTracer('http-test')
   const root = tracer.startSpan('root')
   for (let i = 1; i < n; i++) tracer.startSpan(`child ${i}`, {}, trace.setSpan(ROOT_CONTEXT, root)).end()
   root.end()
@@ -35,7 +36,8 @@ function makeSpans (n = 2) {
 
 function makeLogs () {
   const memory = new InMemoryLogRecordExporter()
-  const logger = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: memory })] }).getLogger('http-test')
+  const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: memory })] })
+  const logger = provider.getLogger('http-test')
   logger.emit({ body: 'first' })
   logger.emit({ body: 'second' })
   return memory.getFinishedLogRecords()
@@ -62,7 +64,8 @@ async function startReceiver (t, options) {
   return receiver
 }
 
-const post = (receiver, path, body, headers) => fetch(`${receiver.httpEndpoint}${path}`, { method: 'POST', body, headers })
+const post = (receiver, path, body, headers) =>
+  fetch(`${receiver.httpEndpoint}${path}`, { method: 'POST', body, headers })
 const PROTOBUF = { 'content-type': 'application/x-protobuf' }
 const JSON_TYPE = { 'content-type': 'application/json' }
 
@@ -81,7 +84,7 @@ const TRACE_ID = '5b8efff798038103d269b633813fc60c'
 const SPAN_ID = 'eee19b7ec3c1b174'
 
 describe('answers as the OTLP/HTTP specification says', () => {
-  test('404 elsewhere, 405 for other methods, 415 for other content types and encodings; none of them is recorded', async (t) => {
+  test('404 elsewhere, 405 for other methods, 415 for other content types and encodings; none recorded', async (t) => {
     const receiver = await startReceiver(t)
     assert.equal((await post(receiver, '/v1/profiles', '', PROTOBUF)).status, 404)
     assert.equal((await post(receiver, '/', '', PROTOBUF)).status, 404)
@@ -103,7 +106,8 @@ describe('answers as the OTLP/HTTP specification says', () => {
       assert.equal(protobuf.status, 200)
       assert.equal(protobuf.headers.get('content-type'), 'application/x-protobuf')
       assert.equal((await protobuf.arrayBuffer()).byteLength, 0)
-      const json = await post(receiver, `${path}?ignored=1`, '{}', { 'content-type': 'application/json; charset=utf-8' })
+      const charset = { 'content-type': 'application/json; charset=utf-8' }
+      const json = await post(receiver, `${path}?ignored=1`, '{}', charset)
       assert.equal(json.status, 200)
       assert.equal(json.headers.get('content-type'), 'application/json')
       assert.deepEqual(await json.json(), {})
@@ -129,9 +133,12 @@ describe('answers as the OTLP/HTTP specification says', () => {
       ['not an object', '[]', /body: expected a JSON object/],
       ['base64 ids (protobuf\'s mapping, not OTLP\'s)', jsonTraces({ traceId: 'W47/95gDgQPSabYzgT/GDA==', spanId: SPAN_ID }),
         /\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: expected 32 hex digits/],
-      ['an enum by name', jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, kind: 'SPAN_KIND_SERVER' }), /\.kind: expected an enum as an integer/],
-      ['a fractional int64', jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, startTimeUnixNano: 1.5 }), /\.startTimeUnixNano: expected an integer/],
-      ['spans not a list', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }), /\.spans: expected an array/]
+      ['an enum by name', jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, kind: 'SPAN_KIND_SERVER' }),
+        /\.kind: expected an enum as an integer/],
+      ['a fractional int64', jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, startTimeUnixNano: 1.5 }),
+        /\.startTimeUnixNano: expected an integer/],
+      ['spans not a list', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }),
+        /\.spans: expected an array/]
     ]
     for (const [label, body, message] of cases) {
       const response = await post(receiver, '/v1/traces', body, JSON_TYPE)
@@ -159,7 +166,8 @@ describe('answers as the OTLP/HTTP specification says', () => {
     const inflated = await post(receiver, '/v1/traces', bomb, { ...JSON_TYPE, 'content-encoding': 'gzip' })
     assert.equal(inflated.status, 413)
     assert.match(await inflated.text(), /once gunzipped/)
-    assert.equal((await post(receiver, '/v1/traces', gzipSync(Buffer.from('{}')), { ...JSON_TYPE, 'content-encoding': 'gzip' })).status, 200)
+    const small = await post(receiver, '/v1/traces', gzipSync(Buffer.from('{}')), { ...JSON_TYPE, 'content-encoding': 'gzip' })
+    assert.equal(small.status, 200)
   })
 
   test('partial success: the response message says how many were rejected and why, in either format', async (t) => {
@@ -172,7 +180,8 @@ describe('answers as the OTLP/HTTP specification says', () => {
     const logs = await post(receiver, '/v1/logs', Buffer.alloc(0), PROTOBUF)
     // ExportLogsServiceResponse { partial_success = 1 { rejected_log_records = 1; error_message = 2 } }
     const partial = readFields(readFields(Buffer.from(await logs.arrayBuffer()))[0].value)
-    assert.deepEqual(partial.map((f) => [f.field, Buffer.isBuffer(f.value) ? f.value.toString() : f.value]), [[1, 2n], [2, 'two records too old']])
+    const fields = partial.map((f) => [f.field, Buffer.isBuffer(f.value) ? f.value.toString() : f.value])
+    assert.deepEqual(fields, [[1, 2n], [2, 'two records too old']])
     receiver.respondPartially(3, 'three points unknown')
     assert.deepEqual(await (await post(receiver, '/v1/metrics', '{}', JSON_TYPE)).json(),
       { partialSuccess: { rejectedDataPoints: '3', errorMessage: 'three points unknown' } })
@@ -184,7 +193,8 @@ describe('answers as the OTLP/HTTP specification says', () => {
   test('upstream\'s exporters read the partial success (they report it through diag)', async (t) => {
     const receiver = await startReceiver(t)
     const warnings = []
-    diag.setLogger({ warn: (...args) => warnings.push(args.join(' ')), error () {}, info () {}, debug () {}, verbose () {} }, DiagLogLevel.WARN)
+    const logger = { warn: (...args) => warnings.push(args.join(' ')), error () {}, info () {}, debug () {}, verbose () {} }
+    diag.setLogger(logger, DiagLogLevel.WARN)
     t.after(() => diag.disable())
     for (const Exporter of [TraceProto, TraceJson]) {
       receiver.respondPartially(1, `rejected by ${Exporter === TraceProto ? 'protobuf' : 'json'}`)
@@ -192,13 +202,15 @@ describe('answers as the OTLP/HTTP specification says', () => {
       assert.equal((await exportOnce(exporter, makeSpans())).code, 0)
       await exporter.shutdown()
     }
-    const partials = warnings.filter((w) => w.startsWith('Received Partial Success response:')).map((w) => JSON.parse(w.slice(w.indexOf('{'))))
-    assert.deepEqual(partials.map((p) => [Number(p.rejectedSpans), p.errorMessage]), [[1, 'rejected by protobuf'], [1, 'rejected by json']])
+    const partials = warnings.filter((w) => w.startsWith('Received Partial Success response:'))
+      .map((w) => JSON.parse(w.slice(w.indexOf('{'))))
+    assert.deepEqual(partials.map((p) => [Number(p.rejectedSpans), p.errorMessage]),
+      [[1, 'rejected by protobuf'], [1, 'rejected by json']])
   })
 })
 
 describe('OTLP/JSON as senders write it', () => {
-  test('int64 as strings or numbers, big ints as bigint, special doubles, base64 bytes, upper-case hex ids, unknown keys ignored', async (t) => {
+  test('int64 as strings or numbers, big ints, special doubles, base64 bytes, upper-case hex, unknown keys', async (t) => {
     const receiver = await startReceiver(t)
     const span = {
       traceId: TRACE_ID.toUpperCase(),
@@ -259,7 +271,14 @@ describe('OTLP/JSON as senders write it', () => {
         scopeMetrics: [{
           scope: { name: 'm', version: '1' },
           metrics: [
-            { name: 'h', unit: 'ms', histogram: { aggregationTemporality: 1, dataPoints: [{ count: '3', sum: 7.5, bucketCounts: ['1', 2], explicitBounds: [5], timeUnixNano: '9' }] } },
+            {
+              name: 'h',
+              unit: 'ms',
+              histogram: {
+                aggregationTemporality: 1,
+                dataPoints: [{ count: '3', sum: 7.5, bucketCounts: ['1', 2], explicitBounds: [5], timeUnixNano: '9' }]
+              }
+            },
             { name: 'g', gauge: { dataPoints: [{ asInt: '-4' }] } }
           ]
         }]
@@ -267,11 +286,14 @@ describe('OTLP/JSON as senders write it', () => {
     }
     assert.equal((await post(receiver, '/v1/metrics', JSON.stringify(metrics), JSON_TYPE)).status, 200)
     const [h, g] = receiver.metrics
-    assert.deepEqual([h.name, h.unit, h.type, h.temporality, h.resource, h.scope], ['h', 'ms', 'histogram', 1, { 'service.name': 'by-hand' }, { name: 'm', version: '1' }])
-    assert.deepEqual([h.dataPoints[0].count, h.dataPoints[0].sum, h.dataPoints[0].bucketCounts, h.dataPoints[0].explicitBounds, h.dataPoints[0].timeUnixNano],
+    assert.deepEqual([h.name, h.unit, h.type, h.temporality, h.resource, h.scope],
+      ['h', 'ms', 'histogram', 1, { 'service.name': 'by-hand' }, { name: 'm', version: '1' }])
+    const [point] = h.dataPoints
+    assert.deepEqual([point.count, point.sum, point.bucketCounts, point.explicitBounds, point.timeUnixNano],
       [3, 7.5, [1, 2], [5], 9n])
     assert.deepEqual([g.type, g.temporality, g.dataPoints[0].value], ['gauge', 0, -4])
-    const logs = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ severityNumber: 17, body: {} }, { body: { stringValue: 'x' } }] }] }] }
+    const records = [{ severityNumber: 17, body: {} }, { body: { stringValue: 'x' } }]
+    const logs = { resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }
     assert.equal((await post(receiver, '/v1/logs', JSON.stringify(logs), JSON_TYPE)).status, 200)
     assert.deepEqual(receiver.logs.map((l) => [l.severityNumber, l.body]), [[17, undefined], [0, 'x']])
   })
@@ -305,7 +327,8 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal(refused.code, 1)
     assert.equal(refused.error.code, 401)
     assert.equal(decodeStatus(Buffer.from(refused.error.data ?? '', 'latin1')).code, 16)
-    const withKey = new TraceJson({ url: `${receiver.httpEndpoint}/v1/traces`, headers: { Authorization: 'Bearer http-key' } })
+    const headers = { Authorization: 'Bearer http-key' }
+    const withKey = new TraceJson({ url: `${receiver.httpEndpoint}/v1/traces`, headers })
     assert.equal((await exportOnce(withKey, makeSpans())).code, 0)
     await Promise.all([without.shutdown(), withKey.shutdown()])
     assert.deepEqual(receiver.exports.map((e) => [e.contentType, e.httpStatus, e.code, e.headers.authorization]), [
@@ -328,9 +351,13 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal(receiver.spans.length, 2)
   })
 
-  test('429, 502 and 504 answer with their status, Retry-After and a google.rpc.Status; a 400 is not retried', async (t) => {
+  test('429, 502 and 504 answer with status, Retry-After and a google.rpc.Status; a 400 is not retried', async (t) => {
     const receiver = await startReceiver(t)
-    receiver.failNext({ httpStatus: 429, retryAfterSeconds: 0 }, { httpStatus: 502 }, { httpStatus: 504, retryAfterSeconds: 7, message: 'gateway timeout' })
+    receiver.failNext(
+      { httpStatus: 429, retryAfterSeconds: 0 },
+      { httpStatus: 502 },
+      { httpStatus: 504, retryAfterSeconds: 7, message: 'gateway timeout' }
+    )
     const body = jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID })
     const answers = []
     for (let i = 0; i < 4; i++) {
@@ -356,7 +383,7 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal(receiver.spans.length, 1)
   })
 
-  test('each fault targets its transport: { code } the next gRPC export, { httpStatus } the next HTTP one, both either', async (t) => {
+  test('each fault targets a transport: { code } the next gRPC export, { httpStatus } the next HTTP one', async (t) => {
     const receiver = await startReceiver(t)
     const grpc = new TraceGrpc({ url: receiver.endpoint })
     const http = new TraceProto({ url: `${receiver.httpEndpoint}/v1/traces` })
@@ -369,7 +396,7 @@ describe('what the tests need, over HTTP as over gRPC', () => {
 
     receiver.failNext({ code: 3, httpStatus: 400, message: 'either' })
     assert.equal((await exportOnce(http, makeSpans())).error?.code, 400)
-    assert.equal((await exportOnce(grpc, makeSpans())).code, 0, 'a fault with both is spent by whichever export came first')
+    assert.equal((await exportOnce(grpc, makeSpans())).code, 0, 'a fault with both is spent by the first export')
 
     receiver.failNext({ httpStatus: 400, signal: 'logs' })
     assert.equal((await exportOnce(http, makeSpans())).code, 0, 'a logs fault leaves traces alone')
@@ -378,16 +405,21 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     await logs.shutdown()
 
     assert.deepEqual(receiver.exports.map((e) => [e.transport, e.signal, e.code, e.httpStatus]), [
-      ['grpc', 'traces', 3, undefined], ['grpc', 'traces', 0, undefined], ['http', 'traces', 3, 400], ['http', 'traces', 0, 200],
-      ['http', 'traces', 3, 400], ['grpc', 'traces', 0, undefined], ['http', 'traces', 0, 200], ['http', 'logs', 3, 400]
+      ['grpc', 'traces', 3, undefined], ['grpc', 'traces', 0, undefined],
+      ['http', 'traces', 3, 400], ['http', 'traces', 0, 200],
+      ['http', 'traces', 3, 400], ['grpc', 'traces', 0, undefined],
+      ['http', 'traces', 0, 200], ['http', 'logs', 3, 400]
     ])
     assert.throws(() => receiver.failNext({ message: 'no status' }), /a fault needs a gRPC `code` or an `httpStatus`/)
   })
 
   test('countOnly: HTTP exports are counted in either format, nothing is kept', async (t) => {
     const receiver = await startReceiver(t, { countOnly: true })
-    for (const [Exporter, path, items] of [[TraceProto, '/v1/traces', makeSpans(3)], [TraceJson, '/v1/traces', makeSpans(2)],
-      [LogsJson, '/v1/logs', makeLogs()], [MetricsJson, '/v1/metrics', await makeMetrics()]]) {
+    const sends = [
+      [TraceProto, '/v1/traces', makeSpans(3)], [TraceJson, '/v1/traces', makeSpans(2)],
+      [LogsJson, '/v1/logs', makeLogs()], [MetricsJson, '/v1/metrics', await makeMetrics()]
+    ]
+    for (const [Exporter, path, items] of sends) {
       const exporter = new Exporter({ url: `${receiver.httpEndpoint}${path}` })
       assert.equal((await exportOnce(exporter, items)).code, 0)
       await exporter.shutdown()
@@ -397,7 +429,7 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal((await post(receiver, '/v1/traces', '{"resourceSpans": 1}', JSON_TYPE)).status, 400)
   })
 
-  test('stop refuses connections on both ports; restart listens on the same ports and the same exporters export again', async (t) => {
+  test('stop refuses connections on both ports; restart listens on the same ports, exporters export again', async (t) => {
     const receiver = await startReceiver(t)
     const { port, httpPort } = receiver
     const http = new TraceProto({ url: `${receiver.httpEndpoint}/v1/traces`, timeoutMillis: 2000 })
@@ -419,10 +451,11 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     const client = new Client(`127.0.0.1:${receiver.port}`, credentials.createInsecure())
     t.after(() => client.close())
     const garbage = new MessageWriter().bytes(1, Buffer.from([0x12, 0x09])).finish()
-    const error = await new Promise((resolve) => client.makeUnaryRequest('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
-      (b) => b, (b) => b, garbage, (e) => resolve(e)))
+    const path = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export'
+    const error = await new Promise((resolve) => client.makeUnaryRequest(path, (b) => b, (b) => b, garbage, (e) => resolve(e)))
     assert.equal(error?.code, 3)
     assert.match(error.details, /undecodable request/)
-    assert.deepEqual(receiver.exports.map((e) => [e.transport, e.signal, e.contentType, e.code]), [['grpc', 'metrics', 'application/grpc', 3]])
+    assert.deepEqual(receiver.exports.map((e) => [e.transport, e.signal, e.contentType, e.code]),
+      [['grpc', 'metrics', 'application/grpc', 3]])
   })
 })
