@@ -3,7 +3,7 @@ import {
 } from '@grpc/grpc-js'
 import { outcomeStatus } from './outcome-status.js'
 import type { ExportHandler, Listener, ListenOptions, Signal } from './receiver-types.js'
-import { exportResponse, statusMessage } from './responses.js'
+import { exportResponse, retryInfoStatus } from './responses.js'
 
 /**
  * The OTLP/gRPC side of the receiver: the trace, logs and metrics services, with raw-buffer
@@ -69,7 +69,7 @@ function onExport (
       const metadata = new Metadata()
       const delay = 'retryDelayMillis' in fault ? fault.retryDelayMillis : undefined
       if (delay !== undefined) {
-        metadata.set('grpc-status-details-bin', statusMessage('protobuf', code, fault.message ?? '', delay))
+        metadata.set('grpc-status-details-bin', retryInfoStatus(code, fault.message ?? '', delay))
       }
       callback({ code, details: message, metadata })
     }

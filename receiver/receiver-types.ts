@@ -25,7 +25,10 @@ export interface ReceiverOptions {
    * refused: UNAUTHENTICATED over gRPC, 401 over HTTP.
    */
   requiredHeaders?: Record<string, string>
-  /** Count items without decoding or keeping them (benchmarks): `spans`, `logs` and `metrics` stay empty. */
+  /**
+   * Count items without decoding or keeping them (benchmarks): `spans`, `logs`, `metrics` and
+   * `exports` stay empty, and every decodable export is accepted (no credentials, no faults).
+   */
   countOnly?: boolean
   /**
    * The largest request accepted (gRPC's own default: 4 MiB): larger ones get RESOURCE_EXHAUSTED

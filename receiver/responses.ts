@@ -2,9 +2,9 @@ import { MessageWriter } from '../sdk/export/protowire.js'
 import type { BodyFormat, Signal } from './receiver-types.js'
 
 /**
- * What the receiver answers, in either body format: the Export*ServiceResponse of a success (with
- * its partial success) and the google.rpc.Status of a failure (with a RetryInfo when a retry delay
- * is given; gRPC carries it in `grpc-status-details-bin`).
+ * What the receiver answers: the Export*ServiceResponse of a success (with its partial success) and
+ * the google.rpc.Status of a failure, in either body format (OTLP/HTTP puts the Status in the
+ * response body), and the Status with a RetryInfo that gRPC carries in `grpc-status-details-bin`.
  */
 
 /** The partial success's count field of each signal's response (field 1, int64). */
@@ -33,17 +33,15 @@ export function exportResponse (
   return new MessageWriter().bytes(1, inner).finish()
 }
 
-/** google.rpc.Status { int32 code = 1; string message = 2; repeated Any details = 3 } */
-export function statusMessage (format: BodyFormat, code: number, message: string, retryDelayMillis?: number): Buffer {
-  if (format === 'json') {
-    const details = retryDelayMillis === undefined
-      ? []
-      : [{ '@type': RETRY_INFO_TYPE, retryDelay: `${(retryDelayMillis / 1000).toFixed(3)}s` }]
-    return Buffer.from(JSON.stringify({ code, message, ...(details.length > 0 ? { details } : {}) }))
-  }
-  const status = new MessageWriter().varint(1, code).bytes(2, message)
-  if (retryDelayMillis !== undefined) status.bytes(3, retryInfoAny(retryDelayMillis))
-  return status.finish()
+/** google.rpc.Status { int32 code = 1; string message = 2 } */
+export function statusMessage (format: BodyFormat, code: number, message: string): Buffer {
+  if (format === 'json') return Buffer.from(JSON.stringify({ code, message }))
+  return new MessageWriter().varint(1, code).bytes(2, message).finish()
+}
+
+/** google.rpc.Status { code = 1; message = 2; repeated Any details = 3 } with one RetryInfo detail. */
+export function retryInfoStatus (code: number, message: string, retryDelayMillis: number): Buffer {
+  return new MessageWriter().varint(1, code).bytes(2, message).bytes(3, retryInfoAny(retryDelayMillis)).finish()
 }
 
 /** Any { type_url = 1; value = 2: RetryInfo { Duration retry_delay = 1 { int64 seconds = 1; int32 nanos = 2 } } } */
