@@ -26,19 +26,27 @@ function filesUnder (dir, keep) {
 const CODE_LANGUAGES = new Set(['js', 'mjs', 'cjs', 'javascript', 'ts', 'typescript'])
 const FRAGMENT = /^<!-- fragment: \S.* -->$/
 
-/** The JavaScript code blocks of a Markdown file, with where they are and whether they are marked as fragments. */
+/**
+ * The JavaScript code blocks of a Markdown file (indented ones in lists too, their indentation
+ * removed), with where they are and whether the line before the fence marks them as fragments.
+ */
 function codeBlocks (file, text) {
   const lines = text.split('\n')
   const blocks = []
   for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\S*)\s*$/.exec(lines[i])
+    const open = /^(\s*)```([^\s`]*)/.exec(lines[i])
     if (open === null) continue
-    const end = lines.findIndex((line, j) => j > i && /^```\s*$/.test(line))
+    const [, indent, language] = open
+    const end = lines.findIndex((line, j) => j > i && /^\s*```\s*$/.test(line))
     assert.notEqual(end, -1, `${file}:${i + 1}: a code fence that never closes`)
-    if (CODE_LANGUAGES.has(open[1])) {
+    if (CODE_LANGUAGES.has(language)) {
       let before = i - 1
       while (before >= 0 && lines[before].trim() === '') before--
-      blocks.push({ where: `${file}:${i + 1}`, lines: lines.slice(i + 1, end), fragment: before >= 0 && FRAGMENT.test(lines[before].trim()) })
+      blocks.push({
+        where: `${file}:${i + 1}`,
+        lines: lines.slice(i + 1, end).map((line) => line.startsWith(indent) ? line.slice(indent.length) : line),
+        fragment: before >= 0 && FRAGMENT.test(lines[before].trim())
+      })
     }
     i = end
   }
@@ -74,6 +82,7 @@ const RUN = {
   'examples/domain-spans.mjs': { spans: ['POST /refunds/:orderId', 'refund.process'], stdout: /^200\n500$/m },
   'examples/routes-without-spans.mjs': { spans: ['GET /orders/:id'], absent: ['GET /health', 'GET /metrics'] },
   'examples/logs.mjs': { spans: ['POST /refunds/:id'], logs: ['refund requested'] },
+  'examples/config-errors.mjs': { stdout: /^FOK_ERR_UNKNOWN_OPTION$/m },
   'examples/stats.mjs': { spans: ['GET /'], stdout: /^true$/m },
   'examples/span-processors.mjs': { spans: ['GET /orders/:id'], attributes: { 'GET /orders/:id': { 'tenant.id': 'acme' } }, stdout: /second backend: 1 export/ },
   'examples/workers/run-in-worker.mjs': { spans: ['POST /orders/:id/receipt', 'worker.dispatch render', 'worker.task render', 'receipt.render'] },
@@ -163,7 +172,6 @@ async function runExample (file, spec) {
     if (spec.logs !== undefined) {
       await receiver.waitForLogs((logs) => spec.logs.every((body) => logs.some((l) => l.body === body)), 5000)
     }
-    if (process.env.SHOW_EXAMPLES) console.log(file, JSON.stringify(receiver.spans.map((s) => [s.name, s.traceId.slice(0, 6), s.attributes["tenant.id"]])), receiver.logs.length, output.stdout.slice(0, 300), output.stderr.slice(0, 600))
     return { receiver, output }
   } finally {
     await receiver.stop()
