@@ -4,7 +4,6 @@ import otelPlugin from 'fastify-otel-kit'
 const app = Fastify({ logger: true })
 await app.register(otelPlugin, {
   serviceName: 'payment-processor',
-  serviceVersion: '1.4.2',
   exporter: { endpoint: 'http://localhost:4317' } // OTEL_EXPORTER_OTLP_ENDPOINT overrides it
 })
 
