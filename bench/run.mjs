@@ -1,7 +1,7 @@
 // The benchmark suite: `npm run bench` (full, a few minutes) or `npm run bench -- --quick` (under a
 // minute, run by CI). Every scenario measures its baseline in the same run and reports ratios;
 // results go to bench/results/<mode>.json and .md (ignored by git: a run leaves the tree clean;
-// node bench/lib/update-readme.mjs puts a full run's tables into the README).
+// node bench/lib/update-docs.mjs puts a full run's tables into docs/internals/performance.md).
 //   --quick            short runs
 //   --only a,b         a subset of: micro, workers, pipeline, logs, http
 //   --nodes 20,22,24   the Node versions the HTTP servers run on (full run: 20,22,24; quick: this one)

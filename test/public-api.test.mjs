@@ -1,7 +1,8 @@
-// The public API is what the README documents, and nothing else: each entry's exports (at run time,
-// CommonJS and ES module, and in the shipped .d.ts/.d.mts, types included) are exactly the names
-// the README's "What each entry exports" table lists, and the objects the plugin hands out are
-// typed by interfaces whose members are the README's (no constructor, nothing writable).
+// The public API is what the docs say, and nothing else: each entry's exports (at run time, CommonJS
+// and ES module, and in the shipped .d.ts/.d.mts, types included) are exactly the names the "What
+// each entry exports" table of docs/reference/entry-points.md lists, the objects the plugin hands
+// out are typed by interfaces whose members are that page's (no constructor, nothing writable), and
+// the README's short list of entry points names each entry and no other.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -13,13 +14,14 @@ import ts from 'typescript'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const require = createRequire(import.meta.url)
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const readme = readFileSync(join(root, 'README.md'), 'utf8')
+const REFERENCE = 'docs/reference/entry-points.md'
+const docs = { [REFERENCE]: readFileSync(join(root, REFERENCE), 'utf8'), 'README.md': readFileSync(join(root, 'README.md'), 'utf8') }
 
-/** The lines of the README section under `heading`, up to the next heading. */
-function section (heading) {
-  const lines = readme.split('\n')
+/** The lines of the section under `heading` in `file`, up to the next heading. */
+function section (heading, file = REFERENCE) {
+  const lines = docs[file].split('\n')
   const start = lines.findIndex((line) => /^#+ /.test(line) && line.replace(/^#+ /, '') === heading)
-  assert.notEqual(start, -1, `README has no section "${heading}"`)
+  assert.notEqual(start, -1, `${file} has no section "${heading}"`)
   const end = lines.findIndex((line, i) => i > start && /^#+ /.test(line))
   return lines.slice(start + 1, end === -1 ? undefined : end)
 }
@@ -30,7 +32,7 @@ const tableRows = (lines) => lines.filter((l) => l.startsWith('|') && !/^\|[-| ]
   .map((l) => l.slice(1, -1).split('|').map((c) => c.trim()))
 const sorted = (names) => [...new Set(names)].sort()
 
-/** entry name -> { values, types }, from the README. */
+/** entry name -> { values, types }, from the reference. */
 const documented = new Map(tableRows(section('What each entry exports')).map(([entry, values, types]) => [
   entry.replaceAll('`', ''),
   { values: sorted(namesIn(values)), types: sorted(namesIn(types)) }
@@ -58,15 +60,20 @@ function typeExports (file) {
   return new Map(checker.getExportsOfModule(checker.getSymbolAtLocation(source)).map((s) => [s.name, resolve(s)]))
 }
 
-test('the README lists every entry point of the exports map', () => {
+test('the reference documents every entry point of the exports map, and no other', () => {
   assert.deepEqual(sorted([...documented.keys()]), sorted(entries.map((e) => e.name)))
+})
+
+test('the README lists every entry point of the exports map, and no other', () => {
+  const listed = tableRows(section('Entry points', 'README.md')).map(([entry]) => entry.replaceAll('`', ''))
+  assert.deepEqual(sorted(listed), sorted(entries.map((e) => e.name)))
 })
 
 /** Entries that act when loaded (the preload sets the process's SDK up): not loaded in this process. */
 const SIDE_EFFECT_ENTRIES = new Set(['fastify-otel-kit/register'])
 
 for (const { name, target } of entries) {
-  test(`${name}: the exports are exactly the README's, at run time and in the .d.ts and .d.mts`, async () => {
+  test(`${name}: the exports are exactly the documented ones, at run time and in the .d.ts and .d.mts`, async () => {
     const { values, types } = documented.get(name)
     if (SIDE_EFFECT_ENTRIES.has(name)) {
       assert.deepEqual([...values, ...types], [], `${name} exports nothing`)
@@ -87,11 +94,11 @@ for (const { name, target } of entries) {
   })
 }
 
-/** The member names a README table documents for `app.otel` or `request.otel`. */
+/** The member names the reference documents for `app.otel` or `request.otel`. */
 const membersDocumented = (heading) => sorted(tableRows(section(heading)).flatMap(([members]) => namesIn(members)))
 
 for (const [type, heading] of [['RequestTelemetry', '`request.otel`'], ['AppTelemetry', '`app.otel`']]) {
-  test(`${type} (${heading}) is an interface with the README's members, none of them writable`, () => {
+  test(`${type} (${heading}) is an interface with the documented members, none of them writable`, () => {
     const symbol = typeExports(manifest.exports['.'].require.types).get(type)
     assert.ok(symbol.flags & ts.SymbolFlags.Interface, `${type} is not an interface`)
     assert.equal(symbol.flags & ts.SymbolFlags.Class, 0, `${type} is a class`)
