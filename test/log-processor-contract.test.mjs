@@ -8,6 +8,7 @@ import { logs as logsApi } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { ExportResultCode, isTracingSuppressed } from '@opentelemetry/core'
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs'
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
@@ -43,7 +44,9 @@ const limits = { maxQueueSize: 6, maxExportBatchSize: 2, scheduledDelayMillis: 6
 /** The two implementations behind one surface: a logger, flush and shutdown. */
 const implementations = {
   'SDK BatchLogRecordProcessor': async (t, exporter, overrides = {}) => {
-    const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter, ...limits, ...overrides })] })
+    const { selfObsMeterProvider, ...batch } = overrides
+    const processor = new BatchLogRecordProcessor({ exporter, ...limits, ...batch, ...(selfObsMeterProvider ? { selfObsMeterProvider } : {}) })
+    const provider = new LoggerProvider({ processors: [processor] })
     if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
     t.after(() => provider.shutdown().catch(() => {}))
     return { logger: provider.getLogger('contract'), forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown(), tracer: trace.getTracer('contract') }
@@ -163,6 +166,54 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     exporter.release()
     await ours.shutdown()
     assert.deepEqual(exporter.exported.length, 8)
+  })
+
+  test('defect 3b: with a MeterProvider, the SDK\'s self-observability metrics leave out records under export and records emitted after shutdown; our books balance', async (t) => {
+    const reader = new (class extends MetricReader { async onShutdown () {} async onForceFlush () {} })()
+    const meterProvider = new MeterProvider({ readers: [reader] })
+    t.after(() => meterProvider.shutdown())
+    const counted = async () => {
+      const { resourceMetrics } = await reader.collect()
+      const books = { processed: 0, dropped: 0, failed: 0, queueSize: 0 }
+      for (const metric of resourceMetrics.scopeMetrics.flatMap((s) => s.metrics)) {
+        for (const point of metric.dataPoints) {
+          const errorType = point.attributes['error.type']
+          if (metric.descriptor.name === 'otel.sdk.processor.log.queue.size') books.queueSize += point.value
+          if (metric.descriptor.name !== 'otel.sdk.processor.log.processed') continue
+          if (errorType === undefined) books.processed += point.value
+          else if (errorType === 'queue_full') books.dropped += point.value
+          else books.failed += point.value
+        }
+      }
+      return books
+    }
+    const exporter = new ProbeExporter()
+    exporter.hold = true
+    const sdk = await implementations[SDK](t, exporter, { selfObsMeterProvider: meterProvider })
+    for (const body of ['a', 'b', 'c', 'd', 'e']) sdk.logger.emit({ body })
+    while (exporter.held.length === 0) await nextTurn()
+    // Five records: two under export, three queued; the first two are in no figure.
+    assert.deepEqual(await counted(), { processed: 0, dropped: 0, failed: 0, queueSize: 3 }, FIXED('records under export counted'))
+    exporter.hold = false
+    exporter.release()
+    await sdk.shutdown()
+    sdk.logger.emit({ body: 'after-shutdown' })
+    const { queueSize, ...after } = await counted()
+    assert.deepEqual(after, { processed: 5, dropped: 0, failed: 0 }, FIXED('refused records counted'))
+
+    const ourExporter = new ProbeExporter()
+    ourExporter.hold = true
+    const ours = await implementations[OURS](t, ourExporter)
+    for (const body of ['a', 'b', 'c', 'd', 'e']) ours.logger.emit({ body })
+    while (ourExporter.held.length === 0) await nextTurn()
+    const books = ({ created, queued, exported, dropped, failed }) => ({ created, queued, exported, dropped, failed })
+    assert.deepEqual(books(ours.stats()), { created: 5, queued: 5, exported: 0, dropped: 0, failed: 0 })
+    ourExporter.hold = false
+    ourExporter.release()
+    await ours.shutdown()
+    // (A record emitted now never reaches our processor: close unregisters the plugin's
+    // LoggerProvider. Spans refused after shutdown are counted: batch-processor-contract, defect 5a.)
+    assert.deepEqual(books(ours.stats()), { created: 5, queued: 0, exported: 5, dropped: 0, failed: 0 })
   })
 
   test('defect 4: shutdown during a forceFlush: the SDK shuts the exporter down, then exports to it; ours exports everything, then shuts it down', async (t) => {
