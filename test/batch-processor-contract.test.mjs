@@ -68,7 +68,8 @@ const books = ({ created, queued, exported, dropped, failed }) => ({ created, qu
 const implementations = {
   'SDK BatchSpanProcessor': async (t, exporter, overrides = {}) => {
     const { selfObsMeterProvider, ...batch } = overrides
-    const processor = new BatchSpanProcessor({ exporter, ...limits, ...batch, ...(selfObsMeterProvider ? { selfObsMeterProvider } : {}) })
+    const metrics = selfObsMeterProvider ? { selfObsMeterProvider } : {}
+    const processor = new BatchSpanProcessor({ exporter, ...limits, ...batch, ...metrics })
     const provider = new TracerProvider({ spanProcessors: [processor] })
     // As in any real application: a context manager, so that active spans exist.
     if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
@@ -79,7 +80,13 @@ const implementations = {
   'fastify-otel-kit batch processor': async (t, exporter, overrides = {}) => {
     const app = Fastify()
     t.after(() => app.close())
-    await app.register(otelPlugin, { serviceName: 'contract', exporter, handleSignals: false, batch: { ...limits, ...overrides }, sampler: 'parentbased_always_on' })
+    await app.register(otelPlugin, {
+      serviceName: 'contract',
+      exporter,
+      handleSignals: false,
+      batch: { ...limits, ...overrides },
+      sampler: 'parentbased_always_on'
+    })
     return { tracer: app.otel.tracer, forceFlush: () => app.otel.forceFlush(), shutdown: () => app.otel.shutdown(), stats: () => app.otel.stats() }
   }
 }
@@ -177,11 +184,12 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
   /** A request's context: its span and a baggage entry, as the plugin makes one active in every hook. */
   function requestContext (tracer) {
     const request = tracer.startSpan('request')
-    const ctx = propagation.setBaggage(trace.setSpan(ROOT_CONTEXT, request), propagation.createBaggage({ tenant: { value: 'acme' } }))
+    const baggage = propagation.createBaggage({ tenant: { value: 'acme' } })
+    const ctx = propagation.setBaggage(trace.setSpan(ROOT_CONTEXT, request), baggage)
     return { request, ctx, spanId: request.spanContext().spanId }
   }
 
-  test('defect 1a: a batch filled inside a request is exported in that request\'s context (span and baggage); ours in the root context', async (t) => {
+  test('defect 1a: a batch filled in a request is exported in its context; ours in the root context', async (t) => {
     const seen = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -193,11 +201,12 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
       await p.forceFlush()
       seen[name] = { first: exporter.seenContexts[0], spanId }
     }
-    assert.deepEqual(seen[SDK].first, { activeSpan: seen[SDK].spanId, baggage: 'acme', suppressed: true }, FIXED('export context'))
+    const requests = { activeSpan: seen[SDK].spanId, baggage: 'acme', suppressed: true }
+    assert.deepEqual(seen[SDK].first, requests, FIXED('export context'))
     assert.deepEqual(seen[OURS].first, { activeSpan: null, baggage: null, suppressed: true })
   })
 
-  test('defect 1b: a timer-driven export runs in the context of the span that armed the timer; ours in the root context', async (t) => {
+  test('defect 1b: a timer\'s export runs in the context that armed the timer; ours in the root context', async (t) => {
     const seen = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -210,11 +219,13 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
       seen[name] = { first: exporter.seenContexts[0], spanId }
       request.end()
     }
-    assert.deepEqual(seen[SDK].first, { activeSpan: seen[SDK].spanId, baggage: 'acme', suppressed: true }, FIXED('timer context'))
+    const requests = { activeSpan: seen[SDK].spanId, baggage: 'acme', suppressed: true }
+    assert.deepEqual(seen[SDK].first, requests, FIXED('timer context'))
     assert.deepEqual(seen[OURS].first, { activeSpan: null, baggage: null, suppressed: true })
   })
 
-  test('defect 2: the SDK calls exporter.export() (which serialises the batch) inside the span.end() that fills it; ours on a later turn', async (t) => {
+  // exporter.export() serialises the batch (upstream's OTLP exporters): bench/pipeline/end-stall.mjs times it.
+  test('defect 2: the SDK exports inside the span.end() that fills a batch; ours on a later turn', async (t) => {
     const inside = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -231,7 +242,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.deepEqual(inside[OURS], [false])
   })
 
-  test('defect 3a: the SDK\'s forceFlush exports every queued batch at once, beside an export under way; ours one at a time', async (t) => {
+  test('defect 3a: the SDK\'s forceFlush exports all batches at once, beside one under way; ours one at a time', async (t) => {
     const flushConcurrency = async (make) => {
       const exporter = new ProbeExporter()
       const p = await make(t, exporter)
@@ -247,24 +258,28 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.equal(await flushConcurrency(implementations[OURS]), 1)
   })
 
-  test('defect 3b: with more queued batches than the OTLP exporter\'s concurrencyLimit (30), the SDK\'s forceFlush loses the rest; ours delivers all', async (t) => {
+  // Upstream's OTLP exporters refuse more than concurrencyLimit (default 30) exports at once.
+  test('defect 3b: more than 30 batches queued: the SDK\'s forceFlush loses the rest; ours delivers all', async (t) => {
     const outcome = {}
     for (const [name, make] of Object.entries(implementations)) {
       const receiver = await OtlpReceiver.start({ countOnly: true })
       t.after(() => receiver.stop())
       // Upstream's own OTLP/gRPC exporter with its defaults, for both: only the processor differs.
-      const p = await make(t, new OTLPTraceExporter({ url: receiver.endpoint }), { maxQueueSize: 400, maxExportBatchSize: 10 })
+      const exporter = new OTLPTraceExporter({ url: receiver.endpoint })
+      const p = await make(t, exporter, { maxQueueSize: 400, maxExportBatchSize: 10 })
       for (let i = 0; i < 400; i++) p.tracer.startSpan(`s${i}`).end()
-      const flushError = await p.forceFlush().then(() => null, (errors) => String([errors].flat()[0]?.message ?? errors))
+      const firstMessage = (errors) => String([errors].flat()[0]?.message ?? errors)
+      const flushError = await p.forceFlush().then(() => null, firstMessage)
       await p.shutdown()
       outcome[name] = { delivered: receiver.spanCount, flushError }
     }
     // 1 batch under way + 39 queued: the exporter takes 29 more and refuses 10 (100 spans).
-    assert.deepEqual(outcome[SDK], { delivered: 300, flushError: 'Concurrent export limit reached' }, FIXED('flush beyond concurrencyLimit'))
+    const lost = { delivered: 300, flushError: 'Concurrent export limit reached' }
+    assert.deepEqual(outcome[SDK], lost, FIXED('flush beyond concurrencyLimit'))
     assert.deepEqual(outcome[OURS], { delivered: 400, flushError: null })
   })
 
-  test('defect 4a: the SDK\'s forceFlush returns while an export is still under way; ours waits for it', async (t) => {
+  test('defect 4a: the SDK\'s forceFlush returns while an export is under way; ours waits for it', async (t) => {
     const returnsEarly = async (make) => {
       const exporter = new ProbeExporter()
       exporter.hold = true
@@ -285,13 +300,18 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.equal(await returnsEarly(implementations[OURS]), false)
   })
 
-  test('defect 4b: a process that exits after forceFlush (a CLI, a serverless handler) loses the SDK\'s batch under way; ours arrives', async (t) => {
+  // A CLI, a serverless handler, a test: flush, then exit.
+  test('defect 4b: exiting after forceFlush loses the SDK\'s batch under way; ours arrives', async (t) => {
     const fixture = fileURLToPath(new URL('./fixtures/flush-then-exit.mjs', import.meta.url))
     const delivered = {}
     for (const kind of ['sdk', 'ours']) {
       const receiver = await OtlpReceiver.start({ countOnly: true })
       t.after(() => receiver.stop())
-      const child = spawn(process.execPath, [fixture, kind, receiver.endpoint], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const child = spawn(
+        process.execPath,
+        [fixture, kind, receiver.endpoint],
+        { stdio: ['ignore', 'pipe', 'inherit'] }
+      )
       let out = ''
       child.stdout.on('data', (chunk) => { out += chunk })
       const [code] = await once(child, 'exit')
@@ -303,7 +323,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.equal(delivered.ours, 512)
   })
 
-  test('defect 5a: the SDK\'s self-observability metrics leave out spans under export and spans ended after shutdown; our books balance', async (t) => {
+  test('defect 5a: the SDK\'s metrics leave out spans under export and after shutdown; our books balance', async (t) => {
     const reader = new CollectingReader()
     const meterProvider = new MeterProvider({ readers: [reader] })
     t.after(() => meterProvider.shutdown())
@@ -313,7 +333,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     for (const name of ['a', 'b', 'c', 'd', 'e']) sdk.tracer.startSpan(name).end()
     while (sdkExporter.held.length === 0) await nextTurn()
     // Five spans ended: two in the export under way, three queued. The first two are in no figure.
-    assert.deepEqual(await sdkProcessorMetrics(reader), { processed: 0, dropped: 0, failed: 0, queueSize: 3 }, FIXED('spans under export counted'))
+    const underExport = { processed: 0, dropped: 0, failed: 0, queueSize: 3 }
+    assert.deepEqual(await sdkProcessorMetrics(reader), underExport, FIXED('spans under export counted'))
     sdkExporter.hold = false
     sdkExporter.release()
     await sdk.shutdown()
@@ -336,9 +357,10 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.deepEqual(books(ours.stats()), { created: 6, queued: 0, exported: 5, dropped: 1, failed: 0 })
   })
 
-  test('defect 5b: spans dropped at the queue bound are only warned about when a later span is accepted; at shutdown never', async (t) => {
+  test('defect 5b: the SDK warns of drops only when a later span is accepted, at shutdown never', async (t) => {
     const warnings = []
-    diag.setLogger({ error: (m) => warnings.push(m), warn: (m) => warnings.push(m), info () {}, debug () {}, verbose () {} }, DiagLogLevel.WARN)
+    const keep = (m) => warnings.push(m)
+    diag.setLogger({ error: keep, warn: keep, info () {}, debug () {}, verbose () {} }, DiagLogLevel.WARN)
     t.after(() => diag.disable())
     const exporter = new ProbeExporter()
     exporter.hold = true

@@ -127,25 +127,37 @@ describe('the replaced transport against upstream\'s', () => {
 })
 
 describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The gRPC transport")', () => {
-  const TRACES = { service: TRACE_SERVICE, serializer: ProtobufTraceSerializer, metricsHelper: TraceExporterMetricsHelper, componentType: 'otlp_grpc_span_exporter' }
+  const TRACES = {
+    service: TRACE_SERVICE,
+    serializer: ProtobufTraceSerializer,
+    metricsHelper: TraceExporterMetricsHelper,
+    componentType: 'otlp_grpc_span_exporter'
+  }
   const option = (value) => ({ value, source: 'option' })
   /** The two exporters, bare (no batch processor, no retries): only the transport differs. */
   const bare = {
     upstream: (endpoint, timeoutMillis) => new OTLPTraceExporter({ url: endpoint, timeoutMillis }),
     ours: (endpoint, timeoutMillis) => buildOtlpGrpcExporter(TRACES, {
-      endpoint: option(endpoint), insecure: option(false), compression: option('none'), timeoutMillis: option(timeoutMillis), retry: option(false),
-      certificateFile: option(undefined), clientKeyFile: option(undefined), clientCertificateFile: option(undefined)
+      endpoint: option(endpoint),
+      insecure: option(false),
+      compression: option('none'),
+      timeoutMillis: option(timeoutMillis),
+      retry: option(false),
+      certificateFile: option(undefined),
+      clientKeyFile: option(undefined),
+      clientCertificateFile: option(undefined)
     }, {}, 30_000, () => {})
   }
   const exportOnce = (exporter, spans) => new Promise((resolve) => exporter.export(spans, resolve))
   function spans (count, attributeBytes = 0) {
     const memory = new InMemorySpanExporter()
     const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] }).getTracer('contract')
-    for (let i = 0; i < count; i++) tracer.startSpan(`s${i}`, { attributes: attributeBytes > 0 ? { blob: 'x'.repeat(attributeBytes) } : {} }).end()
+    const attributes = attributeBytes > 0 ? { blob: 'x'.repeat(attributeBytes) } : {}
+    for (let i = 0; i < count; i++) tracer.startSpan(`s${i}`, { attributes }).end()
     return memory.getFinishedSpans()
   }
 
-  test('shutdown with a call under way to a collector that never answers: upstream\'s waits for the call\'s deadline; ours cancels it at once', async (t) => {
+  test('shutdown, a collector that never answers: upstream\'s waits for the deadline; ours cancels the call', async (t) => {
     const TIMEOUT = 1500
     const outcome = {}
     for (const [name, make] of Object.entries(bare)) {
@@ -156,18 +168,20 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
       const started = performance.now()
       await exporter.shutdown()
       const shutdownMillis = performance.now() - started
-      outcome[name] = { slow: shutdownMillis > TIMEOUT * 0.8, code: (await result).error?.code, shutdownMillis: Math.round(shutdownMillis) }
+      const { error } = await result
+      outcome[name] = { slow: shutdownMillis > TIMEOUT * 0.8, code: error?.code, shutdownMillis: Math.round(shutdownMillis) }
     }
     // Upstream's ends with DEADLINE_EXCEEDED once the deadline is reached; until then the open call
     // keeps the process alive (test/exit-hung-collector.test.mjs: ours exits at the shutdown bound).
-    assert.deepEqual({ slow: outcome.upstream.slow, code: outcome.upstream.code }, { slow: true, code: 4 }, `fixed upstream: ${JSON.stringify(outcome)}`)
-    assert.deepEqual({ slow: outcome.ours.slow, code: outcome.ours.code }, { slow: false, code: 1 }, JSON.stringify(outcome))
+    const seen = (name) => ({ slow: outcome[name].slow, code: outcome[name].code })
+    assert.deepEqual(seen('upstream'), { slow: true, code: 4 }, `fixed upstream: ${JSON.stringify(outcome)}`)
+    assert.deepEqual(seen('ours'), { slow: false, code: 1 }, JSON.stringify(outcome))
   })
 
   // Not a reason to keep the transport (measured): a grpc-js collector refuses an oversized request
   // from its length prefix, after one HTTP/2 flow-control window (64 KiB), and names the size, so the
   // batch processor splits the batch either way. Ours saves that round trip and those bytes.
-  test('a request over the collector\'s 4 MiB limit: upstream\'s is refused after one HTTP/2 window is sent; ours sends nothing; both errors make the batch split', async (t) => {
+  test('a request over 4 MiB: upstream\'s sends one HTTP/2 window, ours nothing; both errors split the batch', async (t) => {
     const { isTooLarge } = await import('../dist/sdk/export/grpc-status.js')
     const outcome = {}
     const big = spans(5, 1024 * 1024) // about 5 MiB encoded
@@ -179,7 +193,12 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
       const exporter = make(`http://127.0.0.1:${proxy.port}`, 10_000)
       t.after(() => exporter.shutdown())
       const result = await exportOnce(exporter, big)
-      outcome[name] = { code: result.error?.code, split: isTooLarge(result.error), someBytesSent: proxy.bytesUp > 0 && proxy.bytesUp < 256 * 1024, received: receiver.spans.length }
+      outcome[name] = {
+        code: result.error?.code,
+        split: isTooLarge(result.error),
+        someBytesSent: proxy.bytesUp > 0 && proxy.bytesUp < 256 * 1024,
+        received: receiver.spans.length
+      }
     }
     assert.ok(big.length === 5 && MAX_REQUEST_BYTES === 4 * 1024 * 1024)
     assert.deepEqual(outcome.upstream, { code: 8, split: true, someBytesSent: true, received: 0 }, JSON.stringify(outcome))

@@ -45,7 +45,8 @@ const limits = { maxQueueSize: 6, maxExportBatchSize: 2, scheduledDelayMillis: 6
 const implementations = {
   'SDK BatchLogRecordProcessor': async (t, exporter, overrides = {}) => {
     const { selfObsMeterProvider, ...batch } = overrides
-    const processor = new BatchLogRecordProcessor({ exporter, ...limits, ...batch, ...(selfObsMeterProvider ? { selfObsMeterProvider } : {}) })
+    const metrics = selfObsMeterProvider ? { selfObsMeterProvider } : {}
+    const processor = new BatchLogRecordProcessor({ exporter, ...limits, ...batch, ...metrics })
     const provider = new LoggerProvider({ processors: [processor] })
     if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
     t.after(() => provider.shutdown().catch(() => {}))
@@ -54,7 +55,12 @@ const implementations = {
   'fastify-otel-kit log processor': async (t, exporter, overrides = {}) => {
     const app = Fastify()
     t.after(() => app.close())
-    await app.register(otelPlugin, { serviceName: 'contract', exporter: new InMemorySpanExporter(), handleSignals: false, logs: { exporter, batch: { ...limits, ...overrides } } })
+    await app.register(otelPlugin, {
+      serviceName: 'contract',
+      exporter: new InMemorySpanExporter(),
+      handleSignals: false,
+      logs: { exporter, batch: { ...limits, ...overrides } }
+    })
     return { logger: logsApi.getLogger('contract'), forceFlush: () => app.otel.forceFlush(), shutdown: () => app.otel.shutdown(), tracer: app.otel.tracer, stats: () => app.otel.stats().logs }
   }
 }
@@ -101,7 +107,7 @@ const OURS = 'fastify-otel-kit log processor'
 const FIXED = (what) => `fixed upstream (${what}): update docs/internals/upstream-parts.md and simplify our part`
 
 describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The log batch processor")', () => {
-  test('defect 1: the SDK\'s exports run in the context of whichever emit filled the batch; ours in the root context', async (t) => {
+  test('defect 1: the SDK exports in the context of the emit that filled the batch; ours in the root context', async (t) => {
     const seen = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -118,7 +124,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     assert.ok(seen['fastify-otel-kit log processor'].every((c) => c.activeSpan === null && c.suppressed))
   })
 
-  test('defect 2: a forceFlush during another one: the SDK\'s returns before the records are exported; ours waits for them', async (t) => {
+  test('defect 2: a forceFlush during another: the SDK\'s returns before the export; ours waits for it', async (t) => {
     const returnedEarly = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -141,7 +147,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     assert.equal(returnedEarly['fastify-otel-kit log processor'], false)
   })
 
-  test('defect 3: drops: the SDK\'s processor drops as ours does but says nothing (its meter is a no-op without a MeterProvider); ours counts them in stats()', async (t) => {
+  // Without a MeterProvider the SDK processor's meter is a no-op.
+  test('defect 3: the SDK drops as ours does but says nothing; ours counts them in stats()', async (t) => {
     const diagnostics = []
     diag.setLogger({ error: (m) => diagnostics.push(m), warn: (m) => diagnostics.push(m), info: (m) => diagnostics.push(m), debug: (m) => diagnostics.push(m), verbose: (m) => diagnostics.push(m) }, DiagLogLevel.ALL)
     t.after(() => diag.disable())
@@ -168,7 +175,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     assert.deepEqual(exporter.exported.length, 8)
   })
 
-  test('defect 3b: with a MeterProvider, the SDK\'s self-observability metrics leave out records under export and records emitted after shutdown; our books balance', async (t) => {
+  test('defect 3b: the SDK\'s metrics leave out records under export and after shutdown; our books balance', async (t) => {
     const reader = new (class extends MetricReader { async onShutdown () {} async onForceFlush () {} })()
     const meterProvider = new MeterProvider({ readers: [reader] })
     t.after(() => meterProvider.shutdown())
@@ -193,7 +200,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     for (const body of ['a', 'b', 'c', 'd', 'e']) sdk.logger.emit({ body })
     while (exporter.held.length === 0) await nextTurn()
     // Five records: two under export, three queued; the first two are in no figure.
-    assert.deepEqual(await counted(), { processed: 0, dropped: 0, failed: 0, queueSize: 3 }, FIXED('records under export counted'))
+    const underExport = { processed: 0, dropped: 0, failed: 0, queueSize: 3 }
+    assert.deepEqual(await counted(), underExport, FIXED('records under export counted'))
     exporter.hold = false
     exporter.release()
     await sdk.shutdown()
@@ -216,7 +224,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     assert.deepEqual(books(ours.stats()), { created: 5, queued: 0, exported: 5, dropped: 0, failed: 0 })
   })
 
-  test('defect 4: shutdown during a forceFlush: the SDK shuts the exporter down, then exports to it; ours exports everything, then shuts it down', async (t) => {
+  test('defect 4: shutdown during a forceFlush: the SDK shuts the exporter, then exports; ours the other way', async (t) => {
     const calls = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -234,11 +242,13 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
       await Promise.all([flush, shutdown])
       calls[name] = exporter.calls
     }
-    assert.deepEqual(calls[SDK], ['export:a,b', 'shutdown', 'export:c'], FIXED('shutdown waits for a flush under way'))
+    const exportAfterShutdown = ['export:a,b', 'shutdown', 'export:c']
+    assert.deepEqual(calls[SDK], exportAfterShutdown, FIXED('shutdown waits for a flush under way'))
     assert.deepEqual(calls[OURS], ['export:a,b', 'export:c', 'shutdown'])
   })
 
-  test('defect 5: during a forceFlush the SDK\'s queue takes maxQueueSize more records (twice its bound held); ours stays within maxQueueSize and one batch', async (t) => {
+  // Ours holds at most maxQueueSize and the batch being exported.
+  test('defect 5: during a forceFlush the SDK\'s queue holds up to twice maxQueueSize; ours does not', async (t) => {
     const held = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()

@@ -20,7 +20,12 @@ import { GrpcTransport, TRACE_SERVICE } from '../dist/sdk/export/grpc-transport.
 import { buildOtlpGrpcExporter } from '../dist/sdk/export/otlp-grpc-exporter.js'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
 
-const TRACES = { service: TRACE_SERVICE, serializer: ProtobufTraceSerializer, metricsHelper: TraceExporterMetricsHelper, componentType: 'otlp_grpc_span_exporter' }
+const TRACES = {
+  service: TRACE_SERVICE,
+  serializer: ProtobufTraceSerializer,
+  metricsHelper: TraceExporterMetricsHelper,
+  componentType: 'otlp_grpc_span_exporter'
+}
 
 /** The resolved exporter configuration buildOtlpGrpcExporter takes, from options only. */
 function exporterConfig (endpoint, { timeoutMillis = 2000 } = {}) {
@@ -64,8 +69,9 @@ async function blackHole (t) {
   return { endpoint: `http://127.0.0.1:${server.address().port}`, reached }
 }
 
-test('the delegate hands the configured timeout to the transport: a collector that never answers fails at that deadline', async (t) => {
-  const exporter = buildOtlpGrpcExporter(TRACES, exporterConfig((await blackHole(t)).endpoint, { timeoutMillis: 300 }), {}, 30_000, () => {})
+test('the delegate hands the configured timeout to the transport: no answer fails at that deadline', async (t) => {
+  const config = exporterConfig((await blackHole(t)).endpoint, { timeoutMillis: 300 })
+  const exporter = buildOtlpGrpcExporter(TRACES, config, {}, 30_000, () => {})
   t.after(() => exporter.shutdown())
   const started = performance.now()
   const result = await exportOnce(exporter, someSpans())
@@ -75,11 +81,13 @@ test('the delegate hands the configured timeout to the transport: a collector th
   assert.ok(took >= 290 && took < 2000, `failed after ${Math.round(took)} ms`)
 })
 
-test('a partial success is a success, reported through diag by upstream\'s response handler (our transport hands it the response bytes)', async (t) => {
+// Our transport hands the collector's response bytes to upstream's response handler.
+test('a partial success is a success, reported through diag by upstream\'s response handler', async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
   const warnings = []
-  diag.setLogger({ error: (...a) => warnings.push(a.join(' ')), warn: (...a) => warnings.push(a.join(' ')), info () {}, debug () {}, verbose () {} }, DiagLogLevel.WARN)
+  const keep = (...parts) => warnings.push(parts.join(' '))
+  diag.setLogger({ error: keep, warn: keep, info () {}, debug () {}, verbose () {} }, DiagLogLevel.WARN)
   t.after(() => diag.disable())
   const exporter = buildOtlpGrpcExporter(TRACES, exporterConfig(receiver.endpoint), {}, 30_000, () => {})
   t.after(() => exporter.shutdown())
@@ -94,7 +102,8 @@ test('a partial success is a success, reported through diag by upstream\'s respo
 
 test('shutdown does not wait for a call to a collector that never answers: the call is cancelled at once', async (t) => {
   const collector = await blackHole(t)
-  const exporter = buildOtlpGrpcExporter(TRACES, exporterConfig(collector.endpoint, { timeoutMillis: 20_000 }), {}, 30_000, () => {})
+  const config = exporterConfig(collector.endpoint, { timeoutMillis: 20_000 })
+  const exporter = buildOtlpGrpcExporter(TRACES, config, {}, 30_000, () => {})
   const pending = exportOnce(exporter, someSpans())
   // The call is on the wire: the collector has the connection and its first bytes.
   await collector.reached
@@ -106,15 +115,23 @@ test('shutdown does not wait for a call to a collector that never answers: the c
   assert.equal(result.error.code, 1, String(result.error)) // CANCELLED
 })
 
-test('createOtlpGrpcExporterMetrics(componentType, helper, url, meterProvider): otel.sdk.exporter.* from our transport\'s outcomes', async (t) => {
-  assert.equal(createOtlpGrpcExporterMetrics.length, 4, 'the helper\'s signature changed: update sdk/export/otlp-grpc-exporter.ts')
+test('createOtlpGrpcExporterMetrics(type, helper, url, meterProvider) records our transport\'s outcomes', async (t) => {
+  const changed = 'the helper\'s signature changed: update sdk/export/otlp-grpc-exporter.ts'
+  assert.equal(createOtlpGrpcExporterMetrics.length, 4, changed)
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
   const reader = new (class extends MetricReader { async onShutdown () {} async onForceFlush () {} })()
   const meterProvider = new MeterProvider({ readers: [reader] })
   t.after(() => meterProvider.shutdown())
   // Assembled as otlp-grpc-exporter.ts does, with a MeterProvider where it passes undefined.
-  const transport = new GrpcTransport({ service: TRACE_SERVICE, address: new URL(receiver.endpoint).host, credentials: credentials.createInsecure(), metadata: new Metadata(), compression: 'none', maxRequestBytes: 4 * 1024 * 1024 })
+  const transport = new GrpcTransport({
+    service: TRACE_SERVICE,
+    address: new URL(receiver.endpoint).host,
+    credentials: credentials.createInsecure(),
+    metadata: new Metadata(),
+    compression: 'none',
+    maxRequestBytes: 4 * 1024 * 1024
+  })
   const delegate = createOtlpNetworkExportDelegate(
     { timeoutMillis: 2000, concurrencyLimit: 2, compression: 'none' },
     ProtobufTraceSerializer,
@@ -133,14 +150,18 @@ test('createOtlpGrpcExporterMetrics(componentType, helper, url, meterProvider): 
   assert.ok(exported !== undefined, metrics.map((m) => m.descriptor.name).join(', '))
   const port = Number(new URL(receiver.endpoint).port)
   // Counted per outcome (error.type is the error's class name: grpc-js's errors are plain Errors).
-  const counts = Object.fromEntries(exported.dataPoints.map((p) => [p.attributes['error.type'] ?? 'ok', { value: p.value, type: p.attributes['otel.component.type'], port: p.attributes['server.port'] }]))
+  const counts = Object.fromEntries(exported.dataPoints.map((p) => [
+    p.attributes['error.type'] ?? 'ok',
+    { value: p.value, type: p.attributes['otel.component.type'], port: p.attributes['server.port'] }
+  ]))
   assert.deepEqual(counts, {
     ok: { value: 2, type: 'otlp_grpc_span_exporter', port },
     Error: { value: 2, type: 'otlp_grpc_span_exporter', port }
   })
   // The gRPC status is read from our transport's error (its numeric `code`) onto the duration.
   const duration = metrics.find((m) => m.descriptor.name === 'otel.sdk.exporter.operation.duration')
-  assert.deepEqual(duration.dataPoints.map((p) => p.attributes['rpc.response.status_code']).sort(), ['INVALID_ARGUMENT', 'OK'])
+  const statuses = duration.dataPoints.map((p) => p.attributes['rpc.response.status_code']).sort()
+  assert.deepEqual(statuses, ['INVALID_ARGUMENT', 'OK'])
   const inflight = metrics.find((m) => m.descriptor.name === 'otel.sdk.exporter.span.inflight')
   assert.equal(inflight.dataPoints.reduce((sum, p) => sum + p.value, 0), 0)
 })

@@ -19,23 +19,27 @@ import { registerApplicationSdk } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 // The package's exports hide its manifest; it sits above the resolved entry.
-const sdkTraceVersion = JSON.parse(readFileSync(join(dirname(require.resolve('@opentelemetry/sdk-trace')), '..', 'package.json'), 'utf8')).version
+const manifest = join(dirname(require.resolve('@opentelemetry/sdk-trace')), '..', 'package.json')
+const sdkTraceVersion = JSON.parse(readFileSync(manifest, 'utf8')).version
 
-test(`sdk-trace ${sdkTraceVersion}: TracerProvider keeps its span processor in _activeSpanProcessor and its resource in _resource`, () => {
+test(`sdk-trace ${sdkTraceVersion}: TracerProvider keeps _activeSpanProcessor and _resource`, () => {
   const resource = resourceFromAttributes({ 'service.name': 'app-own-sdk' })
   const exporter = new InMemorySpanExporter()
   const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter })] })
-  assert.equal(provider._resource, resource, `sdk-trace ${sdkTraceVersion} renamed TracerProvider._resource: update sdk/spans/span-sink.ts`)
+  const renamed = (field) => `sdk-trace ${sdkTraceVersion} renamed TracerProvider.${field}: update sdk/spans/span-sink.ts`
+  assert.equal(provider._resource, resource, renamed('_resource'))
   const processor = provider._activeSpanProcessor
-  assert.ok(processor !== undefined, `sdk-trace ${sdkTraceVersion} renamed TracerProvider._activeSpanProcessor: update sdk/spans/span-sink.ts`)
-  for (const method of ['onStart', 'onEnd', 'forceFlush', 'shutdown']) assert.equal(typeof processor[method], 'function', method)
+  assert.ok(processor !== undefined, renamed('_activeSpanProcessor'))
+  for (const method of ['onStart', 'onEnd', 'forceFlush', 'shutdown']) {
+    assert.equal(typeof processor[method], 'function', method)
+  }
   // It is the processor the provider's tracers use: a span ended through it reaches the exporter.
   const span = provider.getTracer('guard').startSpan('through-the-provider')
   span.end()
   assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['through-the-provider'])
 })
 
-test('currentSpanSink() finds an application\'s own SDK through those fields, and a span fed to it reaches the application\'s exporter', async (t) => {
+test('currentSpanSink() finds an application\'s own SDK through them; a span fed to it is exported', async (t) => {
   const resource = resourceFromAttributes({ 'service.name': 'app-own-sdk' })
   const exporter = new InMemorySpanExporter()
   const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter })] })

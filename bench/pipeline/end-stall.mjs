@@ -13,7 +13,12 @@ import { makeServerSpan } from './spans.mjs'
 
 const rounds = Number(process.argv[2] ?? 40)
 const BATCH = 512
-const limits = { maxQueueSize: 2048, maxExportBatchSize: BATCH, scheduledDelayMillis: 60_000, exportTimeoutMillis: 30_000 }
+const limits = {
+  maxQueueSize: 2048,
+  maxExportBatchSize: BATCH,
+  scheduledDelayMillis: 60_000,
+  exportTimeoutMillis: 30_000
+}
 
 /** A tracer whose spans end through `processor`, with span.end() of the last span timed. */
 function timedTracer (provider) {
@@ -34,7 +39,9 @@ function timedTracer (provider) {
 
 async function measure (kind, endpoint) {
   const exporter = new OTLPTraceExporter({ url: endpoint })
-  const processor = kind === 'sdk' ? new BatchSpanProcessor({ exporter, ...limits }) : new BatchExportProcessor(exporter, limits)
+  const processor = kind === 'sdk'
+    ? new BatchSpanProcessor({ exporter, ...limits })
+    : new BatchExportProcessor(exporter, limits)
   const provider = new TracerProvider({ spanProcessors: [processor] })
   const { tracer, lastEndMillis } = timedTracer(provider)
   const filling = []
@@ -52,7 +59,10 @@ async function measure (kind, endpoint) {
   }
   await provider.shutdown()
   const us = (ms) => Math.round(ms * 10_000) / 10
-  return { fillingEndMicros: { median: us(median(filling)), max: us(Math.max(...filling)) }, otherEndMicros: { median: us(median(others)) } }
+  return {
+    fillingEndMicros: { median: us(median(filling)), max: us(Math.max(...filling)) },
+    otherEndMicros: { median: us(median(others)) }
+  }
 }
 
 const receiver = await OtlpReceiver.start({ countOnly: true })

@@ -18,7 +18,9 @@ if (process.argv[2] === 'child') {
   const { default: otelPlugin } = await import('fastify-otel-kit')
   const app = Fastify()
   const exporter = kind === 'upstream' ? new OTLPTraceExporter({ url }) : { endpoint: url, retry: false }
-  await app.register(otelPlugin, { serviceName: 'bench-hung-exit', handleSignals: false, shutdownTimeoutMillis: 1000, exporter })
+  await app.register(otelPlugin, {
+    serviceName: 'bench-hung-exit', handleSignals: false, shutdownTimeoutMillis: 1000, exporter
+  })
   app.otel.tracer.startSpan('hung').end()
   // The export is under way (a call the collector never answers) when close begins.
   app.otel.forceFlush().catch(() => {})
@@ -33,14 +35,24 @@ if (process.argv[2] === 'child') {
   const samples = { upstream: [], plugin: [] }
   for (let round = 0; round < rounds; round++) {
     for (const kind of ['upstream', 'plugin']) {
-      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'child', kind, endpoint], { stdio: ['ignore', 'pipe', 'ignore'] })
+      const args = [fileURLToPath(import.meta.url), 'child', kind, endpoint]
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] })
       let closedAt
-      createInterface({ input: child.stdout }).on('line', (line) => { if (line === 'closed') closedAt = performance.now() })
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (line === 'closed') closedAt = performance.now()
+      })
       await once(child, 'exit')
       samples[kind].push(closedAt === undefined ? null : Math.round(performance.now() - closedAt))
     }
   }
   for (const socket of sockets) socket.destroy()
   server.close()
-  process.stdout.write(`${JSON.stringify({ rounds, node: process.version, exitAfterCloseMillis: samples, upstreamMedian: median(samples.upstream), pluginMedian: median(samples.plugin) })}\n`)
+  const result = {
+    rounds,
+    node: process.version,
+    exitAfterCloseMillis: samples,
+    upstreamMedian: median(samples.upstream),
+    pluginMedian: median(samples.plugin)
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`)
 }

@@ -51,9 +51,13 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
   const resumed = await runNode(here('./recovery.mjs'), [String(recovery.rounds), String(recovery.outageMillis)])
   log(`  recovery after a ${resumed.outageMillis} ms outage: upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`)
   const stall = await runNode(here('./end-stall.mjs'), [String(recovery.rounds > 1 ? 40 : 10)])
-  log(`  span.end() that fills a 512-span batch (median us): SDK processor ${stall.sdk.map((p) => p.fillingEndMicros.median).join(', ')}, plugin's ${stall.ours.map((p) => p.fillingEndMicros.median).join(', ')}`)
+  const medians = (passes) => passes.map((p) => p.fillingEndMicros.median).join(', ')
+  log(`  span.end() that fills a 512-span batch (median us): SDK processor ${medians(stall.sdk)}, plugin's ${medians(stall.ours)}`)
   // About 10 s per round (upstream's default export timeout): left out of the quick run.
   const hungExit = recovery.rounds > 1 ? await runNode(here('./hung-exit.mjs'), [String(recovery.rounds)]) : undefined
-  if (hungExit !== undefined) log(`  process alive after close, collector never answering: upstream transport ${hungExit.exitAfterCloseMillis.upstream.join(', ')} ms, plugin's ${hungExit.exitAfterCloseMillis.plugin.join(', ')} ms`)
+  if (hungExit !== undefined) {
+    const { upstream, plugin } = hungExit.exitAfterCloseMillis
+    log(`  process alive after close, collector never answering: upstream transport ${upstream.join(', ')} ms, plugin's ${plugin.join(', ')} ms`)
+  }
   return { steps, summary, heap, recovery: resumed, endStall: stall, hungExit }
 }
