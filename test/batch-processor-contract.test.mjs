@@ -215,7 +215,9 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
       const exported = exporter.nextExport()
       // One span, less than a batch: it waits for the timer, which fires after the request is over.
       context.with(ctx, () => p.tracer.startSpan('child').end())
-      await exported
+      // Both processors unref their timers: a ref'd one keeps the loop alive meanwhile.
+      const keepAlive = setInterval(() => {}, 1000)
+      await exported.finally(() => clearInterval(keepAlive))
       seen[name] = { first: exporter.seenContexts[0], spanId }
       request.end()
     }
