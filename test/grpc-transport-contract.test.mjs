@@ -1,7 +1,9 @@
-// The OTLP/gRPC exporter is OpenTelemetry JS's, with the transport replaced (README, "Export that
-// survives faults"). Whatever goes through it must reach the collector as through upstream's own
-// OTLPTraceExporter: the same spans, metadata, compression and TLS, and failures with the same
-// gRPC codes and messages. Both run here side by side against the real receiver.
+// The OTLP/gRPC exporter is OpenTelemetry JS's, with the transport replaced (docs/internals/
+// upstream-parts.md, "The gRPC transport"). Whatever goes through it must reach the collector as
+// through upstream's own OTLPTraceExporter: the same spans, metadata, compression and TLS, and
+// failures with the same gRPC codes and messages. Both run here side by side against the real
+// receiver; so do the differences that are the reason for the replacement ("upstream does X, ours
+// does Y"). How soon export resumes after an outage takes seconds per round: bench/pipeline/recovery.mjs.
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import Fastify from 'fastify'
 import otelPlugin, { withSpan } from 'fastify-otel-kit'
@@ -10,6 +12,10 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { describe, test } from 'node:test'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
+import { TRACE_SERVICE } from '../dist/sdk/export/grpc-transport.js'
+import { buildOtlpGrpcExporter, MAX_REQUEST_BYTES } from '../dist/sdk/export/otlp-grpc-exporter.js'
+import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import { logCapture } from './helpers.mjs'
 import { contractReceiver, ourExporterOptions, upstreamGrpcOptions } from './otlp-contract.mjs'
 
@@ -120,6 +126,101 @@ describe('the replaced transport against upstream\'s', () => {
   })
 })
 
+describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The gRPC transport")', () => {
+  const TRACES = {
+    service: TRACE_SERVICE,
+    serializer: ProtobufTraceSerializer,
+    metricsHelper: TraceExporterMetricsHelper,
+    componentType: 'otlp_grpc_span_exporter'
+  }
+  const option = (value) => ({ value, source: 'option' })
+  /** The two exporters, bare (no batch processor, no retries): only the transport differs. */
+  const bare = {
+    upstream: (endpoint, timeoutMillis) => new OTLPTraceExporter({ url: endpoint, timeoutMillis }),
+    ours: (endpoint, timeoutMillis) => buildOtlpGrpcExporter(TRACES, {
+      endpoint: option(endpoint),
+      insecure: option(false),
+      compression: option('none'),
+      timeoutMillis: option(timeoutMillis),
+      retry: option(false),
+      certificateFile: option(undefined),
+      clientKeyFile: option(undefined),
+      clientCertificateFile: option(undefined)
+    }, {}, 30_000, () => {})
+  }
+  const exportOnce = (exporter, spans) => new Promise((resolve) => exporter.export(spans, resolve))
+  function spans (count, attributeBytes = 0) {
+    const memory = new InMemorySpanExporter()
+    const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] }).getTracer('contract')
+    const attributes = attributeBytes > 0 ? { blob: 'x'.repeat(attributeBytes) } : {}
+    for (let i = 0; i < count; i++) tracer.startSpan(`s${i}`, { attributes }).end()
+    return memory.getFinishedSpans()
+  }
+
+  test('shutdown, a collector that never answers: upstream\'s waits for the deadline; ours cancels the call', async (t) => {
+    const TIMEOUT = 1500
+    const outcome = {}
+    for (const [name, make] of Object.entries(bare)) {
+      const collector = await blackHole(t)
+      const exporter = make(collector.endpoint, TIMEOUT)
+      const result = exportOnce(exporter, spans(2))
+      await collector.reached
+      const started = performance.now()
+      await exporter.shutdown()
+      const shutdownMillis = performance.now() - started
+      const { error } = await result
+      outcome[name] = { slow: shutdownMillis > TIMEOUT * 0.8, code: error?.code, shutdownMillis: Math.round(shutdownMillis) }
+    }
+    // Upstream's ends with DEADLINE_EXCEEDED once the deadline is reached; until then the open call
+    // keeps the process alive (test/exit-hung-collector.test.mjs: ours exits at the shutdown bound).
+    const seen = (name) => ({ slow: outcome[name].slow, code: outcome[name].code })
+    assert.deepEqual(seen('upstream'), { slow: true, code: 4 }, `fixed upstream: ${JSON.stringify(outcome)}`)
+    assert.deepEqual(seen('ours'), { slow: false, code: 1 }, JSON.stringify(outcome))
+  })
+
+  // Not a reason to keep the transport (measured): a grpc-js collector refuses an oversized request
+  // from its length prefix, after one HTTP/2 flow-control window (64 KiB), and names the size, so the
+  // batch processor splits the batch either way. Ours saves that round trip and those bytes.
+  test('a request over 4 MiB: upstream\'s sends one HTTP/2 window, ours nothing; both errors split the batch', async (t) => {
+    const { isTooLarge } = await import('../dist/sdk/export/grpc-status.js')
+    const outcome = {}
+    const big = spans(5, 1024 * 1024) // about 5 MiB encoded
+    for (const [name, make] of Object.entries(bare)) {
+      const receiver = await OtlpReceiver.start()
+      t.after(() => receiver.stop())
+      const proxy = await freezingProxy(receiver.port)
+      t.after(() => proxy.close())
+      const exporter = make(`http://127.0.0.1:${proxy.port}`, 10_000)
+      t.after(() => exporter.shutdown())
+      const result = await exportOnce(exporter, big)
+      outcome[name] = {
+        code: result.error?.code,
+        split: isTooLarge(result.error),
+        someBytesSent: proxy.bytesUp > 0 && proxy.bytesUp < 256 * 1024,
+        received: receiver.spans.length
+      }
+    }
+    assert.ok(big.length === 5 && MAX_REQUEST_BYTES === 4 * 1024 * 1024)
+    assert.deepEqual(outcome.upstream, { code: 8, split: true, someBytesSent: true, received: 0 }, JSON.stringify(outcome))
+    assert.deepEqual(outcome.ours, { code: 8, split: true, someBytesSent: false, received: 0 })
+  })
+})
+
+/** A TCP server that takes connections and bytes and never answers; `reached` resolves on the first bytes. */
+async function blackHole (t) {
+  const sockets = new Set()
+  let reachedNow
+  const reached = new Promise((resolve) => { reachedNow = resolve })
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.once('data', reachedNow)
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => { for (const socket of sockets) socket.destroy(); server.close() })
+  return { endpoint: `http://127.0.0.1:${server.address().port}`, reached }
+}
+
 /**
  * A TCP proxy to `port` whose open connections can be frozen: they take every byte and pass none
  * on, either way, while connections made later go through.
@@ -131,7 +232,10 @@ async function freezingProxy (port) {
     const pair = { client, upstream, frozen: false }
     pairs.add(pair)
     proxy.connections++
-    client.on('data', (bytes) => { if (!pair.frozen) upstream.write(bytes) })
+    client.on('data', (bytes) => {
+      proxy.bytesUp += bytes.length
+      if (!pair.frozen) upstream.write(bytes)
+    })
     upstream.on('data', (bytes) => { if (!pair.frozen) client.write(bytes) })
     for (const [socket, other] of [[client, upstream], [upstream, client]]) {
       socket.on('error', () => {})
@@ -142,6 +246,8 @@ async function freezingProxy (port) {
   const proxy = {
     port: server.address().port,
     connections: 0,
+    /** Bytes received from clients, frozen or not. */
+    bytesUp: 0,
     freeze () { for (const pair of pairs) pair.frozen = true },
     close () {
       for (const pair of pairs) pair.client.destroy()

@@ -43,5 +43,5 @@ const samples = { upstream: [], plugin: [] }
 for (let round = 0; round < rounds; round++) {
   for (const transport of ['upstream', 'plugin']) samples[transport].push(await recovery(transport))
 }
-process.stdout.write(`${JSON.stringify({ outageMillis, rounds, upstreamMillis: samples.upstream, pluginMillis: samples.plugin, upstreamMedian: median(samples.upstream), pluginMedian: median(samples.plugin) })}\n`)
+process.stdout.write(`${JSON.stringify({ node: process.version, outageMillis, rounds, upstreamMillis: samples.upstream, pluginMillis: samples.plugin, upstreamMedian: median(samples.upstream), pluginMedian: median(samples.plugin) })}\n`)
 process.exit(0)

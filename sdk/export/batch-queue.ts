@@ -68,7 +68,7 @@ export interface ItemExporter<T> {
  * queue with drops counted, one export at a time in the root context with tracing suppressed (also
  * during forceFlush), a timed export, a flush that drains what was queued when it started, books
  * that balance, abandon() at the shutdown bound, and batches split when refused for their size.
- * README, "Export that survives faults", says why the SDK's processors are not used.
+ * docs/internals/upstream-parts.md says why the SDK's processors are not used.
  *
  * Items carry the resource they are exported with (a span's, a log record's).
  */
