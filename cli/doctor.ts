@@ -23,7 +23,7 @@ export interface DoctorOptions {
 }
 
 /**
- * Checks a service's tracing setup the way the seed's Verification section does, and returns
+ * Checks a service's tracing setup (configuration, API copies, the collector, a test span), and returns
  * whether everything passed: the resolved configuration with the source of each value, the
  * propagators, sampler and batch settings, one smoke span sent to the endpoint, and the queue size
  * against the peak load.
@@ -59,7 +59,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   } else {
     write('  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, which is enough for')
     write('    its own spans; auto-instrumentation (http, undici, database drivers) needs `node --import fastify-otel-kit/register`')
-    write('    (README, "Preload"), or it misses modules loaded before the SDK.')
+    write('    (docs/guides/preload.md), or it misses modules loaded before the SDK.')
   }
 
   write('\nOpenTelemetry API')

@@ -1,5 +1,5 @@
 /**
- * The seed article's sizing rule: the queue must hold what arrives during one schedule delay,
+ * The queue sizing rule: the queue must hold what arrives during one schedule delay,
  * queue >= peak requests/s x spans per request x scheduledDelayMillis / 1000.
  */
 

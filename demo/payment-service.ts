@@ -19,7 +19,7 @@ export interface PaymentServiceOptions {
 }
 
 /**
- * The seed article's payment processor: a refund runs a domain span (refund.process with order
+ * A payment processor: a refund runs a domain span (refund.process with order
  * and payment attributes), calls the payment gateway (a CLIENT span that times out sometimes),
  * offloads the receipt's CPU work to a Piscina pool, and records the ledger entry.
  */

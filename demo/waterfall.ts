@@ -3,7 +3,7 @@ import { type ReceivedSpan, SPAN_KIND_NAMES, STATUS_NAMES } from '../receiver/de
 /**
  * Renders one trace as a terminal waterfall: the span tree, each span's duration, a bar on a
  * shared time axis, and its status. Below each parent it says how much of its time its children
- * account for: the gap the seed article is about ("a root span of 800 ms with two children of
+ * account for: the gap this package exists to close ("a root span of 800 ms with two children of
  * 50 ms") becomes a number.
  */
 export function renderWaterfall (spans: ReceivedSpan[], width = 40): string {

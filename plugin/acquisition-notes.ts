@@ -22,7 +22,7 @@ export function noteAcquisition (
       warnings.warn('FOK_WARN_CONFIG',
         `option${given.length === 1 ? '' : 's'} ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} not applied: the SDK was set up from the ` +
           'environment by the preload entry (fastify-otel-kit/register) before the application loaded. Set the OTEL_* variables instead ' +
-          '(README, "Preload").')
+          '(docs/guides/preload.md).')
     }
   } else if (acquired.how === 'shared') {
     log.info(

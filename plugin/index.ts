@@ -2,7 +2,7 @@
  * fastify-otel-kit: the Fastify plugin. `import otelPlugin from 'fastify-otel-kit'` or
  * `const { otelPlugin } = require('fastify-otel-kit')`.
  *
- * Everything exported here is listed in the README ("What each entry exports"), and
+ * Everything exported here is listed in docs/reference/entry-points.md, and
  * test/public-api.test.mjs keeps the two in step: an export is public API.
  */
 export { otelPlugin, otelPlugin as default } from './plugin.js'

@@ -34,7 +34,7 @@ export interface LogBridge {
 
 /**
  * Exports every line of the Fastify logger as a log record, leaving what the logger writes
- * untouched, byte for byte (README, "Logs").
+ * untouched, byte for byte (docs/guides/logs.md).
  *
  * pino keeps its destination under a module-private symbol (`Symbol('pino.stream')`, found here by
  * its description: whichever copy of pino made the logger) and every child logger reads it through

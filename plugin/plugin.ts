@@ -41,7 +41,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   if (config.logs.enabled.value && sdk.logs === undefined && acquired.how === 'shared' && acquired.assembledBy === 'plugin') {
     warnings.warn('FOK_WARN_CONFIG', 'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).')
   }
-  // Every line of this instance's logger is exported beside the spans (README, "Logs").
+  // Every line of this instance's logger is exported beside the spans (docs/guides/logs.md).
   const bridged = config.logs.enabled.value && sdk.logs !== undefined
   const logBridge = bridged ? bridgeFastifyLog(log, sdk.logs!) : undefined
   if (bridged && logBridge === undefined) {

@@ -40,7 +40,7 @@ export function startPreload (early: readonly string[]): string[] {
   }
   const loaded = loadInstrumentations(selection.names)
   for (const name of loaded.missing) {
-    warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` (a version on the 0.223 line, or one that depends on @opentelemetry/instrumentation ^0.223), or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.`)
+    warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` (a version that depends on @opentelemetry/instrumentation ^0.301, the line this package is on), or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.`)
   }
   for (const name of loaded.unusable) {
     warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `@opentelemetry/instrumentation-${name} exports no instrumentation class; skipped.`)

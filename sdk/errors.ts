@@ -1,5 +1,5 @@
 /**
- * Every error this package throws on purpose. Each code is listed in the README with what to do
+ * Every error this package throws on purpose. Each code is listed in docs/reference/errors.md with what to do
  * about it; `test/errors.test.mjs` keeps the two in step.
  *
  * Configuration mistakes are `TypeError`s thrown at registration, so a service with a bad option
@@ -55,7 +55,7 @@ export function unknownOption (key: string, suggestion: string | undefined): Ote
   const hint = suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`
   return new OtelKitConfigError(
     'FOK_ERR_UNKNOWN_OPTION',
-    `unknown option "${key}".${hint} See the README's option list.`
+    `unknown option "${key}".${hint} The options are listed in the package's docs/reference/options.md.`
   )
 }
 

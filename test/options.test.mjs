@@ -12,7 +12,7 @@ const CONFLICT = 'FOK_ERR_CONFLICTING_OPTIONS'
 
 /** [option under test, options, code, exact message] */
 const cases = [
-  ['unknown key', { servicename: 'x' }, 'FOK_ERR_UNKNOWN_OPTION', 'unknown option "servicename". Did you mean "serviceName"? See the README\'s option list.'],
+  ['unknown key', { servicename: 'x' }, 'FOK_ERR_UNKNOWN_OPTION', 'unknown option "servicename". Did you mean "serviceName"? The options are listed in the package\'s docs/reference/options.md.'],
   ['serviceName', { serviceName: 42 }, INVALID, 'option "serviceName" must be a non-empty string; received 42 (number).'],
   ['serviceVersion', { serviceVersion: '' }, INVALID, 'option "serviceVersion" must be a non-empty string; received "" (string).'],
   ['deploymentEnvironment', { deploymentEnvironment: {} }, INVALID, 'option "deploymentEnvironment" must be a non-empty string; received an object.'],
@@ -20,7 +20,7 @@ const cases = [
   ['sampler', { sampler: 'sometimes' }, INVALID, 'option "sampler" must be one of "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"; received "sometimes" (string).'],
   ['samplingRatio', { samplingRatio: 1.5 }, INVALID, 'option "samplingRatio" must be a number from 0 to 1; received 1.5 (number).'],
   ['exporter', { exporter: 'otlp' }, INVALID, 'option "exporter" must be an object of OTLP settings or a SpanExporter instance; received "otlp" (string).'],
-  ['exporter key', { exporter: { endpont: 'http://x:4317' } }, 'FOK_ERR_UNKNOWN_OPTION', 'unknown option "exporter.endpont". Did you mean "exporter.endpoint"? See the README\'s option list.'],
+  ['exporter key', { exporter: { endpont: 'http://x:4317' } }, 'FOK_ERR_UNKNOWN_OPTION', 'unknown option "exporter.endpont". Did you mean "exporter.endpoint"? The options are listed in the package\'s docs/reference/options.md.'],
   ['exporter.endpoint', { exporter: { endpoint: 'ftp://collector:4317' } }, INVALID, 'option "exporter.endpoint" must be an http:// or https:// URL or host:port (scheme ftp:// is not http or https); received "ftp://collector:4317" (string).'],
   ['exporter.endpoint path', { exporter: { endpoint: 'http://collector:4317/v1/traces' } }, INVALID, 'option "exporter.endpoint" must be an http:// or https:// URL or host:port (gRPC endpoints take no path); received "http://collector:4317/v1/traces" (string).'],
   ['exporter.insecure', { exporter: { insecure: 'yes' } }, INVALID, 'option "exporter.insecure" must be true or false; received "yes" (string).'],
@@ -54,7 +54,7 @@ const cases = [
   ['requestAttributes', { requestAttributes: {} }, INVALID, 'option "requestAttributes" must be a function; received an object.'],
   ['responseAttributes', { responseAttributes: [] }, INVALID, 'option "responseAttributes" must be a function; received an array of 0.'],
   ['captureHeaders', { captureHeaders: { request: 'x-id' } }, INVALID, 'option "captureHeaders.request" must be an array of strings; received "x-id" (string).'],
-  ['captureHeaders key', { captureHeaders: { req: ['x-id'] } }, 'FOK_ERR_UNKNOWN_OPTION', 'unknown option "captureHeaders.req". Did you mean "captureHeaders.request"? See the README\'s option list.'],
+  ['captureHeaders key', { captureHeaders: { req: ['x-id'] } }, 'FOK_ERR_UNKNOWN_OPTION', 'unknown option "captureHeaders.req". Did you mean "captureHeaders.request"? The options are listed in the package\'s docs/reference/options.md.'],
   ['redactQueryParams', { redactQueryParams: [1] }, INVALID, 'option "redactQueryParams[0]" must be a non-empty string; received 1 (number).'],
   ['logCorrelation', { logCorrelation: 'no' }, INVALID, 'option "logCorrelation" must be true or false; received "no" (string).'],
   ['handleSignals', { handleSignals: 'SIGTERM' }, INVALID, 'option "handleSignals" must be true, false or an array of signal names; received "SIGTERM" (string).'],

@@ -30,8 +30,9 @@ test('every export target, the main and types fields and the bin are in the tarb
   assert.match(readFileSync(join(root, manifest.bin['fastify-otel-kit']), 'utf8'), /^#!\/usr\/bin\/env node\n/)
 })
 
-test('nothing outside the shipped layers: no demo, no receiver, no source maps', () => {
-  const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|dist/(${SHIPPED_DIRS.join('|')})/.+\\.(js|mjs|d\\.ts|d\\.mts))$`)
+test('nothing outside the shipped layers and the documentation: no demo, no receiver, no source maps', () => {
+  const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|docs/.+\\.md|dist/(${SHIPPED_DIRS.join('|')})/.+\\.(js|mjs|d\\.ts|d\\.mts))$`)
+  assert.ok(shipped.has('docs/reference/options.md'), 'the documentation is shipped: messages point into it')
   assert.deepEqual([...shipped].filter((path) => !allowed.test(path)), [])
   for (const dir of SHIPPED_DIRS) assert.ok([...shipped].some((p) => p.startsWith(`dist/${dir}/`)), `dist/${dir} is missing`)
   for (const path of shipped) {

@@ -40,8 +40,8 @@ export function renderMarkdown (r) {
     out.push('| preset | most spans/s delivered, zero drops | offered when drops began | dropped then | delivered then /s |')
     out.push('|---|---:|---:|---:|---:|')
     for (const s of r.pipeline.summary) out.push(`| ${s.preset} | ${s.maxZeroDropSpansPerSecond} | ${s.overloadOfferedPerSecond ?? 'none in this run'} | ${s.overloadDropped ?? '-'} | ${s.overloadDeliveredPerSecond ?? '-'} |`)
-    out.push('', '| preset | queue | bytes per queued span | full queue | seed article\'s estimate |', '|---|---:|---:|---:|---:|')
-    for (const h of r.pipeline.heap) out.push(`| ${h.preset} | ${h.queue} | ${h.bytesPerSpan} | ${h.fullQueueMegabytes} MB | ~${h.seedEstimateMegabytes} MB |`)
+    out.push('', '| preset | queue | bytes per queued span | full queue | commonly quoted estimate |', '|---|---:|---:|---:|---:|')
+    for (const h of r.pipeline.heap) out.push(`| ${h.preset} | ${h.queue} | ${h.bytesPerSpan} | ${h.fullQueueMegabytes} MB | ~${h.quotedEstimateMegabytes} MB |`)
     const rec = r.pipeline.recovery
     if (rec !== undefined) {
       out.push('', `Export resumed after the collector came back from a ${rec.outageMillis / 1000} s outage (ms, ${rec.rounds} round(s); same retry policy and batch processor):`, '')

@@ -1,6 +1,6 @@
 // Pipeline: the most spans per second the plugin's batch processor and OTLP/gRPC exporter deliver
 // to a loopback receiver (in another process, on the other core) without a drop, per preset; the
-// drops when offered more; the heap a full queue retains, next to the seed's estimates; how soon
+// drops when offered more; the heap a full queue retains, next to the commonly quoted estimates (5, 20 and 80 MB); how soon
 // export resumes after the collector comes back, with upstream's gRPC transport and with ours; how
 // long the span.end() that fills a batch takes with the SDK's batch processor and with ours; and how
 // long a process lives on after close when the collector never answers, with either transport.
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { runNode, startNode } from '../lib/processes.mjs'
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url))
-const SEED_MEGABYTES = { conservative: 5, moderate: 20, aggressive: 80 }
+const QUOTED_MEGABYTES = { conservative: 5, moderate: 20, aggressive: 80 }
 
 export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
   const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
@@ -46,8 +46,8 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
     }
   })
   const heap = await runNode(here('./heap.mjs'), [], { nodeArgs: ['--expose-gc'] })
-  for (const h of heap) h.seedEstimateMegabytes = SEED_MEGABYTES[h.preset]
-  for (const h of heap) log(`  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (seed: ~${h.seedEstimateMegabytes} MB)`)
+  for (const h of heap) h.quotedEstimateMegabytes = QUOTED_MEGABYTES[h.preset]
+  for (const h of heap) log(`  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (commonly quoted: ~${h.quotedEstimateMegabytes} MB)`)
   const resumed = await runNode(here('./recovery.mjs'), [String(recovery.rounds), String(recovery.outageMillis)])
   log(`  recovery after a ${resumed.outageMillis} ms outage: upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`)
   const stall = await runNode(here('./end-stall.mjs'), [String(recovery.rounds > 1 ? 40 : 10)])

@@ -20,7 +20,7 @@ interface QueueWording {
   exporter: ResolvedExporterConfig
 }
 
-/** The span queue's drops and failed exports (README, "Warnings"). */
+/** The span queue's drops and failed exports (docs/reference/warnings.md). */
 export function spanPipelineWarnings (warnings: Warnings, config: ResolvedSdkConfig): PipelineWarnings {
   return pipelineWarnings(warnings, {
     noun: 'span',

@@ -52,7 +52,7 @@ export interface Pipeline {
 }
 
 /**
- * The seed's order: resource, sampler, exporter, batch processor, provider; then the same for log
+ * The order that matters: resource, sampler, exporter, batch processor, provider; then the same for log
  * records on the same resource, when logs are on.
  */
 export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig>, warnings: Warnings): Pipeline {

@@ -74,7 +74,7 @@ export interface Reporting {
 }
 
 /**
- * Gives the caller the process's SDK, assembling and registering it on first use in the seed's
+ * Gives the caller the process's SDK, assembling and registering it on first use in the right
  * order: resource, sampler, exporter, batch processor, provider, then global registration.
  */
 export function acquireSdk<C extends ResolvedSdkConfig> (

@@ -6,7 +6,7 @@ export interface BatchValues {
   maxExportBatchSize: number
 }
 
-/** The seed article's presets. Memory per queued span is measured in bench/ (about 1-1.5 KB). */
+/** The batch presets. Memory per queued span is measured by the benchmarks (about 1-1.5 KB). */
 export const BATCH_PRESETS: Readonly<Record<BatchPreset, Readonly<BatchValues>>> = Object.freeze({
   conservative: Object.freeze({ maxQueueSize: 512, scheduledDelayMillis: 2000, maxExportBatchSize: 128 }),
   moderate: Object.freeze({ maxQueueSize: 2048, scheduledDelayMillis: 5000, maxExportBatchSize: 512 }),
@@ -40,7 +40,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000
 
 /**
  * Characters an attribute value keeps: long enough for real URLs, user agents and SQL statements,
- * short enough that one span stays a few KB (README, "Reliability"). New Relic cuts at 4095.
+ * short enough that one span stays a few KB (docs/internals/reliability.md). New Relic cuts at 4095.
  */
 export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 4096
 

@@ -14,7 +14,7 @@ export type SamplerName =
 /** Propagator names from the OpenTelemetry specification (`OTEL_PROPAGATORS`). */
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none'
 
-/** The seed article's batch tuning presets (queue / delay / batch). */
+/** Batch tuning presets, from small to large (queue / delay / batch). */
 export type BatchPreset = 'conservative' | 'moderate' | 'aggressive'
 
 export interface BatchSettings {

@@ -23,7 +23,7 @@ const LOG_BATCH_ENV: BatchEnvNames = {
  * default: the specification's default for OTEL_LOGS_EXPORTER is `otlp`, but an upgrade of this
  * package must not start shipping a service's logs on its own. The OTLP settings are the spans'
  * (option `exporter`), with OTEL_EXPORTER_OTLP_LOGS_* first; the queue reads OTEL_BLRP_*, which
- * sdk-logs 0.223 no longer reads itself.
+ * sdk-logs 3 does not read itself.
  *
  * Notices about the environment are only given when logs are on: a variable for a signal that is
  * off changes nothing.

@@ -4,7 +4,7 @@ import { withoutLogExport } from '../logs/log-export-guard.js'
 import { type KitLogger, prints } from './kit-logger.js'
 
 /**
- * Every warning this package gives has a code (README, "Warnings"), so it can be found, filtered
+ * Every warning this package gives has a code (docs/reference/warnings.md), so it can be found, filtered
  * and documented. Warnings never carry a secret: the texts name settings, counts and reasons,
  * never header values or span contents.
  */

@@ -2,7 +2,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation'
 
 /**
  * Which of `names` were loaded already. A module-patching instrumentation only sees modules loaded
- * after it was enabled (the seed's most common failure: an SDK set up too late), so these are the
+ * after it was enabled (the most common cause of missing spans: an SDK set up too late), so these are the
  * ones it will miss. Built-ins are read from Node's list of loaded built-ins, packages from the
  * CommonJS cache (ES modules go through it too when they load a CommonJS package).
  */

@@ -5,7 +5,7 @@ import type { ItemExporter } from '../export/batch-queue.js'
 import { LOGS_SERVICE } from '../export/grpc-transport.js'
 import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/otlp-grpc-exporter.js'
 
-/** What upstream's OTLPLogExporter (exporter-logs-otlp-grpc 0.223) passes to its delegate. */
+/** What upstream's OTLPLogExporter (exporter-logs-otlp-grpc) passes to its delegate. */
 const LOGS: OtlpSignal<ReadableLogRecord> = {
   service: LOGS_SERVICE,
   serializer: ProtobufLogsSerializer,

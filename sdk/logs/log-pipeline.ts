@@ -20,7 +20,7 @@ export interface LogPipeline {
 }
 
 /**
- * The seed's Step 1 for logs: exporter, batch processor, then a LoggerProvider beside the
+ * The log side of the assembly: exporter, batch processor, then a LoggerProvider beside the
  * TracerProvider on the same resource. Undefined when logs are off.
  */
 export function assembleLogPipeline (resolution: ConfigResolution, resource: Resource, warnings: Warnings): LogPipeline | undefined {
