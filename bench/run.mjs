@@ -4,7 +4,8 @@
 // node bench/lib/update-docs.mjs puts a full run's tables into docs/internals/performance.md).
 //   --quick            short runs
 //   --only a,b         a subset of: micro, workers, pipeline, logs, http
-//   --nodes 20,22,24   the Node versions the HTTP servers run on (full run: 20,22,24; quick: this one)
+//   --nodes 22,24,26   the Node versions the HTTP servers run on (full run: 22,24,26; quick: this one)
+//   --compare FILE     after the run, compare it with a saved run (a copy of an earlier results JSON)
 import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -15,13 +16,14 @@ import { runHttp } from './http/index.mjs'
 import { runLogs } from './logs/index.mjs'
 import { nodeBinDirectory } from '../scripts/node-binary.mjs'
 import { hasTaskset } from './lib/processes.mjs'
+import { readResults, renderComparison } from './lib/compare.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
 import { runMicro } from './micro/index.mjs'
 import { runPipeline } from './pipeline/index.mjs'
 import { runWorkers } from './workers/index.mjs'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, nodes: { type: 'string' } } })
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, nodes: { type: 'string' }, compare: { type: 'string' } } })
 const quick = values.quick === true
 const only = values.only?.split(',')
 const wanted = (name) => only === undefined || only.includes(name)
@@ -77,7 +79,7 @@ if (wanted('logs')) {
 if (wanted('http')) {
   // A table per Node version: Node 22 and 24 run AsyncLocalStorage without async hooks, so the
   // per-request floor differs (README, Performance).
-  const nodes = values.nodes?.split(',') ?? (quick ? [process.versions.node.split('.')[0]] : ['20', '22', '24'])
+  const nodes = values.nodes?.split(',') ?? (quick ? [process.versions.node.split('.')[0]] : ['22', '24', '26'])
   results.http = []
   for (const major of nodes) {
     const execPath = join(nodeBinDirectory(major), 'node')
@@ -96,6 +98,12 @@ writeFileSync(`${directory}${results.mode}.json`, `${JSON.stringify(results, nul
 writeFileSync(`${directory}${results.mode}.md`, markdown)
 log(`\n${markdown}`)
 log(`results: bench/results/${results.mode}.json and .md (${results.durationSeconds} s)`)
+if (values.compare !== undefined) {
+  const comparison = renderComparison(readResults(values.compare), results)
+  writeFileSync(`${directory}${results.mode}-compared.md`, comparison)
+  log(`\n${comparison}`)
+  log(`comparison: bench/results/${results.mode}-compared.md`)
+}
 
 function gitCommit () {
   try {
