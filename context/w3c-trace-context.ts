@@ -5,7 +5,10 @@ import {
 import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import { LinkedContext } from './linked-context.js'
+import { hexByte, INVALID_SPAN_ID, INVALID_TRACE_ID, isHex, isValidSpanContext } from './hex.js'
 import { MAX_TRACESTATE_HEADER_LENGTH, StrictTraceState } from './trace-state.js'
+
+export { isValidSpanContext }
 
 export const TRACEPARENT = 'traceparent'
 export const TRACESTATE = 'tracestate'
@@ -32,16 +35,6 @@ export const LOCAL_ROOT_CONTEXT: Context = LinkedContext.ROOT.setValue(RANDOM_TR
 /** The same mark on any other context (one that carries baggage, say). */
 export function markLocalRoot (context: Context): Context {
   return context === ROOT_CONTEXT || context === LinkedContext.ROOT ? LOCAL_ROOT_CONTEXT : context.setValue(RANDOM_TRACE_ID_KEY, LOCAL_ROOT)
-}
-
-/**
- * A span context with a well-formed, non-zero trace id and span id, in lower-case hex only as W3C
- * writes them. The API's own check (1.10: a table, no regular expressions any more) also accepts
- * upper case, which would go out in a traceparent that every strict receiver refuses.
- */
-export function isValidSpanContext (spanContext: SpanContext | undefined): spanContext is SpanContext {
-  return spanContext !== undefined && isHexId(spanContext.traceId, 32) && spanContext.traceId !== INVALID_TRACE_ID &&
-    isHexId(spanContext.spanId, 16) && spanContext.spanId !== INVALID_SPAN_ID
 }
 
 export interface ParsedTraceParent {
@@ -111,46 +104,6 @@ function isOws (code: number): boolean {
 }
 
 const DASH = 0x2d
-
-// Literals, not '0'.repeat(): V8 compares against an internalized string measurably faster.
-const INVALID_TRACE_ID = '00000000000000000000000000000000'
-const INVALID_SPAN_ID = '0000000000000000'
-
-/** Each lower-case hex digit's value plus one, by char code; zero for anything else (W3C forbids upper case). */
-const HEX_DIGIT = new Uint8Array(128)
-/** 1 for a lower-case hex digit, by char code. */
-const IS_HEX = new Uint8Array(128)
-for (let i = 0; i < 16; i++) {
-  HEX_DIGIT['0123456789abcdef'.charCodeAt(i)] = i + 1
-  IS_HEX['0123456789abcdef'.charCodeAt(i)] = 1
-}
-
-/** Two lower-case hex digits as a number, or -1. */
-function hexByte (value: string, at: number): number {
-  // Out of the table (past 127, or past the end: NaN) reads as undefined, and `| 0` makes it 0.
-  const high = (HEX_DIGIT[value.charCodeAt(at)]! | 0) - 1
-  const low = (HEX_DIGIT[value.charCodeAt(at + 1)]! | 0) - 1
-  return high < 0 || low < 0 ? -1 : high * 16 + low
-}
-
-/** A string of exactly `length` lower-case hex digits (a multiple of 4). */
-function isHexId (id: unknown, length: number): boolean {
-  return typeof id === 'string' && id.length === length && isHex(id, 0, length)
-}
-
-/**
- * `count` lower-case hex digits from `from` (a multiple of 4): counts the digits four at a time
- * with no branch per character, the cheapest form V8 compiles this to.
- */
-function isHex (value: string, from: number, count: number): boolean {
-  let digits = 0
-  for (let i = from, end = from + count; i < end; i += 4) {
-    // Past 127 (or past the end) the table reads undefined, which `| 0` counts as no digit.
-    digits += (IS_HEX[value.charCodeAt(i)]! | 0) + (IS_HEX[value.charCodeAt(i + 1)]! | 0) +
-      (IS_HEX[value.charCodeAt(i + 2)]! | 0) + (IS_HEX[value.charCodeAt(i + 3)]! | 0)
-  }
-  return digits === count
-}
 
 /**
  * W3C Trace Context propagator: strict `traceparent` and `tracestate` parsing, the sampled flag
