@@ -3,7 +3,7 @@ import {
 } from '@opentelemetry/api'
 import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
-import { INVALID_SPAN_ID, INVALID_TRACE_ID, isHex, isValidSpanContext } from './hex.js'
+import { isHex, isHexId, isValidSpanContext } from './hex.js'
 
 export const B3_SINGLE = 'b3'
 export const X_B3_TRACE_ID = 'x-b3-traceid'
@@ -110,7 +110,7 @@ function extractSingle (context: Context, header: string): Context | undefined {
     if (length > spanEnd + 2 && (value.charCodeAt(spanEnd + 2) !== DASH || !isHex(value, spanEnd + 3, 16))) return undefined
     sampling = decided
   }
-  if (!isHex(value, 0, traceLength) || !isHex(value, traceLength + 1, 16)) return undefined
+  if (!isHexId(value, 0, traceLength) || !isHexId(value, traceLength + 1, 16)) return undefined
   return withRemoteSpan(context, value.slice(0, traceLength), value.slice(traceLength + 1, spanEnd), sampling)
 }
 
@@ -119,7 +119,7 @@ function extractMulti (context: Context, carrier: unknown, getter: TextMapGetter
   const spanId = first(getter.get(carrier, X_B3_SPAN_ID))?.trim().toLowerCase()
   if (traceId === undefined || spanId === undefined) return undefined
   if ((traceId.length !== 16 && traceId.length !== 32) || spanId.length !== 16) return undefined
-  if (!isHex(traceId, 0, traceId.length) || !isHex(spanId, 0, 16)) return undefined
+  if (!isHexId(traceId, 0, traceId.length) || !isHexId(spanId, 0, 16)) return undefined
   const flags = first(getter.get(carrier, X_B3_FLAGS))?.trim()
   const sampledHeader = first(getter.get(carrier, X_B3_SAMPLED))?.trim().toLowerCase()
   let sampling: Sampling
@@ -132,10 +132,9 @@ function extractMulti (context: Context, carrier: unknown, getter: TextMapGetter
   return withRemoteSpan(context, traceId, spanId, sampling)
 }
 
-/** `rawTraceId` and `spanId` are lower-case hex of the right lengths already. */
-function withRemoteSpan (context: Context, rawTraceId: string, spanId: string, sampling: Sampling): Context | undefined {
+/** `rawTraceId` and `spanId` are valid ids already (lower-case hex, not all zeros). */
+function withRemoteSpan (context: Context, rawTraceId: string, spanId: string, sampling: Sampling): Context {
   const traceId = rawTraceId.length === 16 ? PADDING + rawTraceId : rawTraceId
-  if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined
   const sampled = sampling === 'accept' || sampling === 'debug'
   const withSpan = trace.setSpanContext(context, {
     traceId,

@@ -38,7 +38,8 @@ for (let c = 0x30; c <= 0x39; c++) CLASSES[c] |= KEY_FIRST | KEY_CHAR // 0-9
 for (const c of '_-*/@') CLASSES[c.charCodeAt(0)] |= KEY_CHAR
 
 function is (code: number, cls: number): boolean {
-  return code < 128 && (CLASSES[code]! & cls) !== 0
+  // Past 127 (or NaN past the end) the table reads undefined, and `undefined & cls` is 0.
+  return (CLASSES[code]! & cls) !== 0
 }
 
 /** Optional white space around list members (RFC 9110 OWS): space or tab. */

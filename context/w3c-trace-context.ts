@@ -5,7 +5,7 @@ import {
 import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import { LinkedContext } from './linked-context.js'
-import { hexByte, INVALID_SPAN_ID, INVALID_TRACE_ID, isHex, isValidSpanContext } from './hex.js'
+import { hexByte, isHexId, isValidSpanContext } from './hex.js'
 import { MAX_TRACESTATE_HEADER_LENGTH, StrictTraceState } from './trace-state.js'
 
 export { isValidSpanContext }
@@ -13,6 +13,8 @@ export { isValidSpanContext }
 export const TRACEPARENT = 'traceparent'
 export const TRACESTATE = 'tracestate'
 
+/** The sampled flag (TraceFlags.SAMPLED, read once rather than from the API's enum object per call). */
+const SAMPLED_FLAG: number = TraceFlags.SAMPLED
 /** Level 2: the trace-id's rightmost 7 bytes are random. */
 const RANDOM_FLAG = 0x02
 
@@ -69,11 +71,9 @@ export function parseTraceParent (header: string): ParsedTraceParent | undefined
   if (version < 0 || version === 0xff) return undefined
   if (length > 55 && (version === 0 || header.charCodeAt(from + 55) !== DASH)) return undefined
   const flags = hexByte(header, from + 53)
-  if (flags < 0 || !isHex(header, from + 3, 32) || !isHex(header, from + 36, 16)) return undefined
-  const traceId = header.slice(from + 3, from + 35)
-  const spanId = header.slice(from + 36, from + 52)
-  if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined
-  return { traceId, spanId, flags }
+  // Lower-case hex, and not all zeros.
+  if (flags < 0 || !isHexId(header, from + 3, 32) || !isHexId(header, from + 36, 16)) return undefined
+  return { traceId: header.slice(from + 3, from + 35), spanId: header.slice(from + 36, from + 52), flags }
 }
 
 /**
@@ -84,7 +84,7 @@ export function parseTraceParent (header: string): ParsedTraceParent | undefined
 export function w3cTraceFlags (context: Context, spanContext: SpanContext): number {
   const mark = context.getValue(RANDOM_TRACE_ID_KEY)
   const random = mark === LOCAL_ROOT || mark === spanContext.traceId
-  return (spanContext.traceFlags & TraceFlags.SAMPLED) | (random ? RANDOM_FLAG : 0)
+  return (spanContext.traceFlags & SAMPLED_FLAG) | (random ? RANDOM_FLAG : 0)
 }
 
 /** The trace-flags field for each value of the two defined flags. */
@@ -95,7 +95,7 @@ const FLAGS_FIELD = ['-00', '-01', '-02', '-03'] as const
  * two defined flags can be written, so the value is always 55 well-formed characters.
  */
 export function formatTraceParent (spanContext: SpanContext, flags: number): string {
-  return '00-' + spanContext.traceId + '-' + spanContext.spanId + FLAGS_FIELD[flags & (TraceFlags.SAMPLED | RANDOM_FLAG)]!
+  return '00-' + spanContext.traceId + '-' + spanContext.spanId + FLAGS_FIELD[flags & (SAMPLED_FLAG | RANDOM_FLAG)]!
 }
 
 /** Optional white space (RFC 9110): space or tab. */
@@ -133,7 +133,7 @@ export class W3CTraceContextPropagator implements TextMapPropagator {
     const spanContext: SpanContext = {
       traceId: parsed.traceId,
       spanId: parsed.spanId,
-      traceFlags: parsed.flags & TraceFlags.SAMPLED,
+      traceFlags: parsed.flags & SAMPLED_FLAG,
       isRemote: true
     }
     const stateValue = combined(getter.get(carrier, TRACESTATE))
