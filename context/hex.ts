@@ -76,5 +76,6 @@ function isSpanContextId (id: unknown, length: number): boolean {
  * accepts upper case, which would go out in headers that strict receivers refuse.
  */
 export function isValidSpanContext (spanContext: SpanContext | undefined): spanContext is SpanContext {
-  return spanContext !== undefined && isSpanContextId(spanContext.traceId, 32) && isSpanContextId(spanContext.spanId, 16)
+  return spanContext !== undefined &&
+    isSpanContextId(spanContext.traceId, 32) && isSpanContextId(spanContext.spanId, 16)
 }

@@ -62,7 +62,9 @@ export function attach (carrierOrContext: unknown): ContextToken {
   if (context.active() === attached) {
     attaching = manager
   } else {
-    diag.warn('fastify-otel-kit: attach has no effect: the registered context manager cannot attach (none is registered, or one older than OpenTelemetry API 1.10); register the plugin or call ensureContextManager(), or use withContext')
+    diag.warn('fastify-otel-kit: attach has no effect: the registered context manager cannot attach ' +
+      '(none is registered, or one older than OpenTelemetry API 1.10); register the plugin or call ' +
+      'ensureContextManager(), or use withContext')
     token.state = 'ineffective'
   }
   return token
