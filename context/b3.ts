@@ -1,9 +1,9 @@
 import {
-  type Context, createContextKey, isSpanContextValid, type TextMapGetter, type TextMapPropagator,
-  type TextMapSetter, TraceFlags
+  type Context, createContextKey, type TextMapGetter, type TextMapPropagator, type TextMapSetter, TraceFlags
 } from '@opentelemetry/api'
 import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
+import { isHex, isHexId, isValidSpanContext } from './hex.js'
 
 export const B3_SINGLE = 'b3'
 export const X_B3_TRACE_ID = 'x-b3-traceid'
@@ -26,9 +26,9 @@ export const B3_DEFERRED_KEY = createContextKey('fastify-otel-kit B3 deferred sa
 /** `b3: 0`, `b3: 1` or `b3: d` alone: a decision with no ids. Value: 'deny' | 'accept'. */
 export const B3_SAMPLING_ONLY_KEY = createContextKey('fastify-otel-kit B3 sampling-only')
 
-const TRACE_ID = /^([0-9a-f]{16}|[0-9a-f]{32})$/
-const SPAN_ID = /^[0-9a-f]{16}$/
-const ZERO = /^0+$/
+const DASH = 0x2d
+/** 64-bit trace ids are left-padded to 128 bits, as B3 and W3C interoperation expects. */
+const PADDING = '0000000000000000'
 
 type Sampling = 'accept' | 'deny' | 'debug' | 'defer'
 
@@ -52,7 +52,7 @@ export class B3Propagator implements TextMapPropagator {
 
   inject (context: Context, carrier: unknown, setter: TextMapSetter): void {
     const spanContext = trace.getSpanContext(context)
-    if (spanContext === undefined || !isSpanContextValid(spanContext) || isTracingSuppressed(context)) return
+    if (!isValidSpanContext(spanContext) || isTracingSuppressed(context)) return
     const debugMark = context.getValue(B3_DEBUG_KEY)
     const debug = debugMark === true || debugMark === spanContext.traceId
     const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
@@ -83,27 +83,44 @@ export class B3Propagator implements TextMapPropagator {
   }
 }
 
+/**
+ * `{trace id}-{span id}[-{sampling}[-{parent span id}]]` or a bare sampling state, read by
+ * position (a trace id is 16 or 32 hex digits, the others fixed). Upper case is accepted and
+ * lower-cased, as many B3 writers send it.
+ */
 function extractSingle (context: Context, header: string): Context | undefined {
   if (header.length > 128) return undefined
-  const parts = header.trim().toLowerCase().split('-')
-  if (parts.length === 1) {
-    const sampling = parseSingleSampling(parts[0]!)
-    if (sampling === undefined || sampling === 'defer') return undefined
+  const value = header.trim().toLowerCase()
+  const length = value.length
+  if (length === 1) {
+    const sampling = parseSampling(value.charCodeAt(0))
+    if (sampling === undefined) return undefined
     const decided = context.setValue(B3_SAMPLING_ONLY_KEY, sampling === 'deny' ? 'deny' : 'accept')
     return sampling === 'debug' ? decided.setValue(B3_DEBUG_KEY, true) : decided
   }
-  if (parts.length > 4) return undefined
-  const [traceId, spanId, samplingPart, parentSpanId] = parts as [string, string, string | undefined, string | undefined]
-  if (parentSpanId !== undefined && !SPAN_ID.test(parentSpanId)) return undefined
-  const sampling = samplingPart === undefined ? 'defer' : parseSingleSampling(samplingPart)
-  if (sampling === undefined) return undefined
-  return withRemoteSpan(context, traceId, spanId, sampling)
+  const traceLength = value.charCodeAt(16) === DASH ? 16 : 32
+  const spanEnd = traceLength + 17
+  if (length < spanEnd || value.charCodeAt(traceLength) !== DASH) return undefined
+  let sampling: Sampling = 'defer'
+  if (length > spanEnd) {
+    // `-` and one sampling character, then nothing or `-` and the parent span id.
+    if (value.charCodeAt(spanEnd) !== DASH || (length !== spanEnd + 2 && length !== spanEnd + 19)) return undefined
+    const decided = parseSampling(value.charCodeAt(spanEnd + 1))
+    if (decided === undefined) return undefined
+    const parentAt = spanEnd + 3
+    if (length > spanEnd + 2 && (value.charCodeAt(spanEnd + 2) !== DASH || !isHex(value, parentAt, 16))) return undefined
+    sampling = decided
+  }
+  if (!isHexId(value, 0, traceLength) || !isHexId(value, traceLength + 1, 16)) return undefined
+  return withRemoteSpan(context, value.slice(0, traceLength), value.slice(traceLength + 1, spanEnd), sampling)
 }
 
 function extractMulti (context: Context, carrier: unknown, getter: TextMapGetter): Context | undefined {
   const traceId = first(getter.get(carrier, X_B3_TRACE_ID))?.trim().toLowerCase()
   const spanId = first(getter.get(carrier, X_B3_SPAN_ID))?.trim().toLowerCase()
   if (traceId === undefined || spanId === undefined) return undefined
+  if ((traceId.length !== 16 && traceId.length !== 32) || spanId.length !== 16) return undefined
+  if (!isHexId(traceId, 0, traceId.length) || !isHexId(spanId, 0, 16)) return undefined
   const flags = first(getter.get(carrier, X_B3_FLAGS))?.trim()
   const sampledHeader = first(getter.get(carrier, X_B3_SAMPLED))?.trim().toLowerCase()
   let sampling: Sampling
@@ -116,10 +133,9 @@ function extractMulti (context: Context, carrier: unknown, getter: TextMapGetter
   return withRemoteSpan(context, traceId, spanId, sampling)
 }
 
-function withRemoteSpan (context: Context, rawTraceId: string, spanId: string, sampling: Sampling): Context | undefined {
-  if (!TRACE_ID.test(rawTraceId) || !SPAN_ID.test(spanId) || ZERO.test(rawTraceId) || ZERO.test(spanId)) return undefined
-  // 64-bit trace ids are left-padded to 128 bits, as B3 and W3C interoperation expects.
-  const traceId = rawTraceId.padStart(32, '0')
+/** `rawTraceId` and `spanId` are valid ids already (lower-case hex, not all zeros). */
+function withRemoteSpan (context: Context, rawTraceId: string, spanId: string, sampling: Sampling): Context {
+  const traceId = rawTraceId.length === 16 ? PADDING + rawTraceId : rawTraceId
   const sampled = sampling === 'accept' || sampling === 'debug'
   const withSpan = trace.setSpanContext(context, {
     traceId,
@@ -132,10 +148,10 @@ function withRemoteSpan (context: Context, rawTraceId: string, spanId: string, s
   return withSpan
 }
 
-function parseSingleSampling (value: string): Sampling | undefined {
-  if (value === '1') return 'accept'
-  if (value === '0') return 'deny'
-  if (value === 'd') return 'debug'
+function parseSampling (code: number): Exclude<Sampling, 'defer'> | undefined {
+  if (code === 0x31) return 'accept' // 1
+  if (code === 0x30) return 'deny' // 0
+  if (code === 0x64) return 'debug' // d
   return undefined
 }
 

@@ -6,6 +6,9 @@ const MAX_MEMBERS = 32
 const MAX_SERIALIZED_LENGTH = 512
 /** Members longer than this are the first to go when the list must be cut. */
 const LONG_MEMBER = 128
+/** Keys and values are at most this long. */
+const MAX_KEY_LENGTH = 256
+const MAX_VALUE_LENGTH = 256
 /**
  * A combined header longer than this is ignored unread. The longest valid list (32 members of a
  * 256-character key and a 256-character value) is about 16 KiB; the rest is room for optional
@@ -13,29 +16,111 @@ const LONG_MEMBER = 128
  */
 export const MAX_TRACESTATE_HEADER_LENGTH = 32 * 1024
 
+const COMMA = 0x2c
+const EQUALS = 0x3d
+const SPACE = 0x20
+const TAB = 0x09
+
 /**
- * The key grammar of the current specification: `key = (lcalpha / DIGIT) 0*255(keychar)` with
- * `@` among the keychars. Level 1's `tenant@vendor` form (241 + 14 characters, one `@`) is gone:
- * `foo@`, `t@` followed by 15 characters and `a@b@c` are valid keys now.
+ * Character classes, indexed by char code (ASCII only; anything above is in no class). The key
+ * grammar is the current specification's: `key = (lcalpha / DIGIT) 0*255(keychar)` with `@` among
+ * the keychars; Level 1's `tenant@vendor` form (241 + 14 characters, one `@`) is gone, so `foo@`,
+ * `t@` followed by 15 characters and `a@b@c` are valid keys now. Values are printable ASCII
+ * except `,` and `=`.
  */
-const KEY = /^[a-z0-9][_0-9a-z\-*/@]{0,255}$/
-/** Up to 256 printable ASCII characters except `,` and `=`, not ending in a space. */
-const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/
+const KEY_FIRST = 1
+const KEY_CHAR = 2
+const VALUE_CHAR = 4
+const CLASSES = new Uint8Array(128)
+for (let c = 0x20; c <= 0x7e; c++) if (c !== COMMA && c !== EQUALS) CLASSES[c] |= VALUE_CHAR
+for (let c = 0x61; c <= 0x7a; c++) CLASSES[c] |= KEY_FIRST | KEY_CHAR // a-z
+for (let c = 0x30; c <= 0x39; c++) CLASSES[c] |= KEY_FIRST | KEY_CHAR // 0-9
+for (const c of '_-*/@') CLASSES[c.charCodeAt(0)] |= KEY_CHAR
+
+function is (code: number, cls: number): boolean {
+  // Past 127 (or NaN past the end) the table reads undefined, and `undefined & cls` is 0.
+  return (CLASSES[code]! & cls) !== 0
+}
 
 /** Optional white space around list members (RFC 9110 OWS): space or tab. */
 function isOws (code: number): boolean {
-  return code === 0x20 || code === 0x09
+  return code === SPACE || code === TAB
 }
 
 export function isValidTraceStateKey (key: string): boolean {
-  return KEY.test(key)
+  const length = key.length
+  if (length === 0 || length > MAX_KEY_LENGTH || !is(key.charCodeAt(0), KEY_FIRST)) return false
+  for (let i = 1; i < length; i++) if (!is(key.charCodeAt(i), KEY_CHAR)) return false
+  return true
 }
 
+/** Up to 256 printable ASCII characters except `,` and `=`, not ending in a space. */
 export function isValidTraceStateValue (value: string): boolean {
-  return VALUE.test(value)
+  const length = value.length
+  if (length === 0 || length > MAX_VALUE_LENGTH || value.charCodeAt(length - 1) === SPACE) return false
+  for (let i = 0; i < length; i++) if (!is(value.charCodeAt(i), VALUE_CHAR)) return false
+  return true
+}
+
+/** Scan result: the header breaks the grammar or has more than 32 members. */
+const INVALID = -1
+/** Scan result bit: the header is written the way serialize writes it (no white space, no empty members). */
+const PLAIN = 64
+
+/**
+ * One pass over a header, without allocating: the number of members as received, plus PLAIN
+ * when the text needs no clean-up, or INVALID. Each member is checked as if its optional white
+ * space had been trimmed first: a value's trailing spaces are white space, not part of it.
+ */
+function scan (header: string): number {
+  const length = header.length
+  let members = 0
+  let plain = true
+  let i = 0
+  while (i <= length) {
+    const memberStart = i
+    while (i < length && isOws(header.charCodeAt(i))) i++
+    if (i === length || header.charCodeAt(i) === COMMA) {
+      // An empty or whitespace-only member: allowed, skipped (an empty header is no member at all).
+      if (length > 0) plain = false
+      i++
+      continue
+    }
+    if (i !== memberStart) plain = false
+    const keyStart = i
+    if (!is(header.charCodeAt(i), KEY_FIRST)) return INVALID
+    i++
+    while (i < length && is(header.charCodeAt(i), KEY_CHAR)) i++
+    if (i - keyStart > MAX_KEY_LENGTH || i === length || header.charCodeAt(i) !== EQUALS) return INVALID
+    const valueStart = ++i
+    // Spaces are value characters, tabs are not: a tab can only be trailing white space.
+    while (i < length && is(header.charCodeAt(i), VALUE_CHAR)) i++
+    let valueEnd = i
+    while (valueEnd > valueStart && header.charCodeAt(valueEnd - 1) === SPACE) valueEnd--
+    while (i < length && isOws(header.charCodeAt(i))) i++
+    if (i < length && header.charCodeAt(i) !== COMMA) return INVALID
+    if (valueEnd === valueStart || valueEnd - valueStart > MAX_VALUE_LENGTH) return INVALID
+    if (valueEnd !== i) plain = false
+    if (++members > MAX_MEMBERS) return INVALID
+    i++
+  }
+  return plain ? members | PLAIN : members
 }
 
 type Member = readonly [key: string, value: string]
+
+/** The members of a header that scan accepted, the first of each key only. */
+function split (header: string): Member[] {
+  const members: Member[] = []
+  for (const field of header.split(',')) {
+    const member = field.trim()
+    if (member === '') continue
+    const eq = member.indexOf('=')
+    const key = member.slice(0, eq)
+    if (!hasKey(members, key)) members.push([key, member.slice(eq + 1)])
+  }
+  return members
+}
 
 /**
  * An immutable `tracestate` list, parsed and written as W3C Trace Context specifies it:
@@ -50,40 +135,31 @@ type Member = readonly [key: string, value: string]
  * - serialized to at most 512 characters by removing whole members: those over 128 characters
  *   first (from the right), then members from the right.
  * OpenTelemetry JS's TraceState differs on each of these; the README lists how.
+ *
+ * Parsing validates the whole header at once (so a bad header is refused on arrival) but splits
+ * it into members only when someone asks for one: most requests pass their tracestate on
+ * untouched, and then the header as received is what goes out again.
  */
 export class StrictTraceState implements TraceState {
-  private serialized: string | undefined
+  private constructor (
+    /** The header as received (validated), until the members are needed. */
+    private text: string | undefined,
+    private list: readonly Member[] | undefined,
+    private serialized: string | undefined
+  ) {}
 
-  private constructor (private readonly members: readonly Member[]) {}
+  static readonly EMPTY = new StrictTraceState(undefined, [], '')
 
-  static readonly EMPTY = new StrictTraceState([])
-
-  /** Undefined when the header is invalid. */
+  /** Undefined when the header is invalid; EMPTY when it has no member. */
   static parse (header: string): StrictTraceState | undefined {
     if (header.length > MAX_TRACESTATE_HEADER_LENGTH) return undefined
-    const members: Member[] = []
-    let received = 0
-    // A hand-rolled scan: this runs for every inbound request that carries a tracestate.
-    let start = 0
-    while (start <= header.length) {
-      let end = header.indexOf(',', start)
-      if (end === -1) end = header.length
-      let from = start
-      let to = end
-      while (from < to && isOws(header.charCodeAt(from))) from++
-      while (to > from && isOws(header.charCodeAt(to - 1))) to--
-      if (from < to) {
-        if (++received > MAX_MEMBERS) return undefined
-        const eq = header.indexOf('=', from)
-        if (eq <= from || eq >= to) return undefined
-        const key = header.slice(from, eq)
-        const value = header.slice(eq + 1, to)
-        if (!KEY.test(key) || !VALUE.test(value)) return undefined
-        if (!hasKey(members, key)) members.push([key, value])
-      }
-      start = end + 1
-    }
-    return members.length === 0 ? StrictTraceState.EMPTY : new StrictTraceState(members)
+    const scanned = scan(header)
+    if (scanned === INVALID) return undefined
+    const members = scanned & ~PLAIN
+    if (members === 0) return StrictTraceState.EMPTY
+    // One member written plainly and short enough is its own serialization: nothing to split.
+    const serialized = members === 1 && (scanned & PLAIN) !== 0 && header.length <= MAX_SERIALIZED_LENGTH ? header : undefined
+    return new StrictTraceState(header, undefined, serialized)
   }
 
   /** The same list as a StrictTraceState: itself, or another TraceState's serialization checked. */
@@ -93,12 +169,20 @@ export class StrictTraceState implements TraceState {
     return typeof serialized === 'string' ? StrictTraceState.parse(serialized) : undefined
   }
 
+  private members (): readonly Member[] {
+    if (this.list === undefined) {
+      this.list = split(this.text!)
+      this.text = undefined
+    }
+    return this.list
+  }
+
   get size (): number {
-    return this.members.length
+    return this.members().length
   }
 
   get (key: string): string | undefined {
-    for (const [k, v] of this.members) if (k === key) return v
+    for (const [k, v] of this.members()) if (k === key) return v
     return undefined
   }
 
@@ -107,20 +191,21 @@ export class StrictTraceState implements TraceState {
    * right-most one goes. Invalid input is ignored.
    */
   set (key: string, value: string): StrictTraceState {
-    if (!KEY.test(key) || !VALUE.test(value)) return this
-    const rest = this.members.filter(([k]) => k !== key)
+    if (!isValidTraceStateKey(key) || !isValidTraceStateValue(value)) return this
+    const rest = this.members().filter(([k]) => k !== key)
     const updated: Member[] = [[key, value], ...rest]
-    return new StrictTraceState(updated.slice(0, MAX_MEMBERS))
+    return new StrictTraceState(undefined, updated.slice(0, MAX_MEMBERS), undefined)
   }
 
   unset (key: string): StrictTraceState {
-    const rest = this.members.filter(([k]) => k !== key)
-    return rest.length === this.members.length ? this : new StrictTraceState(rest)
+    const members = this.members()
+    const rest = members.filter(([k]) => k !== key)
+    return rest.length === members.length ? this : new StrictTraceState(undefined, rest, undefined)
   }
 
   /** At most 512 characters: long members are dropped first, then members from the right. */
   serialize (): string {
-    this.serialized ??= truncate(this.members.map(([k, v]) => `${k}=${v}`)).join(',')
+    this.serialized ??= truncate(this.members().map(([k, v]) => `${k}=${v}`)).join(',')
     return this.serialized
   }
 }

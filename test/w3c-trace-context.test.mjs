@@ -7,7 +7,7 @@ import { TracerProvider } from '@opentelemetry/sdk-trace'
 // The propagator and the tracestate list are internal (not in the package's public API): the
 // plugin uses them for every request, and these tests hold them to the specification.
 import { StrictTraceState } from '../dist/context/trace-state.js'
-import { parseTraceParent, W3CTraceContextPropagator } from '../dist/context/w3c-trace-context.js'
+import { isValidSpanContext, LOCAL_ROOT_CONTEXT, parseTraceParent, W3CTraceContextPropagator } from '../dist/context/w3c-trace-context.js'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { describe, test } from 'node:test'
@@ -99,6 +99,30 @@ describe('tracestate: values, members, fields', () => {
   })
 })
 
+describe('tracestate: read on arrival, split on demand', () => {
+  test('a valid list goes out as it came in; get, size, set and unset see every member', () => {
+    const header = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,foo@=1'
+    assert.equal(passedOn(kit, { traceparent: sampledParent, tracestate: header }).tracestate, header)
+    const state = StrictTraceState.parse(header)
+    assert.equal(state.get('congo'), 't61rcWkgMzE')
+    assert.equal(state.size, 3)
+    assert.equal(state.serialize(), header)
+    assert.equal(state.set('congo', 'new').serialize(), 'congo=new,rojo=00f067aa0ba902b7,foo@=1')
+    assert.equal(state.unset('rojo').serialize(), 'congo=t61rcWkgMzE,foo@=1')
+    assert.equal(state.unset('absent'), state)
+    const single = StrictTraceState.parse('vendor=abc')
+    assert.equal(single.serialize(), 'vendor=abc')
+    assert.equal(single.get('vendor'), 'abc')
+    assert.equal(single.size, 1)
+  })
+
+  test('a list written loosely is sent written plainly', () => {
+    assert.equal(StrictTraceState.parse(' vendor=abc\t').serialize(), 'vendor=abc')
+    assert.equal(StrictTraceState.parse('vendor=abc,').serialize(), 'vendor=abc')
+    assert.equal(StrictTraceState.parse('a=1,b=2,a=3').serialize(), 'a=1,b=2')
+  })
+})
+
 describe('tracestate: mutation and injection', () => {
   test('set moves the key to the front; a 33rd member pushes out the right-most', () => {
     const state = StrictTraceState.parse(members(32).join(','))
@@ -178,6 +202,30 @@ describe('traceparent', () => {
   test('flags: sampled and random are passed on, reserved bits are sent as zero', () => {
     const flagsOut = (flags) => passedOn(kit, { traceparent: sampledParent.replace(/01$/, flags) }).traceparent.slice(53)
     assert.deepEqual(['00', '01', '02', '03', '09', 'ff', 'fc'].map(flagsOut), ['00', '01', '02', '03', '01', '03', '00'])
+  })
+
+  test('the random flag on a context that started a trace here: extraction on top of it says only what its traceparent says', () => {
+    const flagsOut = (traceparent) => {
+      const out = {}
+      kit.inject(kit.extract(LOCAL_ROOT_CONTEXT, { traceparent }, defaultTextMapGetter), out, defaultTextMapSetter)
+      return out.traceparent.slice(53)
+    }
+    assert.equal(flagsOut(sampledParent), '01')
+    assert.equal(flagsOut(sampledParent.replace(/01$/, '03')), '03')
+    const started = {}
+    const own = trace.setSpanContext(LOCAL_ROOT_CONTEXT, { traceId: '5'.repeat(32), spanId: '6'.repeat(16), traceFlags: 1 })
+    kit.inject(own, started, defaultTextMapSetter)
+    assert.equal(started.traceparent.slice(53), '03')
+  })
+
+  test('ids are lower-case hex: upper case is refused (the API check this package relies on since API 1.10)', () => {
+    assert.equal(isValidSpanContext({ traceId: INBOUND_TRACE_ID, spanId: INBOUND_SPAN_ID, traceFlags: 1 }), true)
+    assert.equal(isValidSpanContext({ traceId: INBOUND_TRACE_ID.toUpperCase(), spanId: INBOUND_SPAN_ID, traceFlags: 1 }), false)
+    assert.equal(isValidSpanContext({ traceId: INBOUND_TRACE_ID, spanId: INBOUND_SPAN_ID.toUpperCase(), traceFlags: 1 }), false)
+    assert.equal(isValidSpanContext(undefined), false)
+    const out = {}
+    kit.inject(trace.setSpanContext(ROOT_CONTEXT, { traceId: INBOUND_TRACE_ID.toUpperCase(), spanId: INBOUND_SPAN_ID, traceFlags: 1 }), out, defaultTextMapSetter)
+    assert.deepEqual(out, {})
   })
 
   test('two traceparent fields are ambiguous: a new trace', () => {

@@ -2,6 +2,7 @@
 // default composite, and the context module's carriers and activations. In-process, no I/O.
 import { context, defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { W3CBaggagePropagator, W3CTraceContextPropagator as OtelW3CPropagator } from '@opentelemetry/core'
+import { B3InjectEncoding, B3Propagator as OtelB3Propagator } from '@opentelemetry/propagator-b3'
 import { attach, captureContext, detach, ensureContextManager, withContext } from 'fastify-otel-kit/context'
 // The propagators are internal (not exported by the package): measured from the build.
 import { B3Propagator } from '../../dist/context/b3.js'
@@ -19,6 +20,8 @@ export async function runMicro ({ timeMillis, log }) {
   const otelW3c = new OtelW3CPropagator()
   const b3single = new B3Propagator({ inject: 'single' })
   const b3multi = new B3Propagator({ inject: 'multi' })
+  const otelB3single = new OtelB3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER })
+  const otelB3multi = new OtelB3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
   const composite = new PriorityCompositePropagator([w3c, new W3CBaggagePropagator(), b3multi])
   const headers = {
     w3c: { traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'vendor=abc' },
@@ -38,6 +41,10 @@ export async function runMicro ({ timeMillis, log }) {
     ['B3 single inject', () => { const c = {}; b3single.inject(sampled, c, defaultTextMapSetter); sink = c }],
     ['B3 multi extract', () => { sink = b3multi.extract(ROOT_CONTEXT, headers.b3multi, defaultTextMapGetter) }],
     ['B3 multi inject', () => { const c = {}; b3multi.inject(sampled, c, defaultTextMapSetter); sink = c }],
+    ['B3 single extract, OpenTelemetry JS propagator (reference)', () => { sink = otelB3single.extract(ROOT_CONTEXT, headers.b3single, defaultTextMapGetter) }],
+    ['B3 single inject, OpenTelemetry JS propagator (reference)', () => { const c = {}; otelB3single.inject(sampled, c, defaultTextMapSetter); sink = c }],
+    ['B3 multi extract, OpenTelemetry JS propagator (reference)', () => { sink = otelB3multi.extract(ROOT_CONTEXT, headers.b3multi, defaultTextMapGetter) }],
+    ['B3 multi inject, OpenTelemetry JS propagator (reference)', () => { const c = {}; otelB3multi.inject(sampled, c, defaultTextMapSetter); sink = c }],
     ['default composite extract (W3C + baggage + B3 multi)', () => { sink = composite.extract(ROOT_CONTEXT, headers.composite, defaultTextMapGetter) }],
     ['default composite inject', () => { const c = {}; composite.inject(withBaggage, c, defaultTextMapSetter); sink = c }],
     ['captureContext', () => { sink = captureContext(withBaggage) }],
@@ -46,13 +53,16 @@ export async function runMicro ({ timeMillis, log }) {
     ['context.with (baseline)', () => { sink = context.with(withBaggage, () => 1) }],
     ['attach + detach', () => { detach(attach(withBaggage)) }]
   ]
+  // Every case runs warm: tinybench measures them one after the other, and without this the first
+  // rows (ours) paid for compiling what the later rows (the references) then found ready.
+  for (let round = 0; round < 3; round++) for (const [, fn] of cases) for (let i = 0; i < 20000; i++) fn()
   for (const [name, fn] of cases) bench.add(name, fn)
   await bench.run()
   void sink
   return bench.tasks.map((task) => {
     const latency = task.result.latency
     const row = { name: task.name, nsPerOp: Number((latency.mean * 1e6).toFixed(1)), p99Ns: Number((latency.p99 * 1e6).toFixed(1)), samples: latency.samplesCount }
-    log(`  ${row.name.padEnd(56)} ${String(row.nsPerOp).padStart(8)} ns/op`)
+    log(`  ${row.name.padEnd(62)} ${String(row.nsPerOp).padStart(8)} ns/op`)
     return row
   })
 }
