@@ -6,13 +6,15 @@
 //   --only a,b         a subset of: micro, workers, pipeline, logs, http
 //   --nodes 22,24,26   the Node versions the HTTP servers run on (full run: 22,24,26; quick: this one)
 //   --compare FILE     after the run, compare it with a saved run (a copy of an earlier results JSON)
+//   --against DIR      also run the HTTP setups of another checkout (built, with its node_modules),
+//                      interleaved with this one's in the same rounds: a before/after on one machine
 import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
-import { runHttp } from './http/index.mjs'
+import { runHttp, SETUPS } from './http/index.mjs'
 import { runLogs } from './logs/index.mjs'
 import { nodeBinDirectory } from '../scripts/node-binary.mjs'
 import { hasTaskset } from './lib/processes.mjs'
@@ -23,7 +25,7 @@ import { runMicro } from './micro/index.mjs'
 import { runPipeline } from './pipeline/index.mjs'
 import { runWorkers } from './workers/index.mjs'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, nodes: { type: 'string' }, compare: { type: 'string' } } })
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, nodes: { type: 'string' }, compare: { type: 'string' }, against: { type: 'string' } } })
 const quick = values.quick === true
 const only = values.only?.split(',')
 const wanted = (name) => only === undefined || only.includes(name)
@@ -85,7 +87,7 @@ if (wanted('http')) {
     const execPath = join(nodeBinDirectory(major), 'node')
     const version = execFileSync(execPath, ['--version']).toString().trim()
     log(`HTTP overhead, servers on Node ${version}`)
-    results.http.push({ node: version, rows: await runHttp({ ...settings.http, execPath, log }) })
+    results.http.push({ node: version, rows: await runHttp({ ...settings.http, setups: httpSetups(values.against), execPath, log }) })
   }
 }
 results.targets = evaluateTargets(results)
@@ -103,6 +105,14 @@ if (values.compare !== undefined) {
   writeFileSync(`${directory}${results.mode}-compared.md`, comparison)
   log(`\n${comparison}`)
   log(`comparison: bench/results/${results.mode}-compared.md`)
+}
+
+/** This checkout's HTTP setups, and with --against another checkout's beside them (its ids marked). */
+function httpSetups (against) {
+  if (against === undefined) return SETUPS
+  const server = join(against, 'bench', 'http', 'server.mjs')
+  const theirs = SETUPS.filter((s) => s.id !== 'bare').map((s) => ({ ...s, id: `${s.id}@against`, label: `${s.label} (${against})`, server, serverSetup: s.id, cwd: against }))
+  return [...SETUPS, ...theirs]
 }
 
 function gitCommit () {

@@ -1,7 +1,7 @@
 import { ExportResultCode } from '@opentelemetry/core'
 import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { redactEndpoint } from '../sdk/config/endpoint.js'
-import { buildExporter } from '../sdk/export/exporter.js'
+import { buildExporter } from '../sdk/assembly/span-exporter.js'
 import type { Setting } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'

@@ -1,7 +1,7 @@
 import { type Attributes, type Link, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
 import { trace } from './otel-api.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './instrumentation-scope.js'
-import { errorType } from './error-type.js'
+import { describeThrown, recordFailure } from './record-failure.js'
 
 export interface WithSpanOptions {
   /** Default INTERNAL. */
@@ -61,15 +61,13 @@ export function withSpan<T> (
 }
 
 function fail (span: Span, error: unknown, options: WithSpanOptions): void {
-  span.recordException(error instanceof Error ? error : String(error))
-  span.setAttribute('error.type', errorType(error))
   let message: string
   try {
-    message = options.errorDescription?.(error) ?? (error instanceof Error ? error.message : String(error))
+    message = options.errorDescription?.(error) ?? describeThrown(error)
   } catch {
     message = String(error)
   }
-  span.setStatus({ code: SpanStatusCode.ERROR, message })
+  recordFailure(span, error, message)
 }
 
 function isPromiseLike<T> (value: T): value is T & PromiseLike<Awaited<T>> {

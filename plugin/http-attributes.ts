@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { redactQuery } from '../sdk/spans/query-redaction.js'
+import { redactQuery } from '../sdk/common/query-redaction.js'
 
 /** Methods the HTTP semantic conventions know; anything else is reported as `_OTHER`. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY'])

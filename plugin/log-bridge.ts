@@ -2,7 +2,7 @@ import type { SpanContext } from '@opentelemetry/api'
 import type { FastifyBaseLogger } from 'fastify'
 import { context, trace } from '../context/otel-api.js'
 import { isValidSpanContext } from '../context/w3c-trace-context.js'
-import { logExportSuspended, resumeLogExport, suspendLogExport } from '../sdk/logs/log-export-guard.js'
+import { logExportSuspended, resumeLogExport, suspendLogExport } from '../sdk/diagnostics/log-export-guard.js'
 import type { SdkLogs } from '../sdk/logs/log-record-sink.js'
 import { type PinoKeys, PinoLogRecord, type PinoRecordSink, pinoLineToLogRecord } from './pino-log-record.js'
 

@@ -4,8 +4,8 @@ import {
 } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core'
 import { context, trace } from '../context/otel-api.js'
-import { errorType } from '../context/error-type.js'
-import { redactQuery } from '../sdk/spans/query-redaction.js'
+import { recordFailure } from '../context/record-failure.js'
+import { redactQuery } from '../sdk/common/query-redaction.js'
 
 export interface OutboundRequest {
   /** Default GET. */
@@ -68,9 +68,7 @@ export async function callOutbound<T> (
     }
     return result
   } catch (error) {
-    span.recordException(error as Error)
-    span.setAttribute('error.type', errorType(error))
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message })
+    recordFailure(span, error)
     throw error
   } finally {
     span.end()

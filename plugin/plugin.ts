@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import fp from 'fastify-plugin'
 import type { AppTelemetry } from './fastify-types.js'
 import { installContextBinding, markSelfManaged } from './lifecycle-context.js'
-import type { SamplerName } from '../sdk/config/options.js'
 import type { OtelPluginOptions } from './options.js'
 import { resolvePluginOptions } from './resolve-options.js'
 import { recordRequestError, requestTelemetryOf, type RequestRuntime, startRequestSpan } from './request-span.js'
@@ -17,7 +16,7 @@ import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
 import { noteAcquisition } from './acquisition-notes.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { bridgeFastifyLog } from './log-bridge.js'
-import { spanUrlRedactionFor } from '../sdk/spans/span-url-redaction.js'
+import { spanUrlRedactionFor } from '../sdk/traces/span-url-redaction.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
@@ -106,7 +105,6 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     extractOnly: config.extractOnly.value,
     traceResponseHeader: config.traceResponseHeader.value,
     logCorrelation: config.logCorrelation.value,
-    samplerFacts: sdk.owner === 'plugin' ? samplerFacts(sdk.config.sampler.value) : { parentBased: false, recordsRoots: false },
     spans: sdk.spans,
     log,
     ...requestOptions
@@ -129,14 +127,6 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   if (!boundEarlierHooks) {
     warnings.warn('FOK_WARN_FASTIFY_INTERNALS', 'this Fastify version\'s hook store was not found: onRequest hooks registered before the plugin ' +
       '(and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks.')
-  }
-}
-
-/** What the configured sampler is known to decide, so the hooks can skip work it makes moot. */
-function samplerFacts (sampler: SamplerName | 'custom'): RequestRuntime['samplerFacts'] {
-  return {
-    parentBased: sampler.startsWith('parentbased_'),
-    recordsRoots: sampler === 'always_on' || sampler === 'parentbased_always_on'
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { invalidOption } from '../sdk/errors.js'
-import { DEFAULT_REDACTED_QUERY_KEYS } from '../sdk/spans/query-redaction.js'
+import { DEFAULT_REDACTED_QUERY_KEYS } from '../sdk/common/query-redaction.js'
 import type { OtelPluginOptions } from './options.js'
 import {
   optionalFunction, optionalPlainObject, optionalStringArray, rejectUnknownKeys

@@ -1,20 +1,18 @@
 import {
-  type Attributes, type Context, type Span, type SpanContext, SpanKind, SpanStatusCode, type TextMapGetter,
-  TraceFlags
+  type Attributes, type Context, SamplingDecision, type Span, SpanKind, SpanStatusCode, type TextMapGetter
 } from '@opentelemetry/api'
 import { context, diag, trace } from '../context/otel-api.js'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
-import { RandomIdGenerator } from '@opentelemetry/sdk-trace'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { IncomingMessage, type ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
-import { B3_DEFERRED_KEY } from '../context/b3.js'
 import { errorType } from '../context/error-type.js'
+import { recordThrown } from '../context/record-failure.js'
 import { LinkedContext } from '../context/linked-context.js'
 import { formatTraceParent, isValidSpanContext, markLocalRoot, w3cTraceFlags } from '../context/w3c-trace-context.js'
 import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes } from './http-attributes.js'
 import type { OutboundRuntime } from './outbound.js'
-import type { SpanStarter } from '../sdk/spans/span-starter.js'
+import type { SpanStarter } from '../sdk/traces/span-starter.js'
 import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
 import { type RouteInfo, routeInfoOf, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
@@ -31,12 +29,6 @@ export interface RequestRuntime extends OutboundRuntime {
   responseAttributes: ((request: FastifyRequest, reply: FastifyReply) => Attributes | undefined) | undefined
   captureRequestHeaders: readonly string[]
   captureResponseHeaders: readonly string[]
-  /**
-   * What the sampler is known to do: `parent-based` (a built-in parentbased_* sampler: an
-   * unsampled remote parent means no recording), `records-roots` (also records a span without a
-   * parent: always_on, parentbased_always_on), or nothing known (custom, ratio).
-   */
-  samplerFacts: { parentBased: boolean, recordsRoots: boolean }
   /** Starts the request span. */
   spans: SpanStarter
   /** Where failures of the user's hooks are reported. */
@@ -44,7 +36,7 @@ export interface RequestRuntime extends OutboundRuntime {
 }
 
 type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetryState | null }
-const ids = new RandomIdGenerator()
+const NO_ATTRIBUTES: Attributes = Object.freeze({}) as Attributes
 const HTTP_INSTRUMENTATION = '@opentelemetry/instrumentation-http'
 /** instrumentation-http spans already made a request span: each belongs to one request. */
 const adopted = new WeakSet<Span>()
@@ -110,18 +102,16 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   // A trace this service starts has a random trace-id (W3C Level 2 random flag).
   if (!parentValid) parent = markLocalRoot(parent)
 
+  // The sampler says, where it can, what it will decide: nothing to record needs no attributes, a
+  // span that will be recorded takes every attribute at once, and otherwise the sampler sees the
+  // few it may look at and the rest follow once it decided to record.
+  const decision = runtime.spans.preview(parent)
   let span: Span
-  if (parentValid && runtime.samplerFacts.parentBased && isUnsampledRemote(parentSpanContext!, parent)) {
-    // The parent-based sampler would say NOT_RECORD: skip the tracer and build the same
-    // non-recording span it would (a fresh span id, the parent's trace and trace state).
-    const remote = parentSpanContext!
-    span = trace.wrapSpanContext(remote.traceState === undefined
-      ? { traceId: remote.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE }
-      : { traceId: remote.traceId, spanId: ids.generateSpanId(), traceFlags: TraceFlags.NONE, traceState: remote.traceState })
+  if (decision === SamplingDecision.NOT_RECORD) {
+    span = runtime.spans.start(spanNameFor(info, request.method), SpanKind.SERVER, NO_ATTRIBUTES, parent)
   } else {
     const name = userSpanName(runtime, request) ?? spanNameFor(info, request.method)
-    // When the span will be recorded anyway, every attribute goes in at once.
-    const full = runtime.samplerFacts.recordsRoots && (!parentValid || (parentSpanContext!.traceFlags & TraceFlags.SAMPLED) !== 0)
+    const full = decision === SamplingDecision.RECORD_AND_SAMPLED
     const attributes = requestAttributes(request, info.route, runtime.redactedQueryKeys, full, runtime.captureRequestHeaders)
     span = runtime.spans.start(name, SpanKind.SERVER, attributes, parent)
     if (span.isRecording()) {
@@ -209,12 +199,6 @@ function addUserAttributes (runtime: RequestRuntime, request: FastifyRequest, sp
 }
 
 /** A remote parent that said "not sampled" (and did not defer the decision, as B3 can). */
-function isUnsampledRemote (parentSpanContext: SpanContext, parent: Context): boolean {
-  return parentSpanContext.isRemote === true &&
-    (parentSpanContext.traceFlags & TraceFlags.SAMPLED) === 0 &&
-    parent.getValue(B3_DEFERRED_KEY) !== parentSpanContext.traceId
-}
-
 function onResponseClose (response: ServerResponse, telemetry: RequestTelemetryState, end: boolean): void {
   if (telemetry.ended) return
   if (response.writableEnded) finishRequestSpan(telemetry, end)
@@ -225,7 +209,7 @@ function onResponseClose (response: ServerResponse, telemetry: RequestTelemetryS
 export function recordRequestError (request: FastifyRequest, error: unknown): void {
   const telemetry = (request as Traced)[kRequestTelemetry]
   if (telemetry === null || telemetry === undefined || telemetry.ended || !telemetry.span.isRecording()) return
-  telemetry.span.recordException(error instanceof Error ? error : String(error))
+  recordThrown(telemetry.span, error)
   telemetry.errorType ??= errorType(error)
 }
 

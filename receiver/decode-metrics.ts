@@ -1,4 +1,4 @@
-import { readFields, type WireField } from '../sdk/export/protowire.js'
+import { readFields, type WireField } from '../sdk/export/protobuf/protowire.js'
 import {
   type AttributeMap, double, fixed64, keyValues, messages, repeated64, repeatedVarint, resourceAndScopes, sfixed64,
   sint32, text, varint

@@ -1,4 +1,4 @@
-import { readFields, WIRE_BYTES } from '../sdk/export/protowire.js'
+import { readFields, WIRE_BYTES } from '../sdk/export/protobuf/protowire.js'
 import { decodeJsonLogsRequest, decodeJsonTraceRequest } from './decode-json.js'
 import { decodeJsonMetricsRequest } from './decode-json-metrics.js'
 import { decodeLogsRequest } from './decode-logs.js'

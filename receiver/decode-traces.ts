@@ -1,4 +1,4 @@
-import { readFields, type WireField } from '../sdk/export/protowire.js'
+import { readFields, type WireField } from '../sdk/export/protobuf/protowire.js'
 import { type AttributeMap, fixed32, fixed64, hex, keyValues, messages, resourceAndScopes, text, varint } from './protobuf-values.js'
 
 export type { AttributeMap, AttributeValue } from './protobuf-values.js'

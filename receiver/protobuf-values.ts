@@ -1,4 +1,4 @@
-import { readFields, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, type WireField } from '../sdk/export/protowire.js'
+import { readFields, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, type WireField } from '../sdk/export/protobuf/protowire.js'
 
 /**
  * The field readers and the AnyValue decoding shared by the OTLP protobuf decoders (decode-traces.ts,

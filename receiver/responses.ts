@@ -1,4 +1,4 @@
-import { MessageWriter } from '../sdk/export/protowire.js'
+import { MessageWriter } from '../sdk/export/protobuf/protowire.js'
 import type { BodyFormat, Signal } from './receiver-types.js'
 
 /**

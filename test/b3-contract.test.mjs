@@ -7,7 +7,7 @@ import { SamplingDecision } from '@opentelemetry/sdk-trace'
 import { B3InjectEncoding, B3Propagator as UpstreamB3 } from '@opentelemetry/propagator-b3'
 // Internal (not in the package's public API): the propagator and the samplers that read its context keys.
 import { B3Propagator } from '../dist/context/b3.js'
-import { buildSampler } from '../dist/sdk/assembly/sampler.js'
+import { buildSampler } from '../dist/sdk/traces/sampler.js'
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 

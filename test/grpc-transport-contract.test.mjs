@@ -12,8 +12,8 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { describe, test } from 'node:test'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
-import { TRACE_SERVICE } from '../dist/sdk/export/grpc-transport.js'
-import { buildOtlpGrpcExporter, MAX_REQUEST_BYTES } from '../dist/sdk/export/otlp-grpc-exporter.js'
+import { TRACE_SERVICE } from '../dist/sdk/export/grpc/grpc-transport.js'
+import { buildOtlpGrpcExporter, MAX_REQUEST_BYTES } from '../dist/sdk/export/grpc/otlp-grpc-exporter.js'
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import { logCapture } from './helpers.mjs'
@@ -182,7 +182,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
   // from its length prefix, after one HTTP/2 flow-control window (64 KiB), and names the size, so the
   // batch processor splits the batch either way. Ours saves that round trip and those bytes.
   test('a request over 4 MiB: upstream\'s sends one HTTP/2 window, ours nothing; both errors split the batch', async (t) => {
-    const { isTooLarge } = await import('../dist/sdk/export/grpc-status.js')
+    const { isTooLarge } = await import('../dist/sdk/export/grpc/grpc-status.js')
     const outcome = {}
     const big = spans(5, 1024 * 1024) // about 5 MiB encoded
     for (const [name, make] of Object.entries(bare)) {

@@ -16,8 +16,8 @@ import { credentials, Metadata } from '@grpc/grpc-js'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { test } from 'node:test'
-import { GrpcTransport, TRACE_SERVICE } from '../dist/sdk/export/grpc-transport.js'
-import { buildOtlpGrpcExporter } from '../dist/sdk/export/otlp-grpc-exporter.js'
+import { GrpcTransport, TRACE_SERVICE } from '../dist/sdk/export/grpc/grpc-transport.js'
+import { buildOtlpGrpcExporter } from '../dist/sdk/export/grpc/otlp-grpc-exporter.js'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
 
 const TRACES = {

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
-import { MessageWriter, readFields } from '../dist/sdk/export/protowire.js'
+import { MessageWriter, readFields } from '../dist/sdk/export/protobuf/protowire.js'
 import { tlsFixture } from './otlp-contract.mjs'
 
 const resource = resourceFromAttributes({ 'service.name': 'receiver-http-test' })

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { test } from 'node:test'
-import { currentSpanSink } from '../dist/sdk/spans/span-sink.js'
+import { currentSpanSink } from '../dist/sdk/traces/span-sink.js'
 import { registerApplicationSdk } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)

@@ -5,7 +5,7 @@
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api'
 import { assemblePipeline } from '../../dist/sdk/assembly/pipeline.js'
 import { resolveSdkConfig } from '../../dist/sdk/config/resolve-config.js'
-import { startFastSpan } from '../../dist/sdk/spans/span-factory.js'
+import { startFastSpan } from '../../dist/sdk/traces/span-factory.js'
 import { warningsFor } from '../../dist/sdk/diagnostics/warnings.js'
 
 const exporter = { export (spans, done) { done({ code: 0 }) }, async shutdown () {} }

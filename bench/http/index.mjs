@@ -44,7 +44,8 @@ export async function runHttp ({ rounds, seconds, warmupSeconds, connections, se
   for (let round = 1; round <= rounds; round++) {
     const servers = new Map()
     await Promise.all(setups.map(async (setup) => {
-      const server = startNode(here('./server.mjs'), [setup.id], { core: 0, execPath, nodeArgs: setup.nodeArgs ?? [], env: { BENCH_OTLP_ENDPOINT: endpoint, ...setup.env?.(endpoint) } })
+      // A setup may come from another checkout (--against): its own server script and setup name.
+      const server = startNode(setup.server ?? here('./server.mjs'), [setup.serverSetup ?? setup.id], { core: 0, execPath, nodeArgs: setup.nodeArgs ?? [], env: { BENCH_OTLP_ENDPOINT: endpoint, ...setup.env?.(endpoint) }, ...(setup.cwd === undefined ? {} : { cwd: setup.cwd }) })
       const { port } = await server.next()
       servers.set(setup.id, { server, url: `http://127.0.0.1:${port}/orders/42`, headers: JSON.stringify(setup.headers ?? {}) })
     }))

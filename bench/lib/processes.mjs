@@ -9,10 +9,10 @@ export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
  * Starts `node script args` (on `core` if possible; with another Node binary if `execPath` says)
  * and returns a handle for its JSON lines.
  */
-export function startNode (script, args = [], { core, env = {}, nodeArgs = [], execPath = process.execPath } = {}) {
+export function startNode (script, args = [], { core, env = {}, nodeArgs = [], execPath = process.execPath, cwd } = {}) {
   const command = hasTaskset && core !== undefined ? 'taskset' : execPath
   const commandArgs = hasTaskset && core !== undefined ? ['-c', String(core), execPath, ...nodeArgs, script, ...args] : [...nodeArgs, script, ...args]
-  const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } })
+  const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env }, ...(cwd === undefined ? {} : { cwd }) })
   const queue = []
   const waiting = []
   createInterface({ input: child.stdout }).on('line', (line) => {

@@ -6,7 +6,7 @@
 //   node bench/pipeline/end-stall.mjs [rounds=40]
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
-import { BatchExportProcessor } from '../../dist/sdk/export/batch-processor.js'
+import { BatchExportProcessor } from '../../dist/sdk/traces/batch-span-processor.js'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { median } from '../lib/processes.mjs'
 import { makeServerSpan } from './spans.mjs'

@@ -7,7 +7,10 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import { setTimeout as delay } from 'node:timers/promises'
-import { DEFAULT_RETRY_POLICY, RetryingExporter } from '../../dist/sdk/export/retrying-exporter.js'
+import { DEFAULT_RETRY_POLICY } from '../../dist/sdk/config/retry-policy.js'
+import { classifyFailure } from '../../dist/sdk/export/failure.js'
+import { classifyGrpcError } from '../../dist/sdk/export/grpc/grpc-status.js'
+import { RetryingExporter } from '../../dist/sdk/export/retrying-exporter.js'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { makeServerSpan } from './spans.mjs'
 
@@ -17,7 +20,7 @@ const outageMillis = Number(process.argv[3] ?? 4000)
 async function recovery (transport) {
   const receiver = await OtlpReceiver.start({ countOnly: true })
   const exporter = transport === 'upstream'
-    ? new RetryingExporter(new OTLPTraceExporter({ url: receiver.endpoint }), DEFAULT_RETRY_POLICY, { exportTimeoutMillis: 30_000, attemptTimeoutMillis: 10_000 })
+    ? new RetryingExporter(classifyingGrpcFailures(new OTLPTraceExporter({ url: receiver.endpoint })), DEFAULT_RETRY_POLICY, { exportTimeoutMillis: 30_000, attemptTimeoutMillis: 10_000 })
     : { endpoint: receiver.endpoint }
   const app = Fastify()
   await app.register(otelPlugin, { serviceName: 'bench-recovery', handleSignals: false, shutdownTimeoutMillis: 1000, exporter, batch: { scheduledDelayMillis: 100 } })
@@ -36,6 +39,18 @@ async function recovery (transport) {
   await app.close()
   await receiver.stop()
   return millis
+}
+
+/** Upstream's exporter with its gRPC failures classified, as the plugin's transport does for its own. */
+function classifyingGrpcFailures (exporter) {
+  return {
+    export: (items, done) => exporter.export(items, (result) => {
+      if (result.error !== undefined) classifyFailure(result.error, classifyGrpcError(result.error))
+      done(result)
+    }),
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush()
+  }
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]

@@ -17,8 +17,8 @@ import { finalAccounting, type FinalReason } from './final-accounting.js'
 import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
-import { setSpanSink } from '../spans/span-sink.js'
-import { factorySpanStarter } from '../spans/span-starter.js'
+import { setSpanSink } from '../traces/span-sink.js'
+import { factorySpanStarter } from '../traces/span-starter.js'
 import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
 
 interface Registration {

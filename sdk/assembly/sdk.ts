@@ -2,7 +2,7 @@ import type { TextMapPropagator, Tracer, TracerProvider } from '@opentelemetry/a
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ExportStats } from '../export/batch-queue.js'
 import type { SdkLogs } from '../logs/log-record-sink.js'
-import type { SpanStarter } from '../spans/span-starter.js'
+import type { SpanStarter } from '../traces/span-starter.js'
 
 /**
  * `plugin`: this package assembled and registered the SDK. `application`: the application had

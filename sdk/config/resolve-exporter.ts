@@ -1,6 +1,6 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import { conflictingOptions, invalidOption } from '../errors.js'
-import { DEFAULT_RETRY_POLICY } from '../export/retrying-exporter.js'
+import { DEFAULT_RETRY_POLICY } from './retry-policy.js'
 import { DEFAULT_EXPORTER_TIMEOUT_MILLIS, DEFAULT_OTLP_GRPC_ENDPOINT } from './defaults.js'
 import { endpointScheme, parseEndpoint, redactEndpoint } from './endpoint.js'
 import {

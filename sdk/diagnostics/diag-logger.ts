@@ -1,7 +1,7 @@
 import { type DiagLogger, DiagLogLevel } from '@opentelemetry/api'
 import { diagLogLevelFromString } from '@opentelemetry/core'
 import { diag } from '../../context/otel-api.js'
-import { withoutLogExport } from '../logs/log-export-guard.js'
+import { withoutLogExport } from './log-export-guard.js'
 import { describeForLog } from './describe.js'
 import { DiagnosticSummary } from './diagnostic-summary.js'
 import { type KitLogger, prints } from './kit-logger.js'

@@ -1,6 +1,6 @@
 import { apiGlobals } from '../../context/api-globals.js'
 import { diag } from '../../context/otel-api.js'
-import { withoutLogExport } from '../logs/log-export-guard.js'
+import { withoutLogExport } from './log-export-guard.js'
 import { type KitLogger, prints } from './kit-logger.js'
 
 /**

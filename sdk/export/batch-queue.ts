@@ -2,7 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
-import { isThrottled, isTooLarge } from './grpc-status.js'
+import { failureOf } from './failure.js'
 import { resourcesPending } from './resources-pending.js'
 
 export interface BatchLimits {
@@ -218,7 +218,7 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
 
   /**
    * Exports `batch`. A batch refused for its size (by the transport before sending, or by a
-   * collector whose message names the size: isTooLarge) is split in halves and each half sent,
+   * collector whose message names the size: the exporter classifies it as too large) is split in halves and each half sent,
    * down to single items, so one oversized item never takes the rest of its batch with it. Any
    * other failure fails the batch as it is: a RESOURCE_EXHAUSTED that names no size is a quota or
    * a rate limit, and splitting would send up to 2n-1 requests to a backend that asked for fewer.
@@ -235,7 +235,8 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
     if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0, stop: false }
-    if (batch.length > 1 && isTooLarge(result.error)) {
+    const failure = failureOf(result.error)
+    if (batch.length > 1 && failure.kind === 'too-large') {
       const half = Math.ceil(batch.length / 2)
       const first = await this.deliver(batch.slice(0, half), generation)
       // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
@@ -244,7 +245,7 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       const error = second.error ?? first.error
       return { exported: first.exported + second.exported, failed: first.failed + second.failed, stop: second.stop, ...(error === undefined ? {} : { error }) }
     }
-    return { exported: 0, failed: batch.length, stop: isThrottled(result.error), ...(result.error === undefined ? {} : { error: result.error }) }
+    return { exported: 0, failed: batch.length, stop: failure.kind === 'throttled', ...(result.error === undefined ? {} : { error: result.error }) }
   }
 
   private exportWithTimeout (batch: T[], generation: number): Promise<ExportResult> {

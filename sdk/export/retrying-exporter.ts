@@ -1,34 +1,9 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
+import type { RetryPolicy } from '../config/retry-policy.js'
 import type { ItemExporter, RetryCounter } from './batch-queue.js'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
-import { GrpcCode, retryDecision } from './grpc-status.js'
-
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  maxAttempts: number
-  initialBackoffMillis: number
-  maxBackoffMillis: number
-  multiplier: number
-  /** Each delay varies by up to this fraction either way, so clients do not retry in lockstep. */
-  jitter: number
-  /**
-   * The longest wait before trying an unreachable collector again (UNAVAILABLE without a server
-   * hint): a try costs one connection attempt, and export resumes within this long after the
-   * collector is back.
-   */
-  unreachableRetryMillis: number
-}
-
-/** The OTLP/HTTP exporter's policy in OpenTelemetry JS, applied to gRPC. */
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
-  maxAttempts: 5,
-  initialBackoffMillis: 1000,
-  maxBackoffMillis: 5000,
-  multiplier: 1.5,
-  jitter: 0.2,
-  unreachableRetryMillis: 1000
-})
+import { failureOf } from './failure.js'
 
 export interface RetryBudget {
   /** The batch processor's deadline for the whole export, retries included. */
@@ -38,8 +13,8 @@ export interface RetryBudget {
 }
 
 /**
- * Retries transient OTLP/gRPC failures (the JS gRPC exporter does not) with exponential backoff and
- * jitter. A retry is only started if it can finish within the export's deadline, so the batch
+ * Retries transient failures, as the exporter under it classified them (the JS gRPC exporter does
+ * not retry at all), with exponential backoff and jitter. A retry is only started if it can finish within the export's deadline, so the batch
  * processor never sees an export outlive its timeout and two exports never overlap. Non-retryable
  * failures and partial successes (reported as success) are returned at once. The same for spans
  * and log records.
@@ -65,14 +40,17 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
     const attempt = (number: number): void => {
       this.inner.export(items, (result) => {
         if (result.code === ExportResultCode.SUCCESS || this.stopped) return done(result)
-        const decision = retryDecision(result.error)
-        if (!decision.retry || number >= this.policy.maxAttempts) return done(result)
-        const delay = decision.delayMillis ?? (isUnreachable(result.error) ? Math.min(this.backoff(number), this.policy.unreachableRetryMillis) : this.backoff(number))
+        const failure = failureOf(result.error)
+        // Transient failures are retried; a throttled export only when the collector said when.
+        const retryable = failure.kind === 'transient' || (failure.kind === 'throttled' && failure.retryAfterMillis !== undefined)
+        if (!retryable || number >= this.policy.maxAttempts) return done(result)
+        const backoff = this.backoff(number)
+        const delay = failure.retryAfterMillis ?? (failure.unreachable === true ? Math.min(backoff, this.policy.unreachableRetryMillis) : backoff)
         const elapsed = performance.now() - started
         if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) return done(result)
         this.retries++
         const entry = {
-          // Timers keep the context of whatever scheduled them (here a gRPC callback): each retry
+          // Timers keep the context of whatever scheduled them (a transport's callback): each retry
           // runs in the export context explicitly.
           timer: setTimeout(() => { this.pending.delete(entry); context.with(EXPORT_CONTEXT, () => attempt(number + 1)) }, delay),
           finish: () => done(result)
@@ -105,9 +83,4 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
     this.pending.clear()
     await this.inner.shutdown()
   }
-}
-
-/** The collector could not be reached (or dropped the connection): nothing was processed. */
-function isUnreachable (error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === GrpcCode.UNAVAILABLE
 }

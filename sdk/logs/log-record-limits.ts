@@ -1,5 +1,5 @@
 import type { AnyValue, Attributes } from '@opentelemetry/api'
-import { truncatedCopy } from '../spans/attribute-limits.js'
+import { truncatedCopy } from '../common/attribute-limits.js'
 import type { LogRecordLimits } from './log-record-sink.js'
 
 /**

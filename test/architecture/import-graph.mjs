@@ -63,15 +63,46 @@ export function checkRules (graph, rules) {
         if (chain !== undefined) violations.push(`${rule.name}: ${chain.join(' -> ')} (${rule.why})`)
         continue
       }
+      // `sameFolder`: the rule's files may also import their own folder (and what is below it).
+      const ownFolder = rule.sameFolder === true ? dirname(file) + '/' : undefined
       for (const { specifier, target } of imports) {
         const broken = rule.forbidden !== undefined
           ? matches(rule.forbidden, target)
-          : matches(rule.ours, target) && !matches(rule.allowedOurs, target)
+          : matches(rule.ours, target) && !matches(rule.allowedOurs, target) && !(ownFolder !== undefined && target.startsWith(ownFolder))
         if (broken) violations.push(`${rule.name}: ${file} imports '${specifier}' (${rule.why})`)
       }
     }
   }
   return violations
+}
+
+/**
+ * Import cycles among the graph's files: each cycle once, as its chain of files (the first file
+ * repeated at the end). Type-only imports count here too.
+ */
+export function findCycles (graph) {
+  const cycles = []
+  const seen = new Set()
+  const state = new Map()
+  const stack = []
+  const visit = (file) => {
+    state.set(file, 'open')
+    stack.push(file)
+    for (const { target } of graph.get(file) ?? []) {
+      if (!graph.has(target)) continue
+      if (state.get(target) === 'open') {
+        const cycle = [...stack.slice(stack.indexOf(target)), target]
+        const key = [...cycle.slice(0, -1)].sort().join(' ')
+        if (!seen.has(key)) { seen.add(key); cycles.push(cycle) }
+      } else if (!state.has(target)) {
+        visit(target)
+      }
+    }
+    stack.pop()
+    state.set(file, 'done')
+  }
+  for (const file of graph.keys()) if (!state.has(file)) visit(file)
+  return cycles
 }
 
 /** The first import chain from `start` to a target matching `patterns`, breadth first. */

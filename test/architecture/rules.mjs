@@ -1,8 +1,16 @@
-// The layering rules of the package (README, "Architecture"). Arrows only point down:
+// The layering rules of the package (docs/internals/architecture.md). Arrows only point down:
 //   receiver/ cli/ demo/  ->  plugin/ workers/ preload/  ->  sdk/  ->  context/
+// and inside sdk/:
+//   assembly/  ->  traces/ logs/ metrics/ instrumentations/  ->  export/<protocol>/  ->  export/
+//     ->  config/ diagnostics/ lifecycle/ common/ errors.ts
+// (a signal uses export/ but no protocol; a protocol uses export/ and export/protobuf/, no signal).
 // test/architecture.test.mjs checks them on every run of the suite.
 
 const OURS = [/^(context|sdk|plugin|workers|preload|receiver|cli|demo)\//]
+/** The bottom of sdk/: settings, diagnostics, lifecycle, data helpers and the coded errors. */
+const SDK_BASE = [/^sdk\/(config|diagnostics|lifecycle|common)\//, /^sdk\/errors\.ts$/]
+/** What every signal and protocol shares: the queue, the books, the retries, shutdown. */
+const EXPORT_CORE = [/^sdk\/export\/[^/]+\.ts$/]
 // pino is Fastify's logger: the log bridge that knows its internals is Fastify integration too.
 const FASTIFY = [/^fastify$/, /^fastify-plugin$/, /^@fastify\//, /^pino$/]
 
@@ -22,6 +30,43 @@ export const RULES = [
     ours: OURS,
     allowedOurs: [/^(sdk|context)\//],
     why: 'the Fastify-free core in sdk/ imports context/ and nothing else of ours'
+  },
+  {
+    name: 'sdk-base-stands-alone',
+    from: [/^sdk\/(config|diagnostics|lifecycle|common)\//],
+    ours: OURS,
+    allowedOurs: [/^context\//, /^sdk\/errors\.ts$/, /^sdk\/common\//],
+    sameFolder: true,
+    why: 'config/, diagnostics/, lifecycle/ and common/ are the bottom of sdk/: each imports only itself, common/, errors.ts and context/'
+  },
+  {
+    name: 'export-core-knows-no-protocol',
+    from: EXPORT_CORE,
+    ours: OURS,
+    allowedOurs: [...EXPORT_CORE, ...SDK_BASE, /^context\//],
+    why: 'export/ holds what every signal and protocol shares; it knows no protocol and no signal'
+  },
+  {
+    name: 'protocols-apart',
+    from: [/^sdk\/export\/(?!protobuf\/)[^/]+\//],
+    ours: OURS,
+    allowedOurs: [...EXPORT_CORE, /^sdk\/export\/protobuf\//, ...SDK_BASE, /^context\//],
+    sameFolder: true,
+    why: 'each protocol (export/grpc/, export/http/) uses export/ and the protobuf encoding, never another protocol or a signal'
+  },
+  {
+    name: 'signals-apart',
+    from: [/^sdk\/(traces|logs|metrics)\//],
+    ours: OURS,
+    allowedOurs: [...EXPORT_CORE, ...SDK_BASE, /^context\//],
+    sameFolder: true,
+    why: 'traces/, logs/ and metrics/ use export/ and the base, never each other or a protocol: assembly/ joins them'
+  },
+  {
+    name: 'assembly-on-top',
+    from: [/^sdk\/(?!assembly\/)/],
+    forbidden: [/^sdk\/assembly\//],
+    why: 'assembly/ puts the SDK together from everything below it; nothing below imports it'
   },
   {
     name: 'plugin-uses-core-and-context',

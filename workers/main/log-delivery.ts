@@ -2,7 +2,7 @@ import type { HrTime } from '@opentelemetry/api'
 import { type AnyValue, type Attributes, logs } from '@opentelemetry/api'
 import { LinkedContext } from '../../context/linked-context.js'
 import { trace } from '../../context/otel-api.js'
-import type { TaskReply } from '../protocol/messages.js'
+import { Reply, type TaskReply } from '../protocol/messages.js'
 import { RECORD_FIELDS } from '../protocol/relayed-logs.js'
 
 /**
@@ -15,7 +15,7 @@ import { RECORD_FIELDS } from '../protocol/relayed-logs.js'
 export function deliverLogRecords (reply: TaskReply, at: number): void {
   if (at >= reply.length) return
   const count = reply[at] as number
-  const threadId = reply[3]
+  const threadId = reply[Reply.ThreadId]
   let i = at + 1
   for (let n = 0; n < count && i + RECORD_FIELDS <= reply.length; n++, i += RECORD_FIELDS) {
     const [seconds, nanos, observedSeconds, observedNanos, severityNumber, severityText, body, eventName,

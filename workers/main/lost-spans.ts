@@ -1,5 +1,5 @@
 import { warningsFor, type Warnings } from '../../sdk/diagnostics/warnings.js'
-import { currentSpanSink, workerSpanLosses, type WorkerSpanLosses } from '../../sdk/spans/span-sink.js'
+import { currentSpanSink, workerSpanLosses, type WorkerSpanLosses } from '../../sdk/traces/span-sink.js'
 
 /** Why spans could not come home from a worker thread. */
 export type LossReason = 'stopped' | 'aborted' | 'exited'

@@ -1,13 +1,13 @@
 import { type Context, defaultTextMapSetter, INVALID_SPANID, INVALID_TRACEID, type Span, type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
 import { addHrTimes, hrTime, hrTimeDuration, W3CBaggagePropagator } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace'
-import { errorType } from '../../context/error-type.js'
+import { recordFailure } from '../../context/record-failure.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { context, trace } from '../../context/otel-api.js'
 import { invalidPool } from '../../sdk/errors.js'
-import { tracerSpanStarter } from '../../sdk/spans/span-starter.js'
-import { currentSpanSink, type SpanSink } from '../../sdk/spans/span-sink.js'
-import { isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE } from '../protocol/messages.js'
+import { tracerSpanStarter } from '../../sdk/traces/span-starter.js'
+import { currentSpanSink, type SpanSink } from '../../sdk/traces/span-sink.js'
+import { isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE, Reply } from '../protocol/messages.js'
 import type { TimeWindow } from './span-decoder.js'
 import { deliverLogRecords } from './log-delivery.js'
 import { deliverSpans } from './span-delivery.js'
@@ -169,11 +169,11 @@ function settle (reply: unknown, dispatch: Span, traceId: string, window: TimeWi
     dispatch.end()
     return reply
   }
-  const ok = reply[1]
-  const value = reply[2]
+  const ok = reply[Reply.Ok]
+  const value = reply[Reply.Value]
   if (window.shift !== undefined) window.notAfter = addHrTimes(hrTime(), window.shift)
   deliverLogRecords(reply, deliverSpans(reply, traceId, window, sink))
-  dispatch.setAttribute('thread.id', reply[3])
+  dispatch.setAttribute('thread.id', reply[Reply.ThreadId])
   if (ok === 1) dispatch.setStatus({ code: SpanStatusCode.OK })
   else recordFailure(dispatch, value)
   // Ends exactly where the relayed spans were bounded, so none can end after it.
@@ -182,12 +182,6 @@ function settle (reply: unknown, dispatch: Span, traceId: string, window: TimeWi
   // Piscina settles a task by its error being null or not: a `throw null` resolves with null.
   if (value === null) return null
   throw value
-}
-
-function recordFailure (span: Span, error: unknown): void {
-  span.recordException(error instanceof Error ? error : String(error))
-  span.setAttribute('error.type', errorType(error))
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
 }
 
 function isAbort (error: unknown): boolean {

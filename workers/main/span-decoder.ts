@@ -1,7 +1,7 @@
 import type { Attributes, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api'
 import { addHrTimes } from '@opentelemetry/core'
 import type { TimedEvent } from '@opentelemetry/sdk-trace'
-import type { SpanRecord } from '../../sdk/spans/fast-span.js'
+import type { SpanRecord } from '../../sdk/traces/fast-span.js'
 import { StrictTraceState } from '../../context/trace-state.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { PACKAGE_SCOPE, SAME_SCOPE } from '../protocol/relayed-spans.js'

@@ -1,9 +1,9 @@
 import { LinkedContext } from '../../context/linked-context.js'
 import { diag, trace } from '../../context/otel-api.js'
-import { FastSpan } from '../../sdk/spans/fast-span.js'
-import type { SpanSink } from '../../sdk/spans/span-sink.js'
-import type { SpanTarget } from '../../sdk/spans/span-factory.js'
-import { REPLY_SPANS_AT, type TaskReply } from '../protocol/messages.js'
+import { FastSpan } from '../../sdk/traces/fast-span.js'
+import type { SpanSink } from '../../sdk/traces/span-sink.js'
+import type { SpanTarget } from '../../sdk/traces/span-target.js'
+import { Reply, REPLY_SPANS_AT, type TaskReply } from '../protocol/messages.js'
 import { SpanDecoder, type TimeWindow } from './span-decoder.js'
 
 let warnedNoSink = false
@@ -28,10 +28,10 @@ const UNLIMITED: SpanTarget['limits'] = {
  * Returns where the spans end in the reply: the task's log records follow.
  */
 export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWindow, sink: SpanSink | undefined): number {
-  const taskSpans = reply[4]
-  const lateSpans = reply[5]
+  const taskSpans = reply[Reply.TaskSpans]
+  const lateSpans = reply[Reply.LateSpans]
   if (taskSpans === 0 && lateSpans === 0) return REPLY_SPANS_AT
-  const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[3], traceId)
+  const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[Reply.ThreadId], traceId)
   const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
   if (sink === undefined) {
     if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')

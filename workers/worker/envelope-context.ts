@@ -3,7 +3,7 @@ import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { LinkedContext } from '../../context/linked-context.js'
 import { trace } from '../../context/otel-api.js'
 import { StrictTraceState } from '../../context/trace-state.js'
-import type { TaskEnvelope } from '../protocol/messages.js'
+import { Envelope, type TaskEnvelope } from '../protocol/messages.js'
 
 const baggageFormat = new W3CBaggagePropagator()
 
@@ -15,9 +15,9 @@ const baggageFormat = new W3CBaggagePropagator()
  */
 export function envelopeContext (envelope: TaskEnvelope): Context {
   let restored: Context = LinkedContext.ROOT
-  if (envelope[1] !== '') {
-    const spanContext: SpanContext = { traceId: envelope[1], spanId: envelope[2], traceFlags: envelope[3] & 0xff, isRemote: true }
-    const traceState = envelope[5]
+  if (envelope[Envelope.TraceId] !== '') {
+    const spanContext: SpanContext = { traceId: envelope[Envelope.TraceId], spanId: envelope[Envelope.SpanId], traceFlags: envelope[Envelope.TraceFlags] & 0xff, isRemote: true }
+    const traceState = envelope[Envelope.TraceState]
     if (traceState !== undefined && traceState !== '') {
       const parsed = StrictTraceState.parse(traceState)
       if (parsed !== undefined) spanContext.traceState = parsed
@@ -26,7 +26,7 @@ export function envelopeContext (envelope: TaskEnvelope): Context {
       restored = trace.setSpanContext(restored, spanContext)
     }
   }
-  const baggage = envelope[6]
+  const baggage = envelope[Envelope.Baggage]
   if (baggage !== undefined && baggage !== '') restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter)
   return restored
 }

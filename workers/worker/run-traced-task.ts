@@ -2,11 +2,9 @@ import { type Span, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/
 import { hrTime } from '@opentelemetry/core'
 import { createRequire } from 'node:module'
 import { isMainThread, threadId } from 'node:worker_threads'
-import { errorType } from '../../context/error-type.js'
+import { recordFailure } from '../../context/record-failure.js'
 import { context, trace } from '../../context/otel-api.js'
-import {
-  isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, replyHeader, type TaskEnvelope, type TaskReply
-} from '../protocol/messages.js'
+import { Envelope, isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, Reply, replyHeader, type TaskEnvelope, type TaskReply } from '../protocol/messages.js'
 import { envelopeContext } from './envelope-context.js'
 import { spansSent } from './held-spans.js'
 import { clearLateRecords, lateRecords } from './log-relay.js'
@@ -23,7 +21,7 @@ export type TaskFunction = (task: unknown) => unknown
  * untouched, exactly as with a plain `pool.run`.
  */
 export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: string): unknown {
-  const task = envelope[4]
+  const task = envelope[Envelope.Task]
   if (isMainThread) {
     // Called on the main thread (tests, no pool): the main pipeline sees the spans directly.
     return context.with(envelopeContext(envelope), fn, undefined, task)
@@ -31,10 +29,10 @@ export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: 
   // Before the context is rebuilt: this also registers the context manager in a new thread.
   const { taskSpans } = ensureWorkerTracing()
   const parent = envelopeContext(envelope)
-  if ((envelope[3] & TraceFlags.SAMPLED) === 0 || envelope[1] === '') return context.with(parent, fn, undefined, task)
+  if ((envelope[Envelope.TraceFlags] & TraceFlags.SAMPLED) === 0 || envelope[Envelope.TraceId] === '') return context.with(parent, fn, undefined, task)
 
-  const relay = new TaskRelay(replyHeader(threadId), envelope[1])
-  const spanName = envelope[7] !== undefined && envelope[7] !== '' ? envelope[7] : label
+  const relay = new TaskRelay(replyHeader(threadId), envelope[Envelope.TraceId])
+  const spanName = envelope[Envelope.SpanName] !== undefined && envelope[Envelope.SpanName] !== '' ? envelope[Envelope.SpanName] : label
   const name = `worker.task ${spanName}`
   const attributes = { 'worker.task.name': spanName }
   const withRelay = parent.setValue(TASK_RELAY, relay)
@@ -68,9 +66,7 @@ function succeeded (value: unknown, span: Span, relay: TaskRelay): unknown {
 }
 
 function failed (error: unknown, span: Span, relay: TaskRelay): TaskReply {
-  span.recordException(error instanceof Error ? error : String(error))
-  span.setAttribute('error.type', errorType(error))
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) })
+  recordFailure(span, error)
   span.end(hrTime())
   return finish(relay, 0, error)
 }
@@ -82,12 +78,12 @@ function failed (error: unknown, span: Span, relay: TaskRelay): TaskReply {
 function finish (relay: TaskRelay, ok: 0 | 1, value: unknown): TaskReply {
   relay.open = false
   const reply = relay.fields as TaskReply
-  reply[1] = ok
-  reply[2] = value
-  reply[4] = relay.count
+  reply[Reply.Ok] = ok
+  reply[Reply.Value] = value
+  reply[Reply.TaskSpans] = relay.count
   const late = lateSpans.count
   if (late > 0) {
-    reply[5] = late
+    reply[Reply.LateSpans] = late
     for (const field of lateSpans.fields) reply.push(field)
     clearLateSpans()
   }

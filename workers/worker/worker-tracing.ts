@@ -9,9 +9,10 @@ import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { diag, propagation } from '../../context/otel-api.js'
 import { W3CTraceContextPropagator } from '../../context/w3c-trace-context.js'
-import { SDK_DEFAULT_SPAN_LIMITS, spanFactory } from '../../sdk/spans/span-factory.js'
-import { factorySpanStarter, type SpanStarter } from '../../sdk/spans/span-starter.js'
-import { FollowParentSampler } from './follow-parent-sampler.js'
+import { spanFactory } from '../../sdk/traces/span-factory.js'
+import { SDK_DEFAULT_SPAN_LIMITS } from '../../sdk/traces/span-target.js'
+import { factorySpanStarter, type SpanStarter } from '../../sdk/traces/span-starter.js'
+import { buildSampler } from '../../sdk/traces/sampler.js'
 import { RelayLogProcessor } from './log-relay.js'
 import { RelayProcessor } from './relay-processor.js'
 
@@ -32,7 +33,8 @@ let tracing: WorkerTracing | undefined
 export function ensureWorkerTracing (): WorkerTracing {
   if (tracing !== undefined) return tracing
   ensureContextManager()
-  const sampler = new FollowParentSampler()
+  // ParentBased(AlwaysOff): a span follows its parent's flag; a root is never recorded here.
+  const sampler = buildSampler('parentbased_always_off', 1, undefined)
   const relayProcessor = new RelayProcessor()
   const provider = new TracerProvider({ sampler, spanProcessors: [relayProcessor] })
   if (!setGlobalTracerProvider(provider)) {

@@ -1,4 +1,5 @@
-import type { Attributes, Context, HrTime, Span, SpanKind, Tracer } from '@opentelemetry/api'
+import type { Attributes, Context, HrTime, SamplingDecision, Span, SpanKind, Tracer } from '@opentelemetry/api'
+import type { PreviewingSampler } from './sampler.js'
 import { type SpanFactory, startFastSpan } from './span-factory.js'
 
 /**
@@ -14,12 +15,21 @@ export interface SpanStarter {
    * package computed itself). `startTime` replaces the Date.now() start when given.
    */
   start(name: string, kind: SpanKind, attributes: Attributes, parent: Context, startTime?: HrTime): Span
+  /**
+   * What the sampler will decide for a span under `parent`, when it can tell without the span
+   * (see PreviewingSampler); undefined when it cannot, or when the sampler is the application's.
+   * Callers use it to skip computing attributes nobody will record.
+   */
+  preview(parent: Context): SamplingDecision | undefined
 }
 
 /** Spans built by the package's span factory (the pipeline is ours). */
 export function factorySpanStarter (factory: SpanFactory): SpanStarter {
+  const sampler = factory.sampler as Partial<PreviewingSampler>
+  const preview = typeof sampler.preview === 'function' ? (parent: Context) => sampler.preview!(parent) : () => undefined
   return {
-    start: (name, kind, attributes, parent, startTime) => startFastSpan(factory, name, kind, attributes, parent, startTime)
+    start: (name, kind, attributes, parent, startTime) => startFastSpan(factory, name, kind, attributes, parent, startTime),
+    preview
   }
 }
 
@@ -27,6 +37,7 @@ export function factorySpanStarter (factory: SpanFactory): SpanStarter {
 export function tracerSpanStarter (tracer: Tracer): SpanStarter {
   return {
     start: (name, kind, attributes, parent, startTime) =>
-      tracer.startSpan(name, startTime === undefined ? { kind, attributes } : { kind, attributes, startTime }, parent)
+      tracer.startSpan(name, startTime === undefined ? { kind, attributes } : { kind, attributes, startTime }, parent),
+    preview: () => undefined
   }
 }

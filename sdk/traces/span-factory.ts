@@ -4,12 +4,11 @@ import {
 } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
-import {
-  type IdGenerator, RandomIdGenerator, type Sampler, type SpanLimits, type SpanProcessor
-} from '@opentelemetry/sdk-trace'
+import { type IdGenerator, RandomIdGenerator, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace'
 import { trace } from '../../context/otel-api.js'
 import { isValidSpanContext } from '../../context/w3c-trace-context.js'
 import { FastSpan } from './fast-span.js'
+import type { ResolvedSpanLimits, SpanTarget } from './span-target.js'
 
 /**
  * Spans built without the SDK's Tracer, when this package owns the pipeline: the request span
@@ -17,34 +16,12 @@ import { FastSpan } from './fast-span.js'
  * attributes are known to be valid, so they are taken in one step (the SDK's Tracer and Span
  * validate each of them twice); everything else behaves as the SDK's Tracer does.
  *
- * Measured by bench/: the SDK span costs about 2.4 us per request on the benchmark machine; this
- * removes most of that.
+ * Measured against SDK 3's Tracer: 0.8 us per request span against 2.7 us (Node 22, 24).
  */
 export interface SpanFactory extends SpanTarget {
   sampler: Sampler
   ids: IdGenerator
 }
-
-/** Where a fast span reports and what it obeys: the processors, the resource, the limits, its scope. */
-export interface SpanTarget {
-  processor: SpanProcessor
-  resource: Resource
-  limits: Required<Pick<SpanLimits, 'attributeCountLimit' | 'eventCountLimit' | 'linkCountLimit' | 'attributePerEventCountLimit' | 'attributePerLinkCountLimit'>> & { attributeValueLengthLimit: number }
-  scope: { name: string, version?: string, schemaUrl?: string }
-}
-
-/** The SDK's span limits with every value present, as the TracerProvider fills them in. */
-export type ResolvedSpanLimits = SpanTarget['limits']
-
-/** The TracerProvider's defaults (128 for every count, no length limit). */
-export const SDK_DEFAULT_SPAN_LIMITS: Readonly<ResolvedSpanLimits> = Object.freeze({
-  attributeCountLimit: 128,
-  eventCountLimit: 128,
-  linkCountLimit: 128,
-  attributePerEventCountLimit: 128,
-  attributePerLinkCountLimit: 128,
-  attributeValueLengthLimit: Infinity
-})
 
 /**
  * A factory equivalent to a tracer of a TracerProvider built with the same sampler, processor,

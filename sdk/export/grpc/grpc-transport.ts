@@ -3,8 +3,9 @@ import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exp
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { GrpcCode, RequestTooLargeError } from './grpc-status.js'
+import { PACKAGE_NAME, PACKAGE_VERSION } from '../../../context/instrumentation-scope.js'
+import { classifyFailure } from '../failure.js'
+import { classifyGrpcError, GrpcCode, RequestTooLargeError } from './grpc-status.js'
 
 /**
  * The gRPC transport under the OTLP exporter, in place of OpenTelemetry JS's own; the exporter around
@@ -76,7 +77,7 @@ export class GrpcTransport implements IExporterTransport {
 
   send (data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     if (data.byteLength > this.options.maxRequestBytes) {
-      return Promise.resolve({ status: 'failure', error: new RequestTooLargeError(data.byteLength, this.options.maxRequestBytes) })
+      return Promise.resolve({ status: 'failure', error: classified(new RequestTooLargeError(data.byteLength, this.options.maxRequestBytes)) })
     }
     if (this.shut) return Promise.resolve({ status: 'failure', error: new Error('the exporter is shut down') })
     let client: ExportClient
@@ -96,7 +97,7 @@ export class GrpcTransport implements IExporterTransport {
           return
         }
         if (error.code === GrpcCode.DEADLINE_EXCEEDED) this.deadlineExceeded(client)
-        resolve({ status: 'failure', error })
+        resolve({ status: 'failure', error: classified(error) })
       })
       if (!settled) this.calls.add(call)
     })
@@ -153,4 +154,9 @@ function upstreamUserAgent (): string {
     // A package that hides its manifest: the name alone still says what sent the request.
   }
   return `OTel-OTLP-Exporter-JavaScript/${version}`
+}
+
+/** A failure as the queue and the retries read it: this transport speaks gRPC status codes. */
+function classified<E extends Error> (error: E): E {
+  return classifyFailure(error, classifyGrpcError(error))
 }

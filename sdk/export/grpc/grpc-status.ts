@@ -1,4 +1,5 @@
-import { readFields, WIRE_BYTES, WIRE_VARINT } from './protowire.js'
+import type { ExportFailure } from '../failure.js'
+import { readFields, WIRE_BYTES, WIRE_VARINT } from '../protobuf/protowire.js'
 
 /** gRPC status codes this package reasons about. */
 export const GrpcCode = {
@@ -18,26 +19,6 @@ export const GrpcCode = {
 const RETRYABLE: ReadonlySet<number> = new Set([
   GrpcCode.CANCELLED, GrpcCode.DEADLINE_EXCEEDED, GrpcCode.ABORTED, GrpcCode.OUT_OF_RANGE, GrpcCode.UNAVAILABLE, GrpcCode.DATA_LOSS
 ])
-
-export interface RetryDecision {
-  retry: boolean
-  /** The server's own hint (google.rpc.RetryInfo), when it sent one. */
-  delayMillis?: number
-}
-
-/**
- * Whether a failed export may be retried: the transient codes always, RESOURCE_EXHAUSTED only when
- * the server said when (RetryInfo), anything else (INVALID_ARGUMENT, UNAUTHENTICATED, non-gRPC
- * errors) never.
- */
-export function retryDecision (error: unknown): RetryDecision {
-  const code = (error as { code?: unknown } | null | undefined)?.code
-  if (typeof code !== 'number') return { retry: false }
-  const delayMillis = serverRetryDelay(error)
-  if (RETRYABLE.has(code)) return delayMillis === undefined ? { retry: true } : { retry: true, delayMillis }
-  if (code === GrpcCode.RESOURCE_EXHAUSTED && delayMillis !== undefined) return { retry: true, delayMillis }
-  return { retry: false }
-}
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo'
 
@@ -91,7 +72,7 @@ const SIZE_REFUSAL = /larger than max|too large|message size/i
 /**
  * A request refused for its size: the transport's own refusal, or RESOURCE_EXHAUSTED without
  * RetryInfo whose message names the size. Split and sent again, it goes through. A
- * RESOURCE_EXHAUSTED that names no size is a quota or a rate limit (isThrottled): splitting would
+ * RESOURCE_EXHAUSTED that names no size is a quota or a rate limit (throttled): splitting would
  * only send more requests.
  */
 export function isTooLarge (error: unknown): boolean {
@@ -101,9 +82,16 @@ export function isTooLarge (error: unknown): boolean {
   return [details, message].some((text) => typeof text === 'string' && SIZE_REFUSAL.test(text))
 }
 
-/** RESOURCE_EXHAUSTED for anything but size: the collector asks for less traffic. */
-export function isThrottled (error: unknown): boolean {
-  return isResourceExhausted(error) && !isTooLarge(error)
+/** A gRPC failure in the terms the queue and the retries read (export/failure.ts). */
+export function classifyGrpcError (error: unknown): ExportFailure {
+  if (isTooLarge(error)) return { kind: 'too-large' }
+  const code = (error as { code?: unknown } | null | undefined)?.code
+  if (typeof code !== 'number') return { kind: 'permanent' }
+  const retryAfterMillis = serverRetryDelay(error)
+  const hint = retryAfterMillis === undefined ? {} : { retryAfterMillis }
+  if (RETRYABLE.has(code)) return { kind: 'transient', ...hint, ...(code === GrpcCode.UNAVAILABLE ? { unreachable: true } : {}) }
+  if (code === GrpcCode.RESOURCE_EXHAUSTED) return { kind: 'throttled', ...hint }
+  return { kind: 'permanent' }
 }
 
 function isResourceExhausted (error: unknown): boolean {

@@ -2,8 +2,8 @@ import { LogsExporterMetricsHelper, ProtobufLogsSerializer } from '@opentelemetr
 import { ConsoleLogRecordExporter, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import type { ItemExporter } from '../export/batch-queue.js'
-import { LOGS_SERVICE } from '../export/grpc-transport.js'
-import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/otlp-grpc-exporter.js'
+import { LOGS_SERVICE } from '../export/grpc/grpc-transport.js'
+import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc-exporter.js'
 
 /** What upstream's OTLPLogExporter (exporter-logs-otlp-grpc) passes to its delegate. */
 const LOGS: OtlpSignal<ReadableLogRecord> = {

@@ -1,8 +1,8 @@
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace'
 import type { ConfigResolution } from '../config/resolve-config.js'
-import { TRACE_SERVICE } from './grpc-transport.js'
-import { buildOtlpGrpcExporter, type OtlpSignal } from './otlp-grpc-exporter.js'
+import { TRACE_SERVICE } from '../export/grpc/grpc-transport.js'
+import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc-exporter.js'
 
 const TRACES: OtlpSignal<ReadableSpan> = {
   service: TRACE_SERVICE,

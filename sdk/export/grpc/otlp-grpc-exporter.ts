@@ -3,12 +3,13 @@ import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetr
 import { createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter-base'
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
 import { readFileSync } from 'node:fs'
-import { endpointScheme } from '../config/endpoint.js'
-import type { ResolvedExporterConfig, Setting } from '../config/options.js'
-import { tlsFile } from '../errors.js'
-import type { ItemExporter } from './batch-queue.js'
+import { endpointScheme } from '../../config/endpoint.js'
+import type { ResolvedExporterConfig, Setting } from '../../config/options.js'
+import { tlsFile } from '../../errors.js'
+import type { ItemExporter } from '../batch-queue.js'
 import { GrpcTransport, type OtlpGrpcService } from './grpc-transport.js'
-import { DEFAULT_RETRY_POLICY, RetryingExporter } from './retrying-exporter.js'
+import { DEFAULT_RETRY_POLICY } from '../../config/retry-policy.js'
+import { RetryingExporter } from '../retrying-exporter.js'
 
 /** The usual collector limit on a received message (the OpenTelemetry Collector's default is 4 MiB). */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024

@@ -3,7 +3,7 @@ import type { Resource } from '@opentelemetry/resources'
 import type { SpanProcessor } from '@opentelemetry/sdk-trace'
 import type { Warnings } from '../diagnostics/warnings.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import type { ResolvedSpanLimits } from './span-factory.js'
+import type { ResolvedSpanLimits } from './span-target.js'
 import { type SpanStarter, tracerSpanStarter } from './span-starter.js'
 
 /** Where spans relayed from worker threads enter the main thread's pipeline. */

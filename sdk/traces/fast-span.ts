@@ -9,8 +9,8 @@ import {
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
-import { truncatedCopy, withinLength } from './attribute-limits.js'
-import type { SpanTarget } from './span-factory.js'
+import { truncatedCopy, withinLength } from '../common/attribute-limits.js'
+import type { SpanTarget } from './span-target.js'
 
 // Shared initial values: a request creates several objects already, each one less is GC work.
 const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime

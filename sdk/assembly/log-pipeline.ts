@@ -3,11 +3,11 @@ import { LoggerProvider } from '@opentelemetry/sdk-logs'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import type { ExportStats, RetryCounter } from '../export/batch-queue.js'
-import { logPipelineWarnings, type PipelineWarnings } from '../assembly/pipeline-warnings.js'
+import { logPipelineWarnings, type PipelineWarnings } from './pipeline-warnings.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { BatchLogProcessor } from './batch-log-processor.js'
+import { BatchLogProcessor } from '../logs/batch-log-processor.js'
 import { buildLogExporter } from './log-exporter.js'
-import type { LogRecordSink } from './log-record-sink.js'
+import type { LogRecordSink } from '../logs/log-record-sink.js'
 
 /** The log side of the SDK: a LoggerProvider on the spans' resource, with the plugin's queue. */
 export interface LogPipeline {

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/sdk-trace'
-import { DEFAULT_REDACTED_QUERY_KEYS, redactQuery, redactUrl } from './query-redaction.js'
+import { DEFAULT_REDACTED_QUERY_KEYS, redactQuery, redactUrl } from '../common/query-redaction.js'
 
 /** Attributes that hold a URL or a path with its query: current and older HTTP semantic conventions. */
 const URL_ATTRIBUTES = ['url.full', 'http.url', 'http.target'] as const

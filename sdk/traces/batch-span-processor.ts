@@ -1,6 +1,6 @@
 import { type Context, TraceFlags } from '@opentelemetry/api'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
-import { BatchQueue } from './batch-queue.js'
+import { BatchQueue } from '../export/batch-queue.js'
 
 /**
  * The batch span processor: the specification's behaviour (bounded queue, drops counted, export
