@@ -3,7 +3,7 @@
  * `const { otelPlugin } = require('fastify-otel-kit')`.
  *
  * Everything exported here is listed in docs/reference/entry-points.md, and
- * test/public-api.test.mjs keeps the two in step: an export is public API.
+ * test/package/public-api.test.mjs keeps the two in step: an export is public API.
  */
 export { otelPlugin, otelPlugin as default } from './plugin.js'
 export { withSpan, type WithSpanOptions } from '../context/with-span.js'

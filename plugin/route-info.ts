@@ -27,7 +27,7 @@ export function routeInfoOf (request: FastifyRequest, ignorePaths: ReadonlySet<s
     ? undefined
     : (request as unknown as Record<symbol, { config?: { url?: string, otel?: unknown } } | undefined>)[routeContextSymbol]
   if (routeContext === undefined || routeContext === null) {
-    // The fallback (test/fastify-internals.test.mjs): the getter builds its object on every read.
+    // The fallback (test/fastify/fastify-internals.test.mjs): the getter builds its object on every read.
     const options = request.routeOptions
     return describe(options.config, options.url, ignorePaths)
   }

@@ -1,6 +1,6 @@
 /**
  * Every error this package throws on purpose. Each code is listed in docs/reference/errors.md with what to do
- * about it; `test/errors.test.mjs` keeps the two in step.
+ * about it; `test/package/errors.test.mjs` keeps the two in step.
  *
  * Configuration mistakes are `TypeError`s thrown at registration, so a service with a bad option
  * never starts half-instrumented. Nothing here is ever thrown while a request is being served.

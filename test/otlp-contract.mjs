@@ -1,5 +1,5 @@
 // Shared by the contract tests that run upstream's OTLP/gRPC exporters and ours side by side
-// (test/grpc-transport-contract.test.mjs, test/log-exporter-contract.test.mjs): the two
+// (test/contract/grpc-transport-contract.test.mjs, test/contract/log-exporter-contract.test.mjs): the two
 // configured alike, and the receiver both send to.
 import { Metadata, credentials } from '@grpc/grpc-js'
 import { readFileSync } from 'node:fs'

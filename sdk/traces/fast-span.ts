@@ -39,7 +39,7 @@ export interface SpanRecord {
 /**
  * A span with the SDK Span's behaviour (limits, attribute validation for values set later, events,
  * links, status rules, exception events, time convention, processor calls), built by a
- * SpanFactory. test/request-span-contract.test.mjs holds the two to the same results.
+ * SpanFactory. test/contract/request-span-contract.test.mjs holds the two to the same results.
  */
 export class FastSpan implements Span, ReadableSpan {
   attributes: Attributes

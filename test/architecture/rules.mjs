@@ -4,7 +4,7 @@
 //   assembly/  ->  traces/ logs/ metrics/ instrumentations/  ->  export/<protocol>/  ->  export/
 //     ->  config/ diagnostics/ lifecycle/ common/ errors.ts
 // (a signal uses export/ but no protocol; a protocol uses export/ and export/protobuf/, no signal).
-// test/architecture.test.mjs checks them on every run of the suite.
+// test/unit/architecture.test.mjs checks them on every run of the suite.
 
 const OURS = [/^(context|sdk|plugin|workers|preload|receiver|cli|demo)\//]
 /** The bottom of sdk/: settings, diagnostics, lifecycle, data helpers and the coded errors. */

@@ -1,0 +1,99 @@
+// `fastify-otel-kit doctor` against a live receiver: configuration with sources, a smoke span,
+// and the queue size check.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+
+function doctor (args, env = {}, cwd = undefined) {
+  const base = { ...process.env }
+  for (const key of Object.keys(base)) if (key.startsWith('OTEL_')) delete base[key]
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, 'doctor', ...args], { env: { ...base, ...env }, cwd }, (error, stdout, stderr) => {
+      resolve({ code: error?.code ?? 0, stdout, stderr })
+    })
+  })
+}
+
+test('doctor shows each value with its source, and the environment overriding the code', async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const dir = mkdtempSync(join(tmpdir(), 'doctor-'))
+  writeFileSync(join(dir, 'otel.json'), JSON.stringify({ serviceName: 'payment-processor', batch: 'aggressive' }))
+  const { code, stdout } = await doctor(['--config', join(dir, 'otel.json')], {
+    OTEL_SERVICE_NAME: 'billing',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20hidden'
+  })
+  assert.equal(code, 0, stdout)
+  assert.match(stdout, /serviceName\s+billing\s+env OTEL_SERVICE_NAME/)
+  assert.match(stdout, /batch\.maxQueueSize\s+8192\s+options/)
+  assert.match(stdout, /exporter\.endpoint\s+http:\/\/127\.0\.0\.1:\d+\s+env OTEL_EXPORTER_OTLP_ENDPOINT/)
+  assert.match(stdout, /! OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor"/)
+  assert.match(stdout, /Propagation: tracecontext, baggage, b3multi/)
+  assert.match(stdout, /Sampler: parentbased_always_on/)
+  assert.match(stdout, /Batch: aggressive: queue 8192, delay 10000 ms, batch 1024/)
+  assert.doesNotMatch(stdout, /hidden/)
+  // The smoke span really reached the receiver, with the resolved service name.
+  assert.match(stdout, /✓ http:\/\/127\.0\.0\.1:\d+ accepted a smoke span/)
+  assert.equal(receiver.spans.length, 1)
+  assert.equal(receiver.spans[0].name, 'fastify-otel-kit doctor smoke test')
+  assert.equal(receiver.spans[0].resource['service.name'], 'billing')
+  assert.equal(receiver.exports[0].headers.authorization, 'Bearer hidden')
+})
+
+test('doctor fails (exit 1) and says what to check when the endpoint does not accept the export', async () => {
+  const receiver = await OtlpReceiver.start()
+  const endpoint = receiver.endpoint
+  await receiver.stop()
+  const { code, stdout } = await doctor(['--endpoint', endpoint, '--timeout', '3000'])
+  assert.equal(code, 1)
+  assert.match(stdout, /✗ export to http:\/\/127\.0\.0\.1:\d+ failed: /)
+  assert.match(stdout, /https:\/\/ means TLS and http:\/\/ plaintext/)
+})
+
+test('the queue check applies the sizing rule and says what to set', async () => {
+  const tooSmall = await doctor(['--no-export', '--peak-rps', '1000', '--spans-per-request', '3'])
+  assert.equal(tooSmall.code, 1)
+  assert.match(tooSmall.stdout, /Queue sizing \(peak 1000 req\/s x 3 spans x 5 s delay = 15000 spans\)/)
+  assert.match(tooSmall.stdout, /✗ maxQueueSize 2048 will drop spans at peak: it needs at least 15000\./)
+  assert.match(tooSmall.stdout, /Set batch\.maxQueueSize \(or OTEL_BSP_MAX_QUEUE_SIZE\) to 19456/)
+  assert.match(tooSmall.stdout, /lower batch\.scheduledDelayMillis \(OTEL_BSP_SCHEDULE_DELAY\) to 682 ms or less/)
+
+  const enough = await doctor(['--no-export', '--peak-rps', '100', '--spans-per-request', '3'], { OTEL_BSP_MAX_QUEUE_SIZE: '4096' })
+  assert.equal(enough.code, 0)
+  assert.match(enough.stdout, /✓ maxQueueSize 4096 holds the 1500 spans/)
+})
+
+test('usage errors exit with 2', async () => {
+  const { code, stderr } = await doctor(['--peak-rps', 'lots'])
+  assert.equal(code, 2)
+  assert.match(stderr, /--peak-rps must be a positive number/)
+})
+
+test('doctor checks that the application and the SDK share one @opentelemetry/api', async (t) => {
+  const clean = await doctor(['--no-export'])
+  assert.match(clean.stdout, /OpenTelemetry API\n  ✓ one copy of @opentelemetry\/api \(1\.10\.\d+\), shared by the application, fastify-otel-kit, @opentelemetry\/sdk-trace, @opentelemetry\/sdk-logs/)
+  // An application folder with a copy of its own.
+  const app = mkdtempSync(join(tmpdir(), 'doctor-api-'))
+  mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true })
+  cpSync(fileURLToPath(new URL('../../node_modules/@opentelemetry/api', import.meta.url)), join(app, 'node_modules', '@opentelemetry', 'api'), { recursive: true })
+  writeFileSync(join(app, 'package.json'), '{"name":"app"}')
+  t.after(() => rmSync(app, { recursive: true, force: true }))
+  const twice = await doctor(['--no-export'], {}, app)
+  assert.equal(twice.code, 1)
+  assert.match(twice.stdout, /✗ @opentelemetry\/api is installed 2 times: .*\(used by the application\); .*\(used by fastify-otel-kit/)
+})
+
+test('doctor says whether the preload is in NODE_OPTIONS', async () => {
+  const without = await doctor(['--no-export'], { NODE_OPTIONS: '' })
+  assert.match(without.stdout, /Preload\n  - NODE_OPTIONS has no fastify-otel-kit\/register/)
+  const withIt = await doctor(['--no-export'], { NODE_OPTIONS: '--max-old-space-size=512 --import fastify-otel-kit/register' })
+  assert.match(withIt.stdout, /Preload\n  ✓ NODE_OPTIONS has --import fastify-otel-kit\/register: the SDK and the instrumentations start before the application loads/)
+})

@@ -1,0 +1,108 @@
+// Flushing on close and on signals, bounded in time. Signal tests run the service in a real
+// child process and send it real signals.
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { logCapture, RecordingExporter } from '../helpers.mjs'
+
+const fixture = fileURLToPath(new URL('../fixtures/signal-app.mjs', import.meta.url))
+
+/** Starts the fixture, waits for "ready", and collects stdout until it exits. */
+async function startService (args) {
+  const child = spawn(process.execPath, [fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stderr.on('data', (chunk) => { err += chunk })
+  const exited = once(child, 'exit')
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      if (out.includes('ready\n')) resolve()
+    })
+    exited.then(([code]) => reject(new Error(`fixture exited early with ${code}: ${err}`)))
+  })
+  return {
+    child,
+    async exit () {
+      const [code, signal] = await exited
+      return { code, signal, lines: out.trim().split('\n'), stderr: err }
+    }
+  }
+}
+
+test('app.close() flushes spans still waiting in the queue and shuts the exporter down', async () => {
+  const exporter = new RecordingExporter()
+  const app = Fastify()
+  await app.register(otelPlugin, { serviceName: 'close', exporter, handleSignals: false, batch: { scheduledDelayMillis: 60_000 } })
+  app.get('/', async () => 'ok')
+  for (let i = 0; i < 5; i++) await app.inject({ url: '/' })
+  assert.equal(app.otel.stats().queued, 5)
+  assert.equal(exporter.spans.length, 0)
+  await app.close()
+  assert.equal(exporter.spans.length, 5)
+  assert.equal(exporter.shutdowns, 1)
+})
+
+test('a collector that never answers cannot hang close: it returns after shutdownTimeoutMillis, counts what it abandons as failed and says so', { timeout: 20_000 }, async () => {
+  const hanging = { export () {}, shutdown: () => new Promise(() => {}) }
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  await app.register(otelPlugin, { serviceName: 'hang', exporter: hanging, handleSignals: false, shutdownTimeoutMillis: 300 })
+  app.get('/', async () => 'ok')
+  await app.inject({ url: '/' })
+  const stats = app.otel.stats
+  await app.close()
+  const warning = logs.lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+  assert.equal(warning?.msg, 'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 1 span(s) could not be exported and are counted as failed.')
+  // The books balance at exit: the abandoned span is failed, nothing is left unaccounted for.
+  assert.deepEqual(stats(), { created: 1, queued: 0, exported: 0, dropped: 0, failed: 1, retries: 0, lostInWorkers: 0 })
+})
+
+test('SIGTERM: every queued span is exported before the process exits with code 0', { timeout: 30_000 }, async () => {
+  const service = await startService(['4'])
+  service.child.kill('SIGTERM')
+  const { code, signal, lines, stderr } = await service.exit()
+  assert.equal(signal, null, stderr)
+  assert.equal(code, 0, stderr)
+  assert.ok(lines.includes('queued 4'))
+  assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 4)
+  assert.ok(lines.indexOf('exporter shutdown') > lines.lastIndexOf('exported GET /work/:n'))
+})
+
+test('SIGINT behaves the same way', { timeout: 30_000 }, async () => {
+  const service = await startService(['2'])
+  service.child.kill('SIGINT')
+  const { code, lines } = await service.exit()
+  assert.equal(code, 0)
+  assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 2)
+})
+
+test('when the application handles SIGTERM itself, the plugin flushes and leaves the exit to it', { timeout: 30_000 }, async () => {
+  const service = await startService(['3', 'own-handler'])
+  service.child.kill('SIGTERM')
+  const { code, lines } = await service.exit()
+  assert.equal(code, 7)
+  assert.ok(lines.includes('application handler ran'))
+  assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 3)
+})
+
+test('handleSignals: false installs no signal listener', async () => {
+  const before = process.listenerCount('SIGTERM')
+  const app = Fastify()
+  await app.register(otelPlugin, { serviceName: 'quiet', exporter: new RecordingExporter(), handleSignals: false })
+  assert.equal(process.listenerCount('SIGTERM'), before)
+  await app.close()
+})
+
+test('listeners installed for signals are removed again when the app closes', async () => {
+  const before = process.listenerCount('SIGTERM')
+  const app = Fastify()
+  await app.register(otelPlugin, { serviceName: 'tidy', exporter: new RecordingExporter(), handleSignals: ['SIGTERM'] })
+  assert.equal(process.listenerCount('SIGTERM'), before + 1)
+  await app.close()
+  assert.equal(process.listenerCount('SIGTERM'), before)
+})

@@ -1,0 +1,82 @@
+// Global registration happens once per process; an SDK the application registered is reused and
+// never replaced; OTEL_SDK_DISABLED gives a working app with no-op tracing.
+import { propagation, trace } from '@opentelemetry/api'
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { logCapture, RecordingExporter, registerApplicationSdk, sampledParent } from '../helpers.mjs'
+
+test('a second Fastify instance reuses the first one\'s SDK and says so', async (t) => {
+  const first = new InMemorySpanExporter()
+  const second = new InMemorySpanExporter()
+  const logs = logCapture()
+  const a = Fastify()
+  const b = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  await a.register(otelPlugin, { serviceName: 'a', exporter: first, handleSignals: false })
+  await b.register(otelPlugin, { serviceName: 'b', exporter: second, handleSignals: false })
+  t.after(async () => { await b.close(); await a.close() })
+  assert.equal(a.otel.provider, b.otel.provider)
+  assert.equal(b.otel.config.serviceName.value, 'a')
+  assert.ok(logs.messages().some((m) => m.includes('reusing the OpenTelemetry SDK set up by an earlier registration')))
+  b.get('/', async () => 'ok')
+  await b.inject({ url: '/' })
+  await b.otel.forceFlush()
+  assert.equal(first.getFinishedSpans().length, 1)
+  assert.equal(second.getFinishedSpans().length, 0)
+
+  // Closing one instance flushes but keeps the shared SDK working for the other.
+  await b.close()
+  a.get('/', async () => 'ok')
+  await a.inject({ url: '/' })
+  await a.otel.forceFlush()
+  assert.equal(first.getFinishedSpans().length, 2)
+})
+
+test('closing the last instance shuts the SDK down and releases the globals for a new one', async () => {
+  const exporter = new RecordingExporter()
+  const app = Fastify()
+  await app.register(otelPlugin, { serviceName: 'once', exporter, handleSignals: false })
+  assert.equal(trace.getTracerProvider().getDelegate(), app.otel.provider)
+  await app.close()
+  assert.equal(trace.getTracerProvider().getDelegate().constructor.name, 'NoopTracerProvider')
+  assert.equal(exporter.shutdowns, 1)
+})
+
+test('an SDK the application registered itself is used, never replaced, and not shut down', async (t) => {
+  const exporter = new RecordingExporter()
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+  registerApplicationSdk(t, provider)
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  await app.register(otelPlugin, { serviceName: 'ignored', exporter: new InMemorySpanExporter(), handleSignals: false })
+  assert.equal(app.otel.owner, 'application')
+  assert.equal(app.otel.provider, provider)
+  assert.ok(logs.messages().some((m) => m.includes('an OpenTelemetry SDK is already registered by the application; using it')))
+  app.get('/', async () => 'ok')
+  await app.inject({ url: '/', headers: { traceparent: sampledParent } })
+  assert.equal(exporter.spans[0].name, 'GET /')
+  await app.close()
+  assert.equal(trace.getTracerProvider().getDelegate(), provider)
+  assert.equal(exporter.shutdowns, 0)
+})
+
+test('OTEL_SDK_DISABLED=true: routes work, request.otel is a harmless no-op, nothing is registered', async (t) => {
+  process.env.OTEL_SDK_DISABLED = 'true'
+  t.after(() => { delete process.env.OTEL_SDK_DISABLED })
+  const exporter = new InMemorySpanExporter()
+  const app = Fastify()
+  await app.register(otelPlugin, { serviceName: 'off', exporter })
+  t.after(() => app.close())
+  assert.equal(app.otel.owner, 'disabled')
+  assert.deepEqual(app.otel.config.disabled, { value: true, source: 'env', env: 'OTEL_SDK_DISABLED' })
+  app.get('/', async (request) => ({ traced: request.otel.traced, headers: request.otel.inject({}), traceId: request.otel.traceId }))
+  const res = await app.inject({ url: '/', headers: { traceparent: sampledParent } })
+  assert.deepEqual(res.json(), { traced: false, headers: {}, traceId: '00000000000000000000000000000000' })
+  await app.otel.forceFlush()
+  assert.deepEqual(exporter.getFinishedSpans(), [])
+  assert.equal(trace.getTracerProvider().getDelegate().constructor.name, 'NoopTracerProvider')
+  assert.deepEqual(app.otel.stats(), { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
+})
