@@ -25,7 +25,15 @@ import { runMicro } from './micro/index.mjs'
 import { runPipeline } from './pipeline/index.mjs'
 import { runWorkers } from './workers/index.mjs'
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, nodes: { type: 'string' }, compare: { type: 'string' }, against: { type: 'string' } } })
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    only: { type: 'string' },
+    nodes: { type: 'string' },
+    compare: { type: 'string' },
+    against: { type: 'string' }
+  }
+})
 const quick = values.quick === true
 const only = values.only?.split(',')
 const wanted = (name) => only === undefined || only.includes(name)
@@ -34,14 +42,24 @@ const settings = quick
   ? {
       micro: { timeMillis: 80 },
       workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
-      pipeline: { seconds: 1, rates: [15000, 30000, 45000], presets: ['aggressive'], recovery: { rounds: 1, outageMillis: 3000 } },
+      pipeline: {
+        seconds: 1,
+        rates: [15000, 30000, 45000],
+        presets: ['aggressive'],
+        recovery: { rounds: 1, outageMillis: 3000 }
+      },
       logs: { rounds: 5, lines: 5000, warmupRounds: 6 },
       http: { rounds: 1, seconds: 2, warmupSeconds: 1.5, connections: [50] }
     }
   : {
       micro: { timeMillis: 1000 },
       workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
-      pipeline: { seconds: 3, rates: [10000, 20000, 30000, 40000, 50000, 60000], presets: ['conservative', 'moderate', 'aggressive'], recovery: { rounds: 3, outageMillis: 15000 } },
+      pipeline: {
+        seconds: 3,
+        rates: [10000, 20000, 30000, 40000, 50000, 60000],
+        presets: ['conservative', 'moderate', 'aggressive'],
+        recovery: { rounds: 3, outageMillis: 15000 }
+      },
       logs: { rounds: 15, lines: 5000, warmupRounds: 10 },
       http: { rounds: 3, seconds: 5, warmupSeconds: 3, connections: [50, 100] }
     }
@@ -87,7 +105,10 @@ if (wanted('http')) {
     const execPath = join(nodeBinDirectory(major), 'node')
     const version = execFileSync(execPath, ['--version']).toString().trim()
     log(`HTTP overhead, servers on Node ${version}`)
-    results.http.push({ node: version, rows: await runHttp({ ...settings.http, setups: httpSetups(values.against), execPath, log }) })
+    results.http.push({
+      node: version,
+      rows: await runHttp({ ...settings.http, setups: httpSetups(values.against), execPath, log })
+    })
   }
 }
 results.targets = evaluateTargets(results)
@@ -111,13 +132,22 @@ if (values.compare !== undefined) {
 function httpSetups (against) {
   if (against === undefined) return SETUPS
   const server = join(against, 'bench', 'http', 'server.mjs')
-  const theirs = SETUPS.filter((s) => s.id !== 'bare').map((s) => ({ ...s, id: `${s.id}@against`, label: `${s.label} (${against})`, server, serverSetup: s.id, cwd: against }))
+  const theirs = SETUPS.filter((s) => s.id !== 'bare').map((s) => ({
+    ...s,
+    id: `${s.id}@against`,
+    label: `${s.label} (${against})`,
+    server,
+    serverSetup: s.id,
+    cwd: against
+  }))
   return [...SETUPS, ...theirs]
 }
 
 function gitCommit () {
   try {
-    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim()
+    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim()
   } catch {
     return 'unknown'
   }

@@ -45,11 +45,15 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     for (const warning of resolution.warnings) write(`  ! ${warning}`)
   }
   write('')
-  write(`Propagation: ${config.propagators.value.join(', ')} (extraction in this order${config.extractOnly.value ? '; extract-only, nothing injected' : ''})`)
+  write(
+    `Propagation: ${config.propagators.value.join(', ')} (extraction in this order${config.extractOnly.value ? '; extract-only, nothing injected' : ''})`
+  )
   const ratio = config.sampler.value.endsWith('traceidratio') ? ` (ratio ${config.samplingRatio.value})` : ''
   write(`Sampler: ${config.sampler.value}${ratio}`)
   const batch = config.batch
-  write(`Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`)
+  write(
+    `Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`
+  )
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
 
   write('\nPreload')
@@ -57,8 +61,12 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   if (preload !== undefined) {
     write(`  ✓ NODE_OPTIONS has ${preload}: the SDK and the instrumentations start before the application loads`)
   } else {
-    write('  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, which is enough for')
-    write('    its own spans; auto-instrumentation (http, undici, database drivers) needs `node --import fastify-otel-kit/register`')
+    write(
+      '  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, which is enough for'
+    )
+    write(
+      '    its own spans; auto-instrumentation (http, undici, database drivers) needs `node --import fastify-otel-kit/register`'
+    )
     write('    (docs/guides/preload.md), or it misses modules loaded before the SDK.')
   }
 
@@ -67,7 +75,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   const api = inspectApiVersions(options.cwd ?? process.cwd(), null)
   const apiProblem = describeApiProblem(api)
   if (apiProblem === undefined) {
-    write(`  ✓ one copy of @opentelemetry/api (${api.own?.version ?? 'unknown'}), shared by ${api.copies[0]?.usedBy.join(', ') ?? 'fastify-otel-kit'}`)
+    write(
+      `  ✓ one copy of @opentelemetry/api (${api.own?.version ?? 'unknown'}), shared by ${api.copies[0]?.usedBy.join(', ') ?? 'fastify-otel-kit'}`
+    )
   } else {
     healthy = false
     write(`  ✗ ${apiProblem}`)
@@ -75,18 +85,29 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
 
   if (options.export) {
     write('\nCollector')
-    healthy = await smokeExport(resolution, options) && healthy
+    healthy = (await smokeExport(resolution, options)) && healthy
   }
 
   if (options.peakRequestsPerSecond !== undefined) {
-    const sizing = sizeQueue(options.peakRequestsPerSecond, options.spansPerRequest, batch.scheduledDelayMillis.value, batch.maxQueueSize.value)
-    write(`\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`)
+    const sizing = sizeQueue(
+      options.peakRequestsPerSecond,
+      options.spansPerRequest,
+      batch.scheduledDelayMillis.value,
+      batch.maxQueueSize.value
+    )
+    write(
+      `\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`
+    )
     if (sizing.fits) {
-      write(`  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans that arrive during one schedule delay`)
+      write(
+        `  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans that arrive during one schedule delay`
+      )
     } else {
       healthy = false
       write(`  ✗ maxQueueSize ${batch.maxQueueSize.value} will drop spans at peak: it needs at least ${sizing.needed}.`)
-      write(`    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} (about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`)
+      write(
+        `    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} (about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`
+      )
       write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
     }
   }
@@ -104,19 +125,38 @@ async function smokeExport (resolution: ConfigResolution<ResolvedConfig>, option
   }
   const endpoint = redactEndpoint(config.exporter.endpoint.value)
   // One attempt, no retries: the doctor reports what the collector says now.
-  const oneShot: ConfigResolution<ResolvedConfig> = { ...resolution, config: { ...config, exporter: { ...config.exporter, retry: { value: false, source: 'default' } } } }
+  const oneShot: ConfigResolution<ResolvedConfig> = {
+    ...resolution,
+    config: { ...config, exporter: { ...config.exporter, retry: { value: false, source: 'default' } } }
+  }
   const exporter = buildExporter(oneShot, (message) => write(`  ! ${message}`))!
   const finished: ReadableSpan[] = []
   const resource = buildResource(config)
   const provider = new TracerProvider({
     resource,
-    spanProcessors: [{ onStart () {}, onEnd: (span: ReadableSpan) => { finished.push(span) }, forceFlush: async () => {}, shutdown: async () => {} }]
+    spanProcessors: [
+      {
+        onStart () {},
+        onEnd: (span: ReadableSpan) => {
+          finished.push(span)
+        },
+        forceFlush: async () => {},
+        shutdown: async () => {}
+      }
+    ]
   })
-  provider.getTracer('fastify-otel-kit-doctor').startSpan('fastify-otel-kit doctor smoke test', { attributes: { 'doctor.check': 'export' } }).end()
+  provider
+    .getTracer('fastify-otel-kit-doctor')
+    .startSpan('fastify-otel-kit doctor smoke test', { attributes: { 'doctor.check': 'export' } })
+    .end()
   await resource.waitForAsyncAttributes?.()
   const started = performance.now()
-  const result = await new Promise<{ code: number, error?: Error }>((resolve) => {
-    const timer = setTimeout(() => resolve({ code: ExportResultCode.FAILED, error: new Error(`no answer within ${options.timeoutMillis} ms`) }), options.timeoutMillis)
+  const result = await new Promise<{ code: number; error?: Error }>((resolve) => {
+    const timer = setTimeout(
+      () =>
+        resolve({ code: ExportResultCode.FAILED, error: new Error(`no answer within ${options.timeoutMillis} ms`) }),
+      options.timeoutMillis
+    )
     exporter.export(finished, (outcome) => {
       clearTimeout(timer)
       resolve(outcome)
@@ -125,12 +165,18 @@ async function smokeExport (resolution: ConfigResolution<ResolvedConfig>, option
   await exporter.shutdown().catch(() => {})
   const traceId = finished[0]?.spanContext().traceId ?? ''
   if (result.code === ExportResultCode.SUCCESS) {
-    write(`  ✓ ${endpoint} accepted a smoke span in ${Math.round(performance.now() - started)} ms (trace ${traceId}, service ${config.serviceName.value})`)
+    write(
+      `  ✓ ${endpoint} accepted a smoke span in ${Math.round(performance.now() - started)} ms (trace ${traceId}, service ${config.serviceName.value})`
+    )
     return true
   }
   write(`  ✗ export to ${endpoint} failed: ${result.error?.message ?? 'unknown error'}`)
-  write('    Check: https:// means TLS and http:// plaintext; a private CA needs exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE);')
-  write('    an API key goes in exporter.headers (OTEL_EXPORTER_OTLP_HEADERS); gRPC listens on 4317, OTLP/HTTP on 4318.')
+  write(
+    '    Check: https:// means TLS and http:// plaintext; a private CA needs exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE);'
+  )
+  write(
+    '    an API key goes in exporter.headers (OTEL_EXPORTER_OTLP_HEADERS); gRPC listens on 4317, OTLP/HTTP on 4318.'
+  )
   return false
 }
 
@@ -140,8 +186,7 @@ function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
   const visit = (prefix: string, node: Record<string, unknown>): void => {
     for (const [key, value] of Object.entries(node)) {
       const path = prefix === '' ? key : `${prefix}.${key}`
-      if (value !== null && typeof value === 'object' && 'source' in value && 'value' in value) out.push([path, value as Setting<unknown>])
-      else if (value !== null && typeof value === 'object') visit(path, value as Record<string, unknown>)
+      if (value !== null && typeof value === 'object' && 'source' in value && 'value' in value) { out.push([path, value as Setting<unknown>]) } else if (value !== null && typeof value === 'object') visit(path, value as Record<string, unknown>)
     }
   }
   visit('', config as unknown as Record<string, unknown>)

@@ -30,7 +30,7 @@ async function main (argv: string[]): Promise<number> {
   }
   let values
   try {
-    ({ values } = parseArgs({
+    ;({ values } = parseArgs({
       args: rest,
       options: {
         config: { type: 'string' },
@@ -49,7 +49,7 @@ async function main (argv: string[]): Promise<number> {
   const number = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined
     const value = Number(raw)
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number; received ${JSON.stringify(raw)}`)
+    if (!Number.isFinite(value) || value <= 0) { throw new Error(`--${name} must be a positive number; received ${JSON.stringify(raw)}`) }
     return value
   }
   try {
@@ -72,7 +72,12 @@ async function main (argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (error: unknown) => {
-  process.stderr.write(`${String(error)}\n`)
-  process.exitCode = 2
-})
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`${String(error)}\n`)
+    process.exitCode = 2
+  }
+)

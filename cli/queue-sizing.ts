@@ -16,15 +16,20 @@ export interface QueueSizing {
   suggestedMegabytes: number
 }
 
-export function sizeQueue (peakRequestsPerSecond: number, spansPerRequest: number, scheduledDelayMillis: number, maxQueueSize: number): QueueSizing {
+export function sizeQueue (
+  peakRequestsPerSecond: number,
+  spansPerRequest: number,
+  scheduledDelayMillis: number,
+  maxQueueSize: number
+): QueueSizing {
   const spansPerSecond = peakRequestsPerSecond * spansPerRequest
-  const needed = Math.ceil(spansPerSecond * scheduledDelayMillis / 1000)
-  const suggestedQueueSize = Math.max(1024, Math.ceil(needed * 1.25 / 1024) * 1024)
+  const needed = Math.ceil((spansPerSecond * scheduledDelayMillis) / 1000)
+  const suggestedQueueSize = Math.max(1024, Math.ceil((needed * 1.25) / 1024) * 1024)
   return {
     needed,
     fits: maxQueueSize >= needed,
     suggestedQueueSize,
-    maxDelayMillis: spansPerSecond === 0 ? Infinity : Math.floor(maxQueueSize / spansPerSecond * 1000),
-    suggestedMegabytes: suggestedQueueSize * BYTES_PER_QUEUED_SPAN / 1e6
+    maxDelayMillis: spansPerSecond === 0 ? Infinity : Math.floor((maxQueueSize / spansPerSecond) * 1000),
+    suggestedMegabytes: (suggestedQueueSize * BYTES_PER_QUEUED_SPAN) / 1e6
   }
 }

@@ -1,5 +1,10 @@
 import {
-  type Context, createContextKey, type TextMapGetter, type TextMapPropagator, type TextMapSetter, TraceFlags
+  type Context,
+  createContextKey,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  TraceFlags
 } from '@opentelemetry/api'
 import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
@@ -57,7 +62,11 @@ export class B3Propagator implements TextMapPropagator {
     const debug = debugMark === true || debugMark === spanContext.traceId
     const sampled = (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
     if (this.injectFormat === 'single') {
-      setter.set(carrier, B3_SINGLE, `${spanContext.traceId}-${spanContext.spanId}-${debug ? 'd' : sampled ? '1' : '0'}`)
+      setter.set(
+        carrier,
+        B3_SINGLE,
+        `${spanContext.traceId}-${spanContext.spanId}-${debug ? 'd' : sampled ? '1' : '0'}`
+      )
       return
     }
     setter.set(carrier, X_B3_TRACE_ID, spanContext.traceId)
@@ -108,7 +117,7 @@ function extractSingle (context: Context, header: string): Context | undefined {
     const decided = parseSampling(value.charCodeAt(spanEnd + 1))
     if (decided === undefined) return undefined
     const parentAt = spanEnd + 3
-    if (length > spanEnd + 2 && (value.charCodeAt(spanEnd + 2) !== DASH || !isHex(value, parentAt, 16))) return undefined
+    if (length > spanEnd + 2 && (value.charCodeAt(spanEnd + 2) !== DASH || !isHex(value, parentAt, 16))) { return undefined }
     sampling = decided
   }
   if (!isHexId(value, 0, traceLength) || !isHexId(value, traceLength + 1, 16)) return undefined

@@ -48,9 +48,13 @@ export function contextFromCarrier (carrier: unknown): Context {
   if (carrier === null || typeof carrier !== 'object' || Array.isArray(carrier)) return ROOT_CONTEXT
   const source = carrier as Record<string, unknown>
   const clean: ContextCarrier = {}
-  if (typeof source.traceparent === 'string' && source.traceparent.length <= MAX_TRACEPARENT) clean.traceparent = source.traceparent
-  if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) clean.tracestate = source.tracestate
-  if (typeof source.baggage === 'string' && source.baggage.length <= MAX_BAGGAGE && BAGGAGE_CHARACTERS.test(source.baggage)) clean.baggage = source.baggage
+  if (typeof source.traceparent === 'string' && source.traceparent.length <= MAX_TRACEPARENT) { clean.traceparent = source.traceparent }
+  if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) { clean.tracestate = source.tracestate }
+  if (
+    typeof source.baggage === 'string' &&
+    source.baggage.length <= MAX_BAGGAGE &&
+    BAGGAGE_CHARACTERS.test(source.baggage)
+  ) { clean.baggage = source.baggage }
   try {
     return carrierFormat.extract(LinkedContext.ROOT, clean, defaultTextMapGetter)
   } catch {
@@ -60,10 +64,13 @@ export function contextFromCarrier (carrier: unknown): Context {
 
 /** True for an OpenTelemetry Context object (as opposed to a carrier). */
 export function isContext (value: unknown): value is Context {
-  return value !== null && typeof value === 'object' &&
+  return (
+    value !== null &&
+    typeof value === 'object' &&
     typeof (value as Context).getValue === 'function' &&
     typeof (value as Context).setValue === 'function' &&
     typeof (value as Context).deleteValue === 'function'
+  )
 }
 
 /** A Context as is; anything else read as a carrier. */

@@ -30,7 +30,10 @@ export class PriorityCompositePropagator implements TextMapPropagator {
     let winner: SpanContext | undefined
     for (const propagator of this.propagators) {
       // Once a span context won, propagators that carry nothing else have nothing to add.
-      if (winner !== undefined && (propagator as { extractsSpanContextOnly?: boolean }).extractsSpanContextOnly === true) continue
+      if (
+        winner !== undefined &&
+        (propagator as { extractsSpanContextOnly?: boolean }).extractsSpanContextOnly === true
+      ) { continue }
       let next: Context
       try {
         next = propagator.extract(result, carrier, getter)

@@ -49,8 +49,11 @@ function weigh (value: string, from: number, count: number): number {
   let sum = 0
   for (let i = from, end = from + count; i < end; i += 4) {
     // Past 127 (or past the end: NaN) the table reads undefined, which `| 0` counts as no digit.
-    sum += (HEX_WEIGHT[value.charCodeAt(i)]! | 0) + (HEX_WEIGHT[value.charCodeAt(i + 1)]! | 0) +
-      (HEX_WEIGHT[value.charCodeAt(i + 2)]! | 0) + (HEX_WEIGHT[value.charCodeAt(i + 3)]! | 0)
+    sum +=
+      (HEX_WEIGHT[value.charCodeAt(i)]! | 0) +
+      (HEX_WEIGHT[value.charCodeAt(i + 1)]! | 0) +
+      (HEX_WEIGHT[value.charCodeAt(i + 2)]! | 0) +
+      (HEX_WEIGHT[value.charCodeAt(i + 3)]! | 0)
   }
   return sum
 }
@@ -64,8 +67,11 @@ function isSpanContextId (id: unknown, length: number): boolean {
   if (typeof id !== 'string' || id.length !== length) return false
   let sum = 0
   for (let i = 0; i < length; i += 4) {
-    sum += (HEX_WEIGHT[id.charCodeAt(i)]! | 0) + (HEX_WEIGHT[id.charCodeAt(i + 1)]! | 0) +
-      (HEX_WEIGHT[id.charCodeAt(i + 2)]! | 0) + (HEX_WEIGHT[id.charCodeAt(i + 3)]! | 0)
+    sum +=
+      (HEX_WEIGHT[id.charCodeAt(i)]! | 0) +
+      (HEX_WEIGHT[id.charCodeAt(i + 1)]! | 0) +
+      (HEX_WEIGHT[id.charCodeAt(i + 2)]! | 0) +
+      (HEX_WEIGHT[id.charCodeAt(i + 3)]! | 0)
   }
   return (sum & 0xff) === length && sum > 0xff
 }
@@ -76,6 +82,7 @@ function isSpanContextId (id: unknown, length: number): boolean {
  * accepts upper case, which would go out in headers that strict receivers refuse.
  */
 export function isValidSpanContext (spanContext: SpanContext | undefined): spanContext is SpanContext {
-  return spanContext !== undefined &&
-    isSpanContextId(spanContext.traceId, 32) && isSpanContextId(spanContext.spanId, 16)
+  return (
+    spanContext !== undefined && isSpanContextId(spanContext.traceId, 32) && isSpanContextId(spanContext.spanId, 16)
+  )
 }

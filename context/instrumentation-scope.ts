@@ -7,7 +7,9 @@ export const PACKAGE_VERSION: string = readVersion()
 
 function readVersion (): string {
   try {
-    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: string }
+    const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version?: string
+    }
     return manifest.version ?? '0.0.0'
   } catch {
     return '0.0.0'

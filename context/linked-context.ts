@@ -26,7 +26,6 @@ export class LinkedContext implements Context {
   static readonly ROOT = new LinkedContext(undefined, undefined, undefined, 0, undefined)
 
   getValue (key: symbol): unknown {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     for (let node: LinkedContext | undefined = this; node !== undefined; node = node.parent) {
       if (node.flat !== undefined) {
         const found = node.flat.get(key)
@@ -38,18 +37,22 @@ export class LinkedContext implements Context {
   }
 
   setValue (key: symbol, value: unknown): Context {
-    return this.depth >= MAX_DEPTH ? this.flatten().setValue(key, value) : new LinkedContext(this, key, value, this.depth + 1, undefined)
+    return this.depth >= MAX_DEPTH
+      ? this.flatten().setValue(key, value)
+      : new LinkedContext(this, key, value, this.depth + 1, undefined)
   }
 
   deleteValue (key: symbol): Context {
-    return this.depth >= MAX_DEPTH ? this.flatten().deleteValue(key) : new LinkedContext(this, key, DELETED, this.depth + 1, undefined)
+    return this.depth >= MAX_DEPTH
+      ? this.flatten().deleteValue(key)
+      : new LinkedContext(this, key, DELETED, this.depth + 1, undefined)
   }
 
   /** One node holding the chain's live values. */
   private flatten (): LinkedContext {
     const values = new Map<symbol, unknown>()
     const nodes: LinkedContext[] = []
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
+
     for (let node: LinkedContext | undefined = this; node !== undefined; node = node.parent) {
       nodes.push(node)
       if (node.flat !== undefined) break

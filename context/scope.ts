@@ -62,9 +62,11 @@ export function attach (carrierOrContext: unknown): ContextToken {
   if (context.active() === attached) {
     attaching = manager
   } else {
-    diag.warn('fastify-otel-kit: attach has no effect: the registered context manager cannot attach ' +
-      '(none is registered, or one older than OpenTelemetry API 1.10); register the plugin or call ' +
-      'ensureContextManager(), or use withContext')
+    diag.warn(
+      'fastify-otel-kit: attach has no effect: the registered context manager cannot attach ' +
+        '(none is registered, or one older than OpenTelemetry API 1.10); register the plugin or call ' +
+        'ensureContextManager(), or use withContext'
+    )
     token.state = 'ineffective'
   }
   return token
@@ -100,7 +102,9 @@ export function detach (token: ContextToken): void {
   if (activeAttachment() !== token) {
     token.state = 'skipped'
     skipped++
-    diag.warn('fastify-otel-kit: detach out of order: another attached context is active; it stays active, and this one is skipped when that one is detached')
+    diag.warn(
+      'fastify-otel-kit: detach out of order: another attached context is active; it stays active, and this one is skipped when that one is detached'
+    )
     return
   }
   dispose(token)

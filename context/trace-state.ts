@@ -158,7 +158,8 @@ export class StrictTraceState implements TraceState {
     const members = scanned & ~PLAIN
     if (members === 0) return StrictTraceState.EMPTY
     // One member written plainly and short enough is its own serialization: nothing to split.
-    const serialized = members === 1 && (scanned & PLAIN) !== 0 && header.length <= MAX_SERIALIZED_LENGTH ? header : undefined
+    const serialized =
+      members === 1 && (scanned & PLAIN) !== 0 && header.length <= MAX_SERIALIZED_LENGTH ? header : undefined
     return new StrictTraceState(header, undefined, serialized)
   }
 

@@ -1,6 +1,12 @@
 import {
-  type Context, createContextKey, ROOT_CONTEXT, type SpanContext, type TextMapGetter,
-  type TextMapPropagator, type TextMapSetter, TraceFlags
+  type Context,
+  createContextKey,
+  ROOT_CONTEXT,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+  TraceFlags
 } from '@opentelemetry/api'
 import { trace } from './otel-api.js'
 import { isTracingSuppressed } from '@opentelemetry/core'
@@ -36,7 +42,9 @@ export const LOCAL_ROOT_CONTEXT: Context = LinkedContext.ROOT.setValue(RANDOM_TR
 
 /** The same mark on any other context (one that carries baggage, say). */
 export function markLocalRoot (context: Context): Context {
-  return context === ROOT_CONTEXT || context === LinkedContext.ROOT ? LOCAL_ROOT_CONTEXT : context.setValue(RANDOM_TRACE_ID_KEY, LOCAL_ROOT)
+  return context === ROOT_CONTEXT || context === LinkedContext.ROOT
+    ? LOCAL_ROOT_CONTEXT
+    : context.setValue(RANDOM_TRACE_ID_KEY, LOCAL_ROOT)
 }
 
 export interface ParsedTraceParent {
@@ -65,7 +73,11 @@ export function parseTraceParent (header: string): ParsedTraceParent | undefined
   }
   const length = to - from
   if (length < 55 || length > 1024) return undefined
-  if (header.charCodeAt(from + 2) !== DASH || header.charCodeAt(from + 35) !== DASH || header.charCodeAt(from + 52) !== DASH) return undefined
+  if (
+    header.charCodeAt(from + 2) !== DASH ||
+    header.charCodeAt(from + 35) !== DASH ||
+    header.charCodeAt(from + 52) !== DASH
+  ) { return undefined }
   const version = hexByte(header, from)
   // Version ff is invalid; a version after 00 may carry more fields, after a dash.
   if (version < 0 || version === 0xff) return undefined

@@ -23,7 +23,12 @@ export interface WithSpanOptions {
  * ```
  */
 export function withSpan<T> (name: string, fn: (span: Span) => T): T
-export function withSpan<T> (name: string, attributes: Attributes | undefined, fn: (span: Span) => T, options?: WithSpanOptions): T
+export function withSpan<T> (
+  name: string,
+  attributes: Attributes | undefined,
+  fn: (span: Span) => T,
+  options?: WithSpanOptions
+): T
 export function withSpan<T> (
   name: string,
   attributesOrFn: Attributes | undefined | ((span: Span) => T),
@@ -31,33 +36,40 @@ export function withSpan<T> (
   options: WithSpanOptions = {}
 ): T {
   const fn = typeof attributesOrFn === 'function' ? attributesOrFn : maybeFn
-  if (typeof fn !== 'function') throw new TypeError(`${PACKAGE_NAME}: withSpan needs a function to run; received ${typeof fn}.`)
+  if (typeof fn !== 'function') { throw new TypeError(`${PACKAGE_NAME}: withSpan needs a function to run; received ${typeof fn}.`) }
   const attributes = typeof attributesOrFn === 'function' ? undefined : attributesOrFn
   const tracer = options.tracer ?? trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
-  return tracer.startActiveSpan(name, { attributes, kind: options.kind ?? SpanKind.INTERNAL, links: options.links }, (span) => {
-    let result: T
-    try {
-      result = fn(span)
-    } catch (error) {
-      fail(span, error, options)
-      span.end()
-      throw error
-    }
-    if (isPromiseLike(result)) {
-      return result.then((value) => {
-        span.setStatus({ code: SpanStatusCode.OK })
-        span.end()
-        return value
-      }, (error: unknown) => {
+  return tracer.startActiveSpan(
+    name,
+    { attributes, kind: options.kind ?? SpanKind.INTERNAL, links: options.links },
+    (span) => {
+      let result: T
+      try {
+        result = fn(span)
+      } catch (error) {
         fail(span, error, options)
         span.end()
         throw error
-      }) as T
+      }
+      if (isPromiseLike(result)) {
+        return result.then(
+          (value) => {
+            span.setStatus({ code: SpanStatusCode.OK })
+            span.end()
+            return value
+          },
+          (error: unknown) => {
+            fail(span, error, options)
+            span.end()
+            throw error
+          }
+        ) as T
+      }
+      span.setStatus({ code: SpanStatusCode.OK })
+      span.end()
+      return result
     }
-    span.setStatus({ code: SpanStatusCode.OK })
-    span.end()
-    return result
-  })
+  )
 }
 
 function fail (span: Span, error: unknown, options: WithSpanOptions): void {
@@ -71,6 +83,9 @@ function fail (span: Span, error: unknown, options: WithSpanOptions): void {
 }
 
 function isPromiseLike<T> (value: T): value is T & PromiseLike<Awaited<T>> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') &&
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
+  )
 }

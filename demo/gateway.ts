@@ -5,7 +5,7 @@ import { once } from 'node:events'
  * A stand-in for a payment gateway, on loopback: it answers refunds after a short delay, and
  * hangs for orders whose id ends in 9, so the caller's timeout fires ("sometimes times out").
  */
-export async function startGateway (): Promise<{ url: string, close: () => Promise<void> }> {
+export async function startGateway (): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const slow = /9$/.test(req.url ?? '')
     const delay = slow ? 2000 : 8 + Math.floor(Math.random() * 8)

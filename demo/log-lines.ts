@@ -13,17 +13,26 @@ const HIDDEN = new Set(['pid', 'hostname', 'reqId', 'req', 'res', 'exception.mes
  */
 export function renderLogLines (records: ReceivedLogRecord[], spans: ReceivedSpan[]): string {
   if (records.length === 0) return ''
-  const start = spans.reduce((min, s) => (s.startTimeUnixNano < min ? s.startTimeUnixNano : min), spans[0]?.startTimeUnixNano ?? records[0]!.timeUnixNano)
+  const start = spans.reduce(
+    (min, s) => (s.startTimeUnixNano < min ? s.startTimeUnixNano : min),
+    spans[0]?.startTimeUnixNano ?? records[0]!.timeUnixNano
+  )
   const names = new Map(spans.map((s) => [s.spanId, s.name]))
   const lines = ['  log records']
-  for (const record of [...records].sort((a, b) => (a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0))) {
+  for (const record of [...records].sort((a, b) =>
+    a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0
+  )) {
     const offset = `${(Number(record.timeUnixNano - start) / 1e6).toFixed(0)} ms`.padStart(7)
     const severity = (SEVERITY_NAMES[Math.ceil(record.severityNumber / 4)] ?? '?').padEnd(5)
     const span = `[${names.get(record.spanId) ?? record.spanId}]`
     const fields = Object.entries(record.attributes)
       .filter(([key, value]) => !HIDDEN.has(key) && (typeof value !== 'object' || value === null))
-      .map(([key, value]) => `${key}=${typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value)}`)
-    lines.push(`  ${offset}  ${severity}  ${String(record.body ?? '')}  ${span}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}`)
+      .map(
+        ([key, value]) => `${key}=${typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value)}`
+      )
+    lines.push(
+      `  ${offset}  ${severity}  ${String(record.body ?? '')}  ${span}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}`
+    )
   }
   return lines.join('\n') + '\n'
 }
@@ -32,6 +41,8 @@ export function renderLogLines (records: ReceivedLogRecord[], spans: ReceivedSpa
 export function renderUntraced (records: ReceivedLogRecord[]): string {
   const counts = new Map<string, number>()
   for (const record of records) counts.set(String(record.body ?? ''), (counts.get(String(record.body ?? '')) ?? 0) + 1)
-  const listed = [...counts].map(([body, count]) => (count === 1 ? JSON.stringify(body) : `${JSON.stringify(body)} x${count}`))
+  const listed = [...counts].map(([body, count]) =>
+    count === 1 ? JSON.stringify(body) : `${JSON.stringify(body)} x${count}`
+  )
   return `${records.length} log records outside any trace: ${listed.join(', ')}`
 }

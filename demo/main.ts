@@ -60,7 +60,11 @@ async function main (): Promise<void> {
       label: 'B3 headers from a Zipkin-era service',
       orderId: 'ord-1002',
       amount: 12.5,
-      headers: { 'x-b3-traceid': randomBytes(16).toString('hex'), 'x-b3-spanid': randomBytes(8).toString('hex'), 'x-b3-sampled': '1' }
+      headers: {
+        'x-b3-traceid': randomBytes(16).toString('hex'),
+        'x-b3-spanid': randomBytes(8).toString('hex'),
+        'x-b3-sampled': '1'
+      }
     },
     { label: 'no inbound context; the gateway times out', orderId: 'ord-1009', amount: 230, headers: {} }
   ]
@@ -84,14 +88,20 @@ async function main (): Promise<void> {
 
   const logStats = finalStats.logs
   if (receiver === undefined) {
-    console.log(`sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${externalEndpoint}; the first request's trace id is ${callerTraceId}`)
+    console.log(
+      `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${externalEndpoint}; the first request's trace id is ${callerTraceId}`
+    )
     return
   }
   const traces = receiver.traces()
   const logsByTrace = receiver.logsByTrace()
-  console.log(`received ${traces.size} traces, ${receiver.spans.length} spans (exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})`)
-  console.log(`and ${receiver.logs.length} log records (exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`)
-  for (const [traceId, spans] of traces) console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans))
+  console.log(
+    `received ${traces.size} traces, ${receiver.spans.length} spans (exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})`
+  )
+  console.log(
+    `and ${receiver.logs.length} log records (exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`
+  )
+  for (const [traceId, spans] of traces) { console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans)) }
   // Fastify writes "incoming request" before any hook runs, so before the request span starts; with
   // the preload entry, instrumentation-http's span is active by then and those lines are in the trace.
   const outside = logsByTrace.get('') ?? []

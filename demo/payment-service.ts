@@ -24,7 +24,9 @@ export interface PaymentServiceOptions {
  * offloads the receipt's CPU work to a Piscina pool, and records the ledger entry.
  */
 export async function buildPaymentService (options: PaymentServiceOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logStream === undefined ? false : { level: 'info', stream: options.logStream } })
+  const app = Fastify({
+    logger: options.logStream === undefined ? false : { level: 'info', stream: options.logStream }
+  })
   await app.register(otelPlugin, {
     serviceName: 'payment-processor',
     serviceVersion: '1.4.2',
@@ -33,40 +35,60 @@ export async function buildPaymentService (options: PaymentServiceOptions): Prom
     ...options.otel
   })
   const receipts = new Piscina({ filename: join(__dirname, 'receipt-worker.js'), maxThreads: 2 })
-  app.addHook('onClose', async () => { await receipts.destroy() })
+  app.addHook('onClose', async () => {
+    await receipts.destroy()
+  })
 
   app.get('/health', async () => ({ ok: true }))
 
-  app.post<{ Params: { orderId: string }, Body: { amount: number } }>('/refunds/:orderId', {
-    schema: { body: { type: 'object', required: ['amount'], properties: { amount: { type: 'number', exclusiveMinimum: 0 } } } }
-  }, async (request) => {
-    const { orderId } = request.params
-    const { amount } = request.body
-    request.log.info({ orderId, amount }, 'refund requested')
-    return await withSpan('refund.process', {
-      'order.id': orderId, 'payment.amount': amount, 'payment.currency': 'USD'
-    }, async () => {
-      try {
-        await callGateway(request.otel, options.gatewayUrl, orderId, amount)
-      } catch (error) {
-        request.log.warn({ orderId }, 'payment gateway did not answer in time; refund not issued')
-        throw error
+  app.post<{ Params: { orderId: string }; Body: { amount: number } }>(
+    '/refunds/:orderId',
+    {
+      schema: {
+        body: { type: 'object', required: ['amount'], properties: { amount: { type: 'number', exclusiveMinimum: 0 } } }
       }
-      const receipt = await runInWorker<{ receiptId: string }>(receipts, { orderId, amount })
-      await withSpan('ledger.record', { 'order.id': orderId }, async () => {
-        // Stands for a database write.
-        await new Promise((resolve) => setTimeout(resolve, 3))
-        request.log.info({ orderId, receiptId: receipt.receiptId }, 'refund recorded in the ledger')
-      })
-      return { orderId, refunded: amount, receiptId: receipt.receiptId }
-    }, {
-      errorDescription: (error) => (error instanceof GatewayTimeoutError ? 'Gateway timeout' : String(error))
-    })
-  })
+    },
+    async (request) => {
+      const { orderId } = request.params
+      const { amount } = request.body
+      request.log.info({ orderId, amount }, 'refund requested')
+      return await withSpan(
+        'refund.process',
+        {
+          'order.id': orderId,
+          'payment.amount': amount,
+          'payment.currency': 'USD'
+        },
+        async () => {
+          try {
+            await callGateway(request.otel, options.gatewayUrl, orderId, amount)
+          } catch (error) {
+            request.log.warn({ orderId }, 'payment gateway did not answer in time; refund not issued')
+            throw error
+          }
+          const receipt = await runInWorker<{ receiptId: string }>(receipts, { orderId, amount })
+          await withSpan('ledger.record', { 'order.id': orderId }, async () => {
+            // Stands for a database write.
+            await new Promise((resolve) => setTimeout(resolve, 3))
+            request.log.info({ orderId, receiptId: receipt.receiptId }, 'refund recorded in the ledger')
+          })
+          return { orderId, refunded: amount, receiptId: receipt.receiptId }
+        },
+        {
+          errorDescription: (error) => (error instanceof GatewayTimeoutError ? 'Gateway timeout' : String(error))
+        }
+      )
+    }
+  )
   return app
 }
 
-async function callGateway (otel: { fetch: (url: string, init?: RequestInit) => Promise<Response> }, gatewayUrl: string, orderId: string, amount: number): Promise<void> {
+async function callGateway (
+  otel: { fetch: (url: string, init?: RequestInit) => Promise<Response> },
+  gatewayUrl: string,
+  orderId: string,
+  amount: number
+): Promise<void> {
   try {
     const res = await otel.fetch(`${gatewayUrl}/refunds/${orderId}`, {
       method: 'POST',
@@ -76,7 +98,7 @@ async function callGateway (otel: { fetch: (url: string, init?: RequestInit) => 
     })
     await res.text()
   } catch (error) {
-    if ((error as Error).name === 'TimeoutError') throw new GatewayTimeoutError(`payment gateway did not answer for order ${orderId}`)
+    if ((error as Error).name === 'TimeoutError') { throw new GatewayTimeoutError(`payment gateway did not answer for order ${orderId}`) }
     throw error
   }
 }

@@ -25,7 +25,12 @@ export default function renderReceipt (request: ReceiptRequest): { receiptId: st
       return key
     })
     const receiptId = `rcpt-${digest.slice(0, 12)}`
-    logger.emit({ body: 'receipt signed', severityNumber: SeverityNumber.INFO, severityText: 'info', attributes: { receiptId } })
+    logger.emit({
+      body: 'receipt signed',
+      severityNumber: SeverityNumber.INFO,
+      severityText: 'info',
+      attributes: { receiptId }
+    })
     span.end()
     return { receiptId }
   })

@@ -20,7 +20,10 @@ export function renderWaterfall (spans: ReceivedSpan[], width = 40): string {
       roots.push(span)
     }
   }
-  const start = spans.reduce((min, s) => (s.startTimeUnixNano < min ? s.startTimeUnixNano : min), spans[0]!.startTimeUnixNano)
+  const start = spans.reduce(
+    (min, s) => (s.startTimeUnixNano < min ? s.startTimeUnixNano : min),
+    spans[0]!.startTimeUnixNano
+  )
   const end = spans.reduce((max, s) => (s.endTimeUnixNano > max ? s.endTimeUnixNano : max), spans[0]!.endTimeUnixNano)
   const total = Number(end - start) || 1
   const nameWidth = Math.min(48, Math.max(...spans.map((s) => s.name.length)) + 2 * depthOf(spans, children) + 4)
@@ -38,7 +41,8 @@ export function renderWaterfall (spans: ReceivedSpan[], width = 40): string {
     const duration = formatMillis(Number(span.endTimeUnixNano - span.startTimeUnixNano)).padStart(9)
     const offset = Math.floor((Number(span.startTimeUnixNano - start) / total) * width)
     const length = Math.max(1, Math.round((Number(span.endTimeUnixNano - span.startTimeUnixNano) / total) * width))
-    const bar = ' '.repeat(Math.min(offset, width - 1)) + '█'.repeat(Math.min(length, width - Math.min(offset, width - 1)))
+    const bar =
+      ' '.repeat(Math.min(offset, width - 1)) + '█'.repeat(Math.min(length, width - Math.min(offset, width - 1)))
     const status = STATUS_NAMES[span.status.code] ?? '?'
     const detail = span.status.code === 2 && span.status.message !== '' ? ` ${span.status.message}` : ''
     lines.push(`  ${label} ${kind}${duration}  |${bar.padEnd(width)}|  ${status}${detail}`)
@@ -60,7 +64,10 @@ export function coverage (parent: ReceivedSpan, children: ReceivedSpan[]): numbe
   const duration = parent.endTimeUnixNano - parent.startTimeUnixNano
   if (children.length === 0 || duration <= 0n) return undefined
   const intervals = children
-    .map((c) => [max(c.startTimeUnixNano, parent.startTimeUnixNano), min(c.endTimeUnixNano, parent.endTimeUnixNano)] as const)
+    .map(
+      (c) =>
+        [max(c.startTimeUnixNano, parent.startTimeUnixNano), min(c.endTimeUnixNano, parent.endTimeUnixNano)] as const
+    )
     .filter(([a, b]) => b > a)
     .sort((x, y) => compare(x[0], y[0]))
   let covered = 0n

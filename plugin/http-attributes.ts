@@ -95,7 +95,10 @@ export function recordedRequestAttributes (request: FastifyRequest, capturedHead
 }
 
 /** Response header values to record (the status code is set on its own). */
-export function capturedResponseHeaders (reply: FastifyReply, capturedHeaders: readonly string[]): Attributes | undefined {
+export function capturedResponseHeaders (
+  reply: FastifyReply,
+  capturedHeaders: readonly string[]
+): Attributes | undefined {
   if (capturedHeaders.length === 0) return undefined
   const attributes: Attributes = {}
   for (const name of capturedHeaders) {

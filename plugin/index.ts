@@ -14,8 +14,22 @@ export type { ExportStats } from '../sdk/export/batch-queue.js'
 export type { OutboundRequest } from './outbound.js'
 export type { PipelineStats, SdkOwner } from '../sdk/assembly/sdk.js'
 export type {
-  BatchPreset, BatchSettings, ConfigSource, ExporterKind, LogBatchSettings, LogsOptions, OtlpExporterOptions, PropagatorName,
-  ResolvedBatchConfig, ResolvedExporterConfig, ResolvedLogBatchConfig, ResolvedLogsConfig, ResolvedSdkConfig, RetryOptions,
-  SamplerName, SdkOptions, Setting
+  BatchPreset,
+  BatchSettings,
+  ConfigSource,
+  ExporterKind,
+  LogBatchSettings,
+  LogsOptions,
+  OtlpExporterOptions,
+  PropagatorName,
+  ResolvedBatchConfig,
+  ResolvedExporterConfig,
+  ResolvedLogBatchConfig,
+  ResolvedLogsConfig,
+  ResolvedSdkConfig,
+  RetryOptions,
+  SamplerName,
+  SdkOptions,
+  Setting
 } from '../sdk/config/options.js'
 export type { HeaderCapture, OtelPluginOptions, ResolvedConfig, SignalHandling } from './options.js'

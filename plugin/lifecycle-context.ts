@@ -13,10 +13,18 @@ import { kBound, kRequestTelemetry } from './symbols.js'
  */
 
 export const REQUEST_HOOKS = [
-  'onRequest', 'preParsing', 'preValidation', 'preHandler', 'preSerialization',
-  'onSend', 'onResponse', 'onError', 'onTimeout', 'onRequestAbort'
+  'onRequest',
+  'preParsing',
+  'preValidation',
+  'preHandler',
+  'preSerialization',
+  'onSend',
+  'onResponse',
+  'onError',
+  'onTimeout',
+  'onRequestAbort'
 ] as const
-type RequestHookName = typeof REQUEST_HOOKS[number]
+type RequestHookName = (typeof REQUEST_HOOKS)[number]
 const REQUEST_HOOK_SET: ReadonlySet<string> = new Set(REQUEST_HOOKS)
 
 type AnyFunction = ((...args: any[]) => unknown) & { [kBound]?: true }
@@ -44,22 +52,30 @@ function bindToRequest (fn: AnyFunction, requestIndex: 0 | 1, arity: 2 | 3 | 4):
   if (requestIndex === 1) {
     bound = function (this: unknown, error: unknown, request: unknown, reply: unknown) {
       const ctx = contextFor(request)
-      return ctx === undefined ? fn.call(this, error, request, reply) : context.with(ctx, () => fn.call(this, error, request, reply))
+      return ctx === undefined
+        ? fn.call(this, error, request, reply)
+        : context.with(ctx, () => fn.call(this, error, request, reply))
     }
   } else if (arity === 2) {
     bound = function (this: unknown, request: unknown, second: unknown) {
       const ctx = contextFor(request)
-      return ctx === undefined ? fn.call(this, request, second) : context.with(ctx, () => fn.call(this, request, second))
+      return ctx === undefined
+        ? fn.call(this, request, second)
+        : context.with(ctx, () => fn.call(this, request, second))
     }
   } else if (arity === 3) {
     bound = function (this: unknown, request: unknown, second: unknown, third: unknown) {
       const ctx = contextFor(request)
-      return ctx === undefined ? fn.call(this, request, second, third) : context.with(ctx, () => fn.call(this, request, second, third))
+      return ctx === undefined
+        ? fn.call(this, request, second, third)
+        : context.with(ctx, () => fn.call(this, request, second, third))
     }
   } else {
     bound = function (this: unknown, request: unknown, second: unknown, third: unknown, fourth: unknown) {
       const ctx = contextFor(request)
-      return ctx === undefined ? fn.call(this, request, second, third, fourth) : context.with(ctx, () => fn.call(this, request, second, third, fourth))
+      return ctx === undefined
+        ? fn.call(this, request, second, third, fourth)
+        : context.with(ctx, () => fn.call(this, request, second, third, fourth))
     }
   }
   Object.defineProperty(bound, 'length', { value: fn.length })
@@ -88,7 +104,7 @@ const HOOK_ARITY: Record<RequestHookName, 2 | 3 | 4> = {
  */
 function isInvalidAsyncHook (name: RequestHookName, fn: AnyFunction): boolean {
   if (fn.constructor?.name !== 'AsyncFunction') return false
-  if (name === 'onSend' || name === 'preSerialization' || name === 'onError' || name === 'preParsing') return fn.length === 4
+  if (name === 'onSend' || name === 'preSerialization' || name === 'onError' || name === 'preParsing') { return fn.length === 4 }
   if (name === 'onRequestAbort') return fn.length !== 1
   return fn.length === 3
 }
@@ -119,7 +135,9 @@ function hookStoreOf (instance: FastifyInstance): HookStore | undefined {
   const symbol = Object.getOwnPropertySymbols(instance).find((s) => s.description === 'fastify.hooks')
   const store = symbol === undefined ? undefined : (instance as unknown as Record<symbol, unknown>)[symbol]
   if (store === null || typeof store !== 'object') return undefined
-  return REQUEST_HOOKS.every((name) => Array.isArray((store as Record<string, unknown>)[name])) ? store as HookStore : undefined
+  return REQUEST_HOOKS.every((name) => Array.isArray((store as Record<string, unknown>)[name]))
+    ? (store as HookStore)
+    : undefined
 }
 
 export interface ContextBindingResult {
@@ -149,7 +167,9 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
     return Reflect.apply(addHook, this, [name, bindHook(name, fn)])
   } as typeof instance.addHook
   instance.setErrorHandler = function setErrorHandlerInRequestContext (this: FastifyInstance, handler: unknown) {
-    return Reflect.apply(setErrorHandler, this, [typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction) : handler])
+    return Reflect.apply(setErrorHandler, this, [
+      typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction) : handler
+    ])
   } as typeof instance.setErrorHandler
   instance.setNotFoundHandler = function setNotFoundHandlerInRequestContext (this: FastifyInstance, ...args: unknown[]) {
     const bound = args.map((arg) => {
@@ -176,6 +196,6 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
 
 /** Marks the plugin's own hooks, which manage the context themselves, so they are never wrapped. */
 export function markSelfManaged<F extends (...args: any[]) => unknown> (fn: F): F {
-  (fn as AnyFunction)[kBound] = true
+  ;(fn as AnyFunction)[kBound] = true
   return fn
 }

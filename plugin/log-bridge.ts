@@ -78,9 +78,21 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
   // pino calls these when the destination has them (logger.flush(), fatal's flushSync): the same
   // calls must reach the same destination. They are bound, never inherited: a destination's
   // methods write their own state, which must stay on the destination.
-  if (typeof original.flush === 'function') tee.flush = (callback) => { original.flush!(callback) }
-  if (typeof original.flushSync === 'function') tee.flushSync = () => { original.flushSync!() }
-  if (typeof original.end === 'function') tee.end = () => { original.end!() }
+  if (typeof original.flush === 'function') {
+    tee.flush = (callback) => {
+      original.flush!(callback)
+    }
+  }
+  if (typeof original.flushSync === 'function') {
+    tee.flushSync = () => {
+      original.flushSync!()
+    }
+  }
+  if (typeof original.end === 'function') {
+    tee.end = () => {
+      original.end!()
+    }
+  }
 
   const own = Object.prototype.hasOwnProperty.call(root, streamKey)
   root[streamKey] = tee
@@ -109,7 +121,15 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
       valid = isValidSpanContext(spanContext)
     }
     const time = typeof tee.lastTime === 'string' ? tee.lastTime : ''
-    const record = new PinoLogRecord(line, level, levelLabel, valid ? spanContext : undefined, sink, time, time === '' ? Date.now() : undefined)
+    const record = new PinoLogRecord(
+      line,
+      level,
+      levelLabel,
+      valid ? spanContext : undefined,
+      sink,
+      time,
+      time === '' ? Date.now() : undefined
+    )
     // A short line queued as written costs no more than parsed; a long one may carry values that
     // the limits would cut at export, so it is parsed now.
     if (line.length > settleAbove) record.settle()
@@ -119,7 +139,9 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
 
 /** Another pipeline (the application's), through the Logs API: the SDK takes the active context. */
 function emitThroughLogger (logs: SdkLogs, keys: PinoKeys): Emit {
-  return (line, _tee, level, levelLabel) => { logs.logger.emit(pinoLineToLogRecord(line, level, levelLabel, keys)) }
+  return (line, _tee, level, levelLabel) => {
+    logs.logger.emit(pinoLineToLogRecord(line, level, levelLabel, keys))
+  }
 }
 
 /** Never throws: a log call must not fail because of export. */

@@ -49,6 +49,14 @@ export interface ResolvedConfig extends ResolvedSdkConfig {
 
 /** The options only the plugin reads (the core's are SDK_OPTION_KEYS). */
 export const PLUGIN_OPTION_KEYS: readonly string[] = Object.freeze([
-  'traceResponseHeader', 'ignore', 'spanName', 'requestAttributes', 'responseAttributes', 'captureHeaders',
-  'redactQueryParams', 'logCorrelation', 'handleSignals', 'instrumentations'
+  'traceResponseHeader',
+  'ignore',
+  'spanName',
+  'requestAttributes',
+  'responseAttributes',
+  'captureHeaders',
+  'redactQueryParams',
+  'logCorrelation',
+  'handleSignals',
+  'instrumentations'
 ])

@@ -1,5 +1,11 @@
 import {
-  type Attributes, type Context, defaultTextMapSetter, type Span, SpanKind, SpanStatusCode, type TextMapPropagator,
+  type Attributes,
+  type Context,
+  defaultTextMapSetter,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapPropagator,
   type Tracer
 } from '@opentelemetry/api'
 import { suppressTracing } from '@opentelemetry/core'
@@ -19,7 +25,7 @@ export interface OutboundRequest {
 }
 
 /** What the call may return: anything with a numeric `status` or `statusCode` is recorded. */
-type MaybeResponse = { status?: unknown, statusCode?: unknown } | null | undefined
+type MaybeResponse = { status?: unknown; statusCode?: unknown } | null | undefined
 
 export interface OutboundRuntime {
   tracer: Tracer

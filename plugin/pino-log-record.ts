@@ -34,7 +34,7 @@ export function severityOf (level: number): SeverityNumber {
   const standard = STANDARD.get(level)
   if (standard !== undefined) return standard
   if (!Number.isFinite(level) || level < 10) return SeverityNumber.TRACE
-  if (level >= 60) return level >= 70 ? SeverityNumber.FATAL4 : SeverityNumber.FATAL + Math.min(3, Math.floor((level - 60) / 2.5))
+  if (level >= 60) { return level >= 70 ? SeverityNumber.FATAL4 : SeverityNumber.FATAL + Math.min(3, Math.floor((level - 60) / 2.5)) }
   const range = Math.floor(level / 10) * 10
   return STANDARD.get(range)! + Math.min(3, Math.floor((level - range) / 2.5))
 }
@@ -60,7 +60,7 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
   } catch {
     fields = undefined
   }
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return { body: line.trimEnd(), timestamp: undefined, attributes: {} }
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) { return { body: line.trimEnd(), timestamp: undefined, attributes: {} } }
   let body: AnyValue | undefined
   let timestamp: number | undefined
   const attributes: Attributes = {}
@@ -100,13 +100,22 @@ const CORRELATION_LENGTH = TRACE_FLAGS_AT + '","trace_flags":"'.length + 2 + 1
  */
 function withoutCorrelationFields (line: string): string {
   const at = line.indexOf(CORRELATION_START)
-  if (at === -1 || !line.startsWith('","span_id":"', at + SPAN_ID_AT) || !line.startsWith('","trace_flags":"', at + TRACE_FLAGS_AT) ||
-    line.charCodeAt(at + CORRELATION_LENGTH - 1) !== 34) return line
+  if (
+    at === -1 ||
+    !line.startsWith('","span_id":"', at + SPAN_ID_AT) ||
+    !line.startsWith('","trace_flags":"', at + TRACE_FLAGS_AT) ||
+    line.charCodeAt(at + CORRELATION_LENGTH - 1) !== 34
+  ) { return line }
   return line.slice(0, at) + line.slice(at + CORRELATION_LENGTH)
 }
 
 /** The line as a Logs API record, for a Logger (the application's pipeline). */
-export function pinoLineToLogRecord (line: string, level: number, levelLabel: string | undefined, keys: PinoKeys): LogRecord {
+export function pinoLineToLogRecord (
+  line: string,
+  level: number,
+  levelLabel: string | undefined,
+  keys: PinoKeys
+): LogRecord {
   const { body, timestamp, attributes } = parsePinoLine(line, keys)
   const record: LogRecord = { severityNumber: severityOf(level), attributes }
   if (levelLabel !== undefined) record.severityText = levelLabel
@@ -122,7 +131,9 @@ export function pinoLineToLogRecord (line: string, level: number, levelLabel: st
  */
 export class PinoLogRecord implements ReadableLogRecord {
   readonly eventName = undefined
-  private parsed: { hrTime: HrTime, observed: HrTime, body: AnyValue | undefined, attributes: Attributes, dropped: number } | undefined
+  private parsed:
+    | { hrTime: HrTime; observed: HrTime; body: AnyValue | undefined; attributes: Attributes; dropped: number }
+    | undefined
 
   /**
    * The line's time is the moment the bridge observed it too (pino wrote it microseconds before),
@@ -140,14 +151,37 @@ export class PinoLogRecord implements ReadableLogRecord {
     private readonly observedMillis: number | undefined
   ) {}
 
-  get resource (): Resource { return this.sink.resource }
-  get instrumentationScope (): InstrumentationScope { return this.sink.scope }
-  get severityNumber (): SeverityNumber { return severityOf(this.level) }
-  get hrTimeObserved (): HrTime { return this.fields().observed }
-  get hrTime (): HrTime { return this.fields().hrTime }
-  get body (): AnyValue | undefined { return this.fields().body }
-  get attributes (): Attributes { return this.fields().attributes }
-  get droppedAttributesCount (): number { return this.fields().dropped }
+  get resource (): Resource {
+    return this.sink.resource
+  }
+
+  get instrumentationScope (): InstrumentationScope {
+    return this.sink.scope
+  }
+
+  get severityNumber (): SeverityNumber {
+    return severityOf(this.level)
+  }
+
+  get hrTimeObserved (): HrTime {
+    return this.fields().observed
+  }
+
+  get hrTime (): HrTime {
+    return this.fields().hrTime
+  }
+
+  get body (): AnyValue | undefined {
+    return this.fields().body
+  }
+
+  get attributes (): Attributes {
+    return this.fields().attributes
+  }
+
+  get droppedAttributesCount (): number {
+    return this.fields().dropped
+  }
 
   /**
    * Parses the line now and lets go of it. For a long line: queued as written it would hold all
@@ -165,7 +199,13 @@ export class PinoLogRecord implements ReadableLogRecord {
       const limited = limitAttributes(attributes, this.sink.limits)
       // A custom time function's value may be no time at all: then the export's moment.
       const observed = this.observedMillis ?? timestamp ?? timeMillis(this.pinoTime) ?? Date.now()
-      this.parsed = { hrTime: millisToHrTime(timestamp ?? observed), observed: millisToHrTime(observed), body, attributes: limited.attributes, dropped: limited.dropped }
+      this.parsed = {
+        hrTime: millisToHrTime(timestamp ?? observed),
+        observed: millisToHrTime(observed),
+        body,
+        attributes: limited.attributes,
+        dropped: limited.dropped
+      }
     }
     return this.parsed
   }

@@ -35,16 +35,28 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   // The pipeline redacts every span's URL attributes (the instrumentations' too) with this
   // instance's keys as well; an SDK shared by several instances redacts the keys of all of them.
   spanUrlRedactionFor(sdk.provider)?.add(requestOptions.redactedQueryKeys)
-  const disableInstrumentations = sdk.owner === 'disabled' ? () => {} : enableInstrumentations(instrumentations, sdk.provider, warnings)
+  const disableInstrumentations =
+    sdk.owner === 'disabled' ? () => {} : enableInstrumentations(instrumentations, sdk.provider, warnings)
 
-  if (config.logs.enabled.value && sdk.logs === undefined && acquired.how === 'shared' && acquired.assembledBy === 'plugin') {
-    warnings.warn('FOK_WARN_CONFIG', 'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).')
+  if (
+    config.logs.enabled.value &&
+    sdk.logs === undefined &&
+    acquired.how === 'shared' &&
+    acquired.assembledBy === 'plugin'
+  ) {
+    warnings.warn(
+      'FOK_WARN_CONFIG',
+      'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).'
+    )
   }
   // Every line of this instance's logger is exported beside the spans (docs/guides/logs.md).
   const bridged = config.logs.enabled.value && sdk.logs !== undefined
   const logBridge = bridged ? bridgeFastifyLog(log, sdk.logs!) : undefined
   if (bridged && logBridge === undefined) {
-    warnings.warn('FOK_WARN_CONFIG', 'log export is on, but this Fastify instance\'s logger is not pino (logger: false, or a custom loggerInstance): its lines are not exported. The OpenTelemetry Logs API still is.')
+    warnings.warn(
+      'FOK_WARN_CONFIG',
+      "log export is on, but this Fastify instance's logger is not pino (logger: false, or a custom loggerInstance): its lines are not exported. The OpenTelemetry Logs API still is."
+    )
   }
 
   let released: Promise<boolean> | undefined
@@ -54,9 +66,11 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
       // as dropped (the queue refuses once shutdown starts, as the SDK's does). The pipeline is shut.
       logBridge?.remove()
       if (!inTime && sdk.owner === 'application') {
-        warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED',
+        warnings.warn(
+          'FOK_WARN_SHUTDOWN_ABANDONED',
           `flushing the application's OpenTelemetry SDK did not finish within shutdownTimeoutMillis (${config.shutdownTimeoutMillis.value} ms); spans still queued there may be lost when the process exits.`,
-          { once: false })
+          { once: false }
+        )
       }
       return inTime
     })
@@ -87,7 +101,9 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
       close: () => (instance as FastifyInstance).close(),
       flush: () => sdk.forceFlush(),
       timeoutMillis: config.shutdownTimeoutMillis.value,
-      say: (level, message) => { log[level](message) }
+      say: (level, message) => {
+        log[level](message)
+      }
     },
     sdk.owner === 'disabled' ? [] : config.handleSignals.value
   )
@@ -112,21 +128,33 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
 
   // The plugin's own hook needs no context, so it is added unwrapped. The span ends on the raw
   // response's 'close' event (see request-span.ts), which needs no Fastify hook.
-  instance.addHook('onError', markSelfManaged(function recordError (request: FastifyRequest, _reply: FastifyReply, error: Error, done: () => void) {
-    recordRequestError(request, error)
-    done()
-  }))
+  instance.addHook(
+    'onError',
+    markSelfManaged(function recordError (
+      request: FastifyRequest,
+      _reply: FastifyReply,
+      error: Error,
+      done: () => void
+    ) {
+      recordRequestError(request, error)
+      done()
+    })
+  )
 
-  const { boundEarlierHooks } = installContextBinding(instance, markSelfManaged(function startRequestSpanHook (
-    request: FastifyRequest, reply: FastifyReply, done: () => void
-  ) {
-    const telemetry = startRequestSpan(runtime, request, reply)
-    if (!telemetry.traced) return done()
-    context.with(telemetry.context, done)
-  }))
+  const { boundEarlierHooks } = installContextBinding(
+    instance,
+    markSelfManaged(function startRequestSpanHook (request: FastifyRequest, reply: FastifyReply, done: () => void) {
+      const telemetry = startRequestSpan(runtime, request, reply)
+      if (!telemetry.traced) return done()
+      context.with(telemetry.context, done)
+    })
+  )
   if (!boundEarlierHooks) {
-    warnings.warn('FOK_WARN_FASTIFY_INTERNALS', 'this Fastify version\'s hook store was not found: onRequest hooks registered before the plugin ' +
-      '(and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks.')
+    warnings.warn(
+      'FOK_WARN_FASTIFY_INTERNALS',
+      "this Fastify version's hook store was not found: onRequest hooks registered before the plugin " +
+        '(and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks.'
+    )
   }
 }
 

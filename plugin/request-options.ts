@@ -4,7 +4,10 @@ import { invalidOption } from '../sdk/errors.js'
 import { DEFAULT_REDACTED_QUERY_KEYS } from '../sdk/common/query-redaction.js'
 import type { OtelPluginOptions } from './options.js'
 import {
-  optionalFunction, optionalPlainObject, optionalStringArray, rejectUnknownKeys
+  optionalFunction,
+  optionalPlainObject,
+  optionalStringArray,
+  rejectUnknownKeys
 } from '../sdk/config/validate.js'
 
 /** The per-request options, validated; they are never taken from the environment. */
@@ -25,7 +28,7 @@ export function resolveRequestOptions (options: OtelPluginOptions = {}): Request
   let ignore: RequestOptions['ignore']
   if (typeof options.ignore === 'function') ignore = options.ignore
   else if (options.ignore !== undefined) {
-    if (!Array.isArray(options.ignore)) throw invalidOption('ignore', 'an array of paths or a function (request) => boolean', options.ignore)
+    if (!Array.isArray(options.ignore)) { throw invalidOption('ignore', 'an array of paths or a function (request) => boolean', options.ignore) }
     ignorePaths = optionalStringArray('ignore', options.ignore) ?? []
     ignorePaths.forEach((path, i) => {
       if (!path.startsWith('/')) throw invalidOption(`ignore[${i}]`, 'a path starting with "/"', path)
@@ -39,10 +42,18 @@ export function resolveRequestOptions (options: OtelPluginOptions = {}): Request
     spanName: optionalFunction('spanName', options.spanName),
     requestAttributes: optionalFunction('requestAttributes', options.requestAttributes),
     responseAttributes: optionalFunction('responseAttributes', options.responseAttributes),
-    captureRequestHeaders: (optionalStringArray('captureHeaders.request', capture.request) ?? []).map((h) => h.toLowerCase()),
-    captureResponseHeaders: (optionalStringArray('captureHeaders.response', capture.response) ?? []).map((h) => h.toLowerCase()),
+    captureRequestHeaders: (optionalStringArray('captureHeaders.request', capture.request) ?? []).map((h) =>
+      h.toLowerCase()
+    ),
+    captureResponseHeaders: (optionalStringArray('captureHeaders.response', capture.response) ?? []).map((h) =>
+      h.toLowerCase()
+    ),
     // Lower-cased once here: the request path only lower-cases the keys it reads.
-    redactedQueryKeys: new Set([...DEFAULT_REDACTED_QUERY_KEYS, ...(optionalStringArray('redactQueryParams', options.redactQueryParams) ?? [])]
-      .map((key) => key.toLowerCase()))
+    redactedQueryKeys: new Set(
+      [
+        ...DEFAULT_REDACTED_QUERY_KEYS,
+        ...(optionalStringArray('redactQueryParams', options.redactQueryParams) ?? [])
+      ].map((key) => key.toLowerCase())
+    )
   }
 }

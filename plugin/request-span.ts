@@ -1,5 +1,11 @@
 import {
-  type Attributes, type Context, SamplingDecision, type Span, SpanKind, SpanStatusCode, type TextMapGetter
+  type Attributes,
+  type Context,
+  SamplingDecision,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter
 } from '@opentelemetry/api'
 import { context, diag, trace } from '../context/otel-api.js'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
@@ -55,14 +61,21 @@ export function requestTelemetryOf (request: FastifyRequest): RequestTelemetrySt
  * Opens the request's SERVER span, parented on the context extracted from the headers, and
  * stores it on the request. Idempotent. Never throws: a failure here would fail the request.
  */
-export function startRequestSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetryState {
+export function startRequestSpan (
+  runtime: RequestRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply
+): RequestTelemetryState {
   const existing = (request as Traced)[kRequestTelemetry]
   if (existing !== null && existing !== undefined) return existing
   let telemetry: RequestTelemetryState = UNTRACED
   try {
     telemetry = openSpan(runtime, request, reply)
   } catch (error) {
-    runtime.log.error({ err: error }, 'fastify-otel-kit: could not start the request span; the request continues untraced')
+    runtime.log.error(
+      { err: error },
+      'fastify-otel-kit: could not start the request span; the request continues untraced'
+    )
   }
   ;(request as Traced)[kRequestTelemetry] = telemetry
   return telemetry
@@ -72,7 +85,7 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   const info = routeInfoOf(request, runtime.ignorePaths)
   if (!info.traced) return UNTRACED
   if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
-  if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) return UNTRACED
+  if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) { return UNTRACED }
 
   const active = context.active()
   const activeSpan = trace.getSpan(active)
@@ -88,13 +101,17 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
     // a child of what was active where it was made, unless its headers say otherwise. A request
     // that came over a socket only ever has its headers: what was active when the server started
     // listening is no parent of it.
-    if (!(request.raw.socket instanceof Socket) && isValidSpanContext(activeSpan.spanContext())) inProcessParent = active
+    if (!(request.raw.socket instanceof Socket) && isValidSpanContext(activeSpan.spanContext())) { inProcessParent = active }
   }
   let parent: Context = runtime.propagator.extract(LinkedContext.ROOT, request.headers, headerGetter)
   let parentSpanContext = trace.getSpanContext(parent)
   // Headers forwarded whole from the outer request (to pass auth on) carry its caller's
   // traceparent: same trace, an ancestor. The span active where the request was made is nearer.
-  if (inProcessParent !== undefined && (!isValidSpanContext(parentSpanContext) || parentSpanContext!.traceId === trace.getSpanContext(inProcessParent)!.traceId)) {
+  if (
+    inProcessParent !== undefined &&
+    (!isValidSpanContext(parentSpanContext) ||
+      parentSpanContext!.traceId === trace.getSpanContext(inProcessParent)!.traceId)
+  ) {
     parent = inProcessParent
     parentSpanContext = trace.getSpanContext(parent)
   }
@@ -112,7 +129,13 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   } else {
     const name = userSpanName(runtime, request) ?? spanNameFor(info, request.method)
     const full = decision === SamplingDecision.RECORD_AND_SAMPLED
-    const attributes = requestAttributes(request, info.route, runtime.redactedQueryKeys, full, runtime.captureRequestHeaders)
+    const attributes = requestAttributes(
+      request,
+      info.route,
+      runtime.redactedQueryKeys,
+      full,
+      runtime.captureRequestHeaders
+    )
     span = runtime.spans.start(name, SpanKind.SERVER, attributes, parent)
     if (span.isRecording()) {
       if (!full) span.setAttributes(recordedRequestAttributes(request, runtime.captureRequestHeaders))
@@ -132,11 +155,13 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
  * span is active, without a span of its own, would otherwise take that one over).
  */
 function isHttpServerSpanFor (request: FastifyRequest, span: Span): boolean {
-  const candidate = span as Span & { kind?: SpanKind, instrumentationScope?: { name?: string } }
-  return candidate.kind === SpanKind.SERVER &&
+  const candidate = span as Span & { kind?: SpanKind; instrumentationScope?: { name?: string } }
+  return (
+    candidate.kind === SpanKind.SERVER &&
     candidate.instrumentationScope?.name === HTTP_INSTRUMENTATION &&
     !adopted.has(span) &&
     request.raw instanceof IncomingMessage
+  )
 }
 
 /**
@@ -146,7 +171,12 @@ function isHttpServerSpanFor (request: FastifyRequest, span: Span): boolean {
  * put first so the final attributes and status are set before that.
  */
 function adoptServerSpan (
-  runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply, info: RouteInfo, active: Context, span: Span
+  runtime: RequestRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  info: RouteInfo,
+  active: Context,
+  span: Span
 ): RequestTelemetryState {
   if (span.isRecording()) {
     const custom = userSpanName(runtime, request)
@@ -155,7 +185,9 @@ function adoptServerSpan (
     // route there, its name agrees with ours (and it records http.route). A custom name wins.
     const rpc = getRPCMetadata(active)
     if (custom === undefined && info.route !== undefined && rpc?.type === RPCType.HTTP) rpc.route = info.route
-    span.setAttributes(requestAttributes(request, info.route, runtime.redactedQueryKeys, true, runtime.captureRequestHeaders))
+    span.setAttributes(
+      requestAttributes(request, info.route, runtime.redactedQueryKeys, true, runtime.captureRequestHeaders)
+    )
     addUserAttributes(runtime, request, span)
   }
   const telemetry = new RequestTelemetryState(true, span, active, runtime)
@@ -169,18 +201,35 @@ function adoptServerSpan (
  * response: adding properties to Node's response objects changes their shape and slows Node's
  * own HTTP code down.) An adopted span is finished first and ended by its owner.
  */
-function watchResponse (telemetry: RequestTelemetryState, request: FastifyRequest, reply: FastifyReply, adopted: boolean): void {
+function watchResponse (
+  telemetry: RequestTelemetryState,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  adopted: boolean
+): void {
   telemetry.request = request
   telemetry.reply = reply
   const response = reply.raw
-  if (adopted) response.prependListener('close', () => { onResponseClose(response, telemetry, false) })
-  else response.on('close', () => { onResponseClose(response, telemetry, true) })
+  if (adopted) {
+    response.prependListener('close', () => {
+      onResponseClose(response, telemetry, false)
+    })
+  } else {
+    response.on('close', () => {
+      onResponseClose(response, telemetry, true)
+    })
+  }
 }
 
 /** What every traced request gets, whoever made its span: log correlation and traceresponse. */
-function announce (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply, telemetry: RequestTelemetryState): RequestTelemetryState {
+function announce (
+  runtime: RequestRuntime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  telemetry: RequestTelemetryState
+): RequestTelemetryState {
   const spanContext = telemetry.span.spanContext()
-  if (runtime.logCorrelation) correlateLogs(request, reply, spanContext.traceId, spanContext.spanId, spanContext.traceFlags)
+  if (runtime.logCorrelation) { correlateLogs(request, reply, spanContext.traceId, spanContext.spanId, spanContext.traceFlags) }
   if (runtime.traceResponseHeader && !runtime.extractOnly) {
     // Level 2: the server span's ids and flags, the random flag by the same rule as traceparent.
     reply.header('traceresponse', formatTraceParent(spanContext, w3cTraceFlags(telemetry.context, spanContext)))
@@ -189,7 +238,9 @@ function announce (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
 }
 
 function userSpanName (runtime: RequestRuntime, request: FastifyRequest): string | undefined {
-  return runtime.spanName === undefined ? undefined : callUserHook(runtime, 'spanName', () => runtime.spanName!(request))
+  return runtime.spanName === undefined
+    ? undefined
+    : callUserHook(runtime, 'spanName', () => runtime.spanName!(request))
 }
 
 function addUserAttributes (runtime: RequestRuntime, request: FastifyRequest, span: Span): void {
@@ -274,7 +325,13 @@ function pathOf (url: string): string {
  * The request's log lines carry the trace (OpenTelemetry log data model field names). Only for a
  * real logger: Fastify's disabled logger has no level.
  */
-function correlateLogs (request: FastifyRequest, reply: FastifyReply, traceId: string, spanId: string, flags: number): void {
+function correlateLogs (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  traceId: string,
+  spanId: string,
+  flags: number
+): void {
   const level = (request.log as { level?: string }).level
   if (level === undefined || level === 'silent') return
   const child = request.log.child({ trace_id: traceId, span_id: spanId, trace_flags: flags & 1 ? '01' : '00' })

@@ -1,5 +1,10 @@
 import {
-  type Context, defaultTextMapSetter, INVALID_SPAN_CONTEXT, ProxyTracerProvider, ROOT_CONTEXT, type Span
+  type Context,
+  defaultTextMapSetter,
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  type Span
 } from '@opentelemetry/api'
 import { context, trace } from '../context/otel-api.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -39,7 +44,7 @@ export class RequestTelemetryState implements RequestTelemetry {
     return (this.span.spanContext().traceFlags & 1) === 1
   }
 
-  inject<T extends Record<string, unknown>> (headers: T = {} as T): T {
+  inject<T extends Record<string, unknown>>(headers: T = {} as T): T {
     this.runtime.propagator.inject(this.callContext(), headers, defaultTextMapSetter)
     return headers
   }
@@ -48,7 +53,10 @@ export class RequestTelemetryState implements RequestTelemetry {
     return fetchOutbound(this.runtime, this.callContext(), input, init)
   }
 
-  outbound<T>(request: OutboundRequest, call: (headers: Record<string, string>, span: Span) => T | Promise<T>): Promise<T> {
+  outbound<T>(
+    request: OutboundRequest,
+    call: (headers: Record<string, string>, span: Span) => T | Promise<T>
+  ): Promise<T> {
     return callOutbound(this.runtime, this.callContext(), request, call)
   }
 
@@ -74,4 +82,3 @@ const NOOP_RUNTIME: OutboundRuntime = {
 /** What untraced requests (ignored, opted out, tracing disabled) see: valid calls that do nothing. */
 export const UNTRACED = new RequestTelemetryState(false, NON_RECORDING, ROOT_CONTEXT, NOOP_RUNTIME)
 UNTRACED.ended = true
-

@@ -28,5 +28,8 @@ export interface RequestTelemetry {
    * Runs `call` inside a CLIENT span under the active span of this request. `call` receives the
    * headers to send (yours plus the trace context) and the span.
    */
-  outbound<T>(request: OutboundRequest, call: (headers: Record<string, string>, span: Span) => T | Promise<T>): Promise<T>
+  outbound<T>(
+    request: OutboundRequest,
+    call: (headers: Record<string, string>, span: Span) => T | Promise<T>
+  ): Promise<T>
 }

@@ -18,7 +18,7 @@ const KNOWN_OPTION_KEYS: readonly string[] = Object.freeze([...SDK_OPTION_KEYS, 
 export function resolvePluginOptions (
   rawOptions: unknown,
   env: NodeJS.ProcessEnv = process.env
-): { resolution: ConfigResolution<ResolvedConfig>, request: RequestOptions, instrumentations: Instrumentation[] } {
+): { resolution: ConfigResolution<ResolvedConfig>; request: RequestOptions; instrumentations: Instrumentation[] } {
   const core = resolveSdkConfig(rawOptions, env, KNOWN_OPTION_KEYS)
   const options = (rawOptions ?? {}) as OtelPluginOptions
   const config: ResolvedConfig = {
@@ -28,10 +28,16 @@ export function resolvePluginOptions (
     handleSignals: resolveSignals(options.handleSignals)
   }
   if (config.extractOnly.value && config.traceResponseHeader.value) {
-    core.warnings.push('traceResponseHeader is ignored because extractOnly is on: extract-only mode makes every injection a no-op.')
+    core.warnings.push(
+      'traceResponseHeader is ignored because extractOnly is on: extract-only mode makes every injection a no-op.'
+    )
   }
   const request = resolveRequestOptions(options)
-  return { resolution: { ...core, config: deepFreeze(config) }, request, instrumentations: validateInstrumentations(options.instrumentations) }
+  return {
+    resolution: { ...core, config: deepFreeze(config) },
+    request,
+    instrumentations: validateInstrumentations(options.instrumentations)
+  }
 }
 
 function resolveSignals (value: unknown): Setting<NodeJS.Signals[]> {
@@ -53,8 +59,18 @@ function validateInstrumentations (value: unknown): Instrumentation[] {
   if (!Array.isArray(value)) throw invalidOption('instrumentations', 'an array of Instrumentation instances', value)
   value.forEach((item, i) => {
     const methods = item as Record<string, unknown> | null
-    if (methods === null || typeof methods !== 'object' || typeof methods.enable !== 'function' || typeof methods.disable !== 'function' || typeof methods.setTracerProvider !== 'function') {
-      throw invalidOption(`instrumentations[${i}]`, 'an Instrumentation instance (new HttpInstrumentation(), say)', item)
+    if (
+      methods === null ||
+      typeof methods !== 'object' ||
+      typeof methods.enable !== 'function' ||
+      typeof methods.disable !== 'function' ||
+      typeof methods.setTracerProvider !== 'function'
+    ) {
+      throw invalidOption(
+        `instrumentations[${i}]`,
+        'an Instrumentation instance (new HttpInstrumentation(), say)',
+        item
+      )
     }
   })
   return [...value] as Instrumentation[]

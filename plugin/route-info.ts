@@ -23,9 +23,12 @@ export function routeInfoOf (request: FastifyRequest, ignorePaths: ReadonlySet<s
   if (routeContextSymbol === undefined) {
     routeContextSymbol = Object.getOwnPropertySymbols(request).find((s) => s.description === 'fastify.context') ?? null
   }
-  const routeContext = routeContextSymbol === null
-    ? undefined
-    : (request as unknown as Record<symbol, { config?: { url?: string, otel?: unknown } } | undefined>)[routeContextSymbol]
+  const routeContext =
+    routeContextSymbol === null
+      ? undefined
+      : (request as unknown as Record<symbol, { config?: { url?: string; otel?: unknown } } | undefined>)[
+          routeContextSymbol
+        ]
   if (routeContext === undefined || routeContext === null) {
     // The fallback (test/fastify/fastify-internals.test.mjs): the getter builds its object on every read.
     const options = request.routeOptions
@@ -39,7 +42,11 @@ export function routeInfoOf (request: FastifyRequest, ignorePaths: ReadonlySet<s
   return info
 }
 
-function describe (config: { otel?: unknown } | undefined, route: string | undefined, ignorePaths: ReadonlySet<string>): RouteInfo {
+function describe (
+  config: { otel?: unknown } | undefined,
+  route: string | undefined,
+  ignorePaths: ReadonlySet<string>
+): RouteInfo {
   return {
     traced: config?.otel !== false && !(route !== undefined && ignorePaths.has(route)),
     route,

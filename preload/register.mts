@@ -15,7 +15,8 @@ import { isMainThread } from 'node:worker_threads'
 
 const require = createRequire(import.meta.url)
 // Checked first: what this entry loads itself (http among it) does not count.
-const { loadedEarly } = require('../sdk/instrumentations/loaded-early.js') as typeof import('../sdk/instrumentations/loaded-early.js')
+const { loadedEarly } =
+  require('../sdk/instrumentations/loaded-early.js') as typeof import('../sdk/instrumentations/loaded-early.js')
 const early = loadedEarly(['fastify', 'http', 'https', 'undici'])
 // Worker threads run preloads too; the package's worker side has its own setup. With
 // OTEL_SDK_DISABLED nothing is set up (the plugin then runs untraced, as it would anyway).
@@ -23,7 +24,9 @@ if (isMainThread && process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'tru
   // The hook must come from the import-in-the-middle copy that @opentelemetry/instrumentation
   // uses: the instrumentations register their modules in that copy's module state.
   const fromInstrumentation = createRequire(require.resolve('@opentelemetry/instrumentation'))
-  const hooks = await import(pathToFileURL(fromInstrumentation.resolve('import-in-the-middle/register-hooks.mjs')).href) as {
+  const hooks = (await import(
+    pathToFileURL(fromInstrumentation.resolve('import-in-the-middle/register-hooks.mjs')).href
+  )) as {
     supportsSyncHooks: () => boolean
     register: (options?: object) => void
   }
@@ -34,7 +37,10 @@ if (isMainThread && process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'tru
     hooks.register({ include: patched })
   } else {
     const { createAddHookMessageChannel } = fromInstrumentation('import-in-the-middle') as {
-      createAddHookMessageChannel: () => { registerOptions: object, waitForAllMessagesAcknowledged: () => Promise<void> }
+      createAddHookMessageChannel: () => {
+        registerOptions: object
+        waitForAllMessagesAcknowledged: () => Promise<void>
+      }
     }
     const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel()
     register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, registerOptions)

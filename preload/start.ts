@@ -26,9 +26,11 @@ export function startPreload (early: readonly string[]): string[] {
   slot[STARTED] = true
   const warnings = warningsFor(undefined)
   if (early.length > 0) {
-    warnings.warn('FOK_WARN_LATE_START',
+    warnings.warn(
+      'FOK_WARN_LATE_START',
       `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before fastify-otel-kit/register ran: put the preload ` +
-        'first (`node --import fastify-otel-kit/register ...` before any other --import or --require).')
+        'first (`node --import fastify-otel-kit/register ...` before any other --import or --require).'
+    )
   }
   const resolution = resolveSdkConfig({}, process.env)
   const { sdk, how } = acquireSdk(resolution, { log: undefined, warnings }, { assembledBy: 'preload' })
@@ -36,19 +38,31 @@ export function startPreload (early: readonly string[]): string[] {
   if (sdk.owner === 'disabled') return []
   const selection = selectInstrumentations(process.env)
   if (selection.invalid.length > 0) {
-    warnings.warn('FOK_WARN_CONFIG', `OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`)
+    warnings.warn(
+      'FOK_WARN_CONFIG',
+      `OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`
+    )
   }
   const loaded = loadInstrumentations(selection.names)
   for (const name of loaded.missing) {
-    warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` (a version that depends on @opentelemetry/instrumentation ^0.301, the line this package is on), or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.`)
+    warnings.warn(
+      'FOK_WARN_INSTRUMENTATION_MISSING',
+      `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` (a version that depends on @opentelemetry/instrumentation ^0.301, the line this package is on), or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.`
+    )
   }
   for (const name of loaded.unusable) {
-    warnings.warn('FOK_WARN_INSTRUMENTATION_MISSING', `@opentelemetry/instrumentation-${name} exports no instrumentation class; skipped.`)
+    warnings.warn(
+      'FOK_WARN_INSTRUMENTATION_MISSING',
+      `@opentelemetry/instrumentation-${name} exports no instrumentation class; skipped.`
+    )
   }
   enableInstrumentations(loaded.instrumentations, sdk.provider, warnings, { checkLoadedEarly: false })
   // Flushed at exit by the SDK's beforeExit; on SIGTERM/SIGINT together with any Fastify app. This
   // SDK is never released, so the signal handler's exit step (registered by acquireSdk) is what
   // counts the unexported as failed and says so when the bound passes.
-  flushOnSignals({ flush: () => sdk.forceFlush(), timeoutMillis: sdk.config.shutdownTimeoutMillis.value }, ['SIGTERM', 'SIGINT'])
+  flushOnSignals({ flush: () => sdk.forceFlush(), timeoutMillis: sdk.config.shutdownTimeoutMillis.value }, [
+    'SIGTERM',
+    'SIGINT'
+  ])
   return patchedModules(loaded.instrumentations)
 }

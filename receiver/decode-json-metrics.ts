@@ -1,8 +1,19 @@
 import type { ExponentialBuckets, MetricType, ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
 import { exactInteger } from './protobuf-values.js'
 import {
-  double, each, enumValue, int64, type JsonObject, JsonShapeError, keyValues, list, object, parseJsonMessage,
-  resourceAndScopes, string, uint32
+  double,
+  each,
+  enumValue,
+  int64,
+  type JsonObject,
+  JsonShapeError,
+  keyValues,
+  list,
+  object,
+  parseJsonMessage,
+  resourceAndScopes,
+  string,
+  uint32
 } from './json-values.js'
 
 /**
@@ -24,7 +35,10 @@ export function decodeJsonMetricsRequest (body: Buffer): ReceivedMetric[] {
 }
 
 function decodeMetric (
-  m: JsonObject, at: string, resource: ReceivedMetric['resource'], scope: ReceivedMetric['scope']
+  m: JsonObject,
+  at: string,
+  resource: ReceivedMetric['resource'],
+  scope: ReceivedMetric['scope']
 ): ReceivedMetric {
   const type = TYPES.find((t) => m[t] !== undefined && m[t] !== null)
   if (type === undefined) throw new JsonShapeError(at, `one of ${TYPES.join(', ')}`, Object.keys(m))

@@ -1,8 +1,18 @@
 import type { ReceivedLogRecord } from './decode-logs.js'
 import type { ReceivedSpan } from './decode-traces.js'
 import {
-  anyValue, each, enumValue, hexId, int64, type JsonObject, keyValues, object, parseJsonMessage, resourceAndScopes,
-  string, uint32
+  anyValue,
+  each,
+  enumValue,
+  hexId,
+  int64,
+  type JsonObject,
+  keyValues,
+  object,
+  parseJsonMessage,
+  resourceAndScopes,
+  string,
+  uint32
 } from './json-values.js'
 
 /**
@@ -34,7 +44,10 @@ export function decodeJsonLogsRequest (body: Buffer): ReceivedLogRecord[] {
 }
 
 function decodeSpan (
-  s: JsonObject, at: string, resource: ReceivedSpan['resource'], scope: ReceivedSpan['scope']
+  s: JsonObject,
+  at: string,
+  resource: ReceivedSpan['resource'],
+  scope: ReceivedSpan['scope']
 ): ReceivedSpan {
   const status = object(s.status, `${at}.status`)
   return {
@@ -68,7 +81,10 @@ function decodeSpan (
 }
 
 function decodeLogRecord (
-  r: JsonObject, at: string, resource: ReceivedLogRecord['resource'], scope: ReceivedLogRecord['scope']
+  r: JsonObject,
+  at: string,
+  resource: ReceivedLogRecord['resource'],
+  scope: ReceivedLogRecord['scope']
 ): ReceivedLogRecord {
   return {
     timeUnixNano: int64(r.timeUnixNano, `${at}.timeUnixNano`),

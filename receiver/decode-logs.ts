@@ -1,5 +1,17 @@
 import { readFields, type WireField } from '../sdk/export/protobuf/protowire.js'
-import { type AttributeMap, type AttributeValue, anyValueAt, fixed32, fixed64, hex, keyValues, messages, resourceAndScopes, text, varint } from './protobuf-values.js'
+import {
+  type AttributeMap,
+  type AttributeValue,
+  anyValueAt,
+  fixed32,
+  fixed64,
+  hex,
+  keyValues,
+  messages,
+  resourceAndScopes,
+  text,
+  varint
+} from './protobuf-values.js'
 
 /**
  * Decodes an OTLP ExportLogsServiceRequest (opentelemetry-proto, logs/v1) into flat log records
@@ -23,14 +35,14 @@ export interface ReceivedLogRecord {
   spanId: string
   eventName: string
   resource: AttributeMap
-  scope: { name: string, version: string }
+  scope: { name: string; version: string }
 }
 
 export function decodeLogsRequest (request: Buffer): ReceivedLogRecord[] {
   const records: ReceivedLogRecord[] = []
   for (const resourceLogs of messages(readFields(request), 1)) {
     const { resource, scopes } = resourceAndScopes(resourceLogs)
-    for (const { scope, items } of scopes) for (const record of items) records.push(decodeLogRecord(readFields(record), resource, scope))
+    for (const { scope, items } of scopes) { for (const record of items) records.push(decodeLogRecord(readFields(record), resource, scope)) }
   }
   return records
 }

@@ -1,7 +1,17 @@
 import { readFields, type WireField } from '../sdk/export/protobuf/protowire.js'
 import {
-  type AttributeMap, double, fixed64, keyValues, messages, repeated64, repeatedVarint, resourceAndScopes, sfixed64,
-  sint32, text, varint
+  type AttributeMap,
+  double,
+  fixed64,
+  keyValues,
+  messages,
+  repeated64,
+  repeatedVarint,
+  resourceAndScopes,
+  sfixed64,
+  sint32,
+  text,
+  varint
 } from './protobuf-values.js'
 
 /**
@@ -49,14 +59,18 @@ export interface ReceivedMetric {
   isMonotonic: boolean
   dataPoints: ReceivedDataPoint[]
   resource: AttributeMap
-  scope: { name: string, version: string }
+  scope: { name: string; version: string }
 }
 
 export const TEMPORALITY_NAMES = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE']
 
 /** Metric's data oneof: the field number of each type. */
 const TYPE_FIELDS: ReadonlyArray<[MetricType, number]> = [
-  ['gauge', 5], ['sum', 7], ['histogram', 9], ['exponentialHistogram', 10], ['summary', 11]
+  ['gauge', 5],
+  ['sum', 7],
+  ['histogram', 9],
+  ['exponentialHistogram', 10],
+  ['summary', 11]
 ]
 
 export function decodeMetricsRequest (request: Buffer): ReceivedMetric[] {
@@ -143,7 +157,7 @@ function numberPoint (p: WireField[]): ReceivedDataPoint {
 }
 
 /** Every data point type has start_time_unix_nano 2 and time_unix_nano 3. */
-function times (p: WireField[]): { startTimeUnixNano: bigint, timeUnixNano: bigint } {
+function times (p: WireField[]): { startTimeUnixNano: bigint; timeUnixNano: bigint } {
   return { startTimeUnixNano: fixed64(p, 2), timeUnixNano: fixed64(p, 3) }
 }
 

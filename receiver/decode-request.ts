@@ -15,9 +15,12 @@ import type { BodyFormat, DecodedItems, Signal } from './receiver-types.js'
 export function decodeRequest (signal: Signal, format: BodyFormat, body: Buffer): DecodedItems {
   const json = format === 'json'
   switch (signal) {
-    case 'traces': return { signal, items: json ? decodeJsonTraceRequest(body) : decodeTraceRequest(body) }
-    case 'logs': return { signal, items: json ? decodeJsonLogsRequest(body) : decodeLogsRequest(body) }
-    case 'metrics': return { signal, items: json ? decodeJsonMetricsRequest(body) : decodeMetricsRequest(body) }
+    case 'traces':
+      return { signal, items: json ? decodeJsonTraceRequest(body) : decodeTraceRequest(body) }
+    case 'logs':
+      return { signal, items: json ? decodeJsonLogsRequest(body) : decodeLogsRequest(body) }
+    case 'metrics':
+      return { signal, items: json ? decodeJsonMetricsRequest(body) : decodeMetricsRequest(body) }
   }
 }
 

@@ -1,5 +1,15 @@
 import { readFields, type WireField } from '../sdk/export/protobuf/protowire.js'
-import { type AttributeMap, fixed32, fixed64, hex, keyValues, messages, resourceAndScopes, text, varint } from './protobuf-values.js'
+import {
+  type AttributeMap,
+  fixed32,
+  fixed64,
+  hex,
+  keyValues,
+  messages,
+  resourceAndScopes,
+  text,
+  varint
+} from './protobuf-values.js'
 
 export type { AttributeMap, AttributeValue } from './protobuf-values.js'
 
@@ -35,11 +45,11 @@ export interface ReceivedSpan {
   events: ReceivedEvent[]
   links: ReceivedLink[]
   /** OTLP StatusCode: 0 unset, 1 ok, 2 error. */
-  status: { code: number, message: string }
+  status: { code: number; message: string }
   /** OTLP span flags (the W3C trace flags in the low byte, plus the remote-parent bits). */
   flags: number
   resource: AttributeMap
-  scope: { name: string, version: string }
+  scope: { name: string; version: string }
 }
 
 export const SPAN_KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER']
@@ -49,7 +59,7 @@ export function decodeTraceRequest (request: Buffer): ReceivedSpan[] {
   const spans: ReceivedSpan[] = []
   for (const resourceSpans of messages(readFields(request), 1)) {
     const { resource, scopes } = resourceAndScopes(resourceSpans)
-    for (const { scope, items } of scopes) for (const span of items) spans.push(decodeSpan(readFields(span), resource, scope))
+    for (const { scope, items } of scopes) { for (const span of items) spans.push(decodeSpan(readFields(span), resource, scope)) }
   }
   return spans
 }

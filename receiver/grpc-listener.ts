@@ -1,5 +1,10 @@
 import {
-  Metadata, Server, ServerCredentials, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition
+  Metadata,
+  Server,
+  ServerCredentials,
+  type ServerUnaryCall,
+  type sendUnaryData,
+  type ServiceDefinition
 } from '@grpc/grpc-js'
 import { outcomeStatus } from './outcome-status.js'
 import type { ExportHandler, Listener, ListenOptions, Signal } from './receiver-types.js'
@@ -27,9 +32,10 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
       }
     })
   }
-  const credentials = options.tls === undefined
-    ? ServerCredentials.createInsecure()
-    : ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
+  const credentials =
+    options.tls === undefined
+      ? ServerCredentials.createInsecure()
+      : ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, credentials, (error, bound) => {
       if (error === null) resolve(bound)
@@ -40,7 +46,10 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
 }
 
 function onExport (
-  signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>, handle: ExportHandler
+  signal: Signal,
+  call: ServerUnaryCall<Buffer, Buffer>,
+  callback: sendUnaryData<Buffer>,
+  handle: ExportHandler
 ): void {
   const headers: Record<string, string> = {}
   for (const [key, value] of Object.entries(call.metadata.getMap())) headers[key] = String(value)

@@ -32,9 +32,10 @@ export async function listenHttp (options: ListenOptions, handle: ExportHandler)
       else res.destroy()
     })
   }
-  const server: Server = options.tls === undefined
-    ? createHttpServer(onRequest)
-    : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+  const server: Server =
+    options.tls === undefined
+      ? createHttpServer(onRequest)
+      : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => {
@@ -91,7 +92,8 @@ async function serve (req: IncomingMessage, res: ServerResponse, limit: number, 
   const outcome = handle({ signal, transport: 'http', format, contentType, contentEncoding, body, headers })
   const { code, httpStatus = 500 } = outcomeStatus(outcome, 'http')
   switch (outcome.kind) {
-    case 'accepted': return answer(res, format, httpStatus, exportResponse(signal, format, outcome.partial))
+    case 'accepted':
+      return answer(res, format, httpStatus, exportResponse(signal, format, outcome.partial))
     case 'undecodable':
       return answer(res, format, httpStatus, statusMessage(format, code, `undecodable request: ${outcome.message}`))
     case 'unauthenticated':

@@ -133,7 +133,7 @@ export function keyValues (value: unknown, path: string): AttributeMap {
 }
 
 export interface JsonScopeItems {
-  scope: { name: string, version: string }
+  scope: { name: string; version: string }
   items: Array<[JsonObject, string]>
 }
 
@@ -142,8 +142,11 @@ export interface JsonScopeItems {
  * `scopesKey`), each with its items (under `itemsKey`).
  */
 export function resourceAndScopes (
-  resourceMessage: JsonObject, path: string, scopesKey: string, itemsKey: string
-): { resource: AttributeMap, scopes: JsonScopeItems[] } {
+  resourceMessage: JsonObject,
+  path: string,
+  scopesKey: string,
+  itemsKey: string
+): { resource: AttributeMap; scopes: JsonScopeItems[] } {
   const resource = object(resourceMessage.resource, `${path}.resource`)
   return {
     resource: keyValues(resource.attributes, `${path}.resource.attributes`),

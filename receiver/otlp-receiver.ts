@@ -6,11 +6,25 @@ import { listenGrpc } from './grpc-listener.js'
 import { listenHttp } from './http-listener.js'
 import { outcomeStatus } from './outcome-status.js'
 import type {
-  DecodedItems, ExportOutcome, ExportRecord, Fault, IncomingExport, Listener, ReceiverOptions, Signal
+  DecodedItems,
+  ExportOutcome,
+  ExportRecord,
+  Fault,
+  IncomingExport,
+  Listener,
+  ReceiverOptions,
+  Signal
 } from './receiver-types.js'
 
 export type {
-  ExportRecord, Fault, GrpcFault, HttpFault, ReceiverOptions, ReceiverTls, Signal, Transport
+  ExportRecord,
+  Fault,
+  GrpcFault,
+  HttpFault,
+  ReceiverOptions,
+  ReceiverTls,
+  Signal,
+  Transport
 } from './receiver-types.js'
 export type { ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
 
@@ -37,7 +51,7 @@ export class OtlpReceiver {
   /** Metrics received in all, also in countOnly mode. */
   metricCount = 0
   private readonly faults: Fault[] = []
-  private partial: { rejected: number, errorMessage: string } | undefined
+  private partial: { rejected: number; errorMessage: string } | undefined
   private readonly waiters = new Set<() => void>()
   private grpc: Listener | undefined
   private http: Listener | undefined
@@ -96,7 +110,8 @@ export class OtlpReceiver {
 
   /** Resolves once `predicate` holds for the received log records; rejects after `timeoutMillis`. */
   async waitForLogs (
-    predicate: (logs: ReceivedLogRecord[]) => boolean, timeoutMillis = 10_000
+    predicate: (logs: ReceivedLogRecord[]) => boolean,
+    timeoutMillis = 10_000
   ): Promise<ReceivedLogRecord[]> {
     const bodies = (): string[] => this.logs.map((l) => String(l.body))
     return await this.waitUntil(this.logs, predicate, timeoutMillis, 'log records', bodies)
@@ -104,7 +119,8 @@ export class OtlpReceiver {
 
   /** Resolves once `predicate` holds for the received metrics; rejects after `timeoutMillis`. */
   async waitForMetrics (
-    predicate: (metrics: ReceivedMetric[]) => boolean, timeoutMillis = 10_000
+    predicate: (metrics: ReceivedMetric[]) => boolean,
+    timeoutMillis = 10_000
   ): Promise<ReceivedMetric[]> {
     const names = (): string[] => this.metrics.map((m) => m.name)
     return await this.waitUntil(this.metrics, predicate, timeoutMillis, 'metrics', names)
@@ -194,8 +210,9 @@ export class OtlpReceiver {
   private decide ({ signal, transport, headers }: IncomingExport): ExportOutcome {
     const required = Object.entries(this.options.requiredHeaders ?? {})
     if (required.some(([key, value]) => headers[key.toLowerCase()] !== value)) return { kind: 'unauthenticated' }
-    const at = this.faults.findIndex((f) =>
-      (f.signal === undefined || f.signal === signal) && (transport === 'grpc' ? 'code' in f : 'httpStatus' in f))
+    const at = this.faults.findIndex(
+      (f) => (f.signal === undefined || f.signal === signal) && (transport === 'grpc' ? 'code' in f : 'httpStatus' in f)
+    )
     if (at !== -1) return { kind: 'fault', fault: this.faults.splice(at, 1)[0]! }
     const partial = this.partial
     this.partial = undefined
@@ -215,8 +232,12 @@ export class OtlpReceiver {
     if (signal === 'metrics') this.metricCount += n
   }
 
-  private async waitUntil<T> (
-    items: T[], predicate: (items: T[]) => boolean, timeoutMillis: number, noun: string, names: () => string[]
+  private async waitUntil<T>(
+    items: T[],
+    predicate: (items: T[]) => boolean,
+    timeoutMillis: number,
+    noun: string,
+    names: () => string[]
   ): Promise<T[]> {
     if (predicate(items)) return items
     return await new Promise((resolve, reject) => {

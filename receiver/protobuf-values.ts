@@ -1,11 +1,19 @@
-import { readFields, WIRE_BYTES, WIRE_FIXED32, WIRE_FIXED64, WIRE_VARINT, type WireField } from '../sdk/export/protobuf/protowire.js'
+import {
+  readFields,
+  WIRE_BYTES,
+  WIRE_FIXED32,
+  WIRE_FIXED64,
+  WIRE_VARINT,
+  type WireField
+} from '../sdk/export/protobuf/protowire.js'
 
 /**
  * The field readers and the AnyValue decoding shared by the OTLP protobuf decoders (decode-traces.ts,
  * decode-logs.ts, decode-metrics.ts). Unknown fields are skipped, as protobuf readers must.
  */
 
-export type AttributeValue = string | number | boolean | bigint | Buffer | AttributeValue[] | { [key: string]: AttributeValue }
+export type AttributeValue =
+  string | number | boolean | bigint | Buffer | AttributeValue[] | { [key: string]: AttributeValue }
 export type AttributeMap = Record<string, AttributeValue>
 
 export function messages (fields: WireField[], field: number): Buffer[] {
@@ -57,7 +65,9 @@ export function sfixed64 (fields: WireField[], field: number): number | bigint {
  */
 export function repeated64 (fields: WireField[], field: number, as: 'fixed64' | 'double'): number[] {
   const out: number[] = []
-  const push = (bits: bigint): void => { out.push(as === 'double' ? bitsToDouble(bits) : Number(bits)) }
+  const push = (bits: bigint): void => {
+    out.push(as === 'double' ? bitsToDouble(bits) : Number(bits))
+  }
   for (const f of fields) {
     if (f.field !== field) continue
     if (f.wire === WIRE_FIXED64) push(f.value as bigint)
@@ -89,7 +99,10 @@ export function anyValueAt (fields: WireField[], field: number): AttributeValue 
 }
 
 /** The resource (field 1) of a ResourceSpans / ResourceLogs and its scope containers (field 2). */
-export function resourceAndScopes (resourceMessage: Buffer): { resource: AttributeMap, scopes: Array<{ scope: { name: string, version: string }, items: Buffer[] }> } {
+export function resourceAndScopes (resourceMessage: Buffer): {
+  resource: AttributeMap
+  scopes: Array<{ scope: { name: string; version: string }; items: Buffer[] }>
+} {
   const fields = readFields(resourceMessage)
   const resource = messages(fields, 1)[0]
   return {
@@ -119,14 +132,24 @@ export function anyValue (fields: WireField[]): AttributeValue {
   const [f] = fields
   if (f === undefined) return ''
   switch (f.field) {
-    case 1: return (f.value as Buffer).toString('utf8')
-    case 2: return f.value === 1n
-    case 3: return exactInteger(BigInt.asIntN(64, f.value as bigint))
-    case 4: return bitsToDouble(f.value as bigint)
-    case 5: return messages(fields, 5).flatMap((array) => messages(readFields(array), 1).map((item) => anyValue(readFields(item))))
-    case 6: return keyValues(readFields(f.value as Buffer), 1)
-    case 7: return f.value as Buffer
-    default: return ''
+    case 1:
+      return (f.value as Buffer).toString('utf8')
+    case 2:
+      return f.value === 1n
+    case 3:
+      return exactInteger(BigInt.asIntN(64, f.value as bigint))
+    case 4:
+      return bitsToDouble(f.value as bigint)
+    case 5:
+      return messages(fields, 5).flatMap((array) =>
+        messages(readFields(array), 1).map((item) => anyValue(readFields(item)))
+      )
+    case 6:
+      return keyValues(readFields(f.value as Buffer), 1)
+    case 7:
+      return f.value as Buffer
+    default:
+      return ''
   }
 }
 

@@ -103,16 +103,16 @@ export interface IncomingExport {
 }
 
 export type DecodedItems =
-  | { signal: 'traces', items: ReceivedSpan[] }
-  | { signal: 'logs', items: ReceivedLogRecord[] }
-  | { signal: 'metrics', items: ReceivedMetric[] }
+  | { signal: 'traces'; items: ReceivedSpan[] }
+  | { signal: 'logs'; items: ReceivedLogRecord[] }
+  | { signal: 'metrics'; items: ReceivedMetric[] }
 
 /** What the receiver decided; each listener answers it in its own protocol's terms. */
 export type ExportOutcome =
-  | { kind: 'accepted', partial?: { rejected: number, errorMessage: string } }
-  | { kind: 'undecodable', message: string }
+  | { kind: 'accepted'; partial?: { rejected: number; errorMessage: string } }
+  | { kind: 'undecodable'; message: string }
   | { kind: 'unauthenticated' }
-  | { kind: 'fault', fault: Fault }
+  | { kind: 'fault'; fault: Fault }
 
 /** How the receiver hands its decision-making to a listener. */
 export type ExportHandler = (request: IncomingExport) => ExportOutcome

@@ -9,7 +9,9 @@ import type { BodyFormat, Signal } from './receiver-types.js'
 
 /** The partial success's count field of each signal's response (field 1, int64). */
 const REJECTED_FIELD: Record<Signal, string> = {
-  traces: 'rejectedSpans', logs: 'rejectedLogRecords', metrics: 'rejectedDataPoints'
+  traces: 'rejectedSpans',
+  logs: 'rejectedLogRecords',
+  metrics: 'rejectedDataPoints'
 }
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo'
@@ -19,13 +21,16 @@ const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo'
  * empty without a partial success (zero bytes in protobuf, `{}` in JSON).
  */
 export function exportResponse (
-  signal: Signal, format: BodyFormat, partial?: { rejected: number, errorMessage: string }
+  signal: Signal,
+  format: BodyFormat,
+  partial?: { rejected: number; errorMessage: string }
 ): Buffer {
   if (format === 'json') {
-    const body = partial === undefined
-      ? {}
-      // int64 is a string in protobuf's JSON mapping.
-      : { partialSuccess: { [REJECTED_FIELD[signal]]: String(partial.rejected), errorMessage: partial.errorMessage } }
+    const body =
+      partial === undefined
+        ? {}
+        : // int64 is a string in protobuf's JSON mapping.
+          { partialSuccess: { [REJECTED_FIELD[signal]]: String(partial.rejected), errorMessage: partial.errorMessage } }
     return Buffer.from(JSON.stringify(body))
   }
   if (partial === undefined) return Buffer.alloc(0)

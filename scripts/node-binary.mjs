@@ -19,10 +19,14 @@ export function nodeBinDirectory (major) {
   const bin = join(prefix, 'node_modules', pkg, 'bin')
   if (!existsSync(join(bin, process.platform === 'win32' ? 'node.exe' : 'node'))) {
     mkdirSync(prefix, { recursive: true })
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${pkg}@${major}`], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      shell: process.platform === 'win32'
-    })
+    execFileSync(
+      'npm',
+      ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', `${pkg}@${major}`],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        shell: process.platform === 'win32'
+      }
+    )
   }
   return bin
 }

@@ -25,7 +25,9 @@ const env = { ...process.env }
 if (!supported) {
   const bin = nodeBinDirectory(FALLBACK_MAJOR)
   env.PATH = `${bin}${delimiter}${env.PATH ?? ''}`
-  process.stderr.write(`fastify-otel-kit: Node ${process.versions.node} is older than ${FLOOR.join('.')}, which OpenTelemetry JS 3 needs; running with Node ${FALLBACK_MAJOR} from the npm registry (${bin}).\n`)
+  process.stderr.write(
+    `fastify-otel-kit: Node ${process.versions.node} is older than ${FLOOR.join('.')}, which OpenTelemetry JS 3 needs; running with Node ${FALLBACK_MAJOR} from the npm registry (${bin}).\n`
+  )
 }
 const result = spawnSync(command, args, { stdio: 'inherit', env, shell: process.platform === 'win32' })
 if (result.error !== undefined) {

@@ -48,7 +48,10 @@ export function invalidOption (key: string, expected: string, received: unknown)
 
 /** For values that must not be echoed (secrets): the caller describes what was received. */
 export function invalidOptionDescribed (key: string, expected: string, receivedDescription: string): OtelKitConfigError {
-  return new OtelKitConfigError('FOK_ERR_INVALID_OPTION', `option "${key}" must be ${expected}; received ${receivedDescription}.`)
+  return new OtelKitConfigError(
+    'FOK_ERR_INVALID_OPTION',
+    `option "${key}" must be ${expected}; received ${receivedDescription}.`
+  )
 }
 
 export function unknownOption (key: string, suggestion: string | undefined): OtelKitConfigError {

@@ -14,7 +14,9 @@ export function codesInSources (prefix) {
   for (const dir of SOURCE_DIRS) {
     for (const file of readdirSync(join(root, dir), { recursive: true })) {
       if (!/\.m?ts$/.test(file)) continue
-      for (const [code] of readFileSync(join(root, dir, file), 'utf8').matchAll(new RegExp(`(?<=')${prefix}[A-Z_]+(?=')`, 'g'))) codes.add(code)
+      for (const [code] of readFileSync(join(root, dir, file), 'utf8').matchAll(
+        new RegExp(`(?<=')${prefix}[A-Z_]+(?=')`, 'g')
+      )) { codes.add(code) }
     }
   }
   return [...codes].sort()

@@ -26,7 +26,9 @@ export function withEnv (t, vars) {
  */
 export function registerApplicationSdk (t, provider) {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }))
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] })
+  )
   trace.setGlobalTracerProvider(provider)
   t.after(async () => {
     await provider.shutdown()
@@ -46,7 +48,11 @@ export function logCapture () {
   const lines = []
   return {
     lines,
-    stream: { write: (line) => { lines.push(JSON.parse(line)) } },
+    stream: {
+      write: (line) => {
+        lines.push(JSON.parse(line))
+      }
+    },
     messages: () => lines.map((l) => l.msg)
   }
 }
@@ -87,7 +93,12 @@ export async function untilSpans (app, exporter, predicate, rounds = 2000) {
     if (predicate(spans)) return spans
     await nextTurn()
   }
-  throw new Error(`spans never matched; have ${exporter.getFinishedSpans().map((s) => s.name).join(', ')}`)
+  throw new Error(
+    `spans never matched; have ${exporter
+      .getFinishedSpans()
+      .map((s) => s.name)
+      .join(', ')}`
+  )
 }
 
 export const parentOf = (span) => span.parentSpanContext?.spanId
@@ -117,15 +128,21 @@ export async function post (url, body, headers = {}) {
  */
 export function postBodyLater (url, body, serverReady) {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-    }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => { text += chunk })
-      res.on('end', () => resolve({ status: res.statusCode, body: text }))
-    })
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk) => {
+          text += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode, body: text }))
+      }
+    )
     req.on('error', reject)
     req.flushHeaders()
     serverReady.then(() => req.end(body), reject)
@@ -141,6 +158,9 @@ export class RecordingExporter {
     done({ code: 0 })
   }
 
-  async shutdown () { this.shutdowns++ }
+  async shutdown () {
+    this.shutdowns++
+  }
+
   async forceFlush () {}
 }

@@ -22,13 +22,21 @@ export function upstreamGrpcOptions (receiver, secret, { compression = 'none', s
 
 /** The plugin's `exporter` option, the same settings. */
 export function ourExporterOptions (receiver, secret, { compression = 'none', secure = false } = {}) {
-  return { endpoint: receiver.endpoint, headers: { authorization: secret }, compression, retry: false, ...(secure ? { certificateFile: tlsFixture('ca.pem') } : {}) }
+  return {
+    endpoint: receiver.endpoint,
+    headers: { authorization: secret },
+    compression,
+    retry: false,
+    ...(secure ? { certificateFile: tlsFixture('ca.pem') } : {})
+  }
 }
 
 /** A receiver that requires `secret`, over TLS when `secure`. */
 export function contractReceiver (secret, { secure = false } = {}) {
   return OtlpReceiver.start({
     requiredHeaders: { authorization: secret },
-    ...(secure ? { tls: { cert: readFileSync(tlsFixture('server.pem')), key: readFileSync(tlsFixture('server.key')) } } : {})
+    ...(secure
+      ? { tls: { cert: readFileSync(tlsFixture('server.pem')), key: readFileSync(tlsFixture('server.key')) } }
+      : {})
   })
 }

@@ -10,35 +10,71 @@ import { createInterface } from 'node:readline'
 const variant = process.argv[2]
 const app = Fastify()
 if (variant === 'decorate') {
-  await app.register(fp(async (i) => {
-    i.decorateRequest(Symbol('x'), null)
-    i.decorateRequest('otel', { getter () { return null } })
-  }))
+  await app.register(
+    fp(async (i) => {
+      i.decorateRequest(Symbol('x'), null)
+      i.decorateRequest('otel', {
+        getter () {
+          return null
+        }
+      })
+    })
+  )
 } else if (variant === 'getter-only') {
-  await app.register(fp(async (i) => { i.decorateRequest('otel', { getter () { return null } }) }))
+  await app.register(
+    fp(async (i) => {
+      i.decorateRequest('otel', {
+        getter () {
+          return null
+        }
+      })
+    })
+  )
 } else if (variant === 'null-only') {
-  await app.register(fp(async (i) => { i.decorateRequest(Symbol('x'), null) }))
+  await app.register(
+    fp(async (i) => {
+      i.decorateRequest(Symbol('x'), null)
+    })
+  )
 } else if (variant.startsWith('steps:')) {
   const step = variant.slice(6)
-  await app.register(fp(async (i) => {
-    i.decorateRequest('otel', { getter () { return this.x ?? null } })
-    if (step >= 'b') i.decorateRequest(Symbol('fastify-otel-kit.request.telemetry'), null)
-    if (step >= 'c') i.decorate('otel', { tracer: null, config: {} })
-    if (step >= 'd') i.addHook('onClose', async () => {})
-  }, { fastify: '5.x', name: 'steps' }))
+  await app.register(
+    fp(
+      async (i) => {
+        i.decorateRequest('otel', {
+          getter () {
+            return this.x ?? null
+          }
+        })
+        if (step >= 'b') i.decorateRequest(Symbol('fastify-otel-kit.request.telemetry'), null)
+        if (step >= 'c') i.decorate('otel', { tracer: null, config: {} })
+        if (step >= 'd') i.addHook('onClose', async () => {})
+      },
+      { fastify: '5.x', name: 'steps' }
+    )
+  )
 } else if (variant === 'als-run') {
   const { AsyncLocalStorage } = await import('node:async_hooks')
   const als = new AsyncLocalStorage()
-  app.addHook('onRequest', (request, reply, done) => { als.run({ request }, done) })
+  app.addHook('onRequest', (request, reply, done) => {
+    als.run({ request }, done)
+  })
 } else if (variant === 'otel-with') {
   const { context, ROOT_CONTEXT, createContextKey } = await import('@opentelemetry/api')
   const { ensureContextManager } = await import('fastify-otel-kit/context')
   ensureContextManager()
   const key = createContextKey('x')
-  app.addHook('onRequest', (request, reply, done) => { context.with(ROOT_CONTEXT.setValue(key, request), done) })
+  app.addHook('onRequest', (request, reply, done) => {
+    context.with(ROOT_CONTEXT.setValue(key, request), done)
+  })
 } else if (variant.startsWith('kit-')) {
   const { default: otelPlugin } = await import('fastify-otel-kit')
-  const exporter = { export (spans, done) { done({ code: 0 }) }, async shutdown () {} }
+  const exporter = {
+    export (spans, done) {
+      done({ code: 0 })
+    },
+    async shutdown () {}
+  }
   const options = { serviceName: 'x', handleSignals: false, exporter }
   if (variant === 'kit-ignored') options.ignore = () => true
   await app.register(otelPlugin, options)

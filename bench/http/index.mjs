@@ -36,19 +36,39 @@ function cpuTicks (pid) {
 }
 
 /** One table: every setup's servers run on the Node binary at `execPath` (the load generator on this one). */
-export async function runHttp ({ rounds, seconds, warmupSeconds, connections, setups = SETUPS, execPath = process.execPath, log }) {
+export async function runHttp ({
+  rounds,
+  seconds,
+  warmupSeconds,
+  connections,
+  setups = SETUPS,
+  execPath = process.execPath,
+  log
+}) {
   const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
   const { endpoint } = await receiver.next()
   const samples = new Map(setups.map((s) => [s.id, new Map(connections.map((c) => [c, []]))]))
   const spans = new Map(setups.map((s) => [s.id, { ended: 0, exported: 0, dropped: 0 }]))
   for (let round = 1; round <= rounds; round++) {
     const servers = new Map()
-    await Promise.all(setups.map(async (setup) => {
-      // A setup may come from another checkout (--against): its own server script and setup name.
-      const server = startNode(setup.server ?? here('./server.mjs'), [setup.serverSetup ?? setup.id], { core: 0, execPath, nodeArgs: setup.nodeArgs ?? [], env: { BENCH_OTLP_ENDPOINT: endpoint, ...setup.env?.(endpoint) }, ...(setup.cwd === undefined ? {} : { cwd: setup.cwd }) })
-      const { port } = await server.next()
-      servers.set(setup.id, { server, url: `http://127.0.0.1:${port}/orders/42`, headers: JSON.stringify(setup.headers ?? {}) })
-    }))
+    await Promise.all(
+      setups.map(async (setup) => {
+        // A setup may come from another checkout (--against): its own server script and setup name.
+        const server = startNode(setup.server ?? here('./server.mjs'), [setup.serverSetup ?? setup.id], {
+          core: 0,
+          execPath,
+          nodeArgs: setup.nodeArgs ?? [],
+          env: { BENCH_OTLP_ENDPOINT: endpoint, ...setup.env?.(endpoint) },
+          ...(setup.cwd === undefined ? {} : { cwd: setup.cwd })
+        })
+        const { port } = await server.next()
+        servers.set(setup.id, {
+          server,
+          url: `http://127.0.0.1:${port}/orders/42`,
+          headers: JSON.stringify(setup.headers ?? {})
+        })
+      })
+    )
     // Alternate the order round by round, so no setup always comes first or last.
     const order = round % 2 === 1 ? setups : [...setups].reverse()
     for (const [i, c] of connections.entries()) {
@@ -57,17 +77,21 @@ export async function runHttp ({ rounds, seconds, warmupSeconds, connections, se
         // The first measurement of each fresh server starts with its warm-up, in the same process;
         // the CPU counter is read after it.
         const warmup = i === 0 ? warmupSeconds : 0
-        const load = startNode(here('./load.mjs'), [url, String(c), String(seconds), headers, String(warmup)], { core: 1 })
+        const load = startNode(here('./load.mjs'), [url, String(c), String(seconds), headers, String(warmup)], {
+          core: 1
+        })
         if (warmup > 0) await load.next()
         const before = cpuTicks(server.child.pid)
         load.send('go')
         const result = await load.next()
         const after = cpuTicks(server.child.pid)
         await load.stop()
-        if (result.errors > 0 || result.non2xx > 0) throw new Error(`${setup.id}: ${result.errors} errors, ${result.non2xx} non-2xx responses`)
-        result.cpuMicrosPerRequest = before === undefined ? undefined : (after - before) * 10_000 / result.total
+        if (result.errors > 0 || result.non2xx > 0) { throw new Error(`${setup.id}: ${result.errors} errors, ${result.non2xx} non-2xx responses`) }
+        result.cpuMicrosPerRequest = before === undefined ? undefined : ((after - before) * 10_000) / result.total
         samples.get(setup.id).get(c).push(result)
-        log(`  round ${round} -c ${String(c).padEnd(3)} ${setup.id.padEnd(21)} ${String(Math.round(result.rps)).padStart(6)} req/s  p99 ${result.p99} ms  cpu ${result.cpuMicrosPerRequest?.toFixed(1) ?? '?'} us/req`)
+        log(
+          `  round ${round} -c ${String(c).padEnd(3)} ${setup.id.padEnd(21)} ${String(Math.round(result.rps)).padStart(6)} req/s  p99 ${result.p99} ms  cpu ${result.cpuMicrosPerRequest?.toFixed(1) ?? '?'} us/req`
+        )
       }
     }
     for (const setup of setups) {

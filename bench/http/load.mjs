@@ -8,7 +8,13 @@ import { createInterface } from 'node:readline'
 
 const [url, connections, seconds, headers = '{}', warmup = '0'] = process.argv.slice(2)
 if (Number(warmup) > 0) {
-  await autocannon({ url, connections: Number(connections), duration: Number(warmup), pipelining: 1, headers: JSON.parse(headers) })
+  await autocannon({
+    url,
+    connections: Number(connections),
+    duration: Number(warmup),
+    pipelining: 1,
+    headers: JSON.parse(headers)
+  })
   process.stdout.write(`${JSON.stringify({ warmed: true })}\n`)
   await createInterface({ input: process.stdin })[Symbol.asyncIterator]().next()
 }
@@ -19,10 +25,12 @@ const result = await autocannon({
   pipelining: 1,
   headers: JSON.parse(headers)
 })
-process.stdout.write(`${JSON.stringify({
-  rps: result.requests.average,
-  total: result.requests.total,
-  p99: result.latency.p99,
-  errors: result.errors + result.timeouts,
-  non2xx: result.non2xx
-})}\n`)
+process.stdout.write(
+  `${JSON.stringify({
+    rps: result.requests.average,
+    total: result.requests.total,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx
+  })}\n`
+)

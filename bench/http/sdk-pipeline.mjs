@@ -23,7 +23,12 @@ export function counters () {
 }
 
 export function sdkPipeline () {
-  const batch = new BatchSpanProcessor({ exporter: countingExporter, maxQueueSize: 2048, scheduledDelayMillis: 5000, maxExportBatchSize: 512 })
+  const batch = new BatchSpanProcessor({
+    exporter: countingExporter,
+    maxQueueSize: 2048,
+    scheduledDelayMillis: 5000,
+    maxExportBatchSize: 512
+  })
   const counting = {
     onStart: (span, ctx) => batch.onStart(span, ctx),
     onEnd: (span) => {
@@ -33,12 +38,17 @@ export function sdkPipeline () {
     forceFlush: () => batch.forceFlush(),
     shutdown: () => batch.shutdown()
   }
-  return new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'bench' }), spanProcessors: [counting] })
+  return new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench' }),
+    spanProcessors: [counting]
+  })
 }
 
 /** What SDK 3 leaves to its caller (NodeSDK does the same): context manager, propagator, provider. */
 export function registerGlobally (provider) {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }))
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] })
+  )
   trace.setGlobalTracerProvider(provider)
 }

@@ -53,7 +53,10 @@ if (setup === 'bare') {
   const { default: Fastify } = await import('fastify')
   app = Fastify()
   await app.register(instrumentation.plugin())
-  stats = async () => { await provider.forceFlush(); return counters() }
+  stats = async () => {
+    await provider.forceFlush()
+    return counters()
+  }
 } else if (setup === 'http-instrumentation') {
   // The auto-instrumentation route: instrumentation-http on the current line, enabled before
   // fastify is loaded (as a preload would), on the same SDK settings. (instrumentation-fastify,
@@ -66,7 +69,10 @@ if (setup === 'bare') {
   const { createRequire } = await import('node:module')
   const Fastify = createRequire(import.meta.url)('fastify')
   app = Fastify()
-  stats = async () => { await provider.forceFlush(); return counters() }
+  stats = async () => {
+    await provider.forceFlush()
+    return counters()
+  }
 } else {
   throw new Error(`unknown setup ${setup}`)
 }

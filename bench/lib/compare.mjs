@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url'
 /** Every comparable figure of a run: key -> { value, better: 'higher' | 'lower' }. */
 export function figuresOf (results) {
   const figures = new Map()
-  const put = (key, value, better) => { if (typeof value === 'number' && Number.isFinite(value)) figures.set(key, { value, better }) }
+  const put = (key, value, better) => {
+    if (typeof value === 'number' && Number.isFinite(value)) figures.set(key, { value, better })
+  }
   for (const table of results.http ?? []) {
     const node = `Node ${table.node.replace(/^v/, '').split('.')[0]}`
     for (const row of table.rows) {
@@ -24,8 +26,8 @@ export function figuresOf (results) {
     put(`workers: ${row.task}: runInWorker, context only vs pool.run`, row.contextOnlyRatio, 'lower')
     put(`workers: ${row.task}: runInWorker, span relayed vs pool.run`, row.relayedRatio, 'lower')
   }
-  for (const s of results.pipeline?.summary ?? []) put(`pipeline: ${s.preset}: spans/s with zero drops`, s.maxZeroDropSpansPerSecond, 'higher')
-  for (const h of results.pipeline?.heap ?? []) put(`pipeline: ${h.preset}: bytes per queued span`, h.bytesPerSpan, 'lower')
+  for (const s of results.pipeline?.summary ?? []) { put(`pipeline: ${s.preset}: spans/s with zero drops`, s.maxZeroDropSpansPerSecond, 'higher') }
+  for (const h of results.pipeline?.heap ?? []) { put(`pipeline: ${h.preset}: bytes per queued span`, h.bytesPerSpan, 'lower') }
   put('pipeline: recovery after an outage, median ms', results.pipeline?.recovery?.pluginMedian, 'lower')
   for (const row of results.logs ?? []) put(`logs: ${row.destination}: export on vs pino alone`, row.ratio, 'lower')
   return figures
@@ -52,7 +54,9 @@ export function renderComparison (before, after) {
     const change = was === 0 ? 0 : (now - was) / Math.abs(was)
     const improved = better === 'higher' ? change > 0 : change < 0
     const verdict = Math.abs(change) < 0.03 ? 'same' : improved ? 'better' : 'worse'
-    out.push(`| ${key} | ${format(was)} | ${format(now)} | ${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % | ${verdict} |`)
+    out.push(
+      `| ${key} | ${format(was)} | ${format(now)} | ${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % | ${verdict} |`
+    )
   }
   if (shared === 0) out.push('| (no figure in common: different scenarios were run) | | | | |')
   return out.join('\n') + '\n'

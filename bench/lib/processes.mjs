@@ -11,13 +11,24 @@ export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
  */
 export function startNode (script, args = [], { core, env = {}, nodeArgs = [], execPath = process.execPath, cwd } = {}) {
   const command = hasTaskset && core !== undefined ? 'taskset' : execPath
-  const commandArgs = hasTaskset && core !== undefined ? ['-c', String(core), execPath, ...nodeArgs, script, ...args] : [...nodeArgs, script, ...args]
-  const child = spawn(command, commandArgs, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env }, ...(cwd === undefined ? {} : { cwd }) })
+  const commandArgs =
+    hasTaskset && core !== undefined
+      ? ['-c', String(core), execPath, ...nodeArgs, script, ...args]
+      : [...nodeArgs, script, ...args]
+  const child = spawn(command, commandArgs, {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+    ...(cwd === undefined ? {} : { cwd })
+  })
   const queue = []
   const waiting = []
   createInterface({ input: child.stdout }).on('line', (line) => {
     let message
-    try { message = JSON.parse(line) } catch { return }
+    try {
+      message = JSON.parse(line)
+    } catch {
+      return
+    }
     const next = waiting.shift()
     if (next) next(message)
     else queue.push(message)
@@ -33,7 +44,9 @@ export function startNode (script, args = [], { core, env = {}, nodeArgs = [], e
         exited.then((code) => reject(new Error(`${script} exited (${code}) before answering`)))
       })
     },
-    send (line) { child.stdin.write(`${line}\n`) },
+    send (line) {
+      child.stdin.write(`${line}\n`)
+    },
     async stop () {
       child.stdin.end()
       await exited

@@ -9,7 +9,13 @@ process.stdout.write(`${JSON.stringify({ endpoint: receiver.endpoint })}\n`)
 const lines = createInterface({ input: process.stdin })
 lines.on('line', (line) => {
   const command = line.trim()
-  if (command === 'count') process.stdout.write(`${JSON.stringify({ spans: receiver.spanCount, logs: receiver.logCount })}\n`)
-  if (command === 'reset') { receiver.spanCount = 0; receiver.logCount = 0 }
+  if (command === 'count') { process.stdout.write(`${JSON.stringify({ spans: receiver.spanCount, logs: receiver.logCount })}\n`) }
+  if (command === 'reset') {
+    receiver.spanCount = 0
+    receiver.logCount = 0
+  }
 })
-lines.on('close', async () => { await receiver.stop(); process.exit(0) })
+lines.on('close', async () => {
+  await receiver.stop()
+  process.exit(0)
+})

@@ -25,7 +25,18 @@ const readingExporter = () => {
   let sink
   return {
     export (records, done) {
-      for (const r of records) sink = [r.body, r.attributes, r.hrTime, r.hrTimeObserved, r.severityNumber, r.severityText, r.spanContext, r.droppedAttributesCount]
+      for (const r of records) {
+        sink = [
+          r.body,
+          r.attributes,
+          r.hrTime,
+          r.hrTimeObserved,
+          r.severityNumber,
+          r.severityText,
+          r.spanContext,
+          r.droppedAttributesCount
+        ]
+      }
       void sink
       done({ code: 0 })
     },
@@ -43,14 +54,29 @@ async function measure ({ destination, logs, endpoint, rounds, lines, warmupRoun
   await app.register(otelPlugin, {
     serviceName: 'bench-logs',
     handleSignals: false,
-    exporter: endpoint === undefined ? { export (spans, done) { done({ code: 0 }) }, async shutdown () {} } : { endpoint },
+    exporter:
+      endpoint === undefined
+        ? {
+            export (spans, done) {
+              done({ code: 0 })
+            },
+            async shutdown () {}
+          }
+        : { endpoint },
     ...(logs === undefined ? {} : { logs })
   })
   await app.ready()
   const span = app.otel.tracer.startSpan('GET /orders/:id')
   const request = trace.setSpan(context.active(), span)
-  const log = app.log.child({ reqId: 'req-1', trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId, trace_flags: '01' })
-  const burst = () => { for (let i = 0; i < LINES_PER_TURN; i++) log.info({ orderId: 'ord-7421', amount: 49.99 }, 'refund requested') }
+  const log = app.log.child({
+    reqId: 'req-1',
+    trace_id: span.spanContext().traceId,
+    span_id: span.spanContext().spanId,
+    trace_flags: '01'
+  })
+  const burst = () => {
+    for (let i = 0; i < LINES_PER_TURN; i++) log.info({ orderId: 'ord-7421', amount: 49.99 }, 'refund requested')
+  }
   // Lines come a few at a time, with turns of the event loop between them, as requests write
   // them: batches are exported as they fill, not all at the end.
   let inCalls = 0n
@@ -63,7 +89,10 @@ async function measure ({ destination, logs, endpoint, rounds, lines, warmupRoun
     }
   }
   // Warm-up: code optimised (pino's too), queues and connections up.
-  for (let r = 0; r < warmupRounds; r++) { await write(); await app.otel.forceFlush() }
+  for (let r = 0; r < warmupRounds; r++) {
+    await write()
+    await app.otel.forceFlush()
+  }
   const perLine = []
   const callPerLine = []
   for (let r = 0; r < rounds; r++) {
@@ -89,9 +118,9 @@ export async function runLogs ({ rounds, lines, warmupRounds, log }) {
   // The default batch size; a queue that never drops here, so that every line is paid in full.
   const batch = { maxQueueSize: lines * 2, maxExportBatchSize: 512 }
   const cases = [
-    ['pino.destination(\'/dev/null\')', devNull, { exporter: readingExporter(), batch }],
+    ["pino.destination('/dev/null')", devNull, { exporter: readingExporter(), batch }],
     ['a destination that discards (serialisation only)', discard, { exporter: readingExporter(), batch }],
-    ['pino.destination(\'/dev/null\'), export over OTLP/gRPC to a receiver process', devNull, { batch }]
+    ["pino.destination('/dev/null'), export over OTLP/gRPC to a receiver process", devNull, { batch }]
   ]
   const rows = []
   for (const [destinationLabel, destination, logs] of cases) {
@@ -105,7 +134,14 @@ export async function runLogs ({ rounds, lines, warmupRounds, log }) {
       const off = await measure({ destination, rounds, lines, warmupRounds })
       alone.push(off.micros)
       aloneCalls.push(off.callMicros)
-      const on = await measure({ destination, logs, endpoint: logs.exporter === undefined ? endpoint : undefined, rounds, lines, warmupRounds })
+      const on = await measure({
+        destination,
+        logs,
+        endpoint: logs.exporter === undefined ? endpoint : undefined,
+        rounds,
+        lines,
+        warmupRounds
+      })
       exporting.push(on.micros)
       exportingCalls.push(on.callMicros)
       stats = on.stats
@@ -122,8 +158,10 @@ export async function runLogs ({ rounds, lines, warmupRounds, log }) {
       exported: stats.exported,
       dropped: stats.dropped
     }
-    log(`  ${destinationLabel.padEnd(74)} CPU per line: pino alone ${aloneNs} ns, export on ${exportNs} ns, ${row.ratio.toFixed(2)}x; ` +
-      `in the log call: ${row.callPinoAloneNs} ns, ${row.callExportOnNs} ns (last run: ${stats.exported} exported, ${stats.dropped} dropped)`)
+    log(
+      `  ${destinationLabel.padEnd(74)} CPU per line: pino alone ${aloneNs} ns, export on ${exportNs} ns, ${row.ratio.toFixed(2)}x; ` +
+        `in the log call: ${row.callPinoAloneNs} ns, ${row.callExportOnNs} ns (last run: ${stats.exported} exported, ${stats.dropped} dropped)`
+    )
     rows.push(row)
   }
   await receiver.stop()

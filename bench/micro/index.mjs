@@ -1,6 +1,13 @@
 // Propagation micro-costs with tinybench, in ns/op: each propagator's inject and extract, the
 // default composite, and the context module's carriers and activations. In-process, no I/O.
-import { context, defaultTextMapGetter, defaultTextMapSetter, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
+import {
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  ROOT_CONTEXT,
+  trace
+} from '@opentelemetry/api'
 import { W3CBaggagePropagator, W3CTraceContextPropagator as OtelW3CPropagator } from '@opentelemetry/core'
 import { B3InjectEncoding, B3Propagator as OtelB3Propagator } from '@opentelemetry/propagator-b3'
 import { attach, captureContext, detach, ensureContextManager, withContext } from 'fastify-otel-kit/context'
@@ -33,25 +40,134 @@ export async function runMicro ({ timeMillis, log }) {
   let sink
   const bench = new Bench({ time: timeMillis, warmupTime: Math.min(200, timeMillis) })
   const cases = [
-    ['W3C traceparent extract', () => { sink = w3c.extract(ROOT_CONTEXT, headers.w3c, defaultTextMapGetter) }],
-    ['W3C traceparent inject', () => { const c = {}; w3c.inject(sampled, c, defaultTextMapSetter); sink = c }],
-    ['W3C extract, OpenTelemetry JS propagator (reference)', () => { sink = otelW3c.extract(ROOT_CONTEXT, headers.w3c, defaultTextMapGetter) }],
-    ['W3C inject, OpenTelemetry JS propagator (reference)', () => { const c = {}; otelW3c.inject(sampled, c, defaultTextMapSetter); sink = c }],
-    ['B3 single extract', () => { sink = b3single.extract(ROOT_CONTEXT, headers.b3single, defaultTextMapGetter) }],
-    ['B3 single inject', () => { const c = {}; b3single.inject(sampled, c, defaultTextMapSetter); sink = c }],
-    ['B3 multi extract', () => { sink = b3multi.extract(ROOT_CONTEXT, headers.b3multi, defaultTextMapGetter) }],
-    ['B3 multi inject', () => { const c = {}; b3multi.inject(sampled, c, defaultTextMapSetter); sink = c }],
-    ['B3 single extract, OpenTelemetry JS propagator (reference)', () => { sink = otelB3single.extract(ROOT_CONTEXT, headers.b3single, defaultTextMapGetter) }],
-    ['B3 single inject, OpenTelemetry JS propagator (reference)', () => { const c = {}; otelB3single.inject(sampled, c, defaultTextMapSetter); sink = c }],
-    ['B3 multi extract, OpenTelemetry JS propagator (reference)', () => { sink = otelB3multi.extract(ROOT_CONTEXT, headers.b3multi, defaultTextMapGetter) }],
-    ['B3 multi inject, OpenTelemetry JS propagator (reference)', () => { const c = {}; otelB3multi.inject(sampled, c, defaultTextMapSetter); sink = c }],
-    ['default composite extract (W3C + baggage + B3 multi)', () => { sink = composite.extract(ROOT_CONTEXT, headers.composite, defaultTextMapGetter) }],
-    ['default composite inject', () => { const c = {}; composite.inject(withBaggage, c, defaultTextMapSetter); sink = c }],
-    ['captureContext', () => { sink = captureContext(withBaggage) }],
-    ['withContext (carrier)', () => { sink = withContext(carrier, () => 1) }],
-    ['withContext (Context object)', () => { sink = withContext(withBaggage, () => 1) }],
-    ['context.with (baseline)', () => { sink = context.with(withBaggage, () => 1) }],
-    ['attach + detach', () => { detach(attach(withBaggage)) }]
+    [
+      'W3C traceparent extract',
+      () => {
+        sink = w3c.extract(ROOT_CONTEXT, headers.w3c, defaultTextMapGetter)
+      }
+    ],
+    [
+      'W3C traceparent inject',
+      () => {
+        const c = {}
+        w3c.inject(sampled, c, defaultTextMapSetter)
+        sink = c
+      }
+    ],
+    [
+      'W3C extract, OpenTelemetry JS propagator (reference)',
+      () => {
+        sink = otelW3c.extract(ROOT_CONTEXT, headers.w3c, defaultTextMapGetter)
+      }
+    ],
+    [
+      'W3C inject, OpenTelemetry JS propagator (reference)',
+      () => {
+        const c = {}
+        otelW3c.inject(sampled, c, defaultTextMapSetter)
+        sink = c
+      }
+    ],
+    [
+      'B3 single extract',
+      () => {
+        sink = b3single.extract(ROOT_CONTEXT, headers.b3single, defaultTextMapGetter)
+      }
+    ],
+    [
+      'B3 single inject',
+      () => {
+        const c = {}
+        b3single.inject(sampled, c, defaultTextMapSetter)
+        sink = c
+      }
+    ],
+    [
+      'B3 multi extract',
+      () => {
+        sink = b3multi.extract(ROOT_CONTEXT, headers.b3multi, defaultTextMapGetter)
+      }
+    ],
+    [
+      'B3 multi inject',
+      () => {
+        const c = {}
+        b3multi.inject(sampled, c, defaultTextMapSetter)
+        sink = c
+      }
+    ],
+    [
+      'B3 single extract, OpenTelemetry JS propagator (reference)',
+      () => {
+        sink = otelB3single.extract(ROOT_CONTEXT, headers.b3single, defaultTextMapGetter)
+      }
+    ],
+    [
+      'B3 single inject, OpenTelemetry JS propagator (reference)',
+      () => {
+        const c = {}
+        otelB3single.inject(sampled, c, defaultTextMapSetter)
+        sink = c
+      }
+    ],
+    [
+      'B3 multi extract, OpenTelemetry JS propagator (reference)',
+      () => {
+        sink = otelB3multi.extract(ROOT_CONTEXT, headers.b3multi, defaultTextMapGetter)
+      }
+    ],
+    [
+      'B3 multi inject, OpenTelemetry JS propagator (reference)',
+      () => {
+        const c = {}
+        otelB3multi.inject(sampled, c, defaultTextMapSetter)
+        sink = c
+      }
+    ],
+    [
+      'default composite extract (W3C + baggage + B3 multi)',
+      () => {
+        sink = composite.extract(ROOT_CONTEXT, headers.composite, defaultTextMapGetter)
+      }
+    ],
+    [
+      'default composite inject',
+      () => {
+        const c = {}
+        composite.inject(withBaggage, c, defaultTextMapSetter)
+        sink = c
+      }
+    ],
+    [
+      'captureContext',
+      () => {
+        sink = captureContext(withBaggage)
+      }
+    ],
+    [
+      'withContext (carrier)',
+      () => {
+        sink = withContext(carrier, () => 1)
+      }
+    ],
+    [
+      'withContext (Context object)',
+      () => {
+        sink = withContext(withBaggage, () => 1)
+      }
+    ],
+    [
+      'context.with (baseline)',
+      () => {
+        sink = context.with(withBaggage, () => 1)
+      }
+    ],
+    [
+      'attach + detach',
+      () => {
+        detach(attach(withBaggage))
+      }
+    ]
   ]
   // Every case runs warm: tinybench measures them one after the other, and without this the first
   // rows (ours) paid for compiling what the later rows (the references) then found ready.
@@ -61,7 +177,12 @@ export async function runMicro ({ timeMillis, log }) {
   void sink
   return bench.tasks.map((task) => {
     const latency = task.result.latency
-    const row = { name: task.name, nsPerOp: Number((latency.mean * 1e6).toFixed(1)), p99Ns: Number((latency.p99 * 1e6).toFixed(1)), samples: latency.samplesCount }
+    const row = {
+      name: task.name,
+      nsPerOp: Number((latency.mean * 1e6).toFixed(1)),
+      p99Ns: Number((latency.p99 * 1e6).toFixed(1)),
+      samples: latency.samplesCount
+    }
     log(`  ${row.name.padEnd(62)} ${String(row.nsPerOp).padStart(8)} ns/op`)
     return row
   })

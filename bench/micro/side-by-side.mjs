@@ -34,11 +34,18 @@ function groups () {
   const sampled = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId, traceFlags: 1, isRemote: false })
   const w3c = { traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'vendor=abc' }
   const w3cBare = { traceparent: `00-${traceId}-${spanId}-01` }
-  const w3cLong = { traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,dd=s:1;o:rum' }
+  const w3cLong = {
+    traceparent: `00-${traceId}-${spanId}-01`,
+    tracestate: 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,dd=s:1;o:rum'
+  }
   const b3Single = { b3: `${traceId}-${spanId}-1` }
   const b3Multi = { 'x-b3-traceid': traceId, 'x-b3-spanid': spanId, 'x-b3-sampled': '1' }
   const extract = (p, carrier) => () => p.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter)
-  const inject = (p, ctx) => () => { const c = {}; p.inject(ctx, c, defaultTextMapSetter); return c }
+  const inject = (p, ctx) => () => {
+    const c = {}
+    p.inject(ctx, c, defaultTextMapSetter)
+    return c
+  }
   const makers = [['ours', after], ...(before === undefined ? [] : [['before', before]])]
   const w3cOf = (who, { W3C }) => {
     const p = new W3C()
@@ -62,8 +69,11 @@ function groups () {
     w3c: byName([...makers.flatMap(([who, b]) => w3cOf(who, b)), ...w3cOf('upstream', { W3C: OtelW3CPropagator })]),
     b3: byName([
       ...makers.flatMap(([who, { B3 }]) => b3Of(who, new B3({ inject: 'single' }), new B3({ inject: 'multi' }))),
-      ...b3Of('upstream', new OtelB3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
-        new OtelB3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }))
+      ...b3Of(
+        'upstream',
+        new OtelB3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
+        new OtelB3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
+      )
     ]),
     scope: [
       ...makers.map(([who, { scope }]) => [`attach + detach (${who})`, () => scope.detach(scope.attach(sampled))]),
@@ -81,11 +91,16 @@ const ROUNDS = Number(process.env.ROUNDS ?? 40)
  */
 function timingLoop () {
   // eslint-disable-next-line no-new-func
-  return new Function('fn', 'batch', 'hrtime', `
+  return new Function(
+    'fn',
+    'batch',
+    'hrtime',
+    `
     let sink
     const start = hrtime.bigint()
     for (let i = 0; i < batch; i++) sink = fn()
-    return [Number(hrtime.bigint() - start) / batch, sink]`)
+    return [Number(hrtime.bigint() - start) / batch, sink]`
+  )
 }
 
 const wanted = process.argv.slice(2)

@@ -29,7 +29,11 @@ function timedTracer (provider) {
       startSpan (name, options) {
         const span = tracer.startSpan(name, options)
         const end = span.end.bind(span)
-        span.end = (time) => { const t0 = performance.now(); end(time); last = performance.now() - t0 }
+        span.end = (time) => {
+          const t0 = performance.now()
+          end(time)
+          last = performance.now() - t0
+        }
         return span
       }
     },
@@ -39,9 +43,8 @@ function timedTracer (provider) {
 
 async function measure (kind, endpoint) {
   const exporter = new OTLPTraceExporter({ url: endpoint })
-  const processor = kind === 'sdk'
-    ? new BatchSpanProcessor({ exporter, ...limits })
-    : new BatchExportProcessor(exporter, limits)
+  const processor =
+    kind === 'sdk' ? new BatchSpanProcessor({ exporter, ...limits }) : new BatchExportProcessor(exporter, limits)
   const provider = new TracerProvider({ spanProcessors: [processor] })
   const { tracer, lastEndMillis } = timedTracer(provider)
   const filling = []

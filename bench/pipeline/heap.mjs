@@ -8,7 +8,10 @@ import { makeServerSpan } from './spans.mjs'
 
 /** The heap after collecting; finalizers and weak references are cleared between turns. */
 async function heapUsed () {
-  for (let i = 0; i < 4; i++) { global.gc(); await turn() }
+  for (let i = 0; i < 4; i++) {
+    global.gc()
+    await turn()
+  }
   return process.memoryUsage().heapUsed
 }
 
@@ -21,7 +24,12 @@ async function pipeline (preset, held) {
     handleSignals: false,
     shutdownTimeoutMillis: 100,
     batch: { preset, scheduledDelayMillis: 3_600_000 },
-    exporter: { export (spans) { held.push(spans) }, async shutdown () {} }
+    exporter: {
+      export (spans) {
+        held.push(spans)
+      },
+      async shutdown () {}
+    }
   })
   return app
 }
@@ -37,7 +45,13 @@ for (const [preset, queue] of Object.entries(presets)) {
   for (let i = 0; i < queue; i++) makeServerSpan(app.otel.tracer)
   const after = await heapUsed()
   const retained = app.otel.stats().queued + held.reduce((n, batch) => n + batch.length, 0)
-  results.push({ preset, queue, retainedSpans: retained, bytesPerSpan: Math.round((after - before) / retained), fullQueueMegabytes: Number(((after - before) / 1e6).toFixed(1)) })
+  results.push({
+    preset,
+    queue,
+    retainedSpans: retained,
+    bytesPerSpan: Math.round((after - before) / retained),
+    fullQueueMegabytes: Number(((after - before) / 1e6).toFixed(1))
+  })
   await app.close()
 }
 process.stdout.write(`${JSON.stringify(results)}\n`)

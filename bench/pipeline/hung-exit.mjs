@@ -19,7 +19,10 @@ if (process.argv[2] === 'child') {
   const app = Fastify()
   const exporter = kind === 'upstream' ? new OTLPTraceExporter({ url }) : { endpoint: url, retry: false }
   await app.register(otelPlugin, {
-    serviceName: 'bench-hung-exit', handleSignals: false, shutdownTimeoutMillis: 1000, exporter
+    serviceName: 'bench-hung-exit',
+    handleSignals: false,
+    shutdownTimeoutMillis: 1000,
+    exporter
   })
   app.otel.tracer.startSpan('hung').end()
   // The export is under way (a call the collector never answers) when close begins.
@@ -29,7 +32,10 @@ if (process.argv[2] === 'child') {
 } else {
   const rounds = Number(process.argv[2] ?? 3)
   const sockets = new Set()
-  const server = net.createServer((socket) => { sockets.add(socket); socket.on('error', () => {}) })
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+  })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const endpoint = `http://127.0.0.1:${server.address().port}`
   const samples = { upstream: [], plugin: [] }

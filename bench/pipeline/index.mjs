@@ -14,7 +14,11 @@ const QUOTED_MEGABYTES = { conservative: 5, moderate: 20, aggressive: 80 }
 export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
   const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
   const { endpoint } = await receiver.next()
-  const load = startNode(here('./throughput.mjs'), [endpoint, String(seconds), JSON.stringify(rates), JSON.stringify(presets)], { core: 0 })
+  const load = startNode(
+    here('./throughput.mjs'),
+    [endpoint, String(seconds), JSON.stringify(rates), JSON.stringify(presets)],
+    { core: 0 }
+  )
   const steps = []
   for (;;) {
     const message = await load.next()
@@ -25,7 +29,9 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
     receiver.send('count')
     const { spans } = await receiver.next()
     const row = { ...step, delivered: spans, deliveredPerSecond: Math.round(spans / seconds) }
-    log(`  ${step.preset.padEnd(12)} offered ${String(step.offeredPerSecond).padStart(6)}/s: delivered ${String(row.deliveredPerSecond).padStart(6)}/s, dropped ${step.dropped}, failed ${step.failed}`)
+    log(
+      `  ${step.preset.padEnd(12)} offered ${String(step.offeredPerSecond).padStart(6)}/s: delivered ${String(row.deliveredPerSecond).padStart(6)}/s, dropped ${step.dropped}, failed ${step.failed}`
+    )
     steps.push(row)
     load.send('next')
   }
@@ -47,17 +53,27 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
   })
   const heap = await runNode(here('./heap.mjs'), [], { nodeArgs: ['--expose-gc'] })
   for (const h of heap) h.quotedEstimateMegabytes = QUOTED_MEGABYTES[h.preset]
-  for (const h of heap) log(`  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (commonly quoted: ~${h.quotedEstimateMegabytes} MB)`)
+  for (const h of heap) {
+    log(
+      `  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (commonly quoted: ~${h.quotedEstimateMegabytes} MB)`
+    )
+  }
   const resumed = await runNode(here('./recovery.mjs'), [String(recovery.rounds), String(recovery.outageMillis)])
-  log(`  recovery after a ${resumed.outageMillis} ms outage: upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`)
+  log(
+    `  recovery after a ${resumed.outageMillis} ms outage: upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`
+  )
   const stall = await runNode(here('./end-stall.mjs'), [String(recovery.rounds > 1 ? 40 : 10)])
   const medians = (passes) => passes.map((p) => p.fillingEndMicros.median).join(', ')
-  log(`  span.end() that fills a 512-span batch (median us): SDK processor ${medians(stall.sdk)}, plugin's ${medians(stall.ours)}`)
+  log(
+    `  span.end() that fills a 512-span batch (median us): SDK processor ${medians(stall.sdk)}, plugin's ${medians(stall.ours)}`
+  )
   // About 10 s per round (upstream's default export timeout): left out of the quick run.
   const hungExit = recovery.rounds > 1 ? await runNode(here('./hung-exit.mjs'), [String(recovery.rounds)]) : undefined
   if (hungExit !== undefined) {
     const { upstream, plugin } = hungExit.exitAfterCloseMillis
-    log(`  process alive after close, collector never answering: upstream transport ${upstream.join(', ')} ms, plugin's ${plugin.join(', ')} ms`)
+    log(
+      `  process alive after close, collector never answering: upstream transport ${upstream.join(', ')} ms, plugin's ${plugin.join(', ')} ms`
+    )
   }
   return { steps, summary, heap, recovery: resumed, endStall: stall, hungExit }
 }

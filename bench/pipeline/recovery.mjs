@@ -19,13 +19,29 @@ const outageMillis = Number(process.argv[3] ?? 4000)
 
 async function recovery (transport) {
   const receiver = await OtlpReceiver.start({ countOnly: true })
-  const exporter = transport === 'upstream'
-    ? new RetryingExporter(classifyingGrpcFailures(new OTLPTraceExporter({ url: receiver.endpoint })), DEFAULT_RETRY_POLICY, { exportTimeoutMillis: 30_000, attemptTimeoutMillis: 10_000 })
-    : { endpoint: receiver.endpoint }
+  const exporter =
+    transport === 'upstream'
+      ? new RetryingExporter(
+        classifyingGrpcFailures(new OTLPTraceExporter({ url: receiver.endpoint })),
+        DEFAULT_RETRY_POLICY,
+        { exportTimeoutMillis: 30_000, attemptTimeoutMillis: 10_000 }
+      )
+      : { endpoint: receiver.endpoint }
   const app = Fastify()
-  await app.register(otelPlugin, { serviceName: 'bench-recovery', handleSignals: false, shutdownTimeoutMillis: 1000, exporter, batch: { scheduledDelayMillis: 100 } })
+  await app.register(otelPlugin, {
+    serviceName: 'bench-recovery',
+    handleSignals: false,
+    shutdownTimeoutMillis: 1000,
+    exporter,
+    batch: { scheduledDelayMillis: 100 }
+  })
   let offering = true
-  const offer = (async () => { while (offering) { for (let i = 0; i < 20; i++) makeServerSpan(app.otel.tracer); await delay(10) } })()
+  const offer = (async () => {
+    while (offering) {
+      for (let i = 0; i < 20; i++) makeServerSpan(app.otel.tracer)
+      await delay(10)
+    }
+  })()
   await delay(500)
   await receiver.stop()
   await delay(outageMillis)
@@ -44,10 +60,11 @@ async function recovery (transport) {
 /** Upstream's exporter with its gRPC failures classified, as the plugin's transport does for its own. */
 function classifyingGrpcFailures (exporter) {
   return {
-    export: (items, done) => exporter.export(items, (result) => {
-      if (result.error !== undefined) classifyFailure(result.error, classifyGrpcError(result.error))
-      done(result)
-    }),
+    export: (items, done) =>
+      exporter.export(items, (result) => {
+        if (result.error !== undefined) classifyFailure(result.error, classifyGrpcError(result.error))
+        done(result)
+      }),
     shutdown: () => exporter.shutdown(),
     forceFlush: () => exporter.forceFlush()
   }
@@ -58,5 +75,7 @@ const samples = { upstream: [], plugin: [] }
 for (let round = 0; round < rounds; round++) {
   for (const transport of ['upstream', 'plugin']) samples[transport].push(await recovery(transport))
 }
-process.stdout.write(`${JSON.stringify({ node: process.version, outageMillis, rounds, upstreamMillis: samples.upstream, pluginMillis: samples.plugin, upstreamMedian: median(samples.upstream), pluginMedian: median(samples.plugin) })}\n`)
+process.stdout.write(
+  `${JSON.stringify({ node: process.version, outageMillis, rounds, upstreamMillis: samples.upstream, pluginMillis: samples.plugin, upstreamMedian: median(samples.upstream), pluginMedian: median(samples.plugin) })}\n`
+)
 process.exit(0)

@@ -14,7 +14,12 @@ const say = (message) => process.stdout.write(`${JSON.stringify(message)}\n`)
 
 for (const preset of JSON.parse(presetsJson)) {
   const app = Fastify()
-  await app.register(otelPlugin, { serviceName: 'bench-pipeline', handleSignals: false, batch: preset, exporter: { endpoint } })
+  await app.register(otelPlugin, {
+    serviceName: 'bench-pipeline',
+    handleSignals: false,
+    batch: preset,
+    exporter: { endpoint }
+  })
   const tracer = app.otel.tracer
   for (const rate of JSON.parse(ratesJson)) {
     await app.otel.forceFlush()
@@ -28,8 +33,11 @@ for (const preset of JSON.parse(presetsJson)) {
     await new Promise((resolve) => {
       const tick = () => {
         const elapsed = performance.now() - started
-        const due = Math.min(rate * Math.min(elapsed, durationMillis) / 1000, rate * durationMillis / 1000)
-        while (made < due) { makeServerSpan(tracer); made++ }
+        const due = Math.min((rate * Math.min(elapsed, durationMillis)) / 1000, (rate * durationMillis) / 1000)
+        while (made < due) {
+          makeServerSpan(tracer)
+          made++
+        }
         if (elapsed >= durationMillis) resolve()
         else setTimeout(tick, 5)
       }
@@ -38,7 +46,15 @@ for (const preset of JSON.parse(presetsJson)) {
     const offeredFor = (performance.now() - started) / 1000
     await app.otel.forceFlush()
     const after = app.otel.stats()
-    say({ preset, rate, made, offeredPerSecond: Math.round(made / offeredFor), exported: after.exported - before.exported, dropped: after.dropped - before.dropped, failed: after.failed - before.failed })
+    say({
+      preset,
+      rate,
+      made,
+      offeredPerSecond: Math.round(made / offeredFor),
+      exported: after.exported - before.exported,
+      dropped: after.dropped - before.dropped,
+      failed: after.failed - before.failed
+    })
     await lines.next()
   }
   await app.close()

@@ -2,16 +2,31 @@
 // the README cites the result): a plain envelope, an async handler, AsyncLocalStorage, carrier
 // parsing, a tracer provider, and the real entry module, each run through pool.run.
 import { AsyncLocalStorage } from 'node:async_hooks'
-export function noop (v) { return v }
-export function unwrap (envelope) { return envelope.task }
-export async function asyncUnwrap (envelope) { return envelope.task }
+export function noop (v) {
+  return v
+}
+export function unwrap (envelope) {
+  return envelope.task
+}
+export async function asyncUnwrap (envelope) {
+  return envelope.task
+}
 const als = new AsyncLocalStorage()
-export async function alsUnwrap (envelope) { return await als.run(envelope, async () => envelope.task) }
-export function unwrapCompact (message) { return message[1] }
+export async function alsUnwrap (envelope) {
+  return await als.run(envelope, async () => envelope.task)
+}
+export function unwrapCompact (message) {
+  return message[1]
+}
 import { context, trace } from '@opentelemetry/api'
 import { contextFromCarrier, ensureContextManager } from 'fastify-otel-kit/context'
-export function h1Parse (envelope) { return contextFromCarrier(envelope.carrier) === undefined ? 0 : envelope.task }
-export function h2With (envelope) { ensureContextManager(); return context.with(contextFromCarrier(envelope.carrier), () => envelope.task) }
+export function h1Parse (envelope) {
+  return contextFromCarrier(envelope.carrier) === undefined ? 0 : envelope.task
+}
+export function h2With (envelope) {
+  ensureContextManager()
+  return context.with(contextFromCarrier(envelope.carrier), () => envelope.task)
+}
 let provider
 export async function h3Provider (envelope) {
   if (provider === undefined) {

@@ -14,9 +14,28 @@ import { Piscina } from 'piscina'
 const rounds = Number(process.argv[2] ?? 6)
 const tasksPerRound = 20000
 const app = Fastify()
-await app.register(otelPlugin, { serviceName: 'bench-workers', handleSignals: false, exporter: { export (spans, done) { done({ code: 0 }) }, async shutdown () {} } })
-const pool = new Piscina({ filename: fileURLToPath(new URL('./task.mjs', import.meta.url)), maxThreads: 1, minThreads: 1 })
-const caller = (traceFlags) => trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags, isRemote: false })
+await app.register(otelPlugin, {
+  serviceName: 'bench-workers',
+  handleSignals: false,
+  exporter: {
+    export (spans, done) {
+      done({ code: 0 })
+    },
+    async shutdown () {}
+  }
+})
+const pool = new Piscina({
+  filename: fileURLToPath(new URL('./task.mjs', import.meta.url)),
+  maxThreads: 1,
+  minThreads: 1
+})
+const caller = (traceFlags) =>
+  trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '00f067aa0ba902b7',
+    traceFlags,
+    isRemote: false
+  })
 const unsampled = caller(0)
 const sampled = caller(1)
 const variants = {
@@ -31,7 +50,12 @@ const cpu = (tid) => {
 }
 const burst = async (run, count) => {
   let started = 0
-  const lane = async () => { while (started < count) { started++; await run() } }
+  const lane = async () => {
+    while (started < count) {
+      started++
+      await run()
+    }
+  }
   await Promise.all(Array.from({ length: 32 }, lane))
 }
 for (const run of Object.values(variants)) await burst(run, 2000)
@@ -55,9 +79,11 @@ for (let round = 0; round < rounds; round++) {
     }
   }
 }
-const per = (ms) => (ms * 1000 / (rounds * tasksPerRound)).toFixed(1)
+const per = (ms) => ((ms * 1000) / (rounds * tasksPerRound)).toFixed(1)
 for (const [variant, t] of Object.entries(totals)) {
-  console.log(`${variant}: ${per(t.wall)} us per task; main thread ${per(t.user)} us user + ${per(t.system)} us system; other threads ${per(t.others)} us`)
+  console.log(
+    `${variant}: ${per(t.wall)} us per task; main thread ${per(t.user)} us user + ${per(t.system)} us system; other threads ${per(t.others)} us`
+  )
 }
 await pool.destroy()
 await app.close()

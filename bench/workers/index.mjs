@@ -20,14 +20,26 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
   await app.register(otelPlugin, {
     serviceName: 'bench-workers',
     handleSignals: false,
-    exporter: { export (spans, done) { exported += spans.length; done({ code: 0 }) }, async shutdown () {} }
+    exporter: {
+      export (spans, done) {
+        exported += spans.length
+        done({ code: 0 })
+      },
+      async shutdown () {}
+    }
   })
   const pool = new Piscina({ filename: taskFile, maxThreads: 1, minThreads: 1 })
   const tracedPool = createTracedPool({ filename: taskFile, maxThreads: 1, minThreads: 1 })
   // Fixed caller contexts, so that only runInWorker's own work is measured: an unsampled caller
   // (context crosses, nothing is recorded) and a sampled one (dispatch and task spans recorded,
   // the task span relayed home and exported).
-  const caller = (traceFlags) => trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags, isRemote: false })
+  const caller = (traceFlags) =>
+    trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags,
+      isRemote: false
+    })
   const unsampled = caller(0)
   const sampled = caller(1)
   const variants = {
@@ -38,7 +50,10 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
     'traced pool, spans relayed': (task, name) => context.with(sampled, () => tracedPool.run(task, { name }))
   }
   const results = []
-  for (const [label, name, task, count] of [['no-op task', 'noop', 1, noopTasks], ['1 ms CPU task', 'spin', { millis: 1 }, cpuTasks]]) {
+  for (const [label, name, task, count] of [
+    ['no-op task', 'noop', 1, noopTasks],
+    ['1 ms CPU task', 'spin', { millis: 1 }, cpuTasks]
+  ]) {
     const micros = Object.fromEntries(Object.keys(variants).map((v) => [v, 0]))
     // Warm-up: threads started, code loaded and optimised on both sides.
     for (const run of Object.values(variants)) for (let i = 0; i < 50; i++) await run(task, name)
@@ -57,7 +72,12 @@ export async function runWorkers ({ noopTasks, cpuTasks, pipelinedTasks, log }) 
   const inFlight = 32
   const burst = async (run, count) => {
     let started = 0
-    const lane = async () => { while (started < count) { started++; await run(1, 'noop') } }
+    const lane = async () => {
+      while (started < count) {
+        started++
+        await run(1, 'noop')
+      }
+    }
     await Promise.all(Array.from({ length: inFlight }, lane))
   }
   const pipelined = Object.fromEntries(Object.keys(variants).map((v) => [v, 0]))
@@ -97,6 +117,8 @@ function summarize (task, tasks, totalMicros, log) {
     tracedPoolContextOnlyRatio: Number((per['traced pool, context only'] / per.raw).toFixed(3)),
     tracedPoolRelayedRatio: Number((per['traced pool, spans relayed'] / per.raw).toFixed(3))
   }
-  log(`  ${task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x); traced pool ${row.tracedPoolContextOnlyRatio}x, ${row.tracedPoolRelayedRatio}x`)
+  log(
+    `  ${task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x); traced pool ${row.tracedPoolContextOnlyRatio}x, ${row.tracedPoolRelayedRatio}x`
+  )
   return row
 }

@@ -17,27 +17,41 @@ import { globalLogger } from '../logs/global-logger-provider.js'
  * An SDK the application registered before the plugin (NodeSDK, provider.register()): used as it
  * is, never replaced, never shut down. Only a missing propagator is filled in.
  */
-export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: ConfigResolution<C>, log: KitLogger | undefined, warnings: Warnings): Sdk<C> {
+export function adoptApplicationSdk<C extends ResolvedSdkConfig> (
+  resolution: ConfigResolution<C>,
+  log: KitLogger | undefined,
+  warnings: Warnings
+): Sdk<C> {
   // The registered proxy may come from the API's other build (ESM or CommonJS): its class is not
   // ours, so it is recognised by what it does, not by instanceof.
   const globalProvider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider }
   const provider = typeof globalProvider.getDelegate === 'function' ? globalProvider.getDelegate() : globalProvider
   // Without a context manager nothing is ever "active": the hooks need one.
   ensureContextManager()
-  const ownPropagator = apiGlobals().propagation === undefined
-    ? buildPropagator(resolution.config.propagators.value, resolution.propagatorInstance, resolution.config.extractOnly.value)
-    : undefined
+  const ownPropagator =
+    apiGlobals().propagation === undefined
+      ? buildPropagator(
+        resolution.config.propagators.value,
+        resolution.propagatorInstance,
+        resolution.config.extractOnly.value
+      )
+      : undefined
   if (ownPropagator !== undefined) propagation.setGlobalPropagator(ownPropagator)
   log?.info(
     'fastify-otel-kit: an OpenTelemetry SDK is already registered by the application; using it. ' +
-      'The plugin\'s resource, sampler, exporter and batch options are not applied.'
+      "The plugin's resource, sampler, exporter and batch options are not applied."
   )
   if (resolution.spanProcessors.length > 0) {
-    warnings.warn('FOK_WARN_CONFIG', 'option spanProcessors is not applied: the application registered its own OpenTelemetry SDK before the plugin. Add the processors to that SDK.')
+    warnings.warn(
+      'FOK_WARN_CONFIG',
+      'option spanProcessors is not applied: the application registered its own OpenTelemetry SDK before the plugin. Add the processors to that SDK.'
+    )
   }
   const logsOn = resolution.config.logs.enabled.value
   if (logsOn) {
-    log?.info('fastify-otel-kit: log records from the Fastify logger go to the LoggerProvider the application registered with the Logs API (none registered: they are dropped); the plugin\'s logs settings are not applied.')
+    log?.info(
+      "fastify-otel-kit: log records from the Fastify logger go to the LoggerProvider the application registered with the Logs API (none registered: they are dropped); the plugin's logs settings are not applied."
+    )
   }
   const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }
   const tracer = trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
@@ -55,7 +69,9 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (resolution: Co
       const sink = currentSpanSink()
       return { ...emptyStats(), lostInWorkers: sink === undefined ? 0 : workerSpanLosses(sink.processor).total }
     },
-    forceFlush: async () => { await flushable.forceFlush?.() }
+    forceFlush: async () => {
+      await flushable.forceFlush?.()
+    }
   }
 }
 

@@ -17,12 +17,25 @@ const LOGS: OtlpSignal<ReadableLogRecord> = {
  * The log record exporter the resolved configuration asks for; undefined when logs are off. Over
  * OTLP/gRPC it is the spans' exporter for the logs service: the same transport, the same retries.
  */
-export function buildLogExporter (resolution: ConfigResolution, warn: (message: string) => void): ItemExporter<ReadableLogRecord> | undefined {
+export function buildLogExporter (
+  resolution: ConfigResolution,
+  warn: (message: string) => void
+): ItemExporter<ReadableLogRecord> | undefined {
   const { logs } = resolution.config
   switch (logs.exporter.kind.value) {
-    case 'custom': return resolution.logExporterInstance as LogRecordExporter
-    case 'none': return undefined
-    case 'console': return new ConsoleLogRecordExporter()
-    case 'otlp-grpc': return buildOtlpGrpcExporter(LOGS, logs.exporter, resolution.logExporterHeaders, logs.batch.exportTimeoutMillis.value, warn)
+    case 'custom':
+      return resolution.logExporterInstance as LogRecordExporter
+    case 'none':
+      return undefined
+    case 'console':
+      return new ConsoleLogRecordExporter()
+    case 'otlp-grpc':
+      return buildOtlpGrpcExporter(
+        LOGS,
+        logs.exporter,
+        resolution.logExporterHeaders,
+        logs.batch.exportTimeoutMillis.value,
+        warn
+      )
   }
 }

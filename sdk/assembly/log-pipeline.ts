@@ -23,19 +23,30 @@ export interface LogPipeline {
  * The log side of the assembly: exporter, batch processor, then a LoggerProvider beside the
  * TracerProvider on the same resource. Undefined when logs are off.
  */
-export function assembleLogPipeline (resolution: ConfigResolution, resource: Resource, warnings: Warnings): LogPipeline | undefined {
+export function assembleLogPipeline (
+  resolution: ConfigResolution,
+  resource: Resource,
+  warnings: Warnings
+): LogPipeline | undefined {
   const { logs } = resolution.config
   if (!logs.enabled.value) return undefined
   const exporter = buildLogExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
   if (exporter === undefined) return undefined
   const events = logPipelineWarnings(warnings, resolution.config)
-  const processor = new BatchLogProcessor(exporter, {
-    maxQueueSize: logs.batch.maxQueueSize.value,
-    scheduledDelayMillis: logs.batch.scheduledDelayMillis.value,
-    maxExportBatchSize: logs.batch.maxExportBatchSize.value,
-    exportTimeoutMillis: logs.batch.exportTimeoutMillis.value
-  }, events)
-  const limits = { attributeValueLengthLimit: logs.attributeValueLengthLimit.value, attributeCountLimit: logs.attributeCountLimit.value }
+  const processor = new BatchLogProcessor(
+    exporter,
+    {
+      maxQueueSize: logs.batch.maxQueueSize.value,
+      scheduledDelayMillis: logs.batch.scheduledDelayMillis.value,
+      maxExportBatchSize: logs.batch.maxExportBatchSize.value,
+      exportTimeoutMillis: logs.batch.exportTimeoutMillis.value
+    },
+    events
+  )
+  const limits = {
+    attributeValueLengthLimit: logs.attributeValueLengthLimit.value,
+    attributeCountLimit: logs.attributeCountLimit.value
+  }
   const provider = new LoggerProvider({ resource, processors: [processor], logRecordLimits: limits })
   const retries = exporter as Partial<RetryCounter>
   return {
@@ -46,9 +57,11 @@ export function assembleLogPipeline (resolution: ConfigResolution, resource: Res
       // One object: the OTLP serializer groups records by the identity of their scope.
       scope: Object.freeze({ name: PACKAGE_NAME, version: PACKAGE_VERSION }),
       limits,
-      offer: (record) => { processor.accept(record) }
+      offer: (record) => {
+        processor.accept(record)
+      }
     },
     warnings: events,
-    stats: () => processor.stats(typeof retries.retryCount === 'number' ? retries as RetryCounter : undefined)
+    stats: () => processor.stats(typeof retries.retryCount === 'number' ? (retries as RetryCounter) : undefined)
   }
 }

@@ -49,7 +49,7 @@ export interface Pipeline {
   /** Shuts both providers down (each flushes first); the caller bounds it in time. */
   shutdown(): Promise<void>
   /** At the shutdown bound: what is left of both is counted as failed. */
-  abandon(): { spans: number, logRecords: number }
+  abandon(): { spans: number; logRecords: number }
 }
 
 /**
@@ -62,16 +62,22 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
   const sampler = buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance)
   const exporter = buildExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
   const events = spanPipelineWarnings(warnings, config)
-  const batchProcessor = exporter === undefined
-    ? undefined
-    : new BatchExportProcessor(exporter, {
-      maxQueueSize: config.batch.maxQueueSize.value,
-      scheduledDelayMillis: config.batch.scheduledDelayMillis.value,
-      maxExportBatchSize: config.batch.maxExportBatchSize.value,
-      exportTimeoutMillis: config.batch.exportTimeoutMillis.value
-    }, events)
+  const batchProcessor =
+    exporter === undefined
+      ? undefined
+      : new BatchExportProcessor(
+        exporter,
+        {
+          maxQueueSize: config.batch.maxQueueSize.value,
+          scheduledDelayMillis: config.batch.scheduledDelayMillis.value,
+          maxExportBatchSize: config.batch.maxExportBatchSize.value,
+          exportTimeoutMillis: config.batch.exportTimeoutMillis.value
+        },
+        events
+      )
   // The application's processors first (they may enrich spans in onStart/onEnding), the export last.
-  const list = batchProcessor === undefined ? [...resolution.spanProcessors] : [...resolution.spanProcessors, batchProcessor]
+  const list =
+    batchProcessor === undefined ? [...resolution.spanProcessors] : [...resolution.spanProcessors, batchProcessor]
   const processors = new ProcessorChain(list)
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
@@ -97,7 +103,10 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     propagator,
     batchProcessor,
     processors,
-    spanFactory: spanFactory(spanLimits, sampler, processors, resource, { name: PACKAGE_NAME, version: PACKAGE_VERSION }),
+    spanFactory: spanFactory(spanLimits, sampler, processors, resource, {
+      name: PACKAGE_NAME,
+      version: PACKAGE_VERSION
+    }),
     logs,
     warnings: {
       // Everything summarised per window reports now: drops, failures and repeated diagnostics.
@@ -109,7 +118,8 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
     },
     stats: () => {
       const spans: PipelineStats = {
-        ...(batchProcessor?.stats(typeof retries?.retryCount === 'number' ? retries as RetryCounter : undefined) ?? emptyExportStats()),
+        ...(batchProcessor?.stats(typeof retries?.retryCount === 'number' ? (retries as RetryCounter) : undefined) ??
+          emptyExportStats()),
         lostInWorkers: workerSpanLosses(processors).total
       }
       if (logs !== undefined) spans.logs = logs.stats()

@@ -18,11 +18,17 @@ export function buildPropagator (
 function composite (names: readonly (PropagatorName | 'custom')[]): TextMapPropagator {
   const propagators = names.flatMap((name): TextMapPropagator[] => {
     switch (name) {
-      case 'tracecontext': return [new W3CTraceContextPropagator()]
-      case 'baggage': return [new W3CBaggagePropagator()]
-      case 'b3': return [new B3Propagator({ inject: 'single' })]
-      case 'b3multi': return [new B3Propagator({ inject: 'multi' })]
-      case 'none': case 'custom': return []
+      case 'tracecontext':
+        return [new W3CTraceContextPropagator()]
+      case 'baggage':
+        return [new W3CBaggagePropagator()]
+      case 'b3':
+        return [new B3Propagator({ inject: 'single' })]
+      case 'b3multi':
+        return [new B3Propagator({ inject: 'multi' })]
+      case 'none':
+      case 'custom':
+        return []
     }
   })
   if (propagators.length === 0) return new NoPropagator()

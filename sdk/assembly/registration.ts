@@ -28,7 +28,7 @@ interface Registration {
   /** The propagator registered globally, which instrumentations inject with. */
   globalPropagator: InjectionGate | undefined
   /** The globals this package set, so that release undoes exactly those. */
-  registered: { trace: boolean, propagation: boolean, context: boolean, diag: boolean, logs: boolean }
+  registered: { trace: boolean; propagation: boolean; context: boolean; diag: boolean; logs: boolean }
   pipeline: Pipeline
   warnings: Warnings
   beforeExit: (() => void) | undefined
@@ -47,7 +47,7 @@ function currentRegistration (): Registration | undefined {
 }
 
 function setRegistration (registration: Registration | undefined): void {
-  (globalThis as Record<symbol, Registration | undefined>)[REGISTRATION] = registration
+  ;(globalThis as Record<symbol, Registration | undefined>)[REGISTRATION] = registration
 }
 
 export type Acquisition = 'assembled' | 'shared' | 'application' | 'disabled'
@@ -78,7 +78,9 @@ export interface Reporting {
  * order: resource, sampler, exporter, batch processor, provider, then global registration.
  */
 export function acquireSdk<C extends ResolvedSdkConfig> (
-  resolution: ConfigResolution<C>, { log, warnings }: Reporting, { assembledBy = 'plugin' }: { assembledBy?: AssembledBy } = {}
+  resolution: ConfigResolution<C>,
+  { log, warnings }: Reporting,
+  { assembledBy = 'plugin' }: { assembledBy?: AssembledBy } = {}
 ): Acquired<C> {
   const { config } = resolution
   if (config.disabled.value) return { sdk: disabledSdk(config), how: 'disabled' }
@@ -91,7 +93,9 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
       sdk: existing.sdk as Sdk<C>,
       how: 'shared',
       assembledBy: existing.assembledBy,
-      restrictToExtraction: () => { if (gate !== undefined) gate.injects = false }
+      restrictToExtraction: () => {
+        if (gate !== undefined) gate.injects = false
+      }
     }
   }
 
@@ -112,12 +116,18 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     globalPropagator = new InjectionGate(pipeline.propagator)
     registered.propagation = propagation.setGlobalPropagator(globalPropagator)
   } else {
-    log?.info('fastify-otel-kit: the application registered its own propagator; requests use the plugin\'s, other code keeps the application\'s.')
+    log?.info(
+      "fastify-otel-kit: the application registered its own propagator; requests use the plugin's, other code keeps the application's."
+    )
   }
   registered.trace = setGlobalTracerProvider(pipeline.provider)
   if (pipeline.logs !== undefined) {
     registered.logs = registerLoggerProvider(pipeline.logs.provider)
-    if (!registered.logs) log?.info('fastify-otel-kit: the application registered its own LoggerProvider; Fastify\'s log lines go to the plugin\'s, Logs API users keep the application\'s.')
+    if (!registered.logs) {
+      log?.info(
+        "fastify-otel-kit: the application registered its own LoggerProvider; Fastify's log lines go to the plugin's, Logs API users keep the application's."
+      )
+    }
   }
 
   const tracer = pipeline.provider.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
@@ -125,7 +135,10 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     owner: 'plugin',
     tracer,
     spans: factorySpanStarter(pipeline.spanFactory),
-    logs: pipeline.logs === undefined ? undefined : { logger: pipeline.logs.provider.getLogger(PACKAGE_NAME, PACKAGE_VERSION), sink: pipeline.logs.sink },
+    logs:
+      pipeline.logs === undefined
+        ? undefined
+        : { logger: pipeline.logs.provider.getLogger(PACKAGE_NAME, PACKAGE_VERSION), sink: pipeline.logs.sink },
     provider: pipeline.provider,
     propagator: pipeline.propagator,
     config,
@@ -133,20 +146,40 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     forceFlush: () => pipeline.forceFlush()
   }
   const registration: Registration = {
-    sdk, users: 1, assembledBy, globalPropagator, registered, pipeline, warnings, beforeExit: undefined, withdrawFromSignalExit: () => {}, finalized: false, released: undefined
+    sdk,
+    users: 1,
+    assembledBy,
+    globalPropagator,
+    registered,
+    pipeline,
+    warnings,
+    beforeExit: undefined,
+    withdrawFromSignalExit: () => {},
+    finalized: false,
+    released: undefined
   }
   const timeoutMillis = config.shutdownTimeoutMillis.value
   if (pipeline.batchProcessor !== undefined || pipeline.logs !== undefined) {
-    registration.beforeExit = exitFlushListener(pipeline, timeoutMillis, () => { finalize(registration, 'exit', timeoutMillis, false) })
+    registration.beforeExit = exitFlushListener(pipeline, timeoutMillis, () => {
+      finalize(registration, 'exit', timeoutMillis, false)
+    })
     process.on('beforeExit', registration.beforeExit)
   }
   // The signal handler exits the process at its own deadline, which comes before the release's
   // bound (that one starts when Fastify reaches onClose, after in-flight requests), and the preload
   // never releases at all: the handler settles the books just before it exits.
-  registration.withdrawFromSignalExit = beforeSignalExit(() => { finalize(registration, 'signal', timeoutMillis, false) })
+  registration.withdrawFromSignalExit = beforeSignalExit(() => {
+    finalize(registration, 'signal', timeoutMillis, false)
+  })
   setRegistration(registration)
   // Spans relayed home from worker threads join this pipeline: every processor, this resource.
-  setSpanSink({ processor: pipeline.processors, resource: pipeline.resource, warnings, spans: sdk.spans, limits: pipeline.spanFactory.limits })
+  setSpanSink({
+    processor: pipeline.processors,
+    resource: pipeline.resource,
+    warnings,
+    spans: sdk.spans,
+    limits: pipeline.spanFactory.limits
+  })
   return { sdk, how: 'assembled', assembledBy }
 }
 

@@ -1,5 +1,9 @@
 import {
-  defaultResource, detectResources, hostDetector, type Resource, resourceFromAttributes
+  defaultResource,
+  detectResources,
+  hostDetector,
+  type Resource,
+  resourceFromAttributes
 } from '@opentelemetry/resources'
 import type { ResolvedSdkConfig } from '../config/options.js'
 

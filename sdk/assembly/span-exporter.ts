@@ -15,9 +15,13 @@ const TRACES: OtlpSignal<ReadableSpan> = {
 export function buildExporter (resolution: ConfigResolution, warn: (message: string) => void): SpanExporter | undefined {
   const { exporter, batch } = resolution.config
   switch (exporter.kind.value) {
-    case 'custom': return resolution.exporterInstance
-    case 'none': return undefined
-    case 'console': return new ConsoleSpanExporter()
-    case 'otlp-grpc': return buildOtlpGrpcExporter(TRACES, exporter, resolution.exporterHeaders, batch.exportTimeoutMillis.value, warn)
+    case 'custom':
+      return resolution.exporterInstance
+    case 'none':
+      return undefined
+    case 'console':
+      return new ConsoleSpanExporter()
+    case 'otlp-grpc':
+      return buildOtlpGrpcExporter(TRACES, exporter, resolution.exporterHeaders, batch.exportTimeoutMillis.value, warn)
   }
 }

@@ -4,12 +4,16 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api'
 export function truncateValue (value: AttributeValue, limit: number): AttributeValue {
   if (!Number.isFinite(limit) || limit <= 0) return value
   if (typeof value === 'string') return value.length <= limit ? value : truncatedCopy(value, limit)
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' && v.length > limit ? truncatedCopy(v, limit) : v)) as AttributeValue
+  if (Array.isArray(value)) { return value.map((v) => (typeof v === 'string' && v.length > limit ? truncatedCopy(v, limit) : v)) as AttributeValue }
   return value
 }
 
 /** The first `countLimit` attributes (the SDK's rule for events and links), values cut as above. */
-export function limitAttributes (sanitized: Attributes, countLimit: number, lengthLimit: number): { attributes: Attributes, dropped: number } {
+export function limitAttributes (
+  sanitized: Attributes,
+  countLimit: number,
+  lengthLimit: number
+): { attributes: Attributes; dropped: number } {
   const attributes: Attributes = {}
   let count = 0
   let dropped = 0

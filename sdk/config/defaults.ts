@@ -19,7 +19,11 @@ export const DEFAULT_BATCH_PRESET: BatchPreset = 'moderate'
  * The log record queue's defaults: the specification's OTEL_BLRP_* defaults. A shorter delay than
  * the spans' presets: a log line is read by people waiting for it.
  */
-export const LOG_BATCH_DEFAULTS: Readonly<BatchValues> = Object.freeze({ maxQueueSize: 2048, scheduledDelayMillis: 1000, maxExportBatchSize: 512 })
+export const LOG_BATCH_DEFAULTS: Readonly<BatchValues> = Object.freeze({
+  maxQueueSize: 2048,
+  scheduledDelayMillis: 1000,
+  maxExportBatchSize: 512
+})
 /** OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT's default in the specification. */
 export const DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT = 128
 /** OTEL_BSP_EXPORT_TIMEOUT's default in the specification. */
@@ -56,5 +60,15 @@ export const SAMPLER_NAMES: readonly SamplerName[] = Object.freeze([
   'parentbased_traceidratio'
 ] as SamplerName[])
 
-export const PROPAGATOR_NAMES: readonly PropagatorName[] = Object.freeze(['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as PropagatorName[])
-export const BATCH_PRESET_NAMES: readonly BatchPreset[] = Object.freeze(['conservative', 'moderate', 'aggressive'] as BatchPreset[])
+export const PROPAGATOR_NAMES: readonly PropagatorName[] = Object.freeze([
+  'tracecontext',
+  'baggage',
+  'b3',
+  'b3multi',
+  'none'
+] as PropagatorName[])
+export const BATCH_PRESET_NAMES: readonly BatchPreset[] = Object.freeze([
+  'conservative',
+  'moderate',
+  'aggressive'
+] as BatchPreset[])

@@ -3,7 +3,7 @@
  * OpenTelemetry's rule is that a bad environment value is warned about and ignored, never fatal.
  */
 
-export type Parsed<T> = { ok: true, value: T } | { ok: false, reason: string }
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string }
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value })
 const bad = <T>(reason: string): Parsed<T> => ({ ok: false, reason })
@@ -46,9 +46,7 @@ export function parseRatio (raw: string): Parsed<number> {
 
 export function parseEnum<T extends string> (raw: string, allowed: readonly T[]): Parsed<T> {
   const lower = raw.toLowerCase()
-  return (allowed as readonly string[]).includes(lower)
-    ? ok(lower as T)
-    : bad(`expected one of ${allowed.join(', ')}`)
+  return (allowed as readonly string[]).includes(lower) ? ok(lower as T) : bad(`expected one of ${allowed.join(', ')}`)
 }
 
 /** A member of a `key=value,...` list that was skipped: where it is and why, never its text. */
@@ -70,7 +68,10 @@ export interface KeyValueList {
  * applied (the specification's rule for a bad environment value, at the finest grain the
  * format has), and `check` may reject a member for what its use requires.
  */
-export function parseKeyValueList (raw: string, check?: (key: string, value: string) => string | undefined): KeyValueList {
+export function parseKeyValueList (
+  raw: string,
+  check?: (key: string, value: string) => string | undefined
+): KeyValueList {
   const entries: Array<[string, string]> = []
   const skipped: SkippedMember[] = []
   const members = raw.split(',')
@@ -112,13 +113,17 @@ function memberProblem (
 export function skippedMembersWarning (name: string, list: KeyValueList): string {
   const shown = list.skipped.slice(0, 10).map((m) => `member ${m.position} (${m.reason})`)
   const more = list.skipped.length > 10 ? ` and ${list.skipped.length - 10} more` : ''
-  const applied = list.entries.length === 0
-    ? 'no member of it is applied'
-    : `the other ${list.entries.length === 1 ? 'member is' : `${list.entries.length} members are`} applied`
+  const applied =
+    list.entries.length === 0
+      ? 'no member of it is applied'
+      : `the other ${list.entries.length === 1 ? 'member is' : `${list.entries.length} members are`} applied`
   return `${name}: skipping ${shown.join(', ')}${more}; ${applied}. Member text is never shown.`
 }
 
 /** Comma-separated names, lower-cased, empties dropped. */
 export function parseList (raw: string): string[] {
-  return raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '')
+  return raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '')
 }

@@ -167,7 +167,7 @@ export interface ResolvedExporterConfig {
   clientKeyFile: Setting<string | undefined>
   clientCertificateFile: Setting<string | undefined>
   /** `false` when retries are off. */
-  retry: Setting<false | { maxAttempts: number, initialBackoffMillis: number, maxBackoffMillis: number }>
+  retry: Setting<false | { maxAttempts: number; initialBackoffMillis: number; maxBackoffMillis: number }>
 }
 
 export interface ResolvedBatchConfig {

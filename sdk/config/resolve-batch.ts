@@ -1,4 +1,10 @@
-import { BATCH_PRESETS, BATCH_PRESET_NAMES, type BatchValues, DEFAULT_BATCH_PRESET, DEFAULT_EXPORT_TIMEOUT_MILLIS } from './defaults.js'
+import {
+  BATCH_PRESETS,
+  BATCH_PRESET_NAMES,
+  type BatchValues,
+  DEFAULT_BATCH_PRESET,
+  DEFAULT_EXPORT_TIMEOUT_MILLIS
+} from './defaults.js'
 import { parsePositiveInteger } from './env-values.js'
 import { batchLimits, invalidOption } from '../errors.js'
 import type { BatchPreset, ConfigSource, ResolvedBatchConfig, ResolvedLogBatchConfig, Setting } from './options.js'
@@ -8,7 +14,7 @@ import { isPlainObject, optionalEnum, optionalPositiveInteger, rejectUnknownKeys
 const LIMIT_KEYS = ['maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize', 'exportTimeoutMillis'] as const
 const BATCH_KEYS = ['preset', ...LIMIT_KEYS]
 
-type LimitKey = typeof LIMIT_KEYS[number]
+type LimitKey = (typeof LIMIT_KEYS)[number]
 
 /** The variables of one queue, by setting (OTEL_BSP_* for spans, OTEL_BLRP_* for log records). */
 export type BatchEnvNames = Readonly<Record<LimitKey, string>>
@@ -27,7 +33,7 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   if (typeof raw === 'string' || raw === undefined) {
     presetOption = optionalEnum('batch', raw, BATCH_PRESET_NAMES)
   } else {
-    if (!isPlainObject(raw)) throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw)
+    if (!isPlainObject(raw)) { throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw) }
     rejectUnknownKeys('batch', raw, BATCH_KEYS)
     presetOption = optionalEnum('batch.preset', raw.preset, BATCH_PRESET_NAMES)
     explicit = raw
@@ -35,7 +41,9 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   const presetName = presetOption ?? DEFAULT_BATCH_PRESET
   const presetSource: ConfigSource = presetOption === undefined ? 'default' : 'options'
   const limits = resolveBatchLimits(r, 'batch', explicit, BATCH_PRESETS[presetName], presetSource, SPAN_ENV)
-  const allFromPreset = [limits.maxQueueSize, limits.scheduledDelayMillis, limits.maxExportBatchSize].every((s) => s.source === presetSource)
+  const allFromPreset = [limits.maxQueueSize, limits.scheduledDelayMillis, limits.maxExportBatchSize].every(
+    (s) => s.source === presetSource
+  )
   return {
     preset: { value: allFromPreset ? presetName : 'custom', source: allFromPreset ? presetSource : 'options' },
     ...limits
@@ -64,8 +72,12 @@ export function resolveBatchLimits (
   let maxExportBatchSize = value('maxExportBatchSize')
   const scheduledDelayMillis = value('scheduledDelayMillis')
   const exportTimeoutMillis = r.setting(
-    `${key}.exportTimeoutMillis`, optionalPositiveInteger(`${key}.exportTimeoutMillis`, explicit.exportTimeoutMillis),
-    [env.exportTimeoutMillis], parsePositiveInteger, DEFAULT_EXPORT_TIMEOUT_MILLIS, String
+    `${key}.exportTimeoutMillis`,
+    optionalPositiveInteger(`${key}.exportTimeoutMillis`, explicit.exportTimeoutMillis),
+    [env.exportTimeoutMillis],
+    parsePositiveInteger,
+    DEFAULT_EXPORT_TIMEOUT_MILLIS,
+    String
   )
 
   if (maxExportBatchSize.value > maxQueueSize.value) {
@@ -73,8 +85,9 @@ export function resolveBatchLimits (
     // (an environment value, a preset's batch next to a smaller queue) is clamped, as the
     // specification asks and OpenTelemetry JS does: a batch is taken from the queue.
     const batchWritten = explicit.maxExportBatchSize !== undefined && maxExportBatchSize.source === 'options'
-    if (batchWritten && maxQueueSize.source !== 'env') throw batchLimits(key, maxExportBatchSize.value, maxQueueSize.value)
-    const from = (setting: Setting<number>): string => (setting.source === 'env' ? setting.env! : setting.source === 'options' ? 'the plugin options' : 'the default')
+    if (batchWritten && maxQueueSize.source !== 'env') { throw batchLimits(key, maxExportBatchSize.value, maxQueueSize.value) }
+    const from = (setting: Setting<number>): string =>
+      setting.source === 'env' ? setting.env! : setting.source === 'options' ? 'the plugin options' : 'the default'
     if (maxExportBatchSize.source === 'env' || maxQueueSize.source === 'env') {
       r.warnings.push(
         `${key}.maxExportBatchSize ${maxExportBatchSize.value} (${from(maxExportBatchSize)}) is larger than ${key}.maxQueueSize ` +

@@ -35,9 +35,21 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
 
 /** The options the core reads. */
 export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
-  'serviceName', 'serviceVersion', 'deploymentEnvironment', 'resourceAttributes', 'sampler', 'samplingRatio',
-  'exporter', 'batch', 'propagators', 'propagator', 'extractOnly', 'shutdownTimeoutMillis', 'spanProcessors',
-  'attributeValueLengthLimit', 'logs'
+  'serviceName',
+  'serviceVersion',
+  'deploymentEnvironment',
+  'resourceAttributes',
+  'sampler',
+  'samplingRatio',
+  'exporter',
+  'batch',
+  'propagators',
+  'propagator',
+  'extractOnly',
+  'shutdownTimeoutMillis',
+  'spanProcessors',
+  'attributeValueLengthLimit',
+  'logs'
 ])
 
 /**
@@ -75,7 +87,10 @@ export function resolveSdkConfig (
     batch,
     propagators: propagation.propagators,
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
-    shutdownTimeoutMillis: fromOption(optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS),
+    shutdownTimeoutMillis: fromOption(
+      optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
+      DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+    ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),
     logs: logs.config

@@ -4,16 +4,41 @@ import { DEFAULT_RETRY_POLICY } from './retry-policy.js'
 import { DEFAULT_EXPORTER_TIMEOUT_MILLIS, DEFAULT_OTLP_GRPC_ENDPOINT } from './defaults.js'
 import { endpointScheme, parseEndpoint, redactEndpoint } from './endpoint.js'
 import {
-  type Parsed, parseBoolean, parseEnum, parseKeyValueList, parseList, parsePositiveInteger, readEnv, skippedMembersWarning
+  type Parsed,
+  parseBoolean,
+  parseEnum,
+  parseKeyValueList,
+  parseList,
+  parsePositiveInteger,
+  readEnv,
+  skippedMembersWarning
 } from './env-values.js'
 import type { ExporterKind, ResolvedExporterConfig, SdkOptions, Setting } from './options.js'
 import type { Resolver } from './resolver.js'
 import {
-  isConnectionHeader, isPlainObject, isValidHeaderName, isValidHeaderValue, optionalBoolean, optionalEnum, optionalHeaders,
-  optionalPositiveInteger, optionalString, rejectUnknownKeys
+  isConnectionHeader,
+  isPlainObject,
+  isValidHeaderName,
+  isValidHeaderValue,
+  optionalBoolean,
+  optionalEnum,
+  optionalHeaders,
+  optionalPositiveInteger,
+  optionalString,
+  rejectUnknownKeys
 } from './validate.js'
 
-const EXPORTER_KEYS = ['endpoint', 'insecure', 'timeoutMillis', 'headers', 'compression', 'certificateFile', 'clientKeyFile', 'clientCertificateFile', 'retry']
+const EXPORTER_KEYS = [
+  'endpoint',
+  'insecure',
+  'timeoutMillis',
+  'headers',
+  'compression',
+  'certificateFile',
+  'clientKeyFile',
+  'clientCertificateFile',
+  'retry'
+]
 const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis']
 const REDACTED = '[REDACTED]'
 
@@ -24,15 +49,28 @@ export type OtlpSignalName = 'TRACES' | 'LOGS'
  * Where spans go: an exporter instance, or OTLP/gRPC settings from options and OTEL_EXPORTER_OTLP_*.
  * Header values are returned apart: the resolved config only shows them redacted.
  */
-export function resolveExporter (r: Resolver, options: SdkOptions): { config: ResolvedExporterConfig, headers: Record<string, string>, instance: SpanExporter | undefined } {
+export function resolveExporter (
+  r: Resolver,
+  options: SdkOptions
+): { config: ResolvedExporterConfig; headers: Record<string, string>; instance: SpanExporter | undefined } {
   let instance: SpanExporter | undefined
   const raw = options.exporter as unknown
-  if (raw !== undefined && raw !== null && typeof raw === 'object' && typeof (raw as SpanExporter).export === 'function') {
+  if (
+    raw !== undefined &&
+    raw !== null &&
+    typeof raw === 'object' &&
+    typeof (raw as SpanExporter).export === 'function'
+  ) {
     instance = raw as SpanExporter
   }
   const otlp = otlpOptions(options)
   const kind = r.setting<ExporterKind>(
-    'exporter', instance === undefined ? undefined : 'custom', ['OTEL_TRACES_EXPORTER'], parseExporterKind, 'otlp-grpc', String
+    'exporter',
+    instance === undefined ? undefined : 'custom',
+    ['OTEL_TRACES_EXPORTER'],
+    parseExporterKind,
+    'otlp-grpc',
+    String
   )
   if (kind.source === 'env') warnOfExtraExporters(r, 'OTEL_TRACES_EXPORTER')
   const { config, headers } = resolveOtlpSettings(r, otlp, 'TRACES', kind)
@@ -61,13 +99,18 @@ export function resolveOtlpSettings (
   otlp: Record<string, unknown>,
   signalName: OtlpSignalName,
   kind: Setting<ExporterKind>
-): { config: ResolvedExporterConfig, headers: Record<string, string> } {
-  const signal = (suffix: string): string[] => [`OTEL_EXPORTER_OTLP_${signalName}_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]
-  const protocol = readEnv(r.env, `OTEL_EXPORTER_OTLP_${signalName}_PROTOCOL`) ?? readEnv(r.env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
+): { config: ResolvedExporterConfig; headers: Record<string, string> } {
+  const signal = (suffix: string): string[] => [
+    `OTEL_EXPORTER_OTLP_${signalName}_${suffix}`,
+    `OTEL_EXPORTER_OTLP_${suffix}`
+  ]
+  const protocol =
+    readEnv(r.env, `OTEL_EXPORTER_OTLP_${signalName}_PROTOCOL`) ?? readEnv(r.env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
   if (protocol !== undefined && protocol !== 'grpc' && kind.value === 'otlp-grpc') {
-    const alternative = signalName === 'TRACES'
-      ? 'an OTLPTraceExporter from @opentelemetry/exporter-trace-otlp-http as option exporter'
-      : 'an OTLPLogExporter from @opentelemetry/exporter-logs-otlp-http as option logs.exporter'
+    const alternative =
+      signalName === 'TRACES'
+        ? 'an OTLPTraceExporter from @opentelemetry/exporter-trace-otlp-http as option exporter'
+        : 'an OTLPLogExporter from @opentelemetry/exporter-logs-otlp-http as option logs.exporter'
     r.warnings.push(
       `OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(protocol)} is not supported: this plugin exports over OTLP/gRPC. ` +
         `For OTLP/HTTP, pass ${alternative}.`
@@ -77,20 +120,58 @@ export function resolveOtlpSettings (
   const endpointOption = optionalString('exporter.endpoint', otlp.endpoint)
   if (endpointOption !== undefined) {
     const parsed = parseEndpoint(endpointOption)
-    if (!parsed.ok) throw invalidOption('exporter.endpoint', `an http:// or https:// URL or host:port (${parsed.reason})`, redactEndpoint(endpointOption))
+    if (!parsed.ok) {
+      throw invalidOption(
+        'exporter.endpoint',
+        `an http:// or https:// URL or host:port (${parsed.reason})`,
+        redactEndpoint(endpointOption)
+      )
+    }
   }
-  const endpoint = r.setting('exporter.endpoint', endpointOption, signal('ENDPOINT'), (v) => {
-    const p = parseEndpoint(v)
-    return p.ok ? { ok: true, value: v } : p
-  }, DEFAULT_OTLP_GRPC_ENDPOINT, (v) => JSON.stringify(redactEndpoint(v)), (v) => JSON.stringify(redactEndpoint(v)))
-  const insecure = r.setting('exporter.insecure', optionalBoolean('exporter.insecure', otlp.insecure), signal('INSECURE'), parseBoolean, false, String)
-  const timeoutMillis = r.setting('exporter.timeoutMillis', optionalPositiveInteger('exporter.timeoutMillis', otlp.timeoutMillis), signal('TIMEOUT'), parsePositiveInteger, DEFAULT_EXPORTER_TIMEOUT_MILLIS, String)
+  const endpoint = r.setting(
+    'exporter.endpoint',
+    endpointOption,
+    signal('ENDPOINT'),
+    (v) => {
+      const p = parseEndpoint(v)
+      return p.ok ? { ok: true, value: v } : p
+    },
+    DEFAULT_OTLP_GRPC_ENDPOINT,
+    (v) => JSON.stringify(redactEndpoint(v)),
+    (v) => JSON.stringify(redactEndpoint(v))
+  )
+  const insecure = r.setting(
+    'exporter.insecure',
+    optionalBoolean('exporter.insecure', otlp.insecure),
+    signal('INSECURE'),
+    parseBoolean,
+    false,
+    String
+  )
+  const timeoutMillis = r.setting(
+    'exporter.timeoutMillis',
+    optionalPositiveInteger('exporter.timeoutMillis', otlp.timeoutMillis),
+    signal('TIMEOUT'),
+    parsePositiveInteger,
+    DEFAULT_EXPORTER_TIMEOUT_MILLIS,
+    String
+  )
   const compression = r.setting<'gzip' | 'none'>(
-    'exporter.compression', optionalEnum('exporter.compression', otlp.compression, ['gzip', 'none'] as const), signal('COMPRESSION'),
-    (v) => parseEnum(v, ['gzip', 'none'] as const), 'none', String
+    'exporter.compression',
+    optionalEnum('exporter.compression', otlp.compression, ['gzip', 'none'] as const),
+    signal('COMPRESSION'),
+    (v) => parseEnum(v, ['gzip', 'none'] as const),
+    'none',
+    String
   )
   const fileSetting = (key: string, suffix: string): Setting<string | undefined> =>
-    r.setting<string | undefined>(`exporter.${key}`, optionalString(`exporter.${key}`, otlp[key]), signal(suffix), (v) => ({ ok: true, value: v }), undefined)
+    r.setting<string | undefined>(
+      `exporter.${key}`,
+      optionalString(`exporter.${key}`, otlp[key]),
+      signal(suffix),
+      (v) => ({ ok: true, value: v }),
+      undefined
+    )
   const certificateFile = fileSetting('certificateFile', 'CERTIFICATE')
   const clientKeyFile = fileSetting('clientKeyFile', 'CLIENT_KEY')
   const clientCertificateFile = fileSetting('clientCertificateFile', 'CLIENT_CERTIFICATE')
@@ -114,18 +195,27 @@ export function resolveOtlpSettings (
 }
 
 function resolveRetry (raw: unknown): ResolvedExporterConfig['retry'] {
-  const defaults = { maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts, initialBackoffMillis: DEFAULT_RETRY_POLICY.initialBackoffMillis, maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis }
+  const defaults = {
+    maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
+    initialBackoffMillis: DEFAULT_RETRY_POLICY.initialBackoffMillis,
+    maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis
+  }
   if (raw === undefined) return { value: defaults, source: 'default' }
   if (raw === false) return { value: false, source: 'options' }
   if (!isPlainObject(raw)) throw invalidOption('exporter.retry', 'false or an object of retry settings', raw)
   rejectUnknownKeys('exporter.retry', raw, RETRY_KEYS)
   const value = {
     maxAttempts: optionalPositiveInteger('exporter.retry.maxAttempts', raw.maxAttempts) ?? defaults.maxAttempts,
-    initialBackoffMillis: optionalPositiveInteger('exporter.retry.initialBackoffMillis', raw.initialBackoffMillis) ?? defaults.initialBackoffMillis,
-    maxBackoffMillis: optionalPositiveInteger('exporter.retry.maxBackoffMillis', raw.maxBackoffMillis) ?? defaults.maxBackoffMillis
+    initialBackoffMillis:
+      optionalPositiveInteger('exporter.retry.initialBackoffMillis', raw.initialBackoffMillis) ??
+      defaults.initialBackoffMillis,
+    maxBackoffMillis:
+      optionalPositiveInteger('exporter.retry.maxBackoffMillis', raw.maxBackoffMillis) ?? defaults.maxBackoffMillis
   }
   if (value.maxBackoffMillis < value.initialBackoffMillis) {
-    throw conflictingOptions(`exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than initialBackoffMillis (${value.initialBackoffMillis}).`)
+    throw conflictingOptions(
+      `exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than initialBackoffMillis (${value.initialBackoffMillis}).`
+    )
   }
   return { value, source: 'options' }
 }
@@ -139,7 +229,9 @@ export function warnOfExtraExporters (r: Resolver, name: string): void {
   if (raw === undefined) return
   const names = parseList(raw)
   if (names.length < 2) return
-  r.warnings.push(`${name}=${JSON.stringify(raw)} names ${names.length} exporters; this package runs one per signal: using ${names[0]}, ignoring ${names.slice(1).join(', ')}.`)
+  r.warnings.push(
+    `${name}=${JSON.stringify(raw)} names ${names.length} exporters; this package runs one per signal: using ${names[0]}, ignoring ${names.slice(1).join(', ')}.`
+  )
 }
 
 /** OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER: the first name decides (one exporter per signal here). */
@@ -157,7 +249,11 @@ export function parseExporterKind (raw: string): Parsed<ExporterKind> {
  * refuses) is skipped with a warning and the others are applied: the warning says exactly what
  * is sent, and nothing in the environment can make the exporter throw at registration.
  */
-function resolveHeaders (r: Resolver, fromOptions: Record<string, string> | undefined, envNames: string[]): Setting<Record<string, string>> {
+function resolveHeaders (
+  r: Resolver,
+  fromOptions: Record<string, string> | undefined,
+  envNames: string[]
+): Setting<Record<string, string>> {
   // A Map, so that any key a variable may hold (`__proto__` included) is sent as it says.
   const merged = new Map(Object.entries(fromOptions ?? {}))
   /** Which variable set each key last: the signal's variant wins over the generic one silently. */
@@ -178,7 +274,9 @@ function resolveHeaders (r: Resolver, fromOptions: Record<string, string> | unde
   for (const [key, name] of setBy) {
     const option = fromOptions?.[key]
     if (option !== undefined && Object.hasOwn(fromOptions!, key) && option !== merged.get(key)) {
-      r.warnings.push(`${name} overrides option exporter.headers["${key}"]: using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`)
+      r.warnings.push(
+        `${name} overrides option exporter.headers["${key}"]: using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`
+      )
     }
   }
   const value = Object.fromEntries(merged)
@@ -209,11 +307,15 @@ function checkTransportSecurity (
   const bothFromOptions = (s: Setting<unknown>): boolean => endpoint.source !== 'env' && s.source === 'options'
   if (scheme === 'https' && insecure.value) {
     const message = `exporter.insecure is true but the endpoint ${JSON.stringify(redactEndpoint(endpoint.value))} uses https://, which always means TLS.`
-    if (bothFromOptions(insecure)) throw conflictingOptions(`${message} Use an http:// endpoint for plaintext, or drop insecure.`)
+    if (bothFromOptions(insecure)) { throw conflictingOptions(`${message} Use an http:// endpoint for plaintext, or drop insecure.`) }
     r.warnings.push(`${message} insecure is ignored.`)
   }
   const plaintext = scheme === 'http' || (scheme === undefined && insecure.value)
-  const [certificate, clientKey, clientCertificate] = files as [Setting<string | undefined>, Setting<string | undefined>, Setting<string | undefined>]
+  const [certificate, clientKey, clientCertificate] = files as [
+    Setting<string | undefined>,
+    Setting<string | undefined>,
+    Setting<string | undefined>
+  ]
   for (const file of [certificate, clientKey, clientCertificate]) {
     if (file.value === undefined || !plaintext) continue
     const message = `a TLS file is configured (${file.source === 'env' ? file.env : 'option'}) but the endpoint ${JSON.stringify(redactEndpoint(endpoint.value))} is plaintext.`
@@ -222,7 +324,7 @@ function checkTransportSecurity (
   }
   if ((clientKey.value === undefined) !== (clientCertificate.value === undefined)) {
     const message = 'mutual TLS needs both exporter.clientKeyFile and exporter.clientCertificateFile.'
-    if (clientKey.source !== 'env' && clientCertificate.source !== 'env') throw conflictingOptions(`${message} Set both, or neither.`)
+    if (clientKey.source !== 'env' && clientCertificate.source !== 'env') { throw conflictingOptions(`${message} Set both, or neither.`) }
     r.warnings.push(`${message} The client certificate is not used.`)
   }
 }

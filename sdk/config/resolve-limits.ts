@@ -31,10 +31,19 @@ export function resolveSpanCountLimits (r: Resolver): ResolvedSpanCountLimits {
   const limit = (key: string, envNames: string[]): Setting<number> =>
     r.setting(key, undefined, envNames, parseNonNegativeInteger, DEFAULT_SPAN_COUNT_LIMIT, String)
   return {
-    attributeCountLimit: limit('spanLimits.attributeCountLimit', ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
+    attributeCountLimit: limit('spanLimits.attributeCountLimit', [
+      'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT',
+      'OTEL_ATTRIBUTE_COUNT_LIMIT'
+    ]),
     eventCountLimit: limit('spanLimits.eventCountLimit', ['OTEL_SPAN_EVENT_COUNT_LIMIT']),
     linkCountLimit: limit('spanLimits.linkCountLimit', ['OTEL_SPAN_LINK_COUNT_LIMIT']),
-    attributePerEventCountLimit: limit('spanLimits.attributePerEventCountLimit', ['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT']),
-    attributePerLinkCountLimit: limit('spanLimits.attributePerLinkCountLimit', ['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT'])
+    attributePerEventCountLimit: limit('spanLimits.attributePerEventCountLimit', [
+      'OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT',
+      'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT'
+    ]),
+    attributePerLinkCountLimit: limit('spanLimits.attributePerLinkCountLimit', [
+      'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT',
+      'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT'
+    ])
   }
 }

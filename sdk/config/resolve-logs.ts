@@ -1,6 +1,10 @@
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import { invalidOption } from '../errors.js'
-import { DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT, LOG_BATCH_DEFAULTS } from './defaults.js'
+import {
+  DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+  DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT,
+  LOG_BATCH_DEFAULTS
+} from './defaults.js'
 import { parsePositiveInteger, readEnv } from './env-values.js'
 import type { ExporterKind, ResolvedLogsConfig, SdkOptions, Setting } from './options.js'
 import { BATCH_LIMIT_KEYS, type BatchEnvNames, resolveBatchLimits } from './resolve-batch.js'
@@ -28,9 +32,12 @@ const LOG_BATCH_ENV: BatchEnvNames = {
  * Notices about the environment are only given when logs are on: a variable for a signal that is
  * off changes nothing.
  */
-export function resolveLogs (r: Resolver, options: SdkOptions): { config: ResolvedLogsConfig, headers: Record<string, string>, instance: LogRecordExporter | undefined } {
+export function resolveLogs (
+  r: Resolver,
+  options: SdkOptions
+): { config: ResolvedLogsConfig; headers: Record<string, string>; instance: LogRecordExporter | undefined } {
   const raw = options.logs as unknown
-  if (raw !== undefined && typeof raw !== 'boolean' && !isPlainObject(raw)) throw invalidOption('logs', 'true, false or an object of log settings', raw)
+  if (raw !== undefined && typeof raw !== 'boolean' && !isPlainObject(raw)) { throw invalidOption('logs', 'true, false or an object of log settings', raw) }
   const settings: Record<string, unknown> = isPlainObject(raw) ? raw : {}
   rejectUnknownKeys('logs', settings, LOGS_KEYS)
   const instance = exporterInstance(settings.exporter)
@@ -39,7 +46,7 @@ export function resolveLogs (r: Resolver, options: SdkOptions): { config: Resolv
 
   const optionEnabled = raw === undefined ? undefined : raw !== false
   const onOff = (on: boolean): string => (on ? 'on' : 'off')
-  let hit: { name: string, value: ExporterKind } | undefined
+  let hit: { name: string; value: ExporterKind } | undefined
   const variable = readEnv(r.env, 'OTEL_LOGS_EXPORTER')
   if (variable !== undefined) {
     const parsed = parseExporterKind(variable)
@@ -47,11 +54,19 @@ export function resolveLogs (r: Resolver, options: SdkOptions): { config: Resolv
       hit = { name: 'OTEL_LOGS_EXPORTER', value: parsed.value }
       warnOfExtraExporters(r, 'OTEL_LOGS_EXPORTER')
     } else {
-      r.warnings.push(`OTEL_LOGS_EXPORTER=${JSON.stringify(variable)} is invalid (${parsed.reason}); ignoring it: log export stays ` +
-        `${onOff(optionEnabled ?? false)}, ${optionEnabled === undefined ? 'the default' : 'as option logs says'}.`)
+      r.warnings.push(
+        `OTEL_LOGS_EXPORTER=${JSON.stringify(variable)} is invalid (${parsed.reason}); ignoring it: log export stays ` +
+          `${onOff(optionEnabled ?? false)}, ${optionEnabled === undefined ? 'the default' : 'as option logs says'}.`
+      )
     }
   }
-  const enabled = r.decide('logs', optionEnabled, hit === undefined ? undefined : { name: hit.name, value: hit.value !== 'none' }, false, onOff)
+  const enabled = r.decide(
+    'logs',
+    optionEnabled,
+    hit === undefined ? undefined : { name: hit.name, value: hit.value !== 'none' },
+    false,
+    onOff
+  )
   const kind: Setting<ExporterKind> = !enabled.value
     ? { ...enabled, value: 'none' }
     : r.decide<ExporterKind>('logs.exporter', instance === undefined ? undefined : 'custom', hit, 'otlp-grpc', String)
@@ -65,11 +80,17 @@ export function resolveLogs (r: Resolver, options: SdkOptions): { config: Resolv
     optionalPositiveInteger('logs.attributeValueLengthLimit', settings.attributeValueLengthLimit) ??
       optionalPositiveInteger('attributeValueLengthLimit', options.attributeValueLengthLimit),
     ['OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
-    parsePositiveInteger, DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT, String
+    parsePositiveInteger,
+    DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+    String
   )
   const attributeCountLimit = own.setting(
-    'logs.attributeCountLimit', optionalPositiveInteger('logs.attributeCountLimit', settings.attributeCountLimit),
-    ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'], parsePositiveInteger, DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT, String
+    'logs.attributeCountLimit',
+    optionalPositiveInteger('logs.attributeCountLimit', settings.attributeCountLimit),
+    ['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+    parsePositiveInteger,
+    DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT,
+    String
   )
   // The general OTEL_EXPORTER_OTLP_* notices are the spans' too: each is given once.
   if (enabled.value) for (const warning of own.warnings) if (!r.warnings.includes(warning)) r.warnings.push(warning)
@@ -82,8 +103,12 @@ export function resolveLogs (r: Resolver, options: SdkOptions): { config: Resolv
 
 function exporterInstance (value: unknown): LogRecordExporter | undefined {
   if (value === undefined) return undefined
-  if (value !== null && typeof value === 'object' && typeof (value as LogRecordExporter).export === 'function' &&
-    typeof (value as LogRecordExporter).shutdown === 'function') {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as LogRecordExporter).export === 'function' &&
+    typeof (value as LogRecordExporter).shutdown === 'function'
+  ) {
     return value as LogRecordExporter
   }
   throw invalidOption('logs.exporter', 'a LogRecordExporter instance (export and shutdown methods)', value)

@@ -16,11 +16,18 @@ const DEDICATED_RESOURCE_KEYS = [SERVICE_NAME, SERVICE_VERSION, DEPLOYMENT_ENVIR
  * The service identity: serviceName, serviceVersion, deploymentEnvironment and the other resource
  * attributes, from options, OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
  */
-export function resolveResource (r: Resolver, options: SdkOptions): Pick<ResolvedSdkConfig, 'serviceName' | 'serviceVersion' | 'deploymentEnvironment' | 'resourceAttributes'> {
+export function resolveResource (
+  r: Resolver,
+  options: SdkOptions
+): Pick<ResolvedSdkConfig, 'serviceName' | 'serviceVersion' | 'deploymentEnvironment' | 'resourceAttributes'> {
   const optionAttributes = optionalAttributes('resourceAttributes', options.resourceAttributes) ?? {}
-  const serviceNameOption = optionalString('serviceName', options.serviceName) ?? stringAttribute(optionAttributes[SERVICE_NAME])
-  const versionOption = optionalString('serviceVersion', options.serviceVersion) ?? stringAttribute(optionAttributes[SERVICE_VERSION])
-  const environmentOption = optionalString('deploymentEnvironment', options.deploymentEnvironment) ?? stringAttribute(optionAttributes[DEPLOYMENT_ENVIRONMENT])
+  const serviceNameOption =
+    optionalString('serviceName', options.serviceName) ?? stringAttribute(optionAttributes[SERVICE_NAME])
+  const versionOption =
+    optionalString('serviceVersion', options.serviceVersion) ?? stringAttribute(optionAttributes[SERVICE_VERSION])
+  const environmentOption =
+    optionalString('deploymentEnvironment', options.deploymentEnvironment) ??
+    stringAttribute(optionAttributes[DEPLOYMENT_ENVIRONMENT])
 
   let envAttributes: Record<string, string> = {}
   const rawAttributes = readEnv(r.env, 'OTEL_RESOURCE_ATTRIBUTES')
@@ -52,20 +59,35 @@ export function resolveResource (r: Resolver, options: SdkOptions): Pick<Resolve
     ? { value: attributes, source: 'env', env: 'OTEL_RESOURCE_ATTRIBUTES' }
     : { value: attributes, source: options.resourceAttributes === undefined ? 'default' : 'options' }
 
-  const inAttributes = (key: string): { name: string, value: string } | undefined =>
-    envAttributes[key] === undefined || envAttributes[key] === '' ? undefined : { name: 'OTEL_RESOURCE_ATTRIBUTES', value: envAttributes[key] }
+  const inAttributes = (key: string): { name: string; value: string } | undefined =>
+    envAttributes[key] === undefined || envAttributes[key] === ''
+      ? undefined
+      : { name: 'OTEL_RESOURCE_ATTRIBUTES', value: envAttributes[key] }
   // OTEL_SERVICE_NAME wins over a service.name inside OTEL_RESOURCE_ATTRIBUTES (specification).
   const envServiceName = readEnv(r.env, 'OTEL_SERVICE_NAME')
   const serviceName = r.decide(
-    'serviceName', serviceNameOption,
+    'serviceName',
+    serviceNameOption,
     envServiceName !== undefined ? { name: 'OTEL_SERVICE_NAME', value: envServiceName } : inAttributes(SERVICE_NAME),
     DEFAULT_SERVICE_NAME
   )
   if (serviceName.source === 'default') {
-    r.warnings.push(`No service name is set (option serviceName or OTEL_SERVICE_NAME): spans will be reported as "${DEFAULT_SERVICE_NAME}".`)
+    r.warnings.push(
+      `No service name is set (option serviceName or OTEL_SERVICE_NAME): spans will be reported as "${DEFAULT_SERVICE_NAME}".`
+    )
   }
-  const serviceVersion = r.decide<string | undefined>('serviceVersion', versionOption, inAttributes(SERVICE_VERSION), undefined)
-  const deploymentEnvironment = r.decide<string | undefined>('deploymentEnvironment', environmentOption, inAttributes(DEPLOYMENT_ENVIRONMENT), undefined)
+  const serviceVersion = r.decide<string | undefined>(
+    'serviceVersion',
+    versionOption,
+    inAttributes(SERVICE_VERSION),
+    undefined
+  )
+  const deploymentEnvironment = r.decide<string | undefined>(
+    'deploymentEnvironment',
+    environmentOption,
+    inAttributes(DEPLOYMENT_ENVIRONMENT),
+    undefined
+  )
   return { serviceName, serviceVersion, deploymentEnvironment, resourceAttributes }
 }
 

@@ -6,19 +6,40 @@ import type { Resolver } from './resolver.js'
 import { optionalEnum, optionalRatio } from './validate.js'
 
 /** The sampler (a specification name or the user's instance) and its ratio. */
-export function resolveSampling (r: Resolver, options: SdkOptions): { sampler: Setting<SamplerName | 'custom'>, samplingRatio: Setting<number>, instance: Sampler | undefined } {
+export function resolveSampling (
+  r: Resolver,
+  options: SdkOptions
+): { sampler: Setting<SamplerName | 'custom'>; samplingRatio: Setting<number>; instance: Sampler | undefined } {
   let optionSampler: SamplerName | 'custom' | undefined
   let instance: Sampler | undefined
-  if (options.sampler !== undefined && typeof options.sampler === 'object' && options.sampler !== null &&
-      typeof (options.sampler as Sampler).shouldSample === 'function') {
+  if (
+    options.sampler !== undefined &&
+    typeof options.sampler === 'object' &&
+    options.sampler !== null &&
+    typeof (options.sampler as Sampler).shouldSample === 'function'
+  ) {
     optionSampler = 'custom'
     instance = options.sampler as Sampler
   } else {
     optionSampler = optionalEnum('sampler', options.sampler, SAMPLER_NAMES)
   }
-  const sampler = r.setting<SamplerName | 'custom'>('sampler', optionSampler, ['OTEL_TRACES_SAMPLER'], parseSamplerName, DEFAULT_SAMPLER, String)
+  const sampler = r.setting<SamplerName | 'custom'>(
+    'sampler',
+    optionSampler,
+    ['OTEL_TRACES_SAMPLER'],
+    parseSamplerName,
+    DEFAULT_SAMPLER,
+    String
+  )
   const ratioOption = optionalRatio('samplingRatio', options.samplingRatio)
-  const samplingRatio = r.setting('samplingRatio', ratioOption, ['OTEL_TRACES_SAMPLER_ARG'], parseRatio, DEFAULT_SAMPLING_RATIO, String)
+  const samplingRatio = r.setting(
+    'samplingRatio',
+    ratioOption,
+    ['OTEL_TRACES_SAMPLER_ARG'],
+    parseRatio,
+    DEFAULT_SAMPLING_RATIO,
+    String
+  )
   if (ratioOption !== undefined && sampler.value !== 'traceidratio' && sampler.value !== 'parentbased_traceidratio') {
     r.warnings.push(
       `samplingRatio ${ratioOption} has no effect with sampler ${sampler.value}: ` +
@@ -31,7 +52,10 @@ export function resolveSampling (r: Resolver, options: SdkOptions): { sampler: S
 function parseSamplerName (raw: string): Parsed<SamplerName> {
   const lower = raw.toLowerCase()
   if (['jaeger_remote', 'parentbased_jaeger_remote', 'xray'].includes(lower)) {
-    return { ok: false, reason: 'a valid specification value that this plugin does not support; pass a Sampler instance as option sampler' }
+    return {
+      ok: false,
+      reason: 'a valid specification value that this plugin does not support; pass a Sampler instance as option sampler'
+    }
   }
   return parseEnum(raw, SAMPLER_NAMES)
 }

@@ -24,7 +24,7 @@ export class Resolver {
    * One setting from the first valid variable in `envNames`, else the option, else the default.
    * `display` renders values for warnings (redacting where needed).
    */
-  setting<T> (
+  setting<T>(
     key: string,
     fromOptions: T | undefined,
     envNames: readonly string[],
@@ -34,7 +34,7 @@ export class Resolver {
     showRaw: (raw: string) => string = (raw) => JSON.stringify(raw)
   ): Setting<T> {
     const rejected: string[] = []
-    let hit: { name: string, value: T } | undefined
+    let hit: { name: string; value: T } | undefined
     for (const name of envNames) {
       const raw = readEnv(this.env, name)
       if (raw === undefined) continue
@@ -53,15 +53,17 @@ export class Resolver {
   }
 
   /** Applies the precedence to an already-read environment value and warns about an override. */
-  decide<T> (
+  decide<T>(
     key: string,
     fromOptions: T | undefined,
-    hit: { name: string, value: T } | undefined,
+    hit: { name: string; value: T } | undefined,
     fallback: T,
     display: (value: T) => string = (v) => JSON.stringify(v)
   ): Setting<T> {
     if (hit === undefined) {
-      return fromOptions !== undefined ? { value: fromOptions, source: 'options' } : { value: fallback, source: 'default' }
+      return fromOptions !== undefined
+        ? { value: fromOptions, source: 'options' }
+        : { value: fallback, source: 'default' }
     }
     if (fromOptions !== undefined && !sameValue(fromOptions, hit.value)) {
       this.warnings.push(

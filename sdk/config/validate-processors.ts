@@ -10,12 +10,19 @@ export function validateSpanProcessors (value: unknown): SpanProcessor[] {
   value.forEach((processor, i) => {
     const missing = METHODS.filter((m) => typeof (processor as Record<string, unknown> | null)?.[m] !== 'function')
     if (processor === null || typeof processor !== 'object' || missing.length > 0) {
-      throw invalidOption(`spanProcessors[${i}]`, `a SpanProcessor (methods ${METHODS.join(', ')}; onEnding optional)`, processor)
+      throw invalidOption(
+        `spanProcessors[${i}]`,
+        `a SpanProcessor (methods ${METHODS.join(', ')}; onEnding optional)`,
+        processor
+      )
     }
     const sdkClass = builtTheSdk2Way(processor as object)
     if (sdkClass !== undefined) {
-      throw invalidOptionDescribed(`spanProcessors[${i}]`, `built with an options object on SDK 3: new ${sdkClass}({ exporter })`,
-        `a ${sdkClass} built the SDK 2 way, new ${sdkClass}(exporter), which leaves it without an exporter`)
+      throw invalidOptionDescribed(
+        `spanProcessors[${i}]`,
+        `built with an options object on SDK 3: new ${sdkClass}({ exporter })`,
+        `a ${sdkClass} built the SDK 2 way, new ${sdkClass}(exporter), which leaves it without an exporter`
+      )
     }
   })
   return [...value] as SpanProcessor[]

@@ -89,12 +89,19 @@ export function optionalHeaders (key: string, value: unknown): Record<string, st
       throw invalidOption(`${key}`, 'header names of letters, digits, "-", "_" or "."', name)
     }
     if (isConnectionHeader(lower)) {
-      throw invalidOption(`${key}`, `header names gRPC can send (HTTP/2 forbids the connection headers ${[...CONNECTION_HEADERS].join(', ')})`, name)
+      throw invalidOption(
+        `${key}`,
+        `header names gRPC can send (HTTP/2 forbids the connection headers ${[...CONNECTION_HEADERS].join(', ')})`,
+        name
+      )
     }
     if (typeof headerValue !== 'string' || !isValidHeaderValue(headerValue)) {
       // The value may be a secret: say what is wrong without echoing it.
-      throw invalidOptionDescribed(`${key}.${name}`, 'a string of printable ASCII characters',
-        typeof headerValue === 'string' ? 'a string with other characters (not shown)' : describeReceived(headerValue))
+      throw invalidOptionDescribed(
+        `${key}.${name}`,
+        'a string of printable ASCII characters',
+        typeof headerValue === 'string' ? 'a string with other characters (not shown)' : describeReceived(headerValue)
+      )
     }
     out[lower] = headerValue
   }
@@ -109,7 +116,14 @@ export function isValidHeaderName (name: string): boolean {
  * HTTP/1 connection headers, which HTTP/2 forbids (RFC 9113, 8.2.2): Node's http2 refuses the
  * request and grpc-js retries it at once, in a tight loop until the export deadline.
  */
-const CONNECTION_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings'])
+const CONNECTION_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings'
+])
 
 export function isConnectionHeader (lowerCaseName: string): boolean {
   return CONNECTION_HEADERS.has(lowerCaseName)
@@ -125,7 +139,10 @@ export function rejectUnknownKeys (prefix: string, value: Record<string, unknown
     if (!known.includes(key)) {
       const full = prefix === '' ? key : `${prefix}.${key}`
       const suggestion = closest(key, known)
-      throw unknownOption(full, suggestion === undefined ? undefined : (prefix === '' ? suggestion : `${prefix}.${suggestion}`))
+      throw unknownOption(
+        full,
+        suggestion === undefined ? undefined : prefix === '' ? suggestion : `${prefix}.${suggestion}`
+      )
     }
   }
 }
@@ -150,7 +167,9 @@ function isAttributeValue (value: unknown): boolean {
 }
 
 function isPrimitiveAttribute (value: unknown): boolean {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  )
 }
 
 /** The known key within edit distance 3, or that the key abbreviates (case-insensitive), if any. */

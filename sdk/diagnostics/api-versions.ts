@@ -29,8 +29,11 @@ export interface ApiVersionReport {
 
 /** The packages whose API copy matters: this package and the SDK packages it assembles. */
 const SDK_PACKAGES = [
-  '@opentelemetry/sdk-trace', '@opentelemetry/sdk-logs', '@opentelemetry/core',
-  '@opentelemetry/context-async-hooks', '@opentelemetry/resources'
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/sdk-logs',
+  '@opentelemetry/core',
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/resources'
 ]
 
 /**
@@ -65,7 +68,8 @@ export function inspectApiVersions (
   return {
     copies: [...copies.values()],
     own,
-    foreignGlobalVersion: typeof globalVersion === 'string' && globalVersion !== own?.version ? globalVersion : undefined
+    foreignGlobalVersion:
+      typeof globalVersion === 'string' && globalVersion !== own?.version ? globalVersion : undefined
   }
 }
 
@@ -83,9 +87,11 @@ export function describeApiProblem (report: ApiVersionReport): string | undefine
     )
   }
   if (problems.length === 0) return undefined
-  return `${problems.join(' ')} Spans made through a mismatched copy are silently dropped. ` +
+  return (
+    `${problems.join(' ')} Spans made through a mismatched copy are silently dropped. ` +
     'Fix: keep a single copy of @opentelemetry/api in the application (check with `npm ls @opentelemetry/api`, ' +
     'then `npm dedupe`, or pin it with an "overrides" entry in package.json).'
+  )
 }
 
 function resolveFrom (from: string, request: string): string | undefined {

@@ -6,7 +6,13 @@
  */
 export function describeForLog (value: unknown): string {
   if (typeof value === 'string') return value
-  if (value === null || value === undefined || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+  if (
+    value === null ||
+    value === undefined ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    typeof value === 'bigint'
+  ) {
     return String(value)
   }
   if (value instanceof Error) {
@@ -26,6 +32,12 @@ export function describeForLog (value: unknown): string {
   return `[${typeof name === 'string' && name !== '' ? name : 'object'}]`
 }
 
-function isSpanLike (value: unknown): value is { name?: unknown, spanContext: () => { traceId: string, spanId: string } } {
-  return value !== null && typeof value === 'object' && typeof (value as { spanContext?: unknown }).spanContext === 'function'
+function isSpanLike (
+  value: unknown
+): value is { name?: unknown; spanContext: () => { traceId: string; spanId: string } } {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { spanContext?: unknown }).spanContext === 'function'
+  )
 }

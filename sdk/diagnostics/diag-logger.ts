@@ -25,7 +25,9 @@ export function installDiagLogger (log: KitLogger | undefined, warnings: Warning
   const format = (message: string, args: unknown[]): string =>
     ['opentelemetry:', message, ...args.map(describeForLog)].join(' ')
   const explicit = level === undefined ? undefined : diagLogLevelFromString(level)
-  const toStderr = (line: string): void => { process.stderr.write(`${line}\n`) }
+  const toStderr = (line: string): void => {
+    process.stderr.write(`${line}\n`)
+  }
   const summary = new DiagnosticSummary(warnings)
   const logger: DiagLogger = {
     error: (message, ...args) => {
@@ -53,7 +55,7 @@ export function installDiagLogger (log: KitLogger | undefined, warnings: Warning
   }
   const installed = diag.setLogger(logger, { logLevel: explicit ?? DiagLogLevel.WARN, suppressOverrideMessage: true })
   if (installed) {
-    (globalThis as Record<symbol, unknown>)[KIT_DIAG_LOGGER] = true
+    ;(globalThis as Record<symbol, unknown>)[KIT_DIAG_LOGGER] = true
     current = summary
   }
   return installed

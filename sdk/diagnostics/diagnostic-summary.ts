@@ -69,7 +69,10 @@ export class DiagnosticSummary {
   }
 
   private say (template: string, count: number): void {
-    this.warnings.warn('FOK_WARN_OTEL_DIAGNOSTIC',
-      `repeated ${count} more time(s) since it was last reported (ids and numbers vary): ${template}`, { once: false })
+    this.warnings.warn(
+      'FOK_WARN_OTEL_DIAGNOSTIC',
+      `repeated ${count} more time(s) since it was last reported (ids and numbers vary): ${template}`,
+      { once: false }
+    )
   }
 }

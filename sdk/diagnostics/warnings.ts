@@ -27,7 +27,7 @@ export interface Warnings {
    * warning once per channel; periodic summaries pass false. `loud` skips the application's diag
    * logger (for API version trouble, where that logger may belong to the mismatched copy).
    */
-  warn(code: WarningCode, message: string, options?: { once?: boolean, loud?: boolean }): void
+  warn(code: WarningCode, message: string, options?: { once?: boolean; loud?: boolean }): void
 }
 
 /** How many distinct once-warnings a channel remembers. */

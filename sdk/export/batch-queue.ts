@@ -119,7 +119,14 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   }
 
   stats (retries: RetryCounter | undefined): ExportStats {
-    return { created: this.counts.created, queued: this.queue.length + this.inFlight, exported: this.counts.exported, dropped: this.counts.dropped, failed: this.counts.failed, retries: retries?.retryCount ?? 0 }
+    return {
+      created: this.counts.created,
+      queued: this.queue.length + this.inFlight,
+      exported: this.counts.exported,
+      dropped: this.counts.dropped,
+      failed: this.counts.failed,
+      retries: retries?.retryCount ?? 0
+    }
   }
 
   /** Items waiting or being exported. */
@@ -199,7 +206,9 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     for (;;) {
       const more = flushing ? this.settled < target : this.queue.length >= this.limits.maxExportBatchSize
       if (!more || this.queue.length === 0) return
-      const size = flushing ? Math.min(this.limits.maxExportBatchSize, target - this.settled) : this.limits.maxExportBatchSize
+      const size = flushing
+        ? Math.min(this.limits.maxExportBatchSize, target - this.settled)
+        : this.limits.maxExportBatchSize
       await this.exportBatch(this.queue.splice(0, size))
     }
   }
@@ -240,12 +249,22 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       const half = Math.ceil(batch.length / 2)
       const first = await this.deliver(batch.slice(0, half), generation)
       // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
-      if (first.stop || generation !== this.generation) return { ...first, failed: first.failed + batch.length - half, stop: true }
+      if (first.stop || generation !== this.generation) { return { ...first, failed: first.failed + batch.length - half, stop: true } }
       const second = await this.deliver(batch.slice(half), generation)
       const error = second.error ?? first.error
-      return { exported: first.exported + second.exported, failed: first.failed + second.failed, stop: second.stop, ...(error === undefined ? {} : { error }) }
+      return {
+        exported: first.exported + second.exported,
+        failed: first.failed + second.failed,
+        stop: second.stop,
+        ...(error === undefined ? {} : { error })
+      }
     }
-    return { exported: 0, failed: batch.length, stop: failure.kind === 'throttled', ...(result.error === undefined ? {} : { error: result.error }) }
+    return {
+      exported: 0,
+      failed: batch.length,
+      stop: failure.kind === 'throttled',
+      ...(result.error === undefined ? {} : { error: result.error })
+    }
   }
 
   private exportWithTimeout (batch: T[], generation: number): Promise<ExportResult> {
@@ -253,7 +272,10 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       let settled = false
       const timer = setTimeout(() => {
         settled = true
-        resolve({ code: ExportResultCode.FAILED, error: new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`) })
+        resolve({
+          code: ExportResultCode.FAILED,
+          error: new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`)
+        })
       }, this.limits.exportTimeoutMillis)
       timer.unref()
       const done = (result: ExportResult): void => {

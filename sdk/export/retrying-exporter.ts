@@ -21,7 +21,7 @@ export interface RetryBudget {
  */
 export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
   private retries = 0
-  private readonly pending = new Set<{ timer: NodeJS.Timeout, finish: () => void }>()
+  private readonly pending = new Set<{ timer: NodeJS.Timeout; finish: () => void }>()
   private stopped = false
 
   constructor (
@@ -42,17 +42,23 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
         if (result.code === ExportResultCode.SUCCESS || this.stopped) return done(result)
         const failure = failureOf(result.error)
         // Transient failures are retried; a throttled export only when the collector said when.
-        const retryable = failure.kind === 'transient' || (failure.kind === 'throttled' && failure.retryAfterMillis !== undefined)
+        const retryable =
+          failure.kind === 'transient' || (failure.kind === 'throttled' && failure.retryAfterMillis !== undefined)
         if (!retryable || number >= this.policy.maxAttempts) return done(result)
         const backoff = this.backoff(number)
-        const delay = failure.retryAfterMillis ?? (failure.unreachable === true ? Math.min(backoff, this.policy.unreachableRetryMillis) : backoff)
+        const delay =
+          failure.retryAfterMillis ??
+          (failure.unreachable === true ? Math.min(backoff, this.policy.unreachableRetryMillis) : backoff)
         const elapsed = performance.now() - started
         if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) return done(result)
         this.retries++
         const entry = {
           // Timers keep the context of whatever scheduled them (a transport's callback): each retry
           // runs in the export context explicitly.
-          timer: setTimeout(() => { this.pending.delete(entry); context.with(EXPORT_CONTEXT, () => attempt(number + 1)) }, delay),
+          timer: setTimeout(() => {
+            this.pending.delete(entry)
+            context.with(EXPORT_CONTEXT, () => attempt(number + 1))
+          }, delay),
           finish: () => done(result)
         }
         // A pending retry must not keep a finished process alive; shutdown settles it.
@@ -65,7 +71,10 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
 
   /** Delay before attempt `number + 1`: initial x multiplier^(number-1), capped, with jitter. */
   private backoff (number: number): number {
-    const base = Math.min(this.policy.initialBackoffMillis * this.policy.multiplier ** (number - 1), this.policy.maxBackoffMillis)
+    const base = Math.min(
+      this.policy.initialBackoffMillis * this.policy.multiplier ** (number - 1),
+      this.policy.maxBackoffMillis
+    )
     return Math.max(0, base * (1 + this.policy.jitter * (2 * this.random() - 1)))
   }
 

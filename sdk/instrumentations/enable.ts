@@ -10,15 +10,20 @@ import { loadedEarly, patchedModules } from './loaded-early.js'
  * yet). Returns a function that disables them again.
  */
 export function enableInstrumentations (
-  instrumentations: Instrumentation[], provider: TracerProvider, warnings: Warnings, { checkLoadedEarly = true } = {}
+  instrumentations: Instrumentation[],
+  provider: TracerProvider,
+  warnings: Warnings,
+  { checkLoadedEarly = true } = {}
 ): () => void {
   if (instrumentations.length === 0) return () => {}
   const early = checkLoadedEarly ? loadedEarly(patchedModules(instrumentations)) : []
   if (early.length > 0) {
-    warnings.warn('FOK_WARN_LATE_START',
+    warnings.warn(
+      'FOK_WARN_LATE_START',
       `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before the instrumentations were enabled, so calls through ` +
         `${early.length === 1 ? 'it' : 'them'} may not be traced. Start the process with \`node --import fastify-otel-kit/register\` ` +
-        '(or `--require` for CommonJS), which sets OpenTelemetry up before the application loads.')
+        '(or `--require` for CommonJS), which sets OpenTelemetry up before the application loads.'
+    )
   }
   return registerInstrumentations({ instrumentations, tracerProvider: provider })
 }

@@ -49,7 +49,11 @@ type InstrumentationClass = new () => Instrumentation
 /** The package's exported class named `...Instrumentation` (HttpInstrumentation, PgInstrumentation...). */
 function instrumentationClass (exports: Record<string, unknown>): InstrumentationClass | undefined {
   for (const [name, value] of Object.entries(exports)) {
-    if (typeof value === 'function' && name.endsWith('Instrumentation') && typeof (value.prototype as { enable?: unknown })?.enable === 'function') {
+    if (
+      typeof value === 'function' &&
+      name.endsWith('Instrumentation') &&
+      typeof (value.prototype as { enable?: unknown })?.enable === 'function'
+    ) {
       return value as InstrumentationClass
     }
   }

@@ -9,9 +9,10 @@ import type { Instrumentation } from '@opentelemetry/instrumentation'
 export function loadedEarly (names: readonly string[]): string[] {
   const builtins = new Set((process as { moduleLoadList?: string[] }).moduleLoadList ?? [])
   const cached = Object.keys(require.cache)
-  return names.filter((name) =>
-    builtins.has(`NativeModule ${name}`) ||
-    cached.some((file) => file.includes(`/node_modules/${name}/`) || file.includes(`\\node_modules\\${name}\\`))
+  return names.filter(
+    (name) =>
+      builtins.has(`NativeModule ${name}`) ||
+      cached.some((file) => file.includes(`/node_modules/${name}/`) || file.includes(`\\node_modules\\${name}\\`))
   )
 }
 
@@ -19,7 +20,8 @@ export function loadedEarly (names: readonly string[]): string[] {
 export function patchedModules (instrumentations: readonly Instrumentation[]): string[] {
   const names = new Set<string>()
   for (const instrumentation of instrumentations) {
-    const definitions = (instrumentation as { getModuleDefinitions?: () => Array<{ name: string }> }).getModuleDefinitions?.() ?? []
+    const definitions =
+      (instrumentation as { getModuleDefinitions?: () => Array<{ name: string }> }).getModuleDefinitions?.() ?? []
     for (const definition of definitions) names.add(definition.name)
   }
   return [...names]

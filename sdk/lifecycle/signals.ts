@@ -41,7 +41,9 @@ function coordinator (): Coordinator {
 export function beforeSignalExit (step: () => void): () => void {
   const shared = coordinator()
   shared.exitSteps.add(step)
-  return () => { shared.exitSteps.delete(step) }
+  return () => {
+    shared.exitSteps.delete(step)
+  }
 }
 
 /** Runs the exit steps; one that throws does not keep the others from running, nor the exit. */
@@ -71,7 +73,9 @@ export function flushOnSignals (participant: SignalParticipant, signals: readonl
   shared.participants.add(participant)
   for (const signal of signals) {
     if (shared.listeners.has(signal)) continue
-    const listener = (): void => { void onSignal(shared, signal, listener) }
+    const listener = (): void => {
+      void onSignal(shared, signal, listener)
+    }
     shared.listeners.set(signal, listener)
     process.on(signal, listener)
   }
@@ -99,22 +103,27 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
     return
   }
   shared.stopping = true
-  for (const p of participants) p.say?.('info', `fastify-otel-kit: ${signal} received; closing and flushing before exit`)
+  for (const p of participants) { p.say?.('info', `fastify-otel-kit: ${signal} received; closing and flushing before exit`) }
   // The whole shutdown fits in timeoutMillis, and this handler owns that one deadline: most of it
   // for close (in-flight requests, then the flush in onClose), the rest for a direct flush if close
   // is held up by a slow request; then the exit steps account for what is left.
-  await Promise.all(participants.map(async (p) => {
-    if (p.close === undefined) {
-      await withTimeout(p.flush(), p.timeoutMillis)
-      return
-    }
-    const closeBudget = Math.floor(p.timeoutMillis * 0.75)
-    const closed = await withTimeout(p.close(), closeBudget)
-    if (!closed) {
-      p.say?.('warn', `fastify-otel-kit: close did not finish within ${closeBudget} ms; flushing what is queued and exiting`)
-      await withTimeout(p.flush(), p.timeoutMillis - closeBudget)
-    }
-  }))
+  await Promise.all(
+    participants.map(async (p) => {
+      if (p.close === undefined) {
+        await withTimeout(p.flush(), p.timeoutMillis)
+        return
+      }
+      const closeBudget = Math.floor(p.timeoutMillis * 0.75)
+      const closed = await withTimeout(p.close(), closeBudget)
+      if (!closed) {
+        p.say?.(
+          'warn',
+          `fastify-otel-kit: close did not finish within ${closeBudget} ms; flushing what is queued and exiting`
+        )
+        await withTimeout(p.flush(), p.timeoutMillis - closeBudget)
+      }
+    })
+  )
   runExitSteps(shared)
   // One turn for what the steps said: process warnings are emitted on the next tick.
   await new Promise((resolve) => setImmediate(resolve))

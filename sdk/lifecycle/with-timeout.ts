@@ -12,7 +12,13 @@ export async function withTimeout (work: Promise<unknown>, millis: number): Prom
     timer = setTimeout(() => resolve(false), millis)
   })
   try {
-    return await Promise.race([work.then(() => true, () => true), timeout])
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true
+      ),
+      timeout
+    ])
   } finally {
     clearTimeout(timer)
   }

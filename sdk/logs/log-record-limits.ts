@@ -8,7 +8,10 @@ import type { LogRecordLimits } from './log-record-sink.js'
  * `attributeValueLengthLimit` characters, inside maps and lists too. Returns the attributes to
  * keep (the same object when nothing exceeds a limit) and how many were dropped.
  */
-export function limitAttributes (attributes: Attributes, limits: LogRecordLimits): { attributes: Attributes, dropped: number } {
+export function limitAttributes (
+  attributes: Attributes,
+  limits: LogRecordLimits
+): { attributes: Attributes; dropped: number } {
   const length = limits.attributeValueLengthLimit
   let count = 0
   let changed = false

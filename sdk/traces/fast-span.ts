@@ -1,10 +1,29 @@
 import {
-  type Attributes, type AttributeValue, type Context, type Exception, type HrTime, type Link, type Span, type SpanContext, type SpanKind,
-  type SpanStatus, SpanStatusCode, type TimeInput
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type Exception,
+  type HrTime,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  type SpanStatus,
+  SpanStatusCode,
+  type TimeInput
 } from '@opentelemetry/api'
 import {
-  AddAttributeDecision, addHrTimes, cleanAttributes, cleanSimpleAttributes, hrTime, hrTimeDuration, hrTimeToMilliseconds,
-  isTimeInput, isTimeInputHrTime, maybeAddAttribute, millisToHrTime
+  AddAttributeDecision,
+  addHrTimes,
+  cleanAttributes,
+  cleanSimpleAttributes,
+  hrTime,
+  hrTimeDuration,
+  hrTimeToMilliseconds,
+  isTimeInput,
+  isTimeInputHrTime,
+  maybeAddAttribute,
+  millisToHrTime
 } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
@@ -50,7 +69,7 @@ export class FastSpan implements Span, ReadableSpan {
   endTime: HrTime = NOT_ENDED
   status: SpanStatus = UNSET_STATUS
   readonly resource: Resource
-  readonly instrumentationScope: { name: string, version?: string }
+  readonly instrumentationScope: { name: string; version?: string }
   private attributesCount: number
   private droppedAttributes = 0
   private droppedEvents = 0
@@ -102,7 +121,16 @@ export class FastSpan implements Span, ReadableSpan {
    * (onEnding, onEnd). The record's values were validated and limited where the span was made.
    */
   static replay (target: SpanTarget, record: SpanRecord, parentContext: Context): void {
-    const span = new FastSpan(target, record.spanContext, record.name, record.kind, record.parentSpanContext, record.attributes, undefined, record.startTime)
+    const span = new FastSpan(
+      target,
+      record.spanContext,
+      record.name,
+      record.kind,
+      record.parentSpanContext,
+      record.attributes,
+      undefined,
+      record.startTime
+    )
     span.droppedAttributes = record.droppedAttributesCount
     if (record.links.length > 0) span.links = record.links
     span.droppedLinks = record.droppedLinksCount
@@ -144,7 +172,13 @@ export class FastSpan implements Span, ReadableSpan {
   setAttribute (key: string, value?: AttributeValue): this {
     if (this.endedAlready()) return this
     const limits = this.factory.limits
-    const decision = maybeAddAttribute({ key, value, attributes: this.attributes, limits, currentAttributesCount: this.attributesCount })
+    const decision = maybeAddAttribute({
+      key,
+      value,
+      attributes: this.attributes,
+      limits,
+      currentAttributesCount: this.attributesCount
+    })
     if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) {
       if (++this.droppedAttributes === 1) diag.warn('Dropping extra attributes.')
     } else if (decision === AddAttributeDecision.ADD_NEW) {
@@ -152,7 +186,11 @@ export class FastSpan implements Span, ReadableSpan {
     }
     // The SDK cuts with substring, which in V8 keeps the whole original string alive for as long
     // as the span is queued; a copy keeps only what is exported (attribute-limits.ts).
-    if (typeof value === 'string' && value.length > limits.attributeValueLengthLimit && decision >= AddAttributeDecision.ADD_NEW) {
+    if (
+      typeof value === 'string' &&
+      value.length > limits.attributeValueLengthLimit &&
+      decision >= AddAttributeDecision.ADD_NEW
+    ) {
       this.attributes[key] = truncatedCopy(value, limits.attributeValueLengthLimit)
     }
     return this
@@ -184,7 +222,10 @@ export class FastSpan implements Span, ReadableSpan {
       attributesOrStartTime = undefined
     }
     // Event attributes stay "simple" values in SDK 3 (primitives and homogeneous arrays).
-    const cleaned = cleanSimpleAttributes(attributesOrStartTime as Attributes | undefined, { attributeCountLimit: attributePerEventCountLimit, attributeValueLengthLimit })
+    const cleaned = cleanSimpleAttributes(attributesOrStartTime as Attributes | undefined, {
+      attributeCountLimit: attributePerEventCountLimit,
+      attributeValueLengthLimit
+    })
     this.events.push({ name, time: this.time(timeStamp), ...cleaned })
     return this
   }
@@ -202,7 +243,13 @@ export class FastSpan implements Span, ReadableSpan {
       this.links.shift()
       this.droppedLinks++
     }
-    this.links.push({ context: link.context, ...cleanAttributes(link.attributes, { attributeCountLimit: attributePerLinkCountLimit, attributeValueLengthLimit }) })
+    this.links.push({
+      context: link.context,
+      ...cleanAttributes(link.attributes, {
+        attributeCountLimit: attributePerLinkCountLimit,
+        attributeValueLengthLimit
+      })
+    })
     return this
   }
 
@@ -218,7 +265,7 @@ export class FastSpan implements Span, ReadableSpan {
     const next: SpanStatus = { code: status.code }
     if (status.code === SpanStatusCode.ERROR) {
       if (typeof status.message === 'string') next.message = status.message
-      else if (status.message !== null && status.message !== undefined) diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`)
+      else if (status.message !== null && status.message !== undefined) { diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`) }
     }
     this.status = next
     return this
@@ -248,13 +295,19 @@ export class FastSpan implements Span, ReadableSpan {
 
   end (endTime?: TimeInput): void {
     if (this.isEnded) {
-      diag.error(`${this.name} ${this.context.traceId}-${this.context.spanId} - You can only call end() on a span once.`)
+      diag.error(
+        `${this.name} ${this.context.traceId}-${this.context.spanId} - You can only call end() on a span once.`
+      )
       return
     }
     this.endTime = this.time(endTime)
     this.spanDuration = hrTimeDuration(this.startTime, this.endTime)
     if (this.spanDuration[0] < 0) {
-      diag.warn('Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.', this.startTime, this.endTime)
+      diag.warn(
+        'Inconsistent start and end time, startTime > endTime. Setting span duration to 0ms.',
+        this.startTime,
+        this.endTime
+      )
       this.endTime = [this.startTime[0], this.startTime[1]]
       this.spanDuration = [0, 0]
     }
@@ -279,7 +332,10 @@ export class FastSpan implements Span, ReadableSpan {
 
   private endedAlready (): boolean {
     if (this.isEnded) {
-      diag.warn(`Cannot execute the operation on ended Span {traceId: ${this.context.traceId}, spanId: ${this.context.spanId}}`, new Error('Operation attempted on ended Span'))
+      diag.warn(
+        `Cannot execute the operation on ended Span {traceId: ${this.context.traceId}, spanId: ${this.context.spanId}}`,
+        new Error('Operation attempted on ended Span')
+      )
     }
     return this.isEnded
   }

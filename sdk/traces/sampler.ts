@@ -1,6 +1,18 @@
-import { type Attributes, type Context, type Link, SamplingDecision, type SpanKind, TraceFlags } from '@opentelemetry/api'
 import {
-  AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, type Sampler, type SamplingResult, TraceIdRatioBasedSampler
+  type Attributes,
+  type Context,
+  type Link,
+  SamplingDecision,
+  type SpanKind,
+  TraceFlags
+} from '@opentelemetry/api'
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  type SamplingResult,
+  TraceIdRatioBasedSampler
 } from '@opentelemetry/sdk-trace'
 import { B3_DEFERRED_KEY, B3_SAMPLING_ONLY_KEY } from '../../context/b3.js'
 import { trace } from '../../context/otel-api.js'
@@ -26,23 +38,44 @@ export interface PreviewingSampler extends Sampler {
  * equivalent: a deferred decision (the root sampler decides) and a bare `b3: 0/1/d` (an upstream
  * decision without ids).
  */
-export function buildSampler (name: SamplerName | 'custom', ratio: number, custom: Sampler | undefined): PreviewingSampler {
+export function buildSampler (
+  name: SamplerName | 'custom',
+  ratio: number,
+  custom: Sampler | undefined
+): PreviewingSampler {
   switch (name) {
-    case 'custom': return custom === undefined ? parentBased(new AlwaysOnSampler()) : new Previewing(custom, () => undefined)
-    case 'always_on': return new Previewing(new AlwaysOnSampler(), () => SamplingDecision.RECORD_AND_SAMPLED)
-    case 'always_off': return new Previewing(new AlwaysOffSampler(), () => SamplingDecision.NOT_RECORD)
-    case 'traceidratio': return new Previewing(new TraceIdRatioBasedSampler(ratio), () => undefined)
-    case 'parentbased_always_on': return parentBased(new AlwaysOnSampler())
-    case 'parentbased_always_off': return parentBased(new AlwaysOffSampler())
-    case 'parentbased_traceidratio': return parentBased(new TraceIdRatioBasedSampler(ratio))
+    case 'custom':
+      return custom === undefined ? parentBased(new AlwaysOnSampler()) : new Previewing(custom, () => undefined)
+    case 'always_on':
+      return new Previewing(new AlwaysOnSampler(), () => SamplingDecision.RECORD_AND_SAMPLED)
+    case 'always_off':
+      return new Previewing(new AlwaysOffSampler(), () => SamplingDecision.NOT_RECORD)
+    case 'traceidratio':
+      return new Previewing(new TraceIdRatioBasedSampler(ratio), () => undefined)
+    case 'parentbased_always_on':
+      return parentBased(new AlwaysOnSampler())
+    case 'parentbased_always_off':
+      return parentBased(new AlwaysOffSampler())
+    case 'parentbased_traceidratio':
+      return parentBased(new TraceIdRatioBasedSampler(ratio))
   }
 }
 
 /** A sampler and its preview, side by side (the preview states what the sampler's composition does). */
 class Previewing implements PreviewingSampler {
-  constructor (private readonly sampler: Sampler, readonly preview: (parent: Context) => SamplingDecision | undefined) {}
+  constructor (
+    private readonly sampler: Sampler,
+    readonly preview: (parent: Context) => SamplingDecision | undefined
+  ) {}
 
-  shouldSample (context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample (
+    context: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[]
+  ): SamplingResult {
     return this.sampler.shouldSample(context, traceId, name, kind, attributes, links)
   }
 
@@ -90,7 +123,14 @@ function isDeferred (parent: Context): boolean {
 class UpstreamDecisionSampler implements Sampler {
   constructor (private readonly root: Sampler) {}
 
-  shouldSample (context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample (
+    context: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[]
+  ): SamplingResult {
     const upstream = context.getValue(B3_SAMPLING_ONLY_KEY)
     if (upstream === 'deny') return { decision: SamplingDecision.NOT_RECORD }
     if (upstream === 'accept') return { decision: SamplingDecision.RECORD_AND_SAMPLED }
@@ -107,7 +147,14 @@ class DeferredDecisionSampler implements Sampler {
   private readonly off = new AlwaysOffSampler()
   constructor (private readonly root: Sampler) {}
 
-  shouldSample (context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample (
+    context: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[]
+  ): SamplingResult {
     return isDeferred(context)
       ? this.root.shouldSample(context, traceId, name, kind, attributes, links)
       : this.off.shouldSample()

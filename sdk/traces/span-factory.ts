@@ -1,6 +1,13 @@
 import {
-  type Attributes, type Context, type HrTime, INVALID_SPAN_CONTEXT, SamplingDecision, type Span, type SpanContext,
-  type SpanKind, TraceFlags
+  type Attributes,
+  type Context,
+  type HrTime,
+  INVALID_SPAN_CONTEXT,
+  SamplingDecision,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  TraceFlags
 } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
@@ -27,7 +34,13 @@ export interface SpanFactory extends SpanTarget {
  * A factory equivalent to a tracer of a TracerProvider built with the same sampler, processor,
  * resource and `limits` (the caller passes the provider the same limits).
  */
-export function spanFactory (limits: ResolvedSpanLimits, sampler: Sampler, processor: SpanProcessor, resource: Resource, scope: SpanFactory['scope']): SpanFactory {
+export function spanFactory (
+  limits: ResolvedSpanLimits,
+  sampler: Sampler,
+  processor: SpanProcessor,
+  resource: Resource,
+  scope: SpanFactory['scope']
+): SpanFactory {
   return { sampler, processor, resource, ids: new RandomIdGenerator(), scope, limits: { ...limits } }
 }
 
@@ -35,7 +48,14 @@ export function spanFactory (limits: ResolvedSpanLimits, sampler: Sampler, proce
  * Starts a span whose initial `attributes` the caller guarantees valid. Mirrors the SDK Tracer's
  * startSpan. `startTime` replaces the SDK's Date.now() start (the workers pass the precise clock).
  */
-export function startFastSpan (factory: SpanFactory, name: string, kind: SpanKind, attributes: Attributes, parent: Context, startTime?: HrTime): Span {
+export function startFastSpan (
+  factory: SpanFactory,
+  name: string,
+  kind: SpanKind,
+  attributes: Attributes,
+  parent: Context,
+  startTime?: HrTime
+): Span {
   if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
   const parentSpanContext = trace.getSpanContext(parent)
   const spanId = factory.ids.generateSpanId()
@@ -50,7 +70,16 @@ export function startFastSpan (factory: SpanFactory, name: string, kind: SpanKin
   }
   if (traceState !== undefined) spanContext.traceState = traceState
   if (result.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(spanContext)
-  const span = new FastSpan(factory, spanContext, name, kind, parentValid ? parentSpanContext : undefined, attributes, result.attributes, startTime)
+  const span = new FastSpan(
+    factory,
+    spanContext,
+    name,
+    kind,
+    parentValid ? parentSpanContext : undefined,
+    attributes,
+    result.attributes,
+    startTime
+  )
   factory.processor.onStart(span as never, parent)
   return span
 }

@@ -22,7 +22,7 @@ export interface SpanSink {
 const SINK = Symbol.for('fastify-otel-kit.span-sink')
 
 export function setSpanSink (sink: SpanSink | undefined): void {
-  (globalThis as Record<symbol, SpanSink | undefined>)[SINK] = sink
+  ;(globalThis as Record<symbol, SpanSink | undefined>)[SINK] = sink
 }
 
 /**
@@ -35,9 +35,13 @@ export function currentSpanSink (): SpanSink | undefined {
   const own = (globalThis as Record<symbol, SpanSink | undefined>)[SINK]
   if (own !== undefined) return own
   const global = trace.getTracerProvider() as { getDelegate?: () => unknown }
-  const provider = (global.getDelegate?.() ?? global) as { _activeSpanProcessor?: SpanProcessor, _resource?: Resource }
+  const provider = (global.getDelegate?.() ?? global) as { _activeSpanProcessor?: SpanProcessor; _resource?: Resource }
   if (provider._activeSpanProcessor === undefined || provider._resource === undefined) return undefined
-  return { processor: provider._activeSpanProcessor, resource: provider._resource, spans: tracerSpanStarter(trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)) }
+  return {
+    processor: provider._activeSpanProcessor,
+    resource: provider._resource,
+    spans: tracerSpanStarter(trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION))
+  }
 }
 
 /**
@@ -54,8 +58,9 @@ const LOSSES = Symbol.for('fastify-otel-kit.worker-span-losses')
 
 /** The losses of the pipeline whose processor is `processor` (its sink's), made on first use. */
 export function workerSpanLosses (processor: SpanProcessor): WorkerSpanLosses {
-  const registry = ((globalThis as Record<symbol, WeakMap<SpanProcessor, WorkerSpanLosses> | undefined>)[LOSSES] ??= new WeakMap())
+  const registry = ((globalThis as Record<symbol, WeakMap<SpanProcessor, WorkerSpanLosses> | undefined>)[LOSSES] ??=
+    new WeakMap())
   let losses = registry.get(processor)
-  if (losses === undefined) registry.set(processor, losses = { total: 0, byReason: {} })
+  if (losses === undefined) registry.set(processor, (losses = { total: 0, byReason: {} }))
   return losses
 }

@@ -26,9 +26,11 @@ export interface SpanStarter {
 /** Spans built by the package's span factory (the pipeline is ours). */
 export function factorySpanStarter (factory: SpanFactory): SpanStarter {
   const sampler = factory.sampler as Partial<PreviewingSampler>
-  const preview = typeof sampler.preview === 'function' ? (parent: Context) => sampler.preview!(parent) : () => undefined
+  const preview =
+    typeof sampler.preview === 'function' ? (parent: Context) => sampler.preview!(parent) : () => undefined
   return {
-    start: (name, kind, attributes, parent, startTime) => startFastSpan(factory, name, kind, attributes, parent, startTime),
+    start: (name, kind, attributes, parent, startTime) =>
+      startFastSpan(factory, name, kind, attributes, parent, startTime),
     preview
   }
 }

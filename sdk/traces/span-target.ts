@@ -5,8 +5,17 @@ import type { SpanLimits, SpanProcessor } from '@opentelemetry/sdk-trace'
 export interface SpanTarget {
   processor: SpanProcessor
   resource: Resource
-  limits: Required<Pick<SpanLimits, 'attributeCountLimit' | 'eventCountLimit' | 'linkCountLimit' | 'attributePerEventCountLimit' | 'attributePerLinkCountLimit'>> & { attributeValueLengthLimit: number }
-  scope: { name: string, version?: string, schemaUrl?: string }
+  limits: Required<
+    Pick<
+      SpanLimits,
+      | 'attributeCountLimit'
+      | 'eventCountLimit'
+      | 'linkCountLimit'
+      | 'attributePerEventCountLimit'
+      | 'attributePerLinkCountLimit'
+    >
+  > & { attributeValueLengthLimit: number }
+  scope: { name: string; version?: string; schemaUrl?: string }
 }
 
 /** The SDK's span limits with every value present, as the TracerProvider fills them in. */

@@ -11,7 +11,7 @@ function sourceFiles (root, folders) {
     for (const name of readdirSync(dir)) {
       const full = join(dir, name)
       if (statSync(full).isDirectory()) walk(full)
-      else if ((name.endsWith('.ts') || name.endsWith('.mts')) && !name.endsWith('.d.ts') && !name.endsWith('.d.mts')) files.push(toPosix(relative(root, full)))
+      else if ((name.endsWith('.ts') || name.endsWith('.mts')) && !name.endsWith('.d.ts') && !name.endsWith('.d.mts')) { files.push(toPosix(relative(root, full))) }
     }
   }
   for (const folder of folders) walk(join(root, folder))
@@ -28,12 +28,15 @@ export function importGraph (root, folders) {
   const graph = new Map()
   for (const file of sourceFiles(root, folders)) {
     const { importedFiles } = ts.preProcessFile(readFileSync(join(root, file), 'utf8'), true, true)
-    graph.set(file, importedFiles.map(({ fileName: specifier }) => ({
-      specifier,
-      target: specifier.startsWith('.')
-        ? toPosix(join(dirname(file), specifier)).replace(/\.js$/, '.ts')
-        : packageName(specifier)
-    })))
+    graph.set(
+      file,
+      importedFiles.map(({ fileName: specifier }) => ({
+        specifier,
+        target: specifier.startsWith('.')
+          ? toPosix(join(dirname(file), specifier)).replace(/\.js$/, '.ts')
+          : packageName(specifier)
+      }))
+    )
   }
   return graph
 }
@@ -66,9 +69,12 @@ export function checkRules (graph, rules) {
       // `sameFolder`: the rule's files may also import their own folder (and what is below it).
       const ownFolder = rule.sameFolder === true ? dirname(file) + '/' : undefined
       for (const { specifier, target } of imports) {
-        const broken = rule.forbidden !== undefined
-          ? matches(rule.forbidden, target)
-          : matches(rule.ours, target) && !matches(rule.allowedOurs, target) && !(ownFolder !== undefined && target.startsWith(ownFolder))
+        const broken =
+          rule.forbidden !== undefined
+            ? matches(rule.forbidden, target)
+            : matches(rule.ours, target) &&
+              !matches(rule.allowedOurs, target) &&
+              !(ownFolder !== undefined && target.startsWith(ownFolder))
         if (broken) violations.push(`${rule.name}: ${file} imports '${specifier}' (${rule.why})`)
       }
     }
@@ -93,7 +99,10 @@ export function findCycles (graph) {
       if (state.get(target) === 'open') {
         const cycle = [...stack.slice(stack.indexOf(target)), target]
         const key = [...cycle.slice(0, -1)].sort().join(' ')
-        if (!seen.has(key)) { seen.add(key); cycles.push(cycle) }
+        if (!seen.has(key)) {
+          seen.add(key)
+          cycles.push(cycle)
+        }
       } else if (!state.has(target)) {
         visit(target)
       }

@@ -17,7 +17,10 @@ const upstream = {
   multi: new UpstreamB3({ injectEncoding: B3InjectEncoding.MULTI_HEADER })
 }
 /** The package's defaults, and the same with roots off (so that an upstream "accept" shows). */
-const samplers = { on: buildSampler('parentbased_always_on', 1, undefined), off: buildSampler('parentbased_always_off', 1, undefined) }
+const samplers = {
+  on: buildSampler('parentbased_always_on', 1, undefined),
+  off: buildSampler('parentbased_always_off', 1, undefined)
+}
 
 const T = '80f198ee56343ba864fe8b2a57d3eff7'
 const T64 = '64fe8b2a57d3eff7'
@@ -32,7 +35,11 @@ const P = '05e3ac9a4f6e3b90'
 function outcome (propagators, headers) {
   const context = propagators.single.extract(ROOT_CONTEXT, headers, defaultTextMapGetter)
   const parent = trace.getSpanContext(context)
-  const decide = (sampler) => sampler.shouldSample(context, 'a'.repeat(32), 'child', SpanKind.SERVER, {}, []).decision === SamplingDecision.RECORD_AND_SAMPLED ? 'sampled' : 'dropped'
+  const decide = (sampler) =>
+    sampler.shouldSample(context, 'a'.repeat(32), 'child', SpanKind.SERVER, {}, []).decision ===
+    SamplingDecision.RECORD_AND_SAMPLED
+      ? 'sampled'
+      : 'dropped'
   const sent = (propagator) => {
     const out = {}
     propagator.inject(context, out, defaultTextMapSetter)
@@ -55,37 +62,79 @@ const table = [
   {
     name: 'single, sampled',
     headers: { b3: `${T}-${S}-1` },
-    same: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') }
+    same: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    }
   },
   {
     name: 'single, not sampled',
     headers: { b3: `${T}-${S}-0` },
-    same: { parent: `${T}-${S}-0`, rootOn: 'dropped', rootOff: 'dropped', single: `${T}-${S}-0`, multi: sent(T, S, '0') }
+    same: {
+      parent: `${T}-${S}-0`,
+      rootOn: 'dropped',
+      rootOff: 'dropped',
+      single: `${T}-${S}-0`,
+      multi: sent(T, S, '0')
+    }
   },
   {
     name: 'single, with a parent span id',
     headers: { b3: `${T}-${S}-1-${P}` },
-    same: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') }
+    same: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    }
   },
   {
     name: 'single, 64-bit trace id (padded)',
     headers: { b3: `${T64}-${S}-1` },
-    same: { parent: `${'0'.repeat(16)}${T64}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${'0'.repeat(16)}${T64}-${S}-1`, multi: sent(`${'0'.repeat(16)}${T64}`, S, '1') }
+    same: {
+      parent: `${'0'.repeat(16)}${T64}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${'0'.repeat(16)}${T64}-${S}-1`,
+      multi: sent(`${'0'.repeat(16)}${T64}`, S, '1')
+    }
   },
   {
     name: 'the single header wins over the multi headers',
     headers: { b3: `${T}-${S}-1`, ...multi('1'.repeat(32), '2'.repeat(16), { 'x-b3-sampled': '1' }) },
-    same: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') }
+    same: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    }
   },
   {
     name: 'multi, sampled',
     headers: multi(T, S, { 'x-b3-sampled': '1' }),
-    same: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') }
+    same: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    }
   },
   {
     name: 'multi, X-B3-Sampled: true (old Zipkin clients)',
     headers: multi(T, S, { 'x-b3-sampled': 'true' }),
-    same: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') }
+    same: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    }
   },
   {
     name: 'multi, X-B3-Sampled: maybe (invalid)',
@@ -119,49 +168,115 @@ const table = [
   {
     name: 'single without a sampling state (defer)',
     headers: { b3: `${T}-${S}` },
-    ours: { parent: `${T}-${S}-0`, rootOn: 'sampled', rootOff: 'dropped', single: `${T}-${S}-0`, multi: sent(T, S, '0') },
-    upstream: { parent: `${T}-${S}-0`, rootOn: 'dropped', rootOff: 'dropped', single: `${T}-${S}-0`, multi: sent(T, S, '0') },
+    ours: {
+      parent: `${T}-${S}-0`,
+      rootOn: 'sampled',
+      rootOff: 'dropped',
+      single: `${T}-${S}-0`,
+      multi: sent(T, S, '0')
+    },
+    upstream: {
+      parent: `${T}-${S}-0`,
+      rootOn: 'dropped',
+      rootOff: 'dropped',
+      single: `${T}-${S}-0`,
+      multi: sent(T, S, '0')
+    },
     why: 'an absent decision defers to the receiver (B3 specification): here the local root sampler decides; upstream reads it as "not sampled"'
   },
   {
     name: 'multi without X-B3-Sampled (defer)',
     headers: multi(T, S),
-    ours: { parent: `${T}-${S}-0`, rootOn: 'sampled', rootOff: 'dropped', single: `${T}-${S}-0`, multi: sent(T, S, '0') },
-    upstream: { parent: `${T}-${S}-0`, rootOn: 'dropped', rootOff: 'dropped', single: `${T}-${S}-0`, multi: sent(T, S, '0') },
+    ours: {
+      parent: `${T}-${S}-0`,
+      rootOn: 'sampled',
+      rootOff: 'dropped',
+      single: `${T}-${S}-0`,
+      multi: sent(T, S, '0')
+    },
+    upstream: {
+      parent: `${T}-${S}-0`,
+      rootOn: 'dropped',
+      rootOff: 'dropped',
+      single: `${T}-${S}-0`,
+      multi: sent(T, S, '0')
+    },
     why: 'as above'
   },
   {
     name: 'single, debug: passed on as debug in either encoding',
     headers: { b3: `${T}-${S}-d` },
-    ours: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-d`, multi: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1' } },
-    upstream: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-d`, multi: sent(T, S, '1') },
+    ours: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-d`,
+      multi: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1' }
+    },
+    upstream: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-d`,
+      multi: sent(T, S, '1')
+    },
     why: 'upstream keeps the header\'s own spelling of debug ("d") and its multi injector only knows "1": debug is lost when the encoding changes'
   },
   {
     name: 'multi, X-B3-Flags: 1 (debug)',
     headers: multi(T, S, { 'x-b3-flags': '1' }),
-    ours: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-d`, multi: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1' } },
-    upstream: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1' } },
+    ours: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-d`,
+      multi: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1' }
+    },
+    upstream: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: { 'x-b3-traceid': T, 'x-b3-spanid': S, 'x-b3-flags': '1' }
+    },
     why: 'the same in the other direction: upstream\'s single injector writes the stored "1" as the sampling state'
   },
   {
     name: 'an invalid single header and valid multi headers',
     headers: { b3: 'garbage', ...multi(T, S, { 'x-b3-sampled': '1' }) },
-    ours: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') },
+    ours: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    },
     upstream: { parent: null, rootOn: 'sampled', rootOff: 'dropped', single: null, multi: {} },
     why: 'upstream stops at a present single header even when it cannot read it; here the multi headers are read next'
   },
   {
     name: 'single, upper-case ids',
     headers: { b3: `${T.toUpperCase()}-${S.toUpperCase()}-1` },
-    ours: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') },
+    ours: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    },
     upstream: { parent: null, rootOn: 'sampled', rootOff: 'dropped', single: null, multi: {} },
     why: 'read leniently and lower-cased here, as many B3 writers send upper case'
   },
   {
     name: 'multi, upper-case ids',
     headers: multi(T.toUpperCase(), S.toUpperCase(), { 'x-b3-sampled': '1' }),
-    ours: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') },
+    ours: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    },
     upstream: {
       parent: `${T.toUpperCase()}-${S.toUpperCase()}-1`,
       rootOn: 'sampled',
@@ -175,28 +290,52 @@ const table = [
     name: 'single, characters around the value',
     headers: { b3: `x${T}-${S}-1x` },
     ours: { parent: null, rootOn: 'sampled', rootOff: 'dropped', single: null, multi: {} },
-    upstream: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') },
-    why: 'upstream\'s single-header regular expression is not anchored: it finds ids anywhere in the value'
+    upstream: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    },
+    why: "upstream's single-header regular expression is not anchored: it finds ids anywhere in the value"
   },
   {
     name: 'single, a 48-digit trace id',
     headers: { b3: `${T64}${T}-${S}-1` },
     ours: { parent: null, rootOn: 'sampled', rootOff: 'dropped', single: null, multi: {} },
-    upstream: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') },
+    upstream: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    },
     why: 'the same unanchored expression: it takes the last 32 digits as the trace id'
   },
   {
     name: 'single, an invalid parent span id',
     headers: { b3: `${T}-${S}-1-xyz` },
     ours: { parent: null, rootOn: 'sampled', rootOff: 'dropped', single: null, multi: {} },
-    upstream: { parent: `${T}-${S}-1`, rootOn: 'sampled', rootOff: 'sampled', single: `${T}-${S}-1`, multi: sent(T, S, '1') },
+    upstream: {
+      parent: `${T}-${S}-1`,
+      rootOn: 'sampled',
+      rootOff: 'sampled',
+      single: `${T}-${S}-1`,
+      multi: sent(T, S, '1')
+    },
     why: 'the header is malformed as a whole here; upstream ignores what its expression does not match'
   },
   {
     name: 'single, sampling state "true"',
     headers: { b3: `${T}-${S}-true` },
     ours: { parent: null, rootOn: 'sampled', rootOff: 'dropped', single: null, multi: {} },
-    upstream: { parent: `${T}-${S}-0`, rootOn: 'dropped', rootOff: 'dropped', single: `${T}-${S}-0`, multi: sent(T, S, '0') },
+    upstream: {
+      parent: `${T}-${S}-0`,
+      rootOn: 'dropped',
+      rootOff: 'dropped',
+      single: `${T}-${S}-0`,
+      multi: sent(T, S, '0')
+    },
     why: 'only 1, 0 and d are sampling states; upstream reads the header as "not sampled"'
   }
 ]
@@ -221,7 +360,11 @@ describe('B3: this package against @opentelemetry/propagator-b3, over one header
     const sentFor = (propagator) => {
       const debugContext = propagator.extract(ROOT_CONTEXT, { b3: `${T}-${S}-d` }, defaultTextMapGetter)
       // Another trace in that context: a span started as a new root (a trust boundary), say.
-      const other = trace.setSpanContext(debugContext, { traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 1 })
+      const other = trace.setSpanContext(debugContext, {
+        traceId: '1'.repeat(32),
+        spanId: '2'.repeat(16),
+        traceFlags: 1
+      })
       const out = {}
       propagator.inject(other, out, defaultTextMapSetter)
       return out.b3

@@ -52,11 +52,21 @@ class ProbeExporter {
 
   waiters = []
   /** Resolves once the next batch has been exported. */
-  nextExport () { return new Promise((resolve) => this.waiters.push(resolve)) }
+  nextExport () {
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
 
-  release () { for (const finish of this.held.splice(0)) finish() }
-  async shutdown () { this.shutdowns++ }
-  get exported () { return this.batches.flat() }
+  release () {
+    for (const finish of this.held.splice(0)) finish()
+  }
+
+  async shutdown () {
+    this.shutdowns++
+  }
+
+  get exported () {
+    return this.batches.flat()
+  }
 }
 
 const limits = { maxQueueSize: 6, maxExportBatchSize: 2, scheduledDelayMillis: 60_000, exportTimeoutMillis: 5_000 }
@@ -72,10 +82,15 @@ const implementations = {
     const processor = new BatchSpanProcessor({ exporter, ...limits, ...batch, ...metrics })
     const provider = new TracerProvider({ spanProcessors: [processor] })
     // As in any real application: a context manager, so that active spans exist.
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
+    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) { t.after(() => context.disable()) }
     t.after(() => provider.shutdown().catch(() => {}))
     // The SDK's processor keeps no counters.
-    return { tracer: provider.getTracer('contract'), forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown(), stats: undefined }
+    return {
+      tracer: provider.getTracer('contract'),
+      forceFlush: () => provider.forceFlush(),
+      shutdown: () => provider.shutdown(),
+      stats: undefined
+    }
   },
   'fastify-otel-kit batch processor': async (t, exporter, overrides = {}) => {
     const app = Fastify()
@@ -87,7 +102,12 @@ const implementations = {
       batch: { ...limits, ...overrides },
       sampler: 'parentbased_always_on'
     })
-    return { tracer: app.otel.tracer, forceFlush: () => app.otel.forceFlush(), shutdown: () => app.otel.shutdown(), stats: () => app.otel.stats() }
+    return {
+      tracer: app.otel.tracer,
+      forceFlush: () => app.otel.forceFlush(),
+      shutdown: () => app.otel.shutdown(),
+      stats: () => app.otel.stats()
+    }
   }
 }
 
@@ -101,7 +121,18 @@ for (const [name, make] of Object.entries(implementations)) {
       p.tracer.startSpan('c').end()
       // An unsampled span is never exported.
       trace.wrapSpanContext({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 0 }).end()
-      p.tracer.startSpan('unsampled', {}, trace.setSpanContext(ROOT_CONTEXT, { traceId: '3'.repeat(32), spanId: '4'.repeat(16), traceFlags: 0, isRemote: true })).end()
+      p.tracer
+        .startSpan(
+          'unsampled',
+          {},
+          trace.setSpanContext(ROOT_CONTEXT, {
+            traceId: '3'.repeat(32),
+            spanId: '4'.repeat(16),
+            traceFlags: 0,
+            isRemote: true
+          })
+        )
+        .end()
       await p.forceFlush()
       assert.deepEqual(exporter.exported.sort(), ['a', 'b', 'c'])
       assert.ok(exporter.batches.every((b) => b.length <= limits.maxExportBatchSize))
@@ -152,7 +183,6 @@ for (const [name, make] of Object.entries(implementations)) {
   })
 }
 
-
 const SDK = 'SDK BatchSpanProcessor'
 const OURS = 'fastify-otel-kit batch processor'
 const FIXED = (what) => `fixed upstream (${what}): update docs/internals/upstream-parts.md and simplify our part`
@@ -196,7 +226,9 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
       const p = await make(t, exporter)
       const { request, ctx, spanId } = requestContext(p.tracer)
       // Two spans: the second fills the batch (maxExportBatchSize 2) inside the request.
-      context.with(ctx, () => { for (let i = 0; i < 2; i++) p.tracer.startSpan(`child-${i}`).end() })
+      context.with(ctx, () => {
+        for (let i = 0; i < 2; i++) p.tracer.startSpan(`child-${i}`).end()
+      })
       request.end()
       await p.forceFlush()
       seen[name] = { first: exporter.seenContexts[0], spanId }
@@ -206,7 +238,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.deepEqual(seen[OURS].first, { activeSpan: null, baggage: null, suppressed: true })
   })
 
-  test('defect 1b: a timer\'s export runs in the context that armed the timer; ours in the root context', async (t) => {
+  test("defect 1b: a timer's export runs in the context that armed the timer; ours in the root context", async (t) => {
     const seen = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -244,7 +276,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.deepEqual(inside[OURS], [false])
   })
 
-  test('defect 3a: the SDK\'s forceFlush exports all batches at once, beside one under way; ours one at a time', async (t) => {
+  test("defect 3a: the SDK's forceFlush exports all batches at once, beside one under way; ours one at a time", async (t) => {
     const flushConcurrency = async (make) => {
       const exporter = new ProbeExporter()
       const p = await make(t, exporter)
@@ -261,7 +293,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
   })
 
   // Upstream's OTLP exporters refuse more than concurrencyLimit (default 30) exports at once.
-  test('defect 3b: more than 30 batches queued: the SDK\'s forceFlush loses the rest; ours delivers all', async (t) => {
+  test("defect 3b: more than 30 batches queued: the SDK's forceFlush loses the rest; ours delivers all", async (t) => {
     const outcome = {}
     for (const [name, make] of Object.entries(implementations)) {
       const receiver = await OtlpReceiver.start({ countOnly: true })
@@ -281,7 +313,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.deepEqual(outcome[OURS], { delivered: 400, flushError: null })
   })
 
-  test('defect 4a: the SDK\'s forceFlush returns while an export is under way; ours waits for it', async (t) => {
+  test("defect 4a: the SDK's forceFlush returns while an export is under way; ours waits for it", async (t) => {
     const returnsEarly = async (make) => {
       const exporter = new ProbeExporter()
       exporter.hold = true
@@ -290,7 +322,9 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
       p.tracer.startSpan('b').end() // a full batch: its export starts at once and is held
       while (exporter.held.length === 0) await nextTurn()
       let flushed = false
-      const flush = p.forceFlush().then(() => { flushed = true })
+      const flush = p.forceFlush().then(() => {
+        flushed = true
+      })
       for (let i = 0; i < 20; i++) await nextTurn()
       const early = flushed
       exporter.hold = false
@@ -303,19 +337,19 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
   })
 
   // A CLI, a serverless handler, a test: flush, then exit.
-  test('defect 4b: exiting after forceFlush loses the SDK\'s batch under way; ours arrives', async (t) => {
+  test("defect 4b: exiting after forceFlush loses the SDK's batch under way; ours arrives", async (t) => {
     const fixture = fileURLToPath(new URL('../fixtures/flush-then-exit.mjs', import.meta.url))
     const delivered = {}
     for (const kind of ['sdk', 'ours']) {
       const receiver = await OtlpReceiver.start({ countOnly: true })
       t.after(() => receiver.stop())
-      const child = spawn(
-        process.execPath,
-        [fixture, kind, receiver.endpoint],
-        { stdio: ['ignore', 'pipe', 'inherit'] }
-      )
+      const child = spawn(process.execPath, [fixture, kind, receiver.endpoint], {
+        stdio: ['ignore', 'pipe', 'inherit']
+      })
       let out = ''
-      child.stdout.on('data', (chunk) => { out += chunk })
+      child.stdout.on('data', (chunk) => {
+        out += chunk
+      })
       const [code] = await once(child, 'exit')
       assert.equal(code, 0)
       assert.match(out, /^flushed 512$/m)
@@ -325,7 +359,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.equal(delivered.ours, 512)
   })
 
-  test('defect 5a: the SDK\'s metrics leave out spans under export and after shutdown; our books balance', async (t) => {
+  test("defect 5a: the SDK's metrics leave out spans under export and after shutdown; our books balance", async (t) => {
     const reader = new CollectingReader()
     const meterProvider = new MeterProvider({ readers: [reader] })
     t.after(() => meterProvider.shutdown())
@@ -374,7 +408,11 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     await sdk.shutdown()
     // Four spans lost (12 ended, 8 exported), and nothing at WARN level or above says so.
     assert.equal(exporter.exported.length, 8)
-    assert.deepEqual(warnings.filter((m) => /drop/i.test(String(m))), [], FIXED('drops warned at once'))
+    assert.deepEqual(
+      warnings.filter((m) => /drop/i.test(String(m))),
+      [],
+      FIXED('drops warned at once')
+    )
 
     // Ours says it through the same channel: an application's diag logger, when one is installed.
     warnings.length = 0

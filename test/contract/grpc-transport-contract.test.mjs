@@ -24,7 +24,9 @@ const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.met
 
 /** Upstream's exporter and ours, configured alike for `receiver`. */
 const exporters = {
-  upstream: (receiver, settings) => ({ exporter: new OTLPTraceExporter(upstreamGrpcOptions(receiver, SECRET, settings)) }),
+  upstream: (receiver, settings) => ({
+    exporter: new OTLPTraceExporter(upstreamGrpcOptions(receiver, SECRET, settings))
+  }),
   ours: (receiver, settings) => ({ exporter: ourExporterOptions(receiver, SECRET, settings) })
 }
 
@@ -32,7 +34,12 @@ const exporters = {
 async function send (receiver, options) {
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
-  await app.register(otelPlugin, { serviceName: 'contract', handleSignals: false, shutdownTimeoutMillis: 2000, ...options })
+  await app.register(otelPlugin, {
+    serviceName: 'contract',
+    handleSignals: false,
+    shutdownTimeoutMillis: 2000,
+    ...options
+  })
   app.get('/orders/:id', async () => withSpan('order.load', { 'order.id': 'o-1', amounts: [1, 2] }, () => 'ok'))
   await app.inject({ url: '/orders/7?x=1', headers: { 'user-agent': 'contract/1' } })
   await app.otel.forceFlush()
@@ -43,12 +50,24 @@ async function send (receiver, options) {
 
 /** What arrived, without what differs by nature between two runs (ids, times). */
 function comparable (receiver) {
-  return receiver.spans.map((s) => ({ name: s.name, kind: s.kind, status: s.status, attributes: s.attributes, resource: s.resource?.['service.name'], scope: s.scope }))
+  return receiver.spans
+    .map((s) => ({
+      name: s.name,
+      kind: s.kind,
+      status: s.status,
+      attributes: s.attributes,
+      resource: s.resource?.['service.name'],
+      scope: s.scope
+    }))
     .sort((a, b) => a.name.localeCompare(b.name))
 }
 
-describe('the replaced transport against upstream\'s', () => {
-  for (const [label, settings] of [['plaintext', {}], ['gzip', { compression: 'gzip' }], ['TLS with gzip', { compression: 'gzip', secure: true }]]) {
+describe("the replaced transport against upstream's", () => {
+  for (const [label, settings] of [
+    ['plaintext', {}],
+    ['gzip', { compression: 'gzip' }],
+    ['TLS with gzip', { compression: 'gzip', secure: true }]
+  ]) {
     test(`${label}: the same spans and metadata reach the collector`, async (t) => {
       const results = {}
       for (const [name, make] of Object.entries(exporters)) {
@@ -56,7 +75,11 @@ describe('the replaced transport against upstream\'s', () => {
         t.after(() => receiver.stop())
         await send(receiver, make(receiver, settings))
         await receiver.waitFor((all) => all.length === 2)
-        results[name] = { spans: comparable(receiver), headers: receiver.exports.map((e) => e.headers.authorization), codes: receiver.exports.map((e) => e.code) }
+        results[name] = {
+          spans: comparable(receiver),
+          headers: receiver.exports.map((e) => e.headers.authorization),
+          codes: receiver.exports.map((e) => e.code)
+        }
       }
       assert.deepEqual(results.ours, results.upstream)
       assert.deepEqual(results.ours.codes, [0])
@@ -72,15 +95,22 @@ describe('the replaced transport against upstream\'s', () => {
       receiver.failNext({ code: 3, message: 'bad payload' })
       const { stats, logs } = await send(receiver, make(receiver))
       assert.equal(stats.failed, 2)
-      messages[name] = logs.lines.find((l) => l.code === 'FOK_WARN_EXPORT_FAILED')?.msg.replace('the collector', 'the exporter')
+      messages[name] = logs.lines
+        .find((l) => l.code === 'FOK_WARN_EXPORT_FAILED')
+        ?.msg.replace('the collector', 'the exporter')
     }
     assert.equal(messages.ours, messages.upstream)
     assert.match(messages.ours, /3 INVALID_ARGUMENT: bad payload/)
   })
-  test('the user agent is upstream\'s, after ours, as upstream writes one given to it', async (t) => {
+  test("the user agent is upstream's, after ours, as upstream writes one given to it", async (t) => {
     const agents = {}
     // Upstream's exporter told our name as its userAgent option: the header ours must send.
-    const makers = { ...exporters, upstream: (receiver) => ({ exporter: new OTLPTraceExporter({ url: receiver.endpoint, userAgent: `fastify-otel-kit/${VERSION}` }) }) }
+    const makers = {
+      ...exporters,
+      upstream: (receiver) => ({
+        exporter: new OTLPTraceExporter({ url: receiver.endpoint, userAgent: `fastify-otel-kit/${VERSION}` })
+      })
+    }
     for (const [name, make] of Object.entries(makers)) {
       const receiver = await OtlpReceiver.start()
       t.after(() => receiver.stop())
@@ -88,7 +118,10 @@ describe('the replaced transport against upstream\'s', () => {
       agents[name] = receiver.exports.map((e) => e.headers['user-agent'])
     }
     assert.deepEqual(agents.ours, agents.upstream)
-    assert.match(agents.ours[0], new RegExp(`^fastify-otel-kit/${VERSION} OTel-OTLP-Exporter-JavaScript/\\d+\\.\\d+\\.\\d+ grpc-node-js/`))
+    assert.match(
+      agents.ours[0],
+      new RegExp(`^fastify-otel-kit/${VERSION} OTel-OTLP-Exporter-JavaScript/\\d+\\.\\d+\\.\\d+ grpc-node-js/`)
+    )
   })
 
   test('a connection that stops answering: after more than 5 deadlines in a row a new connection is made and export resumes', async (t) => {
@@ -104,7 +137,13 @@ describe('the replaced transport against upstream\'s', () => {
       const proxy = await freezingProxy(receiver.port)
       t.after(() => proxy.close())
       const app = Fastify({ logger: { level: 'warn', stream: logCapture().stream } })
-      await app.register(otelPlugin, { serviceName: 'contract', handleSignals: false, shutdownTimeoutMillis: 1000, exporter: make(`http://127.0.0.1:${proxy.port}`), batch: { scheduledDelayMillis: 60_000 } })
+      await app.register(otelPlugin, {
+        serviceName: 'contract',
+        handleSignals: false,
+        shutdownTimeoutMillis: 1000,
+        exporter: make(`http://127.0.0.1:${proxy.port}`),
+        batch: { scheduledDelayMillis: 60_000 }
+      })
       const exportOne = async (label) => {
         const before = app.otel.stats().exported
         app.otel.tracer.startSpan(label).end()
@@ -137,27 +176,36 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
   /** The two exporters, bare (no batch processor, no retries): only the transport differs. */
   const bare = {
     upstream: (endpoint, timeoutMillis) => new OTLPTraceExporter({ url: endpoint, timeoutMillis }),
-    ours: (endpoint, timeoutMillis) => buildOtlpGrpcExporter(TRACES, {
-      endpoint: option(endpoint),
-      insecure: option(false),
-      compression: option('none'),
-      timeoutMillis: option(timeoutMillis),
-      retry: option(false),
-      certificateFile: option(undefined),
-      clientKeyFile: option(undefined),
-      clientCertificateFile: option(undefined)
-    }, {}, 30_000, () => {})
+    ours: (endpoint, timeoutMillis) =>
+      buildOtlpGrpcExporter(
+        TRACES,
+        {
+          endpoint: option(endpoint),
+          insecure: option(false),
+          compression: option('none'),
+          timeoutMillis: option(timeoutMillis),
+          retry: option(false),
+          certificateFile: option(undefined),
+          clientKeyFile: option(undefined),
+          clientCertificateFile: option(undefined)
+        },
+        {},
+        30_000,
+        () => {}
+      )
   }
   const exportOnce = (exporter, spans) => new Promise((resolve) => exporter.export(spans, resolve))
   function spans (count, attributeBytes = 0) {
     const memory = new InMemorySpanExporter()
-    const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] }).getTracer('contract')
+    const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] }).getTracer(
+      'contract'
+    )
     const attributes = attributeBytes > 0 ? { blob: 'x'.repeat(attributeBytes) } : {}
     for (let i = 0; i < count; i++) tracer.startSpan(`s${i}`, { attributes }).end()
     return memory.getFinishedSpans()
   }
 
-  test('shutdown, a collector that never answers: upstream\'s waits for the deadline; ours cancels the call', async (t) => {
+  test("shutdown, a collector that never answers: upstream's waits for the deadline; ours cancels the call", async (t) => {
     const TIMEOUT = 1500
     const outcome = {}
     for (const [name, make] of Object.entries(bare)) {
@@ -169,7 +217,11 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
       await exporter.shutdown()
       const shutdownMillis = performance.now() - started
       const { error } = await result
-      outcome[name] = { slow: shutdownMillis > TIMEOUT * 0.8, code: error?.code, shutdownMillis: Math.round(shutdownMillis) }
+      outcome[name] = {
+        slow: shutdownMillis > TIMEOUT * 0.8,
+        code: error?.code,
+        shutdownMillis: Math.round(shutdownMillis)
+      }
     }
     // Upstream's ends with DEADLINE_EXCEEDED once the deadline is reached; until then the open call
     // keeps the process alive (test/e2e/exit-hung-collector.test.mjs: ours exits at the shutdown bound).
@@ -181,7 +233,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
   // Not a reason to keep the transport (measured): a grpc-js collector refuses an oversized request
   // from its length prefix, after one HTTP/2 flow-control window (64 KiB), and names the size, so the
   // batch processor splits the batch either way. Ours saves that round trip and those bytes.
-  test('a request over 4 MiB: upstream\'s sends one HTTP/2 window, ours nothing; both errors split the batch', async (t) => {
+  test("a request over 4 MiB: upstream's sends one HTTP/2 window, ours nothing; both errors split the batch", async (t) => {
     const { isTooLarge } = await import('../../dist/sdk/export/grpc/grpc-status.js')
     const outcome = {}
     const big = spans(5, 1024 * 1024) // about 5 MiB encoded
@@ -201,7 +253,11 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
       }
     }
     assert.ok(big.length === 5 && MAX_REQUEST_BYTES === 4 * 1024 * 1024)
-    assert.deepEqual(outcome.upstream, { code: 8, split: true, someBytesSent: true, received: 0 }, JSON.stringify(outcome))
+    assert.deepEqual(
+      outcome.upstream,
+      { code: 8, split: true, someBytesSent: true, received: 0 },
+      JSON.stringify(outcome)
+    )
     assert.deepEqual(outcome.ours, { code: 8, split: true, someBytesSent: false, received: 0 })
   })
 })
@@ -210,14 +266,19 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
 async function blackHole (t) {
   const sockets = new Set()
   let reachedNow
-  const reached = new Promise((resolve) => { reachedNow = resolve })
+  const reached = new Promise((resolve) => {
+    reachedNow = resolve
+  })
   const server = net.createServer((socket) => {
     sockets.add(socket)
     socket.on('error', () => {})
     socket.once('data', reachedNow)
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => { for (const socket of sockets) socket.destroy(); server.close() })
+  t.after(() => {
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  })
   return { endpoint: `http://127.0.0.1:${server.address().port}`, reached }
 }
 
@@ -236,10 +297,18 @@ async function freezingProxy (port) {
       proxy.bytesUp += bytes.length
       if (!pair.frozen) upstream.write(bytes)
     })
-    upstream.on('data', (bytes) => { if (!pair.frozen) client.write(bytes) })
-    for (const [socket, other] of [[client, upstream], [upstream, client]]) {
+    upstream.on('data', (bytes) => {
+      if (!pair.frozen) client.write(bytes)
+    })
+    for (const [socket, other] of [
+      [client, upstream],
+      [upstream, client]
+    ]) {
       socket.on('error', () => {})
-      socket.on('close', () => { other.destroy(); pairs.delete(pair) })
+      socket.on('close', () => {
+        other.destroy()
+        pairs.delete(pair)
+      })
     }
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -248,7 +317,9 @@ async function freezingProxy (port) {
     connections: 0,
     /** Bytes received from clients, frozen or not. */
     bytesUp: 0,
-    freeze () { for (const pair of pairs) pair.frozen = true },
+    freeze () {
+      for (const pair of pairs) pair.frozen = true
+    },
     close () {
       for (const pair of pairs) pair.client.destroy()
       return new Promise((resolve) => server.close(resolve))

@@ -15,7 +15,9 @@ const SECRET = 'Bearer log-contract-key'
 
 /** The `logs` option for upstream's exporter and for ours, configured alike for `receiver`. */
 const exporters = {
-  upstream: (receiver, settings) => ({ exporter: new OTLPLogExporter(upstreamGrpcOptions(receiver, SECRET, settings)) }),
+  upstream: (receiver, settings) => ({
+    exporter: new OTLPLogExporter(upstreamGrpcOptions(receiver, SECRET, settings))
+  }),
   ours: () => true
 }
 
@@ -31,7 +33,13 @@ async function send (receiver, logs, settings) {
   })
   const app = Fastify({ logger: { level: 'info', stream } })
   // Our log exporter takes the span exporter's settings.
-  await app.register(otelPlugin, { serviceName: 'log-contract', handleSignals: false, shutdownTimeoutMillis: 2000, exporter: ourExporterOptions(receiver, SECRET, settings), logs })
+  await app.register(otelPlugin, {
+    serviceName: 'log-contract',
+    handleSignals: false,
+    shutdownTimeoutMillis: 2000,
+    exporter: ourExporterOptions(receiver, SECRET, settings),
+    logs
+  })
   app.get('/orders/:id', async (request) => {
     request.log.info({ order: { id: request.params.id, lines: [1, 'two'] }, amount: 12.5, paid: true }, 'order loaded')
     request.log.warn('stock is low')
@@ -46,14 +54,30 @@ async function send (receiver, logs, settings) {
 
 /** The handler's records as they arrived, without what differs by nature between two runs (ids, times, the process). */
 function comparable (receiver) {
-  return receiver.logs.filter((r) => r.attributes.req === undefined && r.attributes.res === undefined).map((r) => {
-    const { pid, hostname, reqId, ...attributes } = r.attributes
-    return { body: r.body, severityNumber: r.severityNumber, severityText: r.severityText, attributes, flags: r.flags, traced: r.traceId.length === 32 && r.spanId.length === 16, resource: r.resource['service.name'], scope: r.scope }
-  }).sort((a, b) => String(a.body).localeCompare(String(b.body)))
+  return receiver.logs
+    .filter((r) => r.attributes.req === undefined && r.attributes.res === undefined)
+    .map((r) => {
+      const { pid, hostname, reqId, ...attributes } = r.attributes
+      return {
+        body: r.body,
+        severityNumber: r.severityNumber,
+        severityText: r.severityText,
+        attributes,
+        flags: r.flags,
+        traced: r.traceId.length === 32 && r.spanId.length === 16,
+        resource: r.resource['service.name'],
+        scope: r.scope
+      }
+    })
+    .sort((a, b) => String(a.body).localeCompare(String(b.body)))
 }
 
 describe('our log exporter against @opentelemetry/exporter-logs-otlp-grpc', () => {
-  for (const [label, settings] of [['plaintext', {}], ['gzip', { compression: 'gzip' }], ['TLS with gzip', { compression: 'gzip', secure: true }]]) {
+  for (const [label, settings] of [
+    ['plaintext', {}],
+    ['gzip', { compression: 'gzip' }],
+    ['TLS with gzip', { compression: 'gzip', secure: true }]
+  ]) {
     test(`${label}: the same records and metadata reach the collector`, async (t) => {
       const results = {}
       for (const [name, make] of Object.entries(exporters)) {
@@ -63,7 +87,11 @@ describe('our log exporter against @opentelemetry/exporter-logs-otlp-grpc', () =
         // The handler's two lines and Fastify's two request lines.
         await receiver.waitFor(() => receiver.logs.length === 4)
         const logExports = receiver.exports.filter((e) => e.signal === 'logs')
-        results[name] = { records: comparable(receiver), headers: logExports.map((e) => e.headers.authorization), codes: logExports.map((e) => e.code) }
+        results[name] = {
+          records: comparable(receiver),
+          headers: logExports.map((e) => e.headers.authorization),
+          codes: logExports.map((e) => e.code)
+        }
       }
       assert.deepEqual(results.ours, results.upstream)
       assert.deepEqual(results.ours.codes, [0])
@@ -80,7 +108,9 @@ describe('our log exporter against @opentelemetry/exporter-logs-otlp-grpc', () =
       receiver.failNext({ code: 3, message: 'bad log payload', signal: 'logs' })
       const { stats, warnings } = await send(receiver, make(receiver))
       assert.equal(stats.failed, 4)
-      messages[name] = warnings.find((l) => l.code === 'FOK_WARN_EXPORT_FAILED' && /log record/.test(l.msg))?.msg.replace('the collector', 'the exporter')
+      messages[name] = warnings
+        .find((l) => l.code === 'FOK_WARN_EXPORT_FAILED' && /log record/.test(l.msg))
+        ?.msg.replace('the collector', 'the exporter')
     }
     assert.equal(messages.ours, messages.upstream)
     assert.match(messages.ours, /3 INVALID_ARGUMENT: bad log payload/)

@@ -27,16 +27,31 @@ class ProbeExporter {
   calls = []
   export (records, done) {
     this.calls.push(`export:${records.map((r) => r.body).join(',')}`)
-    this.seenContexts.push({ activeSpan: trace.getActiveSpan()?.spanContext().spanId ?? null, suppressed: isTracingSuppressed(context.active()) })
-    const finish = () => { this.batches.push(records.map((r) => r.body)); done({ code: ExportResultCode.SUCCESS }) }
+    this.seenContexts.push({
+      activeSpan: trace.getActiveSpan()?.spanContext().spanId ?? null,
+      suppressed: isTracingSuppressed(context.active())
+    })
+    const finish = () => {
+      this.batches.push(records.map((r) => r.body))
+      done({ code: ExportResultCode.SUCCESS })
+    }
     if (this.hold) this.held.push(finish)
     else setImmediate(finish)
   }
 
-  release () { for (const finish of this.held.splice(0)) finish() }
-  async shutdown () { this.shutdowns++; this.calls.push('shutdown') }
+  release () {
+    for (const finish of this.held.splice(0)) finish()
+  }
+
+  async shutdown () {
+    this.shutdowns++
+    this.calls.push('shutdown')
+  }
+
   async forceFlush () {}
-  get exported () { return this.batches.flat() }
+  get exported () {
+    return this.batches.flat()
+  }
 }
 
 const limits = { maxQueueSize: 6, maxExportBatchSize: 2, scheduledDelayMillis: 60_000, exportTimeoutMillis: 5_000 }
@@ -48,9 +63,14 @@ const implementations = {
     const metrics = selfObsMeterProvider ? { selfObsMeterProvider } : {}
     const processor = new BatchLogRecordProcessor({ exporter, ...limits, ...batch, ...metrics })
     const provider = new LoggerProvider({ processors: [processor] })
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) t.after(() => context.disable())
+    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) { t.after(() => context.disable()) }
     t.after(() => provider.shutdown().catch(() => {}))
-    return { logger: provider.getLogger('contract'), forceFlush: () => provider.forceFlush(), shutdown: () => provider.shutdown(), tracer: trace.getTracer('contract') }
+    return {
+      logger: provider.getLogger('contract'),
+      forceFlush: () => provider.forceFlush(),
+      shutdown: () => provider.shutdown(),
+      tracer: trace.getTracer('contract')
+    }
   },
   'fastify-otel-kit log processor': async (t, exporter, overrides = {}) => {
     const app = Fastify()
@@ -61,7 +81,13 @@ const implementations = {
       handleSignals: false,
       logs: { exporter, batch: { ...limits, ...overrides } }
     })
-    return { logger: logsApi.getLogger('contract'), forceFlush: () => app.otel.forceFlush(), shutdown: () => app.otel.shutdown(), tracer: app.otel.tracer, stats: () => app.otel.stats().logs }
+    return {
+      logger: logsApi.getLogger('contract'),
+      forceFlush: () => app.otel.forceFlush(),
+      shutdown: () => app.otel.shutdown(),
+      tracer: app.otel.tracer,
+      stats: () => app.otel.stats().logs
+    }
   }
 }
 
@@ -113,18 +139,23 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
       const exporter = new ProbeExporter()
       const p = await make(t, exporter)
       const span = p.tracer.startSpan('request')
-      context.with(trace.setSpan(ROOT_CONTEXT, span), () => { for (let i = 0; i < 2; i++) p.logger.emit({ body: `in-request-${i}` }) })
+      context.with(trace.setSpan(ROOT_CONTEXT, span), () => {
+        for (let i = 0; i < 2; i++) p.logger.emit({ body: `in-request-${i}` })
+      })
       span.end()
       await p.forceFlush()
       seen[name] = exporter.seenContexts
       await p.shutdown()
     }
-    assert.ok(seen['SDK BatchLogRecordProcessor'].some((c) => c.activeSpan !== null), FIXED('export context'))
+    assert.ok(
+      seen['SDK BatchLogRecordProcessor'].some((c) => c.activeSpan !== null),
+      FIXED('export context')
+    )
     assert.ok(seen['SDK BatchLogRecordProcessor'].every((c) => c.suppressed))
     assert.ok(seen['fastify-otel-kit log processor'].every((c) => c.activeSpan === null && c.suppressed))
   })
 
-  test('defect 2: a forceFlush during another: the SDK\'s returns before the export; ours waits for it', async (t) => {
+  test("defect 2: a forceFlush during another: the SDK's returns before the export; ours waits for it", async (t) => {
     const returnedEarly = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -135,7 +166,9 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
       while (exporter.held.length === 0) await nextTurn()
       // Say, a SIGTERM flush while close is flushing.
       let secondDone = false
-      const second = p.forceFlush().then(() => { secondDone = true })
+      const second = p.forceFlush().then(() => {
+        secondDone = true
+      })
       for (let i = 0; i < 20; i++) await nextTurn()
       returnedEarly[name] = secondDone && exporter.exported.length === 0
       exporter.hold = false
@@ -150,7 +183,16 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
   // Without a MeterProvider the SDK processor's meter is a no-op.
   test('defect 3: the SDK drops as ours does but says nothing; ours counts them in stats()', async (t) => {
     const diagnostics = []
-    diag.setLogger({ error: (m) => diagnostics.push(m), warn: (m) => diagnostics.push(m), info: (m) => diagnostics.push(m), debug: (m) => diagnostics.push(m), verbose: (m) => diagnostics.push(m) }, DiagLogLevel.ALL)
+    diag.setLogger(
+      {
+        error: (m) => diagnostics.push(m),
+        warn: (m) => diagnostics.push(m),
+        info: (m) => diagnostics.push(m),
+        debug: (m) => diagnostics.push(m),
+        verbose: (m) => diagnostics.push(m)
+      },
+      DiagLogLevel.ALL
+    )
     t.after(() => diag.disable())
     const sdkExporter = new ProbeExporter()
     sdkExporter.hold = true
@@ -162,7 +204,10 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     await sdk.forceFlush()
     // Four records lost, and nothing anywhere a person would read says so.
     assert.equal(sdkExporter.exported.length, 8)
-    assert.deepEqual(diagnostics.filter((m) => /drop|queue|full/i.test(String(m))), [])
+    assert.deepEqual(
+      diagnostics.filter((m) => /drop|queue|full/i.test(String(m))),
+      []
+    )
 
     const exporter = new ProbeExporter()
     exporter.hold = true
@@ -175,8 +220,11 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     assert.deepEqual(exporter.exported.length, 8)
   })
 
-  test('defect 3b: the SDK\'s metrics leave out records under export and after shutdown; our books balance', async (t) => {
-    const reader = new (class extends MetricReader { async onShutdown () {} async onForceFlush () {} })()
+  test("defect 3b: the SDK's metrics leave out records under export and after shutdown; our books balance", async (t) => {
+    const reader = new (class extends MetricReader {
+      async onShutdown () {}
+      async onForceFlush () {}
+    })()
     const meterProvider = new MeterProvider({ readers: [reader] })
     t.after(() => meterProvider.shutdown())
     const counted = async () => {
@@ -248,7 +296,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
   })
 
   // Ours holds at most maxQueueSize and the batch being exported.
-  test('defect 5: during a forceFlush the SDK\'s queue holds up to twice maxQueueSize; ours does not', async (t) => {
+  test("defect 5: during a forceFlush the SDK's queue holds up to twice maxQueueSize; ours does not", async (t) => {
     const held = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()

@@ -58,14 +58,19 @@ const exportOnce = (exporter, spans) => new Promise((resolve) => exporter.export
 async function blackHole (t) {
   const sockets = new Set()
   let reachedNow
-  const reached = new Promise((resolve) => { reachedNow = resolve })
+  const reached = new Promise((resolve) => {
+    reachedNow = resolve
+  })
   const server = net.createServer((socket) => {
     sockets.add(socket)
     socket.on('error', () => {})
     socket.once('data', reachedNow)
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => { for (const socket of sockets) socket.destroy(); server.close() })
+  t.after(() => {
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  })
   return { endpoint: `http://127.0.0.1:${server.address().port}`, reached }
 }
 
@@ -82,7 +87,7 @@ test('the delegate hands the configured timeout to the transport: no answer fail
 })
 
 // Our transport hands the collector's response bytes to upstream's response handler.
-test('a partial success is a success, reported through diag by upstream\'s response handler', async (t) => {
+test("a partial success is a success, reported through diag by upstream's response handler", async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
   const warnings = []
@@ -115,12 +120,15 @@ test('shutdown does not wait for a call to a collector that never answers: the c
   assert.equal(result.error.code, 1, String(result.error)) // CANCELLED
 })
 
-test('createOtlpGrpcExporterMetrics(type, helper, url, meterProvider) records our transport\'s outcomes', async (t) => {
-  const changed = 'the helper\'s signature changed: update sdk/export/otlp-grpc-exporter.ts'
+test("createOtlpGrpcExporterMetrics(type, helper, url, meterProvider) records our transport's outcomes", async (t) => {
+  const changed = "the helper's signature changed: update sdk/export/otlp-grpc-exporter.ts"
   assert.equal(createOtlpGrpcExporterMetrics.length, 4, changed)
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  const reader = new (class extends MetricReader { async onShutdown () {} async onForceFlush () {} })()
+  const reader = new (class extends MetricReader {
+    async onShutdown () {}
+    async onForceFlush () {}
+  })()
   const meterProvider = new MeterProvider({ readers: [reader] })
   t.after(() => meterProvider.shutdown())
   // Assembled as otlp-grpc-exporter.ts does, with a MeterProvider where it passes undefined.
@@ -150,10 +158,12 @@ test('createOtlpGrpcExporterMetrics(type, helper, url, meterProvider) records ou
   assert.ok(exported !== undefined, metrics.map((m) => m.descriptor.name).join(', '))
   const port = Number(new URL(receiver.endpoint).port)
   // Counted per outcome (error.type is the error's class name: grpc-js's errors are plain Errors).
-  const counts = Object.fromEntries(exported.dataPoints.map((p) => [
-    p.attributes['error.type'] ?? 'ok',
-    { value: p.value, type: p.attributes['otel.component.type'], port: p.attributes['server.port'] }
-  ]))
+  const counts = Object.fromEntries(
+    exported.dataPoints.map((p) => [
+      p.attributes['error.type'] ?? 'ok',
+      { value: p.value, type: p.attributes['otel.component.type'], port: p.attributes['server.port'] }
+    ])
+  )
   assert.deepEqual(counts, {
     ok: { value: 2, type: 'otlp_grpc_span_exporter', port },
     Error: { value: 2, type: 'otlp_grpc_span_exporter', port }
@@ -163,20 +173,32 @@ test('createOtlpGrpcExporterMetrics(type, helper, url, meterProvider) records ou
   const statuses = duration.dataPoints.map((p) => p.attributes['rpc.response.status_code']).sort()
   assert.deepEqual(statuses, ['INVALID_ARGUMENT', 'OK'])
   const inflight = metrics.find((m) => m.descriptor.name === 'otel.sdk.exporter.span.inflight')
-  assert.equal(inflight.dataPoints.reduce((sum, p) => sum + p.value, 0), 0)
+  assert.equal(
+    inflight.dataPoints.reduce((sum, p) => sum + p.value, 0),
+    0
+  )
 })
 
 test('what otlp-grpc-exporter.ts passes (no MeterProvider) records nothing, not even on a global one', async (t) => {
   const { metrics } = await import('@opentelemetry/api')
-  const reader = new (class extends MetricReader { async onShutdown () {} async onForceFlush () {} })()
+  const reader = new (class extends MetricReader {
+    async onShutdown () {}
+    async onForceFlush () {}
+  })()
   const meterProvider = new MeterProvider({ readers: [reader] })
   metrics.setGlobalMeterProvider(meterProvider)
-  t.after(async () => { metrics.disable(); await meterProvider.shutdown() })
+  t.after(async () => {
+    metrics.disable()
+    await meterProvider.shutdown()
+  })
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
   const exporter = buildOtlpGrpcExporter(TRACES, exporterConfig(receiver.endpoint), {}, 30_000, () => {})
   t.after(() => exporter.shutdown())
   assert.equal((await exportOnce(exporter, someSpans())).code, ExportResultCode.SUCCESS)
   const { resourceMetrics } = await reader.collect()
-  assert.deepEqual(resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => m.descriptor.name), [])
+  assert.deepEqual(
+    resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => m.descriptor.name),
+    []
+  )
 })

@@ -4,7 +4,13 @@
 // arrives field by field as made: ids, every attribute type, events, links, status, flags, resource,
 // scope, and every metric type with its points. Each export is recorded with its transport.
 import {
-  ROOT_CONTEXT, SeverityNumber, SpanKind, SpanStatusCode, ValueType, createTraceState, trace
+  ROOT_CONTEXT,
+  SeverityNumber,
+  SpanKind,
+  SpanStatusCode,
+  ValueType,
+  createTraceState,
+  trace
 } from '@opentelemetry/api'
 import { OTLPLogExporter as LogsGrpc } from '@opentelemetry/exporter-logs-otlp-grpc'
 import { OTLPLogExporter as LogsJson } from '@opentelemetry/exporter-logs-otlp-http'
@@ -18,7 +24,11 @@ import { OTLPTraceExporter as TraceProto } from '@opentelemetry/exporter-trace-o
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs'
 import {
-  AggregationTemporality, AggregationType, InstrumentType, MeterProvider, MetricReader
+  AggregationTemporality,
+  AggregationType,
+  InstrumentType,
+  MeterProvider,
+  MetricReader
 } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
@@ -27,7 +37,9 @@ import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { ns } from '../helpers.mjs'
 
 const resource = resourceFromAttributes({
-  'service.name': 'receiver-test', 'service.version': '1.4.2', 'host.cores': 2
+  'service.name': 'receiver-test',
+  'service.version': '1.4.2',
+  'host.cores': 2
 })
 const REMOTE = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' }
 const LINKED = { traceId: 'ABCDEF0123456789abcdef0123456789', spanId: '0123456789ABCDEF' }
@@ -57,9 +69,15 @@ function makeSpans () {
   const traceState = createTraceState('vendor=abc')
   const parent = trace.setSpanContext(ROOT_CONTEXT, { ...REMOTE, traceFlags: 1, isRemote: true, traceState })
   const linked = { traceId: LINKED.traceId.toLowerCase(), spanId: LINKED.spanId.toLowerCase(), traceFlags: 1 }
-  const server = tracer.startSpan('GET /orders/:id', {
-    kind: SpanKind.SERVER, attributes: ATTRIBUTES, links: [{ context: linked, attributes: LINK_ATTRIBUTES }]
-  }, parent)
+  const server = tracer.startSpan(
+    'GET /orders/:id',
+    {
+      kind: SpanKind.SERVER,
+      attributes: ATTRIBUTES,
+      links: [{ context: linked, attributes: LINK_ATTRIBUTES }]
+    },
+    parent
+  )
   server.addEvent('order.loaded', EVENT_ATTRIBUTES)
   const child = tracer.startSpan('db.query', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, server))
   child.setStatus({ code: SpanStatusCode.OK })
@@ -111,7 +129,9 @@ async function makeMetrics () {
   })
   const meter = provider.getMeter('receiver-test-metrics', '8.9.0')
   const requests = meter.createCounter('http.requests', {
-    unit: '{request}', description: 'requests served', valueType: ValueType.INT
+    unit: '{request}',
+    description: 'requests served',
+    valueType: ValueType.INT
   })
   requests.add(3, { 'http.route': '/orders/:id', ok: true })
   requests.add(2, { 'http.route': '/pay', ok: false })
@@ -120,7 +140,8 @@ async function makeMetrics () {
   depth.add(-2)
   meter.createGauge('cpu.temperature', { unit: 'Cel' }).record(61.5, { core: 1 })
   const duration = meter.createHistogram('http.server.request.duration', {
-    unit: 's', advice: { explicitBucketBoundaries: [0.005, 0.01, 0.1, 1] }
+    unit: 's',
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.1, 1] }
   })
   for (const seconds of [0.004, 0.05, 0.5, 2]) duration.record(seconds, { 'http.route': '/pay' })
   const amount = meter.createHistogram('payment.amount')
@@ -133,9 +154,19 @@ async function makeMetrics () {
 const PROTOCOLS = {
   grpc: { traces: TraceGrpc, logs: LogsGrpc, metrics: MetricsGrpc, transport: 'grpc', contentType: 'application/grpc' },
   'http/protobuf': {
-    traces: TraceProto, logs: LogsProto, metrics: MetricsProto, transport: 'http', contentType: 'application/x-protobuf'
+    traces: TraceProto,
+    logs: LogsProto,
+    metrics: MetricsProto,
+    transport: 'http',
+    contentType: 'application/x-protobuf'
   },
-  'http/json': { traces: TraceJson, logs: LogsJson, metrics: MetricsJson, transport: 'http', contentType: 'application/json' }
+  'http/json': {
+    traces: TraceJson,
+    logs: LogsJson,
+    metrics: MetricsJson,
+    transport: 'http',
+    contentType: 'application/json'
+  }
 }
 const PATHS = { traces: '/v1/traces', logs: '/v1/logs', metrics: '/v1/metrics' }
 
@@ -180,7 +211,9 @@ function expectedSpans () {
       attributes: RECEIVED_ATTRIBUTES,
       events: [{ name: 'order.loaded', timeUnixNano: hrNanos(server.events[0].time), attributes: EVENT_ATTRIBUTES }],
       // Hex ids arrive in lower case.
-      links: [{ traceId: LINKED.traceId.toLowerCase(), spanId: LINKED.spanId.toLowerCase(), attributes: LINK_ATTRIBUTES }],
+      links: [
+        { traceId: LINKED.traceId.toLowerCase(), spanId: LINKED.spanId.toLowerCase(), attributes: LINK_ATTRIBUTES }
+      ],
       status: { code: 2, message: 'card declined' },
       flags: 0x301 // sampled, with a parent known to be remote
     },
@@ -243,11 +276,20 @@ function expectedMetrics () {
   const scope = { name: 'receiver-test-metrics', version: '8.9.0' }
   const data = Object.fromEntries(resourceMetrics.scopeMetrics[0].metrics.map((m) => [m.descriptor.name, m.dataPoints]))
   const times = (name, i = 0) => ({
-    startTimeUnixNano: hrNanos(data[name][i].startTime), timeUnixNano: hrNanos(data[name][i].endTime), flags: 0
+    startTimeUnixNano: hrNanos(data[name][i].startTime),
+    timeUnixNano: hrNanos(data[name][i].endTime),
+    flags: 0
   })
   const exponential = data['payment.amount'][0].value
   const metric = (name, fields) => ({
-    name, description: '', unit: '', temporality: 2, isMonotonic: false, resource: resource.attributes, scope, ...fields
+    name,
+    description: '',
+    unit: '',
+    temporality: 2,
+    isMonotonic: false,
+    resource: resource.attributes,
+    scope,
+    ...fields
   })
   return [
     metric('http.requests', {
@@ -271,37 +313,41 @@ function expectedMetrics () {
     metric('http.server.request.duration', {
       unit: 's',
       type: 'histogram',
-      dataPoints: [{
-        ...times('http.server.request.duration'),
-        attributes: { 'http.route': '/pay' },
-        count: 4,
-        sum: 0.004 + 0.05 + 0.5 + 2,
-        min: 0.004,
-        max: 2,
-        bucketCounts: [1, 0, 1, 1, 1],
-        explicitBounds: [0.005, 0.01, 0.1, 1]
-      }]
+      dataPoints: [
+        {
+          ...times('http.server.request.duration'),
+          attributes: { 'http.route': '/pay' },
+          count: 4,
+          sum: 0.004 + 0.05 + 0.5 + 2,
+          min: 0.004,
+          max: 2,
+          bucketCounts: [1, 0, 1, 1, 1],
+          explicitBounds: [0.005, 0.01, 0.1, 1]
+        }
+      ]
     }),
     metric('payment.amount', {
       type: 'exponentialHistogram',
-      dataPoints: [{
-        ...times('payment.amount'),
-        attributes: {},
-        count: 4,
-        sum: 15,
-        min: 1,
-        max: 8,
-        scale: exponential.scale,
-        zeroCount: 0,
-        positive: { offset: exponential.positive.offset, bucketCounts: exponential.positive.bucketCounts },
-        negative: { offset: 0, bucketCounts: [] }
-      }]
+      dataPoints: [
+        {
+          ...times('payment.amount'),
+          attributes: {},
+          count: 4,
+          sum: 15,
+          min: 1,
+          max: 8,
+          scale: exponential.scale,
+          zeroCount: 0,
+          positive: { offset: exponential.positive.offset, bucketCounts: exponential.positive.bucketCounts },
+          negative: { offset: 0, bucketCounts: [] }
+        }
+      ]
     })
   ]
 }
 
 /** Histogram points leave unset optional doubles undefined; compare present fields only. */
-const defined = (value) => JSON.parse(JSON.stringify(value, (_key, v) => typeof v === 'bigint' ? `${v}n` : v))
+const defined = (value) => JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v)))
 
 for (const protocol of Object.keys(PROTOCOLS)) {
   describe(`upstream's ${protocol} exporters`, () => {
@@ -321,7 +367,11 @@ for (const protocol of Object.keys(PROTOCOLS)) {
       test(`metrics (${compression}): sums, gauge, histogram, exponential histogram arrive with their points`, async (t) => {
         const receiver = await exportWith(t, protocol, 'metrics', compression, resourceMetrics)
         const positive = receiver.metrics.find((m) => m.name === 'payment.amount').dataPoints[0].positive
-        assert.equal(positive.bucketCounts.reduce((a, b) => a + b, 0), 4, JSON.stringify(positive))
+        assert.equal(
+          positive.bucketCounts.reduce((a, b) => a + b, 0),
+          4,
+          JSON.stringify(positive)
+        )
         assert.deepEqual(defined([...receiver.metrics].sort(byName)), defined(expectedMetrics().sort(byName)))
         assertRecorded(receiver, protocol, 'metrics', compression, { metricCount: 5 })
       })
@@ -335,7 +385,14 @@ function assertRecorded (receiver, protocol, signal, compression, counts) {
   assert.equal(receiver.exports.length, 1)
   const [record] = receiver.exports
   const expected = {
-    signal, transport, contentType, code: 0, spanCount: 0, logCount: 0, metricCount: 0, ...counts,
+    signal,
+    transport,
+    contentType,
+    code: 0,
+    spanCount: 0,
+    logCount: 0,
+    metricCount: 0,
+    ...counts,
     ...(transport === 'http' ? { httpStatus: 200, contentEncoding: compression === 'gzip' ? 'gzip' : 'identity' } : {})
   }
   const { bytes, headers, ...rest } = record
@@ -343,5 +400,3 @@ function assertRecorded (receiver, protocol, signal, compression, counts) {
   assert.ok(bytes > 100, `bytes ${bytes}`)
   assert.match(headers['user-agent'], /OTel-OTLP-Exporter-JavaScript\/0\.301\./)
 }
-
-

@@ -44,7 +44,10 @@ function makeLogs () {
 }
 
 async function makeMetrics () {
-  const reader = new (class extends MetricReader { async onForceFlush () {} async onShutdown () {} })()
+  const reader = new (class extends MetricReader {
+    async onForceFlush () {}
+    async onShutdown () {}
+  })()
   const meter = new MeterProvider({ resource, readers: [reader] }).getMeter('http-test')
   meter.createCounter('orders').add(1)
   meter.createHistogram('latency').record(3)
@@ -99,7 +102,7 @@ describe('answers as the OTLP/HTTP specification says', () => {
     assert.deepEqual(receiver.exports, [])
   })
 
-  test('200 with an empty response message in the request\'s content type; a charset parameter is fine', async (t) => {
+  test("200 with an empty response message in the request's content type; a charset parameter is fine", async (t) => {
     const receiver = await startReceiver(t)
     for (const path of ['/v1/traces', '/v1/logs', '/v1/metrics']) {
       const protobuf = await post(receiver, path, Buffer.alloc(0), PROTOBUF)
@@ -112,11 +115,17 @@ describe('answers as the OTLP/HTTP specification says', () => {
       assert.equal(json.headers.get('content-type'), 'application/json')
       assert.deepEqual(await json.json(), {})
     }
-    assert.deepEqual(receiver.exports.map((e) => [e.signal, e.contentType, e.httpStatus, e.code]), [
-      ['traces', 'application/x-protobuf', 200, 0], ['traces', 'application/json', 200, 0],
-      ['logs', 'application/x-protobuf', 200, 0], ['logs', 'application/json', 200, 0],
-      ['metrics', 'application/x-protobuf', 200, 0], ['metrics', 'application/json', 200, 0]
-    ])
+    assert.deepEqual(
+      receiver.exports.map((e) => [e.signal, e.contentType, e.httpStatus, e.code]),
+      [
+        ['traces', 'application/x-protobuf', 200, 0],
+        ['traces', 'application/json', 200, 0],
+        ['logs', 'application/x-protobuf', 200, 0],
+        ['logs', 'application/json', 200, 0],
+        ['metrics', 'application/x-protobuf', 200, 0],
+        ['metrics', 'application/json', 200, 0]
+      ]
+    )
   })
 
   test('400 with a google.rpc.Status for what cannot be decoded: protobuf, JSON, OTLP/JSON rules, gzip', async (t) => {
@@ -131,14 +140,26 @@ describe('answers as the OTLP/HTTP specification says', () => {
     const cases = [
       ['not JSON', '{"resourceSpans": [', /body: expected JSON/],
       ['not an object', '[]', /body: expected a JSON object/],
-      ['base64 ids (protobuf\'s mapping, not OTLP\'s)', jsonTraces({ traceId: 'W47/95gDgQPSabYzgT/GDA==', spanId: SPAN_ID }),
-        /\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: expected 32 hex digits/],
-      ['an enum by name', jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, kind: 'SPAN_KIND_SERVER' }),
-        /\.kind: expected an enum as an integer/],
-      ['a fractional int64', jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, startTimeUnixNano: 1.5 }),
-        /\.startTimeUnixNano: expected an integer/],
-      ['spans not a list', JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }),
-        /\.spans: expected an array/]
+      [
+        "base64 ids (protobuf's mapping, not OTLP's)",
+        jsonTraces({ traceId: 'W47/95gDgQPSabYzgT/GDA==', spanId: SPAN_ID }),
+        /\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.traceId: expected 32 hex digits/
+      ],
+      [
+        'an enum by name',
+        jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, kind: 'SPAN_KIND_SERVER' }),
+        /\.kind: expected an enum as an integer/
+      ],
+      [
+        'a fractional int64',
+        jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, startTimeUnixNano: 1.5 }),
+        /\.startTimeUnixNano: expected an integer/
+      ],
+      [
+        'spans not a list',
+        JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }),
+        /\.spans: expected an array/
+      ]
     ]
     for (const [label, body, message] of cases) {
       const response = await post(receiver, '/v1/traces', body, JSON_TYPE)
@@ -166,7 +187,10 @@ describe('answers as the OTLP/HTTP specification says', () => {
     const inflated = await post(receiver, '/v1/traces', bomb, { ...JSON_TYPE, 'content-encoding': 'gzip' })
     assert.equal(inflated.status, 413)
     assert.match(await inflated.text(), /once gunzipped/)
-    const small = await post(receiver, '/v1/traces', gzipSync(Buffer.from('{}')), { ...JSON_TYPE, 'content-encoding': 'gzip' })
+    const small = await post(receiver, '/v1/traces', gzipSync(Buffer.from('{}')), {
+      ...JSON_TYPE,
+      'content-encoding': 'gzip'
+    })
     assert.equal(small.status, 200)
   })
 
@@ -174,23 +198,28 @@ describe('answers as the OTLP/HTTP specification says', () => {
     const receiver = await startReceiver(t)
     const body = jsonTraces({ traceId: TRACE_ID, spanId: SPAN_ID, name: 'kept' })
     receiver.respondPartially(1, 'one span too large')
-    assert.deepEqual(await (await post(receiver, '/v1/traces', body, JSON_TYPE)).json(),
-      { partialSuccess: { rejectedSpans: '1', errorMessage: 'one span too large' } })
+    assert.deepEqual(await (await post(receiver, '/v1/traces', body, JSON_TYPE)).json(), {
+      partialSuccess: { rejectedSpans: '1', errorMessage: 'one span too large' }
+    })
     receiver.respondPartially(2, 'two records too old')
     const logs = await post(receiver, '/v1/logs', Buffer.alloc(0), PROTOBUF)
     // ExportLogsServiceResponse { partial_success = 1 { rejected_log_records = 1; error_message = 2 } }
     const partial = readFields(readFields(Buffer.from(await logs.arrayBuffer()))[0].value)
     const fields = partial.map((f) => [f.field, Buffer.isBuffer(f.value) ? f.value.toString() : f.value])
-    assert.deepEqual(fields, [[1, 2n], [2, 'two records too old']])
+    assert.deepEqual(fields, [
+      [1, 2n],
+      [2, 'two records too old']
+    ])
     receiver.respondPartially(3, 'three points unknown')
-    assert.deepEqual(await (await post(receiver, '/v1/metrics', '{}', JSON_TYPE)).json(),
-      { partialSuccess: { rejectedDataPoints: '3', errorMessage: 'three points unknown' } })
+    assert.deepEqual(await (await post(receiver, '/v1/metrics', '{}', JSON_TYPE)).json(), {
+      partialSuccess: { rejectedDataPoints: '3', errorMessage: 'three points unknown' }
+    })
     // Only the next success is partial.
     assert.deepEqual(await (await post(receiver, '/v1/traces', body, JSON_TYPE)).json(), {})
     assert.equal(receiver.spans.length, 2)
   })
 
-  test('upstream\'s exporters read the partial success (they report it through diag)', async (t) => {
+  test("upstream's exporters read the partial success (they report it through diag)", async (t) => {
     const receiver = await startReceiver(t)
     const warnings = []
     const logger = { warn: (...args) => warnings.push(args.join(' ')), error () {}, info () {}, debug () {}, verbose () {} }
@@ -202,10 +231,16 @@ describe('answers as the OTLP/HTTP specification says', () => {
       assert.equal((await exportOnce(exporter, makeSpans())).code, 0)
       await exporter.shutdown()
     }
-    const partials = warnings.filter((w) => w.startsWith('Received Partial Success response:'))
+    const partials = warnings
+      .filter((w) => w.startsWith('Received Partial Success response:'))
       .map((w) => JSON.parse(w.slice(w.indexOf('{'))))
-    assert.deepEqual(partials.map((p) => [Number(p.rejectedSpans), p.errorMessage]),
-      [[1, 'rejected by protobuf'], [1, 'rejected by json']])
+    assert.deepEqual(
+      partials.map((p) => [Number(p.rejectedSpans), p.errorMessage]),
+      [
+        [1, 'rejected by protobuf'],
+        [1, 'rejected by json']
+      ]
+    )
   })
 })
 
@@ -266,41 +301,57 @@ describe('OTLP/JSON as senders write it', () => {
   test('metrics: counts and bounds as strings or numbers, a record without a body', async (t) => {
     const receiver = await startReceiver(t)
     const metrics = {
-      resourceMetrics: [{
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'by-hand' } }] },
-        scopeMetrics: [{
-          scope: { name: 'm', version: '1' },
-          metrics: [
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'by-hand' } }] },
+          scopeMetrics: [
             {
-              name: 'h',
-              unit: 'ms',
-              histogram: {
-                aggregationTemporality: 1,
-                dataPoints: [{ count: '3', sum: 7.5, bucketCounts: ['1', 2], explicitBounds: [5], timeUnixNano: '9' }]
-              }
-            },
-            { name: 'g', gauge: { dataPoints: [{ asInt: '-4' }] } }
+              scope: { name: 'm', version: '1' },
+              metrics: [
+                {
+                  name: 'h',
+                  unit: 'ms',
+                  histogram: {
+                    aggregationTemporality: 1,
+                    dataPoints: [
+                      { count: '3', sum: 7.5, bucketCounts: ['1', 2], explicitBounds: [5], timeUnixNano: '9' }
+                    ]
+                  }
+                },
+                { name: 'g', gauge: { dataPoints: [{ asInt: '-4' }] } }
+              ]
+            }
           ]
-        }]
-      }]
+        }
+      ]
     }
     assert.equal((await post(receiver, '/v1/metrics', JSON.stringify(metrics), JSON_TYPE)).status, 200)
     const [h, g] = receiver.metrics
-    assert.deepEqual([h.name, h.unit, h.type, h.temporality, h.resource, h.scope],
-      ['h', 'ms', 'histogram', 1, { 'service.name': 'by-hand' }, { name: 'm', version: '1' }])
+    assert.deepEqual(
+      [h.name, h.unit, h.type, h.temporality, h.resource, h.scope],
+      ['h', 'ms', 'histogram', 1, { 'service.name': 'by-hand' }, { name: 'm', version: '1' }]
+    )
     const [point] = h.dataPoints
-    assert.deepEqual([point.count, point.sum, point.bucketCounts, point.explicitBounds, point.timeUnixNano],
-      [3, 7.5, [1, 2], [5], 9n])
+    assert.deepEqual(
+      [point.count, point.sum, point.bucketCounts, point.explicitBounds, point.timeUnixNano],
+      [3, 7.5, [1, 2], [5], 9n]
+    )
     assert.deepEqual([g.type, g.temporality, g.dataPoints[0].value], ['gauge', 0, -4])
     const records = [{ severityNumber: 17, body: {} }, { body: { stringValue: 'x' } }]
     const logs = { resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }
     assert.equal((await post(receiver, '/v1/logs', JSON.stringify(logs), JSON_TYPE)).status, 200)
-    assert.deepEqual(receiver.logs.map((l) => [l.severityNumber, l.body]), [[17, undefined], [0, 'x']])
+    assert.deepEqual(
+      receiver.logs.map((l) => [l.severityNumber, l.body]),
+      [
+        [17, undefined],
+        [0, 'x']
+      ]
+    )
   })
 })
 
 describe('what the tests need, over HTTP as over gRPC', () => {
-  test('TLS: https with the receiver\'s certificate, for protobuf and JSON exporters', async (t) => {
+  test("TLS: https with the receiver's certificate, for protobuf and JSON exporters", async (t) => {
     const tls = { cert: readFileSync(tlsFixture('server.pem')), key: readFileSync(tlsFixture('server.key')) }
     const receiver = await startReceiver(t, { tls })
     assert.match(receiver.httpEndpoint, /^https:\/\/localhost:\d+$/)
@@ -331,14 +382,17 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     const withKey = new TraceJson({ url: `${receiver.httpEndpoint}/v1/traces`, headers })
     assert.equal((await exportOnce(withKey, makeSpans())).code, 0)
     await Promise.all([without.shutdown(), withKey.shutdown()])
-    assert.deepEqual(receiver.exports.map((e) => [e.contentType, e.httpStatus, e.code, e.headers.authorization]), [
-      ['application/x-protobuf', 401, 16, undefined],
-      ['application/json', 200, 0, 'Bearer http-key']
-    ])
+    assert.deepEqual(
+      receiver.exports.map((e) => [e.contentType, e.httpStatus, e.code, e.headers.authorization]),
+      [
+        ['application/x-protobuf', 401, 16, undefined],
+        ['application/json', 200, 0, 'Bearer http-key']
+      ]
+    )
     assert.equal(receiver.spans.length, 2)
   })
 
-  test('a fault with Retry-After: upstream\'s exporter waits as long as told, then the retry is kept', async (t) => {
+  test("a fault with Retry-After: upstream's exporter waits as long as told, then the retry is kept", async (t) => {
     const receiver = await startReceiver(t)
     receiver.failNext({ httpStatus: 503, retryAfterSeconds: 2, message: 'collector overloaded' })
     const exporter = new TraceProto({ url: `${receiver.httpEndpoint}/v1/traces` })
@@ -347,7 +401,13 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal(result.code, 0)
     // Upstream's own first backoff is 1 s +-20 %: only Retry-After makes it wait 2 s.
     assert.ok(result.millis >= 1950, `retried after ${Math.round(result.millis)} ms`)
-    assert.deepEqual(receiver.exports.map((e) => [e.httpStatus, e.code, e.spanCount]), [[503, 14, 2], [200, 0, 2]])
+    assert.deepEqual(
+      receiver.exports.map((e) => [e.httpStatus, e.code, e.spanCount]),
+      [
+        [503, 14, 2],
+        [200, 0, 2]
+      ]
+    )
     assert.equal(receiver.spans.length, 2)
   })
 
@@ -370,7 +430,15 @@ describe('what the tests need, over HTTP as over gRPC', () => {
       [504, '7', { code: 14, message: 'gateway timeout' }],
       [200, null, {}]
     ])
-    assert.deepEqual(receiver.exports.map((e) => [e.httpStatus, e.code]), [[429, 8], [502, 14], [504, 14], [200, 0]])
+    assert.deepEqual(
+      receiver.exports.map((e) => [e.httpStatus, e.code]),
+      [
+        [429, 8],
+        [502, 14],
+        [504, 14],
+        [200, 0]
+      ]
+    )
 
     receiver.failNext({ httpStatus: 400, message: 'bad spans' })
     const exporter = new TraceJson({ url: `${receiver.httpEndpoint}/v1/traces` })
@@ -379,7 +447,11 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal(refused.code, 1)
     assert.equal(refused.error.code, 400)
     assert.deepEqual(JSON.parse(refused.error.data), { code: 3, message: 'bad spans' })
-    assert.deepEqual(receiver.exports.slice(4).map((e) => [e.httpStatus, e.code]), [[400, 3]], 'a 400 is not retried')
+    assert.deepEqual(
+      receiver.exports.slice(4).map((e) => [e.httpStatus, e.code]),
+      [[400, 3]],
+      'a 400 is not retried'
+    )
     assert.equal(receiver.spans.length, 1)
   })
 
@@ -404,20 +476,29 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal((await exportOnce(logs, makeLogs())).error?.code, 400)
     await logs.shutdown()
 
-    assert.deepEqual(receiver.exports.map((e) => [e.transport, e.signal, e.code, e.httpStatus]), [
-      ['grpc', 'traces', 3, undefined], ['grpc', 'traces', 0, undefined],
-      ['http', 'traces', 3, 400], ['http', 'traces', 0, 200],
-      ['http', 'traces', 3, 400], ['grpc', 'traces', 0, undefined],
-      ['http', 'traces', 0, 200], ['http', 'logs', 3, 400]
-    ])
+    assert.deepEqual(
+      receiver.exports.map((e) => [e.transport, e.signal, e.code, e.httpStatus]),
+      [
+        ['grpc', 'traces', 3, undefined],
+        ['grpc', 'traces', 0, undefined],
+        ['http', 'traces', 3, 400],
+        ['http', 'traces', 0, 200],
+        ['http', 'traces', 3, 400],
+        ['grpc', 'traces', 0, undefined],
+        ['http', 'traces', 0, 200],
+        ['http', 'logs', 3, 400]
+      ]
+    )
     assert.throws(() => receiver.failNext({ message: 'no status' }), /a fault needs a gRPC `code` or an `httpStatus`/)
   })
 
   test('countOnly: HTTP exports are counted in either format, nothing is kept', async (t) => {
     const receiver = await startReceiver(t, { countOnly: true })
     const sends = [
-      [TraceProto, '/v1/traces', makeSpans(3)], [TraceJson, '/v1/traces', makeSpans(2)],
-      [LogsJson, '/v1/logs', makeLogs()], [MetricsJson, '/v1/metrics', await makeMetrics()]
+      [TraceProto, '/v1/traces', makeSpans(3)],
+      [TraceJson, '/v1/traces', makeSpans(2)],
+      [LogsJson, '/v1/logs', makeLogs()],
+      [MetricsJson, '/v1/metrics', await makeMetrics()]
     ]
     for (const [Exporter, path, items] of sends) {
       const exporter = new Exporter({ url: `${receiver.httpEndpoint}${path}` })
@@ -452,10 +533,20 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     t.after(() => client.close())
     const garbage = new MessageWriter().bytes(1, Buffer.from([0x12, 0x09])).finish()
     const path = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export'
-    const error = await new Promise((resolve) => client.makeUnaryRequest(path, (b) => b, (b) => b, garbage, (e) => resolve(e)))
+    const error = await new Promise((resolve) =>
+      client.makeUnaryRequest(
+        path,
+        (b) => b,
+        (b) => b,
+        garbage,
+        (e) => resolve(e)
+      )
+    )
     assert.equal(error?.code, 3)
     assert.match(error.details, /undecodable request/)
-    assert.deepEqual(receiver.exports.map((e) => [e.transport, e.signal, e.contentType, e.code]),
-      [['grpc', 'metrics', 'application/grpc', 3]])
+    assert.deepEqual(
+      receiver.exports.map((e) => [e.transport, e.signal, e.contentType, e.code]),
+      [['grpc', 'metrics', 'application/grpc', 3]]
+    )
   })
 })

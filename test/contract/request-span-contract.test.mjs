@@ -53,7 +53,10 @@ function comparable (span, ownKeys) {
     attributes: pick(span.attributes),
     events: span.events.map((e) => ({
       name: e.name,
-      attributes: { ...e.attributes, 'exception.stacktrace': e.attributes?.['exception.stacktrace'] === undefined ? undefined : 'present' },
+      attributes: {
+        ...e.attributes,
+        'exception.stacktrace': e.attributes?.['exception.stacktrace'] === undefined ? undefined : 'present'
+      },
       dropped: e.droppedAttributesCount
     })),
     links: span.links,
@@ -81,16 +84,42 @@ test('the request span and an SDK span give the same result for the same operati
   const ours = all.find((s) => s.parentSpanContext === undefined)
   const sdk = all.find((s) => s.parentSpanContext !== undefined)
   assert.notEqual(ours.constructor, sdk.constructor, 'the request span should not come from the SDK tracer')
-  const ownKeys = ['order.id', 'amount', 'tags', 'map', 'empty', 'bytes', 'bad.date', 'bad.function', 'bad.bigint', '', 'bulk.one', 'bulk.two', 'bulk.bad', 'after.end']
+  const ownKeys = [
+    'order.id',
+    'amount',
+    'tags',
+    'map',
+    'empty',
+    'bytes',
+    'bad.date',
+    'bad.function',
+    'bad.bigint',
+    '',
+    'bulk.one',
+    'bulk.two',
+    'bulk.bad',
+    'after.end'
+  ]
   assert.deepEqual(comparable(ours, ownKeys), comparable(sdk, ownKeys))
   // And what the scenario produced, spelled out once.
   assert.deepEqual(comparable(ours, ownKeys).attributes, {
-    'order.id': 'ord-1', amount: 49.99, tags: ['a', 'b'], map: { nested: true, list: [1, 'two'] }, empty: null, bytes: new Uint8Array([1, 2, 3]), 'bulk.one': 1, 'bulk.two': true, 'bulk.bad': [1, 'mixed']
+    'order.id': 'ord-1',
+    amount: 49.99,
+    tags: ['a', 'b'],
+    map: { nested: true, list: [1, 'two'] },
+    empty: null,
+    bytes: new Uint8Array([1, 2, 3]),
+    'bulk.one': 1,
+    'bulk.two': true,
+    'bulk.bad': [1, 'mixed']
   })
   assert.deepEqual(ours.events[1].attributes, { step: 2 })
   assert.equal(ours.events[1].droppedAttributesCount, 1)
   assert.deepEqual(ours.status, { code: SpanStatusCode.OK })
-  assert.deepEqual(ours.events.map((e) => e.name), ['plain', 'with-attributes', 'with-date', 'with-hrtime', 'exception', 'exception'])
+  assert.deepEqual(
+    ours.events.map((e) => e.name),
+    ['plain', 'with-attributes', 'with-date', 'with-hrtime', 'exception', 'exception']
+  )
   assert.equal(ours.events[4].attributes['exception.type'], 'CARD_DECLINED')
   assert.equal(ours.name, 'renamed')
 })
@@ -112,14 +141,20 @@ test('child spans made by the SDK never start before the request span (same cloc
 
 test('span limits from the environment apply to the request span as to SDK spans', async (t) => {
   const unlimited = await tracedApp(t)
-  unlimited.app.get('/limits', async (request) => { request.otel.span.setAttribute('long.value', 'abcdefghij'); return 'ok' })
+  unlimited.app.get('/limits', async (request) => {
+    request.otel.span.setAttribute('long.value', 'abcdefghij')
+    return 'ok'
+  })
   await unlimited.app.inject({ url: '/limits?q=123456' })
   const [reference] = await unlimited.spans()
   await unlimited.app.close()
 
   process.env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT = '5'
   process.env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT = '4'
-  t.after(() => { delete process.env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT; delete process.env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT })
+  t.after(() => {
+    delete process.env.OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT
+    delete process.env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT
+  })
   const limited = await tracedApp(t)
   limited.app.get('/limits', async (request) => {
     request.otel.span.setAttribute('long.value', 'abcdefghij')
@@ -137,7 +172,9 @@ test('span limits from the environment apply to the request span as to SDK spans
   const sdk = all.find((s) => s.name === 'sdk')
   assert.equal(Object.keys(ours.attributes).length, 5)
   for (const value of Object.values(ours.attributes)) if (typeof value === 'string') assert.ok(value.length <= 4)
-  const firstFive = Object.entries(reference.attributes).slice(0, 5).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, 4) : v])
+  const firstFive = Object.entries(reference.attributes)
+    .slice(0, 5)
+    .map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, 4) : v])
   assert.deepEqual(Object.entries(ours.attributes), firstFive)
   assert.deepEqual(ours.attributes, sdk.attributes)
   assert.equal(ours.droppedAttributesCount, sdk.droppedAttributesCount)
@@ -155,7 +192,10 @@ test('span processors see the request span exactly as they see an SDK span: onSt
       ended: span.ended,
       endTimeSet: span.endTime !== undefined && (span.endTime[0] !== 0 || span.endTime[1] !== 0),
       // A write during the call is either kept (writable) or refused (ended), as the SDK decides.
-      writable: method === 'onEnd' ? undefined : (span.setAttribute(`probe.${method}`, 1), span.attributes[`probe.${method}`] === 1)
+      writable:
+        method === 'onEnd'
+          ? undefined
+          : (span.setAttribute(`probe.${method}`, 1), span.attributes[`probe.${method}`] === 1)
     })
   }
   const processor = {
@@ -177,6 +217,15 @@ test('span processors see the request span exactly as they see an SDK span: onSt
   assert.notEqual(ours.constructor, sdk.constructor)
   const sequence = (span) => seen.get(span.spanContext().spanId)
   assert.deepEqual(sequence(ours), sequence(sdk))
-  assert.deepEqual(sequence(sdk).map((c) => c.method), ['onStart', 'onEnding', 'onEnd'])
-  assert.deepEqual(sequence(sdk)[1], { method: 'onEnding', recording: true, ended: false, endTimeSet: true, writable: true })
+  assert.deepEqual(
+    sequence(sdk).map((c) => c.method),
+    ['onStart', 'onEnding', 'onEnd']
+  )
+  assert.deepEqual(sequence(sdk)[1], {
+    method: 'onEnding',
+    recording: true,
+    ended: false,
+    endTimeSet: true,
+    writable: true
+  })
 })

@@ -32,7 +32,11 @@ function applicationWithApi (t, version) {
 }
 
 function runIn (dir, source) {
-  const out = execFileSync(process.execPath, ['-e', source], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '' } })
+  const out = execFileSync(process.execPath, ['-e', source], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '' }
+  })
   return JSON.parse(out.trim().split('\n').pop())
 }
 
@@ -59,15 +63,33 @@ test('an application with its own, different @opentelemetry/api copy that regist
   const warnings = runIn(dir, scenario(root)).filter((w) => w.code === 'FOK_WARN_API_VERSIONS')
   assert.equal(warnings.length, 1)
   const [{ message }] = warnings
-  assert.match(message, /@opentelemetry\/api is installed 2 times: 1\.11\.0 at .*fok-api-.*\(used by the application\); 1\.10\.\d+ at .*\(used by fastify-otel-kit, @opentelemetry\/sdk-trace/)
-  assert.match(message, /the OpenTelemetry globals of this process were created by @opentelemetry\/api 1\.11\.0, while this package uses 1\.10\.\d+/)
-  assert.match(message, /Fix: keep a single copy of @opentelemetry\/api .*npm ls @opentelemetry\/api.*npm dedupe.*overrides/)
+  assert.match(
+    message,
+    /@opentelemetry\/api is installed 2 times: 1\.11\.0 at .*fok-api-.*\(used by the application\); 1\.10\.\d+ at .*\(used by fastify-otel-kit, @opentelemetry\/sdk-trace/
+  )
+  assert.match(
+    message,
+    /the OpenTelemetry globals of this process were created by @opentelemetry\/api 1\.11\.0, while this package uses 1\.10\.\d+/
+  )
+  assert.match(
+    message,
+    /Fix: keep a single copy of @opentelemetry\/api .*npm ls @opentelemetry\/api.*npm dedupe.*overrides/
+  )
 })
 
 test('one copy of the API everywhere: no API warning', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fok-api-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   // No node_modules here: the application resolves nothing of its own, the repository's copy is the one.
-  const warnings = runIn(root, scenario(root).replace("require('@opentelemetry/api')", `require(${JSON.stringify(join(root, 'node_modules/@opentelemetry/api'))})`))
-  assert.deepEqual(warnings.filter((w) => w.code === 'FOK_WARN_API_VERSIONS'), [])
+  const warnings = runIn(
+    root,
+    scenario(root).replace(
+      "require('@opentelemetry/api')",
+      `require(${JSON.stringify(join(root, 'node_modules/@opentelemetry/api'))})`
+    )
+  )
+  assert.deepEqual(
+    warnings.filter((w) => w.code === 'FOK_WARN_API_VERSIONS'),
+    []
+  )
 })

@@ -14,44 +14,68 @@ const cleanEnv = () => {
   return env
 }
 
-test('the demo sends W3C, B3 and failing requests and prints every trace as a waterfall with its log lines under it', { timeout: 60_000 }, async () => {
-  const { stdout } = await run(process.execPath, [demo], { env: cleanEnv() })
-  assert.match(stdout, /exporting over OTLP\/gRPC to an embedded receiver at http:\/\/127\.0\.0\.1:\d+/)
-  assert.match(stdout, /received 3 traces, 19 spans \(exported 19, dropped 0, failed 0\)/)
-  assert.match(stdout, /and 18 log records \(exported 18, dropped 0, failed 0\)/)
-  const traces = stdout.split('\ntrace ').slice(1)
-  assert.equal(traces.length, 3)
-  // Two requests continue an upstream caller (W3C, then B3); the failing one starts its own trace.
-  assert.equal(traces.filter((t) => t.includes("continues the caller's span")).length, 2)
-  for (const trace of traces.slice(0, 2)) {
-    for (const name of ['POST /refunds/:orderId', 'refund.process', 'worker.dispatch receipt-worker', 'worker.task receipt-worker', 'receipt.render', 'receipt.sign', 'ledger.record']) {
-      assert.ok(trace.includes(name), `${name} missing from a waterfall`)
+test(
+  'the demo sends W3C, B3 and failing requests and prints every trace as a waterfall with its log lines under it',
+  { timeout: 60_000 },
+  async () => {
+    const { stdout } = await run(process.execPath, [demo], { env: cleanEnv() })
+    assert.match(stdout, /exporting over OTLP\/gRPC to an embedded receiver at http:\/\/127\.0\.0\.1:\d+/)
+    assert.match(stdout, /received 3 traces, 19 spans \(exported 19, dropped 0, failed 0\)/)
+    assert.match(stdout, /and 18 log records \(exported 18, dropped 0, failed 0\)/)
+    const traces = stdout.split('\ntrace ').slice(1)
+    assert.equal(traces.length, 3)
+    // Two requests continue an upstream caller (W3C, then B3); the failing one starts its own trace.
+    assert.equal(traces.filter((t) => t.includes("continues the caller's span")).length, 2)
+    for (const trace of traces.slice(0, 2)) {
+      for (const name of [
+        'POST /refunds/:orderId',
+        'refund.process',
+        'worker.dispatch receipt-worker',
+        'worker.task receipt-worker',
+        'receipt.render',
+        'receipt.sign',
+        'ledger.record'
+      ]) {
+        assert.ok(trace.includes(name), `${name} missing from a waterfall`)
+      }
+      assert.match(trace, /child spans account for \d+% of POST \/refunds\/:orderId/)
+      // The trace's log lines, each under the span it was written in.
+      const logs = trace.slice(trace.indexOf('  log records\n'))
+      assert.match(logs, /INFO +refund requested +\[POST \/refunds\/:orderId\] +orderId=ord-\d+ amount=/)
+      // Written in the worker thread, through the Logs API: under the worker's span.
+      assert.match(logs, /INFO +receipt signed +\[receipt\.render\] +receiptId=rcpt-\w+ thread\.id=\d+/)
+      assert.match(logs, /INFO +refund recorded in the ledger +\[ledger\.record\] +orderId=ord-\d+ receiptId=rcpt-/)
+      assert.match(logs, /INFO +request completed +\[POST \/refunds\/:orderId\] +responseTime=/)
     }
-    assert.match(trace, /child spans account for \d+% of POST \/refunds\/:orderId/)
-    // The trace's log lines, each under the span it was written in.
-    const logs = trace.slice(trace.indexOf('  log records\n'))
-    assert.match(logs, /INFO +refund requested +\[POST \/refunds\/:orderId\] +orderId=ord-\d+ amount=/)
-    // Written in the worker thread, through the Logs API: under the worker's span.
-    assert.match(logs, /INFO +receipt signed +\[receipt\.render\] +receiptId=rcpt-\w+ thread\.id=\d+/)
-    assert.match(logs, /INFO +refund recorded in the ledger +\[ledger\.record\] +orderId=ord-\d+ receiptId=rcpt-/)
-    assert.match(logs, /INFO +request completed +\[POST \/refunds\/:orderId\] +responseTime=/)
+    const failing = traces[2]
+    assert.match(failing, /refund\.process\s+INTERNAL.*ERROR Gateway timeout/)
+    assert.match(failing, /POST \/refunds\/:orderId\s+SERVER.*ERROR/)
+    assert.match(failing, /CLIENT.*ERROR/)
+    assert.match(failing, /WARN +payment gateway did not answer in time; refund not issued +\[refund\.process\]/)
+    assert.match(
+      failing,
+      /ERROR +payment gateway did not answer for order ord-1009 +\[POST \/refunds\/:orderId\] +exception\.type=GatewayTimeoutError/
+    )
+    assert.match(
+      stdout,
+      /6 log records outside any trace: "Server listening at http:\/\/127\.0\.0\.1:\d+", "incoming request" x4, "request completed"\n/
+    )
   }
-  const failing = traces[2]
-  assert.match(failing, /refund\.process\s+INTERNAL.*ERROR Gateway timeout/)
-  assert.match(failing, /POST \/refunds\/:orderId\s+SERVER.*ERROR/)
-  assert.match(failing, /CLIENT.*ERROR/)
-  assert.match(failing, /WARN +payment gateway did not answer in time; refund not issued +\[refund\.process\]/)
-  assert.match(failing, /ERROR +payment gateway did not answer for order ord-1009 +\[POST \/refunds\/:orderId\] +exception\.type=GatewayTimeoutError/)
-  assert.match(stdout, /6 log records outside any trace: "Server listening at http:\/\/127\.0\.0\.1:\d+", "incoming request" x4, "request completed"\n/)
-})
+)
 
-test('with OTEL_EXPORTER_OTLP_ENDPOINT set, the demo exports to that collector and says so', { timeout: 60_000 }, async (t) => {
-  const collector = await OtlpReceiver.start()
-  t.after(() => collector.stop())
-  const { stdout } = await run(process.execPath, [demo], { env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } })
-  assert.ok(stdout.includes(`exporting over OTLP/gRPC to ${collector.endpoint} (from the environment)`))
-  assert.match(stdout, /sent 19 spans and 18 log records to/)
-  assert.equal(collector.spans.length, 19)
-  assert.equal(collector.logs.length, 18)
-  assert.equal(collector.traces().size, 3)
-})
+test(
+  'with OTEL_EXPORTER_OTLP_ENDPOINT set, the demo exports to that collector and says so',
+  { timeout: 60_000 },
+  async (t) => {
+    const collector = await OtlpReceiver.start()
+    t.after(() => collector.stop())
+    const { stdout } = await run(process.execPath, [demo], {
+      env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }
+    })
+    assert.ok(stdout.includes(`exporting over OTLP/gRPC to ${collector.endpoint} (from the environment)`))
+    assert.match(stdout, /sent 19 spans and 18 log records to/)
+    assert.equal(collector.spans.length, 19)
+    assert.equal(collector.logs.length, 18)
+    assert.equal(collector.traces().size, 3)
+  }
+)

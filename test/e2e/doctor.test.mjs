@@ -35,7 +35,10 @@ test('doctor shows each value with its source, and the environment overriding th
   assert.match(stdout, /serviceName\s+billing\s+env OTEL_SERVICE_NAME/)
   assert.match(stdout, /batch\.maxQueueSize\s+8192\s+options/)
   assert.match(stdout, /exporter\.endpoint\s+http:\/\/127\.0\.0\.1:\d+\s+env OTEL_EXPORTER_OTLP_ENDPOINT/)
-  assert.match(stdout, /! OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor"/)
+  assert.match(
+    stdout,
+    /! OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor"/
+  )
   assert.match(stdout, /Propagation: tracecontext, baggage, b3multi/)
   assert.match(stdout, /Sampler: parentbased_always_on/)
   assert.match(stdout, /Batch: aggressive: queue 8192, delay 10000 ms, batch 1024/)
@@ -66,7 +69,9 @@ test('the queue check applies the sizing rule and says what to set', async () =>
   assert.match(tooSmall.stdout, /Set batch\.maxQueueSize \(or OTEL_BSP_MAX_QUEUE_SIZE\) to 19456/)
   assert.match(tooSmall.stdout, /lower batch\.scheduledDelayMillis \(OTEL_BSP_SCHEDULE_DELAY\) to 682 ms or less/)
 
-  const enough = await doctor(['--no-export', '--peak-rps', '100', '--spans-per-request', '3'], { OTEL_BSP_MAX_QUEUE_SIZE: '4096' })
+  const enough = await doctor(['--no-export', '--peak-rps', '100', '--spans-per-request', '3'], {
+    OTEL_BSP_MAX_QUEUE_SIZE: '4096'
+  })
   assert.equal(enough.code, 0)
   assert.match(enough.stdout, /✓ maxQueueSize 4096 holds the 1500 spans/)
 })
@@ -79,21 +84,36 @@ test('usage errors exit with 2', async () => {
 
 test('doctor checks that the application and the SDK share one @opentelemetry/api', async (t) => {
   const clean = await doctor(['--no-export'])
-  assert.match(clean.stdout, /OpenTelemetry API\n  ✓ one copy of @opentelemetry\/api \(1\.10\.\d+\), shared by the application, fastify-otel-kit, @opentelemetry\/sdk-trace, @opentelemetry\/sdk-logs/)
+  assert.match(
+    clean.stdout,
+    /OpenTelemetry API\n {2}✓ one copy of @opentelemetry\/api \(1\.10\.\d+\), shared by the application, fastify-otel-kit, @opentelemetry\/sdk-trace, @opentelemetry\/sdk-logs/
+  )
   // An application folder with a copy of its own.
   const app = mkdtempSync(join(tmpdir(), 'doctor-api-'))
   mkdirSync(join(app, 'node_modules', '@opentelemetry'), { recursive: true })
-  cpSync(fileURLToPath(new URL('../../node_modules/@opentelemetry/api', import.meta.url)), join(app, 'node_modules', '@opentelemetry', 'api'), { recursive: true })
+  cpSync(
+    fileURLToPath(new URL('../../node_modules/@opentelemetry/api', import.meta.url)),
+    join(app, 'node_modules', '@opentelemetry', 'api'),
+    { recursive: true }
+  )
   writeFileSync(join(app, 'package.json'), '{"name":"app"}')
   t.after(() => rmSync(app, { recursive: true, force: true }))
   const twice = await doctor(['--no-export'], {}, app)
   assert.equal(twice.code, 1)
-  assert.match(twice.stdout, /✗ @opentelemetry\/api is installed 2 times: .*\(used by the application\); .*\(used by fastify-otel-kit/)
+  assert.match(
+    twice.stdout,
+    /✗ @opentelemetry\/api is installed 2 times: .*\(used by the application\); .*\(used by fastify-otel-kit/
+  )
 })
 
 test('doctor says whether the preload is in NODE_OPTIONS', async () => {
   const without = await doctor(['--no-export'], { NODE_OPTIONS: '' })
-  assert.match(without.stdout, /Preload\n  - NODE_OPTIONS has no fastify-otel-kit\/register/)
-  const withIt = await doctor(['--no-export'], { NODE_OPTIONS: '--max-old-space-size=512 --import fastify-otel-kit/register' })
-  assert.match(withIt.stdout, /Preload\n  ✓ NODE_OPTIONS has --import fastify-otel-kit\/register: the SDK and the instrumentations start before the application loads/)
+  assert.match(without.stdout, /Preload\n {2}- NODE_OPTIONS has no fastify-otel-kit\/register/)
+  const withIt = await doctor(['--no-export'], {
+    NODE_OPTIONS: '--max-old-space-size=512 --import fastify-otel-kit/register'
+  })
+  assert.match(
+    withIt.stdout,
+    /Preload\n {2}✓ NODE_OPTIONS has --import fastify-otel-kit\/register: the SDK and the instrumentations start before the application loads/
+  )
 })

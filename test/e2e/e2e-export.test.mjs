@@ -20,7 +20,10 @@ async function pipeline (t, { receiver: receiverOptions = {}, exporter = {}, opt
   const receiver = await OtlpReceiver.start(receiverOptions)
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
-  t.after(async () => { await app.close(); await receiver.stop() })
+  t.after(async () => {
+    await app.close()
+    await receiver.stop()
+  })
   await app.register(otelPlugin, {
     serviceName: 'payment-processor',
     handleSignals: false,
@@ -38,10 +41,20 @@ test('what arrives on the wire: resource, the whole span tree, kinds, attributes
   const { receiver, app } = await pipeline(t, {
     options: { serviceVersion: '1.4.2', deploymentEnvironment: 'staging', resourceAttributes: { team: 'payments' } }
   })
-  app.post('/refunds/:orderId', async (request) => withSpan('refund.process', {
-    'order.id': request.params.orderId, 'payment.amount': 49.99, 'payment.currency': 'USD'
-  }, async () => runInWorker(workers, { id: request.params.orderId })))
-  app.get('/fail', async () => { throw new Error('gateway timeout') })
+  app.post('/refunds/:orderId', async (request) =>
+    withSpan(
+      'refund.process',
+      {
+        'order.id': request.params.orderId,
+        'payment.amount': 49.99,
+        'payment.currency': 'USD'
+      },
+      async () => runInWorker(workers, { id: request.params.orderId })
+    )
+  )
+  app.get('/fail', async () => {
+    throw new Error('gateway timeout')
+  })
   await app.inject({ method: 'POST', url: '/refunds/ord-7421', headers: { traceparent: sampledParent } })
   await app.inject({ url: '/fail' })
   await app.otel.forceFlush()
@@ -95,8 +108,19 @@ test('UNAVAILABLE twice, then success: every span arrives exactly once, two retr
   await app.otel.forceFlush()
   await receiver.waitFor((all) => all.length === 3)
   assert.equal(new Set(receiver.spans.map((s) => s.spanId)).size, 3)
-  assert.deepEqual(receiver.exports.map((e) => e.code), [14, 14, 0])
-  assert.deepEqual(app.otel.stats(), { created: 3, queued: 0, exported: 3, dropped: 0, failed: 0, retries: 2, lostInWorkers: 0 })
+  assert.deepEqual(
+    receiver.exports.map((e) => e.code),
+    [14, 14, 0]
+  )
+  assert.deepEqual(app.otel.stats(), {
+    created: 3,
+    queued: 0,
+    exported: 3,
+    dropped: 0,
+    failed: 0,
+    retries: 2,
+    lostInWorkers: 0
+  })
 })
 
 test('INVALID_ARGUMENT: that batch is dropped and counted, not retried; the next batch goes through', async (t) => {
@@ -106,9 +130,20 @@ test('INVALID_ARGUMENT: that batch is dropped and counted, not retried; the next
   await app.otel.forceFlush()
   await app.inject({ url: '/ping/2' })
   await app.otel.forceFlush()
-  assert.deepEqual(receiver.exports.map((e) => e.code), [3, 0])
+  assert.deepEqual(
+    receiver.exports.map((e) => e.code),
+    [3, 0]
+  )
   assert.equal(receiver.spans.length, 1)
-  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 0, lostInWorkers: 0 })
+  assert.deepEqual(app.otel.stats(), {
+    created: 2,
+    queued: 0,
+    exported: 1,
+    dropped: 0,
+    failed: 1,
+    retries: 0,
+    lostInWorkers: 0
+  })
   assert.ok(logs.messages().some((m) => /could not export 1 span\(s\) to the collector: .*bad spans/.test(m)))
 })
 
@@ -121,8 +156,19 @@ test('RESOURCE_EXHAUSTED is retried only when the server says when (RetryInfo)',
   receiver.failNext({ code: 8, retryDelayMillis: 20 })
   await app.inject({ url: '/ping/2' })
   await app.otel.forceFlush()
-  assert.deepEqual(receiver.exports.map((e) => e.code), [8, 8, 0])
-  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 1, lostInWorkers: 0 })
+  assert.deepEqual(
+    receiver.exports.map((e) => e.code),
+    [8, 8, 0]
+  )
+  assert.deepEqual(app.otel.stats(), {
+    created: 2,
+    queued: 0,
+    exported: 1,
+    dropped: 0,
+    failed: 1,
+    retries: 1,
+    lostInWorkers: 0
+  })
 })
 
 test('a partial success is not retried', async (t) => {
@@ -134,35 +180,41 @@ test('a partial success is not retried', async (t) => {
   assert.equal(app.otel.stats().retries, 0)
 })
 
-test('receiver down: the service keeps answering, the queue stays bounded, drops are counted; back up: export resumes', { timeout: 60_000 }, async (t) => {
-  const { receiver, app } = await pipeline(t, {
-    exporter: { retry: { maxAttempts: 2, initialBackoffMillis: 10, maxBackoffMillis: 10 }, timeoutMillis: 1000 },
-    options: { batch: { maxQueueSize: 20, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, exportTimeoutMillis: 3000 } }
-  })
-  await receiver.stop()
-  for (let i = 0; i < 60; i++) {
-    const res = await app.inject({ url: `/ping/${i}` })
-    assert.equal(res.statusCode, 200)
-    const stats = app.otel.stats()
-    // Bounded: the queue (20) plus the one batch being exported (10). The books balance throughout.
-    assert.ok(stats.queued <= 30, `queued ${stats.queued}`)
-    assert.equal(stats.created, stats.exported + stats.dropped + stats.failed + stats.queued)
-  }
-  await app.otel.forceFlush()
-  const down = app.otel.stats()
-  assert.equal(down.exported, 0)
-  assert.ok(down.dropped > 0, 'nothing was dropped although the queue was full')
-  assert.equal(down.dropped + down.failed + down.queued, 60)
-
-  await receiver.restart()
-  await app.inject({ url: '/ping/after' })
-  // gRPC reconnects with its own backoff; flush until the span made after the restart arrives.
-  while (!receiver.spans.some((s) => s.attributes['url.path'] === '/ping/after')) {
-    await app.inject({ url: '/ping/after' })
+test(
+  'receiver down: the service keeps answering, the queue stays bounded, drops are counted; back up: export resumes',
+  { timeout: 60_000 },
+  async (t) => {
+    const { receiver, app } = await pipeline(t, {
+      exporter: { retry: { maxAttempts: 2, initialBackoffMillis: 10, maxBackoffMillis: 10 }, timeoutMillis: 1000 },
+      options: {
+        batch: { maxQueueSize: 20, maxExportBatchSize: 10, scheduledDelayMillis: 60_000, exportTimeoutMillis: 3000 }
+      }
+    })
+    await receiver.stop()
+    for (let i = 0; i < 60; i++) {
+      const res = await app.inject({ url: `/ping/${i}` })
+      assert.equal(res.statusCode, 200)
+      const stats = app.otel.stats()
+      // Bounded: the queue (20) plus the one batch being exported (10). The books balance throughout.
+      assert.ok(stats.queued <= 30, `queued ${stats.queued}`)
+      assert.equal(stats.created, stats.exported + stats.dropped + stats.failed + stats.queued)
+    }
     await app.otel.forceFlush()
+    const down = app.otel.stats()
+    assert.equal(down.exported, 0)
+    assert.ok(down.dropped > 0, 'nothing was dropped although the queue was full')
+    assert.equal(down.dropped + down.failed + down.queued, 60)
+
+    await receiver.restart()
+    await app.inject({ url: '/ping/after' })
+    // gRPC reconnects with its own backoff; flush until the span made after the restart arrives.
+    while (!receiver.spans.some((s) => s.attributes['url.path'] === '/ping/after')) {
+      await app.inject({ url: '/ping/after' })
+      await app.otel.forceFlush()
+    }
+    assert.ok(app.otel.stats().exported >= 1)
   }
-  assert.ok(app.otel.stats().exported >= 1)
-})
+)
 
 test('TLS: an https:// endpoint with the test CA receives the spans', async (t) => {
   const { receiver, app } = await pipeline(t, {
@@ -199,15 +251,26 @@ test('headers: accepted with the required authorization, rejected without, and t
   await withKey.app.close()
 
   process.env.OTEL_EXPORTER_OTLP_HEADERS = 'authorization=Bearer%20wrong-env-key'
-  t.after(() => { delete process.env.OTEL_EXPORTER_OTLP_HEADERS })
+  t.after(() => {
+    delete process.env.OTEL_EXPORTER_OTLP_HEADERS
+  })
   const withoutKey = await pipeline(t, { receiver: required, exporter: { headers: { authorization: secret } } })
   await withoutKey.app.inject({ url: '/ping/2' })
   await withoutKey.app.otel.forceFlush()
   assert.equal(withoutKey.receiver.spans.length, 0)
-  assert.deepEqual(withoutKey.receiver.exports.map((e) => e.code), [16])
+  assert.deepEqual(
+    withoutKey.receiver.exports.map((e) => e.code),
+    [16]
+  )
   assert.equal(withoutKey.app.otel.stats().failed, 1)
   for (const { logs } of [withKey, withoutKey]) {
     for (const line of logs.lines) assert.doesNotMatch(JSON.stringify(line), /s3cret|wrong-env-key/)
   }
-  assert.ok(withoutKey.logs.messages().some((m) => m.includes('OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: using [REDACTED]')))
+  assert.ok(
+    withoutKey.logs
+      .messages()
+      .some((m) =>
+        m.includes('OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: using [REDACTED]')
+      )
+  )
 })

@@ -29,7 +29,9 @@ async function stopWhen (t, marker, file, { preload = false, env = {}, secondSig
   t.after(() => child.kill('SIGKILL'))
   let out = ''
   let err = ''
-  child.stderr.on('data', (chunk) => { err += chunk })
+  child.stderr.on('data', (chunk) => {
+    err += chunk
+  })
   child.stdout.on('data', (chunk) => {
     out += chunk
     if (out.includes(`${marker}\n`) && !child.signalled) {
@@ -46,8 +48,9 @@ async function stopWhen (t, marker, file, { preload = false, env = {}, secondSig
 
 /** The process warnings a child printed (Fastify's logger is off, and the preload has none). */
 function warningsIn (stderr) {
-  return [...stderr.matchAll(/\[(FOK_WARN_[A-Z_]+)\] FastifyOtelKitWarning: fastify-otel-kit: ([^\n]*)/g)]
-    .map(([, code, message]) => ({ code, message }))
+  return [...stderr.matchAll(/\[(FOK_WARN_[A-Z_]+)\] FastifyOtelKitWarning: fastify-otel-kit: ([^\n]*)/g)].map(
+    ([, code, message]) => ({ code, message })
+  )
 }
 
 /** How many spans the warnings say were lost: failed exports and abandonment at the bound. */
@@ -61,51 +64,84 @@ function spansNamedAsLost (warnings) {
 }
 
 describe('SIGTERM with the collector down', { concurrency: true }, () => {
-  test('a request in flight: the bound\'s leftovers are counted as failed and warned about before exit 0', { timeout: 60_000 }, async (t) => {
-    const bound = 1500
-    const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), SHUTDOWN_TIMEOUT: String(bound) }
-    })
-    assert.equal(code, 0, err)
-    // Unreachable, the exporter retries for about 4 s: longer than the bound, so spans are left.
-    const abandoned = warnings.filter((w) => w.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
-    assert.equal(abandoned.length, 1, err)
-    assert.match(abandoned[0].message, new RegExp(`^shutdown did not finish within shutdownTimeoutMillis \\(${bound} ms\\): \\d+ span\\(s\\) could not be exported and are counted as failed\\.$`))
-    assert.ok(stats.created >= 5, JSON.stringify(stats))
-    assert.equal(stats.queued, 0, JSON.stringify(stats))
-    assert.equal(stats.exported, 0)
-    assert.equal(stats.failed, stats.created, JSON.stringify(stats))
-    assert.equal(spansNamedAsLost(warnings), stats.failed, err)
-  })
+  test(
+    "a request in flight: the bound's leftovers are counted as failed and warned about before exit 0",
+    { timeout: 60_000 },
+    async (t) => {
+      const bound = 1500
+      const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), SHUTDOWN_TIMEOUT: String(bound) }
+      })
+      assert.equal(code, 0, err)
+      // Unreachable, the exporter retries for about 4 s: longer than the bound, so spans are left.
+      const abandoned = warnings.filter((w) => w.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+      assert.equal(abandoned.length, 1, err)
+      assert.match(
+        abandoned[0].message,
+        new RegExp(
+          `^shutdown did not finish within shutdownTimeoutMillis \\(${bound} ms\\): \\d+ span\\(s\\) could not be exported and are counted as failed\\.$`
+        )
+      )
+      assert.ok(stats.created >= 5, JSON.stringify(stats))
+      assert.equal(stats.queued, 0, JSON.stringify(stats))
+      assert.equal(stats.exported, 0)
+      assert.equal(stats.failed, stats.created, JSON.stringify(stats))
+      assert.equal(spansNamedAsLost(warnings), stats.failed, err)
+    }
+  )
 
-  test('under the preload, with the plugin sharing its SDK and a request in flight: the same books and warnings', { timeout: 60_000 }, async (t) => {
-    const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
-      preload: true,
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), OTEL_SERVICE_NAME: 'inflight', OTEL_BSP_SCHEDULE_DELAY: '60000' }
-    })
-    assert.equal(code, 0, err)
-    assert.ok(stats.created >= 5, JSON.stringify(stats))
-    assert.equal(stats.queued, 0, JSON.stringify(stats))
-    assert.equal(stats.failed, stats.created, JSON.stringify(stats))
-    assert.equal(spansNamedAsLost(warnings), stats.failed, err)
-  })
+  test(
+    'under the preload, with the plugin sharing its SDK and a request in flight: the same books and warnings',
+    { timeout: 60_000 },
+    async (t) => {
+      const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
+        preload: true,
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
+          OTEL_SERVICE_NAME: 'inflight',
+          OTEL_BSP_SCHEDULE_DELAY: '60000'
+        }
+      })
+      assert.equal(code, 0, err)
+      assert.ok(stats.created >= 5, JSON.stringify(stats))
+      assert.equal(stats.queued, 0, JSON.stringify(stats))
+      assert.equal(stats.failed, stats.created, JSON.stringify(stats))
+      assert.equal(spansNamedAsLost(warnings), stats.failed, err)
+    }
+  )
 
-  test('under the preload without Fastify: every span is named in a warning before exit 0', { timeout: 60_000 }, async (t) => {
-    const { code, err, warnings } = await stopWhen(t, 'ready', preloadJob, {
-      preload: true,
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), OTEL_SERVICE_NAME: 'job', OTEL_BSP_SCHEDULE_DELAY: '60000' }
-    })
-    assert.equal(code, 0, err)
-    assert.equal(spansNamedAsLost(warnings), 5, err)
-  })
+  test(
+    'under the preload without Fastify: every span is named in a warning before exit 0',
+    { timeout: 60_000 },
+    async (t) => {
+      const { code, err, warnings } = await stopWhen(t, 'ready', preloadJob, {
+        preload: true,
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
+          OTEL_SERVICE_NAME: 'job',
+          OTEL_BSP_SCHEDULE_DELAY: '60000'
+        }
+      })
+      assert.equal(code, 0, err)
+      assert.equal(spansNamedAsLost(warnings), 5, err)
+    }
+  )
 
-  test('a second SIGTERM during the shutdown exits at once with 1, and the spans left are still named', { timeout: 60_000 }, async (t) => {
-    const { code, err, warnings } = await stopWhen(t, 'ready', preloadJob, {
-      preload: true,
-      secondSignalAfterMillis: 500,
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), OTEL_SERVICE_NAME: 'job', OTEL_BSP_SCHEDULE_DELAY: '60000' }
-    })
-    assert.equal(code, 1, err)
-    assert.equal(spansNamedAsLost(warnings), 5, err)
-  })
+  test(
+    'a second SIGTERM during the shutdown exits at once with 1, and the spans left are still named',
+    { timeout: 60_000 },
+    async (t) => {
+      const { code, err, warnings } = await stopWhen(t, 'ready', preloadJob, {
+        preload: true,
+        secondSignalAfterMillis: 500,
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
+          OTEL_SERVICE_NAME: 'job',
+          OTEL_BSP_SCHEDULE_DELAY: '60000'
+        }
+      })
+      assert.equal(code, 1, err)
+      assert.equal(spansNamedAsLost(warnings), 5, err)
+    }
+  )
 })

@@ -16,7 +16,9 @@ async function startService (args) {
   const child = spawn(process.execPath, [fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
-  child.stderr.on('data', (chunk) => { err += chunk })
+  child.stderr.on('data', (chunk) => {
+    err += chunk
+  })
   const exited = once(child, 'exit')
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
@@ -37,7 +39,12 @@ async function startService (args) {
 test('app.close() flushes spans still waiting in the queue and shuts the exporter down', async () => {
   const exporter = new RecordingExporter()
   const app = Fastify()
-  await app.register(otelPlugin, { serviceName: 'close', exporter, handleSignals: false, batch: { scheduledDelayMillis: 60_000 } })
+  await app.register(otelPlugin, {
+    serviceName: 'close',
+    exporter,
+    handleSignals: false,
+    batch: { scheduledDelayMillis: 60_000 }
+  })
   app.get('/', async () => 'ok')
   for (let i = 0; i < 5; i++) await app.inject({ url: '/' })
   assert.equal(app.otel.stats().queued, 5)
@@ -47,20 +54,40 @@ test('app.close() flushes spans still waiting in the queue and shuts the exporte
   assert.equal(exporter.shutdowns, 1)
 })
 
-test('a collector that never answers cannot hang close: it returns after shutdownTimeoutMillis, counts what it abandons as failed and says so', { timeout: 20_000 }, async () => {
-  const hanging = { export () {}, shutdown: () => new Promise(() => {}) }
-  const logs = logCapture()
-  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
-  await app.register(otelPlugin, { serviceName: 'hang', exporter: hanging, handleSignals: false, shutdownTimeoutMillis: 300 })
-  app.get('/', async () => 'ok')
-  await app.inject({ url: '/' })
-  const stats = app.otel.stats
-  await app.close()
-  const warning = logs.lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
-  assert.equal(warning?.msg, 'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 1 span(s) could not be exported and are counted as failed.')
-  // The books balance at exit: the abandoned span is failed, nothing is left unaccounted for.
-  assert.deepEqual(stats(), { created: 1, queued: 0, exported: 0, dropped: 0, failed: 1, retries: 0, lostInWorkers: 0 })
-})
+test(
+  'a collector that never answers cannot hang close: it returns after shutdownTimeoutMillis, counts what it abandons as failed and says so',
+  { timeout: 20_000 },
+  async () => {
+    const hanging = { export () {}, shutdown: () => new Promise(() => {}) }
+    const logs = logCapture()
+    const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+    await app.register(otelPlugin, {
+      serviceName: 'hang',
+      exporter: hanging,
+      handleSignals: false,
+      shutdownTimeoutMillis: 300
+    })
+    app.get('/', async () => 'ok')
+    await app.inject({ url: '/' })
+    const stats = app.otel.stats
+    await app.close()
+    const warning = logs.lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+    assert.equal(
+      warning?.msg,
+      'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 1 span(s) could not be exported and are counted as failed.'
+    )
+    // The books balance at exit: the abandoned span is failed, nothing is left unaccounted for.
+    assert.deepEqual(stats(), {
+      created: 1,
+      queued: 0,
+      exported: 0,
+      dropped: 0,
+      failed: 1,
+      retries: 0,
+      lostInWorkers: 0
+    })
+  }
+)
 
 test('SIGTERM: every queued span is exported before the process exits with code 0', { timeout: 30_000 }, async () => {
   const service = await startService(['4'])
@@ -81,14 +108,18 @@ test('SIGINT behaves the same way', { timeout: 30_000 }, async () => {
   assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 2)
 })
 
-test('when the application handles SIGTERM itself, the plugin flushes and leaves the exit to it', { timeout: 30_000 }, async () => {
-  const service = await startService(['3', 'own-handler'])
-  service.child.kill('SIGTERM')
-  const { code, lines } = await service.exit()
-  assert.equal(code, 7)
-  assert.ok(lines.includes('application handler ran'))
-  assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 3)
-})
+test(
+  'when the application handles SIGTERM itself, the plugin flushes and leaves the exit to it',
+  { timeout: 30_000 },
+  async () => {
+    const service = await startService(['3', 'own-handler'])
+    service.child.kill('SIGTERM')
+    const { code, lines } = await service.exit()
+    assert.equal(code, 7)
+    assert.ok(lines.includes('application handler ran'))
+    assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 3)
+  }
+)
 
 test('handleSignals: false installs no signal listener', async () => {
   const before = process.listenerCount('SIGTERM')

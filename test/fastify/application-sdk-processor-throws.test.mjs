@@ -11,11 +11,13 @@ import { test } from 'node:test'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { logCapture, registerApplicationSdk, serve } from '../helpers.mjs'
 
-test('a span processor of the application\'s SDK that throws in onEnd: the request succeeds, the process goes on, the error is logged', async (t) => {
+test("a span processor of the application's SDK that throws in onEnd: the request succeeds, the process goes on, the error is logged", async (t) => {
   const exporter = new InMemorySpanExporter()
   const throwing = {
     onStart () {},
-    onEnd () { throw new Error('processor bug') },
+    onEnd () {
+      throw new Error('processor bug')
+    },
     async forceFlush () {},
     async shutdown () {}
   }
@@ -40,5 +42,8 @@ test('a span processor of the application\'s SDK that throws in onEnd: the reque
   assert.equal(reported().length, 2)
   assert.equal(reported()[0].err.message, 'processor bug')
   // The processors before the throwing one still saw the spans.
-  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['GET /pay', 'GET /pay'])
+  assert.deepEqual(
+    exporter.getFinishedSpans().map((s) => s.name),
+    ['GET /pay', 'GET /pay']
+  )
 })

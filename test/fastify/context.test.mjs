@@ -14,7 +14,10 @@ const activeSpanId = () => trace.getActiveSpan()?.spanContext().spanId
 /** Collects diag warnings (the plugin routes diag into its log only when nobody else listens). */
 function diagWarnings (t) {
   const warnings = []
-  diag.setLogger({ error () {}, warn: (m) => warnings.push(m), info () {}, debug () {}, verbose () {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true })
+  diag.setLogger(
+    { error () {}, warn: (m) => warnings.push(m), info () {}, debug () {}, verbose () {} },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+  )
   t.after(() => diag.disable())
   return warnings
 }
@@ -22,36 +25,62 @@ function diagWarnings (t) {
 test('captureContext gives a plain W3C + baggage carrier that survives JSON and structured clone', async (t) => {
   // The service speaks B3 over HTTP; carriers still use the one fixed internal format.
   await tracedApp(t, { options: { propagators: ['b3'] } })
-  const withBaggage = propagation.setBaggage(ROOT_CONTEXT, propagation.createBaggage({ tenant: { value: 'acme corp' } }))
-  await context.with(withBaggage, () => trace.getTracer('t').startActiveSpan('producer', async (span) => {
-    const carrier = captureContext()
-    assert.deepEqual(Object.keys(carrier).sort(), ['baggage', 'traceparent'])
-    assert.equal(carrier.traceparent, `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`)
-    for (const copy of [JSON.parse(JSON.stringify(carrier)), structuredClone(carrier)]) {
-      const restored = contextFromCarrier(copy)
-      assert.equal(trace.getSpanContext(restored).spanId, span.spanContext().spanId)
-      assert.equal(propagation.getBaggage(restored).getEntry('tenant').value, 'acme corp')
-    }
-    span.end()
-  }))
+  const withBaggage = propagation.setBaggage(
+    ROOT_CONTEXT,
+    propagation.createBaggage({ tenant: { value: 'acme corp' } })
+  )
+  await context.with(withBaggage, () =>
+    trace.getTracer('t').startActiveSpan('producer', async (span) => {
+      const carrier = captureContext()
+      assert.deepEqual(Object.keys(carrier).sort(), ['baggage', 'traceparent'])
+      assert.equal(carrier.traceparent, `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`)
+      for (const copy of [JSON.parse(JSON.stringify(carrier)), structuredClone(carrier)]) {
+        const restored = contextFromCarrier(copy)
+        assert.equal(trace.getSpanContext(restored).spanId, span.spanContext().spanId)
+        assert.equal(propagation.getBaggage(restored).getEntry('tenant').value, 'acme corp')
+      }
+      span.end()
+    })
+  )
   assert.deepEqual(captureContext(ROOT_CONTEXT), {})
 })
 
 test('withContext activates, returns what fn returns, and restores the previous context (also on throw)', async (t) => {
   await tracedApp(t)
   await trace.getTracer('t').startActiveSpan('outer', async (outer) => {
-    const carrier = await trace.getTracer('t').startActiveSpan('captured', (captured) => { captured.end(); return captureContext() })
+    const carrier = await trace.getTracer('t').startActiveSpan('captured', (captured) => {
+      captured.end()
+      return captureContext()
+    })
     const inner = withContext(carrier, () => activeSpanId())
     assert.equal(inner, carrier.traceparent.split('-')[2])
     assert.equal(activeSpanId(), outer.spanContext().spanId)
-    assert.throws(() => withContext(carrier, () => { throw new Error('boom') }), /boom/)
+    assert.throws(
+      () =>
+        withContext(carrier, () => {
+          throw new Error('boom')
+        }),
+      /boom/
+    )
     assert.equal(activeSpanId(), outer.spanContext().spanId)
-    const later = await withContext(carrier, async () => { await nextTurn(); return activeSpanId() })
+    const later = await withContext(carrier, async () => {
+      await nextTurn()
+      return activeSpanId()
+    })
     assert.equal(later, inner)
-    await assert.rejects(withContext(carrier, async () => { await nextTurn(); throw new Error('async boom') }), /async boom/)
+    await assert.rejects(
+      withContext(carrier, async () => {
+        await nextTurn()
+        throw new Error('async boom')
+      }),
+      /async boom/
+    )
     assert.equal(activeSpanId(), outer.spanContext().spanId)
     // A Context object is accepted as well as a carrier.
-    assert.equal(withContext(ROOT_CONTEXT, () => activeSpanId()), undefined)
+    assert.equal(
+      withContext(ROOT_CONTEXT, () => activeSpanId()),
+      undefined
+    )
     outer.end()
   })
 })
@@ -94,7 +123,12 @@ test('detaching twice or out of order is reported and never corrupts the active 
 test('a malformed carrier yields the empty context and never throws', async (t) => {
   await tracedApp(t)
   const malformed = [
-    null, undefined, 42, 'traceparent', [], () => {},
+    null,
+    undefined,
+    42,
+    'traceparent',
+    [],
+    () => {},
     { traceparent: 12 },
     { traceparent: ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'] },
     { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' },
@@ -108,7 +142,10 @@ test('a malformed carrier yields the empty context and never throws', async (t) 
     const restored = contextFromCarrier(carrier)
     assert.equal(trace.getSpanContext(restored), undefined, JSON.stringify(carrier)?.slice(0, 60))
     assert.equal(propagation.getBaggage(restored), undefined)
-    assert.equal(withContext(carrier, () => activeSpanId()), undefined)
+    assert.equal(
+      withContext(carrier, () => activeSpanId()),
+      undefined
+    )
   }
 })
 
@@ -117,13 +154,21 @@ test('plain worker_threads: send captureContext() with the message, restore with
   const worker = new Worker(new URL('../fixtures/raw-thread.mjs', import.meta.url))
   t.after(() => worker.terminate())
   const withBaggage = propagation.setBaggage(ROOT_CONTEXT, propagation.createBaggage({ tenant: { value: 'acme' } }))
-  const sent = await context.with(withBaggage, () => trace.getTracer('t').startActiveSpan('resize-image', (span) => {
-    worker.postMessage({ carrier: captureContext(), job: 'thumb-1' })
-    span.end()
-    return span.spanContext()
-  }))
+  const sent = await context.with(withBaggage, () =>
+    trace.getTracer('t').startActiveSpan('resize-image', (span) => {
+      worker.postMessage({ carrier: captureContext(), job: 'thumb-1' })
+      span.end()
+      return span.spanContext()
+    })
+  )
   const [reply] = await once(worker, 'message')
-  assert.deepEqual(reply, { job: 'thumb-1', traceId: sent.traceId, parentSpanId: sent.spanId, tenant: 'acme', activeAfterwards: null })
+  assert.deepEqual(reply, {
+    job: 'thumb-1',
+    traceId: sent.traceId,
+    parentSpanId: sent.spanId,
+    tenant: 'acme',
+    activeAfterwards: null
+  })
 })
 
 test('job queue: the carrier travels in the JSON payload and the consumer continues the trace', async (t) => {
@@ -138,10 +183,12 @@ test('job queue: the carrier travels in the JSON payload and the consumer contin
   await nextTurn()
   assert.equal(trace.getActiveSpan(), undefined)
   const job = JSON.parse(queue.shift())
-  await withContext(job.otel, () => trace.getTracer('jobs').startActiveSpan('email.send', async (span) => {
-    span.setAttribute('order.id', job.orderId)
-    span.end()
-  }))
+  await withContext(job.otel, () =>
+    trace.getTracer('jobs').startActiveSpan('email.send', async (span) => {
+      span.setAttribute('order.id', job.orderId)
+      span.end()
+    })
+  )
   const all = await spans()
   const checkout = all.find((s) => s.name === 'checkout')
   const email = all.find((s) => s.name === 'email.send')

@@ -12,30 +12,39 @@ const SECRET = 'Bearer tok-9f83-SECRET-c1d2'
 
 function run (logger) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [app, logger, SECRET], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(error, { stdout, stderr }))
-      else resolve({ stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [app, logger, SECRET],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(Object.assign(error, { stdout, stderr }))
+        else resolve({ stdout, stderr })
+      }
+    )
   })
 }
 
 for (const logger of ['on', 'off']) {
-  test(`Fastify's logger ${logger}: the secret appears nowhere, at any OTEL_LOG_LEVEL`, { timeout: 90_000 }, async () => {
-    const { stdout, stderr } = await run(logger)
-    // The scenario really ran: spans (and, with the logger on, log records) were accepted with
-    // the secret and refused without it.
-    const [, records, rejected] = stdout.match(/exported 42 spans and (\d+) log records, rejected (\d+)/)
-    if (logger === 'on') {
-      assert.ok(Number(records) > 0, 'log records were exported')
-      assert.equal(Number(rejected), 28)
-    } else {
-      assert.equal(Number(rejected), 14)
+  test(
+    `Fastify's logger ${logger}: the secret appears nowhere, at any OTEL_LOG_LEVEL`,
+    { timeout: 90_000 },
+    async () => {
+      const { stdout, stderr } = await run(logger)
+      // The scenario really ran: spans (and, with the logger on, log records) were accepted with
+      // the secret and refused without it.
+      const [, records, rejected] = stdout.match(/exported 42 spans and (\d+) log records, rejected (\d+)/)
+      if (logger === 'on') {
+        assert.ok(Number(records) > 0, 'log records were exported')
+        assert.equal(Number(rejected), 28)
+      } else {
+        assert.equal(Number(rejected), 14)
+      }
+      // And diagnostics were produced at the verbose levels (so there was something to leak).
+      assert.match(stdout + stderr, /items to be sent \[\d+ span\(s\)\]/)
+      for (const fragment of ['tok-9f83', 'SECRET-c1d2', encodeURIComponent(SECRET)]) {
+        assert.ok(!stdout.includes(fragment), `stdout contains ${fragment}`)
+        assert.ok(!stderr.includes(fragment), `stderr contains ${fragment}`)
+      }
     }
-    // And diagnostics were produced at the verbose levels (so there was something to leak).
-    assert.match(stdout + stderr, /items to be sent \[\d+ span\(s\)\]/)
-    for (const fragment of ['tok-9f83', 'SECRET-c1d2', encodeURIComponent(SECRET)]) {
-      assert.ok(!stdout.includes(fragment), `stdout contains ${fragment}`)
-      assert.ok(!stderr.includes(fragment), `stderr contains ${fragment}`)
-    }
-  })
+  )
 }

@@ -7,14 +7,24 @@ import { withSpan as withSpanFromContext } from 'fastify-otel-kit/context'
 import { idOf, parentOf, tracedApp } from '../helpers.mjs'
 
 class GatewayTimeoutError extends Error {
-  constructor () { super('Gateway timeout'); this.name = 'GatewayTimeoutError' }
+  constructor () {
+    super('Gateway timeout')
+    this.name = 'GatewayTimeoutError'
+  }
 }
 
-test('the seed\'s refund example: domain span under the request span, attributes, status OK', async (t) => {
+test("the seed's refund example: domain span under the request span, attributes, status OK", async (t) => {
   const { app, spans } = await tracedApp(t)
-  const processRefund = (orderId, amount) => withSpan('refund.process', {
-    'order.id': orderId, 'payment.amount': amount, 'payment.currency': 'USD'
-  }, async () => ({ refunded: amount }))
+  const processRefund = (orderId, amount) =>
+    withSpan(
+      'refund.process',
+      {
+        'order.id': orderId,
+        'payment.amount': amount,
+        'payment.currency': 'USD'
+      },
+      async () => ({ refunded: amount })
+    )
   app.post('/refunds/:orderId', async (request) => processRefund(request.params.orderId, 49.99))
   const res = await app.inject({ method: 'POST', url: '/refunds/ord-7421' })
   assert.deepEqual(res.json(), { refunded: 49.99 })
@@ -31,8 +41,12 @@ test('an async throw: exception recorded, ERROR with a description, the same err
   let caught
   app.get('/r', async () => {
     try {
-      await withSpan('refund.process', { 'order.id': 'o1' }, async () => { throw failure })
-    } catch (error) { caught = error }
+      await withSpan('refund.process', { 'order.id': 'o1' }, async () => {
+        throw failure
+      })
+    } catch (error) {
+      caught = error
+    }
     return 'handled'
   })
   await app.inject({ url: '/r' })
@@ -48,8 +62,26 @@ test('sync functions: the value comes back as is; a sync throw is recorded and r
   const { app, spans } = await tracedApp(t)
   app.get('/s', async () => {
     const value = withSpan('compute.total', () => 40 + 2)
-    assert.throws(() => withSpan('compute.fail', () => { throw new RangeError('bad amount') }, undefined), RangeError)
-    const described = () => withSpan('compute.described', undefined, () => { throw new Error('x') }, { errorDescription: () => 'Gateway timeout' })
+    assert.throws(
+      () =>
+        withSpan(
+          'compute.fail',
+          () => {
+            throw new RangeError('bad amount')
+          },
+          undefined
+        ),
+      RangeError
+    )
+    const described = () =>
+      withSpan(
+        'compute.described',
+        undefined,
+        () => {
+          throw new Error('x')
+        },
+        { errorDescription: () => 'Gateway timeout' }
+      )
     assert.throws(described)
     return { value }
   })
@@ -65,10 +97,12 @@ test('sync functions: the value comes back as is; a sync throw is recorded and r
 
 test('nested domain spans parent on each other and the span is active inside', async (t) => {
   const { app, spans } = await tracedApp(t)
-  app.get('/n', async () => withSpanFromContext('outer', async (outer) => {
-    assert.equal(trace.getActiveSpan(), outer)
-    return withSpanFromContext('inner', async () => 'done')
-  }))
+  app.get('/n', async () =>
+    withSpanFromContext('outer', async (outer) => {
+      assert.equal(trace.getActiveSpan(), outer)
+      return withSpanFromContext('inner', async () => 'done')
+    })
+  )
   await app.inject({ url: '/n' })
   const all = await spans()
   assert.equal(parentOf(all.find((s) => s.name === 'inner')), idOf(all.find((s) => s.name === 'outer')))
@@ -78,7 +112,9 @@ test('no STATUS_CODE_UNSET in the refund path: every withSpan span ends with OK 
   const { app, spans } = await tracedApp(t)
   app.get('/mixed', async () => {
     await withSpan('step.a', async () => 'a')
-    await withSpan('step.b', async () => { throw new Error('b') }).catch(() => {})
+    await withSpan('step.b', async () => {
+      throw new Error('b')
+    }).catch(() => {})
     withSpan('step.c', () => 'c')
     return 'ok'
   })

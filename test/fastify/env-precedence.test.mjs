@@ -7,7 +7,9 @@ import { INBOUND_TRACE_ID, sampledParent, tracedApp, withEnv } from '../helpers.
 const warnings = (logs) => logs.lines.filter((l) => l.level === 40).map((l) => l.msg)
 
 test('with no environment, options win over defaults and every value says where it came from', async (t) => {
-  const { app } = await tracedApp(t, { options: { serviceName: 'payments', batch: 'aggressive', sampler: 'always_on' } })
+  const { app } = await tracedApp(t, {
+    options: { serviceName: 'payments', batch: 'aggressive', sampler: 'always_on' }
+  })
   const c = app.otel.config
   assert.deepEqual(c.serviceName, { value: 'payments', source: 'options' })
   assert.deepEqual(c.sampler, { value: 'always_on', source: 'options' })
@@ -29,7 +31,9 @@ test('OTEL_SERVICE_NAME overrides the serviceName option, says so once, and reac
   const { app, logs, spans } = await tracedApp(t, { options: { serviceName: 'payment-processor' } })
   assert.deepEqual(app.otel.config.serviceName, { value: 'billing', source: 'env', env: 'OTEL_SERVICE_NAME' })
   const notes = warnings(logs).filter((m) => m.includes('OTEL_SERVICE_NAME'))
-  assert.deepEqual(notes, ['fastify-otel-kit: OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor" from the plugin options.'])
+  assert.deepEqual(notes, [
+    'fastify-otel-kit: OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor" from the plugin options.'
+  ])
   app.get('/', async () => 'ok')
   await app.inject({ url: '/' })
   const [span] = await spans()
@@ -39,7 +43,8 @@ test('OTEL_SERVICE_NAME overrides the serviceName option, says so once, and reac
 test('OTEL_RESOURCE_ATTRIBUTES: percent-decoded, overrides option attributes key by key; OTEL_SERVICE_NAME beats its service.name', async (t) => {
   withEnv(t, {
     OTEL_SERVICE_NAME: 'from-service-name',
-    OTEL_RESOURCE_ATTRIBUTES: 'service.name=from-attributes,service.version=2.4.1,deployment.environment.name=prod,team=pay%20ments,region=eu-west-1'
+    OTEL_RESOURCE_ATTRIBUTES:
+      'service.name=from-attributes,service.version=2.4.1,deployment.environment.name=prod,team=pay%20ments,region=eu-west-1'
   })
   const { app, logs, spans } = await tracedApp(t, {
     options: { serviceVersion: '2.4.0', resourceAttributes: { team: 'core', tier: 'gold' } }
@@ -49,8 +54,16 @@ test('OTEL_RESOURCE_ATTRIBUTES: percent-decoded, overrides option attributes key
   assert.deepEqual(c.serviceVersion, { value: '2.4.1', source: 'env', env: 'OTEL_RESOURCE_ATTRIBUTES' })
   assert.deepEqual(c.deploymentEnvironment, { value: 'prod', source: 'env', env: 'OTEL_RESOURCE_ATTRIBUTES' })
   assert.deepEqual(c.resourceAttributes.value, { team: 'pay ments', tier: 'gold', region: 'eu-west-1' })
-  assert.ok(warnings(logs).includes('fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option resourceAttributes["team"]: using "pay ments" from the environment instead of "core" from the plugin options.'))
-  assert.ok(warnings(logs).includes('fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option serviceVersion: using "2.4.1" from the environment instead of "2.4.0" from the plugin options.'))
+  assert.ok(
+    warnings(logs).includes(
+      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option resourceAttributes["team"]: using "pay ments" from the environment instead of "core" from the plugin options.'
+    )
+  )
+  assert.ok(
+    warnings(logs).includes(
+      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option serviceVersion: using "2.4.1" from the environment instead of "2.4.0" from the plugin options.'
+    )
+  )
   app.get('/', async () => 'ok')
   await app.inject({ url: '/' })
   const [span] = await spans()
@@ -67,7 +80,11 @@ test('OTEL_RESOURCE_ATTRIBUTES: percent-decoded, overrides option attributes key
 test('OTEL_TRACES_SAMPLER and _ARG override the sampler options', async (t) => {
   withEnv(t, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' })
   const { app, spans } = await tracedApp(t, { options: { sampler: 'always_on' } })
-  assert.deepEqual(app.otel.config.sampler, { value: 'parentbased_traceidratio', source: 'env', env: 'OTEL_TRACES_SAMPLER' })
+  assert.deepEqual(app.otel.config.sampler, {
+    value: 'parentbased_traceidratio',
+    source: 'env',
+    env: 'OTEL_TRACES_SAMPLER'
+  })
   assert.deepEqual(app.otel.config.samplingRatio, { value: 0, source: 'env', env: 'OTEL_TRACES_SAMPLER_ARG' })
   app.get('/', async () => 'ok')
   await app.inject({ url: '/' })
@@ -88,12 +105,20 @@ test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by k
   })
   const { app, logs } = await tracedApp(t, {
     options: {
-      exporter: { endpoint: 'http://code-default:4317', headers: { authorization: 'Bearer option-secret', 'x-team': 'pay' }, timeoutMillis: 1000 }
+      exporter: {
+        endpoint: 'http://code-default:4317',
+        headers: { authorization: 'Bearer option-secret', 'x-team': 'pay' },
+        timeoutMillis: 1000
+      }
     }
   })
   const e = app.otel.config.exporter
   assert.deepEqual(e.kind, { value: 'otlp-grpc', source: 'default' })
-  assert.deepEqual(e.endpoint, { value: 'http://traces-collector:4317', source: 'env', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' })
+  assert.deepEqual(e.endpoint, {
+    value: 'http://traces-collector:4317',
+    source: 'env',
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
+  })
   assert.deepEqual(e.timeoutMillis, { value: 2500, source: 'env', env: 'OTEL_EXPORTER_OTLP_TIMEOUT' })
   assert.deepEqual(e.compression, { value: 'gzip', source: 'env', env: 'OTEL_EXPORTER_OTLP_COMPRESSION' })
   assert.deepEqual(e.headers, {
@@ -102,8 +127,16 @@ test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by k
     env: 'OTEL_EXPORTER_OTLP_HEADERS'
   })
   const all = warnings(logs)
-  assert.ok(all.includes('fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: using [REDACTED] from the environment instead of [REDACTED] from the plugin options.'))
-  assert.ok(all.includes('fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT overrides option exporter.endpoint: using "http://traces-collector:4317" from the environment instead of "http://code-default:4317" from the plugin options.'))
+  assert.ok(
+    all.includes(
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: using [REDACTED] from the environment instead of [REDACTED] from the plugin options.'
+    )
+  )
+  assert.ok(
+    all.includes(
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT overrides option exporter.endpoint: using "http://traces-collector:4317" from the environment instead of "http://code-default:4317" from the plugin options.'
+    )
+  )
   assert.equal(all.filter((m) => m.includes('exporter.endpoint')).length, 1)
   for (const line of logs.lines) assert.doesNotMatch(JSON.stringify(line), /secret/)
 })
@@ -117,27 +150,51 @@ test('OTEL_BSP_* override batch values one by one; an invalid one warns and fall
   assert.deepEqual(b.maxExportBatchSize, { value: 512, source: 'options' })
   assert.deepEqual(b.exportTimeoutMillis, { value: 12000, source: 'env', env: 'OTEL_BSP_EXPORT_TIMEOUT' })
   assert.deepEqual(b.preset, { value: 'custom', source: 'options' })
-  assert.ok(warnings(logs).includes('fastify-otel-kit: OTEL_BSP_SCHEDULE_DELAY="soon" is invalid (expected a positive integer); ignoring it and using 250 from the plugin options.'))
+  assert.ok(
+    warnings(logs).includes(
+      'fastify-otel-kit: OTEL_BSP_SCHEDULE_DELAY="soon" is invalid (expected a positive integer); ignoring it and using 250 from the plugin options.'
+    )
+  )
 })
 
 test('an environment batch size larger than the queue is clamped to the queue, with a warning (specification)', async (t) => {
   withEnv(t, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '5000' })
   const { app, logs } = await tracedApp(t)
   assert.deepEqual(app.otel.config.batch.maxQueueSize, { value: 2048, source: 'default' })
-  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, { value: 2048, source: 'env', env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' })
-  assert.ok(warnings(logs).includes('fastify-otel-kit: batch.maxExportBatchSize 5000 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) is larger than batch.maxQueueSize 2048 (the default); using 2048, the queue\'s size, as the batch size.'))
+  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, {
+    value: 2048,
+    source: 'env',
+    env: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'
+  })
+  assert.ok(
+    warnings(logs).includes(
+      "fastify-otel-kit: batch.maxExportBatchSize 5000 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) is larger than batch.maxQueueSize 2048 (the default); using 2048, the queue's size, as the batch size."
+    )
+  )
 })
 
 test('OTEL_BSP_MAX_QUEUE_SIZE alone, smaller than the default batch: the queue applies and the batch is clamped to it', async (t) => {
   withEnv(t, { OTEL_BSP_MAX_QUEUE_SIZE: '100' })
   const { app, exporter } = await tracedApp(t)
   assert.deepEqual(app.otel.config.batch.maxQueueSize, { value: 100, source: 'env', env: 'OTEL_BSP_MAX_QUEUE_SIZE' })
-  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, { value: 100, source: 'env', env: 'OTEL_BSP_MAX_QUEUE_SIZE' })
+  assert.deepEqual(app.otel.config.batch.maxExportBatchSize, {
+    value: 100,
+    source: 'env',
+    env: 'OTEL_BSP_MAX_QUEUE_SIZE'
+  })
   app.get('/', async () => 'ok')
   for (let i = 0; i < 150; i++) await app.inject({ url: '/' })
   await app.otel.forceFlush()
   // A queue of 100: the first full batch leaves at once, and nothing else is lost.
-  assert.deepEqual(app.otel.stats(), { created: 150, queued: 0, exported: 150, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
+  assert.deepEqual(app.otel.stats(), {
+    created: 150,
+    queued: 0,
+    exported: 150,
+    dropped: 0,
+    failed: 0,
+    retries: 0,
+    lostInWorkers: 0
+  })
   assert.equal(exporter.getFinishedSpans().length, 150)
 })
 
@@ -145,7 +202,11 @@ test('OTEL_PROPAGATORS with an unsupported entry: it is warned about and skipped
   withEnv(t, { OTEL_PROPAGATORS: 'tracecontext,xray' })
   const { app, logs } = await tracedApp(t, { options: { propagators: ['b3'] } })
   assert.deepEqual(app.otel.config.propagators, { value: ['tracecontext'], source: 'env', env: 'OTEL_PROPAGATORS' })
-  assert.ok(warnings(logs).includes('fastify-otel-kit: OTEL_PROPAGATORS names "xray", which this package does not support (supported: tracecontext, baggage, b3, b3multi, none); skipping it and using tracecontext.'))
+  assert.ok(
+    warnings(logs).includes(
+      'fastify-otel-kit: OTEL_PROPAGATORS names "xray", which this package does not support (supported: tracecontext, baggage, b3, b3multi, none); skipping it and using tracecontext.'
+    )
+  )
   app.get('/', async (request) => request.otel.inject({}))
   assert.deepEqual(Object.keys((await app.inject({ url: '/' })).json()), ['traceparent'])
 })
@@ -155,8 +216,18 @@ test('OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER with a list: the first name is
   const { app, logs } = await tracedApp(t)
   assert.equal(app.otel.config.exporter.kind.value, 'none')
   const given = warnings(logs)
-  assert.ok(given.includes('fastify-otel-kit: OTEL_TRACES_EXPORTER="none,console" names 2 exporters; this package runs one per signal: using none, ignoring console.'), given.join('\n'))
-  assert.ok(given.includes('fastify-otel-kit: OTEL_LOGS_EXPORTER="none,otlp" names 2 exporters; this package runs one per signal: using none, ignoring otlp.'), given.join('\n'))
+  assert.ok(
+    given.includes(
+      'fastify-otel-kit: OTEL_TRACES_EXPORTER="none,console" names 2 exporters; this package runs one per signal: using none, ignoring console.'
+    ),
+    given.join('\n')
+  )
+  assert.ok(
+    given.includes(
+      'fastify-otel-kit: OTEL_LOGS_EXPORTER="none,otlp" names 2 exporters; this package runs one per signal: using none, ignoring otlp.'
+    ),
+    given.join('\n')
+  )
 })
 
 test('OTEL_PROPAGATORS picks the propagators over the option', async (t) => {
@@ -169,7 +240,12 @@ test('OTEL_PROPAGATORS picks the propagators over the option', async (t) => {
 })
 
 test('invalid environment values warn and fall back as if unset', async (t) => {
-  withEnv(t, { OTEL_PROPAGATORS: 'jaeger', OTEL_TRACES_SAMPLER: 'sometimes', OTEL_EXPORTER_OTLP_INSECURE: 'maybe', OTEL_TRACES_SAMPLER_ARG: '2' })
+  withEnv(t, {
+    OTEL_PROPAGATORS: 'jaeger',
+    OTEL_TRACES_SAMPLER: 'sometimes',
+    OTEL_EXPORTER_OTLP_INSECURE: 'maybe',
+    OTEL_TRACES_SAMPLER_ARG: '2'
+  })
   const { app, logs } = await tracedApp(t, { options: { samplingRatio: 0.5, sampler: 'parentbased_traceidratio' } })
   const c = app.otel.config
   assert.deepEqual(c.propagators, { value: ['tracecontext', 'baggage', 'b3multi'], source: 'default' })
@@ -177,16 +253,30 @@ test('invalid environment values warn and fall back as if unset', async (t) => {
   assert.deepEqual(c.samplingRatio, { value: 0.5, source: 'options' })
   assert.deepEqual(c.exporter.insecure, { value: false, source: 'default' })
   const all = warnings(logs)
-  assert.ok(all.includes('fastify-otel-kit: OTEL_PROPAGATORS="jaeger" is invalid (no supported propagator (supported: tracecontext, baggage, b3, b3multi, none)); ignoring it and using tracecontext,baggage,b3multi from the default.'))
-  assert.ok(all.includes('fastify-otel-kit: OTEL_TRACES_SAMPLER="sometimes" is invalid (expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); ignoring it and using parentbased_traceidratio from the plugin options.'))
-  assert.ok(all.includes('fastify-otel-kit: OTEL_TRACES_SAMPLER_ARG="2" is invalid (expected a number from 0 to 1); ignoring it and using 0.5 from the plugin options.'))
+  assert.ok(
+    all.includes(
+      'fastify-otel-kit: OTEL_PROPAGATORS="jaeger" is invalid (no supported propagator (supported: tracecontext, baggage, b3, b3multi, none)); ignoring it and using tracecontext,baggage,b3multi from the default.'
+    )
+  )
+  assert.ok(
+    all.includes(
+      'fastify-otel-kit: OTEL_TRACES_SAMPLER="sometimes" is invalid (expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); ignoring it and using parentbased_traceidratio from the plugin options.'
+    )
+  )
+  assert.ok(
+    all.includes(
+      'fastify-otel-kit: OTEL_TRACES_SAMPLER_ARG="2" is invalid (expected a number from 0 to 1); ignoring it and using 0.5 from the plugin options.'
+    )
+  )
 })
 
 test('OTEL_TRACES_EXPORTER=none overrides an exporter instance: nothing is exported', async (t) => {
   withEnv(t, { OTEL_TRACES_EXPORTER: 'none' })
   const { app, exporter, logs } = await tracedApp(t)
   assert.deepEqual(app.otel.config.exporter.kind, { value: 'none', source: 'env', env: 'OTEL_TRACES_EXPORTER' })
-  assert.ok(warnings(logs).some((m) => m.startsWith('fastify-otel-kit: OTEL_TRACES_EXPORTER overrides option exporter')))
+  assert.ok(
+    warnings(logs).some((m) => m.startsWith('fastify-otel-kit: OTEL_TRACES_EXPORTER overrides option exporter'))
+  )
   app.get('/', async () => 'ok')
   await app.inject({ url: '/' })
   await app.otel.forceFlush()

@@ -9,13 +9,15 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 const fixture = fileURLToPath(new URL('../fixtures/hidden-internals-app.mjs', import.meta.url))
-const run = (mode) => JSON.parse(execFileSync(process.execPath, [fixture, mode], { encoding: 'utf8' }).trim().split('\n').pop())
+const run = (mode) =>
+  JSON.parse(execFileSync(process.execPath, [fixture, mode], { encoding: 'utf8' }).trim().split('\n').pop())
 
 const EXPECTED_SPANS = [
   { name: 'GET /orders/:id', route: '/orders/:id', path: '/orders/7' },
   { name: 'GET', route: null, path: '/missing' }
 ]
-const WARNING = "fastify-otel-kit: this Fastify version's hook store was not found: onRequest hooks registered before the plugin (and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks."
+const WARNING =
+  "fastify-otel-kit: this Fastify version's hook store was not found: onRequest hooks registered before the plugin (and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks."
 
 test('this Fastify shows both internals: the plugin takes its direct path, with no warning', () => {
   const { internals, spans, seen, warnings } = run('plain')

@@ -13,26 +13,59 @@ function childSpan (name) {
 
 test('every lifecycle hook and the handler see the request span, including code after await', async (t) => {
   const seen = {}
-  const remember = (stage) => { seen[stage] = trace.getActiveSpan()?.spanContext().spanId }
+  const remember = (stage) => {
+    seen[stage] = trace.getActiveSpan()?.spanContext().spanId
+  }
   const { app, spans } = await tracedApp(t, {
     before: (app) => {
       // Registered before the plugin: it still runs inside the request context.
-      app.addHook('onRequest', async () => { remember('onRequest (before plugin)'); childSpan('early-onRequest') })
+      app.addHook('onRequest', async () => {
+        remember('onRequest (before plugin)')
+        childSpan('early-onRequest')
+      })
       // A callback hook that resumes from outside the request context (a pooled client, say)...
-      app.addHook('preValidation', (request, reply, done) => { context.with(ROOT_CONTEXT, () => setImmediate(done)) })
+      app.addHook('preValidation', (request, reply, done) => {
+        context.with(ROOT_CONTEXT, () => setImmediate(done))
+      })
       // ...and the next hook, also registered before the plugin, must still see the request span.
-      app.addHook('preHandler', (request, reply, done) => { remember('preHandler (before plugin, callback)'); done() })
+      app.addHook('preHandler', (request, reply, done) => {
+        remember('preHandler (before plugin, callback)')
+        done()
+      })
     }
   })
-  app.addHook('onRequest', (request, reply, done) => { remember('onRequest'); done() })
+  app.addHook('onRequest', (request, reply, done) => {
+    remember('onRequest')
+    done()
+  })
   let parsingStarted
-  const serverParsing = new Promise((resolve) => { parsingStarted = resolve })
-  app.addHook('preParsing', async (request, reply, payload) => { remember('preParsing'); parsingStarted(); return payload })
-  app.addHook('preValidation', async () => { remember('preValidation') })
-  app.addHook('preHandler', async () => { await delay(1); remember('preHandler after await') })
-  app.addHook('preSerialization', async (request, reply, payload) => { remember('preSerialization'); return payload })
-  app.addHook('onSend', async (request, reply, payload) => { remember('onSend'); return payload })
-  app.addHook('onResponse', async () => { remember('onResponse'); childSpan('in-onResponse') })
+  const serverParsing = new Promise((resolve) => {
+    parsingStarted = resolve
+  })
+  app.addHook('preParsing', async (request, reply, payload) => {
+    remember('preParsing')
+    parsingStarted()
+    return payload
+  })
+  app.addHook('preValidation', async () => {
+    remember('preValidation')
+  })
+  app.addHook('preHandler', async () => {
+    await delay(1)
+    remember('preHandler after await')
+  })
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    remember('preSerialization')
+    return payload
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    remember('onSend')
+    return payload
+  })
+  app.addHook('onResponse', async () => {
+    remember('onResponse')
+    childSpan('in-onResponse')
+  })
   app.post('/orders', async (request) => {
     remember('handler')
     await delay(2)
@@ -53,24 +86,36 @@ test('every lifecycle hook and the handler see the request span, including code 
   for (const [stage, spanId] of Object.entries(seen)) assert.equal(spanId, requestSpanId, `${stage} saw another span`)
   assert.equal(Object.keys(seen).length, 11)
   for (const name of ['early-onRequest', 'in-handler', 'in-onResponse']) {
-    assert.equal(parentOf(all.find((s) => s.name === name)), requestSpanId, `${name} is not a child of the request span`)
+    assert.equal(
+      parentOf(all.find((s) => s.name === name)),
+      requestSpanId,
+      `${name} is not a child of the request span`
+    )
   }
 })
 
 test('route-level hooks, the handler and callback hooks that lose the context still run in it', async (t) => {
   const seen = []
   const { app, spanNamed } = await tracedApp(t)
-  app.get('/things', {
-    onRequest: [(request, reply, done) => {
-      seen.push(['route onRequest', trace.getActiveSpan()?.spanContext().spanId])
-      // A library that calls back from outside the request context (a pooled connection, say).
-      context.with(ROOT_CONTEXT, () => setImmediate(done))
-    }],
-    preHandler: async () => { seen.push(['route preHandler', trace.getActiveSpan()?.spanContext().spanId]) }
-  }, async () => {
-    seen.push(['handler', trace.getActiveSpan()?.spanContext().spanId])
-    return 'ok'
-  })
+  app.get(
+    '/things',
+    {
+      onRequest: [
+        (request, reply, done) => {
+          seen.push(['route onRequest', trace.getActiveSpan()?.spanContext().spanId])
+          // A library that calls back from outside the request context (a pooled connection, say).
+          context.with(ROOT_CONTEXT, () => setImmediate(done))
+        }
+      ],
+      preHandler: async () => {
+        seen.push(['route preHandler', trace.getActiveSpan()?.spanContext().spanId])
+      }
+    },
+    async () => {
+      seen.push(['handler', trace.getActiveSpan()?.spanContext().spanId])
+      return 'ok'
+    }
+  )
   await app.inject({ url: '/things' })
   const span = await spanNamed('GET /things')
   assert.deepEqual(seen, [
@@ -83,10 +128,15 @@ test('route-level hooks, the handler and callback hooks that lose the context st
 test('hooks and routes in encapsulated child plugins run in the request context', async (t) => {
   let inChild
   const { app, spanNamed } = await tracedApp(t)
-  await app.register(async (child) => {
-    child.addHook('preHandler', async () => { inChild = trace.getActiveSpan()?.spanContext().spanId })
-    child.get('/child', async () => 'ok')
-  }, { prefix: '/api' })
+  await app.register(
+    async (child) => {
+      child.addHook('preHandler', async () => {
+        inChild = trace.getActiveSpan()?.spanContext().spanId
+      })
+      child.get('/child', async () => 'ok')
+    },
+    { prefix: '/api' }
+  )
   await app.inject({ url: '/api/child' })
   assert.equal(inChild, idOf(await spanNamed('GET /api/child')))
 })
@@ -99,7 +149,9 @@ test('a custom error handler runs in the request context, also for a body that f
     childSpan('in-error-handler')
     return reply.code(error.statusCode ?? 500).send({ handled: error.message })
   })
-  app.post('/json', async () => { throw new Error('handler failed') })
+  app.post('/json', async () => {
+    throw new Error('handler failed')
+  })
   const base = await serve(app)
   assert.equal((await post(`${base}/json`, JSON.stringify({ a: 1 }))).status, 500)
   assert.equal((await post(`${base}/json`, '{"broken')).status, 400)
@@ -114,10 +166,17 @@ test('a custom error handler runs in the request context, also for a body that f
 test('a custom not-found handler runs in the request context', async (t) => {
   let inNotFound
   const { app, spans } = await tracedApp(t)
-  app.setNotFoundHandler({ preHandler: async () => { childSpan('not-found-preHandler') } }, async (request, reply) => {
-    inNotFound = trace.getActiveSpan()?.spanContext().spanId
-    return reply.code(404).send({ missing: request.url })
-  })
+  app.setNotFoundHandler(
+    {
+      preHandler: async () => {
+        childSpan('not-found-preHandler')
+      }
+    },
+    async (request, reply) => {
+      inNotFound = trace.getActiveSpan()?.spanContext().spanId
+      return reply.code(404).send({ missing: request.url })
+    }
+  )
   const res = await app.inject({ url: '/missing' })
   assert.equal(res.statusCode, 404)
   const all = await spans()
@@ -126,7 +185,7 @@ test('a custom not-found handler runs in the request context', async (t) => {
   assert.equal(parentOf(all.find((s) => s.name === 'not-found-preHandler')), idOf(request))
 })
 
-test('concurrent requests never see each other\'s context', async (t) => {
+test("concurrent requests never see each other's context", async (t) => {
   const { app, spans } = await tracedApp(t)
   app.get('/slow/:n', async (request) => {
     const before = trace.getActiveSpan()?.spanContext().spanId
@@ -165,5 +224,8 @@ test('wrapped hooks get every argument Fastify passes, also hooks written with r
   const res = await app.inject({ url: '/rest' })
   assert.equal(res.body, 'ok')
   const id = idOf(await spanNamed('GET /rest'))
-  assert.deepEqual(seen, [[3, id], [4, id]])
+  assert.deepEqual(seen, [
+    [3, id],
+    [4, id]
+  ])
 })

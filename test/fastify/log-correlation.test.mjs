@@ -3,9 +3,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { INBOUND_TRACE_ID, idOf, sampledParent, tracedApp, unsampledParent } from '../helpers.mjs'
 
-test('request.log lines (and Fastify\'s own request completed line) carry the trace fields', async (t) => {
+test("request.log lines (and Fastify's own request completed line) carry the trace fields", async (t) => {
   const { app, logs, spanNamed } = await tracedApp(t)
-  app.addHook('preHandler', async (request) => { request.log.info('checking stock') })
+  app.addHook('preHandler', async (request) => {
+    request.log.info('checking stock')
+  })
   app.get('/orders/:id', async (request) => {
     request.log.info({ orderId: request.params.id }, 'loading order')
     return 'ok'
@@ -24,7 +26,10 @@ test('request.log lines (and Fastify\'s own request completed line) carry the tr
 
 test('an unsampled request still correlates its logs, with trace_flags 00', async (t) => {
   const { app, logs } = await tracedApp(t)
-  app.get('/x', async (request) => { request.log.info('unsampled line'); return 'ok' })
+  app.get('/x', async (request) => {
+    request.log.info('unsampled line')
+    return 'ok'
+  })
   await app.inject({ url: '/x', headers: { traceparent: unsampledParent } })
   const line = logs.lines.find((l) => l.msg === 'unsampled line')
   assert.equal(line.trace_id, INBOUND_TRACE_ID)
@@ -34,7 +39,10 @@ test('an unsampled request still correlates its logs, with trace_flags 00', asyn
 
 test('logCorrelation: false leaves the log lines alone', async (t) => {
   const { app, logs } = await tracedApp(t, { options: { logCorrelation: false } })
-  app.get('/x', async (request) => { request.log.info('plain line'); return 'ok' })
+  app.get('/x', async (request) => {
+    request.log.info('plain line')
+    return 'ok'
+  })
   await app.inject({ url: '/x' })
   const line = logs.lines.find((l) => l.msg === 'plain line')
   assert.equal(line.trace_id, undefined)

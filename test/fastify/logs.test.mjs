@@ -18,36 +18,71 @@ async function loggedApp (t, { fastify = {}, options = {}, before } = {}) {
   const spanExporter = new InMemorySpanExporter()
   const logExporter = new InMemoryLogRecordExporter()
   const written = []
-  const app = Fastify({ logger: { level: 'info', stream: { write: (line) => { written.push(line) } } }, ...fastify })
+  const app = Fastify({
+    logger: {
+      level: 'info',
+      stream: {
+        write: (line) => {
+          written.push(line)
+        }
+      }
+    },
+    ...fastify
+  })
   t.after(() => app.close())
   if (before !== undefined) await before(app)
-  await app.register(otelPlugin, { serviceName: 'logs-test', exporter: spanExporter, handleSignals: false, logs: { exporter: logExporter }, ...options })
-  const flushed = async () => { await app.otel.forceFlush() }
+  await app.register(otelPlugin, {
+    serviceName: 'logs-test',
+    exporter: spanExporter,
+    handleSignals: false,
+    logs: { exporter: logExporter },
+    ...options
+  })
+  const flushed = async () => {
+    await app.otel.forceFlush()
+  }
   return {
     app,
     written,
-    records: async () => { await flushed(); return logExporter.getFinishedLogRecords() },
-    spans: async () => { await flushed(); return spanExporter.getFinishedSpans() },
+    records: async () => {
+      await flushed()
+      return logExporter.getFinishedLogRecords()
+    },
+    spans: async () => {
+      await flushed()
+      return spanExporter.getFinishedSpans()
+    },
     record: async (body) => {
       await flushed()
       const found = logExporter.getFinishedLogRecords().find((r) => r.body === body)
-      assert.ok(found !== undefined, `no record "${body}"; have ${logExporter.getFinishedLogRecords().map((r) => JSON.stringify(r.body)).join(', ')}`)
+      assert.ok(
+        found !== undefined,
+        `no record "${body}"; have ${logExporter
+          .getFinishedLogRecords()
+          .map((r) => JSON.stringify(r.body))
+          .join(', ')}`
+      )
       return found
     }
   }
 }
 
-test('every line of app.log, request.log and reply.log is a record with pino\'s severity, message and fields, in the trace it was written in', async (t) => {
+test("every line of app.log, request.log and reply.log is a record with pino's severity, message and fields, in the trace it was written in", async (t) => {
   const { app, record, spans } = await loggedApp(t)
   app.addHook('onRequest', async (request) => {
     await nextTurn()
     request.log.info({ step: 'hook' }, 'in a hook after await')
   })
   app.post('/orders/:id', async (request, reply) => {
-    request.log.info({ orderId: request.params.id, amount: 49.99, tags: ['a', 'b'], nested: { ok: true } }, 'refund requested')
+    request.log.info(
+      { orderId: request.params.id, amount: 49.99, tags: ['a', 'b'], nested: { ok: true } },
+      'refund requested'
+    )
     await nextTurn()
     reply.log.warn('after await, on reply.log')
-    await withSpan('refund.process', {}, async () => { request.log.error(new Error('gateway down')) })
+    await withSpan('refund.process', {}, async () => {
+      request.log.error(new Error('gateway down'))
+    })
     return 'ok'
   })
   app.log.info({ boot: 1 }, 'outside any request')
@@ -70,7 +105,7 @@ test('every line of app.log, request.log and reply.log is a record with pino\'s 
   assert.deepEqual(requested.attributes.tags, ['a', 'b'])
   assert.deepEqual(requested.attributes.nested, { ok: true })
   // The correlation fields are the record's own trace context, not attributes; level, time and msg have their own fields.
-  for (const key of ['trace_id', 'span_id', 'trace_flags', 'level', 'time', 'msg']) assert.ok(!(key in requested.attributes), key)
+  for (const key of ['trace_id', 'span_id', 'trace_flags', 'level', 'time', 'msg']) { assert.ok(!(key in requested.attributes), key) }
   assert.ok(Math.abs(requested.hrTime[0] * 1000 - Date.now()) < 60_000)
 
   const hook = await record('in a hook after await')
@@ -114,8 +149,22 @@ test('stdout is unchanged byte for byte with log export on, through a multistrea
     const info = []
     const errors = []
     const multistream = pino.multistream([
-      { level: 'info', stream: { write: (line) => { info.push(line) } } },
-      { level: 'error', stream: { write: (line) => { errors.push(line) } } }
+      {
+        level: 'info',
+        stream: {
+          write: (line) => {
+            info.push(line)
+          }
+        }
+      },
+      {
+        level: 'error',
+        stream: {
+          write: (line) => {
+            errors.push(line)
+          }
+        }
+      }
     ])
     const exporter = new InMemoryLogRecordExporter()
     const app = Fastify({
@@ -139,7 +188,12 @@ test('stdout is unchanged byte for byte with log export on, through a multistrea
     })
     const early = app.log.child({ made: 'before the requests' })
     app.get('/', async (request) => {
-      request.log.info({ unicode: 'ünïcödé ✓ "quoted" \\ back', big: 'x'.repeat(5000), list: [1, 'two', null] }, 'line %s with %d args', 'format', 2)
+      request.log.info(
+        { unicode: 'ünïcödé ✓ "quoted" \\ back', big: 'x'.repeat(5000), list: [1, 'two', null] },
+        'line %s with %d args',
+        'format',
+        2
+      )
       request.log.debug('below the level: written by nobody')
       request.log.error(Object.assign(new Error('failure'), { code: 'E_TEST' }), 'an error')
       early.warn('from a child made before')
@@ -162,12 +216,23 @@ test('stdout is unchanged byte for byte with log export on, through a multistrea
   assert.ok(!off.info.includes('below the level'))
 })
 
-test('pino\'s flush reaches the destination through the bridge', async (t) => {
+test("pino's flush reaches the destination through the bridge", async (t) => {
   let flushed = 0
-  const destination = { write () {}, flush (callback) { flushed++; callback() } }
+  const destination = {
+    write () {},
+    flush (callback) {
+      flushed++
+      callback()
+    }
+  }
   const app = Fastify({ logger: { stream: destination } })
   t.after(() => app.close())
-  await app.register(otelPlugin, { serviceName: 'flush', exporter: new InMemorySpanExporter(), handleSignals: false, logs: { exporter: new InMemoryLogRecordExporter() } })
+  await app.register(otelPlugin, {
+    serviceName: 'flush',
+    exporter: new InMemorySpanExporter(),
+    handleSignals: false,
+    logs: { exporter: new InMemoryLogRecordExporter() }
+  })
   await new Promise((resolve) => app.log.flush(resolve))
   assert.equal(flushed, 1)
 })
@@ -183,7 +248,14 @@ test('redaction is honoured and secrets never reach a record; lines below the le
       }
     },
     // Spans go nowhere (a closed port), with a credential that must never reach a record.
-    options: { exporter: { endpoint: 'http://127.0.0.1:9', headers: { authorization: 'Bearer exporter-secret-456' }, retry: false }, shutdownTimeoutMillis: 500 }
+    options: {
+      exporter: {
+        endpoint: 'http://127.0.0.1:9',
+        headers: { authorization: 'Bearer exporter-secret-456' },
+        retry: false
+      },
+      shutdownTimeoutMillis: 500
+    }
   })
   app.get('/', async (request) => {
     request.log.info({ password: 'hunter2', card: { number: '4111111111111111', holder: 'A. Person' } }, 'payment')
@@ -193,7 +265,13 @@ test('redaction is honoured and secrets never reach a record; lines below the le
   await app.inject({ url: '/', headers: { authorization: 'Bearer request-secret-123' } })
   const all = await records()
   const text = JSON.stringify(all.map((r) => ({ body: r.body, attributes: r.attributes })))
-  for (const secret of ['hunter2', '4111111111111111', 'request-secret-123', 'exporter-secret-456', 'debug-secret-789']) {
+  for (const secret of [
+    'hunter2',
+    '4111111111111111',
+    'request-secret-123',
+    'exporter-secret-456',
+    'debug-secret-789'
+  ]) {
     assert.ok(!text.includes(secret), `${secret} was exported`)
   }
   const payment = all.find((r) => r.body === 'payment')
@@ -203,10 +281,12 @@ test('redaction is honoured and secrets never reach a record; lines below the le
   assert.ok(!all.some((r) => r.body === 'verbose'))
 })
 
-test('the Logs API: a library\'s logger lands in the same pipeline, with the trace it logs in; the global is released on close', async (t) => {
+test("the Logs API: a library's logger lands in the same pipeline, with the trace it logs in; the global is released on close", async (t) => {
   const { app, records, spans } = await loggedApp(t)
   app.get('/', async () => {
-    logsApi.getLogger('some-library', '1.0.0').emit({ body: 'from the Logs API', severityNumber: SeverityNumber.WARN, attributes: { k: 'v' } })
+    logsApi
+      .getLogger('some-library', '1.0.0')
+      .emit({ body: 'from the Logs API', severityNumber: SeverityNumber.WARN, attributes: { k: 'v' } })
     return 'ok'
   })
   await app.inject({ url: '/' })
@@ -221,7 +301,9 @@ test('the Logs API: a library\'s logger lands in the same pipeline, with the tra
 })
 
 test('custom levels map onto the severities between the standard ones', async (t) => {
-  const { app, record } = await loggedApp(t, { fastify: { logger: { level: 'info', stream: { write () {} }, customLevels: { audit: 35, alert: 65 } } } })
+  const { app, record } = await loggedApp(t, {
+    fastify: { logger: { level: 'info', stream: { write () {} }, customLevels: { audit: 35, alert: 65 } } }
+  })
   app.log.audit('an audit line')
   app.log.alert('an alert line')
   const audit = await record('an audit line')
@@ -230,44 +312,85 @@ test('custom levels map onto the severities between the standard ones', async (t
   assert.equal((await record('an alert line')).severityNumber, SeverityNumber.FATAL3)
 })
 
-test('an application\'s pino (loggerInstance): Fastify\'s lines are exported, the application\'s own root logger is left alone', async (t) => {
+test("an application's pino (loggerInstance): Fastify's lines are exported, the application's own root logger is left alone", async (t) => {
   const written = []
-  const root = pino({ level: 'info' }, { write: (line) => { written.push(line) } })
+  const root = pino(
+    { level: 'info' },
+    {
+      write: (line) => {
+        written.push(line)
+      }
+    }
+  )
   const { app, records } = await loggedApp(t, { fastify: { logger: undefined, loggerInstance: root } })
-  app.get('/', async (request) => { request.log.info('through Fastify'); return 'ok' })
+  app.get('/', async (request) => {
+    request.log.info('through Fastify')
+    return 'ok'
+  })
   await app.inject({ url: '/' })
   root.info('straight on the root logger')
   const bodies = (await records()).map((r) => r.body)
   assert.ok(bodies.includes('through Fastify'))
   assert.ok(!bodies.includes('straight on the root logger'))
-  assert.ok(written.some((l) => l.includes('straight on the root logger')) && written.some((l) => l.includes('through Fastify')))
+  assert.ok(
+    written.some((l) => l.includes('straight on the root logger')) && written.some((l) => l.includes('through Fastify'))
+  )
   await app.close()
   // After close the stream is the application's again.
   root.info('after close')
   assert.ok(written.at(-1).includes('after close'))
 })
 
-test('with Fastify\'s logger off, a warning says its lines cannot be exported; the Logs API still works', async (t) => {
+test("with Fastify's logger off, a warning says its lines cannot be exported; the Logs API still works", async (t) => {
   const seen = []
-  const listener = (warning) => { if (warning.name === 'FastifyOtelKitWarning') seen.push(warning.message) }
+  const listener = (warning) => {
+    if (warning.name === 'FastifyOtelKitWarning') seen.push(warning.message)
+  }
   process.on('warning', listener)
   t.after(() => process.removeListener('warning', listener))
   const exporter = new InMemoryLogRecordExporter()
   const app = Fastify()
   t.after(() => app.close())
-  await app.register(otelPlugin, { serviceName: 'quiet', exporter: new InMemorySpanExporter(), handleSignals: false, logs: { exporter } })
+  await app.register(otelPlugin, {
+    serviceName: 'quiet',
+    exporter: new InMemorySpanExporter(),
+    handleSignals: false,
+    logs: { exporter }
+  })
   await nextTurn()
-  assert.ok(seen.some((m) => m.includes('this Fastify instance\'s logger is not pino')), seen.join('\n'))
+  assert.ok(
+    seen.some((m) => m.includes("this Fastify instance's logger is not pino")),
+    seen.join('\n')
+  )
   logsApi.getLogger('lib').emit({ body: 'still exported' })
   await app.otel.forceFlush()
-  assert.deepEqual(exporter.getFinishedLogRecords().map((r) => r.body), ['still exported'])
+  assert.deepEqual(
+    exporter.getFinishedLogRecords().map((r) => r.body),
+    ['still exported']
+  )
 })
 
 test('stats().logs counts records, and a full log queue drops, counts and warns (FOK_WARN_LOGS_DROPPED)', async (t) => {
   const held = []
-  const exporter = { export (records, done) { held.push(() => done({ code: 0 })) }, shutdown: async () => {}, forceFlush: async () => {} }
+  const exporter = {
+    export (records, done) {
+      held.push(() => done({ code: 0 }))
+    },
+    shutdown: async () => {},
+    forceFlush: async () => {}
+  }
   const warned = []
-  const app = Fastify({ logger: { level: 'info', stream: { write: (line) => { const l = JSON.parse(line); if (l.code !== undefined) warned.push(l) } } } })
+  const app = Fastify({
+    logger: {
+      level: 'info',
+      stream: {
+        write: (line) => {
+          const l = JSON.parse(line)
+          if (l.code !== undefined) warned.push(l)
+        }
+      }
+    }
+  })
   t.after(() => app.close())
   await app.register(otelPlugin, {
     serviceName: 'drops',
@@ -280,7 +403,10 @@ test('stats().logs counts records, and a full log queue drops, counts and warns 
   // 2 in flight (held by the exporter), 4 queued, 4 dropped.
   assert.deepEqual(app.otel.stats().logs, { created: 10, queued: 6, exported: 0, dropped: 4, failed: 0, retries: 0 })
   const drop = warned.find((l) => l.code === 'FOK_WARN_LOGS_DROPPED')
-  assert.match(drop.msg, /dropped 1 log record\(s\) because the log export queue is full \(logs\.batch\.maxQueueSize 4\)/)
+  assert.match(
+    drop.msg,
+    /dropped 1 log record\(s\) because the log export queue is full \(logs\.batch\.maxQueueSize 4\)/
+  )
   // The warning itself is never exported (it would queue behind the records it is about).
   assert.equal(app.otel.stats().logs.created, 10)
   const flushing = app.otel.forceFlush()
@@ -297,18 +423,38 @@ test('stats().logs counts records, and a full log queue drops, counts and warns 
 test('failed log exports are counted and warned about, and the warning is never fed back into log export', async (t) => {
   let exportedRecords = 0
   const failing = {
-    export (records, done) { exportedRecords += records.length; done({ code: 1, error: new Error('collector said no') }) },
+    export (records, done) {
+      exportedRecords += records.length
+      done({ code: 1, error: new Error('collector said no') })
+    },
     shutdown: async () => {},
     forceFlush: async () => {}
   }
   const lines = []
-  const app = Fastify({ logger: { level: 'info', stream: { write: (line) => { lines.push(JSON.parse(line)) } } } })
+  const app = Fastify({
+    logger: {
+      level: 'info',
+      stream: {
+        write: (line) => {
+          lines.push(JSON.parse(line))
+        }
+      }
+    }
+  })
   t.after(() => app.close())
-  await app.register(otelPlugin, { serviceName: 'failing', exporter: new InMemorySpanExporter(), handleSignals: false, logs: { exporter: failing } })
+  await app.register(otelPlugin, {
+    serviceName: 'failing',
+    exporter: new InMemorySpanExporter(),
+    handleSignals: false,
+    logs: { exporter: failing }
+  })
   app.log.info('one')
   await app.otel.forceFlush()
   const warning = lines.find((l) => l.code === 'FOK_WARN_EXPORT_FAILED')
-  assert.equal(warning.msg, 'fastify-otel-kit: could not export 1 log record(s) to the exporter: collector said no. The service keeps running; these log records are lost.')
+  assert.equal(
+    warning.msg,
+    'fastify-otel-kit: could not export 1 log record(s) to the exporter: collector said no. The service keeps running; these log records are lost.'
+  )
   app.log.info('two')
   await app.otel.forceFlush()
   // Only the two lines were ever offered to the exporter: not the warning about the first.
@@ -318,7 +464,15 @@ test('failed log exports are counted and warned about, and the warning is never 
 
 test('log export off (the default): no bridge, no LoggerProvider, no logs counters', async (t) => {
   const written = []
-  const app = Fastify({ logger: { stream: { write: (line) => { written.push(line) } } } })
+  const app = Fastify({
+    logger: {
+      stream: {
+        write: (line) => {
+          written.push(line)
+        }
+      }
+    }
+  })
   t.after(() => app.close())
   await app.register(otelPlugin, { serviceName: 'off', exporter: new InMemorySpanExporter(), handleSignals: false })
   app.log.info('plain')
@@ -330,27 +484,54 @@ test('log export off (the default): no bridge, no LoggerProvider, no logs counte
   assert.equal(written.length, 1)
 })
 
-test('a log exporter that never answers cannot hang close: spans and records share the one bound, and what is abandoned is counted and named', { timeout: 20_000 }, async () => {
-  const hanging = { export () {}, shutdown: () => new Promise(() => {}), forceFlush: async () => {} }
-  const lines = []
-  const app = Fastify({ logger: { level: 'info', stream: { write: (line) => { lines.push(JSON.parse(line)) } } } })
-  await app.register(otelPlugin, { serviceName: 'hang', exporter: new InMemorySpanExporter(), handleSignals: false, shutdownTimeoutMillis: 300, logs: { exporter: hanging } })
-  app.get('/', async (request) => { request.log.info('in the request'); return 'ok' })
-  await app.inject({ url: '/' })
-  const stats = app.otel.stats
-  // Returns although the log exporter never answers: the test's own timeout would catch a hang.
-  await app.close()
-  const warning = lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
-  assert.equal(warning?.msg, 'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 0 span(s) and 3 log record(s) could not be exported and are counted as failed.')
-  assert.deepEqual(stats().logs, { created: 3, queued: 0, exported: 0, dropped: 0, failed: 3, retries: 0 })
-  assert.equal(stats().exported, 1)
-})
+test(
+  'a log exporter that never answers cannot hang close: spans and records share the one bound, and what is abandoned is counted and named',
+  { timeout: 20_000 },
+  async () => {
+    const hanging = { export () {}, shutdown: () => new Promise(() => {}), forceFlush: async () => {} }
+    const lines = []
+    const app = Fastify({
+      logger: {
+        level: 'info',
+        stream: {
+          write: (line) => {
+            lines.push(JSON.parse(line))
+          }
+        }
+      }
+    })
+    await app.register(otelPlugin, {
+      serviceName: 'hang',
+      exporter: new InMemorySpanExporter(),
+      handleSignals: false,
+      shutdownTimeoutMillis: 300,
+      logs: { exporter: hanging }
+    })
+    app.get('/', async (request) => {
+      request.log.info('in the request')
+      return 'ok'
+    })
+    await app.inject({ url: '/' })
+    const stats = app.otel.stats
+    // Returns although the log exporter never answers: the test's own timeout would catch a hang.
+    await app.close()
+    const warning = lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+    assert.equal(
+      warning?.msg,
+      'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 0 span(s) and 3 log record(s) could not be exported and are counted as failed.'
+    )
+    assert.deepEqual(stats().logs, { created: 3, queued: 0, exported: 0, dropped: 0, failed: 3, retries: 0 })
+    assert.equal(stats().exported, 1)
+  }
+)
 
 test('memory: a full log queue of long lines holds what the limits keep, not the lines', async () => {
   const { execFileSync } = await import('node:child_process')
   const { fileURLToPath } = await import('node:url')
   const script = fileURLToPath(new URL('../fixtures/log-queue-memory.mjs', import.meta.url))
-  const { retainedBytes, queued } = JSON.parse(execFileSync(process.execPath, ['--expose-gc', script, '1000'], { encoding: 'utf8' }))
+  const { retainedBytes, queued } = JSON.parse(
+    execFileSync(process.execPath, ['--expose-gc', script, '1000'], { encoding: 'utf8' })
+  )
   // 1000 lines with a 60 KB attribute, plus Fastify's two request lines each.
   assert.equal(queued, 3000)
   // README, "Logs": about 2 KB per queued record, plus each long value at most 4096 characters at

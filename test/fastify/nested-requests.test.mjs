@@ -40,7 +40,10 @@ test('two Fastify instances sharing the SDK: a request to the second, made in a 
   const exporter = new InMemorySpanExporter()
   const outerApp = Fastify()
   const innerApp = Fastify()
-  t.after(async () => { await innerApp.close(); await outerApp.close() })
+  t.after(async () => {
+    await innerApp.close()
+    await outerApp.close()
+  })
   await outerApp.register(otelPlugin, { serviceName: 'bff', exporter, handleSignals: false })
   await innerApp.register(otelPlugin, { serviceName: 'bff', handleSignals: false })
   innerApp.get('/inner/:id', async () => 'x')
@@ -59,7 +62,7 @@ test('an in-process request with a traceparent of its own is parented by it, not
   assert.equal(parentOf(inner), INBOUND_SPAN_ID)
 })
 
-test('an in-process request with the outer request\'s headers forwarded whole is a child of the outer span, not its sibling', async (t) => {
+test("an in-process request with the outer request's headers forwarded whole is a child of the outer span, not its sibling", async (t) => {
   const { app, spans } = await tracedApp(t)
   app.get('/inner/:id', async () => 'x')
   // Forwarded to pass authorization on: the outer caller's traceparent comes along.

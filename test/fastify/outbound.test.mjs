@@ -48,11 +48,14 @@ test('request.otel.outbound works with any client; a 4xx answer marks the CLIENT
   const down = await downstream(t, 404)
   const { app, spans } = await tracedApp(t)
   app.get('/lookup', async (request) => {
-    const status = await request.otel.outbound({ method: 'post', url: `${down.url}/lookup`, name: 'inventory.lookup' }, async (headers) => {
-      const res = await fetch(`${down.url}/lookup`, { method: 'POST', headers })
-      await res.text()
-      return { statusCode: res.status }
-    })
+    const status = await request.otel.outbound(
+      { method: 'post', url: `${down.url}/lookup`, name: 'inventory.lookup' },
+      async (headers) => {
+        const res = await fetch(`${down.url}/lookup`, { method: 'POST', headers })
+        await res.text()
+        return { statusCode: res.status }
+      }
+    )
     return status
   })
   await app.inject({ url: '/lookup' })
@@ -70,7 +73,9 @@ test('an outbound call that throws is recorded on the CLIENT span and the error 
   let caught
   app.get('/broken', async (request) => {
     try {
-      await request.otel.outbound({ url: 'http://127.0.0.1:1/x' }, async () => { throw failure })
+      await request.otel.outbound({ url: 'http://127.0.0.1:1/x' }, async () => {
+        throw failure
+      })
     } catch (error) {
       caught = error
     }
@@ -104,15 +109,17 @@ test('an untraced request (route opted out) calls through without spans or heade
   assert.deepEqual(await spans(), [])
 })
 
-test('an outbound call made inside a domain span is that span\'s child, and inject() names it', async (t) => {
+test("an outbound call made inside a domain span is that span's child, and inject() names it", async (t) => {
   const down = await downstream(t)
   const { app, spans } = await tracedApp(t)
   const { withSpan } = await import('fastify-otel-kit')
-  app.get('/refund', async (request) => withSpan('refund.process', async () => {
-    const injected = request.otel.inject({})
-    await (await request.otel.fetch(down.url)).text()
-    return injected
-  }))
+  app.get('/refund', async (request) =>
+    withSpan('refund.process', async () => {
+      const injected = request.otel.inject({})
+      await (await request.otel.fetch(down.url)).text()
+      return injected
+    })
+  )
   const injected = (await app.inject({ url: '/refund' })).json()
   const all = await spans()
   const refund = all.find((s) => s.name === 'refund.process')

@@ -15,16 +15,25 @@ class GatedExporter {
   export (spans, done) {
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
-    this.pending.push(() => { this.inFlight--; this.delivered.push(...spans); done({ code: ExportResultCode.SUCCESS }) })
+    this.pending.push(() => {
+      this.inFlight--
+      this.delivered.push(...spans)
+      done({ code: ExportResultCode.SUCCESS })
+    })
   }
 
-  releaseAll () { for (const release of this.pending.splice(0)) release() }
+  releaseAll () {
+    for (const release of this.pending.splice(0)) release()
+  }
+
   async shutdown () {}
 
   /** Releases every export until `work` settles (exports start asynchronously). */
   async releaseUntil (work) {
     let settled = false
-    const result = work.finally(() => { settled = true })
+    const result = work.finally(() => {
+      settled = true
+    })
     while (!settled) {
       this.releaseAll()
       await nextTurn()
@@ -48,13 +57,29 @@ test('a full queue drops new spans, counts them and warns once per interval', as
   for (let i = 0; i < 9; i++) await app.inject({ url: '/' })
   await exporter.held(1)
   // Held by the exporter (2) and waiting (4) are both still queued: the books balance at every moment.
-  assert.deepEqual(app.otel.stats(), { created: 9, queued: 6, exported: 0, dropped: 3, failed: 0, retries: 0, lostInWorkers: 0 })
+  assert.deepEqual(app.otel.stats(), {
+    created: 9,
+    queued: 6,
+    exported: 0,
+    dropped: 3,
+    failed: 0,
+    retries: 0,
+    lostInWorkers: 0
+  })
   const dropWarnings = logs.lines.filter((l) => /dropped \d+ span\(s\) because the export queue is full/.test(l.msg))
   assert.equal(dropWarnings.length, 1)
   assert.match(dropWarnings[0].msg, /batch.maxQueueSize 4\)\. Raise maxQueueSize/)
 
   await exporter.releaseUntil(app.otel.forceFlush())
-  assert.deepEqual(app.otel.stats(), { created: 9, queued: 0, exported: 6, dropped: 3, failed: 0, retries: 0, lostInWorkers: 0 })
+  assert.deepEqual(app.otel.stats(), {
+    created: 9,
+    queued: 0,
+    exported: 6,
+    dropped: 3,
+    failed: 0,
+    retries: 0,
+    lostInWorkers: 0
+  })
   assert.equal(exporter.delivered.length, 6)
   assert.equal(exporter.maxInFlight, 1, 'export was called concurrently')
 })
@@ -77,9 +102,23 @@ test('a failed export is counted and warned about; the next batch still goes thr
   await app.otel.forceFlush()
   await app.inject({ url: '/' })
   await app.otel.forceFlush()
-  assert.deepEqual(app.otel.stats(), { created: 2, queued: 0, exported: 1, dropped: 0, failed: 1, retries: 0, lostInWorkers: 0 })
+  assert.deepEqual(app.otel.stats(), {
+    created: 2,
+    queued: 0,
+    exported: 1,
+    dropped: 0,
+    failed: 1,
+    retries: 0,
+    lostInWorkers: 0
+  })
   assert.equal(received.length, 1)
-  assert.ok(logs.messages().includes('fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; these spans are lost.'))
+  assert.ok(
+    logs
+      .messages()
+      .includes(
+        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; these spans are lost.'
+      )
+  )
 })
 
 test('an export that never answers times out after exportTimeoutMillis and does not block the pipeline', async (t) => {
@@ -104,7 +143,12 @@ test('an export that never answers times out after exportTimeoutMillis and does 
 })
 
 test('an exporter that throws is contained: the request is served, the spans counted as failed', async (t) => {
-  const exporter = { export () { throw new Error('exporter bug') }, async shutdown () {} }
+  const exporter = {
+    export () {
+      throw new Error('exporter bug')
+    },
+    async shutdown () {}
+  }
   const { app } = await tracedApp(t, { options: { exporter } })
   app.get('/', async () => 'ok')
   const res = await app.inject({ url: '/' })
@@ -115,7 +159,9 @@ test('an exporter that throws is contained: the request is served, the spans cou
 
 test('a full batch is exported at once, without waiting for the schedule delay', async (t) => {
   const exporter = new GatedExporter()
-  const { app } = await tracedApp(t, { options: { exporter, batch: { maxQueueSize: 10, maxExportBatchSize: 3, scheduledDelayMillis: 60_000 } } })
+  const { app } = await tracedApp(t, {
+    options: { exporter, batch: { maxQueueSize: 10, maxExportBatchSize: 3, scheduledDelayMillis: 60_000 } }
+  })
   app.get('/', async () => 'ok')
   for (let i = 0; i < 3; i++) await app.inject({ url: '/' })
   // No flush was asked for and the delay is a minute: only the full batch can trigger this export.

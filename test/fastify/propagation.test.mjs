@@ -3,7 +3,16 @@
 import { SpanKind } from '@opentelemetry/api'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { INBOUND_SPAN_ID, INBOUND_TRACE_ID, idOf, parentOf, sampledParent, traceOf, tracedApp, unsampledParent } from '../helpers.mjs'
+import {
+  INBOUND_SPAN_ID,
+  INBOUND_TRACE_ID,
+  idOf,
+  parentOf,
+  sampledParent,
+  traceOf,
+  tracedApp,
+  unsampledParent
+} from '../helpers.mjs'
 
 /** A route that reports the headers request.otel.inject() writes. */
 function echoInjection (app) {
@@ -13,7 +22,10 @@ function echoInjection (app) {
 test('a sampled W3C parent is continued, and the sampled flag is re-emitted on injection', async (t) => {
   const { app, spanNamed } = await tracedApp(t)
   echoInjection(app)
-  const res = await app.inject({ url: '/inject', headers: { traceparent: sampledParent, tracestate: 'vendor=abc,other=x' } })
+  const res = await app.inject({
+    url: '/inject',
+    headers: { traceparent: sampledParent, tracestate: 'vendor=abc,other=x' }
+  })
   const span = await spanNamed('GET /inject')
   assert.equal(traceOf(span), INBOUND_TRACE_ID)
   assert.equal(parentOf(span), INBOUND_SPAN_ID)
@@ -36,9 +48,18 @@ test('an unsampled W3C parent: nothing is recorded, the context and flag 00 stil
 test('the default propagators inject W3C, baggage and B3 multi; baggage passes through', async (t) => {
   const { app } = await tracedApp(t)
   echoInjection(app)
-  const res = await app.inject({ url: '/inject', headers: { traceparent: sampledParent, baggage: 'tenant=acme,region=eu' } })
+  const res = await app.inject({
+    url: '/inject',
+    headers: { traceparent: sampledParent, baggage: 'tenant=acme,region=eu' }
+  })
   const injected = res.json()
-  assert.deepEqual(Object.keys(injected).sort(), ['baggage', 'traceparent', 'x-b3-sampled', 'x-b3-spanid', 'x-b3-traceid'])
+  assert.deepEqual(Object.keys(injected).sort(), [
+    'baggage',
+    'traceparent',
+    'x-b3-sampled',
+    'x-b3-spanid',
+    'x-b3-traceid'
+  ])
   assert.equal(injected['x-b3-traceid'], INBOUND_TRACE_ID)
   assert.equal(injected['x-b3-sampled'], '1')
   assert.deepEqual(injected.baggage.split(',').sort(), ['region=eu', 'tenant=acme'])
@@ -47,7 +68,10 @@ test('the default propagators inject W3C, baggage and B3 multi; baggage passes t
 test('B3 multi-header inbound context is continued (64-bit ids padded)', async (t) => {
   const { app, spanNamed } = await tracedApp(t)
   app.get('/b3', async () => 'ok')
-  await app.inject({ url: '/b3', headers: { 'x-b3-traceid': 'a3ce929d0e0e4736', 'x-b3-spanid': '00f067aa0ba902b7', 'x-b3-sampled': '1' } })
+  await app.inject({
+    url: '/b3',
+    headers: { 'x-b3-traceid': 'a3ce929d0e0e4736', 'x-b3-spanid': '00f067aa0ba902b7', 'x-b3-sampled': '1' }
+  })
   const span = await spanNamed('GET /b3')
   assert.equal(traceOf(span), '0000000000000000a3ce929d0e0e4736')
   assert.equal(parentOf(span), '00f067aa0ba902b7')
@@ -58,7 +82,12 @@ test('W3C wins over B3 when both arrive, because it comes first in the list', as
   app.get('/both', async () => 'ok')
   await app.inject({
     url: '/both',
-    headers: { traceparent: sampledParent, 'x-b3-traceid': '11111111111111111111111111111111', 'x-b3-spanid': '2222222222222222', 'x-b3-sampled': '1' }
+    headers: {
+      traceparent: sampledParent,
+      'x-b3-traceid': '11111111111111111111111111111111',
+      'x-b3-spanid': '2222222222222222',
+      'x-b3-sampled': '1'
+    }
   })
   assert.equal(traceOf(await spanNamed('GET /both')), INBOUND_TRACE_ID)
 })
@@ -66,7 +95,10 @@ test('W3C wins over B3 when both arrive, because it comes first in the list', as
 test('with b3 listed first, B3 wins over W3C', async (t) => {
   const { app, spanNamed } = await tracedApp(t, { options: { propagators: ['b3', 'tracecontext'] } })
   app.get('/both', async () => 'ok')
-  await app.inject({ url: '/both', headers: { traceparent: sampledParent, b3: '11111111111111111111111111111111-2222222222222222-1' } })
+  await app.inject({
+    url: '/both',
+    headers: { traceparent: sampledParent, b3: '11111111111111111111111111111111-2222222222222222-1' }
+  })
   assert.equal(traceOf(await spanNamed('GET /both')), '11111111111111111111111111111111')
 })
 
@@ -110,7 +142,9 @@ test('a trace the service starts carries the W3C Level 2 random flag downstream'
   assert.match(root.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/)
   const continued = (await app.inject({ url: '/inject', headers: { traceparent: sampledParent } })).json()
   assert.match(continued.traceparent, /-01$/)
-  const randomInbound = (await app.inject({ url: '/inject', headers: { traceparent: sampledParent.replace(/-01$/, '-03') } })).json()
+  const randomInbound = (
+    await app.inject({ url: '/inject', headers: { traceparent: sampledParent.replace(/-01$/, '-03') } })
+  ).json()
   assert.match(randomInbound.traceparent, /-03$/)
 })
 
@@ -163,6 +197,9 @@ test('hostile headers never fail a request: each starts a fresh trace or is igno
 test('a higher traceparent version is parsed leniently (future versions may add fields)', async (t) => {
   const { app, spanNamed } = await tracedApp(t)
   app.get('/v', async () => 'ok')
-  await app.inject({ url: '/v', headers: { traceparent: `cc-${INBOUND_TRACE_ID}-${INBOUND_SPAN_ID}-01-what-the-future-holds` } })
+  await app.inject({
+    url: '/v',
+    headers: { traceparent: `cc-${INBOUND_TRACE_ID}-${INBOUND_SPAN_ID}-01-what-the-future-holds` }
+  })
   assert.equal(traceOf(await spanNamed('GET /v')), INBOUND_TRACE_ID)
 })

@@ -7,8 +7,27 @@ import { once } from 'node:events'
 import { test } from 'node:test'
 import { tracedApp } from '../helpers.mjs'
 
-const SEMCONV_KEYS = ['sig', 'Signature', 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token', 'AWSAccessKeyId', 'X-Goog-Signature']
-const SECRET_KEYS = ['token', 'access_token', 'api_key', 'apikey', 'password', 'secret', 'client_secret', 'code', 'id_token', 'refresh_token']
+const SEMCONV_KEYS = [
+  'sig',
+  'Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+  'AWSAccessKeyId',
+  'X-Goog-Signature'
+]
+const SECRET_KEYS = [
+  'token',
+  'access_token',
+  'api_key',
+  'apikey',
+  'password',
+  'secret',
+  'client_secret',
+  'code',
+  'id_token',
+  'refresh_token'
+]
 
 /** Every default key in three spellings: as listed, upper case, and with mixed case. */
 const spellings = [...SEMCONV_KEYS, ...SECRET_KEYS].flatMap((key) => [key, key.toUpperCase(), mixedCase(key)])
@@ -39,14 +58,20 @@ test('percent-encoded keys are decoded before matching; a key without a value an
   const { app, spanNamed } = await tracedApp(t)
   app.get('/q', async () => 'ok')
   await app.inject({ url: '/q?api%5Fkey=k1&%41ccess_Token=k2&token&&code=&bad%ZZ=keep&id=1' })
-  assert.equal((await spanNamed('GET /q')).attributes['url.query'], 'api%5Fkey=REDACTED&%41ccess_Token=REDACTED&token&&code=REDACTED&bad%ZZ=keep&id=1')
+  assert.equal(
+    (await spanNamed('GET /q')).attributes['url.query'],
+    'api%5Fkey=REDACTED&%41ccess_Token=REDACTED&token&&code=REDACTED&bad%ZZ=keep&id=1'
+  )
 })
 
 test('redactQueryParams adds keys, matched case-insensitively; the defaults stay', async (t) => {
   const { app, spanNamed } = await tracedApp(t, { options: { redactQueryParams: ['Session', 'X-Tenant-Key'] } })
   app.get('/q', async () => 'ok')
   await app.inject({ url: '/q?SESSION=s1&x-tenant-key=s2&Password=s3&user=ann' })
-  assert.equal((await spanNamed('GET /q')).attributes['url.query'], 'SESSION=REDACTED&x-tenant-key=REDACTED&Password=REDACTED&user=ann')
+  assert.equal(
+    (await spanNamed('GET /q')).attributes['url.query'],
+    'SESSION=REDACTED&x-tenant-key=REDACTED&Password=REDACTED&user=ann'
+  )
 })
 
 test('no query string, no url.query; a long hostile query is still redacted', async (t) => {
@@ -68,7 +93,9 @@ test('url.full of CLIENT spans (request.otel.fetch and request.otel.outbound): t
   const { app, spans } = await tracedApp(t, { options: { redactQueryParams: ['Session'] } })
   app.get('/out', async (request) => {
     await (await request.otel.fetch(`${down}/a?Access_Token=t1&X-AMZ-SIGNATURE=s&id=3`)).text()
-    await request.otel.outbound({ url: `http://user:pw@127.0.0.1:9/b?session=s2&ApiKey=k&page=1` }, async () => ({ status: 200 }))
+    await request.otel.outbound({ url: 'http://user:pw@127.0.0.1:9/b?session=s2&ApiKey=k&page=1' }, async () => ({
+      status: 200
+    }))
     return 'ok'
   })
   await app.inject({ url: '/out' })
@@ -83,17 +110,19 @@ test('spans made by others (instrumentations, the application) are redacted befo
   const { app, spans } = await tracedApp(t, { options: { redactQueryParams: ['Session'] } })
   const secrets = 'API_KEY=k1&Session=s1&page=2'
   const redacted = 'API_KEY=REDACTED&Session=REDACTED&page=2'
-  app.otel.tracer.startSpan('client', {
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'url.full': `https://user:pw@psp.example/charge?${secrets}#access_token=t&state=x`,
-      // instrumentation-undici keeps URL.search's leading '?'.
-      'url.query': `?${secrets}`,
-      'http.url': `http://psp.example/charge?${secrets}`,
-      'http.target': `/charge?${secrets}`,
-      'url.path': '/charge'
-    }
-  }).end()
+  app.otel.tracer
+    .startSpan('client', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'url.full': `https://user:pw@psp.example/charge?${secrets}#access_token=t&state=x`,
+        // instrumentation-undici keeps URL.search's leading '?'.
+        'url.query': `?${secrets}`,
+        'http.url': `http://psp.example/charge?${secrets}`,
+        'http.target': `/charge?${secrets}`,
+        'url.path': '/charge'
+      }
+    })
+    .end()
   app.otel.tracer.startSpan('server', { kind: SpanKind.SERVER, attributes: { 'url.query': secrets } }).end()
   const [client, server] = await spans()
   assert.deepEqual(client.attributes, {

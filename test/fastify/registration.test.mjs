@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { logCapture, RecordingExporter, registerApplicationSdk, sampledParent } from '../helpers.mjs'
 
-test('a second Fastify instance reuses the first one\'s SDK and says so', async (t) => {
+test("a second Fastify instance reuses the first one's SDK and says so", async (t) => {
   const first = new InMemorySpanExporter()
   const second = new InMemorySpanExporter()
   const logs = logCapture()
@@ -17,7 +17,10 @@ test('a second Fastify instance reuses the first one\'s SDK and says so', async 
   const b = Fastify({ logger: { level: 'info', stream: logs.stream } })
   await a.register(otelPlugin, { serviceName: 'a', exporter: first, handleSignals: false })
   await b.register(otelPlugin, { serviceName: 'b', exporter: second, handleSignals: false })
-  t.after(async () => { await b.close(); await a.close() })
+  t.after(async () => {
+    await b.close()
+    await a.close()
+  })
   assert.equal(a.otel.provider, b.otel.provider)
   assert.equal(b.otel.config.serviceName.value, 'a')
   assert.ok(logs.messages().some((m) => m.includes('reusing the OpenTelemetry SDK set up by an earlier registration')))
@@ -54,7 +57,9 @@ test('an SDK the application registered itself is used, never replaced, and not 
   await app.register(otelPlugin, { serviceName: 'ignored', exporter: new InMemorySpanExporter(), handleSignals: false })
   assert.equal(app.otel.owner, 'application')
   assert.equal(app.otel.provider, provider)
-  assert.ok(logs.messages().some((m) => m.includes('an OpenTelemetry SDK is already registered by the application; using it')))
+  assert.ok(
+    logs.messages().some((m) => m.includes('an OpenTelemetry SDK is already registered by the application; using it'))
+  )
   app.get('/', async () => 'ok')
   await app.inject({ url: '/', headers: { traceparent: sampledParent } })
   assert.equal(exporter.spans[0].name, 'GET /')
@@ -65,18 +70,32 @@ test('an SDK the application registered itself is used, never replaced, and not 
 
 test('OTEL_SDK_DISABLED=true: routes work, request.otel is a harmless no-op, nothing is registered', async (t) => {
   process.env.OTEL_SDK_DISABLED = 'true'
-  t.after(() => { delete process.env.OTEL_SDK_DISABLED })
+  t.after(() => {
+    delete process.env.OTEL_SDK_DISABLED
+  })
   const exporter = new InMemorySpanExporter()
   const app = Fastify()
   await app.register(otelPlugin, { serviceName: 'off', exporter })
   t.after(() => app.close())
   assert.equal(app.otel.owner, 'disabled')
   assert.deepEqual(app.otel.config.disabled, { value: true, source: 'env', env: 'OTEL_SDK_DISABLED' })
-  app.get('/', async (request) => ({ traced: request.otel.traced, headers: request.otel.inject({}), traceId: request.otel.traceId }))
+  app.get('/', async (request) => ({
+    traced: request.otel.traced,
+    headers: request.otel.inject({}),
+    traceId: request.otel.traceId
+  }))
   const res = await app.inject({ url: '/', headers: { traceparent: sampledParent } })
   assert.deepEqual(res.json(), { traced: false, headers: {}, traceId: '00000000000000000000000000000000' })
   await app.otel.forceFlush()
   assert.deepEqual(exporter.getFinishedSpans(), [])
   assert.equal(trace.getTracerProvider().getDelegate().constructor.name, 'NoopTracerProvider')
-  assert.deepEqual(app.otel.stats(), { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0, lostInWorkers: 0 })
+  assert.deepEqual(app.otel.stats(), {
+    created: 0,
+    queued: 0,
+    exported: 0,
+    dropped: 0,
+    failed: 0,
+    retries: 0,
+    lostInWorkers: 0
+  })
 })

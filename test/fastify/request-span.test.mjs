@@ -7,7 +7,10 @@ import { serve, tracedApp, untilSpans } from '../helpers.mjs'
 test('a matched route gives a SERVER span named METHOD /route/template with the stable HTTP attributes', async (t) => {
   const { app, spanNamed } = await tracedApp(t)
   app.get('/orders/:id', async () => ({ ok: true }))
-  const res = await app.inject({ url: '/orders/42?expand=items', headers: { 'user-agent': 'curl/8', host: 'shop.example:8080' } })
+  const res = await app.inject({
+    url: '/orders/42?expand=items',
+    headers: { 'user-agent': 'curl/8', host: 'shop.example:8080' }
+  })
   assert.equal(res.statusCode, 200)
   const span = await spanNamed('GET /orders/:id')
   assert.equal(span.kind, SpanKind.SERVER)
@@ -35,7 +38,10 @@ test('sensitive query values are redacted in url.query; url.path never has the q
   await app.inject({ url: '/download?X-Amz-Signature=secret1&file=a.txt&sig=s2&token=t3&AWSAccessKeyId=k' })
   const span = await spanNamed('GET /download')
   assert.equal(span.attributes['url.path'], '/download')
-  assert.equal(span.attributes['url.query'], 'X-Amz-Signature=REDACTED&file=a.txt&sig=REDACTED&token=REDACTED&AWSAccessKeyId=REDACTED')
+  assert.equal(
+    span.attributes['url.query'],
+    'X-Amz-Signature=REDACTED&file=a.txt&sig=REDACTED&token=REDACTED&AWSAccessKeyId=REDACTED'
+  )
 })
 
 test('no matching route: the span is named after the method only and 404 leaves the status unset', async (t) => {
@@ -62,7 +68,9 @@ test('an unknown method is reported as _OTHER with the original kept, and the sp
 test('a thrown error: exception event, error.type, status ERROR for the resulting 500', async (t) => {
   const { app, spanNamed } = await tracedApp(t)
   class GatewayTimeoutError extends Error {}
-  app.get('/refund', async () => { throw new GatewayTimeoutError('gateway timed out') })
+  app.get('/refund', async () => {
+    throw new GatewayTimeoutError('gateway timed out')
+  })
   const res = await app.inject({ url: '/refund' })
   assert.equal(res.statusCode, 500)
   const span = await spanNamed('GET /refund')
@@ -98,13 +106,19 @@ test('route config otel: false, an ignore list and an ignore function leave requ
   const { app, spans } = await tracedApp(t, {
     options: { ignore: (request) => request.headers['x-synthetic'] === '1' }
   })
-  app.get('/internal', { config: { otel: false } }, async (request) => ({ traced: request.otel.traced, traceId: request.otel.traceId }))
+  app.get('/internal', { config: { otel: false } }, async (request) => ({
+    traced: request.otel.traced,
+    traceId: request.otel.traceId
+  }))
   app.get('/kept', async () => 'ok')
   const internal = await app.inject({ url: '/internal' })
   assert.deepEqual(internal.json(), { traced: false, traceId: '00000000000000000000000000000000' })
   await app.inject({ url: '/kept', headers: { 'x-synthetic': '1' } })
   await app.inject({ url: '/kept' })
-  assert.deepEqual((await spans()).map((s) => s.name), ['GET /kept'])
+  assert.deepEqual(
+    (await spans()).map((s) => s.name),
+    ['GET /kept']
+  )
 })
 
 test('an ignore list matches route templates and plain paths (health checks)', async (t) => {
@@ -115,7 +129,10 @@ test('an ignore list matches route templates and plain paths (health checks)', a
   await app.inject({ url: '/health?probe=1' })
   await app.inject({ url: '/users/3/ping' })
   await app.inject({ url: '/users/3' })
-  assert.deepEqual((await spans()).map((s) => s.name), ['GET /users/:id'])
+  assert.deepEqual(
+    (await spans()).map((s) => s.name),
+    ['GET /users/:id']
+  )
 })
 
 test('spanName, requestAttributes and responseAttributes options shape the span', async (t) => {
@@ -127,7 +144,10 @@ test('spanName, requestAttributes and responseAttributes options shape the span'
       captureHeaders: { request: ['X-Request-Id'], response: ['x-cache'] }
     }
   })
-  app.get('/cart', async (request, reply) => { reply.header('x-cache', 'HIT'); return 'ok' })
+  app.get('/cart', async (request, reply) => {
+    reply.header('x-cache', 'HIT')
+    return 'ok'
+  })
   await app.inject({ url: '/cart', headers: { 'x-tenant': 'acme', 'x-request-id': 'r-1' } })
   const [span] = await spans()
   assert.equal(span.name, 'checkout GET')
@@ -138,7 +158,9 @@ test('spanName, requestAttributes and responseAttributes options shape the span'
 })
 
 test('a throwing user hook is logged and never fails the request', async (t) => {
-  const boom = () => { throw new Error('user bug') }
+  const boom = () => {
+    throw new Error('user bug')
+  }
   const { app, spans, logs } = await tracedApp(t, {
     options: { spanName: boom, requestAttributes: boom, responseAttributes: boom, ignore: boom }
   })
@@ -164,18 +186,21 @@ test('a throwing user hook is logged and never fails the request', async (t) => 
 async function serverSpanFactory (scope, spanIds) {
   const { trace } = await import('@opentelemetry/api')
   const { createServer } = await import('node:http')
-  return (handler) => createServer((req, res) => {
-    trace.getTracer(scope).startActiveSpan('GET', { kind: SpanKind.SERVER }, (httpSpan) => {
-      spanIds.push(httpSpan.spanContext().spanId)
-      res.on('close', () => httpSpan.end())
-      handler(req, res)
+  return (handler) =>
+    createServer((req, res) => {
+      trace.getTracer(scope).startActiveSpan('GET', { kind: SpanKind.SERVER }, (httpSpan) => {
+        spanIds.push(httpSpan.spanContext().spanId)
+        res.on('close', () => httpSpan.end())
+        handler(req, res)
+      })
     })
-  })
 }
 
-test('inside instrumentation-http\'s SERVER span for the request (preloaded) that span is the request span: one SERVER span per request', async (t) => {
+test("inside instrumentation-http's SERVER span for the request (preloaded) that span is the request span: one SERVER span per request", async (t) => {
   const spanIds = []
-  const { app, exporter } = await tracedApp(t, { fastify: { serverFactory: await serverSpanFactory('@opentelemetry/instrumentation-http', spanIds) } })
+  const { app, exporter } = await tracedApp(t, {
+    fastify: { serverFactory: await serverSpanFactory('@opentelemetry/instrumentation-http', spanIds) }
+  })
   app.get('/nested/:id', async (request) => ({ spanId: request.otel.spanId }))
   const body = await (await fetch(`${await serve(app)}/nested/7?token=abc`)).json()
   assert.equal(body.spanId, spanIds[0])
@@ -189,9 +214,11 @@ test('inside instrumentation-http\'s SERVER span for the request (preloaded) tha
   assert.equal(server.attributes['http.response.status_code'], 200)
 })
 
-test('another tracer\'s active SERVER span is not taken over: the request span is the plugin\'s own', async (t) => {
+test("another tracer's active SERVER span is not taken over: the request span is the plugin's own", async (t) => {
   const spanIds = []
-  const { app, exporter } = await tracedApp(t, { fastify: { serverFactory: await serverSpanFactory('some-other-server-instrumentation', spanIds) } })
+  const { app, exporter } = await tracedApp(t, {
+    fastify: { serverFactory: await serverSpanFactory('some-other-server-instrumentation', spanIds) }
+  })
   app.get('/nested/:id', async (request) => ({ spanId: request.otel.spanId }))
   const body = await (await fetch(`${await serve(app)}/nested/7`)).json()
   assert.notEqual(body.spanId, spanIds[0])

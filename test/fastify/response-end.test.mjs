@@ -16,15 +16,24 @@ test('a streamed body: the span ends after the last chunk was written, not at on
   let onRequestAt
   let onSendAt
   let lastChunkAt
-  app.addHook('onRequest', async () => { onRequestAt = now() })
-  app.addHook('onSend', async (request, reply, payload) => { onSendAt = now(); return payload })
+  app.addHook('onRequest', async () => {
+    onRequestAt = now()
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    onSendAt = now()
+    return payload
+  })
   app.get('/export.csv', async (request, reply) => {
     let sent = 0
     const body = new Readable({
       read () {
         // Chunks a few milliseconds apart: the response takes a while to finish after onSend.
         setTimeout(() => {
-          if (sent === 5) { lastChunkAt = now(); this.push(null); return }
+          if (sent === 5) {
+            lastChunkAt = now()
+            this.push(null)
+            return
+          }
           this.push(`row ${sent++}\n`)
         }, 2)
       }
@@ -49,7 +58,11 @@ test('server-sent events on a hijacked reply: the span covers the whole stream',
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream' })
     let n = 0
     const tick = () => {
-      if (n === 3) { endedAt = now(); reply.raw.end(); return }
+      if (n === 3) {
+        endedAt = now()
+        reply.raw.end()
+        return
+      }
       reply.raw.write(`data: ${n++}\n\n`)
       setTimeout(tick, 5)
     }
@@ -65,16 +78,28 @@ test('server-sent events on a hijacked reply: the span covers the whole stream',
 test('a client that disconnects mid-stream: the span ends, marked ERROR as aborted', async (t) => {
   const { app, exporter } = await tracedApp(t)
   let firstChunkSent
-  const firstChunk = new Promise((resolve) => { firstChunkSent = resolve })
+  const firstChunk = new Promise((resolve) => {
+    firstChunkSent = resolve
+  })
   app.get('/feed', (request, reply) => {
     // An endless stream: only the client going away can end this response.
-    const body = new Readable({ read () { setImmediate(() => { this.push('tick\n'); firstChunkSent() }) } })
+    const body = new Readable({
+      read () {
+        setImmediate(() => {
+          this.push('tick\n')
+          firstChunkSent()
+        })
+      }
+    })
     reply.send(body)
   })
   const base = await serve(app)
   const client = httpRequest(`${base}/feed`)
   client.on('response', async (res) => {
-    res.once('data', async () => { await firstChunk; client.destroy() })
+    res.once('data', async () => {
+      await firstChunk
+      client.destroy()
+    })
   })
   client.on('error', () => {})
   client.end()
@@ -90,10 +115,18 @@ test('a client that disconnects mid-stream: the span ends, marked ERROR as abort
 test('a client that disconnects before the handler replies: the span ends as aborted', async (t) => {
   const { app, exporter } = await tracedApp(t)
   let handlerEntered
-  const entered = new Promise((resolve) => { handlerEntered = resolve })
+  const entered = new Promise((resolve) => {
+    handlerEntered = resolve
+  })
   let releaseHandler
-  const release = new Promise((resolve) => { releaseHandler = resolve })
-  app.get('/slow', async () => { handlerEntered(); await release; return 'late' })
+  const release = new Promise((resolve) => {
+    releaseHandler = resolve
+  })
+  app.get('/slow', async () => {
+    handlerEntered()
+    await release
+    return 'late'
+  })
   const base = await serve(app)
   const client = httpRequest(`${base}/slow`)
   client.on('error', () => {})

@@ -21,36 +21,62 @@ class RecordingProcessor {
   shutdowns = 0
   onStart (span, parentContext) {
     const parent = parentContext.getValue(Symbol.for('OpenTelemetry Context Key SPAN'))
-    this.calls.push({ method: 'onStart', name: span.name, spanId: span.spanContext().spanId, parentId: parent?.spanContext().spanId, recording: span.isRecording() })
+    this.calls.push({
+      method: 'onStart',
+      name: span.name,
+      spanId: span.spanContext().spanId,
+      parentId: parent?.spanContext().spanId,
+      recording: span.isRecording()
+    })
   }
 
   onEnding (span) {
     span.setAttribute('enriched.at', 'onEnding')
-    this.calls.push({ method: 'onEnding', name: span.name, spanId: span.spanContext().spanId, recording: span.isRecording(), ended: span.ended })
+    this.calls.push({
+      method: 'onEnding',
+      name: span.name,
+      spanId: span.spanContext().spanId,
+      recording: span.isRecording(),
+      ended: span.ended
+    })
   }
 
   onEnd (span) {
     this.calls.push({ method: 'onEnd', name: span.name, spanId: span.spanContext().spanId, ended: span.ended })
   }
 
-  async forceFlush () { this.flushes++ }
-  async shutdown () { this.shutdowns++ }
+  async forceFlush () {
+    this.flushes++
+  }
+
+  async shutdown () {
+    this.shutdowns++
+  }
 
   sequenceOf (spanId) {
     return this.calls.filter((c) => c.spanId === spanId).map((c) => c.method)
   }
 }
 
-test('a user processor sees the request, domain, dispatch, task and worker spans start and end, in the SDK\'s order', async (t) => {
+test("a user processor sees the request, domain, dispatch, task and worker spans start and end, in the SDK's order", async (t) => {
   const processor = new RecordingProcessor()
   const pool = new Piscina({ filename: plainWorker, maxThreads: 1 })
   t.after(() => pool.destroy())
   const { app, spans } = await tracedApp(t, { options: { spanProcessors: [processor] } })
-  app.post('/refunds/:id', async (request) => withSpan('refund.process', async () => runInWorker(pool, { id: request.params.id })))
+  app.post('/refunds/:id', async (request) =>
+    withSpan('refund.process', async () => runInWorker(pool, { id: request.params.id }))
+  )
   const res = await app.inject({ method: 'POST', url: '/refunds/7', headers: { traceparent: sampledParent } })
   assert.equal(res.statusCode, 200)
   const exported = await spans()
-  const names = ['POST /refunds/:id', 'refund.process', 'worker.dispatch plain-worker', 'worker.task plain-worker', 'receipt.render', 'receipt.hash']
+  const names = [
+    'POST /refunds/:id',
+    'refund.process',
+    'worker.dispatch plain-worker',
+    'worker.task plain-worker',
+    'receipt.render',
+    'receipt.hash'
+  ]
   assert.deepEqual(exported.map((s) => s.name).sort(), [...names].sort())
   for (const span of exported) {
     assert.deepEqual(processor.sequenceOf(idOf(span)), ['onStart', 'onEnding', 'onEnd'], span.name)
@@ -82,9 +108,15 @@ test('forceFlush and shutdown reach the user processors', async (t) => {
 
 test('a user processor that throws never fails a request, and the spans are still exported', async (t) => {
   const broken = {
-    onStart () { throw new Error('bug in onStart') },
-    onEnding () { throw new Error('bug in onEnding') },
-    onEnd () { throw new Error('bug in onEnd') },
+    onStart () {
+      throw new Error('bug in onStart')
+    },
+    onEnding () {
+      throw new Error('bug in onEnding')
+    },
+    onEnd () {
+      throw new Error('bug in onEnd')
+    },
     async forceFlush () {},
     async shutdown () {}
   }
@@ -109,7 +141,8 @@ test('spanProcessors must be an array of span processors', async (t) => {
   })
   await assert.rejects(attempt([{ onStart () {}, onEnd () {} }]), {
     code: 'FOK_ERR_INVALID_OPTION',
-    message: 'fastify-otel-kit: option "spanProcessors[0]" must be a SpanProcessor (methods onStart, onEnd, forceFlush, shutdown; onEnding optional); received an object.'
+    message:
+      'fastify-otel-kit: option "spanProcessors[0]" must be a SpanProcessor (methods onStart, onEnd, forceFlush, shutdown; onEnding optional); received an object.'
   })
 })
 
@@ -123,7 +156,12 @@ test('an SDK 3 processor built the SDK 2 way (exporter as first argument) is a c
     app.register(otelPlugin, { handleSignals: false, exporter, spanProcessors: [new Processor(exporter)] })
     await assert.rejects(app.ready(), (error) => {
       assert.equal(error.code, 'FOK_ERR_INVALID_OPTION')
-      assert.match(error.message, new RegExp(`option "spanProcessors\\[0\\]" must be built with an options object on SDK 3: new ${Processor.name}\\(\\{ exporter \\}\\)`))
+      assert.match(
+        error.message,
+        new RegExp(
+          `option "spanProcessors\\[0\\]" must be built with an options object on SDK 3: new ${Processor.name}\\(\\{ exporter \\}\\)`
+        )
+      )
       return true
     })
     await app.close()

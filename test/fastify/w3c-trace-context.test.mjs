@@ -7,11 +7,25 @@ import { TracerProvider } from '@opentelemetry/sdk-trace'
 // The propagator and the tracestate list are internal (not in the package's public API): the
 // plugin uses them for every request, and these tests hold them to the specification.
 import { StrictTraceState } from '../../dist/context/trace-state.js'
-import { isValidSpanContext, LOCAL_ROOT_CONTEXT, parseTraceParent, W3CTraceContextPropagator } from '../../dist/context/w3c-trace-context.js'
+import {
+  isValidSpanContext,
+  LOCAL_ROOT_CONTEXT,
+  parseTraceParent,
+  W3CTraceContextPropagator
+} from '../../dist/context/w3c-trace-context.js'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { describe, test } from 'node:test'
-import { INBOUND_SPAN_ID, INBOUND_TRACE_ID, idOf, sampledParent, serve, traceOf, tracedApp, unsampledParent } from '../helpers.mjs'
+import {
+  INBOUND_SPAN_ID,
+  INBOUND_TRACE_ID,
+  idOf,
+  sampledParent,
+  serve,
+  traceOf,
+  tracedApp,
+  unsampledParent
+} from '../helpers.mjs'
 
 const kit = new W3CTraceContextPropagator()
 const otel = new OtelW3CPropagator()
@@ -38,8 +52,18 @@ const members = (n, make = (i) => `k${i}=v${i}`) => Array.from({ length: n }, (_
 
 describe('tracestate: the current key grammar', () => {
   test('keys with @ anywhere after the first character, digits first, up to 256 characters', () => {
-    for (const key of ['foo@', 'foo@@bar', 'foo@bar@baz', 't@' + 'v'.repeat(15), 't'.repeat(241) + '@' + 'v'.repeat(14),
-      't'.repeat(242) + '@v', 'z'.repeat(256), '1abc', '0', 'a_b-c*d/e@f']) {
+    for (const key of [
+      'foo@',
+      'foo@@bar',
+      'foo@bar@baz',
+      't@' + 'v'.repeat(15),
+      't'.repeat(241) + '@' + 'v'.repeat(14),
+      't'.repeat(242) + '@v',
+      'z'.repeat(256),
+      '1abc',
+      '0',
+      'a_b-c*d/e@f'
+    ]) {
       assert.equal(kept(`${key}=1,bar=2`), `${key}=1,bar=2`, key.slice(0, 40))
     }
   })
@@ -55,12 +79,26 @@ describe('tracestate: the current key grammar', () => {
 
 describe('tracestate: values, members, fields', () => {
   test('values: every allowed character, leading spaces kept, trailing white space dropped, at most 256', () => {
-    const all = [[0x20, 0x2b], [0x2d, 0x3c], [0x3e, 0x7e]].flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => String.fromCharCode(a + i))).join('')
+    const all = [
+      [0x20, 0x2b],
+      [0x2d, 0x3c],
+      [0x3e, 0x7e]
+    ]
+      .flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => String.fromCharCode(a + i)))
+      .join('')
     assert.equal(kept(`foo=${all}`), `foo=${all}`)
     assert.equal(kept('foo=  x'), 'foo=  x')
     assert.equal(kept('foo=x \t ,bar=2'), 'foo=x,bar=2')
     assert.equal(kept(`foo=${'v'.repeat(256)}`), `foo=${'v'.repeat(256)}`)
-    for (const bad of [`foo=${'v'.repeat(257)}`, 'foo=bar=baz', 'foo=,bar=3', 'foo= ', 'foo=a\tb', 'foo=caf\u00e9', 'foo=a\nb']) {
+    for (const bad of [
+      `foo=${'v'.repeat(257)}`,
+      'foo=bar=baz',
+      'foo=,bar=3',
+      'foo= ',
+      'foo=a\tb',
+      'foo=caf\u00e9',
+      'foo=a\nb'
+    ]) {
       assert.equal(kept(bad), undefined, JSON.stringify(bad).slice(0, 40))
     }
   })
@@ -90,7 +128,10 @@ describe('tracestate: values, members, fields', () => {
   test('a duplicated key keeps the header: the first (leftmost, most recent) occurrence stays', () => {
     assert.equal(kept('foo=1,bar=2,foo=3'), 'foo=1,bar=2')
     assert.equal(kept('foo=1,foo=1'), 'foo=1')
-    assert.equal(extracted(kit, { traceparent: sampledParent, tracestate: ['foo=1', 'foo=2'] }).traceState.serialize(), 'foo=1')
+    assert.equal(
+      extracted(kit, { traceparent: sampledParent, tracestate: ['foo=1', 'foo=2'] }).traceState.serialize(),
+      'foo=1'
+    )
   })
 
   test('no traceparent, or an invalid one: the tracestate is not looked at', () => {
@@ -137,16 +178,31 @@ describe('tracestate: mutation and injection', () => {
   test('injection cuts to 512 characters by whole members: over 128 characters first (from the right), then from the end', () => {
     const long = (k, n) => `${k}=${'x'.repeat(n - k.length - 1)}`
     // 6 x 100 + 2 x 200 characters: the two long ones go first, then short ones from the end.
-    const list = [long('a', 100), long('b', 200), long('c', 100), long('d', 100), long('e', 200), long('f', 100), long('g', 100), long('h', 100)]
+    const list = [
+      long('a', 100),
+      long('b', 200),
+      long('c', 100),
+      long('d', 100),
+      long('e', 200),
+      long('f', 100),
+      long('g', 100),
+      long('h', 100)
+    ]
     const state = StrictTraceState.parse(list.join(','))
     assert.equal(state.size, 8)
     const serialized = state.serialize()
-    assert.deepEqual(serialized.split(',').map((m) => m[0]), ['a', 'c', 'd', 'f', 'g'])
+    assert.deepEqual(
+      serialized.split(',').map((m) => m[0]),
+      ['a', 'c', 'd', 'f', 'g']
+    )
     assert.ok(serialized.length <= 512)
     const out = passedOn(kit, { traceparent: sampledParent, tracestate: list.join(',') })
     assert.equal(out.tracestate, serialized)
     // No more than needed: the right-most long member is enough here.
-    assert.equal(StrictTraceState.parse([long('a', 250), long('b', 200), long('c', 100)].join(',')).serialize(), [long('a', 250), long('c', 100)].join(','))
+    assert.equal(
+      StrictTraceState.parse([long('a', 250), long('b', 200), long('c', 100)].join(',')).serialize(),
+      [long('a', 250), long('c', 100)].join(',')
+    )
   })
 
   test('never a tracestate without a traceparent', () => {
@@ -162,10 +218,28 @@ describe('tracestate: mutation and injection', () => {
   })
 
   test('a trace state of another make is checked and cut like our own', () => {
-    const foreign = (text) => ({ serialize: () => text, get: () => undefined, set () { return this }, unset () { return this } })
+    const foreign = (text) => ({
+      serialize: () => text,
+      get: () => undefined,
+      set () {
+        return this
+      },
+      unset () {
+        return this
+      }
+    })
     const inject = (traceState) => {
       const out = {}
-      kit.inject(trace.setSpanContext(ROOT_CONTEXT, { traceId: INBOUND_TRACE_ID, spanId: INBOUND_SPAN_ID, traceFlags: 1, traceState }), out, defaultTextMapSetter)
+      kit.inject(
+        trace.setSpanContext(ROOT_CONTEXT, {
+          traceId: INBOUND_TRACE_ID,
+          spanId: INBOUND_SPAN_ID,
+          traceFlags: 1,
+          traceState
+        }),
+        out,
+        defaultTextMapSetter
+      )
       return out
     }
     assert.equal(inject(foreign('a=1\r\nx-evil: 1')).tracestate, undefined)
@@ -185,9 +259,18 @@ describe('traceparent', () => {
     assert.equal(parseTraceParent(`cc-${ids}-01-what-the-future-will-be-like`)?.traceId, INBOUND_TRACE_ID)
     assert.equal(parseTraceParent(`cc-${ids}-01.what-the-future-will-be-like`), undefined)
     assert.equal(parseTraceParent(`ff-${ids}-01`), undefined)
-    for (const bad of [`.0-${ids}-01`, `0-${ids}-01`, `000-${ids}-01`, `00-${ids}-.0`, `00-${ids}-1`, `00-${ids}-001`,
-      `00-${'0'.repeat(32)}-${INBOUND_SPAN_ID}-01`, `00-${INBOUND_TRACE_ID}-${'0'.repeat(16)}-01`,
-      `00-${INBOUND_TRACE_ID.toUpperCase()}-${INBOUND_SPAN_ID}-01`, `00-${INBOUND_TRACE_ID}1-${INBOUND_SPAN_ID}-01`]) {
+    for (const bad of [
+      `.0-${ids}-01`,
+      `0-${ids}-01`,
+      `000-${ids}-01`,
+      `00-${ids}-.0`,
+      `00-${ids}-1`,
+      `00-${ids}-001`,
+      `00-${'0'.repeat(32)}-${INBOUND_SPAN_ID}-01`,
+      `00-${INBOUND_TRACE_ID}-${'0'.repeat(16)}-01`,
+      `00-${INBOUND_TRACE_ID.toUpperCase()}-${INBOUND_SPAN_ID}-01`,
+      `00-${INBOUND_TRACE_ID}1-${INBOUND_SPAN_ID}-01`
+    ]) {
       assert.equal(parseTraceParent(bad), undefined, bad)
     }
   })
@@ -200,8 +283,17 @@ describe('traceparent', () => {
   })
 
   test('flags: sampled and random are passed on, reserved bits are sent as zero', () => {
-    const flagsOut = (flags) => passedOn(kit, { traceparent: sampledParent.replace(/01$/, flags) }).traceparent.slice(53)
-    assert.deepEqual(['00', '01', '02', '03', '09', 'ff', 'fc'].map(flagsOut), ['00', '01', '02', '03', '01', '03', '00'])
+    const flagsOut = (flags) =>
+      passedOn(kit, { traceparent: sampledParent.replace(/01$/, flags) }).traceparent.slice(53)
+    assert.deepEqual(['00', '01', '02', '03', '09', 'ff', 'fc'].map(flagsOut), [
+      '00',
+      '01',
+      '02',
+      '03',
+      '01',
+      '03',
+      '00'
+    ])
   })
 
   test('the random flag on a context that started a trace here: extraction on top of it says only what its traceparent says', () => {
@@ -213,18 +305,36 @@ describe('traceparent', () => {
     assert.equal(flagsOut(sampledParent), '01')
     assert.equal(flagsOut(sampledParent.replace(/01$/, '03')), '03')
     const started = {}
-    const own = trace.setSpanContext(LOCAL_ROOT_CONTEXT, { traceId: '5'.repeat(32), spanId: '6'.repeat(16), traceFlags: 1 })
+    const own = trace.setSpanContext(LOCAL_ROOT_CONTEXT, {
+      traceId: '5'.repeat(32),
+      spanId: '6'.repeat(16),
+      traceFlags: 1
+    })
     kit.inject(own, started, defaultTextMapSetter)
     assert.equal(started.traceparent.slice(53), '03')
   })
 
   test('ids are lower-case hex: upper case is refused (the API check this package relies on since API 1.10)', () => {
     assert.equal(isValidSpanContext({ traceId: INBOUND_TRACE_ID, spanId: INBOUND_SPAN_ID, traceFlags: 1 }), true)
-    assert.equal(isValidSpanContext({ traceId: INBOUND_TRACE_ID.toUpperCase(), spanId: INBOUND_SPAN_ID, traceFlags: 1 }), false)
-    assert.equal(isValidSpanContext({ traceId: INBOUND_TRACE_ID, spanId: INBOUND_SPAN_ID.toUpperCase(), traceFlags: 1 }), false)
+    assert.equal(
+      isValidSpanContext({ traceId: INBOUND_TRACE_ID.toUpperCase(), spanId: INBOUND_SPAN_ID, traceFlags: 1 }),
+      false
+    )
+    assert.equal(
+      isValidSpanContext({ traceId: INBOUND_TRACE_ID, spanId: INBOUND_SPAN_ID.toUpperCase(), traceFlags: 1 }),
+      false
+    )
     assert.equal(isValidSpanContext(undefined), false)
     const out = {}
-    kit.inject(trace.setSpanContext(ROOT_CONTEXT, { traceId: INBOUND_TRACE_ID.toUpperCase(), spanId: INBOUND_SPAN_ID, traceFlags: 1 }), out, defaultTextMapSetter)
+    kit.inject(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: INBOUND_TRACE_ID.toUpperCase(),
+        spanId: INBOUND_SPAN_ID,
+        traceFlags: 1
+      }),
+      out,
+      defaultTextMapSetter
+    )
     assert.deepEqual(out, {})
   })
 
@@ -242,7 +352,9 @@ describe('through the plugin, over a real socket', () => {
       const req = httpRequest(`${url}/ts`, (res) => {
         let text = ''
         res.setEncoding('utf8')
-        res.on('data', (chunk) => { text += chunk })
+        res.on('data', (chunk) => {
+          text += chunk
+        })
         res.on('end', () => resolve(JSON.parse(text)))
       })
       req.setHeader('traceparent', sampledParent)
@@ -259,14 +371,19 @@ describe('through the plugin, over a real socket', () => {
   test('traceresponse: version 00, the server span ids, the sampled flag and the random flag by the traceparent rules', async (t) => {
     const { app, spans } = await tracedApp(t, { options: { traceResponseHeader: true } })
     app.get('/tr', async () => 'ok')
-    const response = async (traceparent) => (await app.inject({ url: '/tr', headers: traceparent === undefined ? {} : { traceparent } })).headers.traceresponse
+    const response = async (traceparent) =>
+      (await app.inject({ url: '/tr', headers: traceparent === undefined ? {} : { traceparent } })).headers
+        .traceresponse
     const started = await response(undefined)
     assert.match(started, TRACEPARENT_00)
     assert.match(started, /-03$/, 'a trace started here has a random trace id, and is sampled')
     const sampled = await response(sampledParent)
     const recorded = (await spans()).find((s) => traceOf(s) === INBOUND_TRACE_ID)
     assert.equal(sampled, `00-${INBOUND_TRACE_ID}-${idOf(recorded)}-01`)
-    assert.match(await response(sampledParent.replace(/01$/, '03')), new RegExp(`^00-${INBOUND_TRACE_ID}-[0-9a-f]{16}-03$`))
+    assert.match(
+      await response(sampledParent.replace(/01$/, '03')),
+      new RegExp(`^00-${INBOUND_TRACE_ID}-[0-9a-f]{16}-03$`)
+    )
     assert.match(await response(unsampledParent), /-00$/)
     assert.match(await response(unsampledParent.replace(/00$/, '02')), /-02$/)
     assert.match(await response(sampledParent.replace(/01$/, 'fd')), /-01$/)
@@ -277,7 +394,10 @@ describe('where this differs from OpenTelemetry JS (each case run through both)'
   const both = (carrier) => ({ kit: passedOn(kit, carrier), otel: passedOn(otel, carrier) })
 
   test('Level 2 tracestate keys: kept here, skipped by OpenTelemetry JS', () => {
-    const { kit: ours, otel: theirs } = both({ traceparent: sampledParent, tracestate: 'foo@bar@baz=1,1abc=2,t@vvvvvvvvvvvvvvv=3,ok=4' })
+    const { kit: ours, otel: theirs } = both({
+      traceparent: sampledParent,
+      tracestate: 'foo@bar@baz=1,1abc=2,t@vvvvvvvvvvvvvvv=3,ok=4'
+    })
     assert.equal(ours.tracestate, 'foo@bar@baz=1,1abc=2,t@vvvvvvvvvvvvvvv=3,ok=4')
     assert.equal(theirs.tracestate, 'ok=4')
   })
@@ -307,10 +427,18 @@ describe('where this differs from OpenTelemetry JS (each case run through both)'
   })
 
   test('over 512 characters: long members go first here; OpenTelemetry JS skips whatever no longer fits while parsing', () => {
-    const list = [`a=${'x'.repeat(100)}`, `b=${'y'.repeat(250)}`, `c=${'z'.repeat(100)}`, `d=${'w'.repeat(100)}`].join(',')
+    const list = [`a=${'x'.repeat(100)}`, `b=${'y'.repeat(250)}`, `c=${'z'.repeat(100)}`, `d=${'w'.repeat(100)}`].join(
+      ','
+    )
     const { kit: ours, otel: theirs } = both({ traceparent: sampledParent, tracestate: list })
-    assert.deepEqual(ours.tracestate.split(',').map((m) => m[0]), ['a', 'c', 'd'])
-    assert.deepEqual(theirs.tracestate.split(',').map((m) => m[0]), ['a', 'b', 'c'])
+    assert.deepEqual(
+      ours.tracestate.split(',').map((m) => m[0]),
+      ['a', 'c', 'd']
+    )
+    assert.deepEqual(
+      theirs.tracestate.split(',').map((m) => m[0]),
+      ['a', 'b', 'c']
+    )
   })
 
   test('set at 32 members: the right-most goes, here as in OpenTelemetry JS (core 3 stopped growing to 33)', () => {
@@ -326,7 +454,10 @@ describe('where this differs from OpenTelemetry JS (each case run through both)'
   })
 
   test('reserved trace-flags bits: sent as zero here, passed on (even as a malformed "0ff") there', () => {
-    for (const [flags, ours, theirs] of [['09', '01', '09'], ['ff', '03', '0ff']]) {
+    for (const [flags, ours, theirs] of [
+      ['09', '01', '09'],
+      ['ff', '03', '0ff']
+    ]) {
       const result = both({ traceparent: sampledParent.replace(/01$/, flags) })
       assert.equal(result.kit.traceparent.slice(53), ours)
       assert.equal(result.otel.traceparent.slice(53), theirs)
@@ -337,7 +468,11 @@ describe('where this differs from OpenTelemetry JS (each case run through both)'
   test('the random flag survives a child span here; the SDK span drops it there', () => {
     const tracer = new TracerProvider().getTracer('w3c-test')
     const childHeaders = (propagator) => {
-      const parent = propagator.extract(ROOT_CONTEXT, { traceparent: sampledParent.replace(/01$/, '03') }, defaultTextMapGetter)
+      const parent = propagator.extract(
+        ROOT_CONTEXT,
+        { traceparent: sampledParent.replace(/01$/, '03') },
+        defaultTextMapGetter
+      )
       const child = tracer.startSpan('child', {}, parent)
       assert.equal(child.spanContext().traceFlags, TraceFlags.SAMPLED)
       const out = {}

@@ -9,7 +9,14 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import {
-  copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -94,7 +101,12 @@ before(async () => {
 
 after(() => rmSync(work, { recursive: true, force: true }))
 
-const SINGLE_COPY = ['@opentelemetry/api', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/sdk-trace']
+const SINGLE_COPY = [
+  '@opentelemetry/api',
+  '@opentelemetry/core',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-trace'
+]
 
 test('one install beside sdk-node: no peer warning, one copy of the API, core, resources, trace SDK', async (t) => {
   const warnings = install.log.split('\n').filter((line) => /ERESOLVE|overriding peer dependency/i.test(line))
@@ -127,18 +139,22 @@ function assertSpanTree (receiver, result, label) {
   const spans = receiver.spans
   const byId = new Map(spans.map((s) => [s.spanId, s]))
   const tree = spans.map((s) => `${byId.get(s.parentSpanId)?.name ?? '(root)'} > ${s.name}`).sort()
-  assert.deepEqual(tree, [
-    '(root) > GET /work',
-    'GET /work > app.outer',
-    'app.outer > app.inner',
-    'app.outer > app.call',
-    'app.call > GET', // request.otel.fetch's CLIENT span
-    'GET > GET /downstream', // the server side of that call, in the same trace
-    'app.outer > worker.dispatch render',
-    'worker.dispatch render > worker.task render',
-    'worker.task render > worker.render', // made in the worker thread with the app's API
-    'worker.render > worker.sign'
-  ].sort(), label)
+  assert.deepEqual(
+    tree,
+    [
+      '(root) > GET /work',
+      'GET /work > app.outer',
+      'app.outer > app.inner',
+      'app.outer > app.call',
+      'app.call > GET', // request.otel.fetch's CLIENT span
+      'GET > GET /downstream', // the server side of that call, in the same trace
+      'app.outer > worker.dispatch render',
+      'worker.dispatch render > worker.task render',
+      'worker.task render > worker.render', // made in the worker thread with the app's API
+      'worker.render > worker.sign'
+    ].sort(),
+    label
+  )
   for (const span of spans) {
     assert.equal(span.traceId, result.traceId, `${label}: ${span.name}`)
     assert.equal(span.resource['service.name'], 'consumer-app', label)
@@ -156,11 +172,12 @@ function assertAppView (receiver, result) {
 }
 
 /** How each export request came: transport and content type. */
-const arrivals = (receiver, signal) =>
-  [...new Set(receiver.exports.filter((e) => e.signal === signal).map((e) => `${e.transport} ${e.contentType}`))]
+const arrivals = (receiver, signal) => [
+  ...new Set(receiver.exports.filter((e) => e.signal === signal).map((e) => `${e.transport} ${e.contentType}`))
+]
 
 describe('every span and record arrives, whichever way the app hands them over', { concurrency: 2 }, () => {
-  test('the plugin\'s own OTLP/gRPC exporter: nested spans, withSpan, fetch, a Piscina worker', async (t) => {
+  test("the plugin's own OTLP/gRPC exporter: nested spans, withSpan, fetch, a Piscina worker", async (t) => {
     const receiver = await startReceiver(t)
     const result = await runApp('app.mjs', { SCENARIO: 'own-exporter', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
     assertAppView(receiver, result)
@@ -169,13 +186,17 @@ describe('every span and record arrives, whichever way the app hands them over',
   })
 
   const exporters = [
-    ['proto', 'http application/x-protobuf'], ['http', 'http application/json'], ['grpc', 'grpc application/grpc']
+    ['proto', 'http application/x-protobuf'],
+    ['http', 'http application/json'],
+    ['grpc', 'grpc application/grpc']
   ]
   for (const [protocol, arrival] of exporters) {
     test(`exporter: an upstream -${protocol} OTLPTraceExporter instance`, async (t) => {
       const receiver = await startReceiver(t)
       const result = await runApp('app.mjs', {
-        SCENARIO: `exporter-${protocol}`, RECEIVER_HTTP: receiver.httpEndpoint, RECEIVER_GRPC: receiver.endpoint
+        SCENARIO: `exporter-${protocol}`,
+        RECEIVER_HTTP: receiver.httpEndpoint,
+        RECEIVER_GRPC: receiver.endpoint
       })
       assertAppView(receiver, result)
       assertSpanTree(receiver, result, `-${protocol} exporter`)
@@ -183,7 +204,7 @@ describe('every span and record arrives, whichever way the app hands them over',
     })
   }
 
-  test('spanProcessors: the SDK\'s Simple and Batch processors, each with its exporter, beside the plugin\'s', async (t) => {
+  test("spanProcessors: the SDK's Simple and Batch processors, each with its exporter, beside the plugin's", async (t) => {
     const [own, simple, batch] = await Promise.all([startReceiver(t), startReceiver(t), startReceiver(t)])
     const result = await runApp('app.mjs', {
       SCENARIO: 'span-processors',
@@ -196,22 +217,28 @@ describe('every span and record arrives, whichever way the app hands them over',
     // The simple processor exports each span as it ends; the batch processor in batches.
     assert.equal(simple.exports.length, 10)
     assert.ok(batch.exports.length < 10, `${batch.exports.length} batch exports`)
-    assert.deepEqual([arrivals(simple, 'traces'), arrivals(batch, 'traces')],
-      [['http application/x-protobuf'], ['http application/json']])
+    assert.deepEqual(
+      [arrivals(simple, 'traces'), arrivals(batch, 'traces')],
+      [['http application/x-protobuf'], ['http application/json']]
+    )
   })
 
   test('logs.exporter: an upstream -proto OTLPLogExporter gets every line the Fastify logger writes', async (t) => {
     const receiver = await startReceiver(t)
     const result = await runApp('app.mjs', {
-      SCENARIO: 'logs-exporter', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, RECEIVER_HTTP: receiver.httpEndpoint
+      SCENARIO: 'logs-exporter',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      RECEIVER_HTTP: receiver.httpEndpoint
     })
     assertAppView(receiver, result)
     assertSpanTree(receiver, result, 'logs scenario')
-    for (const line of ['incoming request', 'working on it', 'request completed']) assert.ok(result.lines.includes(line), line)
+    for (const line of ['incoming request', 'working on it', 'request completed']) { assert.ok(result.lines.includes(line), line) }
     assert.deepEqual(receiver.logs.map((r) => r.body).sort(), [...result.lines].sort())
     const working = receiver.logs.find((r) => r.body === 'working on it')
-    assert.deepEqual([working.traceId, working.spanId, working.attributes.step],
-      [result.traceId, result.outerSpanId, 'outer'])
+    assert.deepEqual(
+      [working.traceId, working.spanId, working.attributes.step],
+      [result.traceId, result.outerSpanId, 'outer']
+    )
     assert.equal(working.resource['service.name'], 'consumer-app')
     assert.deepEqual(arrivals(receiver, 'logs'), ['http application/x-protobuf'])
   })

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 function run (args, source) {
-  const out = execFileSync(process.execPath, [...args, source], { cwd: root, encoding: 'utf8', env: { ...process.env, OTEL_SDK_DISABLED: '' } })
+  const out = execFileSync(process.execPath, [...args, source], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, OTEL_SDK_DISABLED: '' }
+  })
   return JSON.parse(out.trim().split('\n').pop())
 }
 
@@ -24,7 +28,9 @@ const scenario = `
 `
 
 test('ESM: default and named imports, and the subpath entries', () => {
-  const result = run(['--input-type=module', '-e'], `
+  const result = run(
+    ['--input-type=module', '-e'],
+    `
     import Fastify from 'fastify'
     import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
     import otelPlugin, { otelPlugin as named, OtelKitConfigError } from 'fastify-otel-kit'
@@ -36,14 +42,22 @@ test('ESM: default and named imports, and the subpath entries', () => {
       same: otelPlugin === named, body: res.body, names, error: typeof OtelKitConfigError, capture: typeof captureContext,
       workers: [typeof runInWorker, typeof createTracedPool, typeof tracedTask]
     }))
-  `)
+  `
+  )
   assert.deepEqual(result, {
-    same: true, body: 'ok', names: ['inner', 'GET /'], error: 'function', capture: 'function', workers: ['function', 'function', 'function']
+    same: true,
+    body: 'ok',
+    names: ['inner', 'GET /'],
+    error: 'function',
+    capture: 'function',
+    workers: ['function', 'function', 'function']
   })
 })
 
 test('CommonJS: require by name, destructured or as a whole module passed to register', () => {
-  const result = run(['-e'], `
+  const result = run(
+    ['-e'],
+    `
     const Fastify = require('fastify')
     const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace')
     const kit = require('fastify-otel-kit')
@@ -60,17 +74,27 @@ test('CommonJS: require by name, destructured or as a whole module passed to reg
       await whole.close()
       console.log(JSON.stringify({ same: kit.default === otelPlugin, body: res.body, names, decorated, workers: [typeof runInWorker, typeof tracedTask] }))
     })()
-  `)
-  assert.deepEqual(result, { same: true, body: 'ok', names: ['inner', 'GET /'], decorated: 'function', workers: ['function', 'function'] })
+  `
+  )
+  assert.deepEqual(result, {
+    same: true,
+    body: 'ok',
+    names: ['inner', 'GET /'],
+    decorated: 'function',
+    workers: ['function', 'function']
+  })
 })
 
 test('import and require in one process load one implementation (no dual-package state)', () => {
-  const result = run(['--input-type=module', '-e'], `
+  const result = run(
+    ['--input-type=module', '-e'],
+    `
     import { createRequire } from 'node:module'
     import * as esm from 'fastify-otel-kit'
     const require = createRequire(process.cwd() + '/package.json')
     const cjs = require('fastify-otel-kit')
     console.log(JSON.stringify({ same: esm.otelPlugin === cjs.otelPlugin && esm.default === cjs.default }))
-  `)
+  `
+  )
   assert.deepEqual(result, { same: true })
 })

@@ -44,7 +44,7 @@ function codeBlocks (file, text) {
       while (before >= 0 && lines[before].trim() === '') before--
       blocks.push({
         where: `${file}:${i + 1}`,
-        lines: lines.slice(i + 1, end).map((line) => line.startsWith(indent) ? line.slice(indent.length) : line),
+        lines: lines.slice(i + 1, end).map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line)),
         fragment: before >= 0 && FRAGMENT.test(lines[before].trim())
       })
     }
@@ -84,10 +84,26 @@ const RUN = {
   'examples/logs.mjs': { spans: ['POST /refunds/:id'], logs: ['refund requested'] },
   'examples/config-errors.mjs': { stdout: /^FOK_ERR_UNKNOWN_OPTION$/m },
   'examples/stats.mjs': { spans: ['GET /'], stdout: /^true$/m },
-  'examples/span-processors.mjs': { spans: ['GET /orders/:id'], attributes: { 'GET /orders/:id': { 'tenant.id': 'acme' } }, stdout: /second backend: 1 export/ },
-  'examples/workers/run-in-worker.mjs': { spans: ['POST /orders/:id/receipt', 'worker.dispatch render', 'worker.task render', 'receipt.render'] },
-  'examples/workers/traced-pool.mjs': { spans: ['POST /orders/:id/receipt', 'worker.dispatch receipt-worker', 'worker.task receipt-worker', 'receipt.render'] },
-  'examples/workers/traced-task.mjs': { spans: ['POST /receipts/:id/sign', 'worker.dispatch receipt.sign', 'worker.task receipt.sign'], stdout: /rcpt-untraced/ },
+  'examples/span-processors.mjs': {
+    spans: ['GET /orders/:id'],
+    attributes: { 'GET /orders/:id': { 'tenant.id': 'acme' } },
+    stdout: /second backend: 1 export/
+  },
+  'examples/workers/run-in-worker.mjs': {
+    spans: ['POST /orders/:id/receipt', 'worker.dispatch render', 'worker.task render', 'receipt.render']
+  },
+  'examples/workers/traced-pool.mjs': {
+    spans: [
+      'POST /orders/:id/receipt',
+      'worker.dispatch receipt-worker',
+      'worker.task receipt-worker',
+      'receipt.render'
+    ]
+  },
+  'examples/workers/traced-task.mjs': {
+    spans: ['POST /receipts/:id/sign', 'worker.dispatch receipt.sign', 'worker.task receipt.sign'],
+    stdout: /rcpt-untraced/
+  },
   'examples/context/plain-worker-thread.mjs': { spans: ['POST /reports'], stdout: /sameTrace: true/ },
   'examples/context/job-queue.mjs': { spans: ['POST /orders/:orderId', 'email.send'] },
   'examples/preload/app.mjs': {
@@ -99,17 +115,30 @@ const RUN = {
 }
 
 /** Modules the examples above load (worker modules): shown in the docs, run through their callers. */
-const LOADED_BY_EXAMPLES = new Set(['examples/workers/receipt-worker.mjs', 'examples/workers/signing-worker.mjs', 'examples/context/plain-worker.mjs'])
+const LOADED_BY_EXAMPLES = new Set([
+  'examples/workers/receipt-worker.mjs',
+  'examples/workers/signing-worker.mjs',
+  'examples/context/plain-worker.mjs'
+])
 
 test('every JavaScript block in the docs is an examples/ file, a run of its lines, or marked as a fragment', () => {
   assert.ok(blocks.length > 0, 'no code blocks found')
-  const unmatched = blocks.filter((block) => !block.fragment && ![...exampleLines.values()].some((lines) => isExcerpt(block.lines, lines)))
-  assert.deepEqual(unmatched.map((b) => b.where), [], 'blocks that are neither an example (or a run of its lines) nor marked <!-- fragment: why -->')
+  const unmatched = blocks.filter(
+    (block) => !block.fragment && ![...exampleLines.values()].some((lines) => isExcerpt(block.lines, lines))
+  )
+  assert.deepEqual(
+    unmatched.map((b) => b.where),
+    [],
+    'blocks that are neither an example (or a run of its lines) nor marked <!-- fragment: why -->'
+  )
 })
 
 test('every examples/ file is shown in the docs', () => {
   const shown = (file) => blocks.some((block) => !block.fragment && isExcerpt(block.lines, exampleLines.get(file)))
-  assert.deepEqual(examples.filter((file) => !shown(file)), [])
+  assert.deepEqual(
+    examples.filter((file) => !shown(file)),
+    []
+  )
 })
 
 test('every examples/ file is run, or loaded by one that is', () => {
@@ -118,7 +147,9 @@ test('every examples/ file is run, or loaded by one that is', () => {
 
 /** Environment for an example: the receiver as the collector, none of this process's OTEL_* settings. */
 function exampleEnv (receiver, extra = {}) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS'))
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS')
+  )
   return { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, PORT: '0', ...extra }
 }
 
@@ -127,10 +158,15 @@ function listeningUrl (child, output) {
   return new Promise((resolve, reject) => {
     const onData = () => {
       const found = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout)
-      if (found !== null) { child.stdout.off('data', onData); resolve(found[1]) }
+      if (found !== null) {
+        child.stdout.off('data', onData)
+        resolve(found[1])
+      }
     }
     child.stdout.on('data', onData)
-    child.once('exit', (code) => reject(new Error(`exited (${code}) before listening\n${output.stdout}\n${output.stderr}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`exited (${code}) before listening\n${output.stdout}\n${output.stderr}`))
+    )
   })
 }
 
@@ -138,11 +174,17 @@ async function runExample (file, spec) {
   const receiver = await OtlpReceiver.start()
   try {
     const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), join(root, file)], {
-      cwd: root, env: exampleEnv(receiver, spec.env), stdio: ['ignore', 'pipe', 'pipe']
+      cwd: root,
+      env: exampleEnv(receiver, spec.env),
+      stdio: ['ignore', 'pipe', 'pipe']
     })
     const output = { stdout: '', stderr: '' }
-    child.stdout.setEncoding('utf8').on('data', (chunk) => { output.stdout += chunk })
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { output.stderr += chunk })
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      output.stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      output.stderr += chunk
+    })
     const exited = once(child, 'exit')
     if (spec.server !== undefined) {
       const base = await listeningUrl(child, output)
@@ -161,14 +203,17 @@ async function runExample (file, spec) {
       // One trace per request or job: every span's parent arrived too, or it is a root (or came from outside).
       for (const span of receiver.spans) {
         if (span.parentSpanId === '' || spec.remoteParents) continue
-        assert.ok(receiver.spans.some((s) => s.spanId === span.parentSpanId), `${span.name}: its parent did not arrive (${names()})`)
+        assert.ok(
+          receiver.spans.some((s) => s.spanId === span.parentSpanId),
+          `${span.name}: its parent did not arrive (${names()})`
+        )
       }
     }
     for (const [name, expected] of Object.entries(spec.attributes ?? {})) {
       const span = receiver.spans.find((s) => s.name === name)
       for (const [key, value] of Object.entries(expected)) assert.equal(span.attributes[key], value, `${name}: ${key}`)
     }
-    for (const name of spec.absent ?? []) assert.ok(!names().includes(name), `${name} should not be exported (${names()})`)
+    for (const name of spec.absent ?? []) { assert.ok(!names().includes(name), `${name} should not be exported (${names()})`) }
     if (spec.logs !== undefined) {
       await receiver.waitForLogs((logs) => spec.logs.every((body) => logs.some((l) => l.body === body)), 5000)
     }

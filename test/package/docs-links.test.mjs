@@ -8,7 +8,12 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const docs = ['README.md', ...readdirSync(join(root, 'docs'), { recursive: true }).filter((f) => f.endsWith('.md')).map((f) => `docs/${f.replaceAll('\\', '/')}`)]
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'), { recursive: true })
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f.replaceAll('\\', '/')}`)
+]
 const text = new Map(docs.map((file) => [file, readFileSync(join(root, file), 'utf8')]))
 
 /** The Markdown without its code blocks (links and paths in code are examples, not citations). */
@@ -19,7 +24,11 @@ function anchors (markdown) {
   const seen = new Map()
   const result = new Set()
   for (const [, heading] of prose(markdown).matchAll(/^#{1,6} (.+)$/gm)) {
-    const slug = heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replaceAll(' ', '-')
+    const slug = heading
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replaceAll(' ', '-')
     const n = seen.get(slug) ?? 0
     seen.set(slug, n + 1)
     result.add(n === 0 ? slug : `${slug}-${n}`)
@@ -34,15 +43,31 @@ test('every relative link reaches a file, and a heading for a #fragment', () => 
       if (/^[a-z]+:/.test(target)) continue
       const [path, fragment] = target.split('#')
       const resolved = path === '' ? file : normalize(join(dirname(file), path)).replaceAll('\\', '/')
-      if (!existsSync(join(root, resolved))) { broken.push(`${file}: ${target} (no ${resolved})`); continue }
-      if (fragment !== undefined && !anchors(text.get(resolved) ?? '').has(fragment)) broken.push(`${file}: ${target} (no heading #${fragment})`)
+      if (!existsSync(join(root, resolved))) {
+        broken.push(`${file}: ${target} (no ${resolved})`)
+        continue
+      }
+      if (fragment !== undefined && !anchors(text.get(resolved) ?? '').has(fragment)) { broken.push(`${file}: ${target} (no heading #${fragment})`) }
     }
   }
   assert.deepEqual(broken, [])
 })
 
 test('the README, the guides and the reference cite no repository path', () => {
-  const FOLDERS = ['bench', 'cli', 'context', 'demo', 'examples', 'plugin', 'preload', 'receiver', 'scripts', 'sdk', 'test', 'workers']
+  const FOLDERS = [
+    'bench',
+    'cli',
+    'context',
+    'demo',
+    'examples',
+    'plugin',
+    'preload',
+    'receiver',
+    'scripts',
+    'sdk',
+    'test',
+    'workers'
+  ]
   const repositoryPath = new RegExp(`(?<![\\w@./-])(?:${FOLDERS.join('|')})/[\\w./-]*`, 'g')
   const cited = []
   for (const [file, markdown] of text) {
@@ -59,7 +84,14 @@ test('the README stays short', () => {
 
 test('docs/README.md indexes every page under docs/', () => {
   const index = text.get('docs/README.md')
-  const linked = new Set([...prose(index).matchAll(/\]\(([^)#\s]+)/g)].map(([, target]) => normalize(join('docs', target)).replaceAll('\\', '/')))
+  const linked = new Set(
+    [...prose(index).matchAll(/\]\(([^)#\s]+)/g)].map(([, target]) =>
+      normalize(join('docs', target)).replaceAll('\\', '/')
+    )
+  )
   const pages = docs.filter((f) => f.startsWith('docs/') && f !== 'docs/README.md')
-  assert.deepEqual(pages.filter((page) => !linked.has(page)).map((page) => relative('docs', page)), [])
+  assert.deepEqual(
+    pages.filter((page) => !linked.has(page)).map((page) => relative('docs', page)),
+    []
+  )
 })

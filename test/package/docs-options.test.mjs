@@ -21,9 +21,15 @@ function documentedOptions (markdown) {
   const names = []
   let inOptionTable = false
   for (const line of markdown.split('\n')) {
-    if (!line.startsWith('|')) { inOptionTable = false; continue }
+    if (!line.startsWith('|')) {
+      inOptionTable = false
+      continue
+    }
     const first = line.slice(1).split('|')[0].trim()
-    if (first === 'option') { inOptionTable = true; continue }
+    if (first === 'option') {
+      inOptionTable = true
+      continue
+    }
     if (!inOptionTable || /^[-: ]+$/.test(first)) continue
     names.push(...[...first.matchAll(/`([A-Za-z_$][\w$.]*)`/g)].map((m) => m[1]))
   }
@@ -38,13 +44,19 @@ function documentedOptions (markdown) {
 function typedOptions () {
   const entry = join(root, 'dist/plugin/index.d.ts')
   const program = ts.createProgram([entry], {
-    module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, strict: true, skipLibCheck: true, noEmit: true, types: ['node']
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node']
   })
   const checker = program.getTypeChecker()
   const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)))
   let options = exports.find((s) => s.name === 'OtelPluginOptions')
   if (options.flags & ts.SymbolFlags.Alias) options = checker.getAliasedSymbol(options)
-  const ours = (symbol) => symbol?.declarations?.some((d) => d.getSourceFile().fileName.startsWith(join(root, 'dist'))) ?? false
+  const ours = (symbol) =>
+    symbol?.declarations?.some((d) => d.getSourceFile().fileName.startsWith(join(root, 'dist'))) ?? false
   const paths = []
   const walk = (type, prefix) => {
     for (const property of checker.getPropertiesOfType(type)) {
@@ -67,18 +79,37 @@ const reference = documentedOptions(read('docs/reference/options.md'))
 const readme = documentedOptions(read('README.md'))
 
 test('the shipped option types and the names checked at registration agree', () => {
-  assert.deepEqual(typed.filter((path) => !path.includes('.')), accepted)
+  assert.deepEqual(
+    typed.filter((path) => !path.includes('.')),
+    accepted
+  )
 })
 
 test('docs/reference/options.md documents every option and nothing else', () => {
   assert.ok(reference.length > 0, 'docs/reference/options.md has no option table')
-  assert.deepEqual(typed.filter((path) => !reference.includes(path)), [], 'options without a row')
-  assert.deepEqual(reference.filter((path) => !typed.includes(path)), [], 'rows for options the plugin does not have')
+  assert.deepEqual(
+    typed.filter((path) => !reference.includes(path)),
+    [],
+    'options without a row'
+  )
+  assert.deepEqual(
+    reference.filter((path) => !typed.includes(path)),
+    [],
+    'rows for options the plugin does not have'
+  )
 })
 
-test('the README\'s option table lists every top-level option and nothing the plugin does not have', () => {
-  assert.deepEqual(accepted.filter((key) => !readme.includes(key)), [], 'top-level options missing from the README')
-  assert.deepEqual(readme.filter((path) => !typed.includes(path)), [], 'README rows for options the plugin does not have')
+test("the README's option table lists every top-level option and nothing the plugin does not have", () => {
+  assert.deepEqual(
+    accepted.filter((key) => !readme.includes(key)),
+    [],
+    'top-level options missing from the README'
+  )
+  assert.deepEqual(
+    readme.filter((path) => !typed.includes(path)),
+    [],
+    'README rows for options the plugin does not have'
+  )
 })
 
 /** `{ a: { b: undefined } }` for `a.b`: present, so its name is checked, and left to its default. */

@@ -9,6 +9,14 @@ test('warning codes: the sources and docs/reference/warnings.md name the same co
   const documented = documentedCodes('docs/reference/warnings.md', 'FOK_WARN_')
   assert.ok(source.length >= 11, `only ${source.length} codes found in the sources`)
   assert.deepEqual(documented, [...new Set(documented)], 'a code has two rows')
-  assert.deepEqual(source.filter((code) => !documented.includes(code)), [], 'codes the package gives without a row')
-  assert.deepEqual(documented.filter((code) => !source.includes(code)), [], 'rows for codes the package never gives')
+  assert.deepEqual(
+    source.filter((code) => !documented.includes(code)),
+    [],
+    'codes the package gives without a row'
+  )
+  assert.deepEqual(
+    documented.filter((code) => !source.includes(code)),
+    [],
+    'rows for codes the package never gives'
+  )
 })

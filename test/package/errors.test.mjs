@@ -9,6 +9,14 @@ test('error codes: the sources and docs/reference/errors.md name the same codes,
   const documented = documentedCodes('docs/reference/errors.md', 'FOK_ERR_')
   assert.ok(source.length >= 7, `only ${source.length} codes found in the sources`)
   assert.deepEqual(documented, [...new Set(documented)], 'a code has two rows')
-  assert.deepEqual(source.filter((code) => !documented.includes(code)), [], 'codes the package throws without a row')
-  assert.deepEqual(documented.filter((code) => !source.includes(code)), [], 'rows for codes the package never throws')
+  assert.deepEqual(
+    source.filter((code) => !documented.includes(code)),
+    [],
+    'codes the package throws without a row'
+  )
+  assert.deepEqual(
+    documented.filter((code) => !source.includes(code)),
+    [],
+    'rows for codes the package never throws'
+  )
 })

@@ -11,9 +11,13 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const npm = process.env.npm_execpath?.endsWith('.js') ? [process.execPath, process.env.npm_execpath] : ['npm']
-const [packed] = JSON.parse(execFileSync(npm[0], [...npm.slice(1), 'pack', '--dry-run', '--json', '--ignore-scripts'], {
-  cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']
-}))
+const [packed] = JSON.parse(
+  execFileSync(npm[0], [...npm.slice(1), 'pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore']
+  })
+)
 const shipped = new Set(packed.files.map((f) => f.path))
 const normal = (path) => posix.normalize(path.replace(/^\.\//, ''))
 
@@ -31,10 +35,20 @@ test('every export target, the main and types fields and the bin are in the tarb
 })
 
 test('nothing outside the shipped layers and the documentation: no demo, no receiver, no source maps', () => {
-  const allowed = new RegExp(`^(package\\.json|README\\.md|LICENSE|docs/.+\\.md|dist/(${SHIPPED_DIRS.join('|')})/.+\\.(js|mjs|d\\.ts|d\\.mts))$`)
+  const allowed = new RegExp(
+    `^(package\\.json|README\\.md|LICENSE|docs/.+\\.md|dist/(${SHIPPED_DIRS.join('|')})/.+\\.(js|mjs|d\\.ts|d\\.mts))$`
+  )
   assert.ok(shipped.has('docs/reference/options.md'), 'the documentation is shipped: messages point into it')
-  assert.deepEqual([...shipped].filter((path) => !allowed.test(path)), [])
-  for (const dir of SHIPPED_DIRS) assert.ok([...shipped].some((p) => p.startsWith(`dist/${dir}/`)), `dist/${dir} is missing`)
+  assert.deepEqual(
+    [...shipped].filter((path) => !allowed.test(path)),
+    []
+  )
+  for (const dir of SHIPPED_DIRS) {
+    assert.ok(
+      [...shipped].some((p) => p.startsWith(`dist/${dir}/`)),
+      `dist/${dir} is missing`
+    )
+  }
   for (const path of shipped) {
     if (path.startsWith('dist/')) assert.doesNotMatch(readFileSync(join(root, path), 'utf8'), /sourceMappingURL/, path)
   }
@@ -44,7 +58,9 @@ test('nothing outside the shipped layers and the documentation: no demo, no rece
 function specifiers (source) {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
   const found = []
-  for (const m of code.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)|\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gm)) {
+  for (const m of code.matchAll(
+    /\brequire\(\s*["']([^"']+)["']\s*\)|\bfrom\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gm
+  )) {
     found.push(m[1] ?? m[2] ?? m[3] ?? m[4])
   }
   return found

@@ -15,7 +15,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const require = createRequire(import.meta.url)
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const REFERENCE = 'docs/reference/entry-points.md'
-const docs = { [REFERENCE]: readFileSync(join(root, REFERENCE), 'utf8'), 'README.md': readFileSync(join(root, 'README.md'), 'utf8') }
+const docs = {
+  [REFERENCE]: readFileSync(join(root, REFERENCE), 'utf8'),
+  'README.md': readFileSync(join(root, 'README.md'), 'utf8')
+}
 
 /** The lines of the section under `heading` in `file`, up to the next heading. */
 function section (heading, file = REFERENCE) {
@@ -28,30 +31,44 @@ function section (heading, file = REFERENCE) {
 
 /** Identifiers written in backticks in a table cell (`inject(headers)` gives inject). */
 const namesIn = (cell) => [...cell.matchAll(/`([A-Za-z_$][\w$]*)(?:\([^`]*\))?`/g)].map((m) => m[1])
-const tableRows = (lines) => lines.filter((l) => l.startsWith('|') && !/^\|[-| ]+\|$/.test(l)).slice(1)
-  .map((l) => l.slice(1, -1).split('|').map((c) => c.trim()))
+const tableRows = (lines) =>
+  lines
+    .filter((l) => l.startsWith('|') && !/^\|[-| ]+\|$/.test(l))
+    .slice(1)
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim())
+    )
 const sorted = (names) => [...new Set(names)].sort()
 
 /** entry name -> { values, types }, from the reference. */
-const documented = new Map(tableRows(section('What each entry exports')).map(([entry, values, types]) => [
-  entry.replaceAll('`', ''),
-  { values: sorted(namesIn(values)), types: sorted(namesIn(types)) }
-]))
+const documented = new Map(
+  tableRows(section('What each entry exports')).map(([entry, values, types]) => [
+    entry.replaceAll('`', ''),
+    { values: sorted(namesIn(values)), types: sorted(namesIn(types)) }
+  ])
+)
 
-const entries = Object.keys(manifest.exports).filter((subpath) => subpath !== './package.json')
+const entries = Object.keys(manifest.exports)
+  .filter((subpath) => subpath !== './package.json')
   .map((subpath) => ({ subpath, name: `fastify-otel-kit${subpath.slice(1)}`, target: manifest.exports[subpath] }))
 
-const program = ts.createProgram(entries.flatMap(({ target }) => [join(root, target.require.types), join(root, target.import.types)]), {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.Node16,
-  moduleResolution: ts.ModuleResolutionKind.Node16,
-  strict: true,
-  skipLibCheck: true,
-  noEmit: true,
-  types: ['node']
-})
+const program = ts.createProgram(
+  entries.flatMap(({ target }) => [join(root, target.require.types), join(root, target.import.types)]),
+  {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node']
+  }
+)
 const checker = program.getTypeChecker()
-const resolve = (symbol) => symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol
+const resolve = (symbol) => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol)
 
 /** Every export of a declaration file, by name. */
 function typeExports (file) {
@@ -77,10 +94,12 @@ for (const { name, target } of entries) {
     const { values, types } = documented.get(name)
     if (SIDE_EFFECT_ENTRIES.has(name)) {
       assert.deepEqual([...values, ...types], [], `${name} exports nothing`)
-      for (const file of [target.require.types, target.import.types]) assert.deepEqual([...typeExports(file).keys()], [], file)
+      for (const file of [target.require.types, target.import.types]) { assert.deepEqual([...typeExports(file).keys()], [], file) }
       return
     }
-    const cjs = Object.keys(require(join(root, target.require.default))).filter((k) => k !== 'default' && k !== '__esModule')
+    const cjs = Object.keys(require(join(root, target.require.default))).filter(
+      (k) => k !== 'default' && k !== '__esModule'
+    )
     assert.deepEqual(sorted(cjs), values, 'CommonJS')
     const esm = Object.keys(await import(join(root, target.import.default))).filter((k) => k !== 'default')
     assert.deepEqual(sorted(esm), values, 'ES module')
@@ -89,7 +108,11 @@ for (const { name, target } of entries) {
       assert.deepEqual(sorted([...exported.keys()].filter((k) => k !== 'default')), sorted([...values, ...types]), file)
       // Classes are constructible: the only one users get is the error class they may check with instanceof.
       const classes = [...exported].filter(([, s]) => s.flags & ts.SymbolFlags.Class).map(([k]) => k)
-      assert.deepEqual(classes.filter((k) => k !== 'OtelKitConfigError'), [], `${file} exports classes`)
+      assert.deepEqual(
+        classes.filter((k) => k !== 'OtelKitConfigError'),
+        [],
+        `${file} exports classes`
+      )
     }
   })
 }
@@ -97,7 +120,10 @@ for (const { name, target } of entries) {
 /** The member names the reference documents for `app.otel` or `request.otel`. */
 const membersDocumented = (heading) => sorted(tableRows(section(heading)).flatMap(([members]) => namesIn(members)))
 
-for (const [type, heading] of [['RequestTelemetry', '`request.otel`'], ['AppTelemetry', '`app.otel`']]) {
+for (const [type, heading] of [
+  ['RequestTelemetry', '`request.otel`'],
+  ['AppTelemetry', '`app.otel`']
+]) {
   test(`${type} (${heading}) is an interface with the documented members, none of them writable`, () => {
     const symbol = typeExports(manifest.exports['.'].require.types).get(type)
     assert.ok(symbol.flags & ts.SymbolFlags.Interface, `${type} is not an interface`)
@@ -107,7 +133,10 @@ for (const [type, heading] of [['RequestTelemetry', '`request.otel`'], ['AppTele
     for (const member of members) {
       for (const declaration of member.declarations) {
         if (ts.isMethodSignature(declaration)) continue
-        assert.ok(ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Readonly, `${type}.${member.name} is writable`)
+        assert.ok(
+          ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Readonly,
+          `${type}.${member.name} is writable`
+        )
       }
     }
   })

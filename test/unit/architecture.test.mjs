@@ -21,19 +21,28 @@ test('every rule fires on a tree that breaks it, naming the file and the import'
   const violations = checkRules(importGraph(brokenTree, [...LAYER_FOLDERS, 'cli']), RULES)
   const fired = new Set(violations.map((v) => v.slice(0, v.indexOf(':'))))
   assert.deepEqual([...fired].sort(), RULES.map((r) => r.name).sort())
-  assert.ok(violations.includes(
-    "context-stands-alone: context/carrier.ts imports '../sdk/thing.js' (context/ (propagation formats, carriers, scopes) imports nothing of ours outside context/)"
-  ), violations.join('\n'))
+  assert.ok(
+    violations.includes(
+      "context-stands-alone: context/carrier.ts imports '../sdk/thing.js' (context/ (propagation formats, carriers, scopes) imports nothing of ours outside context/)"
+    ),
+    violations.join('\n')
+  )
   // A transitive breach is reported with its whole chain (the shortest one).
-  assert.ok(violations.includes(
-    'worker-thread-never-loads-fastify: workers/worker/task.ts -> workers/main/run.ts -> fastify ' +
-      '(the files a worker thread loads must never reach plugin/ or fastify, through any chain of imports)'
-  ), violations.join('\n'))
+  assert.ok(
+    violations.includes(
+      'worker-thread-never-loads-fastify: workers/worker/task.ts -> workers/main/run.ts -> fastify ' +
+        '(the files a worker thread loads must never reach plugin/ or fastify, through any chain of imports)'
+    ),
+    violations.join('\n')
+  )
 })
 
 test('no import cycles anywhere in the sources', () => {
   const graph = importGraph(root, [...LAYER_FOLDERS, 'receiver', 'cli', 'demo'])
-  assert.deepEqual(findCycles(graph).map((cycle) => cycle.join(' -> ')), [])
+  assert.deepEqual(
+    findCycles(graph).map((cycle) => cycle.join(' -> ')),
+    []
+  )
 })
 
 test('a cycle is found and named with its files', () => {

@@ -21,7 +21,10 @@ const active = () => trace.getSpanContext(context.active())?.spanId[0]
 
 function diagWarnings (t) {
   const warnings = []
-  diag.setLogger({ error () {}, warn: (m) => warnings.push(m), info () {}, debug () {}, verbose () {} }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true })
+  diag.setLogger(
+    { error () {}, warn: (m) => warnings.push(m), info () {}, debug () {}, verbose () {} },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true }
+  )
   t.after(() => diag.disable())
   return warnings
 }
@@ -33,7 +36,7 @@ beforeEach(() => {
 })
 
 describe(`attach/detach on ${process.version} (${withScope ? 'AsyncLocalStorage.withScope' : 'enterWith'})`, () => {
-  test('the registered manager is OpenTelemetry\'s own, found through the API\'s global slot', () => {
+  test("the registered manager is OpenTelemetry's own, found through the API's global slot", () => {
     assert.ok(globalContextManager() instanceof AsyncLocalStorageContextManager)
     // The slot is read directly (no registration attempt, no duplicate-registration error): if the
     // API ever keeps its globals elsewhere, this is the test that says so.
@@ -81,7 +84,10 @@ describe(`attach/detach on ${process.version} (${withScope ? 'AsyncLocalStorage.
     assert.equal(active(), undefined)
     detach(a)
     assert.equal(active(), undefined)
-    assert.deepEqual(warnings.map((w) => w.match(/detach (out of order|called twice)/)?.[1]), ['out of order', 'called twice'])
+    assert.deepEqual(
+      warnings.map((w) => w.match(/detach (out of order|called twice)/)?.[1]),
+      ['out of order', 'called twice']
+    )
   })
 
   test('across awaits: the attached context is what the continuation sees, and detach there restores it', async () => {
@@ -118,7 +124,7 @@ describe(`attach/detach on ${process.version} (${withScope ? 'AsyncLocalStorage.
     assert.match(warnings[0], /detach out of order/)
   })
 
-  test('why detach defers: the manager\'s own tokens disposed out of order bring a detached context back', () => {
+  test("why detach defers: the manager's own tokens disposed out of order bring a detached context back", () => {
     const a = context.attach(ctx('a'))
     const b = context.attach(ctx('b'))
     a.dispose()
@@ -145,8 +151,12 @@ describe(`attach/detach on ${process.version} (${withScope ? 'AsyncLocalStorage.
       active: () => ROOT_CONTEXT,
       with: (c, fn, thisArg, ...args) => fn.call(thisArg, ...args),
       bind: (c, target) => target,
-      enable () { return this },
-      disable () { return this }
+      enable () {
+        return this
+      },
+      disable () {
+        return this
+      }
     })
     detach(attach(ctx('b')))
     assert.equal(active(), undefined)

@@ -8,13 +8,15 @@ const run = (commit, { sampledRatio, sampledCpu, extractNs, recovery }) => ({
   mode: 'full',
   date: '2026-12-06T00:00:00.000Z',
   machine: { commit, node: 'v24.22.3' },
-  http: [{
-    node: 'v24.22.3',
-    rows: [
-      { setup: 'bare', connections: 50, ratio: 1, cpuMicrosPerRequest: 17.6 },
-      { setup: 'sampled', connections: 50, ratio: sampledRatio, cpuMicrosPerRequest: sampledCpu }
-    ]
-  }],
+  http: [
+    {
+      node: 'v24.22.3',
+      rows: [
+        { setup: 'bare', connections: 50, ratio: 1, cpuMicrosPerRequest: 17.6 },
+        { setup: 'sampled', connections: 50, ratio: sampledRatio, cpuMicrosPerRequest: sampledCpu }
+      ]
+    }
+  ],
   micro: [{ name: 'W3C traceparent extract', nsPerOp: extractNs }],
   pipeline: { summary: [], heap: [], recovery: recovery === undefined ? undefined : { pluginMedian: recovery } }
 })
@@ -33,7 +35,10 @@ test('each figure is compared in its own direction: a higher ratio is better, a 
 })
 
 test('runs with no figure in common say so', () => {
-  const table = renderComparison({ mode: 'quick', machine: {}, micro: [{ name: 'a', nsPerOp: 1 }] }, { mode: 'quick', machine: {}, micro: [{ name: 'b', nsPerOp: 1 }] })
+  const table = renderComparison(
+    { mode: 'quick', machine: {}, micro: [{ name: 'a', nsPerOp: 1 }] },
+    { mode: 'quick', machine: {}, micro: [{ name: 'b', nsPerOp: 1 }] }
+  )
   assert.match(table, /no figure in common/)
   assert.equal(figuresOf({}).size, 0)
 })

@@ -26,7 +26,8 @@ test(`sdk-trace ${sdkTraceVersion}: TracerProvider keeps _activeSpanProcessor an
   const resource = resourceFromAttributes({ 'service.name': 'app-own-sdk' })
   const exporter = new InMemorySpanExporter()
   const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter })] })
-  const renamed = (field) => `sdk-trace ${sdkTraceVersion} renamed TracerProvider.${field}: update sdk/spans/span-sink.ts`
+  const renamed = (field) =>
+    `sdk-trace ${sdkTraceVersion} renamed TracerProvider.${field}: update sdk/spans/span-sink.ts`
   assert.equal(provider._resource, resource, renamed('_resource'))
   const processor = provider._activeSpanProcessor
   assert.ok(processor !== undefined, renamed('_activeSpanProcessor'))
@@ -36,16 +37,19 @@ test(`sdk-trace ${sdkTraceVersion}: TracerProvider keeps _activeSpanProcessor an
   // It is the processor the provider's tracers use: a span ended through it reaches the exporter.
   const span = provider.getTracer('guard').startSpan('through-the-provider')
   span.end()
-  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['through-the-provider'])
+  assert.deepEqual(
+    exporter.getFinishedSpans().map((s) => s.name),
+    ['through-the-provider']
+  )
 })
 
-test('currentSpanSink() finds an application\'s own SDK through them; a span fed to it is exported', async (t) => {
+test("currentSpanSink() finds an application's own SDK through them; a span fed to it is exported", async (t) => {
   const resource = resourceFromAttributes({ 'service.name': 'app-own-sdk' })
   const exporter = new InMemorySpanExporter()
   const provider = new TracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor({ exporter })] })
   registerApplicationSdk(t, provider)
   const sink = currentSpanSink()
-  assert.ok(sink !== undefined, 'the application\'s SDK was not found: were its private fields renamed?')
+  assert.ok(sink !== undefined, "the application's SDK was not found: were its private fields renamed?")
   assert.equal(sink.resource, resource)
   assert.equal(sink.processor, provider._activeSpanProcessor)
 
@@ -55,11 +59,14 @@ test('currentSpanSink() finds an application\'s own SDK through them; a span fed
   other.getTracer('worker').startSpan('from-a-worker', {}, ROOT_CONTEXT).end()
   sink.processor.onEnd(elsewhere.getFinishedSpans()[0])
   await provider.forceFlush()
-  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['from-a-worker'])
+  assert.deepEqual(
+    exporter.getFinishedSpans().map((s) => s.name),
+    ['from-a-worker']
+  )
   assert.ok(trace.getTracerProvider() !== undefined)
 })
 
-test('a provider without those fields (not the SDK\'s) is not taken for a pipeline', async (t) => {
+test("a provider without those fields (not the SDK's) is not taken for a pipeline", async (t) => {
   const foreign = { getTracer: () => trace.getTracer('none') }
   registerApplicationSdk(t, { ...foreign, shutdown: async () => {} })
   assert.equal(currentSpanSink(), undefined)

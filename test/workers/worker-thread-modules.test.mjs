@@ -19,8 +19,14 @@ test('a worker thread running a tracedTask module loads no fastify module and no
   const res = await app.inject({ url: '/inventory', headers: { traceparent: sampledParent } })
   const loaded = res.json()
   // The inventory sees the package's worker side, so an empty list cannot pass for a clean one.
-  assert.ok(loaded.some((path) => /[/\\]dist[/\\]workers[/\\]worker[/\\]task\.js$/.test(path)), loaded.join('\n'))
-  assert.deepEqual(loaded.filter((path) => isFastify(path) || isPlugin(path)), [])
+  assert.ok(
+    loaded.some((path) => /[/\\]dist[/\\]workers[/\\]worker[/\\]task\.js$/.test(path)),
+    loaded.join('\n')
+  )
+  assert.deepEqual(
+    loaded.filter((path) => isFastify(path) || isPlugin(path)),
+    []
+  )
 })
 
 test('the inventory does see fastify when a task loads it', async (t) => {

@@ -23,8 +23,18 @@ function pool (t, options = {}) {
 /** The one new trace a background task made: dispatch (root) -> task -> render -> hash. */
 function assertBackgroundTrace (all, seen, label = 'plain-worker') {
   const inTrace = all.filter((s) => traceOf(s) === seen.traceId)
-  assert.deepEqual(inTrace.map((s) => s.name).sort(), ['receipt.hash', 'receipt.render', `worker.dispatch ${label}`, `worker.task ${label}`])
-  const [dispatch, task, render, hash] = [`worker.dispatch ${label}`, `worker.task ${label}`, 'receipt.render', 'receipt.hash'].map((name) => inTrace.find((s) => s.name === name))
+  assert.deepEqual(inTrace.map((s) => s.name).sort(), [
+    'receipt.hash',
+    'receipt.render',
+    `worker.dispatch ${label}`,
+    `worker.task ${label}`
+  ])
+  const [dispatch, task, render, hash] = [
+    `worker.dispatch ${label}`,
+    `worker.task ${label}`,
+    'receipt.render',
+    'receipt.hash'
+  ].map((name) => inTrace.find((s) => s.name === name))
   assert.equal(dispatch.parentSpanContext, undefined, 'the dispatch span is the root of a new trace')
   assert.equal(parentOf(task), idOf(dispatch))
   assert.equal(parentOf(render), idOf(task))
@@ -53,13 +63,18 @@ test('each run of a scheduled job is a trace of its own, also through a traced p
     const seen = []
     let ticks = 0
     const timer = setInterval(() => {
-      traced.run({ id: `tick-${ticks++}` }).then((result) => {
-        seen.push(result)
-        if (seen.length === 2) {
-          clearInterval(timer)
-          resolve(seen.slice())
+      traced.run({ id: `tick-${ticks++}` }).then(
+        (result) => {
+          seen.push(result)
+          if (seen.length === 2) {
+            clearInterval(timer)
+            resolve(seen.slice())
+          }
+        },
+        (error) => {
+          if (seen.length < 2) reject(error)
         }
-      }, (error) => { if (seen.length < 2) reject(error) })
+      )
     }, 1)
   })
   const all = await spans()
@@ -67,7 +82,7 @@ test('each run of a scheduled job is a trace of its own, also through a traced p
   assert.notEqual(traces[0], traces[1])
 })
 
-test('context.with(ROOT_CONTEXT) inside a request leaves the request\'s trace for a new one', async (t) => {
+test("context.with(ROOT_CONTEXT) inside a request leaves the request's trace for a new one", async (t) => {
   const workers = pool(t)
   const { app, spans } = await tracedApp(t)
   app.post('/nightly', async () => context.with(ROOT_CONTEXT, () => runInWorker(workers, { id: 'n' })))
@@ -79,7 +94,11 @@ test('context.with(ROOT_CONTEXT) inside a request leaves the request\'s trace fo
 })
 
 test('when the sampler says no, nothing is recorded; the new trace id and baggage still cross', async (t) => {
-  for (const options of [{ sampler: 'parentbased_always_off' }, { sampler: 'traceidratio', samplingRatio: 0 }, { sampler: 'always_off' }]) {
+  for (const options of [
+    { sampler: 'parentbased_always_off' },
+    { sampler: 'traceidratio', samplingRatio: 0 },
+    { sampler: 'always_off' }
+  ]) {
     await t.test(JSON.stringify(options), async (t) => {
       const workers = pool(t)
       const { spans } = await tracedApp(t, { options })
@@ -107,7 +126,10 @@ test('a Sampler instance is asked once per background task, for the root, and it
   }
   const { spans } = await tracedApp(t, { options: { sampler } })
   const seen = await runInWorker(workers, { id: 'counted' })
-  assert.deepEqual(asked.map((a) => a.name), ['worker.dispatch plain-worker'])
+  assert.deepEqual(
+    asked.map((a) => a.name),
+    ['worker.dispatch plain-worker']
+  )
   assert.equal(asked[0].parent, undefined)
   assertBackgroundTrace(await spans(), seen)
   decision = SamplingDecision.NOT_RECORD
@@ -117,10 +139,16 @@ test('a Sampler instance is asked once per background task, for the root, and it
   assert.equal((await spans()).length, 4)
 })
 
-test('with the application\'s own SDK, its sampler and its processors take the background task', async (t) => {
+test("with the application's own SDK, its sampler and its processors take the background task", async (t) => {
   const exporter = new InMemorySpanExporter()
   let asked = 0
-  const sampler = { shouldSample: (...args) => { asked++; return new AlwaysOnSampler().shouldSample(...args) }, toString: () => 'AppSampler' }
+  const sampler = {
+    shouldSample: (...args) => {
+      asked++
+      return new AlwaysOnSampler().shouldSample(...args)
+    },
+    toString: () => 'AppSampler'
+  }
   const provider = new TracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor({ exporter })] })
   registerApplicationSdk(t, provider)
   const workers = pool(t)
@@ -130,12 +158,17 @@ test('with the application\'s own SDK, its sampler and its processors take the b
   assertBackgroundTrace(exporter.getFinishedSpans(), seen)
 })
 
-test('with no SDK at all, a sampled caller\'s task still settles with its own result', async (t) => {
+test("with no SDK at all, a sampled caller's task still settles with its own result", async (t) => {
   const { ensureContextManager } = await import('fastify-otel-kit/context')
   ensureContextManager()
   t.after(() => context.disable())
   const workers = pool(t)
-  const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true })
+  const caller = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '00f067aa0ba902b7',
+    traceFlags: 1,
+    isRemote: true
+  })
   const seen = await context.with(caller, () => runInWorker(workers, {}, { name: 'observeNow' }))
   assert.equal(seen.traceId, '4bf92f3577b34da6a3ce929d0e0e4736')
   assert.equal(seen.sampled, true)

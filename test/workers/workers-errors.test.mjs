@@ -13,12 +13,31 @@ const edgeWorker = fileURLToPath(new URL('../fixtures/edge-worker.mjs', import.m
 const tracedWorker = fileURLToPath(new URL('../fixtures/throwing-traced-worker.mjs', import.meta.url))
 const KINDS = ['null', 'undefined', 'string', 'number', 'object', 'array', 'error']
 
-const outcome = (promise) => promise.then((value) => ({ settled: 'resolved', value }), (value) => ({ settled: 'rejected', value }))
+const outcome = (promise) =>
+  promise.then(
+    (value) => ({ settled: 'resolved', value }),
+    (value) => ({ settled: 'rejected', value })
+  )
 
 /** The caller contexts a task can come from. */
 const callers = {
-  sampled: (fn) => trace.getTracer('test').startActiveSpan('caller', async (span) => { try { return await fn() } finally { span.end() } }),
-  unsampled: (fn) => context.with(trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 0 }), fn),
+  sampled: (fn) =>
+    trace.getTracer('test').startActiveSpan('caller', async (span) => {
+      try {
+        return await fn()
+      } finally {
+        span.end()
+      }
+    }),
+  unsampled: (fn) =>
+    context.with(
+      trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        traceFlags: 0
+      }),
+      fn
+    ),
   'outside any trace': (fn) => context.with(ROOT_CONTEXT, fn)
 }
 
@@ -48,7 +67,10 @@ test('every thrown value settles runInWorker exactly as pool.run, sync and async
     }
   }
   // Piscina settles a task by whether its error is null: `throw null` resolves, with null.
-  assert.deepEqual(await outcome(pool.run({ kind: 'null' }, { name: 'throwValue' })), { settled: 'resolved', value: null })
+  assert.deepEqual(await outcome(pool.run({ kind: 'null' }, { name: 'throwValue' })), {
+    settled: 'resolved',
+    value: null
+  })
 })
 
 test('the same through a traced pool and through a tracedTask module', async (t) => {
@@ -63,7 +85,11 @@ test('the same through a traced pool and through a tracedTask module', async (t)
     assertSameOutcome(plainExplicit, plain, `tracedTask module answering pool.run, ${kind}`)
     for (const [from, within] of Object.entries(callers)) {
       assertSameOutcome(await within(() => outcome(traced.run({ kind }))), plain, `traced pool ${kind}, ${from}`)
-      assertSameOutcome(await within(() => outcome(runInWorker(explicit, { kind }))), plain, `tracedTask module ${kind}, ${from}`)
+      assertSameOutcome(
+        await within(() => outcome(runInWorker(explicit, { kind }))),
+        plain,
+        `tracedTask module ${kind}, ${from}`
+      )
     }
   }
 })
@@ -85,12 +111,16 @@ test('a task that throws a value that is not an Error still records it on the di
   assert.equal(all.filter((s) => s.name === 'before.throw').length, 2)
 })
 
-test('a task whose module or export is missing rejects with Piscina\'s error', async (t) => {
+test("a task whose module or export is missing rejects with Piscina's error", async (t) => {
   const pool = new Piscina({ filename: edgeWorker, maxThreads: 1 })
   t.after(() => pool.destroy())
   await tracedApp(t)
   const missingExport = await outcome(pool.run({}, { name: 'nothingHere' }))
-  assertSameOutcome(await callers.sampled(() => outcome(runInWorker(pool, {}, { name: 'nothingHere' }))), missingExport, 'missing export')
+  assertSameOutcome(
+    await callers.sampled(() => outcome(runInWorker(pool, {}, { name: 'nothingHere' }))),
+    missingExport,
+    'missing export'
+  )
   const missingFile = fileURLToPath(new URL('../fixtures/no-such-worker.mjs', import.meta.url))
   const plain = await outcome(pool.run({}, { filename: missingFile }))
   const traced = await callers.unsampled(() => outcome(runInWorker(pool, {}, { filename: missingFile })))

@@ -17,7 +17,11 @@ const CODE = 'FOK_WARN_WORKER_SPANS_LOST'
 /** Runs `fn` inside an active sampled span. */
 function inSpan (fn) {
   return trace.getTracer('test').startActiveSpan('caller', async (span) => {
-    try { return await fn() } finally { span.end() }
+    try {
+      return await fn()
+    } finally {
+      span.end()
+    }
   })
 }
 
@@ -27,7 +31,9 @@ function inSpan (fn) {
  */
 function lossWarnings (t, logs) {
   const fromProcess = []
-  const listener = (warning) => { if (warning.code === CODE) fromProcess.push(warning.message) }
+  const listener = (warning) => {
+    if (warning.code === CODE) fromProcess.push(warning.message)
+  }
   process.on('warning', listener)
   t.after(() => process.removeListener('warning', listener))
   return async () => {
@@ -48,14 +54,17 @@ test('a pool destroyed while a worker holds a late span: counted and warned once
   }
   const given = await warnings()
   assert.equal(given.length, 1, given.join('\n'))
-  assert.match(given[0], /^fastify-otel-kit: 1 span\(s\) made in a worker thread could not come home: the pool stopped the worker \(pool\.destroy\(\), pool\.close\(\) or idleTimeout\)/)
+  assert.match(
+    given[0],
+    /^fastify-otel-kit: 1 span\(s\) made in a worker thread could not come home: the pool stopped the worker \(pool\.destroy\(\), pool\.close\(\) or idleTimeout\)/
+  )
   // The task's own spans came home; only the late one is missing.
   const names = (await spans()).map((s) => s.name)
   assert.equal(names.filter((n) => n === 'worker.task lateSpan').length, 2)
   assert.ok(!names.includes('late.span'))
 })
 
-test('a late span comes home with the worker\'s next sampled reply, and is then not counted as lost', async (t) => {
+test("a late span comes home with the worker's next sampled reply, and is then not counted as lost", async (t) => {
   const { spans } = await tracedApp(t)
   const pool = new Piscina({ filename: edgeWorker, maxThreads: 1 })
   await inSpan(() => runInWorker(pool, {}, { name: 'lateSpan' }))
@@ -95,7 +104,9 @@ test('a worker that calls process.exit() mid-task: its task span and its spans, 
   assert.equal(stats.lostInWorkers, 3)
   assert.equal(stats.created, stats.exported + stats.dropped + stats.failed + stats.queued)
   const given = await warnings()
-  assert.deepEqual(given, ['fastify-otel-kit: 3 span(s) made in a worker thread could not come home: the worker exited on its own (process.exit() or an uncaught error; exit code 3). They are counted (lostWorkerSpans()); further losses for this reason are counted without another warning.'])
+  assert.deepEqual(given, [
+    'fastify-otel-kit: 3 span(s) made in a worker thread could not come home: the worker exited on its own (process.exit() or an uncaught error; exit code 3). They are counted (lostWorkerSpans()); further losses for this reason are counted without another warning.'
+  ])
 })
 
 test('an aborted task with an open span: counted as aborted and warned once', async (t) => {
@@ -117,7 +128,10 @@ test('an aborted task with an open span: counted as aborted and warned once', as
   assert.deepEqual(lostWorkerSpans(), { total: 2, stopped: 0, aborted: 2, exited: 0 })
   const given = await warnings()
   assert.equal(given.length, 1)
-  assert.match(given[0], /could not come home: a task was aborted, and Piscina terminates the worker that runs an aborted task/)
+  assert.match(
+    given[0],
+    /could not come home: a task was aborted, and Piscina terminates the worker that runs an aborted task/
+  )
 })
 
 test('unsampled tasks and workers that hold nothing: nothing counted, nothing said', async (t) => {

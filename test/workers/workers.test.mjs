@@ -21,7 +21,11 @@ function pool (t, options = {}) {
 /** Runs `fn` inside an active span named `name` and ends it afterwards. */
 function inSpan (name, fn) {
   return trace.getTracer('test').startActiveSpan(name, async (span) => {
-    try { return await fn(span) } finally { span.end() }
+    try {
+      return await fn(span)
+    } finally {
+      span.end()
+    }
   })
 }
 
@@ -88,8 +92,13 @@ test('an explicit tracedTask module (ESM) and a named CommonJS export work, also
   assert.deepEqual(results.cjs, { sum: 294, traceId: results.parent })
   const names = (await spans()).map((s) => s.name).sort()
   assert.deepEqual(names, [
-    'ledger.checksum', 'ledger.write', 'parent',
-    'worker.dispatch checksum', 'worker.dispatch explicit-worker', 'worker.task checksum', 'worker.task explicit-worker'
+    'ledger.checksum',
+    'ledger.write',
+    'parent',
+    'worker.dispatch checksum',
+    'worker.dispatch explicit-worker',
+    'worker.task checksum',
+    'worker.task explicit-worker'
   ])
 })
 
@@ -120,10 +129,14 @@ test('no leakage with concurrentTasksPerWorker > 1: each task sees only its own 
   const workers = pool(t, { maxThreads: 1, concurrentTasksPerWorker: 8 })
   await tracedApp(t)
   const waits = [9, 2, 7, 0, 5, 3, 8, 1]
-  const outcomes = await Promise.all(waits.map((waitMillis) => inSpan(`caller-${waitMillis}`, async (caller) => {
-    const seen = await runInWorker(workers, { waitMillis }, { name: 'observeAfter' })
-    return { expected: caller.spanContext().traceId, seen }
-  })))
+  const outcomes = await Promise.all(
+    waits.map((waitMillis) =>
+      inSpan(`caller-${waitMillis}`, async (caller) => {
+        const seen = await runInWorker(workers, { waitMillis }, { name: 'observeAfter' })
+        return { expected: caller.spanContext().traceId, seen }
+      })
+    )
+  )
   for (const { expected, seen } of outcomes) assert.equal(seen.traceId, expected)
   assert.equal(new Set(outcomes.map((o) => o.seen.threadId)).size, 1)
 })
@@ -132,7 +145,10 @@ test('no leakage on a reused worker in atomics sync mode, even after a task atta
   const workers = pool(t, { maxThreads: 1, atomics: 'sync' })
   await tracedApp(t)
   const leaked = await inSpan('leaky', () => runInWorker(workers, {}, { name: 'leakContext' }))
-  const next = await inSpan('next', async (span) => ({ expected: span.spanContext().traceId, seen: await runInWorker(workers, {}, { name: 'observeNow' }) }))
+  const next = await inSpan('next', async (span) => ({
+    expected: span.spanContext().traceId,
+    seen: await runInWorker(workers, {}, { name: 'observeNow' })
+  }))
   assert.equal(next.seen.threadId, leaked.threadId)
   assert.equal(next.seen.traceId, next.expected)
   // Dispatched with no active context: the task is in a new trace of its own (not the leaked one,
@@ -161,7 +177,9 @@ test('a throwing task rejects with the same error as pool.run; dispatch and task
   const workers = pool(t)
   const { spans } = await tracedApp(t)
   const plainError = await workers.run({ message: 'card declined' }, { name: 'fail' }).catch((error) => error)
-  const tracedError = await inSpan('pay', () => runInWorker(workers, { message: 'card declined' }, { name: 'fail' })).catch((error) => error)
+  const tracedError = await inSpan('pay', () =>
+    runInWorker(workers, { message: 'card declined' }, { name: 'fail' })
+  ).catch((error) => error)
   assert.equal(tracedError.constructor, plainError.constructor)
   assert.equal(tracedError.name, plainError.name)
   assert.equal(tracedError.message, plainError.message)
@@ -172,7 +190,10 @@ test('a throwing task rejects with the same error as pool.run; dispatch and task
     const span = all.find((s) => s.name === name)
     assert.equal(span.status.code, SpanStatusCode.ERROR, name)
     assert.equal(span.status.message, 'card declined')
-    assert.ok(span.events.some((e) => e.name === 'exception'), name)
+    assert.ok(
+      span.events.some((e) => e.name === 'exception'),
+      name
+    )
   }
   assert.equal(all.find((s) => s.name === 'worker.task fail').attributes['error.type'], 'PaymentDeclinedError')
   // Spans made before the throw are not lost.
@@ -215,7 +236,9 @@ test('baggage crosses into the worker for a sampled caller too', async (t) => {
   const workers = pool(t)
   await tracedApp(t)
   const withBaggage = propagation.setBaggage(context.active(), propagation.createBaggage({ region: { value: 'eu' } }))
-  const seen = await context.with(withBaggage, () => inSpan('caller', () => runInWorker(workers, {}, { name: 'observeNow' })))
+  const seen = await context.with(withBaggage, () =>
+    inSpan('caller', () => runInWorker(workers, {}, { name: 'observeNow' }))
+  )
   assert.deepEqual(seen.baggage, { region: 'eu' })
   assert.equal(seen.sampled, true)
 })

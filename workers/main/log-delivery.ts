@@ -18,10 +18,45 @@ export function deliverLogRecords (reply: TaskReply, at: number): void {
   const threadId = reply[Reply.ThreadId]
   let i = at + 1
   for (let n = 0; n < count && i + RECORD_FIELDS <= reply.length; n++, i += RECORD_FIELDS) {
-    const [seconds, nanos, observedSeconds, observedNanos, severityNumber, severityText, body, eventName,
-      traceId, spanId, traceFlags, , scopeName, scopeVersion, scopeSchemaUrl, attributes] = reply.slice(i, i + RECORD_FIELDS) as [
-      number, number, number, number, number, string, AnyValue | undefined, string, string, string, number, number, string, string, string, Attributes]
-    const logger = logs.getLogger(scopeName, scopeVersion === '' ? undefined : scopeVersion, scopeSchemaUrl === '' ? undefined : { schemaUrl: scopeSchemaUrl })
+    const [
+      seconds,
+      nanos,
+      observedSeconds,
+      observedNanos,
+      severityNumber,
+      severityText,
+      body,
+      eventName,
+      traceId,
+      spanId,
+      traceFlags,,
+      scopeName,
+      scopeVersion,
+      scopeSchemaUrl,
+      attributes
+    ] = reply.slice(i, i + RECORD_FIELDS) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      string,
+      AnyValue | undefined,
+      string,
+      string,
+      string,
+      number,
+      number,
+      string,
+      string,
+      string,
+      Attributes
+    ]
+    const logger = logs.getLogger(
+      scopeName,
+      scopeVersion === '' ? undefined : scopeVersion,
+      scopeSchemaUrl === '' ? undefined : { schemaUrl: scopeSchemaUrl }
+    )
     logger.emit({
       timestamp: [seconds, nanos] as HrTime,
       observedTimestamp: [observedSeconds, observedNanos] as HrTime,
@@ -31,7 +66,10 @@ export function deliverLogRecords (reply: TaskReply, at: number): void {
       ...(eventName === '' ? {} : { eventName }),
       attributes: { ...attributes, 'thread.id': threadId },
       // The worker span's ids; the record was written in this trace, in another thread.
-      context: traceId === '' ? LinkedContext.ROOT : trace.setSpanContext(LinkedContext.ROOT, { traceId, spanId, traceFlags, isRemote: false })
+      context:
+        traceId === ''
+          ? LinkedContext.ROOT
+          : trace.setSpanContext(LinkedContext.ROOT, { traceId, spanId, traceFlags, isRemote: false })
     })
   }
 }

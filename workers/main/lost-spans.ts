@@ -5,7 +5,8 @@ import { currentSpanSink, workerSpanLosses, type WorkerSpanLosses } from '../../
 export type LossReason = 'stopped' | 'aborted' | 'exited'
 
 const EXPLANATIONS: Record<LossReason, (exitCode: number) => string> = {
-  stopped: () => 'the pool stopped the worker (pool.destroy(), pool.close() or idleTimeout) while it held spans that were still open, or had ended after their task replied and were waiting for its next reply',
+  stopped: () =>
+    'the pool stopped the worker (pool.destroy(), pool.close() or idleTimeout) while it held spans that were still open, or had ended after their task replied and were waiting for its next reply',
   aborted: () => 'a task was aborted, and Piscina terminates the worker that runs an aborted task',
   exited: (code) => `the worker exited on its own (process.exit() or an uncaught error; exit code ${code})`
 }
@@ -26,14 +27,16 @@ export function countLostSpans (count: number, reason: LossReason, exitCode: num
   losses.total += count
   losses.byReason[reason] = (losses.byReason[reason] ?? 0) + count
   let reasons = warned.get(losses)
-  if (reasons === undefined) warned.set(losses, reasons = new Set())
+  if (reasons === undefined) warned.set(losses, (reasons = new Set()))
   if (reasons.has(reason)) return
   reasons.add(reason)
   const warnings = sink.warnings ?? (fallbackWarnings ??= warningsFor(undefined))
-  warnings.warn('FOK_WARN_WORKER_SPANS_LOST',
+  warnings.warn(
+    'FOK_WARN_WORKER_SPANS_LOST',
     `${count} span(s) made in a worker thread could not come home: ${EXPLANATIONS[reason](exitCode)}. ` +
       'They are counted (lostWorkerSpans()); further losses for this reason are counted without another warning.',
-    { once: false })
+    { once: false }
+  )
 }
 
 export interface LostWorkerSpans {

@@ -1,4 +1,14 @@
-import { type Context, defaultTextMapSetter, INVALID_SPANID, INVALID_TRACEID, type Span, type SpanContext, SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api'
+import {
+  type Context,
+  defaultTextMapSetter,
+  INVALID_SPANID,
+  INVALID_TRACEID,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags
+} from '@opentelemetry/api'
 import { addHrTimes, hrTime, hrTimeDuration, W3CBaggagePropagator } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { recordFailure } from '../../context/record-failure.js'
@@ -7,7 +17,14 @@ import { context, trace } from '../../context/otel-api.js'
 import { invalidPool } from '../../sdk/errors.js'
 import { tracerSpanStarter } from '../../sdk/traces/span-starter.js'
 import { currentSpanSink, type SpanSink } from '../../sdk/traces/span-sink.js'
-import { isReply, isTransferableWrapper, makeEnvelope, PISCINA_TRANSFERABLE, PISCINA_VALUE, Reply } from '../protocol/messages.js'
+import {
+  isReply,
+  isTransferableWrapper,
+  makeEnvelope,
+  PISCINA_TRANSFERABLE,
+  PISCINA_VALUE,
+  Reply
+} from '../protocol/messages.js'
 import type { TimeWindow } from './span-decoder.js'
 import { deliverLogRecords } from './log-delivery.js'
 import { deliverSpans } from './span-delivery.js'
@@ -22,7 +39,7 @@ export { TRACED_ENTRY_FILENAME } from './task-route.js'
  */
 export interface PoolLike {
   run(task: any, options?: any): Promise<unknown>
-  readonly options?: { filename?: string | null, name?: string | null }
+  readonly options?: { filename?: string | null; name?: string | null }
   readonly queueSize?: number
 }
 
@@ -39,9 +56,9 @@ export interface RunInWorkerOptions {
 
 /** Set on pools whose run was replaced by runInWorker (traceWorkerPool): the original run. */
 export const UNTRACED_RUN = Symbol.for('fastify-otel-kit.untraced-run')
-type TracedPoolMarks = { [UNTRACED_RUN]?: PoolLike['run'], [POOL_TARGET]?: PoolTarget }
+type TracedPoolMarks = { [UNTRACED_RUN]?: PoolLike['run']; [POOL_TARGET]?: PoolTarget }
 
-type RunOptions = { filename?: string, name?: string, signal?: AbortSignal, transferList?: readonly unknown[] }
+type RunOptions = { filename?: string; name?: string; signal?: AbortSignal; transferList?: readonly unknown[] }
 
 const baggageFormat = new W3CBaggagePropagator()
 
@@ -59,11 +76,12 @@ const baggageFormat = new W3CBaggagePropagator()
  * Results, errors (whatever value was thrown) and aborts are exactly those of `pool.run`.
  */
 export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options: RunInWorkerOptions = {}): Promise<R> {
-  if (pool === null || typeof pool !== 'object' || typeof pool.run !== 'function') return Promise.reject(invalidPool(pool))
+  if (pool === null || typeof pool !== 'object' || typeof pool.run !== 'function') { return Promise.reject(invalidPool(pool)) }
   const marks = pool as TracedPoolMarks
   // A traced pool's run is runInWorker itself: dispatch through the pool's own run.
   const untracedRun = marks[UNTRACED_RUN]
-  const route = options !== null && typeof options === 'object' ? routeTask(pool.options, marks[POOL_TARGET], options) : undefined
+  const route =
+    options !== null && typeof options === 'object' ? routeTask(pool.options, marks[POOL_TARGET], options) : undefined
   // Nothing to route (no filename, options or names of the wrong type): Piscina's own refusal.
   if (route === undefined) return (untracedRun ?? pool.run.bind(pool))(task, options) as Promise<R>
   watchPool(pool)
@@ -77,7 +95,8 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   }
   const signal = options.signal
   const runOptions = runOptionsFor(route.filename, route.name, signal, transferList)
-  const dispatchTask = (envelope: unknown): Promise<unknown> => untracedRun === undefined ? pool.run(envelope, runOptions) : untracedRun(envelope, runOptions)
+  const dispatchTask = (envelope: unknown): Promise<unknown> =>
+    untracedRun === undefined ? pool.run(envelope, runOptions) : untracedRun(envelope, runOptions)
 
   const caller = context.active()
   const callerSpan = trace.getSpanContext(caller)
@@ -104,22 +123,31 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   // The offset between the dispatch span's clock and the precise clock the worker reports in.
   const precise = hrTime()
   const startTime = (dispatch as Partial<ReadableSpan>).startTime
-  const window: TimeWindow = startTime === undefined
-    ? { shift: undefined, notBefore: undefined, notAfter: undefined }
-    : { shift: hrTimeDuration(precise, startTime), notBefore: startTime, notAfter: undefined }
+  const window: TimeWindow =
+    startTime === undefined
+      ? { shift: undefined, notBefore: undefined, notAfter: undefined }
+      : { shift: hrTimeDuration(precise, startTime), notBefore: startTime, notAfter: undefined }
   const envelope = envelopeFor(dispatched, caller, payload, options.spanName ?? '')
-  const settled = dispatchTask(envelope).then((reply) => settle(reply, dispatch, dispatched.traceId, window, sink), (error: unknown) => {
-    // Piscina's own failures: abort, pool closed, worker crashed, module not found.
-    recordFailure(dispatch, error)
-    if (isAbort(error)) dispatch.addEvent('worker.task.aborted')
-    dispatch.end()
-    throw error
-  })
+  const settled = dispatchTask(envelope).then(
+    (reply) => settle(reply, dispatch, dispatched.traceId, window, sink),
+    (error: unknown) => {
+      // Piscina's own failures: abort, pool closed, worker crashed, module not found.
+      recordFailure(dispatch, error)
+      if (isAbort(error)) dispatch.addEvent('worker.task.aborted')
+      dispatch.end()
+      throw error
+    }
+  )
   return inFlight(pool, signal, settled) as Promise<R>
 }
 
 /** Only the options that are set: Piscina copies the object on every run. */
-function runOptionsFor (filename: string | undefined, name: string | undefined, signal: AbortSignal | undefined, transferList: readonly unknown[] | undefined): RunOptions | undefined {
+function runOptionsFor (
+  filename: string | undefined,
+  name: string | undefined,
+  signal: AbortSignal | undefined,
+  transferList: readonly unknown[] | undefined
+): RunOptions | undefined {
   if (signal === undefined && transferList === undefined) {
     if (filename !== undefined) return { filename, name }
     return name === undefined ? undefined : { name }
@@ -137,7 +165,12 @@ function runOptionsFor (filename: string | undefined, name: string | undefined, 
  * well formed by construction; the worker checks them in full (envelope-context.ts).
  */
 function hasSpan (spanContext: SpanContext | undefined): spanContext is SpanContext {
-  return spanContext !== undefined && spanContext.traceId !== INVALID_TRACEID && spanContext.spanId !== INVALID_SPANID && spanContext.traceId.length === 32
+  return (
+    spanContext !== undefined &&
+    spanContext.traceId !== INVALID_TRACEID &&
+    spanContext.spanId !== INVALID_SPANID &&
+    spanContext.traceId.length === 32
+  )
 }
 
 function inFlight<R> (pool: object, signal: AbortSignal | undefined, task: Promise<unknown>): Promise<R> {
@@ -154,17 +187,36 @@ function envelopeFor (spanContext: SpanContext | undefined, caller: Context, tas
   const baggage = baggageCarrier.baggage ?? ''
   return spanContext === undefined
     ? makeEnvelope('', '', 0, task, '', baggage, spanName)
-    : makeEnvelope(spanContext.traceId, spanContext.spanId, spanContext.traceFlags, task, spanContext.traceState?.serialize() ?? '', baggage, spanName)
+    : makeEnvelope(
+      spanContext.traceId,
+      spanContext.spanId,
+      spanContext.traceFlags,
+      task,
+      spanContext.traceState?.serialize() ?? '',
+      baggage,
+      spanName
+    )
 }
 
 function startDispatch (sink: SpanSink | undefined, label: string, queueSize: number, parent: Context): Span {
   const name = `worker.dispatch ${label}`
   const attributes = { 'worker.task.name': label, 'worker.pool.queue_size': queueSize }
   // Without any pipeline, the API's tracer (a no-op one, or whatever is registered later).
-  return (sink?.spans ?? tracerSpanStarter(trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION))).start(name, SpanKind.INTERNAL, attributes, parent)
+  return (sink?.spans ?? tracerSpanStarter(trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION))).start(
+    name,
+    SpanKind.INTERNAL,
+    attributes,
+    parent
+  )
 }
 
-function settle (reply: unknown, dispatch: Span, traceId: string, window: TimeWindow, sink: SpanSink | undefined): unknown {
+function settle (
+  reply: unknown,
+  dispatch: Span,
+  traceId: string,
+  window: TimeWindow,
+  sink: SpanSink | undefined
+): unknown {
   if (!isReply(reply)) {
     dispatch.end()
     return reply

@@ -18,7 +18,7 @@ export interface TimeWindow {
   notAfter: HrTime | undefined
 }
 
-export type Scope = { name: string, version?: string, schemaUrl?: string }
+export type Scope = { name: string; version?: string; schemaUrl?: string }
 
 /**
  * Main side: reads the flat spans of a reply (protocol/relayed-spans.ts) one at a time, as records
@@ -32,14 +32,19 @@ export class SpanDecoder {
   private scope: Scope = OWN_SCOPE
 
   /** `traceId`: the dispatch span's, which a task's first span leaves out. */
-  constructor (private readonly fields: readonly unknown[], private at: number, private readonly threadId: number, private traceId: string) {}
+  constructor (
+    private readonly fields: readonly unknown[],
+    private at: number,
+    private readonly threadId: number,
+    private traceId: string
+  ) {}
 
   /** Where the next span starts, or, after the last, what follows the spans (log records). */
   get position (): number {
     return this.at
   }
 
-  next (window: TimeWindow): { record: SpanRecord, scope: Scope } {
+  next (window: TimeWindow): { record: SpanRecord; scope: Scope } {
     // Threads read one clock through their own time origins, which can disagree by a fraction of
     // a millisecond: clamping keeps the waterfall truthful about nesting whatever that skew is.
     const place = (seconds: number, nanos: number): HrTime => {
@@ -104,13 +109,15 @@ export class SpanDecoder {
     }
     const spanContext: SpanContext = { traceId: this.traceId, spanId, traceFlags, isRemote: false }
     if (traceState !== '') spanContext.traceState = StrictTraceState.parse(traceState)
-    const status: SpanStatus = statusMessage === '' ? { code: statusCode } : { code: statusCode, message: statusMessage }
+    const status: SpanStatus =
+      statusMessage === '' ? { code: statusCode } : { code: statusCode, message: statusMessage }
     const record: SpanRecord = {
       name,
       kind,
       spanContext,
       // The parent lives in this process (the dispatch span or another worker span): not remote.
-      parentSpanContext: parentSpanId === '' ? undefined : { traceId: this.traceId, spanId: parentSpanId, traceFlags, isRemote: false },
+      parentSpanContext:
+        parentSpanId === '' ? undefined : { traceId: this.traceId, spanId: parentSpanId, traceFlags, isRemote: false },
       startTime,
       endTime,
       status,

@@ -27,14 +27,23 @@ const UNLIMITED: SpanTarget['limits'] = {
  * (ended after their own task replied) belong to other dispatches and keep their own times.
  * Returns where the spans end in the reply: the task's log records follow.
  */
-export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWindow, sink: SpanSink | undefined): number {
+export function deliverSpans (
+  reply: TaskReply,
+  traceId: string,
+  window: TimeWindow,
+  sink: SpanSink | undefined
+): number {
   const taskSpans = reply[Reply.TaskSpans]
   const lateSpans = reply[Reply.LateSpans]
   if (taskSpans === 0 && lateSpans === 0) return REPLY_SPANS_AT
   const decoder = new SpanDecoder(reply, REPLY_SPANS_AT, reply[Reply.ThreadId], traceId)
   const unplaced: TimeWindow = { shift: window.shift, notBefore: undefined, notAfter: undefined }
   if (sink === undefined) {
-    if (!warnedNoSink) diag.warn('fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped')
+    if (!warnedNoSink) {
+      diag.warn(
+        'fastify-otel-kit: spans came back from a worker but no tracing pipeline is registered here; they are dropped'
+      )
+    }
     warnedNoSink = true
     // Read past them all the same: the log records come after them.
     for (let i = 0; i < taskSpans + lateSpans; i++) decoder.next(unplaced)
@@ -43,7 +52,10 @@ export function deliverSpans (reply: TaskReply, traceId: string, window: TimeWin
   const limits = sink.limits ?? UNLIMITED
   for (let i = 0; i < taskSpans + lateSpans; i++) {
     const { record, scope } = decoder.next(i < taskSpans ? window : unplaced)
-    const parentContext = record.parentSpanContext === undefined ? LinkedContext.ROOT : trace.setSpanContext(LinkedContext.ROOT, record.parentSpanContext)
+    const parentContext =
+      record.parentSpanContext === undefined
+        ? LinkedContext.ROOT
+        : trace.setSpanContext(LinkedContext.ROOT, record.parentSpanContext)
     FastSpan.replay({ processor: sink.processor, resource: sink.resource, limits, scope }, record, parentContext)
   }
   return decoder.position

@@ -34,7 +34,12 @@ export interface PoolTarget {
 
 export function poolTarget (filename: string, name: string): PoolTarget {
   const key = targetKey({ filename: targetPath(filename), name })
-  return { filename, name, key, route: { filename: undefined, name: undefined, label: routesFor(filename, name).plain.label } }
+  return {
+    filename,
+    name,
+    key,
+    route: { filename: undefined, name: undefined, label: routesFor(filename, name).plain.label }
+  }
 }
 
 // filename as given -> export name -> routes; a service has a handful of targets.
@@ -42,32 +47,49 @@ const known = new Map<string, Map<string, Routes>>()
 
 function routesFor (filename: string, name: string): Routes {
   let byName = known.get(filename)
-  if (byName === undefined) known.set(filename, byName = new Map())
+  if (byName === undefined) known.set(filename, (byName = new Map()))
   let routes = byName.get(name)
   if (routes === undefined) {
     const target = { filename: targetPath(filename), name }
     const key = targetKey(target)
     const label = targetLabel(target)
-    routes = { plain: { filename: TRACED_ENTRY_FILENAME, name: key, label }, onTracedPool: { filename: undefined, name: key, label } }
+    routes = {
+      plain: { filename: TRACED_ENTRY_FILENAME, name: key, label },
+      onTracedPool: { filename: undefined, name: key, label }
+    }
     byName.set(name, routes)
   }
   return routes
 }
 
-interface NamedOptions { filename?: unknown, name?: unknown }
+interface NamedOptions {
+  filename?: unknown
+  name?: unknown
+}
 
 /**
  * The route of a task, or undefined when Piscina itself would refuse it (no filename, a filename
  * or name that is not a string): the caller then leaves it to Piscina, so the refusal is Piscina's.
  */
-export function routeTask (poolOptions: NamedOptions | undefined, tracedPool: PoolTarget | undefined, options: NamedOptions): TaskRoute | undefined {
+export function routeTask (
+  poolOptions: NamedOptions | undefined,
+  tracedPool: PoolTarget | undefined,
+  options: NamedOptions
+): TaskRoute | undefined {
   if (tracedPool !== undefined) {
-    if ((options.filename === undefined || options.filename === tracedPool.filename) && (options.name === undefined || options.name === tracedPool.name)) return tracedPool.route
+    if (
+      (options.filename === undefined || options.filename === tracedPool.filename) &&
+      (options.name === undefined || options.name === tracedPool.name)
+    ) { return tracedPool.route }
     const filename = options.filename ?? tracedPool.filename
     const name = options.name ?? tracedPool.name
-    return typeof filename === 'string' && filename !== '' && typeof name === 'string' ? routesFor(filename, name).onTracedPool : undefined
+    return typeof filename === 'string' && filename !== '' && typeof name === 'string'
+      ? routesFor(filename, name).onTracedPool
+      : undefined
   }
   const filename = options.filename ?? poolOptions?.filename
   const name = options.name ?? poolOptions?.name ?? 'default'
-  return typeof filename === 'string' && filename !== '' && typeof name === 'string' ? routesFor(filename, name).plain : undefined
+  return typeof filename === 'string' && filename !== '' && typeof name === 'string'
+    ? routesFor(filename, name).plain
+    : undefined
 }

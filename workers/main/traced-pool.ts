@@ -11,7 +11,8 @@ export function traceWorkerPool<P extends PoolLike> (pool: P): P {
   if (marked[UNTRACED_RUN] !== undefined) return pool
   const untracedRun = pool.run.bind(pool)
   Object.defineProperty(pool, UNTRACED_RUN, { value: untracedRun, enumerable: false })
-  ;(pool as { run: PoolLike['run'] }).run = (task: unknown, options?: RunInWorkerOptions) => runInWorker(pool, task, options)
+  ;(pool as { run: PoolLike['run'] }).run = (task: unknown, options?: RunInWorkerOptions) =>
+    runInWorker(pool, task, options)
   return pool
 }
 
@@ -28,7 +29,11 @@ export function createTracedPool<P extends PoolLike = PoolLike> (options: Record
   const { Piscina } = createRequire(__filename)('piscina') as { Piscina: new (options: Record<string, unknown>) => P }
   const { filename, name } = options
   // Anything Piscina would refuse, or no filename: Piscina decides, tasks name their modules.
-  if (typeof filename !== 'string' || filename === '' || (name !== undefined && name !== null && typeof name !== 'string')) {
+  if (
+    typeof filename !== 'string' ||
+    filename === '' ||
+    (name !== undefined && name !== null && typeof name !== 'string')
+  ) {
     return traceWorkerPool(new Piscina(options))
   }
   const target = poolTarget(filename, typeof name === 'string' ? name : 'default')

@@ -65,18 +65,21 @@ function anyAborted (signals: Map<AbortSignal, number> | undefined): boolean {
 /** Keeps `signal` in the pool's in-flight set until `task` settles; returns what `task` gives. */
 export function trackSignal<T> (pool: object, signal: AbortSignal, task: Promise<T>): Promise<T> {
   let signals = signalsInFlight.get(pool)
-  if (signals === undefined) signalsInFlight.set(pool, signals = new Map())
+  if (signals === undefined) signalsInFlight.set(pool, (signals = new Map()))
   signals.set(signal, (signals.get(signal) ?? 0) + 1)
   const done = (): void => {
     const left = (signals.get(signal) ?? 1) - 1
     if (left > 0) signals.set(signal, left)
     else signals.delete(signal)
   }
-  return task.then((value) => {
-    done()
-    return value
-  }, (error: unknown) => {
-    done()
-    throw error
-  })
+  return task.then(
+    (value) => {
+      done()
+      return value
+    },
+    (error: unknown) => {
+      done()
+      throw error
+    }
+  )
 }

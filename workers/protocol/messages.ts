@@ -16,9 +16,25 @@ export const REPLY_MARK = 'fastify-otel-kit/reply@2'
 export type TaskEnvelope = [typeof ENVELOPE_MARK, string, string, number, unknown, string?, string?, string?]
 
 /** The envelope's positions by name (a const enum: read as plain numbers, no lookup per task). */
-export const enum Envelope { TraceId = 1, SpanId = 2, TraceFlags = 3, Task = 4, TraceState = 5, Baggage = 6, SpanName = 7 }
+export const enum Envelope {
+  TraceId = 1,
+  SpanId = 2,
+  TraceFlags = 3,
+  Task = 4,
+  TraceState = 5,
+  Baggage = 6,
+  SpanName = 7
+}
 
-export function makeEnvelope (traceId: string, spanId: string, traceFlags: number, task: unknown, traceState: string, baggage: string, spanName: string): TaskEnvelope {
+export function makeEnvelope (
+  traceId: string,
+  spanId: string,
+  traceFlags: number,
+  task: unknown,
+  traceState: string,
+  baggage: string,
+  spanName: string
+): TaskEnvelope {
   return traceState === '' && baggage === '' && spanName === ''
     ? [ENVELOPE_MARK, traceId, spanId, traceFlags, task]
     : [ENVELOPE_MARK, traceId, spanId, traceFlags, task, traceState, baggage, spanName]
@@ -35,7 +51,13 @@ export function isEnvelope (value: unknown): value is TaskEnvelope {
 export type TaskReply = [typeof REPLY_MARK, 0 | 1, unknown, number, number, number, ...unknown[]]
 
 /** The reply's positions by name. */
-export const enum Reply { Ok = 1, Value = 2, ThreadId = 3, TaskSpans = 4, LateSpans = 5 }
+export const enum Reply {
+  Ok = 1,
+  Value = 2,
+  ThreadId = 3,
+  TaskSpans = 4,
+  LateSpans = 5
+}
 
 /** Where the spans' fields start in a reply. */
 export const REPLY_SPANS_AT = 6
@@ -52,6 +74,8 @@ export function isReply (value: unknown): value is TaskReply {
 export const PISCINA_TRANSFERABLE = Symbol.for('Piscina.transferable')
 export const PISCINA_VALUE = Symbol.for('Piscina.valueOf')
 
-export function isTransferableWrapper (value: unknown): value is { [PISCINA_TRANSFERABLE]: unknown, [PISCINA_VALUE]: unknown } {
+export function isTransferableWrapper (
+  value: unknown
+): value is { [PISCINA_TRANSFERABLE]: unknown; [PISCINA_VALUE]: unknown } {
   return value !== null && typeof value === 'object' && PISCINA_TRANSFERABLE in value && PISCINA_VALUE in value
 }

@@ -1,4 +1,10 @@
-import { type Context, defaultTextMapGetter, INVALID_SPANID, INVALID_TRACEID, type SpanContext } from '@opentelemetry/api'
+import {
+  type Context,
+  defaultTextMapGetter,
+  INVALID_SPANID,
+  INVALID_TRACEID,
+  type SpanContext
+} from '@opentelemetry/api'
 import { W3CBaggagePropagator } from '@opentelemetry/core'
 import { LinkedContext } from '../../context/linked-context.js'
 import { trace } from '../../context/otel-api.js'
@@ -16,17 +22,27 @@ const baggageFormat = new W3CBaggagePropagator()
 export function envelopeContext (envelope: TaskEnvelope): Context {
   let restored: Context = LinkedContext.ROOT
   if (envelope[Envelope.TraceId] !== '') {
-    const spanContext: SpanContext = { traceId: envelope[Envelope.TraceId], spanId: envelope[Envelope.SpanId], traceFlags: envelope[Envelope.TraceFlags] & 0xff, isRemote: true }
+    const spanContext: SpanContext = {
+      traceId: envelope[Envelope.TraceId],
+      spanId: envelope[Envelope.SpanId],
+      traceFlags: envelope[Envelope.TraceFlags] & 0xff,
+      isRemote: true
+    }
     const traceState = envelope[Envelope.TraceState]
     if (traceState !== undefined && traceState !== '') {
       const parsed = StrictTraceState.parse(traceState)
       if (parsed !== undefined) spanContext.traceState = parsed
     }
-    if (spanContext.traceId.length === 32 && spanContext.spanId.length === 16 && spanContext.traceId !== INVALID_TRACEID && spanContext.spanId !== INVALID_SPANID) {
+    if (
+      spanContext.traceId.length === 32 &&
+      spanContext.spanId.length === 16 &&
+      spanContext.traceId !== INVALID_TRACEID &&
+      spanContext.spanId !== INVALID_SPANID
+    ) {
       restored = trace.setSpanContext(restored, spanContext)
     }
   }
   const baggage = envelope[Envelope.Baggage]
-  if (baggage !== undefined && baggage !== '') restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter)
+  if (baggage !== undefined && baggage !== '') { restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter) }
   return restored
 }

@@ -27,7 +27,7 @@ export class RelayLogProcessor implements LogRecordProcessor {
   onEmit (record: ReadWriteLogRecord, context?: Context): void {
     const relay = context?.getValue(TASK_RELAY) as TaskRelay | undefined
     if (relay === undefined) return
-    if (relay.open) encodeRecord(relay.records ??= { fields: [], count: 0 }, record)
+    if (relay.open) encodeRecord((relay.records ??= { fields: [], count: 0 }), record)
     else if (lateRecords.count < MAX_LATE_RECORDS) encodeRecord(lateRecords, record)
   }
 
@@ -39,10 +39,22 @@ function encodeRecord (batch: RecordBatch, record: ReadWriteLogRecord): void {
   const span = record.spanContext
   const scope = record.instrumentationScope
   batch.fields.push(
-    record.hrTime[0], record.hrTime[1], record.hrTimeObserved[0], record.hrTimeObserved[1],
-    record.severityNumber ?? 0, record.severityText ?? '', record.body, record.eventName ?? '',
-    span?.traceId ?? '', span?.spanId ?? '', span?.traceFlags ?? 0, record.droppedAttributesCount,
-    scope.name, scope.version ?? '', scope.schemaUrl ?? '', record.attributes
+    record.hrTime[0],
+    record.hrTime[1],
+    record.hrTimeObserved[0],
+    record.hrTimeObserved[1],
+    record.severityNumber ?? 0,
+    record.severityText ?? '',
+    record.body,
+    record.eventName ?? '',
+    span?.traceId ?? '',
+    span?.spanId ?? '',
+    span?.traceFlags ?? 0,
+    record.droppedAttributesCount,
+    scope.name,
+    scope.version ?? '',
+    scope.schemaUrl ?? '',
+    record.attributes
   )
   batch.count++
 }

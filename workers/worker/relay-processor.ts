@@ -25,7 +25,10 @@ export class TaskRelay implements SpanBatch {
   records: RecordBatch | undefined = undefined
   /** `lastTraceId`: the dispatch span's, which the main side knows (relayed-spans.ts). */
   /** `fields` is the reply in the making; finish() lets go of it, since late spans never write here. */
-  constructor (public fields: unknown[], public lastTraceId: string) {}
+  constructor (
+    public fields: unknown[],
+    public lastTraceId: string
+  ) {}
 }
 
 /**
@@ -51,7 +54,7 @@ const MAX_REBASE_MILLIS = 2
 // Kept on the span itself: cheaper than a WeakMap lookup per span, and gone with the span.
 const RELAY = Symbol('fastify-otel-kit.relay')
 const PRECISE_START = Symbol('fastify-otel-kit.precise-start')
-type Relayable = { [RELAY]?: TaskRelay, [PRECISE_START]?: HrTime }
+type Relayable = { [RELAY]?: TaskRelay; [PRECISE_START]?: HrTime }
 
 export class RelayProcessor implements SpanProcessor {
   onStart (span: SdkSpan, parentContext: Context): void {
@@ -74,7 +77,11 @@ export class RelayProcessor implements SpanProcessor {
     const relay = marked[RELAY]
     const batch = relay !== undefined && relay.open ? relay : lateSpans
     if (batch === lateSpans && lateSpans.count >= MAX_LATE_SPANS) return
-    encodeSpan(batch, span, shift !== undefined && Math.abs(hrTimeToMilliseconds(shift)) <= MAX_REBASE_MILLIS ? shift : undefined)
+    encodeSpan(
+      batch,
+      span,
+      shift !== undefined && Math.abs(hrTimeToMilliseconds(shift)) <= MAX_REBASE_MILLIS ? shift : undefined
+    )
   }
 
   async forceFlush (): Promise<void> {}

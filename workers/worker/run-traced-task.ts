@@ -4,7 +4,16 @@ import { createRequire } from 'node:module'
 import { isMainThread, threadId } from 'node:worker_threads'
 import { recordFailure } from '../../context/record-failure.js'
 import { context, trace } from '../../context/otel-api.js'
-import { Envelope, isTransferableWrapper, PISCINA_TRANSFERABLE, PISCINA_VALUE, Reply, replyHeader, type TaskEnvelope, type TaskReply } from '../protocol/messages.js'
+import {
+  Envelope,
+  isTransferableWrapper,
+  PISCINA_TRANSFERABLE,
+  PISCINA_VALUE,
+  Reply,
+  replyHeader,
+  type TaskEnvelope,
+  type TaskReply
+} from '../protocol/messages.js'
 import { envelopeContext } from './envelope-context.js'
 import { spansSent } from './held-spans.js'
 import { clearLateRecords, lateRecords } from './log-relay.js'
@@ -29,10 +38,13 @@ export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: 
   // Before the context is rebuilt: this also registers the context manager in a new thread.
   const { taskSpans } = ensureWorkerTracing()
   const parent = envelopeContext(envelope)
-  if ((envelope[Envelope.TraceFlags] & TraceFlags.SAMPLED) === 0 || envelope[Envelope.TraceId] === '') return context.with(parent, fn, undefined, task)
+  if ((envelope[Envelope.TraceFlags] & TraceFlags.SAMPLED) === 0 || envelope[Envelope.TraceId] === '') { return context.with(parent, fn, undefined, task) }
 
   const relay = new TaskRelay(replyHeader(threadId), envelope[Envelope.TraceId])
-  const spanName = envelope[Envelope.SpanName] !== undefined && envelope[Envelope.SpanName] !== '' ? envelope[Envelope.SpanName] : label
+  const spanName =
+    envelope[Envelope.SpanName] !== undefined && envelope[Envelope.SpanName] !== ''
+      ? envelope[Envelope.SpanName]
+      : label
   const name = `worker.task ${spanName}`
   const attributes = { 'worker.task.name': spanName }
   const withRelay = parent.setValue(TASK_RELAY, relay)
@@ -49,7 +61,10 @@ export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: 
   if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<unknown>).then !== 'function') {
     return succeeded(result, span, relay)
   }
-  return (result as PromiseLike<unknown>).then((value) => succeeded(value, span, relay), (error: unknown) => failed(error, span, relay))
+  return (result as PromiseLike<unknown>).then(
+    (value) => succeeded(value, span, relay),
+    (error: unknown) => failed(error, span, relay)
+  )
 }
 
 function succeeded (value: unknown, span: Span, relay: TaskRelay): unknown {
@@ -106,4 +121,3 @@ function movable (reply: TaskReply, transferList: unknown[]): unknown {
   const piscina = createRequire(__filename)('piscina') as { move: (value: unknown) => unknown }
   return piscina.move({ [PISCINA_TRANSFERABLE]: transferList, [PISCINA_VALUE]: reply })
 }
-

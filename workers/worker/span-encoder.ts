@@ -16,10 +16,22 @@ export function encodeSpan (batch: SpanBatch, span: ReadableSpan, shift: HrTime 
   const start = shift === undefined ? span.startTime : addHrTimes(span.startTime, shift)
   const end = shift === undefined ? span.endTime : addHrTimes(span.endTime, shift)
   out.push(
-    span.name, span.kind, context.traceId === batch.lastTraceId ? '' : context.traceId, context.spanId,
-    span.parentSpanContext?.spanId ?? '', context.traceFlags, context.traceState?.serialize() ?? '',
-    start[0], start[1], end[0], end[1], span.status.code, span.status.message ?? '',
-    span.droppedAttributesCount, span.droppedEventsCount, span.droppedLinksCount
+    span.name,
+    span.kind,
+    context.traceId === batch.lastTraceId ? '' : context.traceId,
+    context.spanId,
+    span.parentSpanContext?.spanId ?? '',
+    context.traceFlags,
+    context.traceState?.serialize() ?? '',
+    start[0],
+    start[1],
+    end[0],
+    end[1],
+    span.status.code,
+    span.status.message ?? '',
+    span.droppedAttributesCount,
+    span.droppedEventsCount,
+    span.droppedLinksCount
   )
   batch.lastTraceId = context.traceId
   const scope = span.instrumentationScope
@@ -41,7 +53,13 @@ export function encodeSpan (batch: SpanBatch, span: ReadableSpan, shift: HrTime 
   }
   out.push(span.links.length)
   for (const link of span.links) {
-    out.push(link.context.traceId, link.context.spanId, link.context.traceFlags, link.context.traceState?.serialize() ?? '', link.droppedAttributesCount ?? 0)
+    out.push(
+      link.context.traceId,
+      link.context.spanId,
+      link.context.traceFlags,
+      link.context.traceState?.serialize() ?? '',
+      link.droppedAttributesCount ?? 0
+    )
     pushAttributes(out, link.attributes)
   }
   batch.count++

@@ -23,14 +23,20 @@ function handlerFor (key: string): TaskFunction | undefined {
   let loaded: TaskFunction | undefined
   let loading: Promise<TaskFunction> | undefined
   // A failed load is not kept: the next task tries again, as Piscina does for a plain pool.run.
-  const load = (): Promise<TaskFunction> => (loading ??= loadTarget(target).then((fn) => (loaded = fn), (error: unknown) => {
-    loading = undefined
-    throw error
-  }))
-  const run = (message: unknown, fn: TaskFunction): unknown => isEnvelope(message) ? runTracedTask(message, fn, label) : fn(message)
+  const load = (): Promise<TaskFunction> =>
+    (loading ??= loadTarget(target).then(
+      (fn) => (loaded = fn),
+      (error: unknown) => {
+        loading = undefined
+        throw error
+      }
+    ))
+  const run = (message: unknown, fn: TaskFunction): unknown =>
+    isEnvelope(message) ? runTracedTask(message, fn, label) : fn(message)
   // Synchronous once loaded: every await is a promise (and, with context tracking on, async hook
   // work) per task.
-  const handler = (message: unknown): unknown => loaded !== undefined ? run(message, loaded) : load().then((fn) => run(message, fn))
+  const handler = (message: unknown): unknown =>
+    loaded !== undefined ? run(message, loaded) : load().then((fn) => run(message, fn))
   handlers.set(key, handler)
   // Start loading now: Piscina looks the pool's handler up when the worker starts.
   load().catch(() => {})
@@ -49,7 +55,7 @@ async function loadTarget ({ filename, name }: TaskTarget): Promise<TaskFunction
     handler = await (required?.__esModule === true || name !== 'default' ? required?.[name] : required)
   } catch {}
   if (typeof handler !== 'function') {
-    const namespace = await import(pathToFileURL(filename).href) as Record<string, unknown>
+    const namespace = (await import(pathToFileURL(filename).href)) as Record<string, unknown>
     handler = typeof namespace === 'function' ? namespace : await namespace[name]
   }
   if (typeof handler !== 'function') throw new Error(`No handler function exported from ${filename}`)

@@ -38,9 +38,13 @@ export function ensureWorkerTracing (): WorkerTracing {
   const relayProcessor = new RelayProcessor()
   const provider = new TracerProvider({ sampler, spanProcessors: [relayProcessor] })
   if (!setGlobalTracerProvider(provider)) {
-    diag.warn('fastify-otel-kit: a tracer provider is already registered in this worker; only the task span is relayed to the main thread')
+    diag.warn(
+      'fastify-otel-kit: a tracer provider is already registered in this worker; only the task span is relayed to the main thread'
+    )
   }
-  propagation.setGlobalPropagator(new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()]))
+  propagation.setGlobalPropagator(
+    new PriorityCompositePropagator([new W3CTraceContextPropagator(), new W3CBaggagePropagator()])
+  )
   // Log records of a task travel home like its spans (log-relay.ts). One the application
   // registered in this thread first is kept (the API never replaces it).
   setGlobalLoggerProvider(new LoggerProvider({ processors: [new RelayLogProcessor()] }))
@@ -48,7 +52,12 @@ export function ensureWorkerTracing (): WorkerTracing {
   tracing = {
     tracer,
     // The worker's provider has the SDK's default limits; the main thread applies its own on arrival.
-    taskSpans: factorySpanStarter(spanFactory(SDK_DEFAULT_SPAN_LIMITS, sampler, relayProcessor, emptyResource(), { name: PACKAGE_NAME, version: PACKAGE_VERSION }))
+    taskSpans: factorySpanStarter(
+      spanFactory(SDK_DEFAULT_SPAN_LIMITS, sampler, relayProcessor, emptyResource(), {
+        name: PACKAGE_NAME,
+        version: PACKAGE_VERSION
+      })
+    )
   }
   return tracing
 }

@@ -17,7 +17,12 @@ export const GrpcCode = {
 
 /** Transient failures the OTLP specification says to retry. */
 const RETRYABLE: ReadonlySet<number> = new Set([
-  GrpcCode.CANCELLED, GrpcCode.DEADLINE_EXCEEDED, GrpcCode.ABORTED, GrpcCode.OUT_OF_RANGE, GrpcCode.UNAVAILABLE, GrpcCode.DATA_LOSS
+  GrpcCode.CANCELLED,
+  GrpcCode.DEADLINE_EXCEEDED,
+  GrpcCode.ABORTED,
+  GrpcCode.OUT_OF_RANGE,
+  GrpcCode.UNAVAILABLE,
+  GrpcCode.DATA_LOSS
 ])
 
 const RETRY_INFO_TYPE = 'type.googleapis.com/google.rpc.RetryInfo'
@@ -37,11 +42,12 @@ export function serverRetryDelay (error: unknown): number | undefined {
       const typeUrl = any.find((f) => f.field === 1 && f.wire === WIRE_BYTES)?.value as Buffer | undefined
       const value = any.find((f) => f.field === 2 && f.wire === WIRE_BYTES)?.value as Buffer | undefined
       if (typeUrl?.toString('utf8') !== RETRY_INFO_TYPE || value === undefined) continue
-      const duration = readFields(value).find((f) => f.field === 1 && f.wire === WIRE_BYTES)?.value as Buffer | undefined
+      const duration = readFields(value).find((f) => f.field === 1 && f.wire === WIRE_BYTES)?.value as
+        Buffer | undefined
       if (duration === undefined) return 0
       const parts = readFields(duration)
-      const seconds = parts.find((f) => f.field === 1 && f.wire === WIRE_VARINT)?.value as bigint | undefined ?? 0n
-      const nanos = parts.find((f) => f.field === 2 && f.wire === WIRE_VARINT)?.value as bigint | undefined ?? 0n
+      const seconds = (parts.find((f) => f.field === 1 && f.wire === WIRE_VARINT)?.value as bigint | undefined) ?? 0n
+      const nanos = (parts.find((f) => f.field === 2 && f.wire === WIRE_VARINT)?.value as bigint | undefined) ?? 0n
       return Number(seconds) * 1000 + Number(nanos) / 1e6
     }
   } catch {
@@ -58,8 +64,13 @@ export class RequestTooLargeError extends Error {
   readonly code = GrpcCode.RESOURCE_EXHAUSTED
   readonly details = 'request over the message size limit'
 
-  constructor (readonly bytes: number, readonly limitBytes: number) {
-    super(`${GrpcCode.RESOURCE_EXHAUSTED} RESOURCE_EXHAUSTED: the request is ${bytes} bytes, over the ${limitBytes}-byte limit; not sent`)
+  constructor (
+    readonly bytes: number,
+    readonly limitBytes: number
+  ) {
+    super(
+      `${GrpcCode.RESOURCE_EXHAUSTED} RESOURCE_EXHAUSTED: the request is ${bytes} bytes, over the ${limitBytes}-byte limit; not sent`
+    )
   }
 }
 
@@ -78,7 +89,7 @@ const SIZE_REFUSAL = /larger than max|too large|message size/i
 export function isTooLarge (error: unknown): boolean {
   if (error instanceof RequestTooLargeError) return true
   if (!isResourceExhausted(error) || serverRetryDelay(error) !== undefined) return false
-  const { details, message } = error as { details?: unknown, message?: unknown }
+  const { details, message } = error as { details?: unknown; message?: unknown }
   return [details, message].some((text) => typeof text === 'string' && SIZE_REFUSAL.test(text))
 }
 
@@ -89,7 +100,7 @@ export function classifyGrpcError (error: unknown): ExportFailure {
   if (typeof code !== 'number') return { kind: 'permanent' }
   const retryAfterMillis = serverRetryDelay(error)
   const hint = retryAfterMillis === undefined ? {} : { retryAfterMillis }
-  if (RETRYABLE.has(code)) return { kind: 'transient', ...hint, ...(code === GrpcCode.UNAVAILABLE ? { unreachable: true } : {}) }
+  if (RETRYABLE.has(code)) { return { kind: 'transient', ...hint, ...(code === GrpcCode.UNAVAILABLE ? { unreachable: true } : {}) } }
   if (code === GrpcCode.RESOURCE_EXHAUSTED) return { kind: 'throttled', ...hint }
   return { kind: 'permanent' }
 }

@@ -38,8 +38,14 @@ export interface OtlpGrpcService {
   name: string
 }
 
-export const TRACE_SERVICE: OtlpGrpcService = Object.freeze({ path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', name: 'TraceExportService' })
-export const LOGS_SERVICE: OtlpGrpcService = Object.freeze({ path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export', name: 'LogsExportService' })
+export const TRACE_SERVICE: OtlpGrpcService = Object.freeze({
+  path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  name: 'TraceExportService'
+})
+export const LOGS_SERVICE: OtlpGrpcService = Object.freeze({
+  path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+  name: 'LogsExportService'
+})
 
 export interface GrpcTransportOptions {
   service: OtlpGrpcService
@@ -61,7 +67,12 @@ const COMPRESSION_GZIP = 2
 const COMPRESSION_NONE = 0
 
 type ExportClient = Client & {
-  export(request: Buffer, metadata: Metadata, options: { deadline: number }, callback: (error: ServiceError | null, response?: Buffer) => void): ClientUnaryCall
+  export(
+    request: Buffer,
+    metadata: Metadata,
+    options: { deadline: number },
+    callback: (error: ServiceError | null, response?: Buffer) => void
+  ): ClientUnaryCall
 }
 
 export class GrpcTransport implements IExporterTransport {
@@ -77,7 +88,10 @@ export class GrpcTransport implements IExporterTransport {
 
   send (data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     if (data.byteLength > this.options.maxRequestBytes) {
-      return Promise.resolve({ status: 'failure', error: classified(new RequestTooLargeError(data.byteLength, this.options.maxRequestBytes)) })
+      return Promise.resolve({
+        status: 'failure',
+        error: classified(new RequestTooLargeError(data.byteLength, this.options.maxRequestBytes))
+      })
     }
     if (this.shut) return Promise.resolve({ status: 'failure', error: new Error('the exporter is shut down') })
     let client: ExportClient
@@ -88,17 +102,22 @@ export class GrpcTransport implements IExporterTransport {
     }
     return new Promise((resolve) => {
       let settled = false
-      const call = client.export(Buffer.from(data.buffer, data.byteOffset, data.byteLength), this.options.metadata, { deadline: Date.now() + timeoutMillis }, (error, response) => {
-        settled = true
-        this.calls.delete(call)
-        if (error === null) {
-          this.deadlinesInARow = 0
-          resolve({ status: 'success', ...(response === undefined ? {} : { data: response }) })
-          return
+      const call = client.export(
+        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        this.options.metadata,
+        { deadline: Date.now() + timeoutMillis },
+        (error, response) => {
+          settled = true
+          this.calls.delete(call)
+          if (error === null) {
+            this.deadlinesInARow = 0
+            resolve({ status: 'success', ...(response === undefined ? {} : { data: response }) })
+            return
+          }
+          if (error.code === GrpcCode.DEADLINE_EXCEEDED) this.deadlineExceeded(client)
+          resolve({ status: 'failure', error: classified(error) })
         }
-        if (error.code === GrpcCode.DEADLINE_EXCEEDED) this.deadlineExceeded(client)
-        resolve({ status: 'failure', error: classified(error) })
-      })
+      )
       if (!settled) this.calls.add(call)
     })
   }
@@ -124,9 +143,20 @@ export class GrpcTransport implements IExporterTransport {
     // Loaded on first use: nothing of gRPC is needed until something is exported.
     const grpc = createRequire(__filename)('@grpc/grpc-js') as typeof import('@grpc/grpc-js')
     const identity = (value: Buffer): Buffer => value
-    const Export = grpc.makeGenericClientConstructor({
-      export: { path: this.options.service.path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity }
-    }, this.options.service.name)
+    const Export = grpc.makeGenericClientConstructor(
+      {
+        export: {
+          path: this.options.service.path,
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: identity,
+          requestDeserialize: identity,
+          responseSerialize: identity,
+          responseDeserialize: identity
+        }
+      },
+      this.options.service.name
+    )
     this.deadlinesInARow = 0
     return new Export(this.options.address, this.options.credentials, {
       'grpc.default_compression_algorithm': this.options.compression === 'gzip' ? COMPRESSION_GZIP : COMPRESSION_NONE,
@@ -149,7 +179,9 @@ function upstreamUserAgent (): string {
   try {
     // The package's exports hide its manifest from require(); it sits above the resolved entry.
     const entry = createRequire(__filename).resolve('@opentelemetry/otlp-grpc-exporter-base')
-    version = (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: string }).version ?? version
+    version =
+      (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: string }).version ??
+      version
   } catch {
     // A package that hides its manifest: the name alone still says what sent the request.
   }

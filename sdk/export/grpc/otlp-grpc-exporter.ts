@@ -80,10 +80,14 @@ export function buildOtlpGrpcExporter<T> (
   }
   const retry = exporter.retry.value
   if (retry === false) return otlp
-  return new RetryingExporter<T>(otlp, { ...DEFAULT_RETRY_POLICY, ...retry }, {
-    exportTimeoutMillis,
-    attemptTimeoutMillis: exporter.timeoutMillis.value
-  })
+  return new RetryingExporter<T>(
+    otlp,
+    { ...DEFAULT_RETRY_POLICY, ...retry },
+    {
+      exportTimeoutMillis,
+      attemptTimeoutMillis: exporter.timeoutMillis.value
+    }
+  )
 }
 
 function sslCredentials (
@@ -104,9 +108,19 @@ function sslCredentials (
   if (keyPem !== undefined && certPem !== undefined) {
     const problem = sslProblem(() => credentials.createSsl(null, keyPem!, certPem!))
     if (problem !== undefined) {
-      if (key.source !== 'env' && cert.source !== 'env') throw tlsFile('exporter.clientKeyFile', key.value!, `with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`)
-      const names = [key, cert].map((s) => (s.source === 'env' ? s.env : `option exporter.${s === key ? 'clientKeyFile' : 'clientCertificateFile'}`))
-      warn(`${names.join(' and ')} name files that are not a usable key and certificate (${problem}); exporting without a client certificate.`)
+      if (key.source !== 'env' && cert.source !== 'env') {
+        throw tlsFile(
+          'exporter.clientKeyFile',
+          key.value!,
+          `with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`
+        )
+      }
+      const names = [key, cert].map((s) =>
+        s.source === 'env' ? s.env : `option exporter.${s === key ? 'clientKeyFile' : 'clientCertificateFile'}`
+      )
+      warn(
+        `${names.join(' and ')} name files that are not a usable key and certificate (${problem}); exporting without a client certificate.`
+      )
       keyPem = undefined
       certPem = undefined
     }
@@ -123,14 +137,20 @@ function sslProblem (create: () => unknown): string | undefined {
   }
 }
 
-function readPem (key: string, setting: Setting<string | undefined>, warn: (message: string) => void): Buffer | undefined {
+function readPem (
+  key: string,
+  setting: Setting<string | undefined>,
+  warn: (message: string) => void
+): Buffer | undefined {
   if (setting.value === undefined) return undefined
   try {
     return readFileSync(setting.value)
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
     if (setting.source !== 'env') throw tlsFile(key, setting.value, reason)
-    warn(`${setting.env} names ${JSON.stringify(setting.value)}, which cannot be read (${reason}); exporting without it.`)
+    warn(
+      `${setting.env} names ${JSON.stringify(setting.value)}, which cannot be read (${reason}); exporting without it.`
+    )
     return undefined
   }
 }

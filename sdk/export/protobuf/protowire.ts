@@ -65,13 +65,13 @@ export class MessageWriter {
   private readonly parts: Buffer[] = []
 
   varint (field: number, value: number | bigint): this {
-    this.parts.push(encodeVarint(BigInt(field << 3 | WIRE_VARINT)), encodeVarint(BigInt(value)))
+    this.parts.push(encodeVarint(BigInt((field << 3) | WIRE_VARINT)), encodeVarint(BigInt(value)))
     return this
   }
 
   bytes (field: number, value: Buffer | string): this {
     const data = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
-    this.parts.push(encodeVarint(BigInt(field << 3 | WIRE_BYTES)), encodeVarint(BigInt(data.length)), data)
+    this.parts.push(encodeVarint(BigInt((field << 3) | WIRE_BYTES)), encodeVarint(BigInt(data.length)), data)
     return this
   }
 
