@@ -36,7 +36,9 @@ export function withSpan<T> (
   options: WithSpanOptions = {}
 ): T {
   const fn = typeof attributesOrFn === 'function' ? attributesOrFn : maybeFn
-  if (typeof fn !== 'function') { throw new TypeError(`${PACKAGE_NAME}: withSpan needs a function to run; received ${typeof fn}.`) }
+  if (typeof fn !== 'function') {
+    throw new TypeError(`${PACKAGE_NAME}: withSpan needs a function to run; received ${typeof fn}.`)
+  }
   const attributes = typeof attributesOrFn === 'function' ? undefined : attributesOrFn
   const tracer = options.tracer ?? trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   return tracer.startActiveSpan(

@@ -26,7 +26,8 @@ if (!supported) {
   const bin = nodeBinDirectory(FALLBACK_MAJOR)
   env.PATH = `${bin}${delimiter}${env.PATH ?? ''}`
   process.stderr.write(
-    `fastify-otel-kit: Node ${process.versions.node} is older than ${FLOOR.join('.')}, which OpenTelemetry JS 3 needs; running with Node ${FALLBACK_MAJOR} from the npm registry (${bin}).\n`
+    `fastify-otel-kit: Node ${process.versions.node} is older than ${FLOOR.join('.')}, ` +
+      `which OpenTelemetry JS 3 needs; running with Node ${FALLBACK_MAJOR} from the npm registry (${bin}).\n`
   )
 }
 const result = spawnSync(command, args, { stdio: 'inherit', env, shell: process.platform === 'win32' })
