@@ -146,7 +146,7 @@ for (const pipeline of PIPELINES) {
       assertBooks(queue, { created: 6, exported: 4, failed: 2 })
     })
 
-    test('a full queue drops and counts each item with the reason; items in flight do not take queue room', async (t) => {
+    test('a full queue drops and counts each item with its reason; items in flight take no queue room', async (t) => {
       const { queue, exporter, drops, add } = setup(t, { maxQueueSize: 2 })
       add(2)
       await settle()
@@ -443,7 +443,7 @@ for (const pipeline of PIPELINES) {
       assertBooks(queue, { created: 2, exported: 2 })
     })
 
-    test('the books balance after every step of any sequence of adds, answers, ticks, flushes and an abandon', async () => {
+    test('the books balance after every step of any sequence of adds, answers, ticks, flushes, abandon', async () => {
       const action = fc.oneof(
         fc.record({ type: fc.constant('add'), count: fc.integer({ min: 1, max: 5 }) }),
         fc.record({
@@ -463,7 +463,7 @@ for (const pipeline of PIPELINES) {
         transient: () => failed(classifyFailure(new Error('unavailable'), { kind: 'transient' }))
       }
       await fc.assert(
-        fc.asyncProperty(fc.array(action, { maxLength: 30 }), async (actions) => {
+        fc.asyncProperty(fc.array(action, { maxLength: 40, size: 'max' }), async (actions) => {
           mock.timers.enable({ apis: ['setTimeout'] })
           try {
             let now = 0
@@ -473,7 +473,12 @@ for (const pipeline of PIPELINES) {
               record(items, done)
               exporter.calls.at(-1).startedAt = now
             }
-            const limits = { maxQueueSize: 6, scheduledDelayMillis: 1000, maxExportBatchSize: 3, exportTimeoutMillis: 2000 }
+            const limits = {
+              maxQueueSize: 6,
+              scheduledDelayMillis: 1000,
+              maxExportBatchSize: 3,
+              exportTimeoutMillis: 2000
+            }
             const queue = pipeline.make(exporter, limits)
             let next = 0
             let abandoned = false
@@ -483,8 +488,7 @@ for (const pipeline of PIPELINES) {
               else if (a.type === 'tick') {
                 now += a.ms
                 mock.timers.tick(a.ms)
-              }
-              else if (a.type === 'flush') queue.forceFlush()
+              } else if (a.type === 'flush') queue.forceFlush()
               else if (a.type === 'shutdown') queue.shutdown()
               else if (!abandoned) abandoned = queue.abandon() >= 0
               await settle(3)
@@ -493,7 +497,9 @@ for (const pipeline of PIPELINES) {
               assert.equal(stats.created, next)
               assert.ok(stats.queued <= limits.maxQueueSize + limits.maxExportBatchSize, 'the queue stays bounded')
               // An export the queue timed out is over for the queue, whatever the exporter does.
-              const underWay = exporter.calls.filter((c) => !c.settled && now - c.startedAt < limits.exportTimeoutMillis)
+              const underWay = exporter.calls.filter(
+                (c) => !c.settled && now - c.startedAt < limits.exportTimeoutMillis
+              )
               assert.ok(underWay.length <= 1, 'one export at a time')
             }
             // Whatever happened, answering every export leaves nothing pending but the queue's

@@ -26,7 +26,8 @@ const duration = (seconds, nanos) => {
 /** google.protobuf.Any { string type_url = 1; bytes value = 2 }. */
 const any = (typeUrl, value) => new MessageWriter().bytes(1, typeUrl).bytes(2, value).finish()
 /** google.rpc.RetryInfo { Duration retry_delay = 1 }, as an Any; no delay: an empty RetryInfo. */
-const retryInfo = (delay) => any(RETRY_INFO, delay === undefined ? Buffer.alloc(0) : new MessageWriter().bytes(1, delay).finish())
+const retryInfo = (delay) =>
+  any(RETRY_INFO, delay === undefined ? Buffer.alloc(0) : new MessageWriter().bytes(1, delay).finish())
 /** google.rpc.Status { int32 code = 1; string message = 2; repeated Any details = 3 }. */
 const statusDetails = (code, message, ...details) => {
   const writer = new MessageWriter().varint(1, code).bytes(2, message)

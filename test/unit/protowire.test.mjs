@@ -52,7 +52,7 @@ describe('the bytes MessageWriter writes', () => {
 })
 
 describe('readFields', () => {
-  test('reads fixed64 and fixed32 fields, which the writer has no method for, and keeps repeated fields in order', () => {
+  test('reads fixed64 and fixed32 fields (the writer has no method for them), repeated fields in order', () => {
     const buffer = Buffer.concat([
       Buffer.from([(1 << 3) | WIRE_FIXED64]),
       Buffer.from('0102030405060708', 'hex'),
@@ -116,9 +116,17 @@ describe('MessageWriter then readFields', () => {
     field: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       fc.record({ type: fc.constant('varint'), field: fieldNumber, value: int64 }),
-      fc.record({ type: fc.constant('small'), field: fieldNumber, value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 }) }),
+      fc.record({
+        type: fc.constant('small'),
+        field: fieldNumber,
+        value: fc.integer({ min: -(2 ** 31), max: 2 ** 31 })
+      }),
       fc.record({ type: fc.constant('bytes'), field: fieldNumber, value: fc.uint8Array({ maxLength: 40 }) }),
-      fc.record({ type: fc.constant('string'), field: fieldNumber, value: fc.string({ unit: 'grapheme', maxLength: 20 }) }),
+      fc.record({
+        type: fc.constant('string'),
+        field: fieldNumber,
+        value: fc.string({ unit: 'grapheme', maxLength: 20 })
+      }),
       fc.record({ type: fc.constant('nested'), field: fieldNumber, value: tie('message') })
     )
   })).message

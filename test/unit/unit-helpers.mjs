@@ -58,7 +58,8 @@ export function controlledExporter ({ respond, key = (item) => item.n } = {}) {
  */
 export function assertBooks (queue, expected, message) {
   const stats = queue.stats(undefined)
-  assert.deepEqual(stats, { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0, ...expected }, message)
+  const zero = { created: 0, queued: 0, exported: 0, dropped: 0, failed: 0, retries: 0 }
+  assert.deepEqual(stats, { ...zero, ...expected }, message)
   assertBalanced(stats, message)
   assert.equal(queue.pending, stats.queued, 'pending is what the books call queued')
 }
