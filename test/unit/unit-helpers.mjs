@@ -1,7 +1,6 @@
 // Helpers of the unit layer only: in-process, no Fastify, no network (test/helpers.mjs loads
 // Fastify, so the unit tests do not import it).
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { ExportResultCode } from '@opentelemetry/core'
 import assert from 'node:assert/strict'
 import { setImmediate as nextTurn } from 'node:timers/promises'
@@ -80,12 +79,6 @@ export function requestContext () {
     traceFlags: 1
   })
   return propagation.setBaggage(withSpan, propagation.createBaggage({ tenant: { value: 'acme' } }))
-}
-
-/** OpenTelemetry's AsyncLocalStorage context manager, registered for one test (or suite). */
-export function useContextManager (t) {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  t.after(() => context.disable())
 }
 
 /** A small seeded generator (mulberry32): the same `seed` gives the same numbers in [0, 1). */
