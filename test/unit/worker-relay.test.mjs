@@ -625,7 +625,8 @@ describe('log records: relay to delivery', () => {
       const offered = []
       const resource = resourceFromAttributes({ 'service.name': 'relay-test' })
       const scope = Object.freeze({ name: PACKAGE_NAME, version: PACKAGE_VERSION })
-      setLogSink({ resource, scope, limits: { attributeCountLimit: 1, attributeValueLengthLimit: Infinity }, offer: (r) => offered.push(r) })
+      const limits = { attributeCountLimit: 1, attributeValueLengthLimit: Infinity }
+      setLogSink({ resource, scope, limits, offer: (r) => offered.push(r) })
       try {
         deliverLogRecords(replyOf(relay, newLateBatch()), REPLY_SPANS_AT)
         assert.equal(offered.length, 1)

@@ -60,7 +60,13 @@ export function deliverLogRecords (reply: TaskReply, at: number): void {
     const scope = { name: scopeName, version: scopeVersion, schemaUrl: scopeSchemaUrl }
     const times = { timestamp: [seconds, nanos] as HrTime, observed: [observedSeconds, observedNanos] as HrTime }
     const spanContext = traceId === '' ? undefined : { traceId, spanId, traceFlags, isRemote: false }
-    const fields = { severityNumber, severityText, body, eventName, attributes: { ...attributes, 'thread.id': threadId } }
+    const fields = {
+      severityNumber,
+      severityText,
+      body,
+      eventName,
+      attributes: { ...attributes, 'thread.id': threadId }
+    }
     const sink = currentLogSink()
     if (sink !== undefined) offerToSink(sink, scope, times, spanContext, fields, dropped)
     else emitThroughApi(scope, times, spanContext, fields)
@@ -107,7 +113,12 @@ function offerToSink (
 }
 
 /** Through the Logs API's global LoggerProvider (the application's): dropped counts are not carried. */
-function emitThroughApi (scope: RelayedScope, times: RelayedTimes, spanContext: SpanContext | undefined, fields: RelayedFields): void {
+function emitThroughApi (
+  scope: RelayedScope,
+  times: RelayedTimes,
+  spanContext: SpanContext | undefined,
+  fields: RelayedFields
+): void {
   const logger = logs.getLogger(
     scope.name,
     scope.version === '' ? undefined : scope.version,
