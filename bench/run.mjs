@@ -6,15 +6,18 @@
 //   --only a,b         a subset of: micro, workers, pipeline, logs, http
 //   --nodes 22,24,26   the Node versions the HTTP servers run on (full run: 22,24,26; quick: this one)
 //   --compare FILE     after the run, compare it with a saved run (a copy of an earlier results JSON)
-//   --against DIR      also run the HTTP setups of another checkout (built, with its node_modules),
+//   --against DIR      also run the plugin's HTTP setups of another checkout (built, with its node_modules),
 //                      interleaved with this one's in the same rounds: a before/after on one machine
+//   --against-setups a,b   which of them (default: off,unsampled,sampled,otlp; an older checkout may
+//                      not know the newer setups)
+//   --setups a,b       only these HTTP setups of this checkout (bare Fastify always runs)
 import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
-import { runHttp, SETUPS } from './http/index.mjs'
+import { PLUGIN_SETUPS, runHttp, SETUPS } from './http/index.mjs'
 import { runLogs } from './logs/index.mjs'
 import { nodeBinDirectory } from '../scripts/node-binary.mjs'
 import { hasTaskset } from './lib/processes.mjs'
@@ -31,7 +34,9 @@ const { values } = parseArgs({
     only: { type: 'string' },
     nodes: { type: 'string' },
     compare: { type: 'string' },
-    against: { type: 'string' }
+    against: { type: 'string' },
+    'against-setups': { type: 'string' },
+    setups: { type: 'string' }
   }
 })
 const quick = values.quick === true
@@ -107,7 +112,12 @@ if (wanted('http')) {
     log(`HTTP overhead, servers on Node ${version}`)
     results.http.push({
       node: version,
-      rows: await runHttp({ ...settings.http, setups: httpSetups(values.against), execPath, log })
+      rows: await runHttp({
+        ...settings.http,
+        setups: httpSetups(values.against, values['against-setups'], values.setups),
+        execPath,
+        log
+      })
     })
   }
 }
@@ -128,11 +138,16 @@ if (values.compare !== undefined) {
   log(`comparison: bench/results/${results.mode}-compared.md`)
 }
 
-/** This checkout's HTTP setups, and with --against another checkout's beside them (its ids marked). */
-function httpSetups (against) {
-  if (against === undefined) return SETUPS
+/**
+ * This checkout's HTTP setups (`--setups` picks some; bare Fastify always runs), and with --against
+ * another checkout's plugin setups beside them (its ids marked).
+ */
+function httpSetups (against, againstSetups = 'off,unsampled,sampled,otlp', only) {
+  const picked = only === undefined ? SETUPS : SETUPS.filter((s) => s.id === 'bare' || only.split(',').includes(s.id))
+  if (against === undefined) return picked
   const server = join(against, 'bench', 'http', 'server.mjs')
-  const theirs = SETUPS.filter((s) => s.id !== 'bare').map((s) => ({
+  const wanted = againstSetups.split(',').filter((id) => PLUGIN_SETUPS.includes(id))
+  const theirs = SETUPS.filter((s) => wanted.includes(s.id)).map((s) => ({
     ...s,
     id: `${s.id}@against`,
     label: `${s.label} (${against})`,
@@ -140,7 +155,7 @@ function httpSetups (against) {
     serverSetup: s.id,
     cwd: against
   }))
-  return [...SETUPS, ...theirs]
+  return [...picked, ...theirs]
 }
 
 function gitCommit () {

@@ -3,7 +3,7 @@
 // Prints {"port": n} when listening. On stdin "stats" it flushes and prints {"ended", "exported",
 // "dropped"} (spans), then keeps serving; it exits when stdin closes.
 import { createInterface } from 'node:readline'
-import { counters, countingExporter, registerGlobally, sdkPipeline } from './sdk-pipeline.mjs'
+import { counters, countingExporter, otlpExporter, registerGlobally, sdkPipeline } from './sdk-pipeline.mjs'
 
 const setup = process.argv[2]
 const route = async (request) => ({ id: request.params.id, ok: true })
@@ -13,7 +13,7 @@ let app
 if (setup === 'bare') {
   const { default: Fastify } = await import('fastify')
   app = Fastify()
-} else if (['off', 'unsampled', 'sampled', 'otlp'].includes(setup)) {
+} else if (['off', 'unsampled', 'sampled', 'otlp', 'otlp-http'].includes(setup)) {
   if (setup === 'off') process.env.OTEL_SDK_DISABLED = 'true'
   const { default: Fastify } = await import('fastify')
   const { default: otelPlugin } = await import('fastify-otel-kit')
@@ -21,8 +21,13 @@ if (setup === 'bare') {
   await app.register(otelPlugin, {
     serviceName: 'bench',
     handleSignals: false,
-    // "otlp" exports to the receiver the driver started; the others to an exporter that only counts.
-    exporter: setup === 'otlp' ? { endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter
+    // "otlp" and "otlp-http" export to the receiver the driver started; the others to an exporter that only counts.
+    exporter:
+      setup === 'otlp'
+        ? { protocol: 'grpc', endpoint: process.env.BENCH_OTLP_ENDPOINT }
+        : setup === 'otlp-http'
+          ? { protocol: 'http/protobuf', endpoint: process.env.BENCH_OTLP_HTTP_ENDPOINT }
+          : countingExporter
   })
   stats = async () => {
     await app.otel.forceFlush()
@@ -42,10 +47,11 @@ if (setup === 'bare') {
     const s = app.otel.stats()
     return { ended: s.created, exported: s.exported, dropped: s.dropped, failed: s.failed }
   }
-} else if (setup === 'fastify-otel') {
-  // @fastify/otel on the same SDK settings: resource, parent-based sampler, default batch, no-op export.
+} else if (setup.startsWith('fastify-otel')) {
+  // @fastify/otel on the same SDK settings: resource, parent-based sampler, default batch, and a no-op
+  // exporter or upstream's OTLP exporter (-grpc, -http) to the driver's receiver.
   // Like for like: one request span, as the plugin makes (no hook or handler spans).
-  const provider = sdkPipeline()
+  const provider = sdkPipeline(await otlpExporter(setup))
   registerGlobally(provider)
   const { default: FastifyOtelInstrumentation } = await import('@fastify/otel')
   const instrumentation = new FastifyOtelInstrumentation({ instrumentHooks: false, instrumentHandler: false })
@@ -57,11 +63,11 @@ if (setup === 'bare') {
     await provider.forceFlush()
     return counters()
   }
-} else if (setup === 'http-instrumentation') {
+} else if (setup.startsWith('http-instrumentation')) {
   // The auto-instrumentation route: instrumentation-http on the current line, enabled before
   // fastify is loaded (as a preload would), on the same SDK settings. (instrumentation-fastify,
   // archived upstream in March 2026, is no longer a peer: @fastify/otel is its successor.)
-  const provider = sdkPipeline()
+  const provider = sdkPipeline(await otlpExporter(setup))
   registerGlobally(provider)
   const { registerInstrumentations } = await import('@opentelemetry/instrumentation')
   const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http')

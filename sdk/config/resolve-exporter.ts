@@ -1,6 +1,6 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import { conflictingOptions, invalidOption, invalidOptionDescribed } from '../errors.js'
-import { DEFAULT_RETRY_POLICY } from './retry-policy.js'
+import { DEFAULT_RETRY_BUDGET_MILLIS, DEFAULT_RETRY_POLICY } from './retry-policy.js'
 import {
   DEFAULT_EXPORTER_TIMEOUT_MILLIS,
   DEFAULT_OTLP_GRPC_ENDPOINT,
@@ -58,7 +58,7 @@ const SIGNAL_KEYS = [
 /** The signals that have settings of their own under `exporter` (metrics joins when it is exported). */
 const SIGNAL_OPTION_KEYS = ['traces', 'logs']
 const EXPORTER_KEYS = [...SIGNAL_KEYS, 'retry', ...SIGNAL_OPTION_KEYS]
-const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis']
+const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis', 'budgetMillis']
 const REDACTED = '[REDACTED]'
 
 /** Which signal's variables apply first: OTEL_EXPORTER_OTLP_TRACES_*, _LOGS_ or _METRICS_. */
@@ -442,7 +442,8 @@ function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry
   const defaults = {
     maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
     initialBackoffMillis: DEFAULT_RETRY_POLICY.initialBackoffMillis,
-    maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis
+    maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis,
+    budgetMillis: DEFAULT_RETRY_BUDGET_MILLIS
   }
   if (raw === undefined) return { value: defaults, source: 'default' }
   if (raw === false) return { value: false, source: 'options' }
@@ -451,7 +452,8 @@ function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry
   const value = {
     maxAttempts: optionalPositiveInteger('exporter.retry.maxAttempts', raw.maxAttempts) ?? defaults.maxAttempts,
     initialBackoffMillis: retryDelay(r, 'initialBackoffMillis', raw.initialBackoffMillis, defaults.initialBackoffMillis),
-    maxBackoffMillis: retryDelay(r, 'maxBackoffMillis', raw.maxBackoffMillis, defaults.maxBackoffMillis)
+    maxBackoffMillis: retryDelay(r, 'maxBackoffMillis', raw.maxBackoffMillis, defaults.maxBackoffMillis),
+    budgetMillis: retryDelay(r, 'budgetMillis', raw.budgetMillis, defaults.budgetMillis)
   }
   if (value.maxBackoffMillis < value.initialBackoffMillis) {
     throw conflictingOptions(

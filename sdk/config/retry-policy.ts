@@ -28,3 +28,9 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   jitter: 0.2,
   unreachableRetryMillis: 1000
 })
+
+/**
+ * How long a batch the collector cannot take for now is exported again (option
+ * exporter.retry.budgetMillis): a collector restart of about 30 s (a rolling deploy) with margin.
+ */
+export const DEFAULT_RETRY_BUDGET_MILLIS = 60000

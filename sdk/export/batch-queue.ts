@@ -1,16 +1,53 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { context } from '../../context/otel-api.js'
+import type { RetryPolicy } from '../config/retry-policy.js'
 import { EXPORT_CONTEXT } from './export-context.js'
-import { failureOf } from './failure.js'
+import { type ExportFailure, failureOf } from './failure.js'
 import { resourcesPending } from './resources-pending.js'
 
 export interface BatchLimits {
+  /** Items held at most, waiting or being exported (the batch under way included). */
   maxQueueSize: number
   scheduledDelayMillis: number
   maxExportBatchSize: number
+  /** Deadline of one export call (the exporter's own retries included). */
   exportTimeoutMillis: number
+  /**
+   * Bytes held at most, waiting or being exported, as the encoding measures them (the items'
+   * OTLP size); no bound when left out.
+   */
+  maxQueueBytes?: number
+  /** How long a batch the collector could not take for now is tried again; none when left out. */
+  retry?: QueueRetry
 }
+
+/**
+ * The queue's side of retrying: a batch whose export failed for a reason that may pass (the
+ * collector unreachable, unavailable, slow, or asking to wait) stays at the head of the queue and
+ * is exported again after a pause, until `budgetMillis` after its first export started. The queue
+ * waits, not the requests: items keep arriving up to the queue's bounds meanwhile.
+ */
+export interface QueueRetry {
+  budgetMillis: number
+  /** The pauses: exponential backoff with jitter, a collector's own hint first. */
+  policy: RetryPolicy
+  random?: () => number
+}
+
+/**
+ * How the queue holds what it is given: `measure` says how many bytes an item takes as it will be
+ * sent (the byte bound counts that), `commit` turns it into what the queue holds and the exporter
+ * gets (the item itself, or its encoded bytes). `measure` is called once, right before `commit`,
+ * and only for an item the queue has room for by count.
+ */
+export interface QueueEncoding<I, T> {
+  measure(input: I): number
+  commit(input: I): T
+}
+
+/** Holds the items as they are, without measuring them (no byte bound). */
+export const AS_GIVEN: QueueEncoding<never, never> = Object.freeze({ measure: () => 0, commit: (input: never) => input })
 
 /**
  * Counters of one export pipeline (spans, or log records) since it was created. They always
@@ -31,8 +68,11 @@ export interface ExportStats {
   retries: number
 }
 
-/** Why an item was dropped: the queue was full, or shutdown had begun when it arrived. */
-export type DropReason = 'queue-full' | 'shutting-down'
+/**
+ * Why an item was dropped: the queue held maxQueueSize items, or maxQueueBytes (with this one), or
+ * shutdown had begun when it arrived.
+ */
+export type DropReason = 'queue-full' | 'queue-bytes' | 'shutting-down'
 
 export interface BatchProcessorEvents {
   /** An item was dropped; `total` counts drops of every reason since creation. */
@@ -72,8 +112,18 @@ export interface ItemExporter<T> {
  *
  * Items carry the resource they are exported with (a span's, a log record's).
  */
-export class BatchQueue<T extends { readonly resource: Resource }> {
+export class BatchQueue<I, T extends { readonly resource: Resource } = I & { readonly resource: Resource }> {
   private readonly queue: T[] = []
+  /** Each queued item's size in bytes, beside it. */
+  private readonly sizes: number[] = []
+  /** Bytes of the items waiting, and of those being exported. */
+  private queuedBytes = 0
+  private inFlightBytes = 0
+  private readonly maxQueueBytes: number
+  /** Exports repeated by the queue after a failure that may pass (QueueRetry). */
+  private repeats = 0
+  /** The pause before a repeated export, which abandon() cuts short. */
+  private pause: { timer: NodeJS.Timeout; resume: () => void } | undefined
   private timer: NodeJS.Timeout | undefined
   private exporting: Promise<void> | undefined
   /** Set when shutdown is called: from then on items are refused (as the SDK's processors do). */
@@ -94,20 +144,43 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   constructor (
     private readonly exporter: ItemExporter<T>,
     private readonly limits: BatchLimits,
-    private readonly events: BatchProcessorEvents = {}
-  ) {}
+    private readonly events: BatchProcessorEvents = {},
+    private readonly encoding: QueueEncoding<I, T> = AS_GIVEN as QueueEncoding<I, T>
+  ) {
+    this.maxQueueBytes = limits.maxQueueBytes ?? Infinity
+  }
 
-  /** Takes one item, or drops and counts it when the queue is full. Runs once per span or record. */
-  protected offer (item: T): void {
+  /**
+   * Takes one item, or drops and counts it when the queue is full (by count, or by bytes with this
+   * one). Runs once per span or record. The bounds hold everything not yet settled: the items
+   * waiting and the batch being exported.
+   */
+  protected offer (input: I): void {
     this.counts.created++
     // An item that arrives once shutdown has begun would land behind the shutdown flush's target
     // and never be exported: it is refused and counted, so the books still balance at exit.
-    if (this.closing || this.queue.length >= this.limits.maxQueueSize) {
-      this.counts.dropped++
-      this.events.onDrop?.(this.counts.dropped, this.closing ? 'shutting-down' : 'queue-full')
+    if (this.closing || this.queue.length + this.inFlight >= this.limits.maxQueueSize) {
+      this.drop(this.closing ? 'shutting-down' : 'queue-full')
+      return
+    }
+    let bytes: number
+    let item: T
+    try {
+      bytes = this.encoding.measure(input)
+      if (this.queuedBytes + this.inFlightBytes + bytes > this.maxQueueBytes) {
+        this.drop('queue-bytes')
+        return
+      }
+      item = this.encoding.commit(input)
+    } catch (error) {
+      // An item that cannot be encoded (a value whose getter throws) is lost alone, counted.
+      this.counts.failed++
+      this.events.onExportFailure?.(1, error instanceof Error ? error : new Error(String(error)))
       return
     }
     this.queue.push(item)
+    this.sizes.push(bytes)
+    this.queuedBytes += bytes
     this.accepted++
     if (this.exporting !== undefined) return
     if (this.queue.length >= this.limits.maxExportBatchSize) {
@@ -118,6 +191,11 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     }
   }
 
+  private drop (reason: DropReason): void {
+    this.counts.dropped++
+    this.events.onDrop?.(this.counts.dropped, reason)
+  }
+
   stats (retries: RetryCounter | undefined): ExportStats {
     return {
       created: this.counts.created,
@@ -125,13 +203,18 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       exported: this.counts.exported,
       dropped: this.counts.dropped,
       failed: this.counts.failed,
-      retries: retries?.retryCount ?? 0
+      retries: (retries?.retryCount ?? 0) + this.repeats
     }
   }
 
   /** Items waiting or being exported. */
   get pending (): number {
     return this.queue.length + this.inFlight
+  }
+
+  /** Bytes of the items waiting or being exported, as the encoding measured them. */
+  get pendingBytes (): number {
+    return this.queuedBytes + this.inFlightBytes
   }
 
   /**
@@ -173,10 +256,18 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     const abandoned = this.queue.length + this.inFlight
     this.counts.failed += abandoned
     this.queue.length = 0
+    this.sizes.length = 0
+    this.queuedBytes = 0
     this.inFlight = 0
+    this.inFlightBytes = 0
     this.settled = this.accepted
     // Exports still under way settle into the old generation and are not counted twice.
     this.generation++
+    // A batch pausing before it is tried again gives up now (its export settles as abandoned).
+    if (this.pause !== undefined) {
+      clearTimeout(this.pause.timer)
+      this.pause.resume()
+    }
     this.shutdownExporter().catch(() => {})
     return abandoned
   }
@@ -209,16 +300,22 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       const size = flushing
         ? Math.min(this.limits.maxExportBatchSize, target - this.settled)
         : this.limits.maxExportBatchSize
-      await this.exportBatch(this.queue.splice(0, size))
+      const batch = this.queue.splice(0, size)
+      let bytes = 0
+      for (const b of this.sizes.splice(0, batch.length)) bytes += b
+      this.queuedBytes -= bytes
+      await this.exportBatch(batch, bytes)
     }
   }
 
-  private async exportBatch (batch: T[]): Promise<void> {
+  private async exportBatch (batch: T[], bytes: number): Promise<void> {
     const generation = this.generation
     this.inFlight += batch.length
-    const outcome = await this.deliver(batch, generation)
+    this.inFlightBytes += bytes
+    const outcome = await this.deliver(batch, generation, performance.now())
     if (generation !== this.generation) return
     this.inFlight -= batch.length
+    this.inFlightBytes -= bytes
     this.settled += batch.length
     this.counts.exported += outcome.exported
     this.counts.failed += outcome.failed
@@ -233,27 +330,32 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
    * no size is a quota or a rate limit, and splitting would send up to 2n-1 requests to a backend
    * that asked for fewer. For the same reason, once a half is refused that way the rest of the split
    * is not sent.
+   *
+   * A failure that may pass (QueueRetry) is tried again after a pause, the same batch, until the
+   * retry budget counted from `firstTry` is spent: a collector restarting is bridged by the queue.
    */
-  private async deliver (batch: T[], generation: number): Promise<Delivery> {
+  private async deliver (batch: T[], generation: number, firstTry: number): Promise<Delivery> {
     let result: ExportResult
-    try {
-      // Resource attributes from async detectors (host.id) must be settled before serialising.
-      const pending = resourcesPending(batch)
-      if (pending.length > 0) await Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.()))
-      result = await this.exportWithTimeout(batch, generation)
-    } catch (error) {
-      result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
+    for (let repeat = 0; ; repeat++) {
+      result = await this.exportOnce(batch, generation)
+      if (result.code === ExportResultCode.SUCCESS || generation !== this.generation) break
+      const pause = this.pauseBefore(failureOf(result.error), repeat, firstTry)
+      if (pause === undefined) break
+      this.repeats++
+      await this.wait(pause)
+      // Abandoned at the shutdown bound during the pause: the exporter is shut, nothing is sent.
+      if (generation !== this.generation) break
     }
     if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0, stop: false }
     const failure = failureOf(result.error)
     if (batch.length > 1 && failure.kind === 'too-large') {
       const half = Math.ceil(batch.length / 2)
-      const first = await this.deliver(batch.slice(0, half), generation)
+      const first = await this.deliver(batch.slice(0, half), generation, firstTry)
       // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
       if (first.stop || generation !== this.generation) {
         return { ...first, failed: first.failed + batch.length - half, stop: true }
       }
-      const second = await this.deliver(batch.slice(half), generation)
+      const second = await this.deliver(batch.slice(half), generation, firstTry)
       const error = second.error ?? first.error
       return {
         exported: first.exported + second.exported,
@@ -268,6 +370,60 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       stop: failure.kind === 'throttled',
       ...(result.error === undefined ? {} : { error: result.error })
     }
+  }
+
+  private async exportOnce (batch: T[], generation: number): Promise<ExportResult> {
+    try {
+      // Resource attributes from async detectors (host.id) must be settled before serialising.
+      const pending = resourcesPending(batch)
+      if (pending.length > 0) await Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.()))
+      return await this.exportWithTimeout(batch, generation)
+    } catch (error) {
+      return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
+    }
+  }
+
+  /**
+   * The pause before exporting a failed batch again, or undefined when it is not tried again: a
+   * failure that cannot pass (bad data, no credentials, too large: split instead), a throttle
+   * without the collector's word on when, no retry configured, or the budget spent. The OTLP
+   * specification's rules: exponential backoff with jitter, the collector's RetryInfo or
+   * Retry-After first; an unreachable collector is tried again at least every
+   * `unreachableRetryMillis`, so export resumes soon after it is back.
+   */
+  private pauseBefore (failure: ExportFailure, repeat: number, firstTry: number): number | undefined {
+    const retry = this.limits.retry
+    if (retry === undefined || this.isShutdown) return undefined
+    const retryable =
+      failure.kind === 'transient' || (failure.kind === 'throttled' && failure.retryAfterMillis !== undefined)
+    if (!retryable) return undefined
+    const { policy } = retry
+    const random = retry.random ?? Math.random
+    const base = Math.min(policy.initialBackoffMillis * policy.multiplier ** repeat, policy.maxBackoffMillis)
+    const backoff = Math.max(0, base * (1 + policy.jitter * (2 * random() - 1)))
+    const pause =
+      failure.retryAfterMillis ??
+      (failure.unreachable === true ? Math.min(backoff, policy.unreachableRetryMillis) : backoff)
+    return performance.now() - firstTry + pause <= retry.budgetMillis ? pause : undefined
+  }
+
+  private wait (millis: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pause = undefined
+        resolve()
+      }, millis)
+      // A batch waiting to be tried again must not keep a finished process alive: the flush on
+      // close and at exit, bounded, decides what becomes of it.
+      timer.unref()
+      this.pause = {
+        timer,
+        resume: () => {
+          this.pause = undefined
+          resolve()
+        }
+      }
+    })
   }
 
   private exportWithTimeout (batch: T[], generation: number): Promise<ExportResult> {

@@ -1,7 +1,13 @@
 import { SeverityNumber } from '@opentelemetry/api'
+import {
+  type IExportLogsServiceResponse,
+  type ISerializer,
+  ProtobufLogsSerializer
+} from '@opentelemetry/otlp-transformer'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { writeAnyValue, writeAttributes } from '../export/protobuf/otlp-common.js'
-import { OtlpRequestEncoder } from '../export/protobuf/otlp-request.js'
+import { type EncodedItem, ItemEncoder, writeEncodedItems } from '../export/protobuf/encoded-items.js'
+import { entryWriter, objectGroupWriter, OtlpRequestEncoder } from '../export/protobuf/otlp-request.js'
 import {
   type ProtoWriter,
   WIRE_FIXED32,
@@ -63,5 +69,31 @@ export function writeLogRecord (writer: ProtoWriter, record: ReadableLogRecord):
 
 /** ExportLogsServiceRequest bodies for batches of log records. */
 export function logRequestEncoder (): OtlpRequestEncoder<ReadableLogRecord> {
-  return new OtlpRequestEncoder<ReadableLogRecord>(writeLogRecord)
+  return new OtlpRequestEncoder<ReadableLogRecord>(objectGroupWriter(writeLogRecord))
+}
+
+/** Log records encoded one by one, for a queue of bytes (encoded-items.ts). */
+export function logItemEncoder (): ItemEncoder<ReadableLogRecord> {
+  return new ItemEncoder<ReadableLogRecord>(entryWriter(writeLogRecord))
+}
+
+/**
+ * The exporter's serializer for OTLP protobuf (gRPC and HTTP alike): the package's encoder for the
+ * request, upstream's reading of the collector's response (partial success).
+ */
+export function protobufLogsSerializer (): ISerializer<ReadableLogRecord[], IExportLogsServiceResponse> {
+  const encoder = logRequestEncoder()
+  return {
+    serializeRequest: (records) => encoder.encode(records),
+    deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data)
+  }
+}
+
+/** The same, for records the queue holds encoded already (logItemEncoder). */
+export function encodedLogsSerializer (): ISerializer<EncodedItem[], IExportLogsServiceResponse> {
+  const encoder = new OtlpRequestEncoder<EncodedItem>(writeEncodedItems)
+  return {
+    serializeRequest: (records) => encoder.encode(records),
+    deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data)
+  }
 }

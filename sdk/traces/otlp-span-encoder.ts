@@ -1,7 +1,13 @@
 import type { Link, SpanContext, SpanStatus } from '@opentelemetry/api'
+import {
+  type IExportTraceServiceResponse,
+  type ISerializer,
+  ProtobufTraceSerializer
+} from '@opentelemetry/otlp-transformer'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
 import { writeAttributes } from '../export/protobuf/otlp-common.js'
-import { OtlpRequestEncoder } from '../export/protobuf/otlp-request.js'
+import { type EncodedItem, ItemEncoder, writeEncodedItems } from '../export/protobuf/encoded-items.js'
+import { entryWriter, objectGroupWriter, OtlpRequestEncoder } from '../export/protobuf/otlp-request.js'
 import {
   type ProtoWriter,
   WIRE_FIXED32,
@@ -119,5 +125,31 @@ function flags (context: SpanContext, isRemote: boolean | undefined): number {
 
 /** ExportTraceServiceRequest bodies for batches of spans. */
 export function spanRequestEncoder (): OtlpRequestEncoder<ReadableSpan> {
-  return new OtlpRequestEncoder<ReadableSpan>(writeSpan)
+  return new OtlpRequestEncoder<ReadableSpan>(objectGroupWriter(writeSpan))
+}
+
+/** Spans encoded one by one as they end, for a queue of bytes (encoded-items.ts). */
+export function spanItemEncoder (): ItemEncoder<ReadableSpan> {
+  return new ItemEncoder<ReadableSpan>(entryWriter(writeSpan))
+}
+
+/**
+ * The exporter's serializer for OTLP protobuf (gRPC and HTTP alike): the package's encoder for the
+ * request, upstream's reading of the collector's response (partial success).
+ */
+export function protobufSpanSerializer (): ISerializer<ReadableSpan[], IExportTraceServiceResponse> {
+  const encoder = spanRequestEncoder()
+  return {
+    serializeRequest: (spans) => encoder.encode(spans),
+    deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data)
+  }
+}
+
+/** The same, for spans the queue holds encoded already (spanItemEncoder): the request is put together by copying. */
+export function encodedSpanSerializer (): ISerializer<EncodedItem[], IExportTraceServiceResponse> {
+  const encoder = new OtlpRequestEncoder<EncodedItem>(writeEncodedItems)
+  return {
+    serializeRequest: (spans) => encoder.encode(spans),
+    deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data)
+  }
 }

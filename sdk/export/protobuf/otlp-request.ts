@@ -12,6 +12,30 @@ export interface ScopedItem {
 /** Writes one item's message (a Span, a LogRecord) without its key and length. */
 export type ItemWriter<T> = (writer: ProtoWriter, item: T) => void
 
+/** Writes the entries of one scope group's items (each with its key and length). */
+export type GroupWriter<T> = (writer: ProtoWriter, items: readonly T[]) => void
+
+/** The items' entries in ScopeSpans / ScopeLogs: field 2, one message each. */
+export const ITEMS_FIELD = 2
+
+/** One item's whole entry (key, length, message), written from the object. */
+export function entryWriter<T> (writeItem: ItemWriter<T>): (writer: ProtoWriter, item: T) => void {
+  return (writer, item) => {
+    writer.key(ITEMS_FIELD, WIRE_LENGTH)
+    const start = writer.beginSized()
+    writeItem(writer, item)
+    writer.endSized(start)
+  }
+}
+
+/** A group's entries written from the objects, one after the other. */
+export function objectGroupWriter<T> (writeItem: ItemWriter<T>): GroupWriter<T> {
+  const writeEntry = entryWriter(writeItem)
+  return (writer, items) => {
+    for (let i = 0; i < items.length; i++) writeEntry(writer, items[i]!)
+  }
+}
+
 interface ScopeGroup<T> {
   scope: InstrumentationScope
   items: T[]
@@ -37,7 +61,7 @@ export class OtlpRequestEncoder<T extends ScopedItem> {
   /** The resource and scope messages of the request being written (small, reused). */
   private readonly heads = new ProtoWriter(1024)
 
-  constructor (private readonly writeItem: ItemWriter<T>) {}
+  constructor (private readonly writeGroup: GroupWriter<T>) {}
 
   /** The request's bytes, in a buffer of their own (the transport may hold it after the next request starts). */
   encode (items: readonly T[]): Uint8Array {
@@ -61,12 +85,7 @@ export class OtlpRequestEncoder<T extends ScopedItem> {
         writer.ensure(room)
         writer.pos += room
         const itemsStart = writer.pos
-        for (const item of scoped.items) {
-          writer.key(2, WIRE_LENGTH)
-          const start = writer.beginSized()
-          this.writeItem(writer, item)
-          writer.endSized(start)
-        }
+        this.writeGroup(writer, scoped.items)
         const schema = scoped.scope.schemaUrl
         if (schema) {
           writer.key(3, WIRE_LENGTH)
