@@ -82,7 +82,7 @@ export class OtlpReceiver {
 
   /** The OTLP/HTTP base endpoint (an exporter appends /v1/traces, /v1/logs, /v1/metrics). */
   get httpEndpoint (): string {
-    return this.base(this.boundHttpPort)
+    return `${this.base(this.boundHttpPort)}${(this.options.httpPathPrefix ?? '').replace(/\/+$/, '')}`
   }
 
   /**
@@ -160,7 +160,7 @@ export class OtlpReceiver {
     this.grpc = await listenGrpc({ ...common, port: grpcPort }, handle)
     this.grpcPort = this.grpc.port
     try {
-      this.http = await listenHttp({ ...common, port: httpPort }, handle)
+      this.http = await listenHttp({ ...common, port: httpPort, httpPathPrefix: this.options.httpPathPrefix }, handle)
     } catch (error) {
       await this.stop()
       throw error

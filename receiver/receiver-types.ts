@@ -10,6 +10,8 @@ import type { ReceivedSpan } from './decode-traces.js'
 export interface ReceiverTls {
   cert: Buffer
   key: Buffer
+  /** Mutual TLS: a client must present a certificate signed by this CA, or the handshake fails. */
+  clientCa?: Buffer
 }
 
 export interface ReceiverOptions {
@@ -35,6 +37,11 @@ export interface ReceiverOptions {
    * over gRPC, 413 over HTTP (where the limit holds for the body before and after gunzip).
    */
   maxReceiveMessageBytes?: number
+  /**
+   * A path before OTLP/HTTP's own, as a gateway has (`/otlp`: exports are POSTed to
+   * `/otlp/v1/traces`); `httpEndpoint` includes it.
+   */
+  httpPathPrefix?: string
 }
 
 export type Signal = 'traces' | 'logs' | 'metrics'
@@ -122,6 +129,7 @@ export interface ListenOptions {
   port: number
   tls?: ReceiverTls
   maxReceiveMessageBytes?: number
+  httpPathPrefix?: string
 }
 
 /** A listening transport. */
