@@ -42,6 +42,13 @@ export interface ReceiverOptions {
    * `/otlp/v1/traces`); `httpEndpoint` includes it.
    */
   httpPathPrefix?: string
+  /**
+   * Called with what each accepted export held, as it arrives (the `receive` command prints from
+   * it). With `retain: false` nothing is kept in `spans`, `logs`, `metrics` or `exports`: a
+   * receiver that runs for hours holds no more than its listener does.
+   */
+  onReceive?: (items: DecodedItems) => void
+  retain?: boolean
 }
 
 export type Signal = 'traces' | 'logs' | 'metrics'
