@@ -49,7 +49,13 @@ function run (env) {
     execFile(
       process.execPath,
       ['--import', 'fastify-otel-kit/register', app],
-      { env: { ...base, OTEL_SERVICE_NAME: 'checkout', OTEL_LOGS_EXPORTER: 'otlp', ...env }, maxBuffer: 1 << 24 },
+      // Killed rather than left running: an export that traced itself would export forever.
+      {
+        env: { ...base, OTEL_SERVICE_NAME: 'checkout', OTEL_LOGS_EXPORTER: 'otlp', ...env },
+        maxBuffer: 1 << 24,
+        timeout: 20_000,
+        killSignal: 'SIGKILL'
+      },
       (error, stdout, stderr) => {
         const stats = JSON.parse(/^stats (.*)$/m.exec(stdout)?.[1] ?? 'null')
         resolve({ code: error?.code ?? 0, stdout, stderr, stats })
@@ -89,6 +95,8 @@ describe("the managed backend's environment: every span and record at the gatewa
         [`logs application/x-protobuf ${SECRET}`, `traces application/x-protobuf ${SECRET}`]
       )
       assert.equal(gateway.spans[0].resource['service.name'], 'checkout')
+      // instrumentation-http is on under the preload: the exports' own requests are never traced.
+      assert.deepEqual([...new Set(gateway.spans.map((s) => s.name))], ['GET /orders/:id'])
       assert.equal(defaults.connections, before, 'something reached a default port')
       assert.doesNotMatch(stderr, /c2VjcmV0|FOK_WARN/)
     })
