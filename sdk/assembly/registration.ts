@@ -117,7 +117,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     registered.propagation = propagation.setGlobalPropagator(globalPropagator)
   } else {
     log?.info(
-      "fastify-otel-kit: the application registered its own propagator; requests use the plugin's, other code keeps the application's."
+      "fastify-otel-kit: the application registered its own propagator; requests use the plugin's, " +
+        "other code keeps the application's."
     )
   }
   registered.trace = setGlobalTracerProvider(pipeline.provider)
@@ -125,7 +126,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     registered.logs = registerLoggerProvider(pipeline.logs.provider)
     if (!registered.logs) {
       log?.info(
-        "fastify-otel-kit: the application registered its own LoggerProvider; Fastify's log lines go to the plugin's, Logs API users keep the application's."
+        'fastify-otel-kit: the application registered its own LoggerProvider; ' +
+          "Fastify's log lines go to the plugin's, Logs API users keep the application's."
       )
     }
   }

@@ -138,7 +138,10 @@ export interface SdkOptions {
   logs?: boolean | LogsOptions
 }
 
-/** `custom`: an exporter instance was given. `console` and `none` come from OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER. */
+/**
+ * `custom`: an exporter instance was given. `console` and `none` come from OTEL_TRACES_EXPORTER /
+ * OTEL_LOGS_EXPORTER.
+ */
 export type ExporterKind = 'otlp-grpc' | 'console' | 'none' | 'custom'
 
 /** Where a resolved value came from. */

@@ -70,7 +70,9 @@ export class ProcessorChain implements SpanProcessor {
   async forceFlush (): Promise<void> {
     const results = await Promise.allSettled(this.processors.map(async (p) => await p.forceFlush()))
     for (const result of results) {
-      if (result.status === 'rejected') { diag.error(`fastify-otel-kit: a span processor's forceFlush failed: ${describeReason(result.reason)}`) }
+      if (result.status === 'rejected') {
+        diag.error(`fastify-otel-kit: a span processor's forceFlush failed: ${describeReason(result.reason)}`)
+      }
     }
   }
 
@@ -81,7 +83,8 @@ export class ProcessorChain implements SpanProcessor {
 
 function reportThrow (method: string, error: unknown): void {
   diag.error(
-    `fastify-otel-kit: a span processor threw in ${method}; skipped for this span: ${error instanceof Error ? error.message : String(error)}`
+    `fastify-otel-kit: a span processor threw in ${method}; skipped for this span: ` +
+      `${error instanceof Error ? error.message : String(error)}`
   )
 }
 

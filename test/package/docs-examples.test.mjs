@@ -259,7 +259,9 @@ async function runExample (t, file, spec) {
       const span = receiver.spans.find((s) => s.name === name)
       for (const [key, value] of Object.entries(expected)) assert.equal(span.attributes[key], value, `${name}: ${key}`)
     }
-    for (const name of spec.absent ?? []) { assert.ok(!names().includes(name), `${name} should not be exported (${names()})`) }
+    for (const name of spec.absent ?? []) {
+      assert.ok(!names().includes(name), `${name} should not be exported (${names()})`)
+    }
     if (spec.logs !== undefined) {
       await receiver.waitForLogs((logs) => spec.logs.every((body) => logs.some((l) => l.body === body)), 5000)
     }

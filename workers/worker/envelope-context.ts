@@ -43,6 +43,8 @@ export function envelopeContext (envelope: TaskEnvelope): Context {
     }
   }
   const baggage = envelope[Envelope.Baggage]
-  if (baggage !== undefined && baggage !== '') { restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter) }
+  if (baggage !== undefined && baggage !== '') {
+    restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter)
+  }
   return restored
 }

@@ -119,7 +119,8 @@ function sslCredentials (
         s.source === 'env' ? s.env : `option exporter.${s === key ? 'clientKeyFile' : 'clientCertificateFile'}`
       )
       warn(
-        `${names.join(' and ')} name files that are not a usable key and certificate (${problem}); exporting without a client certificate.`
+        `${names.join(' and ')} name files that are not a usable key and certificate (${problem}); ` +
+          'exporting without a client certificate.'
       )
       keyPem = undefined
       certPem = undefined
