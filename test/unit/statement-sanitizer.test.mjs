@@ -15,6 +15,7 @@ import {
 } from '../../dist/sdk/common/statement-sanitizer.js'
 import { SpanStatementRedaction } from '../../dist/sdk/traces/span-statement-redaction.js'
 import { instrumentationConfig } from '../../dist/sdk/instrumentations/configure.js'
+import { resolveSdkConfig } from '../../dist/sdk/config/resolve-config.js'
 
 describe('sanitizeSql', () => {
   const cases = [
@@ -137,4 +138,17 @@ test('the preload configures the instrumentations that would write values, and o
   assert.deepEqual(instrumentationConfig('mysql2', on), { maskStatement: true })
   assert.equal(instrumentationConfig('pg', on), undefined, 'pg writes no values by default')
   assert.equal(instrumentationConfig('ioredis', { sanitizeStatements: false }), undefined)
+})
+
+test('the switch is on by default, off from the environment, a bad value warned about', () => {
+  const name = 'OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED'
+  assert.deepEqual(resolveSdkConfig({}, {}).config.dbStatementSanitizer, { value: true, source: 'default' })
+  assert.deepEqual(resolveSdkConfig({}, { [name]: 'false' }).config.dbStatementSanitizer, {
+    value: false,
+    source: 'env',
+    env: name
+  })
+  const bad = resolveSdkConfig({}, { [name]: 'no' })
+  assert.equal(bad.config.dbStatementSanitizer.value, true)
+  assert.ok(bad.warnings.some((w) => w.startsWith(`${name}="no" is invalid`)), bad.warnings.join('\n'))
 })
