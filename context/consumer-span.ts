@@ -62,15 +62,14 @@ export function withConsumerSpan<T> (message: unknown, options: ConsumerOptions,
   const ambientSpanContext = trace.getSpanContext(ambient)
   const inAmbientSpan = isValidSpanContext(ambientSpanContext)
   const links: Link[] = producers.map((producer) => ({ context: producer }))
-  let parent: Context
+  // The message's baggage travels with its work, whichever span is the parent; anything else the
+  // active context holds (suppressed tracing, other libraries' values) stays as it is.
+  const baggage = creations.length === 1 ? propagation.getBaggage(creations[0]!) : undefined
+  let parent: Context = baggage === undefined ? ambient : propagation.setBaggage(ambient, baggage)
   if (!batch && producers.length === 1 && (parentChoice ?? (inAmbientSpan ? 'link-only' : 'producer')) === 'producer') {
-    parent = creations[0]!
+    parent = trace.setSpanContext(parent, producers[0]!)
     // Processing inside another span that is not its parent: keep that relation as a link.
     if (inAmbientSpan && !sameSpan(ambientSpanContext, producers[0]!)) links.push({ context: ambientSpanContext })
-  } else {
-    // The message's baggage travels with its work, whichever span is the parent.
-    const baggage = creations.length === 1 ? propagation.getBaggage(creations[0]!) : undefined
-    parent = baggage === undefined ? ambient : propagation.setBaggage(ambient, baggage)
   }
 
   if (batch) attributes[MESSAGING_BATCH_MESSAGE_COUNT] = messages.length

@@ -1,9 +1,22 @@
 // withProducerSpan / withConsumerSpan: PRODUCER and CONSUMER spans with the messaging semantic
 // conventions, the producer's context in the message, the consumer linked to it and parented as
 // options.parent says, the queue wait recorded. In-process, an SDK with an in-memory exporter.
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import {
+  context,
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace
+} from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+import {
+  CompositePropagator,
+  suppressTracing,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator
+} from '@opentelemetry/core'
 import { TracerProvider } from '@opentelemetry/sdk-trace'
 import { captureContext, withConsumerSpan, withProducerSpan, withSpan } from 'fastify-otel-kit/context'
 import assert from 'node:assert/strict'
@@ -184,6 +197,20 @@ describe('withConsumerSpan', () => {
       )
       assert.equal(seen, 'acme', parent)
     }
+  })
+
+  test('the rest of the active context stays: another library\'s values, suppressed tracing', async () => {
+    const job = await enqueue()
+    exporter.reset()
+    const key = createContextKey('request id')
+    const seen = context.with(context.active().setValue(key, 'r-1'), () =>
+      withConsumerSpan(job.otel, target, () => context.active().getValue(key))
+    )
+    assert.equal(seen, 'r-1')
+    assert.equal(parentOf(named('process emails')), JSON.parse(JSON.stringify(job.otel)).traceparent.split('-')[2])
+    exporter.reset()
+    context.with(suppressTracing(context.active()), () => withConsumerSpan(job.otel, target, () => {}))
+    assert.equal(spans().length, 0, 'no span while tracing is suppressed')
   })
 
   test('a batch: one span linked to every producer, the count, the oldest wait, never a producer parent', async () => {
