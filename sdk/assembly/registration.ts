@@ -18,6 +18,7 @@ import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
 import { setSpanSink } from '../traces/span-sink.js'
+import { setLogSink } from '../logs/log-sink.js'
 import { factorySpanStarter } from '../traces/span-starter.js'
 import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
 
@@ -182,6 +183,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     spans: sdk.spans,
     limits: pipeline.spanFactory.limits
   })
+  // Log records relayed home from worker threads join the log queue with their dropped counts.
+  setLogSink(pipeline.logs?.sink)
   return { sdk, how: 'assembled', assembledBy }
 }
 
@@ -213,6 +216,7 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
     if (registration.registered.diag) uninstallDiagLogger()
     if (registration.registered.logs) unregisterLoggerProvider()
     setSpanSink(undefined)
+    setLogSink(undefined)
     setRegistration(undefined)
     return inTime
   })()

@@ -43,8 +43,11 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   const presetName = presetOption ?? DEFAULT_BATCH_PRESET
   const presetSource: ConfigSource = presetOption === undefined ? 'default' : 'options'
   const limits = resolveBatchLimits(r, 'batch', explicit, BATCH_PRESETS[presetName], presetSource, SPAN_ENV)
-  const allFromPreset = [limits.maxQueueSize, limits.scheduledDelayMillis, limits.maxExportBatchSize].every(
-    (s) => s.source === presetSource
+  // The preset stands only if no value of it was changed, by the options or by the environment: a
+  // value written next to a written preset shares its source, so the values are compared too.
+  const preset = BATCH_PRESETS[presetName]
+  const allFromPreset = (['maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize'] as const).every(
+    (name) => limits[name].source === presetSource && limits[name].value === preset[name]
   )
   return {
     preset: { value: allFromPreset ? presetName : 'custom', source: allFromPreset ? presetSource : 'options' },

@@ -360,12 +360,6 @@ describe('batch presets and their limits', () => {
 
   test(
     'a preset written with one of its values changed is custom too',
-    {
-      todo:
-        'sdk/config/resolve-batch.ts (allFromPreset) compares sources, and a value written next to a preset ' +
-        "written shares the preset's source 'options': { preset: 'aggressive', scheduledDelayMillis: 100 } " +
-        "reports preset 'aggressive' with a delay of 100, while { scheduledDelayMillis: 100 } alone reports 'custom'"
-    },
     () => {
       const { batch } = resolve({ batch: { preset: 'aggressive', scheduledDelayMillis: 100 } }).config
       assert.deepEqual(plain(batch.preset), from('options', 'custom'))

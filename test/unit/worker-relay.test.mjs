@@ -8,12 +8,14 @@
 import { createRequire } from 'node:module'
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { TraceState } from '@opentelemetry/core'
+import { resourceFromAttributes } from '@opentelemetry/resources'
 import { LoggerProvider } from '@opentelemetry/sdk-logs'
 import { AlwaysOnSampler, TracerProvider } from '@opentelemetry/sdk-trace'
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../dist/context/instrumentation-scope.js'
+import { setLogSink } from '../../dist/sdk/logs/log-sink.js'
 import { deliverLogRecords } from '../../dist/workers/main/log-delivery.js'
 import { SpanDecoder } from '../../dist/workers/main/span-decoder.js'
 import { deliverSpans } from '../../dist/workers/main/span-delivery.js'
@@ -408,12 +410,6 @@ describe('spans: encoder to decoder', () => {
 
   test(
     "a link's isRemote comes home",
-    {
-      todo:
-        "span-encoder.ts sends a link's traceId, spanId, traceFlags and traceState but not isRemote, and " +
-        'span-decoder.ts builds the link without it: a worker span linked to a remote context (a message ' +
-        "consumer's link to the producer) is exported with the OTLP link flag IS_REMOTE unset"
-    },
     () => {
       const relay = new TaskRelay(replyHeader(THREAD), DISPATCH_TRACE_ID)
       const remote = { traceId: 'e'.repeat(32), spanId: 'f'.repeat(16), traceFlags: 1, isRemote: true }
@@ -614,13 +610,7 @@ describe('log records: relay to delivery', () => {
   })
 
   test(
-    "a worker record's dropped attribute count comes home",
-    {
-      todo:
-        'log-relay.ts encodes droppedAttributesCount, but log-delivery.ts skips that field (the hole after ' +
-        'traceFlags) and the Logs API emit() has no way to pass it: attributes a worker dropped are exported ' +
-        'as 0 dropped'
-    },
+    "a worker record's dropped attribute count comes home to the package's log queue (the Logs API cannot carry it)",
     () => {
       const relay = new TaskRelay(replyHeader(THREAD), DISPATCH_TRACE_ID)
       const provider = new LoggerProvider({
@@ -630,7 +620,25 @@ describe('log records: relay to delivery', () => {
       const inTask = ROOT_CONTEXT.setValue(TASK_RELAY, relay)
       provider.getLogger('limited').emit({ body: 'x', attributes: { a: 1, b: 2, c: 3 }, context: inTask })
       assert.equal(relay.records.fields[11], 2, 'the worker side knows two were dropped')
-      // The main side's real LoggerProvider: its record is what the exporter reads.
+      // The package's own log queue (set when the package exports logs): the record keeps the count,
+      // and this pipeline's limits apply on top (one attribute kept of the worker's a and thread.id).
+      const offered = []
+      const resource = resourceFromAttributes({ 'service.name': 'relay-test' })
+      const scope = Object.freeze({ name: PACKAGE_NAME, version: PACKAGE_VERSION })
+      const limits = { attributeCountLimit: 1, attributeValueLengthLimit: Infinity }
+      setLogSink({ resource, scope, limits, offer: (r) => offered.push(r) })
+      try {
+        deliverLogRecords(replyOf(relay, newLateBatch()), REPLY_SPANS_AT)
+        assert.equal(offered.length, 1)
+        assert.equal(offered[0].droppedAttributesCount, 3, 'two dropped in the worker, thread.id dropped here')
+        assert.deepEqual(offered[0].attributes, { a: 1 })
+        assert.equal(offered[0].resource, resource)
+        assert.equal(offered[0].body, 'x')
+      } finally {
+        setLogSink(undefined)
+      }
+      // Through the Logs API (an application's own LoggerProvider) the count cannot travel: the API's
+      // emit() has no field for it.
       const received = []
       cjsApi.logs.disable()
       cjsApi.logs.setGlobalLoggerProvider(
@@ -638,7 +646,7 @@ describe('log records: relay to delivery', () => {
       )
       try {
         deliverLogRecords(replyOf(relay, newLateBatch()), REPLY_SPANS_AT)
-        assert.equal(received[0].droppedAttributesCount, 2)
+        assert.equal(received[0].droppedAttributesCount, 0)
       } finally {
         cjsApi.logs.disable()
         cjsApi.logs.setGlobalLoggerProvider(captureProvider)
