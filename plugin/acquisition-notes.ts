@@ -28,9 +28,9 @@ export function noteAcquisition (
     if (given.length > 0) {
       warnings.warn(
         'FOK_WARN_CONFIG',
-        `option${given.length === 1 ? '' : 's'} ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} not applied: the SDK was set up from the ` +
-          'environment by the preload entry (fastify-otel-kit/register) before the application loaded. Set the OTEL_* variables instead ' +
-          '(docs/guides/preload.md).'
+        `option${given.length === 1 ? '' : 's'} ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} ` +
+          'not applied: the SDK was set up from the environment by the preload entry (fastify-otel-kit/register) ' +
+          'before the application loaded. Set the OTEL_* variables instead (docs/guides/preload.md).'
       )
     }
   } else if (acquired.how === 'shared') {
@@ -44,8 +44,9 @@ export function noteAcquisition (
   if (acquired.assembledBy === 'plugin' && readEnv(process.env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS') !== undefined) {
     warnings.warn(
       'FOK_WARN_LATE_START',
-      'OTEL_NODE_ENABLED_INSTRUMENTATIONS is set, but only the preload entry enables instrumentations from the environment, ' +
-        'and it is not in use: start the process with `node --import fastify-otel-kit/register` (or pass the option instrumentations).'
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS is set, but only the preload entry enables instrumentations ' +
+        'from the environment, and it is not in use: start the process with ' +
+        '`node --import fastify-otel-kit/register` (or pass the option instrumentations).'
     )
   }
 }

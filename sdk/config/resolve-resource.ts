@@ -73,7 +73,8 @@ export function resolveResource (
   )
   if (serviceName.source === 'default') {
     r.warnings.push(
-      `No service name is set (option serviceName or OTEL_SERVICE_NAME): spans will be reported as "${DEFAULT_SERVICE_NAME}".`
+      'No service name is set (option serviceName or OTEL_SERVICE_NAME): ' +
+        `spans will be reported as "${DEFAULT_SERVICE_NAME}".`
     )
   }
   const serviceVersion = r.decide<string | undefined>(
