@@ -65,7 +65,8 @@ export async function startReceive (options: ReceiveOptions): Promise<{ stop: ()
     if (decoded.signal === 'metrics') {
       metrics += decoded.items.length
       const services = [...new Set(decoded.items.map((m) => String(m.resource['service.name'] ?? 'unknown service')))]
-      write(`${decoded.items.length} metric(s) from ${services.join(', ')}: ${decoded.items.map((m) => m.name).join(', ')}\n`)
+      const names = decoded.items.map((m) => m.name).join(', ')
+      write(`${decoded.items.length} metric(s) from ${services.join(', ')}: ${names}\n`)
     }
   }
 

@@ -193,14 +193,14 @@ export class OtlpReceiver {
     const count = decoded?.items.length ?? 0
     if (this.options.retain !== false) {
       this.exports.push({
-      signal,
-      spanCount: signal === 'traces' ? count : 0,
-      logCount: signal === 'logs' ? count : 0,
-      metricCount: signal === 'metrics' ? count : 0,
-      transport,
-      contentType: request.contentType,
-      ...(request.contentEncoding === undefined ? {} : { contentEncoding: request.contentEncoding }),
-      bytes: body.length,
+        signal,
+        spanCount: signal === 'traces' ? count : 0,
+        logCount: signal === 'logs' ? count : 0,
+        metricCount: signal === 'metrics' ? count : 0,
+        transport,
+        contentType: request.contentType,
+        ...(request.contentEncoding === undefined ? {} : { contentEncoding: request.contentEncoding }),
+        bytes: body.length,
         headers: request.headers,
         ...outcomeStatus(outcome, transport)
       })

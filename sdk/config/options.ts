@@ -81,7 +81,10 @@ export interface OtlpSignalOptions {
   insecure?: boolean
   /** Deadline of one export request, in ms. */
   timeoutMillis?: number
-  /** Sent with every export (HTTP headers, gRPC metadata), over the `exporter.headers` key by key. Values are never logged. */
+  /**
+   * Sent with every export (HTTP headers, gRPC metadata), over the `exporter.headers` key by key.
+   * Values are never logged.
+   */
   headers?: Record<string, string>
   compression?: 'gzip' | 'none'
   /** PEM file of the CA that signed the collector's certificate. */

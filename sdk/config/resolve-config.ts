@@ -94,7 +94,10 @@ export function resolveSdkConfig (
     shutdownTimeoutMillis: clampSetting(
       r,
       'shutdownTimeoutMillis',
-      fromOption(optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
+      fromOption(
+        optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
+        DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+      )
     ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),

@@ -24,7 +24,10 @@ import { contractReceiver, tlsFixture } from '../otlp-contract.mjs'
 
 const SECRET = 'Bearer http-contract-key'
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
-const UPSTREAM = { 'http/protobuf': { traces: TraceProto, logs: LogsProto }, 'http/json': { traces: TraceJson, logs: LogsJson } }
+const UPSTREAM = {
+  'http/protobuf': { traces: TraceProto, logs: LogsProto },
+  'http/json': { traces: TraceJson, logs: LogsJson }
+}
 const PATH = { traces: '/v1/traces', logs: '/v1/logs' }
 
 /** Upstream's constructor options for the same settings (its `url` is the signal's whole URL). */
@@ -55,7 +58,10 @@ function ourOptions (receiver, protocol, { compression = 'none', secure = false 
 async function send (options) {
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
-  await app.register(otelPlugin, { serviceName: 'contract', handleSignals: false, shutdownTimeoutMillis: 2000, ...options })
+  await app.register(
+    otelPlugin,
+    { serviceName: 'contract', handleSignals: false, shutdownTimeoutMillis: 2000, ...options }
+  )
   app.get('/orders/:id', async (request) => {
     request.log.info({ order: { id: request.params.id, lines: [1, 'two'] }, amount: 12.5 }, 'order loaded')
     return withSpan('order.load', { 'order.id': 'o-1', amounts: [1, 2] }, () => 'ok')
@@ -84,7 +90,13 @@ function comparable (receiver, signal) {
         .filter((r) => r.body === 'order loaded')
         .map((r) => {
           const { pid, hostname, reqId, ...attributes } = r.attributes
-          return { body: r.body, severityText: r.severityText, attributes, resource: r.resource['service.name'], scope: r.scope }
+          return {
+            body: r.body,
+            severityText: r.severityText,
+            attributes,
+            resource: r.resource['service.name'],
+            scope: r.scope
+          }
         })
   return {
     items: items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
@@ -119,7 +131,15 @@ for (const protocol of ['http/protobuf', 'http/json']) {
                 ? { exporter: name === 'ours' ? ours : new Upstream(upstreamOptions(receiver, signal, settings)) }
                 : {
                     exporter: { ...ours, traces: { endpoint: 'https://127.0.0.1:9/v1/traces' } },
-                    logs: name === 'ours' ? true : { exporter: new Upstream(upstreamOptions(receiver, signal, settings)) }
+                    logs: name === 'ours'
+                      ? true
+                      : {
+                          exporter: new Upstream(upstreamOptions(
+                            receiver,
+                            signal,
+                            settings
+                          ))
+                        }
                   }
             await send(options)
             if (signal === 'traces') await receiver.waitFor((all) => all.length === 2)
@@ -154,8 +174,13 @@ for (const protocol of ['http/protobuf', 'http/json']) {
                 }
           const { stats, logs } = await send(options)
           const books = signal === 'traces' ? stats : stats.logs
-          failed[name] = { failed: books.failed, exported: books.exported, statuses: receiver.exports.filter((e) => e.signal === signal).map((e) => e.httpStatus) }
-          const warning = logs.lines.find((l) => l.code === 'FOK_WARN_EXPORT_FAILED' && l.msg.includes(signal === 'traces' ? 'span' : 'log record'))
+          failed[name] = {
+            failed: books.failed,
+            exported: books.exported,
+            statuses: receiver.exports.filter((e) => e.signal === signal).map((e) => e.httpStatus)
+          }
+          const noun = signal === 'traces' ? 'span' : 'log record'
+          const warning = logs.lines.find((l) => l.code === 'FOK_WARN_EXPORT_FAILED' && l.msg.includes(noun))
           // Upstream's error says the status text; ours says the status and the path too.
           assert.match(warning?.msg ?? '', name === 'ours' ? /HTTP 400 Bad Request \(POST \/v1\/(traces|logs)\)/ : /Bad Request/)
         }
@@ -186,7 +211,12 @@ async function blackHole (t) {
 function oneSpan () {
   const spans = []
   const provider = new TracerProvider({
-    spanProcessors: [{ onStart () {}, onEnd: (s) => spans.push(s), forceFlush: async () => {}, shutdown: async () => {} }]
+    spanProcessors: [{
+      onStart () {},
+      onEnd: (s) => spans.push(s),
+      forceFlush: async () => {},
+      shutdown: async () => {}
+    }]
   })
   provider.getTracer('contract').startSpan('one').end()
   return spans
@@ -219,10 +249,17 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The O
   /** The two exporters, bare (no batch processor, no retries of ours): only the transport differs. */
   const bare = {
     upstream: (url, timeoutMillis) => new TraceProto({ url, timeoutMillis }),
-    ours: (url, timeoutMillis) => buildOtlpHttpExporter(TRACES, exporterConfig(url, timeoutMillis), {}, 60_000, () => {})
+    ours: (url, timeoutMillis) => buildOtlpHttpExporter(
+      TRACES,
+      exporterConfig(url, timeoutMillis),
+      {},
+      60_000,
+      () => {}
+    )
   }
 
-  test('503 on every try: upstream retries inside its transport (6 requests for one export), ours sends one and says it is retryable', async (t) => {
+  test('503 on every try: upstream retries inside its transport (6 requests for one export), ours sends one ' +
+    'and says it is retryable', async (t) => {
     const requests = {}
     for (const [name, make] of Object.entries(bare)) {
       const receiver = await OtlpReceiver.start()
@@ -238,7 +275,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The O
     assert.deepEqual(requests, { upstream: 6, ours: 1 })
   })
 
-  test('shutdown with a request under way to a collector that never answers: upstream waits for it, ours ends it at once', async (t) => {
+  test('shutdown with a request under way to a collector that never answers: upstream waits for it, ours ends ' +
+    'it at once', async (t) => {
     const waited = {}
     for (const [name, make] of Object.entries(bare)) {
       const collector = await blackHole(t)

@@ -44,7 +44,9 @@ after(() => {
 
 /** Runs the service under the preload with only `env` for OpenTelemetry. */
 function run (env) {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS'))
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS')
+  )
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -73,7 +75,8 @@ describe("the managed backend's environment: every span and record at the gatewa
       { OTEL_EXPORTER_OTLP_CERTIFICATE: tls('ca.pem') }
     ]
   ]) {
-    test(`${label}: OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, a base endpoint with a path, an Authorization header`, async (t) => {
+    test(`${label}: OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, a base endpoint with a path, an Authorization ` +
+      'header', async (t) => {
       const gateway = await OtlpReceiver.start({ ...receiverOptions, httpPathPrefix: '/otlp' })
       t.after(() => gateway.stop())
       assert.match(gateway.httpEndpoint, /\/otlp$/)
@@ -112,7 +115,8 @@ describe("the managed backend's environment: every span and record at the gatewa
     })
     assert.equal(code, 0, stderr)
     assert.equal(stats.exported, 3)
-    assert.deepEqual([...new Set(receiver.exports.map((e) => `${e.transport} ${e.headers.authorization}`))], [`grpc ${SECRET}`])
+    assert.deepEqual([...new Set(receiver.exports.map((e) => `${e.transport} ` +
+      `${e.headers.authorization}`))], [`grpc ${SECRET}`])
   })
 })
 
@@ -131,9 +135,13 @@ describe('an endpoint that cannot be used never becomes a default one, and its v
     ['a scheme that is not http', 'ftp://collector:4318']
   ]
   for (const [label, value] of unusable) {
-    test(`OTEL_EXPORTER_OTLP_ENDPOINT=${label} with headers set: export off, said loudly, nothing sent anywhere`, async () => {
+    test(`OTEL_EXPORTER_OTLP_ENDPOINT=${label} with headers set: export off, said loudly, nothing sent ` +
+      'anywhere', async () => {
       const before = defaults.connections
-      const { code, stderr, stats } = await run({ OTEL_EXPORTER_OTLP_ENDPOINT: value, OTEL_EXPORTER_OTLP_HEADERS: SECRET_HEADER })
+      const { code, stderr, stats } = await run({
+        OTEL_EXPORTER_OTLP_ENDPOINT: value,
+        OTEL_EXPORTER_OTLP_HEADERS: SECRET_HEADER
+      })
       assert.equal(code, 0, stderr)
       assert.match(stderr, /\[FOK_WARN_EXPORT_DISABLED\] FastifyOtelKitWarning: fastify-otel-kit: OTEL_EXPORTER_OTLP_ENDPOINT is not a usable endpoint for http\/protobuf \(.*; the value is not shown\): span export is off/)
       assert.match(stderr, /OTEL_EXPORTER_OTLP_ENDPOINT is not a usable endpoint for http\/protobuf .*: log record export is off/)
@@ -147,7 +155,10 @@ describe('an endpoint that cannot be used never becomes a default one, and its v
 
   test('headers with no endpoint anywhere: export off rather than the credential going to localhost', async () => {
     const before = defaults.connections
-    const { code, stderr, stats } = await run({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_HEADERS: SECRET_HEADER })
+    const { code, stderr, stats } = await run({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_HEADERS: SECRET_HEADER
+    })
     assert.equal(code, 0, stderr)
     assert.match(
       stderr,

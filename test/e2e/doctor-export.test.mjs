@@ -15,7 +15,13 @@ function doctor (args, env = {}) {
   const base = { ...process.env }
   for (const key of Object.keys(base)) if (key.startsWith('OTEL_')) delete base[key]
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, 'doctor', '--timeout', '3000', ...args], { env: { ...base, OTEL_SERVICE_NAME: 'billing', ...env } }, (error, stdout) => {
+    execFile(process.execPath, [cli, 'doctor', '--timeout', '3000', ...args], {
+      env: {
+        ...base,
+        OTEL_SERVICE_NAME: 'billing',
+        ...env
+      }
+    }, (error, stdout) => {
       resolve({ code: error?.code ?? 0, stdout })
     })
   })
@@ -24,7 +30,11 @@ function doctor (args, env = {}) {
 test('one real export per signal, over each protocol', async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  for (const [protocol, endpoint] of [['http/protobuf', receiver.httpEndpoint], ['http/json', receiver.httpEndpoint], ['grpc', receiver.endpoint]]) {
+  for (const [protocol, endpoint] of [
+    ['http/protobuf', receiver.httpEndpoint],
+    ['http/json', receiver.httpEndpoint],
+    ['grpc', receiver.endpoint]
+  ]) {
     const { code, stdout } = await doctor([], {
       OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
@@ -32,7 +42,8 @@ test('one real export per signal, over each protocol', async (t) => {
     })
     assert.equal(code, 0, stdout)
     assert.match(stdout, new RegExp(`✓ traces: ${protocol.replace('/', '\\/')} to .* accepted a smoke span in \\d+ ms`))
-    assert.match(stdout, new RegExp(`✓ logs: ${protocol.replace('/', '\\/')} to .* accepted a smoke log record in \\d+ ms`))
+    assert.match(stdout, new RegExp(`✓ logs: ${protocol.replace('/', '\\/')} to .* accepted a smoke log record ` +
+      'in \\d+ ms'))
   }
   const contentTypes = receiver.exports.map((e) => `${e.signal} ${e.contentType}`)
   assert.deepEqual(contentTypes.sort(), [
@@ -48,7 +59,12 @@ test('one real export per signal, over each protocol', async (t) => {
 
 test('the usual mistakes, found by asking the port', async (t) => {
   const plain = await OtlpReceiver.start()
-  const secure = await OtlpReceiver.start({ tls: { cert: readFileSync(tls('server.pem')), key: readFileSync(tls('server.key')) } })
+  const secure = await OtlpReceiver.start({
+    tls: {
+      cert: readFileSync(tls('server.pem')),
+      key: readFileSync(tls('server.key'))
+    }
+  })
   t.after(async () => {
     await plain.stop()
     await secure.stop()
@@ -76,13 +92,19 @@ test('the usual mistakes, found by asking the port', async (t) => {
 test('a path on a gRPC endpoint is named before anything is sent', async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  const { code, stdout } = await doctor([], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.endpoint}/otlp` })
+  const { code, stdout } = await doctor(
+    [],
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.endpoint}/otlp` }
+  )
   assert.equal(code, 0, stdout)
   assert.match(stdout, /! traces: the endpoint has a path \(\/otlp\), which gRPC does not use: .* set OTEL_EXPORTER_OTLP_PROTOCOL=http\/protobuf/)
 })
 
 test('an export turned off by the environment says which variable, and sends nothing', async () => {
-  const { stdout } = await doctor([], { OTEL_EXPORTER_OTLP_ENDPOINT: 'NaN', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic%20c2VjcmV0' })
+  const { stdout } = await doctor(
+    [],
+    { OTEL_EXPORTER_OTLP_ENDPOINT: 'NaN', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic%20c2VjcmV0' }
+  )
   assert.match(stdout, /- traces: the exporter is none \(OTEL_EXPORTER_OTLP_ENDPOINT\): no collector to check/)
   assert.match(stdout, /! OTEL_EXPORTER_OTLP_ENDPOINT is not a usable endpoint for http\/protobuf .* \[FOK_WARN_EXPORT_DISABLED\]/)
   assert.doesNotMatch(stdout, /c2VjcmV0/)
@@ -90,9 +112,11 @@ test('an export turned off by the environment says which variable, and sends not
 
 test('the port mix-up is named whatever the port answers', () => {
   assert.deepEqual(mistakesFor('grpc', false, 'collector:4318', 4318, { kind: 'refused' }), [
-    'nothing listens on collector:4318 (connection refused): is the collector running, on this port? 4318 is the OTLP/HTTP port: gRPC listens on 4317 (or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf).'
+    'nothing listens on collector:4318 (connection refused): is the collector running, on this port? 4318 is ' +
+      'the OTLP/HTTP port: gRPC listens on 4317 (or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf).'
   ])
   assert.deepEqual(mistakesFor('http/protobuf', false, 'c:4317', 4317, { kind: 'h2c' }), [
-    'c:4317 speaks only HTTP/2 without TLS: a gRPC port. 4317 is the OTLP/gRPC port: OTLP/HTTP listens on 4318 (or set OTEL_EXPORTER_OTLP_PROTOCOL=grpc).'
+    'c:4317 speaks only HTTP/2 without TLS: a gRPC port. 4317 is the OTLP/gRPC port: OTLP/HTTP listens on 4318 ' +
+      '(or set OTEL_EXPORTER_OTLP_PROTOCOL=grpc).'
   ])
 })

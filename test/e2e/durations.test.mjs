@@ -9,7 +9,8 @@ import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { logCapture } from '../helpers.mjs'
 
 for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
-  test(`${protocol}: timeouts and the shutdown bound of 2^31 ms or more: all 100 spans arrive, the clamp is said once each`, async (t) => {
+  test(`${protocol}: timeouts and the shutdown bound of 2^31 ms or more: all 100 spans arrive, the clamp is ` +
+    'said once each', async (t) => {
     const receiver = await OtlpReceiver.start()
     t.after(() => receiver.stop())
     const overflowed = []
@@ -24,7 +25,11 @@ for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
       serviceName: 'durations',
       handleSignals: false,
       shutdownTimeoutMillis: Infinity,
-      exporter: { protocol, endpoint: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint, timeoutMillis: 2 ** 31 },
+      exporter: {
+        protocol,
+        endpoint: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint,
+        timeoutMillis: 2 ** 31
+      },
       batch: { exportTimeoutMillis: 2 ** 32, scheduledDelayMillis: 60_000 }
     })
     app.get('/n/:n', async () => 'ok')

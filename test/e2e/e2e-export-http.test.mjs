@@ -230,7 +230,8 @@ for (const protocol of ['http/protobuf', 'http/json']) {
       )
     })
 
-    test('mutual TLS: a receiver that requires a client certificate gets it; without one, nothing arrives', async (t) => {
+    test('mutual TLS: a receiver that requires a client certificate gets it; without one, nothing ' +
+      'arrives', async (t) => {
       const mutual = { tls: { ...serverTls(), clientCa: readFileSync(tls('ca.pem')) } }
       const without = await pipeline(t, protocol, {
         receiver: mutual,
@@ -255,10 +256,15 @@ for (const protocol of ['http/protobuf', 'http/json']) {
       await receiver.waitFor((all) => all.length === 1)
     })
 
-    test('headers: accepted with the required authorization, 401 without (not retried), the value never logged', async (t) => {
+    test('headers: accepted with the required authorization, 401 without (not retried), the value never ' +
+      'logged', async (t) => {
       const secret = 'Bearer s3cret-token-123'
       const required = { requiredHeaders: { authorization: secret } }
-      const withKey = await pipeline(t, protocol, { receiver: required, exporter: { headers: { authorization: secret } } })
+      const withKey = await pipeline(
+        t,
+        protocol,
+        { receiver: required, exporter: { headers: { authorization: secret } } }
+      )
       await withKey.app.inject({ url: '/ping/1' })
       await withKey.app.otel.forceFlush()
       assert.equal(withKey.receiver.spans.length, 1)

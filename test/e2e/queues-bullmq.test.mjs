@@ -70,7 +70,7 @@ function envFor (receiver, extra = {}) {
   )
   return {
     ...env,
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
     OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg,ioredis',
     OTEL_BSP_SCHEDULE_DELAY: '100',
     REDIS_URL: redis.url,

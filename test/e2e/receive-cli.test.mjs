@@ -41,7 +41,10 @@ async function startReceive (t, args = ['--http-port', '0', '--grpc-port', '0', 
 /** A service that exports one trace of two spans and a log line to `endpoint` over `protocol`. */
 async function exportOnce (protocol, endpoint, route) {
   const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
-  await app.register(otelPlugin, { serviceName: 'shop', handleSignals: false, logs: true, exporter: { protocol, endpoint } })
+  await app.register(
+    otelPlugin,
+    { serviceName: 'shop', handleSignals: false, logs: true, exporter: { protocol, endpoint } }
+  )
   app.get(route, async (request) => {
     request.log.info({ item: 'book' }, `added over ${protocol}`)
     return withSpan('cart.add', () => 'ok')
@@ -50,7 +53,8 @@ async function exportOnce (protocol, endpoint, route) {
   await app.close()
 }
 
-test('receive prints each trace as a waterfall with its log records, over HTTP and gRPC, and Ctrl-C stops it', { timeout: 30_000 }, async (t) => {
+test('receive prints each trace as a waterfall with its log records, over HTTP and gRPC, and Ctrl-C stops ' +
+  'it', { timeout: 30_000 }, async (t) => {
   const receive = await startReceive(t)
   await exportOnce('http/protobuf', `http://127.0.0.1:${receive.httpPort}`, '/cart/http')
   await receive.waitFor(/added over http\/protobuf/)
@@ -60,7 +64,7 @@ test('receive prints each trace as a waterfall with its log records, over HTTP a
   for (const route of ['/cart/http', '/cart/grpc', '/cart/json']) {
     assert.match(out, new RegExp(`trace [0-9a-f]{32}  shop  2 spans .*\\n  GET ${route.replace(/\//g, '\\/')} +SERVER .*\\n  └─ cart\\.add +INTERNAL`))
   }
-  assert.match(out, /log records\n.*INFO   added over http\/protobuf  \[GET \/cart\/http\]  item=book/)
+  assert.match(out, /log records\n.*INFO {3}added over http\/protobuf {2}\[GET \/cart\/http\] {2}item=book/)
   receive.child.kill('SIGINT')
   const [code] = await once(receive.child, 'exit')
   assert.equal(code, 0, receive.output.stderr)
@@ -81,7 +85,8 @@ test('a port in use: receive says which option to change and exits 1', async (t)
   })
   const [code] = await once(child, 'exit')
   assert.equal(code, 1)
-  assert.match(stderr, new RegExp(`cannot listen: port ${port} \\(--http-port\\) is in use \\(a collector already running\\?\\)`))
+  assert.match(stderr, new RegExp(`cannot listen: port ${port} \\(--http-port\\) is in use \\(a collector ` +
+    'already running\\?\\)'))
 })
 
 test('usage: --help lists the options; a bad port is a usage error', async () => {

@@ -22,7 +22,10 @@ const [packed] = JSON.parse(
 const shipped = new Set(packed.files.map((f) => f.path))
 const normal = (path) => posix.normalize(path.replace(/^\.\//, ''))
 
-/** The layers the public entries and the CLI are built from (the CLI's `receive` runs the receiver); demo/ is not among them. */
+/**
+ * The layers the public entries and the CLI are built from (the CLI's `receive` runs the
+ * receiver); demo/ is not among them.
+ */
 const SHIPPED_DIRS = ['cli', 'context', 'plugin', 'preload', 'receiver', 'sdk', 'workers']
 
 test('every export target, the main and types fields and the bin are in the tarball', () => {

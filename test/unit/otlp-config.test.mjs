@@ -30,8 +30,14 @@ describe('protocol: the signal variable, the general one, the signal option, the
 
     const env = { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }
     const fromEnv = resolve(options, env).config
-    assert.deepEqual(fromEnv.exporter.protocol, { value: 'http/protobuf', source: 'env', env: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' })
-    assert.deepEqual(fromEnv.logs.exporter.protocol, { value: 'grpc', source: 'env', env: 'OTEL_EXPORTER_OTLP_PROTOCOL' })
+    assert.deepEqual(
+      fromEnv.exporter.protocol,
+      { value: 'http/protobuf', source: 'env', env: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' }
+    )
+    assert.deepEqual(
+      fromEnv.logs.exporter.protocol,
+      { value: 'grpc', source: 'env', env: 'OTEL_EXPORTER_OTLP_PROTOCOL' }
+    )
   })
 
   test('an invalid protocol variable is named and ignored', () => {
@@ -39,7 +45,8 @@ describe('protocol: the signal variable, the general one, the signal option, the
     assert.equal(r.config.exporter.protocol.value, 'http/protobuf')
     assert.ok(
       r.warnings.includes(
-        'OTEL_EXPORTER_OTLP_PROTOCOL="http" is invalid (expected one of grpc, http/protobuf, http/json); ignoring it and using http/protobuf from the default.'
+        'OTEL_EXPORTER_OTLP_PROTOCOL="http" is invalid (expected one of grpc, http/protobuf, http/json); ' +
+          'ignoring it and using http/protobuf from the default.'
       ),
       r.warnings.join('\n')
     )
@@ -76,7 +83,10 @@ describe('endpoints, as the specification has them', () => {
   })
 
   test("gRPC's legacy host:port stays as written (TLS unless insecure); over HTTP it is no endpoint", () => {
-    assert.equal(endpointOf(resolve({ exporter: { protocol: 'grpc', endpoint: 'collector:4317' } })).value, 'collector:4317')
+    assert.equal(
+      endpointOf(resolve({ exporter: { protocol: 'grpc', endpoint: 'collector:4317' } })).value,
+      'collector:4317'
+    )
     assert.throws(() => resolve({ exporter: { endpoint: 'collector:4318' } }), { code: 'FOK_ERR_INVALID_OPTION' })
   })
 
@@ -94,7 +104,10 @@ describe('endpoints, as the specification has them', () => {
       { logs: true },
       { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }
     )
-    assert.deepEqual(r.config.exporter.kind, { value: 'none', source: 'env', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' })
+    assert.deepEqual(
+      r.config.exporter.kind,
+      { value: 'none', source: 'env', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' }
+    )
     assert.equal(r.config.logs.exporter.kind.value, 'otlp')
     assert.deepEqual(codes(r), ['FOK_WARN_EXPORT_DISABLED'])
     assert.doesNotMatch(r.codedWarnings[0].message, /not a url/)
@@ -120,8 +133,12 @@ describe('endpoints, as the specification has them', () => {
     assert.match(grpc4318.codedWarnings[0].message, /4318, OTLP\/HTTP's port, but the protocol is grpc \(from the plugin options\)/)
   })
 
-  test('headers from the user and no endpoint from the user: an error from options, export off from the environment', () => {
-    assert.throws(() => resolve({ exporter: { headers: { authorization: 'Basic x' } } }), { code: 'FOK_ERR_CONFLICTING_OPTIONS' })
+  test('headers from the user and no endpoint from the user: an error from options, export off from the ' +
+    'environment', () => {
+    assert.throws(
+      () => resolve({ exporter: { headers: { authorization: 'Basic x' } } }),
+      { code: 'FOK_ERR_CONFLICTING_OPTIONS' }
+    )
     const r = resolve({}, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic%20x' })
     assert.deepEqual(r.config.exporter.kind, { value: 'none', source: 'env', env: 'OTEL_EXPORTER_OTLP_HEADERS' })
     // With an endpoint, the same headers are fine.
@@ -172,7 +189,9 @@ describe('values the runtime cannot hold', () => {
     ]) {
       assert.equal(value, MAX_TIMER_MILLIS)
     }
-    const named = codedWarnings.filter((w) => w.code === 'FOK_WARN_DURATION_CLAMPED').map((w) => w.message.split(' is ')[0])
+    const named = codedWarnings
+      .filter((w) => w.code === 'FOK_WARN_DURATION_CLAMPED')
+      .map((w) => w.message.split(' is ')[0])
     assert.deepEqual(named.sort(), [
       'OTEL_BLRP_SCHEDULE_DELAY',
       'OTEL_BSP_EXPORT_TIMEOUT',
