@@ -4,6 +4,7 @@ import { acquireSdk } from '../sdk/assembly/registration.js'
 import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
+import { instrumentationConfig } from '../sdk/instrumentations/configure.js'
 import { loadInstrumentations } from '../sdk/instrumentations/load.js'
 import { patchedModules } from '../sdk/instrumentations/loaded-early.js'
 import { selectInstrumentations } from '../sdk/instrumentations/select.js'
@@ -45,7 +46,8 @@ export function startPreload (early: readonly string[]): string[] {
         `${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`
     )
   }
-  const loaded = loadInstrumentations(selection.names)
+  const settings = { sanitizeStatements: resolution.config.dbStatementSanitizer.value }
+  const loaded = loadInstrumentations(selection.names, undefined, (name) => instrumentationConfig(name, settings))
   for (const name of loaded.missing) {
     warnings.warn(
       'FOK_WARN_INSTRUMENTATION_MISSING',

@@ -94,10 +94,21 @@ export function resolveSdkConfig (
     shutdownTimeoutMillis: clampSetting(
       r,
       'shutdownTimeoutMillis',
-      fromOption(optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
+      fromOption(
+        optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
+        DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+      )
     ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),
+    dbStatementSanitizer: r.setting(
+      '(OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED)',
+      undefined,
+      ['OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED'],
+      parseBoolean,
+      true,
+      String
+    ),
     logs: logs.config
   }
   return {
