@@ -6,6 +6,7 @@ import { LOGS_SERVICE } from '../export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc-exporter.js'
 import { buildOtlpHttpExporter, type OtlpHttpSignal } from '../export/http/otlp-http-exporter.js'
 import { protobufLogsSerializer } from '../logs/otlp-log-encoder.js'
+import { exportDeadline } from './queue-limits.js'
 
 /** OTLP protobuf, over gRPC and over HTTP: the package's encoder (docs/internals/upstream-parts.md, "The OTLP encoder"). */
 const PROTOBUF = protobufLogsSerializer()
@@ -57,7 +58,7 @@ export function buildLogExporter (
           LOGS,
           logs.exporter,
           resolution.logExporterHeaders,
-          logs.batch.exportTimeoutMillis.value,
+          exportDeadline(logs.batch, logs.exporter),
           warn
         )
       }
@@ -65,7 +66,7 @@ export function buildLogExporter (
         LOGS_HTTP[protocol],
         logs.exporter,
         resolution.logExporterHeaders,
-        logs.batch.exportTimeoutMillis.value,
+        exportDeadline(logs.batch, logs.exporter),
         warn
       )
     }

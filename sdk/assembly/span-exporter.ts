@@ -5,6 +5,7 @@ import type { ConfigResolution } from '../config/resolve-config.js'
 import type { ItemExporter, QueueEncoding } from '../export/batch-queue.js'
 import type { EncodedItem } from '../export/protobuf/encoded-items.js'
 import { encodedSpans, measuredSpans } from '../traces/span-queue-encoding.js'
+import { exportDeadline } from './queue-limits.js'
 import { TRACE_SERVICE } from '../export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc-exporter.js'
 import { buildOtlpHttpExporter, type OtlpHttpSignal } from '../export/http/otlp-http-exporter.js'
@@ -52,14 +53,14 @@ export function buildExporter (
     case 'otlp': {
       const protocol = exporter.protocol.value
       if (protocol === 'grpc') {
-        const deadline = batch.exportTimeoutMillis.value
+        const deadline = exportDeadline(batch, exporter)
         return buildOtlpGrpcExporter(TRACES, exporter, resolution.exporterHeaders, deadline, warn)
       }
       return buildOtlpHttpExporter(
         TRACES_HTTP[protocol],
         exporter,
         resolution.exporterHeaders,
-        batch.exportTimeoutMillis.value,
+        exportDeadline(batch, exporter),
         warn
       )
     }
@@ -89,7 +90,7 @@ export function buildSpanExport (
       name: TraceExporterMetricsHelper.name,
       countItems: (items) => items.length
     }
-    const timeout = batch.exportTimeoutMillis.value
+    const timeout = exportDeadline(batch, exporter)
     const encoded =
       exporter.protocol.value === 'grpc'
         ? buildOtlpGrpcExporter<EncodedItem>(

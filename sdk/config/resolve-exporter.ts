@@ -1,6 +1,6 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import { conflictingOptions, invalidOption, invalidOptionDescribed } from '../errors.js'
-import { DEFAULT_RETRY_BUDGET_MILLIS, DEFAULT_RETRY_POLICY } from './retry-policy.js'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BUDGET_MILLIS, DEFAULT_RETRY_POLICY } from './retry-policy.js'
 import {
   DEFAULT_EXPORTER_TIMEOUT_MILLIS,
   DEFAULT_OTLP_GRPC_ENDPOINT,
@@ -458,7 +458,7 @@ function describeHeadersSource (headers: Setting<Record<string, string>>): strin
 
 function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry'] {
   const defaults = {
-    maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
+    maxAttempts: DEFAULT_MAX_ATTEMPTS,
     initialBackoffMillis: DEFAULT_RETRY_POLICY.initialBackoffMillis,
     maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis,
     budgetMillis: DEFAULT_RETRY_BUDGET_MILLIS

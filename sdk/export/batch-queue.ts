@@ -1,9 +1,8 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { context } from '../../context/otel-api.js'
-import type { RetryPolicy } from '../config/retry-policy.js'
 import { EXPORT_CONTEXT } from './export-context.js'
-import { type ExportFailure, failureOf } from './failure.js'
+import { failureOf } from './failure.js'
 import { resourcesPending } from './resources-pending.js'
 
 export interface BatchLimits {
@@ -18,21 +17,6 @@ export interface BatchLimits {
    * OTLP size); no bound when left out.
    */
   maxQueueBytes?: number
-  /** How long a batch the collector could not take for now is tried again; none when left out. */
-  retry?: QueueRetry
-}
-
-/**
- * The queue's side of retrying: a batch whose export failed for a reason that may pass (the
- * collector unreachable, unavailable, slow, or asking to wait) stays at the head of the queue and
- * is exported again after a pause, until `budgetMillis` after its first export started. The queue
- * waits, not the requests: items keep arriving up to the queue's bounds meanwhile.
- */
-export interface QueueRetry {
-  budgetMillis: number
-  /** The pauses: exponential backoff with jitter, a collector's own hint first. */
-  policy: RetryPolicy
-  random?: () => number
 }
 
 /**
@@ -120,10 +104,6 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
   private queuedBytes = 0
   private inFlightBytes = 0
   private readonly maxQueueBytes: number
-  /** Exports repeated by the queue after a failure that may pass (QueueRetry). */
-  private repeats = 0
-  /** The pause before a repeated export, which abandon() cuts short. */
-  private pause: { timer: NodeJS.Timeout; resume: () => void } | undefined
   private timer: NodeJS.Timeout | undefined
   private exporting: Promise<void> | undefined
   /** Set when shutdown is called: from then on items are refused (as the SDK's processors do). */
@@ -203,7 +183,7 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       exported: this.counts.exported,
       dropped: this.counts.dropped,
       failed: this.counts.failed,
-      retries: (retries?.retryCount ?? 0) + this.repeats
+      retries: retries?.retryCount ?? 0
     }
   }
 
@@ -263,11 +243,6 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     this.settled = this.accepted
     // Exports still under way settle into the old generation and are not counted twice.
     this.generation++
-    // A batch pausing before it is tried again gives up now (its export settles as abandoned).
-    if (this.pause !== undefined) {
-      clearTimeout(this.pause.timer)
-      this.pause.resume()
-    }
     this.shutdownExporter().catch(() => {})
     return abandoned
   }
@@ -312,7 +287,7 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     const generation = this.generation
     this.inFlight += batch.length
     this.inFlightBytes += bytes
-    const outcome = await this.deliver(batch, generation, performance.now())
+    const outcome = await this.deliver(batch, generation)
     if (generation !== this.generation) return
     this.inFlight -= batch.length
     this.inFlightBytes -= bytes
@@ -330,32 +305,19 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
    * no size is a quota or a rate limit, and splitting would send up to 2n-1 requests to a backend
    * that asked for fewer. For the same reason, once a half is refused that way the rest of the split
    * is not sent.
-   *
-   * A failure that may pass (QueueRetry) is tried again after a pause, the same batch, until the
-   * retry budget counted from `firstTry` is spent: a collector restarting is bridged by the queue.
    */
-  private async deliver (batch: T[], generation: number, firstTry: number): Promise<Delivery> {
-    let result: ExportResult
-    for (let repeat = 0; ; repeat++) {
-      result = await this.exportOnce(batch, generation)
-      if (result.code === ExportResultCode.SUCCESS || generation !== this.generation) break
-      const pause = this.pauseBefore(failureOf(result.error), repeat, firstTry)
-      if (pause === undefined) break
-      this.repeats++
-      await this.wait(pause)
-      // Abandoned at the shutdown bound during the pause: the exporter is shut, nothing is sent.
-      if (generation !== this.generation) break
-    }
+  private async deliver (batch: T[], generation: number): Promise<Delivery> {
+    const result = await this.exportOnce(batch, generation)
     if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0, stop: false }
     const failure = failureOf(result.error)
     if (batch.length > 1 && failure.kind === 'too-large') {
       const half = Math.ceil(batch.length / 2)
-      const first = await this.deliver(batch.slice(0, half), generation, firstTry)
+      const first = await this.deliver(batch.slice(0, half), generation)
       // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
       if (first.stop || generation !== this.generation) {
         return { ...first, failed: first.failed + batch.length - half, stop: true }
       }
-      const second = await this.deliver(batch.slice(half), generation, firstTry)
+      const second = await this.deliver(batch.slice(half), generation)
       const error = second.error ?? first.error
       return {
         exported: first.exported + second.exported,
@@ -381,49 +343,6 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     } catch (error) {
       return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
-  }
-
-  /**
-   * The pause before exporting a failed batch again, or undefined when it is not tried again: a
-   * failure that cannot pass (bad data, no credentials, too large: split instead), a throttle
-   * without the collector's word on when, no retry configured, or the budget spent. The OTLP
-   * specification's rules: exponential backoff with jitter, the collector's RetryInfo or
-   * Retry-After first; an unreachable collector is tried again at least every
-   * `unreachableRetryMillis`, so export resumes soon after it is back.
-   */
-  private pauseBefore (failure: ExportFailure, repeat: number, firstTry: number): number | undefined {
-    const retry = this.limits.retry
-    if (retry === undefined || this.isShutdown) return undefined
-    const retryable =
-      failure.kind === 'transient' || (failure.kind === 'throttled' && failure.retryAfterMillis !== undefined)
-    if (!retryable) return undefined
-    const { policy } = retry
-    const random = retry.random ?? Math.random
-    const base = Math.min(policy.initialBackoffMillis * policy.multiplier ** repeat, policy.maxBackoffMillis)
-    const backoff = Math.max(0, base * (1 + policy.jitter * (2 * random() - 1)))
-    const pause =
-      failure.retryAfterMillis ??
-      (failure.unreachable === true ? Math.min(backoff, policy.unreachableRetryMillis) : backoff)
-    return performance.now() - firstTry + pause <= retry.budgetMillis ? pause : undefined
-  }
-
-  private wait (millis: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pause = undefined
-        resolve()
-      }, millis)
-      // A batch waiting to be tried again must not keep a finished process alive: the flush on
-      // close and at exit, bounded, decides what becomes of it.
-      timer.unref()
-      this.pause = {
-        timer,
-        resume: () => {
-          this.pause = undefined
-          resolve()
-        }
-      }
-    })
   }
 
   private exportWithTimeout (batch: T[], generation: number): Promise<ExportResult> {
