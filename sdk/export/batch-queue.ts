@@ -6,15 +6,18 @@ import { failureOf } from './failure.js'
 import { resourcesPending } from './resources-pending.js'
 
 export interface BatchLimits {
-  /** Items held at most, waiting or being exported (the batch under way included). */
+  /**
+   * Items waiting at most; the batch being exported (at most maxExportBatchSize) is held besides,
+   * as every OpenTelemetry SDK's batch processor holds it.
+   */
   maxQueueSize: number
   scheduledDelayMillis: number
   maxExportBatchSize: number
   /** Deadline of one export call (the exporter's own retries included). */
   exportTimeoutMillis: number
   /**
-   * Bytes held at most, waiting or being exported, as the encoding measures them (the items'
-   * OTLP size); no bound when left out.
+   * Bytes held at most, waiting and being exported together, as the encoding measures them (the
+   * items' OTLP size): the memory bound. No bound when left out.
    */
   maxQueueBytes?: number
 }
@@ -131,15 +134,15 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
   }
 
   /**
-   * Takes one item, or drops and counts it when the queue is full (by count, or by bytes with this
-   * one). Runs once per span or record. The bounds hold everything not yet settled: the items
-   * waiting and the batch being exported.
+   * Takes one item, or drops and counts it when the queue is full: maxQueueSize items waiting, or
+   * maxQueueBytes with this one, counting the batch being exported too. Runs once per span or
+   * record.
    */
   protected offer (input: I): void {
     this.counts.created++
     // An item that arrives once shutdown has begun would land behind the shutdown flush's target
     // and never be exported: it is refused and counted, so the books still balance at exit.
-    if (this.closing || this.queue.length + this.inFlight >= this.limits.maxQueueSize) {
+    if (this.closing || this.queue.length >= this.limits.maxQueueSize) {
       this.drop(this.closing ? 'shutting-down' : 'queue-full')
       return
     }

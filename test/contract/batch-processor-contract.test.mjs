@@ -91,9 +91,7 @@ const implementations = {
       tracer: provider.getTracer('contract'),
       forceFlush: () => provider.forceFlush(),
       shutdown: () => provider.shutdown(),
-      stats: undefined,
-      // Spans held at most while a batch is exported: the queue, and the batch beside it (defect 6).
-      holds: limits.maxQueueSize + limits.maxExportBatchSize
+      stats: undefined
     }
   },
   'fastify-otel-kit batch processor': async (t, exporter, overrides = {}) => {
@@ -110,8 +108,7 @@ const implementations = {
       tracer: app.otel.tracer,
       forceFlush: () => app.otel.forceFlush(),
       shutdown: () => app.otel.shutdown(),
-      stats: () => app.otel.stats(),
-      holds: limits.maxQueueSize
+      stats: () => app.otel.stats()
     }
   }
 }
@@ -143,7 +140,7 @@ for (const [name, make] of Object.entries(implementations)) {
       assert.ok(exporter.batches.every((b) => b.length <= limits.maxExportBatchSize))
     })
 
-    test('drops spans beyond what it holds while an export is held, exports the rest', async (t) => {
+    test('drops spans beyond maxQueueSize while an export is held, exports the rest', async (t) => {
       const exporter = new ProbeExporter()
       exporter.hold = true
       const p = await make(t, exporter)
@@ -152,12 +149,9 @@ for (const [name, make] of Object.entries(implementations)) {
       exporter.hold = false
       exporter.release()
       await p.forceFlush()
-      // 2 left at once as a full batch, the queue took what it holds besides, the rest were dropped
-      // (defect 6: how much each holds differs).
-      assert.equal(exporter.exported.length, p.holds)
-      if (p.stats) {
-        assert.deepEqual(books(p.stats()), { created: 12, queued: 0, exported: p.holds, dropped: 12 - p.holds, failed: 0 })
-      }
+      // 2 left at once as a full batch, 6 fitted the queue, the other 4 were dropped.
+      assert.equal(exporter.exported.length, 8)
+      if (p.stats) assert.deepEqual(books(p.stats()), { created: 12, queued: 0, exported: 8, dropped: 4, failed: 0 })
     })
 
     test('shutdown flushes what is queued and shuts the exporter down once; later spans are ignored', async (t) => {
@@ -433,29 +427,10 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     ourExporter.hold = false
     ourExporter.release()
     await ours.shutdown()
-    // Six: ours holds maxQueueSize in all (defect 6).
-    assert.equal(ours.stats().dropped, 6)
-    // The first drop at once, the rest in the window's summary (closed at shutdown): all six named.
+    assert.equal(ours.stats().dropped, 4)
+    // The first drop at once, the rest in the window's summary (closed at shutdown): all four named.
     const ourWarnings = warnings.map(String).filter((m) => m.includes('FOK_WARN_SPANS_DROPPED'))
     const named = ourWarnings.map((m) => Number(m.match(/dropped (\d+) span/)?.[1] ?? 0)).reduce((a, b) => a + b, 0)
-    assert.equal(named, 6, warnings.join('\n'))
-  })
-
-  test("defect 6: the SDK's queue holds maxQueueSize spans besides the batch being exported; ours, maxQueueSize " +
-    'in all', async (t) => {
-    const held = {}
-    for (const [name, make] of Object.entries(implementations)) {
-      const exporter = new ProbeExporter()
-      exporter.hold = true
-      const p = await make(t, exporter)
-      for (let i = 0; i < 20; i++) p.tracer.startSpan(`s${i}`).end()
-      while (exporter.held.length === 0) await nextTurn()
-      exporter.hold = false
-      exporter.release()
-      await p.forceFlush()
-      held[name] = exporter.exported.length
-    }
-    assert.equal(held[SDK], limits.maxQueueSize + limits.maxExportBatchSize, FIXED('the queue bound counts the batch'))
-    assert.equal(held[OURS], limits.maxQueueSize)
+    assert.equal(named, 4, warnings.join('\n'))
   })
 })

@@ -73,7 +73,7 @@ describe('the byte bound', () => {
   })
 
   test('one item larger than the whole bound is dropped, and the count bound still applies first', async (t) => {
-    const { queue, drops } = setup(t, { maxQueueBytes: 100, maxQueueSize: 2, maxExportBatchSize: 2 })
+    const { queue, drops } = setup(t, { maxQueueBytes: 100, maxQueueSize: 2, maxExportBatchSize: 5 })
     queue.onEnd(item(0, 101))
     queue.onEnd(item(1, 1))
     queue.onEnd(item(2, 1))
