@@ -3,7 +3,7 @@
 // results go to bench/results/<mode>.json and .md (ignored by git: a run leaves the tree clean;
 // node bench/lib/update-docs.mjs puts a full run's tables into docs/internals/performance.md).
 //   --quick            short runs
-//   --only a,b         a subset of: micro, workers, pipeline, logs, http
+//   --only a,b         a subset of: micro, encoder, workers, pipeline, logs, http
 //   --nodes 22,24,26   the Node versions the HTTP servers run on (full run: 22,24,26; quick: this one)
 //   --compare FILE     after the run, compare it with a saved run (a copy of an earlier results JSON)
 //   --against DIR      also run the plugin's HTTP setups of another checkout (built, with its node_modules),
@@ -24,6 +24,7 @@ import { hasTaskset } from './lib/processes.mjs'
 import { readResults, renderComparison } from './lib/compare.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
+import { runEncoder } from './micro/encoder.mjs'
 import { runMicro } from './micro/index.mjs'
 import { runPipeline } from './pipeline/index.mjs'
 import { runWorkers } from './workers/index.mjs'
@@ -46,6 +47,7 @@ const log = (line) => process.stdout.write(`${line}\n`)
 const settings = quick
   ? {
       micro: { timeMillis: 80 },
+      encoder: { rounds: 3 },
       workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
       pipeline: {
         seconds: 1,
@@ -58,6 +60,7 @@ const settings = quick
     }
   : {
       micro: { timeMillis: 1000 },
+      encoder: { rounds: 15 },
       workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
       pipeline: {
         seconds: 3,
@@ -88,6 +91,10 @@ const results = {
 if (wanted('micro')) {
   log('propagation micro-costs')
   results.micro = await runMicro({ ...settings.micro, log })
+}
+if (wanted('encoder')) {
+  log('OTLP encoding')
+  results.encoder = await runEncoder({ ...settings.encoder, log })
 }
 if (wanted('workers')) {
   log('thread boundary')

@@ -39,6 +39,19 @@ export function renderMarkdown (r) {
     for (const row of r.micro) out.push(`| ${row.name} | ${row.nsPerOp} |`)
     out.push('')
   }
+  if (r.encoder !== undefined) {
+    out.push(
+      '**OTLP encoding** (batches of 512, CPU time per item, medians over rounds; the floor copies the same bytes)',
+      ''
+    )
+    out.push("| items | encoder | us per item | bytes per item | ratio to upstream's |", '|---|---|---:|---:|---:|')
+    for (const row of r.encoder) {
+      out.push(
+        `| ${row.items} | ${row.name} | ${row.microsPerItem} | ${row.bytesPerItem} | ${row.ratioToUpstream.toFixed(2)} |`
+      )
+    }
+    out.push('')
+  }
   if (r.workers !== undefined) {
     out.push('**Thread boundary** (Piscina, one worker thread; microseconds per task)', '')
     out.push(

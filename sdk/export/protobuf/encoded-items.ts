@@ -17,39 +17,42 @@ export interface EncodedItem extends ScopedItem {
 /** Writes one item's whole entry: key, length and message. */
 export type EntryWriter<T> = (writer: ProtoWriter, item: T) => void
 
-/** Slabs of this size hold the encoded items; a larger item gets a slab of its own. */
+/** Slabs of this size hold the encoded items. */
 const SLAB_BYTES = 256 * 1024
+/** A new slab is started when less than this is left, so that an item rarely outgrows its slab. */
+const SLAB_HEADROOM = 16 * 1024
 
 /**
- * Encodes items into slabs, in two steps, so that a queue can refuse an item for its size before
- * it takes any room: `measure` writes the item aside and says how long it is, `commit` copies
- * those bytes into the current slab. A slab is garbage once the last of its items is exported.
+ * Encodes items straight into slabs, in two steps, so that a queue can refuse an item for its size
+ * before keeping it: `measure` writes the item after the last one kept and says how long it is,
+ * `commit` keeps it (an item not committed is written over by the next). A slab is garbage once
+ * the last of its items is exported. An item that outgrows what is left of its slab moves the
+ * slab into a larger one (ProtoWriter's growth): the items kept before stay valid in the old one.
  */
 export class ItemEncoder<T extends ScopedItem> {
-  private readonly scratch = new ProtoWriter(4096)
-  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
-  private used = 0
+  private readonly writer = new ProtoWriter(SLAB_BYTES)
+  /** Where the item measured last starts; the end of the items kept so far. */
+  private start = 0
 
   constructor (private readonly writeEntry: EntryWriter<T>) {}
 
-  /** The item's encoded size in bytes; the item is kept aside for `commit`. */
+  /** The item's encoded size in bytes; it is written, but kept only by `commit`. */
   measure (item: T): number {
-    this.scratch.pos = 0
-    this.writeEntry(this.scratch, item)
-    return this.scratch.pos
+    const writer = this.writer
+    writer.pos = this.start
+    if (this.start > SLAB_BYTES - SLAB_HEADROOM) {
+      writer.buffer = Buffer.allocUnsafeSlow(SLAB_BYTES)
+      writer.pos = this.start = 0
+    }
+    this.writeEntry(writer, item)
+    return writer.pos - this.start
   }
 
-  /** The item measured last, copied into the current slab. */
+  /** The item measured last, kept where it was written. */
   commit (item: T): EncodedItem {
-    const length = this.scratch.pos
-    if (this.used + length > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length))
-      this.used = 0
-    }
-    const start = this.used
-    this.scratch.buffer.copy(this.slab, start, 0, length)
-    this.used += length
-    return { resource: item.resource, instrumentationScope: item.instrumentationScope, slab: this.slab, start, end: this.used }
+    const start = this.start
+    const end = (this.start = this.writer.pos)
+    return { resource: item.resource, instrumentationScope: item.instrumentationScope, slab: this.writer.buffer, start, end }
   }
 }
 
