@@ -64,7 +64,7 @@ const settings = quick
       workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
       pipeline: {
         seconds: 3,
-        rates: [10000, 20000, 30000, 40000, 50000, 60000],
+        rates: [10000, 20000, 30000, 40000, 50000, 60000, 70000, 80000, 90000, 100000],
         presets: ['conservative', 'moderate', 'aggressive'],
         recovery: { rounds: 3, outageMillis: 15000 }
       },

@@ -113,6 +113,22 @@ export function renderMarkdown (r) {
         `| the plugin's (reconnect backoff capped at 1 s) | ${rec.pluginMillis.join(', ')} | ${rec.pluginMedian} |`
       )
     }
+    if (r.pipeline.outages?.length > 0) {
+      out.push(
+        '',
+        'A collector restart, spans offered at a steady rate the whole time (moderate preset; lost = dropped + failed):',
+        ''
+      )
+      out.push('| protocol | outage | spans/s | retries | made | lost | retries before (5 attempts) | lost before |')
+      out.push('|---|---:|---:|---|---:|---:|---|---:|')
+      for (const o of r.pipeline.outages) {
+        out.push(
+          `| ${o.protocol} | ${o.outageMillis / 1000} s | ${o.spansPerSecond} | for up to 60 s (default) | ` +
+            `${o.defaults.created} | ${o.defaults.dropped + o.defaults.failed} | 5 attempts within 30 s | ` +
+            `${o.before.dropped + o.before.failed} of ${o.before.created} |`
+        )
+      }
+    }
     out.push('')
   }
   if (r.logs !== undefined) {
