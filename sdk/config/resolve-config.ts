@@ -3,6 +3,10 @@ import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { invalidOption } from '../errors.js'
 import { validateSpanProcessors } from './validate-processors.js'
+import { loadConfigFile } from './config-file.js'
+import { type IgnoredVariable, ignoredVariables } from './env-inventory.js'
+import { applyFileProvenance } from './file-provenance.js'
+import { resolveDetectors } from './resolve-detectors.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
 import { parseBoolean } from './env-values.js'
 import type { ResolvedSdkConfig, SdkOptions } from './options.js'
@@ -31,6 +35,8 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   logExporterInstance: LogRecordExporter | undefined
   /** Override and fallback notices, to be logged once each. */
   warnings: string[]
+  /** The `OTEL_*` variables set that nothing acts on (names and reasons, never values). */
+  ignoredEnv: IgnoredVariable[]
 }
 
 /** The options the core reads. */
@@ -68,7 +74,10 @@ export function resolveSdkConfig (
   if (rawOptions !== undefined && !isPlainObject(rawOptions)) throw invalidOption('options', 'an object', rawOptions)
   const options = (rawOptions ?? {}) as SdkOptions & Record<string, unknown>
   rejectUnknownKeys('', options, knownKeys)
-  const r = new Resolver(env)
+  // A configuration file replaces the SDK variables: its settings are read as the variables they
+  // stand for, through the same resolution (config-file-model.ts).
+  const file = loadConfigFile(env)
+  const r = new Resolver(file?.env ?? env, file)
 
   const disabled = r.setting('(OTEL_SDK_DISABLED)', undefined, ['OTEL_SDK_DISABLED'], parseBoolean, false, String)
   const resource = resolveResource(r, options)
@@ -80,7 +89,11 @@ export function resolveSdkConfig (
 
   const config: ResolvedSdkConfig = {
     disabled,
+    configFile:
+      file === undefined ? { value: undefined, source: 'default' } : { value: file.file, source: 'env', env: file.variable },
+    logLevel: r.setting<string | undefined>('logLevel', undefined, ['OTEL_LOG_LEVEL'], (v) => ({ ok: true, value: v }), undefined),
     ...resource,
+    resourceDetectors: resolveDetectors(r),
     sampler: sampling.sampler,
     samplingRatio: sampling.samplingRatio,
     exporter: exporter.config,
@@ -95,6 +108,7 @@ export function resolveSdkConfig (
     spanLimits: resolveSpanCountLimits(r),
     logs: logs.config
   }
+  if (file !== undefined) applyFileProvenance(config, r.warnings, file)
   return {
     config,
     exporterHeaders: exporter.headers,
@@ -104,7 +118,8 @@ export function resolveSdkConfig (
     spanProcessors: validateSpanProcessors(options.spanProcessors),
     logExporterHeaders: logs.headers,
     logExporterInstance: logs.instance,
-    warnings: r.warnings
+    warnings: r.warnings,
+    ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })
   }
 }
 

@@ -20,6 +20,8 @@ export type WarningCode =
   | 'FOK_WARN_INSTRUMENTATION_MISSING'
   | 'FOK_WARN_LATE_START'
   | 'FOK_WARN_WORKER_SPANS_LOST'
+  | 'FOK_WARN_DETECTOR_MISSING'
+  | 'FOK_WARN_ENV_IGNORED'
 
 export interface Warnings {
   /**
