@@ -40,8 +40,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     const source = setting.source === 'env' ? `env ${setting.env ?? ''}` : setting.source
     write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${source}`)
   }
-  if (resolution.warnings.length > 0) {
+  if (resolution.warnings.length + resolution.codedWarnings.length > 0) {
     write('\nWarnings')
+    for (const warning of resolution.codedWarnings) write(`  ! ${warning.message} [${warning.code}]`)
     for (const warning of resolution.warnings) write(`  ! ${warning}`)
   }
   write('')
@@ -119,7 +120,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
 async function smokeExport (resolution: ConfigResolution<ResolvedConfig>, options: DoctorOptions): Promise<boolean> {
   const { config } = resolution
   const { write } = options
-  if (config.exporter.kind.value !== 'otlp-grpc') {
+  if (config.exporter.kind.value !== 'otlp') {
     write(`  - the exporter is ${config.exporter.kind.value}: there is no collector to check`)
     return true
   }

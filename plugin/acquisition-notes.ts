@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
 import type { Acquired } from '../sdk/assembly/registration.js'
+import { reportConfigWarnings } from '../sdk/assembly/config-notices.js'
 import { ignoredVariablesWarning } from '../sdk/config/env-inventory.js'
-import type { ConfigResolution } from '../sdk/config/resolve-config.js'
-import { SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
+import { type ConfigResolution, SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
 import { readEnv } from '../sdk/config/env-values.js'
 import type { Warnings } from '../sdk/diagnostics/warnings.js'
 import type { ResolvedConfig } from './options.js'
@@ -45,7 +45,7 @@ export function noteAcquisition (
   warnings: Warnings
 ): void {
   if (acquired.how === 'assembled') {
-    for (const warning of resolution.warnings) warnings.warn('FOK_WARN_CONFIG', warning)
+    reportConfigWarnings(resolution, warnings)
     const ignored = ignoredVariablesWarning(resolution.ignoredEnv)
     if (ignored !== undefined) warnings.warn('FOK_WARN_ENV_IGNORED', ignored)
   } else if (acquired.how === 'shared' && acquired.assembledBy === 'preload') {

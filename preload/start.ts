@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads'
+import { reportConfigWarnings } from '../sdk/assembly/config-notices.js'
 import { acquireSdk } from '../sdk/assembly/registration.js'
 import { ignoredVariablesWarning } from '../sdk/config/env-inventory.js'
 import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
@@ -38,9 +39,8 @@ export function startPreload (early: readonly string[]): string[] {
   const { sdk, how } = acquireSdk(resolution, { log: undefined, warnings }, { assembledBy: 'preload' })
   if (how === 'assembled') {
     // The service name may still come from the plugin's options: said when the identity is settled.
-    for (const warning of resolution.warnings) {
-      if (warning !== NO_SERVICE_NAME_WARNING) warnings.warn('FOK_WARN_CONFIG', warning)
-    }
+    const warningsNow = resolution.warnings.filter((warning) => warning !== NO_SERVICE_NAME_WARNING)
+    reportConfigWarnings({ ...resolution, warnings: warningsNow }, warnings)
     const ignored = ignoredVariablesWarning(resolution.ignoredEnv)
     if (ignored !== undefined) warnings.warn('FOK_WARN_ENV_IGNORED', ignored)
   }

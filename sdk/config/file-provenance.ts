@@ -1,6 +1,6 @@
 import type { ConfigFile } from './config-file.js'
 import type { Setting } from './options.js'
-import { fileLabel } from './resolver.js'
+import { fileLabel, type Resolver } from './resolver.js'
 
 /**
  * After a resolution from a configuration file: the values the resolvers read from the file's
@@ -8,9 +8,13 @@ import { fileLabel } from './resolver.js'
  * place in the file instead of the variable it stood for. The file's own notices (what it leaves
  * out, what is not acted on) join the warnings.
  */
-export function applyFileProvenance (config: object, warnings: string[], file: ConfigFile): void {
+export function applyFileProvenance (config: object, r: Resolver, file: ConfigFile): void {
   relabelSettings(config as Record<string, unknown>, file)
+  const { warnings, codedWarnings } = r
   for (let i = 0; i < warnings.length; i++) warnings[i] = relabel(warnings[i]!, file)
+  for (let i = 0; i < codedWarnings.length; i++) {
+    codedWarnings[i] = { ...codedWarnings[i]!, message: relabel(codedWarnings[i]!.message, file) }
+  }
   for (const notice of file.notices) warnings.push(`${file.file}: ${notice}`)
   if (file.notActedOn.length > 0) {
     const listed = file.notActedOn.map(({ path, reason }) => `${path} (${reason})`)

@@ -2,6 +2,8 @@ import type { TextMapPropagator } from '@opentelemetry/api'
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { invalidOption } from '../errors.js'
+import type { ConfigWarning } from './config-warning.js'
+import { clampSetting, optionalDuration } from './durations.js'
 import { validateSpanProcessors } from './validate-processors.js'
 import { loadConfigFile } from './config-file.js'
 import { type IgnoredVariable, ignoredVariables } from './env-inventory.js'
@@ -18,7 +20,7 @@ import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
 import { resolveSampling } from './resolve-sampling.js'
 import { fromOption, Resolver } from './resolver.js'
-import { isPlainObject, optionalBoolean, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
+import { isPlainObject, optionalBoolean, rejectUnknownKeys } from './validate.js'
 
 /** What SDK assembly needs: the public config plus the pieces that must not be shown. */
 export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
@@ -33,10 +35,12 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   /** The log exporter's headers with their real values, and the option's exporter instance. */
   logExporterHeaders: Record<string, string>
   logExporterInstance: LogRecordExporter | undefined
-  /** Override and fallback notices, to be logged once each. */
+  /** Override and fallback notices, to be logged once each (`FOK_WARN_CONFIG`). */
   warnings: string[]
   /** The `OTEL_*` variables set that nothing acts on (names and reasons, never values). */
   ignoredEnv: IgnoredVariable[]
+  /** Notices with a code of their own (export turned off, a clamped duration...), once each. */
+  codedWarnings: ConfigWarning[]
 }
 
 /** The options the core reads. */
@@ -100,15 +104,16 @@ export function resolveSdkConfig (
     batch,
     propagators: propagation.propagators,
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
-    shutdownTimeoutMillis: fromOption(
-      optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
-      DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+    shutdownTimeoutMillis: clampSetting(
+      r,
+      'shutdownTimeoutMillis',
+      fromOption(optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
     ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),
     logs: logs.config
   }
-  if (file !== undefined) applyFileProvenance(config, r.warnings, file)
+  if (file !== undefined) applyFileProvenance(config, r, file)
   return {
     config,
     exporterHeaders: exporter.headers,
@@ -119,6 +124,7 @@ export function resolveSdkConfig (
     logExporterHeaders: logs.headers,
     logExporterInstance: logs.instance,
     warnings: r.warnings,
+    codedWarnings: r.codedWarnings,
     ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })
   }
 }
