@@ -58,7 +58,7 @@ export function settingsFromModel (model: ConfigurationModel, fail: Fail): FileS
     if (TOP_LEVEL.includes(key)) continue
     out.notActedOn.push({
       path: `.${key}`,
-      reason: TOP_LEVEL_NOT_ACTED_ON[key] ?? 'not a property of file format 1.x (a typo?)'
+      reason: TOP_LEVEL_NOT_ACTED_ON[key] ?? 'not a property of file format 1.x: a typo?'
     })
   }
   set('OTEL_SDK_DISABLED', model.disabled, '.disabled')
@@ -83,7 +83,7 @@ function mapPropagators (model: ConfigurationModel, set: Set, out: FileSettings,
   if (propagator == null) {
     set('OTEL_PROPAGATORS', 'none', '.propagator')
     out.notices.push(
-      'the file has no propagator section, which the file format reads as no propagation: inbound trace context is ' +
+      'no propagator section, which the file format reads as no propagation: inbound trace context is ' +
         'not continued and none is sent. Add `propagator: { composite_list: "tracecontext,baggage" }` to propagate.'
     )
     return
@@ -115,7 +115,7 @@ function mapTracerProvider (model: ConfigurationModel, set: Set, out: FileSettin
   const provider = model.tracer_provider
   if (provider == null) {
     set('OTEL_TRACES_EXPORTER', 'none', '.tracer_provider')
-    out.notices.push('the file has no tracer_provider section, which the file format reads as no tracing: spans are not exported.')
+    out.notices.push('no tracer_provider section, which the file format reads as no tracing: spans are not exported.')
     return
   }
   const base = '.tracer_provider'
@@ -168,7 +168,7 @@ function mapProcessors (
   out: FileSettings,
   fail: Fail
 ): void {
-  const queue = signal === 'TRACES' ? 'OTEL_BSP' : 'OTEL_BLRP'
+  const queue = signal === 'TRACES' ? 'OTEL_BSP_' : 'OTEL_BLRP_'
   const selector = signal === 'TRACES' ? 'OTEL_TRACES_EXPORTER' : 'OTEL_LOGS_EXPORTER'
   if (processors.length === 0) {
     set(selector, 'none', `${base}.processors`)
@@ -187,10 +187,10 @@ function mapProcessors (
   if (kind === 'simple') {
     out.notices.push(`${at}.simple is run as this package's batch queue (its default settings): the exporter is the same.`)
   } else {
-    set(`${queue}_SCHEDULE_DELAY`, props.schedule_delay, `${at}.batch.schedule_delay`)
-    set(`${queue}_EXPORT_TIMEOUT`, props.export_timeout, `${at}.batch.export_timeout`)
-    set(`${queue}_MAX_QUEUE_SIZE`, props.max_queue_size, `${at}.batch.max_queue_size`)
-    set(`${queue}_MAX_EXPORT_BATCH_SIZE`, props.max_export_batch_size, `${at}.batch.max_export_batch_size`)
+    set(`${queue}SCHEDULE_DELAY`, props.schedule_delay, `${at}.batch.schedule_delay`)
+    set(`${queue}EXPORT_TIMEOUT`, props.export_timeout, `${at}.batch.export_timeout`)
+    set(`${queue}MAX_QUEUE_SIZE`, props.max_queue_size, `${at}.batch.max_queue_size`)
+    set(`${queue}MAX_EXPORT_BATCH_SIZE`, props.max_export_batch_size, `${at}.batch.max_export_batch_size`)
   }
   mapExporter(props.exporter as Json, signal, `${at}.${kind}.exporter`, set, fail)
 }

@@ -39,7 +39,7 @@ function relabelSettings (node: Record<string, unknown>, file: ConfigFile): void
 function relabel (warning: string, file: ConfigFile): string {
   let text = warning
   let touched = false
-  // The longest names first: OTEL_EXPORTER_OTLP_TRACES_TIMEOUT before OTEL_EXPORTER_OTLP_TRACES_TIME...
+  // The longest names first, so that no name is replaced inside a longer one.
   const names = [...file.paths.keys()].sort((a, b) => b.length - a.length)
   for (const name of names) {
     const pattern = new RegExp(`\\b${name}\\b(=?)`, 'g')
