@@ -94,8 +94,10 @@ export function resolveSdkConfig (
   const config: ResolvedSdkConfig = {
     disabled,
     configFile:
-      file === undefined ? { value: undefined, source: 'default' } : { value: file.file, source: 'env', env: file.variable },
-    logLevel: r.setting<string | undefined>('logLevel', undefined, ['OTEL_LOG_LEVEL'], (v) => ({ ok: true, value: v }), undefined),
+      file === undefined
+        ? { value: undefined, source: 'default' }
+        : { value: file.file, source: 'env', env: file.variable },
+    logLevel: r.setting<string | undefined>('logLevel', undefined, ['OTEL_LOG_LEVEL'], asIs, undefined),
     ...resource,
     resourceDetectors: resolveDetectors(r),
     sampler: sampling.sampler,
@@ -127,6 +129,11 @@ export function resolveSdkConfig (
     codedWarnings: r.codedWarnings,
     ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })
   }
+}
+
+/** A variable's text as the value (OTEL_LOG_LEVEL: the diag logger reads the level itself). */
+function asIs (raw: string): { ok: true; value: string } {
+  return { ok: true, value: raw }
 }
 
 /** Freezes a resolved config all the way down: `app.otel.config` is read-only. */

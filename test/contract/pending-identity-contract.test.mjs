@@ -46,7 +46,13 @@ test('settled, it has upstream\'s attributes, schema URL and merge', async () =>
 test('a span with it serialises to the same OTLP bytes as with upstream\'s resource, protobuf and JSON', async () => {
   const { ours, upstream } = await both()
   const exporter = new InMemorySpanExporter()
-  const provider = new TracerProvider({ resource: upstream, spanProcessors: [{ onStart () {}, onEnd: (s) => exporter.export([s], () => {}), forceFlush: async () => {}, shutdown: async () => {} }] })
+  const collect = {
+    onStart () {},
+    onEnd: (s) => exporter.export([s], () => {}),
+    forceFlush: async () => {},
+    shutdown: async () => {}
+  }
+  const provider = new TracerProvider({ resource: upstream, spanProcessors: [collect] })
   provider.getTracer('contract').startSpan('GET /orders/:id', { attributes: { 'http.route': '/orders/:id' } }).end()
   const [span] = exporter.getFinishedSpans()
   for (const serializer of [ProtobufTraceSerializer, JsonTraceSerializer]) {
