@@ -1,7 +1,7 @@
 import type { Setting } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 
-/** Where a value came from, for the configuration table: `env OTEL_X`, `file .tracer_provider...`. */
+/** Where a value came from, for the configuration table: `env OTEL_SERVICE_NAME`, `file .resource.attributes[0]`. */
 export function sourceColumn (setting: Setting<unknown>): string {
   if (setting.source === 'env') return `env ${setting.env ?? ''}`
   if (setting.source === 'file') return `file ${setting.path ?? ''}`
