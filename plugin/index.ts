@@ -21,6 +21,8 @@ export type {
   LogBatchSettings,
   LogsOptions,
   OtlpExporterOptions,
+  OtlpProtocol,
+  OtlpSignalOptions,
   PropagatorName,
   ResolvedBatchConfig,
   ResolvedExporterConfig,

@@ -61,7 +61,13 @@ export function buildLogExporter (
           warn
         )
       }
-      return buildOtlpHttpExporter(LOGS_HTTP[protocol], logs.exporter, resolution.logExporterHeaders)
+      return buildOtlpHttpExporter(
+        LOGS_HTTP[protocol],
+        logs.exporter,
+        resolution.logExporterHeaders,
+        logs.batch.exportTimeoutMillis.value,
+        warn
+      )
     }
   }
 }

@@ -47,7 +47,13 @@ export function buildExporter (resolution: ConfigResolution, warn: (message: str
       if (protocol === 'grpc') {
         return buildOtlpGrpcExporter(TRACES, exporter, resolution.exporterHeaders, batch.exportTimeoutMillis.value, warn)
       }
-      return buildOtlpHttpExporter(TRACES_HTTP[protocol], exporter, resolution.exporterHeaders)
+      return buildOtlpHttpExporter(
+        TRACES_HTTP[protocol],
+        exporter,
+        resolution.exporterHeaders,
+        batch.exportTimeoutMillis.value,
+        warn
+      )
     }
   }
 }

@@ -31,9 +31,9 @@ export function clampDuration (value: number, where: string): { value: number; w
 
 /** A duration from a variable: a positive whole number of ms, however large (clamped after). */
 export function parseDurationMillis (raw: string): Parsed<number> {
-  if (!/^\d+$/.test(raw)) return { ok: false, reason: 'expected a positive integer (milliseconds)' }
+  if (!/^\d+$/.test(raw)) return { ok: false, reason: 'expected a positive integer' }
   const value = Number(raw)
-  if (value <= 0) return { ok: false, reason: 'expected a positive integer (milliseconds)' }
+  if (value <= 0) return { ok: false, reason: 'expected a positive integer' }
   return { ok: true, value }
 }
 
@@ -42,7 +42,7 @@ export function optionalDuration (key: string, value: unknown): number | undefin
   if (value === undefined) return undefined
   if (value === Infinity) return value
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw invalidOption(key, 'a positive integer (milliseconds)', value)
+    throw invalidOption(key, 'a positive integer', value)
   }
   return value
 }

@@ -28,7 +28,7 @@ import {
 } from './env-values.js'
 import { oversizedHeaders } from './header-limits.js'
 import type { ExporterKind, OtlpProtocol, ResolvedExporterConfig, SdkOptions, Setting } from './options.js'
-import type { Resolver } from './resolver.js'
+import { Resolver } from './resolver.js'
 import {
   isConnectionHeader,
   isPlainObject,
@@ -166,7 +166,9 @@ export function resolveOtlpSettings (
     String
   )
 
-  const endpointChoice = resolveEndpoint(r, signalName, protocol, own, otlp, kind.value === 'otlp')
+  // A signal that is not exported over OTLP shows where it would go, without notices about it.
+  const exporting = kind.value === 'otlp'
+  const endpointChoice = resolveEndpoint(exporting ? r : new Resolver(r.env), signalName, protocol, own, otlp, exporting)
   const insecureOption = option('insecure')
   const insecure = r.setting(
     insecureOption.key,
@@ -293,18 +295,19 @@ function resolveEndpoint (
     if (!parsed.ok) {
       throw invalidOptionDescribed(
         candidate.name,
-        protocol.value === 'grpc' || !exporting ? 'an http:// or https:// URL, or host:port' : `an http:// or https:// URL (the protocol is ${protocol.value})`,
-        `a value that is not (${parsed.reason}; not shown)`
+        protocol.value === 'grpc' || !exporting
+          ? 'an http:// or https:// URL, or host:port'
+          : `an http:// or https:// URL (the protocol is ${protocol.value})`,
+        `something else: ${parsed.reason} (the value is not shown: it may hold a secret)`
       )
     }
   }
   candidates.push(...options)
   const chosen = candidates[0]
   const fallback = defaultEndpoint(protocol.value, signalName)
-  if (chosen === undefined || !exporting) {
-    return { endpoint: { value: fallback, source: 'default' } }
-  }
+  if (chosen === undefined) return { endpoint: { value: fallback, source: 'default' } }
   const parsed = parseOtlpEndpoint(chosen.raw, protocol.value)
+  if (!parsed.ok && !exporting) return { endpoint: { value: fallback, source: 'default' } }
   if (!parsed.ok) {
     // Only a variable gets here: options were checked above.
     r.warn({
