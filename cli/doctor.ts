@@ -51,14 +51,14 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     for (const warning of resolution.warnings) write(`  ! ${warning}`)
   }
   write('')
-  write(
-    `Propagation: ${config.propagators.value.join(', ')} (extraction in this order${config.extractOnly.value ? '; extract-only, nothing injected' : ''})`
-  )
+  const extractOnly = config.extractOnly.value ? '; extract-only, nothing injected' : ''
+  write(`Propagation: ${config.propagators.value.join(', ')} (extraction in this order${extractOnly})`)
   const ratio = config.sampler.value.endsWith('traceidratio') ? ` (ratio ${config.samplingRatio.value})` : ''
   write(`Sampler: ${config.sampler.value}${ratio}`)
   const batch = config.batch
   write(
-    `Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`
+    `Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, ` +
+      `batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`
   )
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
   writeEnvironment(resolution, write)
@@ -69,10 +69,12 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     write(`  ✓ NODE_OPTIONS has ${preload}: the SDK and the instrumentations start before the application loads`)
   } else {
     write(
-      '  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, which is enough for'
+      '  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, ' +
+        'which is enough for'
     )
     write(
-      '    its own spans; auto-instrumentation (http, undici, database drivers) needs `node --import fastify-otel-kit/register`'
+      '    its own spans; auto-instrumentation (http, undici, database drivers) needs ' +
+        '`node --import fastify-otel-kit/register`'
     )
     write('    (docs/guides/preload.md), or it misses modules loaded before the SDK.')
   }
@@ -83,7 +85,8 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   const apiProblem = describeApiProblem(api)
   if (apiProblem === undefined) {
     write(
-      `  ✓ one copy of @opentelemetry/api (${api.own?.version ?? 'unknown'}), shared by ${api.copies[0]?.usedBy.join(', ') ?? 'fastify-otel-kit'}`
+      `  ✓ one copy of @opentelemetry/api (${api.own?.version ?? 'unknown'}), ` +
+        `shared by ${api.copies[0]?.usedBy.join(', ') ?? 'fastify-otel-kit'}`
     )
   } else {
     healthy = false
@@ -109,17 +112,20 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       batch.maxQueueSize.value
     )
     write(
-      `\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`
+      `\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ` +
+        `${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`
     )
     if (sizing.fits) {
       write(
-        `  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans that arrive during one schedule delay`
+        `  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans ` +
+          'that arrive during one schedule delay'
       )
     } else {
       healthy = false
       write(`  ✗ maxQueueSize ${batch.maxQueueSize.value} will drop spans at peak: it needs at least ${sizing.needed}.`)
       write(
-        `    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} (about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`
+        `    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} ` +
+          `(about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`
       )
       write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
     }
@@ -134,7 +140,9 @@ function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
   const visit = (prefix: string, node: Record<string, unknown>): void => {
     for (const [key, value] of Object.entries(node)) {
       const path = prefix === '' ? key : `${prefix}.${key}`
-      if (value !== null && typeof value === 'object' && 'source' in value && 'value' in value) { out.push([path, value as Setting<unknown>]) } else if (value !== null && typeof value === 'object') visit(path, value as Record<string, unknown>)
+      if (value === null || typeof value !== 'object') continue
+      if ('source' in value && 'value' in value) out.push([path, value as Setting<unknown>])
+      else visit(path, value as Record<string, unknown>)
     }
   }
   visit('', config as unknown as Record<string, unknown>)

@@ -63,7 +63,9 @@ async function main (argv: string[]): Promise<number> {
   const number = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined
     const value = Number(raw)
-    if (!Number.isFinite(value) || value <= 0) { throw new Error(`--${name} must be a positive number; received ${JSON.stringify(raw)}`) }
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new Error(`--${name} must be a positive number; received ${JSON.stringify(raw)}`)
+    }
     return value
   }
   try {

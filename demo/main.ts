@@ -100,12 +100,16 @@ async function main (): Promise<void> {
   const traces = receiver.traces()
   const logsByTrace = receiver.logsByTrace()
   console.log(
-    `received ${traces.size} traces, ${receiver.spans.length} spans (exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})`
+    `received ${traces.size} traces, ${receiver.spans.length} spans ` +
+      `(exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})`
   )
   console.log(
-    `and ${receiver.logs.length} log records (exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`
+    `and ${receiver.logs.length} log records ` +
+      `(exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`
   )
-  for (const [traceId, spans] of traces) { console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans)) }
+  for (const [traceId, spans] of traces) {
+    console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans))
+  }
   // Fastify writes "incoming request" before any hook runs, so before the request span starts; with
   // the preload entry, instrumentation-http's span is active by then and those lines are in the trace.
   const outside = logsByTrace.get('') ?? []

@@ -61,8 +61,9 @@ export function noteAcquisition (
   if (acquired.assembledBy === 'plugin' && readEnv(process.env, 'OTEL_NODE_ENABLED_INSTRUMENTATIONS') !== undefined) {
     warnings.warn(
       'FOK_WARN_LATE_START',
-      'OTEL_NODE_ENABLED_INSTRUMENTATIONS is set, but only the preload entry enables instrumentations from the environment, ' +
-        'and it is not in use: start the process with `node --import fastify-otel-kit/register` (or pass the option instrumentations).'
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS is set, but only the preload entry enables instrumentations ' +
+        'from the environment, and it is not in use: start the process with ' +
+        '`node --import fastify-otel-kit/register` (or pass the option instrumentations).'
     )
   }
 }

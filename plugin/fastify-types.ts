@@ -49,6 +49,6 @@ declare module 'fastify' {
   // release to release (`boolean`, then `boolean | FastifyOtelRouteConfig` with growing members).
   // An inherited property only requires theirs to be assignable to ours: with @fastify/otel its
   // declaration wins unchanged (its route objects keep their types), without it `otel` is ours
-  // (`otel: false` compiles, `otel: 'off'` does not). test/types/ checks both setups.
+  // (`otel: false` compiles, `otel: 'off'` does not). The type tests check both setups.
   interface FastifyContextConfig extends OtelRouteConfig {}
 }

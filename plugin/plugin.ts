@@ -46,7 +46,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   ) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).'
+      'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration ' +
+        'without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).'
     )
   }
   // Every line of this instance's logger is exported beside the spans (docs/guides/logs.md).
@@ -55,7 +56,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   if (bridged && logBridge === undefined) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      "log export is on, but this Fastify instance's logger is not pino (logger: false, or a custom loggerInstance): its lines are not exported. The OpenTelemetry Logs API still is."
+      "log export is on, but this Fastify instance's logger is not pino (logger: false, or a custom loggerInstance): " +
+        'its lines are not exported. The OpenTelemetry Logs API still is.'
     )
   }
 
@@ -68,7 +70,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
       if (!inTime && sdk.owner === 'application') {
         warnings.warn(
           'FOK_WARN_SHUTDOWN_ABANDONED',
-          `flushing the application's OpenTelemetry SDK did not finish within shutdownTimeoutMillis (${config.shutdownTimeoutMillis.value} ms); spans still queued there may be lost when the process exits.`,
+          "flushing the application's OpenTelemetry SDK did not finish within shutdownTimeoutMillis " +
+            `(${config.shutdownTimeoutMillis.value} ms); spans still queued there may be lost when the process exits.`,
           { once: false }
         )
       }
@@ -153,7 +156,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     warnings.warn(
       'FOK_WARN_FASTIFY_INTERNALS',
       "this Fastify version's hook store was not found: onRequest hooks registered before the plugin " +
-        '(and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks.'
+        '(and others where Fastify resumes from I/O) run without the request context. ' +
+        'Register the plugin before your own hooks.'
     )
   }
 }

@@ -30,7 +30,7 @@ export function routeInfoOf (request: FastifyRequest, ignorePaths: ReadonlySet<s
           routeContextSymbol
         ]
   if (routeContext === undefined || routeContext === null) {
-    // The fallback (test/fastify/fastify-internals.test.mjs): the getter builds its object on every read.
+    // The fallback, tested with Fastify's internals hidden: the getter builds its object on every read.
     const options = request.routeOptions
     return describe(options.config, options.url, ignorePaths)
   }

@@ -6,6 +6,7 @@ import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
 import { NO_SERVICE_NAME_WARNING } from '../sdk/config/resolve-resource.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
+import { instrumentationConfig } from '../sdk/instrumentations/configure.js'
 import { loadInstrumentations } from '../sdk/instrumentations/load.js'
 import { patchedModules } from '../sdk/instrumentations/loaded-early.js'
 import { selectInstrumentations } from '../sdk/instrumentations/select.js'
@@ -31,8 +32,8 @@ export function startPreload (early: readonly string[]): string[] {
   if (early.length > 0) {
     warnings.warn(
       'FOK_WARN_LATE_START',
-      `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before fastify-otel-kit/register ran: put the preload ` +
-        'first (`node --import fastify-otel-kit/register ...` before any other --import or --require).'
+      `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before fastify-otel-kit/register ran: ` +
+        'put the preload first (`node --import fastify-otel-kit/register ...` before any other --import or --require).'
     )
   }
   const resolution = resolveSdkConfig({}, process.env)
@@ -49,14 +50,18 @@ export function startPreload (early: readonly string[]): string[] {
   if (selection.invalid.length > 0) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      `OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ' +
+        `${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`
     )
   }
-  const loaded = loadInstrumentations(selection.names)
+  const settings = { sanitizeStatements: resolution.config.dbStatementSanitizer.value }
+  const loaded = loadInstrumentations(selection.names, undefined, (name) => instrumentationConfig(name, settings))
   for (const name of loaded.missing) {
     warnings.warn(
       'FOK_WARN_INSTRUMENTATION_MISSING',
-      `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` (a version that depends on @opentelemetry/instrumentation ^0.301, the line this package is on), or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.`
+      `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` ` +
+        '(a version that depends on @opentelemetry/instrumentation ^0.301, the line this package is on), ' +
+        'or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.'
     )
   }
   for (const name of loaded.unusable) {

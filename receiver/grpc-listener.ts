@@ -27,8 +27,8 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
   const server = new Server(limit === undefined ? {} : { 'grpc.max_receive_message_length': limit })
   for (const signal of Object.keys(SERVICE_PATHS) as Signal[]) {
     server.addService(service(SERVICE_PATHS[signal]), {
-      Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        onExport(signal, call, callback, handle)
+      Export: (call: ServerUnaryCall<Buffer, Buffer>, respond: sendUnaryData<Buffer>) => {
+        onExport(signal, call, respond, handle)
       }
     })
   }
@@ -52,7 +52,7 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
 function onExport (
   signal: Signal,
   call: ServerUnaryCall<Buffer, Buffer>,
-  callback: sendUnaryData<Buffer>,
+  respond: sendUnaryData<Buffer>,
   handle: ExportHandler
 ): void {
   // Every value of a key, joined: a header sent twice shows as two.
@@ -67,15 +67,16 @@ function onExport (
     headers
   })
   const { code } = outcomeStatus(outcome, 'grpc')
+  // grpc-js takes a refusal as a status object ({ code, details, metadata }), not an Error.
   switch (outcome.kind) {
     case 'accepted':
-      callback(null, exportResponse(signal, 'protobuf', outcome.partial))
+      respond(null, exportResponse(signal, 'protobuf', outcome.partial))
       return
     case 'undecodable':
-      callback({ code, details: `undecodable request: ${outcome.message}` })
+      respond({ code, details: `undecodable request: ${outcome.message}` })
       return
     case 'unauthenticated':
-      callback({ code, details: 'missing or wrong credentials' })
+      respond({ code, details: 'missing or wrong credentials' })
       return
     case 'fault': {
       const { fault } = outcome
@@ -85,7 +86,7 @@ function onExport (
       if (delay !== undefined) {
         metadata.set('grpc-status-details-bin', retryInfoStatus(code, fault.message ?? '', delay))
       }
-      callback({ code, details: message, metadata })
+      respond({ code, details: message, metadata })
     }
   }
 }

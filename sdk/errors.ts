@@ -1,6 +1,6 @@
 /**
- * Every error this package throws on purpose. Each code is listed in docs/reference/errors.md with what to do
- * about it; `test/package/errors.test.mjs` keeps the two in step.
+ * Every error this package throws on purpose. Each code is listed in docs/reference/errors.md with
+ * what to do about it; a test keeps the two in step.
  *
  * Configuration mistakes are `TypeError`s thrown at registration, so a service with a bad option
  * never starts half-instrumented. Nothing here is ever thrown while a request is being served.
@@ -48,7 +48,11 @@ export function invalidOption (key: string, expected: string, received: unknown)
 }
 
 /** For values that must not be echoed (secrets): the caller describes what was received. */
-export function invalidOptionDescribed (key: string, expected: string, receivedDescription: string): OtelKitConfigError {
+export function invalidOptionDescribed (
+  key: string,
+  expected: string,
+  receivedDescription: string
+): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_INVALID_OPTION',
     `option "${key}" must be ${expected}; received ${receivedDescription}.`
@@ -87,7 +91,8 @@ export function tlsFile (key: string, path: string, reason: string): OtelKitConf
 export function invalidPool (received: unknown): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_INVALID_POOL',
-    `runInWorker needs a Piscina pool (an object with a run(task, options) method); received ${describeReceived(received)}.`
+    'runInWorker needs a Piscina pool (an object with a run(task, options) method); ' +
+      `received ${describeReceived(received)}.`
   )
 }
 

@@ -85,7 +85,7 @@ export function assemblePipeline (
   // The application's processors first (they may enrich spans in onStart/onEnding), the export last.
   const list =
     batchProcessor === undefined ? [...resolution.spanProcessors] : [...resolution.spanProcessors, batchProcessor]
-  const processors = new ProcessorChain(list)
+  const processors = new ProcessorChain(list, { sanitizeStatements: config.dbStatementSanitizer.value })
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
   // Resolved from the environment here: SDK 3's provider reads no variable itself. The same limits

@@ -18,6 +18,7 @@ import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
 import { setSpanSink } from '../traces/span-sink.js'
+import { setLogSink } from '../logs/log-sink.js'
 import { factorySpanStarter } from '../traces/span-starter.js'
 import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
 import type { PendingIdentityResource, SettledBy } from './pending-identity.js'
@@ -144,7 +145,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     registered.propagation = propagation.setGlobalPropagator(globalPropagator)
   } else {
     log?.info(
-      "fastify-otel-kit: the application registered its own propagator; requests use the plugin's, other code keeps the application's."
+      "fastify-otel-kit: the application registered its own propagator; requests use the plugin's, " +
+        "other code keeps the application's."
     )
   }
   registered.trace = setGlobalTracerProvider(pipeline.provider)
@@ -152,7 +154,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     registered.logs = registerLoggerProvider(pipeline.logs.provider)
     if (!registered.logs) {
       log?.info(
-        "fastify-otel-kit: the application registered its own LoggerProvider; Fastify's log lines go to the plugin's, Logs API users keep the application's."
+        'fastify-otel-kit: the application registered its own LoggerProvider; ' +
+          "Fastify's log lines go to the plugin's, Logs API users keep the application's."
       )
     }
   }
@@ -207,6 +210,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     spans: sdk.spans,
     limits: pipeline.spanFactory.limits
   })
+  // Log records relayed home from worker threads join the log queue with their dropped counts.
+  setLogSink(pipeline.logs?.sink)
   return { sdk, how: 'assembled', assembledBy }
 }
 
@@ -238,6 +243,7 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
     if (registration.registered.diag) uninstallDiagLogger()
     if (registration.registered.logs) unregisterLoggerProvider()
     setSpanSink(undefined)
+    setLogSink(undefined)
     setRegistration(undefined)
     return inTime
   })()

@@ -33,7 +33,10 @@ const TRACES_HTTP: Record<'http/protobuf' | 'http/json', OtlpHttpSignal<Readable
 }
 
 /** The span exporter the resolved configuration asks for; undefined for `none`. */
-export function buildExporter (resolution: ConfigResolution, warn: (message: string) => void): SpanExporter | undefined {
+export function buildExporter (
+  resolution: ConfigResolution,
+  warn: (message: string) => void
+): SpanExporter | undefined {
   const { exporter, batch } = resolution.config
   switch (exporter.kind.value) {
     case 'custom':

@@ -314,5 +314,11 @@ export interface ResolvedSdkConfig {
   shutdownTimeoutMillis: Setting<number>
   attributeValueLengthLimit: Setting<number>
   spanLimits: ResolvedSpanCountLimits
+  /**
+   * Whether database statements are exported without the values in them (literals, Redis
+   * arguments, query parameters): environment only, OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED.
+   * The default value is true.
+   */
+  dbStatementSanitizer: Setting<boolean>
   logs: ResolvedLogsConfig
 }

@@ -113,6 +113,14 @@ export function resolveSdkConfig (
     ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),
+    dbStatementSanitizer: r.setting(
+      '(OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED)',
+      undefined,
+      ['OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED'],
+      parseBoolean,
+      true,
+      String
+    ),
     logs: logs.config
   }
   if (file !== undefined) applyFileProvenance(config, r, file)

@@ -455,7 +455,8 @@ function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry
   }
   if (value.maxBackoffMillis < value.initialBackoffMillis) {
     throw conflictingOptions(
-      `exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than initialBackoffMillis (${value.initialBackoffMillis}).`
+      `exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than ` +
+        `initialBackoffMillis (${value.initialBackoffMillis}).`
     )
   }
   return { value, source: 'options' }
@@ -477,7 +478,8 @@ export function warnOfExtraExporters (r: Resolver, name: string): void {
   const names = parseList(raw)
   if (names.length < 2) return
   r.warnings.push(
-    `${name}=${JSON.stringify(raw)} names ${names.length} exporters; this package runs one per signal: using ${names[0]}, ignoring ${names.slice(1).join(', ')}.`
+    `${name}=${JSON.stringify(raw)} names ${names.length} exporters; this package runs one per signal: ` +
+      `using ${names[0]}, ignoring ${names.slice(1).join(', ')}.`
   )
 }
 
@@ -522,7 +524,8 @@ function resolveHeaders (
     const option = fromOptions?.[key]
     if (option !== undefined && Object.hasOwn(fromOptions!, key) && option !== merged.get(key)) {
       r.warnings.push(
-        `${name} overrides option exporter.headers["${key}"]: using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`
+        `${name} overrides option exporter.headers["${key}"]: ` +
+          `using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`
       )
     }
   }
@@ -567,13 +570,17 @@ function checkTransportSecurity (
   ]
   for (const file of [certificate, clientKey, clientCertificate]) {
     if (file.value === undefined || !plaintext) continue
-    const message = `a TLS file is configured (${file.source === 'env' ? file.env : 'option'}) but the endpoint ${JSON.stringify(redactEndpoint(endpoint.value))} is plaintext.`
+    const message =
+      `a TLS file is configured (${file.source === 'env' ? file.env : 'option'}) ` +
+      `but the endpoint ${JSON.stringify(redactEndpoint(endpoint.value))} is plaintext.`
     if (bothFromOptions(file)) throw conflictingOptions(`${message} Use an https:// endpoint for TLS.`)
     r.warnings.push(`${message} The file is not used.`)
   }
   if ((clientKey.value === undefined) !== (clientCertificate.value === undefined)) {
     const message = 'mutual TLS needs both exporter.clientKeyFile and exporter.clientCertificateFile.'
-    if (clientKey.source !== 'env' && clientCertificate.source !== 'env') { throw conflictingOptions(`${message} Set both, or neither.`) }
+    if (clientKey.source !== 'env' && clientCertificate.source !== 'env') {
+      throw conflictingOptions(`${message} Set both, or neither.`)
+    }
     r.warnings.push(`${message} The client certificate is not used.`)
   }
 }

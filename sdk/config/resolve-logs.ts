@@ -37,7 +37,9 @@ export function resolveLogs (
   options: SdkOptions
 ): { config: ResolvedLogsConfig; headers: Record<string, string>; instance: LogRecordExporter | undefined } {
   const raw = options.logs as unknown
-  if (raw !== undefined && typeof raw !== 'boolean' && !isPlainObject(raw)) { throw invalidOption('logs', 'true, false or an object of log settings', raw) }
+  if (raw !== undefined && typeof raw !== 'boolean' && !isPlainObject(raw)) {
+    throw invalidOption('logs', 'true, false or an object of log settings', raw)
+  }
   const settings: Record<string, unknown> = isPlainObject(raw) ? raw : {}
   rejectUnknownKeys('logs', settings, LOGS_KEYS)
   const instance = exporterInstance(settings.exporter)

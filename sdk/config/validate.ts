@@ -160,8 +160,9 @@ function isAttributeValue (value: unknown): boolean {
   for (const item of value) {
     if (item === null || item === undefined) continue
     if (!isPrimitiveAttribute(item)) return false
-    type ??= typeof item
-    if (typeof item !== type) return false
+    const itemType = typeof item
+    type ??= itemType
+    if (itemType !== type) return false
   }
   return true
 }

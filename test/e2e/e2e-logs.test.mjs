@@ -14,7 +14,8 @@ import { Piscina } from 'piscina'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { INBOUND_TRACE_ID, logCapture, sampledParent } from '../helpers.mjs'
 
-test("log records arrive beside their spans: the same trace and span ids, the same resource, pino's fields as attributes", async (t) => {
+test('log records arrive beside their spans: the same trace and span ids, the same resource, ' +
+  "pino's fields as attributes", async (t) => {
   const receiver = await OtlpReceiver.start()
   const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
   t.after(async () => {
@@ -68,7 +69,8 @@ test("log records arrive beside their spans: the same trace and span ids, the sa
 })
 
 test(
-  'the collector is down: the queue keeps what it can hold, delivers it when the collector is back, and counts the drops',
+  'the collector is down: the queue keeps what it can hold, delivers it when the collector is back, ' +
+    'and counts the drops',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -165,7 +167,8 @@ test(
 )
 
 test(
-  "the preload entry with OTEL_LOGS_EXPORTER=otlp: log export set up from the environment, the Fastify lines and the Logs API beside instrumentation-http's spans",
+  'the preload entry with OTEL_LOGS_EXPORTER=otlp: log export set up from the environment, the Fastify lines and the ' +
+    "Logs API beside instrumentation-http's spans",
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -202,7 +205,8 @@ test(
 )
 
 test(
-  "a record written in a worker task comes home with the reply and carries the worker span's ids, the service's resource and the thread id",
+  "a record written in a worker task comes home with the reply and carries the worker span's ids, " +
+    "the service's resource and the thread id",
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()

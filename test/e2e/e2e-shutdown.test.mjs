@@ -1,4 +1,4 @@
-// Graceful shutdown (the seed's Step 6) with the real exporter and receiver: queued spans reach
+// Graceful shutdown with the real exporter and receiver: queued spans reach
 // the receiver before the process exits, and a dead receiver cannot hold the exit.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -64,7 +64,8 @@ test('app.close(): the same N spans arrive, and the process then exits by itself
 })
 
 test(
-  'receiver down: SIGTERM ends the process within the shutdown bound, every span counted as failed and named in a warning',
+  'receiver down: SIGTERM ends the process within the shutdown bound, every span counted as failed and named ' +
+    'in a warning',
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()

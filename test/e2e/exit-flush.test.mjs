@@ -38,7 +38,8 @@ function warningsIn (stderr) {
   )
 }
 
-test("app.otel.forceFlush resolves when a user processor's flush rejects, and the failure is reported (as the SDK's MultiSpanProcessor does)", async (t) => {
+test("app.otel.forceFlush resolves when a user processor's flush rejects, " +
+  "and the failure is reported (as the SDK's MultiSpanProcessor does)", async (t) => {
   const seen = []
   const listener = (warning) => {
     if (warning.name === 'FastifyOtelKitWarning') seen.push(warning.message)
@@ -84,7 +85,8 @@ test(
 )
 
 test(
-  'collector down, shutdownTimeoutMillis 1000: a job that runs out of work exits, its span counted as failed and named in a warning',
+  'collector down, shutdownTimeoutMillis 1000: a job that runs out of work exits, its span counted as failed and ' +
+    'named in a warning',
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -105,7 +107,8 @@ test(
 )
 
 test(
-  'an exporter that never answers and holds no handle: the job still exits, its span counted as failed and warned about',
+  'an exporter that never answers and holds no handle: the job still exits, its span counted as failed and ' +
+    'warned about',
   { timeout: 30_000 },
   async (t) => {
     const { code, err, stats } = await runJob(t, 'silent-exporter')

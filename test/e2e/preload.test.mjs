@@ -49,7 +49,8 @@ async function startService (t, variant, serviceName, receiver, env = {}) {
 
 for (const variant of ['esm', 'cjs']) {
   test(
-    `${variant === 'esm' ? 'ES modules with --import' : 'CommonJS with --require'}: one trace across two services, one SERVER span each, the fetch's CLIENT span between`,
+    `${variant === 'esm' ? 'ES modules with --import' : 'CommonJS with --require'}: one trace across two services, ` +
+      "one SERVER span each, the fetch's CLIENT span between",
     { timeout: 60_000 },
     async (t) => {
       const receiver = await OtlpReceiver.start()
@@ -112,7 +113,8 @@ for (const variant of ['esm', 'cjs']) {
 }
 
 test(
-  'request.otel.fetch under the preload: one CLIENT span and one traceparent, and the downstream service stays in the trace',
+  'request.otel.fetch under the preload: one CLIENT span and one traceparent, and the downstream service stays ' +
+    'in the trace',
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -168,7 +170,9 @@ test(
       '3 fastify-otel-kit'
     ])
     const recorded = JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events.map((e) => e.attributes)]))
-    for (const secret of ['sk_live_123', 'tok_456', 'sess_789']) { assert.ok(!recorded.includes(secret), `${secret} recorded: ${recorded}`) }
+    for (const secret of ['sk_live_123', 'tok_456', 'sess_789']) {
+      assert.ok(!recorded.includes(secret), `${secret} recorded: ${recorded}`)
+    }
     const redacted = 'api_key=REDACTED&Token=REDACTED&session=REDACTED&page=2'
     for (const client of trace.filter((s) => s.kind === CLIENT)) {
       assert.equal(client.attributes['url.full'], `${service.url}/stock/pay?${redacted}`, client.scope.name)
@@ -181,7 +185,8 @@ test(
 )
 
 test(
-  'app.inject() in a handler under the preload: the inner request gets its own SERVER span, a child of the outer one, which keeps its name',
+  'app.inject() in a handler under the preload: the inner request gets its own SERVER span, ' +
+    'a child of the outer one, which keeps its name',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()

@@ -80,7 +80,8 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       assert.match(
         abandoned[0].message,
         new RegExp(
-          `^shutdown did not finish within shutdownTimeoutMillis \\(${bound} ms\\): \\d+ span\\(s\\) could not be exported and are counted as failed\\.$`
+          `^shutdown did not finish within shutdownTimeoutMillis \\(${bound} ms\\): \\d+ span\\(s\\) could not be ` +
+            'exported and are counted as failed\\.$'
         )
       )
       assert.ok(stats.created >= 5, JSON.stringify(stats))

@@ -215,7 +215,8 @@ describe('every span and record arrives, whichever way the app hands them over',
     })
   }
 
-  test("spanProcessors: the SDK's Simple and Batch processors, each with its exporter, beside the plugin's", async (t) => {
+  test("spanProcessors: the SDK's Simple and Batch processors, each with its exporter, " +
+    "beside the plugin's", async (t) => {
     const [own, simple, batch] = await Promise.all([startReceiver(t), startReceiver(t), startReceiver(t)])
     const result = await runApp('app.mjs', {
       SCENARIO: 'span-processors',
@@ -243,7 +244,9 @@ describe('every span and record arrives, whichever way the app hands them over',
     })
     assertAppView(receiver, result)
     assertSpanTree(receiver, result, 'logs scenario')
-    for (const line of ['incoming request', 'working on it', 'request completed']) { assert.ok(result.lines.includes(line), line) }
+    for (const line of ['incoming request', 'working on it', 'request completed']) {
+      assert.ok(result.lines.includes(line), line)
+    }
     assert.deepEqual(receiver.logs.map((r) => r.body).sort(), [...result.lines].sort())
     const working = receiver.logs.find((r) => r.body === 'working on it')
     assert.deepEqual(

@@ -20,7 +20,7 @@ import { classifyGrpcError, GrpcCode, RequestTooLargeError } from './grpc-status
  * the batch processor splits the batch. (A collector refuses such a request after one HTTP/2 window
  * and names the size, which splits it too: this only saves that round trip.)
  *
- * What upstream's transport does besides is kept (test/contract/grpc-transport-contract.test.mjs runs both):
+ * What upstream's transport does besides is kept (a contract test runs both):
  * its user agent, after ours, as upstream writes a user-supplied one; and its recovery from a
  * connection that went dead without closing (a half-open HTTP/2 connection behind a load balancer
  * or NAT): after more than MAX_DEADLINES_IN_A_ROW consecutive DEADLINE_EXCEEDED the client is closed
