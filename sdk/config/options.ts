@@ -217,7 +217,7 @@ export type ConfigSource = 'env' | 'file' | 'options' | 'default'
 
 /**
  * One resolved setting: the value in use, where it came from and, for `env`, which variable; for
- * `file`, where in the file (`/tracer_provider/processors/0/batch/schedule_delay`).
+ * `file`, where in the file (`.tracer_provider.processors[0].batch.schedule_delay`).
  */
 export interface Setting<T> {
   readonly value: T
