@@ -1,6 +1,6 @@
 // Scratch: request.log lines with log export on (an exporter that reads every field, or OTLP when
 // an endpoint is given), in a loop, for --cpu-prof.
-//   node --cpu-prof bench/experiments/log-line-profile.mjs [lines=200000] [endpoint]
+//   node --cpu-prof bench/experiments/log-line-profile.mjs [lines=200000] [endpoint | encode]
 import { context, trace } from '@opentelemetry/api'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
@@ -18,15 +18,24 @@ const reading = {
   },
   async shutdown () {}
 }
+const { protobufLogsSerializer } = await import('../../dist/sdk/logs/otlp-log-encoder.js')
+const serializer = protobufLogsSerializer()
+const encoding = {
+  export (records, done) {
+    sink = serializer.serializeRequest(records)
+    done({ code: 0 })
+  },
+  async shutdown () {}
+}
 const app = Fastify({ logger: { level: 'info', stream: pino.destination('/dev/null') } })
 await app.register(otelPlugin, {
   serviceName: 'bench-logs',
   handleSignals: false,
   exporter: { export (spans, done) { done({ code: 0 }) }, async shutdown () {} },
-  logs: endpoint === undefined
-    ? { exporter: reading, batch: { maxQueueSize: 20000, maxExportBatchSize: 512 } }
+  logs: endpoint === undefined || endpoint === 'encode'
+    ? { exporter: endpoint === 'encode' ? encoding : reading, batch: { maxQueueSize: 20000, maxExportBatchSize: 512 } }
     : { batch: { maxQueueSize: 20000, maxExportBatchSize: 512 } },
-  ...(endpoint === undefined ? {} : { exporter: { protocol: 'grpc', endpoint } })
+  ...(endpoint === undefined || endpoint === 'encode' ? {} : { exporter: { protocol: 'grpc', endpoint } })
 })
 await app.ready()
 const span = app.otel.tracer.startSpan('GET /orders/:id')
