@@ -14,15 +14,18 @@ const INT64_MAX = 2 ** 63
 
 /** Every own enumerable key of `attributes` as a repeated KeyValue in field `field`. */
 export function writeAttributes (writer: ProtoWriter, field: number, attributes: object): void {
+  const keyByte = (field << 3) | WIRE_LENGTH
   for (const name in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, name)) continue
+    const raw = (attributes as Record<string, unknown>)[name]
+    if (typeof raw === 'string' && writer.asciiPair(keyByte, name, raw)) continue
     writer.key(field, WIRE_LENGTH)
     const pair = writer.begin()
     writer.key(1, WIRE_LENGTH)
     writer.string(name)
     writer.key(2, WIRE_LENGTH)
     const value = writer.begin()
-    writeAnyValue(writer, (attributes as Record<string, unknown>)[name])
+    writeAnyValue(writer, raw)
     writer.end(value)
     writer.end(pair)
   }

@@ -145,6 +145,43 @@ export class ProtoWriter {
     this.pos += written
   }
 
+  /**
+   * A whole KeyValue with a string value (`keyByte`: its field's key, one byte), when both strings
+   * are ASCII and the pair is under 128 bytes: then every length is one byte and known before the
+   * bytes are written, and nothing has to move. Most attributes of a server span are such pairs.
+   * Returns false, having kept nothing, for any other pair.
+   */
+  asciiPair (keyByte: number, name: string, value: string): boolean {
+    const nameLength = name.length
+    const valueLength = value.length
+    const anyValue = 2 + valueLength
+    const pair = 2 + nameLength + 2 + anyValue
+    if (pair > 127) return false
+    this.ensure(2 + pair)
+    const buffer = this.buffer
+    let at = this.pos
+    buffer[at++] = keyByte
+    buffer[at++] = pair
+    buffer[at++] = 0x0a // KeyValue.key
+    buffer[at++] = nameLength
+    for (let i = 0; i < nameLength; i++) {
+      const code = name.charCodeAt(i)
+      if (code >= 128) return false
+      buffer[at++] = code
+    }
+    buffer[at++] = 0x12 // KeyValue.value
+    buffer[at++] = anyValue
+    buffer[at++] = 0x0a // AnyValue.string_value
+    buffer[at++] = valueLength
+    for (let i = 0; i < valueLength; i++) {
+      const code = value.charCodeAt(i)
+      if (code >= 128) return false
+      buffer[at++] = code
+    }
+    this.pos = at
+    return true
+  }
+
   /** Length-delimited raw bytes. */
   bytes (value: Uint8Array): void {
     this.uint32(value.length)
