@@ -21,12 +21,12 @@ const items = new Array(512)
 const run = mode === 'batch'
   ? () => ours.encode(spans)
   : () => {
-    for (let i = 0; i < 512; i++) {
-      encoding.measure(spans[i])
-      items[i] = encoding.commit(spans[i])
+      for (let i = 0; i < 512; i++) {
+        encoding.measure(spans[i])
+        items[i] = encoding.commit(spans[i])
+      }
+      serializer.serializeRequest(items)
     }
-    serializer.serializeRequest(items)
-  }
 for (let r = 0; r < 500; r++) run()
 const t = process.cpuUsage()
 for (let r = 0; r < 3000; r++) run()

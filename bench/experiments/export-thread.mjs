@@ -43,7 +43,12 @@ const exporterConfig = (protocol, endpoint) => ({
 const metricsHelper = { name: 'span', countItems: (items) => items.length }
 const grpcExporter = (endpoint) =>
   buildOtlpGrpcExporter(
-    { service: TRACE_SERVICE, serializer: encodedSpanSerializer(), metricsHelper, componentType: 'otlp_grpc_span_exporter' },
+    {
+      service: TRACE_SERVICE,
+      serializer: encodedSpanSerializer(),
+      metricsHelper,
+      componentType: 'otlp_grpc_span_exporter'
+    },
     exporterConfig('grpc', endpoint),
     {},
     30_000,
@@ -54,14 +59,20 @@ if (!isMainThread) {
   // The worker: sends what it is given over gRPC, answers with the outcome.
   const raw = { serializeRequest: (bytes) => bytes, deserializeResponse: () => ({}) }
   const exporter = buildOtlpGrpcExporter(
-    { service: TRACE_SERVICE, serializer: raw, metricsHelper: { name: 'span', countItems: () => 1 }, componentType: 'x' },
+    {
+      service: TRACE_SERVICE,
+      serializer: raw,
+      metricsHelper: { name: 'span', countItems: () => 1 },
+      componentType: 'x'
+    },
     exporterConfig('grpc', workerData.endpoint),
     {},
     30_000,
     () => {}
   )
   parentPort.on('message', ({ id, buffer, offset, length }) => {
-    exporter.export(new Uint8Array(buffer, offset, length), (result) => parentPort.postMessage({ id, code: result.code }))
+    const bytes = new Uint8Array(buffer, offset, length)
+    exporter.export(bytes, (result) => parentPort.postMessage({ id, code: result.code }))
   })
 } else {
   const [rate = '20000', seconds = '3', rounds = '5'] = process.argv.slice(2)
@@ -86,7 +97,12 @@ if (!isMainThread) {
     grpc: () => grpcExporter(endpoint),
     http: () =>
       buildOtlpHttpExporter(
-        { serializer: encodedSpanSerializer(), metricsHelper, contentType: 'application/x-protobuf', componentType: 'x' },
+        {
+          serializer: encodedSpanSerializer(),
+          metricsHelper,
+          contentType: 'application/x-protobuf',
+          componentType: 'x'
+        },
         exporterConfig('http/protobuf', `${httpEndpoint}/v1/traces`),
         {},
         30_000,
@@ -98,13 +114,19 @@ if (!isMainThread) {
         const id = nextId++
         waiting.set(id, done)
         // The request has a buffer of its own (sized for it): moved to the worker, not copied.
-        worker.postMessage({ id, buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength }, [bytes.buffer])
+        const message = { id, buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength }
+        worker.postMessage(message, [bytes.buffer])
       },
       async shutdown () {}
     })
   }
   const resource = resourceFromAttributes({ 'service.name': 'bench-export-thread' })
-  const limits = { maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000, exportTimeoutMillis: 30_000 }
+  const limits = {
+    maxQueueSize: 8192,
+    maxExportBatchSize: 512,
+    scheduledDelayMillis: 1000,
+    exportTimeoutMillis: 30_000
+  }
   const samples = Object.fromEntries(Object.keys(variants).map((v) => [v, { main: [], process: [], dropped: 0 }]))
   for (let round = 0; round <= Number(rounds); round++) {
     for (const [name, make] of Object.entries(variants)) {

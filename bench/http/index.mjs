@@ -44,7 +44,9 @@ export const SETUPS = [
   },
   {
     id: 'http-instrumentation-http',
-    label: "instrumentation-http on upstream's BatchSpanProcessor + OTLP/HTTP (protobuf) exporter, to a receiver process"
+    label:
+      "instrumentation-http on upstream's BatchSpanProcessor + OTLP/HTTP (protobuf) exporter, " +
+      'to a receiver process'
   }
 ]
 

@@ -19,7 +19,10 @@ export const countingExporter = {
   async forceFlush () {}
 }
 
-/** Upstream's OTLP exporter a setup names (`...-grpc`, `...-http`), counting what it exported; else the counting one. */
+/**
+ * Upstream's OTLP exporter a setup names (`...-grpc`, `...-http`), counting what it exported; else
+ * the counting one.
+ */
 export async function otlpExporter (setup) {
   let exporter
   if (setup.endsWith('-grpc')) {

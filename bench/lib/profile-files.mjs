@@ -25,6 +25,7 @@ for (let i = 0; i < profile.samples.length; i++) {
 }
 const pct = (x) => `${((x / busy) * 100).toFixed(2).padStart(6)}%`
 console.log(`${pct(ours)}  the package's own code (self time), of busy time`)
-for (const [where, micros] of [...files].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) console.log(`${pct(micros)}  ${where}`)
+const heaviest = (map) => [...map].sort((a, b) => b[1] - a[1]).slice(0, Number(top))
+for (const [where, micros] of heaviest(files)) console.log(`${pct(micros)}  ${where}`)
 console.log('\nby function')
-for (const [key, micros] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) console.log(`${pct(micros)}  ${key}`)
+for (const [key, micros] of heaviest(functions)) console.log(`${pct(micros)}  ${key}`)

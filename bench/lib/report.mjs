@@ -47,7 +47,8 @@ export function renderMarkdown (r) {
     out.push("| items | encoder | us per item | bytes per item | ratio to upstream's |", '|---|---|---:|---:|---:|')
     for (const row of r.encoder) {
       out.push(
-        `| ${row.items} | ${row.name} | ${row.microsPerItem} | ${row.bytesPerItem} | ${row.ratioToUpstream.toFixed(2)} |`
+        `| ${row.items} | ${row.name} | ${row.microsPerItem} | ${row.bytesPerItem} | ` +
+          `${row.ratioToUpstream.toFixed(2)} |`
       )
     }
     out.push('')
@@ -116,7 +117,8 @@ export function renderMarkdown (r) {
     if (r.pipeline.outages?.length > 0) {
       out.push(
         '',
-        'A collector restart, spans offered at a steady rate the whole time (moderate preset; lost = dropped + failed):',
+        'A collector restart, spans offered at a steady rate the whole time ' +
+          '(moderate preset; lost = dropped + failed):',
         ''
       )
       out.push('| protocol | outage | spans/s | retries | made | lost | retries before (5 attempts) | lost before |')

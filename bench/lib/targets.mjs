@@ -47,13 +47,15 @@ export function evaluateTargets (results) {
     ]) {
       if (major === '24') {
         const ratio = at50(ours)
-        add(`${on}: sampled, exporting over ${protocol} vs bare Fastify (req/s, -c 50)`, '>= 0.75', ratio, ratio >= 0.75)
+        const name = `${on}: sampled, exporting over ${protocol} vs bare Fastify (req/s, -c 50)`
+        add(name, '>= 0.75', ratio, ratio >= 0.75)
       }
       const mine = at50(ours, 'cpuMicrosPerRequest')
       const theirs = at50(peer, 'cpuMicrosPerRequest')
       const times = mine !== undefined && theirs !== undefined ? Number((theirs / mine).toFixed(2)) : undefined
       add(
-        `${on}: sampled, exporting over ${protocol} vs @fastify/otel exporting the same way (server CPU per request, -c 50)`,
+        `${on}: sampled, exporting over ${protocol} vs @fastify/otel exporting the same way ` +
+          '(server CPU per request, -c 50)',
         '>= 2x',
         times,
         times >= 2

@@ -21,7 +21,9 @@ function serverSpans (resource) {
   const spans = []
   const provider = new TracerProvider({
     resource,
-    spanProcessors: [{ onStart () {}, onEnd: (s) => spans.push(s), forceFlush: async () => {}, shutdown: async () => {} }]
+    spanProcessors: [
+      { onStart () {}, onEnd: (s) => spans.push(s), forceFlush: async () => {}, shutdown: async () => {} }
+    ]
   })
   const tracer = provider.getTracer('fastify-otel-kit', '0.1.0')
   for (let i = 0; i < BATCH; i++) makeServerSpan(tracer)

@@ -90,7 +90,8 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
       const o = await runNode(here('./outage.mjs'), ['30000', '50', protocol])
       log(
         `  ${o.outageMillis / 1000} s outage over ${protocol} at ${o.spansPerSecond} spans/s: defaults lost ` +
-          `${o.defaults.dropped + o.defaults.failed} of ${o.defaults.created}, before ${o.before.dropped + o.before.failed} ` +
+          `${o.defaults.dropped + o.defaults.failed} of ${o.defaults.created}, ` +
+          `before ${o.before.dropped + o.before.failed} ` +
           `of ${o.before.created}`
       )
       outages.push(o)

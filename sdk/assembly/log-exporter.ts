@@ -8,7 +8,10 @@ import { buildOtlpHttpExporter, type OtlpHttpSignal } from '../export/http/otlp-
 import { protobufLogsSerializer } from '../logs/otlp-log-encoder.js'
 import { exportDeadline } from './queue-limits.js'
 
-/** OTLP protobuf, over gRPC and over HTTP: the package's encoder (docs/internals/upstream-parts.md, "The OTLP encoder"). */
+/**
+ * OTLP protobuf, over gRPC and over HTTP: the package's encoder (docs/internals/upstream-parts.md,
+ * "The OTLP encoder"). OTLP/JSON stays on upstream's serializer.
+ */
 const PROTOBUF = protobufLogsSerializer()
 
 /** What upstream's OTLPLogExporter (exporter-logs-otlp-grpc) passes to its delegate. */

@@ -33,7 +33,8 @@ export function spanPipelineWarnings (warnings: Warnings, config: ResolvedSdkCon
       'or check that the collector keeps up.',
     bytesAdvice:
       `the export queue holds batch.maxQueueBytes (${config.batch.maxQueueBytes.value}) bytes of spans. ` +
-      'Large attribute values fill it before maxQueueSize: cut them (attributeValueLengthLimit) or raise maxQueueBytes.',
+      'Large attribute values fill it before maxQueueSize: ' +
+        'cut them (attributeValueLengthLimit) or raise maxQueueBytes.',
     exporter: config.exporter
   })
 }

@@ -1,4 +1,8 @@
-import { type IExporterMetricsHelper, JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
+import {
+  type IExporterMetricsHelper,
+  JsonTraceSerializer,
+  TraceExporterMetricsHelper
+} from '@opentelemetry/otlp-transformer'
 import type { Resource } from '@opentelemetry/resources'
 import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace'
 import type { ConfigResolution } from '../config/resolve-config.js'
@@ -11,7 +15,10 @@ import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc
 import { buildOtlpHttpExporter, type OtlpHttpSignal } from '../export/http/otlp-http-exporter.js'
 import { encodedSpanSerializer, protobufSpanSerializer } from '../traces/otlp-span-encoder.js'
 
-/** OTLP protobuf, over gRPC and over HTTP: the package's encoder (docs/internals/upstream-parts.md, "The OTLP encoder"). */
+/**
+ * OTLP protobuf, over gRPC and over HTTP: the package's encoder (docs/internals/upstream-parts.md,
+ * "The OTLP encoder"). OTLP/JSON stays on upstream's serializer.
+ */
 const PROTOBUF = protobufSpanSerializer()
 
 const TRACES: OtlpSignal<ReadableSpan> = {

@@ -110,7 +110,13 @@ export function resolveBatchLimits (
     const batchSet = maxExportBatchSize.source === 'env' || batchWritten
     maxExportBatchSize = batchSet ? { ...maxExportBatchSize, value: maxQueueSize.value } : { ...maxQueueSize }
   }
-  return { maxQueueSize, scheduledDelayMillis, maxExportBatchSize, exportTimeoutMillis, maxQueueBytes: queueBytes(key, explicit) }
+  return {
+    maxQueueSize,
+    scheduledDelayMillis,
+    maxExportBatchSize,
+    exportTimeoutMillis,
+    maxQueueBytes: queueBytes(key, explicit)
+  }
 }
 
 /**

@@ -34,7 +34,10 @@ export interface QueueEncoding<I, T> {
 }
 
 /** Holds the items as they are, without measuring them (no byte bound). */
-export const AS_GIVEN: QueueEncoding<never, never> = Object.freeze({ measure: () => 0, commit: (input: never) => input })
+export const AS_GIVEN: QueueEncoding<never, never> = Object.freeze({
+  measure: () => 0,
+  commit: (input: never) => input
+})
 
 /**
  * Counters of one export pipeline (spans, or log records) since it was created. They always

@@ -44,14 +44,22 @@ function decodeExact (type, bytes) {
 }
 
 const hex = (bytes) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'))
-const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.string({ maxLength: 300 }))
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary' }),
+  fc.string({ maxLength: 300 })
+)
 const hrTime = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 999_999_999 }))
 
 /** Numbers where the int / double boundary and 64-bit encoding are tested. */
 const number = fc.oneof(
   fc.integer(),
   fc.double(),
-  fc.constantFrom(0, -0, 1, -1, 2 ** 31, 2 ** 32, -(2 ** 32), 2 ** 53, -(2 ** 53), 2 ** 63, -(2 ** 63), 2 ** 64, NaN, Infinity, -Infinity),
+  fc.constantFrom(
+    0, -0, 1, -1, 2 ** 31, 2 ** 32, -(2 ** 32), 2 ** 53, -(2 ** 53),
+    2 ** 63, -(2 ** 63), 2 ** 64, NaN, Infinity, -Infinity
+  ),
   fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
   fc.double({ min: -(2 ** 70), max: 2 ** 70 }).map(Math.trunc)
 )
@@ -86,7 +94,9 @@ const spanContext = fc.record({
 /** Resources and scopes as a batch shares them: by identity, a few of each. */
 const resources = fc
   .array(fc.tuple(attributes, fc.option(text, { nil: undefined })), { minLength: 1, maxLength: 3 })
-  .map((list) => list.map(([attrs, schemaUrl]) => resourceFromAttributes(attrs, schemaUrl === undefined ? {} : { schemaUrl })))
+  .map((list) =>
+    list.map(([attrs, schemaUrl]) => resourceFromAttributes(attrs, schemaUrl === undefined ? {} : { schemaUrl }))
+  )
 const scopes = fc.array(
   fc.record(
     {
@@ -158,7 +168,13 @@ const logRecord = (shared) =>
     .record({
       hrTime,
       hrTimeObserved: hrTime,
-      severityNumber: fc.option(fc.oneof(fc.constantFrom(...Object.values(SeverityNumber).filter((v) => typeof v === 'number')), fc.integer({ min: -5, max: 40 })), { nil: undefined }),
+      severityNumber: fc.option(
+        fc.oneof(
+          fc.constantFrom(...Object.values(SeverityNumber).filter((v) => typeof v === 'number')),
+          fc.integer({ min: -5, max: 40 })
+        ),
+        { nil: undefined }
+      ),
       severityText: fc.option(text, { nil: undefined }),
       body: fc.option(anyValue, { nil: undefined }),
       attributes,
@@ -222,7 +238,8 @@ test('a batch that needs long lengths (a 20 KB attribute, 300 spans) decodes the
     instrumentationScope: scope
   }))
   const mine = spanRequestEncoder().encode(spans)
-  assert.deepStrictEqual(decode(TraceRequest, mine), decode(TraceRequest, ProtobufTraceSerializer.serializeRequest(spans)))
+  const theirs = ProtobufTraceSerializer.serializeRequest(spans)
+  assert.deepStrictEqual(decode(TraceRequest, mine), decode(TraceRequest, theirs))
   assert.equal(decode(TraceRequest, mine).resourceSpans[0].scopeSpans[0].spans.length, 300)
 })
 

@@ -50,7 +50,10 @@ const balanced = (s) => s.created === s.exported + s.dropped + s.failed + s.queu
 
 for (const protocol of ['grpc', 'http/protobuf']) {
   describe(`the collector restarts, over ${protocol}`, () => {
-    test(`down ${OUTAGE_MILLIS / 1000} s within an ${8} s retry budget: every span and log record arrives, nothing counted lost`, { timeout: 60_000 }, async (t) => {
+    const bridged =
+      `down ${OUTAGE_MILLIS / 1000} s within an 8 s retry budget: every span and log record arrives, ` +
+      'nothing counted lost'
+    test(bridged, { timeout: 60_000 }, async (t) => {
       const receiver = await OtlpReceiver.start()
       t.after(() => receiver.stop())
       const app = await service(t, receiver, protocol, { budgetMillis: 8000 })
@@ -85,7 +88,8 @@ for (const protocol of ['grpc', 'http/protobuf']) {
       assert.equal(new Set(spans.map((s) => s.spanId)).size, stats.created)
     })
 
-    test('the control: a deadline shorter than the outage loses the batch under way, counted as failed', { timeout: 60_000 }, async (t) => {
+    const control = 'the control: a deadline shorter than the outage loses the batch under way, counted as failed'
+    test(control, { timeout: 60_000 }, async (t) => {
       const receiver = await OtlpReceiver.start()
       t.after(() => receiver.stop())
       // The export's deadline is the longer of exportTimeoutMillis and the budget: both short here.

@@ -24,13 +24,19 @@ import { encodedSpans, measuredSpans } from '../../dist/sdk/traces/span-queue-en
 import { assertBooks, controlledExporter, failed, settle, SUCCESS } from './unit-helpers.mjs'
 
 const SAMPLED = Object.freeze({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 })
-const LIMITS = Object.freeze({ maxQueueSize: 100, scheduledDelayMillis: 1000, maxExportBatchSize: 2, exportTimeoutMillis: 30000 })
+const LIMITS = Object.freeze({
+  maxQueueSize: 100,
+  scheduledDelayMillis: 1000,
+  maxExportBatchSize: 2,
+  exportTimeoutMillis: 30000
+})
 
 /** An item of `bytes` bytes as the test's encoding measures it. */
 const item = (n, bytes = 10) => ({ n, bytes, resource: {}, spanContext: () => SAMPLED })
 const bySize = { measure: (it) => it.bytes, commit: (it) => it }
 
-const unavailable = () => classifyFailure(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), { kind: 'transient', unreachable: true })
+const unavailable = () =>
+  classifyFailure(new Error('14 UNAVAILABLE: connect ECONNREFUSED'), { kind: 'transient', unreachable: true })
 const slow = () => classifyFailure(new Error('4 DEADLINE_EXCEEDED'), { kind: 'transient' })
 
 /** A span processor on a fake clock (timers and Date), the retry budget measured on it. */
@@ -52,7 +58,9 @@ function setup (t, limits = {}, encoding = bySize) {
 }
 
 describe('the byte bound', () => {
-  test('items beyond maxQueueBytes are dropped as queue-bytes; the batch under way counts; bytes free up as batches settle', async (t) => {
+  const beyondBytes =
+    'items beyond maxQueueBytes are dropped as queue-bytes; the batch under way counts; bytes free up as batches settle'
+  test(beyondBytes, async (t) => {
     const { queue, exporter, drops } = setup(t, { maxQueueBytes: 100 })
     queue.onEnd(item(0, 40))
     queue.onEnd(item(1, 40))
@@ -121,7 +129,9 @@ describe('the retry budget: one export keeps trying while the collector restarts
     return { inner, exporter, results }
   }
 
-  test('by default, an unreachable collector is tried about every second for 30 s and more; the batch then goes', async (t) => {
+  const everySecond =
+    'by default, an unreachable collector is tried about every second for 30 s and more; the batch then goes'
+  test(everySecond, async (t) => {
     const { inner, exporter, results } = retrying(t)
     for (let second = 0; second < 30; second++) {
       inner.open().done(failed(unavailable()))
@@ -150,10 +160,8 @@ describe('the retry budget: one export keeps trying while the collector restarts
     while (results.length === 0) {
       starts.push(Date.now())
       inner.open().done(failed(slow()))
-      let waited = 0
       while (results.length === 0 && inner.calls.every((c) => c.settled)) {
         t.mock.timers.tick(125)
-        waited += 125
       }
     }
     const pauses = starts.slice(1).map((at, i) => at - starts[i])
@@ -189,14 +197,18 @@ describe('the span queue of encoded spans (OTLP protobuf)', () => {
     const ended = []
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'queue-test' }),
-      spanProcessors: [{ onStart () {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }]
+      spanProcessors: [
+        { onStart () {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }
+      ]
     })
     const tracers = [provider.getTracer('a', '1'), provider.getTracer('b')]
     for (let i = 0; i < count; i++) make(tracers[i % 2], i)
     return ended
   }
 
-  test('a batch of spans held as bytes is sent as the request upstream would write for the spans themselves', async (t) => {
+  const asUpstream =
+    'a batch of spans held as bytes is sent as the request upstream would write for the spans themselves'
+  test(asUpstream, async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] })
     const requests = []
     const serializer = encodedSpanSerializer()
@@ -220,7 +232,9 @@ describe('the span queue of encoded spans (OTLP protobuf)', () => {
     assertBooks(queue, { created: 7, exported: 7 })
   })
 
-  test('the byte bound counts each span at its encoded size, the same whether the queue holds bytes or spans', async (t) => {
+  const encodedSize =
+    'the byte bound counts each span at its encoded size, the same whether the queue holds bytes or spans'
+  test(encodedSize, async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] })
     const ended = spans(1, (tracer) => tracer.startSpan('one', { attributes: { a: 'x'.repeat(1000) } }).end())
     const size = ProtobufTraceSerializer.serializeRequest(ended).length

@@ -52,7 +52,8 @@ export class ItemEncoder<T extends ScopedItem> {
   commit (item: T): EncodedItem {
     const start = this.start
     const end = (this.start = this.writer.pos)
-    return { resource: item.resource, instrumentationScope: item.instrumentationScope, slab: this.writer.buffer, start, end }
+    const { resource, instrumentationScope } = item
+    return { resource, instrumentationScope, slab: this.writer.buffer, start, end }
   }
 }
 
