@@ -11,6 +11,7 @@
 //   --against-setups a,b   which of them (default: off,unsampled,sampled,otlp; an older checkout may
 //                      not know the newer setups)
 //   --setups a,b       only these HTTP setups of this checkout (bare Fastify always runs)
+//   --rounds n         rounds of fresh HTTP server processes (full run: 3, quick: 1)
 import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -37,7 +38,8 @@ const { values } = parseArgs({
     compare: { type: 'string' },
     against: { type: 'string' },
     'against-setups': { type: 'string' },
-    setups: { type: 'string' }
+    setups: { type: 'string' },
+    rounds: { type: 'string' }
   }
 })
 const quick = values.quick === true
@@ -71,6 +73,7 @@ const settings = quick
       logs: { rounds: 15, lines: 5000, warmupRounds: 10 },
       http: { rounds: 3, seconds: 5, warmupSeconds: 3, connections: [50, 100] }
     }
+if (values.rounds !== undefined) settings.http.rounds = Math.max(1, Number(values.rounds))
 
 const started = new Date()
 const results = {
