@@ -1,13 +1,9 @@
-import { ExportResultCode } from '@opentelemetry/core'
-import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { redactEndpoint } from '../sdk/config/endpoint.js'
-import { buildExporter } from '../sdk/assembly/span-exporter.js'
 import type { Setting } from '../sdk/config/options.js'
-import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'
 import { resolvePluginOptions } from '../plugin/resolve-options.js'
 import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-versions.js'
-import { buildResource } from '../sdk/assembly/resource.js'
+import { checkExports } from './export-check.js'
 import { sizeQueue } from './queue-sizing.js'
 
 export interface DoctorOptions {
@@ -40,8 +36,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     const source = setting.source === 'env' ? `env ${setting.env ?? ''}` : setting.source
     write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${source}`)
   }
-  if (resolution.warnings.length > 0) {
+  if (resolution.warnings.length + resolution.codedWarnings.length > 0) {
     write('\nWarnings')
+    for (const warning of resolution.codedWarnings) write(`  ! ${warning.message} [${warning.code}]`)
     for (const warning of resolution.warnings) write(`  ! ${warning}`)
   }
   write('')
@@ -87,8 +84,14 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   }
 
   if (options.export) {
-    write('\nCollector')
-    healthy = (await smokeExport(resolution, options)) && healthy
+    write('\nExport (one real export per signal, over its protocol)')
+    const exported = await checkExports(resolution, {
+      env: options.env,
+      pluginOptions: options.pluginOptions as Record<string, unknown>,
+      timeoutMillis: options.timeoutMillis,
+      write
+    })
+    healthy = exported && healthy
   }
 
   if (options.peakRequestsPerSecond !== undefined) {
@@ -121,72 +124,6 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   return healthy
 }
 
-/** Sends one span through the configured exporter and reports what the collector said. */
-async function smokeExport (resolution: ConfigResolution<ResolvedConfig>, options: DoctorOptions): Promise<boolean> {
-  const { config } = resolution
-  const { write } = options
-  if (config.exporter.kind.value !== 'otlp-grpc') {
-    write(`  - the exporter is ${config.exporter.kind.value}: there is no collector to check`)
-    return true
-  }
-  const endpoint = redactEndpoint(config.exporter.endpoint.value)
-  // One attempt, no retries: the doctor reports what the collector says now.
-  const oneShot: ConfigResolution<ResolvedConfig> = {
-    ...resolution,
-    config: { ...config, exporter: { ...config.exporter, retry: { value: false, source: 'default' } } }
-  }
-  const exporter = buildExporter(oneShot, (message) => write(`  ! ${message}`))!
-  const finished: ReadableSpan[] = []
-  const resource = buildResource(config)
-  const provider = new TracerProvider({
-    resource,
-    spanProcessors: [
-      {
-        onStart () {},
-        onEnd: (span: ReadableSpan) => {
-          finished.push(span)
-        },
-        forceFlush: async () => {},
-        shutdown: async () => {}
-      }
-    ]
-  })
-  provider
-    .getTracer('fastify-otel-kit-doctor')
-    .startSpan('fastify-otel-kit doctor smoke test', { attributes: { 'doctor.check': 'export' } })
-    .end()
-  await resource.waitForAsyncAttributes?.()
-  const started = performance.now()
-  const result = await new Promise<{ code: number; error?: Error }>((resolve) => {
-    const timer = setTimeout(
-      () =>
-        resolve({ code: ExportResultCode.FAILED, error: new Error(`no answer within ${options.timeoutMillis} ms`) }),
-      options.timeoutMillis
-    )
-    exporter.export(finished, (outcome) => {
-      clearTimeout(timer)
-      resolve(outcome)
-    })
-  })
-  await exporter.shutdown().catch(() => {})
-  const traceId = finished[0]?.spanContext().traceId ?? ''
-  if (result.code === ExportResultCode.SUCCESS) {
-    write(
-      `  ✓ ${endpoint} accepted a smoke span in ${Math.round(performance.now() - started)} ms ` +
-        `(trace ${traceId}, service ${config.serviceName.value})`
-    )
-    return true
-  }
-  write(`  ✗ export to ${endpoint} failed: ${result.error?.message ?? 'unknown error'}`)
-  write(
-    '    Check: https:// means TLS and http:// plaintext; a private CA needs exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE);'
-  )
-  write(
-    '    an API key goes in exporter.headers (OTEL_EXPORTER_OTLP_HEADERS); gRPC listens on 4317, OTLP/HTTP on 4318.'
-  )
-  return false
-}
-
 /** Every Setting in the resolved config, with a dotted key. */
 function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
   const out: Array<[string, Setting<unknown>]> = []
@@ -204,7 +141,7 @@ function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
 
 function show (key: string, value: unknown): string {
   if (value === undefined) return '(unset)'
-  if (key === 'exporter.endpoint' && typeof value === 'string') return redactEndpoint(value)
+  if (key.endsWith('exporter.endpoint') && typeof value === 'string') return redactEndpoint(value)
   if (typeof value === 'string') return value
   return JSON.stringify(value)
 }

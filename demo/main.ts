@@ -1,5 +1,5 @@
 /**
- * `npm start`: the payment processor with tracing and log export, an embedded OTLP/gRPC receiver,
+ * `npm start`: the payment processor with tracing and log export, an embedded OTLP receiver (over HTTP),
  * a few requests (W3C context, B3 context, one that fails), then every received trace as a
  * waterfall with its log lines under it.
  *
@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto'
 import { OtlpReceiver } from '../receiver/otlp-receiver.js'
 import { startGateway } from './gateway.js'
 import { buildPaymentService } from './payment-service.js'
-import { renderLogLines, renderUntraced } from './log-lines.js'
-import { renderWaterfall } from './waterfall.js'
+import { renderLogLines, renderUntraced } from '../receiver/log-lines.js'
+import { renderWaterfall } from '../receiver/waterfall.js'
+import { redactEndpoint } from '../sdk/config/endpoint.js'
 
 interface DemoRequest {
   label: string
@@ -25,14 +26,6 @@ async function main (): Promise<void> {
   const receiver = externalEndpoint === undefined ? await OtlpReceiver.start() : undefined
   const gateway = await startGateway()
 
-  console.log('fastify-otel-kit demo: payment-processor')
-  if (receiver !== undefined) {
-    console.log(`  exporting over OTLP/gRPC to an embedded receiver at ${receiver.endpoint}`)
-    console.log('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send the traces to your own collector instead)')
-  } else {
-    console.log(`  exporting over OTLP/gRPC to ${externalEndpoint} (from the environment)`)
-  }
-
   const app = await buildPaymentService({
     gatewayUrl: gateway.url,
     // The service's log lines go to the collector only (as log records), not to this terminal.
@@ -40,9 +33,19 @@ async function main (): Promise<void> {
     otel: {
       handleSignals: false,
       logs: true,
-      ...(receiver === undefined ? {} : { exporter: { endpoint: receiver.endpoint } })
+      // The specification's default protocol (http/protobuf), to the receiver's OTLP/HTTP port.
+      ...(receiver === undefined ? {} : { exporter: { endpoint: receiver.httpEndpoint } })
     }
   })
+  const { exporter } = app.otel.config
+  const where = `${exporter.protocol.value} to ${redactEndpoint(exporter.endpoint.value)}`
+  console.log('fastify-otel-kit demo: payment-processor')
+  if (receiver !== undefined) {
+    console.log(`  exporting over ${where}, an embedded receiver`)
+    console.log('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send the traces to your own collector instead)')
+  } else {
+    console.log(`  exporting over ${where} (from the environment)`)
+  }
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
   const base = `http://127.0.0.1:${port}`
@@ -89,7 +92,7 @@ async function main (): Promise<void> {
   const logStats = finalStats.logs
   if (receiver === undefined) {
     console.log(
-      `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${externalEndpoint}; ` +
+      `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${redactEndpoint(externalEndpoint!)}; ` +
         `the first request's trace id is ${callerTraceId}`
     )
     return

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
 import type { Acquired } from '../sdk/assembly/registration.js'
-import { SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
+import { reportConfigWarnings } from '../sdk/assembly/config-notices.js'
+import { type ConfigResolution, SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
 import { readEnv } from '../sdk/config/env-values.js'
 import type { Warnings } from '../sdk/diagnostics/warnings.js'
 import type { ResolvedConfig } from './options.js'
@@ -14,12 +15,12 @@ import type { ResolvedConfig } from './options.js'
 export function noteAcquisition (
   acquired: Acquired<ResolvedConfig>,
   options: object | undefined,
-  configWarnings: string[],
+  configWarnings: Pick<ConfigResolution, 'warnings' | 'codedWarnings'>,
   log: FastifyBaseLogger,
   warnings: Warnings
 ): void {
   if (acquired.how === 'assembled') {
-    for (const warning of configWarnings) warnings.warn('FOK_WARN_CONFIG', warning)
+    reportConfigWarnings(configWarnings, warnings)
   } else if (acquired.how === 'shared' && acquired.assembledBy === 'preload') {
     const given = Object.keys(options ?? {}).filter(
       (key) => SDK_OPTION_KEYS.includes(key) && key !== 'extractOnly' && key !== 'shutdownTimeoutMillis'

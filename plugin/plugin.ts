@@ -28,7 +28,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
 
   const acquired = acquireSdk(resolution, { log, warnings })
   const { sdk } = acquired
-  noteAcquisition(acquired, options, resolution.warnings, log, warnings)
+  noteAcquisition(acquired, options, resolution, log, warnings)
   // extractOnly on an SDK that already existed: its global propagator (the one instrumentations
   // inject with) stops injecting too.
   if (acquired.how === 'shared' && config.extractOnly.value) acquired.restrictToExtraction?.()

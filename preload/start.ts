@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads'
+import { reportConfigWarnings } from '../sdk/assembly/config-notices.js'
 import { acquireSdk } from '../sdk/assembly/registration.js'
 import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
@@ -34,7 +35,7 @@ export function startPreload (early: readonly string[]): string[] {
   }
   const resolution = resolveSdkConfig({}, process.env)
   const { sdk, how } = acquireSdk(resolution, { log: undefined, warnings }, { assembledBy: 'preload' })
-  if (how === 'assembled') for (const warning of resolution.warnings) warnings.warn('FOK_WARN_CONFIG', warning)
+  if (how === 'assembled') reportConfigWarnings(resolution, warnings)
   if (sdk.owner === 'disabled') return []
   const selection = selectInstrumentations(process.env)
   if (selection.invalid.length > 0) {

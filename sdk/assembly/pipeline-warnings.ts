@@ -51,7 +51,7 @@ export function logPipelineWarnings (warnings: Warnings, config: ResolvedSdkConf
  * change. Every counted item appears in exactly one summary.
  */
 function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineWarnings {
-  const destination = wording.exporter.kind.value === 'otlp-grpc' ? 'the collector' : 'the exporter'
+  const destination = wording.exporter.kind.value === 'otlp' ? 'the collector' : 'the exporter'
   const drops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
     warnings.warn(wording.dropCode, `dropped ${count} ${wording.noun}(s) because ${wording.dropAdvice}`, {
       once: false

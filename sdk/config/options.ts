@@ -47,9 +47,9 @@ export interface LogsOptions {
   /** The log record queue. Defaults: 2048 records, 1000 ms, 512 per export, 30000 ms. */
   batch?: LogBatchSettings
   /**
-   * Any LogRecordExporter instead of OTLP/gRPC (console, in-memory, OTLP/HTTP...). Without it,
-   * records go over OTLP/gRPC with the `exporter` option's settings (OTEL_EXPORTER_OTLP_LOGS_*
-   * and OTEL_EXPORTER_OTLP_* override them).
+   * Any LogRecordExporter instead of OTLP (console, in-memory...). Without it, records go over OTLP
+   * with the `exporter` option's settings, `exporter.logs` over them (OTEL_EXPORTER_OTLP_LOGS_* and
+   * OTEL_EXPORTER_OTLP_* override both).
    */
   exporter?: LogRecordExporter
   /** Longest attribute value kept on a record, in characters. Default: `attributeValueLengthLimit` (4096). */
@@ -58,14 +58,55 @@ export interface LogsOptions {
   attributeCountLimit?: number
 }
 
-export interface OtlpExporterOptions {
-  /** `https://host:4317` uses TLS, `http://host:4317` plaintext. Default `http://localhost:4317`. */
+/**
+ * The OTLP transport protocols of the specification (`OTEL_EXPORTER_OTLP_PROTOCOL`): protobuf over
+ * HTTP (the specification's default), JSON over HTTP, and gRPC.
+ */
+export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json'
+
+/**
+ * The OTLP settings of one signal (option `exporter.traces`, `exporter.logs`): what
+ * OTEL_EXPORTER_OTLP_TRACES_* and OTEL_EXPORTER_OTLP_LOGS_* set. Each one set here wins over the
+ * same one in `exporter` for that signal.
+ */
+export interface OtlpSignalOptions {
+  /** This signal's protocol. */
+  protocol?: OtlpProtocol
+  /**
+   * This signal's URL, used exactly as given: for OTLP/HTTP the whole URL with its path
+   * (`https://host:4318/v1/traces`); for gRPC `http(s)://host:port` (a path is ignored, with a warning).
+   */
   endpoint?: string
-  /** Plaintext for an endpoint written without a scheme. Default false (TLS). */
+  /** Plaintext for a gRPC endpoint written without a scheme. */
+  insecure?: boolean
+  /** Deadline of one export request, in ms. */
+  timeoutMillis?: number
+  /** Sent with every export (HTTP headers, gRPC metadata), over the `exporter.headers` key by key. Values are never logged. */
+  headers?: Record<string, string>
+  compression?: 'gzip' | 'none'
+  /** PEM file of the CA that signed the collector's certificate. */
+  certificateFile?: string
+  /** PEM files of the client's key and certificate, for mutual TLS. */
+  clientKeyFile?: string
+  clientCertificateFile?: string
+}
+
+/** The `exporter` option's OTLP settings: shared by every signal, with each signal's own beneath. */
+export interface OtlpExporterOptions {
+  /** Default `http/protobuf` (the specification's), `OTEL_EXPORTER_OTLP_PROTOCOL` overrides it. */
+  protocol?: OtlpProtocol
+  /**
+   * The collector's base URL, for every signal (`OTEL_EXPORTER_OTLP_ENDPOINT`): OTLP/HTTP appends
+   * `/v1/traces`, `/v1/logs` to its path (`https://host/otlp` -> `https://host/otlp/v1/traces`);
+   * gRPC uses its scheme, host and port. `https://` uses TLS, `http://` plaintext. Default
+   * `http://localhost:4318` for OTLP/HTTP, `http://localhost:4317` for gRPC.
+   */
+  endpoint?: string
+  /** Plaintext for a gRPC endpoint written without a scheme (`host:4317`). Default false (TLS). */
   insecure?: boolean
   /** Deadline of one export request. Default 10000 ms. */
   timeoutMillis?: number
-  /** Sent as gRPC metadata with every export (API keys). Values are never logged. */
+  /** Sent with every export (HTTP headers, gRPC metadata: API keys). Values are never logged. */
   headers?: Record<string, string>
   /** Default `none`. */
   compression?: 'gzip' | 'none'
@@ -75,10 +116,14 @@ export interface OtlpExporterOptions {
   clientKeyFile?: string
   clientCertificateFile?: string
   /**
-   * Retry of transient failures (UNAVAILABLE, DEADLINE_EXCEEDED...), within the batch's
-   * exportTimeoutMillis. `false` turns it off. Default 5 attempts, 1 s x1.5 up to 5 s, +-20 %.
+   * Retry of transient failures (gRPC UNAVAILABLE, HTTP 429/502/503/504, timeouts...), within the
+   * batch's exportTimeoutMillis. `false` turns it off. Default 5 attempts, 1 s x1.5 up to 5 s, +-20 %.
    */
   retry?: false | RetryOptions
+  /** The spans' own settings, over these (OTEL_EXPORTER_OTLP_TRACES_*). */
+  traces?: OtlpSignalOptions
+  /** The log records' own settings, over these (OTEL_EXPORTER_OTLP_LOGS_*). */
+  logs?: OtlpSignalOptions
 }
 
 export interface RetryOptions {
@@ -108,7 +153,10 @@ export interface SdkOptions {
   sampler?: SamplerName | Sampler
   /** Ratio for the `traceidratio` samplers, 0..1. Default 1. */
   samplingRatio?: number
-  /** Where spans go: OTLP/gRPC settings, or any SpanExporter instance. */
+  /**
+   * Where spans go: OTLP settings (log export uses them too, `exporter.logs` over them), or any
+   * SpanExporter instance (log records then go over OTLP with the defaults and OTEL_EXPORTER_OTLP_*).
+   */
   exporter?: OtlpExporterOptions | SpanExporter
   /** Batch processor preset or explicit values. Default `moderate`. */
   batch?: BatchPreset | BatchSettings
@@ -139,10 +187,11 @@ export interface SdkOptions {
 }
 
 /**
- * `custom`: an exporter instance was given. `console` and `none` come from OTEL_TRACES_EXPORTER /
- * OTEL_LOGS_EXPORTER.
+ * `otlp`: OTLP over the resolved `protocol`. `custom`: an exporter instance was given. `console`
+ * and `none` come from OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER; `none` also when the signal's
+ * endpoint from the environment cannot be used (export off, never a default endpoint instead).
  */
-export type ExporterKind = 'otlp-grpc' | 'console' | 'none' | 'custom'
+export type ExporterKind = 'otlp' | 'console' | 'none' | 'custom'
 
 /** Where a resolved value came from. */
 export type ConfigSource = 'env' | 'options' | 'default'
@@ -154,12 +203,22 @@ export interface Setting<T> {
   readonly env?: string
 }
 
+/** The resolved export settings of one signal (spans: `config.exporter`; log records: `config.logs.exporter`). */
 export interface ResolvedExporterConfig {
   /**
-   * `custom` when a SpanExporter instance was given; `console` and `none` come from
-   * `OTEL_TRACES_EXPORTER`. The OTLP fields below apply to `otlp-grpc` only.
+   * `custom` when an exporter instance was given; `console` and `none` come from
+   * `OTEL_TRACES_EXPORTER` / `OTEL_LOGS_EXPORTER`, `none` also from an endpoint variable that
+   * cannot be used (then `env` names it). The fields below apply to `otlp` only.
    */
   kind: Setting<ExporterKind>
+  /** `grpc`, `http/protobuf` or `http/json`. */
+  protocol: Setting<OtlpProtocol>
+  /**
+   * Where this signal's exports go, as sent: for OTLP/HTTP the whole URL (a base endpoint with
+   * `/v1/traces` appended, or the signal's own as given); for gRPC `scheme://host:port` (a
+   * scheme-less `host:port` stays as written; `insecure` decides TLS). Credentials in the URL are
+   * redacted wherever it is shown.
+   */
   endpoint: Setting<string>
   insecure: Setting<boolean>
   timeoutMillis: Setting<number>

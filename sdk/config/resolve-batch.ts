@@ -5,6 +5,7 @@ import {
   DEFAULT_BATCH_PRESET,
   DEFAULT_EXPORT_TIMEOUT_MILLIS
 } from './defaults.js'
+import { clampSetting, optionalDuration, parseDurationMillis, resolveDuration } from './durations.js'
 import { parsePositiveInteger } from './env-values.js'
 import { batchLimits, invalidOption } from '../errors.js'
 import type { BatchPreset, ConfigSource, ResolvedBatchConfig, ResolvedLogBatchConfig, Setting } from './options.js'
@@ -68,21 +69,23 @@ export function resolveBatchLimits (
   env: BatchEnvNames
 ): ResolvedLogBatchConfig {
   const value = (name: Exclude<LimitKey, 'exportTimeoutMillis'>): Setting<number> => {
-    const fromOptions = optionalPositiveInteger(`${key}.${name}`, explicit[name])
-    const setting = r.setting(`${key}.${name}`, fromOptions, [env[name]], parsePositiveInteger, base[name], String)
+    const delay = name === 'scheduledDelayMillis'
+    const fromOptions = (delay ? optionalDuration : optionalPositiveInteger)(`${key}.${name}`, explicit[name])
+    const parse = delay ? parseDurationMillis : parsePositiveInteger
+    let setting = r.setting(`${key}.${name}`, fromOptions, [env[name]], parse, base[name], String)
+    if (delay) setting = clampSetting(r, `${key}.${name}`, setting)
     // A value that came from the preset is as much the user's choice as the preset was.
     return setting.source === 'default' ? { value: setting.value, source: baseSource } : setting
   }
   const maxQueueSize = value('maxQueueSize')
   let maxExportBatchSize = value('maxExportBatchSize')
   const scheduledDelayMillis = value('scheduledDelayMillis')
-  const exportTimeoutMillis = r.setting(
+  const exportTimeoutMillis = resolveDuration(
+    r,
     `${key}.exportTimeoutMillis`,
-    optionalPositiveInteger(`${key}.exportTimeoutMillis`, explicit.exportTimeoutMillis),
+    explicit.exportTimeoutMillis,
     [env.exportTimeoutMillis],
-    parsePositiveInteger,
-    DEFAULT_EXPORT_TIMEOUT_MILLIS,
-    String
+    DEFAULT_EXPORT_TIMEOUT_MILLIS
   )
 
   if (maxExportBatchSize.value > maxQueueSize.value) {

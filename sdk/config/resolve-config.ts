@@ -2,6 +2,8 @@ import type { TextMapPropagator } from '@opentelemetry/api'
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { invalidOption } from '../errors.js'
+import type { ConfigWarning } from './config-warning.js'
+import { clampSetting, optionalDuration } from './durations.js'
 import { validateSpanProcessors } from './validate-processors.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
 import { parseBoolean } from './env-values.js'
@@ -14,7 +16,7 @@ import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
 import { resolveSampling } from './resolve-sampling.js'
 import { fromOption, Resolver } from './resolver.js'
-import { isPlainObject, optionalBoolean, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
+import { isPlainObject, optionalBoolean, rejectUnknownKeys } from './validate.js'
 
 /** What SDK assembly needs: the public config plus the pieces that must not be shown. */
 export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
@@ -29,8 +31,10 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   /** The log exporter's headers with their real values, and the option's exporter instance. */
   logExporterHeaders: Record<string, string>
   logExporterInstance: LogRecordExporter | undefined
-  /** Override and fallback notices, to be logged once each. */
+  /** Override and fallback notices, to be logged once each (`FOK_WARN_CONFIG`). */
   warnings: string[]
+  /** Notices with a code of their own (export turned off, a clamped duration...), once each. */
+  codedWarnings: ConfigWarning[]
 }
 
 /** The options the core reads. */
@@ -87,9 +91,10 @@ export function resolveSdkConfig (
     batch,
     propagators: propagation.propagators,
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
-    shutdownTimeoutMillis: fromOption(
-      optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
-      DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+    shutdownTimeoutMillis: clampSetting(
+      r,
+      'shutdownTimeoutMillis',
+      fromOption(optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
     ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),
@@ -104,7 +109,8 @@ export function resolveSdkConfig (
     spanProcessors: validateSpanProcessors(options.spanProcessors),
     logExporterHeaders: logs.headers,
     logExporterInstance: logs.instance,
-    warnings: r.warnings
+    warnings: r.warnings,
+    codedWarnings: r.codedWarnings
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ConfigWarning } from './config-warning.js'
 import type { ConfigSource, Setting } from './options.js'
 import { type Parsed, readEnv } from './env-values.js'
 
@@ -17,8 +18,18 @@ export function fromOption<T> (value: T | undefined, fallback: T): Setting<T> {
  * user (overrides, rejected environment values), to be logged once each.
  */
 export class Resolver {
+  /** Plain notices (`FOK_WARN_CONFIG`). */
   readonly warnings: string[] = []
+  /** Notices with a code of their own (export turned off, a duration clamped...). */
+  readonly codedWarnings: ConfigWarning[] = []
   constructor (readonly env: NodeJS.ProcessEnv) {}
+
+  /** A coded notice, once: the spans' and the logs' settings may find the same problem. */
+  warn (warning: ConfigWarning): void {
+    if (!this.codedWarnings.some((w) => w.code === warning.code && w.message === warning.message)) {
+      this.codedWarnings.push(warning)
+    }
+  }
 
   /**
    * One setting from the first valid variable in `envNames`, else the option, else the default.

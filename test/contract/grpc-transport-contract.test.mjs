@@ -129,7 +129,7 @@ describe("the replaced transport against upstream's", () => {
     const TIMEOUT = 250
     const makers = {
       upstream: (endpoint) => new OTLPTraceExporter({ url: endpoint, timeoutMillis: TIMEOUT }),
-      ours: (endpoint) => ({ endpoint, timeoutMillis: TIMEOUT, retry: false })
+      ours: (endpoint) => ({ protocol: 'grpc', endpoint, timeoutMillis: TIMEOUT, retry: false })
     }
     const outcomes = {}
     for (const [name, make] of Object.entries(makers)) {

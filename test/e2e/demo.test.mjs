@@ -19,7 +19,7 @@ test(
   { timeout: 60_000 },
   async () => {
     const { stdout } = await run(process.execPath, [demo], { env: cleanEnv() })
-    assert.match(stdout, /exporting over OTLP\/gRPC to an embedded receiver at http:\/\/127\.0\.0\.1:\d+/)
+    assert.match(stdout, /exporting over http\/protobuf to http:\/\/127\.0\.0\.1:\d+\/v1\/traces, an embedded receiver/)
     assert.match(stdout, /received 3 traces, 19 spans \(exported 19, dropped 0, failed 0\)/)
     assert.match(stdout, /and 18 log records \(exported 18, dropped 0, failed 0\)/)
     const traces = stdout.split('\ntrace ').slice(1)
@@ -70,9 +70,12 @@ test(
     const collector = await OtlpReceiver.start()
     t.after(() => collector.stop())
     const { stdout } = await run(process.execPath, [demo], {
-      env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }
+      env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint }
     })
-    assert.ok(stdout.includes(`exporting over OTLP/gRPC to ${collector.endpoint} (from the environment)`))
+    assert.ok(
+      stdout.includes(`exporting over http/protobuf to ${collector.httpEndpoint}/v1/traces (from the environment)`),
+      stdout
+    )
     assert.match(stdout, /sent 19 spans and 18 log records to/)
     assert.equal(collector.spans.length, 19)
     assert.equal(collector.logs.length, 18)

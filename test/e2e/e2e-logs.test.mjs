@@ -25,7 +25,7 @@ test('log records arrive beside their spans: the same trace and span ids, the sa
   await app.register(otelPlugin, {
     serviceName: 'e2e-logs',
     serviceVersion: '1.2.3',
-    exporter: { endpoint: receiver.endpoint },
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
     handleSignals: false,
     logs: true
   })
@@ -83,6 +83,7 @@ test(
     await app.register(otelPlugin, {
       serviceName: 'down',
       exporter: {
+        protocol: 'grpc',
         endpoint: receiver.endpoint,
         retry: { maxAttempts: 30, initialBackoffMillis: 100, maxBackoffMillis: 500 }
       },
@@ -177,6 +178,7 @@ test(
       env: {
         ...process.env,
         OTEL_SERVICE_NAME: 'preloaded',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_LOGS_EXPORTER: 'otlp'
       },
@@ -220,7 +222,7 @@ test(
     })
     await app.register(otelPlugin, {
       serviceName: 'worker-logs',
-      exporter: { endpoint: receiver.endpoint },
+      exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
       handleSignals: false,
       logs: true
     })

@@ -24,7 +24,7 @@ async function startService (t, variant, serviceName, receiver, env = {}) {
     env: {
       ...process.env,
       OTEL_SERVICE_NAME: serviceName,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
       OTEL_BSP_SCHEDULE_DELAY: '100',
       ...env
     },
@@ -290,7 +290,7 @@ test('late start: fastify loaded before the preload is warned about, with the fi
   const file = fileURLToPath(new URL('../fixtures/preload/service.cjs', import.meta.url))
   const child = fork(file, [], {
     execArgv: ['--require', 'fastify', '--require', 'fastify-otel-kit/register'],
-    env: { ...process.env, OTEL_SERVICE_NAME: 'late', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint },
+    env: { ...process.env, OTEL_SERVICE_NAME: 'late', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc']
   })
   let stderr = ''
@@ -318,7 +318,7 @@ test(
       env: {
         ...process.env,
         OTEL_SERVICE_NAME: 'job',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
         OTEL_BSP_SCHEDULE_DELAY: '60000'
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
@@ -350,7 +350,7 @@ test(
       env: {
         ...process.env,
         OTEL_SERVICE_NAME: 'term',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
         OTEL_BSP_SCHEDULE_DELAY: '60000',
         PLUGIN_OPTIONS: '{"handleSignals":true}'
       },

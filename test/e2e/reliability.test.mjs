@@ -23,7 +23,7 @@ async function pipeline (t, { receiver: receiverOptions = {}, options = {} } = {
     serviceName: 'reliability',
     handleSignals: false,
     shutdownTimeoutMillis: 3000,
-    exporter: { endpoint: receiver.endpoint },
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
     ...options
   })
   app.get('/normal/:n', async () => 'ok')

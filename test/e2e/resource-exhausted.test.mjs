@@ -23,7 +23,7 @@ async function pipeline (t, receiverOptions = {}) {
     serviceName: 'resource-exhausted',
     handleSignals: false,
     shutdownTimeoutMillis: 3000,
-    exporter: { endpoint: receiver.endpoint },
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
     batch: { maxExportBatchSize: BATCH, scheduledDelayMillis: 60_000 }
   })
   return { receiver, app }

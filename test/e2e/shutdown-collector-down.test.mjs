@@ -70,7 +70,8 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
     async (t) => {
       const bound = 1500
       const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
-        env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), SHUTDOWN_TIMEOUT: String(bound) }
+        env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+          OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), SHUTDOWN_TIMEOUT: String(bound) }
       })
       assert.equal(code, 0, err)
       // Unreachable, the exporter retries for about 4 s: longer than the bound, so spans are left.
@@ -98,6 +99,7 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
         preload: true,
         env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
           OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
           OTEL_SERVICE_NAME: 'inflight',
           OTEL_BSP_SCHEDULE_DELAY: '60000'
@@ -118,6 +120,7 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       const { code, err, warnings } = await stopWhen(t, 'ready', preloadJob, {
         preload: true,
         env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
           OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
           OTEL_SERVICE_NAME: 'job',
           OTEL_BSP_SCHEDULE_DELAY: '60000'
@@ -136,6 +139,7 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
         preload: true,
         secondSignalAfterMillis: 500,
         env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
           OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
           OTEL_SERVICE_NAME: 'job',
           OTEL_BSP_SCHEDULE_DELAY: '60000'

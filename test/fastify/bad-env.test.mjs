@@ -36,7 +36,7 @@ describe('OTEL_EXPORTER_OTLP_HEADERS member by member, against a real receiver',
     await app.register(otelPlugin, {
       serviceName: 'bad-env',
       handleSignals: false,
-      exporter: { endpoint: receiver.endpoint, retry: false, timeoutMillis: 5000, ...options.exporter }
+      exporter: { protocol: 'grpc', endpoint: receiver.endpoint, retry: false, timeoutMillis: 5000, ...options.exporter }
     })
     app.get('/', async () => 'ok')
     const seen = receiver.exports.length

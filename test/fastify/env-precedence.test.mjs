@@ -21,7 +21,8 @@ test('with no environment, options win over defaults and every value says where 
   assert.deepEqual(c.batch.exportTimeoutMillis, { value: 30000, source: 'default' })
   assert.deepEqual(c.propagators, { value: ['tracecontext', 'baggage', 'b3multi'], source: 'default' })
   assert.deepEqual(c.exporter.kind, { value: 'custom', source: 'options' })
-  assert.deepEqual(c.exporter.endpoint, { value: 'http://localhost:4317', source: 'default' })
+  assert.deepEqual(c.exporter.protocol, { value: 'http/protobuf', source: 'default' })
+  assert.deepEqual(c.exporter.endpoint, { value: 'http://localhost:4318/v1/traces', source: 'default' })
   assert.deepEqual(c.disabled, { value: false, source: 'default' })
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.batch))
 })
@@ -103,8 +104,8 @@ test('OTEL_TRACES_SAMPLER and _ARG override the sampler options', async (t) => {
 
 test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by key and stay redacted', async (t) => {
   withEnv(t, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4317',
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces-collector:4317',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces-collector:4318/v1/traces',
     OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20env-secret,x-tenant=acme',
     OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
     OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip'
@@ -112,16 +113,16 @@ test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by k
   const { app, logs } = await tracedApp(t, {
     options: {
       exporter: {
-        endpoint: 'http://code-default:4317',
+        endpoint: 'http://code-default:4318',
         headers: { authorization: 'Bearer option-secret', 'x-team': 'pay' },
         timeoutMillis: 1000
       }
     }
   })
   const e = app.otel.config.exporter
-  assert.deepEqual(e.kind, { value: 'otlp-grpc', source: 'default' })
+  assert.deepEqual(e.kind, { value: 'otlp', source: 'default' })
   assert.deepEqual(e.endpoint, {
-    value: 'http://traces-collector:4317',
+    value: 'http://traces-collector:4318/v1/traces',
     source: 'env',
     env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
   })
@@ -141,7 +142,7 @@ test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by k
   )
   assert.ok(
     all.includes(
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT overrides option exporter.endpoint: using "http://traces-collector:4317" from the environment instead of "http://code-default:4317" from the plugin options.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT overrides option exporter.endpoint: using "http://traces-collector:4318/v1/traces" from the environment instead of "http://code-default:4318" from the plugin options.'
     )
   )
   assert.equal(all.filter((m) => m.includes('exporter.endpoint')).length, 1)
@@ -303,10 +304,17 @@ test('OTEL_TRACES_EXPORTER=none overrides an exporter instance: nothing is expor
   assert.deepEqual(exporter.getFinishedSpans(), [])
 })
 
-test('an OTLP/HTTP protocol request is explained rather than silently ignored', async (t) => {
-  withEnv(t, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })
-  const { logs } = await tracedApp(t, { options: { exporter: { endpoint: 'http://127.0.0.1:4317' } } })
-  assert.ok(warnings(logs).some((m) => m.includes('OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf" is not supported')))
+test('OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol, and the endpoint follows the protocol', async (t) => {
+  withEnv(t, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })
+  const { app, logs } = await tracedApp(t, { options: { exporter: { protocol: 'http/json' } } })
+  const e = app.otel.config.exporter
+  assert.deepEqual(e.protocol, { value: 'grpc', source: 'env', env: 'OTEL_EXPORTER_OTLP_PROTOCOL' })
+  assert.deepEqual(e.endpoint, { value: 'http://localhost:4317', source: 'default' })
+  assert.ok(
+    warnings(logs).includes(
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol: using grpc from the environment instead of http/json from the plugin options.'
+    )
+  )
 })
 
 test('no service name anywhere: a warning says spans will be unknown_service', async (t) => {

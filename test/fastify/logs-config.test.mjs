@@ -36,13 +36,14 @@ test('OTEL_LOGS_EXPORTER=otlp turns log export on without the option; ' +
   })
   withEnv(t, {
     OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
     OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: logsReceiver.endpoint,
     OTEL_EXPORTER_OTLP_ENDPOINT: spansReceiver.endpoint
   })
   const { app } = await register(t, { exporter: { endpoint: 'http://127.0.0.1:9' } })
   const { logs } = app.otel.config
   assert.deepEqual(logs.enabled, { value: true, source: 'env', env: 'OTEL_LOGS_EXPORTER' })
-  assert.deepEqual(logs.exporter.kind, { value: 'otlp-grpc', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
+  assert.deepEqual(logs.exporter.kind, { value: 'otlp', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
   assert.deepEqual(logs.exporter.endpoint, {
     value: logsReceiver.endpoint,
     source: 'env',
@@ -104,13 +105,12 @@ test('an unknown OTEL_LOGS_EXPORTER value is warned about and leaves the option 
 test('OTEL_LOGS_EXPORTER=otlp overrides a logs.exporter instance, and says so', async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  withEnv(t, { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+  withEnv(t, { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
   const { app, warnings } = await register(t, { logs: { exporter: new InMemoryLogRecordExporter() } })
-  assert.deepEqual(app.otel.config.logs.exporter.kind, { value: 'otlp-grpc', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
+  assert.deepEqual(app.otel.config.logs.exporter.kind, { value: 'otlp', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
   assert.ok(
     warnings().includes(
-      'OTEL_LOGS_EXPORTER overrides option logs.exporter: using otlp-grpc from the environment instead of custom ' +
-        'from the plugin options.'
+      'OTEL_LOGS_EXPORTER overrides option logs.exporter: using otlp from the environment instead of custom from the plugin options.'
     ),
     warnings().join('\n')
   )

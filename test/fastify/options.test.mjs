@@ -72,15 +72,45 @@ const cases = [
   ],
   [
     'exporter.endpoint',
-    { exporter: { endpoint: 'ftp://collector:4317' } },
+    { exporter: { endpoint: 'ftp://collector:4318' } },
     INVALID,
-    'option "exporter.endpoint" must be an http:// or https:// URL or host:port (scheme ftp:// is not http or https); received "ftp://collector:4317" (string).'
+    'option "exporter.endpoint" must be an http:// or https:// URL (the protocol is http/protobuf); received something else: scheme ftp:// is not http or https (the value is not shown: it may hold a secret).'
   ],
   [
-    'exporter.endpoint path',
-    { exporter: { endpoint: 'http://collector:4317/v1/traces' } },
+    'exporter.endpoint without a scheme, over HTTP',
+    { exporter: { endpoint: 'collector:4318' } },
     INVALID,
-    'option "exporter.endpoint" must be an http:// or https:// URL or host:port (gRPC endpoints take no path); received "http://collector:4317/v1/traces" (string).'
+    'option "exporter.endpoint" must be an http:// or https:// URL (the protocol is http/protobuf); received something else: no scheme: http/protobuf needs an http:// or https:// URL (the value is not shown: it may hold a secret).'
+  ],
+  [
+    'exporter.endpoint that is not a host, over gRPC',
+    { exporter: { protocol: 'grpc', endpoint: 'NaN' } },
+    INVALID,
+    'option "exporter.endpoint" must be an http:// or https:// URL, or host:port; received something else: neither an http:// or https:// URL nor host:port (the value is not shown: it may hold a secret).'
+  ],
+  [
+    'exporter.traces.endpoint',
+    { exporter: { traces: { endpoint: 'https://-5/v1/traces' } } },
+    INVALID,
+    'option "exporter.traces.endpoint" must be an http:// or https:// URL (the protocol is http/protobuf); received something else: not a valid host name (the value is not shown: it may hold a secret).'
+  ],
+  [
+    'exporter.protocol',
+    { exporter: { protocol: 'http' } },
+    INVALID,
+    'option "exporter.protocol" must be one of "grpc", "http/protobuf", "http/json"; received "http" (string).'
+  ],
+  [
+    'exporter.logs key',
+    { exporter: { logs: { retry: false } } },
+    'FOK_ERR_UNKNOWN_OPTION',
+    'unknown option "exporter.logs.retry". The options are listed in the package\'s docs/reference/options.md.'
+  ],
+  [
+    'exporter.headers without an endpoint',
+    { exporter: { headers: { authorization: 'Basic c2VjcmV0' } } },
+    CONFLICT,
+    'exporter.headers are set but no endpoint is: they would be sent to the default http://localhost:4318/v1/traces. Set exporter.endpoint (or exporter.traces.endpoint) to the collector the headers are for.'
   ],
   [
     'exporter.insecure',
@@ -123,28 +153,28 @@ const cases = [
   ],
   [
     'exporter.certificateFile',
-    { exporter: { endpoint: 'https://collector:4317', certificateFile: '/nonexistent/ca.pem' } },
+    { exporter: { endpoint: 'https://collector:4318', certificateFile: '/nonexistent/ca.pem' } },
     'FOK_ERR_TLS_FILE',
     'option "exporter.certificateFile" names "/nonexistent/ca.pem", which cannot be read (ENOENT). ' +
       'Give the path of a readable PEM file.'
   ],
   [
     'exporter.clientKeyFile',
-    { exporter: { endpoint: 'https://collector:4317', clientKeyFile: '/k.pem' } },
+    { exporter: { endpoint: 'https://collector:4318', clientKeyFile: '/k.pem' } },
     CONFLICT,
     'mutual TLS needs both exporter.clientKeyFile and exporter.clientCertificateFile. Set both, or neither.'
   ],
   [
     'exporter https + insecure',
-    { exporter: { endpoint: 'https://collector:4317', insecure: true } },
+    { exporter: { protocol: 'grpc', endpoint: 'https://collector:4317', insecure: true } },
     CONFLICT,
     'exporter.insecure is true but the endpoint "https://collector:4317" uses https://, which always means TLS. Use an http:// endpoint for plaintext, or drop insecure.'
   ],
   [
     'exporter http + CA file',
-    { exporter: { endpoint: 'http://collector:4317', certificateFile: '/ca.pem' } },
+    { exporter: { endpoint: 'http://collector:4318', certificateFile: '/ca.pem' } },
     CONFLICT,
-    'a TLS file is configured (option) but the endpoint "http://collector:4317" is plaintext. Use an https:// endpoint for TLS.'
+    'a TLS file is configured (option) but the endpoint "http://collector:4318/v1/traces" is plaintext. Use an https:// endpoint for TLS.'
   ],
   [
     'batch preset',

@@ -29,7 +29,7 @@ test("with Fastify's logger off, warnings become process warnings with a code, o
   const app = Fastify()
   t.after(() => app.close())
   await app.register(otelPlugin, {
-    exporter: { headers: { authorization: 'Bearer option-secret-456' } },
+    exporter: { endpoint: 'http://127.0.0.1:9', headers: { authorization: 'Bearer option-secret-456' } },
     handleSignals: false
   })
   await nextTurn()

@@ -150,7 +150,7 @@ function exampleEnv (receiver, extra = {}) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_') && k !== 'NODE_OPTIONS')
   )
-  return { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, PORT: '0', ...extra }
+  return { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint, PORT: '0', ...extra }
 }
 
 /** Resolves with the first URL the example's Fastify logs as listening. */

@@ -1,5 +1,5 @@
-import type { ReceivedLogRecord } from '../receiver/decode-logs.js'
-import type { ReceivedSpan } from '../receiver/decode-traces.js'
+import type { ReceivedLogRecord } from './decode-logs.js'
+import type { ReceivedSpan } from './decode-traces.js'
 
 const SEVERITY_NAMES = ['', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']
 /** Fields every line has, or that say the message again or take lines of their own: left out of the listing. */

@@ -1,4 +1,4 @@
-import { type ReceivedSpan, SPAN_KIND_NAMES, STATUS_NAMES } from '../receiver/decode-traces.js'
+import { type ReceivedSpan, SPAN_KIND_NAMES, STATUS_NAMES } from './decode-traces.js'
 
 /**
  * Renders one trace as a terminal waterfall: the span tree, each span's duration, a bar on a
