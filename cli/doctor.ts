@@ -1,10 +1,12 @@
 import { redactEndpoint } from '../sdk/config/endpoint.js'
 import type { Setting } from '../sdk/config/options.js'
+import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'
 import { resolvePluginOptions } from '../plugin/resolve-options.js'
 import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-versions.js'
 import { checkExports } from './export-check.js'
 import { sizeQueue } from './queue-sizing.js'
+import { precedenceLine, sourceColumn, writeEnvironment, writeUnusableFile } from './doctor-environment.js'
 
 export interface DoctorOptions {
   pluginOptions: OtelPluginOptions
@@ -26,15 +28,22 @@ export interface DoctorOptions {
  */
 export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   const { write } = options
-  const { resolution } = resolvePluginOptions(options.pluginOptions, options.env)
+  write('fastify-otel-kit doctor\n')
+  let resolution: ConfigResolution<ResolvedConfig>
+  try {
+    ;({ resolution } = resolvePluginOptions(options.pluginOptions, options.env))
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'FOK_ERR_CONFIG_FILE') throw error
+    writeUnusableFile(error as Error, write)
+    write('\nSome checks failed (see above).')
+    return false
+  }
   const { config } = resolution
   let healthy = true
 
-  write('fastify-otel-kit doctor\n')
-  write('Configuration (environment > plugin options > defaults)')
+  write(precedenceLine(resolution))
   for (const [key, setting] of flatten(config)) {
-    const source = setting.source === 'env' ? `env ${setting.env ?? ''}` : setting.source
-    write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${source}`)
+    write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${sourceColumn(setting)}`)
   }
   if (resolution.warnings.length + resolution.codedWarnings.length > 0) {
     write('\nWarnings')
@@ -52,6 +61,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       `batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`
   )
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
+  writeEnvironment(resolution, write)
 
   write('\nPreload')
   const preload = preloadIn(options.env.NODE_OPTIONS)

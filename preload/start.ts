@@ -1,7 +1,9 @@
 import { isMainThread } from 'node:worker_threads'
 import { reportConfigWarnings } from '../sdk/assembly/config-notices.js'
 import { acquireSdk } from '../sdk/assembly/registration.js'
+import { ignoredVariablesWarning } from '../sdk/config/env-inventory.js'
 import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
+import { NO_SERVICE_NAME_WARNING } from '../sdk/config/resolve-resource.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
 import { loadInstrumentations } from '../sdk/instrumentations/load.js'
@@ -35,7 +37,13 @@ export function startPreload (early: readonly string[]): string[] {
   }
   const resolution = resolveSdkConfig({}, process.env)
   const { sdk, how } = acquireSdk(resolution, { log: undefined, warnings }, { assembledBy: 'preload' })
-  if (how === 'assembled') reportConfigWarnings(resolution, warnings)
+  if (how === 'assembled') {
+    // The service name may still come from the plugin's options: said when the identity is settled.
+    const warningsNow = resolution.warnings.filter((warning) => warning !== NO_SERVICE_NAME_WARNING)
+    reportConfigWarnings({ ...resolution, warnings: warningsNow }, warnings)
+    const ignored = ignoredVariablesWarning(resolution.ignoredEnv)
+    if (ignored !== undefined) warnings.warn('FOK_WARN_ENV_IGNORED', ignored)
+  }
   if (sdk.owner === 'disabled') return []
   const selection = selectInstrumentations(process.env)
   if (selection.invalid.length > 0) {

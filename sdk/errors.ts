@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'FOK_ERR_TLS_FILE'
   | 'FOK_ERR_INVALID_POOL'
   | 'FOK_ERR_INVALID_TASK_FUNCTION'
+  | 'FOK_ERR_CONFIG_FILE'
 
 /** A configuration error: a plugin or helper option that cannot work. */
 export class OtelKitConfigError extends TypeError {
@@ -99,5 +100,18 @@ export function invalidTaskFunction (received: unknown): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_INVALID_TASK_FUNCTION',
     `tracedTask needs the task function to wrap; received ${describeReceived(received)}.`
+  )
+}
+
+/**
+ * The configuration file (OTEL_CONFIG_FILE) cannot be used: it cannot be read, is not YAML, does
+ * not follow the file format, or asks for something this package cannot do. `variable` is the
+ * variable that named it; `where` the place in the file, when there is one.
+ */
+export function configFileError (variable: string, file: string, reason: string): OtelKitConfigError {
+  return new OtelKitConfigError(
+    'FOK_ERR_CONFIG_FILE',
+    `${variable}=${JSON.stringify(file)}: ${reason}. The SDK is not set up from a file it cannot use in full: fix ` +
+      `the file (docs/reference/configuration-file.md), or unset ${variable}.`
   )
 }

@@ -18,7 +18,7 @@ import { type SpanFactory, spanFactory } from '../traces/span-factory.js'
 import type { ResolvedSpanLimits } from '../traces/span-target.js'
 import { type PipelineWarnings, spanPipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
-import { buildResource } from './resource.js'
+import { buildResource, type ResourceOptions } from './resource.js'
 import { buildSampler } from '../traces/sampler.js'
 import { emptyExportStats, type PipelineStats } from './sdk.js'
 
@@ -56,9 +56,16 @@ export interface Pipeline {
  * The order that matters: resource, sampler, exporter, batch processor, provider; then the same for log
  * records on the same resource, when logs are on.
  */
-export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig>, warnings: Warnings): Pipeline {
+export function assemblePipeline (
+  resolution: ConfigResolution<ResolvedSdkConfig>,
+  warnings: Warnings,
+  { pendingIdentity }: Pick<ResourceOptions, 'pendingIdentity'> = {}
+): Pipeline {
   const { config } = resolution
-  const resource = buildResource(config)
+  const resource = buildResource(config, {
+    warn: (message) => warnings.warn('FOK_WARN_DETECTOR_MISSING', message),
+    ...(pendingIdentity === undefined ? {} : { pendingIdentity })
+  })
   const sampler = buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance)
   const exporter = buildExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
   const events = spanPipelineWarnings(warnings, config)

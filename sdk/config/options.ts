@@ -14,6 +14,25 @@ export type SamplerName =
 /** Propagator names from the OpenTelemetry specification (`OTEL_PROPAGATORS`). */
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none'
 
+/**
+ * The resource detectors by name. `host` is host.* and os.* (the specification's reserved name);
+ * `os` alone is os.*; `serviceinstance` is service.instance.id; `process` is process.* without
+ * the command line; the others come from packages that are loaded when installed.
+ */
+export type DetectorName =
+  | 'host'
+  | 'os'
+  | 'process'
+  | 'serviceinstance'
+  | 'container'
+  | 'aws'
+  | 'gcp'
+  | 'azure'
+  | 'alibaba'
+
+/** The detectors in use, or every one that is available. */
+export type DetectorSelection = DetectorName[] | ['all']
+
 /** Batch tuning presets, from small to large (queue / delay / batch). */
 export type BatchPreset = 'conservative' | 'moderate' | 'aggressive'
 
@@ -193,14 +212,18 @@ export interface SdkOptions {
  */
 export type ExporterKind = 'otlp' | 'console' | 'none' | 'custom'
 
-/** Where a resolved value came from. */
-export type ConfigSource = 'env' | 'options' | 'default'
+/** Where a resolved value came from; `file` is the configuration file named by OTEL_CONFIG_FILE. */
+export type ConfigSource = 'env' | 'file' | 'options' | 'default'
 
-/** One resolved setting: the value in use, where it came from and, for `env`, which variable. */
+/**
+ * One resolved setting: the value in use, where it came from and, for `env`, which variable; for
+ * `file`, where in the file (`/tracer_provider/processors/0/batch/schedule_delay`).
+ */
 export interface Setting<T> {
   readonly value: T
   readonly source: ConfigSource
   readonly env?: string
+  readonly path?: string
 }
 
 /** The resolved export settings of one signal (spans: `config.exporter`; log records: `config.logs.exporter`). */
@@ -276,6 +299,12 @@ export interface ResolvedSdkConfig {
   serviceVersion: Setting<string | undefined>
   deploymentEnvironment: Setting<string | undefined>
   resourceAttributes: Setting<Attributes>
+  /** The resource detectors (OTEL_NODE_RESOURCE_DETECTORS, or the file's resource detection). */
+  resourceDetectors: Setting<DetectorSelection>
+  /** The configuration file in use (OTEL_CONFIG_FILE), if any: it replaces the SDK variables. */
+  configFile: Setting<string | undefined>
+  /** OpenTelemetry's own diagnostics level (OTEL_LOG_LEVEL, or the file's log_level); unset: warn. */
+  logLevel: Setting<string | undefined>
   sampler: Setting<SamplerName | 'custom'>
   samplingRatio: Setting<number>
   exporter: ResolvedExporterConfig

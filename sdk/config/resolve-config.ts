@@ -5,6 +5,10 @@ import { invalidOption } from '../errors.js'
 import type { ConfigWarning } from './config-warning.js'
 import { clampSetting, optionalDuration } from './durations.js'
 import { validateSpanProcessors } from './validate-processors.js'
+import { loadConfigFile } from './config-file.js'
+import { type IgnoredVariable, ignoredVariables } from './env-inventory.js'
+import { applyFileProvenance } from './file-provenance.js'
+import { resolveDetectors } from './resolve-detectors.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
 import { parseBoolean } from './env-values.js'
 import type { ResolvedSdkConfig, SdkOptions } from './options.js'
@@ -33,6 +37,8 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   logExporterInstance: LogRecordExporter | undefined
   /** Override and fallback notices, to be logged once each (`FOK_WARN_CONFIG`). */
   warnings: string[]
+  /** The `OTEL_*` variables set that nothing acts on (names and reasons, never values). */
+  ignoredEnv: IgnoredVariable[]
   /** Notices with a code of their own (export turned off, a clamped duration...), once each. */
   codedWarnings: ConfigWarning[]
 }
@@ -72,7 +78,10 @@ export function resolveSdkConfig (
   if (rawOptions !== undefined && !isPlainObject(rawOptions)) throw invalidOption('options', 'an object', rawOptions)
   const options = (rawOptions ?? {}) as SdkOptions & Record<string, unknown>
   rejectUnknownKeys('', options, knownKeys)
-  const r = new Resolver(env)
+  // A configuration file replaces the SDK variables: its settings are read as the variables they
+  // stand for, through the same resolution (config-file-model.ts).
+  const file = loadConfigFile(env)
+  const r = new Resolver(file?.env ?? env, file)
 
   const disabled = r.setting('(OTEL_SDK_DISABLED)', undefined, ['OTEL_SDK_DISABLED'], parseBoolean, false, String)
   const resource = resolveResource(r, options)
@@ -84,7 +93,11 @@ export function resolveSdkConfig (
 
   const config: ResolvedSdkConfig = {
     disabled,
+    configFile:
+      file === undefined ? { value: undefined, source: 'default' } : { value: file.file, source: 'env', env: file.variable },
+    logLevel: r.setting<string | undefined>('logLevel', undefined, ['OTEL_LOG_LEVEL'], (v) => ({ ok: true, value: v }), undefined),
     ...resource,
+    resourceDetectors: resolveDetectors(r),
     sampler: sampling.sampler,
     samplingRatio: sampling.samplingRatio,
     exporter: exporter.config,
@@ -100,6 +113,7 @@ export function resolveSdkConfig (
     spanLimits: resolveSpanCountLimits(r),
     logs: logs.config
   }
+  if (file !== undefined) applyFileProvenance(config, r, file)
   return {
     config,
     exporterHeaders: exporter.headers,
@@ -110,7 +124,8 @@ export function resolveSdkConfig (
     logExporterHeaders: logs.headers,
     logExporterInstance: logs.instance,
     warnings: r.warnings,
-    codedWarnings: r.codedWarnings
+    codedWarnings: r.codedWarnings,
+    ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })
   }
 }
 

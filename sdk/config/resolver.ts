@@ -1,3 +1,4 @@
+import type { ConfigFile } from './config-file.js'
 import type { ConfigWarning } from './config-warning.js'
 import type { ConfigSource, Setting } from './options.js'
 import { type Parsed, readEnv } from './env-values.js'
@@ -5,7 +6,13 @@ import { type Parsed, readEnv } from './env-values.js'
 /** Where a setting came from, in words, for warnings. */
 export function describeSource (setting: Setting<unknown>): string {
   if (setting.source === 'env') return setting.env ?? 'the environment'
+  if (setting.source === 'file') return `the configuration file${setting.path === undefined ? '' : ` (${setting.path})`}`
   return setting.source === 'options' ? 'the plugin options' : 'the default'
+}
+
+/** A place in the configuration file, for warnings: `otel.yaml at .tracer_provider.sampler`. */
+export function fileLabel (file: ConfigFile, path: string): string {
+  return `${file.file} at ${path}`
 }
 
 /** A setting with no environment variable: the option, else the default. */
@@ -22,7 +29,14 @@ export class Resolver {
   readonly warnings: string[] = []
   /** Notices with a code of their own (export turned off, a duration clamped...). */
   readonly codedWarnings: ConfigWarning[] = []
-  constructor (readonly env: NodeJS.ProcessEnv) {}
+  /**
+   * `env`: the variables to read. With a configuration file, they are the file's settings written
+   * as the variables they replace (config-file-model.ts), and `file` is the file.
+   */
+  constructor (
+    readonly env: NodeJS.ProcessEnv,
+    readonly file?: ConfigFile
+  ) {}
 
   /** A coded notice, once: the spans' and the logs' settings may find the same problem. */
   warn (warning: ConfigWarning): void {
@@ -78,7 +92,7 @@ export class Resolver {
     }
     if (fromOptions !== undefined && !sameValue(fromOptions, hit.value)) {
       this.warnings.push(
-        `${hit.name} overrides option ${key}: using ${display(hit.value)} from the environment ` +
+        `${hit.name} overrides option ${key}: using ${display(hit.value)} from ${this.file === undefined ? 'the environment' : 'the configuration file'} ` +
           `instead of ${display(fromOptions)} from the plugin options.`
       )
     }

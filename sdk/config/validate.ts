@@ -174,7 +174,7 @@ function isPrimitiveAttribute (value: unknown): boolean {
 }
 
 /** The known key within edit distance 3, or that the key abbreviates (case-insensitive), if any. */
-function closest (key: string, known: readonly string[]): string | undefined {
+export function closest (key: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 4
   for (const candidate of known) {

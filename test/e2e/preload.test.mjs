@@ -268,7 +268,7 @@ test(
 )
 
 test(
-  'SDK options given to the plugin while the preload set the SDK up: a warning names them',
+  'SDK options given to the plugin while the preload set the SDK up: the identity ones follow the environment\'s precedence, the others are named with what to set instead',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -277,10 +277,16 @@ test(
       PLUGIN_OPTIONS: JSON.stringify({ serviceName: 'from-code', batch: 'aggressive' })
     })
     await service.finish()
+    // serviceName still applies under the preload, below OTEL_SERVICE_NAME as everywhere.
     assert.match(
       service.stderr(),
-      /\[FOK_WARN_CONFIG\] FastifyOtelKitWarning: fastify-otel-kit: options serviceName, batch are not applied: the SDK was set up from the environment by the preload entry/
+      /\[FOK_WARN_CONFIG\] FastifyOtelKitWarning: fastify-otel-kit: OTEL_SERVICE_NAME overrides option serviceName: using "env-wins" from the environment instead of "from-code"/
     )
+    assert.match(
+      service.stderr(),
+      /\[FOK_WARN_CONFIG\] FastifyOtelKitWarning: fastify-otel-kit: option batch is not applied: the SDK was set up by the preload entry \(fastify-otel-kit\/register\) before the application loaded\. Set OTEL_BSP_\* instead/
+    )
+    assert.doesNotMatch(service.stderr(), /serviceName is not applied|No service name/)
   }
 )
 
