@@ -1,6 +1,7 @@
 import type { Attributes, TextMapPropagator } from '@opentelemetry/api'
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
+import type { MetricsOptions, ResolvedMetricsConfig } from './metrics-options.js'
 
 /** Sampler names from the OpenTelemetry specification (`OTEL_TRACES_SAMPLER`). */
 export type SamplerName =
@@ -143,6 +144,8 @@ export interface OtlpExporterOptions {
   traces?: OtlpSignalOptions
   /** The log records' own settings, over these (OTEL_EXPORTER_OTLP_LOGS_*). */
   logs?: OtlpSignalOptions
+  /** The metrics' own settings, over these (OTEL_EXPORTER_OTLP_METRICS_*). */
+  metrics?: OtlpSignalOptions
 }
 
 export interface RetryOptions {
@@ -203,6 +206,13 @@ export interface SdkOptions {
    * object tunes it. `OTEL_LOGS_EXPORTER` (otlp, console, none) overrides it.
    */
   logs?: boolean | LogsOptions
+  /**
+   * Metrics: the HTTP server and client metrics, the SDK's health and the runtime's, over OTLP to
+   * the spans' collector by default (the specification's default). `false` turns them off, an
+   * object tunes them (docs/guides/metrics.md). `OTEL_METRICS_EXPORTER` (otlp, prometheus, console,
+   * none) overrides the exporter.
+   */
+  metrics?: boolean | MetricsOptions
 }
 
 /**
@@ -315,4 +325,7 @@ export interface ResolvedSdkConfig {
   attributeValueLengthLimit: Setting<number>
   spanLimits: ResolvedSpanCountLimits
   logs: ResolvedLogsConfig
+  metrics: ResolvedMetricsConfig
 }
+
+export type { MetricExporterName, MetricsOptions, ResolvedMetricsConfig, TemporalityPreference } from './metrics-options.js'
