@@ -262,8 +262,21 @@ function readerInstances (value: unknown): IMetricReader[] {
 function viewOptions (value: unknown): ViewOptions[] {
   if (value === undefined) return []
   if (!Array.isArray(value)) throw invalidOption('metrics.views', 'an array of view options', value)
+  const selectors = ['instrumentName', 'instrumentType', 'instrumentUnit', 'meterName', 'meterVersion', 'meterSchemaUrl']
   value.forEach((view, i) => {
     if (!isPlainObject(view)) throw invalidOption(`metrics.views[${i}]`, 'an object of view options', view)
+    // The SDK's rules, checked here so that a bad view is a coded error at registration.
+    if (!selectors.some((key) => view[key] !== undefined && view[key] !== null)) {
+      throw invalidOption(`metrics.views[${i}]`, `view options with a selector (${selectors.join(', ')})`, view)
+    }
+    const name = view.instrumentName
+    if (view.name !== undefined && (typeof name !== 'string' || name.includes('*'))) {
+      throw invalidOption(
+        `metrics.views[${i}].name`,
+        'a name only with an instrumentName that selects one instrument (no wildcard)',
+        view.name
+      )
+    }
   })
   return [...value] as ViewOptions[]
 }
