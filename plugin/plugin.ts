@@ -36,7 +36,9 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   // instance's keys as well; an SDK shared by several instances redacts the keys of all of them.
   spanUrlRedactionFor(sdk.provider)?.add(requestOptions.redactedQueryKeys)
   const disableInstrumentations =
-    sdk.owner === 'disabled' ? () => {} : enableInstrumentations(instrumentations, sdk.provider, warnings)
+    sdk.owner === 'disabled'
+      ? () => {}
+      : enableInstrumentations(instrumentations, sdk.provider, warnings, { meterProvider: sdk.metrics?.provider })
 
   if (
     config.logs.enabled.value &&
@@ -126,6 +128,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     logCorrelation: config.logCorrelation.value,
     spans: sdk.spans,
     log,
+    metrics: sdk.metrics?.requests,
+    clientDuration: sdk.metrics?.clientDuration,
     ...requestOptions
   }
 

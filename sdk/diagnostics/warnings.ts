@@ -26,6 +26,7 @@ export type WarningCode =
   | 'FOK_WARN_PROTOCOL_PORT'
   | 'FOK_WARN_DURATION_CLAMPED'
   | 'FOK_WARN_HEADER_TOO_LARGE'
+  | 'FOK_WARN_METRICS_ENDPOINT'
 
 export interface Warnings {
   /**

@@ -119,7 +119,7 @@ export class RouteDurations {
   private readonly list: SeriesKey[] = []
 
   constructor (
-    private readonly table: RequestMetrics,
+    readonly table: RequestMetrics,
     readonly route: string | undefined
   ) {}
 
