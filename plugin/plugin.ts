@@ -85,6 +85,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   const appTelemetry: AppTelemetry = {
     tracer: sdk.tracer,
     provider: sdk.provider,
+    meterProvider: sdk.metrics?.provider,
     config: sdk.config,
     owner: sdk.owner,
     forceFlush: () => sdk.forceFlush(),

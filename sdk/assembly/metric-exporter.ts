@@ -1,4 +1,3 @@
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core'
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import {
   type IExporterMetricsHelper,
@@ -18,7 +17,6 @@ import type { ResolvedExporterConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import { DEFAULT_RETRY_POLICY } from '../config/retry-policy.js'
 import type { ItemExporter } from '../export/batch-queue.js'
-import { failureOf } from '../export/failure.js'
 import type { OtlpGrpcService } from '../export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter } from '../export/grpc/otlp-grpc-exporter.js'
 import { buildOtlpHttpExporter } from '../export/http/otlp-http-exporter.js'
@@ -65,7 +63,7 @@ export interface MetricReaders {
 export function buildMetricReaders (
   resolution: ConfigResolution,
   warn: (message: string) => void,
-  onExportFailure: (dataPoints: number, error: Error | undefined) => void,
+  onExportFailure: (dataPoints: number, error: Error | undefined, reached: boolean) => void,
   onEndpointError: (error: Error) => void
 ): MetricReaders {
   const { metrics } = resolution.config
@@ -79,6 +77,8 @@ export function buildMetricReaders (
   for (const name of metrics.exporters.value) {
     switch (name) {
       case 'otlp': {
+        // Off when the endpoint from the environment cannot be used (never a default address instead).
+        if (metrics.exporter.kind.value !== 'otlp') break
         const built = buildOtlpMetricExporter(resolution, warn, onExportFailure)
         out.otlp = built.exporter
         out.otlpType = built.type
@@ -113,12 +113,12 @@ export function buildMetricReaders (
 function buildOtlpMetricExporter (
   resolution: ConfigResolution,
   warn: (message: string) => void,
-  onExportFailure: (dataPoints: number, error: Error | undefined) => void
+  onExportFailure: (dataPoints: number, error: Error | undefined, reached: boolean) => void
 ): { exporter: OtlpMetricExporter; type: string } {
   const { metrics } = resolution.config
   const config = metrics.exporter
-  // One attempt here; the retries are added below, where the exporter can skip them for a
-  // collector that has never been reached.
+  // One attempt here; the retries are added below (OtlpMetricExporter uses them once the collector
+  // has been reached).
   const once: ResolvedExporterConfig = { ...config, retry: { value: false, source: 'default' } }
   const headers = resolution.metricExporterHeaders
   const timeout = metrics.exportTimeoutMillis.value
@@ -158,35 +158,5 @@ function buildOtlpMetricExporter (
         { ...DEFAULT_RETRY_POLICY, ...retry },
         { exportTimeoutMillis: timeout, attemptTimeoutMillis: config.timeoutMillis.value }
       )
-  return {
-    exporter: new OtlpMetricExporter(untilReached(raw, retrying), metrics.temporality.value, onExportFailure),
-    type
-  }
-}
-
-/**
- * Retries only once the collector has been reached. A process started with no collector at all
- * (development, a test) then pays one connection attempt per export, and its close or flush does
- * not wait out the retries; a cumulative export that fails is carried by the next one. Once an
- * export went through, failures are retried as spans' are (a collector restarting).
- */
-function untilReached (
-  once: ItemExporter<ResourceMetrics>,
-  retrying: ItemExporter<ResourceMetrics>
-): ItemExporter<ResourceMetrics> {
-  let reached = false
-  return {
-    export: (items, done) => {
-      const exporter = reached ? retrying : once
-      exporter.export(items, (result: ExportResult) => {
-        if (result.code === ExportResultCode.SUCCESS || failureOf(result.error).unreachable !== true) reached = true
-        done(result)
-      })
-    },
-    forceFlush: async () => {
-      await retrying.forceFlush?.()
-    },
-    // The retrying exporter's shutdown settles its waiting retries, then shuts the transport (once).
-    shutdown: () => retrying.shutdown()
-  }
+  return { exporter: new OtlpMetricExporter(raw, retrying, metrics.temporality.value, onExportFailure), type }
 }

@@ -3,6 +3,7 @@ import type { Resource } from '@opentelemetry/resources'
 import { InstrumentType, MeterProvider } from '@opentelemetry/sdk-metrics'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
+import { redactEndpoint } from '../config/endpoint.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import { WindowedReport } from '../diagnostics/windowed-report.js'
 import { streamsFor } from '../metrics/instrument-streams.js'
@@ -41,6 +42,8 @@ export interface MetricPipeline {
   observeHealth(sources: HealthSources): void
   forceFlush(): Promise<void>
   shutdown(): Promise<void>
+  /** At the shutdown bound: the export under way is ended, nothing waits for it. */
+  abandon(): void
   /** Reports the windows' failures now (at shutdown). */
   closeWarnings(): void
 }
@@ -59,7 +62,7 @@ export function assembleMetricPipeline (
   if (!metrics.enabled.value) return undefined
   const failures = new WindowedReport<Error>(WINDOW_MILLIS, (count, error) => {
     warnings.warn(
-      'FOK_WARN_EXPORT_FAILED',
+      'FOK_WARN_METRICS_EXPORT_FAILED',
       `could not export ${count} metric data point(s) to the collector: ${error?.message ?? 'unknown error'}. ` +
         'The service keeps running; cumulative metrics are carried by the next export.',
       { once: false }
@@ -68,7 +71,19 @@ export function assembleMetricPipeline (
   const built = buildMetricReaders(
     resolution,
     (message) => warnings.warn('FOK_WARN_CONFIG', message),
-    (count, error) => failures.add(count, error ?? new Error('unknown error')),
+    (count, error, reached) => {
+      if (reached) {
+        failures.add(count, error ?? new Error('unknown error'))
+        return
+      }
+      // A collector never reached (none running, in development): said once, not every interval.
+      warnings.warn(
+        'FOK_WARN_METRICS_EXPORT_FAILED',
+        `metrics: the collector at ${redactEndpoint(metrics.exporter.endpoint.value)} cannot be reached ` +
+          `(${error?.message ?? 'unknown error'}); metric exports fail until it can (stats().metrics counts them). ` +
+          'Set OTEL_EXPORTER_OTLP_ENDPOINT to your collector, or OTEL_METRICS_EXPORTER=none to turn metrics off.'
+      )
+    },
     (error) => {
       warnings.warn(
         'FOK_WARN_METRICS_ENDPOINT',
@@ -145,6 +160,10 @@ export function assembleMetricPipeline (
       stopRuntime()
       await provider.shutdown()
       stopHealth()
+    },
+    abandon: () => {
+      stopRuntime()
+      built.otlp?.abandon()
     },
     closeWarnings: () => failures.close()
   }

@@ -185,7 +185,10 @@ export function assemblePipeline (
     shutdown: async () => {
       await Promise.all([provider.shutdown(), logs?.provider.shutdown(), metrics?.shutdown()])
     },
-    abandon: () => ({ spans: batchProcessor?.abandon() ?? 0, logRecords: logs?.processor.abandon() ?? 0 })
+    abandon: () => {
+      metrics?.abandon()
+      return { spans: batchProcessor?.abandon() ?? 0, logRecords: logs?.processor.abandon() ?? 0 }
+    }
   }
 }
 

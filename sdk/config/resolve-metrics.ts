@@ -3,11 +3,13 @@ import { invalidOption } from '../errors.js'
 import { resolveDuration } from './durations.js'
 import { type Parsed, parseEnum, parseList, readEnv } from './env-values.js'
 import type {
+  ExporterKind,
   MetricExporterName,
   ResolvedMetricsConfig,
+  SdkOptions,
+  Setting,
   TemporalityPreference
-} from './metrics-options.js'
-import type { ExporterKind, SdkOptions, Setting } from './options.js'
+} from './options.js'
 import { otlpOptions, resolveOtlpSettings } from './resolve-exporter.js'
 import { fromOption, Resolver } from './resolver.js'
 import {

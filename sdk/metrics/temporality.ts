@@ -1,5 +1,5 @@
 import { AggregationTemporality, type AggregationTemporalitySelector, InstrumentType } from '@opentelemetry/sdk-metrics'
-import type { TemporalityPreference } from '../config/metrics-options.js'
+import type { TemporalityPreference } from '../config/options.js'
 
 /**
  * The specification's temporality preferences (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE),
