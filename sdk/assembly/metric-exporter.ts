@@ -51,6 +51,7 @@ export interface MetricReaders {
   otlpType: string
   /** Where the Prometheus endpoint listens, when there is one. */
   prometheus: { host: string; port: number } | undefined
+  prometheusReader: IMetricReader | undefined
 }
 
 /**
@@ -67,7 +68,7 @@ export function buildMetricReaders (
   onEndpointError: (error: Error) => void
 ): MetricReaders {
   const { metrics } = resolution.config
-  const out: MetricReaders = { readers: [], otlp: undefined, otlpType: '', prometheus: undefined }
+  const out: MetricReaders = { readers: [], otlp: undefined, otlpType: '', prometheus: undefined, prometheusReader: undefined }
   const periodic = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
     new PeriodicExportingMetricReader({
       exporter,
@@ -97,11 +98,10 @@ export function buildMetricReaders (
         const host = metrics.prometheus.host.value
         const port = metrics.prometheus.port.value
         out.prometheus = { host, port }
-        out.readers.push(
-          new PrometheusExporter({ host, port }, (error) => {
-            if (error !== undefined && error !== null) onEndpointError(error as Error)
-          })
-        )
+        out.prometheusReader = new PrometheusExporter({ host, port }, (error) => {
+          if (error !== undefined && error !== null) onEndpointError(error as Error)
+        })
+        out.readers.push(out.prometheusReader)
         break
       }
     }
@@ -110,7 +110,8 @@ export function buildMetricReaders (
   return out
 }
 
-function buildOtlpMetricExporter (
+/** The OTLP metric exporter over the metrics' protocol, from the resolved settings. */
+export function buildOtlpMetricExporter (
   resolution: ConfigResolution,
   warn: (message: string) => void,
   onExportFailure: (dataPoints: number, error: Error | undefined, reached: boolean) => void

@@ -9,6 +9,7 @@ import { WindowedReport } from '../diagnostics/windowed-report.js'
 import { streamsFor } from '../metrics/instrument-streams.js'
 import type { MetricExportBooks } from '../metrics/metric-exporter.js'
 import { addProducers } from '../metrics/reader-producers.js'
+import { withUnitSuffixes } from '../metrics/prometheus-names.js'
 import { RequestMetricsProducer } from '../metrics/request-metrics-producer.js'
 import {
   DURATION_BOUNDARIES,
@@ -123,11 +124,14 @@ export function assembleMetricPipeline (
   const recordDuration = histograms.length > 0
   const recordActive = active.streams.some((s) => s.aggregation !== 'drop')
   const requests = recordDuration || recordActive ? new RequestMetrics(boundaries, recordDuration, recordActive) : undefined
-  if (requests !== undefined) {
-    const streams = { duration: duration.streams, active: active.streams }
-    for (const reader of built.readers) {
-      addProducers(reader, (r) => [new RequestMetricsProducer(requests, streams, SCOPE, r)])
-    }
+  const streams = { duration: duration.streams, active: active.streams }
+  for (const reader of built.readers) {
+    addProducers(
+      reader,
+      (r) => (requests === undefined ? [] : [new RequestMetricsProducer(requests, streams, SCOPE, r)]),
+      // The Prometheus endpoint names metrics with their units, as the specification's rules say.
+      reader === built.prometheusReader ? withUnitSuffixes : undefined
+    )
   }
 
   const provider = new MeterProvider({ resource, views, readers: built.readers })

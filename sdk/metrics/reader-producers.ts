@@ -8,14 +8,22 @@ import type { CollectionResult, IMetricReader, MetricProducer, ScopeMetrics } fr
  * the application's own included, which the readers' `metricProducers` option (fixed when a
  * reader is made) would not.
  */
-export function addProducers (reader: IMetricReader, producers: (reader: IMetricReader) => MetricProducer[]): void {
+export function addProducers (
+  reader: IMetricReader,
+  producers: (reader: IMetricReader) => MetricProducer[],
+  transform: (result: CollectionResult) => CollectionResult = (result) => result
+): void {
   const own = reader.setMetricProducer.bind(reader)
   reader.setMetricProducer = (sdk: MetricProducer) => {
-    own(combined(sdk, producers(reader)))
+    own(combined(sdk, producers(reader), transform))
   }
 }
 
-function combined (sdk: MetricProducer, extra: MetricProducer[]): MetricProducer {
+function combined (
+  sdk: MetricProducer,
+  extra: MetricProducer[],
+  transform: (result: CollectionResult) => CollectionResult
+): MetricProducer {
   return {
     collect: async (options) => {
       const [first, ...rest] = await Promise.all([sdk.collect(options), ...extra.map((p) => p.collect(options))])
@@ -36,7 +44,7 @@ function combined (sdk: MetricProducer, extra: MetricProducer[]): MetricProducer
           else scopes[at] = { scope: scopes[at]!.scope, metrics: [...scopes[at]!.metrics, ...scope.metrics] }
         }
       }
-      return { resourceMetrics: { resource: result.resourceMetrics.resource, scopeMetrics: scopes }, errors }
+      return transform({ resourceMetrics: { resource: result.resourceMetrics.resource, scopeMetrics: scopes }, errors })
     }
   }
 }
