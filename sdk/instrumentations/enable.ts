@@ -28,10 +28,12 @@ export function enableInstrumentations (
         '(or `--require` for CommonJS), which sets OpenTelemetry up before the application loads.'
     )
   }
+  const disable = registerInstrumentations({ instrumentations, tracerProvider: provider })
+  // After registering, which gives every instrumentation the global MeterProvider.
   if (meterProvider !== undefined) {
     for (const instrumentation of instrumentations) {
       instrumentation.setMeterProvider(meterProviderFor(instrumentation.instrumentationName, meterProvider))
     }
   }
-  return registerInstrumentations({ instrumentations, tracerProvider: provider })
+  return disable
 }

@@ -1,6 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { leaveSuppressedCallsAlone } from './suppressed-calls.js'
 
 export interface Loaded {
   instrumentations: Instrumentation[]
@@ -12,7 +13,8 @@ export interface Loaded {
 
 /**
  * Loads `@opentelemetry/instrumentation-<name>` for each short name and makes one instance with its
- * default configuration. The application's own installation is preferred (its version matches
+ * default configuration (client instrumentations leave calls made with tracing suppressed alone:
+ * suppressed-calls.ts). The application's own installation is preferred (its version matches
  * the modules it patches); this package's copy serves http and undici, which it depends on.
  */
 export function loadInstrumentations (names: readonly string[], applicationDirectory: string = process.cwd()): Loaded {
@@ -27,8 +29,13 @@ export function loadInstrumentations (names: readonly string[], applicationDirec
       continue
     }
     const Class = instrumentationClass(exports)
-    if (Class === undefined) loaded.unusable.push(name)
-    else loaded.instrumentations.push(new Class())
+    if (Class === undefined) {
+      loaded.unusable.push(name)
+      continue
+    }
+    const instrumentation = new Class()
+    leaveSuppressedCallsAlone(instrumentation)
+    loaded.instrumentations.push(instrumentation)
   }
   return loaded
 }
