@@ -1,7 +1,7 @@
 import type { Setting } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 
-/** Where a value came from, for the configuration table: `env OTEL_X`, `file .tracer_provider...`. */
+/** Where a value came from, for the configuration table: `env OTEL_SERVICE_NAME`, `file .resource.attributes[0]`. */
 export function sourceColumn (setting: Setting<unknown>): string {
   if (setting.source === 'env') return `env ${setting.env ?? ''}`
   if (setting.source === 'file') return `file ${setting.path ?? ''}`
@@ -23,8 +23,8 @@ export function writeEnvironment (resolution: ConfigResolution, write: (line: st
   if (configFile.value !== undefined) {
     write('\nConfiguration file')
     write(
-      `  ✓ ${configFile.env ?? 'OTEL_CONFIG_FILE'}=${configFile.value}: read and valid (file format 1.0/1.1). It replaces ` +
-        'the SDK variables: a value from it shows `file <place in the file>` above.'
+      `  ✓ ${configFile.env ?? 'OTEL_CONFIG_FILE'}=${configFile.value}: read and valid (file format 1.0/1.1). ` +
+        'It replaces the SDK variables: a value from it shows `file <place in the file>` above.'
     )
   }
   write('\nEnvironment')
@@ -33,7 +33,8 @@ export function writeEnvironment (resolution: ConfigResolution, write: (line: st
     write('  ✓ every OTEL_* variable set is acted on')
     return
   }
-  write(`  ! ${ignored.length === 1 ? 'one OTEL_* variable is' : `${ignored.length} OTEL_* variables are`} set but not acted on (values not shown):`)
+  const count = ignored.length === 1 ? 'one OTEL_* variable is' : `${ignored.length} OTEL_* variables are`
+  write(`  ! ${count} set but not acted on (values not shown):`)
   for (const { name, reason } of ignored) write(`    ${name.padEnd(36)} ${reason}`)
 }
 

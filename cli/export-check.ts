@@ -33,7 +33,11 @@ export async function checkExports (resolution: Resolution, options: ExportCheck
     { name: 'traces', exporter: config.exporter, send: () => smokeSpan(oneShot(resolution, 'traces'), options) }
   ]
   if (config.logs.enabled.value) {
-    signals.push({ name: 'logs', exporter: config.logs.exporter, send: () => smokeLog(oneShot(resolution, 'logs'), options) })
+    signals.push({
+      name: 'logs',
+      exporter: config.logs.exporter,
+      send: () => smokeLog(oneShot(resolution, 'logs'), options)
+    })
   }
   let healthy = true
   for (const signal of signals) {
@@ -49,7 +53,8 @@ export async function checkExports (resolution: Resolution, options: ExportCheck
     const result = await signal.send()
     if (result.code === ExportResultCode.SUCCESS) {
       const millis = Math.round(performance.now() - started)
-      options.write(`  ✓ ${signal.name}: ${where} accepted a smoke ${signal.name === 'traces' ? 'span' : 'log record'} in ${millis} ms`)
+      const item = signal.name === 'traces' ? 'span' : 'log record'
+      options.write(`  ✓ ${signal.name}: ${where} accepted a smoke ${item} in ${millis} ms`)
       continue
     }
     healthy = false
@@ -160,7 +165,8 @@ function staticMistakes (signal: string, exporter: ResolvedExporterConfig, optio
   }
   if (path === '/' || path === '') return []
   return [
-    `the endpoint has a path (${path}), which gRPC does not use: requests go to ${redactEndpoint(exporter.endpoint.value)}. ` +
+    `the endpoint has a path (${path}), which gRPC does not use: ` +
+      `requests go to ${redactEndpoint(exporter.endpoint.value)}. ` +
       'A gateway that routes by path speaks OTLP/HTTP: set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf.'
   ]
 }
@@ -225,8 +231,9 @@ export function mistakesFor (
       if (!tls) out.push(`${address} speaks TLS, but the endpoint is http:// (plaintext): use https://.`)
       if (grpc && speaks.alpn !== 'h2') {
         out.push(
-          `${address} does not agree to HTTP/2 over TLS (ALPN ${speaks.alpn === false ? 'none' : speaks.alpn}), which gRPC needs: ` +
-            'a proxy or load balancer that speaks only HTTP/1.1, or an OTLP/HTTP port. Let it pass HTTP/2 (gRPC), or set ' +
+          `${address} does not agree to HTTP/2 over TLS (ALPN ${speaks.alpn === false ? 'none' : speaks.alpn}), ` +
+            'which gRPC needs: a proxy or load balancer that speaks only HTTP/1.1, or an OTLP/HTTP port. ' +
+            'Let it pass HTTP/2 (gRPC), or set ' +
             'OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for an OTLP/HTTP endpoint.'
         )
       }
@@ -235,7 +242,8 @@ export function mistakesFor (
       if (tls) out.push(`${address} speaks plaintext, but the endpoint is https://: use http://.`)
       if (!grpc) {
         out.push(
-          `${address} speaks only HTTP/2 without TLS: a gRPC port.${portHint || ' Set OTEL_EXPORTER_OTLP_PROTOCOL=grpc, or use the OTLP/HTTP port.'}`
+          `${address} speaks only HTTP/2 without TLS: a gRPC port.` +
+            (portHint || ' Set OTEL_EXPORTER_OTLP_PROTOCOL=grpc, or use the OTLP/HTTP port.')
         )
       }
       break

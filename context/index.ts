@@ -9,4 +9,7 @@
 export { captureContext, contextFromCarrier, type ContextCarrier } from './carrier.js'
 export { withContext, attach, detach, type ContextToken } from './scope.js'
 export { withSpan, type WithSpanOptions } from './with-span.js'
+export { withProducerSpan } from './producer-span.js'
+export { withConsumerSpan } from './consumer-span.js'
+export type { ConsumerOptions, MessageCarrier, MessagingTarget, ProducerOptions } from './messaging.js'
 export { ensureContextManager } from './context-manager.js'

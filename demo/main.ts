@@ -92,7 +92,8 @@ async function main (): Promise<void> {
   const logStats = finalStats.logs
   if (receiver === undefined) {
     console.log(
-      `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${redactEndpoint(externalEndpoint!)}; ` +
+      `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records ` +
+        `to ${redactEndpoint(externalEndpoint!)}; ` +
         `the first request's trace id is ${callerTraceId}`
     )
     return

@@ -82,11 +82,14 @@ function noteUnderPreload (
   const { config } = resolution
   const applied = acquired.settleIdentity?.(config) ?? false
   if (applied) {
-    for (const warning of resolution.warnings) if (IDENTITY_OVERRIDE.test(warning)) warnings.warn('FOK_WARN_CONFIG', warning)
+    for (const warning of resolution.warnings) {
+      if (IDENTITY_OVERRIDE.test(warning)) warnings.warn('FOK_WARN_CONFIG', warning)
+    }
     if (config.serviceName.source === 'default') {
+      const where = config.configFile.value === undefined ? 'OTEL_SERVICE_NAME' : 'the configuration file'
       warnings.warn(
         'FOK_WARN_CONFIG',
-        `No service name is set (option serviceName or ${config.configFile.value === undefined ? 'OTEL_SERVICE_NAME' : 'the configuration file'}): ` +
+        `No service name is set (option serviceName or ${where}): ` +
           `spans and log records will be reported as "${config.serviceName.value}".`
       )
     }
@@ -110,7 +113,7 @@ function noteUnderPreload (
       : `Set ${given.map((key) => INSTEAD[key] ?? key).join(', ')} instead`
   warnings.warn(
     'FOK_WARN_CONFIG',
-    `option${given.length === 1 ? '' : 's'} ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} not applied: ${why}. ` +
-      `${instead} (docs/guides/preload.md).`
+    `option${given.length === 1 ? '' : 's'} ${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} not applied: ` +
+      `${why}. ${instead} (docs/guides/preload.md).`
   )
 }

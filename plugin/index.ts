@@ -7,6 +7,9 @@
  */
 export { otelPlugin, otelPlugin as default } from './plugin.js'
 export { withSpan, type WithSpanOptions } from '../context/with-span.js'
+export { withProducerSpan } from '../context/producer-span.js'
+export { withConsumerSpan } from '../context/consumer-span.js'
+export type { ConsumerOptions, MessageCarrier, MessagingTarget, ProducerOptions } from '../context/messaging.js'
 export { OtelKitConfigError, type ErrorCode } from '../sdk/errors.js'
 export type { RequestTelemetry } from './request-telemetry.js'
 export type { AppTelemetry } from './fastify-types.js'
@@ -21,6 +24,8 @@ export type {
   LogBatchSettings,
   LogsOptions,
   OtlpExporterOptions,
+  OtlpProtocol,
+  OtlpSignalOptions,
   PropagatorName,
   ResolvedBatchConfig,
   ResolvedExporterConfig,

@@ -6,6 +6,7 @@ import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
 import { NO_SERVICE_NAME_WARNING } from '../sdk/config/resolve-resource.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
+import { instrumentationConfig } from '../sdk/instrumentations/configure.js'
 import { loadInstrumentations } from '../sdk/instrumentations/load.js'
 import { patchedModules } from '../sdk/instrumentations/loaded-early.js'
 import { selectInstrumentations } from '../sdk/instrumentations/select.js'
@@ -53,7 +54,8 @@ export function startPreload (early: readonly string[]): string[] {
         `${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`
     )
   }
-  const loaded = loadInstrumentations(selection.names)
+  const settings = { sanitizeStatements: resolution.config.dbStatementSanitizer.value }
+  const loaded = loadInstrumentations(selection.names, undefined, (name) => instrumentationConfig(name, settings))
   for (const name of loaded.missing) {
     warnings.warn(
       'FOK_WARN_INSTRUMENTATION_MISSING',

@@ -35,7 +35,11 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
   const credentials =
     options.tls === undefined
       ? ServerCredentials.createInsecure()
-      : ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
+      : ServerCredentials.createSsl(
+        options.tls.clientCa ?? null,
+        [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+        options.tls.clientCa !== undefined
+      )
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, credentials, (error, bound) => {
       if (error === null) resolve(bound)
@@ -51,8 +55,9 @@ function onExport (
   respond: sendUnaryData<Buffer>,
   handle: ExportHandler
 ): void {
+  // Every value of a key, joined: a header sent twice shows as two.
   const headers: Record<string, string> = {}
-  for (const [key, value] of Object.entries(call.metadata.getMap())) headers[key] = String(value)
+  for (const key of Object.keys(call.metadata.getMap())) headers[key] = call.metadata.get(key).map(String).join(', ')
   const outcome = handle({
     signal,
     transport: 'grpc',

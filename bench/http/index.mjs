@@ -21,7 +21,11 @@ export const SETUPS = [
     id: 'preload',
     label: 'preload (instrumentation-http + undici) + plugin, sampled, OTLP/gRPC to a loopback receiver',
     nodeArgs: ['--import', 'fastify-otel-kit/register'],
-    env: (endpoint) => ({ OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
+    env: (endpoint) => ({
+      OTEL_SERVICE_NAME: 'bench',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint
+    })
   },
   { id: 'fastify-otel', label: '@fastify/otel, same SDK settings' },
   { id: 'http-instrumentation', label: 'instrumentation-http' }

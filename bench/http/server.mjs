@@ -22,7 +22,7 @@ if (setup === 'bare') {
     serviceName: 'bench',
     handleSignals: false,
     // "otlp" exports to the receiver the driver started; the others to an exporter that only counts.
-    exporter: setup === 'otlp' ? { endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter
+    exporter: setup === 'otlp' ? { protocol: 'grpc', endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter
   })
   stats = async () => {
     await app.otel.forceFlush()

@@ -63,7 +63,7 @@ async function measure ({ destination, logs, endpoint, rounds, lines, warmupRoun
             },
             async shutdown () {}
           }
-        : { endpoint },
+        : { protocol: 'grpc', endpoint },
     ...(logs === undefined ? {} : { logs })
   })
   await app.ready()

@@ -26,7 +26,7 @@ async function recovery (transport) {
         DEFAULT_RETRY_POLICY,
         { exportTimeoutMillis: 30_000, attemptTimeoutMillis: 10_000 }
       )
-      : { endpoint: receiver.endpoint }
+      : { protocol: 'grpc', endpoint: receiver.endpoint }
   const app = Fastify()
   await app.register(otelPlugin, {
     serviceName: 'bench-recovery',

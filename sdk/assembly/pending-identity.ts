@@ -24,6 +24,7 @@ export class PendingIdentityResource implements Resource {
   readonly #detected: Resource
   #identity: Attributes
   #settledBy: SettledBy | undefined
+  #attributes: Attributes | undefined
   readonly #onSettled: (by: SettledBy, identity: Attributes) => void
 
   /**
@@ -66,8 +67,12 @@ export class PendingIdentityResource implements Resource {
     await this.#detected.waitForAsyncAttributes?.()
   }
 
+  /** As upstream's merged resource would have them: same values, same order (the OTLP bytes match). */
   get attributes (): Attributes {
-    return { ...this.#detected.attributes, ...this.#identity }
+    if (this.#attributes !== undefined) return this.#attributes
+    const attributes = this.#snapshot().attributes
+    if (!this.asyncAttributesPending) this.#attributes = attributes
+    return attributes
   }
 
   get schemaUrl (): string | undefined {
@@ -80,8 +85,11 @@ export class PendingIdentityResource implements Resource {
   }
 
   merge (other: Resource | null): Resource {
-    // A snapshot of the attributes as they are now, merged as upstream merges resources.
-    const snapshot = resourceFromAttributes({}, { schemaUrl: this.schemaUrl }).merge(this)
-    return snapshot.merge(other)
+    return this.#snapshot().merge(other)
+  }
+
+  /** Upstream's resource of the attributes as they are now (the identity first: it wins). */
+  #snapshot (): Resource {
+    return resourceFromAttributes({}, { schemaUrl: this.schemaUrl }).merge(this)
   }
 }

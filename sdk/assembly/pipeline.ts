@@ -99,7 +99,7 @@ export function assemblePipeline (
     batchProcessor === undefined
       ? [counter, ...resolution.spanProcessors]
       : [counter, ...resolution.spanProcessors, batchProcessor]
-  const processors = new ProcessorChain(list)
+  const processors = new ProcessorChain(list, { sanitizeStatements: config.dbStatementSanitizer.value })
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
   // Resolved from the environment here: SDK 3's provider reads no variable itself. The same limits

@@ -40,7 +40,17 @@ const BUILT_IN: Readonly<Partial<Record<DetectorName, ResourceDetector>>> = {
   serviceinstance: serviceInstanceIdDetector
 }
 
-const ALL: readonly DetectorName[] = ['host', 'os', 'process', 'serviceinstance', 'container', 'aws', 'gcp', 'azure', 'alibaba']
+const ALL: readonly DetectorName[] = [
+  'host',
+  'os',
+  'process',
+  'serviceinstance',
+  'container',
+  'aws',
+  'gcp',
+  'azure',
+  'alibaba'
+]
 
 export interface Detectors {
   detectors: ResourceDetector[]
@@ -84,8 +94,9 @@ export function loadDetectors (
 
 /** The report for a missing detector package: what to install, or what to remove. */
 export function missingDetectorWarning ({ name, pkg }: { name: DetectorName; pkg: string }, where: string): string {
-  return `resource detector "${name}" is not available: \`npm install ${pkg}\` (a version on @opentelemetry/resources 3, ` +
-    `the line this package is on), or remove "${name}" from ${where}. The other detectors apply.`
+  return `resource detector "${name}" is not available: \`npm install ${pkg}\` (a version on ` +
+    `@opentelemetry/resources 3, the line this package is on), or remove "${name}" from ${where}. ` +
+    'The other detectors apply.'
 }
 
 function requireFirst (requires: NodeRequire[], pkg: string): Record<string, unknown> | undefined {

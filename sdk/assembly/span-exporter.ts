@@ -48,7 +48,8 @@ export function buildExporter (
     case 'otlp': {
       const protocol = exporter.protocol.value
       if (protocol === 'grpc') {
-        return buildOtlpGrpcExporter(TRACES, exporter, resolution.exporterHeaders, batch.exportTimeoutMillis.value, warn)
+        const deadline = batch.exportTimeoutMillis.value
+        return buildOtlpGrpcExporter(TRACES, exporter, resolution.exporterHeaders, deadline, warn)
       }
       return buildOtlpHttpExporter(
         TRACES_HTTP[protocol],

@@ -11,7 +11,10 @@ import { DETECTOR_VARIABLE_NAMES } from './detector-names.js'
  * in the same way). What a variable cannot say (typed resource attributes) comes apart.
  */
 export interface FileSettings {
-  /** The file's settings as variables: OTEL_BSP_SCHEDULE_DELAY for `.tracer_provider.processors[0].batch.schedule_delay`. */
+  /**
+   * The file's settings as variables: OTEL_BSP_SCHEDULE_DELAY for
+   * `.tracer_provider.processors[0].batch.schedule_delay`.
+   */
   env: Record<string, string>
   /** Where in the file each of those variables' values is. */
   paths: Map<string, string>
@@ -72,9 +75,10 @@ export function settingsFromModel (model: ConfigurationModel, fail: Fail): FileS
   if (model.log_level != null) set('OTEL_LOG_LEVEL', diagLevel(model.log_level), '.log_level')
   const limits = model.attribute_limits
   if (limits != null) {
-    set('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', limits.attribute_value_length_limit, '.attribute_limits.attribute_value_length_limit')
-    set('OTEL_ATTRIBUTE_COUNT_LIMIT', limits.attribute_count_limit, '.attribute_limits.attribute_count_limit')
-    notActedOnExcept(out, limits as Json, '.attribute_limits', ['attribute_value_length_limit', 'attribute_count_limit'])
+    const at = '.attribute_limits'
+    set('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT', limits.attribute_value_length_limit, `${at}.attribute_value_length_limit`)
+    set('OTEL_ATTRIBUTE_COUNT_LIMIT', limits.attribute_count_limit, `${at}.attribute_count_limit`)
+    notActedOnExcept(out, limits as Json, at, ['attribute_value_length_limit', 'attribute_count_limit'])
   }
   mapPropagators(model, set, out, fail)
   mapTracerProvider(model, set, out, fail)
@@ -131,7 +135,8 @@ function mapTracerProvider (model: ConfigurationModel, set: Set, out: FileSettin
   const limits = provider.limits
   if (limits != null) {
     const at = `${base}.limits`
-    set('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', limits.attribute_value_length_limit, `${at}.attribute_value_length_limit`)
+    const valueLength = limits.attribute_value_length_limit
+    set('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', valueLength, `${at}.attribute_value_length_limit`)
     set('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', limits.attribute_count_limit, `${at}.attribute_count_limit`)
     set('OTEL_SPAN_EVENT_COUNT_LIMIT', limits.event_count_limit, `${at}.event_count_limit`)
     set('OTEL_SPAN_LINK_COUNT_LIMIT', limits.link_count_limit, `${at}.link_count_limit`)
@@ -141,7 +146,9 @@ function mapTracerProvider (model: ConfigurationModel, set: Set, out: FileSettin
   if (provider.sampler != null) mapSampler(provider.sampler as Json, `${base}.sampler`, set, fail)
   if (provider.id_generator != null) {
     const [name] = single(provider.id_generator as Json, `${base}.id_generator`, fail)
-    if (name !== 'random') fail(`${base}.id_generator: "${name}" is not supported by this package (it generates random ids)`)
+    if (name !== 'random') {
+      fail(`${base}.id_generator: "${name}" is not supported by this package (it generates random ids)`)
+    }
   }
   notActedOnExcept(out, provider as unknown as Json, base, ['processors', 'limits', 'sampler', 'id_generator'])
 }
@@ -158,7 +165,8 @@ function mapLoggerProvider (model: ConfigurationModel, set: Set, out: FileSettin
   const limits = provider.limits
   if (limits != null) {
     const at = `${base}.limits`
-    set('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', limits.attribute_value_length_limit, `${at}.attribute_value_length_limit`)
+    const valueLength = limits.attribute_value_length_limit
+    set('OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', valueLength, `${at}.attribute_value_length_limit`)
     set('OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', limits.attribute_count_limit, `${at}.attribute_count_limit`)
   }
   notActedOnExcept(out, provider as unknown as Json, base, ['processors', 'limits'])
@@ -190,10 +198,14 @@ function mapProcessors (
   }
   const at = `${base}.processors[0]`
   const [kind, settings] = single(processors[0]!, at, fail)
-  if (kind !== 'batch' && kind !== 'simple') fail(`${at}: processor "${kind}" is not supported by this package (batch, simple)`)
+  if (kind !== 'batch' && kind !== 'simple') {
+    fail(`${at}: processor "${kind}" is not supported by this package (batch, simple)`)
+  }
   const props = (settings ?? {}) as Json
   if (kind === 'simple') {
-    out.notices.push(`${at}.simple is run as this package's batch queue (its default settings): the exporter is the same.`)
+    out.notices.push(
+      `${at}.simple is run as this package's batch queue (its default settings): the exporter is the same.`
+    )
   } else {
     set(`${queue}SCHEDULE_DELAY`, props.schedule_delay, `${at}.batch.schedule_delay`)
     set(`${queue}EXPORT_TIMEOUT`, props.export_timeout, `${at}.batch.export_timeout`)
@@ -227,8 +239,9 @@ export function mapExporter (exporter: Json, signal: 'TRACES' | 'LOGS' | 'METRIC
   set(variable('ENDPOINT'), props.endpoint, `${here}.endpoint`)
   set(variable('COMPRESSION'), props.compression, `${here}.compression`)
   set(variable('TIMEOUT'), props.timeout, `${here}.timeout`)
-  const headers = headerList(props.headers as Array<{ name: string; value: string | null }> | undefined, props.headers_list)
-  if (headers !== undefined) set(variable('HEADERS'), headers, `${here}.${props.headers != null ? 'headers' : 'headers_list'}`)
+  const headers = headerList(props.headers as HeaderPair[] | undefined, props.headers_list)
+  const headersAt = `${here}.${props.headers != null ? 'headers' : 'headers_list'}`
+  if (headers !== undefined) set(variable('HEADERS'), headers, headersAt)
   const tls = (props.tls ?? {}) as Json
   for (const [key, suffix] of [
     ['ca_file', 'CERTIFICATE'],
@@ -248,7 +261,9 @@ export function mapExporter (exporter: Json, signal: 'TRACES' | 'LOGS' | 'METRIC
  * `headers` (name/value pairs) over `headers_list` (`k=v,...` as in OTEL_EXPORTER_OTLP_HEADERS),
  * as one list in the variable's form: the later member wins, so the pairs come last.
  */
-function headerList (pairs: Array<{ name: string; value: string | null }> | undefined, list: unknown): string | undefined {
+type HeaderPair = { name: string; value: string | null }
+
+function headerList (pairs: HeaderPair[] | undefined, list: unknown): string | undefined {
   const members: string[] = []
   if (typeof list === 'string' && list.trim() !== '') members.push(list)
   for (const { name, value } of pairs ?? []) {
@@ -279,7 +294,8 @@ function mapSampler (sampler: Json, at: string, set: Set, fail: Fail): void {
     const [name, props] = single(node, where, fail)
     if (name === 'always_on' || name === 'always_off') return { name }
     if (name === 'trace_id_ratio_based') {
-      return { name: 'traceidratio', ratio: (props as Json | null)?.ratio ?? 1, ratioPath: `${where}.trace_id_ratio_based.ratio` }
+      const ratio = (props as Json | null)?.ratio ?? 1
+      return { name: 'traceidratio', ratio, ratioPath: `${where}.trace_id_ratio_based.ratio` }
     }
     return unsupported(where, `sampler "${name}"`)
   }
@@ -335,11 +351,15 @@ function mapResource (model: ConfigurationModel, set: Set, out: FileSettings, fa
       reason: 'every attribute the detectors find is kept'
     })
   }
-  if (resource.schema_url != null) out.notActedOn.push({ path: '.resource.schema_url', reason: 'no schema URL is sent' })
+  if (resource.schema_url != null) {
+    out.notActedOn.push({ path: '.resource.schema_url', reason: 'no schema URL is sent' })
+  }
   if (typeof resource.attributes_list === 'string') {
     const parsed = parseKeyValueList(resource.attributes_list)
     if (parsed.skipped.length > 0) out.notices.push(skippedMembersWarning('.resource.attributes_list', parsed))
-    for (const [name, value] of parsed.entries) out.resourceAttributes.push({ name, value, path: '.resource.attributes_list' })
+    for (const [name, value] of parsed.entries) {
+      out.resourceAttributes.push({ name, value, path: '.resource.attributes_list' })
+    }
   }
   ;(resource.attributes ?? []).forEach((attribute, i) => {
     const at = `.resource.attributes[${i}]`

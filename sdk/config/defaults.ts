@@ -41,7 +41,11 @@ export const DEFAULT_PROPAGATORS: readonly PropagatorName[] = Object.freeze(['tr
  * a user who configures only the environment expects (docs/internals/decisions.md).
  */
 export const DEFAULT_OTLP_PROTOCOL: OtlpProtocol = 'http/protobuf'
-export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = Object.freeze(['grpc', 'http/protobuf', 'http/json'] as OtlpProtocol[])
+export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = Object.freeze([
+  'grpc',
+  'http/protobuf',
+  'http/json'
+] as OtlpProtocol[])
 /** The specification's default endpoints: a collector on this host. */
 export const DEFAULT_OTLP_GRPC_ENDPOINT = 'http://localhost:4317'
 export const DEFAULT_OTLP_HTTP_ENDPOINT = 'http://localhost:4318'

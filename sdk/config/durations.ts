@@ -23,7 +23,8 @@ export function clampDuration (value: number, where: string): { value: number; w
     warning: {
       code: 'FOK_WARN_DURATION_CLAMPED',
       message:
-        `${where} is ${Number.isFinite(value) ? `${value} ms` : 'infinite'}, more than a Node timer holds (2^31 - 1 ms, about 24.8 days); ` +
+        `${where} is ${Number.isFinite(value) ? `${value} ms` : 'infinite'}, ` +
+        'more than a Node timer holds (2^31 - 1 ms, about 24.8 days); ' +
         `using ${MAX_TIMER_MILLIS} ms. Node would have turned it into 1 ms.`
     }
   }

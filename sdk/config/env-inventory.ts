@@ -67,7 +67,10 @@ const SDK_VARIABLES: readonly string[] = [
   'OTEL_LINK_ATTRIBUTE_COUNT_LIMIT',
   'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT',
   'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT',
-  'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT'
+  'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT',
+  // What the instrumentations record of a database statement: with a configuration file it is not
+  // read, and statements stay sanitized (the safe side).
+  'OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED'
 ]
 
 const PROCESS_VARIABLES: readonly string[] = [

@@ -29,14 +29,16 @@ export function oversizedHeaders (
     warnings.push({
       code: 'FOK_WARN_HEADER_TOO_LARGE',
       message:
-        `${where}: header ${large.join(', ')} is over ${MAX_HEADER_BYTES} bytes; collectors and proxies refuse ${transport} ` +
+        `${where}: header ${large.join(', ')} is over ${MAX_HEADER_BYTES} bytes; ` +
+        `collectors and proxies refuse ${transport} ` +
         'that large, and every export would fail. Check the value (not shown): a file pasted in place of a token?'
     })
   } else if (total > MAX_HEADERS_TOTAL_BYTES) {
     warnings.push({
       code: 'FOK_WARN_HEADER_TOO_LARGE',
       message:
-        `${where}: the headers are ${total} bytes together, over ${MAX_HEADERS_TOTAL_BYTES}; collectors and proxies refuse ` +
+        `${where}: the headers are ${total} bytes together, over ${MAX_HEADERS_TOTAL_BYTES}; ` +
+        'collectors and proxies refuse ' +
         `${transport} that large, and every export would fail.`
     })
   }

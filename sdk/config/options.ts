@@ -101,7 +101,10 @@ export interface OtlpSignalOptions {
   insecure?: boolean
   /** Deadline of one export request, in ms. */
   timeoutMillis?: number
-  /** Sent with every export (HTTP headers, gRPC metadata), over the `exporter.headers` key by key. Values are never logged. */
+  /**
+   * Sent with every export (HTTP headers, gRPC metadata), over the `exporter.headers` key by key.
+   * Values are never logged.
+   */
   headers?: Record<string, string>
   compression?: 'gzip' | 'none'
   /** PEM file of the CA that signed the collector's certificate. */
@@ -227,7 +230,7 @@ export type ConfigSource = 'env' | 'file' | 'options' | 'default'
 
 /**
  * One resolved setting: the value in use, where it came from and, for `env`, which variable; for
- * `file`, where in the file (`/tracer_provider/processors/0/batch/schedule_delay`).
+ * `file`, where in the file (`.tracer_provider.processors[0].batch.schedule_delay`).
  */
 export interface Setting<T> {
   readonly value: T
@@ -324,6 +327,12 @@ export interface ResolvedSdkConfig {
   shutdownTimeoutMillis: Setting<number>
   attributeValueLengthLimit: Setting<number>
   spanLimits: ResolvedSpanCountLimits
+  /**
+   * Whether database statements are exported without the values in them (literals, Redis
+   * arguments, query parameters): environment only, OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED.
+   * The default value is true.
+   */
+  dbStatementSanitizer: Setting<boolean>
   logs: ResolvedLogsConfig
   metrics: ResolvedMetricsConfig
 }

@@ -103,8 +103,10 @@ export function resolveSdkConfig (
   const config: ResolvedSdkConfig = {
     disabled,
     configFile:
-      file === undefined ? { value: undefined, source: 'default' } : { value: file.file, source: 'env', env: file.variable },
-    logLevel: r.setting<string | undefined>('logLevel', undefined, ['OTEL_LOG_LEVEL'], (v) => ({ ok: true, value: v }), undefined),
+      file === undefined
+        ? { value: undefined, source: 'default' }
+        : { value: file.file, source: 'env', env: file.variable },
+    logLevel: r.setting<string | undefined>('logLevel', undefined, ['OTEL_LOG_LEVEL'], asIs, undefined),
     ...resource,
     resourceDetectors: resolveDetectors(r),
     sampler: sampling.sampler,
@@ -116,10 +118,21 @@ export function resolveSdkConfig (
     shutdownTimeoutMillis: clampSetting(
       r,
       'shutdownTimeoutMillis',
-      fromOption(optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis), DEFAULT_SHUTDOWN_TIMEOUT_MILLIS)
+      fromOption(
+        optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
+        DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+      )
     ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),
+    dbStatementSanitizer: r.setting(
+      '(OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED)',
+      undefined,
+      ['OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED'],
+      parseBoolean,
+      true,
+      String
+    ),
     logs: logs.config,
     metrics: metrics.config
   }
@@ -141,6 +154,11 @@ export function resolveSdkConfig (
     codedWarnings: r.codedWarnings,
     ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })
   }
+}
+
+/** A variable's text as the value (OTEL_LOG_LEVEL: the diag logger reads the level itself). */
+function asIs (raw: string): { ok: true; value: string } {
+  return { ok: true, value: raw }
 }
 
 /** Freezes a resolved config all the way down: `app.otel.config` is read-only. */

@@ -14,9 +14,10 @@ export function resolveDetectors (r: Resolver): Setting<DetectorSelection> {
   const listed = parseList(raw)
   const unknown = listed.filter((n) => !DETECTOR_VARIABLE_NAMES.includes(n))
   if (unknown.length > 0) {
+    const one = unknown.length === 1
     r.warnings.push(
-      `${name} names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, which ${unknown.length === 1 ? 'is' : 'are'} ` +
-        `not a resource detector (known: ${DETECTOR_VARIABLE_NAMES.join(', ')}); skipping ${unknown.length === 1 ? 'it' : 'them'}.`
+      `${name} names ${unknown.map((n) => JSON.stringify(n)).join(', ')}, which ${one ? 'is' : 'are'} not a ` +
+        `resource detector (known: ${DETECTOR_VARIABLE_NAMES.join(', ')}); skipping ${one ? 'it' : 'them'}.`
     )
   }
   if (listed.includes('none')) return { value: [], source: 'env', env: name }

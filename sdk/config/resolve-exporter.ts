@@ -43,7 +43,10 @@ import {
   rejectUnknownKeys
 } from './validate.js'
 
-/** The settings a signal may have of its own (`exporter.traces`, `exporter.logs`), as OTEL_EXPORTER_OTLP_<SIGNAL>_* do. */
+/**
+ * The settings a signal may have of its own (`exporter.traces`, `exporter.logs`), as
+ * OTEL_EXPORTER_OTLP_<SIGNAL>_* do.
+ */
 const SIGNAL_KEYS = [
   'protocol',
   'endpoint',
@@ -168,7 +171,8 @@ export function resolveOtlpSettings (
 
   // A signal that is not exported over OTLP shows where it would go, without notices about it.
   const exporting = kind.value === 'otlp'
-  const endpointChoice = resolveEndpoint(exporting ? r : new Resolver(r.env), signalName, protocol, own, otlp, exporting)
+  const endpointResolver = exporting ? r : new Resolver(r.env)
+  const endpointChoice = resolveEndpoint(endpointResolver, signalName, protocol, own, otlp, exporting)
   const insecureOption = option('insecure')
   const insecure = r.setting(
     insecureOption.key,
@@ -228,7 +232,8 @@ export function resolveOtlpSettings (
   }
   if (resolvedKind.value === 'otlp') {
     checkTransportSecurity(r, endpoint, insecure, protocol, certificateFile, clientKeyFile, clientCertificateFile)
-    for (const warning of oversizedHeaders(headers.value, protocol.value, describeHeadersSource(headers))) r.warn(warning)
+    const oversized = oversizedHeaders(headers.value, protocol.value, describeHeadersSource(headers))
+    for (const warning of oversized) r.warn(warning)
   }
 
   const config: ResolvedExporterConfig = {
@@ -280,12 +285,20 @@ function resolveEndpoint (
   const signal = OTLP_SIGNALS[signalName]
   const ownKey = `exporter.${signal.key}.endpoint`
   const candidates: EndpointCandidate[] = []
-  for (const [name, base] of [[`OTEL_EXPORTER_OTLP_${signalName}_ENDPOINT`, false], ['OTEL_EXPORTER_OTLP_ENDPOINT', true]] as const) {
+  const variables = [
+    [`OTEL_EXPORTER_OTLP_${signalName}_ENDPOINT`, false],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', true]
+  ] as const
+  for (const [name, base] of variables) {
     const raw = readEnv(r.env, name)
     if (raw !== undefined) candidates.push({ raw, base, source: 'env', name })
   }
   const options: EndpointCandidate[] = []
-  for (const [key, value, base] of [[ownKey, own.endpoint, false], ['exporter.endpoint', otlp.endpoint, true]] as const) {
+  const optionEndpoints = [
+    [ownKey, own.endpoint, false],
+    ['exporter.endpoint', otlp.endpoint, true]
+  ] as const
+  for (const [key, value, base] of optionEndpoints) {
     const raw = optionalString(key, value)
     if (raw !== undefined) options.push({ raw, base, source: 'options', name: key })
   }
@@ -326,7 +339,8 @@ function resolveEndpoint (
   const overridden = candidates.find((c) => c.source === 'options')
   if (chosen.source === 'env' && overridden !== undefined) {
     r.warnings.push(
-      `${chosen.name} overrides option ${overridden.name}: using ${JSON.stringify(redactEndpoint(value))} from the environment ` +
+      `${chosen.name} overrides option ${overridden.name}: ` +
+        `using ${JSON.stringify(redactEndpoint(value))} from the environment ` +
         `instead of ${JSON.stringify(redactEndpoint(overridden.raw))} from the plugin options.`
     )
   }
@@ -359,7 +373,8 @@ function endpointFor (
     if (url.pathname === '/' || url.pathname === '') {
       r.warnings.push(
         `${where} has no path: a signal's own endpoint is used as given, so requests go to /. ` +
-          `Write the whole URL (.../${signalPath}), or set the base endpoint instead, which gets /${signalPath} appended.`
+          `Write the whole URL (.../${signalPath}), or set the base endpoint instead, ` +
+          `which gets /${signalPath} appended.`
       )
     }
     return chosen.raw
@@ -390,11 +405,13 @@ function warnOfProtocolPort (
       code: 'FOK_WARN_PROTOCOL_PORT',
       message:
         `${where} uses port 4317, OTLP/gRPC's port, but no protocol is set and the default is ${protocol.value}. ` +
-        "For a gRPC collector set OTEL_EXPORTER_OTLP_PROTOCOL=grpc (option exporter.protocol: 'grpc'); for OTLP/HTTP use port 4318."
+        "For a gRPC collector set OTEL_EXPORTER_OTLP_PROTOCOL=grpc (option exporter.protocol: 'grpc'); " +
+        'for OTLP/HTTP use port 4318.'
     })
   }
   if (port === 4318 && protocol.value === 'grpc') {
-    const set = protocol.source === 'env' ? protocol.env : protocol.source === 'options' ? 'the plugin options' : 'the default'
+    const set =
+      protocol.source === 'env' ? protocol.env : protocol.source === 'options' ? 'the plugin options' : 'the default'
     r.warn({
       code: 'FOK_WARN_PROTOCOL_PORT',
       message:
@@ -427,7 +444,8 @@ function credentialWithoutEndpoint (
   r.warn({
     code: 'FOK_WARN_EXPORT_DISABLED',
     message:
-      `${headers.env} sets headers but no endpoint is set for ${signal.noun}s: ${signal.noun} export is off rather than ` +
+      `${headers.env} sets headers but no endpoint is set for ${signal.noun}s: ` +
+      `${signal.noun} export is off rather than ` +
       `sending them to the default ${endpoint.value} (${protocol.value}). Set OTEL_EXPORTER_OTLP_ENDPOINT ` +
       `(or OTEL_EXPORTER_OTLP_${signalName}_ENDPOINT) to the collector the headers are for.`
   })
@@ -450,7 +468,12 @@ function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry
   rejectUnknownKeys('exporter.retry', raw, RETRY_KEYS)
   const value = {
     maxAttempts: optionalPositiveInteger('exporter.retry.maxAttempts', raw.maxAttempts) ?? defaults.maxAttempts,
-    initialBackoffMillis: retryDelay(r, 'initialBackoffMillis', raw.initialBackoffMillis, defaults.initialBackoffMillis),
+    initialBackoffMillis: retryDelay(
+      r,
+      'initialBackoffMillis',
+      raw.initialBackoffMillis,
+      defaults.initialBackoffMillis
+    ),
     maxBackoffMillis: retryDelay(r, 'maxBackoffMillis', raw.maxBackoffMillis, defaults.maxBackoffMillis)
   }
   if (value.maxBackoffMillis < value.initialBackoffMillis) {

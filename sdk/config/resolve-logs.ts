@@ -26,7 +26,8 @@ const LOG_BATCH_ENV: BatchEnvNames = {
  * variable wins, as every OTEL_* variable does). An unset variable leaves it to the option, off by
  * default: the specification's default for OTEL_LOGS_EXPORTER is `otlp`, but an upgrade of this
  * package must not start shipping a service's logs on its own. The OTLP settings are the spans'
- * (option `exporter`), `exporter.logs` over them, with OTEL_EXPORTER_OTLP_LOGS_* first; the queue reads OTEL_BLRP_*, which
+ * (option `exporter`), `exporter.logs` over them, with OTEL_EXPORTER_OTLP_LOGS_* first; the
+ * queue reads OTEL_BLRP_*, which
  * sdk-logs 3 does not read itself.
  *
  * Notices about the environment are only given when logs are on: a variable for a signal that is

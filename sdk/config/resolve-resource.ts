@@ -14,7 +14,8 @@ const DEPLOYMENT_ENVIRONMENT = 'deployment.environment.name'
  * are known, gives it later, once the identity is settled (sdk/assembly/pending-identity.ts).
  */
 export const NO_SERVICE_NAME_WARNING =
-  `No service name is set (option serviceName or OTEL_SERVICE_NAME): spans will be reported as "${DEFAULT_SERVICE_NAME}".`
+  'No service name is set (option serviceName or OTEL_SERVICE_NAME): ' +
+  `spans will be reported as "${DEFAULT_SERVICE_NAME}".`
 
 /** Keys with an option (and a variable) of their own: they never come from resourceAttributes. */
 const DEDICATED_RESOURCE_KEYS = [SERVICE_NAME, SERVICE_VERSION, DEPLOYMENT_ENVIRONMENT]

@@ -6,7 +6,9 @@ import { type Parsed, readEnv } from './env-values.js'
 /** Where a setting came from, in words, for warnings. */
 export function describeSource (setting: Setting<unknown>): string {
   if (setting.source === 'env') return setting.env ?? 'the environment'
-  if (setting.source === 'file') return `the configuration file${setting.path === undefined ? '' : ` (${setting.path})`}`
+  if (setting.source === 'file') {
+    return `the configuration file${setting.path === undefined ? '' : ` (${setting.path})`}`
+  }
   return setting.source === 'options' ? 'the plugin options' : 'the default'
 }
 
@@ -92,11 +94,16 @@ export class Resolver {
     }
     if (fromOptions !== undefined && !sameValue(fromOptions, hit.value)) {
       this.warnings.push(
-        `${hit.name} overrides option ${key}: using ${display(hit.value)} from ${this.file === undefined ? 'the environment' : 'the configuration file'} ` +
+        `${hit.name} overrides option ${key}: using ${display(hit.value)} from ${this.#fromWhere()} ` +
           `instead of ${display(fromOptions)} from the plugin options.`
       )
     }
     return { value: hit.value, source: 'env', env: hit.name }
+  }
+
+  /** Where the variables' values come from, in words. */
+  #fromWhere (): string {
+    return this.file === undefined ? 'the environment' : 'the configuration file'
   }
 }
 

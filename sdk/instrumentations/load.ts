@@ -12,12 +12,17 @@ export interface Loaded {
 }
 
 /**
- * Loads `@opentelemetry/instrumentation-<name>` for each short name and makes one instance with its
- * default configuration (client instrumentations leave calls made with tracing suppressed alone:
- * suppressed-calls.ts). The application's own installation is preferred (its version matches
- * the modules it patches); this package's copy serves http and undici, which it depends on.
+ * Loads `@opentelemetry/instrumentation-<name>` for each short name and makes one instance with the
+ * configuration `configFor` gives it (undefined: its defaults); client instrumentations then leave
+ * calls made with tracing suppressed alone (suppressed-calls.ts). The application's own
+ * installation is preferred (its version matches the modules it patches); this package's copy
+ * serves http and undici, which it depends on.
  */
-export function loadInstrumentations (names: readonly string[], applicationDirectory: string = process.cwd()): Loaded {
+export function loadInstrumentations (
+  names: readonly string[],
+  applicationDirectory: string = process.cwd(),
+  configFor: (name: string) => Record<string, unknown> | undefined = () => undefined
+): Loaded {
   const fromApplication = createRequire(join(applicationDirectory, 'package.json'))
   const fromHere = createRequire(__filename)
   const loaded: Loaded = { instrumentations: [], missing: [], unusable: [] }
@@ -33,7 +38,7 @@ export function loadInstrumentations (names: readonly string[], applicationDirec
       loaded.unusable.push(name)
       continue
     }
-    const instrumentation = new Class()
+    const instrumentation = new Class(configFor(name))
     leaveSuppressedCallsAlone(instrumentation)
     loaded.instrumentations.push(instrumentation)
   }
@@ -51,7 +56,7 @@ function requireFirst (requires: NodeRequire[], pkg: string): Record<string, unk
   return undefined
 }
 
-type InstrumentationClass = new () => Instrumentation
+type InstrumentationClass = new (config?: Record<string, unknown>) => Instrumentation
 
 /** The package's exported class named `...Instrumentation` (HttpInstrumentation, PgInstrumentation...). */
 function instrumentationClass (exports: Record<string, unknown>): InstrumentationClass | undefined {

@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
+import { SpanStatementRedaction } from './span-statement-redaction.js'
 import { SpanUrlRedaction } from './span-url-redaction.js'
 
 /**
@@ -16,9 +17,12 @@ export class ProcessorChain implements SpanProcessor {
   private readonly withOnEnding: SpanProcessor[]
   /** Sensitive query values and URL credentials, redacted in every span before export. */
   readonly urlRedaction = new SpanUrlRedaction()
+  /** Values in database statements (literals, Redis arguments, parameters), unless turned off. */
+  readonly statementRedaction: SpanStatementRedaction
 
-  constructor (readonly processors: readonly SpanProcessor[]) {
+  constructor (readonly processors: readonly SpanProcessor[], { sanitizeStatements = true } = {}) {
     this.withOnEnding = processors.filter((p) => typeof p.onEnding === 'function')
+    this.statementRedaction = new SpanStatementRedaction(sanitizeStatements)
   }
 
   onStart (span: Span, parentContext: Context): void {
@@ -42,8 +46,9 @@ export class ProcessorChain implements SpanProcessor {
     // After the application's onEnding (which may set URL attributes too), before any onEnd.
     try {
       this.urlRedaction.apply(span)
+      this.statementRedaction.apply(span)
     } catch (error) {
-      reportThrow('onEnding (URL redaction)', error)
+      reportThrow('onEnding (redaction)', error)
     }
   }
 

@@ -63,7 +63,8 @@ async function tripwire (t) {
 }
 
 test(
-  'a YAML file with OTLP/HTTP exporters: spans and log records reach the receiver over HTTP, with the header, the file\'s resource and nothing from the environment',
+  'a YAML file with OTLP/HTTP exporters: spans and log records reach the receiver over HTTP, with the ' +
+    'header, the file\'s resource and nothing from the environment',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -101,8 +102,10 @@ test(
     assert.equal(line.resource['service.name'], 'from-file')
     const traces = receiver.exports.filter((e) => e.signal === 'traces')
     const logExports = receiver.exports.filter((e) => e.signal === 'logs')
-    assert.ok(traces.length > 0 && traces.every((e) => e.transport === 'http' && e.contentType === 'application/x-protobuf'))
-    assert.ok(logExports.length > 0 && logExports.every((e) => e.transport === 'http' && e.contentType === 'application/json'))
+    const over = (exports, contentType) =>
+      exports.length > 0 && exports.every((e) => e.transport === 'http' && e.contentType === contentType)
+    assert.ok(over(traces, 'application/x-protobuf'))
+    assert.ok(over(logExports, 'application/json'))
     assert.ok(receiver.exports.every((e) => e.headers['x-api-key'] === SECRET))
     assert.equal(elsewhere.connections(), 0)
     // Provenance: app.otel.config says where in the file each value is.
@@ -124,7 +127,8 @@ test(
 )
 
 test(
-  'the preload with a configuration file: its exporter and resource follow the file, for the early spans and the plugin\'s alike',
+  'the preload with a configuration file: its exporter and resource follow the file, for the early spans and ' +
+    'the plugin\'s alike',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -149,11 +153,13 @@ test(
   }
 )
 
-test('the preload with a file it cannot use: the process does not start, and says why with a code', { timeout: 30_000 }, async (t) => {
+test('the preload with a file it cannot use: the process does not start, and says why with a ' +
+  'code', { timeout: 30_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fok-config-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'otel.yaml')
-  writeFileSync(file, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_http:\n            headers_list: "authorization=${SECRET}\n`)
+  writeFileSync(file, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        ' +
+    `exporter:\n          otlp_http:\n            headers_list: "authorization=${SECRET}\n`)
   const { code, message, stderr } = await run(t, fixture('preload/identity-app.mjs'), {
     preload: true,
     env: { OTEL_CONFIG_FILE: file }
@@ -166,7 +172,8 @@ test('the preload with a file it cannot use: the process does not start, and say
 })
 
 test(
-  'under the preload, a service name given only to the plugin is applied: every span, the early ones too, and app.otel.config say so',
+  'under the preload, a service name given only to the plugin is applied: every span, the early ones too, ' +
+    'and app.otel.config say so',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -190,7 +197,8 @@ test(
     assert.doesNotMatch(stderr, /No service name/)
     const notes = stderr.match(/\[FOK_WARN_CONFIG\][^\n]*/g) ?? []
     assert.deepEqual(notes, [
-      '[FOK_WARN_CONFIG] FastifyOtelKitWarning: fastify-otel-kit: option sampler is not applied: the SDK was set up by the ' +
+      '[FOK_WARN_CONFIG] FastifyOtelKitWarning: fastify-otel-kit: option sampler is not applied: the SDK was ' +
+        'set up by the ' +
         'preload entry (fastify-otel-kit/register) before the application loaded. Set OTEL_TRACES_SAMPLER instead ' +
         '(docs/guides/preload.md).'
     ])
@@ -198,7 +206,8 @@ test(
 )
 
 test(
-  'under the preload, after telemetry went out already: the service name cannot change, and one message says to set OTEL_SERVICE_NAME',
+  'under the preload, after telemetry went out already: the service name cannot change, and one message says ' +
+    'to set OTEL_SERVICE_NAME',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -218,10 +227,12 @@ test(
     assert.deepEqual(message.serviceName, { value: 'unknown_service:node', source: 'default' })
     const notes = stderr.match(/\[FOK_WARN_CONFIG\][^\n]*/g) ?? []
     assert.deepEqual(notes, [
-      '[FOK_WARN_CONFIG] FastifyOtelKitWarning: fastify-otel-kit: No service name is set (OTEL_SERVICE_NAME, or option ' +
+      '[FOK_WARN_CONFIG] FastifyOtelKitWarning: fastify-otel-kit: No service name is set (OTEL_SERVICE_NAME, ' +
+        'or option ' +
         'serviceName of a plugin registered before the first export): spans and log records are reported as ' +
         '"unknown_service:node".',
-      '[FOK_WARN_CONFIG] FastifyOtelKitWarning: fastify-otel-kit: option serviceName is not applied: the SDK was set up by ' +
+      '[FOK_WARN_CONFIG] FastifyOtelKitWarning: fastify-otel-kit: option serviceName is not applied: the SDK ' +
+        'was set up by ' +
         'the preload entry (fastify-otel-kit/register) before the application loaded, and it had exported telemetry ' +
         'before this registration, so its identity could not change any more. Set OTEL_SERVICE_NAME instead ' +
         '(docs/guides/preload.md).'

@@ -24,7 +24,8 @@ function doctor (args, env = {}) {
   })
 }
 
-test('doctor with a configuration file: values with their place in the file, the replaced variables named, the smoke span where the file says', async (t) => {
+test('doctor with a configuration file: values with their place in the file, the replaced variables named, ' +
+  'the smoke span where the file says', async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
   const { code, stdout } = await doctor([], {
@@ -51,11 +52,13 @@ test('doctor with a configuration file: values with their place in the file, the
   assert.equal(receiver.exports[0].headers['x-api-key'], SECRET)
 })
 
-test('doctor with a file it cannot use: the check fails (exit 1) with the coded reason, never the file\'s text', async (t) => {
+test('doctor with a file it cannot use: the check fails (exit 1) with the coded reason, never the file\'s ' +
+  'text', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fok-doctor-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'otel.yaml')
-  writeFileSync(file, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          zipkin:\n            endpoint: http://u:${SECRET}@z:9411\n`)
+  writeFileSync(file, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        ' +
+    `exporter:\n          zipkin:\n            endpoint: http://u:${SECRET}@z:9411\n`)
   const { code, stdout } = await doctor([], { OTEL_CONFIG_FILE: file })
   assert.equal(code, 1, stdout)
   assert.match(

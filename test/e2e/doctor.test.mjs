@@ -56,7 +56,10 @@ test('doctor fails (exit 1) and says what to check when the endpoint does not ac
   const receiver = await OtlpReceiver.start()
   const endpoint = receiver.endpoint
   await receiver.stop()
-  const { code, stdout } = await doctor(['--endpoint', endpoint, '--timeout', '3000'], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })
+  const { code, stdout } = await doctor(
+    ['--endpoint', endpoint, '--timeout', '3000'],
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }
+  )
   assert.equal(code, 1)
   assert.match(stdout, /✗ traces: export over grpc to http:\/\/127\.0\.0\.1:\d+ failed: /)
   assert.match(stdout, /- nothing listens on 127\.0\.0\.1:\d+ \(connection refused\): is the collector running, on this port\?/)

@@ -30,7 +30,12 @@ async function pipeline (t, { receiver: receiverOptions = {}, exporter = {}, opt
     shutdownTimeoutMillis: 2000,
     // Span export only: a metrics export would take the failures the receiver is told to give.
     metrics: false,
-    exporter: { protocol: 'grpc', endpoint: receiver.endpoint, retry: { initialBackoffMillis: 10, maxBackoffMillis: 50 }, ...exporter },
+    exporter: {
+      protocol: 'grpc',
+      endpoint: receiver.endpoint,
+      retry: { initialBackoffMillis: 10, maxBackoffMillis: 50 },
+      ...exporter
+    },
     ...options
   })
   app.get('/ping/:n', async () => 'pong')

@@ -40,7 +40,10 @@ test(
   async (t) => {
     const receiver = await OtlpReceiver.start()
     t.after(() => receiver.stop())
-    const service = start(['7', 'signal'], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+    const service = start(
+      ['7', 'signal'],
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
+    )
     await service.ready
     assert.equal(receiver.spans.length, 0)
     service.child.kill('SIGTERM')
@@ -56,7 +59,10 @@ test(
 test('app.close(): the same N spans arrive, and the process then exits by itself', { timeout: 60_000 }, async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  const service = start(['5', 'close'], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+  const service = start(
+    ['5', 'close'],
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
+  )
   const { code, out, err } = await service.exited
   assert.equal(code, 0, err)
   assert.match(out, /closed/)
@@ -72,7 +78,10 @@ test(
     const endpoint = receiver.endpoint
     await receiver.stop()
     const bound = 1500
-    const service = start(['5', 'signal'], { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, SHUTDOWN_TIMEOUT: String(bound) })
+    const service = start(
+      ['5', 'signal'],
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, SHUTDOWN_TIMEOUT: String(bound) }
+    )
     await service.ready
     const sentAt = performance.now()
     service.child.kill('SIGTERM')

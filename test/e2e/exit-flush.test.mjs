@@ -92,7 +92,11 @@ test(
     const receiver = await OtlpReceiver.start()
     const endpoint = receiver.endpoint
     await receiver.stop()
-    const { code, err, stats } = await runJob(t, 'collector-down', { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
+    const { code, err, stats } = await runJob(
+      t,
+      'collector-down',
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }
+    )
     assert.equal(code, 0, err)
     assert.deepEqual(
       { created: stats.created, queued: stats.queued, failed: stats.failed },

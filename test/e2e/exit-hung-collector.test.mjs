@@ -30,7 +30,8 @@ async function blackHole (t) {
 
 for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
   test(
-  `${protocol}: a collector that never answers: after app.close() the process exits by itself, long before the export timeout`,
+  `${protocol}: a collector that never answers: after app.close() the process exits by itself, long before the ` +
+    'export timeout',
   { timeout: 8_000 },
   async (t) => {
     const collector = await blackHole(t)
@@ -38,7 +39,11 @@ for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
     collector.server.on('connection', () => {
       connected++
     })
-    const child = spawn(process.execPath, [fixture, collector.endpoint, protocol], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [fixture, collector.endpoint, protocol],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     t.after(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     })
@@ -68,7 +73,8 @@ for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
   )
 
   test(
-  `${protocol}: abandoned in the tick a batch was taken for export: no call is made afterwards, nothing holds the process`,
+  `${protocol}: abandoned in the tick a batch was taken for export: no call is made afterwards, nothing holds ` +
+    'the process',
   { timeout: 8_000 },
   async (t) => {
     const collector = await blackHole(t)

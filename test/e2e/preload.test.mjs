@@ -268,7 +268,8 @@ test(
 )
 
 test(
-  'SDK options given to the plugin while the preload set the SDK up: the identity ones follow the environment\'s precedence, the others are named with what to set instead',
+  'SDK options given to the plugin while the preload set the SDK up: the identity ones follow the environment\'s ' +
+    'precedence, the others are named with what to set instead',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()

@@ -72,8 +72,11 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
     async (t) => {
       const bound = 1500
       const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
-        env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-          OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), SHUTDOWN_TIMEOUT: String(bound) }
+        env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+          OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
+          SHUTDOWN_TIMEOUT: String(bound)
+        }
       })
       assert.equal(code, 0, err)
       // Unreachable, the exporter retries for about 4 s: longer than the bound, so spans are left.

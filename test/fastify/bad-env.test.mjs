@@ -38,7 +38,13 @@ describe('OTEL_EXPORTER_OTLP_HEADERS member by member, against a real receiver',
       handleSignals: false,
       // The spans' export is the one read below: no metrics export to the same receiver.
       metrics: false,
-      exporter: { protocol: 'grpc', endpoint: receiver.endpoint, retry: false, timeoutMillis: 5000, ...options.exporter }
+      exporter: {
+        protocol: 'grpc',
+        endpoint: receiver.endpoint,
+        retry: false,
+        timeoutMillis: 5000,
+        ...options.exporter
+      }
     })
     app.get('/', async () => 'ok')
     const seen = receiver.exports.length

@@ -304,7 +304,8 @@ test('OTEL_TRACES_EXPORTER=none overrides an exporter instance: nothing is expor
   assert.deepEqual(exporter.getFinishedSpans(), [])
 })
 
-test('OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol, and the endpoint follows the protocol', async (t) => {
+test('OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol, and the endpoint follows the ' +
+  'protocol', async (t) => {
   withEnv(t, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })
   const { app, logs } = await tracedApp(t, { options: { exporter: { protocol: 'http/json' } } })
   const e = app.otel.config.exporter
@@ -312,7 +313,8 @@ test('OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol, and the en
   assert.deepEqual(e.endpoint, { value: 'http://localhost:4317', source: 'default' })
   assert.ok(
     warnings(logs).includes(
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol: using grpc from the environment instead of http/json from the plugin options.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol: using grpc from the ' +
+        'environment instead of http/json from the plugin options.'
     )
   )
 })

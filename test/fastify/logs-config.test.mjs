@@ -105,12 +105,16 @@ test('an unknown OTEL_LOGS_EXPORTER value is warned about and leaves the option 
 test('OTEL_LOGS_EXPORTER=otlp overrides a logs.exporter instance, and says so', async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  withEnv(t, { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+  withEnv(
+    t,
+    { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
+  )
   const { app, warnings } = await register(t, { logs: { exporter: new InMemoryLogRecordExporter() } })
   assert.deepEqual(app.otel.config.logs.exporter.kind, { value: 'otlp', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
   assert.ok(
     warnings().includes(
-      'OTEL_LOGS_EXPORTER overrides option logs.exporter: using otlp from the environment instead of custom from the plugin options.'
+      'OTEL_LOGS_EXPORTER overrides option logs.exporter: using otlp from the environment instead of custom ' +
+        'from the plugin options.'
     ),
     warnings().join('\n')
   )

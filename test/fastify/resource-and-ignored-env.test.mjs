@@ -10,7 +10,8 @@ import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
 
 const coded = (logs, code) => logs.lines.filter((l) => l.level === 40 && l.code === code).map((l) => l.msg)
 
-test('spans carry service.instance.id, host.*, os.* and process.* by default, and the configured identity on top', async (t) => {
+test('spans carry service.instance.id, host.*, os.* and process.* by default, and the configured identity on ' +
+  'top', async (t) => {
   const { app, spanNamed } = await tracedApp(t, { options: { serviceVersion: '1.2.3' } })
   app.get('/', async () => 'ok')
   await app.inject('/')
@@ -30,7 +31,8 @@ test('spans carry service.instance.id, host.*, os.* and process.* by default, an
   })
 })
 
-test('OTEL_NODE_RESOURCE_DETECTORS switches them; a detector whose package is missing is reported once per process', async (t) => {
+test('OTEL_NODE_RESOURCE_DETECTORS switches them; a detector whose package is missing is reported once per ' +
+  'process', async (t) => {
   withEnv(t, { OTEL_NODE_RESOURCE_DETECTORS: 'host,aws' })
   const first = await tracedApp(t)
   // A second instance shares the SDK (and its resource): nothing is detected, or reported, twice.
@@ -42,7 +44,7 @@ test('OTEL_NODE_RESOURCE_DETECTORS switches them; a detector whose package is mi
   assert.equal(typeof span.resource.attributes['host.name'], 'string')
   assert.equal(span.resource.attributes['process.pid'], undefined)
   assert.equal(span.resource.attributes['service.instance.id'], undefined)
-  const missing = [...coded(first.logs, 'FOK_WARN_DETECTOR_MISSING'), ...coded(second.logs, 'FOK_WARN_DETECTOR_MISSING')]
+  const missing = [first, second].flatMap(({ logs }) => coded(logs, 'FOK_WARN_DETECTOR_MISSING'))
   assert.equal(missing.length, 1, JSON.stringify(missing))
   assert.match(missing[0], /resource detector "aws" is not available: `npm install @opentelemetry\/resource-detector-aws`/)
   assert.deepEqual(first.app.otel.config.resourceDetectors, {
@@ -52,7 +54,8 @@ test('OTEL_NODE_RESOURCE_DETECTORS switches them; a detector whose package is mi
   })
 })
 
-test('OTEL_* variables nothing acts on: one warning at registration, every name, no value, not repeated by a second instance', async (t) => {
+test('OTEL_* variables nothing acts on: one warning at registration, every name, no value, not repeated by a ' +
+  'second instance', async (t) => {
   const secret = 'sk_live_must_never_print'
   withEnv(t, {
     OTEL_EXPORTER_OTLP_HEADRS: `authorization=Bearer%20${secret}`,

@@ -183,7 +183,8 @@ describe('every span and record arrives, whichever way the app hands them over',
     ['grpc', 'grpc application/grpc']
   ]
   for (const [protocol, arrival] of ownProtocols) {
-    test(`the plugin's own OTLP exporter over ${protocol}: nested spans, withSpan, fetch, a Piscina worker`, async (t) => {
+    test(`the plugin's own OTLP exporter over ${protocol}: nested spans, withSpan, fetch, a Piscina ` +
+      'worker', async (t) => {
       const receiver = await startReceiver(t)
       const result = await runApp('app.mjs', {
         SCENARIO: 'own-exporter',

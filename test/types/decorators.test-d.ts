@@ -35,12 +35,14 @@ export async function build (): Promise<void> {
   const telemetry: AppTelemetry = app.otel
   const stats: PipelineStats = telemetry.stats()
   const dropped: number = stats.dropped
-  const source: 'env' | 'options' | 'default' = telemetry.config.serviceName.source
+  const source: 'env' | 'file' | 'options' | 'default' = telemetry.config.serviceName.source
+  // A value from the configuration file says where in it; one from the environment, which variable.
+  const where: string | undefined = telemetry.config.serviceName.path ?? telemetry.config.serviceName.env
   const queue: number = telemetry.config.batch.maxQueueSize.value
   // Present when log export is on.
   const logStats: ExportStats | undefined = stats.logs
   const logsOn: boolean = telemetry.config.logs.enabled.value
-  use(dropped, source, queue, logStats, logsOn)
+  use(dropped, source, where, queue, logStats, logsOn)
 
   app.get('/orders/:id', { config: { otel: false } }, async (request) => {
     const otel: RequestTelemetry = request.otel

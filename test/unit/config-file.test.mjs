@@ -36,7 +36,8 @@ const HTTP_ENV = {
   TEST_API_KEY: 'k3y-from-env'
 }
 
-test('the file replaces the environment: its values are used, each with its place in the file, and the variables are named as ignored', (t) => {
+test('the file replaces the environment: its values are used, each with its place in the file, and the ' +
+  'variables are named as ignored', (t) => {
   // The file's own references (${TEST_...}) are read from the process's environment, as upstream's parser does.
   Object.assign(process.env, HTTP_ENV)
   t.after(() => {
@@ -60,7 +61,11 @@ test('the file replaces the environment: its values are used, each with its plac
     path: '.resource.attributes'
   })
   assert.deepEqual(config.resourceDetectors.value, ['serviceinstance', 'host', 'os'])
-  assert.deepEqual(config.propagators, { value: ['tracecontext', 'baggage'], source: 'file', path: '.propagator.composite' })
+  assert.deepEqual(config.propagators, {
+    value: ['tracecontext', 'baggage'],
+    source: 'file',
+    path: '.propagator.composite'
+  })
   assert.deepEqual(config.sampler, { value: 'parentbased_always_on', source: 'file', path: '.tracer_provider.sampler' })
   const exporterAt = '.tracer_provider.processors[0].batch.exporter.otlp_http'
   assert.deepEqual(config.exporter.protocol, { value: 'http/protobuf', source: 'file', path: exporterAt })
@@ -98,7 +103,8 @@ test('the file replaces the environment: its values are used, each with its plac
   ])
 })
 
-test('the file wins over the plugin options, with the same override warning as the environment, naming the place in the file', (t) => {
+test('the file wins over the plugin options, with the same override warning as the environment, naming the ' +
+  'place in the file', (t) => {
   const file = configFile(
     t,
     `file_format: "1.1"
@@ -118,20 +124,26 @@ tracer_provider:
 `
   )
   const { config, warnings } = resolveSdkConfig(
-    { serviceName: 'from-code', batch: { maxQueueSize: 100, scheduledDelayMillis: 250 }, attributeValueLengthLimit: 64 },
+    {
+      serviceName: 'from-code',
+      batch: { maxQueueSize: 100, scheduledDelayMillis: 250 },
+      attributeValueLengthLimit: 64
+    },
     { OTEL_CONFIG_FILE: file }
   )
   assert.equal(config.serviceName.value, 'from-file')
   assert.ok(
     warnings.includes(
-      `${file} at .resource.attributes[0] overrides option serviceName: using "from-file" from the configuration file ` +
+      `${file} at .resource.attributes[0] overrides option serviceName: using "from-file" from the ` +
+        'configuration file ' +
         'instead of "from-code" from the plugin options.'
     ),
     warnings.join('\n')
   )
   assert.ok(
     warnings.includes(
-      `${file} at .tracer_provider.processors[0].batch.max_queue_size overrides option batch.maxQueueSize: using 4096 ` +
+      `${file} at .tracer_provider.processors[0].batch.max_queue_size overrides option batch.maxQueueSize: ` +
+        'using 4096 ' +
         'from the configuration file instead of 100 from the plugin options.'
     ),
     warnings.join('\n')
@@ -143,7 +155,8 @@ tracer_provider:
   assert.equal(config.exporter.endpoint.value, 'http://collector:4317')
 })
 
-test("sections the file leaves out mean what the file format says: no tracer_provider, no propagator, no logger_provider, no detection", (t) => {
+test('sections the file leaves out mean what the file format says: no tracer_provider, no propagator, no ' +
+  'logger_provider, no detection', (t) => {
   const file = configFile(
     t,
     `file_format: "1.0"
@@ -163,7 +176,8 @@ resource:
   assert.deepEqual(config.resourceDetectors, { value: [], source: 'file', path: '.resource.detection/development' })
   const text = warnings.join('\n')
   assert.ok(text.includes(`${file}: no propagator section, which the file format reads as no propagation`), text)
-  assert.ok(text.includes(`${file}: no tracer_provider section, which the file format reads as no tracing: spans are not exported`), text)
+  assert.ok(text.includes(`${file}: no tracer_provider section, which the file format reads as no tracing: ` +
+    'spans are not exported'), text)
   assert.match(text, /at \.propagator overrides option propagators: using none from the configuration file instead of tracecontext/)
   assert.match(text, /at \.logger_provider overrides option logs: using off from the configuration file/)
 })
@@ -197,7 +211,11 @@ propagator:
   const { config, warnings } = resolveSdkConfig({}, { OTEL_CONFIG_FILE: file })
   assert.deepEqual(config.disabled, { value: true, source: 'file', path: '.disabled' })
   assert.deepEqual(config.logLevel, { value: 'debug', source: 'file', path: '.log_level' })
-  assert.deepEqual(config.sampler, { value: 'parentbased_traceidratio', source: 'file', path: '.tracer_provider.sampler' })
+  assert.deepEqual(config.sampler, {
+    value: 'parentbased_traceidratio',
+    source: 'file',
+    path: '.tracer_provider.sampler'
+  })
   assert.deepEqual(config.samplingRatio, {
     value: 0.25,
     source: 'file',
@@ -234,7 +252,8 @@ tracer_provider:
   assert.equal(config.exporter.timeoutMillis.value, 2 ** 31 - 1)
   const clamped = codedWarnings.filter((w) => w.code === 'FOK_WARN_DURATION_CLAMPED').map((w) => w.message)
   assert.equal(clamped.length, 2, JSON.stringify(codedWarnings))
-  assert.ok(clamped.some((m) => m.startsWith(`${file} at .tracer_provider.processors[0].batch.export_timeout is 3000000000 ms`)), clamped.join('\n'))
+  assert.ok(clamped.some((m) => m.startsWith(`${file} at .tracer_provider.processors[0].batch.export_timeout ` +
+    'is 3000000000 ms')), clamped.join('\n'))
   assert.ok(clamped.every((m) => !m.includes('OTEL_')), clamped.join('\n'))
 })
 
@@ -281,43 +300,53 @@ test('OTEL_EXPERIMENTAL_CONFIG_FILE, the former name, is honoured; OTEL_CONFIG_F
   assert.equal(old.config.serviceName.value, 'from-file')
   const both = resolveSdkConfig({}, { OTEL_CONFIG_FILE: minimal, OTEL_EXPERIMENTAL_CONFIG_FILE: '/nowhere.yaml' })
   assert.equal(both.config.configFile.env, 'OTEL_CONFIG_FILE')
-  assert.deepEqual(both.ignoredEnv, [{ name: 'OTEL_EXPERIMENTAL_CONFIG_FILE', reason: 'OTEL_CONFIG_FILE is set too, and wins' }])
+  assert.deepEqual(both.ignoredEnv, [{
+    name: 'OTEL_EXPERIMENTAL_CONFIG_FILE',
+    reason: 'OTEL_CONFIG_FILE is ' +
+    'set too, and wins'
+  }])
 })
 
-test('a file that cannot be used is FOK_ERR_CONFIG_FILE, saying where and why, never what the file holds', async (t) => {
+test('a file that cannot be used is FOK_ERR_CONFIG_FILE, saying where and why, never what the file ' +
+  'holds', async (t) => {
   const secret = 'c2VjcmV0LXRva2Vu'
   const cases = [
     ['a file that is not there', '/no/such/otel.yaml', /the file cannot be read \(ENOENT\)/],
     [
       'broken YAML (the line holds a credential)',
-      configFile(t, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_http:\n            headers_list: "authorization=Basic ${secret}\n`),
+      configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n  ' +
+        `        otlp_http:\n            headers_list: "authorization=Basic ${secret}\n`),
       /it is not valid YAML: MISSING_CHAR at line \d+, column \d+/
     ],
     [
       'a key twice',
-      configFile(t, `file_format: "1.0"\ndisabled: false\ndisabled: true\n`),
+      configFile(t, 'file_format: "1.0"\ndisabled: false\ndisabled: true\n'),
       /it is not valid YAML: DUPLICATE_KEY at line 3, column 1/
     ],
     [
       'a value of the wrong type',
-      configFile(t, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_http:\n            endpoint: 4318\n            headers_list: "authorization=Basic ${secret}"\n`),
+      configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n  ' +
+        `        otlp_http:\n            endpoint: 4318\n            headers_list: "authorization=Basic ${secret}"\n`),
       /it does not follow the file format: \/tracer_provider\/processors\/0\/batch\/exporter\/otlp_http\/endpoint must be string,null/
     ],
     ['a file format this package cannot read', configFile(t, 'file_format: "2.0"\n'), /Unsupported file_format: "2\.0"/],
     ['no file format', configFile(t, 'disabled: false\n'), /Unsupported file_format/],
     [
       'an exporter this package has not got',
-      configFile(t, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_file/development:\n            output_stream: stdout\n`),
+      configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n  ' +
+        '        otlp_file/development:\n            output_stream: stdout\n'),
       /\.tracer_provider\.processors\[0\]\.batch\.exporter: exporter "otlp_file\/development" is not supported by this package/
     ],
     [
       'two processors',
-      configFile(t, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          console:\n    - simple:\n        exporter:\n          console:\n`),
+      configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n  ' +
+        '        console:\n    - simple:\n        exporter:\n          console:\n'),
       /\.tracer_provider\.processors has 2 processors; this package runs one per signal/
     ],
     [
       'a relative TLS file',
-      configFile(t, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          otlp_grpc:\n            tls:\n              ca_file: certs/ca.pem\n`),
+      configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n  ' +
+        '        otlp_grpc:\n            tls:\n              ca_file: certs/ca.pem\n'),
       /\.tracer_provider\.processors\[0\]\.batch\.exporter\.otlp_grpc\.tls\.ca_file must be an absolute path/
     ],
     [
@@ -327,7 +356,8 @@ test('a file that cannot be used is FOK_ERR_CONFIG_FILE, saying where and why, n
     ],
     [
       'a sampler this package has not got by name',
-      configFile(t, `file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n          console:\n  sampler:\n    parent_based:\n      remote_parent_not_sampled:\n        always_on:\n`),
+      configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n  ' +
+        '        console:\n  sampler:\n    parent_based:\n      remote_parent_not_sampled:\n        always_on:\n'),
       /\.tracer_provider\.sampler\.parent_based\.remote_parent_not_sampled: "always_on" \(only always_off, the default\) is not supported by this package; leave the sampler out of the file and pass a Sampler instance as option sampler/
     ]
   ]
@@ -335,7 +365,8 @@ test('a file that cannot be used is FOK_ERR_CONFIG_FILE, saying where and why, n
     const error = errorOf(() => resolveSdkConfig({}, { OTEL_CONFIG_FILE: file }))
     assert.equal(error.code, 'FOK_ERR_CONFIG_FILE', `${what}: ${error.stack}`)
     assert.ok(error instanceof TypeError, what)
-    assert.ok(error.message.startsWith(`fastify-otel-kit: OTEL_CONFIG_FILE=${JSON.stringify(file)}: `), `${what}: ${error.message}`)
+    assert.ok(error.message.startsWith(`fastify-otel-kit: OTEL_CONFIG_FILE=${JSON.stringify(file)}: ` +
+      ''), `${what}: ${error.message}`)
     assert.match(error.message, reason, what)
     assert.match(error.message, /fix the file \(docs\/reference\/configuration-file\.md\), or unset OTEL_CONFIG_FILE\.$/, what)
     assert.ok(!error.message.includes(secret), `${what}: ${error.message}`)

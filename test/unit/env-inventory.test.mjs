@@ -18,6 +18,8 @@ import { resolveSdkConfig } from '../../dist/sdk/config/resolve-config.js'
 import { selectInstrumentations } from '../../dist/sdk/instrumentations/select.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+/** How a configuration file refers to a variable. */
+const SUBSTITUTION = '$' + '{NAME}'
 
 /** An environment that remembers every variable read from it. */
 function recordingEnv (values = {}) {
@@ -93,7 +95,8 @@ test('every OTEL_ name the sources mention is in the inventory (acted on, or kno
   assert.deepEqual(unknown, [])
 })
 
-test('every variable the inventory says is acted on is named in the sources, whole or as the prefix of a built name', () => {
+test('every variable the inventory says is acted on is named in the sources, whole or as the prefix of a ' +
+  'built name', () => {
   const names = [...namesInSources().keys()]
   const missing = [...ENV_VARIABLES.keys()]
     .filter((name) => !READ_BY_INSTRUMENTATIONS.includes(name))
@@ -136,7 +139,8 @@ test('the ignored-variables warning: every name with its reason, grouped, never 
   assert.equal(ignoredVariablesWarning([]), undefined)
 })
 
-test('with a configuration file, the SDK variables are named as ignored because of it; the ones it refers to are not', () => {
+test('with a configuration file, the SDK variables are named as ignored because of it; the ones it refers to ' +
+  'are not', () => {
   const env = {
     OTEL_CONFIG_FILE: '/etc/otel.yaml',
     OTEL_EXPERIMENTAL_CONFIG_FILE: '/etc/old.yaml',
@@ -154,9 +158,9 @@ test('with a configuration file, the SDK variables are named as ignored because 
     [
       'OTEL_EXPERIMENTAL_CONFIG_FILE: OTEL_CONFIG_FILE is set too, and wins',
       'OTEL_SERVICE_NAME: OTEL_CONFIG_FILE is set: the configuration file replaces the SDK variables (to use one, ' +
-        'reference it in the file as ${NAME})',
+        `reference it in the file as ${SUBSTITUTION})`,
       'OTEL_TRACES_SAMPLER: OTEL_CONFIG_FILE is set: the configuration file replaces the SDK variables (to use one, ' +
-        'reference it in the file as ${NAME})'
+        `reference it in the file as ${SUBSTITUTION})`
     ]
   )
 })

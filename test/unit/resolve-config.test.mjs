@@ -37,8 +37,11 @@ describe('precedence: environment > options > defaults, with the source of each 
       [{ sampler: 'traceidratio', samplingRatio: 0.5 }, 0.5],
       [{ OTEL_TRACES_SAMPLER_ARG: '0.25' }, 0.25], 1],
     ['exporter.endpoint', (c) => c.exporter.endpoint,
-      [{ exporter: { endpoint: 'http://options:4317' } }, 'http://options:4317'],
-      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4317' }, 'http://env:4317'], 'http://localhost:4317'],
+      [{ exporter: { endpoint: 'http://options:4318' } }, 'http://options:4318/v1/traces'],
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://env:4318' }, 'http://env:4318/v1/traces'], 'http://localhost:4318/v1/traces'],
+    ['exporter.protocol', (c) => c.exporter.protocol,
+      [{ exporter: { protocol: 'grpc' } }, 'grpc'],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'http/json'], 'http/protobuf'],
     ['exporter.timeoutMillis', (c) => c.exporter.timeoutMillis,
       [{ exporter: { timeoutMillis: 2000 } }, 2000],
       [{ OTEL_EXPORTER_OTLP_TIMEOUT: '3000' }, 3000], 10000],
@@ -80,14 +83,17 @@ describe('precedence: environment > options > defaults, with the source of each 
   }
 
   test("a signal's own variable wins over the general one", () => {
-    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://general:4317', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4317' }
+    const env = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://general:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/v1/traces'
+    }
     assert.deepEqual(plain(resolve({}, env).config.exporter.endpoint), {
-      value: 'http://traces:4317',
+      value: 'http://traces:4318/v1/traces',
       source: 'env',
       env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
     })
-    const logs = resolve({ logs: true }, { ...env, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:4317' }).config.logs
-    assert.equal(logs.exporter.endpoint.value, 'http://logs:4317')
+    const logs = resolve({ logs: true }, { ...env, OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://logs:4318/v1/logs' }).config.logs
+    assert.equal(logs.exporter.endpoint.value, 'http://logs:4318/v1/logs')
   })
 
   test('an environment value equal to the option is no override: no notice', () => {
@@ -118,8 +124,8 @@ describe('bad options: coded errors at once', () => {
     ['a log batch larger than its queue', { logs: { batch: { maxQueueSize: 10, maxExportBatchSize: 20 } } }, 'FOK_ERR_BATCH_LIMITS', /logs\.batch\.maxExportBatchSize \(20\)/],
     ['propagator and propagators', { propagator: { inject () {}, extract () {}, fields: () => [] }, propagators: ['b3'] }, 'FOK_ERR_CONFLICTING_OPTIONS', /either option propagator/],
     ['"none" with other propagators', { propagators: ['none', 'b3'] }, 'FOK_ERR_INVALID_OPTION', /"propagators" must be \["none"\] alone/],
-    ['an endpoint with a path', { exporter: { endpoint: 'http://collector:4317/v1/traces' } }, 'FOK_ERR_INVALID_OPTION', /gRPC endpoints take no path/],
-    ['insecure with an https endpoint', { exporter: { endpoint: 'https://c:4317', insecure: true } }, 'FOK_ERR_CONFLICTING_OPTIONS', /uses https:\/\//],
+    ['an endpoint that is not a URL', { exporter: { endpoint: 'collector:4318' } }, 'FOK_ERR_INVALID_OPTION', /"exporter\.endpoint" must be an http:\/\/ or https:\/\/ URL \(the protocol is http\/protobuf\)/],
+    ['insecure with an https endpoint', { exporter: { protocol: 'grpc', endpoint: 'https://c:4317', insecure: true } }, 'FOK_ERR_CONFLICTING_OPTIONS', /uses https:\/\//],
     ['a retry that backs off to less than it starts with', { exporter: { retry: { initialBackoffMillis: 5000, maxBackoffMillis: 1000 } } }, 'FOK_ERR_CONFLICTING_OPTIONS', /maxBackoffMillis \(1000\) is smaller/],
     ['a connection header', { exporter: { headers: { connection: 'close' } } }, 'FOK_ERR_INVALID_OPTION', /HTTP\/2 forbids/],
     ['logs of the wrong type', { logs: 'yes' }, 'FOK_ERR_INVALID_OPTION', /"logs" must be true, false or an object/],
@@ -161,11 +167,10 @@ describe('bad environment values: warned about by name, then the next source app
     ['OTEL_TRACES_SAMPLER_ARG', '1.5', (c) => c.samplingRatio, { samplingRatio: 0.1, sampler: 'traceidratio' }, 0.1, 1],
     ['OTEL_SDK_DISABLED', 'maybe', (c) => c.disabled, undefined, undefined, false],
     ['OTEL_PROPAGATORS', 'xray,jaeger', (c) => c.propagators, { propagators: ['b3'] }, ['b3'], DEFAULT_PROPAGATORS],
-    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'ftp://collector:21', (c) => c.exporter.endpoint, { exporter: { endpoint: 'c:4317' } }, 'c:4317', 'http://localhost:4317'],
     ['OTEL_EXPORTER_OTLP_TIMEOUT', '-5', (c) => c.exporter.timeoutMillis, { exporter: { timeoutMillis: 5 } }, 5, 10000],
     ['OTEL_EXPORTER_OTLP_COMPRESSION', 'brotli', (c) => c.exporter.compression, undefined, undefined, 'none'],
     ['OTEL_SPAN_EVENT_COUNT_LIMIT', '-1', (c) => c.spanLimits.eventCountLimit, undefined, undefined, 128],
-    ['OTEL_TRACES_EXPORTER', 'zipkin', (c) => c.exporter.kind, undefined, undefined, 'otlp-grpc']
+    ['OTEL_TRACES_EXPORTER', 'zipkin', (c) => c.exporter.kind, undefined, undefined, 'otlp']
   ]
   for (const [name, raw, read, options, optionValue, fallback] of CASES) {
     test(`${name}=${raw}`, () => {
@@ -255,18 +260,30 @@ describe('secrets', () => {
     assertNoSecret(resolution)
   })
 
-  test('credentials written into an endpoint are not shown in warnings', () => {
+  test('an unusable endpoint variable is not replaced by the option or the default: export off, the value not ' +
+    'shown', () => {
     const resolution = resolve(
-      { exporter: { endpoint: 'http://c:4317' } },
+      { exporter: { endpoint: 'http://c:4318' } },
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://user:url-password@collector:21' }
     )
-    assert.ok(resolution.warnings.some((w) => w.includes('OTEL_EXPORTER_OTLP_ENDPOINT="ftp://[REDACTED]@collector:21" is invalid')))
-    assertNoSecret(resolution)
-    const override = resolve(
-      { exporter: { endpoint: 'http://c:4317' } },
-      { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:url-password@collector:4317' }
+    assert.deepEqual(
+      plain(resolution.config.exporter.kind),
+      { value: 'none', source: 'env', env: 'OTEL_EXPORTER_OTLP_ENDPOINT' }
     )
-    assert.ok(override.warnings.some((w) => w.includes('"https://[REDACTED]@collector:4317" from the environment')))
+    assert.ok(
+      resolution.codedWarnings.some((w) => w.message.startsWith('OTEL_EXPORTER_OTLP_ENDPOINT is not a usable ' +
+        'endpoint for http/protobuf'))
+    )
+    assertNoSecret(resolution)
+    assert.doesNotMatch(resolution.codedWarnings.map((w) => w.message).join('\n'), /url-password|collector:21/)
+  })
+
+  test('credentials written into an endpoint are not shown in warnings', () => {
+    const override = resolve(
+      { exporter: { endpoint: 'http://c:4318' } },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:url-password@collector:4318' }
+    )
+    assert.ok(override.warnings.some((w) => w.includes('"https://[REDACTED]@collector:4318/v1/traces" from the environment')))
     assert.doesNotMatch(override.warnings.join('\n'), /url-password/)
   })
 })

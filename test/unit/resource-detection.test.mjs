@@ -23,7 +23,8 @@ async function resourceFor (env, options = { serviceName: 'checkout' }) {
 
 const has = (attributes, prefix) => Object.keys(attributes).some((key) => key.startsWith(prefix))
 
-test('by default: service.instance.id, host.*, os.* and process.* (NodeSDK\'s set), under the configured identity', async () => {
+test('by default: service.instance.id, host.*, os.* and process.* (NodeSDK\'s set), under the configured ' +
+  'identity', async () => {
   const { attributes, warned } = await resourceFor({ OTEL_RESOURCE_ATTRIBUTES: 'team=payments' })
   assert.equal(attributes['service.name'], 'checkout')
   assert.equal(attributes.team, 'payments')
@@ -39,7 +40,8 @@ test('by default: service.instance.id, host.*, os.* and process.* (NodeSDK\'s se
   assert.deepEqual(warned, [])
 })
 
-test('each process gets its own service.instance.id, so replicas can be told apart; a configured one wins', async () => {
+test('each process gets its own service.instance.id, so replicas can be told apart; a configured one ' +
+  'wins', async () => {
   const script =
     "const { buildResource } = require('./dist/sdk/assembly/resource.js');" +
     "const { resolveSdkConfig } = require('./dist/sdk/config/resolve-config.js');" +
@@ -50,7 +52,8 @@ test('each process gets its own service.instance.id, so replicas can be told apa
   assert.match(a, /^[0-9a-f-]{36}$/)
   assert.notEqual(a, b)
   // Within one process it is one id: every resource built here shares it.
-  assert.equal((await resourceFor({})).attributes['service.instance.id'], (await resourceFor({})).attributes['service.instance.id'])
+  const here = [await resourceFor({}), await resourceFor({})].map(({ attributes }) => attributes['service.instance.id'])
+  assert.equal(here[0], here[1])
   const pinned = await resourceFor({ OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-7' })
   assert.equal(pinned.attributes['service.instance.id'], 'pod-7')
 })
@@ -86,7 +89,8 @@ test('the older names work (serviceinstance, os), a name that is no detector is 
   ])
 })
 
-test('a cloud detector whose package is not installed is reported, with what to install; `all` and the defaults stay quiet', async () => {
+test('a cloud detector whose package is not installed is reported, with what to install; `all` and the ' +
+  'defaults stay quiet', async () => {
   const named = await resourceFor({ OTEL_NODE_RESOURCE_DETECTORS: 'host,aws,gcp' })
   assert.deepEqual(named.warned, [
     'resource detector "aws" is not available: `npm install @opentelemetry/resource-detector-aws` (a version on ' +
@@ -102,14 +106,18 @@ test('a cloud detector whose package is not installed is reported, with what to 
   assert.ok(has(all.attributes, 'process.') && has(all.attributes, 'host.'))
 })
 
-test('the container detector (an optional dependency) is loaded and runs: outside a container it adds nothing', async () => {
+test('the container detector (an optional dependency) is loaded and runs: outside a container it adds ' +
+  'nothing', async () => {
   const { attributes, warned } = await resourceFor({ OTEL_NODE_RESOURCE_DETECTORS: 'container' })
   assert.deepEqual(warned, [])
   // Inside a container it finds container.id in /proc/self/cgroup or mountinfo; either way, no error.
-  for (const key of Object.keys(attributes)) assert.ok(['service.name', 'container.id'].includes(key) || key.startsWith('telemetry.sdk.'), key)
+  for (const key of Object.keys(attributes)) {
+    assert.ok(['service.name', 'container.id'].includes(key) || key.startsWith('telemetry.sdk.'), key)
+  }
 })
 
-test('the pending identity: open until settled once, by the plugin or by the first export; later settles change nothing', async () => {
+test('the pending identity: open until settled once, by the plugin or by the first export; later settles ' +
+  'change nothing', async () => {
   const detected = resourceFromAttributes({ 'host.name': 'box', 'service.name': 'unknown_service:node' })
   const settled = []
   const resource = new PendingIdentityResource(detected, { 'service.name': 'unknown_service:node' }, (by, identity) =>
@@ -125,7 +133,8 @@ test('the pending identity: open until settled once, by the plugin or by the fir
   assert.equal(resource.attributes['service.name'], 'from-code')
   assert.deepEqual(settled, [['plugin', 'from-code']])
   // Merging takes a snapshot, in upstream's precedence (the argument wins).
-  assert.equal(resource.merge(resourceFromAttributes({ 'service.name': 'merged' })).attributes['service.name'], 'merged')
+  const merged = resource.merge(resourceFromAttributes({ 'service.name': 'merged' }))
+  assert.equal(merged.attributes['service.name'], 'merged')
 })
 
 test('the pending identity, settled by the first export with the preload\'s identity', async () => {

@@ -82,7 +82,10 @@ export function networkErrorHint (error: unknown): string | undefined {
     code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
     code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
   ) {
-    return "the collector's certificate is not trusted: name its CA in exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE)"
+    return (
+      "the collector's certificate is not trusted: " +
+      'name its CA in exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE)'
+    )
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return "the collector's certificate is for another host name"
   return undefined

@@ -84,7 +84,11 @@ export class HttpTransport implements IExporterTransport {
     this.agent = undefined
   }
 
-  private post (body: Buffer, headers: Record<string, string | number>, timeoutMillis: number): Promise<ExportResponse> {
+  private post (
+    body: Buffer,
+    headers: Record<string, string | number>,
+    timeoutMillis: number
+  ): Promise<ExportResponse> {
     const { url } = this.options
     return new Promise((resolve) => {
       let settled = false
@@ -103,7 +107,8 @@ export class HttpTransport implements IExporterTransport {
             settle({ status: 'success', ...(answer.length > 0 ? { data: answer } : {}) })
             return
           }
-          const error = new OTLPExporterError(describeStatus(status, response.statusMessage, url), status, answer.toString('utf8'))
+          const message = describeStatus(status, response.statusMessage, url)
+          const error = new OTLPExporterError(message, status, answer.toString('utf8'))
           settle(failure(error, classifyHttpStatus(status, header(response, 'retry-after'))))
         }, (error) => settle(failure(describeNetworkError(error))))
       })
@@ -137,7 +142,9 @@ export class HttpTransport implements IExporterTransport {
     })
     response.on('end', () => done(response.statusCode ?? 0, Buffer.concat(chunks)))
     response.on('error', fail)
-    response.on('aborted', () => fail(Object.assign(new Error('the connection closed mid-answer'), { code: 'ECONNRESET' })))
+    response.on('aborted', () => {
+      fail(Object.assign(new Error('the connection closed mid-answer'), { code: 'ECONNRESET' }))
+    })
   }
 
   private load (): HttpModule {
@@ -191,5 +198,7 @@ function header (response: IncomingMessage, name: string): string | undefined {
 }
 
 function gzipped (body: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => gzip(body, (error, result) => (error === null ? resolve(result) : reject(error))))
+  return new Promise((resolve, reject) => {
+    gzip(body, (error, result) => (error === null ? resolve(result) : reject(error)))
+  })
 }

@@ -77,7 +77,10 @@ export function buildOtlpHttpExporter<T> (
   )
 }
 
-/** Whether Node's TLS can use the key and certificate together (a file that is not PEM, a key of another certificate). */
+/**
+ * Whether Node's TLS can use the key and certificate together (a file that is not PEM, a key of
+ * another certificate).
+ */
 function tlsPairProblem (key: Buffer, cert: Buffer): string | undefined {
   try {
     createSecureContext({ key, cert })
