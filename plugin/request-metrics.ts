@@ -23,6 +23,15 @@ export class RequestMeasure {
     readonly scheme: string,
     readonly version: string
   ) {}
+
+  /**
+   * The seam for the lifecycle timing: the part of this request no span covered, in seconds,
+   * recorded per route as fastify.request.uncovered.duration (for requests whose children were
+   * recorded: a request nobody records has no coverage to measure).
+   */
+  uncovered (seconds: number): void {
+    this.durations?.recordUncovered(this.method, this.scheme, seconds)
+  }
 }
 
 /** Opens the request's measure (and counts it as active). Undefined when metrics are off. */

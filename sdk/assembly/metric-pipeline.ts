@@ -15,6 +15,7 @@ import {
   DURATION_BOUNDARIES,
   HTTP_SERVER_ACTIVE_REQUESTS,
   HTTP_SERVER_REQUEST_DURATION,
+  REQUEST_UNCOVERED_DURATION,
   RequestMetrics
 } from '../metrics/request-metrics.js'
 import { startRuntimeMetrics } from '../metrics/runtime-metrics.js'
@@ -112,7 +113,17 @@ export function assembleMetricPipeline (
     SCOPE,
     views
   )
-  for (const note of [...duration.notes, ...active.notes]) warnings.warn('FOK_WARN_CONFIG', note)
+  const uncovered = streamsFor(
+    {
+      name: REQUEST_UNCOVERED_DURATION,
+      type: InstrumentType.HISTOGRAM,
+      unit: 's',
+      description: 'Time of HTTP server requests that no span covers.'
+    },
+    SCOPE,
+    views
+  )
+  for (const note of [...duration.notes, ...active.notes, ...uncovered.notes]) warnings.warn('FOK_WARN_CONFIG', note)
   const histograms = duration.streams.filter((s) => s.aggregation !== 'drop')
   const boundaries = histograms.find((s) => s.boundaries !== undefined)?.boundaries ?? DURATION_BOUNDARIES
   if (histograms.some((s) => s.boundaries !== undefined && s.boundaries.join() !== boundaries.join())) {
@@ -124,7 +135,7 @@ export function assembleMetricPipeline (
   const recordDuration = histograms.length > 0
   const recordActive = active.streams.some((s) => s.aggregation !== 'drop')
   const requests = recordDuration || recordActive ? new RequestMetrics(boundaries, recordDuration, recordActive) : undefined
-  const streams = { duration: duration.streams, active: active.streams }
+  const streams = { duration: duration.streams, active: active.streams, uncovered: uncovered.streams }
   for (const reader of built.readers) {
     addProducers(
       reader,

@@ -19,6 +19,8 @@ import { type ActiveSeries, DEFAULT_CARDINALITY_LIMIT, type DurationSeries, type
 export interface RequestMetricStreams {
   duration: Stream[]
   active: Stream[]
+  /** fastify.request.uncovered.duration; none: not exported. */
+  uncovered?: Stream[]
 }
 
 /** What a set contributed when a delta reader last collected. */
@@ -65,7 +67,13 @@ export class RequestMetricsProducer implements MetricProducer {
     const endTime = hrTime()
     const metrics: MetricData[] = []
     for (const stream of this.streams.duration) {
-      if (stream.aggregation !== 'drop') metrics.push(this.durationMetric(stream, endTime))
+      if (stream.aggregation !== 'drop') metrics.push(this.durationMetric(stream, this.table.durations, endTime))
+    }
+    // Only once the lifecycle timing has recorded some (a metric with no point says nothing).
+    if (this.table.uncovered.length > 0) {
+      for (const stream of this.streams.uncovered ?? []) {
+        if (stream.aggregation !== 'drop') metrics.push(this.durationMetric(stream, this.table.uncovered, endTime))
+      }
     }
     for (const stream of this.streams.active) {
       if (stream.aggregation !== 'drop') metrics.push(this.activeMetric(stream, endTime))
@@ -75,13 +83,13 @@ export class RequestMetricsProducer implements MetricProducer {
     return { resourceMetrics: { resource: NO_RESOURCE, scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] }
   }
 
-  private durationMetric (stream: Stream, endTime: HrTime): MetricData {
+  private durationMetric (stream: Stream, sets: readonly DurationSeries[], endTime: HrTime): MetricData {
     const delta = this.durationDelta
     const temporality = delta ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE
     const boundaries = [...this.table.boundaries]
     const groups = new Map<string, { attributes: Attributes; startTime: HrTime; value: Histogram }>()
     const slot = this.slot
-    for (const series of this.table.durations) {
+    for (const series of sets) {
       const before = delta ? this.seen.get(series) : undefined
       const count = series.count - (before?.count ?? 0)
       if (delta && count === 0) continue
@@ -152,7 +160,7 @@ export class RequestMetricsProducer implements MetricProducer {
   /** After a delta collection: where each set stands now, and a fresh interval for min and max. */
   private remember (): void {
     if (this.durationDelta) {
-      for (const series of this.table.durations) {
+      for (const series of [...this.table.durations, ...this.table.uncovered]) {
         rememberDuration(this.seen, series)
         if (this.slot !== undefined && this.slot < series.slotMin.length) {
           series.slotSum[this.slot] = 0

@@ -18,6 +18,12 @@ import { hrTime } from '@opentelemetry/core'
 
 export const HTTP_SERVER_REQUEST_DURATION = 'http.server.request.duration'
 export const HTTP_SERVER_ACTIVE_REQUESTS = 'http.server.active_requests'
+/**
+ * The time of a request no span covers (hooks, serialization, waiting: what a trace shows as a gap
+ * under the request span), per route: recorded for requests whose children were recorded, by the
+ * lifecycle timing (`RequestMeasure.uncovered`).
+ */
+export const REQUEST_UNCOVERED_DURATION = 'fastify.request.uncovered.duration'
 
 /** The semantic conventions' advised boundaries for http.server.request.duration, in seconds. */
 export const DURATION_BOUNDARIES: readonly number[] = Object.freeze([
@@ -117,6 +123,8 @@ class SeriesKey {
 /** A route's attribute sets of http.server.request.duration; the plugin keeps one per route. */
 export class RouteDurations {
   private readonly list: SeriesKey[] = []
+  /** fastify.request.uncovered.duration of this route, by method. */
+  private readonly uncoveredList: SeriesKey[] = []
 
   constructor (
     readonly table: RequestMetrics,
@@ -147,12 +155,30 @@ export class RouteDurations {
     series.record(seconds)
     this.table.through.duration?.record(seconds, series.attributes)
   }
+
+  /** The time of a request of this route that no span covered (lifecycle timing: the seam for it). */
+  recordUncovered (method: string, scheme: string, seconds: number): void {
+    let series: DurationSeries | undefined
+    for (const k of this.uncoveredList) {
+      if (k.method === method && k.scheme === scheme) {
+        series = k.series
+        break
+      }
+    }
+    if (series === undefined) {
+      series = this.table.newUncoveredSeries(this.route, method, scheme)
+      this.uncoveredList.push(new SeriesKey(method, scheme, undefined, undefined, '', series))
+    }
+    series.record(seconds)
+  }
 }
 
 /** Every attribute set of both instruments, for the readers; the recording side of the plugin. */
 export class RequestMetrics {
   /** Every duration set, in the order made (the overflow set included, once made). */
   readonly durations: DurationSeries[] = []
+  /** Every set of fastify.request.uncovered.duration (one per route and method). */
+  readonly uncovered: DurationSeries[] = []
   readonly active: ActiveSeries[] = []
   private overflow: DurationSeries | undefined
   private slots = 0
@@ -214,6 +240,14 @@ export class RequestMetrics {
     if (errorType !== undefined) attributes['error.type'] = errorType
     if (version !== '') attributes['network.protocol.version'] = version
     return this.push(Object.freeze(attributes))
+  }
+
+  newUncoveredSeries (route: string | undefined, method: string, scheme: string): DurationSeries {
+    const attributes: Attributes = { 'http.request.method': method, 'url.scheme': scheme }
+    if (route !== undefined) attributes['http.route'] = route
+    const series = new DurationSeries(Object.freeze(attributes), this.boundaries, this.slots)
+    this.uncovered.push(series)
+    return series
   }
 
   private push (attributes: Attributes): DurationSeries {

@@ -249,3 +249,28 @@ test('the bucket rule: a value on a boundary counts in that bucket, above the la
   assert.equal(counts[13], 1)
   assert.equal(counts[14], 1)
 })
+
+test('the lifecycle timing\'s seam: fastify.request.uncovered.duration per route, exported once something is recorded', async () => {
+  const uncovered = streamsFor(
+    { name: 'fastify.request.uncovered.duration', type: InstrumentType.HISTOGRAM, unit: 's', description: 'u' },
+    SCOPE,
+    []
+  )
+  const table = new RequestMetrics()
+  const producer = new RequestMetricsProducer(
+    table,
+    { duration: streamsFor(DURATION, SCOPE, []).streams, active: [], uncovered: uncovered.streams },
+    SCOPE,
+    new TestReader('cumulative')
+  )
+  const names = async () => (await producer.collect()).resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)
+  assert.deepEqual(await names(), ['http.server.request.duration'])
+  const route = table.forRoute('/orders/:id')
+  route.recordUncovered('GET', 'http', 0.004)
+  route.recordUncovered('GET', 'http', 0.02)
+  const { resourceMetrics } = await producer.collect()
+  const metric = resourceMetrics.scopeMetrics[0].metrics.find((m) => m.descriptor.name === 'fastify.request.uncovered.duration')
+  assert.deepEqual(metric.dataPoints.map((p) => [p.attributes, p.value.count, p.value.sum]), [
+    [{ 'http.request.method': 'GET', 'url.scheme': 'http', 'http.route': '/orders/:id' }, 2, 0.024]
+  ])
+})
