@@ -125,7 +125,6 @@ function recordClientDuration (
   histogram.record(seconds, attributes)
 }
 
-
 /** `fetch` with a CLIENT span and injected context. */
 export function fetchOutbound (
   runtime: OutboundRuntime,

@@ -46,7 +46,9 @@ export function startMeasure (
   if (metrics.recordDuration) {
     durations = info.durations
     // The route keeps its sets of the table in use (a later SDK has a table of its own).
-    if (durations === undefined || durations.table !== metrics) durations = info.durations = metrics.forRoute(info.route)
+    if (durations === undefined || durations.table !== metrics) {
+      durations = info.durations = metrics.forRoute(info.route)
+    }
   }
   const method = knownMethod(request.method)
   const measure = new RequestMeasure(durations, method, request.protocol, request.raw.httpVersion ?? '')

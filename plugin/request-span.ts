@@ -346,7 +346,8 @@ function measured (telemetry: RequestTelemetryState): void {
   const measure = telemetry.measure
   const response = telemetry.reply?.raw
   if (measure === undefined || response === undefined) return
-  endOfResponse(measure, response, telemetry.reply, telemetry.errorType, (telemetry.span as Partial<ReadableSpan>).duration)
+  const duration = (telemetry.span as Partial<ReadableSpan>).duration
+  endOfResponse(measure, response, telemetry.reply, telemetry.errorType, duration)
 }
 
 /**

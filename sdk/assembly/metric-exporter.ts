@@ -68,7 +68,13 @@ export function buildMetricReaders (
   onEndpointError: (error: Error) => void
 ): MetricReaders {
   const { metrics } = resolution.config
-  const out: MetricReaders = { readers: [], otlp: undefined, otlpType: '', prometheus: undefined, prometheusReader: undefined }
+  const out: MetricReaders = {
+    readers: [],
+    otlp: undefined,
+    otlpType: '',
+    prometheus: undefined,
+    prometheusReader: undefined
+  }
   const periodic = (exporter: PushMetricExporter): PeriodicExportingMetricReader =>
     new PeriodicExportingMetricReader({
       exporter,
@@ -129,7 +135,12 @@ export function buildOtlpMetricExporter (
   if (protocol === 'grpc') {
     type = 'otlp_grpc_metric_exporter'
     raw = buildOtlpGrpcExporter(
-      { service: METRICS_SERVICE, serializer: oneCollection(ProtobufMetricsSerializer), metricsHelper: HELPER, componentType: type },
+      {
+        service: METRICS_SERVICE,
+        serializer: oneCollection(ProtobufMetricsSerializer),
+        metricsHelper: HELPER,
+        componentType: type
+      },
       once,
       headers,
       timeout,

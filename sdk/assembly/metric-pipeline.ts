@@ -89,7 +89,8 @@ export function assembleMetricPipeline (
     (error) => {
       warnings.warn(
         'FOK_WARN_METRICS_ENDPOINT',
-        `the Prometheus endpoint could not listen on ${metrics.prometheus.host.value}:${metrics.prometheus.port.value} ` +
+        'the Prometheus endpoint could not listen on ' +
+          `${metrics.prometheus.host.value}:${metrics.prometheus.port.value} ` +
           `(${(error as NodeJS.ErrnoException).code ?? error.message}): nothing can scrape this process. ` +
           'Set OTEL_EXPORTER_PROMETHEUS_PORT (or metrics.prometheus.port) to a free port.'
       )
@@ -99,7 +100,12 @@ export function assembleMetricPipeline (
   // The views as the SDK applies them to every instrument, and to the request metrics here.
   const views = resolution.metricViews
   const duration = streamsFor(
-    { name: HTTP_SERVER_REQUEST_DURATION, type: InstrumentType.HISTOGRAM, unit: 's', description: 'Duration of HTTP server requests.' },
+    {
+      name: HTTP_SERVER_REQUEST_DURATION,
+      type: InstrumentType.HISTOGRAM,
+      unit: 's',
+      description: 'Duration of HTTP server requests.'
+    },
     SCOPE,
     views
   )
@@ -129,12 +135,14 @@ export function assembleMetricPipeline (
   if (histograms.some((s) => s.boundaries !== undefined && s.boundaries.join() !== boundaries.join())) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      `views give ${HTTP_SERVER_REQUEST_DURATION} different bucket boundaries; all its streams use the first: ${boundaries.join(', ')}.`
+      `views give ${HTTP_SERVER_REQUEST_DURATION} different bucket boundaries; ` +
+        `all its streams use the first: ${boundaries.join(', ')}.`
     )
   }
   const recordDuration = histograms.length > 0
   const recordActive = active.streams.some((s) => s.aggregation !== 'drop')
-  const requests = recordDuration || recordActive ? new RequestMetrics(boundaries, recordDuration, recordActive) : undefined
+  const requests =
+    recordDuration || recordActive ? new RequestMetrics(boundaries, recordDuration, recordActive) : undefined
   const streams = { duration: duration.streams, active: active.streams, uncovered: uncovered.streams }
   for (const reader of built.readers) {
     addProducers(
@@ -167,7 +175,13 @@ export function assembleMetricPipeline (
         ...sources,
         ...(otlp === undefined
           ? {}
-          : { metricExport: () => ({ ...otlp.books(), type: built.otlpType, attributes: serverOf(metrics.exporter.endpoint.value) }) })
+          : {
+              metricExport: () => ({
+                ...otlp.books(),
+                type: built.otlpType,
+                attributes: serverOf(metrics.exporter.endpoint.value)
+              })
+            })
       })
     },
     forceFlush: () => provider.forceFlush(),

@@ -135,9 +135,11 @@ export function assemblePipeline (
         ? {}
         : { logs: { books: () => logs.processor.books(), processorType: 'batching_log_processor', ...logExporter } })
     })
-    events.onExportSettled = exportDurations(metrics.provider, spanExporter.exporterType, spanExporter.exporterAttributes)
+    const { exporterType, exporterAttributes } = spanExporter
+    events.onExportSettled = exportDurations(metrics.provider, exporterType, exporterAttributes)
     if (logs !== undefined) {
-      logs.warnings.onExportSettled = exportDurations(metrics.provider, logExporter.exporterType, logExporter.exporterAttributes)
+      const { exporterType, exporterAttributes } = logExporter
+      logs.warnings.onExportSettled = exportDurations(metrics.provider, exporterType, exporterAttributes)
     }
   }
   return {
@@ -207,6 +209,8 @@ function exporterIdentity (
     const transport = protocol === 'grpc' ? 'otlp_grpc' : protocol === 'http/json' ? 'otlp_http_json' : 'otlp_http'
     return { exporterType: `${transport}_${noun}_exporter`, exporterAttributes: serverOf(exporter.endpoint.value) }
   }
-  if (kind === 'custom' && instance !== undefined) return { exporterType: instance.constructor.name, exporterAttributes: {} }
+  if (kind === 'custom' && instance !== undefined) {
+    return { exporterType: instance.constructor.name, exporterAttributes: {} }
+  }
   return { exporterType: `${kind}_${noun}_exporter`, exporterAttributes: {} }
 }

@@ -137,7 +137,14 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     warnings,
     assembledBy === 'preload' ? { pendingIdentity: { onSettled } } : {}
   )
-  const registered = { trace: false, propagation: false, context: false, diag: diagInstalled, logs: false, metrics: false }
+  const registered = {
+    trace: false,
+    propagation: false,
+    context: false,
+    diag: diagInstalled,
+    logs: false,
+    metrics: false
+  }
   registered.context = ensureContextManager()
   let globalPropagator: InjectionGate | undefined
   if (globals.propagation === undefined) {

@@ -3,7 +3,11 @@ import type { FileSettings, Fail, Json, Set } from './config-file-model.js'
 import { mapExporter, notActedOnExcept, single } from './config-file-model.js'
 
 /** The file's temporality names as OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE's. */
-const TEMPORALITY: Readonly<Record<string, string>> = { cumulative: 'cumulative', delta: 'delta', low_memory: 'lowmemory' }
+const TEMPORALITY: Readonly<Record<string, string>> = {
+  cumulative: 'cumulative',
+  delta: 'delta',
+  low_memory: 'lowmemory'
+}
 
 /**
  * `.meter_provider` as the metrics variables: each reader becomes a name of
@@ -32,7 +36,11 @@ export function mapMeterProvider (model: ConfigurationModel, set: Set, out: File
       const [exporterName, exporterSettings] = single(props.exporter as Json, exporterAt, fail)
       if (exporterName === 'console') name = 'console'
       else if (exporterName === 'otlp_http' || exporterName === 'otlp_grpc') name = 'otlp'
-      else fail(`${exporterAt}: exporter "${exporterName}" is not supported by this package (otlp_http, otlp_grpc, console)`)
+      else {
+        fail(
+          `${exporterAt}: exporter "${exporterName}" is not supported by this package (otlp_http, otlp_grpc, console)`
+        )
+      }
       if (name === 'otlp') mapExporter(props.exporter as Json, 'METRICS', exporterAt, set, fail)
       const exporterProps = (exporterSettings ?? {}) as Json
       const here = `${exporterAt}.${exporterName}`
@@ -68,18 +76,28 @@ export function mapMeterProvider (model: ConfigurationModel, set: Set, out: File
       fail(`${at}: reader "${kind}" is not supported by this package (periodic, pull)`)
     }
     if (names.includes(name!)) {
-      fail(`${at}: a second ${name!} reader; this package builds one reader of each kind (add others as option metrics.readers)`)
+      fail(
+        `${at}: a second ${name!} reader; this package builds one reader of each kind ` +
+          '(add others as option metrics.readers)'
+      )
     }
     names.push(name!)
   })
   for (const key of ['interval', 'timeout'] as const) {
     const given = periodic.filter((p) => p[key] != null)
     if (new Set(given.map((p) => p[key])).size > 1) {
-      fail(`${given.map((p) => `${p.at}.${key}`).join(' and ')} differ; the periodic readers of this package share one ${key}`)
+      fail(
+        `${given.map((p) => `${p.at}.${key}`).join(' and ')} differ; ` +
+          `the periodic readers of this package share one ${key}`
+      )
     }
     const first = given[0]
     if (first !== undefined) {
-      set(key === 'interval' ? 'OTEL_METRIC_EXPORT_INTERVAL' : 'OTEL_METRIC_EXPORT_TIMEOUT', first[key], `${first.at}.${key}`)
+      set(
+        key === 'interval' ? 'OTEL_METRIC_EXPORT_INTERVAL' : 'OTEL_METRIC_EXPORT_TIMEOUT',
+        first[key],
+        `${first.at}.${key}`
+      )
     }
   }
   set('OTEL_METRICS_EXPORTER', names.length === 0 ? 'none' : names.join(','), `${base}.readers`)

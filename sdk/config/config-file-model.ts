@@ -220,7 +220,13 @@ function mapProcessors (
  * and `otlp_grpc` with their endpoint (used as given, as a signal's own endpoint variable is),
  * headers, TLS files, compression and timeout; or `console`.
  */
-export function mapExporter (exporter: Json, signal: 'TRACES' | 'LOGS' | 'METRICS', at: string, set: Set, fail: Fail): void {
+export function mapExporter (
+  exporter: Json,
+  signal: 'TRACES' | 'LOGS' | 'METRICS',
+  at: string,
+  set: Set,
+  fail: Fail
+): void {
   const selector = `OTEL_${signal}_EXPORTER`
   const [kind, settings] = single(exporter, at, fail)
   if (kind === 'console') {

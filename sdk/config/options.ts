@@ -352,6 +352,14 @@ export type MetricExporterName = 'otlp' | 'prometheus' | 'console'
  */
 export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory'
 
+/** Where the Prometheus endpoint listens (OTEL_EXPORTER_PROMETHEUS_HOST / _PORT). */
+export interface PrometheusOptions {
+  /** Default `localhost` (the specification's): `0.0.0.0` to be scraped from another host. */
+  host?: string
+  /** Default 9464. */
+  port?: number
+}
+
 /** Metrics settings (option `metrics`); `metrics: true` is `metrics: {}`, `false` turns metrics off. */
 export interface MetricsOptions {
   /**
@@ -373,11 +381,8 @@ export interface MetricsOptions {
   exportTimeoutMillis?: number
   /** The OTLP and console readers' temporality. Default `cumulative`. */
   temporality?: TemporalityPreference
-  /**
-   * The Prometheus endpoint (`exporter: 'prometheus'`): host and port it listens on, path
-   * `/metrics`. Defaults `localhost` and 9464 (OTEL_EXPORTER_PROMETHEUS_HOST / _PORT).
-   */
-  prometheus?: { host?: string; port?: number }
+  /** The Prometheus endpoint (`exporter: 'prometheus'`), path `/metrics`. */
+  prometheus?: PrometheusOptions
   /** Event loop delay and utilisation, garbage collection and heap metrics. Default true. */
   runtime?: boolean
 }

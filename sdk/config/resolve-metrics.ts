@@ -38,7 +38,7 @@ const TEMPORALITIES: readonly TemporalityPreference[] = ['cumulative', 'delta', 
 export const DEFAULT_METRIC_EXPORT_INTERVAL_MILLIS = 60000
 /** OTEL_METRIC_EXPORT_TIMEOUT's default in the specification. */
 export const DEFAULT_METRIC_EXPORT_TIMEOUT_MILLIS = 30000
-/** OTEL_EXPORTER_PROMETHEUS_HOST's default in the specification (loopback only: set 0.0.0.0 to be scraped from outside). */
+/** OTEL_EXPORTER_PROMETHEUS_HOST's default in the specification (loopback only: 0.0.0.0 to be scraped from outside). */
 export const DEFAULT_PROMETHEUS_HOST = 'localhost'
 /** OTEL_EXPORTER_PROMETHEUS_PORT's default in the specification. */
 export const DEFAULT_PROMETHEUS_PORT = 9464
@@ -95,7 +95,8 @@ export function resolveMetrics (r: Resolver, options: SdkOptions): MetricsResolu
     } else {
       own.warnings.push(
         `OTEL_METRICS_EXPORTER=${JSON.stringify(variable)} is invalid (${parsed.reason}); ignoring it and using ` +
-          `${describeExporters(option ?? ['otlp'])} from ${option === undefined ? 'the default' : 'the plugin options'}.`
+          `${describeExporters(option ?? ['otlp'])} ` +
+          `from ${option === undefined ? 'the default' : 'the plugin options'}.`
       )
     }
   }
@@ -132,7 +133,8 @@ export function resolveMetrics (r: Resolver, options: SdkOptions): MetricsResolu
     // An export that may outlast the interval would overlap the next one: upstream's reader
     // refuses that when both are given, and clamps otherwise. Clamped here, and said.
     own.warnings.push(
-      `the metrics export timeout (${exportTimeoutMillis.value} ms, from ${where(exportTimeoutMillis, 'metrics.exportTimeoutMillis')}) ` +
+      `the metrics export timeout (${exportTimeoutMillis.value} ms, ` +
+        `from ${where(exportTimeoutMillis, 'metrics.exportTimeoutMillis')}) ` +
         `is longer than the export interval (${exportIntervalMillis.value} ms): using ${exportIntervalMillis.value} ms.`
     )
     exportTimeoutMillis = { ...exportTimeoutMillis, value: exportIntervalMillis.value }
@@ -213,7 +215,7 @@ function where (setting: Setting<number>, key: string): string {
  */
 export function parseExporterList (
   raw: string
-): Parsed<{ names: Array<MetricExporterName | 'custom'>, unknown: string[] }> {
+): Parsed<{ names: Array<MetricExporterName | 'custom'>; unknown: string[] }> {
   const names = [...new Set(parseList(raw))]
   if (names.includes('none')) return { ok: true, value: { names: [], unknown: [] } }
   const known = names.filter((n): n is MetricExporterName => (EXPORTER_NAMES as readonly string[]).includes(n))
@@ -236,7 +238,8 @@ function exporterOption (value: unknown): Array<MetricExporterName | 'custom'> |
   if (isPushExporter(value)) return ['custom']
   throw invalidOption(
     'metrics.exporter',
-    `${[...EXPORTER_NAMES, 'none'].map((n) => JSON.stringify(n)).join(', ')}, an array of those, or a PushMetricExporter instance`,
+    `${[...EXPORTER_NAMES, 'none'].map((n) => JSON.stringify(n)).join(', ')}, ` +
+      'an array of those, or a PushMetricExporter instance',
     value
   )
 }
@@ -264,7 +267,11 @@ function readerInstances (value: unknown): IMetricReader[] {
       typeof candidate.collect !== 'function' ||
       typeof candidate.shutdown !== 'function'
     ) {
-      throw invalidOption(`metrics.readers[${i}]`, 'a MetricReader instance (new PeriodicExportingMetricReader(...), say)', reader)
+      throw invalidOption(
+        `metrics.readers[${i}]`,
+        'a MetricReader instance (new PeriodicExportingMetricReader(...), say)',
+        reader
+      )
     }
   })
   return [...value] as IMetricReader[]
@@ -273,7 +280,14 @@ function readerInstances (value: unknown): IMetricReader[] {
 function viewOptions (value: unknown): ViewOptions[] {
   if (value === undefined) return []
   if (!Array.isArray(value)) throw invalidOption('metrics.views', 'an array of view options', value)
-  const selectors = ['instrumentName', 'instrumentType', 'instrumentUnit', 'meterName', 'meterVersion', 'meterSchemaUrl']
+  const selectors = [
+    'instrumentName',
+    'instrumentType',
+    'instrumentUnit',
+    'meterName',
+    'meterVersion',
+    'meterSchemaUrl'
+  ]
   value.forEach((view, i) => {
     if (!isPlainObject(view)) throw invalidOption(`metrics.views[${i}]`, 'an object of view options', view)
     // The SDK's rules, checked here so that a bad view is a coded error at registration.
@@ -303,6 +317,7 @@ function optionalPort (key: string, value: unknown): number | undefined {
 function parsePort (raw: string): Parsed<number> {
   if (!/^\d+$/.test(raw)) return { ok: false, reason: 'expected a port number from 1 to 65535' }
   const value = Number(raw)
-  return value >= 1 && value <= 65535 ? { ok: true, value } : { ok: false, reason: 'expected a port number from 1 to 65535' }
+  return value >= 1 && value <= 65535
+    ? { ok: true, value }
+    : { ok: false, reason: 'expected a port number from 1 to 65535' }
 }
-

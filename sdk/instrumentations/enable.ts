@@ -15,7 +15,10 @@ export function enableInstrumentations (
   instrumentations: Instrumentation[],
   provider: TracerProvider,
   warnings: Warnings,
-  { checkLoadedEarly = true, meterProvider }: { checkLoadedEarly?: boolean; meterProvider?: MeterProvider | undefined } = {}
+  {
+    checkLoadedEarly = true,
+    meterProvider
+  }: { checkLoadedEarly?: boolean; meterProvider?: MeterProvider | undefined } = {}
 ): () => void {
   if (instrumentations.length === 0) return () => {}
   const early = checkLoadedEarly ? loadedEarly(patchedModules(instrumentations)) : []

@@ -1,6 +1,9 @@
 import { createNoopMeter, type Meter, type MeterProvider } from '@opentelemetry/api'
 
-/** The instruments the plugin records itself, from the request span: an instrumentation's own would count each request twice. */
+/**
+ * The instruments the plugin records itself, from the request span: an instrumentation's own would
+ * count each request twice.
+ */
 const RECORDED_BY_THE_PLUGIN: Readonly<Record<string, readonly string[]>> = Object.freeze({
   '@opentelemetry/instrumentation-http': Object.freeze(['http.server.request.duration'])
 })

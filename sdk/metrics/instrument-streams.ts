@@ -1,5 +1,10 @@
 import type { Attributes } from '@opentelemetry/api'
-import { AggregationType, type IAttributesProcessor, InstrumentType, type ViewOptions } from '@opentelemetry/sdk-metrics'
+import {
+  AggregationType,
+  type IAttributesProcessor,
+  InstrumentType,
+  type ViewOptions
+} from '@opentelemetry/sdk-metrics'
 
 /** An instrument the package aggregates itself, as a view selector sees it. */
 export interface InstrumentIdentity {

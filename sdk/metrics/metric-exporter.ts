@@ -88,7 +88,12 @@ export class OtlpMetricExporter implements PushMetricExporter {
   }
 
   books (): MetricExportBooks {
-    return { exported: this.exported, failed: new Map(this.failed), inFlight: this.inFlight, failedExports: this.failedExports }
+    return {
+      exported: this.exported,
+      failed: new Map(this.failed),
+      inFlight: this.inFlight,
+      failedExports: this.failedExports
+    }
   }
 
   async forceFlush (): Promise<void> {

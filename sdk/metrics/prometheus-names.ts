@@ -36,7 +36,15 @@ const UNITS: Readonly<Record<string, string>> = {
   '%': 'percent'
 }
 
-const PER: Readonly<Record<string, string>> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week', mo: 'month', y: 'year' }
+const PER: Readonly<Record<string, string>> = {
+  s: 'second',
+  m: 'minute',
+  h: 'hour',
+  d: 'day',
+  w: 'week',
+  mo: 'month',
+  y: 'year'
+}
 
 /** The suffix a unit adds to a metric's Prometheus name ('' for none). */
 export function unitSuffix (unit: string, gauge: boolean): string {

@@ -13,7 +13,12 @@ import {
 } from '@opentelemetry/sdk-metrics'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import type { Stream } from './instrument-streams.js'
-import { type ActiveSeries, DEFAULT_CARDINALITY_LIMIT, type DurationSeries, type RequestMetrics } from './request-metrics.js'
+import {
+  type ActiveSeries,
+  DEFAULT_CARDINALITY_LIMIT,
+  type DurationSeries,
+  type RequestMetrics
+} from './request-metrics.js'
 
 /** The streams the views make of the two instruments (instrument-streams.ts). */
 export interface RequestMetricStreams {
@@ -114,12 +119,20 @@ export class RequestMetricsProducer implements MetricProducer {
       const startTime = delta && before !== undefined ? this.lastCollection : series.startTime
       addTo(groups, stream, series.attributes, startTime, value, mergeHistograms)
     }
-    const dataPoints = limit(groups, stream).map(
-      ({ attributes, startTime, value }): DataPoint<Histogram> => ({ startTime, endTime, attributes, value })
-    )
+    const dataPoints = limit(groups, stream).map(({ attributes, startTime, value }): DataPoint<Histogram> => ({
+      startTime,
+      endTime,
+      attributes,
+      value
+    }))
     if (stream.aggregation === 'sum') {
       return {
-        descriptor: { name: stream.name, description: stream.description, unit: stream.unit, valueType: ValueType.DOUBLE },
+        descriptor: {
+          name: stream.name,
+          description: stream.description,
+          unit: stream.unit,
+          valueType: ValueType.DOUBLE
+        },
         aggregationTemporality: temporality,
         dataPointType: DataPointType.SUM,
         isMonotonic: true,
@@ -127,7 +140,12 @@ export class RequestMetricsProducer implements MetricProducer {
       }
     }
     return {
-      descriptor: { name: stream.name, description: stream.description, unit: stream.unit, valueType: ValueType.DOUBLE },
+      descriptor: {
+        name: stream.name,
+        description: stream.description,
+        unit: stream.unit,
+        valueType: ValueType.DOUBLE
+      },
       aggregationTemporality: temporality,
       dataPointType: DataPointType.HISTOGRAM,
       dataPoints
@@ -215,9 +233,11 @@ function limit<V extends Histogram | number> (
   let overflow = all[max - 1]!
   overflow = { ...overflow, attributes: OVERFLOW }
   for (const rest of all.slice(max)) {
-    overflow.value = (typeof rest.value === 'number'
-      ? (overflow.value as number) + rest.value
-      : mergeHistograms(overflow.value as Histogram, rest.value)) as V
+    overflow.value = (
+      typeof rest.value === 'number'
+        ? (overflow.value as number) + rest.value
+        : mergeHistograms(overflow.value as Histogram, rest.value)
+    ) as V
   }
   return [...kept, overflow]
 }
@@ -228,7 +248,10 @@ function mergeHistograms (a: Histogram, b: Histogram): Histogram {
     min: hasMinMax ? Math.min(a.min ?? Infinity, b.min ?? Infinity) : undefined,
     max: hasMinMax ? Math.max(a.max ?? -Infinity, b.max ?? -Infinity) : undefined,
     sum: (a.sum ?? 0) + (b.sum ?? 0),
-    buckets: { boundaries: a.buckets.boundaries, counts: a.buckets.counts.map((c, i) => c + (b.buckets.counts[i] ?? 0)) },
+    buckets: {
+      boundaries: a.buckets.boundaries,
+      counts: a.buckets.counts.map((c, i) => c + (b.buckets.counts[i] ?? 0))
+    },
     count: a.count + b.count
   }
 }

@@ -143,7 +143,13 @@ export class RouteDurations {
     let series: DurationSeries | undefined
     for (let i = 0; i < list.length; i++) {
       const k = list[i]!
-      if (k.status === status && k.method === method && k.errorType === errorType && k.version === version && k.scheme === scheme) {
+      if (
+        k.status === status &&
+        k.method === method &&
+        k.errorType === errorType &&
+        k.version === version &&
+        k.scheme === scheme
+      ) {
         series = k.series
         break
       }

@@ -48,7 +48,13 @@ export interface HealthSources {
   }
   logs?: PipelineHealth
   /** The package's metric exporter: data points exported, failed (by type) and in flight. */
-  metricExport?: () => { exported: number; failed: ReadonlyMap<string, number>; inFlight: number; type: string; attributes: Attributes }
+  metricExport?: () => {
+    exported: number
+    failed: ReadonlyMap<string, number>
+    inFlight: number
+    type: string
+    attributes: Attributes
+  }
 }
 
 export const SPAN_PARENT_ORIGINS = ['none', 'local', 'remote'] as const
@@ -106,7 +112,8 @@ export function registerSdkHealth (meter: Meter, sources: HealthSources): () => 
     inFlight: upDown(
       `otel.sdk.exporter.${name}.inflight`,
       unit,
-      `The number of ${noun}s which were passed to the exporter, but that have not been exported yet (neither successful, nor failed).`
+      `The number of ${noun}s which were passed to the exporter, ` +
+        'but that have not been exported yet (neither successful, nor failed).'
     )
   })
 
@@ -157,9 +164,15 @@ export function registerSdkHealth (meter: Meter, sources: HealthSources): () => 
     }
     const metricExport = sources.metricExport?.()
     if (metricExport !== undefined) {
-      const exporter = { 'otel.component.type': metricExport.type, 'otel.component.name': `${metricExport.type}/0`, ...metricExport.attributes }
+      const exporter = {
+        'otel.component.type': metricExport.type,
+        'otel.component.name': `${metricExport.type}/0`,
+        ...metricExport.attributes
+      }
       result.observe(dataPoints.exported, metricExport.exported, exporter)
-      for (const [type, count] of metricExport.failed) result.observe(dataPoints.exported, count, { ...exporter, 'error.type': type })
+      for (const [type, count] of metricExport.failed) {
+        result.observe(dataPoints.exported, count, { ...exporter, 'error.type': type })
+      }
       result.observe(dataPoints.inFlight, metricExport.inFlight, exporter)
     }
   }

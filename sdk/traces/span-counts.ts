@@ -1,4 +1,11 @@
-import { type Attributes, type Context, type Link, SamplingDecision, type SpanKind, TraceFlags } from '@opentelemetry/api'
+import {
+  type Attributes,
+  type Context,
+  type Link,
+  SamplingDecision,
+  type SpanKind,
+  TraceFlags
+} from '@opentelemetry/api'
 import type { ReadableSpan, SamplingResult, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { trace } from '../../context/otel-api.js'
 import type { PreviewingSampler } from './sampler.js'
@@ -9,7 +16,7 @@ import type { PreviewingSampler } from './sampler.js'
  * through synchronous instruments, about 1 us a span). The metrics read them when collected.
  */
 export class SpanCounts {
-  /** Started spans by parent origin (none, local, remote) x sampling decision (DROP, RECORD_ONLY, RECORD_AND_SAMPLE). */
+  /** Started spans by parent origin (none, local, remote) x decision (DROP, RECORD_ONLY, RECORD_AND_SAMPLE). */
   readonly started = new Float64Array(9)
   /** Recording spans that started and ended, sampled or not. */
   startedSampled = 0
@@ -69,4 +76,3 @@ export class LiveSpanCounter implements SpanProcessor {
   async forceFlush (): Promise<void> {}
   async shutdown (): Promise<void> {}
 }
-

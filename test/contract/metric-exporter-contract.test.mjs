@@ -6,7 +6,10 @@
 // the temporality preferences select the same temporality for every instrument type.
 import { ValueType } from '@opentelemetry/api'
 import { OTLPMetricExporter as MetricsGrpc } from '@opentelemetry/exporter-metrics-otlp-grpc'
-import { AggregationTemporalityPreference, OTLPMetricExporter as MetricsJson } from '@opentelemetry/exporter-metrics-otlp-http'
+import {
+  AggregationTemporalityPreference,
+  OTLPMetricExporter as MetricsJson
+} from '@opentelemetry/exporter-metrics-otlp-http'
 import { OTLPMetricExporter as MetricsProto } from '@opentelemetry/exporter-metrics-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InstrumentType, MeterProvider } from '@opentelemetry/sdk-metrics'
@@ -31,11 +34,32 @@ before(async () => {
   // The request metrics the package aggregates, joined to the SDK's collection as in the assembly.
   const table = new RequestMetrics()
   const streams = {
-    duration: streamsFor({ name: 'http.server.request.duration', type: InstrumentType.HISTOGRAM, unit: 's', description: 'Duration of HTTP server requests.' }, SCOPE, []).streams,
-    active: streamsFor({ name: 'http.server.active_requests', type: InstrumentType.UP_DOWN_COUNTER, unit: '{request}', description: 'Number of active HTTP server requests.' }, SCOPE, []).streams
+    duration: streamsFor(
+      {
+        name: 'http.server.request.duration',
+        type: InstrumentType.HISTOGRAM,
+        unit: 's',
+        description: 'Duration of HTTP server requests.'
+      },
+      SCOPE,
+      []
+    ).streams,
+    active: streamsFor(
+      {
+        name: 'http.server.active_requests',
+        type: InstrumentType.UP_DOWN_COUNTER,
+        unit: '{request}',
+        description: 'Number of active HTTP server requests.'
+      },
+      SCOPE,
+      []
+    ).streams
   }
   addProducers(reader, (r) => [new RequestMetricsProducer(table, streams, SCOPE, r)])
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'contract' }), readers: [reader] })
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'contract' }),
+    readers: [reader]
+  })
   const meter = provider.getMeter(SCOPE.name, SCOPE.version)
   meter.createCounter('orders.placed', { valueType: ValueType.INT }).add(3, { region: 'eu' })
   meter.createObservableGauge('queue.depth').addCallback((r) => r.observe(7))
@@ -68,14 +92,27 @@ for (const protocol of Object.keys(UPSTREAM)) {
       })
       const ours = await receive(t, async (receiver) => {
         const resolution = resolveSdkConfig(
-          { exporter: { protocol, endpoint: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint, compression } },
+          {
+            exporter: {
+              protocol,
+              endpoint: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint,
+              compression
+            }
+          },
           {}
         )
-        const { exporter } = buildOtlpMetricExporter(resolution, (m) => assert.fail(m), () => {})
+        const { exporter } = buildOtlpMetricExporter(
+          resolution,
+          (m) => assert.fail(m),
+          () => {}
+        )
         const result = await new Promise((resolve) => exporter.export(collection, resolve))
         await exporter.shutdown()
         assert.equal(result.code, 0)
-        assert.equal(exporter.books().exported, theirs.reduce((n, m) => n + m.dataPoints.length, 0))
+        assert.equal(
+          exporter.books().exported,
+          theirs.reduce((n, m) => n + m.dataPoints.length, 0)
+        )
       })
       assert.ok(theirs.some((m) => m.name === 'http.server.request.duration'))
       assert.deepEqual(ours, theirs)
@@ -83,7 +120,7 @@ for (const protocol of Object.keys(UPSTREAM)) {
   }
 }
 
-test('the temporality preferences: the same choice as upstream\'s exporters, for every instrument type', () => {
+test("the temporality preferences: the same choice as upstream's exporters, for every instrument type", () => {
   const preferences = {
     cumulative: AggregationTemporalityPreference.CUMULATIVE,
     delta: AggregationTemporalityPreference.DELTA,

@@ -146,8 +146,15 @@ const measurement = fc.record({
   // Boundaries themselves included: upper bounds are inclusive.
   seconds: fc.oneof(fc.constantFrom(0, 0.005, 0.1, 10, 11), fc.double({ min: 0, max: 20, noNaN: true }))
 })
-const activity = fc.record({ method: fc.constantFrom('GET', 'POST'), scheme: fc.constantFrom('http', 'https'), n: fc.constantFrom(1, -1) })
-const intervals = fc.array(fc.record({ measurements: fc.array(measurement, { maxLength: 30 }), adds: fc.array(activity, { maxLength: 8 }) }), { minLength: 1, maxLength: 4 })
+const activity = fc.record({
+  method: fc.constantFrom('GET', 'POST'),
+  scheme: fc.constantFrom('http', 'https'),
+  n: fc.constantFrom(1, -1)
+})
+const intervals = fc.array(
+  fc.record({ measurements: fc.array(measurement, { maxLength: 30 }), adds: fc.array(activity, { maxLength: 8 }) }),
+  { minLength: 1, maxLength: 4 }
+)
 
 const VIEW_SETS = {
   none: [],
@@ -172,14 +179,18 @@ const VIEW_SETS = {
   'no min and max': [
     {
       instrumentName: HTTP_SERVER_REQUEST_DURATION,
-      aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [1], recordMinMax: false } }
+      aggregation: {
+        type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+        options: { boundaries: [1], recordMinMax: false }
+      }
     }
   ]
 }
 
 for (const temporality of ['cumulative', 'delta']) {
   for (const [label, views] of Object.entries(VIEW_SETS)) {
-    test(`${temporality}, views: ${label}: the same data points as the SDK's instruments, interval after interval`, async () => {
+    test(`${temporality}, views: ${label}: the same data points as the SDK's instruments, ` +
+      'interval after interval', async () => {
       await fc.assert(
         fc.asyncProperty(intervals, async (steps) => {
           const theirs = upstream(temporality, views)
@@ -208,7 +219,8 @@ for (const temporality of ['cumulative', 'delta']) {
   }
 }
 
-test('a view\'s cardinality limit: limit - 1 sets of their own, the rest added into the overflow set, nothing lost', async () => {
+test("a view's cardinality limit: limit - 1 sets of their own, the rest added into " +
+  'the overflow set, nothing lost', async () => {
   // Which sets keep their own point past the limit is the one thing the SDK's order decides
   // differently (it applies the limit per interval as it merges); both keep limit - 1 and the overflow set.
   await fc.assert(
@@ -240,7 +252,15 @@ test('a view\'s cardinality limit: limit - 1 sets of their own, the rest added i
 test('the bucket rule: a value on a boundary counts in that bucket, above the last one in the last', async () => {
   const mine = ours('cumulative', [])
   for (const seconds of [0, 0.005, 0.0050001, 10, 10.5]) {
-    mine.record({ route: '/r', method: 'GET', scheme: 'http', status: 200, errorType: undefined, version: '1.1', seconds })
+    mine.record({
+      route: '/r',
+      method: 'GET',
+      scheme: 'http',
+      status: 200,
+      errorType: undefined,
+      version: '1.1',
+      seconds
+    })
   }
   const [duration] = await mine.collect()
   const { counts } = duration.dataPoints[0].value.buckets
@@ -250,7 +270,8 @@ test('the bucket rule: a value on a boundary counts in that bucket, above the la
   assert.equal(counts[14], 1)
 })
 
-test('the lifecycle timing\'s seam: fastify.request.uncovered.duration per route, exported once something is recorded', async () => {
+test("the lifecycle timing's seam: fastify.request.uncovered.duration per route, " +
+  'exported once something is recorded', async () => {
   const uncovered = streamsFor(
     { name: 'fastify.request.uncovered.duration', type: InstrumentType.HISTOGRAM, unit: 's', description: 'u' },
     SCOPE,
@@ -263,14 +284,18 @@ test('the lifecycle timing\'s seam: fastify.request.uncovered.duration per route
     SCOPE,
     new TestReader('cumulative')
   )
-  const names = async () => (await producer.collect()).resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)
+  const names = async () =>
+    (await producer.collect()).resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)
   assert.deepEqual(await names(), ['http.server.request.duration'])
   const route = table.forRoute('/orders/:id')
   route.recordUncovered('GET', 'http', 0.004)
   route.recordUncovered('GET', 'http', 0.02)
   const { resourceMetrics } = await producer.collect()
-  const metric = resourceMetrics.scopeMetrics[0].metrics.find((m) => m.descriptor.name === 'fastify.request.uncovered.duration')
-  assert.deepEqual(metric.dataPoints.map((p) => [p.attributes, p.value.count, p.value.sum]), [
-    [{ 'http.request.method': 'GET', 'url.scheme': 'http', 'http.route': '/orders/:id' }, 2, 0.024]
-  ])
+  const metric = resourceMetrics.scopeMetrics[0].metrics.find(
+    (m) => m.descriptor.name === 'fastify.request.uncovered.duration'
+  )
+  assert.deepEqual(
+    metric.dataPoints.map((p) => [p.attributes, p.value.count, p.value.sum]),
+    [[{ 'http.request.method': 'GET', 'url.scheme': 'http', 'http.route': '/orders/:id' }, 2, 0.024]]
+  )
 })

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { logCapture, withEnv } from '../helpers.mjs'
-import { freePort } from '../prometheus-server.mjs'
+import { freePort } from '../servers.mjs'
 
 const SECRET = 'Bearer metrics-9f83-SECRET'
 
@@ -55,24 +55,41 @@ for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
     assert.equal(duration.resource['service.name'], 'metered')
     assert.equal(duration.scope.name, 'fastify-otel-kit')
     assert.equal(duration.temporality, 2, 'cumulative by default')
-    assert.ok(receiver.exports.filter((e) => e.signal === 'metrics').every((e) => e.transport === (protocol === 'grpc' ? 'grpc' : 'http')))
+    assert.ok(
+      receiver.exports
+        .filter((e) => e.signal === 'metrics')
+        .every((e) => e.transport === (protocol === 'grpc' ? 'grpc' : 'http'))
+    )
     assert.ok(service.otel.stats().metrics.exported > 0)
     // The header went where it was sent, and nowhere else (Fastify's logger at trace).
     assert.ok(!JSON.stringify(logs.lines).includes('SECRET'))
   })
 }
 
-test('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta: counters and histograms delta, up-down counters cumulative', async (t) => {
+test('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta: counters and ' +
+  'histograms delta, up-down counters cumulative', async (t) => {
   const receiver = await OtlpReceiver.start()
   withEnv(t, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta' })
-  const { app: service } = await app(t, { exporter: { protocol: 'http/protobuf', endpoint: receiver.httpEndpoint } }, { receiver })
+  const { app: service } = await app(
+    t,
+    { exporter: { protocol: 'http/protobuf', endpoint: receiver.httpEndpoint } },
+    { receiver }
+  )
   await service.inject({ url: '/orders/1' })
   await service.otel.forceFlush()
   await service.inject({ url: '/orders/2' })
   await service.otel.forceFlush()
-  const metrics = await receiver.waitForMetrics((m) => m.filter((x) => x.name === 'http.server.request.duration').length === 2)
+  const metrics = await receiver.waitForMetrics(
+    (m) => m.filter((x) => x.name === 'http.server.request.duration').length === 2
+  )
   const durations = metrics.filter((m) => m.name === 'http.server.request.duration')
-  assert.deepEqual(durations.map((m) => [m.temporality, m.dataPoints[0].count]), [[1, 1], [1, 1]])
+  assert.deepEqual(
+    durations.map((m) => [m.temporality, m.dataPoints[0].count]),
+    [
+      [1, 1],
+      [1, 1]
+    ]
+  )
   assert.equal(metrics.find((m) => m.name === 'http.server.active_requests').temporality, 2)
 })
 
@@ -101,10 +118,14 @@ test('no collector at all: said once, close does not wait out retries, the books
 
 test('close exports the last collection: requests made just before close are not lost', async (t) => {
   const receiver = await OtlpReceiver.start()
-  const { app: service } = await app(t, {
-    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
-    metrics: { exportIntervalMillis: 600_000 }
-  }, { receiver })
+  const { app: service } = await app(
+    t,
+    {
+      exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
+      metrics: { exportIntervalMillis: 600_000 }
+    },
+    { receiver }
+  )
   for (let i = 0; i < 4; i++) await service.inject({ url: '/orders/1' })
   await service.close()
   assert.equal(requestCount(receiver.metrics, '/orders/:id'), 4)

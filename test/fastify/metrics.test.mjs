@@ -37,7 +37,9 @@ test('every request counted once, sampled or not, with the stable attributes and
 
   const duration = (await metrics.metrics()).get('http.server.request.duration')
   assert.equal(duration.descriptor.unit, 's')
-  const byRoute = new Map(pointsOf(duration).map((p) => [`${p.attributes['http.route']} ${p.attributes['http.response.status_code']}`, p]))
+  const byRoute = new Map(
+    pointsOf(duration).map((p) => [`${p.attributes['http.route']} ${p.attributes['http.response.status_code']}`, p])
+  )
   const orders = byRoute.get('/orders/:id 200')
   assert.deepEqual(orders.attributes, {
     'http.request.method': 'GET',
@@ -54,10 +56,14 @@ test('every request counted once, sampled or not, with the stable attributes and
   assert.equal(byRoute.get('/teapot 418').attributes['error.type'], undefined)
   // No route matched: no http.route, counted all the same.
   assert.equal(byRoute.get('undefined 404').value.count, 1)
-  assert.equal(pointsOf(duration).reduce((n, p) => n + p.value.count, 0), 6)
+  assert.equal(
+    pointsOf(duration).reduce((n, p) => n + p.value.count, 0),
+    6
+  )
 })
 
-test('a recorded request is timed by its span (no second clock); an unrecorded one by the clock at its start', async (t) => {
+test('a recorded request is timed by its span (no second clock); an unrecorded one by ' +
+  'the clock at its start', async (t) => {
   const { app, metrics, spans } = await tracedApp(t)
   app.get('/slow', async () => {
     await new Promise((resolve) => setTimeout(resolve, 30))
@@ -91,7 +97,10 @@ test('ignored routes are neither traced nor counted', async (t) => {
   app.get('/counted', async () => 'ok')
   for (const url of ['/health', '/quiet', '/counted']) await app.inject({ url })
   const points = pointsOf((await metrics.metrics()).get('http.server.request.duration'))
-  assert.deepEqual(points.map((p) => p.attributes['http.route']), ['/counted'])
+  assert.deepEqual(
+    points.map((p) => p.attributes['http.route']),
+    ['/counted']
+  )
 })
 
 test('http.server.active_requests: up while a request runs, down when it ends, aborted ones included', async (t) => {
@@ -175,7 +184,8 @@ test('outbound calls through request.otel.fetch record http.client.request.durat
   assert.equal(missing.attributes['error.type'], '404')
 })
 
-test('the MeterProvider is the global one, for both builds of the API, and application instruments reach the readers', async (t) => {
+test('the MeterProvider is the global one, for both builds of the API, and ' +
+  'application instruments reach the readers', async (t) => {
   const { app, metrics } = await tracedApp(t)
   // The ES module build of @opentelemetry/api reads the same global slot as the CommonJS one.
   assert.notEqual(esmMetrics, cjsMetrics, 'two builds of the API')
@@ -190,7 +200,8 @@ test('the MeterProvider is the global one, for both builds of the API, and appli
   assert.equal(cjsMetrics.getMeterProvider().constructor.name, 'NoopMeterProvider')
 })
 
-test('metrics: false, OTEL_METRICS_EXPORTER=none without readers, OTEL_SDK_DISABLED: no MeterProvider, nothing recorded', async (t) => {
+test('metrics: false, OTEL_METRICS_EXPORTER=none without readers, OTEL_SDK_DISABLED: ' +
+  'no MeterProvider, nothing recorded', async (t) => {
   for (const [options, env] of [
     [{ metrics: false }, {}],
     [{}, { OTEL_METRICS_EXPORTER: 'none' }],
@@ -200,7 +211,12 @@ test('metrics: false, OTEL_METRICS_EXPORTER=none without readers, OTEL_SDK_DISAB
       withEnv(t, env)
       const app = Fastify()
       t.after(() => app.close())
-      await app.register(otelPlugin, { serviceName: 'off', exporter: { export: (s, done) => done({ code: 0 }), shutdown: async () => {} }, handleSignals: false, ...options })
+      await app.register(otelPlugin, {
+        serviceName: 'off',
+        exporter: { export: (s, done) => done({ code: 0 }), shutdown: async () => {} },
+        handleSignals: false,
+        ...options
+      })
       app.get('/', async () => 'ok')
       await app.inject({ url: '/' })
       assert.equal(app.otel.meterProvider, undefined)
@@ -221,7 +237,13 @@ test('a delta reader gets each interval alone, and the views apply to the reques
       metrics: {
         exporter: 'none',
         readers: [delta],
-        views: [{ instrumentName: 'http.server.request.duration', name: 'http.server.latency', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [1] } } }]
+        views: [
+          {
+            instrumentName: 'http.server.request.duration',
+            name: 'http.server.latency',
+            aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [1] } }
+          }
+        ]
       }
     }
   })

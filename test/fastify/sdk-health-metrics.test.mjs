@@ -32,12 +32,15 @@ async function health (reader) {
   const all = await reader.metrics()
   const out = {}
   for (const [name, metric] of all) {
-    if (name.startsWith('otel.sdk.')) out[name] = metric.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value }))
+    if (name.startsWith('otel.sdk.')) {
+      out[name] = metric.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value }))
+    }
   }
   return out
 }
 
-const sum = (points, predicate = () => true) => points.filter((p) => predicate(p.attributes)).reduce((n, p) => n + p.value, 0)
+const sum = (points, predicate = () => true) =>
+  points.filter((p) => predicate(p.attributes)).reduce((n, p) => n + p.value, 0)
 
 /** The books read as the metrics: every figure of stats() from the otel.sdk.* points. */
 function booksFromMetrics (h, signal) {
@@ -45,16 +48,21 @@ function booksFromMetrics (h, signal) {
   const exported = h[`otel.sdk.exporter.${signal}.exported`]
   const batching = (a) => a['otel.component.type'] === `batching_${signal}_processor`
   return {
-    dropped: sum(processed, (a) => batching(a) && (a['error.type'] === 'queue_full' || a['error.type'] === 'already_shutdown')),
+    dropped: sum(
+      processed,
+      (a) => batching(a) && (a['error.type'] === 'queue_full' || a['error.type'] === 'already_shutdown')
+    ),
     queued: sum(h[`otel.sdk.processor.${signal}.queue.size`]) + sum(h[`otel.sdk.exporter.${signal}.inflight`]),
     exported: sum(exported, (a) => a['error.type'] === undefined),
-    failed: sum(exported, (a) => a['error.type'] !== undefined) +
+    failed:
+      sum(exported, (a) => a['error.type'] !== undefined) +
       sum(processed, (a) => batching(a) && a['error.type'] === 'shutdown_timeout'),
     capacity: sum(h[`otel.sdk.processor.${signal}.queue.capacity`])
   }
 }
 
-test('spans: processed, queue size and capacity, exported and in flight agree with stats() at every step', async (t) => {
+test('spans: processed, queue size and capacity, exported and in flight agree with ' +
+  'stats() at every step', async (t) => {
   const exporter = heldExporter()
   const reader = new TestMetricReader()
   const { app } = await tracedApp(t, {
@@ -76,7 +84,12 @@ test('spans: processed, queue size and capacity, exported and in flight agree wi
     )
     // Every created span is processed (handed to the exporter), dropped, or waiting.
     const processed = h['otel.sdk.processor.span.processed']
-    assert.equal(sum(processed, (a) => a['otel.component.type'] === 'batching_span_processor') + sum(h['otel.sdk.processor.span.queue.size']), stats.created, label)
+    assert.equal(
+      sum(processed, (a) => a['otel.component.type'] === 'batching_span_processor') +
+        sum(h['otel.sdk.processor.span.queue.size']),
+      stats.created,
+      label
+    )
     return h
   }
   await check('nothing yet')
@@ -91,7 +104,10 @@ test('spans: processed, queue size and capacity, exported and in flight agree wi
   exporter.settle(ExportResultCode.FAILED, new Error('refused'))
   await until(() => app.otel.stats().failed === 2)
   h = await check('the batch failed')
-  assert.equal(sum(h['otel.sdk.exporter.span.exported'], (a) => a['error.type'] === 'permanent'), 2)
+  assert.equal(
+    sum(h['otel.sdk.exporter.span.exported'], (a) => a['error.type'] === 'permanent'),
+    2
+  )
   // The next full batch goes out as the failed one settles.
   await until(() => exporter.held.length === 1)
   exporter.settle(ExportResultCode.SUCCESS)
@@ -103,16 +119,33 @@ test('spans: processed, queue size and capacity, exported and in flight agree wi
   await app.inject({ url: '/' })
   h = await health(reader)
   const started = h['otel.sdk.span.started']
-  assert.ok(sum(started, (a) => a['otel.span.parent.origin'] === 'remote' && a['otel.span.sampling_result'] === 'RECORD_AND_SAMPLE') >= 9)
-  assert.equal(sum(started, (a) => a['otel.span.parent.origin'] === 'remote' && a['otel.span.sampling_result'] === 'DROP'), 1)
-  assert.equal(sum(started, (a) => a['otel.span.parent.origin'] === 'none' && a['otel.span.sampling_result'] === 'RECORD_AND_SAMPLE'), 1)
+  assert.ok(
+    sum(
+      started,
+      (a) => a['otel.span.parent.origin'] === 'remote' && a['otel.span.sampling_result'] === 'RECORD_AND_SAMPLE'
+    ) >= 9
+  )
+  assert.equal(
+    sum(started, (a) => a['otel.span.parent.origin'] === 'remote' && a['otel.span.sampling_result'] === 'DROP'),
+    1
+  )
+  assert.equal(
+    sum(
+      started,
+      (a) => a['otel.span.parent.origin'] === 'none' && a['otel.span.sampling_result'] === 'RECORD_AND_SAMPLE'
+    ),
+    1
+  )
   assert.equal(sum(h['otel.sdk.span.live']), 0)
 })
 
 test('a span still running is live; the export operation duration is recorded per batch', async (t) => {
   const reader = new TestMetricReader()
   const { app } = await tracedApp(t, {
-    options: { metrics: { exporter: 'none', readers: [reader], runtime: false }, batch: { maxExportBatchSize: 1, maxQueueSize: 8 } }
+    options: {
+      metrics: { exporter: 'none', readers: [reader], runtime: false },
+      batch: { maxExportBatchSize: 1, maxQueueSize: 8 }
+    }
   })
   let release
   const held = new Promise((resolve) => {
@@ -130,7 +163,10 @@ test('a span still running is live; the export operation duration is recorded pe
   const pending = app.inject({ url: '/hold' })
   await inside
   let h = await health(reader)
-  assert.deepEqual(h['otel.sdk.span.live'].find((p) => p.attributes['otel.span.sampling_result'] === 'RECORD_AND_SAMPLE').value, 1)
+  assert.deepEqual(
+    h['otel.sdk.span.live'].find((p) => p.attributes['otel.span.sampling_result'] === 'RECORD_AND_SAMPLE').value,
+    1
+  )
   release()
   await pending
   await app.otel.forceFlush()

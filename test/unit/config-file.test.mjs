@@ -99,7 +99,8 @@ test('the file replaces the environment: its values are used, each with its plac
   // The file has no meter_provider: no metrics, as the file format reads it, and said.
   assert.equal(config.metrics.enabled.value, false)
   assert.deepEqual(warnings, [
-    `${env.OTEL_CONFIG_FILE}: no meter_provider section, which the file format reads as no metrics: metrics are not exported.`
+    `${env.OTEL_CONFIG_FILE}: no meter_provider section, which the file format reads as no metrics: ` +
+      'metrics are not exported.'
   ])
 })
 

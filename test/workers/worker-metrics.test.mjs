@@ -25,7 +25,8 @@ async function until (reader, predicate) {
 
 const points = (metric) => (metric?.dataPoints ?? []).map((p) => ({ attributes: p.attributes, value: p.value }))
 
-test('sampled, unsampled and untraced tasks: their counters, histograms, up-down counters and gauges arrive', async (t) => {
+test('sampled, unsampled and untraced tasks: their counters, histograms, up-down ' +
+  'counters and gauges arrive', async (t) => {
   const { metrics: reader } = await tracedApp(t, { options: { sampler: 'parentbased_always_on' } })
   const pool = new Piscina({ filename: metricsWorker, maxThreads: 2 })
   t.after(() => pool.destroy())
@@ -79,7 +80,11 @@ test('spans lost with a worker are in otel.sdk.processor.span.processed, as in s
   )
   assert.deepEqual(processed, [
     {
-      attributes: { 'otel.component.type': 'worker_span_relay', 'otel.component.name': 'worker_span_relay/0', 'error.type': 'stopped' },
+      attributes: {
+        'otel.component.type': 'worker_span_relay',
+        'otel.component.name': 'worker_span_relay/0',
+        'error.type': 'stopped'
+      },
       value: 1
     }
   ])

@@ -40,7 +40,8 @@ function deliver (message: unknown): void {
   if (dropped > 0 && !warnedDropped) {
     warnedDropped = true
     diag.warn(
-      `fastify-otel-kit: a worker thread recorded more than the histogram values one message carries; ${dropped} were dropped`
+      'fastify-otel-kit: a worker thread recorded more than the histogram values one message carries; ' +
+        `${dropped} were dropped`
     )
   }
   const meters = new Map<string, Meter>()

@@ -90,13 +90,19 @@ function relayMeter (scopeName: string, scopeVersion: string): Meter {
   }
 }
 
-function recorder (info: InstrumentInfo): { add: (v: number, a?: Attributes) => void; record: (v: number, a?: Attributes) => void } {
+function recorder (info: InstrumentInfo): {
+  add: (v: number, a?: Attributes) => void
+  record: (v: number, a?: Attributes) => void
+} {
   const take = (value: number, attributes: Attributes = {}): void => {
     if (typeof value !== 'number' || Number.isNaN(value)) return
     if (info.kind === 'counter' && value < 0) return
     const key = attributeKey(attributes)
     let pending = info.pending.get(key)
-    if (pending === undefined) info.pending.set(key, (pending = { attributes: { ...attributes }, value: 0, values: [] }))
+    if (pending === undefined) {
+      pending = { attributes: { ...attributes }, value: 0, values: [] }
+      info.pending.set(key, pending)
+    }
     if (info.kind === 'histogram') {
       if (pending.values.length < MAX_HISTOGRAM_VALUES) pending.values.push(value)
       else dropped++
