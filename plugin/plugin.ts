@@ -36,7 +36,9 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   // instance's keys as well; an SDK shared by several instances redacts the keys of all of them.
   spanUrlRedactionFor(sdk.provider)?.add(requestOptions.redactedQueryKeys)
   const disableInstrumentations =
-    sdk.owner === 'disabled' ? () => {} : enableInstrumentations(instrumentations, sdk.provider, warnings)
+    sdk.owner === 'disabled'
+      ? () => {}
+      : enableInstrumentations(instrumentations, sdk.provider, warnings, { meterProvider: sdk.metrics?.provider })
 
   if (
     config.logs.enabled.value &&
@@ -83,6 +85,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   const appTelemetry: AppTelemetry = {
     tracer: sdk.tracer,
     provider: sdk.provider,
+    meterProvider: sdk.metrics?.provider,
     config: sdk.config,
     owner: sdk.owner,
     forceFlush: () => sdk.forceFlush(),
@@ -126,6 +129,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     logCorrelation: config.logCorrelation.value,
     spans: sdk.spans,
     log,
+    metrics: sdk.metrics?.requests,
+    clientDuration: sdk.metrics?.clientDuration,
     ...requestOptions
   }
 

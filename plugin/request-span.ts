@@ -11,6 +11,7 @@ import { context, diag, trace } from '../context/otel-api.js'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { IncomingMessage, type ServerResponse } from 'node:http'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { Socket } from 'node:net'
 import { errorType } from '../context/error-type.js'
 import { recordThrown } from '../context/record-failure.js'
@@ -22,6 +23,8 @@ import type { SpanStarter } from '../sdk/traces/span-starter.js'
 import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
 import { type RouteInfo, routeInfoOf, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
+import type { RequestMetrics } from '../sdk/metrics/request-metrics.js'
+import { endOfResponse, startMeasure } from './request-metrics.js'
 
 /** Everything the request hooks need, resolved once per plugin instance. */
 export interface RequestRuntime extends OutboundRuntime {
@@ -39,6 +42,8 @@ export interface RequestRuntime extends OutboundRuntime {
   spans: SpanStarter
   /** Where failures of the user's hooks are reported. */
   log: FastifyBaseLogger
+  /** Where the HTTP server metrics are recorded; undefined when metrics are off. */
+  metrics: RequestMetrics | undefined
 }
 
 type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetryState | null }
@@ -97,7 +102,17 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
     // the request span, so there is exactly one SERVER span per request.
     if (isHttpServerSpanFor(request, activeSpan)) {
       adopted.add(activeSpan)
-      return adoptServerSpan(runtime, request, reply, info, active, activeSpan)
+      const telemetry = adoptServerSpan(runtime, request, reply, info, active, activeSpan)
+      telemetry.measure = startMeasure(runtime.metrics, request, info, true)
+      // After instrumentation-http's own 'close' listener, which ends its span: the span's duration.
+      if (telemetry.measure !== undefined) {
+        const measure = telemetry.measure
+        const response = reply.raw
+        response.on('close', () => {
+          endOfResponse(measure, response, reply, telemetry.errorType, (activeSpan as Partial<ReadableSpan>).duration)
+        })
+      }
+      return telemetry
     }
     // A request made in-process (app.inject() in a handler: batch endpoints, composed apps) is
     // a child of what was active where it was made, unless its headers say otherwise. A request
@@ -148,8 +163,19 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   }
   const telemetry = new RequestTelemetryState(true, span, trace.setSpan(parent, span), runtime)
   // One listener ends the span: 'close' follows 'finish' for a complete response and also comes
-  // when the client went away first. Non-recording spans need no ending.
-  if (span.isRecording()) watchResponse(telemetry, request, reply, false)
+  // when the client went away first. Non-recording spans need no ending; the metrics still count
+  // their request, timed by the clock read now.
+  const recording = span.isRecording()
+  telemetry.measure = startMeasure(runtime.metrics, request, info, !recording)
+  if (recording) {
+    watchResponse(telemetry, request, reply, false)
+  } else if (telemetry.measure !== undefined) {
+    const measure = telemetry.measure
+    const response = reply.raw
+    response.on('close', () => {
+      endOfResponse(measure, response, reply, telemetry.errorType, undefined)
+    })
+  }
   return announce(runtime, request, reply, telemetry)
 }
 
@@ -265,8 +291,10 @@ function onResponseClose (response: ServerResponse, telemetry: RequestTelemetryS
 /** Records a thrown error on the request span (Fastify runs onError before the error handler). */
 export function recordRequestError (request: FastifyRequest, error: unknown): void {
   const telemetry = (request as Traced)[kRequestTelemetry]
-  if (telemetry === null || telemetry === undefined || telemetry.ended || !telemetry.span.isRecording()) return
-  recordThrown(telemetry.span, error)
+  if (telemetry === null || telemetry === undefined || telemetry.ended) return
+  // The error type also serves the request metrics, recorded span or not.
+  if (telemetry.span.isRecording()) recordThrown(telemetry.span, error)
+  else if (telemetry.measure === undefined) return
   telemetry.errorType ??= errorType(error)
 }
 
@@ -291,7 +319,10 @@ function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): voi
       if (extra !== undefined && extra !== null) span.setAttributes(extra)
     }
   } finally {
-    if (end) endSpan(telemetry)
+    if (end) {
+      endSpan(telemetry)
+      measured(telemetry)
+    }
   }
 }
 
@@ -304,7 +335,19 @@ function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void
   span.setAttribute('error.type', telemetry.errorType ?? 'aborted')
   span.addEvent('http.request.aborted', { reason: 'the client closed the connection before the response was complete' })
   span.setStatus({ code: SpanStatusCode.ERROR, message: 'Client aborted the request' })
-  if (end) endSpan(telemetry)
+  if (end) {
+    endSpan(telemetry)
+    measured(telemetry)
+  }
+}
+
+/** The request span has ended: its duration goes to the request metrics (no second clock). */
+function measured (telemetry: RequestTelemetryState): void {
+  const measure = telemetry.measure
+  const response = telemetry.reply?.raw
+  if (measure === undefined || response === undefined) return
+  const duration = (telemetry.span as Partial<ReadableSpan>).duration
+  endOfResponse(measure, response, telemetry.reply, telemetry.errorType, duration)
 }
 
 /**

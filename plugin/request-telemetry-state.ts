@@ -10,6 +10,7 @@ import { context, trace } from '../context/otel-api.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { callOutbound, fetchOutbound, type OutboundRequest, type OutboundRuntime } from './outbound.js'
 import type { RequestTelemetry } from './request-telemetry.js'
+import type { RequestMeasure } from './request-metrics.js'
 
 /**
  * What `request.otel` is at run time: the public RequestTelemetry plus the state the request
@@ -24,6 +25,8 @@ export class RequestTelemetryState implements RequestTelemetry {
   /** The request and reply of a recorded span, for its end. */
   request: FastifyRequest | undefined
   reply: FastifyReply | undefined
+  /** The request's HTTP server metrics, when metrics are on (plugin/request-metrics.ts). */
+  measure: RequestMeasure | undefined = undefined
 
   constructor (
     readonly traced: boolean,

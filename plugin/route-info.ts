@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { serverSpanName } from './http-attributes.js'
+import type { RouteDurations } from '../sdk/metrics/request-metrics.js'
 
 /** What the request hooks need to know about a route, computed once per route, not per request. */
 export interface RouteInfo {
@@ -9,6 +10,8 @@ export interface RouteInfo {
   route: string | undefined
   /** Span names by method (a route may serve several methods). */
   names: Map<string, string>
+  /** The route's request-duration sets in the metrics table (plugin/request-metrics.ts), once asked for. */
+  durations: RouteDurations | undefined
 }
 
 /**
@@ -50,7 +53,8 @@ function describe (
   return {
     traced: config?.otel !== false && !(route !== undefined && ignorePaths.has(route)),
     route,
-    names: new Map()
+    names: new Map(),
+    durations: undefined
   }
 }
 

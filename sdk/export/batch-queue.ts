@@ -69,7 +69,50 @@ export interface BatchProcessorEvents {
   onDrop?: (total: number, reason: DropReason) => void
   /** A batch could not be delivered. */
   onExportFailure?: (itemCount: number, error: Error | undefined) => void
+  /**
+   * A batch's export settled (retries and splits included): how long it took, and why it failed
+   * (`failureType`), if it did. For the exporter's operation duration metric.
+   */
+  onExportSettled?: (itemCount: number, seconds: number, failure: string | undefined) => void
 }
+
+/**
+ * The books behind ExportStats in full, for the SDK's health metrics (otel.sdk.processor.* and
+ * otel.sdk.exporter.*): read in one call, so that every figure is of the same moment as stats().
+ * `created = submitted + droppedQueueFull + droppedShuttingDown + abandonedInQueue + waiting`, and
+ * `submitted = exported + failed (every type) + inFlight`.
+ */
+export interface QueueBooks {
+  created: number
+  /** Items handed to the exporter (counted once, whatever the retries and splits). */
+  submitted: number
+  droppedQueueFull: number
+  droppedShuttingDown: number
+  /** Items still waiting when the shutdown bound gave up on them: never handed to the exporter. */
+  abandonedInQueue: number
+  /** Items waiting in the queue. */
+  waiting: number
+  /** Items with the exporter now, retries included. */
+  inFlight: number
+  exported: number
+  /** Items the exporter failed, by failureType(). */
+  failed: ReadonlyMap<string, number>
+  capacity: number
+}
+
+/**
+ * Why an export failed, in a few words for the `error.type` of the health metrics: `timeout`,
+ * `shutdown` (given up at the shutdown bound), or the kind of failure the exporter reported
+ * (`transient`, `throttled`, `too_large`, `permanent`).
+ */
+export function failureType (error: unknown): string {
+  if (error instanceof Error && (error as { [TIMED_OUT]?: boolean })[TIMED_OUT] === true) return 'timeout'
+  if (error instanceof Error && (error as { [ABANDONED]?: boolean })[ABANDONED] === true) return 'shutdown'
+  return failureOf(error).kind.replace('-', '_')
+}
+
+const TIMED_OUT = Symbol('fastify-otel-kit.export-timed-out')
+const ABANDONED = Symbol('fastify-otel-kit.export-abandoned')
 
 /** What became of one batch (or part of one); `stop`: the collector refused it for load, send no more of the split. */
 interface Delivery {
@@ -118,7 +161,18 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
   protected isShutdown = false
   private shutdownPromise: Promise<void> | undefined
   private exporterShutdown: Promise<void> | undefined
-  private readonly counts = { created: 0, exported: 0, dropped: 0, failed: 0 }
+  private readonly counts = {
+    created: 0,
+    exported: 0,
+    dropped: 0,
+    failed: 0,
+    submitted: 0,
+    droppedQueueFull: 0,
+    abandonedInQueue: 0
+  }
+
+  /** Failed items by failureType(). */
+  private readonly failedByType = new Map<string, number>()
   /** Items handed to the exporter and not yet settled. */
   private inFlight = 0
   /** Sequence numbers: items accepted into the queue, and items settled (exported or failed), in queue order. */
@@ -159,8 +213,11 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       }
       item = this.encoding.commit(input)
     } catch (error) {
-      // An item that cannot be encoded (a value whose getter throws) is lost alone, counted.
+      // An item that cannot be encoded (a value whose getter throws) is lost alone, counted as
+      // failed at once (submitted and failed, so that the books of QueueBooks still add up).
+      this.counts.submitted++
       this.counts.failed++
+      this.countFailed('encoding', 1)
       this.events.onExportFailure?.(1, error instanceof Error ? error : new Error(String(error)))
       return
     }
@@ -179,6 +236,8 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
 
   private drop (reason: DropReason): void {
     this.counts.dropped++
+    // A byte bound reached is a full queue too (otel.sdk.processor's error.type queue_full).
+    if (reason !== 'shutting-down') this.counts.droppedQueueFull++
     this.events.onDrop?.(this.counts.dropped, reason)
   }
 
@@ -190,6 +249,22 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       dropped: this.counts.dropped,
       failed: this.counts.failed,
       retries: retries?.retryCount ?? 0
+    }
+  }
+
+  books (): QueueBooks {
+    const { counts } = this
+    return {
+      created: counts.created,
+      submitted: counts.submitted,
+      droppedQueueFull: counts.droppedQueueFull,
+      droppedShuttingDown: counts.dropped - counts.droppedQueueFull,
+      abandonedInQueue: counts.abandonedInQueue,
+      waiting: this.queue.length,
+      inFlight: this.inFlight,
+      exported: counts.exported,
+      failed: new Map(this.failedByType),
+      capacity: this.limits.maxQueueSize
     }
   }
 
@@ -241,6 +316,8 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     this.clearTimer()
     const abandoned = this.queue.length + this.inFlight
     this.counts.failed += abandoned
+    this.counts.abandonedInQueue += this.queue.length
+    this.countFailed('shutdown', this.inFlight)
     this.queue.length = 0
     this.sizes.length = 0
     this.queuedBytes = 0
@@ -251,6 +328,10 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     this.generation++
     this.shutdownExporter().catch(() => {})
     return abandoned
+  }
+
+  private countFailed (type: string, count: number): void {
+    if (count > 0) this.failedByType.set(type, (this.failedByType.get(type) ?? 0) + count)
   }
 
   /** Once, whether shutdown or abandon gets there first. */
@@ -293,6 +374,8 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     const generation = this.generation
     this.inFlight += batch.length
     this.inFlightBytes += bytes
+    this.counts.submitted += batch.length
+    const started = performance.now()
     const outcome = await this.deliver(batch, generation)
     if (generation !== this.generation) return
     this.inFlight -= batch.length
@@ -300,7 +383,10 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     this.settled += batch.length
     this.counts.exported += outcome.exported
     this.counts.failed += outcome.failed
+    const failure = outcome.failed > 0 ? failureType(outcome.error) : undefined
+    if (failure !== undefined) this.countFailed(failure, outcome.failed)
     if (outcome.failed > 0) this.events.onExportFailure?.(outcome.failed, outcome.error)
+    this.events.onExportSettled?.(batch.length, (performance.now() - started) / 1000, failure)
   }
 
   /**
@@ -358,7 +444,9 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
         settled = true
         resolve({
           code: ExportResultCode.FAILED,
-          error: new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`)
+          error: Object.assign(new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`), {
+            [TIMED_OUT]: true
+          })
         })
       }, this.limits.exportTimeoutMillis)
       timer.unref()
@@ -375,7 +463,10 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
         // Abandoned at the shutdown bound meanwhile (the exporter is being shut down): a call
         // started now would outlive the bound. The batch is counted as failed by abandon().
         if (generation !== this.generation) {
-          done({ code: ExportResultCode.FAILED, error: new Error('abandoned at the shutdown bound') })
+          done({
+            code: ExportResultCode.FAILED,
+            error: Object.assign(new Error('abandoned at the shutdown bound'), { [ABANDONED]: true })
+          })
           return
         }
         // The exporter's own work (and any instrumented client under it) must never be traced.

@@ -29,6 +29,8 @@ async function pipeline (t, protocol, { receiver: receiverOptions = {}, exporter
     serviceName: 'payment-processor',
     handleSignals: false,
     shutdownTimeoutMillis: 2000,
+    // These tests count span and log exports; metrics have their own (metrics-export.test.mjs).
+    metrics: false,
     exporter: {
       protocol,
       endpoint: receiver.httpEndpoint,
@@ -336,6 +338,7 @@ for (const protocol of ['http/protobuf', 'http/json']) {
         serviceName: 'logs-over-http',
         handleSignals: false,
         exporter: { protocol, endpoint: receiver.httpEndpoint },
+        metrics: false,
         logs: true
       })
       app.get('/work', async (request) => {
