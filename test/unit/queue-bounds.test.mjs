@@ -88,6 +88,10 @@ describe('the byte bound', () => {
     queue.onEnd(item(3, 1))
     assert.deepEqual(drops, ['queue-bytes', 'queue-full'])
     assertBooks(queue, { created: 4, queued: 2, dropped: 2 })
+    // The health metrics' books: a byte bound reached is a full queue too (error.type queue_full).
+    const books = queue.books()
+    assert.equal(books.droppedQueueFull, 2)
+    assert.equal(books.droppedShuttingDown, 0)
   })
 
   test('an item the encoding cannot measure is lost alone, counted as failed', async (t) => {
@@ -103,6 +107,17 @@ describe('the byte bound', () => {
     queue.onEnd(item(2))
     assert.deepEqual(failures, [[1, 'a getter that throws']])
     assertBooks(queue, { created: 3, queued: 2, failed: 1 })
+    // The health metrics' books add up: created = submitted + dropped + waiting, submitted = exported
+    // + failed + in flight; the item that could not be encoded is submitted and failed as 'encoding'.
+    await settle()
+    const books = queue.books()
+    assert.equal(books.failed.get('encoding'), 1)
+    const failed = [...books.failed.values()].reduce((a, b) => a + b, 0)
+    assert.equal(books.submitted, books.exported + failed + books.inFlight)
+    assert.equal(
+      books.created,
+      books.submitted + books.droppedQueueFull + books.droppedShuttingDown + books.abandonedInQueue + books.waiting
+    )
   })
 
   test('abandon at the shutdown bound frees every byte', async (t) => {
