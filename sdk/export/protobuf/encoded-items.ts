@@ -26,8 +26,10 @@ const SLAB_HEADROOM = 16 * 1024
  * Encodes items straight into slabs, in two steps, so that a queue can refuse an item for its size
  * before keeping it: `measure` writes the item after the last one kept and says how long it is,
  * `commit` keeps it (an item not committed is written over by the next). A slab is garbage once
- * the last of its items is exported. An item that outgrows what is left of its slab moves the
- * slab into a larger one (ProtoWriter's growth): the items kept before stay valid in the old one.
+ * the last of its items is exported. An item that outgrows what is left of its slab is written
+ * again at the start of a slab of its own size (at least SLAB_BYTES): growing the slab in place
+ * would copy the items kept before into the larger one while they keep the old one alive, and
+ * the queue would hold two to three times the bytes its bound counts.
  */
 export class ItemEncoder<T extends ScopedItem> {
   private readonly writer = new ProtoWriter(SLAB_BYTES)
@@ -39,13 +41,22 @@ export class ItemEncoder<T extends ScopedItem> {
   /** The item's encoded size in bytes; it is written, but kept only by `commit`. */
   measure (item: T): number {
     const writer = this.writer
+    if (this.start > writer.buffer.length - SLAB_HEADROOM) this.startSlab(SLAB_BYTES)
+    const slab = writer.buffer
     writer.pos = this.start
-    if (this.start > SLAB_BYTES - SLAB_HEADROOM) {
-      writer.buffer = Buffer.allocUnsafeSlow(SLAB_BYTES)
-      writer.pos = this.start = 0
-    }
     this.writeEntry(writer, item)
-    return writer.pos - this.start
+    const size = writer.pos - this.start
+    if (writer.buffer !== slab) {
+      // Grown: the larger buffer also holds copies of the items kept before; write this one alone.
+      this.startSlab(Math.max(SLAB_BYTES, size + SLAB_HEADROOM))
+      this.writeEntry(writer, item)
+    }
+    return size
+  }
+
+  private startSlab (bytes: number): void {
+    this.writer.buffer = Buffer.allocUnsafeSlow(bytes)
+    this.writer.pos = this.start = 0
   }
 
   /** The item measured last, kept where it was written. */

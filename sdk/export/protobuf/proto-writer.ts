@@ -114,8 +114,10 @@ export class ProtoWriter {
   /**
    * A length-delimited UTF-8 string (lone surrogates become U+FFFD, as TextEncoder writes them).
    * Short ones are copied here, character by character; from SHORT_STRING on, Node's encoder is
-   * cheaper. The length is written before the bytes, assuming one byte per character: the bytes
-   * move only when the string is not ASCII and its length needs a longer varint.
+   * cheaper. Up to LONG_STRING, room is made for three bytes a character and the length is
+   * written after the bytes (they move only when the string is not ASCII and its length needs a
+   * longer varint); from LONG_STRING on, the exact size is asked first, so that a long ASCII value
+   * does not make the buffer grow to three times its size.
    */
   string (value: string): void {
     const length = value.length
@@ -135,14 +137,22 @@ export class ProtoWriter {
         return
       }
     }
+    if (length >= LONG_STRING) {
+      const size = Buffer.byteLength(value, 'utf8')
+      this.uint32(size)
+      this.ensure(size)
+      this.pos += writeUtf8(this.buffer, value, this.pos)
+      return
+    }
     const reserved = varintSize(length)
     this.ensure(reserved + length * 3)
     const start = this.pos + reserved
     const written = writeUtf8(this.buffer, value, start)
     const needed = varintSize(written)
     if (needed !== reserved) this.buffer.copyWithin(this.pos + needed, start, start + written)
-    this.uint32(written)
-    this.pos += written
+    // The room made above holds the length: no `ensure` here, which could grow the buffer and
+    // leave the bytes just written behind.
+    this.pos = writeVarintAt(this.buffer, this.pos, written) + written
   }
 
   /**
@@ -217,10 +227,8 @@ export class ProtoWriter {
     const size = varintSize(length)
     this.ensure(size - 1)
     this.buffer.copyWithin(start + size, start + 1, this.pos)
-    const after = this.pos + size - 1
-    this.pos = start
-    this.uint32(length)
-    this.pos = after
+    this.pos += size - 1
+    writeVarintAt(this.buffer, start, length)
   }
 
   /**
@@ -245,10 +253,8 @@ export class ProtoWriter {
     const size = varintSize(length)
     if (size > 2) this.ensure(size - 2)
     this.buffer.copyWithin(start + size, start + 2, this.pos)
-    const after = this.pos + size - 2
-    this.pos = start
-    this.uint32(length)
-    this.pos = after
+    this.pos += size - 2
+    writeVarintAt(this.buffer, start, length)
   }
 
   private grow (bytes: number): void {
@@ -273,6 +279,22 @@ const writeUtf8: (buffer: Buffer, value: string, offset: number) => number =
 
 /** Strings shorter than this are copied in JavaScript; longer ones by Node's UTF-8 encoder (measured). */
 const SHORT_STRING = 16
+/** From this length on, a string's UTF-8 size is measured before it is written (see `string`). */
+const LONG_STRING = 1024
+
+/**
+ * Writes `value` (unsigned, below 2^32) as a varint at `at`, where the caller has made room for
+ * it; returns the position after it.
+ */
+function writeVarintAt (buffer: Buffer, at: number, value: number): number {
+  let v = value >>> 0
+  while (v > 127) {
+    buffer[at++] = (v & 127) | 128
+    v >>>= 7
+  }
+  buffer[at++] = v
+  return at
+}
 
 /** Bytes a varint of `value` (unsigned, below 2^32) takes. */
 export function varintSize (value: number): number {
