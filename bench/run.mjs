@@ -107,7 +107,7 @@ if (wanted('http')) {
     log(`HTTP overhead, servers on Node ${version}`)
     results.http.push({
       node: version,
-      rows: await runHttp({ ...settings.http, setups: httpSetups(values.against), execPath, log })
+      rows: await runHttp({ ...settings.http, setups: await httpSetups(values.against), execPath, log })
     })
   }
 }
@@ -128,11 +128,15 @@ if (values.compare !== undefined) {
   log(`comparison: bench/results/${results.mode}-compared.md`)
 }
 
-/** This checkout's HTTP setups, and with --against another checkout's beside them (its ids marked). */
-function httpSetups (against) {
+/**
+ * This checkout's HTTP setups, and with --against another checkout's beside them (its ids marked):
+ * those of ours the other checkout has too (a setup added here has no server there).
+ */
+async function httpSetups (against) {
   if (against === undefined) return SETUPS
   const server = join(against, 'bench', 'http', 'server.mjs')
-  const theirs = SETUPS.filter((s) => s.id !== 'bare').map((s) => ({
+  const known = new Set((await import(join(against, 'bench', 'http', 'index.mjs'))).SETUPS.map((s) => s.id))
+  const theirs = SETUPS.filter((s) => s.id !== 'bare' && known.has(s.id)).map((s) => ({
     ...s,
     id: `${s.id}@against`,
     label: `${s.label} (${against})`,

@@ -7,6 +7,9 @@
  */
 export { otelPlugin, otelPlugin as default } from './plugin.js'
 export { withSpan, type WithSpanOptions } from '../context/with-span.js'
+export { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
+export type { RouteSummary, RouteSummaryEntry, StepKind, StepSummary } from '../sdk/traces/route-summary.js'
+export type { LifecycleSpans, OtelRouteOptions } from './lifecycle-options.js'
 export { OtelKitConfigError, type ErrorCode } from '../sdk/errors.js'
 export type { RequestTelemetry } from './request-telemetry.js'
 export type { AppTelemetry } from './fastify-types.js'

@@ -1,6 +1,7 @@
 import {
   type Attributes,
   type Context,
+  type HrTime,
   SamplingDecision,
   type Span,
   SpanKind,
@@ -20,8 +21,15 @@ import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes }
 import type { OutboundRuntime } from './outbound.js'
 import type { SpanStarter } from '../sdk/traces/span-starter.js'
 import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
-import { type RouteInfo, routeInfoOf, spanNameFor } from './route-info.js'
+import { type RouteInfo, routeInfoOf, routeRecordFor, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
+import { COVERAGE_SCOPE } from '../sdk/traces/child-spans.js'
+import type { RouteSummaries } from '../sdk/traces/route-summary.js'
+import { clockStartingNow, spanClockOf, timeOn } from '../sdk/traces/span-clock.js'
+import { type ChildInterval, coverageOf } from '../sdk/traces/span-coverage.js'
+import type { LifecycleSettings } from './lifecycle-options.js'
+import { STAGE_BODY } from './lifecycle-steps.js'
+import { endTiming } from './lifecycle-timing.js'
 
 /** Everything the request hooks need, resolved once per plugin instance. */
 export interface RequestRuntime extends OutboundRuntime {
@@ -39,6 +47,12 @@ export interface RequestRuntime extends OutboundRuntime {
   spans: SpanStarter
   /** Where failures of the user's hooks are reported. */
   log: FastifyBaseLogger
+  /** The plugin's lifecycle timing settings (a route may override them). */
+  lifecycle: LifecycleSettings
+  /** The per-route summary behind `app.otel.routeSummary()`. */
+  summaries: RouteSummaries
+  /** Whether the pipeline collects request spans' children (it is the package's own). */
+  coverageKnown: boolean
 }
 
 type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetryState | null }
@@ -82,7 +96,7 @@ export function startRequestSpan (
 }
 
 function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetryState {
-  const info = routeInfoOf(request, runtime.ignorePaths)
+  const info = routeInfoOf(request, runtime)
   if (!info.traced) return UNTRACED
   if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
   if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) { return UNTRACED }
@@ -145,7 +159,10 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   const telemetry = new RequestTelemetryState(true, span, trace.setSpan(parent, span), runtime)
   // One listener ends the span: 'close' follows 'finish' for a complete response and also comes
   // when the client went away first. Non-recording spans need no ending.
-  if (span.isRecording()) watchResponse(telemetry, request, reply, false)
+  if (span.isRecording()) {
+    prepareTiming(runtime, telemetry, info, request)
+    watchResponse(telemetry, request, reply, false)
+  }
   return announce(runtime, request, reply, telemetry)
 }
 
@@ -191,8 +208,36 @@ function adoptServerSpan (
     addUserAttributes(runtime, request, span)
   }
   const telemetry = new RequestTelemetryState(true, span, active, runtime)
-  if (span.isRecording()) watchResponse(telemetry, request, reply, true)
+  if (span.isRecording()) {
+    prepareTiming(runtime, telemetry, info, request)
+    watchResponse(telemetry, request, reply, true)
+  }
   return announce(runtime, request, reply, telemetry)
+}
+
+/**
+ * A recorded request is measured (docs/guides/where-did-the-time-go.md): its span's clock, its
+ * route's summary record, the coverage scope its children are collected under, and, unless the
+ * route's lifecycle timing is off, the mark its first phase starts from.
+ */
+function prepareTiming (
+  runtime: RequestRuntime,
+  telemetry: RequestTelemetryState,
+  info: RouteInfo,
+  request: FastifyRequest
+): void {
+  const clock = spanClockOf(telemetry.span) ?? clockStartingNow()
+  telemetry.clock = clock
+  telemetry.coverageKnown = runtime.coverageKnown
+  telemetry.record = routeRecordFor(info, request.method, runtime.summaries)
+  telemetry.context = telemetry.context.setValue(COVERAGE_SCOPE, telemetry)
+  if (info.timing.mode !== 'off') {
+    telemetry.timing = info.timing
+    telemetry.validates = info.validates
+    telemetry.hasBody = hasBody(request)
+    telemetry.mark = clock.performanceStart
+    telemetry.stage = STAGE_BODY
+  }
 }
 
 /**
@@ -285,7 +330,7 @@ function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): voi
       if (extra !== undefined && extra !== null) span.setAttributes(extra)
     }
   } finally {
-    if (end) endSpan(telemetry)
+    closeRequest(telemetry, end)
   }
 }
 
@@ -298,7 +343,39 @@ function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void
   span.setAttribute('error.type', telemetry.errorType ?? 'aborted')
   span.addEvent('http.request.aborted', { reason: 'the client closed the connection before the response was complete' })
   span.setStatus({ code: SpanStatusCode.ERROR, message: 'Client aborted the request' })
-  if (end) endSpan(telemetry)
+  closeRequest(telemetry, end)
+}
+
+/**
+ * The request is over: its last phase closed, its coverage recorded on the span, its route's
+ * summary told, and the span ended (unless its owner ends it) at the time all of that was measured
+ * against: one clock reading, the one the span would have taken itself.
+ */
+function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
+  const clock = telemetry.clock
+  if (clock === undefined) {
+    if (end) endSpan(telemetry, undefined)
+    return
+  }
+  const now = performance.now()
+  const endTime = timeOn(clock, now)
+  try {
+    endTiming(telemetry, now)
+    // The recorded children are the pipeline's spans, which carry their times (ReadableSpan).
+    const children = telemetry.children as unknown as ChildInterval[] | undefined
+    const coverage = telemetry.coverageKnown ? coverageOf(clock.startTime, endTime, children) : undefined
+    if (coverage !== undefined) {
+      const { span } = telemetry
+      span.setAttribute('fastify.request.uncovered_ms', Math.round(coverage.uncoveredMillis * 1000) / 1000)
+      span.setAttribute('fastify.request.uncovered_share', Math.round(coverage.uncoveredShare * 10000) / 10000)
+    }
+    telemetry.record?.recordRequest(now - clock.performanceStart, coverage)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    diag.error(`fastify-otel-kit: measuring the request's time failed: ${reason}`)
+  }
+  telemetry.children = undefined
+  if (end) endSpan(telemetry, endTime)
 }
 
 /**
@@ -306,14 +383,21 @@ function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void
  * uncaught exception. This package's own pipeline never throws there (its processor chain skips a
  * processor that throws); an application's SDK may (its MultiSpanProcessor does not catch).
  */
-function endSpan (telemetry: RequestTelemetryState): void {
+function endSpan (telemetry: RequestTelemetryState, endTime: HrTime | undefined): void {
   try {
-    telemetry.span.end()
+    telemetry.span.end(endTime)
   } catch (error) {
     const message = `fastify-otel-kit: ending the request span threw (a span processor of the application's SDK?); the span may not be exported: ${error instanceof Error ? error.message : String(error)}`
     diag.error(message)
     ;(telemetry.runtime as RequestRuntime).log.error({ err: error }, message)
   }
+}
+
+/** Whether a body follows the headers (what Fastify itself checks before it parses one). */
+function hasBody (request: FastifyRequest): boolean {
+  const headers = request.headers
+  const length = headers['content-length']
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
 
 function pathOf (url: string): string {

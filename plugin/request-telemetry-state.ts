@@ -10,13 +10,18 @@ import { context, trace } from '../context/otel-api.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { callOutbound, fetchOutbound, type OutboundRequest, type OutboundRuntime } from './outbound.js'
 import type { RequestTelemetry } from './request-telemetry.js'
+import type { CoverageOwner, CoverageScope } from '../sdk/traces/child-spans.js'
+import type { RouteRecord } from '../sdk/traces/route-summary.js'
+import type { SpanClock } from '../sdk/traces/span-clock.js'
+import type { LifecycleSettings } from './lifecycle-options.js'
+import type { LifecycleStep } from './lifecycle-steps.js'
 
 /**
  * What `request.otel` is at run time: the public RequestTelemetry plus the state the request
  * span's end needs. Internal (the public types name only the interface). One instance per
  * traced request; untraced requests share UNTRACED.
  */
-export class RequestTelemetryState implements RequestTelemetry {
+export class RequestTelemetryState implements RequestTelemetry, CoverageOwner, CoverageScope {
   /** Set once the span has ended, so finish and abort never end it twice. */
   ended = false
   /** `error.type` of the first error the request recorded. */
@@ -25,12 +30,46 @@ export class RequestTelemetryState implements RequestTelemetry {
   request: FastifyRequest | undefined
   reply: FastifyReply | undefined
 
+  // Where the time went (lifecycle-timing.ts), for a recorded request span only.
+  /** The route's lifecycle settings; null when the request is not timed (off, or not recorded). */
+  timing: LifecycleSettings | null = null
+  /** The request span's time line. */
+  clock: SpanClock | undefined = undefined
+  /** performance.now() of the last thing observed; NaN while a step runs or when unknown. */
+  mark = NaN
+  /** What Fastify does since `mark` (a STAGE_*). */
+  stage = 0
+  /** Timed calls on the stack right now (a reply sent from inside the handler is nested). */
+  depth = 0
+  /** A handler that returned without replying: it ends at the next thing observed. */
+  pending: LifecycleStep | undefined = undefined
+  pendingStart = 0
+  pendingSpan: Span | undefined = undefined
+  /** Serialization or onSend began: a handler that returns undefined after that has replied. */
+  replyStarted = false
+  /** The route validates its input. */
+  validates = false
+  /** The request carries a body (the stretch before validation is then its parsing). */
+  hasBody = false
+  /** The route's summary record. */
+  record: RouteRecord | undefined = undefined
+  /** Direct children of the request span (sdk/traces/child-spans.ts), when the pipeline is ours. */
+  children: Span[] | undefined = undefined
+  /** Whether children are collected at all (not with an SDK of the application's). */
+  coverageKnown = false
+
   constructor (
     readonly traced: boolean,
     readonly span: Span,
-    readonly context: Context,
+    /** Set once; a recorded request's gains its coverage scope right after (request-span.ts). */
+    public context: Context,
     readonly runtime: OutboundRuntime
   ) {}
+
+  /** As a coverage scope, the request span collects its own children. */
+  get owner (): CoverageOwner {
+    return this
+  }
 
   get traceId (): string {
     return this.span.spanContext().traceId

@@ -1,5 +1,8 @@
 import type { FastifyRequest } from 'fastify'
+import type { RouteRecord, RouteSummaries } from '../sdk/traces/route-summary.js'
 import { serverSpanName } from './http-attributes.js'
+import { instrumentRouteContext } from './lifecycle-phases.js'
+import { type LifecycleSettings, routeLifecycleSettings } from './lifecycle-options.js'
 
 /** What the request hooks need to know about a route, computed once per route, not per request. */
 export interface RouteInfo {
@@ -9,6 +12,18 @@ export interface RouteInfo {
   route: string | undefined
   /** Span names by method (a route may serve several methods). */
   names: Map<string, string>
+  /** The route's lifecycle timing: the plugin's settings, or its own `config.otel` ones. */
+  timing: LifecycleSettings
+  /** The route validates its input (it has a params, body, querystring or headers schema). */
+  validates: boolean
+  /** The route's summary records, by method. */
+  records: Map<string, RouteRecord>
+}
+
+/** What describing a route needs from the plugin. */
+export interface RouteSettings {
+  ignorePaths: ReadonlySet<string>
+  lifecycle: LifecycleSettings
 }
 
 /**
@@ -19,7 +34,7 @@ export interface RouteInfo {
 let routeContextSymbol: symbol | null | undefined
 const cache = new WeakMap<object, RouteInfo>()
 
-export function routeInfoOf (request: FastifyRequest, ignorePaths: ReadonlySet<string>): RouteInfo {
+export function routeInfoOf (request: FastifyRequest, settings: RouteSettings): RouteInfo {
   if (routeContextSymbol === undefined) {
     routeContextSymbol = Object.getOwnPropertySymbols(request).find((s) => s.description === 'fastify.context') ?? null
   }
@@ -32,26 +47,41 @@ export function routeInfoOf (request: FastifyRequest, ignorePaths: ReadonlySet<s
   if (routeContext === undefined || routeContext === null) {
     // The fallback (test/fastify/fastify-internals.test.mjs): the getter builds its object on every read.
     const options = request.routeOptions
-    return describe(options.config, options.url, ignorePaths)
+    return describe(undefined, options.config, options.url, request.method, settings)
   }
   let info = cache.get(routeContext)
   if (info === undefined) {
-    info = describe(routeContext.config, routeContext.config?.url, ignorePaths)
+    info = describe(routeContext, routeContext.config, routeContext.config?.url, request.method, settings)
     cache.set(routeContext, info)
   }
   return info
 }
 
 function describe (
+  routeContext: object | undefined,
   config: { otel?: unknown } | undefined,
   route: string | undefined,
-  ignorePaths: ReadonlySet<string>
+  method: string,
+  settings: RouteSettings
 ): RouteInfo {
-  return {
-    traced: config?.otel !== false && !(route !== undefined && ignorePaths.has(route)),
-    route,
-    names: new Map()
+  const traced = config?.otel !== false && !(route !== undefined && settings.ignorePaths.has(route))
+  const timing = routeLifecycleSettings(settings.lifecycle, config?.otel, `${method} ${route ?? '(no route)'}`)
+  // A route's serializers and validators are wrapped once, before its first request reaches them.
+  const { validates } =
+    traced && timing.mode !== 'off' && routeContext !== undefined
+      ? instrumentRouteContext(routeContext)
+      : { validates: false }
+  return { traced, route, names: new Map(), timing, validates, records: new Map() }
+}
+
+/** The summary record of `method` on this route, in `summaries` (one per plugin instance). */
+export function routeRecordFor (info: RouteInfo, method: string, summaries: RouteSummaries): RouteRecord {
+  let record = info.records.get(method)
+  if (record === undefined) {
+    record = summaries.recordFor(spanNameFor(info, method))
+    info.records.set(method, record)
   }
+  return record
 }
 
 export function spanNameFor (info: RouteInfo, method: string): string {

@@ -60,6 +60,9 @@ export function logCapture () {
 /**
  * A Fastify app with the plugin and an in-memory exporter, closed after the test.
  * `before(app)` runs before the plugin registers (hooks registered before the plugin).
+ * Lifecycle spans are off unless `options` turn them on: on a busy machine any hook or handler may
+ * cross the slow threshold, and tests that count spans are about something else
+ * (test/fastify/lifecycle-timing.test.mjs tests them, and the default).
  */
 export async function tracedApp (t, { options = {}, fastify = {}, before } = {}) {
   const exporter = new InMemorySpanExporter()
@@ -67,7 +70,13 @@ export async function tracedApp (t, { options = {}, fastify = {}, before } = {})
   const app = Fastify({ logger: { level: 'info', stream: logs.stream }, ...fastify })
   t.after(() => app.close())
   if (before !== undefined) await before(app)
-  await app.register(otelPlugin, { serviceName: 'test-service', exporter, handleSignals: false, ...options })
+  await app.register(otelPlugin, {
+    serviceName: 'test-service',
+    exporter,
+    handleSignals: false,
+    lifecycleSpans: 'off',
+    ...options
+  })
   /** Ended spans, after a flush. */
   const spans = async () => {
     await app.otel.forceFlush()

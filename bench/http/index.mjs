@@ -16,6 +16,8 @@ export const SETUPS = [
   { id: 'off', label: 'plugin, tracing off (OTEL_SDK_DISABLED)' },
   { id: 'unsampled', label: 'plugin, unsampled parent', headers: UNSAMPLED },
   { id: 'sampled', label: 'plugin, sampled, batch + no-op exporter' },
+  { id: 'lifecycle-off', label: "plugin, sampled, batch + no-op exporter, lifecycleSpans: 'off'" },
+  { id: 'lifecycle-all', label: "plugin, sampled, batch + no-op exporter, lifecycleSpans: 'all'" },
   { id: 'otlp', label: 'plugin, sampled, OTLP/gRPC to a loopback receiver' },
   {
     id: 'preload',

@@ -13,7 +13,7 @@ let app
 if (setup === 'bare') {
   const { default: Fastify } = await import('fastify')
   app = Fastify()
-} else if (['off', 'unsampled', 'sampled', 'otlp'].includes(setup)) {
+} else if (['off', 'unsampled', 'sampled', 'otlp', 'lifecycle-off', 'lifecycle-all'].includes(setup)) {
   if (setup === 'off') process.env.OTEL_SDK_DISABLED = 'true'
   const { default: Fastify } = await import('fastify')
   const { default: otelPlugin } = await import('fastify-otel-kit')
@@ -22,7 +22,11 @@ if (setup === 'bare') {
     serviceName: 'bench',
     handleSignals: false,
     // "otlp" exports to the receiver the driver started; the others to an exporter that only counts.
-    exporter: setup === 'otlp' ? { endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter
+    exporter: setup === 'otlp' ? { endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter,
+    // "sampled" runs the default lifecycle timing (slow); these two the other modes, on the same route
+    // (where nothing is slow: the default adds no span, "all" adds the handler's).
+    ...(setup === 'lifecycle-off' ? { lifecycleSpans: 'off' } : {}),
+    ...(setup === 'lifecycle-all' ? { lifecycleSpans: 'all' } : {})
   })
   stats = async () => {
     await app.otel.forceFlush()

@@ -76,7 +76,8 @@ export class FastSpan implements Span, ReadableSpan {
   private droppedLinks = 0
   private isEnded = false
   private spanDuration: HrTime = NO_DURATION
-  private readonly performanceStart: number
+  /** The performance clock at the start: later readings are placed on this span's time line (span-clock.ts). */
+  readonly performanceStart: number
   private readonly performanceOffset: number
   /** A start time given by the caller: the end then defaults to the wall clock (SDK 3's rule). */
   private readonly startTimeProvided: boolean
