@@ -9,6 +9,7 @@ import { resolvePluginOptions } from '../plugin/resolve-options.js'
 import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-versions.js'
 import { buildResource } from '../sdk/assembly/resource.js'
 import { sizeQueue } from './queue-sizing.js'
+import { printRouteSummary } from './route-summary.js'
 
 export interface DoctorOptions {
   pluginOptions: OtelPluginOptions
@@ -20,6 +21,8 @@ export interface DoctorOptions {
   write: (line: string) => void
   /** The application folder whose @opentelemetry/api copies are checked. Default: the working directory. */
   cwd?: string
+  /** A running service's app.otel.routeSummary(), as a URL that serves its JSON or a file holding it. */
+  summary?: string
 }
 
 /**
@@ -110,6 +113,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       )
       write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
     }
+  }
+  if (options.summary !== undefined) {
+    healthy = (await printRouteSummary(options.summary, options.timeoutMillis, write)) && healthy
   }
   write(healthy ? '\nAll checks passed.' : '\nSome checks failed (see above).')
   return healthy

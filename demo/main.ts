@@ -12,6 +12,7 @@ import { startGateway } from './gateway.js'
 import { buildPaymentService } from './payment-service.js'
 import { renderLogLines, renderUntraced } from './log-lines.js'
 import { renderWaterfall } from './waterfall.js'
+import { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 
 interface DemoRequest {
   label: string
@@ -81,16 +82,22 @@ async function main (): Promise<void> {
   console.log('  GET /health  (ignored by configuration: no trace)\n')
 
   const stats = app.otel.stats
+  const summary = app.otel.routeSummary()
   // Closing flushes the export queue: every span is at the receiver when close resolves.
   await app.close()
   await gateway.close()
   const finalStats = stats()
 
   const logStats = finalStats.logs
+  const summaryLines = [
+    'route summary (app.otel.routeSummary(); docs/guides/where-did-the-time-go.md)',
+    ...formatRouteSummary(summary).map((line) => `  ${line}`)
+  ].join('\n')
   if (receiver === undefined) {
     console.log(
       `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${externalEndpoint}; the first request's trace id is ${callerTraceId}`
     )
+    console.log(`\n${summaryLines}`)
     return
   }
   const traces = receiver.traces()
@@ -106,6 +113,7 @@ async function main (): Promise<void> {
   // the preload entry, instrumentation-http's span is active by then and those lines are in the trace.
   const outside = logsByTrace.get('') ?? []
   if (outside.length > 0) console.log(renderUntraced(outside))
+  console.log(summaryLines)
   await receiver.stop()
 }
 

@@ -49,19 +49,19 @@ export function instrumentRouteContext (routeContext: object): { validates: bool
   const defaultSerializer = found.get(REPLY_SERIALIZER_DEFAULT)
   const compiled = responses === undefined ? undefined : slots[responses]
   if (compiled !== undefined && compiled !== null && typeof compiled === 'object') {
-    wrapEach(compiled as Record<string, unknown>, timedSerializer)
+    wrapEach(compiled as Record<string, unknown>, (fn) => timedSerializer(fn, false))
   }
   if (defaultSerializer !== undefined) {
     const current = slots[defaultSerializer]
     if (typeof current === 'function') {
-      slots[defaultSerializer] = timedSerializer(current as AnyFunction)
+      slots[defaultSerializer] = timedSerializer(current as AnyFunction, false)
     } else if (compiled === undefined || compiled === null) {
       // No schema and no reply serializer: Fastify would JSON.stringify. The same, timed. (With
       // response schemas, statuses without one fall back to JSON.stringify untimed: their time
       // shows as the "response" phase when it is slow.)
       slots[defaultSerializer] = timedSerializer(function serializeJson (payload: unknown) {
         return JSON.stringify(payload)
-      })
+      }, true)
     }
   }
   for (const name of VALIDATORS) {
@@ -86,10 +86,10 @@ function wrapEach (holder: Record<string, unknown>, wrap: (fn: AnyFunction) => A
   }
 }
 
-function timedSerializer (fn: AnyFunction): AnyFunction {
+function timedSerializer (fn: AnyFunction, plainJson: boolean): AnyFunction {
   if (fn[kTimed] === true) return fn
   const timed: AnyFunction = function (this: unknown, payload: unknown, statusCode: unknown) {
-    return timedSerialization(fn, this, payload, statusCode)
+    return timedSerialization(fn, this, payload, statusCode, plainJson)
   }
   Object.defineProperty(timed, 'name', { value: fn.name })
   timed[kTimed] = true
@@ -150,7 +150,7 @@ export function timeReplySerializers (instance: FastifyInstance): () => void {
   if (entry === undefined) {
     const original = owner.serializer as AnyFunction
     const serializer: AnyFunction = function (this: unknown, fn: unknown) {
-      return original.call(this, typeof fn === 'function' ? timedSerializer(fn as AnyFunction) : fn)
+      return original.call(this, typeof fn === 'function' ? timedSerializer(fn as AnyFunction, false) : fn)
     }
     Object.defineProperty(owner, 'serializer', { value: serializer, writable: true, configurable: true })
     entry = { original, users: 0 }

@@ -2,17 +2,19 @@ import { type Attributes, type Context, type Span, SpanKind } from '@opentelemet
 import { context, trace } from '../context/otel-api.js'
 import { recordFailure } from '../context/record-failure.js'
 import { COVERAGE_SCOPE, type CoverageScope, startUncollected } from '../sdk/traces/child-spans.js'
+import type { StepKind } from '../sdk/traces/route-summary.js'
 import { timeOn } from '../sdk/traces/span-clock.js'
 import type { SpanStarter } from '../sdk/traces/span-starter.js'
 import {
   type LifecycleStep,
   STAGE_BODY,
+  STAGE_NONE,
   STAGE_REPLY,
   STAGE_SERIALIZATION,
   STAGE_VALIDATION,
   STAGE_WRITE
 } from './lifecycle-steps.js'
-import { RequestTelemetryState } from './request-telemetry-state.js'
+import { RequestTelemetryState, type SlowStep } from './request-telemetry-state.js'
 
 /**
  * Where a request's time went, measured by the wrappers the plugin already puts around every hook
@@ -112,8 +114,11 @@ export function timedCall (
   c: unknown,
   d: unknown
 ): unknown {
-  const start = performance.now()
-  observe(t, start, NEXT_OF_HOOK[step.hook] ?? NEXT_REPLY)
+  const next = NEXT_OF_HOOK[step.hook] ?? NEXT_REPLY
+  // Right after something observed (in a continuation the plugin handed on), nothing slow can have
+  // run in between unless Fastify had work of its own to do there: the mark is this step's start.
+  const start = current === t && t.depth === 0 && markIsNow(t, next) ? t.mark : performance.now()
+  observe(t, start, next)
   t.mark = NaN
   if (step.stageAfter === STAGE_SERIALIZATION || step.hook === 'onSend') t.replyStarted = true
   const all = t.timing!.mode === 'all'
@@ -268,6 +273,24 @@ class TimedResult implements PromiseLike<unknown> {
 }
 Object.setPrototypeOf(TimedResult.prototype, Promise.prototype)
 
+/**
+ * Whether, in a synchronous continuation of the last thing observed, the mark still stands for
+ * now: Fastify does nothing that takes time between a step and the next one, except parse a
+ * body, validate and serialize, which have stages of their own.
+ */
+function markIsNow (t: RequestTelemetryState, next: number): boolean {
+  if (t.pending !== undefined || Number.isNaN(t.mark)) return false
+  switch (t.stage) {
+    case STAGE_NONE:
+    case STAGE_WRITE:
+      return true
+    case STAGE_BODY:
+      return next === NEXT_BODY_HOOK || (!t.hasBody && !t.validates)
+    default:
+      return false
+  }
+}
+
 /** A step ended at `end`: its span (all), or a span if it was slow; then the mark moves on. */
 function endStep (
   t: RequestTelemetryState,
@@ -288,7 +311,7 @@ function endStep (
     if (failed) recordFailure(late, error)
     late.end(timeOn(t.clock!, end))
   }
-  if (slow) t.record?.recordStep(step.name, step.kind, millis)
+  if (slow) noteSlow(t, step.name, step.kind, start, end)
   t.mark = end
   t.stage = step.stageAfter
 }
@@ -341,7 +364,22 @@ const PHASE_ATTRIBUTES: Record<string, Attributes> = Object.fromEntries(
 /** A slow phase of Fastify's own: a span named for it, and the route summary. */
 function recordPhase (t: RequestTelemetryState, name: string, start: number, end: number): void {
   startLifecycleSpan(t, name, PHASE_ATTRIBUTES[name]!, start).end(timeOn(t.clock!, end))
-  t.record?.recordStep(name, 'phase', end - start)
+  noteSlow(t, name, 'phase', start, end)
+}
+
+/**
+ * A slow step for the route summary. It waits for the request's end, when the request's coverage
+ * says how much of it nothing else covered (request-span.ts); one that ends after the request
+ * (an onResponse hook still running) is recorded as it is.
+ */
+function noteSlow (t: RequestTelemetryState, name: string, kind: StepKind, start: number, end: number): void {
+  if (t.summarized) {
+    t.record?.recordStep(name, kind, end - start)
+    return
+  }
+  const slow: SlowStep = { name, kind, start, end }
+  if (t.slowSteps === undefined) t.slowSteps = [slow]
+  else t.slowSteps.push(slow)
 }
 
 /** A lifecycle span under the request span: it explains the request's time, so it is not a covering child. */
@@ -364,17 +402,31 @@ function blocked (t: RequestTelemetryState, step: string, start: number, end: nu
   t.record?.recordBlocked(millis)
 }
 
+/** Output shorter than this cannot have taken Fastify's default JSON serializer long: no clock reading. */
+const SHORT_JSON = 65536
+
 /**
  * A serializer call (lifecycle-phases.ts), timed as the serialization phase of the request in
- * scope. Right after the handler's end or a preSerialization hook (nothing else can run between:
- * Fastify serializes synchronously in its continuation), it starts at that mark and reads the
- * clock once; otherwise (a reply sent from inside the handler, or later from a callback) twice.
+ * scope. Right after the handler's end or a preSerialization hook (Fastify serializes
+ * synchronously in the continuation the plugin handed on), it starts at that mark and reads the
+ * clock once at its end; otherwise (a reply sent from inside the handler, or later from a
+ * callback) twice. `plainJson` is Fastify's own JSON.stringify: right after the handler, a short
+ * result is not timed at all (it took microseconds), and its time stays in the stretch that follows.
  */
-export function timedSerialization (fn: AnyFunction, self: unknown, a: unknown, b: unknown): unknown {
+export function timedSerialization (
+  fn: AnyFunction,
+  self: unknown,
+  a: unknown,
+  b: unknown,
+  plainJson: boolean
+): unknown {
   const t = requestInScope()
   if (t === undefined || t.timing === null || t.ended) return fn.call(self, a, b)
   const adjacent =
-    t.depth === 0 && (t.stage === STAGE_REPLY || t.stage === STAGE_SERIALIZATION) && !Number.isNaN(t.mark)
+    current === t &&
+    t.depth === 0 &&
+    (t.stage === STAGE_REPLY || t.stage === STAGE_SERIALIZATION) &&
+    !Number.isNaN(t.mark)
   let start = t.mark
   if (!adjacent) {
     start = performance.now()
@@ -382,6 +434,7 @@ export function timedSerialization (fn: AnyFunction, self: unknown, a: unknown, 
   }
   t.replyStarted = true
   const result = fn.call(self, a, b)
+  if (plainJson && adjacent && typeof result === 'string' && result.length < SHORT_JSON) return result
   const end = performance.now()
   blocked(t, SERIALIZATION, start, end)
   if (end - start >= t.timing.slowMillis) recordPhase(t, SERIALIZATION, start, end)

@@ -26,7 +26,13 @@ import { kRequestTelemetry } from './symbols.js'
 import { COVERAGE_SCOPE } from '../sdk/traces/child-spans.js'
 import type { RouteSummaries } from '../sdk/traces/route-summary.js'
 import { clockStartingNow, spanClockOf, timeOn } from '../sdk/traces/span-clock.js'
-import { type ChildInterval, coverageOf } from '../sdk/traces/span-coverage.js'
+import {
+  type ChildInterval,
+  coveredBy,
+  uncoveredMillis,
+  uncoveredShare,
+  uncoveredWithin
+} from '../sdk/traces/span-coverage.js'
 import type { LifecycleSettings } from './lifecycle-options.js'
 import { STAGE_BODY } from './lifecycle-steps.js'
 import { endTiming } from './lifecycle-timing.js'
@@ -363,19 +369,39 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
     endTiming(telemetry, now)
     // The recorded children are the pipeline's spans, which carry their times (ReadableSpan).
     const children = telemetry.children as unknown as ChildInterval[] | undefined
-    const coverage = telemetry.coverageKnown ? coverageOf(clock.startTime, endTime, children) : undefined
-    if (coverage !== undefined) {
-      const { span } = telemetry
-      span.setAttribute('fastify.request.uncovered_ms', Math.round(coverage.uncoveredMillis * 1000) / 1000)
-      span.setAttribute('fastify.request.uncovered_share', Math.round(coverage.uncoveredShare * 10000) / 10000)
+    const covered = telemetry.coverageKnown ? coveredBy(clock.startTime, endTime, children) : undefined
+    if (covered !== undefined) {
+      setNumber(telemetry.span, 'fastify.request.uncovered_ms', Math.round(uncoveredMillis(covered) * 1000) / 1000)
+      setNumber(telemetry.span, 'fastify.request.uncovered_share', Math.round(uncoveredShare(covered) * 10000) / 10000)
     }
-    telemetry.record?.recordRequest(now - clock.performanceStart, coverage)
+    const record = telemetry.record
+    if (record !== undefined) {
+      record.recordRequest(now - clock.performanceStart, covered === undefined ? undefined : uncoveredShare(covered))
+      telemetry.summarized = true
+      const slow = telemetry.slowSteps
+      if (slow !== undefined) {
+        telemetry.slowSteps = undefined
+        const origin = clock.performanceStart
+        for (const step of slow) {
+          const explains =
+            covered === undefined ? undefined : uncoveredWithin(covered, step.start - origin, step.end - origin)
+          record.recordStep(step.name, step.kind, step.end - step.start, explains)
+        }
+      }
+    }
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     diag.error(`fastify-otel-kit: measuring the request's time failed: ${reason}`)
   }
   telemetry.children = undefined
   if (end) endSpan(telemetry, endTime)
+}
+
+/** A number the plugin computed, on the package's own span without re-validating it. */
+function setNumber (span: Span, key: string, value: number): void {
+  const own = span as Span & { setNumberAttribute?: (key: string, value: number) => unknown }
+  if (typeof own.setNumberAttribute === 'function') own.setNumberAttribute(key, value)
+  else span.setAttribute(key, value)
 }
 
 /**

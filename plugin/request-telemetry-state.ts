@@ -15,6 +15,15 @@ import type { RouteRecord } from '../sdk/traces/route-summary.js'
 import type { SpanClock } from '../sdk/traces/span-clock.js'
 import type { LifecycleSettings } from './lifecycle-options.js'
 import type { LifecycleStep } from './lifecycle-steps.js'
+import type { StepKind } from '../sdk/traces/route-summary.js'
+
+/** A hook, handler or phase that crossed the slow threshold, on the performance clock. */
+export interface SlowStep {
+  readonly name: string
+  readonly kind: StepKind
+  readonly start: number
+  readonly end: number
+}
 
 /**
  * What `request.otel` is at run time: the public RequestTelemetry plus the state the request
@@ -53,6 +62,10 @@ export class RequestTelemetryState implements RequestTelemetry, CoverageOwner, C
   hasBody = false
   /** The route's summary record. */
   record: RouteRecord | undefined = undefined
+  /** Slow steps, recorded in the summary at the end (with how much of them nothing covered). */
+  slowSteps: SlowStep[] | undefined = undefined
+  /** The request's figures went to the route summary: a step that ends later goes there directly. */
+  summarized = false
   /** Direct children of the request span (sdk/traces/child-spans.ts), when the pipeline is ours. */
   children: Span[] | undefined = undefined
   /** Whether children are collected at all (not with an SDK of the application's). */

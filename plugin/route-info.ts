@@ -18,6 +18,8 @@ export interface RouteInfo {
   validates: boolean
   /** The route's summary records, by method. */
   records: Map<string, RouteRecord>
+  lastMethod: string | undefined
+  lastRecord: RouteRecord | undefined
 }
 
 /** What describing a route needs from the plugin. */
@@ -71,16 +73,29 @@ function describe (
     traced && timing.mode !== 'off' && routeContext !== undefined
       ? instrumentRouteContext(routeContext)
       : { validates: false }
-  return { traced, route, names: new Map(), timing, validates, records: new Map() }
+  return {
+    traced,
+    route,
+    names: new Map(),
+    timing,
+    validates,
+    records: new Map(),
+    lastMethod: undefined,
+    lastRecord: undefined
+  }
 }
 
 /** The summary record of `method` on this route, in `summaries` (one per plugin instance). */
 export function routeRecordFor (info: RouteInfo, method: string, summaries: RouteSummaries): RouteRecord {
+  // Most routes serve one method: the last one found is checked first.
+  if (info.lastMethod === method) return info.lastRecord!
   let record = info.records.get(method)
   if (record === undefined) {
     record = summaries.recordFor(spanNameFor(info, method))
     info.records.set(method, record)
   }
+  info.lastMethod = method
+  info.lastRecord = record
   return record
 }
 

@@ -12,6 +12,7 @@ const BUCKETS = SUB + (32 - SUB_BITS) * SUB
 export class DurationHistogram {
   private readonly counts = new Uint32Array(BUCKETS)
   count = 0
+  minMillis = Infinity
   maxMillis = 0
   totalMillis = 0
 
@@ -22,16 +23,20 @@ export class DurationHistogram {
     this.count++
     this.totalMillis += millis
     if (millis > this.maxMillis) this.maxMillis = millis
+    if (millis < this.minMillis) this.minMillis = millis
   }
 
-  /** The value at quantile `q` (0 to 1), in milliseconds: the middle of its bucket; 0 when empty. */
+  /**
+   * The value at quantile `q` (0 to 1), in milliseconds: the middle of its bucket, within the
+   * smallest and largest values recorded (so equal values come back exactly); 0 when empty.
+   */
   quantile (q: number): number {
     if (this.count === 0) return 0
     const rank = Math.max(1, Math.ceil(q * this.count))
     let seen = 0
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i]!
-      if (seen >= rank) return Math.min(this.maxMillis, middleOf(i) / 1000)
+      if (seen >= rank) return Math.max(this.minMillis, Math.min(this.maxMillis, middleOf(i) / 1000))
     }
     return this.maxMillis
   }

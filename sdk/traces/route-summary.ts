@@ -1,5 +1,4 @@
 import { DurationHistogram, ShareHistogram } from './duration-histogram.js'
-import type { Coverage } from './span-coverage.js'
 
 /** What a timed part of a request is: a hook, the handler (or an error handler), or one of Fastify's own phases. */
 export type StepKind = 'hook' | 'handler' | 'phase'
@@ -14,6 +13,11 @@ export interface StepSummary {
   p50Millis: number
   maxMillis: number
   totalMillis: number
+  /**
+   * How much of its time no other child of the request covered, in all: the part of the requests'
+   * uncovered time it explains (equal to totalMillis when coverage is not known).
+   */
+  uncoveredMillis: number
 }
 
 /** One route (method and template), over its sampled requests since the summary began. */
@@ -26,10 +30,13 @@ export interface RouteSummaryEntry {
    * How much of each request none of its child spans covered (hook, handler and phase spans are
    * not counted: they say where that time went). Absent when the application's own SDK is in use.
    */
-  uncovered?: { medianShare: number; medianMillis: number }
+  uncovered?: { medianShare: number }
   /** Synchronous stretches over the blocking threshold inside the route's hooks and handler. */
   blocked: { count: number; maxMillis: number }
-  /** The steps that cost the most time in all (count x duration), most first; at most three. */
+  /**
+   * The steps that explain the most uncovered time in all (then the longest in all), most first; at
+   * most three. A slow handler whose time your own spans cover ranks after a hook nothing covers.
+   */
   slowest: StepSummary[]
 }
 
@@ -50,8 +57,7 @@ export interface RouteSummary {
 export class RouteRecord {
   durations = new DurationHistogram()
   uncoveredShares = new ShareHistogram()
-  uncoveredMillis = new DurationHistogram()
-  readonly steps = new Map<string, { kind: StepKind; durations: DurationHistogram }>()
+  readonly steps = new Map<string, { kind: StepKind; durations: DurationHistogram; uncoveredMillis: number }>()
   blockedCount = 0
   blockedMaxMillis = 0
 
@@ -61,27 +67,27 @@ export class RouteRecord {
   clear (): void {
     this.durations = new DurationHistogram()
     this.uncoveredShares = new ShareHistogram()
-    this.uncoveredMillis = new DurationHistogram()
     this.steps.clear()
     this.blockedCount = 0
     this.blockedMaxMillis = 0
   }
 
-  recordRequest (durationMillis: number, coverage: Coverage | undefined): void {
+  /** `uncoveredShare` is undefined when the coverage is not known (an SDK of the application's). */
+  recordRequest (durationMillis: number, uncoveredShare: number | undefined): void {
     this.durations.record(durationMillis)
-    if (coverage === undefined) return
-    this.uncoveredShares.record(coverage.uncoveredShare)
-    this.uncoveredMillis.record(coverage.uncoveredMillis)
+    if (uncoveredShare !== undefined) this.uncoveredShares.record(uncoveredShare)
   }
 
-  recordStep (name: string, kind: StepKind, millis: number): void {
+  /** `uncoveredMillis`: the part of `millis` no other child covered; undefined when coverage is not known. */
+  recordStep (name: string, kind: StepKind, millis: number, uncoveredMillis?: number): void {
     let step = this.steps.get(name)
     if (step === undefined) {
       if (this.steps.size >= MAX_STEPS_PER_ROUTE) return
-      step = { kind, durations: new DurationHistogram() }
+      step = { kind, durations: new DurationHistogram(), uncoveredMillis: 0 }
       this.steps.set(name, step)
     }
     step.durations.record(millis)
+    step.uncoveredMillis += uncoveredMillis ?? millis
   }
 
   recordBlocked (millis: number): void {
@@ -97,22 +103,20 @@ export class RouteRecord {
       durationMillis: { p50: d.quantile(0.5), p95: d.quantile(0.95), max: d.maxMillis },
       blocked: { count: this.blockedCount, maxMillis: this.blockedMaxMillis },
       slowest: [...this.steps]
-        .map(([name, { kind, durations }]) => ({
+        .map(([name, { kind, durations, uncoveredMillis }]) => ({
           name,
           kind,
           count: durations.count,
           p50Millis: durations.quantile(0.5),
           maxMillis: durations.maxMillis,
-          totalMillis: durations.totalMillis
+          totalMillis: durations.totalMillis,
+          uncoveredMillis
         }))
-        .sort((a, b) => b.totalMillis - a.totalMillis)
+        .sort((a, b) => b.uncoveredMillis - a.uncoveredMillis || b.totalMillis - a.totalMillis)
         .slice(0, 3)
     }
     if (this.uncoveredShares.count > 0) {
-      entry.uncovered = {
-        medianShare: this.uncoveredShares.quantile(0.5),
-        medianMillis: this.uncoveredMillis.quantile(0.5)
-      }
+      entry.uncovered = { medianShare: this.uncoveredShares.quantile(0.5) }
     }
     return entry
   }

@@ -1,6 +1,6 @@
 import type { HrTime, Span } from '@opentelemetry/api'
 import { addHrTimes, millisToHrTime } from '@opentelemetry/core'
-import { FastSpan } from './fast-span.js'
+import type { FastSpan } from './fast-span.js'
 
 /**
  * A span's own time line: its start as a wall-clock HrTime and the performance clock's reading at
@@ -16,15 +16,16 @@ export interface SpanClock {
 }
 
 /**
- * The clock of `span` when its class is known (the package's FastSpan, the SDK's Span, whose
- * private field test/unit/lifecycle-clock.test.mjs holds to the installed version); undefined
- * for anything else.
+ * The clock of `span` when its class is known: the package's FastSpan (read by shape, so that a
+ * second copy of the package in the process is recognised too) or the SDK's Span, whose private
+ * field test/unit/span-clock.test.mjs holds to the installed version; undefined for anything else.
  */
 export function spanClockOf (span: Span): SpanClock | undefined {
-  if (span instanceof FastSpan) return span
-  const sdkSpan = span as Partial<{ startTime: HrTime; _performanceStartTime: number }>
-  if (Array.isArray(sdkSpan.startTime) && typeof sdkSpan._performanceStartTime === 'number') {
-    return { startTime: sdkSpan.startTime, performanceStart: sdkSpan._performanceStartTime }
+  const known = span as Partial<{ startTime: HrTime; performanceStart: number; _performanceStartTime: number }>
+  if (!Array.isArray(known.startTime)) return undefined
+  if (typeof known.performanceStart === 'number') return span as unknown as FastSpan
+  if (typeof known._performanceStartTime === 'number') {
+    return { startTime: known.startTime, performanceStart: known._performanceStartTime }
   }
   return undefined
 }
