@@ -1,15 +1,13 @@
-import { ExportResultCode } from '@opentelemetry/core'
-import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { redactEndpoint } from '../sdk/config/endpoint.js'
-import { buildExporter } from '../sdk/assembly/span-exporter.js'
 import type { Setting } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'
 import { resolvePluginOptions } from '../plugin/resolve-options.js'
 import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-versions.js'
-import { buildResource } from '../sdk/assembly/resource.js'
+import { checkExports } from './export-check.js'
 import { sizeQueue } from './queue-sizing.js'
 import { printRouteSummary } from './route-summary.js'
+import { precedenceLine, sourceColumn, writeEnvironment, writeUnusableFile } from './doctor-environment.js'
 
 export interface DoctorOptions {
   pluginOptions: OtelPluginOptions
@@ -33,31 +31,40 @@ export interface DoctorOptions {
  */
 export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   const { write } = options
-  const { resolution } = resolvePluginOptions(options.pluginOptions, options.env)
+  write('fastify-otel-kit doctor\n')
+  let resolution: ConfigResolution<ResolvedConfig>
+  try {
+    ;({ resolution } = resolvePluginOptions(options.pluginOptions, options.env))
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'FOK_ERR_CONFIG_FILE') throw error
+    writeUnusableFile(error as Error, write)
+    write('\nSome checks failed (see above).')
+    return false
+  }
   const { config } = resolution
   let healthy = true
 
-  write('fastify-otel-kit doctor\n')
-  write('Configuration (environment > plugin options > defaults)')
+  write(precedenceLine(resolution))
   for (const [key, setting] of flatten(config)) {
-    const source = setting.source === 'env' ? `env ${setting.env ?? ''}` : setting.source
-    write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${source}`)
+    write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${sourceColumn(setting)}`)
   }
-  if (resolution.warnings.length > 0) {
+  if (resolution.warnings.length + resolution.codedWarnings.length > 0) {
     write('\nWarnings')
+    for (const warning of resolution.codedWarnings) write(`  ! ${warning.message} [${warning.code}]`)
     for (const warning of resolution.warnings) write(`  ! ${warning}`)
   }
   write('')
-  write(
-    `Propagation: ${config.propagators.value.join(', ')} (extraction in this order${config.extractOnly.value ? '; extract-only, nothing injected' : ''})`
-  )
+  const extractOnly = config.extractOnly.value ? '; extract-only, nothing injected' : ''
+  write(`Propagation: ${config.propagators.value.join(', ')} (extraction in this order${extractOnly})`)
   const ratio = config.sampler.value.endsWith('traceidratio') ? ` (ratio ${config.samplingRatio.value})` : ''
   write(`Sampler: ${config.sampler.value}${ratio}`)
   const batch = config.batch
   write(
-    `Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`
+    `Batch: ${batch.preset.value}: queue ${batch.maxQueueSize.value}, delay ${batch.scheduledDelayMillis.value} ms, ` +
+      `batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`
   )
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
+  writeEnvironment(resolution, write)
 
   write('\nPreload')
   const preload = preloadIn(options.env.NODE_OPTIONS)
@@ -65,10 +72,12 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     write(`  ✓ NODE_OPTIONS has ${preload}: the SDK and the instrumentations start before the application loads`)
   } else {
     write(
-      '  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, which is enough for'
+      '  - NODE_OPTIONS has no fastify-otel-kit/register: the plugin sets the SDK up when it registers, ' +
+        'which is enough for'
     )
     write(
-      '    its own spans; auto-instrumentation (http, undici, database drivers) needs `node --import fastify-otel-kit/register`'
+      '    its own spans; auto-instrumentation (http, undici, database drivers) needs ' +
+        '`node --import fastify-otel-kit/register`'
     )
     write('    (docs/guides/preload.md), or it misses modules loaded before the SDK.')
   }
@@ -79,7 +88,8 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   const apiProblem = describeApiProblem(api)
   if (apiProblem === undefined) {
     write(
-      `  ✓ one copy of @opentelemetry/api (${api.own?.version ?? 'unknown'}), shared by ${api.copies[0]?.usedBy.join(', ') ?? 'fastify-otel-kit'}`
+      `  ✓ one copy of @opentelemetry/api (${api.own?.version ?? 'unknown'}), ` +
+        `shared by ${api.copies[0]?.usedBy.join(', ') ?? 'fastify-otel-kit'}`
     )
   } else {
     healthy = false
@@ -87,8 +97,14 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   }
 
   if (options.export) {
-    write('\nCollector')
-    healthy = (await smokeExport(resolution, options)) && healthy
+    write('\nExport (one real export per signal, over its protocol)')
+    const exported = await checkExports(resolution, {
+      env: options.env,
+      pluginOptions: options.pluginOptions as Record<string, unknown>,
+      timeoutMillis: options.timeoutMillis,
+      write
+    })
+    healthy = exported && healthy
   }
 
   if (options.peakRequestsPerSecond !== undefined) {
@@ -99,17 +115,20 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       batch.maxQueueSize.value
     )
     write(
-      `\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`
+      `\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ` +
+        `${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`
     )
     if (sizing.fits) {
       write(
-        `  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans that arrive during one schedule delay`
+        `  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans ` +
+          'that arrive during one schedule delay'
       )
     } else {
       healthy = false
       write(`  ✗ maxQueueSize ${batch.maxQueueSize.value} will drop spans at peak: it needs at least ${sizing.needed}.`)
       write(
-        `    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} (about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`
+        `    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} ` +
+          `(about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`
       )
       write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
     }
@@ -121,78 +140,15 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   return healthy
 }
 
-/** Sends one span through the configured exporter and reports what the collector said. */
-async function smokeExport (resolution: ConfigResolution<ResolvedConfig>, options: DoctorOptions): Promise<boolean> {
-  const { config } = resolution
-  const { write } = options
-  if (config.exporter.kind.value !== 'otlp-grpc') {
-    write(`  - the exporter is ${config.exporter.kind.value}: there is no collector to check`)
-    return true
-  }
-  const endpoint = redactEndpoint(config.exporter.endpoint.value)
-  // One attempt, no retries: the doctor reports what the collector says now.
-  const oneShot: ConfigResolution<ResolvedConfig> = {
-    ...resolution,
-    config: { ...config, exporter: { ...config.exporter, retry: { value: false, source: 'default' } } }
-  }
-  const exporter = buildExporter(oneShot, (message) => write(`  ! ${message}`))!
-  const finished: ReadableSpan[] = []
-  const resource = buildResource(config)
-  const provider = new TracerProvider({
-    resource,
-    spanProcessors: [
-      {
-        onStart () {},
-        onEnd: (span: ReadableSpan) => {
-          finished.push(span)
-        },
-        forceFlush: async () => {},
-        shutdown: async () => {}
-      }
-    ]
-  })
-  provider
-    .getTracer('fastify-otel-kit-doctor')
-    .startSpan('fastify-otel-kit doctor smoke test', { attributes: { 'doctor.check': 'export' } })
-    .end()
-  await resource.waitForAsyncAttributes?.()
-  const started = performance.now()
-  const result = await new Promise<{ code: number; error?: Error }>((resolve) => {
-    const timer = setTimeout(
-      () =>
-        resolve({ code: ExportResultCode.FAILED, error: new Error(`no answer within ${options.timeoutMillis} ms`) }),
-      options.timeoutMillis
-    )
-    exporter.export(finished, (outcome) => {
-      clearTimeout(timer)
-      resolve(outcome)
-    })
-  })
-  await exporter.shutdown().catch(() => {})
-  const traceId = finished[0]?.spanContext().traceId ?? ''
-  if (result.code === ExportResultCode.SUCCESS) {
-    write(
-      `  ✓ ${endpoint} accepted a smoke span in ${Math.round(performance.now() - started)} ms (trace ${traceId}, service ${config.serviceName.value})`
-    )
-    return true
-  }
-  write(`  ✗ export to ${endpoint} failed: ${result.error?.message ?? 'unknown error'}`)
-  write(
-    '    Check: https:// means TLS and http:// plaintext; a private CA needs exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE);'
-  )
-  write(
-    '    an API key goes in exporter.headers (OTEL_EXPORTER_OTLP_HEADERS); gRPC listens on 4317, OTLP/HTTP on 4318.'
-  )
-  return false
-}
-
 /** Every Setting in the resolved config, with a dotted key. */
 function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
   const out: Array<[string, Setting<unknown>]> = []
   const visit = (prefix: string, node: Record<string, unknown>): void => {
     for (const [key, value] of Object.entries(node)) {
       const path = prefix === '' ? key : `${prefix}.${key}`
-      if (value !== null && typeof value === 'object' && 'source' in value && 'value' in value) { out.push([path, value as Setting<unknown>]) } else if (value !== null && typeof value === 'object') visit(path, value as Record<string, unknown>)
+      if (value === null || typeof value !== 'object') continue
+      if ('source' in value && 'value' in value) out.push([path, value as Setting<unknown>])
+      else visit(path, value as Record<string, unknown>)
     }
   }
   visit('', config as unknown as Record<string, unknown>)
@@ -201,7 +157,7 @@ function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
 
 function show (key: string, value: unknown): string {
   if (value === undefined) return '(unset)'
-  if (key === 'exporter.endpoint' && typeof value === 'string') return redactEndpoint(value)
+  if (key.endsWith('exporter.endpoint') && typeof value === 'string') return redactEndpoint(value)
   if (typeof value === 'string') return value
   return JSON.stringify(value)
 }

@@ -1,12 +1,21 @@
 #!/usr/bin/env node
 /**
- * `fastify-otel-kit doctor`: checks a service's tracing setup from its environment (and, with
- * --config, the options its code passes to the plugin). Exit code 0 when every check passed, 1
- * when one failed, 2 for a usage error.
+ * The command line: `fastify-otel-kit doctor` checks a service's tracing setup from its
+ * environment (and, with --config, the options its code passes to the plugin): exit code 0 when
+ * every check passed, 1 when one failed, 2 for a usage error. `fastify-otel-kit receive` prints
+ * what a service exports, with no backend.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { runDoctor } from './doctor.js'
+import { runReceiveCommand } from './receive-command.js'
+
+const COMMANDS = `Usage: fastify-otel-kit <command> [options]
+
+  doctor     check the configuration, the collector and the queue size
+  receive    run a local OTLP receiver and print the traces and log records that arrive
+
+fastify-otel-kit <command> --help shows a command's options.`
 
 const USAGE = `Usage: fastify-otel-kit doctor [options]
 
@@ -26,9 +35,14 @@ plugin reads it, so the output shows which values the environment overrides.`
 
 async function main (argv: string[]): Promise<number> {
   const [command, ...rest] = argv
-  if (command !== 'doctor' || rest.includes('-h') || rest.includes('--help')) {
+  if (command === 'receive') return await runReceiveCommand(rest)
+  if (command !== 'doctor') {
+    process.stdout.write(`${COMMANDS}\n`)
+    return command === '-h' || command === '--help' ? 0 : 2
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
     process.stdout.write(`${USAGE}\n`)
-    return command === 'doctor' || command === '-h' || command === '--help' ? 0 : 2
+    return 0
   }
   let values
   try {
@@ -52,7 +66,9 @@ async function main (argv: string[]): Promise<number> {
   const number = (name: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined
     const value = Number(raw)
-    if (!Number.isFinite(value) || value <= 0) { throw new Error(`--${name} must be a positive number; received ${JSON.stringify(raw)}`) }
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new Error(`--${name} must be a positive number; received ${JSON.stringify(raw)}`)
+    }
     return value
   }
   try {

@@ -3,7 +3,7 @@
  * queue >= peak requests/s x spans per request x scheduledDelayMillis / 1000.
  */
 
-/** Retained heap per queued span, measured by `npm run bench` (bench/pipeline): about 1.1-1.4 KB. */
+/** Retained heap per queued span, measured by the pipeline benchmark: about 1.1-1.4 KB. */
 export const BYTES_PER_QUEUED_SPAN = 1300
 
 export interface QueueSizing {

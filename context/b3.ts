@@ -117,7 +117,9 @@ function extractSingle (context: Context, header: string): Context | undefined {
     const decided = parseSampling(value.charCodeAt(spanEnd + 1))
     if (decided === undefined) return undefined
     const parentAt = spanEnd + 3
-    if (length > spanEnd + 2 && (value.charCodeAt(spanEnd + 2) !== DASH || !isHex(value, parentAt, 16))) { return undefined }
+    if (length > spanEnd + 2 && (value.charCodeAt(spanEnd + 2) !== DASH || !isHex(value, parentAt, 16))) {
+      return undefined
+    }
     sampling = decided
   }
   if (!isHexId(value, 0, traceLength) || !isHexId(value, traceLength + 1, 16)) return undefined

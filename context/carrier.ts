@@ -48,8 +48,12 @@ export function contextFromCarrier (carrier: unknown): Context {
   if (carrier === null || typeof carrier !== 'object' || Array.isArray(carrier)) return ROOT_CONTEXT
   const source = carrier as Record<string, unknown>
   const clean: ContextCarrier = {}
-  if (typeof source.traceparent === 'string' && source.traceparent.length <= MAX_TRACEPARENT) { clean.traceparent = source.traceparent }
-  if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) { clean.tracestate = source.tracestate }
+  if (typeof source.traceparent === 'string' && source.traceparent.length <= MAX_TRACEPARENT) {
+    clean.traceparent = source.traceparent
+  }
+  if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) {
+    clean.tracestate = source.tracestate
+  }
   if (
     typeof source.baggage === 'string' &&
     source.baggage.length <= MAX_BAGGAGE &&

@@ -4,7 +4,8 @@ import type { Context } from '@opentelemetry/api'
  * A Context as a chain of small immutable nodes: setValue adds one node in front of its parent.
  * OpenTelemetry's BaseContext copies its whole Map and creates three closures on every setValue;
  * a request creates several contexts, so this is measurably cheaper on the request path
- * (README, Performance). Semantics are the same: immutable, last write wins, deleteValue hides a key.
+ * (docs/internals/decisions.md). Semantics are the same: immutable, last write wins, deleteValue
+ * hides a key.
  *
  * Chains are short (a request context is a few nodes deep); a chain that grows past
  * MAX_DEPTH is flattened into one node so lookups stay cheap.

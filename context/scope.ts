@@ -43,8 +43,8 @@ class Attachment implements ContextToken {
 
 /**
  * Makes a context active until `detach(token)`, for code that cannot be wrapped in a callback
- * (the seed's Python `context.attach`). Prefer withContext: with attach, forgetting detach leaks
- * the context into whatever runs next on this thread.
+ * (as OpenTelemetry Python's `context.attach`). Prefer withContext: with attach, forgetting detach
+ * leaks the context into whatever runs next on this thread.
  *
  * Built on the API's `context.attach` (1.10, experimental), which OpenTelemetry's AsyncLocalStorage
  * context manager implements with `AsyncLocalStorage.withScope()` where Node has it (Node 26, and
@@ -103,7 +103,8 @@ export function detach (token: ContextToken): void {
     token.state = 'skipped'
     skipped++
     diag.warn(
-      'fastify-otel-kit: detach out of order: another attached context is active; it stays active, and this one is skipped when that one is detached'
+      'fastify-otel-kit: detach out of order: another attached context is active; ' +
+        'it stays active, and this one is skipped when that one is detached'
     )
     return
   }

@@ -134,7 +134,7 @@ function split (header: string): Member[] {
  *   occurrence is the most recent position of that vendor in the trace;
  * - serialized to at most 512 characters by removing whole members: those over 128 characters
  *   first (from the right), then members from the right.
- * OpenTelemetry JS's TraceState differs on each of these; the README lists how.
+ * OpenTelemetry JS's TraceState differs on each of these; docs/reference/propagation.md lists how.
  *
  * Parsing validates the whole header at once (so a bad header is refused on arrival) but splits
  * it into members only when someone asks for one: most requests pass their tracestate on

@@ -1,7 +1,7 @@
 import { type Attributes, type Link, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api'
-import { trace } from './otel-api.js'
+import { context, trace } from './otel-api.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './instrumentation-scope.js'
-import { describeThrown, recordFailure } from './record-failure.js'
+import { runInSpan } from './run-in-span.js'
 
 export interface WithSpanOptions {
   /** Default INTERNAL. */
@@ -36,56 +36,23 @@ export function withSpan<T> (
   options: WithSpanOptions = {}
 ): T {
   const fn = typeof attributesOrFn === 'function' ? attributesOrFn : maybeFn
-  if (typeof fn !== 'function') { throw new TypeError(`${PACKAGE_NAME}: withSpan needs a function to run; received ${typeof fn}.`) }
+  if (typeof fn !== 'function') {
+    throw new TypeError(`${PACKAGE_NAME}: withSpan needs a function to run; received ${typeof fn}.`)
+  }
   const attributes = typeof attributesOrFn === 'function' ? undefined : attributesOrFn
   const tracer = options.tracer ?? trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
-  return tracer.startActiveSpan(
+  const parent = context.active()
+  const span = tracer.startSpan(
     name,
     { attributes, kind: options.kind ?? SpanKind.INTERNAL, links: options.links },
-    (span) => {
-      let result: T
-      try {
-        result = fn(span)
-      } catch (error) {
-        fail(span, error, options)
-        span.end()
-        throw error
-      }
-      if (isPromiseLike(result)) {
-        return result.then(
-          (value) => {
-            span.setStatus({ code: SpanStatusCode.OK })
-            span.end()
-            return value
-          },
-          (error: unknown) => {
-            fail(span, error, options)
-            span.end()
-            throw error
-          }
-        ) as T
-      }
-      span.setStatus({ code: SpanStatusCode.OK })
-      span.end()
-      return result
-    }
+    parent
   )
+  return runInSpan(span, trace.setSpan(parent, span), () => fn(span), {
+    succeeded: setOk,
+    describe: options.errorDescription
+  })
 }
 
-function fail (span: Span, error: unknown, options: WithSpanOptions): void {
-  let message: string
-  try {
-    message = options.errorDescription?.(error) ?? describeThrown(error)
-  } catch {
-    message = String(error)
-  }
-  recordFailure(span, error, message)
-}
-
-function isPromiseLike<T> (value: T): value is T & PromiseLike<Awaited<T>> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
+function setOk (span: Span): void {
+  span.setStatus({ code: SpanStatusCode.OK })
 }

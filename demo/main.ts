@@ -1,5 +1,5 @@
 /**
- * `npm start`: the payment processor with tracing and log export, an embedded OTLP/gRPC receiver,
+ * `npm start`: the payment processor with tracing and log export, an embedded OTLP receiver (over HTTP),
  * a few requests (W3C context, B3 context, one that fails), then every received trace as a
  * waterfall with its log lines under it.
  *
@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto'
 import { OtlpReceiver } from '../receiver/otlp-receiver.js'
 import { startGateway } from './gateway.js'
 import { buildPaymentService } from './payment-service.js'
-import { renderLogLines, renderUntraced } from './log-lines.js'
-import { renderWaterfall } from './waterfall.js'
+import { renderLogLines, renderUntraced } from '../receiver/log-lines.js'
+import { renderWaterfall } from '../receiver/waterfall.js'
+import { redactEndpoint } from '../sdk/config/endpoint.js'
 import { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 
 interface DemoRequest {
@@ -26,14 +27,6 @@ async function main (): Promise<void> {
   const receiver = externalEndpoint === undefined ? await OtlpReceiver.start() : undefined
   const gateway = await startGateway()
 
-  console.log('fastify-otel-kit demo: payment-processor')
-  if (receiver !== undefined) {
-    console.log(`  exporting over OTLP/gRPC to an embedded receiver at ${receiver.endpoint}`)
-    console.log('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send the traces to your own collector instead)')
-  } else {
-    console.log(`  exporting over OTLP/gRPC to ${externalEndpoint} (from the environment)`)
-  }
-
   const app = await buildPaymentService({
     gatewayUrl: gateway.url,
     // The service's log lines go to the collector only (as log records), not to this terminal.
@@ -41,9 +34,19 @@ async function main (): Promise<void> {
     otel: {
       handleSignals: false,
       logs: true,
-      ...(receiver === undefined ? {} : { exporter: { endpoint: receiver.endpoint } })
+      // The specification's default protocol (http/protobuf), to the receiver's OTLP/HTTP port.
+      ...(receiver === undefined ? {} : { exporter: { endpoint: receiver.httpEndpoint } })
     }
   })
+  const { exporter } = app.otel.config
+  const where = `${exporter.protocol.value} to ${redactEndpoint(exporter.endpoint.value)}`
+  console.log('fastify-otel-kit demo: payment-processor')
+  if (receiver !== undefined) {
+    console.log(`  exporting over ${where}, an embedded receiver`)
+    console.log('  (set OTEL_EXPORTER_OTLP_ENDPOINT to send the traces to your own collector instead)')
+  } else {
+    console.log(`  exporting over ${where} (from the environment)`)
+  }
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
   const base = `http://127.0.0.1:${port}`
@@ -95,7 +98,9 @@ async function main (): Promise<void> {
   ].join('\n')
   if (receiver === undefined) {
     console.log(
-      `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records to ${externalEndpoint}; the first request's trace id is ${callerTraceId}`
+      `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records ` +
+        `to ${redactEndpoint(externalEndpoint!)}; ` +
+        `the first request's trace id is ${callerTraceId}`
     )
     console.log(`\n${summaryLines}`)
     return
@@ -103,12 +108,16 @@ async function main (): Promise<void> {
   const traces = receiver.traces()
   const logsByTrace = receiver.logsByTrace()
   console.log(
-    `received ${traces.size} traces, ${receiver.spans.length} spans (exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})`
+    `received ${traces.size} traces, ${receiver.spans.length} spans ` +
+      `(exported ${finalStats.exported}, dropped ${finalStats.dropped}, failed ${finalStats.failed})`
   )
   console.log(
-    `and ${receiver.logs.length} log records (exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`
+    `and ${receiver.logs.length} log records ` +
+      `(exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`
   )
-  for (const [traceId, spans] of traces) { console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans)) }
+  for (const [traceId, spans] of traces) {
+    console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans))
+  }
   // Fastify writes "incoming request" before any hook runs, so before the request span starts; with
   // the preload entry, instrumentation-http's span is active by then and those lines are in the trace.
   const outside = logsByTrace.get('') ?? []

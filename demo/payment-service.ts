@@ -110,7 +110,9 @@ async function callGateway (
     })
     await res.text()
   } catch (error) {
-    if ((error as Error).name === 'TimeoutError') { throw new GatewayTimeoutError(`payment gateway did not answer for order ${orderId}`) }
+    if ((error as Error).name === 'TimeoutError') {
+      throw new GatewayTimeoutError(`payment gateway did not answer for order ${orderId}`)
+    }
     throw error
   }
 }

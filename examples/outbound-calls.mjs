@@ -18,7 +18,10 @@ const ledger = await downstream()
 /** Any HTTP client will do for request.otel.outbound; here node:http, resolving with the response. */
 function post (url, headers) {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers }, (res) => { res.resume(); res.on('end', () => resolve(res)) })
+    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res))
+    })
     req.on('error', reject)
     req.end()
   })

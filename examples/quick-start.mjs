@@ -4,7 +4,7 @@ import otelPlugin from 'fastify-otel-kit'
 const app = Fastify({ logger: true })
 await app.register(otelPlugin, {
   serviceName: 'payment-processor',
-  exporter: { endpoint: 'http://localhost:4317' } // OTEL_EXPORTER_OTLP_ENDPOINT overrides it
+  exporter: { endpoint: 'http://localhost:4318' } // OTLP/HTTP; OTEL_EXPORTER_OTLP_ENDPOINT overrides it
 })
 
 app.get('/orders/:id', async (request) => {

@@ -43,9 +43,10 @@ export interface AppTelemetry {
 export interface OtelRouteConfig {
   /**
    * `false` turns tracing off for this route; `{ lifecycleSpans, slowThresholdMillis,
-   * blockingThresholdMillis }` overrides the plugin's lifecycle timing for it.
+   * blockingThresholdMillis }` overrides the plugin's lifecycle timing for it. (`& object`: an
+   * interface of optional keys alone would let a string such as `'off'` through.)
    */
-  otel?: boolean | OtelRouteOptions | object
+  otel?: boolean | (OtelRouteOptions & object) | object
 }
 
 declare module 'fastify' {
@@ -61,6 +62,6 @@ declare module 'fastify' {
   // release to release (`boolean`, then `boolean | FastifyOtelRouteConfig` with growing members).
   // An inherited property only requires theirs to be assignable to ours: with @fastify/otel its
   // declaration wins unchanged (its route objects keep their types), without it `otel` is ours
-  // (`otel: false` compiles, `otel: 'off'` does not). test/types/ checks both setups.
+  // (`otel: false` compiles, `otel: 'off'` does not). The type tests check both setups.
   interface FastifyContextConfig extends OtelRouteConfig {}
 }

@@ -2,11 +2,14 @@
  * fastify-otel-kit: the Fastify plugin. `import otelPlugin from 'fastify-otel-kit'` or
  * `const { otelPlugin } = require('fastify-otel-kit')`.
  *
- * Everything exported here is listed in docs/reference/entry-points.md, and
- * test/package/public-api.test.mjs keeps the two in step: an export is public API.
+ * Everything exported here is listed in docs/reference/entry-points.md, and a test keeps the two
+ * in step: an export is public API.
  */
 export { otelPlugin, otelPlugin as default } from './plugin.js'
 export { withSpan, type WithSpanOptions } from '../context/with-span.js'
+export { withProducerSpan } from '../context/producer-span.js'
+export { withConsumerSpan } from '../context/consumer-span.js'
+export type { ConsumerOptions, MessageCarrier, MessagingTarget, ProducerOptions } from '../context/messaging.js'
 export { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 export type { RouteSummary, RouteSummaryEntry, StepKind, StepSummary } from '../sdk/traces/route-summary.js'
 export type { LifecycleSpans, OtelRouteOptions } from './lifecycle-options.js'
@@ -24,6 +27,8 @@ export type {
   LogBatchSettings,
   LogsOptions,
   OtlpExporterOptions,
+  OtlpProtocol,
+  OtlpSignalOptions,
   PropagatorName,
   ResolvedBatchConfig,
   ResolvedExporterConfig,

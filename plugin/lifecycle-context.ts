@@ -128,7 +128,9 @@ const HOOK_ARITY: Record<RequestHookName, 2 | 3 | 4> = {
  */
 function isInvalidAsyncHook (name: RequestHookName, fn: AnyFunction): boolean {
   if (fn.constructor?.name !== 'AsyncFunction') return false
-  if (name === 'onSend' || name === 'preSerialization' || name === 'onError' || name === 'preParsing') { return fn.length === 4 }
+  if (name === 'onSend' || name === 'preSerialization' || name === 'onError' || name === 'preParsing') {
+    return fn.length === 4
+  }
   if (name === 'onRequestAbort') return fn.length !== 1
   return fn.length === 3
 }
@@ -213,7 +215,10 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
       typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction, this.pluginName) : handler
     ])
   } as typeof instance.setErrorHandler
-  instance.setNotFoundHandler = function setNotFoundHandlerInRequestContext (this: FastifyInstance, ...args: unknown[]) {
+  instance.setNotFoundHandler = function setNotFoundHandlerInRequestContext (
+    this: FastifyInstance,
+    ...args: unknown[]
+  ) {
     const pluginName = this.pluginName
     const bound = args.map((arg) => {
       if (typeof arg === 'function') return bindHandler(arg as AnyFunction, 'notFoundHandler', pluginName, undefined)

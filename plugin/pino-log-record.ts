@@ -34,7 +34,9 @@ export function severityOf (level: number): SeverityNumber {
   const standard = STANDARD.get(level)
   if (standard !== undefined) return standard
   if (!Number.isFinite(level) || level < 10) return SeverityNumber.TRACE
-  if (level >= 60) { return level >= 70 ? SeverityNumber.FATAL4 : SeverityNumber.FATAL + Math.min(3, Math.floor((level - 60) / 2.5)) }
+  if (level >= 60) {
+    return level >= 70 ? SeverityNumber.FATAL4 : SeverityNumber.FATAL + Math.min(3, Math.floor((level - 60) / 2.5))
+  }
   const range = Math.floor(level / 10) * 10
   return STANDARD.get(range)! + Math.min(3, Math.floor((level - range) / 2.5))
 }
@@ -60,7 +62,9 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
   } catch {
     fields = undefined
   }
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) { return { body: line.trimEnd(), timestamp: undefined, attributes: {} } }
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
+    return { body: line.trimEnd(), timestamp: undefined, attributes: {} }
+  }
   let body: AnyValue | undefined
   let timestamp: number | undefined
   const attributes: Attributes = {}

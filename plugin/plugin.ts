@@ -33,7 +33,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
 
   const acquired = acquireSdk(resolution, { log, warnings })
   const { sdk } = acquired
-  noteAcquisition(acquired, options, resolution.warnings, log, warnings)
+  noteAcquisition(acquired, options, resolution, log, warnings)
   // extractOnly on an SDK that already existed: its global propagator (the one instrumentations
   // inject with) stops injecting too.
   if (acquired.how === 'shared' && config.extractOnly.value) acquired.restrictToExtraction?.()
@@ -51,7 +51,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   ) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).'
+      'option logs is not applied: the OpenTelemetry SDK in use was set up by an earlier registration ' +
+        'without log export. Turn logs on there (or with OTEL_LOGS_EXPORTER=otlp).'
     )
   }
   // Every line of this instance's logger is exported beside the spans (docs/guides/logs.md).
@@ -60,7 +61,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   if (bridged && logBridge === undefined) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      "log export is on, but this Fastify instance's logger is not pino (logger: false, or a custom loggerInstance): its lines are not exported. The OpenTelemetry Logs API still is."
+      "log export is on, but this Fastify instance's logger is not pino (logger: false, or a custom loggerInstance): " +
+        'its lines are not exported. The OpenTelemetry Logs API still is.'
     )
   }
 
@@ -73,7 +75,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
       if (!inTime && sdk.owner === 'application') {
         warnings.warn(
           'FOK_WARN_SHUTDOWN_ABANDONED',
-          `flushing the application's OpenTelemetry SDK did not finish within shutdownTimeoutMillis (${config.shutdownTimeoutMillis.value} ms); spans still queued there may be lost when the process exits.`,
+          "flushing the application's OpenTelemetry SDK did not finish within shutdownTimeoutMillis " +
+            `(${config.shutdownTimeoutMillis.value} ms); spans still queued there may be lost when the process exits.`,
           { once: false }
         )
       }
@@ -187,7 +190,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     warnings.warn(
       'FOK_WARN_FASTIFY_INTERNALS',
       "this Fastify version's hook store was not found: onRequest hooks registered before the plugin " +
-        '(and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks.'
+        '(and others where Fastify resumes from I/O) run without the request context. ' +
+        'Register the plugin before your own hooks.'
     )
   }
 }

@@ -28,7 +28,9 @@ export function resolveRequestOptions (options: OtelPluginOptions = {}): Request
   let ignore: RequestOptions['ignore']
   if (typeof options.ignore === 'function') ignore = options.ignore
   else if (options.ignore !== undefined) {
-    if (!Array.isArray(options.ignore)) { throw invalidOption('ignore', 'an array of paths or a function (request) => boolean', options.ignore) }
+    if (!Array.isArray(options.ignore)) {
+      throw invalidOption('ignore', 'an array of paths or a function (request) => boolean', options.ignore)
+    }
     ignorePaths = optionalStringArray('ignore', options.ignore) ?? []
     ignorePaths.forEach((path, i) => {
       if (!path.startsWith('/')) throw invalidOption(`ignore[${i}]`, 'a path starting with "/"', path)

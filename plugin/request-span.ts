@@ -105,7 +105,9 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   const info = routeInfoOf(request, runtime)
   if (!info.traced) return UNTRACED
   if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
-  if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) { return UNTRACED }
+  if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) {
+    return UNTRACED
+  }
 
   const active = context.active()
   const activeSpan = trace.getSpan(active)
@@ -121,7 +123,9 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
     // a child of what was active where it was made, unless its headers say otherwise. A request
     // that came over a socket only ever has its headers: what was active when the server started
     // listening is no parent of it.
-    if (!(request.raw.socket instanceof Socket) && isValidSpanContext(activeSpan.spanContext())) { inProcessParent = active }
+    if (!(request.raw.socket instanceof Socket) && isValidSpanContext(activeSpan.spanContext())) {
+      inProcessParent = active
+    }
   }
   let parent: Context = runtime.propagator.extract(LinkedContext.ROOT, request.headers, headerGetter)
   let parentSpanContext = trace.getSpanContext(parent)
@@ -280,7 +284,9 @@ function announce (
   telemetry: RequestTelemetryState
 ): RequestTelemetryState {
   const spanContext = telemetry.span.spanContext()
-  if (runtime.logCorrelation) { correlateLogs(request, reply, spanContext.traceId, spanContext.spanId, spanContext.traceFlags) }
+  if (runtime.logCorrelation) {
+    correlateLogs(request, reply, spanContext.traceId, spanContext.spanId, spanContext.traceFlags)
+  }
   if (runtime.traceResponseHeader && !runtime.extractOnly) {
     // Level 2: the server span's ids and flags, the random flag by the same rule as traceparent.
     reply.header('traceresponse', formatTraceParent(spanContext, w3cTraceFlags(telemetry.context, spanContext)))
@@ -413,7 +419,9 @@ function endSpan (telemetry: RequestTelemetryState, endTime: HrTime | undefined)
   try {
     telemetry.span.end(endTime)
   } catch (error) {
-    const message = `fastify-otel-kit: ending the request span threw (a span processor of the application's SDK?); the span may not be exported: ${error instanceof Error ? error.message : String(error)}`
+    const message =
+      "fastify-otel-kit: ending the request span threw (a span processor of the application's SDK?); " +
+      `the span may not be exported: ${error instanceof Error ? error.message : String(error)}`
     diag.error(message)
     ;(telemetry.runtime as RequestRuntime).log.error({ err: error }, message)
   }

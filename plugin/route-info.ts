@@ -47,7 +47,7 @@ export function routeInfoOf (request: FastifyRequest, settings: RouteSettings): 
           routeContextSymbol
         ]
   if (routeContext === undefined || routeContext === null) {
-    // The fallback (test/fastify/fastify-internals.test.mjs): the getter builds its object on every read.
+    // The fallback, tested with Fastify's internals hidden: the getter builds its object on every read.
     const options = request.routeOptions
     return describe(undefined, options.config, options.url, request.method, settings)
   }

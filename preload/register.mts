@@ -19,8 +19,10 @@ const { loadedEarly } =
   require('../sdk/instrumentations/loaded-early.js') as typeof import('../sdk/instrumentations/loaded-early.js')
 const early = loadedEarly(['fastify', 'http', 'https', 'undici'])
 // Worker threads run preloads too; the package's worker side has its own setup. With
-// OTEL_SDK_DISABLED nothing is set up (the plugin then runs untraced, as it would anyway).
-if (isMainThread && process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true') {
+// OTEL_SDK_DISABLED nothing is set up (the plugin then runs untraced, as it would anyway); with a
+// configuration file, the file says whether the SDK is disabled, and the variable is ignored.
+const fileNamed = ['OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'].some((name) => process.env[name]?.trim())
+if (isMainThread && (fileNamed || process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true')) {
   // The hook must come from the import-in-the-middle copy that @opentelemetry/instrumentation
   // uses: the instrumentations register their modules in that copy's module state.
   const fromInstrumentation = createRequire(require.resolve('@opentelemetry/instrumentation'))

@@ -1,8 +1,12 @@
 import { isMainThread } from 'node:worker_threads'
+import { reportConfigWarnings } from '../sdk/assembly/config-notices.js'
 import { acquireSdk } from '../sdk/assembly/registration.js'
+import { ignoredVariablesWarning } from '../sdk/config/env-inventory.js'
 import { resolveSdkConfig } from '../sdk/config/resolve-config.js'
+import { NO_SERVICE_NAME_WARNING } from '../sdk/config/resolve-resource.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { enableInstrumentations } from '../sdk/instrumentations/enable.js'
+import { instrumentationConfig } from '../sdk/instrumentations/configure.js'
 import { loadInstrumentations } from '../sdk/instrumentations/load.js'
 import { patchedModules } from '../sdk/instrumentations/loaded-early.js'
 import { selectInstrumentations } from '../sdk/instrumentations/select.js'
@@ -28,26 +32,36 @@ export function startPreload (early: readonly string[]): string[] {
   if (early.length > 0) {
     warnings.warn(
       'FOK_WARN_LATE_START',
-      `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before fastify-otel-kit/register ran: put the preload ` +
-        'first (`node --import fastify-otel-kit/register ...` before any other --import or --require).'
+      `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before fastify-otel-kit/register ran: ` +
+        'put the preload first (`node --import fastify-otel-kit/register ...` before any other --import or --require).'
     )
   }
   const resolution = resolveSdkConfig({}, process.env)
   const { sdk, how } = acquireSdk(resolution, { log: undefined, warnings }, { assembledBy: 'preload' })
-  if (how === 'assembled') for (const warning of resolution.warnings) warnings.warn('FOK_WARN_CONFIG', warning)
+  if (how === 'assembled') {
+    // The service name may still come from the plugin's options: said when the identity is settled.
+    const warningsNow = resolution.warnings.filter((warning) => warning !== NO_SERVICE_NAME_WARNING)
+    reportConfigWarnings({ ...resolution, warnings: warningsNow }, warnings)
+    const ignored = ignoredVariablesWarning(resolution.ignoredEnv)
+    if (ignored !== undefined) warnings.warn('FOK_WARN_ENV_IGNORED', ignored)
+  }
   if (sdk.owner === 'disabled') return []
   const selection = selectInstrumentations(process.env)
   if (selection.invalid.length > 0) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      `OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`
+      'OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS name ' +
+        `${selection.invalid.map((n) => JSON.stringify(n)).join(', ')}, which cannot be instrumentation names; skipped.`
     )
   }
-  const loaded = loadInstrumentations(selection.names)
+  const settings = { sanitizeStatements: resolution.config.dbStatementSanitizer.value }
+  const loaded = loadInstrumentations(selection.names, undefined, (name) => instrumentationConfig(name, settings))
   for (const name of loaded.missing) {
     warnings.warn(
       'FOK_WARN_INSTRUMENTATION_MISSING',
-      `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` (a version that depends on @opentelemetry/instrumentation ^0.301, the line this package is on), or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.`
+      `instrumentation "${name}" is not installed: \`npm install @opentelemetry/instrumentation-${name}\` ` +
+        '(a version that depends on @opentelemetry/instrumentation ^0.301, the line this package is on), ' +
+        'or remove it from OTEL_NODE_ENABLED_INSTRUMENTATIONS.'
     )
   }
   for (const name of loaded.unusable) {

@@ -42,12 +42,18 @@ export function decodeLogsRequest (request: Buffer): ReceivedLogRecord[] {
   const records: ReceivedLogRecord[] = []
   for (const resourceLogs of messages(readFields(request), 1)) {
     const { resource, scopes } = resourceAndScopes(resourceLogs)
-    for (const { scope, items } of scopes) { for (const record of items) records.push(decodeLogRecord(readFields(record), resource, scope)) }
+    for (const { scope, items } of scopes) {
+      for (const record of items) records.push(decodeLogRecord(readFields(record), resource, scope))
+    }
   }
   return records
 }
 
-function decodeLogRecord (f: WireField[], resource: AttributeMap, scope: ReceivedLogRecord['scope']): ReceivedLogRecord {
+function decodeLogRecord (
+  f: WireField[],
+  resource: AttributeMap,
+  scope: ReceivedLogRecord['scope']
+): ReceivedLogRecord {
   return {
     timeUnixNano: fixed64(f, 1),
     severityNumber: Number(varint(f, 2)),

@@ -59,7 +59,9 @@ export function decodeTraceRequest (request: Buffer): ReceivedSpan[] {
   const spans: ReceivedSpan[] = []
   for (const resourceSpans of messages(readFields(request), 1)) {
     const { resource, scopes } = resourceAndScopes(resourceSpans)
-    for (const { scope, items } of scopes) { for (const span of items) spans.push(decodeSpan(readFields(span), resource, scope)) }
+    for (const { scope, items } of scopes) {
+      for (const span of items) spans.push(decodeSpan(readFields(span), resource, scope))
+    }
   }
   return spans
 }

@@ -27,15 +27,19 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
   const server = new Server(limit === undefined ? {} : { 'grpc.max_receive_message_length': limit })
   for (const signal of Object.keys(SERVICE_PATHS) as Signal[]) {
     server.addService(service(SERVICE_PATHS[signal]), {
-      Export: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-        onExport(signal, call, callback, handle)
+      Export: (call: ServerUnaryCall<Buffer, Buffer>, respond: sendUnaryData<Buffer>) => {
+        onExport(signal, call, respond, handle)
       }
     })
   }
   const credentials =
     options.tls === undefined
       ? ServerCredentials.createInsecure()
-      : ServerCredentials.createSsl(null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], false)
+      : ServerCredentials.createSsl(
+        options.tls.clientCa ?? null,
+        [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+        options.tls.clientCa !== undefined
+      )
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${options.host}:${options.port}`, credentials, (error, bound) => {
       if (error === null) resolve(bound)
@@ -48,11 +52,12 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
 function onExport (
   signal: Signal,
   call: ServerUnaryCall<Buffer, Buffer>,
-  callback: sendUnaryData<Buffer>,
+  respond: sendUnaryData<Buffer>,
   handle: ExportHandler
 ): void {
+  // Every value of a key, joined: a header sent twice shows as two.
   const headers: Record<string, string> = {}
-  for (const [key, value] of Object.entries(call.metadata.getMap())) headers[key] = String(value)
+  for (const key of Object.keys(call.metadata.getMap())) headers[key] = call.metadata.get(key).map(String).join(', ')
   const outcome = handle({
     signal,
     transport: 'grpc',
@@ -62,15 +67,16 @@ function onExport (
     headers
   })
   const { code } = outcomeStatus(outcome, 'grpc')
+  // grpc-js takes a refusal as a status object ({ code, details, metadata }), not an Error.
   switch (outcome.kind) {
     case 'accepted':
-      callback(null, exportResponse(signal, 'protobuf', outcome.partial))
+      respond(null, exportResponse(signal, 'protobuf', outcome.partial))
       return
     case 'undecodable':
-      callback({ code, details: `undecodable request: ${outcome.message}` })
+      respond({ code, details: `undecodable request: ${outcome.message}` })
       return
     case 'unauthenticated':
-      callback({ code, details: 'missing or wrong credentials' })
+      respond({ code, details: 'missing or wrong credentials' })
       return
     case 'fault': {
       const { fault } = outcome
@@ -80,7 +86,7 @@ function onExport (
       if (delay !== undefined) {
         metadata.set('grpc-status-details-bin', retryInfoStatus(code, fault.message ?? '', delay))
       }
-      callback({ code, details: message, metadata })
+      respond({ code, details: message, metadata })
     }
   }
 }

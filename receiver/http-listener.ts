@@ -25,8 +25,9 @@ const gunzipAsync = promisify(gunzip)
 
 export async function listenHttp (options: ListenOptions, handle: ExportHandler): Promise<Listener> {
   const limit = options.maxReceiveMessageBytes ?? DEFAULT_MAX_BYTES
+  const prefix = (options.httpPathPrefix ?? '').replace(/\/+$/, '')
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    serve(req, res, limit, handle).catch((error: unknown) => {
+    serve(req, res, limit, prefix, handle).catch((error: unknown) => {
       // A bug of the receiver's own: answer something rather than leave the exporter waiting.
       if (!res.headersSent) plain(res, 500, `receiver error: ${(error as Error).message}`)
       else res.destroy()
@@ -35,7 +36,16 @@ export async function listenHttp (options: ListenOptions, handle: ExportHandler)
   const server: Server =
     options.tls === undefined
       ? createHttpServer(onRequest)
-      : createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, onRequest)
+      : createHttpsServer(
+        {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ...(options.tls.clientCa === undefined
+            ? {}
+            : { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: true })
+        },
+        onRequest
+      )
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => {
@@ -54,8 +64,15 @@ export async function listenHttp (options: ListenOptions, handle: ExportHandler)
   }
 }
 
-async function serve (req: IncomingMessage, res: ServerResponse, limit: number, handle: ExportHandler): Promise<void> {
-  const signal = PATHS[(req.url ?? '').split('?')[0]!]
+async function serve (
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  prefix: string,
+  handle: ExportHandler
+): Promise<void> {
+  const path = (req.url ?? '').split('?')[0]!
+  const signal = path.startsWith(`${prefix}/`) ? PATHS[path.slice(prefix.length)] : undefined
   if (signal === undefined) return plain(res, 404, 'not an OTLP/HTTP path (POST /v1/traces, /v1/logs or /v1/metrics)')
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST')
@@ -85,9 +102,12 @@ async function serve (req: IncomingMessage, res: ServerResponse, limit: number, 
     }
   }
 
+  // From the raw list: Node keeps only the first of some repeated headers (authorization among
+  // them), and a header sent twice must show as two.
   const headers: Record<string, string> = {}
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const key = req.rawHeaders[i]!.toLowerCase()
+    headers[key] = headers[key] === undefined ? req.rawHeaders[i + 1]! : `${headers[key]}, ${req.rawHeaders[i + 1]!}`
   }
   const outcome = handle({ signal, transport: 'http', format, contentType, contentEncoding, body, headers })
   const { code, httpStatus = 500 } = outcomeStatus(outcome, 'http')

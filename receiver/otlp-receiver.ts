@@ -27,6 +27,9 @@ export type {
   Transport
 } from './receiver-types.js'
 export type { ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
+export type { ReceivedLogRecord } from './decode-logs.js'
+export type { ReceivedSpan } from './decode-traces.js'
+export type { DecodedItems } from './receiver-types.js'
 
 /**
  * A real OTLP receiver on loopback for the end-to-end tests, the demo and the benchmarks: OTLP/gRPC
@@ -82,7 +85,7 @@ export class OtlpReceiver {
 
   /** The OTLP/HTTP base endpoint (an exporter appends /v1/traces, /v1/logs, /v1/metrics). */
   get httpEndpoint (): string {
-    return this.base(this.boundHttpPort)
+    return `${this.base(this.boundHttpPort)}${(this.options.httpPathPrefix ?? '').replace(/\/+$/, '')}`
   }
 
   /**
@@ -160,7 +163,7 @@ export class OtlpReceiver {
     this.grpc = await listenGrpc({ ...common, port: grpcPort }, handle)
     this.grpcPort = this.grpc.port
     try {
-      this.http = await listenHttp({ ...common, port: httpPort }, handle)
+      this.http = await listenHttp({ ...common, port: httpPort, httpPathPrefix: this.options.httpPathPrefix }, handle)
     } catch (error) {
       await this.stop()
       throw error
@@ -188,20 +191,27 @@ export class OtlpReceiver {
       outcome = { kind: 'undecodable', message: (error as Error).message }
     }
     const count = decoded?.items.length ?? 0
-    this.exports.push({
-      signal,
-      spanCount: signal === 'traces' ? count : 0,
-      logCount: signal === 'logs' ? count : 0,
-      metricCount: signal === 'metrics' ? count : 0,
-      transport,
-      contentType: request.contentType,
-      ...(request.contentEncoding === undefined ? {} : { contentEncoding: request.contentEncoding }),
-      bytes: body.length,
-      headers: request.headers,
-      ...outcomeStatus(outcome, transport)
-    })
+    if (this.options.retain !== false) {
+      this.exports.push({
+        signal,
+        spanCount: signal === 'traces' ? count : 0,
+        logCount: signal === 'logs' ? count : 0,
+        metricCount: signal === 'metrics' ? count : 0,
+        transport,
+        contentType: request.contentType,
+        ...(request.contentEncoding === undefined ? {} : { contentEncoding: request.contentEncoding }),
+        bytes: body.length,
+        headers: request.headers,
+        ...outcomeStatus(outcome, transport)
+      })
+    }
     if (outcome.kind !== 'accepted' || decoded === undefined) return outcome
     this.keep(decoded)
+    try {
+      this.options.onReceive?.(decoded)
+    } catch {
+      // A listener's own bug must not turn an accepted export into a failed one.
+    }
     for (const waiter of [...this.waiters]) waiter()
     return outcome
   }
@@ -220,10 +230,11 @@ export class OtlpReceiver {
   }
 
   private keep (decoded: DecodedItems): void {
+    this.count(decoded.signal, decoded.items.length)
+    if (this.options.retain === false) return
     if (decoded.signal === 'traces') this.spans.push(...decoded.items)
     if (decoded.signal === 'logs') this.logs.push(...decoded.items)
     if (decoded.signal === 'metrics') this.metrics.push(...decoded.items)
-    this.count(decoded.signal, decoded.items.length)
   }
 
   private count (signal: Signal, n: number): void {

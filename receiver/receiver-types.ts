@@ -10,6 +10,8 @@ import type { ReceivedSpan } from './decode-traces.js'
 export interface ReceiverTls {
   cert: Buffer
   key: Buffer
+  /** Mutual TLS: a client must present a certificate signed by this CA, or the handshake fails. */
+  clientCa?: Buffer
 }
 
 export interface ReceiverOptions {
@@ -35,6 +37,18 @@ export interface ReceiverOptions {
    * over gRPC, 413 over HTTP (where the limit holds for the body before and after gunzip).
    */
   maxReceiveMessageBytes?: number
+  /**
+   * A path before OTLP/HTTP's own, as a gateway has (`/otlp`: exports are POSTed to
+   * `/otlp/v1/traces`); `httpEndpoint` includes it.
+   */
+  httpPathPrefix?: string
+  /**
+   * Called with what each accepted export held, as it arrives (the `receive` command prints from
+   * it). With `retain: false` nothing is kept in `spans`, `logs`, `metrics` or `exports`: a
+   * receiver that runs for hours holds no more than its listener does.
+   */
+  onReceive?: (items: DecodedItems) => void
+  retain?: boolean
 }
 
 export type Signal = 'traces' | 'logs' | 'metrics'
@@ -122,6 +136,7 @@ export interface ListenOptions {
   port: number
   tls?: ReceiverTls
   maxReceiveMessageBytes?: number
+  httpPathPrefix?: string
 }
 
 /** A listening transport. */

@@ -26,11 +26,11 @@ export function exportResponse (
   partial?: { rejected: number; errorMessage: string }
 ): Buffer {
   if (format === 'json') {
+    // int64 is a string in protobuf's JSON mapping.
     const body =
       partial === undefined
         ? {}
-        : // int64 is a string in protobuf's JSON mapping.
-          { partialSuccess: { [REJECTED_FIELD[signal]]: String(partial.rejected), errorMessage: partial.errorMessage } }
+        : { partialSuccess: { [REJECTED_FIELD[signal]]: String(partial.rejected), errorMessage: partial.errorMessage } }
     return Buffer.from(JSON.stringify(body))
   }
   if (partial === undefined) return Buffer.alloc(0)

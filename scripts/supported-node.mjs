@@ -2,7 +2,7 @@
 // such a Node it runs the command as it is; on an older one (a machine whose default is Node 20)
 // it takes Node FALLBACK_MAJOR from the npm registry (node-binary.mjs, cached after the first time)
 // and runs the command with that Node first on the PATH. The repository's `npm start`, `npm test`,
-// `npm run bench` and `npm run doctor` go through here, so they work on either machine.
+// `npm run lint`, `npm run bench` and `npm run doctor` go through here, so they work on either machine.
 // Written for any Node from 18 on: it runs before a supported Node is there.
 import { spawnSync } from 'node:child_process'
 import { delimiter } from 'node:path'
@@ -26,7 +26,8 @@ if (!supported) {
   const bin = nodeBinDirectory(FALLBACK_MAJOR)
   env.PATH = `${bin}${delimiter}${env.PATH ?? ''}`
   process.stderr.write(
-    `fastify-otel-kit: Node ${process.versions.node} is older than ${FLOOR.join('.')}, which OpenTelemetry JS 3 needs; running with Node ${FALLBACK_MAJOR} from the npm registry (${bin}).\n`
+    `fastify-otel-kit: Node ${process.versions.node} is older than ${FLOOR.join('.')}, ` +
+      `which OpenTelemetry JS 3 needs; running with Node ${FALLBACK_MAJOR} from the npm registry (${bin}).\n`
   )
 }
 const result = spawnSync(command, args, { stdio: 'inherit', env, shell: process.platform === 'win32' })

@@ -1,6 +1,6 @@
 /**
- * Every error this package throws on purpose. Each code is listed in docs/reference/errors.md with what to do
- * about it; `test/package/errors.test.mjs` keeps the two in step.
+ * Every error this package throws on purpose. Each code is listed in docs/reference/errors.md with
+ * what to do about it; a test keeps the two in step.
  *
  * Configuration mistakes are `TypeError`s thrown at registration, so a service with a bad option
  * never starts half-instrumented. Nothing here is ever thrown while a request is being served.
@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'FOK_ERR_TLS_FILE'
   | 'FOK_ERR_INVALID_POOL'
   | 'FOK_ERR_INVALID_TASK_FUNCTION'
+  | 'FOK_ERR_CONFIG_FILE'
 
 /** A configuration error: a plugin or helper option that cannot work. */
 export class OtelKitConfigError extends TypeError {
@@ -47,7 +48,11 @@ export function invalidOption (key: string, expected: string, received: unknown)
 }
 
 /** For values that must not be echoed (secrets): the caller describes what was received. */
-export function invalidOptionDescribed (key: string, expected: string, receivedDescription: string): OtelKitConfigError {
+export function invalidOptionDescribed (
+  key: string,
+  expected: string,
+  receivedDescription: string
+): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_INVALID_OPTION',
     `option "${key}" must be ${expected}; received ${receivedDescription}.`
@@ -86,7 +91,8 @@ export function tlsFile (key: string, path: string, reason: string): OtelKitConf
 export function invalidPool (received: unknown): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_INVALID_POOL',
-    `runInWorker needs a Piscina pool (an object with a run(task, options) method); received ${describeReceived(received)}.`
+    'runInWorker needs a Piscina pool (an object with a run(task, options) method); ' +
+      `received ${describeReceived(received)}.`
   )
 }
 
@@ -94,5 +100,18 @@ export function invalidTaskFunction (received: unknown): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_INVALID_TASK_FUNCTION',
     `tracedTask needs the task function to wrap; received ${describeReceived(received)}.`
+  )
+}
+
+/**
+ * The configuration file (OTEL_CONFIG_FILE) cannot be used: it cannot be read, is not YAML, does
+ * not follow the file format, or asks for something this package cannot do. `variable` is the
+ * variable that named it; `where` the place in the file, when there is one.
+ */
+export function configFileError (variable: string, file: string, reason: string): OtelKitConfigError {
+  return new OtelKitConfigError(
+    'FOK_ERR_CONFIG_FILE',
+    `${variable}=${JSON.stringify(file)}: ${reason}. The SDK is not set up from a file it cannot use in full: fix ` +
+      `the file (docs/reference/configuration-file.md), or unset ${variable}.`
   )
 }

@@ -110,6 +110,16 @@ export async function untilSpans (app, exporter, predicate, rounds = 2000) {
   )
 }
 
+/**
+ * A span's attributes without the request's coverage figures (fastify.request.uncovered_*): they
+ * are times, which differ by nature between two runs of the same request.
+ */
+export function withoutTimings (attributes) {
+  return Object.fromEntries(
+    Object.entries(attributes ?? {}).filter(([key]) => !key.startsWith('fastify.request.uncovered_'))
+  )
+}
+
 export const parentOf = (span) => span.parentSpanContext?.spanId
 export const idOf = (span) => span.spanContext().spanId
 export const traceOf = (span) => span.spanContext().traceId

@@ -23,6 +23,7 @@ export function upstreamGrpcOptions (receiver, secret, { compression = 'none', s
 /** The plugin's `exporter` option, the same settings. */
 export function ourExporterOptions (receiver, secret, { compression = 'none', secure = false } = {}) {
   return {
+    protocol: 'grpc',
     endpoint: receiver.endpoint,
     headers: { authorization: secret },
     compression,

@@ -50,7 +50,9 @@ for (let round = 0; round < 3; round++) {
     results[name] = Math.min(results[name] ?? Infinity, ns)
   }
 }
-for (const [name, ns] of Object.entries(results)) { console.log(process.version, `${name}: ${ns.toFixed(0)} ns per span (best of 3 rounds)`) }
+for (const [name, ns] of Object.entries(results)) {
+  console.log(process.version, `${name}: ${ns.toFixed(0)} ns per span (best of 3 rounds)`)
+}
 const t2 = process.hrtime.bigint()
 for (let i = 0; i < n; i++) attrs()
 console.log(

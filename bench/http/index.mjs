@@ -23,7 +23,11 @@ export const SETUPS = [
     id: 'preload',
     label: 'preload (instrumentation-http + undici) + plugin, sampled, OTLP/gRPC to a loopback receiver',
     nodeArgs: ['--import', 'fastify-otel-kit/register'],
-    env: (endpoint) => ({ OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
+    env: (endpoint) => ({
+      OTEL_SERVICE_NAME: 'bench',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint
+    })
   },
   { id: 'fastify-otel', label: '@fastify/otel, same SDK settings' },
   { id: 'http-instrumentation', label: 'instrumentation-http' }
@@ -79,20 +83,23 @@ export async function runHttp ({
         // The first measurement of each fresh server starts with its warm-up, in the same process;
         // the CPU counter is read after it.
         const warmup = i === 0 ? warmupSeconds : 0
-        const load = startNode(here('./load.mjs'), [url, String(c), String(seconds), headers, String(warmup)], {
-          core: 1
-        })
+        const loadArgs = [url, String(c), String(seconds), headers, String(warmup)]
+        const load = startNode(here('./load.mjs'), loadArgs, { core: 1 })
         if (warmup > 0) await load.next()
         const before = cpuTicks(server.child.pid)
         load.send('go')
         const result = await load.next()
         const after = cpuTicks(server.child.pid)
         await load.stop()
-        if (result.errors > 0 || result.non2xx > 0) { throw new Error(`${setup.id}: ${result.errors} errors, ${result.non2xx} non-2xx responses`) }
+        if (result.errors > 0 || result.non2xx > 0) {
+          throw new Error(`${setup.id}: ${result.errors} errors, ${result.non2xx} non-2xx responses`)
+        }
         result.cpuMicrosPerRequest = before === undefined ? undefined : ((after - before) * 10_000) / result.total
         samples.get(setup.id).get(c).push(result)
         log(
-          `  round ${round} -c ${String(c).padEnd(3)} ${setup.id.padEnd(21)} ${String(Math.round(result.rps)).padStart(6)} req/s  p99 ${result.p99} ms  cpu ${result.cpuMicrosPerRequest?.toFixed(1) ?? '?'} us/req`
+          `  round ${round} -c ${String(c).padEnd(3)} ${setup.id.padEnd(21)} ` +
+            `${String(Math.round(result.rps)).padStart(6)} req/s  p99 ${result.p99} ms  ` +
+            `cpu ${result.cpuMicrosPerRequest?.toFixed(1) ?? '?'} us/req`
         )
       }
     }

@@ -22,7 +22,7 @@ if (setup === 'bare') {
     serviceName: 'bench',
     handleSignals: false,
     // "otlp" exports to the receiver the driver started; the others to an exporter that only counts.
-    exporter: setup === 'otlp' ? { endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter,
+    exporter: setup === 'otlp' ? { protocol: 'grpc', endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter,
     // "sampled" runs the default lifecycle timing (slow); these two the other modes, on the same route
     // (where nothing is slow: the default adds no span, "all" adds the handler's).
     ...(setup === 'lifecycle-off' ? { lifecycleSpans: 'off' } : {}),

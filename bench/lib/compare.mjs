@@ -26,8 +26,12 @@ export function figuresOf (results) {
     put(`workers: ${row.task}: runInWorker, context only vs pool.run`, row.contextOnlyRatio, 'lower')
     put(`workers: ${row.task}: runInWorker, span relayed vs pool.run`, row.relayedRatio, 'lower')
   }
-  for (const s of results.pipeline?.summary ?? []) { put(`pipeline: ${s.preset}: spans/s with zero drops`, s.maxZeroDropSpansPerSecond, 'higher') }
-  for (const h of results.pipeline?.heap ?? []) { put(`pipeline: ${h.preset}: bytes per queued span`, h.bytesPerSpan, 'lower') }
+  for (const s of results.pipeline?.summary ?? []) {
+    put(`pipeline: ${s.preset}: spans/s with zero drops`, s.maxZeroDropSpansPerSecond, 'higher')
+  }
+  for (const h of results.pipeline?.heap ?? []) {
+    put(`pipeline: ${h.preset}: bytes per queued span`, h.bytesPerSpan, 'lower')
+  }
   put('pipeline: recovery after an outage, median ms', results.pipeline?.recovery?.pluginMedian, 'lower')
   for (const row of results.logs ?? []) put(`logs: ${row.destination}: export on vs pino alone`, row.ratio, 'lower')
   return figures
@@ -38,7 +42,8 @@ export function renderComparison (before, after) {
   const a = figuresOf(before)
   const b = figuresOf(after)
   const out = [
-    `### Compared with commit ${before.machine?.commit ?? '?'} (${before.mode} run, ${before.date?.slice(0, 10) ?? '?'}, Node ${before.machine?.node ?? '?'})`,
+    `### Compared with commit ${before.machine?.commit ?? '?'} ` +
+      `(${before.mode} run, ${before.date?.slice(0, 10) ?? '?'}, Node ${before.machine?.node ?? '?'})`,
     '',
     `This run: commit ${after.machine?.commit ?? '?'} (${after.mode} run, Node ${after.machine?.node ?? '?'}). ` +
       'Changes within a few percent are noise on a shared machine; a quick run swings 10-20 %.',
@@ -54,9 +59,8 @@ export function renderComparison (before, after) {
     const change = was === 0 ? 0 : (now - was) / Math.abs(was)
     const improved = better === 'higher' ? change > 0 : change < 0
     const verdict = Math.abs(change) < 0.03 ? 'same' : improved ? 'better' : 'worse'
-    out.push(
-      `| ${key} | ${format(was)} | ${format(now)} | ${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)} % | ${verdict} |`
-    )
+    const sign = change >= 0 ? '+' : ''
+    out.push(`| ${key} | ${format(was)} | ${format(now)} | ${sign}${(change * 100).toFixed(1)} % | ${verdict} |`)
   }
   if (shared === 0) out.push('| (no figure in common: different scenarios were run) | | | | |')
   return out.join('\n') + '\n'

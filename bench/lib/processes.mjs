@@ -9,7 +9,11 @@ export const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
  * Starts `node script args` (on `core` if possible; with another Node binary if `execPath` says)
  * and returns a handle for its JSON lines.
  */
-export function startNode (script, args = [], { core, env = {}, nodeArgs = [], execPath = process.execPath, cwd } = {}) {
+export function startNode (
+  script,
+  args = [],
+  { core, env = {}, nodeArgs = [], execPath = process.execPath, cwd } = {}
+) {
   const command = hasTaskset && core !== undefined ? 'taskset' : execPath
   const commandArgs =
     hasTaskset && core !== undefined

@@ -26,6 +26,10 @@ for (let i = 0; i < profile.samples.length; i++) {
   groups.set(group, (groups.get(group) ?? 0) + micros)
 }
 const pct = (x) => `${((x / busy) * 100).toFixed(1).padStart(5)}%`
-for (const [key, micros] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) { console.log(`${pct(micros)}  ${key}`) }
+for (const [key, micros] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) {
+  console.log(`${pct(micros)}  ${key}`)
+}
 console.log('\nby package (self time, share of busy time)')
-for (const [group, micros] of [...groups.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) { console.log(`${pct(micros)}  ${group}`) }
+for (const [group, micros] of [...groups.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+  console.log(`${pct(micros)}  ${group}`)
+}

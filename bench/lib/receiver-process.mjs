@@ -9,7 +9,9 @@ process.stdout.write(`${JSON.stringify({ endpoint: receiver.endpoint })}\n`)
 const lines = createInterface({ input: process.stdin })
 lines.on('line', (line) => {
   const command = line.trim()
-  if (command === 'count') { process.stdout.write(`${JSON.stringify({ spans: receiver.spanCount, logs: receiver.logCount })}\n`) }
+  if (command === 'count') {
+    process.stdout.write(`${JSON.stringify({ spans: receiver.spanCount, logs: receiver.logCount })}\n`)
+  }
   if (command === 'reset') {
     receiver.spanCount = 0
     receiver.logCount = 0

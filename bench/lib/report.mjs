@@ -4,18 +4,22 @@ export function renderMarkdown (r) {
   const m = r.machine
   out.push(`### Benchmark results (${r.mode} run, ${r.date.slice(0, 10)})`, '')
   out.push(
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; server and load generator ${m.taskset ? 'pinned to different cores (taskset)' : 'not pinned (no taskset)'}. Commit ${m.commit}. Reproduce: \`${r.command}\`.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; ` +
+      `server and load generator ${m.taskset ? 'pinned to different cores (taskset)' : 'not pinned (no taskset)'}. ` +
+      `Commit ${m.commit}. Reproduce: \`${r.command}\`.`,
     ''
   )
   if (r.mode === 'quick') {
     out.push(
-      '> Quick run: one round of short measurements. It shows that every scenario runs; its ratios swing by 10-20 % from run to run on a shared machine. Judge targets on a full run.',
+      '> Quick run: one round of short measurements. It shows that every scenario runs; ' +
+        'its ratios swing by 10-20 % from run to run on a shared machine. Judge targets on a full run.',
       ''
     )
   }
   for (const table of r.http ?? []) {
     out.push(
-      `**HTTP overhead, servers on Node ${table.node}** (autocannon, pipelining 1, medians over rounds; ratios of bare Fastify in the same run)`,
+      `**HTTP overhead, servers on Node ${table.node}** ` +
+        '(autocannon, pipelining 1, medians over rounds; ratios of bare Fastify in the same run)',
       ''
     )
     out.push('| setup | -c | req/s | ratio | p99 ms | server CPU us/req | CPU ratio | spans exported / dropped |')
@@ -23,7 +27,8 @@ export function renderMarkdown (r) {
     for (const row of table.rows) {
       const spans = row.spans.ended === 0 ? '-' : `${row.spans.exported} / ${row.spans.dropped}`
       out.push(
-        `| ${row.label} | ${row.connections} | ${row.rps} | ${row.ratio.toFixed(2)} | ${row.p99} | ${row.cpuMicrosPerRequest ?? '-'} | ${row.cpuRatio?.toFixed(2) ?? '-'} | ${spans} |`
+        `| ${row.label} | ${row.connections} | ${row.rps} | ${row.ratio.toFixed(2)} | ${row.p99} | ` +
+          `${row.cpuMicrosPerRequest ?? '-'} | ${row.cpuRatio?.toFixed(2) ?? '-'} | ${spans} |`
       )
     }
     out.push('')
@@ -37,16 +42,20 @@ export function renderMarkdown (r) {
   if (r.workers !== undefined) {
     out.push('**Thread boundary** (Piscina, one worker thread; microseconds per task)', '')
     out.push(
-      '| task | pool.run | runInWorker, context only | ratio | runInWorker, span relayed | ratio | propagation delta | relay delta | traced pool, context only | ratio | traced pool, span relayed | ratio |'
+      '| task | pool.run | runInWorker, context only | ratio | runInWorker, span relayed | ratio | ' +
+        'propagation delta | relay delta | traced pool, context only | ratio | traced pool, span relayed | ratio |'
     )
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for (const row of r.workers.rows) {
       const traced =
         row.tracedPoolContextOnlyMicros === undefined
           ? '- | - | - | -'
-          : `${row.tracedPoolContextOnlyMicros} | ${row.tracedPoolContextOnlyRatio.toFixed(2)} | ${row.tracedPoolRelayedMicros} | ${row.tracedPoolRelayedRatio.toFixed(2)}`
+          : `${row.tracedPoolContextOnlyMicros} | ${row.tracedPoolContextOnlyRatio.toFixed(2)} | ` +
+            `${row.tracedPoolRelayedMicros} | ${row.tracedPoolRelayedRatio.toFixed(2)}`
       out.push(
-        `| ${row.task} | ${row.rawMicros} | ${row.contextOnlyMicros} | ${row.contextOnlyRatio.toFixed(2)} | ${row.relayedMicros} | ${row.relayedRatio.toFixed(2)} | ${row.propagationDeltaMicros} | ${row.relayDeltaMicros} | ${traced} |`
+        `| ${row.task} | ${row.rawMicros} | ${row.contextOnlyMicros} | ${row.contextOnlyRatio.toFixed(2)} | ` +
+          `${row.relayedMicros} | ${row.relayedRatio.toFixed(2)} | ${row.propagationDeltaMicros} | ` +
+          `${row.relayDeltaMicros} | ${traced} |`
       )
     }
     out.push('')
@@ -59,7 +68,8 @@ export function renderMarkdown (r) {
     out.push('|---|---:|---:|---:|---:|')
     for (const s of r.pipeline.summary) {
       out.push(
-        `| ${s.preset} | ${s.maxZeroDropSpansPerSecond} | ${s.overloadOfferedPerSecond ?? 'none in this run'} | ${s.overloadDropped ?? '-'} | ${s.overloadDeliveredPerSecond ?? '-'} |`
+        `| ${s.preset} | ${s.maxZeroDropSpansPerSecond} | ${s.overloadOfferedPerSecond ?? 'none in this run'} | ` +
+          `${s.overloadDropped ?? '-'} | ${s.overloadDeliveredPerSecond ?? '-'} |`
       )
     }
     out.push(
@@ -69,19 +79,22 @@ export function renderMarkdown (r) {
     )
     for (const h of r.pipeline.heap) {
       out.push(
-        `| ${h.preset} | ${h.queue} | ${h.bytesPerSpan} | ${h.fullQueueMegabytes} MB | ~${h.quotedEstimateMegabytes} MB |`
+        `| ${h.preset} | ${h.queue} | ${h.bytesPerSpan} | ` +
+          `${h.fullQueueMegabytes} MB | ~${h.quotedEstimateMegabytes} MB |`
       )
     }
     const rec = r.pipeline.recovery
     if (rec !== undefined) {
       out.push(
         '',
-        `Export resumed after the collector came back from a ${rec.outageMillis / 1000} s outage (ms, ${rec.rounds} round(s); same retry policy and batch processor):`,
+        `Export resumed after the collector came back from a ${rec.outageMillis / 1000} s outage ` +
+          `(ms, ${rec.rounds} round(s); same retry policy and batch processor):`,
         ''
       )
       out.push('| gRPC transport | each round | median |', '|---|---|---:|')
       out.push(
-        `| OpenTelemetry JS's (grpc-js reconnect backoff up to 120 s) | ${rec.upstreamMillis.join(', ')} | ${rec.upstreamMedian} |`
+        "| OpenTelemetry JS's (grpc-js reconnect backoff up to 120 s) | " +
+          `${rec.upstreamMillis.join(', ')} | ${rec.upstreamMedian} |`
       )
       out.push(
         `| the plugin's (reconnect backoff capped at 1 s) | ${rec.pluginMillis.join(', ')} | ${rec.pluginMedian} |`
@@ -91,16 +104,19 @@ export function renderMarkdown (r) {
   }
   if (r.logs !== undefined) {
     out.push(
-      '**Log export** (request.log inside a span, pino alone and with export on, same run: CPU time of the process per line, and time inside the log call per line)',
+      '**Log export** (request.log inside a span, pino alone and with export on, same run: ' +
+        'CPU time of the process per line, and time inside the log call per line)',
       ''
     )
     out.push(
-      '| pino destination | CPU/line, pino alone ns | CPU/line, export on ns | ratio | in the call, pino alone ns | in the call, export on ns | records exported / dropped |'
+      '| pino destination | CPU/line, pino alone ns | CPU/line, export on ns | ratio | ' +
+        'in the call, pino alone ns | in the call, export on ns | records exported / dropped |'
     )
     out.push('|---|---:|---:|---:|---:|---:|---|')
     for (const row of r.logs) {
       out.push(
-        `| ${row.destination} | ${row.pinoAloneNs} | ${row.exportOnNs} | ${row.ratio.toFixed(2)} | ${row.callPinoAloneNs} | ${row.callExportOnNs} | ${row.exported} / ${row.dropped} |`
+        `| ${row.destination} | ${row.pinoAloneNs} | ${row.exportOnNs} | ${row.ratio.toFixed(2)} | ` +
+          `${row.callPinoAloneNs} | ${row.callExportOnNs} | ${row.exported} / ${row.dropped} |`
       )
     }
     out.push('')
@@ -108,9 +124,8 @@ export function renderMarkdown (r) {
   if (r.targets?.length > 0) {
     out.push('**Targets**', '', '| target | goal | this run | |', '|---|---|---:|---|')
     for (const t of r.targets) {
-      out.push(
-        `| ${t.name} | ${t.goal} | ${t.value ?? '-'} | ${t.met === undefined ? 'not measured' : t.met ? 'met' : 'missed'} |`
-      )
+      const verdict = t.met === undefined ? 'not measured' : t.met ? 'met' : 'missed'
+      out.push(`| ${t.name} | ${t.goal} | ${t.value ?? '-'} | ${verdict} |`)
     }
     out.push('')
   }

@@ -9,11 +9,15 @@ import { renderMarkdown } from './report.mjs'
 const docFile = fileURLToPath(new URL('../../docs/internals/performance.md', import.meta.url))
 const resultsFile = process.argv[2] ?? fileURLToPath(new URL('../results/full.json', import.meta.url))
 const results = JSON.parse(readFileSync(resultsFile, 'utf8'))
-if (results.mode !== 'full') { throw new Error(`${resultsFile} is a ${results.mode} run: the published tables come from a full run`) }
+if (results.mode !== 'full') {
+  throw new Error(`${resultsFile} is a ${results.mode} run: the published tables come from a full run`)
+}
 const doc = readFileSync(docFile, 'utf8')
 const start = doc.indexOf('<!-- bench:start -->')
 const end = doc.indexOf('<!-- bench:end -->')
-if (start === -1 || end < start) { throw new Error(`${docFile} has no <!-- bench:start --> ... <!-- bench:end --> section`) }
+if (start === -1 || end < start) {
+  throw new Error(`${docFile} has no <!-- bench:start --> ... <!-- bench:end --> section`)
+}
 const body = renderMarkdown(results).replace(/^### Benchmark results[^\n]*\n\n/, '')
 writeFileSync(docFile, `${doc.slice(0, start)}<!-- bench:start -->\n${body}\n${doc.slice(end)}`)
 process.stdout.write(

@@ -1,5 +1,6 @@
 // Propagation micro-costs with tinybench, in ns/op: each propagator's inject and extract, the
-// default composite, and the context module's carriers and activations. In-process, no I/O.
+// default composite, the context module's carriers and activations, and the queue helpers beside
+// the carrier alone (./queues.mjs). In-process, no I/O.
 import {
   context,
   defaultTextMapGetter,
@@ -16,6 +17,7 @@ import { B3Propagator } from '../../dist/context/b3.js'
 import { PriorityCompositePropagator } from '../../dist/context/composite-propagator.js'
 import { W3CTraceContextPropagator } from '../../dist/context/w3c-trace-context.js'
 import { Bench } from 'tinybench'
+import { queueCases } from './queues.mjs'
 
 export async function runMicro ({ timeMillis, log }) {
   ensureContextManager()
@@ -174,8 +176,16 @@ export async function runMicro ({ timeMillis, log }) {
   for (let round = 0; round < 3; round++) for (const [, fn] of cases) for (let i = 0; i < 20000; i++) fn()
   for (const [name, fn] of cases) bench.add(name, fn)
   await bench.run()
+  // eslint-disable-next-line no-void -- reads the sink once, so what the cases wrote to it counts as used
   void sink
-  return bench.tasks.map((task) => {
+  // The queue helpers make spans: measured under an SDK provider of their own, registered only now.
+  const queues = queueCases()
+  const queueBench = new Bench({ time: timeMillis, warmupTime: Math.min(200, timeMillis) })
+  for (let round = 0; round < 3; round++) for (const [, fn] of queues.cases) for (let i = 0; i < 20000; i++) fn()
+  for (const [name, fn] of queues.cases) queueBench.add(name, fn)
+  await queueBench.run()
+  queues.done()
+  return [...bench.tasks, ...queueBench.tasks].map((task) => {
     const latency = task.result.latency
     const row = {
       name: task.name,

@@ -1,9 +1,10 @@
 // Runs with no arguments: how long a process lives on after app.close() returned, when the
-// collector accepts connections and never answers, with OpenTelemetry JS's OTLP/gRPC exporter and
+// collector accepts connections and never answers, with OpenTelemetry JS's OTLP exporter and
 // with the plugin's (upstream's exporter with the transport replaced), both at their default
-// export timeout (10 s) behind the plugin's batch processor and shutdown bound (1 s here).
-// Prints one JSON line.   node bench/pipeline/hung-exit.mjs [rounds=3]
-// (With `child <kind> <endpoint>` it is the process measured.)
+// export timeout (10 s) behind the plugin's batch processor and shutdown bound (1 s here), over
+// gRPC (exporter-trace-otlp-grpc) or OTLP/HTTP (exporter-trace-otlp-proto).
+// Prints one JSON line.   node bench/pipeline/hung-exit.mjs [rounds=3] [grpc|http/protobuf]
+// (With `child <kind> <endpoint> <protocol>` it is the process measured.)
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import net from 'node:net'
@@ -12,12 +13,18 @@ import { fileURLToPath } from 'node:url'
 import { median } from '../lib/processes.mjs'
 
 if (process.argv[2] === 'child') {
-  const [, , , kind, url] = process.argv
-  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc')
+  const [, , , kind, url, protocol] = process.argv
+  const grpc = protocol === 'grpc'
+  const { OTLPTraceExporter } = await import(
+    grpc ? '@opentelemetry/exporter-trace-otlp-grpc' : '@opentelemetry/exporter-trace-otlp-proto'
+  )
   const { default: Fastify } = await import('fastify')
   const { default: otelPlugin } = await import('fastify-otel-kit')
   const app = Fastify()
-  const exporter = kind === 'upstream' ? new OTLPTraceExporter({ url }) : { endpoint: url, retry: false }
+  const exporter =
+    kind === 'upstream'
+      ? new OTLPTraceExporter({ url: grpc ? url : `${url}/v1/traces` })
+      : { protocol, endpoint: url, retry: false }
   await app.register(otelPlugin, {
     serviceName: 'bench-hung-exit',
     handleSignals: false,
@@ -31,6 +38,7 @@ if (process.argv[2] === 'child') {
   process.stdout.write('closed\n')
 } else {
   const rounds = Number(process.argv[2] ?? 3)
+  const protocol = process.argv[3] ?? 'grpc'
   const sockets = new Set()
   const server = net.createServer((socket) => {
     sockets.add(socket)
@@ -41,7 +49,7 @@ if (process.argv[2] === 'child') {
   const samples = { upstream: [], plugin: [] }
   for (let round = 0; round < rounds; round++) {
     for (const kind of ['upstream', 'plugin']) {
-      const args = [fileURLToPath(import.meta.url), 'child', kind, endpoint]
+      const args = [fileURLToPath(import.meta.url), 'child', kind, endpoint, protocol]
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] })
       let closedAt
       createInterface({ input: child.stdout }).on('line', (line) => {
@@ -55,6 +63,7 @@ if (process.argv[2] === 'child') {
   server.close()
   const result = {
     rounds,
+    protocol,
     node: process.version,
     exitAfterCloseMillis: samples,
     upstreamMedian: median(samples.upstream),

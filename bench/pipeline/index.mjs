@@ -1,9 +1,10 @@
 // Pipeline: the most spans per second the plugin's batch processor and OTLP/gRPC exporter deliver
 // to a loopback receiver (in another process, on the other core) without a drop, per preset; the
-// drops when offered more; the heap a full queue retains, next to the commonly quoted estimates (5, 20 and 80 MB); how soon
-// export resumes after the collector comes back, with upstream's gRPC transport and with ours; how
-// long the span.end() that fills a batch takes with the SDK's batch processor and with ours; and how
-// long a process lives on after close when the collector never answers, with either transport.
+// drops when offered more; the heap a full queue retains, next to the commonly quoted estimates (5,
+// 20 and 80 MB); how soon export resumes after the collector comes back, with upstream's gRPC
+// transport and with ours; how long the span.end() that fills a batch takes with the SDK's batch
+// processor and with ours; and how long a process lives on after close when the collector never
+// answers, with either transport.
 // docs/internals/upstream-parts.md quotes the last three.
 import { fileURLToPath } from 'node:url'
 import { runNode, startNode } from '../lib/processes.mjs'
@@ -30,7 +31,8 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
     const { spans } = await receiver.next()
     const row = { ...step, delivered: spans, deliveredPerSecond: Math.round(spans / seconds) }
     log(
-      `  ${step.preset.padEnd(12)} offered ${String(step.offeredPerSecond).padStart(6)}/s: delivered ${String(row.deliveredPerSecond).padStart(6)}/s, dropped ${step.dropped}, failed ${step.failed}`
+      `  ${step.preset.padEnd(12)} offered ${String(step.offeredPerSecond).padStart(6)}/s: ` +
+        `delivered ${String(row.deliveredPerSecond).padStart(6)}/s, dropped ${step.dropped}, failed ${step.failed}`
     )
     steps.push(row)
     load.send('next')
@@ -55,24 +57,28 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
   for (const h of heap) h.quotedEstimateMegabytes = QUOTED_MEGABYTES[h.preset]
   for (const h of heap) {
     log(
-      `  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ${h.fullQueueMegabytes} MB (commonly quoted: ~${h.quotedEstimateMegabytes} MB)`
+      `  heap ${h.preset.padEnd(12)} ${h.bytesPerSpan} B per queued span, full queue of ${h.queue}: ` +
+        `${h.fullQueueMegabytes} MB (commonly quoted: ~${h.quotedEstimateMegabytes} MB)`
     )
   }
   const resumed = await runNode(here('./recovery.mjs'), [String(recovery.rounds), String(recovery.outageMillis)])
   log(
-    `  recovery after a ${resumed.outageMillis} ms outage: upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`
+    `  recovery after a ${resumed.outageMillis} ms outage: ` +
+      `upstream transport ${resumed.upstreamMillis.join(', ')} ms, plugin's ${resumed.pluginMillis.join(', ')} ms`
   )
   const stall = await runNode(here('./end-stall.mjs'), [String(recovery.rounds > 1 ? 40 : 10)])
   const medians = (passes) => passes.map((p) => p.fillingEndMicros.median).join(', ')
   log(
-    `  span.end() that fills a 512-span batch (median us): SDK processor ${medians(stall.sdk)}, plugin's ${medians(stall.ours)}`
+    '  span.end() that fills a 512-span batch (median us): ' +
+      `SDK processor ${medians(stall.sdk)}, plugin's ${medians(stall.ours)}`
   )
   // About 10 s per round (upstream's default export timeout): left out of the quick run.
   const hungExit = recovery.rounds > 1 ? await runNode(here('./hung-exit.mjs'), [String(recovery.rounds)]) : undefined
   if (hungExit !== undefined) {
     const { upstream, plugin } = hungExit.exitAfterCloseMillis
     log(
-      `  process alive after close, collector never answering: upstream transport ${upstream.join(', ')} ms, plugin's ${plugin.join(', ')} ms`
+      '  process alive after close, collector never answering: ' +
+        `upstream transport ${upstream.join(', ')} ms, plugin's ${plugin.join(', ')} ms`
     )
   }
   return { steps, summary, heap, recovery: resumed, endStall: stall, hungExit }

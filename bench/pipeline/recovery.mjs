@@ -26,7 +26,7 @@ async function recovery (transport) {
         DEFAULT_RETRY_POLICY,
         { exportTimeoutMillis: 30_000, attemptTimeoutMillis: 10_000 }
       )
-      : { endpoint: receiver.endpoint }
+      : { protocol: 'grpc', endpoint: receiver.endpoint }
   const app = Fastify()
   await app.register(otelPlugin, {
     serviceName: 'bench-recovery',
@@ -35,9 +35,9 @@ async function recovery (transport) {
     exporter,
     batch: { scheduledDelayMillis: 100 }
   })
-  let offering = true
+  const stopOffering = new AbortController()
   const offer = (async () => {
-    while (offering) {
+    while (!stopOffering.signal.aborted) {
       for (let i = 0; i < 20; i++) makeServerSpan(app.otel.tracer)
       await delay(10)
     }
@@ -50,7 +50,7 @@ async function recovery (transport) {
   const restarted = performance.now()
   while (receiver.spanCount === countBefore && performance.now() - restarted < 60_000) await delay(5)
   const millis = Math.round(performance.now() - restarted)
-  offering = false
+  stopOffering.abort()
   await offer
   await app.close()
   await receiver.stop()
@@ -75,7 +75,14 @@ const samples = { upstream: [], plugin: [] }
 for (let round = 0; round < rounds; round++) {
   for (const transport of ['upstream', 'plugin']) samples[transport].push(await recovery(transport))
 }
-process.stdout.write(
-  `${JSON.stringify({ node: process.version, outageMillis, rounds, upstreamMillis: samples.upstream, pluginMillis: samples.plugin, upstreamMedian: median(samples.upstream), pluginMedian: median(samples.plugin) })}\n`
-)
+const summary = {
+  node: process.version,
+  outageMillis,
+  rounds,
+  upstreamMillis: samples.upstream,
+  pluginMillis: samples.plugin,
+  upstreamMedian: median(samples.upstream),
+  pluginMedian: median(samples.plugin)
+}
+process.stdout.write(`${JSON.stringify(summary)}\n`)
 process.exit(0)

@@ -18,7 +18,7 @@ for (const preset of JSON.parse(presetsJson)) {
     serviceName: 'bench-pipeline',
     handleSignals: false,
     batch: preset,
-    exporter: { endpoint }
+    exporter: { protocol: 'grpc', endpoint }
   })
   const tracer = app.otel.tracer
   for (const rate of JSON.parse(ratesJson)) {

@@ -82,7 +82,8 @@ for (let round = 0; round < rounds; round++) {
 const per = (ms) => ((ms * 1000) / (rounds * tasksPerRound)).toFixed(1)
 for (const [variant, t] of Object.entries(totals)) {
   console.log(
-    `${variant}: ${per(t.wall)} us per task; main thread ${per(t.user)} us user + ${per(t.system)} us system; other threads ${per(t.others)} us`
+    `${variant}: ${per(t.wall)} us per task; main thread ${per(t.user)} us user + ${per(t.system)} us system; ` +
+      `other threads ${per(t.others)} us`
   )
 }
 await pool.destroy()

@@ -118,7 +118,9 @@ function summarize (task, tasks, totalMicros, log) {
     tracedPoolRelayedRatio: Number((per['traced pool, spans relayed'] / per.raw).toFixed(3))
   }
   log(
-    `  ${task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), relayed ${row.relayedMicros} us (${row.relayedRatio}x); traced pool ${row.tracedPoolContextOnlyRatio}x, ${row.tracedPoolRelayedRatio}x`
+    `  ${task}: raw ${row.rawMicros} us, context only ${row.contextOnlyMicros} us (${row.contextOnlyRatio}x), ` +
+      `relayed ${row.relayedMicros} us (${row.relayedRatio}x); ` +
+      `traced pool ${row.tracedPoolContextOnlyRatio}x, ${row.tracedPoolRelayedRatio}x`
   )
   return row
 }

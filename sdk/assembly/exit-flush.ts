@@ -26,7 +26,7 @@ export function exitFlushListener (pipeline: Pipeline, timeoutMillis: number, gi
     }
     flushing = true
     const timer = setTimeout(giveUp, timeoutMillis)
-    void pipeline.drain().then(() => {
+    pipeline.drain().then(() => {
       clearTimeout(timer)
       flushing = false
       pipeline.warnings.close()

@@ -26,7 +26,8 @@ export function finalAccounting (
   const records = pipeline.logs === undefined ? '' : ` and ${abandoned.logRecords} log record(s)`
   const what =
     reason === 'exit'
-      ? `the flush when the process ran out of work did not finish (within shutdownTimeoutMillis, ${timeoutMillis} ms, while anything kept the process alive)`
+      ? 'the flush when the process ran out of work did not finish ' +
+        `(within shutdownTimeoutMillis, ${timeoutMillis} ms, while anything kept the process alive)`
       : `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms)`
   warnings.warn(
     'FOK_WARN_SHUTDOWN_ABANDONED',

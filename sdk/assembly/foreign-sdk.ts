@@ -44,13 +44,15 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (
   if (resolution.spanProcessors.length > 0) {
     warnings.warn(
       'FOK_WARN_CONFIG',
-      'option spanProcessors is not applied: the application registered its own OpenTelemetry SDK before the plugin. Add the processors to that SDK.'
+      'option spanProcessors is not applied: the application registered its own OpenTelemetry SDK ' +
+        'before the plugin. Add the processors to that SDK.'
     )
   }
   const logsOn = resolution.config.logs.enabled.value
   if (logsOn) {
     log?.info(
-      "fastify-otel-kit: log records from the Fastify logger go to the LoggerProvider the application registered with the Logs API (none registered: they are dropped); the plugin's logs settings are not applied."
+      'fastify-otel-kit: log records from the Fastify logger go to the LoggerProvider the application registered ' +
+        "with the Logs API (none registered: they are dropped); the plugin's logs settings are not applied."
     )
   }
   const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }

@@ -1,9 +1,14 @@
-import { LogsExporterMetricsHelper, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer'
+import {
+  JsonLogsSerializer,
+  LogsExporterMetricsHelper,
+  ProtobufLogsSerializer
+} from '@opentelemetry/otlp-transformer'
 import { ConsoleLogRecordExporter, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import type { ItemExporter } from '../export/batch-queue.js'
 import { LOGS_SERVICE } from '../export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc-exporter.js'
+import { buildOtlpHttpExporter, type OtlpHttpSignal } from '../export/http/otlp-http-exporter.js'
 
 /** What upstream's OTLPLogExporter (exporter-logs-otlp-grpc) passes to its delegate. */
 const LOGS: OtlpSignal<ReadableLogRecord> = {
@@ -13,9 +18,25 @@ const LOGS: OtlpSignal<ReadableLogRecord> = {
   componentType: 'otlp_grpc_log_exporter'
 }
 
+/** What upstream's OTLPLogExporter (exporter-logs-otlp-proto, -http) passes to its delegate. */
+const LOGS_HTTP: Record<'http/protobuf' | 'http/json', OtlpHttpSignal<ReadableLogRecord>> = {
+  'http/protobuf': {
+    serializer: ProtobufLogsSerializer,
+    metricsHelper: LogsExporterMetricsHelper,
+    contentType: 'application/x-protobuf',
+    componentType: 'otlp_http_log_exporter'
+  },
+  'http/json': {
+    serializer: JsonLogsSerializer,
+    metricsHelper: LogsExporterMetricsHelper,
+    contentType: 'application/json',
+    componentType: 'otlp_http_log_exporter'
+  }
+}
+
 /**
  * The log record exporter the resolved configuration asks for; undefined when logs are off. Over
- * OTLP/gRPC it is the spans' exporter for the logs service: the same transport, the same retries.
+ * OTLP it is the spans' exporter for the logs service or path: the same transport, the same retries.
  */
 export function buildLogExporter (
   resolution: ConfigResolution,
@@ -29,13 +50,24 @@ export function buildLogExporter (
       return undefined
     case 'console':
       return new ConsoleLogRecordExporter()
-    case 'otlp-grpc':
-      return buildOtlpGrpcExporter(
-        LOGS,
+    case 'otlp': {
+      const protocol = logs.exporter.protocol.value
+      if (protocol === 'grpc') {
+        return buildOtlpGrpcExporter(
+          LOGS,
+          logs.exporter,
+          resolution.logExporterHeaders,
+          logs.batch.exportTimeoutMillis.value,
+          warn
+        )
+      }
+      return buildOtlpHttpExporter(
+        LOGS_HTTP[protocol],
         logs.exporter,
         resolution.logExporterHeaders,
         logs.batch.exportTimeoutMillis.value,
         warn
       )
+    }
   }
 }

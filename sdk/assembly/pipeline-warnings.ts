@@ -27,7 +27,8 @@ export function spanPipelineWarnings (warnings: Warnings, config: ResolvedSdkCon
     dropCode: 'FOK_WARN_SPANS_DROPPED',
     dropAdvice:
       `the export queue is full (batch.maxQueueSize ${config.batch.maxQueueSize.value}). ` +
-      'Raise maxQueueSize to at least peak requests/s x spans per request x scheduledDelayMillis/1000, or check that the collector keeps up.',
+      'Raise maxQueueSize to at least peak requests/s x spans per request x scheduledDelayMillis/1000, ' +
+      'or check that the collector keeps up.',
     exporter: config.exporter
   })
 }
@@ -39,7 +40,8 @@ export function logPipelineWarnings (warnings: Warnings, config: ResolvedSdkConf
     dropCode: 'FOK_WARN_LOGS_DROPPED',
     dropAdvice:
       `the log export queue is full (logs.batch.maxQueueSize ${config.logs.batch.maxQueueSize.value}). ` +
-      'Raise it to at least peak log lines/s x logs.batch.scheduledDelayMillis/1000, or check that the collector keeps up.',
+      'Raise it to at least peak log lines/s x logs.batch.scheduledDelayMillis/1000, ' +
+      'or check that the collector keeps up.',
     exporter: config.logs.exporter
   })
 }
@@ -49,7 +51,7 @@ export function logPipelineWarnings (warnings: Warnings, config: ResolvedSdkConf
  * change. Every counted item appears in exactly one summary.
  */
 function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineWarnings {
-  const destination = wording.exporter.kind.value === 'otlp-grpc' ? 'the collector' : 'the exporter'
+  const destination = wording.exporter.kind.value === 'otlp' ? 'the collector' : 'the exporter'
   const drops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
     warnings.warn(wording.dropCode, `dropped ${count} ${wording.noun}(s) because ${wording.dropAdvice}`, {
       once: false
@@ -58,14 +60,16 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
   const lateDrops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
     warnings.warn(
       wording.dropCode,
-      `dropped ${count} ${wording.noun}(s) that arrived after shutdown had begun: the export pipeline takes nothing once it is shutting down.`,
+      `dropped ${count} ${wording.noun}(s) that arrived after shutdown had begun: ` +
+        'the export pipeline takes nothing once it is shutting down.',
       { once: false }
     )
   })
   const failures = new WindowedReport<Error>(WINDOW_MILLIS, (count, error) => {
     warnings.warn(
       'FOK_WARN_EXPORT_FAILED',
-      `could not export ${count} ${wording.noun}(s) to ${destination}: ${error?.message ?? 'unknown error'}. The service keeps running; these ${wording.noun}s are lost.`,
+      `could not export ${count} ${wording.noun}(s) to ${destination}: ${error?.message ?? 'unknown error'}. ` +
+        `The service keeps running; these ${wording.noun}s are lost.`,
       { once: false }
     )
   })

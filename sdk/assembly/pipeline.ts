@@ -18,7 +18,7 @@ import { type SpanFactory, spanFactory } from '../traces/span-factory.js'
 import type { ResolvedSpanLimits } from '../traces/span-target.js'
 import { type PipelineWarnings, spanPipelineWarnings } from './pipeline-warnings.js'
 import { buildPropagator } from './propagators.js'
-import { buildResource } from './resource.js'
+import { buildResource, type ResourceOptions } from './resource.js'
 import { buildSampler } from '../traces/sampler.js'
 import { emptyExportStats, type PipelineStats } from './sdk.js'
 
@@ -56,9 +56,16 @@ export interface Pipeline {
  * The order that matters: resource, sampler, exporter, batch processor, provider; then the same for log
  * records on the same resource, when logs are on.
  */
-export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig>, warnings: Warnings): Pipeline {
+export function assemblePipeline (
+  resolution: ConfigResolution<ResolvedSdkConfig>,
+  warnings: Warnings,
+  { pendingIdentity }: Pick<ResourceOptions, 'pendingIdentity'> = {}
+): Pipeline {
   const { config } = resolution
-  const resource = buildResource(config)
+  const resource = buildResource(config, {
+    warn: (message) => warnings.warn('FOK_WARN_DETECTOR_MISSING', message),
+    ...(pendingIdentity === undefined ? {} : { pendingIdentity })
+  })
   const sampler = buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance)
   const exporter = buildExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
   const events = spanPipelineWarnings(warnings, config)
@@ -78,7 +85,7 @@ export function assemblePipeline (resolution: ConfigResolution<ResolvedSdkConfig
   // The application's processors first (they may enrich spans in onStart/onEnding), the export last.
   const list =
     batchProcessor === undefined ? [...resolution.spanProcessors] : [...resolution.spanProcessors, batchProcessor]
-  const processors = new ProcessorChain(list)
+  const processors = new ProcessorChain(list, { sanitizeStatements: config.dbStatementSanitizer.value })
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
   // Resolved from the environment here: SDK 3's provider reads no variable itself. The same limits

@@ -18,8 +18,11 @@ import { adoptApplicationSdk, disabledSdk } from './foreign-sdk.js'
 import { assemblePipeline, type Pipeline } from './pipeline.js'
 import type { Sdk } from './sdk.js'
 import { setSpanSink } from '../traces/span-sink.js'
+import { setLogSink } from '../logs/log-sink.js'
 import { factorySpanStarter } from '../traces/span-starter.js'
 import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
+import type { PendingIdentityResource, SettledBy } from './pending-identity.js'
+import { identityAttributes } from './resource.js'
 
 interface Registration {
   sdk: Sdk
@@ -65,7 +68,18 @@ export interface Acquired<C extends ResolvedSdkConfig> {
    * included), for a registration that asks for extractOnly when the SDK already existed.
    */
   restrictToExtraction?: () => void
+  /**
+   * For an SDK the preload assembled: settles the service identity (resource attributes, service
+   * name, version and environment) with what this registration resolves them to, unless the first
+   * export has settled it already. Returns whether it was applied.
+   */
+  settleIdentity?: (config: ResolvedSdkConfig) => boolean
 }
+
+/** What the preload says when its first export settles the identity and no service name was set anywhere. */
+export const NO_SERVICE_NAME_AT_FIRST_EXPORT =
+  'No service name is set (OTEL_SERVICE_NAME, or option serviceName of a plugin registered before the first export): ' +
+  'spans and log records are reported as "unknown_service:node".'
 
 export interface Reporting {
   /** Informational lines (which SDK is used); optional, like Fastify's logger. */
@@ -89,13 +103,17 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
   if (existing !== undefined && existing.released === undefined) {
     existing.users++
     const gate = existing.globalPropagator
+    const pending = existing.pipeline.resource as Partial<PendingIdentityResource>
     return {
       sdk: existing.sdk as Sdk<C>,
       how: 'shared',
       assembledBy: existing.assembledBy,
       restrictToExtraction: () => {
         if (gate !== undefined) gate.injects = false
-      }
+      },
+      ...(typeof pending.settle === 'function'
+        ? { settleIdentity: (own: ResolvedSdkConfig) => settleIdentity(existing, pending.settle!.bind(pending), own) }
+        : {})
     }
   }
 
@@ -107,8 +125,18 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
   const globals = apiGlobals()
   if (globals.trace !== undefined) return { sdk: adoptApplicationSdk(resolution, log, warnings), how: 'application' }
 
-  const diagInstalled = globals.diag === undefined && installDiagLogger(log, warnings, process.env.OTEL_LOG_LEVEL)
-  const pipeline = assemblePipeline(resolution, warnings)
+  const diagInstalled = globals.diag === undefined && installDiagLogger(log, warnings, config.logLevel.value)
+  // The preload runs before the plugin's options are known: the identity stays open for them.
+  const onSettled = (by: SettledBy): void => {
+    if (by === 'export' && config.serviceName.source === 'default') {
+      warnings.warn('FOK_WARN_CONFIG', NO_SERVICE_NAME_AT_FIRST_EXPORT)
+    }
+  }
+  const pipeline = assemblePipeline(
+    resolution,
+    warnings,
+    assembledBy === 'preload' ? { pendingIdentity: { onSettled } } : {}
+  )
   const registered = { trace: false, propagation: false, context: false, diag: diagInstalled, logs: false }
   registered.context = ensureContextManager()
   let globalPropagator: InjectionGate | undefined
@@ -117,7 +145,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     registered.propagation = propagation.setGlobalPropagator(globalPropagator)
   } else {
     log?.info(
-      "fastify-otel-kit: the application registered its own propagator; requests use the plugin's, other code keeps the application's."
+      "fastify-otel-kit: the application registered its own propagator; requests use the plugin's, " +
+        "other code keeps the application's."
     )
   }
   registered.trace = setGlobalTracerProvider(pipeline.provider)
@@ -125,7 +154,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     registered.logs = registerLoggerProvider(pipeline.logs.provider)
     if (!registered.logs) {
       log?.info(
-        "fastify-otel-kit: the application registered its own LoggerProvider; Fastify's log lines go to the plugin's, Logs API users keep the application's."
+        'fastify-otel-kit: the application registered its own LoggerProvider; ' +
+          "Fastify's log lines go to the plugin's, Logs API users keep the application's."
       )
     }
   }
@@ -180,6 +210,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     spans: sdk.spans,
     limits: pipeline.spanFactory.limits
   })
+  // Log records relayed home from worker threads join the log queue with their dropped counts.
+  setLogSink(pipeline.logs?.sink)
   return { sdk, how: 'assembled', assembledBy }
 }
 
@@ -211,10 +243,33 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
     if (registration.registered.diag) uninstallDiagLogger()
     if (registration.registered.logs) unregisterLoggerProvider()
     setSpanSink(undefined)
+    setLogSink(undefined)
     setRegistration(undefined)
     return inTime
   })()
   return await registration.released
+}
+
+/**
+ * The first plugin registration under the preload settles the identity; the SDK's configuration
+ * (`app.otel.config`) then shows the identity in use, with where each part came from.
+ */
+function settleIdentity (
+  registration: Registration,
+  settle: PendingIdentityResource['settle'],
+  own: ResolvedSdkConfig
+): boolean {
+  if (!settle('plugin', identityAttributes(own))) return false
+  const config = registration.sdk.config
+  if (!Object.isFrozen(config)) {
+    Object.assign(config, {
+      serviceName: own.serviceName,
+      serviceVersion: own.serviceVersion,
+      deploymentEnvironment: own.deploymentEnvironment,
+      resourceAttributes: own.resourceAttributes
+    })
+  }
+  return true
 }
 
 /** The final accounting, once per registration, by whichever path ends the pipeline first. */

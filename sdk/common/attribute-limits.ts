@@ -4,7 +4,9 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api'
 export function truncateValue (value: AttributeValue, limit: number): AttributeValue {
   if (!Number.isFinite(limit) || limit <= 0) return value
   if (typeof value === 'string') return value.length <= limit ? value : truncatedCopy(value, limit)
-  if (Array.isArray(value)) { return value.map((v) => (typeof v === 'string' && v.length > limit ? truncatedCopy(v, limit) : v)) as AttributeValue }
+  if (Array.isArray(value)) {
+    return value.map((v) => (typeof v === 'string' && v.length > limit ? truncatedCopy(v, limit) : v)) as AttributeValue
+  }
   return value
 }
 

@@ -1,4 +1,4 @@
-import type { BatchPreset, PropagatorName, SamplerName } from './options.js'
+import type { BatchPreset, OtlpProtocol, PropagatorName, SamplerName } from './options.js'
 
 export interface BatchValues {
   maxQueueSize: number
@@ -36,8 +36,19 @@ export const DEFAULT_SAMPLING_RATIO = 1
 /** W3C first (it wins extraction), baggage, then B3 multi-header for legacy Zipkin-era services. */
 export const DEFAULT_PROPAGATORS: readonly PropagatorName[] = Object.freeze(['tracecontext', 'baggage', 'b3multi'])
 
-/** The OTLP/gRPC default from the specification. */
+/**
+ * The specification's default protocol, and NodeSDK's: what managed backends document, and what
+ * a user who configures only the environment expects (docs/internals/decisions.md).
+ */
+export const DEFAULT_OTLP_PROTOCOL: OtlpProtocol = 'http/protobuf'
+export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = Object.freeze([
+  'grpc',
+  'http/protobuf',
+  'http/json'
+] as OtlpProtocol[])
+/** The specification's default endpoints: a collector on this host. */
 export const DEFAULT_OTLP_GRPC_ENDPOINT = 'http://localhost:4317'
+export const DEFAULT_OTLP_HTTP_ENDPOINT = 'http://localhost:4318'
 export const DEFAULT_EXPORTER_TIMEOUT_MILLIS = 10000
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MILLIS = 5000

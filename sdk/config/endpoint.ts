@@ -1,30 +1,100 @@
 import type { Parsed } from './env-values.js'
+import type { OtlpProtocol } from './options.js'
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
+/** Longer is not an endpoint (a pasted certificate, a token, a log line): refused before parsing. */
+export const MAX_ENDPOINT_LENGTH = 2048
+/** A DNS label (underscores allowed: Docker Compose service names have them), or an IP literal. */
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/
+/** `host:port` without a scheme: a name or IPv4 address, or a bracketed IPv6 one, and a port. */
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+):(\d{1,5})$/i
 
 /** `http`, `https`, another scheme, or undefined for `host:port`. */
 export function endpointScheme (endpoint: string): string | undefined {
   return SCHEME.exec(endpoint)?.[1]?.toLowerCase()
 }
 
-/** Accepts `http://host[:port]`, `https://host[:port]` and `host[:port]` (TLS unless insecure). */
-export function parseEndpoint (endpoint: string): Parsed<URL> {
-  const scheme = endpointScheme(endpoint)
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    return { ok: false, reason: `scheme ${scheme}:// is not http or https` }
-  }
-  let url: URL
-  try {
-    url = new URL(scheme === undefined ? `https://${endpoint}` : endpoint)
-  } catch {
-    return { ok: false, reason: 'not a valid URL' }
-  }
-  if (url.hostname === '') return { ok: false, reason: 'no host' }
-  if (url.pathname !== '/' && url.pathname !== '') return { ok: false, reason: 'gRPC endpoints take no path' }
-  return { ok: true, value: url }
+/** An endpoint as the exporters use it: the parsed URL (TLS from its scheme) and what the user should hear. */
+export interface OtlpEndpoint {
+  url: URL
+  /** False for gRPC's legacy `host:port`, whose TLS `insecure` decides. */
+  hasScheme: boolean
 }
 
-/** Drops credentials written into the URL so the endpoint can be logged. */
+/**
+ * Whether `raw` can be an endpoint at all, whatever the protocol: an `http://` or `https://` URL
+ * with a real host name, or (gRPC only) `host:port`. A value that is not (`NaN`, `-5`, a
+ * megabyte of text) must never become a host name that is looked up in DNS, with the headers
+ * following it. The reason never repeats the value: it may be a secret pasted in the wrong place.
+ */
+export function parseOtlpEndpoint (raw: string, protocol: OtlpProtocol): Parsed<OtlpEndpoint> {
+  if (raw.length > MAX_ENDPOINT_LENGTH) return { ok: false, reason: `longer than ${MAX_ENDPOINT_LENGTH} characters` }
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\x00-\x1f\x7f]/.test(raw)) return { ok: false, reason: 'it contains spaces or control characters' }
+  const scheme = endpointScheme(raw)
+  if (scheme === undefined) {
+    if (protocol !== 'grpc') {
+      return { ok: false, reason: `no scheme: ${protocol} needs an http:// or https:// URL` }
+    }
+    // The specification's legacy gRPC form: TLS unless `insecure`. Only a real host and port.
+    const match = HOST_PORT.exec(raw)
+    if (match === null) return { ok: false, reason: 'neither an http:// or https:// URL nor host:port' }
+    const url = parseUrl(`https://${raw}`)
+    if (url === undefined || !validHost(url)) return { ok: false, reason: 'not a valid host name' }
+    const port = Number(match[2])
+    if (port < 1 || port > 65535) return { ok: false, reason: 'the port is not 1 to 65535' }
+    return { ok: true, value: { url, hasScheme: false } }
+  }
+  if (scheme !== 'http' && scheme !== 'https') return { ok: false, reason: `scheme ${scheme}:// is not http or https` }
+  const url = parseUrl(raw)
+  if (url === undefined) return { ok: false, reason: 'not a valid URL' }
+  if (url.hostname === '') return { ok: false, reason: 'no host' }
+  if (!validHost(url)) return { ok: false, reason: 'not a valid host name' }
+  if (url.port === '0') return { ok: false, reason: 'the port is 0' }
+  return { ok: true, value: { url, hasScheme: true } }
+}
+
+function parseUrl (text: string): URL | undefined {
+  try {
+    return new URL(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** The URL parser takes `-5`, `NaN` and 300-character labels as host names; DNS does not. */
+function validHost (url: URL): boolean {
+  const host = url.hostname
+  if (host.startsWith('[')) return true // the parser has checked an IPv6 literal
+  if (host.length > 253) return false
+  const labels = host.endsWith('.') ? host.slice(0, -1).split('.') : host.split('.')
+  return labels.every((label) => LABEL.test(label))
+}
+
+/** The port an endpoint names, or the scheme's default; undefined for none. */
+export function endpointPort (endpoint: OtlpEndpoint): number | undefined {
+  if (endpoint.url.port !== '') return Number(endpoint.url.port)
+  if (!endpoint.hasScheme) return undefined
+  return endpoint.url.protocol === 'https:' ? 443 : 80
+}
+
+/**
+ * The URL an OTLP/HTTP exporter of one signal posts to, from a base endpoint: the signal's path
+ * (`v1/traces`) after the path the base already has (`https://host/otlp` ->
+ * `https://host/otlp/v1/traces`), its query kept.
+ */
+export function appendSignalPath (base: URL, signalPath: string): string {
+  const url = new URL(base.href)
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${signalPath}`
+  return url.href
+}
+
+/**
+ * Drops what may be a credential so the endpoint can be logged: user and password written into
+ * the URL, and the values of its query (`?api-key=...`).
+ */
 export function redactEndpoint (endpoint: string): string {
-  return endpoint.replace(/\/\/[^/@]*@/, '//[REDACTED]@')
+  return endpoint
+    .replace(/\/\/[^/@?#]*@/, '//[REDACTED]@')
+    .replace(/([?&][^=&#]*)=[^&#]*/g, '$1=[REDACTED]')
 }

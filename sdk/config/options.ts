@@ -14,6 +14,25 @@ export type SamplerName =
 /** Propagator names from the OpenTelemetry specification (`OTEL_PROPAGATORS`). */
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi' | 'none'
 
+/**
+ * The resource detectors by name. `host` is host.* and os.* (the specification's reserved name);
+ * `os` alone is os.*; `serviceinstance` is service.instance.id; `process` is process.* without
+ * the command line; the others come from packages that are loaded when installed.
+ */
+export type DetectorName =
+  | 'host'
+  | 'os'
+  | 'process'
+  | 'serviceinstance'
+  | 'container'
+  | 'aws'
+  | 'gcp'
+  | 'azure'
+  | 'alibaba'
+
+/** The detectors in use, or every one that is available. */
+export type DetectorSelection = DetectorName[] | ['all']
+
 /** Batch tuning presets, from small to large (queue / delay / batch). */
 export type BatchPreset = 'conservative' | 'moderate' | 'aggressive'
 
@@ -47,9 +66,9 @@ export interface LogsOptions {
   /** The log record queue. Defaults: 2048 records, 1000 ms, 512 per export, 30000 ms. */
   batch?: LogBatchSettings
   /**
-   * Any LogRecordExporter instead of OTLP/gRPC (console, in-memory, OTLP/HTTP...). Without it,
-   * records go over OTLP/gRPC with the `exporter` option's settings (OTEL_EXPORTER_OTLP_LOGS_*
-   * and OTEL_EXPORTER_OTLP_* override them).
+   * Any LogRecordExporter instead of OTLP (console, in-memory...). Without it, records go over OTLP
+   * with the `exporter` option's settings, `exporter.logs` over them (OTEL_EXPORTER_OTLP_LOGS_* and
+   * OTEL_EXPORTER_OTLP_* override both).
    */
   exporter?: LogRecordExporter
   /** Longest attribute value kept on a record, in characters. Default: `attributeValueLengthLimit` (4096). */
@@ -58,14 +77,58 @@ export interface LogsOptions {
   attributeCountLimit?: number
 }
 
-export interface OtlpExporterOptions {
-  /** `https://host:4317` uses TLS, `http://host:4317` plaintext. Default `http://localhost:4317`. */
+/**
+ * The OTLP transport protocols of the specification (`OTEL_EXPORTER_OTLP_PROTOCOL`): protobuf over
+ * HTTP (the specification's default), JSON over HTTP, and gRPC.
+ */
+export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json'
+
+/**
+ * The OTLP settings of one signal (option `exporter.traces`, `exporter.logs`): what
+ * OTEL_EXPORTER_OTLP_TRACES_* and OTEL_EXPORTER_OTLP_LOGS_* set. Each one set here wins over the
+ * same one in `exporter` for that signal.
+ */
+export interface OtlpSignalOptions {
+  /** This signal's protocol. */
+  protocol?: OtlpProtocol
+  /**
+   * This signal's URL, used exactly as given: for OTLP/HTTP the whole URL with its path
+   * (`https://host:4318/v1/traces`); for gRPC `http(s)://host:port` (a path is ignored, with a warning).
+   */
   endpoint?: string
-  /** Plaintext for an endpoint written without a scheme. Default false (TLS). */
+  /** Plaintext for a gRPC endpoint written without a scheme. */
+  insecure?: boolean
+  /** Deadline of one export request, in ms. */
+  timeoutMillis?: number
+  /**
+   * Sent with every export (HTTP headers, gRPC metadata), over the `exporter.headers` key by key.
+   * Values are never logged.
+   */
+  headers?: Record<string, string>
+  compression?: 'gzip' | 'none'
+  /** PEM file of the CA that signed the collector's certificate. */
+  certificateFile?: string
+  /** PEM files of the client's key and certificate, for mutual TLS. */
+  clientKeyFile?: string
+  clientCertificateFile?: string
+}
+
+/** The `exporter` option's OTLP settings: shared by every signal, with each signal's own beneath. */
+export interface OtlpExporterOptions {
+  /** Default `http/protobuf` (the specification's), `OTEL_EXPORTER_OTLP_PROTOCOL` overrides it. */
+  protocol?: OtlpProtocol
+  /**
+   * The collector's base URL, for every signal (`OTEL_EXPORTER_OTLP_ENDPOINT`): OTLP/HTTP appends
+   * `/v1/traces`, `/v1/logs` to its path (`https://host/otlp` -> `https://host/otlp/v1/traces`);
+   * gRPC uses its scheme, host and port. `https://` uses TLS, `http://` plaintext. Default
+   * `http://localhost:4318` for OTLP/HTTP, `http://localhost:4317` for gRPC.
+   */
+  endpoint?: string
+  /** Plaintext for a gRPC endpoint written without a scheme (`host:4317`). Default false (TLS). */
   insecure?: boolean
   /** Deadline of one export request. Default 10000 ms. */
   timeoutMillis?: number
-  /** Sent as gRPC metadata with every export (API keys). Values are never logged. */
+  /** Sent with every export (HTTP headers, gRPC metadata: API keys). Values are never logged. */
   headers?: Record<string, string>
   /** Default `none`. */
   compression?: 'gzip' | 'none'
@@ -75,10 +138,14 @@ export interface OtlpExporterOptions {
   clientKeyFile?: string
   clientCertificateFile?: string
   /**
-   * Retry of transient failures (UNAVAILABLE, DEADLINE_EXCEEDED...), within the batch's
-   * exportTimeoutMillis. `false` turns it off. Default 5 attempts, 1 s x1.5 up to 5 s, +-20 %.
+   * Retry of transient failures (gRPC UNAVAILABLE, HTTP 429/502/503/504, timeouts...), within the
+   * batch's exportTimeoutMillis. `false` turns it off. Default 5 attempts, 1 s x1.5 up to 5 s, +-20 %.
    */
   retry?: false | RetryOptions
+  /** The spans' own settings, over these (OTEL_EXPORTER_OTLP_TRACES_*). */
+  traces?: OtlpSignalOptions
+  /** The log records' own settings, over these (OTEL_EXPORTER_OTLP_LOGS_*). */
+  logs?: OtlpSignalOptions
 }
 
 export interface RetryOptions {
@@ -108,7 +175,10 @@ export interface SdkOptions {
   sampler?: SamplerName | Sampler
   /** Ratio for the `traceidratio` samplers, 0..1. Default 1. */
   samplingRatio?: number
-  /** Where spans go: OTLP/gRPC settings, or any SpanExporter instance. */
+  /**
+   * Where spans go: OTLP settings (log export uses them too, `exporter.logs` over them), or any
+   * SpanExporter instance (log records then go over OTLP with the defaults and OTEL_EXPORTER_OTLP_*).
+   */
   exporter?: OtlpExporterOptions | SpanExporter
   /** Batch processor preset or explicit values. Default `moderate`. */
   batch?: BatchPreset | BatchSettings
@@ -138,25 +208,43 @@ export interface SdkOptions {
   logs?: boolean | LogsOptions
 }
 
-/** `custom`: an exporter instance was given. `console` and `none` come from OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER. */
-export type ExporterKind = 'otlp-grpc' | 'console' | 'none' | 'custom'
+/**
+ * `otlp`: OTLP over the resolved `protocol`. `custom`: an exporter instance was given. `console`
+ * and `none` come from OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER; `none` also when the signal's
+ * endpoint from the environment cannot be used (export off, never a default endpoint instead).
+ */
+export type ExporterKind = 'otlp' | 'console' | 'none' | 'custom'
 
-/** Where a resolved value came from. */
-export type ConfigSource = 'env' | 'options' | 'default'
+/** Where a resolved value came from; `file` is the configuration file named by OTEL_CONFIG_FILE. */
+export type ConfigSource = 'env' | 'file' | 'options' | 'default'
 
-/** One resolved setting: the value in use, where it came from and, for `env`, which variable. */
+/**
+ * One resolved setting: the value in use, where it came from and, for `env`, which variable; for
+ * `file`, where in the file (`.tracer_provider.processors[0].batch.schedule_delay`).
+ */
 export interface Setting<T> {
   readonly value: T
   readonly source: ConfigSource
   readonly env?: string
+  readonly path?: string
 }
 
+/** The resolved export settings of one signal (spans: `config.exporter`; log records: `config.logs.exporter`). */
 export interface ResolvedExporterConfig {
   /**
-   * `custom` when a SpanExporter instance was given; `console` and `none` come from
-   * `OTEL_TRACES_EXPORTER`. The OTLP fields below apply to `otlp-grpc` only.
+   * `custom` when an exporter instance was given; `console` and `none` come from
+   * `OTEL_TRACES_EXPORTER` / `OTEL_LOGS_EXPORTER`, `none` also from an endpoint variable that
+   * cannot be used (then `env` names it). The fields below apply to `otlp` only.
    */
   kind: Setting<ExporterKind>
+  /** `grpc`, `http/protobuf` or `http/json`. */
+  protocol: Setting<OtlpProtocol>
+  /**
+   * Where this signal's exports go, as sent: for OTLP/HTTP the whole URL (a base endpoint with
+   * `/v1/traces` appended, or the signal's own as given); for gRPC `scheme://host:port` (a
+   * scheme-less `host:port` stays as written; `insecure` decides TLS). Credentials in the URL are
+   * redacted wherever it is shown.
+   */
   endpoint: Setting<string>
   insecure: Setting<boolean>
   timeoutMillis: Setting<number>
@@ -214,6 +302,12 @@ export interface ResolvedSdkConfig {
   serviceVersion: Setting<string | undefined>
   deploymentEnvironment: Setting<string | undefined>
   resourceAttributes: Setting<Attributes>
+  /** The resource detectors (OTEL_NODE_RESOURCE_DETECTORS, or the file's resource detection). */
+  resourceDetectors: Setting<DetectorSelection>
+  /** The configuration file in use (OTEL_CONFIG_FILE), if any: it replaces the SDK variables. */
+  configFile: Setting<string | undefined>
+  /** OpenTelemetry's own diagnostics level (OTEL_LOG_LEVEL, or the file's log_level); unset: warn. */
+  logLevel: Setting<string | undefined>
   sampler: Setting<SamplerName | 'custom'>
   samplingRatio: Setting<number>
   exporter: ResolvedExporterConfig
@@ -223,5 +317,11 @@ export interface ResolvedSdkConfig {
   shutdownTimeoutMillis: Setting<number>
   attributeValueLengthLimit: Setting<number>
   spanLimits: ResolvedSpanCountLimits
+  /**
+   * Whether database statements are exported without the values in them (literals, Redis
+   * arguments, query parameters): environment only, OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED.
+   * The default value is true.
+   */
+  dbStatementSanitizer: Setting<boolean>
   logs: ResolvedLogsConfig
 }

@@ -5,6 +5,7 @@ import {
   DEFAULT_BATCH_PRESET,
   DEFAULT_EXPORT_TIMEOUT_MILLIS
 } from './defaults.js'
+import { clampSetting, optionalDuration, parseDurationMillis, resolveDuration } from './durations.js'
 import { parsePositiveInteger } from './env-values.js'
 import { batchLimits, invalidOption } from '../errors.js'
 import type { BatchPreset, ConfigSource, ResolvedBatchConfig, ResolvedLogBatchConfig, Setting } from './options.js'
@@ -33,7 +34,9 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   if (typeof raw === 'string' || raw === undefined) {
     presetOption = optionalEnum('batch', raw, BATCH_PRESET_NAMES)
   } else {
-    if (!isPlainObject(raw)) { throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw) }
+    if (!isPlainObject(raw)) {
+      throw invalidOption('batch', `one of ${BATCH_PRESET_NAMES.join(', ')} or an object of batch settings`, raw)
+    }
     rejectUnknownKeys('batch', raw, BATCH_KEYS)
     presetOption = optionalEnum('batch.preset', raw.preset, BATCH_PRESET_NAMES)
     explicit = raw
@@ -41,8 +44,11 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   const presetName = presetOption ?? DEFAULT_BATCH_PRESET
   const presetSource: ConfigSource = presetOption === undefined ? 'default' : 'options'
   const limits = resolveBatchLimits(r, 'batch', explicit, BATCH_PRESETS[presetName], presetSource, SPAN_ENV)
-  const allFromPreset = [limits.maxQueueSize, limits.scheduledDelayMillis, limits.maxExportBatchSize].every(
-    (s) => s.source === presetSource
+  // The preset stands only if no value of it was changed, by the options or by the environment: a
+  // value written next to a written preset shares its source, so the values are compared too.
+  const preset = BATCH_PRESETS[presetName]
+  const allFromPreset = (['maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize'] as const).every(
+    (name) => limits[name].source === presetSource && limits[name].value === preset[name]
   )
   return {
     preset: { value: allFromPreset ? presetName : 'custom', source: allFromPreset ? presetSource : 'options' },
@@ -63,21 +69,23 @@ export function resolveBatchLimits (
   env: BatchEnvNames
 ): ResolvedLogBatchConfig {
   const value = (name: Exclude<LimitKey, 'exportTimeoutMillis'>): Setting<number> => {
-    const fromOptions = optionalPositiveInteger(`${key}.${name}`, explicit[name])
-    const setting = r.setting(`${key}.${name}`, fromOptions, [env[name]], parsePositiveInteger, base[name], String)
+    const delay = name === 'scheduledDelayMillis'
+    const fromOptions = (delay ? optionalDuration : optionalPositiveInteger)(`${key}.${name}`, explicit[name])
+    const parse = delay ? parseDurationMillis : parsePositiveInteger
+    let setting = r.setting(`${key}.${name}`, fromOptions, [env[name]], parse, base[name], String)
+    if (delay) setting = clampSetting(r, `${key}.${name}`, setting)
     // A value that came from the preset is as much the user's choice as the preset was.
     return setting.source === 'default' ? { value: setting.value, source: baseSource } : setting
   }
   const maxQueueSize = value('maxQueueSize')
   let maxExportBatchSize = value('maxExportBatchSize')
   const scheduledDelayMillis = value('scheduledDelayMillis')
-  const exportTimeoutMillis = r.setting(
+  const exportTimeoutMillis = resolveDuration(
+    r,
     `${key}.exportTimeoutMillis`,
-    optionalPositiveInteger(`${key}.exportTimeoutMillis`, explicit.exportTimeoutMillis),
+    explicit.exportTimeoutMillis,
     [env.exportTimeoutMillis],
-    parsePositiveInteger,
-    DEFAULT_EXPORT_TIMEOUT_MILLIS,
-    String
+    DEFAULT_EXPORT_TIMEOUT_MILLIS
   )
 
   if (maxExportBatchSize.value > maxQueueSize.value) {
@@ -85,13 +93,16 @@ export function resolveBatchLimits (
     // (an environment value, a preset's batch next to a smaller queue) is clamped, as the
     // specification asks and OpenTelemetry JS does: a batch is taken from the queue.
     const batchWritten = explicit.maxExportBatchSize !== undefined && maxExportBatchSize.source === 'options'
-    if (batchWritten && maxQueueSize.source !== 'env') { throw batchLimits(key, maxExportBatchSize.value, maxQueueSize.value) }
+    if (batchWritten && maxQueueSize.source !== 'env') {
+      throw batchLimits(key, maxExportBatchSize.value, maxQueueSize.value)
+    }
     const from = (setting: Setting<number>): string =>
       setting.source === 'env' ? setting.env! : setting.source === 'options' ? 'the plugin options' : 'the default'
     if (maxExportBatchSize.source === 'env' || maxQueueSize.source === 'env') {
       r.warnings.push(
-        `${key}.maxExportBatchSize ${maxExportBatchSize.value} (${from(maxExportBatchSize)}) is larger than ${key}.maxQueueSize ` +
-          `${maxQueueSize.value} (${from(maxQueueSize)}); using ${maxQueueSize.value}, the queue's size, as the batch size.`
+        `${key}.maxExportBatchSize ${maxExportBatchSize.value} (${from(maxExportBatchSize)}) ` +
+          `is larger than ${key}.maxQueueSize ${maxQueueSize.value} (${from(maxQueueSize)}); ` +
+          `using ${maxQueueSize.value}, the queue's size, as the batch size.`
       )
     }
     // A batch size someone set keeps its source; one taken from a preset now comes from the queue.

@@ -2,7 +2,13 @@ import type { TextMapPropagator } from '@opentelemetry/api'
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { invalidOption } from '../errors.js'
+import type { ConfigWarning } from './config-warning.js'
+import { clampSetting, optionalDuration } from './durations.js'
 import { validateSpanProcessors } from './validate-processors.js'
+import { loadConfigFile } from './config-file.js'
+import { type IgnoredVariable, ignoredVariables } from './env-inventory.js'
+import { applyFileProvenance } from './file-provenance.js'
+import { resolveDetectors } from './resolve-detectors.js'
 import { DEFAULT_SHUTDOWN_TIMEOUT_MILLIS } from './defaults.js'
 import { parseBoolean } from './env-values.js'
 import type { ResolvedSdkConfig, SdkOptions } from './options.js'
@@ -14,7 +20,7 @@ import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
 import { resolveSampling } from './resolve-sampling.js'
 import { fromOption, Resolver } from './resolver.js'
-import { isPlainObject, optionalBoolean, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
+import { isPlainObject, optionalBoolean, rejectUnknownKeys } from './validate.js'
 
 /** What SDK assembly needs: the public config plus the pieces that must not be shown. */
 export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
@@ -29,8 +35,12 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   /** The log exporter's headers with their real values, and the option's exporter instance. */
   logExporterHeaders: Record<string, string>
   logExporterInstance: LogRecordExporter | undefined
-  /** Override and fallback notices, to be logged once each. */
+  /** Override and fallback notices, to be logged once each (`FOK_WARN_CONFIG`). */
   warnings: string[]
+  /** The `OTEL_*` variables set that nothing acts on (names and reasons, never values). */
+  ignoredEnv: IgnoredVariable[]
+  /** Notices with a code of their own (export turned off, a clamped duration...), once each. */
+  codedWarnings: ConfigWarning[]
 }
 
 /** The options the core reads. */
@@ -68,7 +78,10 @@ export function resolveSdkConfig (
   if (rawOptions !== undefined && !isPlainObject(rawOptions)) throw invalidOption('options', 'an object', rawOptions)
   const options = (rawOptions ?? {}) as SdkOptions & Record<string, unknown>
   rejectUnknownKeys('', options, knownKeys)
-  const r = new Resolver(env)
+  // A configuration file replaces the SDK variables: its settings are read as the variables they
+  // stand for, through the same resolution (config-file-model.ts).
+  const file = loadConfigFile(env)
+  const r = new Resolver(file?.env ?? env, file)
 
   const disabled = r.setting('(OTEL_SDK_DISABLED)', undefined, ['OTEL_SDK_DISABLED'], parseBoolean, false, String)
   const resource = resolveResource(r, options)
@@ -80,21 +93,40 @@ export function resolveSdkConfig (
 
   const config: ResolvedSdkConfig = {
     disabled,
+    configFile:
+      file === undefined
+        ? { value: undefined, source: 'default' }
+        : { value: file.file, source: 'env', env: file.variable },
+    logLevel: r.setting<string | undefined>('logLevel', undefined, ['OTEL_LOG_LEVEL'], asIs, undefined),
     ...resource,
+    resourceDetectors: resolveDetectors(r),
     sampler: sampling.sampler,
     samplingRatio: sampling.samplingRatio,
     exporter: exporter.config,
     batch,
     propagators: propagation.propagators,
     extractOnly: fromOption(optionalBoolean('extractOnly', options.extractOnly), false),
-    shutdownTimeoutMillis: fromOption(
-      optionalPositiveInteger('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
-      DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+    shutdownTimeoutMillis: clampSetting(
+      r,
+      'shutdownTimeoutMillis',
+      fromOption(
+        optionalDuration('shutdownTimeoutMillis', options.shutdownTimeoutMillis),
+        DEFAULT_SHUTDOWN_TIMEOUT_MILLIS
+      )
     ),
     attributeValueLengthLimit: resolveAttributeValueLengthLimit(r, options),
     spanLimits: resolveSpanCountLimits(r),
+    dbStatementSanitizer: r.setting(
+      '(OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED)',
+      undefined,
+      ['OTEL_INSTRUMENTATION_COMMON_DB_STATEMENT_SANITIZER_ENABLED'],
+      parseBoolean,
+      true,
+      String
+    ),
     logs: logs.config
   }
+  if (file !== undefined) applyFileProvenance(config, r, file)
   return {
     config,
     exporterHeaders: exporter.headers,
@@ -104,8 +136,15 @@ export function resolveSdkConfig (
     spanProcessors: validateSpanProcessors(options.spanProcessors),
     logExporterHeaders: logs.headers,
     logExporterInstance: logs.instance,
-    warnings: r.warnings
+    warnings: r.warnings,
+    codedWarnings: r.codedWarnings,
+    ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })
   }
+}
+
+/** A variable's text as the value (OTEL_LOG_LEVEL: the diag logger reads the level itself). */
+function asIs (raw: string): { ok: true; value: string } {
+  return { ok: true, value: raw }
 }
 
 /** Freezes a resolved config all the way down: `app.otel.config` is read-only. */

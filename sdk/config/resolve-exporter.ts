@@ -1,20 +1,34 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
-import { conflictingOptions, invalidOption } from '../errors.js'
+import { conflictingOptions, invalidOption, invalidOptionDescribed } from '../errors.js'
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js'
-import { DEFAULT_EXPORTER_TIMEOUT_MILLIS, DEFAULT_OTLP_GRPC_ENDPOINT } from './defaults.js'
-import { endpointScheme, parseEndpoint, redactEndpoint } from './endpoint.js'
+import {
+  DEFAULT_EXPORTER_TIMEOUT_MILLIS,
+  DEFAULT_OTLP_GRPC_ENDPOINT,
+  DEFAULT_OTLP_HTTP_ENDPOINT,
+  DEFAULT_OTLP_PROTOCOL,
+  OTLP_PROTOCOLS
+} from './defaults.js'
+import { clampSetting, optionalDuration, parseDurationMillis } from './durations.js'
+import {
+  appendSignalPath,
+  endpointPort,
+  endpointScheme,
+  type OtlpEndpoint,
+  parseOtlpEndpoint,
+  redactEndpoint
+} from './endpoint.js'
 import {
   type Parsed,
   parseBoolean,
   parseEnum,
   parseKeyValueList,
   parseList,
-  parsePositiveInteger,
   readEnv,
   skippedMembersWarning
 } from './env-values.js'
-import type { ExporterKind, ResolvedExporterConfig, SdkOptions, Setting } from './options.js'
-import type { Resolver } from './resolver.js'
+import { oversizedHeaders } from './header-limits.js'
+import type { ExporterKind, OtlpProtocol, ResolvedExporterConfig, SdkOptions, Setting } from './options.js'
+import { Resolver } from './resolver.js'
 import {
   isConnectionHeader,
   isPlainObject,
@@ -23,12 +37,18 @@ import {
   optionalBoolean,
   optionalEnum,
   optionalHeaders,
+  optionalPlainObject,
   optionalPositiveInteger,
   optionalString,
   rejectUnknownKeys
 } from './validate.js'
 
-const EXPORTER_KEYS = [
+/**
+ * The settings a signal may have of its own (`exporter.traces`, `exporter.logs`), as
+ * OTEL_EXPORTER_OTLP_<SIGNAL>_* do.
+ */
+const SIGNAL_KEYS = [
+  'protocol',
   'endpoint',
   'insecure',
   'timeoutMillis',
@@ -36,17 +56,27 @@ const EXPORTER_KEYS = [
   'compression',
   'certificateFile',
   'clientKeyFile',
-  'clientCertificateFile',
-  'retry'
+  'clientCertificateFile'
 ]
+/** The signals that have settings of their own under `exporter` (metrics joins when it is exported). */
+const SIGNAL_OPTION_KEYS = ['traces', 'logs']
+const EXPORTER_KEYS = [...SIGNAL_KEYS, 'retry', ...SIGNAL_OPTION_KEYS]
 const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis']
 const REDACTED = '[REDACTED]'
 
-/** Which signal's variables apply first: OTEL_EXPORTER_OTLP_TRACES_*, or _LOGS_. */
-export type OtlpSignalName = 'TRACES' | 'LOGS'
+/** Which signal's variables apply first: OTEL_EXPORTER_OTLP_TRACES_*, _LOGS_ or _METRICS_. */
+export type OtlpSignalName = 'TRACES' | 'LOGS' | 'METRICS'
+
+/** Per signal: the path OTLP/HTTP appends to a base endpoint, its option key and its noun. */
+export const OTLP_SIGNALS: Readonly<Record<OtlpSignalName, { path: string; key: string; noun: string }>> =
+  Object.freeze({
+    TRACES: Object.freeze({ path: 'v1/traces', key: 'traces', noun: 'span' }),
+    LOGS: Object.freeze({ path: 'v1/logs', key: 'logs', noun: 'log record' }),
+    METRICS: Object.freeze({ path: 'v1/metrics', key: 'metrics', noun: 'metric' })
+  })
 
 /**
- * Where spans go: an exporter instance, or OTLP/gRPC settings from options and OTEL_EXPORTER_OTLP_*.
+ * Where spans go: an exporter instance, or OTLP settings from options and OTEL_EXPORTER_OTLP_*.
  * Header values are returned apart: the resolved config only shows them redacted.
  */
 export function resolveExporter (
@@ -69,17 +99,17 @@ export function resolveExporter (
     instance === undefined ? undefined : 'custom',
     ['OTEL_TRACES_EXPORTER'],
     parseExporterKind,
-    'otlp-grpc',
+    'otlp',
     String
   )
   if (kind.source === 'env') warnOfExtraExporters(r, 'OTEL_TRACES_EXPORTER')
   const { config, headers } = resolveOtlpSettings(r, otlp, 'TRACES', kind)
-  return { config, headers, instance: kind.value === 'custom' ? instance : undefined }
+  return { config, headers, instance: config.kind.value === 'custom' ? instance : undefined }
 }
 
 /**
  * The `exporter` option's OTLP settings, validated: an object of them, or {} when the option is an
- * exporter instance or absent. Log export uses the same settings.
+ * exporter instance or absent. Every signal's OTLP export reads them.
  */
 export function otlpOptions (options: SdkOptions): Record<string, unknown> {
   const raw = options.exporter as unknown
@@ -87,12 +117,23 @@ export function otlpOptions (options: SdkOptions): Record<string, unknown> {
   if (raw !== null && typeof raw === 'object' && typeof (raw as SpanExporter).export === 'function') return {}
   if (!isPlainObject(raw)) throw invalidOption('exporter', 'an object of OTLP settings or a SpanExporter instance', raw)
   rejectUnknownKeys('exporter', raw, EXPORTER_KEYS)
+  for (const key of SIGNAL_OPTION_KEYS) {
+    const own = optionalPlainObject(`exporter.${key}`, raw[key])
+    if (own !== undefined) rejectUnknownKeys(`exporter.${key}`, own, SIGNAL_KEYS)
+  }
   return raw
 }
 
 /**
- * The OTLP/gRPC settings of one signal: its own variables (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT), then
- * the general ones (OTEL_EXPORTER_OTLP_ENDPOINT), then the `exporter` option, then the defaults.
+ * One signal's OTLP settings, each from the first of: the signal's variable
+ * (OTEL_EXPORTER_OTLP_LOGS_TIMEOUT), the general one (OTEL_EXPORTER_OTLP_TIMEOUT), the signal's
+ * option (`exporter.logs.timeoutMillis`), the shared option (`exporter.timeoutMillis`), the
+ * default. Any signal can call it (metrics included): the protocol, then the endpoint for that
+ * protocol, then the rest.
+ *
+ * An endpoint that cannot be used is an error when the options give it; from the environment it
+ * turns the signal's export off (`kind` none, naming the variable), and so do headers with no
+ * endpoint to send them to: a credential never goes to a default address.
  */
 export function resolveOtlpSettings (
   r: Resolver,
@@ -100,87 +141,104 @@ export function resolveOtlpSettings (
   signalName: OtlpSignalName,
   kind: Setting<ExporterKind>
 ): { config: ResolvedExporterConfig; headers: Record<string, string> } {
-  const signal = (suffix: string): string[] => [
+  const signal = OTLP_SIGNALS[signalName]
+  const envNames = (suffix: string): string[] => [
     `OTEL_EXPORTER_OTLP_${signalName}_${suffix}`,
     `OTEL_EXPORTER_OTLP_${suffix}`
   ]
-  const protocol =
-    readEnv(r.env, `OTEL_EXPORTER_OTLP_${signalName}_PROTOCOL`) ?? readEnv(r.env, 'OTEL_EXPORTER_OTLP_PROTOCOL')
-  if (protocol !== undefined && protocol !== 'grpc' && kind.value === 'otlp-grpc') {
-    const alternative =
-      signalName === 'TRACES'
-        ? 'an OTLPTraceExporter from @opentelemetry/exporter-trace-otlp-http as option exporter'
-        : 'an OTLPLogExporter from @opentelemetry/exporter-logs-otlp-http as option logs.exporter'
-    r.warnings.push(
-      `OTEL_EXPORTER_OTLP_PROTOCOL=${JSON.stringify(protocol)} is not supported: this plugin exports over OTLP/gRPC. ` +
-        `For OTLP/HTTP, pass ${alternative}.`
-    )
+  const own = (optionalPlainObject(`exporter.${signal.key}`, otlp[signal.key]) ?? {}) as Record<string, unknown>
+  /** The signal's own option if set, else the shared one: its key (for messages) and value. */
+  const option = (name: string): { key: string; value: unknown } =>
+    own[name] !== undefined
+      ? { key: `exporter.${signal.key}.${name}`, value: own[name] }
+      : { key: `exporter.${name}`, value: otlp[name] }
+  // Options are checked whichever source wins: a mistake in the code fails at registration.
+  const validated = <T>(name: string, check: (key: string, value: unknown) => T | undefined): T | undefined => {
+    check(`exporter.${name}`, otlp[name])
+    const chosen = option(name)
+    return check(chosen.key, chosen.value)
   }
 
-  const endpointOption = optionalString('exporter.endpoint', otlp.endpoint)
-  if (endpointOption !== undefined) {
-    const parsed = parseEndpoint(endpointOption)
-    if (!parsed.ok) {
-      throw invalidOption(
-        'exporter.endpoint',
-        `an http:// or https:// URL or host:port (${parsed.reason})`,
-        redactEndpoint(endpointOption)
-      )
-    }
-  }
-  const endpoint = r.setting(
-    'exporter.endpoint',
-    endpointOption,
-    signal('ENDPOINT'),
-    (v) => {
-      const p = parseEndpoint(v)
-      return p.ok ? { ok: true, value: v } : p
-    },
-    DEFAULT_OTLP_GRPC_ENDPOINT,
-    (v) => JSON.stringify(redactEndpoint(v)),
-    (v) => JSON.stringify(redactEndpoint(v))
+  const protocolOption = option('protocol')
+  const protocol = r.setting<OtlpProtocol>(
+    protocolOption.key,
+    validated('protocol', (key, value) => optionalEnum(key, value, OTLP_PROTOCOLS)),
+    envNames('PROTOCOL'),
+    (v) => parseEnum(v, OTLP_PROTOCOLS),
+    DEFAULT_OTLP_PROTOCOL,
+    String
   )
+
+  // A signal that is not exported over OTLP shows where it would go, without notices about it.
+  const exporting = kind.value === 'otlp'
+  const endpointResolver = exporting ? r : new Resolver(r.env)
+  const endpointChoice = resolveEndpoint(endpointResolver, signalName, protocol, own, otlp, exporting)
+  const insecureOption = option('insecure')
   const insecure = r.setting(
-    'exporter.insecure',
-    optionalBoolean('exporter.insecure', otlp.insecure),
-    signal('INSECURE'),
+    insecureOption.key,
+    validated('insecure', optionalBoolean),
+    envNames('INSECURE'),
     parseBoolean,
     false,
     String
   )
-  const timeoutMillis = r.setting(
-    'exporter.timeoutMillis',
-    optionalPositiveInteger('exporter.timeoutMillis', otlp.timeoutMillis),
-    signal('TIMEOUT'),
-    parsePositiveInteger,
-    DEFAULT_EXPORTER_TIMEOUT_MILLIS,
-    String
+  const timeoutOption = option('timeoutMillis')
+  const timeoutMillis = clampSetting(
+    r,
+    timeoutOption.key,
+    r.setting(
+      timeoutOption.key,
+      validated('timeoutMillis', optionalDuration),
+      envNames('TIMEOUT'),
+      parseDurationMillis,
+      DEFAULT_EXPORTER_TIMEOUT_MILLIS,
+      String
+    )
   )
+  const compressionOption = option('compression')
   const compression = r.setting<'gzip' | 'none'>(
-    'exporter.compression',
-    optionalEnum('exporter.compression', otlp.compression, ['gzip', 'none'] as const),
-    signal('COMPRESSION'),
+    compressionOption.key,
+    validated('compression', (key, value) => optionalEnum(key, value, ['gzip', 'none'] as const)),
+    envNames('COMPRESSION'),
     (v) => parseEnum(v, ['gzip', 'none'] as const),
     'none',
     String
   )
-  const fileSetting = (key: string, suffix: string): Setting<string | undefined> =>
-    r.setting<string | undefined>(
-      `exporter.${key}`,
-      optionalString(`exporter.${key}`, otlp[key]),
-      signal(suffix),
+  const fileSetting = (name: string, suffix: string): Setting<string | undefined> => {
+    const chosen = option(name)
+    return r.setting<string | undefined>(
+      chosen.key,
+      validated(name, optionalString),
+      envNames(suffix),
       (v) => ({ ok: true, value: v }),
       undefined
     )
+  }
   const certificateFile = fileSetting('certificateFile', 'CERTIFICATE')
   const clientKeyFile = fileSetting('clientKeyFile', 'CLIENT_KEY')
   const clientCertificateFile = fileSetting('clientCertificateFile', 'CLIENT_CERTIFICATE')
-  const headers = resolveHeaders(r, optionalHeaders('exporter.headers', otlp.headers), signal('HEADERS'))
+  const sharedHeaders = optionalHeaders('exporter.headers', otlp.headers)
+  const ownHeaders = optionalHeaders(`exporter.${signal.key}.headers`, own.headers)
+  const headers = resolveHeaders(
+    r,
+    sharedHeaders === undefined && ownHeaders === undefined ? undefined : { ...sharedHeaders, ...ownHeaders },
+    envNames('HEADERS')
+  )
 
-  checkTransportSecurity(r, endpoint, insecure, certificateFile, clientKeyFile, clientCertificateFile)
+  let resolvedKind = endpointChoice.disabled ?? kind
+  const endpoint = endpointChoice.endpoint
+  if (resolvedKind.value === 'otlp') {
+    resolvedKind = credentialWithoutEndpoint(r, signalName, endpoint, headers, protocol) ?? resolvedKind
+  }
+  if (resolvedKind.value === 'otlp') {
+    checkTransportSecurity(r, endpoint, insecure, protocol, certificateFile, clientKeyFile, clientCertificateFile)
+    const oversized = oversizedHeaders(headers.value, protocol.value, describeHeadersSource(headers))
+    for (const warning of oversized) r.warn(warning)
+  }
 
   const config: ResolvedExporterConfig = {
-    kind,
+    kind: resolvedKind,
+    protocol,
     endpoint,
     insecure,
     timeoutMillis,
@@ -189,12 +247,216 @@ export function resolveOtlpSettings (
     certificateFile,
     clientKeyFile,
     clientCertificateFile,
-    retry: resolveRetry(otlp.retry)
+    retry: resolveRetry(r, otlp.retry)
   }
   return { config, headers: headers.value }
 }
 
-function resolveRetry (raw: unknown): ResolvedExporterConfig['retry'] {
+/** The default endpoint of a protocol, for one signal: as sent. */
+export function defaultEndpoint (protocol: OtlpProtocol, signalName: OtlpSignalName): string {
+  return protocol === 'grpc'
+    ? DEFAULT_OTLP_GRPC_ENDPOINT
+    : appendSignalPath(new URL(DEFAULT_OTLP_HTTP_ENDPOINT), OTLP_SIGNALS[signalName].path)
+}
+
+/** One place an endpoint may come from, in precedence order. */
+interface EndpointCandidate {
+  raw: string
+  /** A base endpoint (the signal's path is appended for HTTP), or the signal's own, used as given. */
+  base: boolean
+  source: 'env' | 'options'
+  /** The variable, or the option's key. */
+  name: string
+}
+
+/**
+ * The signal's endpoint for its protocol, as the exporter will use it. The first source that is
+ * set decides; when it is not usable, nothing below it is tried: an unusable option is an error,
+ * an unusable variable turns this signal's export off. Either way the value is never shown.
+ */
+function resolveEndpoint (
+  r: Resolver,
+  signalName: OtlpSignalName,
+  protocol: Setting<OtlpProtocol>,
+  own: Record<string, unknown>,
+  otlp: Record<string, unknown>,
+  exporting: boolean
+): { endpoint: Setting<string>; disabled?: Setting<ExporterKind> } {
+  const signal = OTLP_SIGNALS[signalName]
+  const ownKey = `exporter.${signal.key}.endpoint`
+  const candidates: EndpointCandidate[] = []
+  const variables = [
+    [`OTEL_EXPORTER_OTLP_${signalName}_ENDPOINT`, false],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', true]
+  ] as const
+  for (const [name, base] of variables) {
+    const raw = readEnv(r.env, name)
+    if (raw !== undefined) candidates.push({ raw, base, source: 'env', name })
+  }
+  const options: EndpointCandidate[] = []
+  const optionEndpoints = [
+    [ownKey, own.endpoint, false],
+    ['exporter.endpoint', otlp.endpoint, true]
+  ] as const
+  for (const [key, value, base] of optionEndpoints) {
+    const raw = optionalString(key, value)
+    if (raw !== undefined) options.push({ raw, base, source: 'options', name: key })
+  }
+  // Every option is checked, whichever source wins: a mistake in the code fails at registration.
+  for (const candidate of options) {
+    const parsed = parseOtlpEndpoint(candidate.raw.trim(), exporting ? protocol.value : 'grpc')
+    if (!parsed.ok) {
+      throw invalidOptionDescribed(
+        candidate.name,
+        protocol.value === 'grpc' || !exporting
+          ? 'an http:// or https:// URL, or host:port'
+          : `an http:// or https:// URL (the protocol is ${protocol.value})`,
+        `something else: ${parsed.reason} (the value is not shown: it may hold a secret)`
+      )
+    }
+  }
+  candidates.push(...options)
+  const chosen = candidates[0]
+  const fallback = defaultEndpoint(protocol.value, signalName)
+  if (chosen === undefined) return { endpoint: { value: fallback, source: 'default' } }
+  const parsed = parseOtlpEndpoint(chosen.raw, protocol.value)
+  if (!parsed.ok && !exporting) return { endpoint: { value: fallback, source: 'default' } }
+  if (!parsed.ok) {
+    // Only a variable gets here: options were checked above.
+    r.warn({
+      code: 'FOK_WARN_EXPORT_DISABLED',
+      message:
+        `${chosen.name} is not a usable endpoint for ${protocol.value} (${parsed.reason}; the value is not shown): ` +
+        `${signal.noun} export is off. Set it to the collector's http:// or https:// URL, or unset it.`
+    })
+    return {
+      endpoint: { value: '', source: 'env', env: chosen.name },
+      disabled: { value: 'none', source: 'env', env: chosen.name }
+    }
+  }
+  const value = endpointFor(r, chosen, parsed.value, protocol.value, signal.path)
+  // Another source that set the same thing is overridden: say so, as every setting does.
+  const overridden = candidates.find((c) => c.source === 'options')
+  if (chosen.source === 'env' && overridden !== undefined) {
+    r.warnings.push(
+      `${chosen.name} overrides option ${overridden.name}: ` +
+        `using ${JSON.stringify(redactEndpoint(value))} from the environment ` +
+        `instead of ${JSON.stringify(redactEndpoint(overridden.raw))} from the plugin options.`
+    )
+  }
+  warnOfProtocolPort(r, protocol, parsed.value, chosen)
+  return {
+    endpoint:
+      chosen.source === 'env' ? { value, source: 'env', env: chosen.name } : { value, source: 'options' }
+  }
+}
+
+/** The URL as sent: HTTP appends the signal's path to a base; gRPC keeps scheme, host and port. */
+function endpointFor (
+  r: Resolver,
+  chosen: EndpointCandidate,
+  endpoint: OtlpEndpoint,
+  protocol: OtlpProtocol,
+  signalPath: string
+): string {
+  const { url } = endpoint
+  const where = chosen.source === 'env' ? chosen.name : `option ${chosen.name}`
+  if (protocol === 'grpc') {
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '') {
+      r.warnings.push(
+        `${where} has a path, which gRPC does not use: exporting to ${url.protocol}//${url.host} (the path is ignored).`
+      )
+    }
+    return endpoint.hasScheme ? `${url.protocol}//${url.host}` : chosen.raw
+  }
+  if (!chosen.base) {
+    if (url.pathname === '/' || url.pathname === '') {
+      r.warnings.push(
+        `${where} has no path: a signal's own endpoint is used as given, so requests go to /. ` +
+          `Write the whole URL (.../${signalPath}), or set the base endpoint instead, ` +
+          `which gets /${signalPath} appended.`
+      )
+    }
+    return chosen.raw
+  }
+  if (url.pathname.replace(/\/+$/, '').endsWith(`/${signalPath}`)) {
+    r.warnings.push(
+      `${where} already ends in /${signalPath}; a base endpoint gets /${signalPath} appended, so requests go to ` +
+        `.../${signalPath}/${signalPath}. Set the base (the URL without /${signalPath}), or the signal's own endpoint.`
+    )
+  }
+  return appendSignalPath(url, signalPath)
+}
+
+/**
+ * The usual mix-up of the two OTLP ports: 4317 is gRPC's, 4318 OTLP/HTTP's. An HTTP request to a
+ * gRPC port fails; a gRPC call to an HTTP port hangs until the deadline. The fix is named.
+ */
+function warnOfProtocolPort (
+  r: Resolver,
+  protocol: Setting<OtlpProtocol>,
+  endpoint: OtlpEndpoint,
+  chosen: EndpointCandidate
+): void {
+  const port = endpointPort(endpoint)
+  const where = chosen.source === 'env' ? chosen.name : `option ${chosen.name}`
+  if (port === 4317 && protocol.value !== 'grpc' && protocol.source === 'default') {
+    r.warn({
+      code: 'FOK_WARN_PROTOCOL_PORT',
+      message:
+        `${where} uses port 4317, OTLP/gRPC's port, but no protocol is set and the default is ${protocol.value}. ` +
+        "For a gRPC collector set OTEL_EXPORTER_OTLP_PROTOCOL=grpc (option exporter.protocol: 'grpc'); " +
+        'for OTLP/HTTP use port 4318.'
+    })
+  }
+  if (port === 4318 && protocol.value === 'grpc') {
+    const set =
+      protocol.source === 'env' ? protocol.env : protocol.source === 'options' ? 'the plugin options' : 'the default'
+    r.warn({
+      code: 'FOK_WARN_PROTOCOL_PORT',
+      message:
+        `${where} uses port 4318, OTLP/HTTP's port, but the protocol is grpc (from ${set}). ` +
+        'For OTLP/HTTP set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (or leave it unset); for gRPC use port 4317.'
+    })
+  }
+}
+
+/**
+ * Headers from the user and no endpoint from the user: the credential would go to a default
+ * address (localhost, in plaintext), which nobody named. From options an error; from the
+ * environment this signal's export is off.
+ */
+function credentialWithoutEndpoint (
+  r: Resolver,
+  signalName: OtlpSignalName,
+  endpoint: Setting<string>,
+  headers: Setting<Record<string, string>>,
+  protocol: Setting<OtlpProtocol>
+): Setting<ExporterKind> | undefined {
+  if (endpoint.source !== 'default' || Object.keys(headers.value).length === 0) return undefined
+  const signal = OTLP_SIGNALS[signalName]
+  if (headers.source !== 'env') {
+    throw conflictingOptions(
+      `exporter.headers are set but no endpoint is: they would be sent to the default ${endpoint.value}. ` +
+        `Set exporter.endpoint (or exporter.${signal.key}.endpoint) to the collector the headers are for.`
+    )
+  }
+  r.warn({
+    code: 'FOK_WARN_EXPORT_DISABLED',
+    message:
+      `${headers.env} sets headers but no endpoint is set for ${signal.noun}s: ` +
+      `${signal.noun} export is off rather than ` +
+      `sending them to the default ${endpoint.value} (${protocol.value}). Set OTEL_EXPORTER_OTLP_ENDPOINT ` +
+      `(or OTEL_EXPORTER_OTLP_${signalName}_ENDPOINT) to the collector the headers are for.`
+  })
+  return { value: 'none', source: 'env', env: headers.env }
+}
+
+function describeHeadersSource (headers: Setting<Record<string, string>>): string {
+  return headers.source === 'env' ? headers.env! : 'option exporter.headers'
+}
+
+function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry'] {
   const defaults = {
     maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
     initialBackoffMillis: DEFAULT_RETRY_POLICY.initialBackoffMillis,
@@ -206,18 +468,27 @@ function resolveRetry (raw: unknown): ResolvedExporterConfig['retry'] {
   rejectUnknownKeys('exporter.retry', raw, RETRY_KEYS)
   const value = {
     maxAttempts: optionalPositiveInteger('exporter.retry.maxAttempts', raw.maxAttempts) ?? defaults.maxAttempts,
-    initialBackoffMillis:
-      optionalPositiveInteger('exporter.retry.initialBackoffMillis', raw.initialBackoffMillis) ??
-      defaults.initialBackoffMillis,
-    maxBackoffMillis:
-      optionalPositiveInteger('exporter.retry.maxBackoffMillis', raw.maxBackoffMillis) ?? defaults.maxBackoffMillis
+    initialBackoffMillis: retryDelay(
+      r,
+      'initialBackoffMillis',
+      raw.initialBackoffMillis,
+      defaults.initialBackoffMillis
+    ),
+    maxBackoffMillis: retryDelay(r, 'maxBackoffMillis', raw.maxBackoffMillis, defaults.maxBackoffMillis)
   }
   if (value.maxBackoffMillis < value.initialBackoffMillis) {
     throw conflictingOptions(
-      `exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than initialBackoffMillis (${value.initialBackoffMillis}).`
+      `exporter.retry.maxBackoffMillis (${value.maxBackoffMillis}) is smaller than ` +
+        `initialBackoffMillis (${value.initialBackoffMillis}).`
     )
   }
   return { value, source: 'options' }
+}
+
+function retryDelay (r: Resolver, name: string, raw: unknown, fallback: number): number {
+  const key = `exporter.retry.${name}`
+  const value = optionalDuration(key, raw)
+  return value === undefined ? fallback : clampSetting(r, key, { value, source: 'options' }).value
 }
 
 /**
@@ -230,7 +501,8 @@ export function warnOfExtraExporters (r: Resolver, name: string): void {
   const names = parseList(raw)
   if (names.length < 2) return
   r.warnings.push(
-    `${name}=${JSON.stringify(raw)} names ${names.length} exporters; this package runs one per signal: using ${names[0]}, ignoring ${names.slice(1).join(', ')}.`
+    `${name}=${JSON.stringify(raw)} names ${names.length} exporters; this package runs one per signal: ` +
+      `using ${names[0]}, ignoring ${names.slice(1).join(', ')}.`
   )
 }
 
@@ -238,7 +510,7 @@ export function warnOfExtraExporters (r: Resolver, name: string): void {
 export function parseExporterKind (raw: string): Parsed<ExporterKind> {
   const names = parseList(raw)
   const first = names[0]
-  if (first === 'otlp') return { ok: true, value: 'otlp-grpc' }
+  if (first === 'otlp') return { ok: true, value: 'otlp' }
   if (first === 'console' || first === 'none') return { ok: true, value: first }
   return { ok: false, reason: 'expected otlp, console or none' }
 }
@@ -275,7 +547,8 @@ function resolveHeaders (
     const option = fromOptions?.[key]
     if (option !== undefined && Object.hasOwn(fromOptions!, key) && option !== merged.get(key)) {
       r.warnings.push(
-        `${name} overrides option exporter.headers["${key}"]: using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`
+        `${name} overrides option exporter.headers["${key}"]: ` +
+          `using ${REDACTED} from the environment instead of ${REDACTED} from the plugin options.`
       )
     }
   }
@@ -294,13 +567,14 @@ function headerProblem (key: string, value: string): string | undefined {
 }
 
 /**
- * `https://` means TLS and `http://` plaintext; `insecure` only speaks for an endpoint without a
- * scheme. Contradictions in the plugin options are errors; from the environment they are warnings.
+ * `https://` means TLS and `http://` plaintext; `insecure` only speaks for a gRPC endpoint without
+ * a scheme. Contradictions in the plugin options are errors; from the environment they are warnings.
  */
 function checkTransportSecurity (
   r: Resolver,
   endpoint: Setting<string>,
   insecure: Setting<boolean>,
+  protocol: Setting<OtlpProtocol>,
   ...files: Array<Setting<string | undefined>>
 ): void {
   const scheme = endpointScheme(endpoint.value)
@@ -310,6 +584,7 @@ function checkTransportSecurity (
     if (bothFromOptions(insecure)) { throw conflictingOptions(`${message} Use an http:// endpoint for plaintext, or drop insecure.`) }
     r.warnings.push(`${message} insecure is ignored.`)
   }
+  if (scheme === undefined && protocol.value !== 'grpc') return
   const plaintext = scheme === 'http' || (scheme === undefined && insecure.value)
   const [certificate, clientKey, clientCertificate] = files as [
     Setting<string | undefined>,
@@ -318,13 +593,17 @@ function checkTransportSecurity (
   ]
   for (const file of [certificate, clientKey, clientCertificate]) {
     if (file.value === undefined || !plaintext) continue
-    const message = `a TLS file is configured (${file.source === 'env' ? file.env : 'option'}) but the endpoint ${JSON.stringify(redactEndpoint(endpoint.value))} is plaintext.`
+    const message =
+      `a TLS file is configured (${file.source === 'env' ? file.env : 'option'}) ` +
+      `but the endpoint ${JSON.stringify(redactEndpoint(endpoint.value))} is plaintext.`
     if (bothFromOptions(file)) throw conflictingOptions(`${message} Use an https:// endpoint for TLS.`)
     r.warnings.push(`${message} The file is not used.`)
   }
   if ((clientKey.value === undefined) !== (clientCertificate.value === undefined)) {
     const message = 'mutual TLS needs both exporter.clientKeyFile and exporter.clientCertificateFile.'
-    if (clientKey.source !== 'env' && clientCertificate.source !== 'env') { throw conflictingOptions(`${message} Set both, or neither.`) }
+    if (clientKey.source !== 'env' && clientCertificate.source !== 'env') {
+      throw conflictingOptions(`${message} Set both, or neither.`)
+    }
     r.warnings.push(`${message} The client certificate is not used.`)
   }
 }

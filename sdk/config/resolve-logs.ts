@@ -26,7 +26,8 @@ const LOG_BATCH_ENV: BatchEnvNames = {
  * variable wins, as every OTEL_* variable does). An unset variable leaves it to the option, off by
  * default: the specification's default for OTEL_LOGS_EXPORTER is `otlp`, but an upgrade of this
  * package must not start shipping a service's logs on its own. The OTLP settings are the spans'
- * (option `exporter`), with OTEL_EXPORTER_OTLP_LOGS_* first; the queue reads OTEL_BLRP_*, which
+ * (option `exporter`), `exporter.logs` over them, with OTEL_EXPORTER_OTLP_LOGS_* first; the
+ * queue reads OTEL_BLRP_*, which
  * sdk-logs 3 does not read itself.
  *
  * Notices about the environment are only given when logs are on: a variable for a signal that is
@@ -37,7 +38,9 @@ export function resolveLogs (
   options: SdkOptions
 ): { config: ResolvedLogsConfig; headers: Record<string, string>; instance: LogRecordExporter | undefined } {
   const raw = options.logs as unknown
-  if (raw !== undefined && typeof raw !== 'boolean' && !isPlainObject(raw)) { throw invalidOption('logs', 'true, false or an object of log settings', raw) }
+  if (raw !== undefined && typeof raw !== 'boolean' && !isPlainObject(raw)) {
+    throw invalidOption('logs', 'true, false or an object of log settings', raw)
+  }
   const settings: Record<string, unknown> = isPlainObject(raw) ? raw : {}
   rejectUnknownKeys('logs', settings, LOGS_KEYS)
   const instance = exporterInstance(settings.exporter)
@@ -69,7 +72,7 @@ export function resolveLogs (
   )
   const kind: Setting<ExporterKind> = !enabled.value
     ? { ...enabled, value: 'none' }
-    : r.decide<ExporterKind>('logs.exporter', instance === undefined ? undefined : 'custom', hit, 'otlp-grpc', String)
+    : r.decide<ExporterKind>('logs.exporter', instance === undefined ? undefined : 'custom', hit, 'otlp', String)
 
   // The OTLP settings and limits: their notices only matter when logs are on.
   const own = new Resolver(r.env)
@@ -93,11 +96,14 @@ export function resolveLogs (
     String
   )
   // The general OTEL_EXPORTER_OTLP_* notices are the spans' too: each is given once.
-  if (enabled.value) for (const warning of own.warnings) if (!r.warnings.includes(warning)) r.warnings.push(warning)
+  if (enabled.value) {
+    for (const warning of own.warnings) if (!r.warnings.includes(warning)) r.warnings.push(warning)
+    for (const warning of own.codedWarnings) r.warn(warning)
+  }
   return {
     config: { enabled, exporter: otlp.config, batch, attributeValueLengthLimit, attributeCountLimit },
     headers: otlp.headers,
-    instance: kind.value === 'custom' ? instance : undefined
+    instance: otlp.config.kind.value === 'custom' ? instance : undefined
   }
 }
 

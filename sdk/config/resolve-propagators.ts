@@ -24,7 +24,9 @@ export function resolvePropagators (
     ) {
       throw invalidOption('propagator', 'a TextMapPropagator (inject, extract and fields methods)', options.propagator)
     }
-    if (options.propagators !== undefined) { throw conflictingOptions('set either option propagator (an instance) or propagators (names), not both.') }
+    if (options.propagators !== undefined) {
+      throw conflictingOptions('set either option propagator (an instance) or propagators (names), not both.')
+    }
     instance = p as TextMapPropagator
     optionValue = ['custom']
   } else if (options.propagators !== undefined) {
@@ -42,8 +44,9 @@ export function resolvePropagators (
   if (skipped.length > 0 && propagators.source === 'env') {
     // The specification: unknown entries are skipped with a warning, the known ones still apply.
     r.warnings.push(
-      `OTEL_PROPAGATORS names ${skipped.map((u) => JSON.stringify(u)).join(', ')}, which this package does not support ` +
-        `(supported: ${PROPAGATOR_NAMES.join(', ')}); skipping ${skipped.length === 1 ? 'it' : 'them'} and using ${propagators.value.join(',')}.`
+      `OTEL_PROPAGATORS names ${skipped.map((u) => JSON.stringify(u)).join(', ')}, ` +
+        `which this package does not support (supported: ${PROPAGATOR_NAMES.join(', ')}); ` +
+        `skipping ${skipped.length === 1 ? 'it' : 'them'} and using ${propagators.value.join(',')}.`
     )
   }
   return { propagators, instance: propagators.source === 'options' ? instance : undefined }

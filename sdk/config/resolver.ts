@@ -1,10 +1,20 @@
+import type { ConfigFile } from './config-file.js'
+import type { ConfigWarning } from './config-warning.js'
 import type { ConfigSource, Setting } from './options.js'
 import { type Parsed, readEnv } from './env-values.js'
 
 /** Where a setting came from, in words, for warnings. */
 export function describeSource (setting: Setting<unknown>): string {
   if (setting.source === 'env') return setting.env ?? 'the environment'
+  if (setting.source === 'file') {
+    return `the configuration file${setting.path === undefined ? '' : ` (${setting.path})`}`
+  }
   return setting.source === 'options' ? 'the plugin options' : 'the default'
+}
+
+/** A place in the configuration file, for warnings: `otel.yaml at .tracer_provider.sampler`. */
+export function fileLabel (file: ConfigFile, path: string): string {
+  return `${file.file} at ${path}`
 }
 
 /** A setting with no environment variable: the option, else the default. */
@@ -17,8 +27,25 @@ export function fromOption<T> (value: T | undefined, fallback: T): Setting<T> {
  * user (overrides, rejected environment values), to be logged once each.
  */
 export class Resolver {
+  /** Plain notices (`FOK_WARN_CONFIG`). */
   readonly warnings: string[] = []
-  constructor (readonly env: NodeJS.ProcessEnv) {}
+  /** Notices with a code of their own (export turned off, a duration clamped...). */
+  readonly codedWarnings: ConfigWarning[] = []
+  /**
+   * `env`: the variables to read. With a configuration file, they are the file's settings written
+   * as the variables they replace (config-file-model.ts), and `file` is the file.
+   */
+  constructor (
+    readonly env: NodeJS.ProcessEnv,
+    readonly file?: ConfigFile
+  ) {}
+
+  /** A coded notice, once: the spans' and the logs' settings may find the same problem. */
+  warn (warning: ConfigWarning): void {
+    if (!this.codedWarnings.some((w) => w.code === warning.code && w.message === warning.message)) {
+      this.codedWarnings.push(warning)
+    }
+  }
 
   /**
    * One setting from the first valid variable in `envNames`, else the option, else the default.
@@ -67,11 +94,16 @@ export class Resolver {
     }
     if (fromOptions !== undefined && !sameValue(fromOptions, hit.value)) {
       this.warnings.push(
-        `${hit.name} overrides option ${key}: using ${display(hit.value)} from the environment ` +
+        `${hit.name} overrides option ${key}: using ${display(hit.value)} from ${this.#fromWhere()} ` +
           `instead of ${display(fromOptions)} from the plugin options.`
       )
     }
     return { value: hit.value, source: 'env', env: hit.name }
+  }
+
+  /** Where the variables' values come from, in words. */
+  #fromWhere (): string {
+    return this.file === undefined ? 'the environment' : 'the configuration file'
   }
 }
 

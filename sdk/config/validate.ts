@@ -160,8 +160,9 @@ function isAttributeValue (value: unknown): boolean {
   for (const item of value) {
     if (item === null || item === undefined) continue
     if (!isPrimitiveAttribute(item)) return false
-    type ??= typeof item
-    if (typeof item !== type) return false
+    const itemType = typeof item
+    type ??= itemType
+    if (itemType !== type) return false
   }
   return true
 }
@@ -173,7 +174,7 @@ function isPrimitiveAttribute (value: unknown): boolean {
 }
 
 /** The known key within edit distance 3, or that the key abbreviates (case-insensitive), if any. */
-function closest (key: string, known: readonly string[]): string | undefined {
+export function closest (key: string, known: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = 4
   for (const candidate of known) {

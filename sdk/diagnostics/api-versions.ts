@@ -83,7 +83,8 @@ export function describeApiProblem (report: ApiVersionReport): string | undefine
   if (report.foreignGlobalVersion !== undefined) {
     problems.push(
       `the OpenTelemetry globals of this process were created by @opentelemetry/api ${report.foreignGlobalVersion}, ` +
-        `while this package uses ${report.own?.version ?? 'another version'}: registrations made through one copy are refused or ignored by the other.`
+        `while this package uses ${report.own?.version ?? 'another version'}: ` +
+        'registrations made through one copy are refused or ignored by the other.'
     )
   }
   if (problems.length === 0) return undefined

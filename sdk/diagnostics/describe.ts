@@ -17,7 +17,8 @@ export function describeForLog (value: unknown): string {
   }
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code
-    return `${value.name}${typeof code === 'number' || typeof code === 'string' ? ` (code ${code})` : ''}: ${value.message}`
+    const shownCode = typeof code === 'number' || typeof code === 'string' ? ` (code ${code})` : ''
+    return `${value.name}${shownCode}: ${value.message}`
   }
   if (Array.isArray(value)) {
     const spans = value.filter(isSpanLike).length

@@ -227,11 +227,12 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
 
   /**
    * Exports `batch`. A batch refused for its size (by the transport before sending, or by a
-   * collector whose message names the size: the exporter classifies it as too large) is split in halves and each half sent,
-   * down to single items, so one oversized item never takes the rest of its batch with it. Any
-   * other failure fails the batch as it is: a RESOURCE_EXHAUSTED that names no size is a quota or
-   * a rate limit, and splitting would send up to 2n-1 requests to a backend that asked for fewer.
-   * For the same reason, once a half is refused that way the rest of the split is not sent.
+   * collector whose message names the size: the exporter classifies it as too large) is split in
+   * halves and each half sent, down to single items, so one oversized item never takes the rest of
+   * its batch with it. Any other failure fails the batch as it is: a RESOURCE_EXHAUSTED that names
+   * no size is a quota or a rate limit, and splitting would send up to 2n-1 requests to a backend
+   * that asked for fewer. For the same reason, once a half is refused that way the rest of the split
+   * is not sent.
    */
   private async deliver (batch: T[], generation: number): Promise<Delivery> {
     let result: ExportResult
@@ -249,7 +250,9 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       const half = Math.ceil(batch.length / 2)
       const first = await this.deliver(batch.slice(0, half), generation)
       // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
-      if (first.stop || generation !== this.generation) { return { ...first, failed: first.failed + batch.length - half, stop: true } }
+      if (first.stop || generation !== this.generation) {
+        return { ...first, failed: first.failed + batch.length - half, stop: true }
+      }
       const second = await this.deliver(batch.slice(half), generation)
       const error = second.error ?? first.error
       return {

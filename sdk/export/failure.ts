@@ -37,3 +37,8 @@ export function classifyFailure<E> (error: E, failure: ExportFailure): E {
 export function failureOf (error: unknown): ExportFailure {
   return (error !== null && typeof error === 'object' ? (error as Classified)[FAILURE] : undefined) ?? PERMANENT
 }
+
+/** Whether an exporter has already said what `error` means. */
+export function isClassified (error: unknown): boolean {
+  return error !== null && typeof error === 'object' && (error as Classified)[FAILURE] !== undefined
+}

@@ -14,10 +14,10 @@ export interface RetryBudget {
 
 /**
  * Retries transient failures, as the exporter under it classified them (the JS gRPC exporter does
- * not retry at all), with exponential backoff and jitter. A retry is only started if it can finish within the export's deadline, so the batch
- * processor never sees an export outlive its timeout and two exports never overlap. Non-retryable
- * failures and partial successes (reported as success) are returned at once. The same for spans
- * and log records.
+ * not retry at all), with exponential backoff and jitter. A retry is only started if it can finish
+ * within the export's deadline, so the batch processor never sees an export outlive its timeout and
+ * two exports never overlap. Non-retryable failures and partial successes (reported as success)
+ * are returned at once. The same for spans and log records.
  */
 export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
   private retries = 0

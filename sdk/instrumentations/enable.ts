@@ -20,8 +20,9 @@ export function enableInstrumentations (
   if (early.length > 0) {
     warnings.warn(
       'FOK_WARN_LATE_START',
-      `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before the instrumentations were enabled, so calls through ` +
-        `${early.length === 1 ? 'it' : 'them'} may not be traced. Start the process with \`node --import fastify-otel-kit/register\` ` +
+      `${early.join(', ')} ${early.length === 1 ? 'was' : 'were'} loaded before the instrumentations were enabled, ` +
+        `so calls through ${early.length === 1 ? 'it' : 'them'} may not be traced. ` +
+        'Start the process with `node --import fastify-otel-kit/register` ' +
         '(or `--require` for CommonJS), which sets OpenTelemetry up before the application loads.'
     )
   }

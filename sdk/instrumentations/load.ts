@@ -11,11 +11,16 @@ export interface Loaded {
 }
 
 /**
- * Loads `@opentelemetry/instrumentation-<name>` for each short name and makes one instance with its
- * default configuration. The application's own installation is preferred (its version matches
- * the modules it patches); this package's copy serves http and undici, which it depends on.
+ * Loads `@opentelemetry/instrumentation-<name>` for each short name and makes one instance with the
+ * configuration `configFor` gives it (undefined: its defaults). The application's own installation
+ * is preferred (its version matches the modules it patches); this package's copy serves http and
+ * undici, which it depends on.
  */
-export function loadInstrumentations (names: readonly string[], applicationDirectory: string = process.cwd()): Loaded {
+export function loadInstrumentations (
+  names: readonly string[],
+  applicationDirectory: string = process.cwd(),
+  configFor: (name: string) => Record<string, unknown> | undefined = () => undefined
+): Loaded {
   const fromApplication = createRequire(join(applicationDirectory, 'package.json'))
   const fromHere = createRequire(__filename)
   const loaded: Loaded = { instrumentations: [], missing: [], unusable: [] }
@@ -28,7 +33,7 @@ export function loadInstrumentations (names: readonly string[], applicationDirec
     }
     const Class = instrumentationClass(exports)
     if (Class === undefined) loaded.unusable.push(name)
-    else loaded.instrumentations.push(new Class())
+    else loaded.instrumentations.push(new Class(configFor(name)))
   }
   return loaded
 }
@@ -44,7 +49,7 @@ function requireFirst (requires: NodeRequire[], pkg: string): Record<string, unk
   return undefined
 }
 
-type InstrumentationClass = new () => Instrumentation
+type InstrumentationClass = new (config?: Record<string, unknown>) => Instrumentation
 
 /** The package's exported class named `...Instrumentation` (HttpInstrumentation, PgInstrumentation...). */
 function instrumentationClass (exports: Record<string, unknown>): InstrumentationClass | undefined {

@@ -74,7 +74,7 @@ export function flushOnSignals (participant: SignalParticipant, signals: readonl
   for (const signal of signals) {
     if (shared.listeners.has(signal)) continue
     const listener = (): void => {
-      void onSignal(shared, signal, listener)
+      onSignal(shared, signal, listener)
     }
     shared.listeners.set(signal, listener)
     process.on(signal, listener)
@@ -103,7 +103,9 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
     return
   }
   shared.stopping = true
-  for (const p of participants) { p.say?.('info', `fastify-otel-kit: ${signal} received; closing and flushing before exit`) }
+  for (const p of participants) {
+    p.say?.('info', `fastify-otel-kit: ${signal} received; closing and flushing before exit`)
+  }
   // The whole shutdown fits in timeoutMillis, and this handler owns that one deadline: most of it
   // for close (in-flight requests, then the flush in onClose), the rest for a direct flush if close
   // is held up by a slow request; then the exit steps account for what is left.

@@ -7,8 +7,8 @@ import { BatchQueue } from '../export/batch-queue.js'
  * never concurrent, timed export, bounded flush) from BatchQueue, and the SDK processor's contract
  * (onStart, onEnd, forceFlush, shutdown; only sampled spans; nothing accepted after shutdown), plus
  * what the SDK's BatchSpanProcessor (sdk-trace 3.1) does not give; docs/internals/upstream-parts.md,
- * "The span batch processor", has each defect measured, and test/contract/batch-processor-contract.test.mjs
- * reproduces each on both:
+ * "The span batch processor", has each defect measured, and a contract test reproduces each on
+ * both:
  * - every export runs in the root context with tracing suppressed (the SDK's uses the context of
  *   whichever span.end() filled the batch or armed the timer: the exporter sees a request's span);
  * - the exporter is called on a later turn, not inside the span.end() that fills a batch (the SDK's

@@ -58,7 +58,7 @@ export interface SpanRecord {
 /**
  * A span with the SDK Span's behaviour (limits, attribute validation for values set later, events,
  * links, status rules, exception events, time convention, processor calls), built by a
- * SpanFactory. test/contract/request-span-contract.test.mjs holds the two to the same results.
+ * SpanFactory. A contract test holds it and the SDK Span to the same results.
  */
 export class FastSpan implements Span, ReadableSpan {
   attributes: Attributes
@@ -284,8 +284,11 @@ export class FastSpan implements Span, ReadableSpan {
     if (status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this
     const next: SpanStatus = { code: status.code }
     if (status.code === SpanStatusCode.ERROR) {
-      if (typeof status.message === 'string') next.message = status.message
-      else if (status.message !== null && status.message !== undefined) { diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`) }
+      if (typeof status.message === 'string') {
+        next.message = status.message
+      } else if (status.message !== null && status.message !== undefined) {
+        diag.warn(`Dropping invalid status.message of type '${typeof status.message}', expected 'string'`)
+      }
     }
     this.status = next
     return this

@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
 import { collectChild } from './child-spans.js'
+import { SpanStatementRedaction } from './span-statement-redaction.js'
 import { SpanUrlRedaction } from './span-url-redaction.js'
 
 /**
@@ -17,9 +18,12 @@ export class ProcessorChain implements SpanProcessor {
   private readonly withOnEnding: SpanProcessor[]
   /** Sensitive query values and URL credentials, redacted in every span before export. */
   readonly urlRedaction = new SpanUrlRedaction()
+  /** Values in database statements (literals, Redis arguments, parameters), unless turned off. */
+  readonly statementRedaction: SpanStatementRedaction
 
-  constructor (readonly processors: readonly SpanProcessor[]) {
+  constructor (readonly processors: readonly SpanProcessor[], { sanitizeStatements = true } = {}) {
     this.withOnEnding = processors.filter((p) => typeof p.onEnding === 'function')
+    this.statementRedaction = new SpanStatementRedaction(sanitizeStatements)
   }
 
   onStart (span: Span, parentContext: Context): void {
@@ -45,8 +49,9 @@ export class ProcessorChain implements SpanProcessor {
     // After the application's onEnding (which may set URL attributes too), before any onEnd.
     try {
       this.urlRedaction.apply(span)
+      this.statementRedaction.apply(span)
     } catch (error) {
-      reportThrow('onEnding (URL redaction)', error)
+      reportThrow('onEnding (redaction)', error)
     }
   }
 
@@ -68,7 +73,9 @@ export class ProcessorChain implements SpanProcessor {
   async forceFlush (): Promise<void> {
     const results = await Promise.allSettled(this.processors.map(async (p) => await p.forceFlush()))
     for (const result of results) {
-      if (result.status === 'rejected') { diag.error(`fastify-otel-kit: a span processor's forceFlush failed: ${describeReason(result.reason)}`) }
+      if (result.status === 'rejected') {
+        diag.error(`fastify-otel-kit: a span processor's forceFlush failed: ${describeReason(result.reason)}`)
+      }
     }
   }
 
@@ -79,7 +86,8 @@ export class ProcessorChain implements SpanProcessor {
 
 function reportThrow (method: string, error: unknown): void {
   diag.error(
-    `fastify-otel-kit: a span processor threw in ${method}; skipped for this span: ${error instanceof Error ? error.message : String(error)}`
+    `fastify-otel-kit: a span processor threw in ${method}; skipped for this span: ` +
+      `${error instanceof Error ? error.message : String(error)}`
   )
 }
 

@@ -28,8 +28,8 @@ export function setSpanSink (sink: SpanSink | undefined): void {
 /**
  * The plugin's pipeline, or else the pipeline of an SDK the application registered itself. The
  * SDK's TracerProvider offers no public way to its processor or its resource: both are read from
- * its private fields when they are there. test/unit/upstream-private-fields.test.mjs holds those names to
- * the installed SDK, so a rename upstream fails a test instead of losing worker spans silently.
+ * its private fields when they are there. A test holds those names to the installed SDK, so a
+ * rename upstream fails a test instead of losing worker spans silently.
  */
 export function currentSpanSink (): SpanSink | undefined {
   const own = (globalThis as Record<symbol, SpanSink | undefined>)[SINK]

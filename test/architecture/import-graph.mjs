@@ -11,7 +11,9 @@ function sourceFiles (root, folders) {
     for (const name of readdirSync(dir)) {
       const full = join(dir, name)
       if (statSync(full).isDirectory()) walk(full)
-      else if ((name.endsWith('.ts') || name.endsWith('.mts')) && !name.endsWith('.d.ts') && !name.endsWith('.d.mts')) { files.push(toPosix(relative(root, full))) }
+      else if ((name.endsWith('.ts') || name.endsWith('.mts')) && !name.endsWith('.d.ts') && !name.endsWith('.d.mts')) {
+        files.push(toPosix(relative(root, full)))
+      }
     }
   }
   for (const folder of folders) walk(join(root, folder))

@@ -37,7 +37,8 @@ export const RULES = [
     ours: OURS,
     allowedOurs: [/^context\//, /^sdk\/errors\.ts$/, /^sdk\/common\//],
     sameFolder: true,
-    why: 'config/, diagnostics/, lifecycle/ and common/ are the bottom of sdk/: each imports only itself, common/, errors.ts and context/'
+    why: 'config/, diagnostics/, lifecycle/ and common/ are the bottom of sdk/: each imports only itself, common/, ' +
+      'errors.ts and context/'
   },
   {
     name: 'export-core-knows-no-protocol',
@@ -52,7 +53,8 @@ export const RULES = [
     ours: OURS,
     allowedOurs: [...EXPORT_CORE, /^sdk\/export\/protobuf\//, ...SDK_BASE, /^context\//],
     sameFolder: true,
-    why: 'each protocol (export/grpc/, export/http/) uses export/ and the protobuf encoding, never another protocol or a signal'
+    why: 'each protocol (export/grpc/, export/http/) uses export/ and the protobuf encoding, ' +
+      'never another protocol or a signal'
   },
   {
     name: 'signals-apart',
@@ -117,7 +119,8 @@ export const RULES = [
     name: 'only-plugin-imports-fastify',
     from: [/^(context|sdk|workers|preload)\//],
     forbidden: FASTIFY,
-    why: 'only plugin/ may import fastify (or pino, its logger): the rest is loaded where Fastify is not (worker threads, the preload entry)'
+    why: 'only plugin/ may import fastify (or pino, its logger): ' +
+      'the rest is loaded where Fastify is not (worker threads, the preload entry)'
   },
   {
     name: 'worker-thread-never-loads-fastify',

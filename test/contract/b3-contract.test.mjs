@@ -156,7 +156,8 @@ const table = [
     headers: { b3: '0' },
     ours: { parent: null, rootOn: 'dropped', rootOff: 'dropped', single: null, multi: {} },
     upstream: { parent: null, rootOn: 'sampled', rootOff: 'dropped', single: null, multi: {} },
-    why: 'the B3 specification lets a caller send only its decision; upstream does not read it and the root sampler decides'
+    why: 'the B3 specification lets a caller send only its decision; ' +
+      'upstream does not read it and the root sampler decides'
   },
   {
     name: 'bare b3: 1',
@@ -182,7 +183,8 @@ const table = [
       single: `${T}-${S}-0`,
       multi: sent(T, S, '0')
     },
-    why: 'an absent decision defers to the receiver (B3 specification): here the local root sampler decides; upstream reads it as "not sampled"'
+    why: 'an absent decision defers to the receiver (B3 specification): here the local root sampler decides; ' +
+      'upstream reads it as "not sampled"'
   },
   {
     name: 'multi without X-B3-Sampled (defer)',
@@ -220,7 +222,8 @@ const table = [
       single: `${T}-${S}-d`,
       multi: sent(T, S, '1')
     },
-    why: 'upstream keeps the header\'s own spelling of debug ("d") and its multi injector only knows "1": debug is lost when the encoding changes'
+    why: 'upstream keeps the header\'s own spelling of debug ("d") and its multi injector only knows "1": ' +
+      'debug is lost when the encoding changes'
   },
   {
     name: 'multi, X-B3-Flags: 1 (debug)',
@@ -284,7 +287,8 @@ const table = [
       single: `${T.toUpperCase()}-${S.toUpperCase()}-1`,
       multi: sent(T.toUpperCase(), S.toUpperCase(), '1')
     },
-    why: 'upstream keeps upper-case ids (the API check accepts them) and sends them on (into a traceparent too: next test)'
+    why: 'upstream keeps upper-case ids (the API check accepts them) ' +
+      'and sends them on (into a traceparent too: next test)'
   },
   {
     name: 'single, characters around the value',
@@ -386,7 +390,8 @@ describe('B3: this package against @opentelemetry/propagator-b3, over one header
     assert.equal(traceparent(upstream.multi, new UpstreamW3C()), `00-${T.toUpperCase()}-${S.toUpperCase()}-01`)
   })
 
-  test('same: the header names each injects, and nothing at all under suppressed tracing or for an invalid span', async () => {
+  test('same: the header names each injects, ' +
+    'and nothing at all under suppressed tracing or for an invalid span', async () => {
     assert.deepEqual(ours.single.fields(), upstream.single.fields())
     assert.deepEqual([...ours.multi.fields()].sort(), [...upstream.multi.fields()].sort())
     const { suppressTracing } = await import('@opentelemetry/core')

@@ -82,7 +82,9 @@ const implementations = {
     const processor = new BatchSpanProcessor({ exporter, ...limits, ...batch, ...metrics })
     const provider = new TracerProvider({ spanProcessors: [processor] })
     // As in any real application: a context manager, so that active spans exist.
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) { t.after(() => context.disable()) }
+    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) {
+      t.after(() => context.disable())
+    }
     t.after(() => provider.shutdown().catch(() => {}))
     // The SDK's processor keeps no counters.
     return {
@@ -276,7 +278,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The s
     assert.deepEqual(inside[OURS], [false])
   })
 
-  test("defect 3a: the SDK's forceFlush exports all batches at once, beside one under way; ours one at a time", async (t) => {
+  test("defect 3a: the SDK's forceFlush exports all batches at once, beside one under way; " +
+    'ours one at a time', async (t) => {
     const flushConcurrency = async (make) => {
       const exporter = new ProbeExporter()
       const p = await make(t, exporter)

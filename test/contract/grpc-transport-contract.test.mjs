@@ -16,7 +16,7 @@ import { TRACE_SERVICE } from '../../dist/sdk/export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, MAX_REQUEST_BYTES } from '../../dist/sdk/export/grpc/otlp-grpc-exporter.js'
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
-import { logCapture } from '../helpers.mjs'
+import { logCapture, withoutTimings } from '../helpers.mjs'
 import { contractReceiver, ourExporterOptions, upstreamGrpcOptions } from '../otlp-contract.mjs'
 
 const SECRET = 'Bearer contract-key'
@@ -55,7 +55,7 @@ function comparable (receiver) {
       name: s.name,
       kind: s.kind,
       status: s.status,
-      attributes: s.attributes,
+      attributes: withoutTimings(s.attributes),
       resource: s.resource?.['service.name'],
       scope: s.scope
     }))
@@ -124,11 +124,12 @@ describe("the replaced transport against upstream's", () => {
     )
   })
 
-  test('a connection that stops answering: after more than 5 deadlines in a row a new connection is made and export resumes', async (t) => {
+  test('a connection that stops answering: after more than 5 deadlines in a row a new connection is made and ' +
+    'export resumes', async (t) => {
     const TIMEOUT = 250
     const makers = {
       upstream: (endpoint) => new OTLPTraceExporter({ url: endpoint, timeoutMillis: TIMEOUT }),
-      ours: (endpoint) => ({ endpoint, timeoutMillis: TIMEOUT, retry: false })
+      ours: (endpoint) => ({ protocol: 'grpc', endpoint, timeoutMillis: TIMEOUT, retry: false })
     }
     const outcomes = {}
     for (const [name, make] of Object.entries(makers)) {
@@ -205,7 +206,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
     return memory.getFinishedSpans()
   }
 
-  test("shutdown, a collector that never answers: upstream's waits for the deadline; ours cancels the call", async (t) => {
+  test("shutdown, a collector that never answers: upstream's waits for the deadline; " +
+    'ours cancels the call', async (t) => {
     const TIMEOUT = 1500
     const outcome = {}
     for (const [name, make] of Object.entries(bare)) {
@@ -233,7 +235,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
   // Not a reason to keep the transport (measured): a grpc-js collector refuses an oversized request
   // from its length prefix, after one HTTP/2 flow-control window (64 KiB), and names the size, so the
   // batch processor splits the batch either way. Ours saves that round trip and those bytes.
-  test("a request over 4 MiB: upstream's sends one HTTP/2 window, ours nothing; both errors split the batch", async (t) => {
+  test("a request over 4 MiB: upstream's sends one HTTP/2 window, ours nothing; " +
+    'both errors split the batch', async (t) => {
     const { isTooLarge } = await import('../../dist/sdk/export/grpc/grpc-status.js')
     const outcome = {}
     const big = spans(5, 1024 * 1024) // about 5 MiB encoded

@@ -63,7 +63,9 @@ const implementations = {
     const metrics = selfObsMeterProvider ? { selfObsMeterProvider } : {}
     const processor = new BatchLogRecordProcessor({ exporter, ...limits, ...batch, ...metrics })
     const provider = new LoggerProvider({ processors: [processor] })
-    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) { t.after(() => context.disable()) }
+    if (context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())) {
+      t.after(() => context.disable())
+    }
     t.after(() => provider.shutdown().catch(() => {}))
     return {
       logger: provider.getLogger('contract'),
@@ -133,7 +135,8 @@ const OURS = 'fastify-otel-kit log processor'
 const FIXED = (what) => `fixed upstream (${what}): update docs/internals/upstream-parts.md and simplify our part`
 
 describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The log batch processor")', () => {
-  test('defect 1: the SDK exports in the context of the emit that filled the batch; ours in the root context', async (t) => {
+  test('defect 1: the SDK exports in the context of the emit that filled the batch; ' +
+    'ours in the root context', async (t) => {
     const seen = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()
@@ -220,7 +223,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     assert.deepEqual(exporter.exported.length, 8)
   })
 
-  test("defect 3b: the SDK's metrics leave out records under export and after shutdown; our books balance", async (t) => {
+  test("defect 3b: the SDK's metrics leave out records under export and after shutdown; " +
+    'our books balance', async (t) => {
     const reader = new (class extends MetricReader {
       async onShutdown () {}
       async onForceFlush () {}
@@ -272,7 +276,8 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The l
     assert.deepEqual(books(ours.stats()), { created: 5, queued: 0, exported: 5, dropped: 0, failed: 0 })
   })
 
-  test('defect 4: shutdown during a forceFlush: the SDK shuts the exporter, then exports; ours the other way', async (t) => {
+  test('defect 4: shutdown during a forceFlush: the SDK shuts the exporter, then exports; ' +
+    'ours the other way', async (t) => {
     const calls = {}
     for (const [name, make] of Object.entries(implementations)) {
       const exporter = new ProbeExporter()

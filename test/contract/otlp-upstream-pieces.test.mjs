@@ -105,7 +105,8 @@ test("a partial success is a success, reported through diag by upstream's respon
   assert.match(partial, /one span too large/)
 })
 
-test('shutdown does not wait for a call to a collector that never answers: the call is cancelled at once', async (t) => {
+test('shutdown does not wait for a call to a collector that never answers: ' +
+  'the call is cancelled at once', async (t) => {
   const collector = await blackHole(t)
   const config = exporterConfig(collector.endpoint, { timeoutMillis: 20_000 })
   const exporter = buildOtlpGrpcExporter(TRACES, config, {}, 30_000, () => {})

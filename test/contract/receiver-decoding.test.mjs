@@ -364,7 +364,8 @@ for (const protocol of Object.keys(PROTOCOLS)) {
         assertRecorded(receiver, protocol, 'logs', compression, { logCount: 2 })
       })
 
-      test(`metrics (${compression}): sums, gauge, histogram, exponential histogram arrive with their points`, async (t) => {
+      test(`metrics (${compression}): ` +
+        'sums, gauge, histogram, exponential histogram arrive with their points', async (t) => {
         const receiver = await exportWith(t, protocol, 'metrics', compression, resourceMetrics)
         const positive = receiver.metrics.find((m) => m.name === 'payment.amount').dataPoints[0].positive
         assert.equal(

@@ -222,7 +222,13 @@ describe('answers as the OTLP/HTTP specification says', () => {
   test("upstream's exporters read the partial success (they report it through diag)", async (t) => {
     const receiver = await startReceiver(t)
     const warnings = []
-    const logger = { warn: (...args) => warnings.push(args.join(' ')), error () {}, info () {}, debug () {}, verbose () {} }
+    const logger = {
+      warn: (...args) => warnings.push(args.join(' ')),
+      error () {},
+      info () {},
+      debug () {},
+      verbose () {}
+    }
     diag.setLogger(logger, DiagLogLevel.WARN)
     t.after(() => diag.disable())
     for (const Exporter of [TraceProto, TraceJson]) {
@@ -245,7 +251,8 @@ describe('answers as the OTLP/HTTP specification says', () => {
 })
 
 describe('OTLP/JSON as senders write it', () => {
-  test('int64 as strings or numbers, big ints, special doubles, base64 bytes, upper-case hex, unknown keys', async (t) => {
+  test('int64 as strings or numbers, big ints, special doubles, base64 bytes, upper-case hex, ' +
+    'unknown keys', async (t) => {
     const receiver = await startReceiver(t)
     const span = {
       traceId: TRACE_ID.toUpperCase(),
@@ -510,7 +517,8 @@ describe('what the tests need, over HTTP as over gRPC', () => {
     assert.equal((await post(receiver, '/v1/traces', '{"resourceSpans": 1}', JSON_TYPE)).status, 400)
   })
 
-  test('stop refuses connections on both ports; restart listens on the same ports, exporters export again', async (t) => {
+  test('stop refuses connections on both ports; restart listens on the same ports, ' +
+    'exporters export again', async (t) => {
     const receiver = await startReceiver(t)
     const { port, httpPort } = receiver
     const http = new TraceProto({ url: `${receiver.httpEndpoint}/v1/traces`, timeoutMillis: 2000 })

@@ -181,7 +181,8 @@ test('span limits from the environment apply to the request span as to SDK spans
   assert.ok(ours.droppedAttributesCount > 0)
 })
 
-test('span processors see the request span exactly as they see an SDK span: onStart, onEnding while writable, then onEnd', async (t) => {
+test('span processors see the request span exactly as they see an SDK span: onStart, ' +
+  'onEnding while writable, then onEnd', async (t) => {
   const seen = new Map()
   const record = (method, span) => {
     const id = span.spanContext().spanId

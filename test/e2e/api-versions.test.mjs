@@ -42,7 +42,9 @@ function runIn (dir, source) {
 
 const scenario = (root) => `
   const warnings = []
-  process.on('warning', (w) => { if (w.name === 'FastifyOtelKitWarning') warnings.push({ code: w.code, message: w.message }) })
+  process.on('warning', (w) => {
+    if (w.name === 'FastifyOtelKitWarning') warnings.push({ code: w.code, message: w.message })
+  })
   // The application's API copy registers first (its diag logger), as an app's own setup would.
   const appApi = require('@opentelemetry/api')
   appApi.diag.setLogger({ error () {}, warn () {}, info () {}, debug () {}, verbose () {} })
@@ -51,14 +53,16 @@ const scenario = (root) => `
   const { otelPlugin } = fromRepo('fastify-otel-kit')
   ;(async () => {
     const app = Fastify()
-    await app.register(otelPlugin, { serviceName: 'two-copies', handleSignals: false, exporter: new (fromRepo('@opentelemetry/sdk-trace').InMemorySpanExporter)() })
+    const exporter = new (fromRepo('@opentelemetry/sdk-trace').InMemorySpanExporter)()
+    await app.register(otelPlugin, { serviceName: 'two-copies', handleSignals: false, exporter })
     await new Promise((resolve) => setImmediate(resolve))
     await app.close()
     console.log(JSON.stringify(warnings))
   })()
 `
 
-test('an application with its own, different @opentelemetry/api copy that registered globals first: a loud warning with the fix', async (t) => {
+test('an application with its own, different @opentelemetry/api copy that registered globals first: ' +
+  'a loud warning with the fix', async (t) => {
   const dir = applicationWithApi(t, '1.11.0')
   const warnings = runIn(dir, scenario(root)).filter((w) => w.code === 'FOK_WARN_API_VERSIONS')
   assert.equal(warnings.length, 1)

@@ -19,7 +19,7 @@ test(
   { timeout: 60_000 },
   async () => {
     const { stdout } = await run(process.execPath, [demo], { env: cleanEnv() })
-    assert.match(stdout, /exporting over OTLP\/gRPC to an embedded receiver at http:\/\/127\.0\.0\.1:\d+/)
+    assert.match(stdout, /exporting over http\/protobuf to http:\/\/127\.0\.0\.1:\d+\/v1\/traces, an embedded receiver/)
     // 19 spans of the service's own, plus the entitlement hook's and the handler's in each trace
     // (both slow by design); a busy machine may make a phase slow too.
     const [, received, exported] = /received 3 traces, (\d+) spans \(exported (\d+), dropped 0, failed 0\)/.exec(stdout)
@@ -82,9 +82,12 @@ test(
     const collector = await OtlpReceiver.start()
     t.after(() => collector.stop())
     const { stdout } = await run(process.execPath, [demo], {
-      env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }
+      env: { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpEndpoint }
     })
-    assert.ok(stdout.includes(`exporting over OTLP/gRPC to ${collector.endpoint} (from the environment)`))
+    assert.ok(
+      stdout.includes(`exporting over http/protobuf to ${collector.httpEndpoint}/v1/traces (from the environment)`),
+      stdout
+    )
     const [, sent] = /sent (\d+) spans and 18 log records to/.exec(stdout)
     assert.ok(Number(sent) >= 25, `${sent} spans`)
     assert.equal(collector.spans.length, Number(sent))

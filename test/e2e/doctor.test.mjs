@@ -28,13 +28,14 @@ test('doctor shows each value with its source, and the environment overriding th
   writeFileSync(join(dir, 'otel.json'), JSON.stringify({ serviceName: 'payment-processor', batch: 'aggressive' }))
   const { code, stdout } = await doctor(['--config', join(dir, 'otel.json')], {
     OTEL_SERVICE_NAME: 'billing',
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
     OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20hidden'
   })
   assert.equal(code, 0, stdout)
   assert.match(stdout, /serviceName\s+billing\s+env OTEL_SERVICE_NAME/)
   assert.match(stdout, /batch\.maxQueueSize\s+8192\s+options/)
-  assert.match(stdout, /exporter\.endpoint\s+http:\/\/127\.0\.0\.1:\d+\s+env OTEL_EXPORTER_OTLP_ENDPOINT/)
+  assert.match(stdout, /exporter\.protocol\s+http\/protobuf\s+default/)
+  assert.match(stdout, /exporter\.endpoint\s+http:\/\/127\.0\.0\.1:\d+\/v1\/traces\s+env OTEL_EXPORTER_OTLP_ENDPOINT/)
   assert.match(
     stdout,
     /! OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor"/
@@ -44,7 +45,7 @@ test('doctor shows each value with its source, and the environment overriding th
   assert.match(stdout, /Batch: aggressive: queue 8192, delay 10000 ms, batch 1024/)
   assert.doesNotMatch(stdout, /hidden/)
   // The smoke span really reached the receiver, with the resolved service name.
-  assert.match(stdout, /✓ http:\/\/127\.0\.0\.1:\d+ accepted a smoke span/)
+  assert.match(stdout, /✓ traces: http\/protobuf to http:\/\/127\.0\.0\.1:\d+\/v1\/traces accepted a smoke span/)
   assert.equal(receiver.spans.length, 1)
   assert.equal(receiver.spans[0].name, 'fastify-otel-kit doctor smoke test')
   assert.equal(receiver.spans[0].resource['service.name'], 'billing')
@@ -55,10 +56,13 @@ test('doctor fails (exit 1) and says what to check when the endpoint does not ac
   const receiver = await OtlpReceiver.start()
   const endpoint = receiver.endpoint
   await receiver.stop()
-  const { code, stdout } = await doctor(['--endpoint', endpoint, '--timeout', '3000'])
+  const { code, stdout } = await doctor(
+    ['--endpoint', endpoint, '--timeout', '3000'],
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }
+  )
   assert.equal(code, 1)
-  assert.match(stdout, /✗ export to http:\/\/127\.0\.0\.1:\d+ failed: /)
-  assert.match(stdout, /https:\/\/ means TLS and http:\/\/ plaintext/)
+  assert.match(stdout, /✗ traces: export over grpc to http:\/\/127\.0\.0\.1:\d+ failed: /)
+  assert.match(stdout, /- nothing listens on 127\.0\.0\.1:\d+ \(connection refused\): is the collector running, on this port\?/)
 })
 
 test('the queue check applies the sizing rule and says what to set', async () => {

@@ -28,7 +28,12 @@ async function pipeline (t, { receiver: receiverOptions = {}, exporter = {}, opt
     serviceName: 'payment-processor',
     handleSignals: false,
     shutdownTimeoutMillis: 2000,
-    exporter: { endpoint: receiver.endpoint, retry: { initialBackoffMillis: 10, maxBackoffMillis: 50 }, ...exporter },
+    exporter: {
+      protocol: 'grpc',
+      endpoint: receiver.endpoint,
+      retry: { initialBackoffMillis: 10, maxBackoffMillis: 50 },
+      ...exporter
+    },
     ...options
   })
   app.get('/ping/:n', async () => 'pong')

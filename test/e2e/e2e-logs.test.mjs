@@ -14,7 +14,8 @@ import { Piscina } from 'piscina'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { INBOUND_TRACE_ID, logCapture, sampledParent } from '../helpers.mjs'
 
-test("log records arrive beside their spans: the same trace and span ids, the same resource, pino's fields as attributes", async (t) => {
+test('log records arrive beside their spans: the same trace and span ids, the same resource, ' +
+  "pino's fields as attributes", async (t) => {
   const receiver = await OtlpReceiver.start()
   const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
   t.after(async () => {
@@ -24,7 +25,7 @@ test("log records arrive beside their spans: the same trace and span ids, the sa
   await app.register(otelPlugin, {
     serviceName: 'e2e-logs',
     serviceVersion: '1.2.3',
-    exporter: { endpoint: receiver.endpoint },
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
     handleSignals: false,
     logs: true
   })
@@ -68,7 +69,8 @@ test("log records arrive beside their spans: the same trace and span ids, the sa
 })
 
 test(
-  'the collector is down: the queue keeps what it can hold, delivers it when the collector is back, and counts the drops',
+  'the collector is down: the queue keeps what it can hold, delivers it when the collector is back, ' +
+    'and counts the drops',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -81,6 +83,7 @@ test(
     await app.register(otelPlugin, {
       serviceName: 'down',
       exporter: {
+        protocol: 'grpc',
         endpoint: receiver.endpoint,
         retry: { maxAttempts: 30, initialBackoffMillis: 100, maxBackoffMillis: 500 }
       },
@@ -164,7 +167,8 @@ test(
 )
 
 test(
-  "the preload entry with OTEL_LOGS_EXPORTER=otlp: log export set up from the environment, the Fastify lines and the Logs API beside instrumentation-http's spans",
+  'the preload entry with OTEL_LOGS_EXPORTER=otlp: log export set up from the environment, the Fastify lines and the ' +
+    "Logs API beside instrumentation-http's spans",
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -174,6 +178,7 @@ test(
       env: {
         ...process.env,
         OTEL_SERVICE_NAME: 'preloaded',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_LOGS_EXPORTER: 'otlp'
       },
@@ -200,7 +205,8 @@ test(
 )
 
 test(
-  "a record written in a worker task comes home with the reply and carries the worker span's ids, the service's resource and the thread id",
+  "a record written in a worker task comes home with the reply and carries the worker span's ids, " +
+    "the service's resource and the thread id",
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -216,7 +222,7 @@ test(
     })
     await app.register(otelPlugin, {
       serviceName: 'worker-logs',
-      exporter: { endpoint: receiver.endpoint },
+      exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
       handleSignals: false,
       logs: true
     })

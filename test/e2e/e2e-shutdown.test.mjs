@@ -1,4 +1,4 @@
-// Graceful shutdown (the seed's Step 6) with the real exporter and receiver: queued spans reach
+// Graceful shutdown with the real exporter and receiver: queued spans reach
 // the receiver before the process exits, and a dead receiver cannot hold the exit.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -40,7 +40,10 @@ test(
   async (t) => {
     const receiver = await OtlpReceiver.start()
     t.after(() => receiver.stop())
-    const service = start(['7', 'signal'], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+    const service = start(
+      ['7', 'signal'],
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
+    )
     await service.ready
     assert.equal(receiver.spans.length, 0)
     service.child.kill('SIGTERM')
@@ -56,7 +59,10 @@ test(
 test('app.close(): the same N spans arrive, and the process then exits by itself', { timeout: 60_000 }, async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  const service = start(['5', 'close'], { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+  const service = start(
+    ['5', 'close'],
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
+  )
   const { code, out, err } = await service.exited
   assert.equal(code, 0, err)
   assert.match(out, /closed/)
@@ -64,14 +70,18 @@ test('app.close(): the same N spans arrive, and the process then exits by itself
 })
 
 test(
-  'receiver down: SIGTERM ends the process within the shutdown bound, every span counted as failed and named in a warning',
+  'receiver down: SIGTERM ends the process within the shutdown bound, every span counted as failed and named ' +
+    'in a warning',
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
     const endpoint = receiver.endpoint
     await receiver.stop()
     const bound = 1500
-    const service = start(['5', 'signal'], { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, SHUTDOWN_TIMEOUT: String(bound) })
+    const service = start(
+      ['5', 'signal'],
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, SHUTDOWN_TIMEOUT: String(bound) }
+    )
     await service.ready
     const sentAt = performance.now()
     service.child.kill('SIGTERM')

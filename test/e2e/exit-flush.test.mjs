@@ -38,7 +38,8 @@ function warningsIn (stderr) {
   )
 }
 
-test("app.otel.forceFlush resolves when a user processor's flush rejects, and the failure is reported (as the SDK's MultiSpanProcessor does)", async (t) => {
+test("app.otel.forceFlush resolves when a user processor's flush rejects, " +
+  "and the failure is reported (as the SDK's MultiSpanProcessor does)", async (t) => {
   const seen = []
   const listener = (warning) => {
     if (warning.name === 'FastifyOtelKitWarning') seen.push(warning.message)
@@ -84,13 +85,18 @@ test(
 )
 
 test(
-  'collector down, shutdownTimeoutMillis 1000: a job that runs out of work exits, its span counted as failed and named in a warning',
+  'collector down, shutdownTimeoutMillis 1000: a job that runs out of work exits, its span counted as failed and ' +
+    'named in a warning',
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
     const endpoint = receiver.endpoint
     await receiver.stop()
-    const { code, err, stats } = await runJob(t, 'collector-down', { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
+    const { code, err, stats } = await runJob(
+      t,
+      'collector-down',
+      { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }
+    )
     assert.equal(code, 0, err)
     assert.deepEqual(
       { created: stats.created, queued: stats.queued, failed: stats.failed },
@@ -105,7 +111,8 @@ test(
 )
 
 test(
-  'an exporter that never answers and holds no handle: the job still exits, its span counted as failed and warned about',
+  'an exporter that never answers and holds no handle: the job still exits, its span counted as failed and ' +
+    'warned about',
   { timeout: 30_000 },
   async (t) => {
     const { code, err, stats } = await runJob(t, 'silent-exporter')

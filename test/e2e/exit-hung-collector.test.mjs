@@ -1,7 +1,7 @@
 // app.close() with a collector that accepts connections and never answers: close returns at the
 // shutdown bound, and then nothing of the export may keep the process alive. The exports still
-// under way (spans and log records, each on its own gRPC transport) are cancelled when the bound
-// abandons them, instead of running on to the exporter's 20 s timeout.
+// under way (spans and log records, each on its own transport) are cancelled when the bound
+// abandons them, instead of running on to the exporter's 20 s timeout. For every protocol.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -28,8 +28,10 @@ async function blackHole (t) {
   return { endpoint: `http://127.0.0.1:${server.address().port}`, server }
 }
 
-test(
-  'a collector that never answers: after app.close() the process exits by itself, long before the export timeout',
+for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
+  test(
+  `${protocol}: a collector that never answers: after app.close() the process exits by itself, long before the ` +
+    'export timeout',
   { timeout: 8_000 },
   async (t) => {
     const collector = await blackHole(t)
@@ -37,7 +39,11 @@ test(
     collector.server.on('connection', () => {
       connected++
     })
-    const child = spawn(process.execPath, [fixture, collector.endpoint], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [fixture, collector.endpoint, protocol],
+      { stdio: ['ignore', 'pipe', 'pipe'] }
+    )
     t.after(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     })
@@ -64,10 +70,11 @@ test(
     assert.ok(stats.logs.created > 0)
     assert.match(err, /FOK_WARN_SHUTDOWN_ABANDONED/)
   }
-)
+  )
 
-test(
-  'abandoned in the tick a batch was taken for export: no call is made afterwards, nothing holds the process',
+  test(
+  `${protocol}: abandoned in the tick a batch was taken for export: no call is made afterwards, nothing holds ` +
+    'the process',
   { timeout: 8_000 },
   async (t) => {
     const collector = await blackHole(t)
@@ -76,7 +83,7 @@ test(
       connected++
     })
     const race = fileURLToPath(new URL('../fixtures/abandon-race-app.mjs', import.meta.url))
-    const child = spawn(process.execPath, [race, collector.endpoint], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [race, collector.endpoint, protocol], { stdio: ['ignore', 'pipe', 'pipe'] })
     t.after(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     })
@@ -95,4 +102,5 @@ test(
     )
     assert.equal(connected, 0, 'a call was made after the exporter was shut down')
   }
-)
+  )
+}

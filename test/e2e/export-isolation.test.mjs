@@ -11,7 +11,8 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { tracedApp } from '../helpers.mjs'
 
-test('an exporter that makes spans: none of them is recorded, the export sees no request context, close ends promptly', async (t) => {
+test('an exporter that makes spans: none of them is recorded, the export sees no request context, ' +
+  'close ends promptly', async (t) => {
   const exporter = {
     calls: 0,
     names: [],
@@ -55,7 +56,9 @@ test(
         posts++
         for (const resourceSpans of JSON.parse(body).resourceSpans ?? []) {
           for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-            for (const span of scopeSpans.spans ?? []) { received.push({ name: span.name, kind: span.kind, scope: scopeSpans.scope?.name }) }
+            for (const span of scopeSpans.spans ?? []) {
+              received.push({ name: span.name, kind: span.kind, scope: scopeSpans.scope?.name })
+            }
           }
         }
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}')

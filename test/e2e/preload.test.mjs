@@ -24,7 +24,7 @@ async function startService (t, variant, serviceName, receiver, env = {}) {
     env: {
       ...process.env,
       OTEL_SERVICE_NAME: serviceName,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
       OTEL_BSP_SCHEDULE_DELAY: '100',
       ...env
     },
@@ -49,7 +49,8 @@ async function startService (t, variant, serviceName, receiver, env = {}) {
 
 for (const variant of ['esm', 'cjs']) {
   test(
-    `${variant === 'esm' ? 'ES modules with --import' : 'CommonJS with --require'}: one trace across two services, one SERVER span each, the fetch's CLIENT span between`,
+    `${variant === 'esm' ? 'ES modules with --import' : 'CommonJS with --require'}: one trace across two services, ` +
+      "one SERVER span each, the fetch's CLIENT span between",
     { timeout: 60_000 },
     async (t) => {
       const receiver = await OtlpReceiver.start()
@@ -112,7 +113,8 @@ for (const variant of ['esm', 'cjs']) {
 }
 
 test(
-  'request.otel.fetch under the preload: one CLIENT span and one traceparent, and the downstream service stays in the trace',
+  'request.otel.fetch under the preload: one CLIENT span and one traceparent, and the downstream service stays ' +
+    'in the trace',
   { timeout: 60_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -168,7 +170,9 @@ test(
       '3 fastify-otel-kit'
     ])
     const recorded = JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events.map((e) => e.attributes)]))
-    for (const secret of ['sk_live_123', 'tok_456', 'sess_789']) { assert.ok(!recorded.includes(secret), `${secret} recorded: ${recorded}`) }
+    for (const secret of ['sk_live_123', 'tok_456', 'sess_789']) {
+      assert.ok(!recorded.includes(secret), `${secret} recorded: ${recorded}`)
+    }
     const redacted = 'api_key=REDACTED&Token=REDACTED&session=REDACTED&page=2'
     for (const client of trace.filter((s) => s.kind === CLIENT)) {
       assert.equal(client.attributes['url.full'], `${service.url}/stock/pay?${redacted}`, client.scope.name)
@@ -181,7 +185,8 @@ test(
 )
 
 test(
-  'app.inject() in a handler under the preload: the inner request gets its own SERVER span, a child of the outer one, which keeps its name',
+  'app.inject() in a handler under the preload: the inner request gets its own SERVER span, ' +
+    'a child of the outer one, which keeps its name',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -263,7 +268,8 @@ test(
 )
 
 test(
-  'SDK options given to the plugin while the preload set the SDK up: a warning names them',
+  'SDK options given to the plugin while the preload set the SDK up: the identity ones follow the environment\'s ' +
+    'precedence, the others are named with what to set instead',
   { timeout: 30_000 },
   async (t) => {
     const receiver = await OtlpReceiver.start()
@@ -272,10 +278,16 @@ test(
       PLUGIN_OPTIONS: JSON.stringify({ serviceName: 'from-code', batch: 'aggressive' })
     })
     await service.finish()
+    // serviceName still applies under the preload, below OTEL_SERVICE_NAME as everywhere.
     assert.match(
       service.stderr(),
-      /\[FOK_WARN_CONFIG\] FastifyOtelKitWarning: fastify-otel-kit: options serviceName, batch are not applied: the SDK was set up from the environment by the preload entry/
+      /\[FOK_WARN_CONFIG\] FastifyOtelKitWarning: fastify-otel-kit: OTEL_SERVICE_NAME overrides option serviceName: using "env-wins" from the environment instead of "from-code"/
     )
+    assert.match(
+      service.stderr(),
+      /\[FOK_WARN_CONFIG\] FastifyOtelKitWarning: fastify-otel-kit: option batch is not applied: the SDK was set up by the preload entry \(fastify-otel-kit\/register\) before the application loaded\. Set OTEL_BSP_\* instead/
+    )
+    assert.doesNotMatch(service.stderr(), /serviceName is not applied|No service name/)
   }
 )
 
@@ -285,7 +297,7 @@ test('late start: fastify loaded before the preload is warned about, with the fi
   const file = fileURLToPath(new URL('../fixtures/preload/service.cjs', import.meta.url))
   const child = fork(file, [], {
     execArgv: ['--require', 'fastify', '--require', 'fastify-otel-kit/register'],
-    env: { ...process.env, OTEL_SERVICE_NAME: 'late', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint },
+    env: { ...process.env, OTEL_SERVICE_NAME: 'late', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc']
   })
   let stderr = ''
@@ -313,7 +325,7 @@ test(
       env: {
         ...process.env,
         OTEL_SERVICE_NAME: 'job',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
         OTEL_BSP_SCHEDULE_DELAY: '60000'
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc']
@@ -345,7 +357,7 @@ test(
       env: {
         ...process.env,
         OTEL_SERVICE_NAME: 'term',
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
         OTEL_BSP_SCHEDULE_DELAY: '60000',
         PLUGIN_OPTIONS: '{"handleSignals":true}'
       },

@@ -23,7 +23,7 @@ async function pipeline (t, receiverOptions = {}) {
     serviceName: 'resource-exhausted',
     handleSignals: false,
     shutdownTimeoutMillis: 3000,
-    exporter: { endpoint: receiver.endpoint },
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
     batch: { maxExportBatchSize: BATCH, scheduledDelayMillis: 60_000 }
   })
   return { receiver, app }
@@ -31,7 +31,9 @@ async function pipeline (t, receiverOptions = {}) {
 
 /** One full batch of spans of about 2 KB each, exported. */
 async function exportBatch (app) {
-  for (let i = 0; i < BATCH; i++) { app.otel.tracer.startSpan(`work-${i}`, { attributes: { payload: 'x'.repeat(2000) } }).end() }
+  for (let i = 0; i < BATCH; i++) {
+    app.otel.tracer.startSpan(`work-${i}`, { attributes: { payload: 'x'.repeat(2000) } }).end()
+  }
   await app.otel.forceFlush()
 }
 
@@ -44,7 +46,8 @@ const books = ({ created, queued, exported, dropped, failed, retries }) => ({
   retries
 })
 
-test('a throttling collector (RESOURCE_EXHAUSTED, no RetryInfo, no size named): one request, the batch fails, nothing is split', async (t) => {
+test('a throttling collector (RESOURCE_EXHAUSTED, no RetryInfo, no size named): one request, the batch fails, ' +
+  'nothing is split', async (t) => {
   const { receiver, app } = await pipeline(t)
   receiver.failNext(...Array.from({ length: 2 * BATCH }, () => THROTTLED))
   await exportBatch(app)
@@ -62,7 +65,8 @@ test('a throttling collector (RESOURCE_EXHAUSTED, no RetryInfo, no size named): 
   })
 })
 
-test('a collector refusing a request for its size by message: the batch is split once and both halves arrive', async (t) => {
+test('a collector refusing a request for its size by message: ' +
+  'the batch is split once and both halves arrive', async (t) => {
   const { receiver, app } = await pipeline(t)
   // grpc-go's wording when a request is over the server's limit.
   receiver.failNext({ code: 8, message: 'grpc: received message larger than max (150000 vs. 100000)' })

@@ -70,7 +70,11 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
     async (t) => {
       const bound = 1500
       const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
-        env: { OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(), SHUTDOWN_TIMEOUT: String(bound) }
+        env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+          OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
+          SHUTDOWN_TIMEOUT: String(bound)
+        }
       })
       assert.equal(code, 0, err)
       // Unreachable, the exporter retries for about 4 s: longer than the bound, so spans are left.
@@ -79,7 +83,8 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       assert.match(
         abandoned[0].message,
         new RegExp(
-          `^shutdown did not finish within shutdownTimeoutMillis \\(${bound} ms\\): \\d+ span\\(s\\) could not be exported and are counted as failed\\.$`
+          `^shutdown did not finish within shutdownTimeoutMillis \\(${bound} ms\\): \\d+ span\\(s\\) could not be ` +
+            'exported and are counted as failed\\.$'
         )
       )
       assert.ok(stats.created >= 5, JSON.stringify(stats))
@@ -97,6 +102,7 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
         preload: true,
         env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
           OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
           OTEL_SERVICE_NAME: 'inflight',
           OTEL_BSP_SCHEDULE_DELAY: '60000'
@@ -117,6 +123,7 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       const { code, err, warnings } = await stopWhen(t, 'ready', preloadJob, {
         preload: true,
         env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
           OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
           OTEL_SERVICE_NAME: 'job',
           OTEL_BSP_SCHEDULE_DELAY: '60000'
@@ -135,6 +142,7 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
         preload: true,
         secondSignalAfterMillis: 500,
         env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
           OTEL_EXPORTER_OTLP_ENDPOINT: await downEndpoint(),
           OTEL_SERVICE_NAME: 'job',
           OTEL_BSP_SCHEDULE_DELAY: '60000'

@@ -55,7 +55,8 @@ test('app.close() flushes spans still waiting in the queue and shuts the exporte
 })
 
 test(
-  'a collector that never answers cannot hang close: it returns after shutdownTimeoutMillis, counts what it abandons as failed and says so',
+  'a collector that never answers cannot hang close: it returns after shutdownTimeoutMillis, ' +
+    'counts what it abandons as failed and says so',
   { timeout: 20_000 },
   async () => {
     const hanging = { export () {}, shutdown: () => new Promise(() => {}) }
@@ -74,7 +75,8 @@ test(
     const warning = logs.lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
     assert.equal(
       warning?.msg,
-      'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 1 span(s) could not be exported and are counted as failed.'
+      'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): ' +
+        '1 span(s) could not be exported and are counted as failed.'
     )
     // The books balance at exit: the abandoned span is failed, nothing is left unaccounted for.
     assert.deepEqual(stats(), {

@@ -1,7 +1,6 @@
 // With an SDK the application registered itself, the request span is ended by the plugin in the
 // response's 'close' listener; the application's MultiSpanProcessor does not catch a processor
 // that throws, so the plugin must: the request succeeds, the process goes on, the throw is reported.
-import { propagation, trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
 import { TracerProvider } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
@@ -11,7 +10,8 @@ import { test } from 'node:test'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { logCapture, registerApplicationSdk, serve } from '../helpers.mjs'
 
-test("a span processor of the application's SDK that throws in onEnd: the request succeeds, the process goes on, the error is logged", async (t) => {
+test("a span processor of the application's SDK that throws in onEnd: the request succeeds, the process goes on, " +
+  'the error is logged', async (t) => {
   const exporter = new InMemorySpanExporter()
   const throwing = {
     onStart () {},

@@ -36,7 +36,13 @@ describe('OTEL_EXPORTER_OTLP_HEADERS member by member, against a real receiver',
     await app.register(otelPlugin, {
       serviceName: 'bad-env',
       handleSignals: false,
-      exporter: { endpoint: receiver.endpoint, retry: false, timeoutMillis: 5000, ...options.exporter }
+      exporter: {
+        protocol: 'grpc',
+        endpoint: receiver.endpoint,
+        retry: false,
+        timeoutMillis: 5000,
+        ...options.exporter
+      }
     })
     app.get('/', async () => 'ok')
     const seen = receiver.exports.length
@@ -48,11 +54,13 @@ describe('OTEL_EXPORTER_OTLP_HEADERS member by member, against a real receiver',
     return { app, warned: warnings(logs).filter((m) => m.includes('OTEL_')), logs, headers: received.headers }
   }
 
-  test('"authorization=Bearer X%0A": skipped (a newline is not gRPC metadata), registration does not fail', async (t) => {
+  test('"authorization=Bearer X%0A": skipped (a newline is not gRPC metadata), ' +
+    'registration does not fail', async (t) => {
     withEnv(t, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer X%0A' })
     const { warned, headers, app } = await exportOnce(t)
     assert.deepEqual(warned, [
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 1 (the value, percent-decoded, is not printable ASCII); no member of it is applied. Member text is never shown.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 1 (the value, percent-decoded, ' +
+        'is not printable ASCII); no member of it is applied. Member text is never shown.'
     ])
     assert.equal(headers.authorization, undefined)
     assert.deepEqual(app.otel.config.exporter.headers, { value: {}, source: 'default' })
@@ -62,33 +70,41 @@ describe('OTEL_EXPORTER_OTLP_HEADERS member by member, against a real receiver',
     withEnv(t, { OTEL_EXPORTER_OTLP_HEADERS: 'Bearer X=x' })
     const { warned, headers } = await exportOnce(t)
     assert.deepEqual(warned, [
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 1 (not a valid header name); no member of it is applied. Member text is never shown.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 1 (not a valid header name); ' +
+        'no member of it is applied. Member text is never shown.'
     ])
     assert.equal(headers['bearer x'], undefined)
   })
 
-  test('"authorization=Bearer X,garbage": the warning and what is sent agree; the bad member is never echoed', async (t) => {
+  test('"authorization=Bearer X,garbage": the warning and what is sent agree; ' +
+    'the bad member is never echoed', async (t) => {
     withEnv(t, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer X,garbage' })
     const { warned, headers, logs } = await exportOnce(t)
     assert.deepEqual(warned, [
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 2 (not key=value); the other member is applied. Member text is never shown.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 2 (not key=value); the other member is applied. ' +
+        'Member text is never shown.'
     ])
     assert.equal(headers.authorization, 'Bearer X')
     assert.equal(headers.garbage, undefined)
     for (const line of logs.lines) assert.doesNotMatch(JSON.stringify(line), /garbage|Bearer/)
   })
 
-  test('every kind of bad member at once, both variables: only the bad ones are skipped, the rest is sent', async (t) => {
+  test('every kind of bad member at once, both variables: only the bad ones are skipped, ' +
+    'the rest is sent', async (t) => {
     withEnv(t, {
       OTEL_EXPORTER_OTLP_HEADERS:
-        ',authorization=Bearer%20ok,=novalue,x-bad=%ZZ,Bad Name=1,connection=close,x-tenant=acme,sk-live-Pasted1234567890abcdef',
+        ',authorization=Bearer%20ok,=novalue,x-bad=%ZZ,Bad Name=1,connection=close,x-tenant=acme,' +
+        'sk-live-Pasted1234567890abcdef',
       OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-tenant=traces,x-nl=a%0Db,X-Region=EU'
     })
     const { warned, headers, app, logs } = await exportOnce(t, { exporter: { headers: { 'x-team': 'pay' } } })
     assert.deepEqual(warned, [
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 3 (empty key), member 4 (invalid percent-encoding), member 5 (not a valid header name), ' +
-        'member 6 (a connection header, which HTTP/2 forbids), member 8 (not key=value); the other 2 members are applied. Member text is never shown.',
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_HEADERS: skipping member 2 (the value, percent-decoded, is not printable ASCII); the other 2 members are applied. Member text is never shown.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS: skipping member 3 (empty key), ' +
+        'member 4 (invalid percent-encoding), member 5 (not a valid header name), ' +
+        'member 6 (a connection header, which HTTP/2 forbids), member 8 (not key=value); ' +
+        'the other 2 members are applied. Member text is never shown.',
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_HEADERS: skipping member 2 (the value, percent-decoded, ' +
+        'is not printable ASCII); the other 2 members are applied. Member text is never shown.'
     ])
     assert.equal(headers.authorization, 'Bearer ok')
     assert.equal(headers['x-tenant'], 'traces')
@@ -105,7 +121,8 @@ describe('OTEL_EXPORTER_OTLP_HEADERS member by member, against a real receiver',
   })
 })
 
-test('OTEL_RESOURCE_ATTRIBUTES member by member: the bad ones skipped by position, the rest on the resource', async (t) => {
+test('OTEL_RESOURCE_ATTRIBUTES member by member: the bad ones skipped by position, ' +
+  'the rest on the resource', async (t) => {
   withEnv(t, { OTEL_RESOURCE_ATTRIBUTES: 'team=pay,oops,region=%ZZ,=x,tier=gold,service.version=2.0.0' })
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
@@ -119,7 +136,9 @@ test('OTEL_RESOURCE_ATTRIBUTES member by member: the bad ones skipped by positio
   assert.equal(app.otel.config.serviceVersion.value, '2.0.0')
   assert.ok(
     warnings(logs).includes(
-      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES: skipping member 2 (not key=value), member 3 (invalid percent-encoding), member 4 (empty key); the other 3 members are applied. Member text is never shown.'
+      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES: skipping member 2 (not key=value), ' +
+        'member 3 (invalid percent-encoding), member 4 (empty key); the other 3 members are applied. ' +
+        'Member text is never shown.'
     )
   )
   for (const line of logs.lines) assert.doesNotMatch(JSON.stringify(line), /oops|ZZ/)
@@ -145,7 +164,8 @@ test('doctor shows the same warning, never the member', async () => {
   assert.doesNotMatch(stdout, /MySecret|acme/)
 })
 
-test('TLS files from the environment that are not PEM: a warning and no client certificate, never a failed registration', async (t) => {
+test('TLS files from the environment that are not PEM: a warning and no client certificate, ' +
+  'never a failed registration', async (t) => {
   const notPem = fileURLToPath(import.meta.url)
   withEnv(t, {
     OTEL_EXPORTER_OTLP_CLIENT_KEY: notPem,
@@ -164,7 +184,8 @@ test('TLS files from the environment that are not PEM: a warning and no client c
   assert.ok(
     warnings(logs).some((m) =>
       m.includes(
-        'OTEL_EXPORTER_OTLP_CLIENT_KEY and OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE name files that are not a usable key and certificate ('
+        'OTEL_EXPORTER_OTLP_CLIENT_KEY and OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE ' +
+          'name files that are not a usable key and certificate ('
       )
     )
   )
@@ -303,11 +324,11 @@ test('no environment value makes registration fail (property, fixed seed)', asyn
         for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
           const value = vars[name]
           if (value === undefined) continue
-          for (const member of value
-            .split(',')
-            .map((m) => m.trim())
-            .filter((m) => m.length >= 4 && !m.includes('='))) {
-            for (const line of warnings(logs).filter((l) => l.includes(`${name}:`))) { assert.ok(!line.includes(member), `${name} member shown in: ${line}`) }
+          const members = value.split(',').map((m) => m.trim()).filter((m) => m.length >= 4 && !m.includes('='))
+          for (const member of members) {
+            for (const line of warnings(logs).filter((l) => l.includes(`${name}:`))) {
+              assert.ok(!line.includes(member), `${name} member shown in: ${line}`)
+            }
           }
         }
       }

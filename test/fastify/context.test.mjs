@@ -149,7 +149,8 @@ test('a malformed carrier yields the empty context and never throws', async (t) 
   }
 })
 
-test('plain worker_threads: send captureContext() with the message, restore with withContext in the worker', async (t) => {
+test('plain worker_threads: send captureContext() with the message, restore with withContext ' +
+  'in the worker', async (t) => {
   await tracedApp(t)
   const worker = new Worker(new URL('../fixtures/raw-thread.mjs', import.meta.url))
   t.after(() => worker.terminate())

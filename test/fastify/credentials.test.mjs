@@ -1,7 +1,8 @@
 // No credential in any output, at every log level: the exporter's headers from the environment and
-// from the options, spans and log records exported, exports that succeed and exports that fail, Fastify's logger on (everything at
-// trace) and off (process warnings and diagnostics on stderr). Diagnostics describe spans and
-// errors, never serialise them (a span's object graph reaches the transport's metadata).
+// from the options, spans and log records exported, exports that succeed and exports that fail,
+// Fastify's logger on (everything at trace) and off (process warnings and diagnostics on stderr).
+// Diagnostics describe spans and errors, never serialise them (a span's object graph reaches the
+// transport's metadata).
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'

@@ -1,4 +1,4 @@
-// withSpan: the seed's Step 4 (domain spans around business logic).
+// withSpan: domain spans around business logic.
 import { SpanStatusCode, trace } from '@opentelemetry/api'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -13,7 +13,7 @@ class GatewayTimeoutError extends Error {
   }
 }
 
-test("the seed's refund example: domain span under the request span, attributes, status OK", async (t) => {
+test('a refund: domain span under the request span, attributes, status OK', async (t) => {
   const { app, spans } = await tracedApp(t)
   const processRefund = (orderId, amount) =>
     withSpan(

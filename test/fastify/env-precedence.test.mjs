@@ -21,18 +21,21 @@ test('with no environment, options win over defaults and every value says where 
   assert.deepEqual(c.batch.exportTimeoutMillis, { value: 30000, source: 'default' })
   assert.deepEqual(c.propagators, { value: ['tracecontext', 'baggage', 'b3multi'], source: 'default' })
   assert.deepEqual(c.exporter.kind, { value: 'custom', source: 'options' })
-  assert.deepEqual(c.exporter.endpoint, { value: 'http://localhost:4317', source: 'default' })
+  assert.deepEqual(c.exporter.protocol, { value: 'http/protobuf', source: 'default' })
+  assert.deepEqual(c.exporter.endpoint, { value: 'http://localhost:4318/v1/traces', source: 'default' })
   assert.deepEqual(c.disabled, { value: false, source: 'default' })
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.batch))
 })
 
-test('OTEL_SERVICE_NAME overrides the serviceName option, says so once, and reaches the exported resource', async (t) => {
+test('OTEL_SERVICE_NAME overrides the serviceName option, says so once, ' +
+  'and reaches the exported resource', async (t) => {
   withEnv(t, { OTEL_SERVICE_NAME: 'billing' })
   const { app, logs, spans } = await tracedApp(t, { options: { serviceName: 'payment-processor' } })
   assert.deepEqual(app.otel.config.serviceName, { value: 'billing', source: 'env', env: 'OTEL_SERVICE_NAME' })
   const notes = warnings(logs).filter((m) => m.includes('OTEL_SERVICE_NAME'))
   assert.deepEqual(notes, [
-    'fastify-otel-kit: OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor" from the plugin options.'
+    'fastify-otel-kit: OTEL_SERVICE_NAME overrides option serviceName: ' +
+      'using "billing" from the environment instead of "payment-processor" from the plugin options.'
   ])
   app.get('/', async () => 'ok')
   await app.inject({ url: '/' })
@@ -40,11 +43,13 @@ test('OTEL_SERVICE_NAME overrides the serviceName option, says so once, and reac
   assert.equal(span.resource.attributes['service.name'], 'billing')
 })
 
-test('OTEL_RESOURCE_ATTRIBUTES: percent-decoded, overrides option attributes key by key; OTEL_SERVICE_NAME beats its service.name', async (t) => {
+test('OTEL_RESOURCE_ATTRIBUTES: percent-decoded, overrides option attributes key by key; ' +
+  'OTEL_SERVICE_NAME beats its service.name', async (t) => {
   withEnv(t, {
     OTEL_SERVICE_NAME: 'from-service-name',
     OTEL_RESOURCE_ATTRIBUTES:
-      'service.name=from-attributes,service.version=2.4.1,deployment.environment.name=prod,team=pay%20ments,region=eu-west-1'
+      'service.name=from-attributes,service.version=2.4.1,deployment.environment.name=prod,' +
+      'team=pay%20ments,region=eu-west-1'
   })
   const { app, logs, spans } = await tracedApp(t, {
     options: { serviceVersion: '2.4.0', resourceAttributes: { team: 'core', tier: 'gold' } }
@@ -56,12 +61,14 @@ test('OTEL_RESOURCE_ATTRIBUTES: percent-decoded, overrides option attributes key
   assert.deepEqual(c.resourceAttributes.value, { team: 'pay ments', tier: 'gold', region: 'eu-west-1' })
   assert.ok(
     warnings(logs).includes(
-      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option resourceAttributes["team"]: using "pay ments" from the environment instead of "core" from the plugin options.'
+      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option resourceAttributes["team"]: ' +
+        'using "pay ments" from the environment instead of "core" from the plugin options.'
     )
   )
   assert.ok(
     warnings(logs).includes(
-      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option serviceVersion: using "2.4.1" from the environment instead of "2.4.0" from the plugin options.'
+      'fastify-otel-kit: OTEL_RESOURCE_ATTRIBUTES overrides option serviceVersion: ' +
+        'using "2.4.1" from the environment instead of "2.4.0" from the plugin options.'
     )
   )
   app.get('/', async () => 'ok')
@@ -97,8 +104,8 @@ test('OTEL_TRACES_SAMPLER and _ARG override the sampler options', async (t) => {
 
 test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by key and stay redacted', async (t) => {
   withEnv(t, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4317',
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces-collector:4317',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://generic:4318',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces-collector:4318/v1/traces',
     OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20env-secret,x-tenant=acme',
     OTEL_EXPORTER_OTLP_TIMEOUT: '2500',
     OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip'
@@ -106,16 +113,16 @@ test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by k
   const { app, logs } = await tracedApp(t, {
     options: {
       exporter: {
-        endpoint: 'http://code-default:4317',
+        endpoint: 'http://code-default:4318',
         headers: { authorization: 'Bearer option-secret', 'x-team': 'pay' },
         timeoutMillis: 1000
       }
     }
   })
   const e = app.otel.config.exporter
-  assert.deepEqual(e.kind, { value: 'otlp-grpc', source: 'default' })
+  assert.deepEqual(e.kind, { value: 'otlp', source: 'default' })
   assert.deepEqual(e.endpoint, {
-    value: 'http://traces-collector:4317',
+    value: 'http://traces-collector:4318/v1/traces',
     source: 'env',
     env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
   })
@@ -129,12 +136,13 @@ test('OTLP exporter variables: the _TRACES_ variant wins, headers merge key by k
   const all = warnings(logs)
   assert.ok(
     all.includes(
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: using [REDACTED] from the environment instead of [REDACTED] from the plugin options.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: ' +
+        'using [REDACTED] from the environment instead of [REDACTED] from the plugin options.'
     )
   )
   assert.ok(
     all.includes(
-      'fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT overrides option exporter.endpoint: using "http://traces-collector:4317" from the environment instead of "http://code-default:4317" from the plugin options.'
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT overrides option exporter.endpoint: using "http://traces-collector:4318/v1/traces" from the environment instead of "http://code-default:4318" from the plugin options.'
     )
   )
   assert.equal(all.filter((m) => m.includes('exporter.endpoint')).length, 1)
@@ -152,12 +160,14 @@ test('OTEL_BSP_* override batch values one by one; an invalid one warns and fall
   assert.deepEqual(b.preset, { value: 'custom', source: 'options' })
   assert.ok(
     warnings(logs).includes(
-      'fastify-otel-kit: OTEL_BSP_SCHEDULE_DELAY="soon" is invalid (expected a positive integer); ignoring it and using 250 from the plugin options.'
+      'fastify-otel-kit: OTEL_BSP_SCHEDULE_DELAY="soon" is invalid (expected a positive integer); ' +
+        'ignoring it and using 250 from the plugin options.'
     )
   )
 })
 
-test('an environment batch size larger than the queue is clamped to the queue, with a warning (specification)', async (t) => {
+test('an environment batch size larger than the queue is clamped to the queue, ' +
+  'with a warning (specification)', async (t) => {
   withEnv(t, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '5000' })
   const { app, logs } = await tracedApp(t)
   assert.deepEqual(app.otel.config.batch.maxQueueSize, { value: 2048, source: 'default' })
@@ -168,12 +178,14 @@ test('an environment batch size larger than the queue is clamped to the queue, w
   })
   assert.ok(
     warnings(logs).includes(
-      "fastify-otel-kit: batch.maxExportBatchSize 5000 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) is larger than batch.maxQueueSize 2048 (the default); using 2048, the queue's size, as the batch size."
+      'fastify-otel-kit: batch.maxExportBatchSize 5000 (OTEL_BSP_MAX_EXPORT_BATCH_SIZE) is larger than ' +
+        "batch.maxQueueSize 2048 (the default); using 2048, the queue's size, as the batch size."
     )
   )
 })
 
-test('OTEL_BSP_MAX_QUEUE_SIZE alone, smaller than the default batch: the queue applies and the batch is clamped to it', async (t) => {
+test('OTEL_BSP_MAX_QUEUE_SIZE alone, smaller than the default batch: the queue applies and the batch is ' +
+  'clamped to it', async (t) => {
   withEnv(t, { OTEL_BSP_MAX_QUEUE_SIZE: '100' })
   const { app, exporter } = await tracedApp(t)
   assert.deepEqual(app.otel.config.batch.maxQueueSize, { value: 100, source: 'env', env: 'OTEL_BSP_MAX_QUEUE_SIZE' })
@@ -204,27 +216,31 @@ test('OTEL_PROPAGATORS with an unsupported entry: it is warned about and skipped
   assert.deepEqual(app.otel.config.propagators, { value: ['tracecontext'], source: 'env', env: 'OTEL_PROPAGATORS' })
   assert.ok(
     warnings(logs).includes(
-      'fastify-otel-kit: OTEL_PROPAGATORS names "xray", which this package does not support (supported: tracecontext, baggage, b3, b3multi, none); skipping it and using tracecontext.'
+      'fastify-otel-kit: OTEL_PROPAGATORS names "xray", which this package does not support ' +
+        '(supported: tracecontext, baggage, b3, b3multi, none); skipping it and using tracecontext.'
     )
   )
   app.get('/', async (request) => request.otel.inject({}))
   assert.deepEqual(Object.keys((await app.inject({ url: '/' })).json()), ['traceparent'])
 })
 
-test('OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER with a list: the first name is used and the others are named in a warning', async (t) => {
+test('OTEL_TRACES_EXPORTER and OTEL_LOGS_EXPORTER with a list: the first name is used and the others are named ' +
+  'in a warning', async (t) => {
   withEnv(t, { OTEL_TRACES_EXPORTER: 'none,console', OTEL_LOGS_EXPORTER: 'none,otlp' })
   const { app, logs } = await tracedApp(t)
   assert.equal(app.otel.config.exporter.kind.value, 'none')
   const given = warnings(logs)
   assert.ok(
     given.includes(
-      'fastify-otel-kit: OTEL_TRACES_EXPORTER="none,console" names 2 exporters; this package runs one per signal: using none, ignoring console.'
+      'fastify-otel-kit: OTEL_TRACES_EXPORTER="none,console" names 2 exporters; this package runs one per signal: ' +
+        'using none, ignoring console.'
     ),
     given.join('\n')
   )
   assert.ok(
     given.includes(
-      'fastify-otel-kit: OTEL_LOGS_EXPORTER="none,otlp" names 2 exporters; this package runs one per signal: using none, ignoring otlp.'
+      'fastify-otel-kit: OTEL_LOGS_EXPORTER="none,otlp" names 2 exporters; this package runs one per signal: ' +
+        'using none, ignoring otlp.'
     ),
     given.join('\n')
   )
@@ -255,17 +271,22 @@ test('invalid environment values warn and fall back as if unset', async (t) => {
   const all = warnings(logs)
   assert.ok(
     all.includes(
-      'fastify-otel-kit: OTEL_PROPAGATORS="jaeger" is invalid (no supported propagator (supported: tracecontext, baggage, b3, b3multi, none)); ignoring it and using tracecontext,baggage,b3multi from the default.'
+      'fastify-otel-kit: OTEL_PROPAGATORS="jaeger" is invalid ' +
+        '(no supported propagator (supported: tracecontext, baggage, b3, b3multi, none)); ' +
+        'ignoring it and using tracecontext,baggage,b3multi from the default.'
     )
   )
   assert.ok(
     all.includes(
-      'fastify-otel-kit: OTEL_TRACES_SAMPLER="sometimes" is invalid (expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); ignoring it and using parentbased_traceidratio from the plugin options.'
+      'fastify-otel-kit: OTEL_TRACES_SAMPLER="sometimes" is invalid (expected one of always_on, always_off, ' +
+        'traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio); ' +
+        'ignoring it and using parentbased_traceidratio from the plugin options.'
     )
   )
   assert.ok(
     all.includes(
-      'fastify-otel-kit: OTEL_TRACES_SAMPLER_ARG="2" is invalid (expected a number from 0 to 1); ignoring it and using 0.5 from the plugin options.'
+      'fastify-otel-kit: OTEL_TRACES_SAMPLER_ARG="2" is invalid (expected a number from 0 to 1); ' +
+        'ignoring it and using 0.5 from the plugin options.'
     )
   )
 })
@@ -283,10 +304,19 @@ test('OTEL_TRACES_EXPORTER=none overrides an exporter instance: nothing is expor
   assert.deepEqual(exporter.getFinishedSpans(), [])
 })
 
-test('an OTLP/HTTP protocol request is explained rather than silently ignored', async (t) => {
-  withEnv(t, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })
-  const { logs } = await tracedApp(t, { options: { exporter: { endpoint: 'http://127.0.0.1:4317' } } })
-  assert.ok(warnings(logs).some((m) => m.includes('OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf" is not supported')))
+test('OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol, and the endpoint follows the ' +
+  'protocol', async (t) => {
+  withEnv(t, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })
+  const { app, logs } = await tracedApp(t, { options: { exporter: { protocol: 'http/json' } } })
+  const e = app.otel.config.exporter
+  assert.deepEqual(e.protocol, { value: 'grpc', source: 'env', env: 'OTEL_EXPORTER_OTLP_PROTOCOL' })
+  assert.deepEqual(e.endpoint, { value: 'http://localhost:4317', source: 'default' })
+  assert.ok(
+    warnings(logs).includes(
+      'fastify-otel-kit: OTEL_EXPORTER_OTLP_PROTOCOL overrides option exporter.protocol: using grpc from the ' +
+        'environment instead of http/json from the plugin options.'
+    )
+  )
 })
 
 test('no service name anywhere: a warning says spans will be unknown_service', async (t) => {

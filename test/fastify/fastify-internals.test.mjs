@@ -17,7 +17,9 @@ const EXPECTED_SPANS = [
   { name: 'GET', route: null, path: '/missing' }
 ]
 const WARNING =
-  "fastify-otel-kit: this Fastify version's hook store was not found: onRequest hooks registered before the plugin (and others where Fastify resumes from I/O) run without the request context. Register the plugin before your own hooks."
+  "fastify-otel-kit: this Fastify version's hook store was not found: onRequest hooks registered before the plugin " +
+    '(and others where Fastify resumes from I/O) run without the request context. Register the plugin before ' +
+    'your own hooks.'
 
 test('this Fastify shows both internals: the plugin takes its direct path, with no warning', () => {
   const { internals, spans, seen, warnings } = run('plain')
@@ -28,7 +30,8 @@ test('this Fastify shows both internals: the plugin takes its direct path, with 
   assert.equal(seen['before plugin /orders/7?x=1'], seen.requestSpan)
 })
 
-test('a Fastify that hides them: a warning, hooks from before the plugin unbound; route names, config.otel and ignore unchanged', () => {
+test('a Fastify that hides them: a warning, hooks from before the plugin unbound; route names, ' +
+  'config.otel and ignore unchanged', () => {
   const { internals, statuses, spans, seen, warnings } = run('hide')
   assert.deepEqual(internals, { hooks: false, context: false })
   assert.deepEqual(warnings, [WARNING])

@@ -70,7 +70,9 @@ const B3_TRACE = /^([0-9a-f]{16}|[0-9a-f]{32})$/
 const B3_SPAN = /^[0-9a-f]{16}$/
 
 function b3Ids (traceId, spanId) {
-  if (!B3_TRACE.test(traceId ?? '') || !B3_SPAN.test(spanId ?? '') || ZEROS.test(traceId) || ZEROS.test(spanId)) { return undefined }
+  if (!B3_TRACE.test(traceId ?? '') || !B3_SPAN.test(spanId ?? '') || ZEROS.test(traceId) || ZEROS.test(spanId)) {
+    return undefined
+  }
   return { traceId: traceId.padStart(32, '0'), spanId }
 }
 
@@ -304,8 +306,11 @@ function checkInjected (injected, inboundBaggage) {
     assert.ok(injected.tracestate.length <= 512)
   }
   for (const [name, value] of Object.entries(injected)) {
-    if (name !== 'baggage') assert.match(value, ASCII_FIELD_VALUE, `${name} is ASCII: ${JSON.stringify(value)}`)
-    else if ([inboundBaggage].flat().every(sendable)) { assert.match(value, FIELD_VALUE, `baggage is a field value: ${JSON.stringify(value)}`) }
+    if (name !== 'baggage') {
+      assert.match(value, ASCII_FIELD_VALUE, `${name} is ASCII: ${JSON.stringify(value)}`)
+    } else if ([inboundBaggage].flat().every(sendable)) {
+      assert.match(value, FIELD_VALUE, `baggage is a field value: ${JSON.stringify(value)}`)
+    }
   }
   if (injected['x-b3-traceid'] !== undefined) {
     assert.match(injected['x-b3-traceid'], /^[0-9a-f]{32}$/)
@@ -332,7 +337,9 @@ function checkRequest (expectedParents, seen, injected) {
   }
   if (w3c !== undefined) {
     assert.equal(traceId, w3c.traceId, 'a valid traceparent is continued')
-    if (parent !== undefined) { assert.deepEqual([parent.spanId, (parent.traceFlags & 1) === 1], [w3c.spanId, w3c.sampled]) }
+    if (parent !== undefined) {
+      assert.deepEqual([parent.spanId, (parent.traceFlags & 1) === 1], [w3c.spanId, w3c.sampled])
+    }
     assert.equal(flags, `0${(w3c.sampled ? 1 : 0) | (w3c.random ? 2 : 0)}`, 'sampled (parent-based) and random flags')
     assert.equal(injected.tracestate, referenceTracestate(seen.tracestate, 32 * 1024))
   } else {
@@ -467,7 +474,8 @@ const carrierArb = fc.oneof(
   )
 )
 
-test(`contextFromCarrier and withContext with arbitrary JSON and near-valid carriers: ${CARRIER_RUNS} cases`, async () => {
+test('contextFromCarrier and withContext with arbitrary JSON and near-valid carriers: ' +
+  `${CARRIER_RUNS} cases`, async () => {
   ensureContextManager()
   await fc.assert(
     fc.asyncProperty(carrierArb, async (carrier) => {

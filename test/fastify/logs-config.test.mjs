@@ -17,6 +17,8 @@ async function register (t, options) {
   t.after(() => app.close())
   await app.register(otelPlugin, {
     serviceName: 'logs-config',
+    // Lifecycle spans off: a cold first request may cross the slow threshold, and this counts spans.
+    lifecycleSpans: 'off',
     exporter: new InMemorySpanExporter(),
     handleSignals: false,
     ...options
@@ -26,7 +28,8 @@ async function register (t, options) {
   return { app, logs, warnings }
 }
 
-test('OTEL_LOGS_EXPORTER=otlp turns log export on without the option; OTEL_EXPORTER_OTLP_LOGS_ENDPOINT wins over the general endpoint and the option, for logs only', async (t) => {
+test('OTEL_LOGS_EXPORTER=otlp turns log export on without the option; ' +
+  'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT wins over the general endpoint and the option, for logs only', async (t) => {
   const logsReceiver = await OtlpReceiver.start()
   const spansReceiver = await OtlpReceiver.start()
   t.after(async () => {
@@ -35,13 +38,14 @@ test('OTEL_LOGS_EXPORTER=otlp turns log export on without the option; OTEL_EXPOR
   })
   withEnv(t, {
     OTEL_LOGS_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
     OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: logsReceiver.endpoint,
     OTEL_EXPORTER_OTLP_ENDPOINT: spansReceiver.endpoint
   })
   const { app } = await register(t, { exporter: { endpoint: 'http://127.0.0.1:9' } })
   const { logs } = app.otel.config
   assert.deepEqual(logs.enabled, { value: true, source: 'env', env: 'OTEL_LOGS_EXPORTER' })
-  assert.deepEqual(logs.exporter.kind, { value: 'otlp-grpc', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
+  assert.deepEqual(logs.exporter.kind, { value: 'otlp', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
   assert.deepEqual(logs.exporter.endpoint, {
     value: logsReceiver.endpoint,
     source: 'env',
@@ -78,13 +82,15 @@ test('OTEL_LOGS_EXPORTER=none turns off what the option turned on, and says so',
   assert.equal(app.otel.stats().logs, undefined)
 })
 
-test('an unknown OTEL_LOGS_EXPORTER value is warned about and leaves the option in charge; console is the console exporter', async (t) => {
+test('an unknown OTEL_LOGS_EXPORTER value is warned about and leaves the option in charge; ' +
+  'console is the console exporter', async (t) => {
   withEnv(t, { OTEL_LOGS_EXPORTER: 'otlp/stdout' })
   const { app, warnings } = await register(t, {})
   assert.deepEqual(app.otel.config.logs.enabled, { value: false, source: 'default' })
   assert.ok(
     warnings().includes(
-      'OTEL_LOGS_EXPORTER="otlp/stdout" is invalid (expected otlp, console or none); ignoring it: log export stays off, the default.'
+      'OTEL_LOGS_EXPORTER="otlp/stdout" is invalid (expected otlp, console or none); ignoring it: ' +
+        'log export stays off, the default.'
     ),
     warnings().join('\n')
   )
@@ -101,18 +107,23 @@ test('an unknown OTEL_LOGS_EXPORTER value is warned about and leaves the option 
 test('OTEL_LOGS_EXPORTER=otlp overrides a logs.exporter instance, and says so', async (t) => {
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  withEnv(t, { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+  withEnv(
+    t,
+    { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
+  )
   const { app, warnings } = await register(t, { logs: { exporter: new InMemoryLogRecordExporter() } })
-  assert.deepEqual(app.otel.config.logs.exporter.kind, { value: 'otlp-grpc', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
+  assert.deepEqual(app.otel.config.logs.exporter.kind, { value: 'otlp', source: 'env', env: 'OTEL_LOGS_EXPORTER' })
   assert.ok(
     warnings().includes(
-      'OTEL_LOGS_EXPORTER overrides option logs.exporter: using otlp-grpc from the environment instead of custom from the plugin options.'
+      'OTEL_LOGS_EXPORTER overrides option logs.exporter: using otlp from the environment instead of custom ' +
+        'from the plugin options.'
     ),
     warnings().join('\n')
   )
 })
 
-test('OTEL_BLRP_* set the log queue (a batch above the queue is clamped, with a warning); logs.batch values otherwise; the span queue is untouched', async (t) => {
+test('OTEL_BLRP_* set the log queue (a batch above the queue is clamped, with a warning); ' +
+  'logs.batch values otherwise; the span queue is untouched', async (t) => {
   withEnv(t, {
     OTEL_BLRP_MAX_QUEUE_SIZE: '100',
     OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '200',
@@ -137,12 +148,14 @@ test('OTEL_BLRP_* set the log queue (a batch above the queue is clamped, with a 
   )
   assert.ok(
     warnings().includes(
-      'OTEL_BLRP_MAX_QUEUE_SIZE overrides option logs.batch.maxQueueSize: using 100 from the environment instead of 50 from the plugin options.'
+      'OTEL_BLRP_MAX_QUEUE_SIZE overrides option logs.batch.maxQueueSize: using 100 from the environment instead of ' +
+        '50 from the plugin options.'
     )
   )
 })
 
-test('record limits: logs.attributeValueLengthLimit and logs.attributeCountLimit, OTEL_LOGRECORD_* over them', async (t) => {
+test('record limits: logs.attributeValueLengthLimit and logs.attributeCountLimit, ' +
+  'OTEL_LOGRECORD_* over them', async (t) => {
   withEnv(t, { OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: '3' })
   const exporter = new InMemoryLogRecordExporter()
   const { app } = await register(t, { logs: { exporter, attributeValueLengthLimit: 8, attributeCountLimit: 10 } })

@@ -67,7 +67,8 @@ async function loggedApp (t, { fastify = {}, options = {}, before } = {}) {
   }
 }
 
-test("every line of app.log, request.log and reply.log is a record with pino's severity, message and fields, in the trace it was written in", async (t) => {
+test("every line of app.log, request.log and reply.log is a record with pino's severity, message and fields, " +
+  'in the trace it was written in', async (t) => {
   const { app, record, spans } = await loggedApp(t)
   app.addHook('onRequest', async (request) => {
     await nextTurn()
@@ -104,8 +105,11 @@ test("every line of app.log, request.log and reply.log is a record with pino's s
   assert.equal(requested.attributes.amount, 49.99)
   assert.deepEqual(requested.attributes.tags, ['a', 'b'])
   assert.deepEqual(requested.attributes.nested, { ok: true })
-  // The correlation fields are the record's own trace context, not attributes; level, time and msg have their own fields.
-  for (const key of ['trace_id', 'span_id', 'trace_flags', 'level', 'time', 'msg']) { assert.ok(!(key in requested.attributes), key) }
+  // The correlation fields are the record's own trace context, not attributes; level, time and msg
+  // have their own fields.
+  for (const key of ['trace_id', 'span_id', 'trace_flags', 'level', 'time', 'msg']) {
+    assert.ok(!(key in requested.attributes), key)
+  }
   assert.ok(Math.abs(requested.hrTime[0] * 1000 - Date.now()) < 60_000)
 
   const hook = await record('in a hook after await')
@@ -281,7 +285,8 @@ test('redaction is honoured and secrets never reach a record; lines below the le
   assert.ok(!all.some((r) => r.body === 'verbose'))
 })
 
-test("the Logs API: a library's logger lands in the same pipeline, with the trace it logs in; the global is released on close", async (t) => {
+test("the Logs API: a library's logger lands in the same pipeline, with the trace it logs in; " +
+  'the global is released on close', async (t) => {
   const { app, records, spans } = await loggedApp(t)
   app.get('/', async () => {
     logsApi
@@ -312,7 +317,8 @@ test('custom levels map onto the severities between the standard ones', async (t
   assert.equal((await record('an alert line')).severityNumber, SeverityNumber.FATAL3)
 })
 
-test("an application's pino (loggerInstance): Fastify's lines are exported, the application's own root logger is left alone", async (t) => {
+test("an application's pino (loggerInstance): Fastify's lines are exported, the application's own root logger " +
+  'is left alone', async (t) => {
   const written = []
   const root = pino(
     { level: 'info' },
@@ -420,7 +426,8 @@ test('stats().logs counts records, and a full log queue drops, counts and warns 
   assert.equal(typeof app.otel.stats().created, 'number')
 })
 
-test('failed log exports are counted and warned about, and the warning is never fed back into log export', async (t) => {
+test('failed log exports are counted and warned about, and the warning is never fed back ' +
+  'into log export', async (t) => {
   let exportedRecords = 0
   const failing = {
     export (records, done) {
@@ -453,7 +460,8 @@ test('failed log exports are counted and warned about, and the warning is never 
   const warning = lines.find((l) => l.code === 'FOK_WARN_EXPORT_FAILED')
   assert.equal(
     warning.msg,
-    'fastify-otel-kit: could not export 1 log record(s) to the exporter: collector said no. The service keeps running; these log records are lost.'
+    'fastify-otel-kit: could not export 1 log record(s) to the exporter: collector said no. ' +
+      'The service keeps running; these log records are lost.'
   )
   app.log.info('two')
   await app.otel.forceFlush()
@@ -485,7 +493,8 @@ test('log export off (the default): no bridge, no LoggerProvider, no logs counte
 })
 
 test(
-  'a log exporter that never answers cannot hang close: spans and records share the one bound, and what is abandoned is counted and named',
+  'a log exporter that never answers cannot hang close: spans and records share the one bound, ' +
+    'and what is abandoned is counted and named',
   { timeout: 20_000 },
   async () => {
     const hanging = { export () {}, shutdown: () => new Promise(() => {}), forceFlush: async () => {} }
@@ -518,7 +527,8 @@ test(
     const warning = lines.find((l) => l.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
     assert.equal(
       warning?.msg,
-      'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): 0 span(s) and 3 log record(s) could not be exported and are counted as failed.'
+      'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): ' +
+        '0 span(s) and 3 log record(s) could not be exported and are counted as failed.'
     )
     assert.deepEqual(stats().logs, { created: 3, queued: 0, exported: 0, dropped: 0, failed: 3, retries: 0 })
     assert.equal(stats().exported, 1)

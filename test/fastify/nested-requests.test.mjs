@@ -23,7 +23,8 @@ function assertNested (spans, outerName, outerPath, innerName, innerPath) {
   return { outer, inner }
 }
 
-test('app.inject() in a handler: the inner request has its own span, a child of the outer one, which keeps its name and attributes', async (t) => {
+test('app.inject() in a handler: the inner request has its own span, a child of the outer one, ' +
+  'which keeps its name and attributes', async (t) => {
   const { app, spans } = await tracedApp(t)
   app.get('/inner/:id', async () => 'x')
   app.get('/outer/:id', async () => (await app.inject('/inner/7?token=abc')).body)
@@ -36,7 +37,8 @@ test('app.inject() in a handler: the inner request has its own span, a child of 
   assert.equal(outer.attributes['url.query'], undefined)
 })
 
-test('two Fastify instances sharing the SDK: a request to the second, made in a handler of the first, is a child span', async (t) => {
+test('two Fastify instances sharing the SDK: a request to the second, made in a handler of the first, ' +
+  'is a child span', async (t) => {
   const exporter = new InMemorySpanExporter()
   const outerApp = Fastify()
   const innerApp = Fastify()
@@ -62,7 +64,8 @@ test('an in-process request with a traceparent of its own is parented by it, not
   assert.equal(parentOf(inner), INBOUND_SPAN_ID)
 })
 
-test("an in-process request with the outer request's headers forwarded whole is a child of the outer span, not its sibling", async (t) => {
+test("an in-process request with the outer request's headers forwarded whole is a child of the outer span, " +
+  'not its sibling', async (t) => {
   const { app, spans } = await tracedApp(t)
   app.get('/inner/:id', async () => 'x')
   // Forwarded to pass authorization on: the outer caller's traceparent comes along.

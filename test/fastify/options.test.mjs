@@ -16,7 +16,8 @@ const cases = [
     'unknown key',
     { servicename: 'x' },
     'FOK_ERR_UNKNOWN_OPTION',
-    'unknown option "servicename". Did you mean "serviceName"? The options are listed in the package\'s docs/reference/options.md.'
+    'unknown option "servicename". Did you mean "serviceName"? The options are listed in the package\'s ' +
+      'docs/reference/options.md.'
   ],
   [
     'serviceName',
@@ -40,13 +41,15 @@ const cases = [
     'resourceAttributes',
     { resourceAttributes: { 'team.name': { nested: true } } },
     INVALID,
-    'option "resourceAttributes.team.name" must be a string, number, boolean or an array of one of those; received an object.'
+    'option "resourceAttributes.team.name" must be a string, number, boolean or an array of one of those; ' +
+      'received an object.'
   ],
   [
     'sampler',
     { sampler: 'sometimes' },
     INVALID,
-    'option "sampler" must be one of "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"; received "sometimes" (string).'
+    'option "sampler" must be one of "always_on", "always_off", "traceidratio", "parentbased_always_on", ' +
+      '"parentbased_always_off", "parentbased_traceidratio"; received "sometimes" (string).'
   ],
   [
     'samplingRatio',
@@ -64,19 +67,50 @@ const cases = [
     'exporter key',
     { exporter: { endpont: 'http://x:4317' } },
     'FOK_ERR_UNKNOWN_OPTION',
-    'unknown option "exporter.endpont". Did you mean "exporter.endpoint"? The options are listed in the package\'s docs/reference/options.md.'
+    'unknown option "exporter.endpont". Did you mean "exporter.endpoint"? The options are listed in the package\'s ' +
+      'docs/reference/options.md.'
   ],
   [
     'exporter.endpoint',
-    { exporter: { endpoint: 'ftp://collector:4317' } },
+    { exporter: { endpoint: 'ftp://collector:4318' } },
     INVALID,
-    'option "exporter.endpoint" must be an http:// or https:// URL or host:port (scheme ftp:// is not http or https); received "ftp://collector:4317" (string).'
+    'option "exporter.endpoint" must be an http:// or https:// URL (the protocol is http/protobuf); received something else: scheme ftp:// is not http or https (the value is not shown: it may hold a secret).'
   ],
   [
-    'exporter.endpoint path',
-    { exporter: { endpoint: 'http://collector:4317/v1/traces' } },
+    'exporter.endpoint without a scheme, over HTTP',
+    { exporter: { endpoint: 'collector:4318' } },
     INVALID,
-    'option "exporter.endpoint" must be an http:// or https:// URL or host:port (gRPC endpoints take no path); received "http://collector:4317/v1/traces" (string).'
+    'option "exporter.endpoint" must be an http:// or https:// URL (the protocol is http/protobuf); received something else: no scheme: http/protobuf needs an http:// or https:// URL (the value is not shown: it may hold a secret).'
+  ],
+  [
+    'exporter.endpoint that is not a host, over gRPC',
+    { exporter: { protocol: 'grpc', endpoint: 'NaN' } },
+    INVALID,
+    'option "exporter.endpoint" must be an http:// or https:// URL, or host:port; received something else: neither an http:// or https:// URL nor host:port (the value is not shown: it may hold a secret).'
+  ],
+  [
+    'exporter.traces.endpoint',
+    { exporter: { traces: { endpoint: 'https://-5/v1/traces' } } },
+    INVALID,
+    'option "exporter.traces.endpoint" must be an http:// or https:// URL (the protocol is http/protobuf); received something else: not a valid host name (the value is not shown: it may hold a secret).'
+  ],
+  [
+    'exporter.protocol',
+    { exporter: { protocol: 'http' } },
+    INVALID,
+    'option "exporter.protocol" must be one of "grpc", "http/protobuf", "http/json"; received "http" (string).'
+  ],
+  [
+    'exporter.logs key',
+    { exporter: { logs: { retry: false } } },
+    'FOK_ERR_UNKNOWN_OPTION',
+    'unknown option "exporter.logs.retry". The options are listed in the package\'s docs/reference/options.md.'
+  ],
+  [
+    'exporter.headers without an endpoint',
+    { exporter: { headers: { authorization: 'Basic c2VjcmV0' } } },
+    CONFLICT,
+    'exporter.headers are set but no endpoint is: they would be sent to the default http://localhost:4318/v1/traces. Set exporter.endpoint (or exporter.traces.endpoint) to the collector the headers are for.'
   ],
   [
     'exporter.insecure',
@@ -94,19 +128,22 @@ const cases = [
     'exporter.headers name',
     { exporter: { headers: { 'Bad Header': 'x' } } },
     INVALID,
-    'option "exporter.headers" must be header names of letters, digits, "-", "_" or "."; received "Bad Header" (string).'
+    'option "exporter.headers" must be header names of letters, digits, "-", "_" or "."; ' +
+      'received "Bad Header" (string).'
   ],
   [
     'exporter.headers connection header',
     { exporter: { headers: { Connection: 'close' } } },
     INVALID,
-    'option "exporter.headers" must be header names gRPC can send (HTTP/2 forbids the connection headers connection, keep-alive, proxy-connection, transfer-encoding, upgrade, http2-settings); received "Connection" (string).'
+    'option "exporter.headers" must be header names gRPC can send (HTTP/2 forbids the connection headers connection, ' +
+      'keep-alive, proxy-connection, transfer-encoding, upgrade, http2-settings); received "Connection" (string).'
   ],
   [
     'exporter.headers value',
     { exporter: { headers: { authorization: 'Bearer s3cret\n' } } },
     INVALID,
-    'option "exporter.headers.authorization" must be a string of printable ASCII characters; received a string with other characters (not shown).'
+    'option "exporter.headers.authorization" must be a string of printable ASCII characters; ' +
+      'received a string with other characters (not shown).'
   ],
   [
     'exporter.compression',
@@ -116,27 +153,28 @@ const cases = [
   ],
   [
     'exporter.certificateFile',
-    { exporter: { endpoint: 'https://collector:4317', certificateFile: '/nonexistent/ca.pem' } },
+    { exporter: { endpoint: 'https://collector:4318', certificateFile: '/nonexistent/ca.pem' } },
     'FOK_ERR_TLS_FILE',
-    'option "exporter.certificateFile" names "/nonexistent/ca.pem", which cannot be read (ENOENT). Give the path of a readable PEM file.'
+    'option "exporter.certificateFile" names "/nonexistent/ca.pem", which cannot be read (ENOENT). ' +
+      'Give the path of a readable PEM file.'
   ],
   [
     'exporter.clientKeyFile',
-    { exporter: { endpoint: 'https://collector:4317', clientKeyFile: '/k.pem' } },
+    { exporter: { endpoint: 'https://collector:4318', clientKeyFile: '/k.pem' } },
     CONFLICT,
     'mutual TLS needs both exporter.clientKeyFile and exporter.clientCertificateFile. Set both, or neither.'
   ],
   [
     'exporter https + insecure',
-    { exporter: { endpoint: 'https://collector:4317', insecure: true } },
+    { exporter: { protocol: 'grpc', endpoint: 'https://collector:4317', insecure: true } },
     CONFLICT,
     'exporter.insecure is true but the endpoint "https://collector:4317" uses https://, which always means TLS. Use an http:// endpoint for plaintext, or drop insecure.'
   ],
   [
     'exporter http + CA file',
-    { exporter: { endpoint: 'http://collector:4317', certificateFile: '/ca.pem' } },
+    { exporter: { endpoint: 'http://collector:4318', certificateFile: '/ca.pem' } },
     CONFLICT,
-    'a TLS file is configured (option) but the endpoint "http://collector:4317" is plaintext. Use an https:// endpoint for TLS.'
+    'a TLS file is configured (option) but the endpoint "http://collector:4318/v1/traces" is plaintext. Use an https:// endpoint for TLS.'
   ],
   [
     'batch preset',
@@ -148,7 +186,8 @@ const cases = [
     'batch type',
     { batch: 42 },
     INVALID,
-    'option "batch" must be one of conservative, moderate, aggressive or an object of batch settings; received 42 (number).'
+    'option "batch" must be one of conservative, moderate, aggressive or an object of batch settings; ' +
+      'received 42 (number).'
   ],
   [
     'batch.preset',
@@ -184,19 +223,22 @@ const cases = [
     'batch limits',
     { batch: { preset: 'conservative', maxExportBatchSize: 1024 } },
     'FOK_ERR_BATCH_LIMITS',
-    'batch.maxExportBatchSize (1024) cannot be larger than batch.maxQueueSize (512): a batch is taken from the queue. Lower maxExportBatchSize or raise maxQueueSize.'
+    'batch.maxExportBatchSize (1024) cannot be larger than batch.maxQueueSize (512): ' +
+      'a batch is taken from the queue. Lower maxExportBatchSize or raise maxQueueSize.'
   ],
   [
     'propagators type',
     { propagators: 'tracecontext' },
     INVALID,
-    'option "propagators" must be a non-empty array of "tracecontext", "baggage", "b3", "b3multi", "none"; received "tracecontext" (string).'
+    'option "propagators" must be a non-empty array of "tracecontext", "baggage", "b3", "b3multi", "none"; ' +
+      'received "tracecontext" (string).'
   ],
   [
     'propagators item',
     { propagators: ['tracecontext', 'w3c'] },
     INVALID,
-    'option "propagators[1]" must be one of "tracecontext", "baggage", "b3", "b3multi", "none"; received "w3c" (string).'
+    'option "propagators[1]" must be one of "tracecontext", "baggage", "b3", "b3multi", "none"; ' +
+      'received "w3c" (string).'
   ],
   [
     'propagators none',
@@ -258,7 +300,8 @@ const cases = [
     'captureHeaders key',
     { captureHeaders: { req: ['x-id'] } },
     'FOK_ERR_UNKNOWN_OPTION',
-    'unknown option "captureHeaders.req". Did you mean "captureHeaders.request"? The options are listed in the package\'s docs/reference/options.md.'
+    'unknown option "captureHeaders.req". Did you mean "captureHeaders.request"? The options are listed in the ' +
+      'package\'s docs/reference/options.md.'
   ],
   [
     'redactQueryParams',
@@ -282,7 +325,8 @@ const cases = [
     'handleSignals item',
     { handleSignals: ['SIGKILL'] },
     INVALID,
-    'option "handleSignals[0]" must be a signal name that can be caught, such as "SIGTERM"; received "SIGKILL" (string).'
+    'option "handleSignals[0]" must be a signal name that can be caught, such as "SIGTERM"; ' +
+      'received "SIGKILL" (string).'
   ],
   [
     'shutdownTimeoutMillis',

@@ -67,7 +67,8 @@ test('request.otel.outbound works with any client; a 4xx answer marks the CLIENT
   assert.ok(down.received[0].traceparent.includes(idOf(client)))
 })
 
-test('an outbound call that throws is recorded on the CLIENT span and the error reaches the caller unchanged', async (t) => {
+test('an outbound call that throws is recorded on the CLIENT span and the error reaches the ' +
+  'caller unchanged', async (t) => {
   const { app, spans } = await tracedApp(t)
   const failure = new Error('connect ECONNREFUSED')
   let caught

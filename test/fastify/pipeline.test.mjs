@@ -34,6 +34,7 @@ class GatedExporter {
     const result = work.finally(() => {
       settled = true
     })
+    // eslint-disable-next-line no-unmodified-loop-condition -- work's finally sets it while the loop awaits
     while (!settled) {
       this.releaseAll()
       await nextTurn()
@@ -116,7 +117,8 @@ test('a failed export is counted and warned about; the next batch still goes thr
     logs
       .messages()
       .includes(
-        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; these spans are lost.'
+        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; ' +
+          'these spans are lost.'
       )
   )
 })

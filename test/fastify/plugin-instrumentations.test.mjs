@@ -30,7 +30,8 @@ async function register (t, options, env = {}) {
   return { app, logs }
 }
 
-test('instrumentations enabled at registration: http was loaded already, so the warning names it and gives the fix', async (t) => {
+test('instrumentations enabled at registration: http was loaded already, so the warning names it and ' +
+  'gives the fix', async (t) => {
   const instrumentation = new HttpInstrumentation()
   t.after(() => instrumentation.disable())
   const { logs } = await register(t, { instrumentations: [instrumentation] })
@@ -69,7 +70,8 @@ test('instrumentations must be Instrumentation instances', async (t) => {
     {
       code: 'FOK_ERR_INVALID_OPTION',
       message:
-        'fastify-otel-kit: option "instrumentations[0]" must be an Instrumentation instance (new HttpInstrumentation(), say); received an object.'
+        'fastify-otel-kit: option "instrumentations[0]" ' +
+          'must be an Instrumentation instance (new HttpInstrumentation(), say); received an object.'
     }
   )
 })

@@ -54,7 +54,8 @@ test('url.query: every default key is redacted whatever its case; other keys are
   assert.equal(recorded, spellings.map((key) => `${key}=REDACTED`).join('&') + '&Page=2&tokenizer=x&codes=y')
 })
 
-test('percent-encoded keys are decoded before matching; a key without a value and empty members stay as they are', async (t) => {
+test('percent-encoded keys are decoded before matching; a key without a value and empty members stay ' +
+  'as they are', async (t) => {
   const { app, spanNamed } = await tracedApp(t)
   app.get('/q', async () => 'ok')
   await app.inject({ url: '/q?api%5Fkey=k1&%41ccess_Token=k2&token&&code=&bad%ZZ=keep&id=1' })
@@ -88,7 +89,8 @@ test('no query string, no url.query; a long hostile query is still redacted', as
   assert.equal(long.attributes['url.query'], hostile.replace('TOKEN=t', 'TOKEN=REDACTED'))
 })
 
-test('url.full of CLIENT spans (request.otel.fetch and request.otel.outbound): the same keys redacted, credentials too', async (t) => {
+test('url.full of CLIENT spans (request.otel.fetch and request.otel.outbound): the same keys redacted, ' +
+  'credentials too', async (t) => {
   const down = await downstream(t)
   const { app, spans } = await tracedApp(t, { options: { redactQueryParams: ['Session'] } })
   app.get('/out', async (request) => {
@@ -106,7 +108,8 @@ test('url.full of CLIENT spans (request.otel.fetch and request.otel.outbound): t
   ])
 })
 
-test('spans made by others (instrumentations, the application) are redacted before export: url.full (credentials, query, fragment), url.query, http.url, http.target', async (t) => {
+test('spans made by others (instrumentations, the application) are redacted before export: ' +
+  'url.full (credentials, query, fragment), url.query, http.url, http.target', async (t) => {
   const { app, spans } = await tracedApp(t, { options: { redactQueryParams: ['Session'] } })
   const secrets = 'API_KEY=k1&Session=s1&page=2'
   const redacted = 'API_KEY=REDACTED&Session=REDACTED&page=2'

@@ -1,6 +1,6 @@
 // Global registration happens once per process; an SDK the application registered is reused and
 // never replaced; OTEL_SDK_DISABLED gives a working app with no-op tracing.
-import { propagation, trace } from '@opentelemetry/api'
+import { trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
 import { TracerProvider } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'

@@ -201,7 +201,8 @@ async function serverSpanFactory (scope, spanIds) {
     })
 }
 
-test("inside instrumentation-http's SERVER span for the request (preloaded) that span is the request span: one SERVER span per request", async (t) => {
+test("inside instrumentation-http's SERVER span for the request (preloaded) that span is the request span: " +
+  'one SERVER span per request', async (t) => {
   const spanIds = []
   const { app, exporter } = await tracedApp(t, {
     fastify: { serverFactory: await serverSpanFactory('@opentelemetry/instrumentation-http', spanIds) }

@@ -58,7 +58,8 @@ class RecordingProcessor {
   }
 }
 
-test("a user processor sees the request, domain, dispatch, task and worker spans start and end, in the SDK's order", async (t) => {
+test('a user processor sees the request, domain, dispatch, task and worker spans start and end, ' +
+  "in the SDK's order", async (t) => {
   const processor = new RecordingProcessor()
   const pool = new Piscina({ filename: plainWorker, maxThreads: 1 })
   t.after(() => pool.destroy())
@@ -142,11 +143,13 @@ test('spanProcessors must be an array of span processors', async (t) => {
   await assert.rejects(attempt([{ onStart () {}, onEnd () {} }]), {
     code: 'FOK_ERR_INVALID_OPTION',
     message:
-      'fastify-otel-kit: option "spanProcessors[0]" must be a SpanProcessor (methods onStart, onEnd, forceFlush, shutdown; onEnding optional); received an object.'
+      'fastify-otel-kit: option "spanProcessors[0]" must be a SpanProcessor ' +
+        '(methods onStart, onEnd, forceFlush, shutdown; onEnding optional); received an object.'
   })
 })
 
-test('an SDK 3 processor built the SDK 2 way (exporter as first argument) is a coded error at registration, not a crash at its first export', async () => {
+test('an SDK 3 processor built the SDK 2 way (exporter as first argument) is a coded error at registration, ' +
+  'not a crash at its first export', async () => {
   const { BatchSpanProcessor, SimpleSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace')
   const { default: Fastify } = await import('fastify')
   const { default: otelPlugin } = await import('fastify-otel-kit')
@@ -159,7 +162,8 @@ test('an SDK 3 processor built the SDK 2 way (exporter as first argument) is a c
       assert.match(
         error.message,
         new RegExp(
-          `option "spanProcessors\\[0\\]" must be built with an options object on SDK 3: new ${Processor.name}\\(\\{ exporter \\}\\)`
+          'option "spanProcessors\\[0\\]" must be built with an options object on SDK 3: ' +
+            `new ${Processor.name}\\(\\{ exporter \\}\\)`
         )
       )
       return true

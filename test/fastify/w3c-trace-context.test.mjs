@@ -175,7 +175,8 @@ describe('tracestate: mutation and injection', () => {
     assert.equal(state.set('BAD', 'x'), state)
   })
 
-  test('injection cuts to 512 characters by whole members: over 128 characters first (from the right), then from the end', () => {
+  test('injection cuts to 512 characters by whole members: over 128 characters first (from the right), ' +
+    'then from the end', () => {
     const long = (k, n) => `${k}=${'x'.repeat(n - k.length - 1)}`
     // 6 x 100 + 2 x 200 characters: the two long ones go first, then short ones from the end.
     const list = [
@@ -296,7 +297,8 @@ describe('traceparent', () => {
     ])
   })
 
-  test('the random flag on a context that started a trace here: extraction on top of it says only what its traceparent says', () => {
+  test('the random flag on a context that started a trace here: ' +
+    'extraction on top of it says only what its traceparent says', () => {
     const flagsOut = (traceparent) => {
       const out = {}
       kit.inject(kit.extract(LOCAL_ROOT_CONTEXT, { traceparent }, defaultTextMapGetter), out, defaultTextMapSetter)
@@ -368,7 +370,8 @@ describe('through the plugin, over a real socket', () => {
     assert.equal(body.traceparent, `00-${INBOUND_TRACE_ID}-${idOf(span)}-01`)
   })
 
-  test('traceresponse: version 00, the server span ids, the sampled flag and the random flag by the traceparent rules', async (t) => {
+  test('traceresponse: version 00, the server span ids, the sampled flag and the random flag by the ' +
+    'traceparent rules', async (t) => {
     const { app, spans } = await tracedApp(t, { options: { traceResponseHeader: true } })
     app.get('/tr', async () => 'ok')
     const response = async (traceparent) =>
@@ -426,7 +429,8 @@ describe('where this differs from OpenTelemetry JS (each case run through both)'
     assert.equal(theirs.tracestate.split(',').length, 32)
   })
 
-  test('over 512 characters: long members go first here; OpenTelemetry JS skips whatever no longer fits while parsing', () => {
+  test('over 512 characters: long members go first here; OpenTelemetry JS skips whatever no longer fits ' +
+    'while parsing', () => {
     const list = [`a=${'x'.repeat(100)}`, `b=${'y'.repeat(250)}`, `c=${'z'.repeat(100)}`, `d=${'w'.repeat(100)}`].join(
       ','
     )
@@ -447,7 +451,8 @@ describe('where this differs from OpenTelemetry JS (each case run through both)'
     assert.equal(new TraceState(list).set('mine', 'x').serialize().split(',').length, 32)
   })
 
-  test('set beyond 512 characters: the new entry goes in front and old ones are cut here; OpenTelemetry JS refuses the new entry', () => {
+  test('set beyond 512 characters: the new entry goes in front and old ones are cut here; ' +
+    'OpenTelemetry JS refuses the new entry', () => {
     const list = `a=${'x'.repeat(250)},b=${'y'.repeat(255)}`
     assert.equal(StrictTraceState.parse(list).set('mine', 'v').serialize(), `mine=v,a=${'x'.repeat(250)}`)
     assert.equal(new TraceState(list).set('mine', 'v').get('mine'), undefined)

@@ -22,13 +22,14 @@ function processWarnings (t) {
   return seen
 }
 
-test("with Fastify's logger off, warnings become process warnings with a code, once each, without secrets", async (t) => {
+test("with Fastify's logger off, warnings become process warnings with a code, once each, " +
+  'without secrets', async (t) => {
   const seen = processWarnings(t)
   withEnv(t, { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20env-secret-123' })
   const app = Fastify()
   t.after(() => app.close())
   await app.register(otelPlugin, {
-    exporter: { headers: { authorization: 'Bearer option-secret-456' } },
+    exporter: { endpoint: 'http://127.0.0.1:9', headers: { authorization: 'Bearer option-secret-456' } },
     handleSignals: false
   })
   await nextTurn()
@@ -40,20 +41,23 @@ test("with Fastify's logger off, warnings become process warnings with a code, o
     seen.some(
       (w) =>
         w.message ===
-        'fastify-otel-kit: No service name is set (option serviceName or OTEL_SERVICE_NAME): spans will be reported as "unknown_service:node".'
+        'fastify-otel-kit: No service name is set (option serviceName or OTEL_SERVICE_NAME): ' +
+          'spans will be reported as "unknown_service:node".'
     )
   )
   assert.ok(
     seen.some((w) =>
       w.message.startsWith(
-        'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: using [REDACTED]'
+        'fastify-otel-kit: OTEL_EXPORTER_OTLP_HEADERS overrides option exporter.headers["authorization"]: ' +
+          'using [REDACTED]'
       )
     )
   )
   for (const warning of seen) assert.doesNotMatch(warning.message, /secret/)
 })
 
-test('with the logger on, warnings go to the log with their code as a field, and not to process warnings', async (t) => {
+test('with the logger on, warnings go to the log with their code as a field, ' +
+  'and not to process warnings', async (t) => {
   const seen = processWarnings(t)
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
@@ -85,12 +89,14 @@ test('a failed export with the logger off is a process warning', async (t) => {
     {
       code: 'FOK_WARN_EXPORT_FAILED',
       message:
-        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; these spans are lost.'
+        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; ' +
+          'these spans are lost.'
     }
   ])
 })
 
-test('drop warnings: the first at once, the rest summarised, the last window reported at shutdown; every drop in exactly one summary', async (t) => {
+test('drop warnings: the first at once, the rest summarised, the last window reported at shutdown; ' +
+  'every drop in exactly one summary', async (t) => {
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
   const hold = { export () {}, async shutdown () {} } // never answers: the queue fills
@@ -117,7 +123,8 @@ test('drop warnings: the first at once, the rest summarised, the last window rep
   assert.ok(stats.dropped > 0)
 })
 
-test('OpenTelemetry diagnostics with the logger off: once per kind whatever ids they name, repeats counted and reported at shutdown', async (t) => {
+test('OpenTelemetry diagnostics with the logger off: once per kind whatever ids they name, ' +
+  'repeats counted and reported at shutdown', async (t) => {
   const seen = processWarnings(t)
   const app = Fastify()
   await app.register(otelPlugin, { serviceName: 'diag', exporter: new InMemorySpanExporter(), handleSignals: false })

@@ -177,13 +177,25 @@ const arrivals = (receiver, signal) => [
 ]
 
 describe('every span and record arrives, whichever way the app hands them over', { concurrency: 2 }, () => {
-  test("the plugin's own OTLP/gRPC exporter: nested spans, withSpan, fetch, a Piscina worker", async (t) => {
-    const receiver = await startReceiver(t)
-    const result = await runApp('app.mjs', { SCENARIO: 'own-exporter', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
-    assertAppView(receiver, result)
-    assertSpanTree(receiver, result, 'own exporter')
-    assert.deepEqual(arrivals(receiver, 'traces'), ['grpc application/grpc'])
-  })
+  const ownProtocols = [
+    ['http/protobuf', 'http application/x-protobuf'],
+    ['http/json', 'http application/json'],
+    ['grpc', 'grpc application/grpc']
+  ]
+  for (const [protocol, arrival] of ownProtocols) {
+    test(`the plugin's own OTLP exporter over ${protocol}: nested spans, withSpan, fetch, a Piscina ` +
+      'worker', async (t) => {
+      const receiver = await startReceiver(t)
+      const result = await runApp('app.mjs', {
+        SCENARIO: 'own-exporter',
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint
+      })
+      assertAppView(receiver, result)
+      assertSpanTree(receiver, result, `own exporter over ${protocol}`)
+      assert.deepEqual(arrivals(receiver, 'traces'), [arrival])
+    })
+  }
 
   const exporters = [
     ['proto', 'http application/x-protobuf'],
@@ -204,11 +216,12 @@ describe('every span and record arrives, whichever way the app hands them over',
     })
   }
 
-  test("spanProcessors: the SDK's Simple and Batch processors, each with its exporter, beside the plugin's", async (t) => {
+  test("spanProcessors: the SDK's Simple and Batch processors, each with its exporter, " +
+    "beside the plugin's", async (t) => {
     const [own, simple, batch] = await Promise.all([startReceiver(t), startReceiver(t), startReceiver(t)])
     const result = await runApp('app.mjs', {
       SCENARIO: 'span-processors',
-      OTEL_EXPORTER_OTLP_ENDPOINT: own.endpoint,
+      OTEL_EXPORTER_OTLP_ENDPOINT: own.httpEndpoint,
       RECEIVER_HTTP_SIMPLE: simple.httpEndpoint,
       RECEIVER_HTTP_BATCH: batch.httpEndpoint
     })
@@ -227,12 +240,14 @@ describe('every span and record arrives, whichever way the app hands them over',
     const receiver = await startReceiver(t)
     const result = await runApp('app.mjs', {
       SCENARIO: 'logs-exporter',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint,
       RECEIVER_HTTP: receiver.httpEndpoint
     })
     assertAppView(receiver, result)
     assertSpanTree(receiver, result, 'logs scenario')
-    for (const line of ['incoming request', 'working on it', 'request completed']) { assert.ok(result.lines.includes(line), line) }
+    for (const line of ['incoming request', 'working on it', 'request completed']) {
+      assert.ok(result.lines.includes(line), line)
+    }
     assert.deepEqual(receiver.logs.map((r) => r.body).sort(), [...result.lines].sort())
     const working = receiver.logs.find((r) => r.body === 'working on it')
     assert.deepEqual(
@@ -245,7 +260,7 @@ describe('every span and record arrives, whichever way the app hands them over',
 
   test('an ES module that takes its tracer before the plugin registers: its spans arrive', async (t) => {
     const receiver = await startReceiver(t)
-    const result = await runApp('early-tracer.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint })
+    const result = await runApp('early-tracer.mjs', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpEndpoint })
     assert.equal(result.status, 200)
     const byId = new Map(receiver.spans.map((s) => [s.spanId, s]))
     const tree = receiver.spans.map((s) => `${byId.get(s.parentSpanId)?.name ?? '(root)'} > ${s.name}`).sort()

@@ -39,7 +39,11 @@ test('ESM: default and named imports, and the subpath entries', () => {
     import { tracedTask } from 'fastify-otel-kit/workers/task'
     ${scenario}
     console.log(JSON.stringify({
-      same: otelPlugin === named, body: res.body, names, error: typeof OtelKitConfigError, capture: typeof captureContext,
+      same: otelPlugin === named,
+      body: res.body,
+      names,
+      error: typeof OtelKitConfigError,
+      capture: typeof captureContext,
       workers: [typeof runInWorker, typeof createTracedPool, typeof tracedTask]
     }))
   `
@@ -72,7 +76,8 @@ test('CommonJS: require by name, destructured or as a whole module passed to reg
       await whole.register(kit, { serviceName: 'whole', exporter: new InMemorySpanExporter(), handleSignals: false })
       const decorated = typeof whole.otel.forceFlush
       await whole.close()
-      console.log(JSON.stringify({ same: kit.default === otelPlugin, body: res.body, names, decorated, workers: [typeof runInWorker, typeof tracedTask] }))
+      const workers = [typeof runInWorker, typeof tracedTask]
+      console.log(JSON.stringify({ same: kit.default === otelPlugin, body: res.body, names, decorated, workers }))
     })()
   `
   )

@@ -47,7 +47,9 @@ test('every relative link reaches a file, and a heading for a #fragment', () => 
         broken.push(`${file}: ${target} (no ${resolved})`)
         continue
       }
-      if (fragment !== undefined && !anchors(text.get(resolved) ?? '').has(fragment)) { broken.push(`${file}: ${target} (no heading #${fragment})`) }
+      if (fragment !== undefined && !anchors(text.get(resolved) ?? '').has(fragment)) {
+        broken.push(`${file}: ${target} (no heading #${fragment})`)
+      }
     }
   }
   assert.deepEqual(broken, [])

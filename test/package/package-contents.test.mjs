@@ -1,5 +1,6 @@
-// What `npm pack` puts in the tarball: everything the exports map, the types and the CLI reach,
-// and nothing else (no demo, no receiver, no source maps pointing at sources that are not shipped).
+// What `npm pack` puts in the tarball: everything the exports map, the types and the CLI reach
+// (the receiver too: `fastify-otel-kit receive` starts it), and nothing else (no demo, no source
+// maps pointing at sources that are not shipped).
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -21,8 +22,11 @@ const [packed] = JSON.parse(
 const shipped = new Set(packed.files.map((f) => f.path))
 const normal = (path) => posix.normalize(path.replace(/^\.\//, ''))
 
-/** The layers the public entries and the CLI are built from; demo/ and receiver/ are not among them. */
-const SHIPPED_DIRS = ['cli', 'context', 'plugin', 'preload', 'sdk', 'workers']
+/**
+ * The layers the public entries and the CLI are built from (the CLI's `receive` runs the
+ * receiver); demo/ is not among them.
+ */
+const SHIPPED_DIRS = ['cli', 'context', 'plugin', 'preload', 'receiver', 'sdk', 'workers']
 
 test('every export target, the main and types fields and the bin are in the tarball', () => {
   const targets = [manifest.main, manifest.types, ...Object.values(manifest.bin)]
@@ -34,7 +38,7 @@ test('every export target, the main and types fields and the bin are in the tarb
   assert.match(readFileSync(join(root, manifest.bin['fastify-otel-kit']), 'utf8'), /^#!\/usr\/bin\/env node\n/)
 })
 
-test('nothing outside the shipped layers and the documentation: no demo, no receiver, no source maps', () => {
+test('nothing outside the shipped layers and the documentation: no demo, no source maps', () => {
   const allowed = new RegExp(
     `^(package\\.json|README\\.md|LICENSE|docs/.+\\.md|dist/(${SHIPPED_DIRS.join('|')})/.+\\.(js|mjs|d\\.ts|d\\.mts))$`
   )

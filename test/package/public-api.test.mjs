@@ -94,7 +94,9 @@ for (const { name, target } of entries) {
     const { values, types } = documented.get(name)
     if (SIDE_EFFECT_ENTRIES.has(name)) {
       assert.deepEqual([...values, ...types], [], `${name} exports nothing`)
-      for (const file of [target.require.types, target.import.types]) { assert.deepEqual([...typeExports(file).keys()], [], file) }
+      for (const file of [target.require.types, target.import.types]) {
+        assert.deepEqual([...typeExports(file).keys()], [], file)
+      }
       return
     }
     const cjs = Object.keys(require(join(root, target.require.default))).filter(

@@ -3,7 +3,17 @@
 import type { Span } from '@opentelemetry/api'
 import Fastify from 'fastify'
 import { InMemoryLogRecordExporter } from '@opentelemetry/sdk-logs'
-import otelPlugin, { type AppTelemetry, type ExportStats, type OtelPluginOptions, type PipelineStats, type RequestTelemetry, withSpan } from 'fastify-otel-kit'
+import otelPlugin, {
+  type AppTelemetry,
+  type ExportStats,
+  type OtelPluginOptions,
+  type PipelineStats,
+  type RequestTelemetry,
+  withSpan
+} from 'fastify-otel-kit'
+
+/** Marks values as used: this file is compiled, never run. */
+function use (..._values: unknown[]): void {}
 
 export async function build (): Promise<void> {
   const app = Fastify()
@@ -15,18 +25,24 @@ export async function build (): Promise<void> {
     ignore: ['/health'],
     spanName: (request) => `${request.method} custom`,
     handleSignals: ['SIGTERM'],
-    logs: { batch: { maxQueueSize: 4096, scheduledDelayMillis: 500 }, exporter: new InMemoryLogRecordExporter(), attributeCountLimit: 64 }
+    logs: {
+      batch: { maxQueueSize: 4096, scheduledDelayMillis: 500 },
+      exporter: new InMemoryLogRecordExporter(),
+      attributeCountLimit: 64
+    }
   })
 
   const telemetry: AppTelemetry = app.otel
   const stats: PipelineStats = telemetry.stats()
   const dropped: number = stats.dropped
-  const source: 'env' | 'options' | 'default' = telemetry.config.serviceName.source
+  const source: 'env' | 'file' | 'options' | 'default' = telemetry.config.serviceName.source
+  // A value from the configuration file says where in it; one from the environment, which variable.
+  const where: string | undefined = telemetry.config.serviceName.path ?? telemetry.config.serviceName.env
   const queue: number = telemetry.config.batch.maxQueueSize.value
   // Present when log export is on.
   const logStats: ExportStats | undefined = stats.logs
   const logsOn: boolean = telemetry.config.logs.enabled.value
-  void [dropped, source, queue, logStats, logsOn]
+  use(dropped, source, where, queue, logStats, logsOn)
 
   app.get('/orders/:id', { config: { otel: false } }, async (request) => {
     const otel: RequestTelemetry = request.otel
@@ -38,7 +54,7 @@ export async function build (): Promise<void> {
     const viaAnyClient: number = await otel.outbound({ url: 'http://inventory', method: 'POST' }, async (h: Record<string, string>) => Object.keys(h).length)
     const total: number = withSpan('refund.process', { 'order.id': '1' }, () => 42)
     const later: Promise<string> = withSpan('refund.async', async () => 'done')
-    void [traceId, span, accept, response, viaAnyClient, total, later]
+    use(traceId, span, accept, response, viaAnyClient, total, later)
     return 'ok'
   })
 
@@ -50,7 +66,7 @@ export async function build (): Promise<void> {
   const wrong: OtelPluginOptions = { propagators: ['w3c'] }
   // @ts-expect-error the log queue has no presets
   const noPreset: OtelPluginOptions = { logs: { batch: 'aggressive' } }
-  void [wrong, noPreset]
+  use(wrong, noPreset)
   // @ts-expect-error route config otel is true or false (or another plugin's settings object)
   app.get('/x', { config: { otel: 'off' } }, async () => 'x')
 }

@@ -23,7 +23,8 @@ test('every rule fires on a tree that breaks it, naming the file and the import'
   assert.deepEqual([...fired].sort(), RULES.map((r) => r.name).sort())
   assert.ok(
     violations.includes(
-      "context-stands-alone: context/carrier.ts imports '../sdk/thing.js' (context/ (propagation formats, carriers, scopes) imports nothing of ours outside context/)"
+      "context-stands-alone: context/carrier.ts imports '../sdk/thing.js' " +
+        '(context/ (propagation formats, carriers, scopes) imports nothing of ours outside context/)'
     ),
     violations.join('\n')
   )

@@ -59,7 +59,8 @@ describe(`attach/detach on ${process.version} (${withScope ? 'AsyncLocalStorage.
     assert.equal(active(), undefined)
   })
 
-  test('out of order, three deep: nothing detached early comes back, each skipped token goes with the one above it', (t) => {
+  test('out of order, three deep: nothing detached early comes back, each skipped token goes with the ' +
+    'one above it', (t) => {
     const warnings = diagWarnings(t)
     const a = attach(ctx('a'))
     const b = attach(ctx('b'))
@@ -72,7 +73,8 @@ describe(`attach/detach on ${process.version} (${withScope ? 'AsyncLocalStorage.
     assert.equal(warnings.filter((w) => /detach out of order/.test(w)).length, 2)
   })
 
-  test('a skipped token under a newer attachment: the newer one goes first, then the skipped one with the one above it', (t) => {
+  test('a skipped token under a newer attachment: the newer one goes first, then the skipped one with the ' +
+    'one above it', (t) => {
     const warnings = diagWarnings(t)
     const a = attach(ctx('a'))
     const b = attach(ctx('b'))
@@ -106,7 +108,8 @@ describe(`attach/detach on ${process.version} (${withScope ? 'AsyncLocalStorage.
     assert.equal(active(), undefined)
   })
 
-  test('detach from another async flow is out of order there: the flow that attached keeps its context until it detaches', async (t) => {
+  test('detach from another async flow is out of order there: the flow that attached keeps its context until ' +
+    'it detaches', async (t) => {
     const warnings = diagWarnings(t)
     let token
     const attached = context.with(ROOT_CONTEXT, async () => {

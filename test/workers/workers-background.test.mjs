@@ -113,7 +113,8 @@ test('when the sampler says no, nothing is recorded; the new trace id and baggag
   }
 })
 
-test('a Sampler instance is asked once per background task, for the root, and its decision holds for the worker', async (t) => {
+test('a Sampler instance is asked once per background task, for the root, ' +
+  'and its decision holds for the worker', async (t) => {
   const workers = pool(t)
   const asked = []
   let decision = SamplingDecision.RECORD_AND_SAMPLED

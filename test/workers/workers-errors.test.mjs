@@ -53,7 +53,8 @@ function assertSameOutcome (traced, plain, what) {
   }
 }
 
-test('every thrown value settles runInWorker exactly as pool.run, sync and async, from every kind of caller', async (t) => {
+test('every thrown value settles runInWorker exactly as pool.run, sync and async, ' +
+  'from every kind of caller', async (t) => {
   const pool = new Piscina({ filename: edgeWorker, maxThreads: 1 })
   t.after(() => pool.destroy())
   await tracedApp(t)

@@ -78,7 +78,8 @@ test("a late span comes home with the worker's next sampled reply, and is then n
   assert.deepEqual(lostWorkerSpans(), { total: 0, stopped: 0, aborted: 0, exited: 0 })
 })
 
-test('late spans are bounded: past 2048 a worker keeps no more, and those are counted as lost when it stops', async (t) => {
+test('late spans are bounded: past 2048 a worker keeps no more, and those are counted as lost ' +
+  'when it stops', async (t) => {
   const { spans } = await tracedApp(t)
   const pool = new Piscina({ filename: edgeWorker, maxThreads: 1 })
   await inSpan(() => runInWorker(pool, 2100, { name: 'manyLateSpans' }))
@@ -89,7 +90,8 @@ test('late spans are bounded: past 2048 a worker keeps no more, and those are co
   assert.deepEqual(lostWorkerSpans(), { total: 52, stopped: 52, aborted: 0, exited: 0 })
 })
 
-test('a worker that calls process.exit() mid-task: its task span and its spans, ended or open, are counted', async (t) => {
+test('a worker that calls process.exit() mid-task: its task span and its spans, ended or open, ' +
+  'are counted', async (t) => {
   const { app, logs } = await tracedApp(t)
   const warnings = lossWarnings(t, logs)
   const pool = new Piscina({ filename: edgeWorker, maxThreads: 1 })
@@ -105,7 +107,9 @@ test('a worker that calls process.exit() mid-task: its task span and its spans, 
   assert.equal(stats.created, stats.exported + stats.dropped + stats.failed + stats.queued)
   const given = await warnings()
   assert.deepEqual(given, [
-    'fastify-otel-kit: 3 span(s) made in a worker thread could not come home: the worker exited on its own (process.exit() or an uncaught error; exit code 3). They are counted (lostWorkerSpans()); further losses for this reason are counted without another warning.'
+    'fastify-otel-kit: 3 span(s) made in a worker thread could not come home: the worker exited on its own ' +
+      '(process.exit() or an uncaught error; exit code 3). They are counted (lostWorkerSpans()); ' +
+      'further losses for this reason are counted without another warning.'
   ])
 })
 

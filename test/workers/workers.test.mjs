@@ -29,7 +29,8 @@ function inSpan (name, fn) {
   })
 }
 
-test('Fastify end to end: request span -> dispatch span -> task span -> spans made in the worker, one trace', async (t) => {
+test('Fastify end to end: request span -> dispatch span -> task span -> spans made in the ' +
+  'worker, one trace', async (t) => {
   const workers = pool(t)
   const { app, spans } = await tracedApp(t, { options: { serviceName: 'receipts-service' } })
   app.post('/orders/:id/receipt', async (request) => runInWorker(workers, { id: request.params.id }))
@@ -80,7 +81,8 @@ test('worker spans lie inside their dispatch span, with no negative gaps', async
   }
 })
 
-test('an explicit tracedTask module (ESM) and a named CommonJS export work, also with a per-task filename', async (t) => {
+test('an explicit tracedTask module (ESM) and a named CommonJS export work, ' +
+  'also with a per-task filename', async (t) => {
   const workers = pool(t, { filename: explicitWorker })
   const { spans } = await tracedApp(t)
   const results = await inSpan('parent', async (parent) => ({

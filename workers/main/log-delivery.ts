@@ -1,7 +1,11 @@
-import type { HrTime } from '@opentelemetry/api'
-import { type AnyValue, type Attributes, logs } from '@opentelemetry/api'
+import type { AnyValue, Attributes, HrTime, SpanContext } from '@opentelemetry/api'
+import type { InstrumentationScope } from '@opentelemetry/core'
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { LinkedContext } from '../../context/linked-context.js'
-import { trace } from '../../context/otel-api.js'
+import { logs, trace } from '../../context/otel-api.js'
+import { limitAttributes } from '../../sdk/logs/log-record-limits.js'
+import type { LogRecordSink } from '../../sdk/logs/log-record-sink.js'
+import { currentLogSink } from '../../sdk/logs/log-sink.js'
 import { Reply, type TaskReply } from '../protocol/messages.js'
 import { RECORD_FIELDS } from '../protocol/relayed-logs.js'
 
@@ -29,7 +33,8 @@ export function deliverLogRecords (reply: TaskReply, at: number): void {
       eventName,
       traceId,
       spanId,
-      traceFlags,,
+      traceFlags,
+      dropped,
       scopeName,
       scopeVersion,
       scopeSchemaUrl,
@@ -52,24 +57,103 @@ export function deliverLogRecords (reply: TaskReply, at: number): void {
       string,
       Attributes
     ]
-    const logger = logs.getLogger(
-      scopeName,
-      scopeVersion === '' ? undefined : scopeVersion,
-      scopeSchemaUrl === '' ? undefined : { schemaUrl: scopeSchemaUrl }
-    )
-    logger.emit({
-      timestamp: [seconds, nanos] as HrTime,
-      observedTimestamp: [observedSeconds, observedNanos] as HrTime,
-      ...(severityNumber === 0 ? {} : { severityNumber }),
-      ...(severityText === '' ? {} : { severityText }),
-      ...(body === undefined ? {} : { body }),
-      ...(eventName === '' ? {} : { eventName }),
-      attributes: { ...attributes, 'thread.id': threadId },
-      // The worker span's ids; the record was written in this trace, in another thread.
-      context:
-        traceId === ''
-          ? LinkedContext.ROOT
-          : trace.setSpanContext(LinkedContext.ROOT, { traceId, spanId, traceFlags, isRemote: false })
-    })
+    const scope = { name: scopeName, version: scopeVersion, schemaUrl: scopeSchemaUrl }
+    const times = { timestamp: [seconds, nanos] as HrTime, observed: [observedSeconds, observedNanos] as HrTime }
+    const spanContext = traceId === '' ? undefined : { traceId, spanId, traceFlags, isRemote: false }
+    const fields = {
+      severityNumber,
+      severityText,
+      body,
+      eventName,
+      attributes: { ...attributes, 'thread.id': threadId }
+    }
+    const sink = currentLogSink()
+    if (sink !== undefined) offerToSink(sink, scope, times, spanContext, fields, dropped)
+    else emitThroughApi(scope, times, spanContext, fields)
   }
+}
+
+interface RelayedScope { name: string, version: string, schemaUrl: string }
+interface RelayedTimes { timestamp: HrTime, observed: HrTime }
+interface RelayedFields {
+  severityNumber: number
+  severityText: string
+  body: AnyValue | undefined
+  eventName: string
+  attributes: Attributes
+}
+
+/**
+ * Straight into the package's log queue: the record keeps the attributes the worker dropped in
+ * its count, which the Logs API has no way to pass on. This pipeline's limits apply on top.
+ */
+function offerToSink (
+  sink: LogRecordSink,
+  scope: RelayedScope,
+  times: RelayedTimes,
+  spanContext: SpanContext | undefined,
+  fields: RelayedFields,
+  droppedInWorker: number
+): void {
+  const { attributes, dropped } = limitAttributes(fields.attributes, sink.limits)
+  const record: Mutable<ReadableLogRecord> = {
+    hrTime: times.timestamp,
+    hrTimeObserved: times.observed,
+    resource: sink.resource,
+    instrumentationScope: scopeOf(scope, sink.scope),
+    attributes,
+    droppedAttributesCount: droppedInWorker + dropped
+  }
+  if (spanContext !== undefined) record.spanContext = spanContext
+  if (fields.severityNumber !== 0) record.severityNumber = fields.severityNumber
+  if (fields.severityText !== '') record.severityText = fields.severityText
+  if (fields.body !== undefined) record.body = fields.body
+  if (fields.eventName !== '') record.eventName = fields.eventName
+  sink.offer(record)
+}
+
+/** Through the Logs API's global LoggerProvider (the application's): dropped counts are not carried. */
+function emitThroughApi (
+  scope: RelayedScope,
+  times: RelayedTimes,
+  spanContext: SpanContext | undefined,
+  fields: RelayedFields
+): void {
+  const logger = logs.getLogger(
+    scope.name,
+    scope.version === '' ? undefined : scope.version,
+    scope.schemaUrl === '' ? undefined : { schemaUrl: scope.schemaUrl }
+  )
+  logger.emit({
+    timestamp: times.timestamp,
+    observedTimestamp: times.observed,
+    ...(fields.severityNumber === 0 ? {} : { severityNumber: fields.severityNumber }),
+    ...(fields.severityText === '' ? {} : { severityText: fields.severityText }),
+    ...(fields.body === undefined ? {} : { body: fields.body }),
+    ...(fields.eventName === '' ? {} : { eventName: fields.eventName }),
+    attributes: fields.attributes,
+    // The worker span's ids; the record was written in this trace, in another thread.
+    context: spanContext === undefined ? LinkedContext.ROOT : trace.setSpanContext(LinkedContext.ROOT, spanContext)
+  })
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * One scope object per name, version and schema URL: the OTLP serializer groups records by the
+ * identity of their scope.
+ */
+const scopes = new Map<string, InstrumentationScope>()
+
+function scopeOf ({ name, version, schemaUrl }: RelayedScope, pipelines: InstrumentationScope): InstrumentationScope {
+  if (name === pipelines.name && version === (pipelines.version ?? '') && schemaUrl === (pipelines.schemaUrl ?? '')) {
+    return pipelines
+  }
+  const key = `${name}\0${version}\0${schemaUrl}`
+  let scope = scopes.get(key)
+  if (scope === undefined) {
+    scope = Object.freeze({ name, ...(version === '' ? {} : { version }), ...(schemaUrl === '' ? {} : { schemaUrl }) })
+    scopes.set(key, scope)
+  }
+  return scope
 }

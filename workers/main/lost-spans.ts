@@ -6,7 +6,8 @@ export type LossReason = 'stopped' | 'aborted' | 'exited'
 
 const EXPLANATIONS: Record<LossReason, (exitCode: number) => string> = {
   stopped: () =>
-    'the pool stopped the worker (pool.destroy(), pool.close() or idleTimeout) while it held spans that were still open, or had ended after their task replied and were waiting for its next reply',
+    'the pool stopped the worker (pool.destroy(), pool.close() or idleTimeout) while it held spans that were ' +
+    'still open, or had ended after their task replied and were waiting for its next reply',
   aborted: () => 'a task was aborted, and Piscina terminates the worker that runs an aborted task',
   exited: (code) => `the worker exited on its own (process.exit() or an uncaught error; exit code ${code})`
 }

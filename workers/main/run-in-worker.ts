@@ -76,7 +76,9 @@ const baggageFormat = new W3CBaggagePropagator()
  * Results, errors (whatever value was thrown) and aborts are exactly those of `pool.run`.
  */
 export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options: RunInWorkerOptions = {}): Promise<R> {
-  if (pool === null || typeof pool !== 'object' || typeof pool.run !== 'function') { return Promise.reject(invalidPool(pool)) }
+  if (pool === null || typeof pool !== 'object' || typeof pool.run !== 'function') {
+    return Promise.reject(invalidPool(pool))
+  }
   const marks = pool as TracedPoolMarks
   // A traced pool's run is runInWorker itself: dispatch through the pool's own run.
   const untracedRun = marks[UNTRACED_RUN]

@@ -4,7 +4,7 @@ import type { TimedEvent } from '@opentelemetry/sdk-trace'
 import type { SpanRecord } from '../../sdk/traces/fast-span.js'
 import { StrictTraceState } from '../../context/trace-state.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { PACKAGE_SCOPE, SAME_SCOPE } from '../protocol/relayed-spans.js'
+import { PACKAGE_SCOPE, REMOTE_FLAG, SAME_SCOPE } from '../protocol/relayed-spans.js'
 
 export interface TimeWindow {
   /**
@@ -59,7 +59,8 @@ export class SpanDecoder {
     if (traceId !== '') this.traceId = traceId
     const spanId = this.string()
     const parentSpanId = this.string()
-    const traceFlags = this.number()
+    const flags = this.number()
+    const traceFlags = flags & 0xff
     const traceState = this.string()
     const startTime = place(this.number(), this.number())
     let endTime = place(this.number(), this.number())
@@ -97,7 +98,10 @@ export class SpanDecoder {
     const linkCount = this.number()
     const links: Link[] = []
     for (let i = 0; i < linkCount; i++) {
-      const context: SpanContext = { traceId: this.string(), spanId: this.string(), traceFlags: this.number() }
+      const context: SpanContext = { traceId: this.string(), spanId: this.string(), traceFlags: 0 }
+      const linkFlags = this.number()
+      context.traceFlags = linkFlags & 0xff
+      if ((linkFlags & REMOTE_FLAG) !== 0) context.isRemote = true
       const linkState = this.string()
       if (linkState !== '') context.traceState = StrictTraceState.parse(linkState)
       const dropped = this.number()
@@ -117,7 +121,9 @@ export class SpanDecoder {
       spanContext,
       // The parent lives in this process (the dispatch span or another worker span): not remote.
       parentSpanContext:
-        parentSpanId === '' ? undefined : { traceId: this.traceId, spanId: parentSpanId, traceFlags, isRemote: false },
+        parentSpanId === ''
+          ? undefined
+          : { traceId: this.traceId, spanId: parentSpanId, traceFlags, isRemote: (flags & REMOTE_FLAG) !== 0 },
       startTime,
       endTime,
       status,

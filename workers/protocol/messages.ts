@@ -5,8 +5,8 @@
  * wrapper at all (its result or throw travels exactly as with a plain `pool.run`). The markers
  * carry the protocol version, so mismatched versions on the two sides fail loudly.
  */
-export const ENVELOPE_MARK = 'fastify-otel-kit/task@2'
-export const REPLY_MARK = 'fastify-otel-kit/reply@2'
+export const ENVELOPE_MARK = 'fastify-otel-kit/task@3'
+export const REPLY_MARK = 'fastify-otel-kit/reply@3'
 
 /**
  * [mark, traceId, spanId, traceFlags, task, traceState?, baggage?, spanName?]. The caller's span

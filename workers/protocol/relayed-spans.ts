@@ -11,6 +11,8 @@
  *   attributeCount, then key, value for each
  *   eventCount, then for each: name, seconds, nanos, droppedAttributes, attributeCount, key, value...
  *   linkCount, then for each: traceId, spanId, traceFlags, traceState, droppedAttributes, attributeCount, key, value...
+ * A span's traceFlags carry REMOTE_PARENT when its parent came from another process, a link's
+ * traceFlags REMOTE when the linked context did: the trace flags use the low 8 bits only.
  * traceId '' is the previous span's trace id (for a task's first span: its dispatch span's); absent
  * strings are ''. The first span of a batch of late spans spells out its trace id and scope, so
  * batches can be concatenated. Strings are what the serializer charges most for (about 0.1 us
@@ -25,3 +27,6 @@ export interface SpanBatch {
 
 export const SAME_SCOPE = 0
 export const PACKAGE_SCOPE = 1
+
+/** Above the 8 bits of W3C trace flags: the span's parent (or the link's context) is remote. */
+export const REMOTE_FLAG = 0x100

@@ -27,7 +27,9 @@ export function parseTargetKey (key: string): TaskTarget | undefined {
   if (!key.startsWith(TARGET_PREFIX)) return undefined
   try {
     const parsed: unknown = JSON.parse(key.slice(TARGET_PREFIX.length))
-    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') { return { filename: parsed[0], name: parsed[1] } }
+    if (Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
+      return { filename: parsed[0], name: parsed[1] }
+    }
   } catch {}
   return undefined
 }

@@ -14,10 +14,11 @@ import { Envelope, type TaskEnvelope } from '../protocol/messages.js'
 const baggageFormat = new W3CBaggagePropagator()
 
 /**
- * The caller's context, rebuilt from the envelope's parts: its span context (remote, as an
- * extracted one would be) and its baggage. The ids are those of a span in the main thread,
- * well formed by construction (runInWorker sends none of the invalid ones); anything else that
- * is malformed leaves its part out.
+ * The caller's context, rebuilt from the envelope's parts: its span context and its baggage.
+ * The span context is local (the dispatch span lives in this process, one thread away), so a
+ * span exported from the worker never claims a remote parent it does not have. The ids are those
+ * of a span in the main thread, well formed by construction (runInWorker sends none of the
+ * invalid ones); anything else that is malformed leaves its part out.
  */
 export function envelopeContext (envelope: TaskEnvelope): Context {
   let restored: Context = LinkedContext.ROOT
@@ -26,7 +27,7 @@ export function envelopeContext (envelope: TaskEnvelope): Context {
       traceId: envelope[Envelope.TraceId],
       spanId: envelope[Envelope.SpanId],
       traceFlags: envelope[Envelope.TraceFlags] & 0xff,
-      isRemote: true
+      isRemote: false
     }
     const traceState = envelope[Envelope.TraceState]
     if (traceState !== undefined && traceState !== '') {
@@ -43,6 +44,8 @@ export function envelopeContext (envelope: TaskEnvelope): Context {
     }
   }
   const baggage = envelope[Envelope.Baggage]
-  if (baggage !== undefined && baggage !== '') { restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter) }
+  if (baggage !== undefined && baggage !== '') {
+    restored = baggageFormat.extract(restored, { baggage }, defaultTextMapGetter)
+  }
   return restored
 }

@@ -38,7 +38,9 @@ export function runTracedTask (envelope: TaskEnvelope, fn: TaskFunction, label: 
   // Before the context is rebuilt: this also registers the context manager in a new thread.
   const { taskSpans } = ensureWorkerTracing()
   const parent = envelopeContext(envelope)
-  if ((envelope[Envelope.TraceFlags] & TraceFlags.SAMPLED) === 0 || envelope[Envelope.TraceId] === '') { return context.with(parent, fn, undefined, task) }
+  if ((envelope[Envelope.TraceFlags] & TraceFlags.SAMPLED) === 0 || envelope[Envelope.TraceId] === '') {
+    return context.with(parent, fn, undefined, task)
+  }
 
   const relay = new TaskRelay(replyHeader(threadId), envelope[Envelope.TraceId])
   const spanName =

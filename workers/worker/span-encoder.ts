@@ -2,7 +2,7 @@ import type { Attributes, HrTime } from '@opentelemetry/api'
 import { addHrTimes } from '@opentelemetry/core'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { PACKAGE_SCOPE, SAME_SCOPE, type SpanBatch } from '../protocol/relayed-spans.js'
+import { PACKAGE_SCOPE, REMOTE_FLAG, SAME_SCOPE, type SpanBatch } from '../protocol/relayed-spans.js'
 
 /**
  * Appends a finished span to `batch` in the flat form of relayed-spans.ts. `shift` moves every
@@ -21,7 +21,7 @@ export function encodeSpan (batch: SpanBatch, span: ReadableSpan, shift: HrTime 
     context.traceId === batch.lastTraceId ? '' : context.traceId,
     context.spanId,
     span.parentSpanContext?.spanId ?? '',
-    context.traceFlags,
+    span.parentSpanContext?.isRemote === true ? context.traceFlags | REMOTE_FLAG : context.traceFlags,
     context.traceState?.serialize() ?? '',
     start[0],
     start[1],
@@ -56,7 +56,7 @@ export function encodeSpan (batch: SpanBatch, span: ReadableSpan, shift: HrTime 
     out.push(
       link.context.traceId,
       link.context.spanId,
-      link.context.traceFlags,
+      link.context.isRemote === true ? link.context.traceFlags | REMOTE_FLAG : link.context.traceFlags,
       link.context.traceState?.serialize() ?? '',
       link.droppedAttributesCount ?? 0
     )

@@ -26,9 +26,10 @@ let tracing: WorkerTracing | undefined
 
 /**
  * Once per thread: a context manager, a tracer provider that relays spans home, a logger provider
- * that relays log records home, and W3C propagation for code in the worker. Root spans are never recorded here: every sampling decision
- * is the main thread's (a task dispatched outside any trace gets a root dispatch span from the
- * application's sampler there), and the worker follows the parent it is given.
+ * that relays log records home, and W3C propagation for code in the worker. Root spans are never
+ * recorded here: every sampling decision is the main thread's (a task dispatched outside any trace
+ * gets a root dispatch span from the application's sampler there), and the worker follows the
+ * parent it is given.
  */
 export function ensureWorkerTracing (): WorkerTracing {
   if (tracing !== undefined) return tracing
@@ -39,7 +40,8 @@ export function ensureWorkerTracing (): WorkerTracing {
   const provider = new TracerProvider({ sampler, spanProcessors: [relayProcessor] })
   if (!setGlobalTracerProvider(provider)) {
     diag.warn(
-      'fastify-otel-kit: a tracer provider is already registered in this worker; only the task span is relayed to the main thread'
+      'fastify-otel-kit: a tracer provider is already registered in this worker; ' +
+        'only the task span is relayed to the main thread'
     )
   }
   propagation.setGlobalPropagator(

@@ -69,7 +69,8 @@ export class RequestTooLargeError extends Error {
     readonly limitBytes: number
   ) {
     super(
-      `${GrpcCode.RESOURCE_EXHAUSTED} RESOURCE_EXHAUSTED: the request is ${bytes} bytes, over the ${limitBytes}-byte limit; not sent`
+      `${GrpcCode.RESOURCE_EXHAUSTED} RESOURCE_EXHAUSTED: the request is ${bytes} bytes, ` +
+        `over the ${limitBytes}-byte limit; not sent`
     )
   }
 }
@@ -100,7 +101,9 @@ export function classifyGrpcError (error: unknown): ExportFailure {
   if (typeof code !== 'number') return { kind: 'permanent' }
   const retryAfterMillis = serverRetryDelay(error)
   const hint = retryAfterMillis === undefined ? {} : { retryAfterMillis }
-  if (RETRYABLE.has(code)) { return { kind: 'transient', ...hint, ...(code === GrpcCode.UNAVAILABLE ? { unreachable: true } : {}) } }
+  if (RETRYABLE.has(code)) {
+    return { kind: 'transient', ...hint, ...(code === GrpcCode.UNAVAILABLE ? { unreachable: true } : {}) }
+  }
   if (code === GrpcCode.RESOURCE_EXHAUSTED) return { kind: 'throttled', ...hint }
   return { kind: 'permanent' }
 }

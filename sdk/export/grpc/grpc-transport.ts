@@ -1,10 +1,8 @@
 import type { ChannelCredentials, Client, ClientUnaryCall, Metadata, ServiceError } from '@grpc/grpc-js'
 import type { ExportResponse, IExporterTransport } from '@opentelemetry/otlp-exporter-base'
-import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { PACKAGE_NAME, PACKAGE_VERSION } from '../../../context/instrumentation-scope.js'
 import { classifyFailure } from '../failure.js'
+import { exporterUserAgent } from '../user-agent.js'
 import { classifyGrpcError, GrpcCode, RequestTooLargeError } from './grpc-status.js'
 
 /**
@@ -22,7 +20,7 @@ import { classifyGrpcError, GrpcCode, RequestTooLargeError } from './grpc-status
  * the batch processor splits the batch. (A collector refuses such a request after one HTTP/2 window
  * and names the size, which splits it too: this only saves that round trip.)
  *
- * What upstream's transport does besides is kept (test/contract/grpc-transport-contract.test.mjs runs both):
+ * What upstream's transport does besides is kept (a contract test runs both):
  * its user agent, after ours, as upstream writes a user-supplied one; and its recovery from a
  * connection that went dead without closing (a half-open HTTP/2 connection behind a load balancer
  * or NAT): after more than MAX_DEADLINES_IN_A_ROW consecutive DEADLINE_EXCEEDED the client is closed
@@ -160,32 +158,13 @@ export class GrpcTransport implements IExporterTransport {
     this.deadlinesInARow = 0
     return new Export(this.options.address, this.options.credentials, {
       'grpc.default_compression_algorithm': this.options.compression === 'gzip' ? COMPRESSION_GZIP : COMPRESSION_NONE,
-      'grpc.primary_user_agent': `${PACKAGE_NAME}/${PACKAGE_VERSION} ${upstreamUserAgent()}`,
+      'grpc.primary_user_agent': exporterUserAgent('@opentelemetry/otlp-grpc-exporter-base'),
       'grpc.initial_reconnect_backoff_ms': RECONNECT_INITIAL_MILLIS,
       'grpc.max_reconnect_backoff_ms': RECONNECT_MAX_MILLIS,
       // The collector's answer to a request of ours is small; the default 4 MiB receive limit stays.
       'grpc.max_send_message_length': this.options.maxRequestBytes
     }) as unknown as ExportClient
   }
-}
-
-/**
- * Upstream's transport's user agent, `OTel-OTLP-Exporter-JavaScript/<version>` (some backends
- * recognise OpenTelemetry JS exporters by it), with the version of the upstream exporter package
- * installed.
- */
-function upstreamUserAgent (): string {
-  let version = 'unknown'
-  try {
-    // The package's exports hide its manifest from require(); it sits above the resolved entry.
-    const entry = createRequire(__filename).resolve('@opentelemetry/otlp-grpc-exporter-base')
-    version =
-      (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version?: string }).version ??
-      version
-  } catch {
-    // A package that hides its manifest: the name alone still says what sent the request.
-  }
-  return `OTel-OTLP-Exporter-JavaScript/${version}`
 }
 
 /** A failure as the queue and the retries read it: this transport speaks gRPC status codes. */

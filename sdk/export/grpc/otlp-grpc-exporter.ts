@@ -2,14 +2,13 @@ import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js'
 import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
 import { createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter-base'
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
-import { readFileSync } from 'node:fs'
 import { endpointScheme } from '../../config/endpoint.js'
-import type { ResolvedExporterConfig, Setting } from '../../config/options.js'
-import { tlsFile } from '../../errors.js'
+import type { ResolvedExporterConfig } from '../../config/options.js'
 import type { ItemExporter } from '../batch-queue.js'
 import { GrpcTransport, type OtlpGrpcService } from './grpc-transport.js'
 import { DEFAULT_RETRY_POLICY } from '../../config/retry-policy.js'
 import { RetryingExporter } from '../retrying-exporter.js'
+import { readTlsFiles } from '../tls-files.js'
 
 /** The usual collector limit on a received message (the OpenTelemetry Collector's default is 4 MiB). */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -53,7 +52,7 @@ export function buildOtlpGrpcExporter<T> (
     service: signal.service,
     address: new URL(url).host,
     credentials: tls
-      ? sslCredentials(exporter.certificateFile, exporter.clientKeyFile, exporter.clientCertificateFile, warn)
+      ? sslCredentials(exporter, warn)
       : credentials.createInsecure(),
     metadata,
     compression,
@@ -90,42 +89,11 @@ export function buildOtlpGrpcExporter<T> (
   )
 }
 
-function sslCredentials (
-  ca: Setting<string | undefined>,
-  key: Setting<string | undefined>,
-  cert: Setting<string | undefined>,
-  warn: (message: string) => void
-): ChannelCredentials {
-  const caPem = readPem('exporter.certificateFile', ca, warn)
-  let keyPem = readPem('exporter.clientKeyFile', key, warn)
-  let certPem = readPem('exporter.clientCertificateFile', cert, warn)
-  if ((keyPem === undefined) !== (certPem === undefined)) {
-    keyPem = undefined
-    certPem = undefined
-  }
+function sslCredentials (exporter: ResolvedExporterConfig, warn: (message: string) => void): ChannelCredentials {
   // grpc-js checks a client key and certificate when the credentials are made (a file that is
-  // not PEM throws here): from the environment that is a warning, never a failed registration.
-  if (keyPem !== undefined && certPem !== undefined) {
-    const problem = sslProblem(() => credentials.createSsl(null, keyPem!, certPem!))
-    if (problem !== undefined) {
-      if (key.source !== 'env' && cert.source !== 'env') {
-        throw tlsFile(
-          'exporter.clientKeyFile',
-          key.value!,
-          `with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`
-        )
-      }
-      const names = [key, cert].map((s) =>
-        s.source === 'env' ? s.env : `option exporter.${s === key ? 'clientKeyFile' : 'clientCertificateFile'}`
-      )
-      warn(
-        `${names.join(' and ')} name files that are not a usable key and certificate (${problem}); exporting without a client certificate.`
-      )
-      keyPem = undefined
-      certPem = undefined
-    }
-  }
-  return credentials.createSsl(caPem ?? null, keyPem ?? null, certPem ?? null)
+  // not PEM throws there).
+  const tls = readTlsFiles(exporter, warn, (key, cert) => sslProblem(() => credentials.createSsl(null, key, cert)))
+  return credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null)
 }
 
 function sslProblem (create: () => unknown): string | undefined {
@@ -134,23 +102,5 @@ function sslProblem (create: () => unknown): string | undefined {
     return undefined
   } catch (error) {
     return (error as Error).message
-  }
-}
-
-function readPem (
-  key: string,
-  setting: Setting<string | undefined>,
-  warn: (message: string) => void
-): Buffer | undefined {
-  if (setting.value === undefined) return undefined
-  try {
-    return readFileSync(setting.value)
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-    if (setting.source !== 'env') throw tlsFile(key, setting.value, reason)
-    warn(
-      `${setting.env} names ${JSON.stringify(setting.value)}, which cannot be read (${reason}); exporting without it.`
-    )
-    return undefined
   }
 }

@@ -65,19 +65,27 @@ export class MessageWriter {
   private readonly parts: Buffer[] = []
 
   varint (field: number, value: number | bigint): this {
-    this.parts.push(encodeVarint(BigInt((field << 3) | WIRE_VARINT)), encodeVarint(BigInt(value)))
+    this.parts.push(encodeVarint(key(field, WIRE_VARINT)), encodeVarint(BigInt(value)))
     return this
   }
 
   bytes (field: number, value: Buffer | string): this {
     const data = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
-    this.parts.push(encodeVarint(BigInt((field << 3) | WIRE_BYTES)), encodeVarint(BigInt(data.length)), data)
+    this.parts.push(encodeVarint(key(field, WIRE_BYTES)), encodeVarint(BigInt(data.length)), data)
     return this
   }
 
   finish (): Buffer {
     return Buffer.concat(this.parts)
   }
+}
+
+/**
+ * A field's key. In BigInt: with 32-bit `<<`, field numbers from 2^28 on would overflow the sign
+ * bit and encode as a negative (ten-byte) varint.
+ */
+function key (field: number, wire: number): bigint {
+  return (BigInt(field) << 3n) | BigInt(wire)
 }
 
 function encodeVarint (value: bigint): Buffer {

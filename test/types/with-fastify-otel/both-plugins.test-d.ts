@@ -12,11 +12,15 @@ export async function build (): Promise<void> {
   await app.register(otelPlugin, { serviceName: 'migrating' })
 
   app.get('/health', { config: { otel: false } }, async () => 'ok')
-  app.get('/orders', { config: { otel: { instrumentHooks: ['onRequest'], instrumentHandler: false } } }, async (request) => {
-    const otel: RequestTelemetry = request.otel
-    const fromTheirs = request.opentelemetry()
-    return { traceId: otel.traceId, theirs: typeof fromTheirs }
-  })
+  app.get(
+    '/orders',
+    { config: { otel: { instrumentHooks: ['onRequest'], instrumentHandler: false } } },
+    async (request) => {
+      const otel: RequestTelemetry = request.otel
+      const fromTheirs = request.opentelemetry()
+      return { traceId: otel.traceId, theirs: typeof fromTheirs }
+    }
+  )
 
   const off: FastifyContextConfig = { otel: false }
   const theirs: FastifyContextConfig = { otel: { instrumentHooks: false } }
@@ -24,5 +28,8 @@ export async function build (): Promise<void> {
   const wrong: FastifyContextConfig = { otel: 'off' }
   // @ts-expect-error @fastify/otel's hook names are still checked
   const badHook: FastifyContextConfig = { otel: { instrumentHooks: ['onNothing'] } }
-  void [off, theirs, wrong, badHook]
+  use(off, theirs, wrong, badHook)
 }
+
+/** Marks values as used: this file is compiled, never run. */
+function use (..._values: unknown[]): void {}

@@ -11,5 +11,8 @@ export async function build (): Promise<void> {
   const on: FastifyContextConfig = { otel: true }
   // @ts-expect-error that declaration allows booleans only
   const object: FastifyContextConfig = { otel: {} }
-  void [on, object]
+  use(on, object)
 }
+
+/** Marks values as used: this file is compiled, never run. */
+function use (..._values: unknown[]): void {}

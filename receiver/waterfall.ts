@@ -1,4 +1,4 @@
-import { type ReceivedSpan, SPAN_KIND_NAMES, STATUS_NAMES } from '../receiver/decode-traces.js'
+import { type ReceivedSpan, SPAN_KIND_NAMES, STATUS_NAMES } from './decode-traces.js'
 
 /** `fastify.type` of the plugin's lifecycle spans: they say where a request's time went, they do not cover it. */
 const LIFECYCLE_TYPES = new Set(['hook', 'route-hook', 'request-handler', 'error-handler', 'phase'])

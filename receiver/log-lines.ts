@@ -1,5 +1,5 @@
-import type { ReceivedLogRecord } from '../receiver/decode-logs.js'
-import type { ReceivedSpan } from '../receiver/decode-traces.js'
+import type { ReceivedLogRecord } from './decode-logs.js'
+import type { ReceivedSpan } from './decode-traces.js'
 
 const SEVERITY_NAMES = ['', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']
 /** Fields every line has, or that say the message again or take lines of their own: left out of the listing. */
@@ -19,9 +19,10 @@ export function renderLogLines (records: ReceivedLogRecord[], spans: ReceivedSpa
   )
   const names = new Map(spans.map((s) => [s.spanId, s.name]))
   const lines = ['  log records']
-  for (const record of [...records].sort((a, b) =>
+  const byTime = [...records].sort((a, b) =>
     a.timeUnixNano < b.timeUnixNano ? -1 : a.timeUnixNano > b.timeUnixNano ? 1 : 0
-  )) {
+  )
+  for (const record of byTime) {
     const offset = `${(Number(record.timeUnixNano - start) / 1e6).toFixed(0)} ms`.padStart(7)
     const severity = (SEVERITY_NAMES[Math.ceil(record.severityNumber / 4)] ?? '?').padEnd(5)
     const span = `[${names.get(record.spanId) ?? record.spanId}]`
@@ -30,9 +31,8 @@ export function renderLogLines (records: ReceivedLogRecord[], spans: ReceivedSpa
       .map(
         ([key, value]) => `${key}=${typeof value === 'number' ? String(Number(value.toPrecision(6))) : String(value)}`
       )
-    lines.push(
-      `  ${offset}  ${severity}  ${String(record.body ?? '')}  ${span}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}`
-    )
+    const shownFields = fields.length > 0 ? `  ${fields.join(' ')}` : ''
+    lines.push(`  ${offset}  ${severity}  ${String(record.body ?? '')}  ${span}${shownFields}`)
   }
   return lines.join('\n') + '\n'
 }

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs'
+import type { ResolvedExporterConfig, Setting } from '../config/options.js'
+import { tlsFile } from '../errors.js'
+
+/** The PEM contents an exporter's TLS uses, whatever its protocol. */
+export interface TlsMaterial {
+  /** The CA that signed the collector's certificate; undefined: the system's CAs. */
+  ca?: Buffer
+  /** Both or neither: the client's key and certificate, for mutual TLS. */
+  key?: Buffer
+  cert?: Buffer
+}
+
+/**
+ * Reads an exporter's TLS files, at registration: an unreadable file named in the options is an
+ * error, one named in the environment is a warning and is left out. `pairProblem` asks the
+ * protocol whether it can use the key and certificate together (each transport checks them its
+ * own way); a pair it refuses is an error from the options and a warning from the environment.
+ */
+export function readTlsFiles (
+  exporter: ResolvedExporterConfig,
+  warn: (message: string) => void,
+  pairProblem: (key: Buffer, cert: Buffer) => string | undefined
+): TlsMaterial {
+  const ca = readPem('exporter.certificateFile', exporter.certificateFile, warn)
+  let key = readPem('exporter.clientKeyFile', exporter.clientKeyFile, warn)
+  let cert = readPem('exporter.clientCertificateFile', exporter.clientCertificateFile, warn)
+  if ((key === undefined) !== (cert === undefined)) {
+    key = undefined
+    cert = undefined
+  }
+  if (key !== undefined && cert !== undefined) {
+    const problem = pairProblem(key, cert)
+    if (problem !== undefined) {
+      const keySetting = exporter.clientKeyFile
+      const certSetting = exporter.clientCertificateFile
+      if (keySetting.source !== 'env' && certSetting.source !== 'env') {
+        throw tlsFile(
+          'exporter.clientKeyFile',
+          keySetting.value!,
+          `with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`
+        )
+      }
+      const names = [keySetting, certSetting].map((s) =>
+        s.source === 'env' ? s.env : `option exporter.${s === keySetting ? 'clientKeyFile' : 'clientCertificateFile'}`
+      )
+      warn(
+        `${names.join(' and ')} name files that are not a usable key and certificate (${problem}); ` +
+          'exporting without a client certificate.'
+      )
+      key = undefined
+      cert = undefined
+    }
+  }
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    ...(key === undefined || cert === undefined ? {} : { key, cert })
+  }
+}
+
+function readPem (
+  key: string,
+  setting: Setting<string | undefined>,
+  warn: (message: string) => void
+): Buffer | undefined {
+  if (setting.value === undefined) return undefined
+  try {
+    return readFileSync(setting.value)
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    if (setting.source !== 'env') throw tlsFile(key, setting.value, reason)
+    warn(
+      `${setting.env} names ${JSON.stringify(setting.value)}, which cannot be read (${reason}); exporting without it.`
+    )
+    return undefined
+  }
+}

@@ -1,0 +1,111 @@
+// `fastify-otel-kit receive`, as a user runs it: a child process with a local OTLP receiver that
+// prints each trace as a waterfall with its log records under it, whichever protocol the service
+// exports over, and stops on Ctrl-C with a count of what it received.
+import Fastify from 'fastify'
+import otelPlugin, { withSpan } from 'fastify-otel-kit'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import net from 'node:net'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+
+/** Starts `receive` on free ports; resolves with the ports from its banner and its output so far. */
+async function startReceive (t, args = ['--http-port', '0', '--grpc-port', '0', '--quiet', '200']) {
+  const child = spawn(process.execPath, [cli, 'receive', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  const output = { stdout: '', stderr: '' }
+  child.stdout.on('data', (chunk) => {
+    output.stdout += chunk
+  })
+  child.stderr.on('data', (chunk) => {
+    output.stderr += chunk
+  })
+  const waitFor = async (pattern) => {
+    while (!pattern.test(output.stdout)) {
+      if (child.exitCode !== null) throw new Error(`receive exited: ${output.stderr}`)
+      await once(child.stdout, 'data')
+    }
+    return output.stdout
+  }
+  const banner = await waitFor(/Ctrl-C stops/)
+  const httpPort = Number(/OTLP\/HTTP \(protobuf, JSON\) on 127\.0\.0\.1:(\d+)/.exec(banner)[1])
+  const grpcPort = Number(/OTLP\/gRPC on 127\.0\.0\.1:(\d+)/.exec(banner)[1])
+  return { child, output, waitFor, httpPort, grpcPort }
+}
+
+/** A service that exports one trace of two spans and a log line to `endpoint` over `protocol`. */
+async function exportOnce (protocol, endpoint, route) {
+  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  await app.register(
+    otelPlugin,
+    { serviceName: 'shop', handleSignals: false, logs: true, exporter: { protocol, endpoint } }
+  )
+  app.get(route, async (request) => {
+    request.log.info({ item: 'book' }, `added over ${protocol}`)
+    return withSpan('cart.add', () => 'ok')
+  })
+  await app.inject({ url: route })
+  await app.close()
+}
+
+test('receive prints each trace as a waterfall with its log records, over HTTP and gRPC, and Ctrl-C stops ' +
+  'it', { timeout: 30_000 }, async (t) => {
+  const receive = await startReceive(t)
+  await exportOnce('http/protobuf', `http://127.0.0.1:${receive.httpPort}`, '/cart/http')
+  await receive.waitFor(/added over http\/protobuf/)
+  await exportOnce('grpc', `http://127.0.0.1:${receive.grpcPort}`, '/cart/grpc')
+  await exportOnce('http/json', `http://127.0.0.1:${receive.httpPort}`, '/cart/json')
+  const out = await receive.waitFor(/added over grpc[\s\S]*added over http\/json|added over http\/json[\s\S]*added over grpc/)
+  for (const route of ['/cart/http', '/cart/grpc', '/cart/json']) {
+    assert.match(out, new RegExp(`trace [0-9a-f]{32}  shop  2 spans .*\\n  GET ${route.replace(/\//g, '\\/')} +SERVER .*\\n  └─ cart\\.add +INTERNAL`))
+  }
+  assert.match(out, /log records\n.*INFO {3}added over http\/protobuf {2}\[GET \/cart\/http\] {2}item=book/)
+  receive.child.kill('SIGINT')
+  const [code] = await once(receive.child, 'exit')
+  assert.equal(code, 0, receive.output.stderr)
+  assert.match(receive.output.stdout, /received 6 span\(s\), 9 log record\(s\)\n$/)
+})
+
+test('a port in use: receive says which option to change and exits 1', async (t) => {
+  const busy = net.createServer()
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  t.after(() => busy.close())
+  const port = busy.address().port
+  const child = spawn(process.execPath, [cli, 'receive', '--http-port', String(port), '--grpc-port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  const [code] = await once(child, 'exit')
+  assert.equal(code, 1)
+  assert.match(stderr, new RegExp(`cannot listen: port ${port} \\(--http-port\\) is in use \\(a collector ` +
+    'already running\\?\\)'))
+})
+
+test('usage: --help lists the options; a bad port is a usage error', async () => {
+  const run = (args) =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (c) => { stdout += c })
+      child.stderr.on('data', (c) => { stderr += c })
+      child.on('exit', (code) => resolve({ code, stdout, stderr }))
+    })
+  const help = await run(['receive', '--help'])
+  assert.equal(help.code, 0)
+  assert.match(help.stdout, /--http-port <port> +OTLP\/HTTP, protobuf and JSON \(default 4318/)
+  const bad = await run(['receive', '--grpc-port', 'lots'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /--grpc-port must be a port from 0 to 65535/)
+  const commands = await run([])
+  assert.equal(commands.code, 2)
+  assert.match(commands.stdout, /receive +run a local OTLP receiver/)
+})
