@@ -306,12 +306,10 @@ function endStep (
   if (span !== undefined) {
     if (failed) recordFailure(span, error)
     span.end(timeOn(t.clock!, end))
+    if (slow) noteSlow(t, step.name, step.kind, start, end, undefined)
   } else if (slow) {
-    const late = startLifecycleSpan(t, step.name, step.attributes, start)
-    if (failed) recordFailure(late, error)
-    late.end(timeOn(t.clock!, end))
+    noteSlow(t, step.name, step.kind, start, end, { attributes: step.attributes, failed, error })
   }
-  if (slow) noteSlow(t, step.name, step.kind, start, end)
   t.mark = end
   t.stage = step.stageAfter
 }
@@ -361,25 +359,53 @@ const PHASE_ATTRIBUTES: Record<string, Attributes> = Object.fromEntries(
   ])
 )
 
-/** A slow phase of Fastify's own: a span named for it, and the route summary. */
+/** A slow phase of Fastify's own: a span named for it (if nothing else explains it), and the route summary. */
 function recordPhase (t: RequestTelemetryState, name: string, start: number, end: number): void {
-  startLifecycleSpan(t, name, PHASE_ATTRIBUTES[name]!, start).end(timeOn(t.clock!, end))
-  noteSlow(t, name, 'phase', start, end)
+  noteSlow(t, name, 'phase', start, end, { attributes: PHASE_ATTRIBUTES[name]!, failed: false, error: undefined })
 }
 
 /**
- * A slow step for the route summary. It waits for the request's end, when the request's coverage
- * says how much of it nothing else covered (request-span.ts); one that ends after the request
- * (an onResponse hook still running) is recorded as it is.
+ * A slow step, for the route summary and (with `span`) the trace. It waits for the request's end,
+ * when the request's coverage says how much of it nothing else covered (request-span.ts): a hook
+ * that awaited a database query whose span is there already gains no span of its own. Without
+ * coverage (an application's SDK), or when the step ends after the request (an onResponse hook
+ * still running), it is recorded as it is.
  */
-function noteSlow (t: RequestTelemetryState, name: string, kind: StepKind, start: number, end: number): void {
-  if (t.summarized) {
-    t.record?.recordStep(name, kind, end - start)
-    return
+function noteSlow (
+  t: RequestTelemetryState,
+  name: string,
+  kind: StepKind,
+  start: number,
+  end: number,
+  span: SlowStep['span']
+): void {
+  const slow: SlowStep = span === undefined ? { name, kind, start, end } : { name, kind, start, end, span }
+  if (t.summarized || !t.coverageKnown) {
+    if (span !== undefined) lateSpan(t, slow)
+    if (t.summarized) {
+      t.record?.recordStep(name, kind, end - start)
+      return
+    }
   }
-  const slow: SlowStep = { name, kind, start, end }
   if (t.slowSteps === undefined) t.slowSteps = [slow]
   else t.slowSteps.push(slow)
+}
+
+/**
+ * At the request's end: a slow step waiting for its span gets it when `uncovered` (the part of it no
+ * other child of the request covered, undefined when that is not known) reaches the threshold.
+ * Its real start and end, its failure if it threw.
+ */
+export function settleSlowStep (t: RequestTelemetryState, step: SlowStep, uncovered: number | undefined): void {
+  if (step.span === undefined || !t.coverageKnown) return
+  if (uncovered !== undefined && uncovered < t.timing!.slowMillis) return
+  lateSpan(t, step)
+}
+
+function lateSpan (t: RequestTelemetryState, step: SlowStep): void {
+  const span = startLifecycleSpan(t, step.name, step.span!.attributes, step.start)
+  if (step.span!.failed) recordFailure(span, step.span!.error)
+  span.end(timeOn(t.clock!, step.end))
 }
 
 /** A lifecycle span under the request span: it explains the request's time, so it is not a covering child. */

@@ -35,7 +35,7 @@ import {
 } from '../sdk/traces/span-coverage.js'
 import type { LifecycleSettings } from './lifecycle-options.js'
 import { STAGE_BODY } from './lifecycle-steps.js'
-import { endTiming } from './lifecycle-timing.js'
+import { endTiming, settleSlowStep } from './lifecycle-timing.js'
 
 /** Everything the request hooks need, resolved once per plugin instance. */
 export interface RequestRuntime extends OutboundRuntime {
@@ -381,18 +381,17 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
       setNumber(telemetry.span, 'fastify.request.uncovered_share', Math.round(uncoveredShare(covered) * 10000) / 10000)
     }
     const record = telemetry.record
-    if (record !== undefined) {
-      record.recordRequest(now - clock.performanceStart, covered === undefined ? undefined : uncoveredShare(covered))
-      telemetry.summarized = true
-      const slow = telemetry.slowSteps
-      if (slow !== undefined) {
-        telemetry.slowSteps = undefined
-        const origin = clock.performanceStart
-        for (const step of slow) {
-          const explains =
-            covered === undefined ? undefined : uncoveredWithin(covered, step.start - origin, step.end - origin)
-          record.recordStep(step.name, step.kind, step.end - step.start, explains)
-        }
+    record?.recordRequest(now - clock.performanceStart, covered === undefined ? undefined : uncoveredShare(covered))
+    telemetry.summarized = true
+    const slow = telemetry.slowSteps
+    if (slow !== undefined) {
+      telemetry.slowSteps = undefined
+      const origin = clock.performanceStart
+      for (const step of slow) {
+        const explains =
+          covered === undefined ? undefined : uncoveredWithin(covered, step.start - origin, step.end - origin)
+        settleSlowStep(telemetry, step, explains)
+        record?.recordStep(step.name, step.kind, step.end - step.start, explains)
       }
     }
   } catch (error) {

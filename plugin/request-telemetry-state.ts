@@ -1,4 +1,5 @@
 import {
+  type Attributes,
   type Context,
   defaultTextMapSetter,
   INVALID_SPAN_CONTEXT,
@@ -23,6 +24,11 @@ export interface SlowStep {
   readonly kind: StepKind
   readonly start: number
   readonly end: number
+  /**
+   * With `lifecycleSpans: 'slow'`, the span it becomes if the request's other children leave
+   * enough of it uncovered (decided when the request ends); undefined when it has its span already.
+   */
+  readonly span?: { readonly attributes: Attributes; readonly failed: boolean; readonly error: unknown }
 }
 
 /**

@@ -20,11 +20,12 @@ test(
   async () => {
     const { stdout } = await run(process.execPath, [demo], { env: cleanEnv() })
     assert.match(stdout, /exporting over http\/protobuf to http:\/\/127\.0\.0\.1:\d+\/v1\/traces, an embedded receiver/)
-    // 19 spans of the service's own, plus the entitlement hook's and the handler's in each trace
-    // (both slow by design); a busy machine may make a phase slow too.
+    // 19 spans of the service's own, plus the entitlement hook's in each trace (slow by design and
+    // covered by no other span; the handler is slow too, but its own child spans cover it); a busy
+    // machine may make a phase slow too.
     const [, received, exported] = /received 3 traces, (\d+) spans \(exported (\d+), dropped 0, failed 0\)/.exec(stdout)
     assert.equal(received, exported)
-    assert.ok(Number(received) >= 25, `${received} spans`)
+    assert.ok(Number(received) >= 22, `${received} spans`)
     assert.match(stdout, /and 18 log records \(exported 18, dropped 0, failed 0\)/)
     const traces = stdout.split('\ntrace ').slice(1)
     assert.equal(traces.length, 3)
@@ -89,7 +90,7 @@ test(
       stdout
     )
     const [, sent] = /sent (\d+) spans and 18 log records to/.exec(stdout)
-    assert.ok(Number(sent) >= 25, `${sent} spans`)
+    assert.ok(Number(sent) >= 22, `${sent} spans`)
     assert.equal(collector.spans.length, Number(sent))
     assert.match(stdout, /POST \/refunds\/:orderId: \d+ % of \d+ ms is not covered by any span; slowest hook preHandler/)
     assert.equal(collector.logs.length, 18)

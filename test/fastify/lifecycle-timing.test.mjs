@@ -432,7 +432,6 @@ test('a body that arrives slowly is a body parsing span; a slow validator a vali
   assert.ok(nanos(parsing.endTime) <= nanos(validation.startTime))
   assertWithin(parsing, request)
   assertWithin(validation, request)
-  assert.equal(blockedEvents(request)[0]?.attributes['fastify.step'], undefined, 'a validator is not a step')
 })
 
 test("with a threshold of 0, every phase of a route with Ajv schemas shows, in Fastify's order", async (t) => {
@@ -624,4 +623,81 @@ test("the default is 'slow' with 10 ms thresholds; app.otel.config shows them wi
   await app.inject('/slow')
   await app.otel.forceFlush()
   assert.ok(exporter.getFinishedSpans().some((s) => s.name === 'handler - takesItsTime'))
+})
+
+test('the not-found handler, an error handler and hooks of an encapsulated plugin are steps too', async (t) => {
+  const { app, spans } = await tracedApp(t, { options: { slowThresholdMillis: 20, blockingThresholdMillis: 1000 } })
+  app.setNotFoundHandler(async function noSuchRoute (request, reply) {
+    await sleep(30)
+    return reply.code(404).send({ missing: request.url })
+  })
+  await app.register(async function billing (child) {
+    child.addHook('onRequest', async function tenantLookup () {
+      await sleep(30)
+    })
+    child.setErrorHandler(async function explainFailure (error, request, reply) {
+      await sleep(30)
+      return reply.code(502).send({ failed: error.message })
+    })
+    child.get('/invoices', async () => {
+      throw new Error('ledger down')
+    })
+  })
+  assert.equal((await app.inject('/nowhere')).statusCode, 404)
+  assert.equal((await app.inject('/invoices')).statusCode, 502)
+  const all = await spans()
+  const named = (name) => all.find((s) => s.name === name)
+  assert.equal(
+    named('notFoundHandler - noSuchRoute')?.attributes['hook.name'],
+    'fastify -> fastify-otel-kit - not-found-handler'
+  )
+  assert.equal(named('onRequest - tenantLookup')?.attributes['hook.name'], 'billing - onRequest')
+  const errorHandler = named('errorHandler - explainFailure')
+  assert.equal(errorHandler?.attributes['fastify.type'], 'error-handler')
+  assert.ok(millisOf(errorHandler) >= 29, `${millisOf(errorHandler)} ms`)
+})
+
+test("with the application's own SDK, slow steps are still spans; coverage is not claimed", async (t) => {
+  const exporter = new InMemorySpanExporter()
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+  const { registerApplicationSdk } = await import('../helpers.mjs')
+  registerApplicationSdk(t, provider)
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(otelPlugin, { serviceName: 'app-sdk', handleSignals: false })
+  assert.equal(app.otel.owner, 'application')
+  app.get('/slow', { preHandler: waitABit }, async () => 'ok')
+  await app.inject('/slow')
+  const all = exporter.getFinishedSpans()
+  const request = all.find((s) => s.name === 'GET /slow')
+  const hook = all.find((s) => s.name === 'preHandler - waitABit')
+  assert.ok(hook !== undefined, `have ${all.map((s) => s.name)}`)
+  assert.equal(parentOf(hook), idOf(request))
+  assertWithin(hook, request)
+  assert.equal(request.attributes['fastify.request.uncovered_ms'], undefined)
+  const [route] = app.otel.routeSummary().routes
+  assert.equal(route.uncovered, undefined)
+  assert.equal(route.slowest[0].name, 'preHandler - waitABit')
+})
+
+test("in 'slow', a slow step that the request's own spans cover gains no span; the summary lists it", async (t) => {
+  const { app, spans } = await tracedApp(t, { options: { slowThresholdMillis: 30, blockingThresholdMillis: 1000 } })
+  // The handler waits 60 ms inside a span of its own: slow, and explained. The hook waits 60 ms in no span.
+  app.get(
+    '/explained',
+    { preHandler: waitABit },
+    async function queryTheLedger () {
+      return withSpan('ledger.query', async () => {
+        await sleep(60)
+        return 'rows'
+      })
+    }
+  )
+  await app.inject('/explained')
+  const all = await spans()
+  assert.deepEqual(childrenNamed(all, 'GET /explained').sort(), ['ledger.query', 'preHandler - waitABit'])
+  const [route] = app.otel.routeSummary().routes
+  const handler = route.slowest.find((s) => s.name === 'handler - queryTheLedger')
+  assert.ok(handler !== undefined, JSON.stringify(route.slowest))
+  assert.equal(route.slowest[0].name, 'preHandler - waitABit', 'ranked by the uncovered time it explains')
 })
