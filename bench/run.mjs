@@ -8,6 +8,8 @@
 //   --compare FILE     after the run, compare it with a saved run (a copy of an earlier results JSON)
 //   --against DIR      also run the HTTP setups of another checkout (built, with its node_modules),
 //                      interleaved with this one's in the same rounds: a before/after on one machine
+//   --setups a,b       only these HTTP setups (bare Fastify always runs: the ratios are to it)
+//   --rounds N         HTTP rounds (default: 1 quick, 3 full)
 import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -31,7 +33,9 @@ const { values } = parseArgs({
     only: { type: 'string' },
     nodes: { type: 'string' },
     compare: { type: 'string' },
-    against: { type: 'string' }
+    against: { type: 'string' },
+    setups: { type: 'string' },
+    rounds: { type: 'string' }
   }
 })
 const quick = values.quick === true
@@ -107,7 +111,13 @@ if (wanted('http')) {
     log(`HTTP overhead, servers on Node ${version}`)
     results.http.push({
       node: version,
-      rows: await runHttp({ ...settings.http, setups: await httpSetups(values.against), execPath, log })
+      rows: await runHttp({
+        ...settings.http,
+        ...(values.rounds === undefined ? {} : { rounds: Number(values.rounds) }),
+        setups: await httpSetups(values.against),
+        execPath,
+        log
+      })
     })
   }
 }
@@ -133,10 +143,12 @@ if (values.compare !== undefined) {
  * those of ours the other checkout has too (a setup added here has no server there).
  */
 async function httpSetups (against) {
-  if (against === undefined) return SETUPS
+  const chosen = values.setups?.split(',')
+  const setups = chosen === undefined ? SETUPS : SETUPS.filter((s) => s.id === 'bare' || chosen.includes(s.id))
+  if (against === undefined) return setups
   const server = join(against, 'bench', 'http', 'server.mjs')
   const known = new Set((await import(join(against, 'bench', 'http', 'index.mjs'))).SETUPS.map((s) => s.id))
-  const theirs = SETUPS.filter((s) => s.id !== 'bare' && known.has(s.id)).map((s) => ({
+  const theirs = setups.filter((s) => s.id !== 'bare' && known.has(s.id)).map((s) => ({
     ...s,
     id: `${s.id}@against`,
     label: `${s.label} (${against})`,
@@ -144,7 +156,7 @@ async function httpSetups (against) {
     serverSetup: s.id,
     cwd: against
   }))
-  return [...SETUPS, ...theirs]
+  return [...setups, ...theirs]
 }
 
 function gitCommit () {

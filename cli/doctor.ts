@@ -5,6 +5,7 @@ import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'
 import { resolvePluginOptions } from '../plugin/resolve-options.js'
 import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-versions.js'
 import { checkExports } from './export-check.js'
+import { checkMetrics } from './doctor-metrics.js'
 import { sizeQueue } from './queue-sizing.js'
 import { printRouteSummary } from './route-summary.js'
 import { precedenceLine, sourceColumn, writeEnvironment, writeUnusableFile } from './doctor-environment.js'
@@ -106,6 +107,12 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     })
     healthy = exported && healthy
   }
+  const metricsChecked = await checkMetrics(resolution, {
+    smoke: options.export,
+    timeoutMillis: options.timeoutMillis,
+    write
+  })
+  healthy = metricsChecked && healthy
 
   if (options.peakRequestsPerSecond !== undefined) {
     const sizing = sizeQueue(

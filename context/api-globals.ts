@@ -11,6 +11,7 @@ export interface GlobalSlots {
   propagation?: unknown
   context?: ContextManager
   diag?: unknown
+  metrics?: unknown
 }
 
 /** Which API globals are registered right now, by anyone. */

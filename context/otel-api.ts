@@ -10,3 +10,4 @@ export const context: typeof api.context = api.context
 export const propagation: typeof api.propagation = api.propagation
 export const diag: typeof api.diag = api.diag
 export const logs: typeof api.logs = api.logs
+export const metrics: typeof api.metrics = api.metrics

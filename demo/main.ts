@@ -1,7 +1,8 @@
 /**
- * `npm start`: the payment processor with tracing and log export, an embedded OTLP receiver (over HTTP),
- * a few requests (W3C context, B3 context, one that fails), then every received trace as a
- * waterfall with its log lines under it.
+ * `npm start`: the payment processor with tracing, log export and metrics, an embedded OTLP receiver
+ * (over HTTP), a few requests (W3C context, B3 context, one that fails), then each route's request
+ * count and latency percentiles from the metrics export, and every received trace as a waterfall
+ * with its log lines under it.
  *
  * With OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_ENDPOINT) set, the demo exports there instead:
  * Jaeger, Tempo, an OpenTelemetry Collector.
@@ -12,6 +13,7 @@ import { startGateway } from './gateway.js'
 import { buildPaymentService } from './payment-service.js'
 import { renderLogLines, renderUntraced } from '../receiver/log-lines.js'
 import { renderWaterfall } from '../receiver/waterfall.js'
+import { renderRouteMetrics } from '../receiver/route-metrics.js'
 import { redactEndpoint } from '../sdk/config/endpoint.js'
 import { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 
@@ -115,6 +117,9 @@ async function main (): Promise<void> {
     `and ${receiver.logs.length} log records ` +
       `(exported ${logStats?.exported ?? 0}, dropped ${logStats?.dropped ?? 0}, failed ${logStats?.failed ?? 0})\n`
   )
+  // Metrics are exported at close too: the request counts and latencies beside the traces.
+  const routes = renderRouteMetrics(receiver.metrics)
+  if (routes !== '') console.log(routes)
   for (const [traceId, spans] of traces) {
     console.log(renderWaterfall(spans) + renderLogLines(logsByTrace.get(traceId) ?? [], spans))
   }

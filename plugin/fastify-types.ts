@@ -1,4 +1,4 @@
-import type { Tracer, TracerProvider } from '@opentelemetry/api'
+import type { MeterProvider, Tracer, TracerProvider } from '@opentelemetry/api'
 import type { PipelineStats } from '../sdk/assembly/sdk.js'
 import type { ResolvedConfig } from './options.js'
 import type { RequestTelemetry } from './request-telemetry.js'
@@ -11,11 +11,16 @@ export interface AppTelemetry {
   /** The plugin's tracer (instrumentation scope `fastify-otel-kit`). */
   readonly tracer: Tracer
   readonly provider: TracerProvider
+  /**
+   * The MeterProvider the HTTP metrics go to (the package's, registered globally, or the
+   * application's); undefined when metrics are off.
+   */
+  readonly meterProvider: MeterProvider | undefined
   /** Every resolved setting with its source: `env`, `options` or `default`. */
   readonly config: ResolvedConfig
   /** Who assembled the SDK in use: `plugin`, `application` or `disabled`. */
   readonly owner: SdkOwner
-  /** Exports everything queued now, spans and log records. */
+  /** Exports everything queued now, spans and log records, and a collection of the metrics. */
   forceFlush(): Promise<void>
   /**
    * Flushes and shuts the pipeline down (also done on close), bounded by shutdownTimeoutMillis.
@@ -23,8 +28,8 @@ export interface AppTelemetry {
    */
   shutdown(): Promise<boolean>
   /**
-   * Queue and export counters of the spans, and of the log records under `logs` when log export
-   * is on; all zero when the plugin does not own the SDK.
+   * Queue and export counters of the spans, of the log records under `logs` when log export is
+   * on, and of the OTLP metric exporter under `metrics`; all zero when the plugin does not own the SDK.
    */
   stats(): PipelineStats
   /**

@@ -5,6 +5,11 @@ import { redactQuery } from '../sdk/common/query-redaction.js'
 /** Methods the HTTP semantic conventions know; anything else is reported as `_OTHER`. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY'])
 
+/** `http.request.method` as the semantic conventions want it: `_OTHER` for a method they do not know. */
+export function knownMethod (method: string): string {
+  return KNOWN_METHODS.has(method) ? method : '_OTHER'
+}
+
 /** `GET /orders/:id`, `GET` without a route, `HTTP` for an unknown method (semantic conventions). */
 export function serverSpanName (method: string, route: string | undefined): string {
   if (!KNOWN_METHODS.has(method)) return 'HTTP'

@@ -26,18 +26,23 @@ export type {
   ExporterKind,
   LogBatchSettings,
   LogsOptions,
+  MetricExporterName,
+  MetricsOptions,
   OtlpExporterOptions,
   OtlpProtocol,
   OtlpSignalOptions,
+  PrometheusOptions,
   PropagatorName,
   ResolvedBatchConfig,
   ResolvedExporterConfig,
   ResolvedLogBatchConfig,
   ResolvedLogsConfig,
+  ResolvedMetricsConfig,
   ResolvedSdkConfig,
   RetryOptions,
   SamplerName,
   SdkOptions,
-  Setting
+  Setting,
+  TemporalityPreference
 } from '../sdk/config/options.js'
 export type { HeaderCapture, OtelPluginOptions, ResolvedConfig, SignalHandling } from './options.js'

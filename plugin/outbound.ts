@@ -2,6 +2,7 @@ import {
   type Attributes,
   type Context,
   defaultTextMapSetter,
+  type Histogram,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -11,6 +12,9 @@ import {
 import { suppressTracing } from '@opentelemetry/core'
 import { context, trace } from '../context/otel-api.js'
 import { recordFailure } from '../context/record-failure.js'
+import { errorType } from '../context/error-type.js'
+import { knownMethod } from './http-attributes.js'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { redactQuery } from '../sdk/common/query-redaction.js'
 
 export interface OutboundRequest {
@@ -31,6 +35,8 @@ export interface OutboundRuntime {
   tracer: Tracer
   propagator: TextMapPropagator
   redactedQueryKeys: ReadonlySet<string>
+  /** http.client.request.duration; undefined when metrics are off. */
+  clientDuration?: Histogram | undefined
 }
 
 /**
@@ -62,23 +68,61 @@ export async function callOutbound<T> (
   const spanContext = trace.setSpan(parent, span)
   const headers: Record<string, string> = { ...request.headers }
   runtime.propagator.inject(spanContext, headers, defaultTextMapSetter)
+  // A call nobody records is timed by the clock for the metrics; a recorded one by its span.
+  const startedAt = runtime.clientDuration !== undefined && !span.isRecording() ? performance.now() : -1
+  let status: number | undefined
+  let failure: string | undefined
   try {
     const result = await context.with(suppressTracing(spanContext), () => call(headers, span))
-    const status = responseStatus(result as MaybeResponse)
+    status = responseStatus(result as MaybeResponse)
     if (status !== undefined) {
       span.setAttribute('http.response.status_code', status)
       if (status >= 400) {
-        span.setAttribute('error.type', String(status))
+        failure = String(status)
+        span.setAttribute('error.type', failure)
         span.setStatus({ code: SpanStatusCode.ERROR })
       }
     }
     return result
   } catch (error) {
+    failure = errorType(error)
     recordFailure(span, error)
     throw error
   } finally {
     span.end()
+    if (runtime.clientDuration !== undefined) {
+      recordClientDuration(runtime.clientDuration, span, startedAt, method, url, status, failure)
+    }
   }
+}
+
+/** http.client.request.duration, with the attributes the semantic conventions require of it. */
+function recordClientDuration (
+  histogram: Histogram,
+  span: Span,
+  startedAt: number,
+  method: string,
+  url: URL | undefined,
+  status: number | undefined,
+  failure: string | undefined
+): void {
+  let seconds: number
+  if (startedAt >= 0) {
+    seconds = (performance.now() - startedAt) / 1000
+  } else {
+    const duration = (span as Partial<ReadableSpan>).duration
+    if (duration === undefined || duration[0] < 0) return
+    seconds = duration[0] + duration[1] / 1e9
+  }
+  const attributes: Attributes = { 'http.request.method': knownMethod(method) }
+  if (url !== undefined) {
+    attributes['server.address'] = url.hostname
+    attributes['server.port'] = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80
+    attributes['url.scheme'] = url.protocol.slice(0, -1)
+  }
+  if (status !== undefined) attributes['http.response.status_code'] = status
+  if (failure !== undefined) attributes['error.type'] = failure
+  histogram.record(seconds, attributes)
 }
 
 /** `fetch` with a CLIENT span and injected context. */

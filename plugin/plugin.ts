@@ -20,7 +20,7 @@ import { spanUrlRedactionFor } from '../sdk/traces/span-url-redaction.js'
 import { RouteSummaries } from '../sdk/traces/route-summary.js'
 import { watchEventLoop } from '../sdk/traces/event-loop-delay.js'
 import { lifecycleSettings, routeLifecycleSettings } from './lifecycle-options.js'
-import { timeReplySerializers } from './lifecycle-phases.js'
+import { instrumentRouteContext, timeReplySerializers } from './lifecycle-phases.js'
 import { asCurrent } from './lifecycle-timing.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
@@ -41,7 +41,9 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   // instance's keys as well; an SDK shared by several instances redacts the keys of all of them.
   spanUrlRedactionFor(sdk.provider)?.add(requestOptions.redactedQueryKeys)
   const disableInstrumentations =
-    sdk.owner === 'disabled' ? () => {} : enableInstrumentations(instrumentations, sdk.provider, warnings)
+    sdk.owner === 'disabled'
+      ? () => {}
+      : enableInstrumentations(instrumentations, sdk.provider, warnings, { meterProvider: sdk.metrics?.provider })
 
   if (
     config.logs.enabled.value &&
@@ -96,6 +98,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   const appTelemetry: AppTelemetry = {
     tracer: sdk.tracer,
     provider: sdk.provider,
+    meterProvider: sdk.metrics?.provider,
     config: sdk.config,
     owner: sdk.owner,
     forceFlush: () => sdk.forceFlush(),
@@ -149,8 +152,11 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     logCorrelation: config.logCorrelation.value,
     spans: sdk.spans,
     log,
+    metrics: sdk.metrics?.requests,
+    clientDuration: sdk.metrics?.clientDuration,
     ...requestOptions,
     lifecycle,
+    instrumentRoute: instrumentRouteContext,
     summaries,
     // The package's own pipeline sees every span start (sdk/traces/child-spans.ts); an
     // application's SDK does not tell the plugin about its spans.

@@ -12,6 +12,7 @@ import { context, diag, trace } from '../context/otel-api.js'
 import { getRPCMetadata, RPCType } from '@opentelemetry/core'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { IncomingMessage, type ServerResponse } from 'node:http'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace'
 import { Socket } from 'node:net'
 import { errorType } from '../context/error-type.js'
 import { recordThrown } from '../context/record-failure.js'
@@ -36,6 +37,8 @@ import {
 import type { LifecycleSettings } from './lifecycle-options.js'
 import { STAGE_BODY } from './lifecycle-steps.js'
 import { endTiming, settleSlowStep } from './lifecycle-timing.js'
+import type { RequestMetrics } from '../sdk/metrics/request-metrics.js'
+import { endOfResponse, startMeasure } from './request-metrics.js'
 
 /** Everything the request hooks need, resolved once per plugin instance. */
 export interface RequestRuntime extends OutboundRuntime {
@@ -55,10 +58,14 @@ export interface RequestRuntime extends OutboundRuntime {
   log: FastifyBaseLogger
   /** The plugin's lifecycle timing settings (a route may override them). */
   lifecycle: LifecycleSettings
+  /** Wraps a route's serializers and validators for timing, once (route-info.ts). */
+  instrumentRoute: (routeContext: object) => { validates: boolean }
   /** The per-route summary behind `app.otel.routeSummary()`. */
   summaries: RouteSummaries
   /** Whether the pipeline collects request spans' children (it is the package's own). */
   coverageKnown: boolean
+  /** Where the HTTP server metrics are recorded; undefined when metrics are off. */
+  metrics: RequestMetrics | undefined
 }
 
 type Traced = FastifyRequest & { [kRequestTelemetry]: RequestTelemetryState | null }
@@ -117,7 +124,17 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
     // the request span, so there is exactly one SERVER span per request.
     if (isHttpServerSpanFor(request, activeSpan)) {
       adopted.add(activeSpan)
-      return adoptServerSpan(runtime, request, reply, info, active, activeSpan)
+      const telemetry = adoptServerSpan(runtime, request, reply, info, active, activeSpan)
+      telemetry.measure = startMeasure(runtime.metrics, request, info, true)
+      // After instrumentation-http's own 'close' listener, which ends its span: the span's duration.
+      if (telemetry.measure !== undefined) {
+        const measure = telemetry.measure
+        const response = reply.raw
+        response.on('close', () => {
+          endOfResponse(measure, response, reply, telemetry.errorType, (activeSpan as Partial<ReadableSpan>).duration)
+        })
+      }
+      return telemetry
     }
     // A request made in-process (app.inject() in a handler: batch endpoints, composed apps) is
     // a child of what was active where it was made, unless its headers say otherwise. A request
@@ -168,10 +185,19 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   }
   const telemetry = new RequestTelemetryState(true, span, trace.setSpan(parent, span), runtime)
   // One listener ends the span: 'close' follows 'finish' for a complete response and also comes
-  // when the client went away first. Non-recording spans need no ending.
-  if (span.isRecording()) {
+  // when the client went away first. Non-recording spans need no ending; the metrics still count
+  // their request, timed by the clock read now.
+  const recording = span.isRecording()
+  telemetry.measure = startMeasure(runtime.metrics, request, info, !recording)
+  if (recording) {
     prepareTiming(runtime, telemetry, info, request)
     watchResponse(telemetry, request, reply, false)
+  } else if (telemetry.measure !== undefined) {
+    const measure = telemetry.measure
+    const response = reply.raw
+    response.on('close', () => {
+      endOfResponse(measure, response, reply, telemetry.errorType, undefined)
+    })
   }
   return announce(runtime, request, reply, telemetry)
 }
@@ -316,8 +342,10 @@ function onResponseClose (response: ServerResponse, telemetry: RequestTelemetryS
 /** Records a thrown error on the request span (Fastify runs onError before the error handler). */
 export function recordRequestError (request: FastifyRequest, error: unknown): void {
   const telemetry = (request as Traced)[kRequestTelemetry]
-  if (telemetry === null || telemetry === undefined || telemetry.ended || !telemetry.span.isRecording()) return
-  recordThrown(telemetry.span, error)
+  if (telemetry === null || telemetry === undefined || telemetry.ended) return
+  // The error type also serves the request metrics, recorded span or not.
+  if (telemetry.span.isRecording()) recordThrown(telemetry.span, error)
+  else if (telemetry.measure === undefined) return
   telemetry.errorType ??= errorType(error)
 }
 
@@ -366,7 +394,10 @@ function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void
 function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
   const clock = telemetry.clock
   if (clock === undefined) {
-    if (end) endSpan(telemetry, undefined)
+    if (end) {
+      endSpan(telemetry, undefined)
+      measured(telemetry)
+    }
     return
   }
   const now = performance.now()
@@ -379,6 +410,8 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
     if (covered !== undefined) {
       setNumber(telemetry.span, 'fastify.request.uncovered_ms', Math.round(uncoveredMillis(covered) * 1000) / 1000)
       setNumber(telemetry.span, 'fastify.request.uncovered_share', Math.round(uncoveredShare(covered) * 10000) / 10000)
+      // The same figure per route as a histogram (fastify.request.uncovered.duration), with metrics on.
+      telemetry.measure?.uncovered(uncoveredMillis(covered) / 1000)
     }
     const record = telemetry.record
     record?.recordRequest(now - clock.performanceStart, covered === undefined ? undefined : uncoveredShare(covered))
@@ -399,7 +432,10 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
     diag.error(`fastify-otel-kit: measuring the request's time failed: ${reason}`)
   }
   telemetry.children = undefined
-  if (end) endSpan(telemetry, endTime)
+  if (end) {
+    endSpan(telemetry, endTime)
+    measured(telemetry)
+  }
 }
 
 /** A number the plugin computed, on the package's own span without re-validating it. */
@@ -407,6 +443,15 @@ function setNumber (span: Span, key: string, value: number): void {
   const own = span as Span & { setNumberAttribute?: (key: string, value: number) => unknown }
   if (typeof own.setNumberAttribute === 'function') own.setNumberAttribute(key, value)
   else span.setAttribute(key, value)
+}
+
+/** The request span has ended: its duration goes to the request metrics (no second clock). */
+function measured (telemetry: RequestTelemetryState): void {
+  const measure = telemetry.measure
+  const response = telemetry.reply?.raw
+  if (measure === undefined || response === undefined) return
+  const duration = (telemetry.span as Partial<ReadableSpan>).duration
+  endOfResponse(measure, response, telemetry.reply, telemetry.errorType, duration)
 }
 
 /**

@@ -17,6 +17,7 @@ import type { SpanClock } from '../sdk/traces/span-clock.js'
 import type { LifecycleSettings } from './lifecycle-options.js'
 import type { LifecycleStep } from './lifecycle-steps.js'
 import type { StepKind } from '../sdk/traces/route-summary.js'
+import type { RequestMeasure } from './request-metrics.js'
 
 /** A hook, handler or phase that crossed the slow threshold, on the performance clock. */
 export interface SlowStep {
@@ -44,6 +45,8 @@ export class RequestTelemetryState implements RequestTelemetry, CoverageOwner, C
   /** The request and reply of a recorded span, for its end. */
   request: FastifyRequest | undefined
   reply: FastifyReply | undefined
+  /** The request's HTTP server metrics, when metrics are on (plugin/request-metrics.ts). */
+  measure: RequestMeasure | undefined = undefined
 
   // Where the time went (lifecycle-timing.ts), for a recorded request span only.
   /** The route's lifecycle settings; null when the request is not timed (off, or not recorded). */

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import type { RouteRecord, RouteSummaries } from '../sdk/traces/route-summary.js'
 import { serverSpanName } from './http-attributes.js'
-import { instrumentRouteContext } from './lifecycle-phases.js'
 import { type LifecycleSettings, routeLifecycleSettings } from './lifecycle-options.js'
+import type { RouteDurations } from '../sdk/metrics/request-metrics.js'
 
 /** What the request hooks need to know about a route, computed once per route, not per request. */
 export interface RouteInfo {
@@ -20,12 +20,20 @@ export interface RouteInfo {
   records: Map<string, RouteRecord>
   lastMethod: string | undefined
   lastRecord: RouteRecord | undefined
+  /** The route's request-duration sets in the metrics table (plugin/request-metrics.ts), once asked for. */
+  durations: RouteDurations | undefined
 }
 
 /** What describing a route needs from the plugin. */
 export interface RouteSettings {
   ignorePaths: ReadonlySet<string>
   lifecycle: LifecycleSettings
+  /**
+   * Wraps a route's serializers and validators for timing (lifecycle-phases.ts), once. Handed in by
+   * the plugin rather than imported: the request metrics read RouteInfo, and the timing reads the
+   * request state they are part of.
+   */
+  instrumentRoute: (routeContext: object) => { validates: boolean }
 }
 
 /**
@@ -71,7 +79,7 @@ function describe (
   // A route's serializers and validators are wrapped once, before its first request reaches them.
   const { validates } =
     traced && timing.mode !== 'off' && routeContext !== undefined
-      ? instrumentRouteContext(routeContext)
+      ? settings.instrumentRoute(routeContext)
       : { validates: false }
   return {
     traced,
@@ -81,7 +89,8 @@ function describe (
     validates,
     records: new Map(),
     lastMethod: undefined,
-    lastRecord: undefined
+    lastRecord: undefined,
+    durations: undefined
   }
 }
 

@@ -70,7 +70,10 @@ export function startPreload (early: readonly string[]): string[] {
       `@opentelemetry/instrumentation-${name} exports no instrumentation class; skipped.`
     )
   }
-  enableInstrumentations(loaded.instrumentations, sdk.provider, warnings, { checkLoadedEarly: false })
+  enableInstrumentations(loaded.instrumentations, sdk.provider, warnings, {
+    checkLoadedEarly: false,
+    meterProvider: sdk.metrics?.provider
+  })
   // Flushed at exit by the SDK's beforeExit; on SIGTERM/SIGINT together with any Fastify app. This
   // SDK is never released, so the signal handler's exit step (registered by acquireSdk) is what
   // counts the unexported as failed and says so when the bound passes.

@@ -3,6 +3,7 @@ import { context, propagation, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace'
+import { MetricReader } from '@opentelemetry/sdk-metrics'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import { request as httpRequest } from 'node:http'
@@ -57,8 +58,21 @@ export function logCapture () {
   }
 }
 
+/** A metric reader a test collects from when it likes (cumulative unless told otherwise). */
+export class TestMetricReader extends MetricReader {
+  async onForceFlush () {}
+  async onShutdown () {}
+
+  /** Every metric collected now, by name. */
+  async metrics () {
+    const { resourceMetrics } = await this.collect()
+    return new Map(resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => [m.descriptor.name, m]))
+  }
+}
+
 /**
- * A Fastify app with the plugin and an in-memory exporter, closed after the test.
+ * A Fastify app with the plugin and an in-memory exporter, closed after the test. Metrics are on
+ * (as by default) into a reader of the test's, `metrics`, instead of OTLP.
  * `before(app)` runs before the plugin registers (hooks registered before the plugin).
  * Lifecycle spans are off unless `options` turn them on: on a busy machine any hook or handler may
  * cross the slow threshold, and tests that count spans are about something else
@@ -66,6 +80,7 @@ export function logCapture () {
  */
 export async function tracedApp (t, { options = {}, fastify = {}, before } = {}) {
   const exporter = new InMemorySpanExporter()
+  const metrics = new TestMetricReader()
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream }, ...fastify })
   t.after(() => app.close())
@@ -75,6 +90,7 @@ export async function tracedApp (t, { options = {}, fastify = {}, before } = {})
     exporter,
     handleSignals: false,
     lifecycleSpans: 'off',
+    metrics: { exporter: 'none', readers: [metrics] },
     ...options
   })
   /** Ended spans, after a flush. */
@@ -88,7 +104,7 @@ export async function tracedApp (t, { options = {}, fastify = {}, before } = {})
     if (span === undefined) throw new Error(`no span named ${name}; have ${all.map((s) => s.name).join(', ')}`)
     return span
   }
-  return { app, exporter, logs, spans, spanNamed }
+  return { app, exporter, logs, spans, spanNamed, metrics }
 }
 
 /**

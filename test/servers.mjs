@@ -1,20 +1,36 @@
-// Real Redis and PostgreSQL servers for the tests that need them: Debian's `redis-server` and
-// `postgresql` packages, each server started on 127.0.0.1 with a free port and its data in a
-// temporary directory, stopped (and the directory removed) when the test is done.
+// Real Redis, PostgreSQL and Prometheus servers for the tests that need them: Debian's
+// `redis-server`, `postgresql` and `prometheus` packages, each server started on 127.0.0.1 with a
+// free port and its data in a temporary directory, stopped (and the directory removed) when the
+// test is done.
 //
 // When a server's programs are missing, a test run as root installs them with apt-get (and says
 // so); otherwise it fails with the command to run. Several test files may ask at once (node --test
 // runs files in parallel), so the installation is done by one of them while the others wait.
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 
-const PACKAGES = ['redis-server', 'postgresql']
-const INSTALL = `apt-get update && apt-get install -y --no-install-recommends ${PACKAGES.join(' ')}`
+/** Debian's packages per server; Redis and PostgreSQL are installed together (the queue tests need both). */
+const PACKAGES = {
+  redis: ['redis-server', 'postgresql'],
+  postgres: ['redis-server', 'postgresql'],
+  prometheus: ['prometheus']
+}
+const installCommand = (server) =>
+  `apt-get update && apt-get install -y --no-install-recommends ${PACKAGES[server].join(' ')}`
 
 /** The first of `names` found on the PATH or in `dirs`, else undefined. */
 function findProgram (names, dirs = []) {
@@ -41,7 +57,8 @@ function postgresBinaries () {
 
 const programs = {
   redis: () => findProgram(['redis-server']),
-  postgres: () => postgresBinaries()
+  postgres: () => postgresBinaries(),
+  prometheus: () => findProgram(['prometheus'])
 }
 
 /**
@@ -50,23 +67,24 @@ const programs = {
  */
 async function ensureInstalled (server) {
   if (programs[server]() !== undefined) return
+  const install = installCommand(server)
   if (typeof process.getuid !== 'function' || process.getuid() !== 0 || !existsSync('/usr/bin/apt-get')) {
     throw new Error(
-      `the ${server} tests need Debian's ${PACKAGES.join(' and ')} packages, which are not installed; ` +
-        `install them first (as root: ${INSTALL})`
+      `the ${server} tests need Debian's ${PACKAGES[server].join(' and ')} packages, which are not installed; ` +
+        `install them first (as root: ${install})`
     )
   }
   await withInstallLock(() => {
     if (programs[server]() !== undefined) return // another test file installed them meanwhile
-    process.stderr.write(`test/servers.mjs: ${server} is not installed; running as root: ${INSTALL}\n`)
+    process.stderr.write(`test/servers.mjs: ${server} is not installed; running as root: ${install}\n`)
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
     execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env })
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES], {
+    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES[server]], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env
     })
   })
-  if (programs[server]() === undefined) throw new Error(`${INSTALL} ran, but ${server}'s programs are still missing`)
+  if (programs[server]() === undefined) throw new Error(`${install} ran, but ${server}'s programs are still missing`)
 }
 
 /** Runs `fn` while holding a lock directory; another process holding it is waited for (up to 10 minutes). */
@@ -92,7 +110,7 @@ async function withInstallLock (fn) {
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
-async function freePort () {
+export async function freePort () {
   const server = createServer()
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -217,4 +235,69 @@ export async function startPostgres (t) {
   }
   t?.after(() => server.stop())
   return server
+}
+
+/**
+ * A Prometheus server on 127.0.0.1 scraping `targets` (`host:port`, path /metrics) every second,
+ * its configuration and storage in a temporary directory. `query(promql)` is an instant query's
+ * result vector; `untilScraped()` resolves after a successful scrape of every target that began
+ * after it was called (Prometheus offers no event for it: its HTTP API is asked until it says so).
+ */
+export async function startPrometheus (t, targets) {
+  await ensureInstalled('prometheus')
+  const dir = mkdtempSync(join(tmpdir(), 'fok-prometheus-'))
+  const config = join(dir, 'prometheus.yml')
+  writeFileSync(
+    config,
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 1s',
+      'scrape_configs:',
+      '  - job_name: service',
+      '    static_configs:',
+      `      - targets: [${targets.map((target) => JSON.stringify(target)).join(', ')}]`,
+      ''
+    ].join('\n')
+  )
+  const port = await freePort()
+  const child = await spawnUntil(
+    programs.prometheus(),
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`
+    ],
+    /Server is ready to receive web requests/
+  )
+  t.after(async () => {
+    await stopChild(child)
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const url = `http://127.0.0.1:${port}`
+  const api = async (path) => {
+    const body = await (await fetch(`${url}${path}`)).json()
+    if (body.status !== 'success') throw new Error(`${path}: ${JSON.stringify(body)}`)
+    return body.data
+  }
+  return {
+    url,
+    query: async (promql) => (await api(`/api/v1/query?query=${encodeURIComponent(promql)}`)).result,
+    labelValues: async (label) => await api(`/api/v1/label/${encodeURIComponent(label)}/values`),
+    untilScraped: async (deadlineMillis = 30_000) => {
+      const since = Date.now()
+      const deadline = since + deadlineMillis
+      for (;;) {
+        const { activeTargets } = await api('/api/v1/targets')
+        const scraped =
+          activeTargets.length === targets.length &&
+          activeTargets.every((target) => target.health === 'up' && Date.parse(target.lastScrape) > since)
+        if (scraped) return
+        if (Date.now() > deadline) {
+          throw new Error(`no scrape of every target within ${deadlineMillis} ms: ${JSON.stringify(activeTargets)}`)
+        }
+        await delay(100)
+      }
+    }
+  }
 }

@@ -18,6 +18,12 @@ export const SETUPS = [
   { id: 'sampled', label: 'plugin, sampled, batch + no-op exporter' },
   { id: 'lifecycle-off', label: "plugin, sampled, batch + no-op exporter, lifecycleSpans: 'off'" },
   { id: 'lifecycle-all', label: "plugin, sampled, batch + no-op exporter, lifecycleSpans: 'all'" },
+  { id: 'unsampled-metrics', label: 'plugin, unsampled parent, + request metrics', headers: UNSAMPLED },
+  { id: 'sampled-metrics', label: 'plugin, sampled, no-op exporter, + request metrics' },
+  {
+    id: 'sampled-metrics-runtime',
+    label: 'plugin, sampled, no-op exporter, + request and runtime metrics (the default set)'
+  },
   { id: 'otlp', label: 'plugin, sampled, OTLP/gRPC to a loopback receiver' },
   {
     id: 'preload',
@@ -26,7 +32,9 @@ export const SETUPS = [
     env: (endpoint) => ({
       OTEL_SERVICE_NAME: 'bench',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      // Traces only, as measured before metrics existed; the metrics rows are measured apart.
+      OTEL_METRICS_EXPORTER: 'none'
     })
   },
   { id: 'fastify-otel', label: '@fastify/otel, same SDK settings' },

@@ -30,6 +30,15 @@ export function evaluateTargets (results) {
         sampled >= floor.sampled
       )
     }
+    // The request metrics' cost: server CPU per request with them, minus the same setup without,
+    // in the same run.
+    for (const kind of ['unsampled', 'sampled']) {
+      const without = at50(kind, 'cpuMicrosPerRequest')
+      const withMetrics = at50(`${kind}-metrics`, 'cpuMicrosPerRequest')
+      const delta =
+        without !== undefined && withMetrics !== undefined ? Number((withMetrics - without).toFixed(2)) : undefined
+      add(`${on}: request metrics, ${kind} (server CPU per request added, -c 50)`, '<= 0.5 us', delta, delta <= 0.5)
+    }
     const sampled = at50('sampled')
     const peer = at50('fastify-otel')
     const speedup = sampled !== undefined && peer !== undefined ? Number((sampled / peer).toFixed(2)) : undefined

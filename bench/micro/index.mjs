@@ -1,6 +1,6 @@
 // Propagation micro-costs with tinybench, in ns/op: each propagator's inject and extract, the
-// default composite, the context module's carriers and activations, and the queue helpers beside
-// the carrier alone (./queues.mjs). In-process, no I/O.
+// default composite, the context module's carriers and activations, a request's HTTP metrics
+// (./metrics.mjs), and the queue helpers beside the carrier alone (./queues.mjs). In-process, no I/O.
 import {
   context,
   defaultTextMapGetter,
@@ -18,6 +18,7 @@ import { PriorityCompositePropagator } from '../../dist/context/composite-propag
 import { W3CTraceContextPropagator } from '../../dist/context/w3c-trace-context.js'
 import { Bench } from 'tinybench'
 import { queueCases } from './queues.mjs'
+import { metricsCases } from './metrics.mjs'
 
 export async function runMicro ({ timeMillis, log }) {
   ensureContextManager()
@@ -169,7 +170,8 @@ export async function runMicro ({ timeMillis, log }) {
       () => {
         detach(attach(withBaggage))
       }
-    ]
+    ],
+    ...metricsCases()
   ]
   // Every case runs warm: tinybench measures them one after the other, and without this the first
   // rows (ours) paid for compiling what the later rows (the references) then found ready.

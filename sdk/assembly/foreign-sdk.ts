@@ -1,7 +1,8 @@
 import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { propagation, trace } from '../../context/otel-api.js'
+import { metrics, propagation, trace } from '../../context/otel-api.js'
+import { applicationMetrics } from './application-metrics.js'
 import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
@@ -66,6 +67,10 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (
     spans: tracerSpanStarter(tracer),
     // The application's pipeline, through the API: whatever it registered receives the lines.
     logs: logsOn ? { logger: globalLogger(), sink: undefined } : undefined,
+    metrics:
+      resolution.config.metrics.enabled.value && apiGlobals().metrics !== undefined
+        ? applicationMetrics(metrics.getMeterProvider())
+        : undefined,
     // Only the worker losses are known here: the application's processors keep their own counts.
     stats: () => {
       const sink = currentSpanSink()
@@ -88,6 +93,7 @@ export function disabledSdk<C extends ResolvedSdkConfig> (config: C): Sdk<C> {
     config,
     spans: tracerSpanStarter(tracer),
     logs: undefined,
+    metrics: undefined,
     stats: emptyStats,
     forceFlush: async () => {}
   }

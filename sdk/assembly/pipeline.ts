@@ -17,6 +17,9 @@ import { setSpanUrlRedaction } from '../traces/span-url-redaction.js'
 import { type SpanFactory, spanFactory } from '../traces/span-factory.js'
 import type { ResolvedSpanLimits } from '../traces/span-target.js'
 import { type PipelineWarnings, spanPipelineWarnings } from './pipeline-warnings.js'
+import { assembleMetricPipeline, exportDurations, type MetricPipeline, serverOf } from './metric-pipeline.js'
+import { countingSampler, LiveSpanCounter, SpanCounts } from '../traces/span-counts.js'
+import type { ResolvedExporterConfig } from '../config/options.js'
 import { buildPropagator } from './propagators.js'
 import { buildResource, type ResourceOptions } from './resource.js'
 import { buildSampler } from '../traces/sampler.js'
@@ -35,6 +38,8 @@ export interface Pipeline {
   spanFactory: SpanFactory
   /** The log side, when logs are on: a LoggerProvider on the same resource. */
   logs: LogPipeline | undefined
+  /** The metrics side, when metrics are on: a MeterProvider on the same resource. */
+  metrics: MetricPipeline | undefined
   /** Both pipelines' drop and failure summaries. */
   warnings: PipelineWarnings
   stats(): PipelineStats
@@ -66,7 +71,12 @@ export function assemblePipeline (
     warn: (message) => warnings.warn('FOK_WARN_DETECTOR_MISSING', message),
     ...(pendingIdentity === undefined ? {} : { pendingIdentity })
   })
-  const sampler = buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance)
+  // Every sampling decision is counted (otel.sdk.span.started), the package's spans' and the SDK Tracer's.
+  const spanCounts = new SpanCounts()
+  const sampler = countingSampler(
+    buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance),
+    spanCounts
+  )
   const exporter = buildExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
   const events = spanPipelineWarnings(warnings, config)
   const batchProcessor =
@@ -83,8 +93,12 @@ export function assemblePipeline (
         events
       )
   // The application's processors first (they may enrich spans in onStart/onEnding), the export last.
+  // The live-span counter first: it only counts (otel.sdk.span.live).
+  const counter = new LiveSpanCounter(spanCounts)
   const list =
-    batchProcessor === undefined ? [...resolution.spanProcessors] : [...resolution.spanProcessors, batchProcessor]
+    batchProcessor === undefined
+      ? [counter, ...resolution.spanProcessors]
+      : [counter, ...resolution.spanProcessors, batchProcessor]
   const processors = new ProcessorChain(list, { sanitizeStatements: config.dbStatementSanitizer.value })
   // One chain for every span, the SDK's too: a processor that throws is skipped, never thrown into
   // the code that started or ended the span (a request handler).
@@ -103,6 +117,31 @@ export function assemblePipeline (
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
   const retries = exporter as Partial<RetryCounter> | undefined
   const logs = assembleLogPipeline(resolution, resource, warnings)
+  const metrics = assembleMetricPipeline(resolution, resource, warnings)
+  if (metrics !== undefined) {
+    // The SDK's health from the package's own books (otel.sdk.*).
+    const spanExporter = exporterIdentity(config.exporter, 'span', resolution.exporterInstance)
+    const logExporter = exporterIdentity(config.logs.exporter, 'log', resolution.logExporterInstance)
+    metrics.observeHealth({
+      spans: {
+        counts: spanCounts,
+        pipeline:
+          batchProcessor === undefined
+            ? undefined
+            : { books: () => batchProcessor.books(), processorType: 'batching_span_processor', ...spanExporter },
+        lostInWorkers: () => workerSpanLosses(processors).byReason
+      },
+      ...(logs === undefined
+        ? {}
+        : { logs: { books: () => logs.processor.books(), processorType: 'batching_log_processor', ...logExporter } })
+    })
+    const { exporterType, exporterAttributes } = spanExporter
+    events.onExportSettled = exportDurations(metrics.provider, exporterType, exporterAttributes)
+    if (logs !== undefined) {
+      const { exporterType, exporterAttributes } = logExporter
+      logs.warnings.onExportSettled = exportDurations(metrics.provider, exporterType, exporterAttributes)
+    }
+  }
   return {
     resource,
     sampler,
@@ -115,11 +154,13 @@ export function assemblePipeline (
       version: PACKAGE_VERSION
     }),
     logs,
+    metrics,
     warnings: {
       // Everything summarised per window reports now: drops, failures and repeated diagnostics.
       close: () => {
         events.close()
         logs?.warnings.close()
+        metrics?.closeWarnings()
         reportDiagnosticRepeats()
       }
     },
@@ -130,20 +171,46 @@ export function assemblePipeline (
         lostInWorkers: workerSpanLosses(processors).total
       }
       if (logs !== undefined) spans.logs = logs.stats()
+      const metricStats = metrics?.stats()
+      if (metricStats !== undefined) spans.metrics = metricStats
       return spans
     },
     get pending () {
       return (batchProcessor?.pending ?? 0) + (logs?.processor.pending ?? 0)
     },
     forceFlush: async () => {
-      await Promise.all([provider.forceFlush(), logs?.processor.forceFlush()])
+      await Promise.all([provider.forceFlush(), logs?.processor.forceFlush(), metrics?.forceFlush()])
     },
     drain: async () => {
       await Promise.allSettled([processors.forceFlush(), logs?.processor.forceFlush()])
     },
     shutdown: async () => {
-      await Promise.all([provider.shutdown(), logs?.provider.shutdown()])
+      await Promise.all([provider.shutdown(), logs?.provider.shutdown(), metrics?.shutdown()])
     },
-    abandon: () => ({ spans: batchProcessor?.abandon() ?? 0, logRecords: logs?.processor.abandon() ?? 0 })
+    abandon: () => {
+      metrics?.abandon()
+      return { spans: batchProcessor?.abandon() ?? 0, logRecords: logs?.processor.abandon() ?? 0 }
+    }
   }
+}
+
+/**
+ * The exporter of a signal as the health metrics name it: the semantic conventions' component
+ * type (`otlp_grpc_span_exporter`, `otlp_http_json_log_exporter`...) and where it sends.
+ */
+function exporterIdentity (
+  exporter: ResolvedExporterConfig,
+  noun: 'span' | 'log',
+  instance: object | undefined
+): { exporterType: string; exporterAttributes: Record<string, string | number> } {
+  const kind = exporter.kind.value
+  if (kind === 'otlp') {
+    const protocol = exporter.protocol.value
+    const transport = protocol === 'grpc' ? 'otlp_grpc' : protocol === 'http/json' ? 'otlp_http_json' : 'otlp_http'
+    return { exporterType: `${transport}_${noun}_exporter`, exporterAttributes: serverOf(exporter.endpoint.value) }
+  }
+  if (kind === 'custom' && instance !== undefined) {
+    return { exporterType: instance.constructor.name, exporterAttributes: {} }
+  }
+  return { exporterType: `${kind}_${noun}_exporter`, exporterAttributes: {} }
 }

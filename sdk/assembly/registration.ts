@@ -3,7 +3,7 @@ import { setGlobalTracerProvider } from '../../context/api-builds.js'
 import { InjectionGate } from '../../context/composite-propagator.js'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { context, propagation, trace } from '../../context/otel-api.js'
+import { context, metrics, propagation, trace } from '../../context/otel-api.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import { describeApiProblem, inspectApiVersions } from '../diagnostics/api-versions.js'
@@ -31,7 +31,7 @@ interface Registration {
   /** The propagator registered globally, which instrumentations inject with. */
   globalPropagator: InjectionGate | undefined
   /** The globals this package set, so that release undoes exactly those. */
-  registered: { trace: boolean; propagation: boolean; context: boolean; diag: boolean; logs: boolean }
+  registered: { trace: boolean; propagation: boolean; context: boolean; diag: boolean; logs: boolean; metrics: boolean }
   pipeline: Pipeline
   warnings: Warnings
   beforeExit: (() => void) | undefined
@@ -137,7 +137,14 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     warnings,
     assembledBy === 'preload' ? { pendingIdentity: { onSettled } } : {}
   )
-  const registered = { trace: false, propagation: false, context: false, diag: diagInstalled, logs: false }
+  const registered = {
+    trace: false,
+    propagation: false,
+    context: false,
+    diag: diagInstalled,
+    logs: false,
+    metrics: false
+  }
   registered.context = ensureContextManager()
   let globalPropagator: InjectionGate | undefined
   if (globals.propagation === undefined) {
@@ -150,6 +157,18 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     )
   }
   registered.trace = setGlobalTracerProvider(pipeline.provider)
+  if (pipeline.metrics !== undefined) {
+    // Before any instrumentation is built: instrumentations take their meter from the global
+    // MeterProvider when they are made, and the Metrics API has no proxy to point later. Both
+    // builds of the API (CommonJS and ES modules) read the one global slot, so this reaches both.
+    registered.metrics = metrics.setGlobalMeterProvider(pipeline.metrics.provider)
+    if (!registered.metrics) {
+      log?.info(
+        'fastify-otel-kit: the application registered its own MeterProvider; the HTTP and SDK metrics go to ' +
+          "the plugin's, Metrics API users keep the application's."
+      )
+    }
+  }
   if (pipeline.logs !== undefined) {
     registered.logs = registerLoggerProvider(pipeline.logs.provider)
     if (!registered.logs) {
@@ -172,6 +191,14 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     provider: pipeline.provider,
     propagator: pipeline.propagator,
     config,
+    metrics:
+      pipeline.metrics === undefined
+        ? undefined
+        : {
+            provider: pipeline.metrics.provider,
+            requests: pipeline.metrics.requests,
+            clientDuration: pipeline.metrics.clientDuration
+          },
     stats: pipeline.stats,
     forceFlush: () => pipeline.forceFlush()
   }
@@ -242,6 +269,7 @@ export async function releaseSdk (sdk: Sdk, timeoutMillis: number): Promise<bool
     if (registration.registered.context) context.disable()
     if (registration.registered.diag) uninstallDiagLogger()
     if (registration.registered.logs) unregisterLoggerProvider()
+    if (registration.registered.metrics) metrics.disable()
     setSpanSink(undefined)
     setLogSink(undefined)
     setRegistration(undefined)

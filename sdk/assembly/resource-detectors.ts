@@ -62,8 +62,8 @@ export interface Detectors {
  * The detectors of a selection. A package detector the user named (in OTEL_NODE_RESOURCE_DETECTORS
  * or the configuration file) whose package is not installed is returned as missing, to be reported
  * once; one that only the defaults or `all` asked for is left out quietly. The application's
- * installation is looked up first, then this package's own (the container detector is an optional
- * dependency of it).
+ * installation is looked up first, then this package's own (the container detector is a
+ * dependency of it: an optional one would be left out by npm wherever its engines do not match).
  */
 export function loadDetectors (
   selection: Setting<DetectorSelection>,

@@ -1,4 +1,5 @@
-import type { TextMapPropagator, Tracer, TracerProvider } from '@opentelemetry/api'
+import type { Histogram, MeterProvider, TextMapPropagator, Tracer, TracerProvider } from '@opentelemetry/api'
+import type { RequestMetrics } from '../metrics/request-metrics.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import type { ExportStats } from '../export/batch-queue.js'
 import type { SdkLogs } from '../logs/log-record-sink.js'
@@ -23,6 +24,20 @@ export interface PipelineStats extends ExportStats {
   lostInWorkers: number
   /** The log record pipeline's counters; present when log export is on (and this package assembled the SDK). */
   logs?: ExportStats
+  /**
+   * The OTLP metric exporter's counters, in data points; present when metrics go over OTLP (and
+   * this package assembled the SDK).
+   */
+  metrics?: { exported: number; failed: number; inFlight: number; failedExports: number }
+}
+
+/** What the plugin records HTTP metrics into (the package's MeterProvider, or the application's). */
+export interface SdkMetrics {
+  readonly provider: MeterProvider
+  /** http.server.request.duration and http.server.active_requests; undefined when views drop both. */
+  readonly requests: RequestMetrics | undefined
+  /** http.client.request.duration. */
+  readonly clientDuration: Histogram | undefined
 }
 
 /** The process's SDK as the plugin and the workers see it, whoever assembled it. */
@@ -41,6 +56,8 @@ export interface Sdk<C extends ResolvedSdkConfig = ResolvedSdkConfig> {
    * LoggerProvider when the application owns the SDK; undefined when logs are off.
    */
   readonly logs: SdkLogs | undefined
+  /** Where HTTP metrics are recorded; undefined when metrics are off. */
+  readonly metrics: SdkMetrics | undefined
   stats(): PipelineStats
   /** Exports what is queued now, spans and log records. */
   forceFlush(): Promise<void>

@@ -29,16 +29,10 @@ export interface FileSettings {
 type Json = Record<string, unknown>
 type Fail = (reason: string) => never
 
-const METRICS_LATER = 'metrics are not exported by this package yet'
 const PROPAGATORS = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none']
 
 /** The top-level properties of file format 1.x, and what this package does with the ones it does not read. */
 const TOP_LEVEL_NOT_ACTED_ON: Readonly<Record<string, string>> = {
-  // The seam for metrics: when they are exported, meter_provider.readers[0] maps onto
-  // OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT and OTEL_EXPORTER_OTLP_METRICS_*
-  // here (mapExporter takes the signal), and those variables move from ENV_NOT_ACTED_ON to the
-  // inventory (env-inventory.ts); the tests then hold both to what is read.
-  meter_provider: METRICS_LATER,
   'instrumentation/development':
     'instrumentation settings are not read from the file (the preload takes OTEL_NODE_ENABLED_INSTRUMENTATIONS)',
   distribution: 'no distribution-specific settings are defined for this package'
@@ -48,6 +42,7 @@ const TOP_LEVEL = [
   'log_level',
   'attribute_limits',
   'logger_provider',
+  'meter_provider',
   'propagator',
   'tracer_provider',
   'resource'
@@ -92,7 +87,8 @@ export function settingsFromModel (model: ConfigurationModel, fail: Fail): FileS
   return out
 }
 
-type Set = (variable: string, value: unknown, path: string) => void
+export type Set = (variable: string, value: unknown, path: string) => void
+export type { Fail, Json }
 
 function mapPropagators (model: ConfigurationModel, set: Set, out: FileSettings, fail: Fail): void {
   const propagator = model.propagator
@@ -224,8 +220,14 @@ function mapProcessors (
  * and `otlp_grpc` with their endpoint (used as given, as a signal's own endpoint variable is),
  * headers, TLS files, compression and timeout; or `console`.
  */
-function mapExporter (exporter: Json, signal: 'TRACES' | 'LOGS', at: string, set: Set, fail: Fail): void {
-  const selector = signal === 'TRACES' ? 'OTEL_TRACES_EXPORTER' : 'OTEL_LOGS_EXPORTER'
+export function mapExporter (
+  exporter: Json,
+  signal: 'TRACES' | 'LOGS' | 'METRICS',
+  at: string,
+  set: Set,
+  fail: Fail
+): void {
+  const selector = `OTEL_${signal}_EXPORTER`
   const [kind, settings] = single(exporter, at, fail)
   if (kind === 'console') {
     set(selector, 'console', `${at}.console`)
@@ -376,13 +378,13 @@ function mapResource (model: ConfigurationModel, set: Set, out: FileSettings, fa
 }
 
 /** The one entry of an object of the form `{ name: settings }` (an exporter, a sampler...). */
-function single (node: Json | null | undefined, at: string, fail: Fail): [string, unknown] {
+export function single (node: Json | null | undefined, at: string, fail: Fail): [string, unknown] {
   const entries = Object.entries(node ?? {}).filter(([, value]) => value !== undefined)
   if (entries.length !== 1) return fail(`${at} must have exactly one entry`)
   return entries[0]!
 }
 
-function notActedOnExcept (out: FileSettings, node: Json, at: string, handled: readonly string[]): void {
+export function notActedOnExcept (out: FileSettings, node: Json, at: string, handled: readonly string[]): void {
   for (const key of Object.keys(node)) {
     if (!handled.includes(key) && node[key] !== undefined && node[key] !== null) {
       out.notActedOn.push({ path: `${at}.${key}`, reason: 'not supported by this package' })

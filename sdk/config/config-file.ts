@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml'
 import { configFileError } from '../errors.js'
 import { readEnv } from './env-values.js'
 import { type FileSettings, settingsFromModel } from './config-file-model.js'
+import { mapMeterProvider } from './config-file-metrics.js'
 
 /** The variables that name a configuration file, the current one first (it wins). */
 export const CONFIG_FILE_VARIABLES = ['OTEL_CONFIG_FILE', 'OTEL_EXPERIMENTAL_CONFIG_FILE'] as const
@@ -71,6 +72,17 @@ export function loadConfigFile (env: NodeJS.ProcessEnv): ConfigFile | undefined 
     fail(message)
   }
   const settings = settingsFromModel(model, (reason) => fail(reason))
+  // The meter provider maps onto the metrics variables the same way (its own file: one concern each).
+  mapMeterProvider(
+    model,
+    (variable, value, path) => {
+      if (value === undefined || value === null) return
+      settings.env[variable] = String(value)
+      settings.paths.set(variable, path)
+    },
+    settings,
+    (reason) => fail(reason)
+  )
   return { variable, file, referenced: referencedVariables(text), ...settings }
 }
 

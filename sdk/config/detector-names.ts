@@ -19,7 +19,7 @@ export const DETECTOR_NAMES: ReadonlyMap<string, readonly DetectorName[]> = new 
 
 /**
  * NodeSDK's default set (`service,host,process`: service.instance.id, host.*, os.*, process.*),
- * and container.* (a cheap file read, empty outside a container) when its package is installed.
+ * and container.* (a cheap file read, empty outside a container).
  */
 export const DEFAULT_DETECTORS: readonly DetectorName[] = Object.freeze([
   'host',

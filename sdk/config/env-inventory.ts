@@ -38,9 +38,16 @@ const SDK_VARIABLES: readonly string[] = [
   'OTEL_PROPAGATORS',
   'OTEL_TRACES_EXPORTER',
   'OTEL_LOGS_EXPORTER',
+  'OTEL_METRICS_EXPORTER',
   ...otlp(''),
   ...otlp('TRACES'),
   ...otlp('LOGS'),
+  ...otlp('METRICS'),
+  'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE',
+  'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_METRIC_EXPORT_TIMEOUT',
+  'OTEL_EXPORTER_PROMETHEUS_HOST',
+  'OTEL_EXPORTER_PROMETHEUS_PORT',
   'OTEL_BSP_MAX_QUEUE_SIZE',
   'OTEL_BSP_SCHEDULE_DELAY',
   'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
@@ -85,26 +92,23 @@ export const ENV_VARIABLES: ReadonlyMap<string, VariableScope> = new Map([
 /** The variables the instrumentations read themselves: the package only has to let them through. */
 export const READ_BY_INSTRUMENTATIONS: readonly string[] = ['OTEL_SEMCONV_STABILITY_OPT_IN']
 
-const METRICS_LATER = 'metrics are not exported by this package yet'
+const NO_EXEMPLARS = 'exemplars are not recorded by this package'
 const ZIPKIN =
   'Zipkin export is not supported: send OTLP (Zipkin and most backends take it, or a Collector forwards it)'
 
 /** Variables of the specification (or of OpenTelemetry JS) that this package knows and does not act on. */
 export const ENV_NOT_ACTED_ON: ReadonlyMap<string, string> = new Map([
-  ['OTEL_METRICS_EXPORTER', METRICS_LATER],
-  ['OTEL_METRIC_EXPORT_INTERVAL', METRICS_LATER],
-  ['OTEL_METRIC_EXPORT_TIMEOUT', METRICS_LATER],
-  ['OTEL_METRICS_EXEMPLAR_FILTER', METRICS_LATER],
-  ['OTEL_EXPORTER_PROMETHEUS_HOST', METRICS_LATER],
-  ['OTEL_EXPORTER_PROMETHEUS_PORT', METRICS_LATER],
-  ['OTEL_NODE_EXPERIMENTAL_SDK_METRICS', METRICS_LATER],
+  ['OTEL_METRICS_EXEMPLAR_FILTER', NO_EXEMPLARS],
+  [
+    'OTEL_NODE_EXPERIMENTAL_SDK_METRICS',
+    "not needed: the SDK's health metrics (otel.sdk.*) are exported whenever metrics are"
+  ],
   ['OTEL_EXPORTER_ZIPKIN_ENDPOINT', ZIPKIN],
   ['OTEL_EXPORTER_ZIPKIN_TIMEOUT', ZIPKIN]
 ])
 
 /** Families of variables known and not acted on, by prefix (the docs list them as `PREFIX*`). */
 export const ENV_PREFIXES_NOT_ACTED_ON: ReadonlyMap<string, string> = new Map([
-  ['OTEL_EXPORTER_OTLP_METRICS_', METRICS_LATER],
   [
     'OTEL_EXPORTER_JAEGER_',
     'the Jaeger exporter is gone from the specification: Jaeger takes OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)'

@@ -1,5 +1,6 @@
 import type { TextMapPropagator } from '@opentelemetry/api'
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs'
+import type { IMetricReader, PushMetricExporter, ViewOptions } from '@opentelemetry/sdk-metrics'
 import type { Sampler, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { invalidOption } from '../errors.js'
 import type { ConfigWarning } from './config-warning.js'
@@ -16,6 +17,7 @@ import { resolveBatch } from './resolve-batch.js'
 import { resolveAttributeValueLengthLimit, resolveSpanCountLimits } from './resolve-limits.js'
 import { resolveExporter } from './resolve-exporter.js'
 import { resolveLogs } from './resolve-logs.js'
+import { resolveMetrics } from './resolve-metrics.js'
 import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
 import { resolveSampling } from './resolve-sampling.js'
@@ -35,6 +37,11 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   /** The log exporter's headers with their real values, and the option's exporter instance. */
   logExporterHeaders: Record<string, string>
   logExporterInstance: LogRecordExporter | undefined
+  /** The metrics exporter's headers with their real values, and the options' instances. */
+  metricExporterHeaders: Record<string, string>
+  metricExporterInstance: PushMetricExporter | undefined
+  metricReaders: IMetricReader[]
+  metricViews: ViewOptions[]
   /** Override and fallback notices, to be logged once each (`FOK_WARN_CONFIG`). */
   warnings: string[]
   /** The `OTEL_*` variables set that nothing acts on (names and reasons, never values). */
@@ -59,7 +66,8 @@ export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
   'shutdownTimeoutMillis',
   'spanProcessors',
   'attributeValueLengthLimit',
-  'logs'
+  'logs',
+  'metrics'
 ])
 
 /**
@@ -90,6 +98,7 @@ export function resolveSdkConfig (
   const batch = resolveBatch(r, options.batch)
   const propagation = resolvePropagators(r, options)
   const logs = resolveLogs(r, options)
+  const metrics = resolveMetrics(r, options)
 
   const config: ResolvedSdkConfig = {
     disabled,
@@ -124,7 +133,8 @@ export function resolveSdkConfig (
       true,
       String
     ),
-    logs: logs.config
+    logs: logs.config,
+    metrics: metrics.config
   }
   if (file !== undefined) applyFileProvenance(config, r, file)
   return {
@@ -136,6 +146,10 @@ export function resolveSdkConfig (
     spanProcessors: validateSpanProcessors(options.spanProcessors),
     logExporterHeaders: logs.headers,
     logExporterInstance: logs.instance,
+    metricExporterHeaders: metrics.headers,
+    metricExporterInstance: metrics.exporterInstance,
+    metricReaders: metrics.readers,
+    metricViews: metrics.views,
     warnings: r.warnings,
     codedWarnings: r.codedWarnings,
     ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })

@@ -58,8 +58,8 @@ const SIGNAL_KEYS = [
   'clientKeyFile',
   'clientCertificateFile'
 ]
-/** The signals that have settings of their own under `exporter` (metrics joins when it is exported). */
-const SIGNAL_OPTION_KEYS = ['traces', 'logs']
+/** The signals that have settings of their own under `exporter`. */
+const SIGNAL_OPTION_KEYS = ['traces', 'logs', 'metrics']
 const EXPORTER_KEYS = [...SIGNAL_KEYS, 'retry', ...SIGNAL_OPTION_KEYS]
 const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis']
 const REDACTED = '[REDACTED]'

@@ -39,7 +39,50 @@ export interface BatchProcessorEvents {
   onDrop?: (total: number, reason: DropReason) => void
   /** A batch could not be delivered. */
   onExportFailure?: (itemCount: number, error: Error | undefined) => void
+  /**
+   * A batch's export settled (retries and splits included): how long it took, and why it failed
+   * (`failureType`), if it did. For the exporter's operation duration metric.
+   */
+  onExportSettled?: (itemCount: number, seconds: number, failure: string | undefined) => void
 }
+
+/**
+ * The books behind ExportStats in full, for the SDK's health metrics (otel.sdk.processor.* and
+ * otel.sdk.exporter.*): read in one call, so that every figure is of the same moment as stats().
+ * `created = submitted + droppedQueueFull + droppedShuttingDown + abandonedInQueue + waiting`, and
+ * `submitted = exported + failed (every type) + inFlight`.
+ */
+export interface QueueBooks {
+  created: number
+  /** Items handed to the exporter (counted once, whatever the retries and splits). */
+  submitted: number
+  droppedQueueFull: number
+  droppedShuttingDown: number
+  /** Items still waiting when the shutdown bound gave up on them: never handed to the exporter. */
+  abandonedInQueue: number
+  /** Items waiting in the queue. */
+  waiting: number
+  /** Items with the exporter now, retries included. */
+  inFlight: number
+  exported: number
+  /** Items the exporter failed, by failureType(). */
+  failed: ReadonlyMap<string, number>
+  capacity: number
+}
+
+/**
+ * Why an export failed, in a few words for the `error.type` of the health metrics: `timeout`,
+ * `shutdown` (given up at the shutdown bound), or the kind of failure the exporter reported
+ * (`transient`, `throttled`, `too_large`, `permanent`).
+ */
+export function failureType (error: unknown): string {
+  if (error instanceof Error && (error as { [TIMED_OUT]?: boolean })[TIMED_OUT] === true) return 'timeout'
+  if (error instanceof Error && (error as { [ABANDONED]?: boolean })[ABANDONED] === true) return 'shutdown'
+  return failureOf(error).kind.replace('-', '_')
+}
+
+const TIMED_OUT = Symbol('fastify-otel-kit.export-timed-out')
+const ABANDONED = Symbol('fastify-otel-kit.export-abandoned')
 
 /** What became of one batch (or part of one); `stop`: the collector refused it for load, send no more of the split. */
 interface Delivery {
@@ -82,7 +125,18 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   protected isShutdown = false
   private shutdownPromise: Promise<void> | undefined
   private exporterShutdown: Promise<void> | undefined
-  private readonly counts = { created: 0, exported: 0, dropped: 0, failed: 0 }
+  private readonly counts = {
+    created: 0,
+    exported: 0,
+    dropped: 0,
+    failed: 0,
+    submitted: 0,
+    droppedQueueFull: 0,
+    abandonedInQueue: 0
+  }
+
+  /** Failed items by failureType(). */
+  private readonly failedByType = new Map<string, number>()
   /** Items handed to the exporter and not yet settled. */
   private inFlight = 0
   /** Sequence numbers: items accepted into the queue, and items settled (exported or failed), in queue order. */
@@ -104,6 +158,7 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     // and never be exported: it is refused and counted, so the books still balance at exit.
     if (this.closing || this.queue.length >= this.limits.maxQueueSize) {
       this.counts.dropped++
+      if (!this.closing) this.counts.droppedQueueFull++
       this.events.onDrop?.(this.counts.dropped, this.closing ? 'shutting-down' : 'queue-full')
       return
     }
@@ -126,6 +181,22 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       dropped: this.counts.dropped,
       failed: this.counts.failed,
       retries: retries?.retryCount ?? 0
+    }
+  }
+
+  books (): QueueBooks {
+    const { counts } = this
+    return {
+      created: counts.created,
+      submitted: counts.submitted,
+      droppedQueueFull: counts.droppedQueueFull,
+      droppedShuttingDown: counts.dropped - counts.droppedQueueFull,
+      abandonedInQueue: counts.abandonedInQueue,
+      waiting: this.queue.length,
+      inFlight: this.inFlight,
+      exported: counts.exported,
+      failed: new Map(this.failedByType),
+      capacity: this.limits.maxQueueSize
     }
   }
 
@@ -172,6 +243,8 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     this.clearTimer()
     const abandoned = this.queue.length + this.inFlight
     this.counts.failed += abandoned
+    this.counts.abandonedInQueue += this.queue.length
+    this.countFailed('shutdown', this.inFlight)
     this.queue.length = 0
     this.inFlight = 0
     this.settled = this.accepted
@@ -179,6 +252,10 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     this.generation++
     this.shutdownExporter().catch(() => {})
     return abandoned
+  }
+
+  private countFailed (type: string, count: number): void {
+    if (count > 0) this.failedByType.set(type, (this.failedByType.get(type) ?? 0) + count)
   }
 
   /** Once, whether shutdown or abandon gets there first. */
@@ -216,13 +293,18 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   private async exportBatch (batch: T[]): Promise<void> {
     const generation = this.generation
     this.inFlight += batch.length
+    this.counts.submitted += batch.length
+    const started = performance.now()
     const outcome = await this.deliver(batch, generation)
     if (generation !== this.generation) return
     this.inFlight -= batch.length
     this.settled += batch.length
     this.counts.exported += outcome.exported
     this.counts.failed += outcome.failed
+    const failure = outcome.failed > 0 ? failureType(outcome.error) : undefined
+    if (failure !== undefined) this.countFailed(failure, outcome.failed)
     if (outcome.failed > 0) this.events.onExportFailure?.(outcome.failed, outcome.error)
+    this.events.onExportSettled?.(batch.length, (performance.now() - started) / 1000, failure)
   }
 
   /**
@@ -277,7 +359,9 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
         settled = true
         resolve({
           code: ExportResultCode.FAILED,
-          error: new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`)
+          error: Object.assign(new Error(`export timed out after ${this.limits.exportTimeoutMillis} ms`), {
+            [TIMED_OUT]: true
+          })
         })
       }, this.limits.exportTimeoutMillis)
       timer.unref()
@@ -294,7 +378,10 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
         // Abandoned at the shutdown bound meanwhile (the exporter is being shut down): a call
         // started now would outlive the bound. The batch is counted as failed by abandon().
         if (generation !== this.generation) {
-          done({ code: ExportResultCode.FAILED, error: new Error('abandoned at the shutdown bound') })
+          done({
+            code: ExportResultCode.FAILED,
+            error: Object.assign(new Error('abandoned at the shutdown bound'), { [ABANDONED]: true })
+          })
           return
         }
         // The exporter's own work (and any instrumented client under it) must never be traced.

@@ -1,6 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { leaveSuppressedCallsAlone } from './suppressed-calls.js'
 
 export interface Loaded {
   instrumentations: Instrumentation[]
@@ -12,9 +13,10 @@ export interface Loaded {
 
 /**
  * Loads `@opentelemetry/instrumentation-<name>` for each short name and makes one instance with the
- * configuration `configFor` gives it (undefined: its defaults). The application's own installation
- * is preferred (its version matches the modules it patches); this package's copy serves http and
- * undici, which it depends on.
+ * configuration `configFor` gives it (undefined: its defaults); client instrumentations then leave
+ * calls made with tracing suppressed alone (suppressed-calls.ts). The application's own
+ * installation is preferred (its version matches the modules it patches); this package's copy
+ * serves http and undici, which it depends on.
  */
 export function loadInstrumentations (
   names: readonly string[],
@@ -32,8 +34,13 @@ export function loadInstrumentations (
       continue
     }
     const Class = instrumentationClass(exports)
-    if (Class === undefined) loaded.unusable.push(name)
-    else loaded.instrumentations.push(new Class(configFor(name)))
+    if (Class === undefined) {
+      loaded.unusable.push(name)
+      continue
+    }
+    const instrumentation = new Class(configFor(name))
+    leaveSuppressedCallsAlone(instrumentation)
+    loaded.instrumentations.push(instrumentation)
   }
   return loaded
 }

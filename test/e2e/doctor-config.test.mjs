@@ -70,9 +70,12 @@ test('doctor with a file it cannot use: the check fails (exit 1) with the coded 
 })
 
 test('doctor names the variables nothing acts on, and says so when every one is acted on', async () => {
-  const typo = await doctor(['--no-export'], { OTEL_SERVIC_NAME: 'checkout', OTEL_METRICS_EXPORTER: 'prometheus' })
+  const typo = await doctor(['--no-export'], {
+    OTEL_SERVIC_NAME: 'checkout',
+    OTEL_METRICS_EXEMPLAR_FILTER: 'always_on'
+  })
   assert.equal(typo.code, 0, typo.stdout)
-  assert.match(typo.stdout, /OTEL_METRICS_EXPORTER\s+metrics are not exported by this package yet/)
+  assert.match(typo.stdout, /OTEL_METRICS_EXEMPLAR_FILTER\s+exemplars are not recorded by this package/)
   assert.match(typo.stdout, /OTEL_SERVIC_NAME\s+not a variable this package knows \(did you mean OTEL_SERVICE_NAME\?\)/)
   assert.ok(!typo.stdout.includes('checkout'), typo.stdout)
   const clean = await doctor(['--no-export'], { OTEL_SERVICE_NAME: 'checkout' })

@@ -65,6 +65,8 @@ test(
     await app.register(otelPlugin, {
       serviceName: 'hang',
       exporter: hanging,
+      // The spans' books: no metric exporter beside them.
+      metrics: false,
       handleSignals: false,
       shutdownTimeoutMillis: 300
     })

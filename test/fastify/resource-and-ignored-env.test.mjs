@@ -59,7 +59,7 @@ test('OTEL_* variables nothing acts on: one warning at registration, every name,
   const secret = 'sk_live_must_never_print'
   withEnv(t, {
     OTEL_EXPORTER_OTLP_HEADRS: `authorization=Bearer%20${secret}`,
-    OTEL_METRICS_EXPORTER: 'otlp',
+    OTEL_METRICS_EXEMPLAR_FILTER: 'always_on',
     OTEL_EXPORTER_ZIPKIN_ENDPOINT: `http://user:${secret}@zipkin:9411`,
     OTEL_SERVICE_NAME: 'acted-on'
   })
@@ -72,7 +72,7 @@ test('OTEL_* variables nothing acts on: one warning at registration, every name,
     'fastify-otel-kit: 3 OTEL_* variables are set but not acted on (values not shown): ' +
       'OTEL_EXPORTER_OTLP_HEADRS: not a variable this package knows (did you mean OTEL_EXPORTER_OTLP_HEADERS?); ' +
       'OTEL_EXPORTER_ZIPKIN_ENDPOINT: Zipkin export is not supported: send OTLP (Zipkin and most backends take it, ' +
-      'or a Collector forwards it); OTEL_METRICS_EXPORTER: metrics are not exported by this package yet.'
+      'or a Collector forwards it); OTEL_METRICS_EXEMPLAR_FILTER: exemplars are not recorded by this package.'
   )
   assert.deepEqual(coded(second.logs, 'FOK_WARN_ENV_IGNORED'), [])
   const everything = JSON.stringify([...first.logs.lines, ...second.logs.lines])

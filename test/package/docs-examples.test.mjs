@@ -86,6 +86,7 @@ const RUN = {
   'examples/domain-spans.mjs': { spans: ['POST /refunds/:orderId', 'refund.process'], stdout: /^200\n500$/m },
   'examples/routes-without-spans.mjs': { spans: ['GET /orders/:id'], absent: ['GET /health', 'GET /metrics'] },
   'examples/logs.mjs': { spans: ['POST /refunds/:id'], logs: ['refund requested'] },
+  'examples/metrics.mjs': { spans: ['POST /refunds/:id'], stdout: /^metric data points exported: [1-9]\d*$/m },
   'examples/config-errors.mjs': { stdout: /^FOK_ERR_UNKNOWN_OPTION$/m },
   'examples/stats.mjs': { spans: ['GET /'], stdout: /^true$/m },
   'examples/where-did-the-time-go.mjs': {

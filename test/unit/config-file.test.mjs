@@ -96,7 +96,12 @@ test('the file replaces the environment: its values are used, each with its plac
     ['OTEL_BSP_SCHEDULE_DELAY', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER']
   )
   assert.match(ignoredEnv[0].reason, /^OTEL_CONFIG_FILE is set: the configuration file replaces the SDK variables/)
-  assert.deepEqual(warnings, [])
+  // The file has no meter_provider: no metrics, as the file format reads it, and said.
+  assert.equal(config.metrics.enabled.value, false)
+  assert.deepEqual(warnings, [
+    `${env.OTEL_CONFIG_FILE}: no meter_provider section, which the file format reads as no metrics: ` +
+      'metrics are not exported.'
+  ])
 })
 
 test('the file wins over the plugin options, with the same override warning as the environment, naming the ' +
@@ -282,7 +287,7 @@ tracer_provider:
   const notActedOn = warnings.find((w) => w.includes('not acted on by this package'))
   assert.equal(
     notActedOn,
-    `${file}: not acted on by this package: .meter_provider (metrics are not exported by this package yet); ` +
+    `${file}: not acted on by this package: ` +
       '.tracer_provder (not a property of file format 1.x: a typo?); ' +
       '.tracer_provider.tracer_configurator/development (not supported by this package); ' +
       '.resource.schema_url (no schema URL is sent).'

@@ -106,7 +106,7 @@ test('a cloud detector whose package is not installed is reported, with what to 
   assert.ok(has(all.attributes, 'process.') && has(all.attributes, 'host.'))
 })
 
-test('the container detector (an optional dependency) is loaded and runs: outside a container it adds ' +
+test('the container detector (a dependency) is loaded and runs: outside a container it adds ' +
   'nothing', async () => {
   const { attributes, warned } = await resourceFor({ OTEL_NODE_RESOURCE_DETECTORS: 'container' })
   assert.deepEqual(warned, [])

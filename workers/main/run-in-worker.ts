@@ -30,6 +30,7 @@ import { deliverLogRecords } from './log-delivery.js'
 import { deliverSpans } from './span-delivery.js'
 import { POOL_TARGET, type PoolTarget, routeTask } from './task-route.js'
 import { trackSignal, watchPool } from './worker-watch.js'
+import { listenForWorkerMetrics } from './metric-delivery.js'
 
 export { TRACED_ENTRY_FILENAME } from './task-route.js'
 
@@ -87,6 +88,7 @@ export function runInWorker<R = unknown> (pool: PoolLike, task: unknown, options
   // Nothing to route (no filename, options or names of the wrong type): Piscina's own refusal.
   if (route === undefined) return (untracedRun ?? pool.run.bind(pool))(task, options) as Promise<R>
   watchPool(pool)
+  listenForWorkerMetrics()
 
   let transferList = options.transferList
   let payload = task

@@ -10,6 +10,10 @@ import { invalidTaskFunction } from '../../sdk/errors.js'
 import { isEnvelope } from '../protocol/messages.js'
 import { runTracedTask } from './run-traced-task.js'
 import { TASK_FUNCTION, type WrappedTaskFunction } from './task-function.js'
+import { registerWorkerMetrics } from './metric-relay.js'
+
+// Before the worker module that imports this one runs: its instruments are made at load.
+registerWorkerMetrics()
 
 /**
  * Wraps a Piscina task function. Given a task from runInWorker, it restores the caller's context

@@ -11,6 +11,10 @@ import { isEnvelope } from '../protocol/messages.js'
 import { parseTargetKey, targetLabel, type TaskTarget } from '../protocol/task-target.js'
 import { runTracedTask, type TaskFunction } from './run-traced-task.js'
 import { TASK_FUNCTION } from './task-function.js'
+import { registerWorkerMetrics } from './metric-relay.js'
+
+// Before any worker module loads (handlerFor loads them): their instruments are made at load.
+registerWorkerMetrics()
 
 const handlers = new Map<string, TaskFunction>()
 

@@ -1,0 +1,77 @@
+import type { ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
+
+/**
+ * The demo's table of requests: for each route (method and status) of the last export of
+ * http.server.request.duration (and of http.client.request.duration, by server), how many there
+ * were and the percentiles of their latency, as Prometheus's histogram_quantile estimates them from
+ * the buckets (linear within a bucket), with the largest seen.
+ */
+export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string {
+  const lines: string[] = []
+  const server = lastOf(metrics, 'http.server.request.duration')
+  const client = lastOf(metrics, 'http.client.request.duration')
+  if (server === undefined && client === undefined) return ''
+  const columns = ['status', 'count', 'p50', 'p90', 'p99', 'max']
+  const header = `  ${'route'.padEnd(34)} ${columns.map((c, i) => c.padStart(i < 2 ? 6 : 9)).join(' ')}`
+  const row = (label: string, status: unknown, p: ReceivedDataPoint): string =>
+    `  ${label.padEnd(34)} ${String(status ?? '-').padStart(6)} ${String(p.count ?? 0).padStart(6)} ` +
+    `${ms(quantile(0.5, p))} ${ms(quantile(0.9, p))} ${ms(quantile(0.99, p))} ${ms(p.max)}`
+  if (server !== undefined) {
+    lines.push('requests by route (http.server.request.duration, from the metrics export):', header)
+    for (const p of sorted(server.dataPoints)) {
+      const method = String(p.attributes['http.request.method'])
+      const label = `${method} ${String(p.attributes['http.route'] ?? '(no route)')}`
+      lines.push(row(label, p.attributes['http.response.status_code'], p))
+    }
+  }
+  if (client !== undefined) {
+    lines.push('', 'outbound calls (http.client.request.duration):', header.replace('route', 'server'))
+    for (const p of sorted(client.dataPoints)) {
+      const server = `${String(p.attributes['server.address'])}:${String(p.attributes['server.port'])}`
+      const label = `${String(p.attributes['http.request.method'])} ${server}`
+      lines.push(row(label, p.attributes['http.response.status_code'] ?? p.attributes['error.type'], p))
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function lastOf (metrics: readonly ReceivedMetric[], name: string): ReceivedMetric | undefined {
+  for (let i = metrics.length - 1; i >= 0; i--) if (metrics[i]!.name === name) return metrics[i]
+  return undefined
+}
+
+function sorted (points: readonly ReceivedDataPoint[]): ReceivedDataPoint[] {
+  const key = (p: ReceivedDataPoint): string =>
+    [
+      p.attributes['http.route'] ?? p.attributes['server.address'],
+      p.attributes['http.request.method'],
+      p.attributes['http.response.status_code']
+    ]
+      .map(String)
+      .join(' ')
+  return [...points].sort((a, b) => key(a).localeCompare(key(b)))
+}
+
+/** histogram_quantile's estimate: linear within the bucket the rank falls in; the last bucket is capped by the max. */
+export function quantile (q: number, point: ReceivedDataPoint): number | undefined {
+  const counts = point.bucketCounts ?? []
+  const bounds = point.explicitBounds ?? []
+  const total = point.count ?? 0
+  if (total === 0) return undefined
+  const rank = q * total
+  let seen = 0
+  for (let i = 0; i < counts.length; i++) {
+    const count = counts[i]!
+    if (seen + count >= rank && count > 0) {
+      const lower = i === 0 ? Math.min(0, point.min ?? 0) : bounds[i - 1]!
+      const upper = i < bounds.length ? bounds[i]! : (point.max ?? lower)
+      return lower + ((upper - lower) * (rank - seen)) / count
+    }
+    seen += count
+  }
+  return point.max
+}
+
+function ms (seconds: number | undefined): string {
+  return (seconds === undefined ? '-' : `${(seconds * 1000).toFixed(1)} ms`).padStart(9)
+}

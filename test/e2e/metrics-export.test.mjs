@@ -1,0 +1,132 @@
+// Metrics over OTLP to a real receiver, by default (the specification's OTEL_METRICS_EXPORTER=otlp),
+// over every protocol: the request metrics, the SDK's health and the runtime's arrive with the
+// service's resource; the exporter's headers reach the collector and nothing else; a collector that
+// cannot be reached is said once, and close does not wait for it; close flushes the last collection.
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
+import { logCapture, withEnv } from '../helpers.mjs'
+import { freePort } from '../servers.mjs'
+
+const SECRET = 'Bearer metrics-9f83-SECRET'
+
+/** The app, closed after the test and before `receiver` stops (whose keep-alive sockets it holds). */
+async function app (t, options, { logger, receiver } = {}) {
+  const logs = logCapture()
+  const fastify = Fastify({ logger: { level: logger ?? 'info', stream: logs.stream } })
+  t.after(async () => {
+    await fastify.close()
+    await receiver?.stop()
+  })
+  await fastify.register(otelPlugin, { serviceName: 'metered', handleSignals: false, ...options })
+  fastify.get('/orders/:id', async () => ({ ok: true }))
+  return { app: fastify, logs }
+}
+
+const requestCount = (metrics, route) =>
+  metrics
+    .filter((m) => m.name === 'http.server.request.duration')
+    .flatMap((m) => m.dataPoints)
+    .filter((p) => p.attributes['http.route'] === route)
+    .reduce((n, p) => Math.max(n, p.count), 0)
+
+for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
+  test(`${protocol}: the request metrics, the SDK's health and the runtime's reach the collector`, async (t) => {
+    const receiver = await OtlpReceiver.start({ requiredHeaders: { authorization: SECRET } })
+    withEnv(t, { OTEL_EXPORTER_OTLP_METRICS_HEADERS: `authorization=${encodeURIComponent(SECRET)}` })
+    const endpoint = protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint
+    const { app: service, logs } = await app(t, { exporter: { protocol, endpoint } }, { logger: 'trace', receiver })
+    for (let i = 0; i < 3; i++) await service.inject({ url: `/orders/${i}` })
+    await service.otel.forceFlush()
+    const metrics = await receiver.waitForMetrics((m) => requestCount(m, '/orders/:id') === 3)
+    const names = new Set(metrics.map((m) => m.name))
+    for (const name of [
+      'http.server.active_requests',
+      'otel.sdk.span.started',
+      'otel.sdk.processor.span.processed',
+      'otel.sdk.exporter.span.exported',
+      'nodejs.eventloop.utilization'
+    ]) {
+      assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`)
+    }
+    const duration = metrics.find((m) => m.name === 'http.server.request.duration')
+    assert.equal(duration.resource['service.name'], 'metered')
+    assert.equal(duration.scope.name, 'fastify-otel-kit')
+    assert.equal(duration.temporality, 2, 'cumulative by default')
+    assert.ok(
+      receiver.exports
+        .filter((e) => e.signal === 'metrics')
+        .every((e) => e.transport === (protocol === 'grpc' ? 'grpc' : 'http'))
+    )
+    assert.ok(service.otel.stats().metrics.exported > 0)
+    // The header went where it was sent, and nowhere else (Fastify's logger at trace).
+    assert.ok(!JSON.stringify(logs.lines).includes('SECRET'))
+  })
+}
+
+test('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta: counters and ' +
+  'histograms delta, up-down counters cumulative', async (t) => {
+  const receiver = await OtlpReceiver.start()
+  withEnv(t, { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta' })
+  const { app: service } = await app(
+    t,
+    { exporter: { protocol: 'http/protobuf', endpoint: receiver.httpEndpoint } },
+    { receiver }
+  )
+  await service.inject({ url: '/orders/1' })
+  await service.otel.forceFlush()
+  await service.inject({ url: '/orders/2' })
+  await service.otel.forceFlush()
+  const metrics = await receiver.waitForMetrics(
+    (m) => m.filter((x) => x.name === 'http.server.request.duration').length === 2
+  )
+  const durations = metrics.filter((m) => m.name === 'http.server.request.duration')
+  assert.deepEqual(
+    durations.map((m) => [m.temporality, m.dataPoints[0].count]),
+    [
+      [1, 1],
+      [1, 1]
+    ]
+  )
+  assert.equal(metrics.find((m) => m.name === 'http.server.active_requests').temporality, 2)
+})
+
+test('no collector at all: said once, close does not wait out retries, the books count the failures', async (t) => {
+  const port = await freePort()
+  withEnv(t, { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${port}/v1/metrics` })
+  const { app: service, logs } = await app(t, {
+    // The spans' export is a custom one here: its retries are not what this test measures.
+    exporter: { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} },
+    metrics: { exporter: 'otlp' },
+    shutdownTimeoutMillis: 5000
+  })
+  await service.inject({ url: '/orders/1' })
+  await service.otel.forceFlush()
+  await service.otel.forceFlush()
+  const failures = logs.lines.filter((l) => l.code === 'FOK_WARN_METRICS_EXPORT_FAILED')
+  assert.equal(failures.length, 1, JSON.stringify(failures))
+  assert.match(failures[0].msg, /cannot be reached .*ECONNREFUSED/)
+  const started = performance.now()
+  await service.close()
+  // One connection attempt, not five with backoff: well under a second.
+  assert.ok(performance.now() - started < 1000, `close took ${performance.now() - started} ms`)
+  assert.equal(service.otel.stats().metrics.exported, 0)
+  assert.ok(service.otel.stats().metrics.failedExports >= 3)
+})
+
+test('close exports the last collection: requests made just before close are not lost', async (t) => {
+  const receiver = await OtlpReceiver.start()
+  const { app: service } = await app(
+    t,
+    {
+      exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
+      metrics: { exportIntervalMillis: 600_000 }
+    },
+    { receiver }
+  )
+  for (let i = 0; i < 4; i++) await service.inject({ url: '/orders/1' })
+  await service.close()
+  assert.equal(requestCount(receiver.metrics, '/orders/:id'), 4)
+})
