@@ -127,12 +127,7 @@ export class RequestMetricsProducer implements MetricProducer {
     }))
     if (stream.aggregation === 'sum') {
       return {
-        descriptor: {
-          name: stream.name,
-          description: stream.description,
-          unit: stream.unit,
-          valueType: ValueType.DOUBLE
-        },
+        descriptor: descriptorOf(stream, ValueType.DOUBLE),
         aggregationTemporality: temporality,
         dataPointType: DataPointType.SUM,
         isMonotonic: true,
@@ -140,12 +135,7 @@ export class RequestMetricsProducer implements MetricProducer {
       }
     }
     return {
-      descriptor: {
-        name: stream.name,
-        description: stream.description,
-        unit: stream.unit,
-        valueType: ValueType.DOUBLE
-      },
+      descriptor: descriptorOf(stream, ValueType.DOUBLE),
       aggregationTemporality: temporality,
       dataPointType: DataPointType.HISTOGRAM,
       dataPoints
@@ -162,7 +152,7 @@ export class RequestMetricsProducer implements MetricProducer {
       addTo(groups, stream, series.attributes, startTime, series.value - (before?.value ?? 0), (a, b) => a + b)
     }
     return {
-      descriptor: { name: stream.name, description: stream.description, unit: stream.unit, valueType: ValueType.INT },
+      descriptor: descriptorOf(stream, ValueType.INT),
       aggregationTemporality: delta ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.SUM,
       isMonotonic: false,
@@ -191,6 +181,11 @@ export class RequestMetricsProducer implements MetricProducer {
       for (const series of this.table.active) rememberActive(this.seen, series)
     }
   }
+}
+
+/** A metric's descriptor as the view's stream names and describes it. */
+function descriptorOf (stream: Stream, valueType: ValueType): MetricData['descriptor'] {
+  return { name: stream.name, description: stream.description, unit: stream.unit, valueType }
 }
 
 function rememberDuration (seen: Map<object, Seen>, series: DurationSeries): void {

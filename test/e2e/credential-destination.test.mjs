@@ -95,7 +95,11 @@ describe("the managed backend's environment: every span and record at the gatewa
       assert.equal(gateway.logs.length, stats.logs.exported)
       assert.deepEqual(
         [...new Set(gateway.exports.map((e) => `${e.signal} ${e.contentType} ${e.headers.authorization}`))].sort(),
-        [`logs application/x-protobuf ${SECRET}`, `traces application/x-protobuf ${SECRET}`]
+        [
+          `logs application/x-protobuf ${SECRET}`,
+          `metrics application/x-protobuf ${SECRET}`,
+          `traces application/x-protobuf ${SECRET}`
+        ]
       )
       assert.equal(gateway.spans[0].resource['service.name'], 'checkout')
       // instrumentation-http is on under the preload: the exports' own requests are never traced.

@@ -44,16 +44,23 @@ test('one real export per signal, over each protocol', async (t) => {
     assert.match(stdout, new RegExp(`✓ traces: ${protocol.replace('/', '\\/')} to .* accepted a smoke span in \\d+ ms`))
     assert.match(stdout, new RegExp(`✓ logs: ${protocol.replace('/', '\\/')} to .* accepted a smoke log record ` +
       'in \\d+ ms'))
+    assert.match(stdout, new RegExp(`✓ otlp: ${protocol.replace('/', '\\/')} to .* accepted \\d+ metric data point`))
   }
-  const contentTypes = receiver.exports.map((e) => `${e.signal} ${e.contentType}`)
-  assert.deepEqual(contentTypes.sort(), [
+  // Spans and log records: one smoke export each. Metrics: the smoke export, then the final
+  // collection at doctor's shutdown, so only which ones arrived is compared.
+  const contentTypes = new Set(receiver.exports.map((e) => `${e.signal} ${e.contentType}`))
+  assert.deepEqual([...contentTypes].sort(), [
     'logs application/grpc',
     'logs application/json',
     'logs application/x-protobuf',
+    'metrics application/grpc',
+    'metrics application/json',
+    'metrics application/x-protobuf',
     'traces application/grpc',
     'traces application/json',
     'traces application/x-protobuf'
   ])
+  assert.equal(receiver.exports.filter((e) => e.signal !== 'metrics').length, 6)
   assert.ok(receiver.logs.every((r) => r.body === 'fastify-otel-kit doctor smoke test'))
 })
 

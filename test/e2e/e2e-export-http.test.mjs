@@ -31,6 +31,8 @@ async function pipeline (t, protocol, { receiver: receiverOptions = {}, exporter
     lifecycleSpans: 'off',
     handleSignals: false,
     shutdownTimeoutMillis: 2000,
+    // These tests count span and log exports; metrics have their own (metrics-export.test.mjs).
+    metrics: false,
     exporter: {
       protocol,
       endpoint: receiver.httpEndpoint,
@@ -338,6 +340,7 @@ for (const protocol of ['http/protobuf', 'http/json']) {
         serviceName: 'logs-over-http',
         handleSignals: false,
         exporter: { protocol, endpoint: receiver.httpEndpoint },
+        metrics: false,
         logs: true
       })
       app.get('/work', async (request) => {
