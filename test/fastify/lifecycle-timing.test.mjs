@@ -701,3 +701,28 @@ test("in 'slow', a slow step that the request's own spans cover gains no span; t
   assert.ok(handler !== undefined, JSON.stringify(route.slowest))
   assert.equal(route.slowest[0].name, 'preHandler - waitABit', 'ranked by the uncovered time it explains')
 })
+
+test('the uncovered time is also a histogram per route: fastify.request.uncovered.duration, in seconds', async (t) => {
+  const { app, spans, metrics } = await tracedApp(t, { options: ROBUST })
+  app.get('/refunds/:orderId', { preHandler: waitABit }, async () => 'ok')
+  app.get('/health', async () => withSpan('probe', () => 'up'))
+  await app.inject('/refunds/1')
+  await app.inject('/refunds/2')
+  await app.inject('/health')
+  const requests = (await spans()).filter((s) => s.kind === SpanKind.SERVER)
+  const histogram = (await metrics.metrics()).get('fastify.request.uncovered.duration')
+  assert.ok(histogram !== undefined, 'no fastify.request.uncovered.duration')
+  assert.equal(histogram.descriptor.unit, 's')
+  const byRoute = new Map(histogram.dataPoints.map((p) => [p.attributes['http.route'], p]))
+  assert.deepEqual([...byRoute.keys()].sort(), ['/health', '/refunds/:orderId'])
+  const refunds = byRoute.get('/refunds/:orderId')
+  assert.equal(refunds.attributes['http.request.method'], 'GET')
+  assert.equal(refunds.value.count, 2)
+  // The same figure as the request spans' attribute (which is rounded to the microsecond).
+  const fromSpans = requests
+    .filter((s) => s.attributes['http.route'] === '/refunds/:orderId')
+    .reduce((sum, s) => sum + s.attributes['fastify.request.uncovered_ms'], 0)
+  assert.ok(fromSpans >= 118, `${fromSpans} ms`)
+  assert.ok(Math.abs(refunds.value.sum * 1000 - fromSpans) < 0.01, `${refunds.value.sum} s against ${fromSpans} ms`)
+  assert.equal(byRoute.get('/health').value.count, 1)
+})
