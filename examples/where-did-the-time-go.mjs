@@ -10,12 +10,12 @@ await app.register(otelPlugin, { serviceName: 'payment-processor' })
 
 app.post('/refunds/:orderId', {
   preHandler: async function checkEntitlements () {
-    await sleep(40) // an entitlement service nobody traced
+    await sleep(200) // an entitlement service nobody traced
   }
 }, async () => ({ refunded: true }))
 
 await app.inject({ method: 'POST', url: '/refunds/ord-7421' })
 console.log(formatRouteSummary(app.otel.routeSummary()).join('\n'))
-// POST /refunds/:orderId: 100 % of 41 ms is not covered by any span;
-//   slowest hook preHandler - checkEntitlements 40 ms (1 request, p95 41 ms)
+// POST /refunds/:orderId: 100 % of 202 ms is not covered by any span;
+//   slowest hook preHandler - checkEntitlements 200 ms (1 request, p95 202 ms)
 await app.close()
