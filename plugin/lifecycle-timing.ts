@@ -324,7 +324,9 @@ export function observe (t: RequestTelemetryState, now: number, next: number): v
     t.pending = undefined
     const span = t.pendingSpan
     t.pendingSpan = undefined
-    endStep(t, pending, t.pendingStart, now, span, false, undefined)
+    // What the request failed with (its onError hook runs before anything else is observed).
+    const failure = t.failure
+    endStep(t, pending, t.pendingStart, now, span, failure !== undefined, failure)
     return
   }
   const mark = t.mark
@@ -448,7 +450,7 @@ export function timedSerialization (
 ): unknown {
   const t = requestInScope()
   if (t === undefined || t.timing === null || t.ended) return fn.call(self, a, b)
-  const adjacent =
+  let adjacent =
     current === t &&
     t.depth === 0 &&
     (t.stage === STAGE_REPLY || t.stage === STAGE_SERIALIZATION) &&
@@ -456,7 +458,10 @@ export function timedSerialization (
   let start = t.mark
   if (!adjacent) {
     start = performance.now()
+    const handlerEnds = t.pending !== undefined
     observe(t, start, NEXT_REPLY)
+    // The handler waiting for its end ended here: what follows is as right after its end.
+    adjacent = handlerEnds && t.stage === STAGE_REPLY
   }
   t.replyStarted = true
   const result = fn.call(self, a, b)

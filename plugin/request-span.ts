@@ -346,7 +346,10 @@ export function recordRequestError (request: FastifyRequest, error: unknown): vo
   // The error type also serves the request metrics, recorded span or not.
   if (telemetry.span.isRecording()) recordThrown(telemetry.span, error)
   else if (telemetry.measure === undefined) return
-  telemetry.errorType ??= errorType(error)
+  if (telemetry.errorType === undefined) {
+    telemetry.errorType = errorType(error)
+    telemetry.failure = error
+  }
 }
 
 /** Finishes the span once the response has been fully written; `end` unless its owner ends it. */

@@ -42,6 +42,8 @@ export class RequestTelemetryState implements RequestTelemetry, CoverageOwner, C
   ended = false
   /** `error.type` of the first error the request recorded. */
   errorType: string | undefined
+  /** That error, for the step it ended (lifecycle-timing.ts); undefined until one is recorded. */
+  failure: unknown = undefined
   /** The request and reply of a recorded span, for its end. */
   request: FastifyRequest | undefined
   reply: FastifyReply | undefined

@@ -726,3 +726,30 @@ test('the uncovered time is also a histogram per route: fastify.request.uncovere
   assert.ok(Math.abs(refunds.value.sum * 1000 - fromSpans) < 0.01, `${refunds.value.sum} s against ${fromSpans} ms`)
   assert.equal(byRoute.get('/health').value.count, 1)
 })
+
+test('a slow async handler that rejects: its span records the error, which reaches Fastify unchanged', async (t) => {
+  const { app, spans } = await tracedApp(t, { options: ROBUST })
+  class LedgerDown extends Error {
+    statusCode = 503
+  }
+  const thrown = new LedgerDown('ledger down')
+  let seen
+  app.setErrorHandler(function explain (error, request, reply) {
+    seen = error
+    reply.code(error.statusCode).send({ failed: error.message })
+  })
+  app.get('/ledger', async function readLedger () {
+    await sleep(60)
+    throw thrown
+  })
+  const res = await app.inject('/ledger')
+  assert.equal(res.statusCode, 503)
+  assert.equal(seen, thrown)
+  const all = await spans()
+  const handler = all.find((s) => s.name === 'handler - readLedger')
+  assert.ok(handler !== undefined, `have ${all.map((s) => s.name)}`)
+  assert.ok(millisOf(handler) >= 59 && millisOf(handler) < 1000, `${millisOf(handler)} ms`)
+  assert.equal(handler.status.code, SpanStatusCode.ERROR)
+  assert.equal(handler.attributes['error.type'], 'LedgerDown')
+  assertWithin(handler, requestSpanOf(all))
+})
