@@ -36,7 +36,11 @@ const route = async (request) => ({ id: request.params.id, ok: true })
 // MODES=off,slow leaves 'all' out: its extra spans' garbage would fall on the other modes' requests
 // too, which matters when comparing against another build's process.
 const modes = (process.env.MODES ?? 'off,slow,all').split(',')
-for (const mode of modes) app.get(`/${mode}/:id`, { config: { otel: { lifecycleSpans: mode } } }, route)
+// A trailing digit names a second route of the same mode (MODES=off,off2: what two routes of one
+// mode differ by, the measurement's own floor).
+for (const mode of modes) {
+  app.get(`/${mode}/:id`, { config: { otel: { lifecycleSpans: mode.replace(/\d+$/, '') } } }, route)
+}
 await app.ready()
 
 const samples = new Map(modes.map((m) => [m, new Float64Array(REQUESTS)]))
