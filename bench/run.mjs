@@ -3,26 +3,29 @@
 // results go to bench/results/<mode>.json and .md (ignored by git: a run leaves the tree clean;
 // node bench/lib/update-docs.mjs puts a full run's tables into docs/internals/performance.md).
 //   --quick            short runs
-//   --only a,b         a subset of: micro, workers, pipeline, logs, http
+//   --only a,b         a subset of: micro, encoder, workers, pipeline, logs, http
 //   --nodes 22,24,26   the Node versions the HTTP servers run on (full run: 22,24,26; quick: this one)
 //   --compare FILE     after the run, compare it with a saved run (a copy of an earlier results JSON)
-//   --against DIR      also run the HTTP setups of another checkout (built, with its node_modules),
+//   --against DIR      also run the plugin's HTTP setups of another checkout (built, with its node_modules),
 //                      interleaved with this one's in the same rounds: a before/after on one machine
-//   --setups a,b       only these HTTP setups (bare Fastify always runs: the ratios are to it)
-//   --rounds N         HTTP rounds (default: 1 quick, 3 full)
+//   --against-setups a,b   which of them (default: off,unsampled,sampled,otlp; an older checkout may
+//                      not know the newer setups)
+//   --setups a,b       only these HTTP setups of this checkout (bare Fastify always runs)
+//   --rounds n         rounds of fresh HTTP server processes (full run: 3, quick: 1)
 import { execFileSync, execSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
-import { runHttp, SETUPS } from './http/index.mjs'
+import { PLUGIN_SETUPS, runHttp, SETUPS } from './http/index.mjs'
 import { runLogs } from './logs/index.mjs'
 import { nodeBinDirectory } from '../scripts/node-binary.mjs'
 import { hasTaskset } from './lib/processes.mjs'
 import { readResults, renderComparison } from './lib/compare.mjs'
 import { renderMarkdown } from './lib/report.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
+import { runEncoder } from './micro/encoder.mjs'
 import { runMicro } from './micro/index.mjs'
 import { runPipeline } from './pipeline/index.mjs'
 import { runWorkers } from './workers/index.mjs'
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     nodes: { type: 'string' },
     compare: { type: 'string' },
     against: { type: 'string' },
+    'against-setups': { type: 'string' },
     setups: { type: 'string' },
     rounds: { type: 'string' }
   }
@@ -45,6 +49,7 @@ const log = (line) => process.stdout.write(`${line}\n`)
 const settings = quick
   ? {
       micro: { timeMillis: 80 },
+      encoder: { rounds: 3 },
       workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
       pipeline: {
         seconds: 1,
@@ -57,16 +62,18 @@ const settings = quick
     }
   : {
       micro: { timeMillis: 1000 },
+      encoder: { rounds: 15 },
       workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
       pipeline: {
         seconds: 3,
-        rates: [10000, 20000, 30000, 40000, 50000, 60000],
+        rates: [10000, 20000, 30000, 40000, 50000, 60000, 70000, 80000, 90000, 100000],
         presets: ['conservative', 'moderate', 'aggressive'],
         recovery: { rounds: 3, outageMillis: 15000 }
       },
       logs: { rounds: 15, lines: 5000, warmupRounds: 10 },
       http: { rounds: 3, seconds: 5, warmupSeconds: 3, connections: [50, 100] }
     }
+if (values.rounds !== undefined) settings.http.rounds = Math.max(1, Number(values.rounds))
 
 const started = new Date()
 const results = {
@@ -87,6 +94,10 @@ const results = {
 if (wanted('micro')) {
   log('propagation micro-costs')
   results.micro = await runMicro({ ...settings.micro, log })
+}
+if (wanted('encoder')) {
+  log('OTLP encoding')
+  results.encoder = await runEncoder({ ...settings.encoder, log })
 }
 if (wanted('workers')) {
   log('thread boundary')
@@ -113,8 +124,7 @@ if (wanted('http')) {
       node: version,
       rows: await runHttp({
         ...settings.http,
-        ...(values.rounds === undefined ? {} : { rounds: Number(values.rounds) }),
-        setups: await httpSetups(values.against),
+        setups: httpSetups(values.against, values['against-setups'], values.setups),
         execPath,
         log
       })
@@ -139,16 +149,15 @@ if (values.compare !== undefined) {
 }
 
 /**
- * This checkout's HTTP setups, and with --against another checkout's beside them (its ids marked):
- * those of ours the other checkout has too (a setup added here has no server there).
+ * This checkout's HTTP setups (`--setups` picks some; bare Fastify always runs), and with --against
+ * another checkout's plugin setups beside them (its ids marked).
  */
-async function httpSetups (against) {
-  const chosen = values.setups?.split(',')
-  const setups = chosen === undefined ? SETUPS : SETUPS.filter((s) => s.id === 'bare' || chosen.includes(s.id))
-  if (against === undefined) return setups
+function httpSetups (against, againstSetups = 'off,unsampled,sampled,otlp', only) {
+  const picked = only === undefined ? SETUPS : SETUPS.filter((s) => s.id === 'bare' || only.split(',').includes(s.id))
+  if (against === undefined) return picked
   const server = join(against, 'bench', 'http', 'server.mjs')
-  const known = new Set((await import(join(against, 'bench', 'http', 'index.mjs'))).SETUPS.map((s) => s.id))
-  const theirs = setups.filter((s) => s.id !== 'bare' && known.has(s.id)).map((s) => ({
+  const wanted = againstSetups.split(',').filter((id) => PLUGIN_SETUPS.includes(id))
+  const theirs = SETUPS.filter((s) => wanted.includes(s.id)).map((s) => ({
     ...s,
     id: `${s.id}@against`,
     label: `${s.label} (${against})`,
@@ -156,7 +165,7 @@ async function httpSetups (against) {
     serverSetup: s.id,
     cwd: against
   }))
-  return [...setups, ...theirs]
+  return [...picked, ...theirs]
 }
 
 function gitCommit () {

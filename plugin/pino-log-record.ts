@@ -2,15 +2,17 @@ import type { HrTime, SpanContext } from '@opentelemetry/api'
 import { type AnyValue, type Attributes, type LogRecord, SeverityNumber } from '@opentelemetry/api'
 import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
-import { limitAttributes } from '../sdk/logs/log-record-limits.js'
-import type { LogRecordSink } from '../sdk/logs/log-record-sink.js'
+import { limitAttributes, limitBody } from '../sdk/logs/log-record-limits.js'
+import type { LazyLogRecord, LogRecordSink } from '../sdk/logs/log-record-sink.js'
 
 /** The keys a pino logger writes its own parts under (options `messageKey`, `errorKey`). */
 export interface PinoKeys {
   messageKey: string
   errorKey: string
 }
+
+/** A record's fields besides its body and attributes, as encoded: times, severity, ids, keys. */
+const FIXED_FIELDS_BYTES = 64
 
 /** A `time` below this is in seconds: as milliseconds it would be before 1973. */
 const UNIX_SECONDS_BELOW = 1e11
@@ -133,7 +135,7 @@ export function pinoLineToLogRecord (
  * (severity, trace context, when it was observed) is kept at once; the line is parsed when its
  * batch is exported, off the request's path.
  */
-export class PinoLogRecord implements ReadableLogRecord {
+export class PinoLogRecord implements LazyLogRecord {
   readonly eventName = undefined
   private parsed:
     | { hrTime: HrTime; observed: HrTime; body: AnyValue | undefined; attributes: Attributes; dropped: number }
@@ -188,6 +190,15 @@ export class PinoLogRecord implements ReadableLogRecord {
   }
 
   /**
+   * What the queue's byte bound counts while the line is not parsed: the line's length (JSON is
+   * about as long as its OTLP encoding) and the record's fixed fields. Once parsed, the encoder
+   * measures the record.
+   */
+  queuedBytes (): number | undefined {
+    return this.parsed === undefined ? this.line.length + FIXED_FIELDS_BYTES : undefined
+  }
+
+  /**
    * Parses the line now and lets go of it. For a long line: queued as written it would hold all
    * of its characters until export, where the limits would cut them; parsed, the record holds
    * only what the limits keep.
@@ -206,7 +217,7 @@ export class PinoLogRecord implements ReadableLogRecord {
       this.parsed = {
         hrTime: millisToHrTime(timestamp ?? observed),
         observed: millisToHrTime(observed),
-        body,
+        body: limitBody(body, this.sink.limits.bodyLengthLimit),
         attributes: limited.attributes,
         dropped: limited.dropped
       }

@@ -24,10 +24,11 @@ export const SETUPS = [
     id: 'sampled-metrics-runtime',
     label: 'plugin, sampled, no-op exporter, + request and runtime metrics (the default set)'
   },
-  { id: 'otlp', label: 'plugin, sampled, OTLP/gRPC to a loopback receiver' },
+  { id: 'otlp', label: 'plugin, sampled, OTLP/gRPC to a receiver process' },
+  { id: 'otlp-http', label: 'plugin, sampled, OTLP/HTTP (protobuf) to a receiver process' },
   {
     id: 'preload',
-    label: 'preload (instrumentation-http + undici) + plugin, sampled, OTLP/gRPC to a loopback receiver',
+    label: 'preload (instrumentation-http + undici) + plugin, sampled, OTLP/gRPC to a receiver process',
     nodeArgs: ['--import', 'fastify-otel-kit/register'],
     env: (endpoint) => ({
       OTEL_SERVICE_NAME: 'bench',
@@ -37,8 +38,41 @@ export const SETUPS = [
       OTEL_METRICS_EXPORTER: 'none'
     })
   },
-  { id: 'fastify-otel', label: '@fastify/otel, same SDK settings' },
-  { id: 'http-instrumentation', label: 'instrumentation-http' }
+  { id: 'fastify-otel', label: '@fastify/otel, same SDK settings, no-op exporter' },
+  {
+    id: 'fastify-otel-grpc',
+    label: "@fastify/otel on upstream's BatchSpanProcessor + OTLP/gRPC exporter, to a receiver process"
+  },
+  {
+    id: 'fastify-otel-http',
+    label: "@fastify/otel on upstream's BatchSpanProcessor + OTLP/HTTP (protobuf) exporter, to a receiver process"
+  },
+  { id: 'http-instrumentation', label: 'instrumentation-http, no-op exporter' },
+  {
+    id: 'http-instrumentation-grpc',
+    label: "instrumentation-http on upstream's BatchSpanProcessor + OTLP/gRPC exporter, to a receiver process"
+  },
+  {
+    id: 'http-instrumentation-http',
+    label:
+      "instrumentation-http on upstream's BatchSpanProcessor + OTLP/HTTP (protobuf) exporter, " +
+      'to a receiver process'
+  }
+]
+
+/** The setups that run this package (the others are upstream's pipelines, the same in any checkout). */
+export const PLUGIN_SETUPS = [
+  'off',
+  'unsampled',
+  'sampled',
+  'unsampled-metrics',
+  'sampled-metrics',
+  'sampled-metrics-runtime',
+  'lifecycle-off',
+  'lifecycle-all',
+  'otlp',
+  'otlp-http',
+  'preload'
 ]
 
 /** CPU ticks (1/100 s) a process has used, or undefined where /proc is not there. */
@@ -60,7 +94,7 @@ export async function runHttp ({
   log
 }) {
   const receiver = startNode(here('../lib/receiver-process.mjs'), [], { core: 1 })
-  const { endpoint } = await receiver.next()
+  const { endpoint, httpEndpoint } = await receiver.next()
   const samples = new Map(setups.map((s) => [s.id, new Map(connections.map((c) => [c, []]))]))
   const spans = new Map(setups.map((s) => [s.id, { ended: 0, exported: 0, dropped: 0 }]))
   for (let round = 1; round <= rounds; round++) {
@@ -72,7 +106,7 @@ export async function runHttp ({
           core: 0,
           execPath,
           nodeArgs: setup.nodeArgs ?? [],
-          env: { BENCH_OTLP_ENDPOINT: endpoint, ...setup.env?.(endpoint) },
+          env: { BENCH_OTLP_ENDPOINT: endpoint, BENCH_OTLP_HTTP_ENDPOINT: httpEndpoint, ...setup.env?.(endpoint) },
           ...(setup.cwd === undefined ? {} : { cwd: setup.cwd })
         })
         const { port } = await server.next()

@@ -1,6 +1,7 @@
 // The SDK pipeline the peers run on, equal to the plugin's defaults: a resource, the parent-based
-// always-on sampler, a batch processor with the default (moderate) settings, and an exporter that
-// only counts. Counting wraps the processor, so ended = what entered the queue.
+// always-on sampler, upstream's BatchSpanProcessor with the default (moderate) settings, and an
+// exporter that only counts or upstream's OTLP exporter (gRPC, or protobuf over HTTP) to the
+// driver's receiver. Counting wraps the processor, so ended = what entered the queue.
 import { context, propagation, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
@@ -18,13 +19,40 @@ export const countingExporter = {
   async forceFlush () {}
 }
 
+/**
+ * Upstream's OTLP exporter a setup names (`...-grpc`, `...-http`), counting what it exported; else
+ * the counting one.
+ */
+export async function otlpExporter (setup) {
+  let exporter
+  if (setup.endsWith('-grpc')) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc')
+    exporter = new OTLPTraceExporter({ url: process.env.BENCH_OTLP_ENDPOINT })
+  } else if (setup.endsWith('-http')) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto')
+    exporter = new OTLPTraceExporter({ url: `${process.env.BENCH_OTLP_HTTP_ENDPOINT}/v1/traces` })
+  } else {
+    return countingExporter
+  }
+  return {
+    export (spans, done) {
+      exporter.export(spans, (result) => {
+        if (result.code === 0) count.exported += spans.length
+        done(result)
+      })
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush()
+  }
+}
+
 export function counters () {
   return { ended: count.ended, exported: count.exported, dropped: count.ended - count.exported }
 }
 
-export function sdkPipeline () {
+export function sdkPipeline (exporter = countingExporter) {
   const batch = new BatchSpanProcessor({
-    exporter: countingExporter,
+    exporter,
     maxQueueSize: 2048,
     scheduledDelayMillis: 5000,
     maxExportBatchSize: 512

@@ -3,7 +3,7 @@
 // Prints {"port": n} when listening. On stdin "stats" it flushes and prints {"ended", "exported",
 // "dropped"} (spans), then keeps serving; it exits when stdin closes.
 import { createInterface } from 'node:readline'
-import { counters, countingExporter, registerGlobally, sdkPipeline } from './sdk-pipeline.mjs'
+import { counters, countingExporter, otlpExporter, registerGlobally, sdkPipeline } from './sdk-pipeline.mjs'
 
 const setup = process.argv[2]
 const route = async (request) => ({ id: request.params.id, ok: true })
@@ -19,6 +19,7 @@ if (setup === 'bare') {
     'unsampled',
     'sampled',
     'otlp',
+    'otlp-http',
     'unsampled-metrics',
     'sampled-metrics',
     'sampled-metrics-runtime',
@@ -34,8 +35,14 @@ if (setup === 'bare') {
   await app.register(otelPlugin, {
     serviceName: 'bench',
     handleSignals: false,
-    // "otlp" exports to the receiver the driver started; the others to an exporter that only counts.
-    exporter: setup === 'otlp' ? { protocol: 'grpc', endpoint: process.env.BENCH_OTLP_ENDPOINT } : countingExporter,
+    // "otlp" and "otlp-http" export to the receiver the driver started; the others to an exporter
+    // that only counts.
+    exporter:
+      setup === 'otlp'
+        ? { protocol: 'grpc', endpoint: process.env.BENCH_OTLP_ENDPOINT }
+        : setup === 'otlp-http'
+          ? { protocol: 'http/protobuf', endpoint: process.env.BENCH_OTLP_HTTP_ENDPOINT }
+          : countingExporter,
     // The tracing rows keep metrics off (as they were measured before metrics existed); the
     // "-metrics" rows record them into a reader the run never collects (a periodic export every
     // 60 s would not come within a measurement anyway): the request metrics alone, or with the
@@ -70,10 +77,11 @@ if (setup === 'bare') {
     const s = app.otel.stats()
     return { ended: s.created, exported: s.exported, dropped: s.dropped, failed: s.failed }
   }
-} else if (setup === 'fastify-otel') {
-  // @fastify/otel on the same SDK settings: resource, parent-based sampler, default batch, no-op export.
+} else if (setup.startsWith('fastify-otel')) {
+  // @fastify/otel on the same SDK settings: resource, parent-based sampler, default batch, and a no-op
+  // exporter or upstream's OTLP exporter (-grpc, -http) to the driver's receiver.
   // Like for like: one request span, as the plugin makes (no hook or handler spans).
-  const provider = sdkPipeline()
+  const provider = sdkPipeline(await otlpExporter(setup))
   registerGlobally(provider)
   const { default: FastifyOtelInstrumentation } = await import('@fastify/otel')
   const instrumentation = new FastifyOtelInstrumentation({ instrumentHooks: false, instrumentHandler: false })
@@ -85,11 +93,11 @@ if (setup === 'bare') {
     await provider.forceFlush()
     return counters()
   }
-} else if (setup === 'http-instrumentation') {
+} else if (setup.startsWith('http-instrumentation')) {
   // The auto-instrumentation route: instrumentation-http on the current line, enabled before
   // fastify is loaded (as a preload would), on the same SDK settings. (instrumentation-fastify,
   // archived upstream in March 2026, is no longer a peer: @fastify/otel is its successor.)
-  const provider = sdkPipeline()
+  const provider = sdkPipeline(await otlpExporter(setup))
   registerGlobally(provider)
   const { registerInstrumentations } = await import('@opentelemetry/instrumentation')
   const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http')

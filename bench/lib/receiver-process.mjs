@@ -1,11 +1,11 @@
-// The OTLP/gRPC receiver in its own process, counting spans and log records only (decoding them fully would make
-// the receiver the bottleneck). Prints {"endpoint"} when listening; on stdin "count" prints
-// {"spans": n, "logs": n}, "reset" sets the counts to zero.
+// The OTLP receiver (gRPC and HTTP) in its own process, counting spans and log records only (decoding them fully
+// would make the receiver the bottleneck). Prints {"endpoint", "httpEndpoint"} when listening; on stdin "count"
+// prints {"spans": n, "logs": n}, "reset" sets the counts to zero.
 import { createInterface } from 'node:readline'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 
 const receiver = await OtlpReceiver.start({ countOnly: true })
-process.stdout.write(`${JSON.stringify({ endpoint: receiver.endpoint })}\n`)
+process.stdout.write(`${JSON.stringify({ endpoint: receiver.endpoint, httpEndpoint: receiver.httpEndpoint })}\n`)
 const lines = createInterface({ input: process.stdin })
 lines.on('line', (line) => {
   const command = line.trim()

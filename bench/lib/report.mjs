@@ -39,6 +39,20 @@ export function renderMarkdown (r) {
     for (const row of r.micro) out.push(`| ${row.name} | ${row.nsPerOp} |`)
     out.push('')
   }
+  if (r.encoder !== undefined) {
+    out.push(
+      '**OTLP encoding** (batches of 512, CPU time per item, medians over rounds; the floor copies the same bytes)',
+      ''
+    )
+    out.push("| items | encoder | us per item | bytes per item | ratio to upstream's |", '|---|---|---:|---:|---:|')
+    for (const row of r.encoder) {
+      out.push(
+        `| ${row.items} | ${row.name} | ${row.microsPerItem} | ${row.bytesPerItem} | ` +
+          `${row.ratioToUpstream.toFixed(2)} |`
+      )
+    }
+    out.push('')
+  }
   if (r.workers !== undefined) {
     out.push('**Thread boundary** (Piscina, one worker thread; microseconds per task)', '')
     out.push(
@@ -99,6 +113,23 @@ export function renderMarkdown (r) {
       out.push(
         `| the plugin's (reconnect backoff capped at 1 s) | ${rec.pluginMillis.join(', ')} | ${rec.pluginMedian} |`
       )
+    }
+    if (r.pipeline.outages?.length > 0) {
+      out.push(
+        '',
+        'A collector restart, spans offered at a steady rate the whole time ' +
+          '(moderate preset; lost = dropped + failed):',
+        ''
+      )
+      out.push('| protocol | outage | spans/s | retries | made | lost | retries before (5 attempts) | lost before |')
+      out.push('|---|---:|---:|---|---:|---:|---|---:|')
+      for (const o of r.pipeline.outages) {
+        out.push(
+          `| ${o.protocol} | ${o.outageMillis / 1000} s | ${o.spansPerSecond} | for up to 60 s (default) | ` +
+            `${o.defaults.created} | ${o.defaults.dropped + o.defaults.failed} | 5 attempts within 30 s | ` +
+            `${o.before.dropped + o.before.failed} of ${o.before.created} |`
+        )
+      }
     }
     out.push('')
   }

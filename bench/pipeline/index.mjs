@@ -4,7 +4,8 @@
 // 20 and 80 MB); how soon export resumes after the collector comes back, with upstream's gRPC
 // transport and with ours; how long the span.end() that fills a batch takes with the SDK's batch
 // processor and with ours; and how long a process lives on after close when the collector never
-// answers, with either transport.
+// answers, with either transport; and what a 30 s collector restart loses with the default retry
+// budget and with the retries the package had before.
 // docs/internals/upstream-parts.md quotes the last three.
 import { fileURLToPath } from 'node:url'
 import { runNode, startNode } from '../lib/processes.mjs'
@@ -81,5 +82,20 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
         `upstream transport ${upstream.join(', ')} ms, plugin's ${plugin.join(', ')} ms`
     )
   }
-  return { steps, summary, heap, recovery: resumed, endStall: stall, hungExit }
+  // A 30 s collector restart with the defaults and with the retries the package had before: a
+  // minute and more per protocol, so left out of the quick run.
+  const outages = []
+  if (recovery.rounds > 1) {
+    for (const protocol of ['grpc', 'http/protobuf']) {
+      const o = await runNode(here('./outage.mjs'), ['30000', '50', protocol])
+      log(
+        `  ${o.outageMillis / 1000} s outage over ${protocol} at ${o.spansPerSecond} spans/s: defaults lost ` +
+          `${o.defaults.dropped + o.defaults.failed} of ${o.defaults.created}, ` +
+          `before ${o.before.dropped + o.before.failed} ` +
+          `of ${o.before.created}`
+      )
+      outages.push(o)
+    }
+  }
+  return { steps, summary, heap, recovery: resumed, endStall: stall, hungExit, outages }
 }

@@ -1,19 +1,23 @@
-import {
-  JsonLogsSerializer,
-  LogsExporterMetricsHelper,
-  ProtobufLogsSerializer
-} from '@opentelemetry/otlp-transformer'
+import { JsonLogsSerializer, LogsExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { ConsoleLogRecordExporter, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import type { ItemExporter } from '../export/batch-queue.js'
 import { LOGS_SERVICE } from '../export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc-exporter.js'
 import { buildOtlpHttpExporter, type OtlpHttpSignal } from '../export/http/otlp-http-exporter.js'
+import { protobufLogsSerializer } from '../logs/otlp-log-encoder.js'
+import { exportDeadline } from './queue-limits.js'
+
+/**
+ * OTLP protobuf, over gRPC and over HTTP: the package's encoder (docs/internals/upstream-parts.md,
+ * "The OTLP encoder"). OTLP/JSON stays on upstream's serializer.
+ */
+const PROTOBUF = protobufLogsSerializer()
 
 /** What upstream's OTLPLogExporter (exporter-logs-otlp-grpc) passes to its delegate. */
 const LOGS: OtlpSignal<ReadableLogRecord> = {
   service: LOGS_SERVICE,
-  serializer: ProtobufLogsSerializer,
+  serializer: PROTOBUF,
   metricsHelper: LogsExporterMetricsHelper,
   componentType: 'otlp_grpc_log_exporter'
 }
@@ -21,7 +25,7 @@ const LOGS: OtlpSignal<ReadableLogRecord> = {
 /** What upstream's OTLPLogExporter (exporter-logs-otlp-proto, -http) passes to its delegate. */
 const LOGS_HTTP: Record<'http/protobuf' | 'http/json', OtlpHttpSignal<ReadableLogRecord>> = {
   'http/protobuf': {
-    serializer: ProtobufLogsSerializer,
+    serializer: PROTOBUF,
     metricsHelper: LogsExporterMetricsHelper,
     contentType: 'application/x-protobuf',
     componentType: 'otlp_http_log_exporter'
@@ -57,7 +61,7 @@ export function buildLogExporter (
           LOGS,
           logs.exporter,
           resolution.logExporterHeaders,
-          logs.batch.exportTimeoutMillis.value,
+          exportDeadline(logs.batch, logs.exporter),
           warn
         )
       }
@@ -65,7 +69,7 @@ export function buildLogExporter (
         LOGS_HTTP[protocol],
         logs.exporter,
         resolution.logExporterHeaders,
-        logs.batch.exportTimeoutMillis.value,
+        exportDeadline(logs.batch, logs.exporter),
         warn
       )
     }

@@ -7,6 +7,8 @@ import { logPipelineWarnings, type PipelineWarnings } from './pipeline-warnings.
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
 import { BatchLogProcessor } from '../logs/batch-log-processor.js'
 import { buildLogExporter } from './log-exporter.js'
+import { queueLimits } from './queue-limits.js'
+import { measuredLogRecords } from '../logs/log-queue-encoding.js'
 import type { LogRecordSink } from '../logs/log-record-sink.js'
 
 /** The log side of the SDK: a LoggerProvider on the spans' resource, with the plugin's queue. */
@@ -35,17 +37,15 @@ export function assembleLogPipeline (
   const events = logPipelineWarnings(warnings, resolution.config)
   const processor = new BatchLogProcessor(
     exporter,
-    {
-      maxQueueSize: logs.batch.maxQueueSize.value,
-      scheduledDelayMillis: logs.batch.scheduledDelayMillis.value,
-      maxExportBatchSize: logs.batch.maxExportBatchSize.value,
-      exportTimeoutMillis: logs.batch.exportTimeoutMillis.value
-    },
-    events
+    queueLimits(logs.batch, logs.exporter),
+    events,
+    measuredLogRecords(),
+    logs.bodyLengthLimit.value
   )
   const limits = {
     attributeValueLengthLimit: logs.attributeValueLengthLimit.value,
-    attributeCountLimit: logs.attributeCountLimit.value
+    attributeCountLimit: logs.attributeCountLimit.value,
+    bodyLengthLimit: logs.bodyLengthLimit.value
   }
   const provider = new LoggerProvider({ resource, processors: [processor], logRecordLimits: limits })
   const retries = exporter as Partial<RetryCounter>

@@ -17,6 +17,8 @@ interface QueueWording {
   dropCode: WarningCode
   /** Says which queue is full and what to change. */
   dropAdvice: string
+  /** The same, when the queue's byte bound is reached. */
+  bytesAdvice: string
   exporter: ResolvedExporterConfig
 }
 
@@ -29,6 +31,10 @@ export function spanPipelineWarnings (warnings: Warnings, config: ResolvedSdkCon
       `the export queue is full (batch.maxQueueSize ${config.batch.maxQueueSize.value}). ` +
       'Raise maxQueueSize to at least peak requests/s x spans per request x scheduledDelayMillis/1000, ' +
       'or check that the collector keeps up.',
+    bytesAdvice:
+      `the export queue holds batch.maxQueueBytes (${config.batch.maxQueueBytes.value}) bytes of spans. ` +
+      'Large attribute values fill it before maxQueueSize: ' +
+        'cut them (attributeValueLengthLimit) or raise maxQueueBytes.',
     exporter: config.exporter
   })
 }
@@ -42,6 +48,9 @@ export function logPipelineWarnings (warnings: Warnings, config: ResolvedSdkConf
       `the log export queue is full (logs.batch.maxQueueSize ${config.logs.batch.maxQueueSize.value}). ` +
       'Raise it to at least peak log lines/s x logs.batch.scheduledDelayMillis/1000, ' +
       'or check that the collector keeps up.',
+    bytesAdvice:
+      `the log export queue holds logs.batch.maxQueueBytes (${config.logs.batch.maxQueueBytes.value}) bytes of ` +
+      'records. Long messages fill it before maxQueueSize: cut them (logs.bodyLengthLimit) or raise maxQueueBytes.',
     exporter: config.logs.exporter
   })
 }
@@ -54,6 +63,11 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
   const destination = wording.exporter.kind.value === 'otlp' ? 'the collector' : 'the exporter'
   const drops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
     warnings.warn(wording.dropCode, `dropped ${count} ${wording.noun}(s) because ${wording.dropAdvice}`, {
+      once: false
+    })
+  })
+  const byteDrops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
+    warnings.warn(wording.dropCode, `dropped ${count} ${wording.noun}(s) because ${wording.bytesAdvice}`, {
       once: false
     })
   })
@@ -75,13 +89,14 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
   })
   return {
     onDrop: (_total, reason) => {
-      ;(reason === 'shutting-down' ? lateDrops : drops).add(1)
+      ;(reason === 'shutting-down' ? lateDrops : reason === 'queue-bytes' ? byteDrops : drops).add(1)
     },
     onExportFailure: (count, error) => {
       failures.add(count, error ?? new Error('unknown error'))
     },
     close: () => {
       drops.close()
+      byteDrops.close()
       lateDrops.close()
       failures.close()
     }

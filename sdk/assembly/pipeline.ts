@@ -8,8 +8,10 @@ import type { ConfigResolution } from '../config/resolve-config.js'
 import { reportDiagnosticRepeats } from '../diagnostics/diag-logger.js'
 import type { Warnings } from '../diagnostics/warnings.js'
 import { BatchExportProcessor } from '../traces/batch-span-processor.js'
-import type { RetryCounter } from '../export/batch-queue.js'
-import { buildExporter } from './span-exporter.js'
+import type { ItemExporter, QueueEncoding, RetryCounter } from '../export/batch-queue.js'
+import type { ReadableSpan } from '@opentelemetry/sdk-trace'
+import { queueLimits } from './queue-limits.js'
+import { buildSpanExport } from './span-exporter.js'
 import { assembleLogPipeline, type LogPipeline } from './log-pipeline.js'
 import { ProcessorChain } from '../traces/processor-chain.js'
 import { workerSpanLosses } from '../traces/span-sink.js'
@@ -32,7 +34,7 @@ export interface Pipeline {
   provider: TracerProvider
   propagator: TextMapPropagator
   /** The plugin's own batch processor; undefined for OTEL_TRACES_EXPORTER=none. */
-  batchProcessor: BatchExportProcessor | undefined
+  batchProcessor: BatchExportProcessor<{ readonly resource: Resource }> | undefined
   /** Every processor in order, the application's first, then the batch processor. */
   processors: ProcessorChain
   spanFactory: SpanFactory
@@ -77,20 +79,17 @@ export function assemblePipeline (
     buildSampler(config.sampler.value, config.samplingRatio.value, resolution.samplerInstance),
     spanCounts
   )
-  const exporter = buildExporter(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
+  const spanExport = buildSpanExport(resolution, (message) => warnings.warn('FOK_WARN_CONFIG', message))
+  const exporter = spanExport?.exporter
   const events = spanPipelineWarnings(warnings, config)
-  const batchProcessor =
-    exporter === undefined
+  const batchProcessor: BatchExportProcessor<{ readonly resource: Resource }> | undefined =
+    spanExport === undefined
       ? undefined
-      : new BatchExportProcessor(
-        exporter,
-        {
-          maxQueueSize: config.batch.maxQueueSize.value,
-          scheduledDelayMillis: config.batch.scheduledDelayMillis.value,
-          maxExportBatchSize: config.batch.maxExportBatchSize.value,
-          exportTimeoutMillis: config.batch.exportTimeoutMillis.value
-        },
-        events
+      : new BatchExportProcessor<{ readonly resource: Resource }>(
+        spanExport.exporter as ItemExporter<{ readonly resource: Resource }>,
+        queueLimits(config.batch, config.exporter),
+        events,
+        spanExport.encoding as QueueEncoding<ReadableSpan, { readonly resource: Resource }>
       )
   // The application's processors first (they may enrich spans in onStart/onEnding), the export last.
   // The live-span counter first: it only counts (otel.sdk.span.live).

@@ -29,6 +29,16 @@ export const DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT = 128
 /** OTEL_BSP_EXPORT_TIMEOUT's default in the specification. */
 export const DEFAULT_EXPORT_TIMEOUT_MILLIS = 30000
 
+/**
+ * Bytes a queue holds at most (spans or log records, as they will be sent). Typical spans (about
+ * 500 bytes each) reach the count bound long before: this bounds the memory of large items, log
+ * lines with long messages say (docs/internals/export-pipeline.md).
+ */
+export const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024
+
+/** Characters a log record's string body keeps (a stack dump or a payload logged whole is cut there). */
+export const DEFAULT_LOG_BODY_LENGTH_LIMIT = 16384
+
 export const DEFAULT_SERVICE_NAME = 'unknown_service:node'
 export const DEFAULT_SAMPLER: SamplerName = 'parentbased_always_on'
 export const DEFAULT_SAMPLING_RATIO = 1

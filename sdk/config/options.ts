@@ -48,6 +48,11 @@ export interface BatchSettings {
   maxExportBatchSize?: number
   /** Deadline of one export, retries included. Default 30000 ms. */
   exportTimeoutMillis?: number
+  /**
+   * Bytes of spans held in memory, as they will be sent (their OTLP size), before new ones are
+   * dropped; the batch being exported counts too. `Infinity`: no byte bound. Default 16 MiB.
+   */
+  maxQueueBytes?: number
 }
 
 /** The log record queue (the specification's OTEL_BLRP_* settings); presets are for spans only. */
@@ -60,6 +65,11 @@ export interface LogBatchSettings {
   maxExportBatchSize?: number
   /** Deadline of one export, retries included. Default 30000 ms. */
   exportTimeoutMillis?: number
+  /**
+   * Bytes of log records held in memory, as they will be sent, before new ones are dropped (a line
+   * not parsed yet counts its length). `Infinity`: no byte bound. Default 16 MiB.
+   */
+  maxQueueBytes?: number
 }
 
 /** Log export settings (option `logs`); `logs: true` is `logs: {}`. */
@@ -76,6 +86,8 @@ export interface LogsOptions {
   attributeValueLengthLimit?: number
   /** Most attributes kept on a record. Default 128. */
   attributeCountLimit?: number
+  /** Longest string body kept on a record, in characters (strings inside a map body too). Default 16384. */
+  bodyLengthLimit?: number
 }
 
 /**
@@ -152,12 +164,18 @@ export interface OtlpExporterOptions {
 }
 
 export interface RetryOptions {
-  /** Attempts in all, the first included. Default 5. */
+  /** Attempts in all within one export, the first included. Default 5. */
   maxAttempts?: number
   /** Default 1000 ms. */
   initialBackoffMillis?: number
   /** Default 5000 ms. */
   maxBackoffMillis?: number
+  /**
+   * How long a batch the collector cannot take for now (unreachable, unavailable, asking to wait)
+   * is exported again, from its first export: the queue holds it and waits, so a collector restart
+   * shorter than this loses nothing the queue holds. Default 60000 ms.
+   */
+  budgetMillis?: number
 }
 
 /**
@@ -265,7 +283,14 @@ export interface ResolvedExporterConfig {
   clientKeyFile: Setting<string | undefined>
   clientCertificateFile: Setting<string | undefined>
   /** `false` when retries are off. */
-  retry: Setting<false | { maxAttempts: number; initialBackoffMillis: number; maxBackoffMillis: number }>
+  retry: Setting<false | ResolvedRetry>
+}
+
+export interface ResolvedRetry {
+  maxAttempts: number
+  initialBackoffMillis: number
+  maxBackoffMillis: number
+  budgetMillis: number
 }
 
 export interface ResolvedBatchConfig {
@@ -274,6 +299,7 @@ export interface ResolvedBatchConfig {
   scheduledDelayMillis: Setting<number>
   maxExportBatchSize: Setting<number>
   exportTimeoutMillis: Setting<number>
+  maxQueueBytes: Setting<number>
 }
 
 export interface ResolvedLogBatchConfig {
@@ -281,6 +307,7 @@ export interface ResolvedLogBatchConfig {
   scheduledDelayMillis: Setting<number>
   maxExportBatchSize: Setting<number>
   exportTimeoutMillis: Setting<number>
+  maxQueueBytes: Setting<number>
 }
 
 export interface ResolvedLogsConfig {
@@ -294,6 +321,7 @@ export interface ResolvedLogsConfig {
   batch: ResolvedLogBatchConfig
   attributeValueLengthLimit: Setting<number>
   attributeCountLimit: Setting<number>
+  bodyLengthLimit: Setting<number>
 }
 
 /** Span count limits (environment only; the specification's default is 128 each). */

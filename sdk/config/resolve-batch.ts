@@ -3,7 +3,8 @@ import {
   BATCH_PRESET_NAMES,
   type BatchValues,
   DEFAULT_BATCH_PRESET,
-  DEFAULT_EXPORT_TIMEOUT_MILLIS
+  DEFAULT_EXPORT_TIMEOUT_MILLIS,
+  DEFAULT_MAX_QUEUE_BYTES
 } from './defaults.js'
 import { clampSetting, optionalDuration, parseDurationMillis, resolveDuration } from './durations.js'
 import { parsePositiveInteger } from './env-values.js'
@@ -13,7 +14,7 @@ import type { Resolver } from './resolver.js'
 import { isPlainObject, optionalEnum, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
 
 const LIMIT_KEYS = ['maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize', 'exportTimeoutMillis'] as const
-const BATCH_KEYS = ['preset', ...LIMIT_KEYS]
+const BATCH_KEYS = ['preset', ...LIMIT_KEYS, 'maxQueueBytes']
 
 type LimitKey = (typeof LIMIT_KEYS)[number]
 
@@ -109,8 +110,27 @@ export function resolveBatchLimits (
     const batchSet = maxExportBatchSize.source === 'env' || batchWritten
     maxExportBatchSize = batchSet ? { ...maxExportBatchSize, value: maxQueueSize.value } : { ...maxQueueSize }
   }
-  return { maxQueueSize, scheduledDelayMillis, maxExportBatchSize, exportTimeoutMillis }
+  return {
+    maxQueueSize,
+    scheduledDelayMillis,
+    maxExportBatchSize,
+    exportTimeoutMillis,
+    maxQueueBytes: queueBytes(key, explicit)
+  }
+}
+
+/**
+ * The queue's byte bound: an option only (the specification has no variable for it), a positive
+ * integer or Infinity for none.
+ */
+function queueBytes (key: string, explicit: Record<string, unknown>): Setting<number> {
+  const raw = explicit.maxQueueBytes
+  if (raw === undefined) return { value: DEFAULT_MAX_QUEUE_BYTES, source: 'default' }
+  if (raw !== Infinity && (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw <= 0)) {
+    throw invalidOption(`${key}.maxQueueBytes`, 'a positive integer (bytes) or Infinity', raw)
+  }
+  return { value: raw, source: 'options' }
 }
 
 /** The keys of a queue's settings object (for `logs.batch`, which has no presets). */
-export const BATCH_LIMIT_KEYS: readonly string[] = LIMIT_KEYS
+export const BATCH_LIMIT_KEYS: readonly string[] = [...LIMIT_KEYS, 'maxQueueBytes']

@@ -1,6 +1,6 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import { conflictingOptions, invalidOption, invalidOptionDescribed } from '../errors.js'
-import { DEFAULT_RETRY_POLICY } from './retry-policy.js'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BUDGET_MILLIS, DEFAULT_RETRY_POLICY } from './retry-policy.js'
 import {
   DEFAULT_EXPORTER_TIMEOUT_MILLIS,
   DEFAULT_OTLP_GRPC_ENDPOINT,
@@ -61,7 +61,7 @@ const SIGNAL_KEYS = [
 /** The signals that have settings of their own under `exporter`. */
 const SIGNAL_OPTION_KEYS = ['traces', 'logs', 'metrics']
 const EXPORTER_KEYS = [...SIGNAL_KEYS, 'retry', ...SIGNAL_OPTION_KEYS]
-const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis']
+const RETRY_KEYS = ['maxAttempts', 'initialBackoffMillis', 'maxBackoffMillis', 'budgetMillis']
 const REDACTED = '[REDACTED]'
 
 /** Which signal's variables apply first: OTEL_EXPORTER_OTLP_TRACES_*, _LOGS_ or _METRICS_. */
@@ -458,9 +458,10 @@ function describeHeadersSource (headers: Setting<Record<string, string>>): strin
 
 function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry'] {
   const defaults = {
-    maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
+    maxAttempts: DEFAULT_MAX_ATTEMPTS,
     initialBackoffMillis: DEFAULT_RETRY_POLICY.initialBackoffMillis,
-    maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis
+    maxBackoffMillis: DEFAULT_RETRY_POLICY.maxBackoffMillis,
+    budgetMillis: DEFAULT_RETRY_BUDGET_MILLIS
   }
   if (raw === undefined) return { value: defaults, source: 'default' }
   if (raw === false) return { value: false, source: 'options' }
@@ -474,7 +475,8 @@ function resolveRetry (r: Resolver, raw: unknown): ResolvedExporterConfig['retry
       raw.initialBackoffMillis,
       defaults.initialBackoffMillis
     ),
-    maxBackoffMillis: retryDelay(r, 'maxBackoffMillis', raw.maxBackoffMillis, defaults.maxBackoffMillis)
+    maxBackoffMillis: retryDelay(r, 'maxBackoffMillis', raw.maxBackoffMillis, defaults.maxBackoffMillis),
+    budgetMillis: retryDelay(r, 'budgetMillis', raw.budgetMillis, defaults.budgetMillis)
   }
   if (value.maxBackoffMillis < value.initialBackoffMillis) {
     throw conflictingOptions(

@@ -3,6 +3,7 @@ import { invalidOption } from '../errors.js'
 import {
   DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
   DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT,
+  DEFAULT_LOG_BODY_LENGTH_LIMIT,
   LOG_BATCH_DEFAULTS
 } from './defaults.js'
 import { parsePositiveInteger, readEnv } from './env-values.js'
@@ -12,7 +13,7 @@ import { otlpOptions, parseExporterKind, resolveOtlpSettings, warnOfExtraExporte
 import { Resolver } from './resolver.js'
 import { isPlainObject, optionalPlainObject, optionalPositiveInteger, rejectUnknownKeys } from './validate.js'
 
-const LOGS_KEYS = ['batch', 'exporter', 'attributeValueLengthLimit', 'attributeCountLimit']
+const LOGS_KEYS = ['batch', 'exporter', 'attributeValueLengthLimit', 'attributeCountLimit', 'bodyLengthLimit']
 
 const LOG_BATCH_ENV: BatchEnvNames = {
   maxQueueSize: 'OTEL_BLRP_MAX_QUEUE_SIZE',
@@ -95,13 +96,19 @@ export function resolveLogs (
     DEFAULT_LOG_ATTRIBUTE_COUNT_LIMIT,
     String
   )
+  // No variable in the specification: the body is no attribute, and its limits do not apply to it.
+  const bodyLimit = optionalPositiveInteger('logs.bodyLengthLimit', settings.bodyLengthLimit)
+  const bodyLengthLimit: Setting<number> =
+    bodyLimit === undefined
+      ? { value: DEFAULT_LOG_BODY_LENGTH_LIMIT, source: 'default' }
+      : { value: bodyLimit, source: 'options' }
   // The general OTEL_EXPORTER_OTLP_* notices are the spans' too: each is given once.
   if (enabled.value) {
     for (const warning of own.warnings) if (!r.warnings.includes(warning)) r.warnings.push(warning)
     for (const warning of own.codedWarnings) r.warn(warning)
   }
   return {
-    config: { enabled, exporter: otlp.config, batch, attributeValueLengthLimit, attributeCountLimit },
+    config: { enabled, exporter: otlp.config, batch, attributeValueLengthLimit, attributeCountLimit, bodyLengthLimit },
     headers: otlp.headers,
     instance: otlp.config.kind.value === 'custom' ? instance : undefined
   }

@@ -6,11 +6,38 @@ import { failureOf } from './failure.js'
 import { resourcesPending } from './resources-pending.js'
 
 export interface BatchLimits {
+  /**
+   * Items waiting at most; the batch being exported (at most maxExportBatchSize) is held besides,
+   * as every OpenTelemetry SDK's batch processor holds it.
+   */
   maxQueueSize: number
   scheduledDelayMillis: number
   maxExportBatchSize: number
+  /** Deadline of one export call (the exporter's own retries included). */
   exportTimeoutMillis: number
+  /**
+   * Bytes held at most, waiting and being exported together, as the encoding measures them (the
+   * items' OTLP size): the memory bound. No bound when left out.
+   */
+  maxQueueBytes?: number
 }
+
+/**
+ * How the queue holds what it is given: `measure` says how many bytes an item takes as it will be
+ * sent (the byte bound counts that), `commit` turns it into what the queue holds and the exporter
+ * gets (the item itself, or its encoded bytes). `measure` is called once, right before `commit`,
+ * and only for an item the queue has room for by count.
+ */
+export interface QueueEncoding<I, T> {
+  measure(input: I): number
+  commit(input: I): T
+}
+
+/** Holds the items as they are, without measuring them (no byte bound). */
+export const AS_GIVEN: QueueEncoding<never, never> = Object.freeze({
+  measure: () => 0,
+  commit: (input: never) => input
+})
 
 /**
  * Counters of one export pipeline (spans, or log records) since it was created. They always
@@ -31,8 +58,11 @@ export interface ExportStats {
   retries: number
 }
 
-/** Why an item was dropped: the queue was full, or shutdown had begun when it arrived. */
-export type DropReason = 'queue-full' | 'shutting-down'
+/**
+ * Why an item was dropped: the queue held maxQueueSize items, or maxQueueBytes (with this one), or
+ * shutdown had begun when it arrived.
+ */
+export type DropReason = 'queue-full' | 'queue-bytes' | 'shutting-down'
 
 export interface BatchProcessorEvents {
   /** An item was dropped; `total` counts drops of every reason since creation. */
@@ -115,8 +145,14 @@ export interface ItemExporter<T> {
  *
  * Items carry the resource they are exported with (a span's, a log record's).
  */
-export class BatchQueue<T extends { readonly resource: Resource }> {
+export class BatchQueue<I, T extends { readonly resource: Resource } = I & { readonly resource: Resource }> {
   private readonly queue: T[] = []
+  /** Each queued item's size in bytes, beside it. */
+  private readonly sizes: number[] = []
+  /** Bytes of the items waiting, and of those being exported. */
+  private queuedBytes = 0
+  private inFlightBytes = 0
+  private readonly maxQueueBytes: number
   private timer: NodeJS.Timeout | undefined
   private exporting: Promise<void> | undefined
   /** Set when shutdown is called: from then on items are refused (as the SDK's processors do). */
@@ -148,21 +184,46 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   constructor (
     private readonly exporter: ItemExporter<T>,
     private readonly limits: BatchLimits,
-    private readonly events: BatchProcessorEvents = {}
-  ) {}
+    private readonly events: BatchProcessorEvents = {},
+    private readonly encoding: QueueEncoding<I, T> = AS_GIVEN as QueueEncoding<I, T>
+  ) {
+    this.maxQueueBytes = limits.maxQueueBytes ?? Infinity
+  }
 
-  /** Takes one item, or drops and counts it when the queue is full. Runs once per span or record. */
-  protected offer (item: T): void {
+  /**
+   * Takes one item, or drops and counts it when the queue is full: maxQueueSize items waiting, or
+   * maxQueueBytes with this one, counting the batch being exported too. Runs once per span or
+   * record.
+   */
+  protected offer (input: I): void {
     this.counts.created++
     // An item that arrives once shutdown has begun would land behind the shutdown flush's target
     // and never be exported: it is refused and counted, so the books still balance at exit.
     if (this.closing || this.queue.length >= this.limits.maxQueueSize) {
-      this.counts.dropped++
-      if (!this.closing) this.counts.droppedQueueFull++
-      this.events.onDrop?.(this.counts.dropped, this.closing ? 'shutting-down' : 'queue-full')
+      this.drop(this.closing ? 'shutting-down' : 'queue-full')
+      return
+    }
+    let bytes: number
+    let item: T
+    try {
+      bytes = this.encoding.measure(input)
+      if (this.queuedBytes + this.inFlightBytes + bytes > this.maxQueueBytes) {
+        this.drop('queue-bytes')
+        return
+      }
+      item = this.encoding.commit(input)
+    } catch (error) {
+      // An item that cannot be encoded (a value whose getter throws) is lost alone, counted as
+      // failed at once (submitted and failed, so that the books of QueueBooks still add up).
+      this.counts.submitted++
+      this.counts.failed++
+      this.countFailed('encoding', 1)
+      this.events.onExportFailure?.(1, error instanceof Error ? error : new Error(String(error)))
       return
     }
     this.queue.push(item)
+    this.sizes.push(bytes)
+    this.queuedBytes += bytes
     this.accepted++
     if (this.exporting !== undefined) return
     if (this.queue.length >= this.limits.maxExportBatchSize) {
@@ -171,6 +232,13 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     } else {
       this.armTimer()
     }
+  }
+
+  private drop (reason: DropReason): void {
+    this.counts.dropped++
+    // A byte bound reached is a full queue too (otel.sdk.processor's error.type queue_full).
+    if (reason !== 'shutting-down') this.counts.droppedQueueFull++
+    this.events.onDrop?.(this.counts.dropped, reason)
   }
 
   stats (retries: RetryCounter | undefined): ExportStats {
@@ -203,6 +271,11 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
   /** Items waiting or being exported. */
   get pending (): number {
     return this.queue.length + this.inFlight
+  }
+
+  /** Bytes of the items waiting or being exported, as the encoding measured them. */
+  get pendingBytes (): number {
+    return this.queuedBytes + this.inFlightBytes
   }
 
   /**
@@ -246,7 +319,10 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
     this.counts.abandonedInQueue += this.queue.length
     this.countFailed('shutdown', this.inFlight)
     this.queue.length = 0
+    this.sizes.length = 0
+    this.queuedBytes = 0
     this.inFlight = 0
+    this.inFlightBytes = 0
     this.settled = this.accepted
     // Exports still under way settle into the old generation and are not counted twice.
     this.generation++
@@ -286,18 +362,24 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       const size = flushing
         ? Math.min(this.limits.maxExportBatchSize, target - this.settled)
         : this.limits.maxExportBatchSize
-      await this.exportBatch(this.queue.splice(0, size))
+      const batch = this.queue.splice(0, size)
+      let bytes = 0
+      for (const b of this.sizes.splice(0, batch.length)) bytes += b
+      this.queuedBytes -= bytes
+      await this.exportBatch(batch, bytes)
     }
   }
 
-  private async exportBatch (batch: T[]): Promise<void> {
+  private async exportBatch (batch: T[], bytes: number): Promise<void> {
     const generation = this.generation
     this.inFlight += batch.length
+    this.inFlightBytes += bytes
     this.counts.submitted += batch.length
     const started = performance.now()
     const outcome = await this.deliver(batch, generation)
     if (generation !== this.generation) return
     this.inFlight -= batch.length
+    this.inFlightBytes -= bytes
     this.settled += batch.length
     this.counts.exported += outcome.exported
     this.counts.failed += outcome.failed
@@ -317,15 +399,7 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
    * is not sent.
    */
   private async deliver (batch: T[], generation: number): Promise<Delivery> {
-    let result: ExportResult
-    try {
-      // Resource attributes from async detectors (host.id) must be settled before serialising.
-      const pending = resourcesPending(batch)
-      if (pending.length > 0) await Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.()))
-      result = await this.exportWithTimeout(batch, generation)
-    } catch (error) {
-      result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
-    }
+    const result = await this.exportOnce(batch, generation)
     if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0, stop: false }
     const failure = failureOf(result.error)
     if (batch.length > 1 && failure.kind === 'too-large') {
@@ -349,6 +423,17 @@ export class BatchQueue<T extends { readonly resource: Resource }> {
       failed: batch.length,
       stop: failure.kind === 'throttled',
       ...(result.error === undefined ? {} : { error: result.error })
+    }
+  }
+
+  private async exportOnce (batch: T[], generation: number): Promise<ExportResult> {
+    try {
+      // Resource attributes from async detectors (host.id) must be settled before serialising.
+      const pending = resourcesPending(batch)
+      if (pending.length > 0) await Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.()))
+      return await this.exportWithTimeout(batch, generation)
+    } catch (error) {
+      return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
   }
 

@@ -1,5 +1,12 @@
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs'
-import { BatchQueue } from '../export/batch-queue.js'
+import {
+  type BatchLimits,
+  type BatchProcessorEvents,
+  BatchQueue,
+  type ItemExporter,
+  type QueueEncoding
+} from '../export/batch-queue.js'
+import { limitBody } from './log-record-limits.js'
 
 /**
  * The batch log record processor: the spans' queue (BatchQueue), so log records get the spans'
@@ -8,10 +15,27 @@ import { BatchQueue } from '../export/batch-queue.js'
  * second flush or a shutdown during a flush that does not wait, silent drops, twice the queue bound
  * during a flush). Every record is taken: log records are not sampled.
  *
- * The SDK makes a record read-only when onEmit returns; the queue only reads it afterwards.
+ * The SDK makes a record read-only when onEmit returns; the queue only reads it afterwards. Its
+ * body is cut at `bodyLengthLimit` here, while it is still writable: the SDK's Logger limits
+ * attributes only. Records offered through `accept` come limited (log-record-sink.ts).
  */
-export class BatchLogProcessor extends BatchQueue<ReadableLogRecord> implements LogRecordProcessor {
+export class BatchLogProcessor extends BatchQueue<ReadableLogRecord, ReadableLogRecord> implements LogRecordProcessor {
+  constructor (
+    exporter: ItemExporter<ReadableLogRecord>,
+    limits: BatchLimits,
+    events: BatchProcessorEvents = {},
+    encoding?: QueueEncoding<ReadableLogRecord, ReadableLogRecord>,
+    private readonly bodyLengthLimit = Infinity
+  ) {
+    super(exporter, limits, events, encoding)
+  }
+
   onEmit (record: ReadWriteLogRecord): void {
+    if (this.bodyLengthLimit !== Infinity) {
+      const body = record.body
+      const cut = limitBody(body, this.bodyLengthLimit)
+      if (cut !== body) record.setBody(cut!)
+    }
     this.offer(record)
   }
 

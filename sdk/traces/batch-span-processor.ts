@@ -1,4 +1,5 @@
 import { type Context, TraceFlags } from '@opentelemetry/api'
+import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { BatchQueue } from '../export/batch-queue.js'
 
@@ -20,9 +21,12 @@ import { BatchQueue } from '../export/batch-queue.js'
  * - counters that balance, for stats() and the warnings.
  *
  * Spans from worker threads enter through `onEnd` like any other, which is why the queue accepts
- * ReadableSpan rather than the SDK's Span class.
+ * ReadableSpan rather than the SDK's Span class. The queue holds what its encoding makes of each
+ * span (queue-encodings.ts): for OTLP protobuf the span's bytes, written as it ends.
  */
-export class BatchExportProcessor extends BatchQueue<ReadableSpan> implements SpanProcessor {
+export class BatchExportProcessor<T extends { readonly resource: Resource } = ReadableSpan>
+  extends BatchQueue<ReadableSpan, T>
+  implements SpanProcessor {
   onStart (_span: Span, _parentContext: Context): void {}
 
   onEnd (span: ReadableSpan): void {

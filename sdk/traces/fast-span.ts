@@ -28,7 +28,7 @@ import {
 import type { Resource } from '@opentelemetry/resources'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
-import { truncatedCopy, withinLength } from '../common/attribute-limits.js'
+import { truncatedCopy } from '../common/attribute-limits.js'
 import type { SpanTarget } from './span-target.js'
 
 // Shared initial values: a request creates several objects already, each one less is GC work.
@@ -101,8 +101,8 @@ export class FastSpan implements Span, ReadableSpan {
     this.resource = factory.resource
     this.instrumentationScope = factory.scope
     const { attributeCountLimit, attributeValueLengthLimit } = factory.limits
-    const keys = countKeys(trusted)
-    if (keys <= attributeCountLimit && fromSampler === undefined && withinLength(trusted, attributeValueLengthLimit)) {
+    const keys = fromSampler === undefined ? keysWithin(trusted, attributeValueLengthLimit) : -1
+    if (keys !== -1 && keys <= attributeCountLimit) {
       this.attributes = trusted
       this.attributesCount = keys
     } else {
@@ -375,6 +375,27 @@ function detachTruncated (cleaned: Attributes, source: Attributes, limit: number
     if (typeof original === 'string' && original.length > limit) cleaned[key] = truncatedCopy(original, limit)
   }
   return cleaned
+}
+
+/**
+ * Own keys of `attributes`, or -1 when a string value (or one in an array) is longer than
+ * `limit`: one pass where counting and checking took two (once per request span).
+ */
+function keysWithin (attributes: Attributes, limit: number): number {
+  let count = 0
+  const finite = Number.isFinite(limit)
+  for (const key in attributes) {
+    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue
+    count++
+    if (!finite) continue
+    const value = attributes[key]
+    if (typeof value === 'string') {
+      if (value.length > limit) return -1
+    } else if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'string' && item.length > limit) return -1
+    }
+  }
+  return count
 }
 
 /** Own keys, counted without the array Object.keys would allocate (once per request span). */

@@ -3,7 +3,8 @@
 // and inside sdk/:
 //   assembly/  ->  traces/ logs/ metrics/ instrumentations/  ->  export/<protocol>/  ->  export/
 //     ->  config/ diagnostics/ lifecycle/ common/ errors.ts
-// (a signal uses export/ but no protocol; a protocol uses export/ and export/protobuf/, no signal).
+// (a signal uses export/ and the protobuf encoding but no protocol; a protocol uses export/ and
+// export/protobuf/, no signal).
 // test/unit/architecture.test.mjs checks them on every run of the suite.
 
 const OURS = [/^(context|sdk|plugin|workers|preload|receiver|cli|demo)\//]
@@ -60,9 +61,11 @@ export const RULES = [
     name: 'signals-apart',
     from: [/^sdk\/(traces|logs|metrics)\//],
     ours: OURS,
-    allowedOurs: [...EXPORT_CORE, ...SDK_BASE, /^context\//],
+    // export/protobuf/ is the wire format, not a protocol: a signal writes its own OTLP messages.
+    allowedOurs: [...EXPORT_CORE, /^sdk\/export\/protobuf\//, ...SDK_BASE, /^context\//],
     sameFolder: true,
-    why: 'traces/, logs/ and metrics/ use export/ and the base, never each other or a protocol: assembly/ joins them'
+    why: 'traces/, logs/ and metrics/ use export/, the protobuf encoding and the base, never each other or a ' +
+      'protocol: assembly/ joins them'
   },
   {
     name: 'assembly-on-top',

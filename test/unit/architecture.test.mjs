@@ -28,6 +28,12 @@ test('every rule fires on a tree that breaks it, naming the file and the import'
     ),
     violations.join('\n')
   )
+  // A signal may write its own OTLP messages with export/protobuf/, never use a protocol.
+  assert.ok(
+    violations.some((v) => v.startsWith("signals-apart: sdk/traces/encoder.ts imports '../export/http/client.js'")),
+    violations.join('\n')
+  )
+  assert.ok(!violations.some((v) => v.includes("'../export/protobuf/writer.js'")), violations.join('\n'))
   // A transitive breach is reported with its whole chain (the shortest one).
   assert.ok(
     violations.includes(

@@ -3,7 +3,7 @@ import type { InstrumentationScope } from '@opentelemetry/core'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { LinkedContext } from '../../context/linked-context.js'
 import { logs, trace } from '../../context/otel-api.js'
-import { limitAttributes } from '../../sdk/logs/log-record-limits.js'
+import { limitAttributes, limitBody } from '../../sdk/logs/log-record-limits.js'
 import type { LogRecordSink } from '../../sdk/logs/log-record-sink.js'
 import { currentLogSink } from '../../sdk/logs/log-sink.js'
 import { Reply, type TaskReply } from '../protocol/messages.js'
@@ -107,7 +107,7 @@ function offerToSink (
   if (spanContext !== undefined) record.spanContext = spanContext
   if (fields.severityNumber !== 0) record.severityNumber = fields.severityNumber
   if (fields.severityText !== '') record.severityText = fields.severityText
-  if (fields.body !== undefined) record.body = fields.body
+  if (fields.body !== undefined) record.body = limitBody(fields.body, sink.limits.bodyLengthLimit)
   if (fields.eventName !== '') record.eventName = fields.eventName
   sink.offer(record)
 }

@@ -1,0 +1,293 @@
+/**
+ * Writes protobuf wire format straight into one growing buffer: the OTLP encoders write spans and
+ * log records field by field from the objects the SDK already holds, with no message objects in
+ * between and one allocation per request body (docs/internals/upstream-parts.md, "The OTLP
+ * encoder", has the measurements).
+ *
+ * Nested messages get their length after they are written: `begin()` keeps one byte for it and
+ * `end()` moves the message when its length needs more (only messages of 128 bytes and more, once
+ * each). Every value comes out in protobuf's canonical form, so a decoder sees exactly what
+ * upstream's serializer writes for the same data.
+ */
+export class ProtoWriter {
+  buffer: Buffer
+  pos = 0
+
+  constructor (size = 4096) {
+    this.buffer = Buffer.allocUnsafe(Math.max(64, size))
+  }
+
+  /** Makes room for `bytes` more. */
+  ensure (bytes: number): void {
+    if (this.pos + bytes > this.buffer.length) this.grow(bytes)
+  }
+
+  /** The bytes written so far (a view: valid until the writer writes again). */
+  view (from = 0): Buffer {
+    return this.buffer.subarray(from, this.pos)
+  }
+
+  /** A field key of wire type `wire` (one byte for field numbers below 16, which most of OTLP's are). */
+  key (field: number, wire: number): void {
+    const key = (field << 3) | wire
+    if (key < 128) {
+      this.ensure(1)
+      this.buffer[this.pos++] = key
+    } else {
+      this.uint32(key)
+    }
+  }
+
+  /** An unsigned value below 2^32. */
+  uint32 (value: number): void {
+    this.ensure(5)
+    const buffer = this.buffer
+    let v = value >>> 0
+    while (v > 127) {
+      buffer[this.pos++] = (v & 127) | 128
+      v >>>= 7
+    }
+    buffer[this.pos++] = v
+  }
+
+  /** An int64 varint from an integer-valued number (negative ones as ten bytes of two's complement). */
+  int64 (value: number): void {
+    if (value >= 0 && value <= 0xffffffff) {
+      this.uint32(value)
+      return
+    }
+    let low: number
+    let high: number
+    if (value >= 0) {
+      low = value >>> 0
+      high = Math.floor(value / 4294967296) >>> 0
+    } else {
+      const magnitude = -value
+      low = ~(magnitude >>> 0) >>> 0
+      high = ~(Math.floor(magnitude / 4294967296) >>> 0) >>> 0
+      low = (low + 1) >>> 0
+      if (low === 0) high = (high + 1) >>> 0
+    }
+    this.ensure(10)
+    const buffer = this.buffer
+    while (high > 0 || low > 127) {
+      buffer[this.pos++] = (low & 127) | 128
+      low = ((low >>> 7) | (high << 25)) >>> 0
+      high >>>= 7
+    }
+    buffer[this.pos++] = low
+  }
+
+  fixed32 (value: number): void {
+    this.ensure(4)
+    const buffer = this.buffer
+    const v = value >>> 0
+    buffer[this.pos++] = v & 255
+    buffer[this.pos++] = (v >>> 8) & 255
+    buffer[this.pos++] = (v >>> 16) & 255
+    buffer[this.pos++] = v >>> 24
+  }
+
+  /** A fixed64 from its two 32-bit halves. */
+  fixed64 (low: number, high: number): void {
+    this.fixed32(low)
+    this.fixed32(high)
+  }
+
+  /** An HrTime ([seconds, nanoseconds]) as fixed64 nanoseconds since the epoch, exactly (no float rounding). */
+  time (hrTime: readonly [number, number]): void {
+    const seconds = hrTime[0]
+    // seconds x 1e9 + nanos, in 32-bit halves: split the seconds at 2^16 so every product stays exact.
+    const upper = Math.floor(seconds / 65536)
+    const lower = seconds - upper * 65536
+    const upperNanos = upper * 1e9 // x 2^16 below
+    const low = (upperNanos % 65536) * 65536 + lower * 1e9 + hrTime[1]
+    const high = Math.floor(upperNanos / 65536) + Math.floor(low / 4294967296)
+    this.fixed64(low >>> 0, high >>> 0)
+  }
+
+  double (value: number): void {
+    this.ensure(8)
+    this.pos = this.buffer.writeDoubleLE(value, this.pos)
+  }
+
+  /**
+   * A length-delimited UTF-8 string (lone surrogates become U+FFFD, as TextEncoder writes them).
+   * Short ones are copied here, character by character; from SHORT_STRING on, Node's encoder is
+   * cheaper. The length is written before the bytes, assuming one byte per character: the bytes
+   * move only when the string is not ASCII and its length needs a longer varint.
+   */
+  string (value: string): void {
+    const length = value.length
+    if (length < SHORT_STRING) {
+      this.ensure(1 + length)
+      const buffer = this.buffer
+      let at = this.pos + 1
+      let i = 0
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i)
+        if (code >= 128) break
+        buffer[at++] = code
+      }
+      if (i === length) {
+        buffer[this.pos] = length
+        this.pos = at
+        return
+      }
+    }
+    const reserved = varintSize(length)
+    this.ensure(reserved + length * 3)
+    const start = this.pos + reserved
+    const written = writeUtf8(this.buffer, value, start)
+    const needed = varintSize(written)
+    if (needed !== reserved) this.buffer.copyWithin(this.pos + needed, start, start + written)
+    this.uint32(written)
+    this.pos += written
+  }
+
+  /**
+   * A whole KeyValue with a string value (`keyByte`: its field's key, one byte), when both strings
+   * are ASCII and the pair is under 128 bytes: then every length is one byte and known before the
+   * bytes are written, and nothing has to move. Most attributes of a server span are such pairs.
+   * Returns false, having kept nothing, for any other pair.
+   */
+  asciiPair (keyByte: number, name: string, value: string): boolean {
+    const nameLength = name.length
+    const valueLength = value.length
+    const anyValue = 2 + valueLength
+    const pair = 2 + nameLength + 2 + anyValue
+    if (pair > 127) return false
+    this.ensure(2 + pair)
+    const buffer = this.buffer
+    let at = this.pos
+    buffer[at++] = keyByte
+    buffer[at++] = pair
+    buffer[at++] = 0x0a // KeyValue.key
+    buffer[at++] = nameLength
+    for (let i = 0; i < nameLength; i++) {
+      const code = name.charCodeAt(i)
+      if (code >= 128) return false
+      buffer[at++] = code
+    }
+    buffer[at++] = 0x12 // KeyValue.value
+    buffer[at++] = anyValue
+    buffer[at++] = 0x0a // AnyValue.string_value
+    buffer[at++] = valueLength
+    for (let i = 0; i < valueLength; i++) {
+      const code = value.charCodeAt(i)
+      if (code >= 128) return false
+      buffer[at++] = code
+    }
+    this.pos = at
+    return true
+  }
+
+  /** Length-delimited raw bytes. */
+  bytes (value: Uint8Array): void {
+    this.uint32(value.length)
+    this.ensure(value.length)
+    this.buffer.set(value, this.pos)
+    this.pos += value.length
+  }
+
+  /** An id written in hex (trace and span ids) as the bytes it spells, length-delimited. */
+  hexBytes (hex: string): void {
+    const length = hex.length >>> 1
+    this.uint32(length)
+    this.ensure(length)
+    const buffer = this.buffer
+    for (let i = 0; i < length; i++) {
+      buffer[this.pos++] = (HEX[hex.charCodeAt(2 * i) & 127]! << 4) | HEX[hex.charCodeAt(2 * i + 1) & 127]!
+    }
+  }
+
+  /** Starts a nested message (after its key); returns what `end` needs. */
+  begin (): number {
+    this.ensure(1)
+    return this.pos++
+  }
+
+  /** Writes the length of the message begun at `start`, moving it forward if the length takes more than a byte. */
+  end (start: number): void {
+    const length = this.pos - start - 1
+    if (length < 128) {
+      this.buffer[start] = length
+      return
+    }
+    const size = varintSize(length)
+    this.ensure(size - 1)
+    this.buffer.copyWithin(start + size, start + 1, this.pos)
+    const after = this.pos + size - 1
+    this.pos = start
+    this.uint32(length)
+    this.pos = after
+  }
+
+  /**
+   * Starts a nested message expected to be 128 bytes to 16 KB long (a span, a log record): two
+   * bytes are kept for its length, so it moves only when it is shorter or longer than that.
+   */
+  beginSized (): number {
+    this.ensure(2)
+    const start = this.pos
+    this.pos += 2
+    return start
+  }
+
+  /** Writes the length of the message begun with `beginSized` at `start`. */
+  endSized (start: number): void {
+    const length = this.pos - start - 2
+    if (length >= 128 && length < 16384) {
+      this.buffer[start] = (length & 127) | 128
+      this.buffer[start + 1] = length >>> 7
+      return
+    }
+    const size = varintSize(length)
+    if (size > 2) this.ensure(size - 2)
+    this.buffer.copyWithin(start + size, start + 2, this.pos)
+    const after = this.pos + size - 2
+    this.pos = start
+    this.uint32(length)
+    this.pos = after
+  }
+
+  private grow (bytes: number): void {
+    let size = this.buffer.length * 2
+    while (size < this.pos + bytes) size *= 2
+    const next = Buffer.allocUnsafe(size)
+    this.buffer.copy(next, 0, 0, this.pos)
+    this.buffer = next
+  }
+}
+
+type Utf8Writable = Buffer & { utf8Write?(value: string, offset: number): number }
+
+/**
+ * Node's Buffer writes UTF-8 without the encoding lookup of `write(value, offset, 'utf8')` through
+ * `utf8Write` (Node 22 to 26 have it; it is not documented, so `write` stands in where it is gone).
+ */
+const writeUtf8: (buffer: Buffer, value: string, offset: number) => number =
+  typeof (Buffer.prototype as Utf8Writable).utf8Write === 'function'
+    ? (buffer, value, offset) => (buffer as Utf8Writable).utf8Write!(value, offset)
+    : (buffer, value, offset) => buffer.write(value, offset, 'utf8')
+
+/** Strings shorter than this are copied in JavaScript; longer ones by Node's UTF-8 encoder (measured). */
+const SHORT_STRING = 16
+
+/** Bytes a varint of `value` (unsigned, below 2^32) takes. */
+export function varintSize (value: number): number {
+  return value < 128 ? 1 : value < 16384 ? 2 : value < 2097152 ? 3 : value < 268435456 ? 4 : 5
+}
+
+/** Hex digit values by character code (upper and lower case). */
+const HEX = new Uint8Array(128)
+for (let i = 0; i < 10; i++) HEX[48 + i] = i
+for (let i = 0; i < 6; i++) {
+  HEX[97 + i] = 10 + i
+  HEX[65 + i] = 10 + i
+}
+
+export const WIRE_VARINT = 0
+export const WIRE_FIXED64 = 1
+export const WIRE_LENGTH = 2
+export const WIRE_FIXED32 = 5
