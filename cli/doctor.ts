@@ -7,6 +7,7 @@ import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-v
 import { checkExports } from './export-check.js'
 import { checkMetrics } from './doctor-metrics.js'
 import { sizeQueue } from './queue-sizing.js'
+import { printRouteSummary } from './route-summary.js'
 import { precedenceLine, sourceColumn, writeEnvironment, writeUnusableFile } from './doctor-environment.js'
 
 export interface DoctorOptions {
@@ -19,6 +20,8 @@ export interface DoctorOptions {
   write: (line: string) => void
   /** The application folder whose @opentelemetry/api copies are checked. Default: the working directory. */
   cwd?: string
+  /** A running service's app.otel.routeSummary(), as a URL that serves its JSON or a file holding it. */
+  summary?: string
 }
 
 /**
@@ -136,6 +139,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       )
       write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
     }
+  }
+  if (options.summary !== undefined) {
+    healthy = (await printRouteSummary(options.summary, options.timeoutMillis, write)) && healthy
   }
   write(healthy ? '\nAll checks passed.' : '\nSome checks failed (see above).')
   return healthy

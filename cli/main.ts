@@ -26,6 +26,8 @@ const USAGE = `Usage: fastify-otel-kit doctor [options]
   --spans-per-request <n>      spans per request at that peak (default 3)
   --timeout <ms>               how long to wait for the collector (default 5000)
   --no-export                  do not send the smoke span
+  --summary <url|file>         print a running service's route summary: the JSON of
+                               app.otel.routeSummary(), served at a URL or saved in a file
   -h, --help
 
 The environment (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_BSP_*, ...) is read as the
@@ -53,7 +55,8 @@ async function main (argv: string[]): Promise<number> {
         'peak-rps': { type: 'string' },
         'spans-per-request': { type: 'string' },
         timeout: { type: 'string' },
-        'no-export': { type: 'boolean' }
+        'no-export': { type: 'boolean' },
+        summary: { type: 'string' }
       }
     }))
   } catch (error) {
@@ -79,7 +82,8 @@ async function main (argv: string[]): Promise<number> {
       spansPerRequest: number('spans-per-request', values['spans-per-request']) ?? 3,
       timeoutMillis: number('timeout', values.timeout) ?? 5000,
       export: values['no-export'] !== true,
-      write: (line) => process.stdout.write(`${line}\n`)
+      write: (line) => process.stdout.write(`${line}\n`),
+      ...(values.summary === undefined ? {} : { summary: values.summary })
     })
     return healthy ? 0 : 1
   } catch (error) {

@@ -15,6 +15,7 @@ import { renderLogLines, renderUntraced } from '../receiver/log-lines.js'
 import { renderWaterfall } from '../receiver/waterfall.js'
 import { renderRouteMetrics } from '../receiver/route-metrics.js'
 import { redactEndpoint } from '../sdk/config/endpoint.js'
+import { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 
 interface DemoRequest {
   label: string
@@ -86,18 +87,24 @@ async function main (): Promise<void> {
   console.log('  GET /health  (ignored by configuration: no trace)\n')
 
   const stats = app.otel.stats
+  const summary = app.otel.routeSummary()
   // Closing flushes the export queue: every span is at the receiver when close resolves.
   await app.close()
   await gateway.close()
   const finalStats = stats()
 
   const logStats = finalStats.logs
+  const summaryLines = [
+    'route summary (app.otel.routeSummary(); docs/guides/where-did-the-time-go.md)',
+    ...formatRouteSummary(summary).map((line) => `  ${line}`)
+  ].join('\n')
   if (receiver === undefined) {
     console.log(
       `sent ${finalStats.exported} spans and ${logStats?.exported ?? 0} log records ` +
         `to ${redactEndpoint(externalEndpoint!)}; ` +
         `the first request's trace id is ${callerTraceId}`
     )
+    console.log(`\n${summaryLines}`)
     return
   }
   const traces = receiver.traces()
@@ -120,6 +127,7 @@ async function main (): Promise<void> {
   // the preload entry, instrumentation-http's span is active by then and those lines are in the trace.
   const outside = logsByTrace.get('') ?? []
   if (outside.length > 0) console.log(renderUntraced(outside))
+  console.log(summaryLines)
   await receiver.stop()
 }
 

@@ -3,6 +3,8 @@ import type { PipelineStats } from '../sdk/assembly/sdk.js'
 import type { ResolvedConfig } from './options.js'
 import type { RequestTelemetry } from './request-telemetry.js'
 import type { SdkOwner } from '../sdk/assembly/sdk.js'
+import type { RouteSummary } from '../sdk/traces/route-summary.js'
+import type { OtelRouteOptions } from './lifecycle-options.js'
 
 /** `app.otel`. */
 export interface AppTelemetry {
@@ -30,6 +32,13 @@ export interface AppTelemetry {
    * on, and of the OTLP metric exporter under `metrics`; all zero when the plugin does not own the SDK.
    */
   stats(): PipelineStats
+  /**
+   * Per route (method and template), over the sampled requests since registration or the last
+   * reset: requests, duration p50/p95, the median share of each request no child span covered,
+   * and the slowest hooks, handler and phases (docs/guides/where-did-the-time-go.md). `reset`
+   * starts the summary over after this one is taken.
+   */
+  routeSummary(options?: { reset?: boolean }): RouteSummary
 }
 
 /**
@@ -37,8 +46,12 @@ export interface AppTelemetry {
  * plugin traces a route whose `otel` is anything but `false`.
  */
 export interface OtelRouteConfig {
-  /** `false` turns tracing off for this route. */
-  otel?: boolean | object
+  /**
+   * `false` turns tracing off for this route; `{ lifecycleSpans, slowThresholdMillis,
+   * blockingThresholdMillis }` overrides the plugin's lifecycle timing for it. (`& object`: an
+   * interface of optional keys alone would let a string such as `'off'` through.)
+   */
+  otel?: boolean | (OtelRouteOptions & object) | object
 }
 
 declare module 'fastify' {

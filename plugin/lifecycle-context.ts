@@ -1,8 +1,11 @@
 import type { Context } from '@opentelemetry/api'
 import { context } from '../context/otel-api.js'
 import type { FastifyInstance, RouteOptions } from 'fastify'
+import { handlerStep, hookStep, type LifecycleStep, type StepOrigin } from './lifecycle-steps.js'
+import { timedCall } from './lifecycle-timing.js'
 import type { RequestTelemetryState } from './request-telemetry-state.js'
 import { kBound, kRequestTelemetry } from './symbols.js'
+import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
 
 /**
  * Why this file exists: Fastify runs each hook and the handler in its own continuation, and some
@@ -10,6 +13,9 @@ import { kBound, kRequestTelemetry } from './symbols.js'
  * parser's 'end', the response's 'finish', the socket's 'close'). The request context is therefore
  * made active for each hook and handler separately, with scoped activation (`context.with`), never
  * `enterWith`, so nothing leaks into the next request on the same socket.
+ *
+ * The same wrappers time what they wrap (lifecycle-timing.ts) when the request is timed: each
+ * wrapper knows its step (hook, function name, where it was registered) from the moment it is made.
  */
 
 export const REQUEST_HOOKS = [
@@ -39,40 +45,58 @@ function telemetryOf (request: unknown): RequestTelemetryState | null | undefine
  * wrapper forwards exactly the `arity` arguments Fastify passes for this kind of function (so a
  * hook written with rest parameters still gets `done`), keeps `fn`'s name and length (Fastify and
  * users inspect both), and returns what `fn` returns, so promise-returning and callback-style
- * functions both keep working. Fixed arity avoids an `arguments` object per call.
+ * functions both keep working. Fixed arity avoids an `arguments` object per call. A timed request
+ * (its `timing` set) goes through timedCall instead, which also keeps the context.
  */
-function bindToRequest (fn: AnyFunction, requestIndex: 0 | 1, arity: 2 | 3 | 4): AnyFunction {
+function bindToRequest (fn: AnyFunction, requestIndex: 0 | 1, arity: 2 | 3 | 4, step: LifecycleStep): AnyFunction {
   if (fn[kBound] === true) return fn
-  const contextFor = (request: unknown): Context | undefined => {
-    const telemetry = telemetryOf(request)
-    if (telemetry === null || telemetry === undefined || !telemetry.traced) return undefined
-    return context.active() === telemetry.context ? undefined : telemetry.context
-  }
+  const contextFor = (telemetry: RequestTelemetryState): Context | undefined =>
+    context.active() === telemetry.context ? undefined : telemetry.context
   let bound: AnyFunction
   if (requestIndex === 1) {
     bound = function (this: unknown, error: unknown, request: unknown, reply: unknown) {
-      const ctx = contextFor(request)
+      const telemetry = telemetryOf(request)
+      if (telemetry === null || telemetry === undefined || !telemetry.traced) {
+        return fn.call(this, error, request, reply)
+      }
+      if (telemetry.timing !== null) return timedCall(telemetry, step, fn, this, 3, error, request, reply, undefined)
+      const ctx = contextFor(telemetry)
       return ctx === undefined
         ? fn.call(this, error, request, reply)
         : context.with(ctx, () => fn.call(this, error, request, reply))
     }
   } else if (arity === 2) {
     bound = function (this: unknown, request: unknown, second: unknown) {
-      const ctx = contextFor(request)
+      const telemetry = telemetryOf(request)
+      if (telemetry === null || telemetry === undefined || !telemetry.traced) return fn.call(this, request, second)
+      if (telemetry.timing !== null) {
+        return timedCall(telemetry, step, fn, this, 2, request, second, undefined, undefined)
+      }
+      const ctx = contextFor(telemetry)
       return ctx === undefined
         ? fn.call(this, request, second)
         : context.with(ctx, () => fn.call(this, request, second))
     }
   } else if (arity === 3) {
     bound = function (this: unknown, request: unknown, second: unknown, third: unknown) {
-      const ctx = contextFor(request)
+      const telemetry = telemetryOf(request)
+      if (telemetry === null || telemetry === undefined || !telemetry.traced) {
+        return fn.call(this, request, second, third)
+      }
+      if (telemetry.timing !== null) return timedCall(telemetry, step, fn, this, 3, request, second, third, undefined)
+      const ctx = contextFor(telemetry)
       return ctx === undefined
         ? fn.call(this, request, second, third)
         : context.with(ctx, () => fn.call(this, request, second, third))
     }
   } else {
     bound = function (this: unknown, request: unknown, second: unknown, third: unknown, fourth: unknown) {
-      const ctx = contextFor(request)
+      const telemetry = telemetryOf(request)
+      if (telemetry === null || telemetry === undefined || !telemetry.traced) {
+        return fn.call(this, request, second, third, fourth)
+      }
+      if (telemetry.timing !== null) return timedCall(telemetry, step, fn, this, 4, request, second, third, fourth)
+      const ctx = contextFor(telemetry)
       return ctx === undefined
         ? fn.call(this, request, second, third, fourth)
         : context.with(ctx, () => fn.call(this, request, second, third, fourth))
@@ -111,21 +135,36 @@ function isInvalidAsyncHook (name: RequestHookName, fn: AnyFunction): boolean {
   return fn.length === 3
 }
 
-export function bindHook (name: string, fn: unknown): unknown {
-  if (typeof fn !== 'function' || !REQUEST_HOOK_SET.has(name)) return fn
-  if (isInvalidAsyncHook(name as RequestHookName, fn as AnyFunction)) return fn
-  return bindToRequest(fn as AnyFunction, 0, HOOK_ARITY[name as RequestHookName])
+/** Where a hook came from, for its step's name and attributes. */
+interface HookOrigin {
+  origin: StepOrigin
+  pluginName: string | undefined
+  route?: string | undefined
 }
 
-export const bindHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 0, 2)
-export const bindErrorHandler = (fn: AnyFunction): AnyFunction => bindToRequest(fn, 1, 3)
+export function bindHook (name: string, fn: unknown, where: HookOrigin): unknown {
+  if (typeof fn !== 'function' || !REQUEST_HOOK_SET.has(name)) return fn
+  if (isInvalidAsyncHook(name as RequestHookName, fn as AnyFunction)) return fn
+  const step = hookStep(name, fn as AnyFunction, where.origin, where.pluginName, where.route)
+  return bindToRequest(fn as AnyFunction, 0, HOOK_ARITY[name as RequestHookName], step)
+}
+
+export const bindHandler = (
+  fn: AnyFunction,
+  which: 'handler' | 'notFoundHandler',
+  pluginName: string | undefined,
+  route: string | undefined
+): AnyFunction => bindToRequest(fn, 0, 2, handlerStep(which, fn, pluginName, route))
+
+export const bindErrorHandler = (fn: AnyFunction, pluginName: string | undefined): AnyFunction =>
+  bindToRequest(fn, 1, 3, handlerStep('errorHandler', fn, pluginName, undefined))
 
 /** Route-level hooks may be one function or an array. */
-function bindRouteHooks (holder: Record<string, unknown>): void {
+function bindRouteHooks (holder: Record<string, unknown>, where: HookOrigin): void {
   for (const name of REQUEST_HOOKS) {
     const value = holder[name]
-    if (Array.isArray(value)) holder[name] = value.map((fn) => bindHook(name, fn))
-    else if (value !== undefined) holder[name] = bindHook(name, value)
+    if (Array.isArray(value)) holder[name] = value.map((fn) => bindHook(name, fn, where))
+    else if (value !== undefined) holder[name] = bindHook(name, value, where)
   }
 }
 
@@ -155,7 +194,10 @@ export interface ContextBindingResult {
 export function installContextBinding (instance: FastifyInstance, startHook: AnyFunction): ContextBindingResult {
   const store = hookStoreOf(instance)
   if (store !== undefined) {
-    for (const name of REQUEST_HOOKS) store[name] = store[name].map((fn) => bindHook(name, fn) as AnyFunction)
+    // Hooks registered before the plugin: this instance's (with fastify-plugin, the parent's).
+    // Fastify's plugin name chain already names this plugin; these hooks came before it.
+    const where: HookOrigin = { origin: 'instance', pluginName: withoutOwnName(instance.pluginName) }
+    for (const name of REQUEST_HOOKS) store[name] = store[name].map((fn) => bindHook(name, fn, where) as AnyFunction)
     store.onRequest.unshift(startHook)
   } else {
     instance.addHook('onRequest', startHook as never)
@@ -166,22 +208,23 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
   const setErrorHandler = instance.setErrorHandler
   const setNotFoundHandler = instance.setNotFoundHandler
   instance.addHook = function addHookInRequestContext (this: FastifyInstance, name: string, fn: unknown) {
-    return Reflect.apply(addHook, this, [name, bindHook(name, fn)])
+    return Reflect.apply(addHook, this, [name, bindHook(name, fn, { origin: 'instance', pluginName: this.pluginName })])
   } as typeof instance.addHook
   instance.setErrorHandler = function setErrorHandlerInRequestContext (this: FastifyInstance, handler: unknown) {
     return Reflect.apply(setErrorHandler, this, [
-      typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction) : handler
+      typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction, this.pluginName) : handler
     ])
   } as typeof instance.setErrorHandler
   instance.setNotFoundHandler = function setNotFoundHandlerInRequestContext (
     this: FastifyInstance,
     ...args: unknown[]
   ) {
+    const pluginName = this.pluginName
     const bound = args.map((arg) => {
-      if (typeof arg === 'function') return bindHandler(arg as AnyFunction)
+      if (typeof arg === 'function') return bindHandler(arg as AnyFunction, 'notFoundHandler', pluginName, undefined)
       if (arg !== null && typeof arg === 'object') {
         const options = { ...(arg as Record<string, unknown>) }
-        bindRouteHooks(options)
+        bindRouteHooks(options, { origin: 'not-found', pluginName })
         return options
       }
       return arg
@@ -189,14 +232,22 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
     return Reflect.apply(setNotFoundHandler, this, bound)
   } as typeof instance.setNotFoundHandler
 
-  instance.addHook('onRoute', (route: RouteOptions) => {
-    bindRouteHooks(route as unknown as Record<string, unknown>)
-    route.handler = bindHandler(route.handler as AnyFunction) as RouteOptions['handler']
+  instance.addHook('onRoute', function bindRoute (this: FastifyInstance, route: RouteOptions) {
+    const pluginName = this.pluginName
+    bindRouteHooks(route as unknown as Record<string, unknown>, { origin: 'route', pluginName, route: route.url })
+    const handler = bindHandler(route.handler as AnyFunction, 'handler', pluginName, route.url)
+    route.handler = handler as RouteOptions['handler']
     if (typeof route.errorHandler === 'function') {
-      route.errorHandler = bindErrorHandler(route.errorHandler as AnyFunction) as RouteOptions['errorHandler']
+      const errorHandler = bindErrorHandler(route.errorHandler as AnyFunction, pluginName)
+      route.errorHandler = errorHandler as RouteOptions['errorHandler']
     }
   })
   return { boundEarlierHooks: store !== undefined }
+}
+
+function withoutOwnName (pluginName: string | undefined): string | undefined {
+  const own = ` -> ${PACKAGE_NAME}`
+  return pluginName?.endsWith(own) === true ? pluginName.slice(0, -own.length) : pluginName
 }
 
 /** Marks the plugin's own hooks, which manage the context themselves, so they are never wrapped. */

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api'
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ResolvedSdkConfig, SdkOptions, Setting } from '../sdk/config/options.js'
+import type { LifecycleSpans, ResolvedLifecycleConfig } from './lifecycle-options.js'
 
 export interface HeaderCapture {
   /** Request header names recorded as `http.request.header.<name>`. */
@@ -38,10 +39,24 @@ export interface OtelPluginOptions extends SdkOptions {
    * instrumentations before the application loads.
    */
   instrumentations?: Instrumentation[]
+  /**
+   * Spans for the request's hooks, handler and Fastify's own phases (body parsing, validation,
+   * serialization): `off`, `slow` (those that took `slowThresholdMillis` or longer) or `all`
+   * (every hook and the handler, as @fastify/otel makes them). Default `slow`. A route can
+   * override it with `config: { otel: { lifecycleSpans } }` (docs/guides/where-did-the-time-go.md).
+   */
+  lifecycleSpans?: LifecycleSpans
+  /** What `slow` means, in milliseconds. Default 10. */
+  slowThresholdMillis?: number
+  /**
+   * A synchronous stretch inside a hook or the handler at least this long becomes an
+   * `event_loop.blocked` event on the request span (not with `lifecycleSpans: 'off'`). Default 10.
+   */
+  blockingThresholdMillis?: number
 }
 
 /** Everything the plugin runs with, each value with its source. Exposed as `app.otel.config`. */
-export interface ResolvedConfig extends ResolvedSdkConfig {
+export interface ResolvedConfig extends ResolvedSdkConfig, ResolvedLifecycleConfig {
   traceResponseHeader: Setting<boolean>
   logCorrelation: Setting<boolean>
   handleSignals: Setting<NodeJS.Signals[]>
@@ -58,5 +73,8 @@ export const PLUGIN_OPTION_KEYS: readonly string[] = Object.freeze([
   'redactQueryParams',
   'logCorrelation',
   'handleSignals',
-  'instrumentations'
+  'instrumentations',
+  'lifecycleSpans',
+  'slowThresholdMillis',
+  'blockingThresholdMillis'
 ])

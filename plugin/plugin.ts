@@ -17,6 +17,11 @@ import { noteAcquisition } from './acquisition-notes.js'
 import { warningsFor } from '../sdk/diagnostics/warnings.js'
 import { bridgeFastifyLog } from './log-bridge.js'
 import { spanUrlRedactionFor } from '../sdk/traces/span-url-redaction.js'
+import { RouteSummaries } from '../sdk/traces/route-summary.js'
+import { watchEventLoop } from '../sdk/traces/event-loop-delay.js'
+import { lifecycleSettings, routeLifecycleSettings } from './lifecycle-options.js'
+import { instrumentRouteContext, timeReplySerializers } from './lifecycle-phases.js'
+import { asCurrent } from './lifecycle-timing.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
@@ -82,6 +87,14 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     return released
   }
 
+  // Where the time went (docs/guides/where-did-the-time-go.md): the lifecycle timing settings, and
+  // the per-route summary with the process's event loop delay beside it.
+  const lifecycle = lifecycleSettings(config)
+  const summaries = new RouteSummaries()
+  const eventLoop = sdk.owner === 'disabled' || lifecycle.mode === 'off' ? undefined : watchEventLoop()
+  // A per-reply serializer (reply.serializer(fn)) is timed like the route's.
+  const untimeReplySerializers = sdk.owner === 'disabled' ? undefined : timeReplySerializers(instance)
+
   const appTelemetry: AppTelemetry = {
     tracer: sdk.tracer,
     provider: sdk.provider,
@@ -90,7 +103,15 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     owner: sdk.owner,
     forceFlush: () => sdk.forceFlush(),
     shutdown: release,
-    stats: () => sdk.stats()
+    stats: () => sdk.stats(),
+    routeSummary: ({ reset = false } = {}) => {
+      const summary = summaries.summary(eventLoop?.read())
+      if (reset) {
+        summaries.reset()
+        eventLoop?.reset()
+      }
+      return summary
+    }
   }
   instance.decorate('otel', appTelemetry)
   // A getter on the prototype costs nothing per request; the per-request slot is only declared
@@ -114,6 +135,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     sdk.owner === 'disabled' ? [] : config.handleSignals.value
   )
   instance.addHook('onClose', async () => {
+    eventLoop?.stop()
+    untimeReplySerializers?.()
     withdrawFromSignals()
     disableInstrumentations()
     await release()
@@ -131,8 +154,19 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     log,
     metrics: sdk.metrics?.requests,
     clientDuration: sdk.metrics?.clientDuration,
-    ...requestOptions
+    ...requestOptions,
+    lifecycle,
+    instrumentRoute: instrumentRouteContext,
+    summaries,
+    // The package's own pipeline sees every span start (sdk/traces/child-spans.ts); an
+    // application's SDK does not tell the plugin about its spans.
+    coverageKnown: sdk.owner === 'plugin'
   }
+
+  // A route's own lifecycle settings (`config.otel`) are checked when the route is added.
+  instance.addHook('onRoute', function checkRouteLifecycle (route) {
+    routeLifecycleSettings(lifecycle, route.config?.otel, `${String(route.method)} ${route.url}`)
+  })
 
   // The plugin's own hook needs no context, so it is added unwrapped. The span ends on the raw
   // response's 'close' event (see request-span.ts), which needs no Fastify hook.
@@ -154,7 +188,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     markSelfManaged(function startRequestSpanHook (request: FastifyRequest, reply: FastifyReply, done: () => void) {
       const telemetry = startRequestSpan(runtime, request, reply)
       if (!telemetry.traced) return done()
-      context.with(telemetry.context, done)
+      if (telemetry.timing === null) context.with(telemetry.context, done)
+      else context.with(telemetry.context, asCurrent, undefined, telemetry, done)
     })
   )
   if (!boundEarlierHooks) {

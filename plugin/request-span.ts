@@ -1,6 +1,7 @@
 import {
   type Attributes,
   type Context,
+  type HrTime,
   SamplingDecision,
   type Span,
   SpanKind,
@@ -21,8 +22,21 @@ import { capturedResponseHeaders, recordedRequestAttributes, requestAttributes }
 import type { OutboundRuntime } from './outbound.js'
 import type { SpanStarter } from '../sdk/traces/span-starter.js'
 import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
-import { type RouteInfo, routeInfoOf, spanNameFor } from './route-info.js'
+import { type RouteInfo, routeInfoOf, routeRecordFor, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
+import { COVERAGE_SCOPE } from '../sdk/traces/child-spans.js'
+import type { RouteSummaries } from '../sdk/traces/route-summary.js'
+import { clockStartingNow, spanClockOf, timeOn } from '../sdk/traces/span-clock.js'
+import {
+  type ChildInterval,
+  coveredBy,
+  uncoveredMillis,
+  uncoveredShare,
+  uncoveredWithin
+} from '../sdk/traces/span-coverage.js'
+import type { LifecycleSettings } from './lifecycle-options.js'
+import { STAGE_BODY } from './lifecycle-steps.js'
+import { endTiming, settleSlowStep } from './lifecycle-timing.js'
 import type { RequestMetrics } from '../sdk/metrics/request-metrics.js'
 import { endOfResponse, startMeasure } from './request-metrics.js'
 
@@ -42,6 +56,14 @@ export interface RequestRuntime extends OutboundRuntime {
   spans: SpanStarter
   /** Where failures of the user's hooks are reported. */
   log: FastifyBaseLogger
+  /** The plugin's lifecycle timing settings (a route may override them). */
+  lifecycle: LifecycleSettings
+  /** Wraps a route's serializers and validators for timing, once (route-info.ts). */
+  instrumentRoute: (routeContext: object) => { validates: boolean }
+  /** The per-route summary behind `app.otel.routeSummary()`. */
+  summaries: RouteSummaries
+  /** Whether the pipeline collects request spans' children (it is the package's own). */
+  coverageKnown: boolean
   /** Where the HTTP server metrics are recorded; undefined when metrics are off. */
   metrics: RequestMetrics | undefined
 }
@@ -87,7 +109,7 @@ export function startRequestSpan (
 }
 
 function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: FastifyReply): RequestTelemetryState {
-  const info = routeInfoOf(request, runtime.ignorePaths)
+  const info = routeInfoOf(request, runtime)
   if (!info.traced) return UNTRACED
   if (runtime.ignorePaths.size > 0 && runtime.ignorePaths.has(pathOf(request.url))) return UNTRACED
   if (runtime.ignore !== undefined && callUserHook(runtime, 'ignore', () => runtime.ignore!(request)) === true) {
@@ -168,6 +190,7 @@ function openSpan (runtime: RequestRuntime, request: FastifyRequest, reply: Fast
   const recording = span.isRecording()
   telemetry.measure = startMeasure(runtime.metrics, request, info, !recording)
   if (recording) {
+    prepareTiming(runtime, telemetry, info, request)
     watchResponse(telemetry, request, reply, false)
   } else if (telemetry.measure !== undefined) {
     const measure = telemetry.measure
@@ -221,8 +244,36 @@ function adoptServerSpan (
     addUserAttributes(runtime, request, span)
   }
   const telemetry = new RequestTelemetryState(true, span, active, runtime)
-  if (span.isRecording()) watchResponse(telemetry, request, reply, true)
+  if (span.isRecording()) {
+    prepareTiming(runtime, telemetry, info, request)
+    watchResponse(telemetry, request, reply, true)
+  }
   return announce(runtime, request, reply, telemetry)
+}
+
+/**
+ * A recorded request is measured (docs/guides/where-did-the-time-go.md): its span's clock, its
+ * route's summary record, the coverage scope its children are collected under, and, unless the
+ * route's lifecycle timing is off, the mark its first phase starts from.
+ */
+function prepareTiming (
+  runtime: RequestRuntime,
+  telemetry: RequestTelemetryState,
+  info: RouteInfo,
+  request: FastifyRequest
+): void {
+  const clock = spanClockOf(telemetry.span) ?? clockStartingNow()
+  telemetry.clock = clock
+  telemetry.coverageKnown = runtime.coverageKnown
+  telemetry.record = routeRecordFor(info, request.method, runtime.summaries)
+  telemetry.context = telemetry.context.setValue(COVERAGE_SCOPE, telemetry)
+  if (info.timing.mode !== 'off') {
+    telemetry.timing = info.timing
+    telemetry.validates = info.validates
+    telemetry.hasBody = hasBody(request)
+    telemetry.mark = clock.performanceStart
+    telemetry.stage = STAGE_BODY
+  }
 }
 
 /**
@@ -295,7 +346,10 @@ export function recordRequestError (request: FastifyRequest, error: unknown): vo
   // The error type also serves the request metrics, recorded span or not.
   if (telemetry.span.isRecording()) recordThrown(telemetry.span, error)
   else if (telemetry.measure === undefined) return
-  telemetry.errorType ??= errorType(error)
+  if (telemetry.errorType === undefined) {
+    telemetry.errorType = errorType(error)
+    telemetry.failure = error
+  }
 }
 
 /** Finishes the span once the response has been fully written; `end` unless its owner ends it. */
@@ -319,10 +373,7 @@ function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): voi
       if (extra !== undefined && extra !== null) span.setAttributes(extra)
     }
   } finally {
-    if (end) {
-      endSpan(telemetry)
-      measured(telemetry)
-    }
+    closeRequest(telemetry, end)
   }
 }
 
@@ -335,10 +386,66 @@ function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void
   span.setAttribute('error.type', telemetry.errorType ?? 'aborted')
   span.addEvent('http.request.aborted', { reason: 'the client closed the connection before the response was complete' })
   span.setStatus({ code: SpanStatusCode.ERROR, message: 'Client aborted the request' })
+  closeRequest(telemetry, end)
+}
+
+/**
+ * The request is over: its last phase closed, its coverage recorded on the span, its route's
+ * summary told, and the span ended (unless its owner ends it) at the time all of that was measured
+ * against: one clock reading, the one the span would have taken itself.
+ */
+function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
+  const clock = telemetry.clock
+  if (clock === undefined) {
+    if (end) {
+      endSpan(telemetry, undefined)
+      measured(telemetry)
+    }
+    return
+  }
+  const now = performance.now()
+  const endTime = timeOn(clock, now)
+  try {
+    endTiming(telemetry, now)
+    // The recorded children are the pipeline's spans, which carry their times (ReadableSpan).
+    const children = telemetry.children as unknown as ChildInterval[] | undefined
+    const covered = telemetry.coverageKnown ? coveredBy(clock.startTime, endTime, children) : undefined
+    if (covered !== undefined) {
+      setNumber(telemetry.span, 'fastify.request.uncovered_ms', Math.round(uncoveredMillis(covered) * 1000) / 1000)
+      setNumber(telemetry.span, 'fastify.request.uncovered_share', Math.round(uncoveredShare(covered) * 10000) / 10000)
+      // The same figure per route as a histogram (fastify.request.uncovered.duration), with metrics on.
+      telemetry.measure?.uncovered(uncoveredMillis(covered) / 1000)
+    }
+    const record = telemetry.record
+    record?.recordRequest(now - clock.performanceStart, covered === undefined ? undefined : uncoveredShare(covered))
+    telemetry.summarized = true
+    const slow = telemetry.slowSteps
+    if (slow !== undefined) {
+      telemetry.slowSteps = undefined
+      const origin = clock.performanceStart
+      for (const step of slow) {
+        const explains =
+          covered === undefined ? undefined : uncoveredWithin(covered, step.start - origin, step.end - origin)
+        settleSlowStep(telemetry, step, explains)
+        record?.recordStep(step.name, step.kind, step.end - step.start, explains)
+      }
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    diag.error(`fastify-otel-kit: measuring the request's time failed: ${reason}`)
+  }
+  telemetry.children = undefined
   if (end) {
-    endSpan(telemetry)
+    endSpan(telemetry, endTime)
     measured(telemetry)
   }
+}
+
+/** A number the plugin computed, on the package's own span without re-validating it. */
+function setNumber (span: Span, key: string, value: number): void {
+  const own = span as Span & { setNumberAttribute?: (key: string, value: number) => unknown }
+  if (typeof own.setNumberAttribute === 'function') own.setNumberAttribute(key, value)
+  else span.setAttribute(key, value)
 }
 
 /** The request span has ended: its duration goes to the request metrics (no second clock). */
@@ -355,9 +462,9 @@ function measured (telemetry: RequestTelemetryState): void {
  * uncaught exception. This package's own pipeline never throws there (its processor chain skips a
  * processor that throws); an application's SDK may (its MultiSpanProcessor does not catch).
  */
-function endSpan (telemetry: RequestTelemetryState): void {
+function endSpan (telemetry: RequestTelemetryState, endTime: HrTime | undefined): void {
   try {
-    telemetry.span.end()
+    telemetry.span.end(endTime)
   } catch (error) {
     const message =
       "fastify-otel-kit: ending the request span threw (a span processor of the application's SDK?); " +
@@ -365,6 +472,13 @@ function endSpan (telemetry: RequestTelemetryState): void {
     diag.error(message)
     ;(telemetry.runtime as RequestRuntime).log.error({ err: error }, message)
   }
+}
+
+/** Whether a body follows the headers (what Fastify itself checks before it parses one). */
+function hasBody (request: FastifyRequest): boolean {
+  const headers = request.headers
+  const length = headers['content-length']
+  return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
 }
 
 function pathOf (url: string): string {

@@ -8,6 +8,7 @@ import { invalidOption } from '../sdk/errors.js'
 import { DEFAULT_SIGNALS } from './defaults.js'
 import { type OtelPluginOptions, PLUGIN_OPTION_KEYS, type ResolvedConfig } from './options.js'
 import { type RequestOptions, resolveRequestOptions } from './request-options.js'
+import { resolveLifecycleOptions } from './lifecycle-options.js'
 
 const KNOWN_OPTION_KEYS: readonly string[] = Object.freeze([...SDK_OPTION_KEYS, ...PLUGIN_OPTION_KEYS])
 
@@ -25,7 +26,8 @@ export function resolvePluginOptions (
     ...core.config,
     traceResponseHeader: fromOption(optionalBoolean('traceResponseHeader', options.traceResponseHeader), false),
     logCorrelation: fromOption(optionalBoolean('logCorrelation', options.logCorrelation), true),
-    handleSignals: resolveSignals(options.handleSignals)
+    handleSignals: resolveSignals(options.handleSignals),
+    ...resolveLifecycleOptions(options as Record<string, unknown>)
   }
   if (config.extractOnly.value && config.traceResponseHeader.value) {
     core.warnings.push(

@@ -1,10 +1,15 @@
 import { type ReceivedSpan, SPAN_KIND_NAMES, STATUS_NAMES } from './decode-traces.js'
 
+/** `fastify.type` of the plugin's lifecycle spans: they say where a request's time went, they do not cover it. */
+const LIFECYCLE_TYPES = new Set(['hook', 'route-hook', 'request-handler', 'error-handler', 'phase'])
+const isLifecycle = (span: ReceivedSpan): boolean => LIFECYCLE_TYPES.has(String(span.attributes['fastify.type']))
+
 /**
  * Renders one trace as a terminal waterfall: the span tree, each span's duration, a bar on a
- * shared time axis, and its status. Below each parent it says how much of its time its children
+ * shared time axis, and its status. Below each root it says how much of its time its children
  * account for: the gap this package exists to close ("a root span of 800 ms with two children of
- * 50 ms") becomes a number.
+ * 50 ms") becomes a number, and the plugin's lifecycle spans (a slow hook, the handler, a phase)
+ * say where the rest went.
  */
 export function renderWaterfall (spans: ReceivedSpan[], width = 40): string {
   if (spans.length === 0) return '(no spans)\n'
@@ -53,8 +58,26 @@ export function renderWaterfall (spans: ReceivedSpan[], width = 40): string {
   roots.forEach((root) => walk(root, '', true, true))
 
   for (const root of roots) {
-    const covered = coverage(root, children.get(root.spanId) ?? [])
+    const kids = children.get(root.spanId) ?? []
+    const covering = kids.filter((kid) => !isLifecycle(kid))
+    const covered = coverage(root, covering)
     if (covered !== undefined) lines.push(`  child spans account for ${(covered * 100).toFixed(0)}% of ${root.name}`)
+    // What the request span itself recorded, and the lifecycle spans that say where the rest went:
+    // each with the part of it no other child covers.
+    const uncovered = root.attributes['fastify.request.uncovered_ms']
+    const share = root.attributes['fastify.request.uncovered_share']
+    if (typeof uncovered === 'number' && typeof share === 'number') {
+      const where = kids
+        .filter(isLifecycle)
+        .map((kid) => ({ name: kid.name, nanos: uncoveredNanos(kid, covering) }))
+        .filter(({ nanos }) => nanos >= 1e6)
+        .sort((a, b) => b.nanos - a.nanos)
+        .map(({ name, nanos }) => `${name} ${formatMillis(nanos)}`)
+      lines.push(
+        `  ${(share * 100).toFixed(0)} % of it (${formatMillis(uncovered * 1e6)}) is not covered by any span` +
+          (where.length > 0 ? `; where it went: ${where.join(', ')}` : '')
+      )
+    }
   }
   return lines.join('\n') + '\n'
 }
@@ -78,6 +101,13 @@ export function coverage (parent: ReceivedSpan, children: ReceivedSpan[]): numbe
     cursor = max(cursor, b)
   }
   return Number(covered) / Number(duration)
+}
+
+/** The nanoseconds of `span` that none of `others` covers. */
+function uncoveredNanos (span: ReceivedSpan, others: ReceivedSpan[]): number {
+  const share = coverage(span, others)
+  const duration = Number(span.endTimeUnixNano - span.startTimeUnixNano)
+  return share === undefined ? duration : duration * (1 - share)
 }
 
 function depthOf (spans: ReceivedSpan[], children: Map<string, ReceivedSpan[]>): number {

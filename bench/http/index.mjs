@@ -16,6 +16,8 @@ export const SETUPS = [
   { id: 'off', label: 'plugin, tracing off (OTEL_SDK_DISABLED)' },
   { id: 'unsampled', label: 'plugin, unsampled parent', headers: UNSAMPLED },
   { id: 'sampled', label: 'plugin, sampled, batch + no-op exporter' },
+  { id: 'lifecycle-off', label: "plugin, sampled, batch + no-op exporter, lifecycleSpans: 'off'" },
+  { id: 'lifecycle-all', label: "plugin, sampled, batch + no-op exporter, lifecycleSpans: 'all'" },
   { id: 'unsampled-metrics', label: 'plugin, unsampled parent, + request metrics', headers: UNSAMPLED },
   { id: 'sampled-metrics', label: 'plugin, sampled, no-op exporter, + request metrics' },
   {
@@ -66,6 +68,8 @@ export const PLUGIN_SETUPS = [
   'unsampled-metrics',
   'sampled-metrics',
   'sampled-metrics-runtime',
+  'lifecycle-off',
+  'lifecycle-all',
   'otlp',
   'otlp-http',
   'preload'

@@ -22,7 +22,9 @@ if (setup === 'bare') {
     'otlp-http',
     'unsampled-metrics',
     'sampled-metrics',
-    'sampled-metrics-runtime'
+    'sampled-metrics-runtime',
+    'lifecycle-off',
+    'lifecycle-all'
   ].includes(setup)
 ) {
   if (setup === 'off') process.env.OTEL_SDK_DISABLED = 'true'
@@ -51,7 +53,11 @@ if (setup === 'bare') {
           readers: [new (class extends MetricReader { async onForceFlush () {} async onShutdown () {} })()],
           runtime: setup.endsWith('-runtime')
         }
-      : false
+      : false,
+    // "sampled" runs the default lifecycle timing (slow); these two the other modes, on the same route
+    // (where nothing is slow: the default adds no span, "all" adds the handler's).
+    ...(setup === 'lifecycle-off' ? { lifecycleSpans: 'off' } : {}),
+    ...(setup === 'lifecycle-all' ? { lifecycleSpans: 'all' } : {})
   })
   stats = async () => {
     await app.otel.forceFlush()

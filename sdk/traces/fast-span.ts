@@ -76,7 +76,8 @@ export class FastSpan implements Span, ReadableSpan {
   private droppedLinks = 0
   private isEnded = false
   private spanDuration: HrTime = NO_DURATION
-  private readonly performanceStart: number
+  /** The performance clock at the start: later readings are placed on this span's time line (span-clock.ts). */
+  readonly performanceStart: number
   private readonly performanceOffset: number
   /** A start time given by the caller: the end then defaults to the wall clock (SDK 3's rule). */
   private readonly startTimeProvided: boolean
@@ -193,6 +194,25 @@ export class FastSpan implements Span, ReadableSpan {
     ) {
       this.attributes[key] = truncatedCopy(value, limits.attributeValueLengthLimit)
     }
+    return this
+  }
+
+  /**
+   * An attribute whose key and finite number value the package computed itself (the request
+   * span's coverage): the attribute count limit applies as in setAttribute, without validating
+   * what cannot be invalid. It is set on every sampled request span, where setAttribute's generic
+   * checks cost as much again as the rest of the span's end.
+   */
+  setNumberAttribute (key: string, value: number): this {
+    if (this.endedAlready()) return this
+    if (!Object.prototype.hasOwnProperty.call(this.attributes, key)) {
+      if (this.attributesCount >= this.factory.limits.attributeCountLimit) {
+        if (++this.droppedAttributes === 1) diag.warn('Dropping extra attributes.')
+        return this
+      }
+      this.attributesCount++
+    }
+    this.attributes[key] = value
     return this
   }
 

@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api'
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace'
 import { diag } from '../../context/otel-api.js'
+import { collectChild } from './child-spans.js'
 import { SpanStatementRedaction } from './span-statement-redaction.js'
 import { SpanUrlRedaction } from './span-url-redaction.js'
 
@@ -26,6 +27,8 @@ export class ProcessorChain implements SpanProcessor {
   }
 
   onStart (span: Span, parentContext: Context): void {
+    // A direct child of a request span is noted for the request's coverage (child-spans.ts).
+    collectChild(span, parentContext)
     for (const processor of this.processors) {
       try {
         processor.onStart(span, parentContext)

@@ -16,7 +16,7 @@ import { TRACE_SERVICE } from '../../dist/sdk/export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, MAX_REQUEST_BYTES } from '../../dist/sdk/export/grpc/otlp-grpc-exporter.js'
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
-import { logCapture } from '../helpers.mjs'
+import { logCapture, withoutTimings } from '../helpers.mjs'
 import { contractReceiver, ourExporterOptions, upstreamGrpcOptions } from '../otlp-contract.mjs'
 
 const SECRET = 'Bearer contract-key'
@@ -57,7 +57,7 @@ function comparable (receiver) {
       name: s.name,
       kind: s.kind,
       status: s.status,
-      attributes: s.attributes,
+      attributes: withoutTimings(s.attributes),
       resource: s.resource?.['service.name'],
       scope: s.scope
     }))

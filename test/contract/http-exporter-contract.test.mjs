@@ -19,7 +19,7 @@ import net from 'node:net'
 import { describe, test } from 'node:test'
 import { buildOtlpHttpExporter } from '../../dist/sdk/export/http/otlp-http-exporter.js'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
-import { logCapture } from '../helpers.mjs'
+import { logCapture, withoutTimings } from '../helpers.mjs'
 import { contractReceiver, tlsFixture } from '../otlp-contract.mjs'
 
 const SECRET = 'Bearer http-contract-key'
@@ -82,7 +82,7 @@ function comparable (receiver, signal) {
         name: s.name,
         kind: s.kind,
         status: s.status,
-        attributes: s.attributes,
+        attributes: withoutTimings(s.attributes),
         resource: s.resource?.['service.name'],
         scope: s.scope
       }))

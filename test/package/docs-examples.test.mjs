@@ -89,6 +89,10 @@ const RUN = {
   'examples/metrics.mjs': { spans: ['POST /refunds/:id'], stdout: /^metric data points exported: [1-9]\d*$/m },
   'examples/config-errors.mjs': { stdout: /^FOK_ERR_UNKNOWN_OPTION$/m },
   'examples/stats.mjs': { spans: ['GET /'], stdout: /^true$/m },
+  'examples/where-did-the-time-go.mjs': {
+    spans: ['POST /refunds/:orderId', 'preHandler - checkEntitlements'],
+    stdout: /^POST \/refunds\/:orderId: \d+ % of \d+ ms is not covered by any span; slowest hook preHandler/m
+  },
   'examples/span-processors.mjs': {
     spans: ['GET /orders/:id'],
     attributes: { 'GET /orders/:id': { 'tenant.id': 'acme' } },
