@@ -84,11 +84,20 @@ function parsePort (text: string, from: number): number | undefined {
   return port < 65536 ? port : undefined
 }
 
+/**
+ * `network.protocol.version` as the semantic conventions write it: Node says `2.0` for HTTP/2,
+ * the conventions `2` (and `3`); `1.0` and `1.1` stay as they are.
+ */
+export function protocolVersion (httpVersion: string | undefined): string {
+  if (httpVersion === '1.1' || httpVersion === undefined) return httpVersion ?? ''
+  return httpVersion.endsWith('.0') && httpVersion !== '1.0' ? httpVersion.slice(0, -2) : httpVersion
+}
+
 /** Attributes only a recorded span needs. */
 export function recordedRequestAttributes (request: FastifyRequest, capturedHeaders: readonly string[]): Attributes {
   const attributes: Attributes = {
     'client.address': request.ip,
-    'network.protocol.version': request.raw.httpVersion
+    'network.protocol.version': protocolVersion(request.raw.httpVersion)
   }
   const userAgent = request.headers['user-agent']
   if (typeof userAgent === 'string') attributes['user_agent.original'] = userAgent

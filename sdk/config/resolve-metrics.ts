@@ -85,6 +85,14 @@ export function resolveMetrics (r: Resolver, options: SdkOptions): MetricsResolu
     const parsed = parseExporterList(variable)
     if (parsed.ok) {
       hit = { name: 'OTEL_METRICS_EXPORTER', value: parsed.value.names }
+      if (parsed.value.overruled.length > 0) {
+        // Said even though metrics end up off (the other notices are given only when they are on).
+        r.warnings.push(
+          `OTEL_METRICS_EXPORTER names none beside ${parsed.value.overruled.map((n) => JSON.stringify(n)).join(', ')}` +
+            ': ' +
+            'none wins (as in NodeSDK), so no metrics are exported; leave none out to export them.'
+        )
+      }
       if (parsed.value.unknown.length > 0) {
         own.warnings.push(
           `OTEL_METRICS_EXPORTER names ${parsed.value.unknown.map((n) => JSON.stringify(n)).join(', ')}, ` +
@@ -210,18 +218,21 @@ function where (setting: Setting<number>, key: string): string {
 
 /**
  * OTEL_METRICS_EXPORTER: a list (the specification allows several: `otlp,prometheus`), each
- * reader built once; `none` anywhere means none, as in NodeSDK. Names this package does not know
- * are skipped and named; a list of nothing but those is invalid.
+ * reader built once; `none` anywhere means none, as in NodeSDK (the other names it overrules are
+ * returned, to be warned about: a list that says both is a mistake someone should see). Names this
+ * package does not know are skipped and named; a list of nothing but those is invalid.
  */
 export function parseExporterList (
   raw: string
-): Parsed<{ names: Array<MetricExporterName | 'custom'>; unknown: string[] }> {
+): Parsed<{ names: Array<MetricExporterName | 'custom'>; unknown: string[]; overruled: string[] }> {
   const names = [...new Set(parseList(raw))]
-  if (names.includes('none')) return { ok: true, value: { names: [], unknown: [] } }
+  if (names.includes('none')) {
+    return { ok: true, value: { names: [], unknown: [], overruled: names.filter((n) => n !== 'none') } }
+  }
   const known = names.filter((n): n is MetricExporterName => (EXPORTER_NAMES as readonly string[]).includes(n))
   const unknown = names.filter((n) => !(EXPORTER_NAMES as readonly string[]).includes(n))
   if (known.length === 0) return { ok: false, reason: `expected ${EXPORTER_NAMES.join(', ')} or none, comma-separated` }
-  return { ok: true, value: { names: known, unknown } }
+  return { ok: true, value: { names: known, unknown, overruled: [] } }
 }
 
 function exporterOption (value: unknown): Array<MetricExporterName | 'custom'> | undefined {

@@ -283,3 +283,41 @@ test('an SDK the application registered: the HTTP metrics go to its MeterProvide
   assert.equal(duration.dataPoints[0].value.count, 2)
   assert.equal(duration.dataPoints[0].attributes['http.route'], '/orders/:id')
 })
+
+test('HTTP/2: network.protocol.version is "2", as the conventions write it, on the span and the metric', async (t) => {
+  const { connect } = await import('node:http2')
+  const { app, metrics, spanNamed } = await tracedApp(t, { fastify: { http2: true } })
+  app.get('/h2', async () => 'over h2')
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const session = connect(`http://127.0.0.1:${app.server.address().port}`)
+  t.after(() => session.close())
+  const stream = session.request({ ':path': '/h2' })
+  stream.resume()
+  await once(stream, 'end')
+  const span = await spanNamed('GET /h2')
+  assert.equal(span.attributes['network.protocol.version'], '2')
+  const [point] = pointsOf((await metrics.metrics()).get('http.server.request.duration'))
+  assert.equal(point.attributes['network.protocol.version'], '2')
+})
+
+test('a scrape right after start waits for the resource detectors: no warning about pending attributes', async (t) => {
+  const { freePort } = await import('../servers.mjs')
+  const { logCapture } = await import('../helpers.mjs')
+  const port = await freePort()
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'scraped-early',
+    handleSignals: false,
+    exporter: new (await import('@opentelemetry/sdk-trace')).InMemorySpanExporter(),
+    metrics: { exporter: 'prometheus', prometheus: { host: '127.0.0.1', port } }
+  })
+  app.get('/ok', async () => 'ok')
+  await app.inject({ url: '/ok' })
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  assert.match(text, /http_server_request_duration_seconds_count\{[^}]*http_route="\/ok"[^}]*\} 1/)
+  assert.match(text, /target_info\{[^}]*host_name="/, 'the resource, detected, is on the scrape')
+  const warnings = logs.lines.filter((l) => l.level >= 40).map((l) => l.msg)
+  assert.deepEqual(warnings.filter((m) => /async attributes|asynchronous attributes/i.test(m)), [])
+})

@@ -42,6 +42,16 @@ test('OTEL_METRICS_EXPORTER: a list, none anywhere is none, unknown names skippe
     warnings.some((w) => w.includes('OTEL_METRICS_EXPORTER names "statsd", which is not a metrics exporter')),
     warnings.join('\n')
   )
+  for (const list of ['none,prometheus', 'prometheus,none']) {
+    ;({ config, warnings } = metricsOf({}, { OTEL_METRICS_EXPORTER: list }))
+    assert.deepEqual(config.metrics.exporters.value, [], list)
+    assert.ok(
+      warnings.some((w) => w.startsWith('OTEL_METRICS_EXPORTER names none beside "prometheus": none wins')),
+      warnings.join('\n')
+    )
+  }
+  ;({ config, warnings } = metricsOf({}, { OTEL_METRICS_EXPORTER: 'none' }))
+  assert.deepEqual(warnings.filter((w) => w.includes('OTEL_METRICS_EXPORTER')), [])
   ;({ config, warnings } = metricsOf({ metrics: { exporter: 'console' } }, { OTEL_METRICS_EXPORTER: 'statsd' }))
   assert.deepEqual(config.metrics.exporters, { value: ['console'], source: 'options' })
   assert.ok(
