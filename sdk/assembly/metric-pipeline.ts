@@ -66,7 +66,7 @@ export function assembleMetricPipeline (
     warnings.warn(
       'FOK_WARN_METRICS_EXPORT_FAILED',
       `could not export ${count} metric data point(s) to the collector: ${error?.message ?? 'unknown error'}. ` +
-        'The service keeps running; cumulative metrics are carried by the next export.',
+        'The service keeps running; with cumulative temporality the next export, if there is one, carries the totals.',
       { once: false }
     )
   })
