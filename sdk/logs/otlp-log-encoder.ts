@@ -7,7 +7,12 @@ import {
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import { writeAnyValue, writeAttributes } from '../export/protobuf/otlp-common.js'
 import { type EncodedItem, ItemEncoder, writeEncodedItems } from '../export/protobuf/encoded-items.js'
-import { entryWriter, objectGroupWriter, OtlpRequestEncoder } from '../export/protobuf/otlp-request.js'
+import {
+  entryWriter,
+  objectGroupWriter,
+  OtlpRequestEncoder,
+  protobufSerializer
+} from '../export/protobuf/otlp-request.js'
 import {
   type ProtoWriter,
   WIRE_FIXED32,
@@ -77,23 +82,14 @@ export function logItemEncoder (): ItemEncoder<ReadableLogRecord> {
   return new ItemEncoder<ReadableLogRecord>(entryWriter(writeLogRecord))
 }
 
-/**
- * The exporter's serializer for OTLP protobuf (gRPC and HTTP alike): the package's encoder for the
- * request, upstream's reading of the collector's response (partial success).
- */
+/** The exporter's serializer for log records over OTLP protobuf (otlp-request.ts). */
 export function protobufLogsSerializer (): ISerializer<ReadableLogRecord[], IExportLogsServiceResponse> {
-  const encoder = logRequestEncoder()
-  return {
-    serializeRequest: (records) => encoder.encode(records),
-    deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data)
-  }
+  return protobufSerializer(logRequestEncoder(), (data) => ProtobufLogsSerializer.deserializeResponse(data))
 }
 
 /** The same, for records the queue holds encoded already (logItemEncoder). */
 export function encodedLogsSerializer (): ISerializer<EncodedItem[], IExportLogsServiceResponse> {
-  const encoder = new OtlpRequestEncoder<EncodedItem>(writeEncodedItems)
-  return {
-    serializeRequest: (records) => encoder.encode(records),
-    deserializeResponse: (data) => ProtobufLogsSerializer.deserializeResponse(data)
-  }
+  return protobufSerializer(new OtlpRequestEncoder<EncodedItem>(writeEncodedItems), (data) =>
+    ProtobufLogsSerializer.deserializeResponse(data)
+  )
 }

@@ -7,7 +7,12 @@ import {
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
 import { writeAttributes } from '../export/protobuf/otlp-common.js'
 import { type EncodedItem, ItemEncoder, writeEncodedItems } from '../export/protobuf/encoded-items.js'
-import { entryWriter, objectGroupWriter, OtlpRequestEncoder } from '../export/protobuf/otlp-request.js'
+import {
+  entryWriter,
+  objectGroupWriter,
+  OtlpRequestEncoder,
+  protobufSerializer
+} from '../export/protobuf/otlp-request.js'
 import {
   type ProtoWriter,
   WIRE_FIXED32,
@@ -133,23 +138,14 @@ export function spanItemEncoder (): ItemEncoder<ReadableSpan> {
   return new ItemEncoder<ReadableSpan>(entryWriter(writeSpan))
 }
 
-/**
- * The exporter's serializer for OTLP protobuf (gRPC and HTTP alike): the package's encoder for the
- * request, upstream's reading of the collector's response (partial success).
- */
+/** The exporter's serializer for spans over OTLP protobuf (otlp-request.ts). */
 export function protobufSpanSerializer (): ISerializer<ReadableSpan[], IExportTraceServiceResponse> {
-  const encoder = spanRequestEncoder()
-  return {
-    serializeRequest: (spans) => encoder.encode(spans),
-    deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data)
-  }
+  return protobufSerializer(spanRequestEncoder(), (data) => ProtobufTraceSerializer.deserializeResponse(data))
 }
 
 /** The same, for spans the queue holds encoded already (spanItemEncoder): the request is put together by copying. */
 export function encodedSpanSerializer (): ISerializer<EncodedItem[], IExportTraceServiceResponse> {
-  const encoder = new OtlpRequestEncoder<EncodedItem>(writeEncodedItems)
-  return {
-    serializeRequest: (spans) => encoder.encode(spans),
-    deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data)
-  }
+  return protobufSerializer(new OtlpRequestEncoder<EncodedItem>(writeEncodedItems), (data) =>
+    ProtobufTraceSerializer.deserializeResponse(data)
+  )
 }

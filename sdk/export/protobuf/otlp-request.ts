@@ -1,4 +1,5 @@
 import type { InstrumentationScope } from '@opentelemetry/core'
+import type { ISerializer } from '@opentelemetry/otlp-transformer'
 import type { Resource } from '@opentelemetry/resources'
 import { writeResource, writeScope } from './otlp-common.js'
 import { ProtoWriter, varintSize, WIRE_LENGTH } from './proto-writer.js'
@@ -209,4 +210,18 @@ function groupByScope<T extends ScopedItem> (items: readonly T[]): ResourceGroup
     resource: groupResource,
     scopes: [...scopes].map(([groupScope, list]) => ({ scope: groupScope, items: list }))
   }))
+}
+
+/**
+ * An exporter's serializer for OTLP protobuf (gRPC and HTTP alike): the package's encoder for the
+ * request, upstream's reading of the collector's response (partial success).
+ */
+export function protobufSerializer<T extends ScopedItem, Response> (
+  encoder: OtlpRequestEncoder<T>,
+  readResponse: (data: Uint8Array) => Response
+): ISerializer<T[], Response> {
+  return {
+    serializeRequest: (items) => encoder.encode(items),
+    deserializeResponse: readResponse
+  }
 }
