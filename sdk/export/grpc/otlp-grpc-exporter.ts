@@ -1,13 +1,11 @@
 import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js'
-import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
 import { createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter-base'
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
 import { endpointScheme } from '../../config/endpoint.js'
 import type { ResolvedExporterConfig } from '../../config/options.js'
 import type { ItemExporter } from '../batch-queue.js'
 import { GrpcTransport, type OtlpGrpcService } from './grpc-transport.js'
-import { DEFAULT_RETRY_POLICY } from '../../config/retry-policy.js'
-import { RetryingExporter } from '../retrying-exporter.js'
+import { otlpItemExporter } from '../otlp-item-exporter.js'
 import { readTlsFiles } from '../tls-files.js'
 
 /** The usual collector limit on a received message (the OpenTelemetry Collector's default is 4 MiB). */
@@ -58,34 +56,12 @@ export function buildOtlpGrpcExporter<T> (
     compression,
     maxRequestBytes: MAX_REQUEST_BYTES
   })
-  const delegate = createOtlpNetworkExportDelegate(
-    // One export at a time is the batch processor's rule; the delegate's limit is a backstop.
-    { timeoutMillis: exporter.timeoutMillis.value, concurrencyLimit: 2, compression },
+  return otlpItemExporter(
+    exporter,
+    exportTimeoutMillis,
     signal.serializer,
     createOtlpGrpcExporterMetrics<T[]>(signal.componentType, signal.metricsHelper, url, undefined),
     transport
-  )
-  const upstream = new OTLPExporterBase<T[]>(delegate)
-  const otlp: ItemExporter<T> = {
-    export: (items, done) => upstream.export(items, done),
-    forceFlush: () => upstream.forceFlush(),
-    // Upstream's delegate waits for the sends under way before it shuts its transport down: with a
-    // collector that never answers, that is the rest of the export timeout, and the open call keeps
-    // the process alive. Shut first, they fail at once (CANCELLED); the queue has given up on them.
-    shutdown: async () => {
-      transport.shutdown()
-      await upstream.shutdown()
-    }
-  }
-  const retry = exporter.retry.value
-  if (retry === false) return otlp
-  return new RetryingExporter<T>(
-    otlp,
-    { ...DEFAULT_RETRY_POLICY, ...retry },
-    {
-      exportTimeoutMillis,
-      attemptTimeoutMillis: exporter.timeoutMillis.value
-    }
   )
 }
 

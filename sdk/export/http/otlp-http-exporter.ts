@@ -1,11 +1,9 @@
-import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
 import { createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base/node-http'
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
 import { createSecureContext } from 'node:tls'
 import type { ResolvedExporterConfig } from '../../config/options.js'
-import { DEFAULT_RETRY_POLICY } from '../../config/retry-policy.js'
 import type { ItemExporter } from '../batch-queue.js'
-import { RetryingExporter } from '../retrying-exporter.js'
+import { otlpItemExporter } from '../otlp-item-exporter.js'
 import { readTlsFiles } from '../tls-files.js'
 import { exporterUserAgent } from '../user-agent.js'
 import { HttpTransport } from './http-transport.js'
@@ -51,29 +49,12 @@ export function buildOtlpHttpExporter<T> (
     tls,
     userAgent: exporterUserAgent('@opentelemetry/otlp-exporter-base')
   })
-  const delegate = createOtlpNetworkExportDelegate(
-    // One export at a time is the batch processor's rule; the delegate's limit is a backstop.
-    { timeoutMillis: exporter.timeoutMillis.value, concurrencyLimit: 2, compression: exporter.compression.value },
+  return otlpItemExporter(
+    exporter,
+    exportTimeoutMillis,
     signal.serializer,
     createOtlpHttpExporterMetrics<T[]>(signal.componentType, signal.metricsHelper, url.href, undefined),
     transport
-  )
-  const upstream = new OTLPExporterBase<T[]>(delegate)
-  const otlp: ItemExporter<T> = {
-    export: (items, done) => upstream.export(items, done),
-    forceFlush: () => upstream.forceFlush(),
-    // As over gRPC: the requests under way end first, then upstream's delegate (which would wait for them).
-    shutdown: async () => {
-      transport.shutdown()
-      await upstream.shutdown()
-    }
-  }
-  const retry = exporter.retry.value
-  if (retry === false) return otlp
-  return new RetryingExporter<T>(
-    otlp,
-    { ...DEFAULT_RETRY_POLICY, ...retry },
-    { exportTimeoutMillis, attemptTimeoutMillis: exporter.timeoutMillis.value }
   )
 }
 
