@@ -6,6 +6,7 @@ import {
   type sendUnaryData,
   type ServiceDefinition
 } from '@grpc/grpc-js'
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2'
 import { outcomeStatus } from './outcome-status.js'
 import type { ExportHandler, Listener, ListenOptions, Signal } from './receiver-types.js'
 import { exportResponse, retryInfoStatus } from './responses.js'
@@ -46,7 +47,30 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
       else reject(error)
     })
   })
+  const window = options.grpcFlowControlWindowBytes
+  if (window !== undefined) widenFlowControlWindow(server, window)
   return { port, close: async () => server.forceShutdown() }
+}
+
+/**
+ * Grants every connection, and every stream on it, a flow-control window of `bytes` (what a
+ * collector's grpc-go server reaches by itself, from the bandwidth-delay product). grpc-js takes
+ * no option for it, so its HTTP/2 servers are reached through its `http2Servers` map; should a
+ * later grpc-js rename that, this fails loudly rather than let the benchmarks measure a 64 KiB
+ * window without saying so.
+ */
+function widenFlowControlWindow (server: Server, bytes: number): void {
+  const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server | Http2SecureServer, unknown> })
+    .http2Servers
+  if (!(http2Servers instanceof Map) || http2Servers.size === 0) {
+    throw new Error('cannot set the gRPC flow-control window: grpc-js no longer exposes its HTTP/2 servers')
+  }
+  for (const http2Server of http2Servers.keys()) {
+    http2Server.on('session', (session: ServerHttp2Session) => {
+      session.settings({ initialWindowSize: bytes })
+      session.setLocalWindowSize(bytes)
+    })
+  }
 }
 
 function onExport (

@@ -157,10 +157,10 @@ export class OtlpReceiver {
   }
 
   private async listen (grpcPort: number, httpPort: number): Promise<void> {
-    const { host = '127.0.0.1', tls, maxReceiveMessageBytes } = this.options
+    const { host = '127.0.0.1', tls, maxReceiveMessageBytes, grpcFlowControlWindowBytes } = this.options
     const common = { host, tls, maxReceiveMessageBytes }
     const handle = (request: IncomingExport): ExportOutcome => this.accept(request)
-    this.grpc = await listenGrpc({ ...common, port: grpcPort }, handle)
+    this.grpc = await listenGrpc({ ...common, port: grpcPort, grpcFlowControlWindowBytes }, handle)
     this.grpcPort = this.grpc.port
     try {
       this.http = await listenHttp({ ...common, port: httpPort, httpPathPrefix: this.options.httpPathPrefix }, handle)

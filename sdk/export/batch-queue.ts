@@ -457,9 +457,12 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
         resolve(result)
       }
       // A batch fills up inside someone's span.end() or log call: the exporter (which serialises
-      // the whole batch, and for log lines parses them) runs on the next turn, not inside that
-      // call. The batch has left the queue already, so the books and the queue bound are the same.
-      setImmediate(() => {
+      // the whole batch, and for log lines parses them) runs once that call has returned, not
+      // inside it. The batch has left the queue already, so the books and the queue bound are the
+      // same. process.nextTick, not setImmediate: on a saturated event loop a turn takes a few
+      // milliseconds (every ready connection is served first), and one turn less per export is
+      // what let OTLP/gRPC keep up at -c 50 (docs/internals/performance.md, "Export latency").
+      process.nextTick(() => {
         // Abandoned at the shutdown bound meanwhile (the exporter is being shut down): a call
         // started now would outlive the bound. The batch is counted as failed by abandon().
         if (generation !== this.generation) {

@@ -1,9 +1,9 @@
 // The batch queue under both export pipelines (sdk/export/batch-queue.ts; the span processor and
 // the log processor on top), in process: the exporter is an object the test answers, the clock is
-// node:test's fake one (the queue's exporter call on setImmediate is a real next turn, nothing
-// waits longer). After every action the books are checked: created = exported + dropped + failed
-// + queued. The same scenarios run over both processors: they share the queue by construction,
-// and this says so.
+// node:test's fake one (the queue calls its exporter on process.nextTick, after the call that
+// filled the batch; nothing waits longer). After every action the books are checked: created =
+// exported + dropped + failed + queued. The same scenarios run over both processors: they share
+// the queue by construction, and this says so.
 import { context, propagation, trace } from '@opentelemetry/api'
 import { isTracingSuppressed } from '@opentelemetry/core'
 import fc from 'fast-check'
@@ -303,7 +303,7 @@ for (const pipeline of PIPELINES) {
 
     test('abandon() before the exporter was called: the exporter is never called', async (t) => {
       const { queue, exporter, failures, add } = setup(t)
-      add(2) // the export is scheduled for the next turn
+      add(2) // the export is scheduled for after this call
       assert.equal(queue.abandon(), 2)
       await settle()
       assert.deepEqual(exporter.calls, [])
