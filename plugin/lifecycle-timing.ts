@@ -14,7 +14,8 @@ import {
   STAGE_VALIDATION,
   STAGE_WRITE
 } from './lifecycle-steps.js'
-import { RequestTelemetryState, type SlowStep } from './request-telemetry-state.js'
+import { RequestCoverage } from './request-coverage.js'
+import type { RequestTelemetryState, SlowStep } from './request-telemetry-state.js'
 
 /**
  * Where a request's time went, measured by the wrappers the plugin already puts around every hook
@@ -81,7 +82,7 @@ export function requestInScope (): RequestTelemetryState | undefined {
   if (current !== undefined) return current
   const scope = context.active().getValue(COVERAGE_SCOPE) as CoverageScope | undefined
   const owner = scope?.owner
-  return owner instanceof RequestTelemetryState ? owner : undefined
+  return owner instanceof RequestCoverage ? (owner.request as RequestTelemetryState | undefined) : undefined
 }
 
 /** Runs `fn(a, b)` with `t` as the current request. */
@@ -126,7 +127,7 @@ export function timedCall (
   let ctx: Context | undefined
   if (all) {
     span = startLifecycleSpan(t, step.name, step.attributes, start)
-    ctx = trace.setSpan(t.context, span).setValue(COVERAGE_SCOPE, { span, owner: t } satisfies CoverageScope)
+    ctx = trace.setSpan(t.context, span).setValue(COVERAGE_SCOPE, { span, owner: t.coverage! } satisfies CoverageScope)
   } else if (context.active() !== t.context) {
     ctx = t.context
   }

@@ -25,6 +25,7 @@ import { RequestTelemetryState, UNTRACED } from './request-telemetry-state.js'
 import { type RouteInfo, routeInfoOf, routeRecordFor, spanNameFor } from './route-info.js'
 import { kRequestTelemetry } from './symbols.js'
 import { COVERAGE_SCOPE } from '../sdk/traces/child-spans.js'
+import { RequestCoverage } from './request-coverage.js'
 import type { RouteSummaries } from '../sdk/traces/route-summary.js'
 import { clockStartingNow, spanClockOf, timeOn } from '../sdk/traces/span-clock.js'
 import {
@@ -266,7 +267,9 @@ function prepareTiming (
   telemetry.clock = clock
   telemetry.coverageKnown = runtime.coverageKnown
   telemetry.record = routeRecordFor(info, request.method, runtime.summaries)
-  telemetry.context = telemetry.context.setValue(COVERAGE_SCOPE, telemetry)
+  const coverage = new RequestCoverage(telemetry.span, telemetry)
+  telemetry.coverage = coverage
+  telemetry.context = telemetry.context.setValue(COVERAGE_SCOPE, coverage)
   if (info.timing.mode !== 'off') {
     telemetry.timing = info.timing
     telemetry.validates = info.validates
@@ -408,7 +411,7 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
   try {
     endTiming(telemetry, now)
     // The recorded children are the pipeline's spans, which carry their times (ReadableSpan).
-    const children = telemetry.children as unknown as ChildInterval[] | undefined
+    const children = telemetry.coverage?.children as unknown as ChildInterval[] | undefined
     const covered = telemetry.coverageKnown ? coveredBy(clock.startTime, endTime, children) : undefined
     if (covered !== undefined) {
       setNumber(telemetry.span, 'fastify.request.uncovered_ms', Math.round(uncoveredMillis(covered) * 1000) / 1000)
@@ -434,7 +437,11 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
     const reason = error instanceof Error ? error.message : String(error)
     diag.error(`fastify-otel-kit: measuring the request's time failed: ${reason}`)
   }
-  telemetry.children = undefined
+  const coverage = telemetry.coverage
+  if (coverage !== undefined) {
+    coverage.children = undefined
+    coverage.request = undefined
+  }
   if (end) {
     endSpan(telemetry, endTime)
     measured(telemetry)

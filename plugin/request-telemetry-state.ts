@@ -11,13 +11,13 @@ import { context, trace } from '../context/otel-api.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { callOutbound, fetchOutbound, type OutboundRequest, type OutboundRuntime } from './outbound.js'
 import type { RequestTelemetry } from './request-telemetry.js'
-import type { CoverageOwner, CoverageScope } from '../sdk/traces/child-spans.js'
 import type { RouteRecord } from '../sdk/traces/route-summary.js'
 import type { SpanClock } from '../sdk/traces/span-clock.js'
 import type { LifecycleSettings } from './lifecycle-options.js'
 import type { LifecycleStep } from './lifecycle-steps.js'
 import type { StepKind } from '../sdk/traces/route-summary.js'
 import type { RequestMeasure } from './request-metrics.js'
+import type { RequestCoverage } from './request-coverage.js'
 
 /** A hook, handler or phase that crossed the slow threshold, on the performance clock. */
 export interface SlowStep {
@@ -37,7 +37,7 @@ export interface SlowStep {
  * span's end needs. Internal (the public types name only the interface). One instance per
  * traced request; untraced requests share UNTRACED.
  */
-export class RequestTelemetryState implements RequestTelemetry, CoverageOwner, CoverageScope {
+export class RequestTelemetryState implements RequestTelemetry {
   /** Set once the span has ended, so finish and abort never end it twice. */
   ended = false
   /** `error.type` of the first error the request recorded. */
@@ -77,8 +77,8 @@ export class RequestTelemetryState implements RequestTelemetry, CoverageOwner, C
   slowSteps: SlowStep[] | undefined = undefined
   /** The request's figures went to the route summary: a step that ends later goes there directly. */
   summarized = false
-  /** Direct children of the request span (sdk/traces/child-spans.ts), when the pipeline is ours. */
-  children: Span[] | undefined = undefined
+  /** The coverage scope of the request's context (request-coverage.ts), for a recorded request. */
+  coverage: RequestCoverage<RequestTelemetryState> | undefined = undefined
   /** Whether children are collected at all (not with an SDK of the application's). */
   coverageKnown = false
 
@@ -89,11 +89,6 @@ export class RequestTelemetryState implements RequestTelemetry, CoverageOwner, C
     public context: Context,
     readonly runtime: OutboundRuntime
   ) {}
-
-  /** As a coverage scope, the request span collects its own children. */
-  get owner (): CoverageOwner {
-    return this
-  }
 
   get traceId (): string {
     return this.span.spanContext().traceId
