@@ -145,6 +145,9 @@ export interface ItemExporter<T> {
  *
  * Items carry the resource they are exported with (a span's, a log record's).
  */
+/** When an export starts: once the current call returns, or a turn of the event loop later. */
+type ExportStart = 'soon' | 'next-turn'
+
 export class BatchQueue<I, T extends { readonly resource: Resource } = I & { readonly resource: Resource }> {
   private readonly queue: T[] = []
   /** Each queued item's size in bytes, beside it. */
@@ -356,6 +359,9 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
    * before `target` have settled.
    */
   private async drain (target: number, flushing: boolean): Promise<void> {
+    // The first batch goes out as soon as the call that started this returns; each later one (a
+    // backlog, a flush) a turn later, so that I/O waiting meanwhile is served between batches.
+    let start: ExportStart = 'soon'
     for (;;) {
       const more = flushing ? this.settled < target : this.queue.length >= this.limits.maxExportBatchSize
       if (!more || this.queue.length === 0) return
@@ -366,17 +372,18 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       let bytes = 0
       for (const b of this.sizes.splice(0, batch.length)) bytes += b
       this.queuedBytes -= bytes
-      await this.exportBatch(batch, bytes)
+      await this.exportBatch(batch, bytes, start)
+      start = 'next-turn'
     }
   }
 
-  private async exportBatch (batch: T[], bytes: number): Promise<void> {
+  private async exportBatch (batch: T[], bytes: number, start: ExportStart): Promise<void> {
     const generation = this.generation
     this.inFlight += batch.length
     this.inFlightBytes += bytes
     this.counts.submitted += batch.length
     const started = performance.now()
-    const outcome = await this.deliver(batch, generation)
+    const outcome = await this.deliver(batch, generation, start)
     if (generation !== this.generation) return
     this.inFlight -= batch.length
     this.inFlightBytes -= bytes
@@ -398,18 +405,18 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
    * that asked for fewer. For the same reason, once a half is refused that way the rest of the split
    * is not sent.
    */
-  private async deliver (batch: T[], generation: number): Promise<Delivery> {
-    const result = await this.exportOnce(batch, generation)
+  private async deliver (batch: T[], generation: number, start: ExportStart): Promise<Delivery> {
+    const result = await this.exportOnce(batch, generation, start)
     if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0, stop: false }
     const failure = failureOf(result.error)
     if (batch.length > 1 && failure.kind === 'too-large') {
       const half = Math.ceil(batch.length / 2)
-      const first = await this.deliver(batch.slice(0, half), generation)
+      const first = await this.deliver(batch.slice(0, half), generation, 'next-turn')
       // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
       if (first.stop || generation !== this.generation) {
         return { ...first, failed: first.failed + batch.length - half, stop: true }
       }
-      const second = await this.deliver(batch.slice(half), generation)
+      const second = await this.deliver(batch.slice(half), generation, 'next-turn')
       const error = second.error ?? first.error
       return {
         exported: first.exported + second.exported,
@@ -426,18 +433,18 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     }
   }
 
-  private async exportOnce (batch: T[], generation: number): Promise<ExportResult> {
+  private async exportOnce (batch: T[], generation: number, start: ExportStart): Promise<ExportResult> {
     try {
       // Resource attributes from async detectors (host.id) must be settled before serialising.
       const pending = resourcesPending(batch)
       if (pending.length > 0) await Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.()))
-      return await this.exportWithTimeout(batch, generation)
+      return await this.exportWithTimeout(batch, generation, start)
     } catch (error) {
       return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
   }
 
-  private exportWithTimeout (batch: T[], generation: number): Promise<ExportResult> {
+  private exportWithTimeout (batch: T[], generation: number, start: ExportStart): Promise<ExportResult> {
     return new Promise((resolve) => {
       let settled = false
       const timer = setTimeout(() => {
@@ -459,10 +466,11 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       // A batch fills up inside someone's span.end() or log call: the exporter (which serialises
       // the whole batch, and for log lines parses them) runs once that call has returned, not
       // inside it. The batch has left the queue already, so the books and the queue bound are the
-      // same. process.nextTick, not setImmediate: on a saturated event loop a turn takes a few
-      // milliseconds (every ready connection is served first), and one turn less per export is
-      // what let OTLP/gRPC keep up at -c 50 (docs/internals/performance.md, "Export latency").
-      process.nextTick(() => {
+      // same. 'soon' is process.nextTick, not a turn later: on a saturated event loop a turn takes
+      // a few milliseconds (every ready connection is served first), and one turn less per export
+      // is what let OTLP/gRPC keep up at -c 50 (docs/internals/performance.md, "Export latency").
+      const schedule = start === 'soon' ? process.nextTick : setImmediate
+      schedule(() => {
         // Abandoned at the shutdown bound meanwhile (the exporter is being shut down): a call
         // started now would outlive the bound. The batch is counted as failed by abandon().
         if (generation !== this.generation) {

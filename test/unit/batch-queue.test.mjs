@@ -301,6 +301,22 @@ for (const pipeline of PIPELINES) {
       assert.equal(exporter.shutdowns, 1)
     })
 
+    test('the first batch goes out once the call that filled it returns; a backlog a turn apart, ' +
+      'so work waiting meanwhile runs between batches', async (t) => {
+      const order = []
+      const { exporter, add } = setup(t, {}, {
+        respond: (items) => {
+          order.push(`export ${items.join(',')}`)
+          return SUCCESS
+        }
+      })
+      add(6) // three full batches at once
+      assert.deepEqual(exporter.calls, [], 'not inside the call that filled the batch')
+      setImmediate(() => order.push('other work'))
+      await settle(6)
+      assert.deepEqual(order, ['export 0,1', 'other work', 'export 2,3', 'export 4,5'])
+    })
+
     test('abandon() before the exporter was called: the exporter is never called', async (t) => {
       const { queue, exporter, failures, add } = setup(t)
       add(2) // the export is scheduled for after this call
