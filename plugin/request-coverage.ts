@@ -6,16 +6,18 @@ import type { CoverageOwner, CoverageScope } from '../sdk/traces/child-spans.js'
  * collected under it, and the request's state while the request lasts (for a serializer or
  * validator that Fastify calls without the request, lifecycle-timing.ts).
  *
- * The state is let go when the request ends. A context outlives its request wherever an async
- * resource captured it: a keep-alive socket, a response emitter that instrumentation-http bound
- * to its context. Holding the state from there kept each finished request's objects (request,
- * reply, span, their listeners) alive into the next ones: with the preload, every young-generation
- * garbage collection copied them, at 25 ms a collection instead of 7
- * (docs/internals/performance.md, "The preload row").
+ * The state is let go when the request ends, and no child is collected after that. A context
+ * outlives its request wherever an async resource created during the request keeps it (a timer,
+ * a pooled connection, a socket). Holding the state from there kept each finished request's
+ * objects (request, reply, their listeners) alive: with the preload, every young-generation garbage
+ * collection copied them, at 25 ms a collection instead of 7 (docs/internals/performance.md,
+ * "The preload row").
  */
 export class RequestCoverage<State> implements CoverageScope, CoverageOwner {
   /** Direct children of the request span (sdk/traces/child-spans.ts), when the pipeline is ours. */
   children: Span[] | undefined = undefined
+  /** The request ended: its coverage is measured, later spans are not collected. */
+  closed = false
 
   constructor (
     readonly span: Span,

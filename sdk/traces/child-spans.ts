@@ -15,6 +15,11 @@ export interface CoverageOwner {
   readonly span: Span
   /** Undefined until the first child starts: most requests have few, many have none. */
   children: Span[] | undefined
+  /**
+   * Set when the owner has read its children (the request ended): a span started later under a
+   * context that outlived the request (a timer, a pooled connection set up in it) is not kept.
+   */
+  closed?: boolean
 }
 
 /**
@@ -37,6 +42,7 @@ export function collectChild (span: Span, parentContext: Context): void {
   const scope = parentContext.getValue(COVERAGE_SCOPE) as CoverageScope | undefined
   if (scope === undefined || trace.getSpan(parentContext) !== scope.span) return
   const owner = scope.owner
+  if (owner.closed === true) return
   if (owner.children === undefined) owner.children = [span]
   else owner.children.push(span)
 }
