@@ -23,7 +23,17 @@ const SERVICE_PATHS: Record<Signal, string> = {
   metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export'
 }
 
+/** HTTP/2's bounds for a flow-control window (RFC 9113, 6.9.2). */
+const MIN_WINDOW = 65_535
+const MAX_WINDOW = 2 ** 31 - 1
+
 export async function listenGrpc (options: ListenOptions, handle: ExportHandler): Promise<Listener> {
+  const window = options.grpcFlowControlWindowBytes
+  if (window !== undefined && !(Number.isInteger(window) && window >= MIN_WINDOW && window <= MAX_WINDOW)) {
+    throw new RangeError(
+      `grpcFlowControlWindowBytes must be a whole number of bytes from ${MIN_WINDOW} to ${MAX_WINDOW}`
+    )
+  }
   const limit = options.maxReceiveMessageBytes
   const server = new Server(limit === undefined ? {} : { 'grpc.max_receive_message_length': limit })
   for (const signal of Object.keys(SERVICE_PATHS) as Signal[]) {
@@ -47,8 +57,14 @@ export async function listenGrpc (options: ListenOptions, handle: ExportHandler)
       else reject(error)
     })
   })
-  const window = options.grpcFlowControlWindowBytes
-  if (window !== undefined) widenFlowControlWindow(server, window)
+  if (window !== undefined) {
+    try {
+      widenFlowControlWindow(server, window)
+    } catch (error) {
+      server.forceShutdown()
+      throw error
+    }
+  }
   return { port, close: async () => server.forceShutdown() }
 }
 
@@ -67,6 +83,8 @@ function widenFlowControlWindow (server: Server, bytes: number): void {
   }
   for (const http2Server of http2Servers.keys()) {
     http2Server.on('session', (session: ServerHttp2Session) => {
+      // A client that connected and left at once: nothing to widen.
+      if (session.destroyed) return
       session.settings({ initialWindowSize: bytes })
       session.setLocalWindowSize(bytes)
     })

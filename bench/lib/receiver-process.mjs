@@ -9,6 +9,7 @@ import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 
 // A collector's window, not HTTP/2's default 64 KiB (receiver-types.ts, grpcFlowControlWindowBytes).
 const window = Number(process.argv[2] ?? 4 * 1024 * 1024)
+if (!Number.isInteger(window) || window < 0) throw new Error(`receiver-process: not a window size: ${process.argv[2]}`)
 const receiver = await OtlpReceiver.start({
   countOnly: true,
   ...(window > 0 ? { grpcFlowControlWindowBytes: window } : {})

@@ -33,3 +33,12 @@ test('grpcFlowControlWindowBytes: the connection and every stream get that windo
   t.after(() => receiver.stop())
   assert.deepEqual(await grantedWindows(receiver), { stream: bytes, connection: bytes })
 })
+
+test('a window HTTP/2 cannot grant is refused when the receiver starts, with the bounds', async () => {
+  for (const bytes of [1024, 2 ** 31, 1.5e6 + 0.5]) {
+    await assert.rejects(OtlpReceiver.start({ grpcFlowControlWindowBytes: bytes }), {
+      name: 'RangeError',
+      message: /from 65535 to 2147483647/
+    })
+  }
+})
