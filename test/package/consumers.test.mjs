@@ -19,7 +19,8 @@ function run (args, source) {
 const scenario = `
   const exporter = new InMemorySpanExporter()
   const app = Fastify()
-  await app.register(otelPlugin, { serviceName: 'consumer', exporter, handleSignals: false })
+  // Lifecycle spans off: a cold first request may cross the slow threshold; this compares names.
+  await app.register(otelPlugin, { serviceName: 'consumer', exporter, handleSignals: false, lifecycleSpans: 'off' })
   app.get('/', async () => withSpan('inner', () => 'ok'))
   const res = await app.inject({ url: '/' })
   await app.otel.forceFlush()
@@ -73,7 +74,12 @@ test('CommonJS: require by name, destructured or as a whole module passed to reg
       ${scenario}
       // Fastify unwraps a module object's default export, so register(require('fastify-otel-kit')) works.
       const whole = Fastify()
-      await whole.register(kit, { serviceName: 'whole', exporter: new InMemorySpanExporter(), handleSignals: false })
+      await whole.register(kit, {
+        serviceName: 'whole',
+        exporter: new InMemorySpanExporter(),
+        handleSignals: false,
+        lifecycleSpans: 'off'
+      })
       const decorated = typeof whole.otel.forceFlush
       await whole.close()
       const workers = [typeof runInWorker, typeof tracedTask]
