@@ -16,14 +16,17 @@ import type { CoverageOwner, CoverageScope } from '../sdk/traces/child-spans.js'
 export class RequestCoverage<State> implements CoverageScope, CoverageOwner {
   /** Direct children of the request span (sdk/traces/child-spans.ts), when the pipeline is ours. */
   children: Span[] | undefined = undefined
-  /** The request ended: its coverage is measured, later spans are not collected. */
-  closed = false
 
   constructor (
     readonly span: Span,
     /** The request's state (request-telemetry-state.ts); undefined once the request has ended. */
     public request: State | undefined
   ) {}
+
+  /** The request ended (its state let go): its coverage is measured, later spans are not collected. */
+  get closed (): boolean {
+    return this.request === undefined
+  }
 
   /** As a coverage scope, the request span collects its own children. */
   get owner (): CoverageOwner {

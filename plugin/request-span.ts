@@ -439,7 +439,6 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
   }
   const coverage = telemetry.coverage
   if (coverage !== undefined) {
-    coverage.closed = true
     coverage.children = undefined
     coverage.request = undefined
   }

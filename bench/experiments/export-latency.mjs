@@ -4,6 +4,7 @@
 // spans dropped. An export that takes longer than the queue lasts (2,048 spans at the request
 // rate) drops spans. Server on core 0, receiver and load on core 1 (as the HTTP bench).
 //   npm run build && node bench/experiments/export-latency.mjs [seconds=8] [rounds=1]
+import { quantile } from '../../dist/receiver/route-metrics.js'
 import { startNode } from '../lib/processes.mjs'
 
 const here = (path) => new URL(path, import.meta.url).pathname
@@ -100,22 +101,21 @@ async function serve ({ protocol, target }) {
   await app.close()
 }
 
-/** Exports since the last collection and their median and 90th percentile (bucket upper bounds, ms). */
+/**
+ * Exports since the last collection, and their median and 90th percentile in ms: the receiver's
+ * histogram_quantile estimate (receiver/route-metrics.ts) over the points of every attribute set.
+ */
 async function exportDurations (reader) {
   const { resourceMetrics } = await reader.collect()
   const metric = resourceMetrics.scopeMetrics
     .flatMap((s) => s.metrics)
     .find((m) => m.descriptor.name === 'otel.sdk.exporter.operation.duration')
-  const counts = BOUNDARIES.map(() => 0).concat(0)
-  for (const point of metric?.dataPoints ?? []) point.value.buckets.counts.forEach((c, i) => (counts[i] += c))
-  const total = counts.reduce((a, b) => a + b, 0)
-  const at = (share) => {
-    let seen = 0
-    for (let i = 0; i < counts.length; i++) {
-      seen += counts[i]
-      if (seen >= share * total) return i < BOUNDARIES.length ? BOUNDARIES[i] * 1000 : Infinity
-    }
-    return NaN
+  const merged = { count: 0, bucketCounts: BOUNDARIES.map(() => 0).concat(0), explicitBounds: BOUNDARIES, max: 0 }
+  for (const { value } of metric?.dataPoints ?? []) {
+    merged.count += value.count
+    merged.max = Math.max(merged.max, value.max ?? 0)
+    value.buckets.counts.forEach((c, i) => (merged.bucketCounts[i] += c))
   }
-  return { exports: total, p50: at(0.5), p90: at(0.9) }
+  const ms = (q) => Number(((quantile(q, merged) ?? NaN) * 1000).toFixed(1))
+  return { exports: merged.count, p50: ms(0.5), p90: ms(0.9) }
 }

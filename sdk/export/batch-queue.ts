@@ -135,6 +135,9 @@ export interface ItemExporter<T> {
   forceFlush?(): Promise<void>
 }
 
+/** When an export starts: once the current call returns, or a turn of the event loop later. */
+type ExportStart = 'soon' | 'next-turn'
+
 /**
  * The batching under both export pipelines (spans: batch-processor.ts; log records:
  * sdk/logs/batch-log-processor.ts), so both get the same guarantees by construction: a bounded
@@ -145,9 +148,6 @@ export interface ItemExporter<T> {
  *
  * Items carry the resource they are exported with (a span's, a log record's).
  */
-/** When an export starts: once the current call returns, or a turn of the event loop later. */
-type ExportStart = 'soon' | 'next-turn'
-
 export class BatchQueue<I, T extends { readonly resource: Resource } = I & { readonly resource: Resource }> {
   private readonly queue: T[] = []
   /** Each queued item's size in bytes, beside it. */

@@ -19,7 +19,7 @@ export interface CoverageOwner {
    * Set when the owner has read its children (the request ended): a span started later under a
    * context that outlived the request (a timer, a pooled connection set up in it) is not kept.
    */
-  closed?: boolean
+  readonly closed?: boolean
 }
 
 /**
