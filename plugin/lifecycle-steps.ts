@@ -18,6 +18,33 @@ export const STAGE_SERIALIZATION = 4
 export const STAGE_WRITE = 5
 
 /**
+ * What comes after a step in Fastify's order, for naming the stretch that ends where the step
+ * starts (lifecycle-timing.ts).
+ */
+export const NEXT_BODY_HOOK = 0
+export const NEXT_BEFORE_VALIDATION = 1
+export const NEXT_AFTER_VALIDATION = 2
+export const NEXT_REPLY = 3
+export const NEXT_END = 4
+
+/** The hook kinds by what comes after them. */
+const NEXT_OF: Record<string, number> = {
+  onRequest: NEXT_BODY_HOOK,
+  preParsing: NEXT_BODY_HOOK,
+  preValidation: NEXT_BEFORE_VALIDATION,
+  preHandler: NEXT_AFTER_VALIDATION,
+  handler: NEXT_AFTER_VALIDATION,
+  notFoundHandler: NEXT_AFTER_VALIDATION,
+  errorHandler: NEXT_REPLY,
+  onError: NEXT_REPLY,
+  preSerialization: NEXT_REPLY,
+  onSend: NEXT_REPLY,
+  onResponse: NEXT_END,
+  onTimeout: NEXT_END,
+  onRequestAbort: NEXT_END
+}
+
+/**
  * One hook, handler or error handler as a lifecycle span names it. Made once, when the function is
  * wrapped; every timed call reads it. Names and attributes are @fastify/otel's (`hook.name`,
  * `fastify.type`, `hook.callback.name`, `http.route`), so dashboards built on its hook spans keep
@@ -35,6 +62,8 @@ export interface LifecycleStep {
   readonly doneIndex: number
   /** What Fastify does once this step is over (a STAGE_*). */
   readonly stageAfter: number
+  /** Where this step stands in Fastify's order (a NEXT_*), read on every timed call. */
+  readonly next: number
 }
 
 /** The `done` position Fastify uses for each hook; async functions never get a done of theirs. */
@@ -106,7 +135,8 @@ export function hookStep (
     kind: 'hook',
     attributes,
     doneIndex: fn.constructor?.name === 'AsyncFunction' ? -1 : (DONE_INDEX[hook] ?? -1),
-    stageAfter: STAGE_AFTER[hook] ?? STAGE_NONE
+    stageAfter: STAGE_AFTER[hook] ?? STAGE_NONE,
+    next: NEXT_OF[hook] ?? NEXT_REPLY
   }
 }
 
@@ -132,7 +162,8 @@ export function handlerStep (
     kind: 'handler',
     attributes,
     doneIndex: -1,
-    stageAfter: STAGE_AFTER[which] ?? STAGE_REPLY
+    stageAfter: STAGE_AFTER[which] ?? STAGE_REPLY,
+    next: NEXT_OF[which] ?? NEXT_REPLY
   }
 }
 

@@ -7,6 +7,11 @@ import { timeOn } from '../sdk/traces/span-clock.js'
 import type { SpanStarter } from '../sdk/traces/span-starter.js'
 import {
   type LifecycleStep,
+  NEXT_AFTER_VALIDATION,
+  NEXT_BEFORE_VALIDATION,
+  NEXT_BODY_HOOK,
+  NEXT_END,
+  NEXT_REPLY,
   STAGE_BODY,
   STAGE_NONE,
   STAGE_REPLY,
@@ -38,30 +43,6 @@ import type { RequestTelemetryState, SlowStep } from './request-telemetry-state.
  * function after an `await` runs outside any wrapper and is not charged to the request (the
  * route summary reports the process's event loop delay beside the routes).
  */
-
-/** What comes next, for naming the stretch that ends there. */
-export const NEXT_BODY_HOOK = 0
-export const NEXT_BEFORE_VALIDATION = 1
-export const NEXT_AFTER_VALIDATION = 2
-export const NEXT_REPLY = 3
-export const NEXT_END = 4
-
-/** The hook kinds by what comes after them in Fastify's order, for naming the stretch before them. */
-const NEXT_OF_HOOK: Record<string, number> = {
-  onRequest: NEXT_BODY_HOOK,
-  preParsing: NEXT_BODY_HOOK,
-  preValidation: NEXT_BEFORE_VALIDATION,
-  preHandler: NEXT_AFTER_VALIDATION,
-  handler: NEXT_AFTER_VALIDATION,
-  notFoundHandler: NEXT_AFTER_VALIDATION,
-  errorHandler: NEXT_REPLY,
-  onError: NEXT_REPLY,
-  preSerialization: NEXT_REPLY,
-  onSend: NEXT_REPLY,
-  onResponse: NEXT_END,
-  onTimeout: NEXT_END,
-  onRequestAbort: NEXT_END
-}
 
 /** The phase names a reader sees on the trace and in the route summary. */
 const BODY_PARSING = 'body parsing'
@@ -103,6 +84,11 @@ type AnyFunction = (...args: any[]) => unknown
  * `timing` is set), in the request's context (or, with `lifecycleSpans: 'all'`, in the step's
  * span's). Returns what `fn` returns, except that a promise comes back as a TimedResult, which
  * settles with it and notes the moment it settled before Fastify's own continuation runs.
+ *
+ * Two paths: a step with a `done` callback, or a span of its own, needs state shared with that
+ * callback (timedCallWithDone); every other call takes the path below, which allocates nothing
+ * (V8 gives a function whose variables a closure captures a heap context on every call, whether
+ * the closure is made or not, so the closure lives in the other function).
  */
 export function timedCall (
   t: RequestTelemetryState,
@@ -115,13 +101,86 @@ export function timedCall (
   c: unknown,
   d: unknown
 ): unknown {
-  const next = NEXT_OF_HOOK[step.hook] ?? NEXT_REPLY
-  // Right after something observed (in a continuation the plugin handed on), nothing slow can have
-  // run in between unless Fastify had work of its own to do there: the mark is this step's start.
+  if (step.doneIndex >= 0 || t.timing!.mode === 'all') return timedCallWithDone(t, step, fn, self, arity, a, b, c, d)
+  const start = stepStarts(t, step)
+  const ctx = context.active() !== t.context ? t.context : undefined
+  t.depth++
+  const previous = current
+  current = t
+  let result: unknown
+  try {
+    result = invoke(fn, self, ctx, arity, a, b, c, d)
+  } catch (error) {
+    current = previous
+    t.depth--
+    const end = performance.now()
+    blocked(t, step.name, start, end)
+    endStep(t, step, start, end, undefined, true, error)
+    throw error
+  }
+  current = previous
+  t.depth--
+  const returned = performance.now()
+  blocked(t, step.name, start, returned)
+  if (isThenable(result)) return new TimedResult(result, t, step, start, undefined)
+  if (!repliesLater(t, step, start, result, b)) endStep(t, step, start, returned, undefined, false, undefined)
+  return result
+}
+
+/**
+ * The step starts: the stretch before it is closed, and its start is the mark when nothing can
+ * have run since (in a continuation the plugin handed on, unless Fastify had work of its own to
+ * do there), else a clock reading.
+ */
+function stepStarts (t: RequestTelemetryState, step: LifecycleStep): number {
+  const next = step.next
   const start = current === t && t.depth === 0 && markIsNow(t, next) ? t.mark : performance.now()
   observe(t, start, next)
   t.mark = NaN
   if (step.stageAfter === STAGE_SERIALIZATION || step.hook === 'onSend') t.replyStarted = true
+  return start
+}
+
+/**
+ * A handler that returned without replying (undefined, nothing sent) will reply later, from a
+ * callback: it ends at the next thing observed. True when that is the case (the step is left pending).
+ */
+function repliesLater (
+  t: RequestTelemetryState,
+  step: LifecycleStep,
+  start: number,
+  result: unknown,
+  reply: unknown,
+  span?: Span
+): boolean {
+  if (
+    result !== undefined ||
+    step.kind !== 'handler' ||
+    step.hook === 'errorHandler' ||
+    t.replyStarted ||
+    (reply as { sent?: boolean }).sent === true
+  ) {
+    return false
+  }
+  t.pending = step
+  t.pendingStart = start
+  t.pendingSpan = span
+  return true
+}
+
+/** timedCall for a step with a `done` callback (timed until it is called) or a span of its own ('all'). */
+function timedCallWithDone (
+  t: RequestTelemetryState,
+  step: LifecycleStep,
+  fn: AnyFunction,
+  self: unknown,
+  arity: number,
+  a: unknown,
+  b: unknown,
+  c: unknown,
+  d: unknown
+): unknown {
+  const start = stepStarts(t, step)
   const all = t.timing!.mode === 'all'
   let span: Span | undefined
   let ctx: Context | undefined
@@ -186,20 +245,7 @@ export function timedCall (
   }
   // A callback-style hook that has not called done yet: it ends when it does.
   if (step.doneIndex >= 0) return result
-  if (
-    result === undefined &&
-    step.hook !== 'errorHandler' &&
-    step.kind === 'handler' &&
-    !t.replyStarted &&
-    (b as { sent?: boolean }).sent !== true
-  ) {
-    // The handler will reply later (reply.send from a callback): it ends at the next thing observed.
-    t.pending = step
-    t.pendingStart = start
-    t.pendingSpan = span
-    return result
-  }
-  endStep(t, step, start, returned, span, false, undefined)
+  if (!repliesLater(t, step, start, result, b, span)) endStep(t, step, start, returned, span, false, undefined)
   return result
 }
 
@@ -493,12 +539,16 @@ export function endTiming (t: RequestTelemetryState, end: number): void {
   observe(t, end, NEXT_END)
 }
 
-/** Runs Fastify's continuation from the plugin's own first hook with `t` current. */
-export function asCurrent (t: RequestTelemetryState, done: () => void): void {
+/**
+ * Runs Fastify's continuation from the plugin's own first hook in the request's context, with `t`
+ * current. (`current` is set around `context.with` rather than inside it: extra arguments to
+ * `context.with` cost an array and a spread at each of its layers, on every request.)
+ */
+export function continueAsCurrent (t: RequestTelemetryState, done: () => void): void {
   const previous = current
   current = t
   try {
-    done()
+    context.with(t.context, done)
   } finally {
     current = previous
   }

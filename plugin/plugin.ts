@@ -21,7 +21,7 @@ import { RouteSummaries } from '../sdk/traces/route-summary.js'
 import { watchEventLoop } from '../sdk/traces/event-loop-delay.js'
 import { lifecycleSettings, routeLifecycleSettings } from './lifecycle-options.js'
 import { instrumentRouteContext, timeReplySerializers } from './lifecycle-phases.js'
-import { asCurrent } from './lifecycle-timing.js'
+import { continueAsCurrent } from './lifecycle-timing.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
@@ -189,7 +189,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
       const telemetry = startRequestSpan(runtime, request, reply)
       if (!telemetry.traced) return done()
       if (telemetry.timing === null) context.with(telemetry.context, done)
-      else context.with(telemetry.context, asCurrent, undefined, telemetry, done)
+      else continueAsCurrent(telemetry, done)
     })
   )
   if (!boundEarlierHooks) {
