@@ -22,6 +22,9 @@ export function figuresOf (results) {
     }
   }
   for (const row of results.micro ?? []) put(`micro: ${row.name}: ns/op`, row.nsPerOp, 'lower')
+  for (const row of results.lifecycle ?? []) {
+    put(`lifecycle: '${row.mode}' over '${row.against}': us per request`, row.medianDeltaMicros, 'lower')
+  }
   for (const row of results.workers?.rows ?? []) {
     put(`workers: ${row.task}: runInWorker, context only vs pool.run`, row.contextOnlyRatio, 'lower')
     put(`workers: ${row.task}: runInWorker, span relayed vs pool.run`, row.relayedRatio, 'lower')

@@ -133,6 +133,21 @@ export function renderMarkdown (r) {
     }
     out.push('')
   }
+  if (r.lifecycle !== undefined) {
+    const first = r.lifecycle[0]
+    out.push(
+      "**Lifecycle timing, in process** (a route where nothing is slow; each process runs two modes' routes " +
+        `taking turns request by request, ${first?.requests ?? '-'} app.inject() each; ` +
+        'the difference of their medians, per process and the median over processes)',
+      ''
+    )
+    out.push('| mode | against | per process, us | median, us per request |', '|---|---|---|---:|')
+    for (const row of r.lifecycle) {
+      const each = row.deltasMicros.map((d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}`).join(', ')
+      out.push(`| \`'${row.mode}'\` | \`'${row.against}'\` | ${each} | ${row.medianDeltaMicros.toFixed(2)} |`)
+    }
+    out.push('')
+  }
   if (r.logs !== undefined) {
     out.push(
       '**Log export** (request.log inside a span, pino alone and with export on, same run: ' +

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { figuresOf, renderComparison } from '../../bench/lib/compare.mjs'
+import { evaluateTargets } from '../../bench/lib/targets.mjs'
 
 const run = (commit, { sampledRatio, sampledCpu, extractNs, recovery }) => ({
   mode: 'full',
@@ -41,4 +42,19 @@ test('runs with no figure in common say so', () => {
   )
   assert.match(table, /no figure in common/)
   assert.equal(figuresOf({}).size, 0)
+})
+
+test("lifecycle timing's cost is a figure where lower is better, and its target reads the 'slow' row", () => {
+  const lifecycle = (slow) => [
+    { mode: 'slow', against: 'off', deltasMicros: [slow], medianDeltaMicros: slow },
+    { mode: 'off2', against: 'off', deltasMicros: [0.02], medianDeltaMicros: 0.02 }
+  ]
+  const before = { mode: 'full', machine: { commit: 'aaa111' }, lifecycle: lifecycle(0.6) }
+  const after = { mode: 'full', machine: { commit: 'bbb222' }, lifecycle: lifecycle(0.25) }
+  assert.equal(figuresOf(after).get("lifecycle: 'slow' over 'off': us per request").better, 'lower')
+  assert.match(renderComparison(before, after), /\| lifecycle: 'slow' over 'off': us per request \| 0\.600 \| 0\.250 \| -58\.3 % \| better \|/)
+  const target = (results) => evaluateTargets(results).find((t) => t.name.startsWith("lifecycle timing 'slow'"))
+  assert.equal(target(before).met, false)
+  assert.equal(target(after).met, true)
+  assert.equal(target({}).met, undefined)
 })

@@ -4,8 +4,9 @@
 // order rotating), so that garbage collection, another process taking the core or a slower phase
 // of the machine falls on all of them alike; each request is timed on its own and each mode's
 // median and trimmed mean (the slowest 2 % left out) are reported, with the difference to 'off'.
-// inject() itself costs far more than the timing does: read the differences.
-//   npm run build && node bench/experiments/lifecycle-cost.mjs
+// inject() itself costs far more than the timing does: read the differences. `npm run bench` runs
+// it in fresh processes, a pair of modes each (./index.mjs); by hand:
+//   npm run build && MODES=off,slow node bench/lifecycle/measure.mjs [--json]
 // FOK_DIST=<dist folder of another build> measures that build instead (its routes all take its
 // own default), e.g. main before lifecycle timing, for "today": run both one after the other.
 import Fastify from 'fastify'
@@ -60,17 +61,28 @@ const trimmedMean = (xs) => {
   const s = sorted(xs).subarray(0, Math.floor(xs.length * 0.98))
   return s.reduce((a, b) => a + b, 0) / s.length
 }
-const us = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)} us`
-console.log(`Node ${process.version}, ${dist === process.env.FOK_DIST ? dist : 'this build'}: ` +
-  `${REQUESTS} app.inject() per mode, taking turns`)
-const offMedian = median(samples.get('off'))
-const offMean = trimmedMean(samples.get('off'))
-for (const mode of modes) {
-  const m = median(samples.get(mode))
-  const t = trimmedMean(samples.get(mode))
-  const versus = mode === 'off' ? '' : `  (against 'off': median ${us(m - offMedian)}, trimmed mean ${us(t - offMean)})`
-  console.log(`  lifecycleSpans '${mode}': median ${m.toFixed(2)} us, trimmed mean ${t.toFixed(2)} us${versus}`)
-}
+const figures = Object.fromEntries(
+  modes.map((mode) => {
+    const taken = samples.get(mode)
+    return [mode, { medianMicros: median(taken), trimmedMeanMicros: trimmedMean(taken) }]
+  })
+)
 const stats = app.otel.stats()
-console.log(`  spans: ${stats.created} created, ${stats.dropped} dropped`)
 await app.close()
+if (process.argv.includes('--json')) {
+  const result = { node: process.version, requests: REQUESTS, modes: figures, spans: stats }
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+} else {
+  const us = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(2)} us`
+  console.log(`Node ${process.version}, ${dist === process.env.FOK_DIST ? dist : 'this build'}: ` +
+    `${REQUESTS} app.inject() per mode, taking turns`)
+  const off = figures.off
+  for (const mode of modes) {
+    const { medianMicros: m, trimmedMeanMicros: t } = figures[mode]
+    const versus = mode === 'off' || off === undefined
+      ? ''
+      : `  (against 'off': median ${us(m - off.medianMicros)}, trimmed mean ${us(t - off.trimmedMeanMicros)})`
+    console.log(`  lifecycleSpans '${mode}': median ${m.toFixed(2)} us, trimmed mean ${t.toFixed(2)} us${versus}`)
+  }
+  console.log(`  spans: ${stats.created} created, ${stats.dropped} dropped`)
+}
