@@ -3,7 +3,7 @@
 // results go to bench/results/<mode>.json and .md (ignored by git: a run leaves the tree clean;
 // node bench/lib/update-docs.mjs puts a full run's tables into docs/internals/performance.md).
 //   --quick            short runs
-//   --only a,b         a subset of: micro, encoder, lifecycle, workers, pipeline, logs, http
+//   --only a,b         a subset of: micro, encoder, lifecycle, overhead, workers, pipeline, logs, http
 //   --nodes 22,24,26   the Node versions the HTTP servers run on (full run: 22,24,26; quick: this one)
 //   --compare FILE     after the run, compare it with a saved run (a copy of an earlier results JSON)
 //   --against DIR      also run the plugin's HTTP setups of another checkout (built, with its node_modules),
@@ -21,6 +21,7 @@ import { join } from 'node:path'
 import { PLUGIN_SETUPS, runHttp, SETUPS } from './http/index.mjs'
 import { runLifecycle } from './lifecycle/index.mjs'
 import { runLogs } from './logs/index.mjs'
+import { runOverhead } from './overhead/index.mjs'
 import { nodeBinDirectory } from '../scripts/node-binary.mjs'
 import { hasTaskset } from './lib/processes.mjs'
 import { readResults, renderComparison } from './lib/compare.mjs'
@@ -52,6 +53,7 @@ const settings = quick
       micro: { timeMillis: 80 },
       encoder: { rounds: 3 },
       lifecycle: { processes: 1, requests: 5000 },
+      overhead: { processes: 1, requests: 5000 },
       workers: { noopTasks: 400, cpuTasks: 100, pipelinedTasks: 2000 },
       pipeline: {
         seconds: 1,
@@ -66,6 +68,7 @@ const settings = quick
       micro: { timeMillis: 1000 },
       encoder: { rounds: 15 },
       lifecycle: { processes: 5, requests: 40000 },
+      overhead: { processes: 5, requests: 30000 },
       workers: { noopTasks: 3000, cpuTasks: 400, pipelinedTasks: 8000 },
       pipeline: {
         seconds: 3,
@@ -105,6 +108,10 @@ if (wanted('encoder')) {
 if (wanted('lifecycle')) {
   log('lifecycle timing, in process')
   results.lifecycle = await runLifecycle({ ...settings.lifecycle, log })
+}
+if (wanted('overhead')) {
+  log('request path over bare Fastify, in process')
+  results.overhead = await runOverhead({ ...settings.overhead, log })
 }
 if (wanted('workers')) {
   log('thread boundary')

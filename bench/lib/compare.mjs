@@ -25,6 +25,9 @@ export function figuresOf (results) {
   for (const row of results.lifecycle ?? []) {
     put(`lifecycle: '${row.mode}' over '${row.against}': us per request`, row.medianDeltaMicros, 'lower')
   }
+  for (const row of results.overhead ?? []) {
+    put(`overhead: ${row.setup}: us over bare per request`, row.medianOverMicros, 'lower')
+  }
   for (const row of results.workers?.rows ?? []) {
     put(`workers: ${row.task}: runInWorker, context only vs pool.run`, row.contextOnlyRatio, 'lower')
     put(`workers: ${row.task}: runInWorker, span relayed vs pool.run`, row.relayedRatio, 'lower')

@@ -148,6 +148,20 @@ export function renderMarkdown (r) {
     }
     out.push('')
   }
+  if (r.overhead !== undefined) {
+    out.push(
+      '**The request path over bare Fastify, in process** (a bare app and a traced one taking turns request by ' +
+        `request, ${r.overhead[0]?.requests ?? '-'} app.inject() each, sampled, an exporter that only counts; ` +
+        'exports fall between the measured requests: their cost is in the HTTP rows, not here)',
+      ''
+    )
+    out.push('| setup | per process, us | median, us per request | spans dropped |', '|---|---|---:|---:|')
+    for (const row of r.overhead) {
+      const each = row.overMicros.map((v) => `+${v.toFixed(2)}`).join(', ')
+      out.push(`| ${row.label} | ${each} | +${row.medianOverMicros.toFixed(2)} | ${row.dropped} |`)
+    }
+    out.push('')
+  }
   if (r.logs !== undefined) {
     out.push(
       '**Log export** (request.log inside a span, pino alone and with export on, same run: ' +
