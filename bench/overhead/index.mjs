@@ -10,7 +10,7 @@ import { median, runNode } from '../lib/processes.mjs'
 
 const script = fileURLToPath(new URL('./measure.mjs', import.meta.url))
 const SETUPS = [
-  ['plugin', 'the plugin, defaults (sampled, lifecycle timing slow, traceresponse)'],
+  ['plugin', "the plugin, defaults (sampled, lifecycle timing 'slow')"],
   ['fastify-otel', '@fastify/otel, one span per request, on upstream BatchSpanProcessor']
 ]
 
