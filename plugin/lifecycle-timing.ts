@@ -86,9 +86,9 @@ type AnyFunction = (...args: any[]) => unknown
  * settles with it and notes the moment it settled before Fastify's own continuation runs.
  *
  * Two paths: a step with a `done` callback, or a span of its own, needs state shared with that
- * callback (timedCallWithDone); every other call takes the path below, which allocates nothing
- * (V8 gives a function whose variables a closure captures a heap context on every call, whether
- * the closure is made or not, so the closure lives in the other function).
+ * callback (timedCallWithState); every other call takes the path below, which has no closure and
+ * so no closure context to allocate (V8 gives a function whose variables a closure captures a heap
+ * context on every call, whether the closure is made or not).
  */
 export function timedCall (
   t: RequestTelemetryState,
@@ -101,7 +101,7 @@ export function timedCall (
   c: unknown,
   d: unknown
 ): unknown {
-  if (step.doneIndex >= 0 || t.timing!.mode === 'all') return timedCallWithDone(t, step, fn, self, arity, a, b, c, d)
+  if (step.doneIndex >= 0 || t.timing!.mode === 'all') return timedCallWithState(t, step, fn, self, arity, a, b, c, d)
   const start = stepStarts(t, step)
   const ctx = context.active() !== t.context ? t.context : undefined
   t.depth++
@@ -123,7 +123,7 @@ export function timedCall (
   const returned = performance.now()
   blocked(t, step.name, start, returned)
   if (isThenable(result)) return new TimedResult(result, t, step, start, undefined)
-  if (!repliesLater(t, step, start, result, b)) endStep(t, step, start, returned, undefined, false, undefined)
+  if (!leftPending(t, step, start, result, b)) endStep(t, step, start, returned, undefined, false, undefined)
   return result
 }
 
@@ -143,9 +143,9 @@ function stepStarts (t: RequestTelemetryState, step: LifecycleStep): number {
 
 /**
  * A handler that returned without replying (undefined, nothing sent) will reply later, from a
- * callback: it ends at the next thing observed. True when that is the case (the step is left pending).
+ * callback: it is left pending, to end at the next thing observed. True when it was left so.
  */
-function repliesLater (
+function leftPending (
   t: RequestTelemetryState,
   step: LifecycleStep,
   start: number,
@@ -169,7 +169,7 @@ function repliesLater (
 }
 
 /** timedCall for a step with a `done` callback (timed until it is called) or a span of its own ('all'). */
-function timedCallWithDone (
+function timedCallWithState (
   t: RequestTelemetryState,
   step: LifecycleStep,
   fn: AnyFunction,
@@ -245,7 +245,7 @@ function timedCallWithDone (
   }
   // A callback-style hook that has not called done yet: it ends when it does.
   if (step.doneIndex >= 0) return result
-  if (!repliesLater(t, step, start, result, b, span)) endStep(t, step, start, returned, span, false, undefined)
+  if (!leftPending(t, step, start, result, b, span)) endStep(t, step, start, returned, span, false, undefined)
   return result
 }
 

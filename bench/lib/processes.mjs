@@ -37,7 +37,8 @@ export function startNode (
     if (next) next(message)
     else queue.push(message)
   })
-  const exited = new Promise((resolve) => child.on('exit', resolve))
+  // 'close', not 'exit': a line printed just before exiting may still be on its way on 'exit'.
+  const exited = new Promise((resolve) => child.on('close', resolve))
   return {
     child,
     /** The next JSON line the process prints. */
@@ -58,7 +59,7 @@ export function startNode (
   }
 }
 
-/** Runs `node script args` to completion and returns its last JSON line. */
+/** Runs `node script args` to completion and returns the first JSON line it prints. */
 export async function runNode (script, args = [], options = {}) {
   const handle = startNode(script, args, options)
   const result = await handle.next()

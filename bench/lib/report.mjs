@@ -1,4 +1,8 @@
 // The markdown report of one run: the machine, then one table per scenario, then the targets.
+
+/** A difference with its sign: +0.61, -0.05. */
+export const signed = (value) => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`
+
 export function renderMarkdown (r) {
   const out = []
   const m = r.machine
@@ -141,10 +145,13 @@ export function renderMarkdown (r) {
         'the difference of their medians, per process and the median over processes)',
       ''
     )
-    out.push('| mode | against | per process, us | median, us per request |', '|---|---|---|---:|')
+    out.push('| mode | against | per process, us | median, us per request | spans dropped |', '|---|---|---|---:|---:|')
     for (const row of r.lifecycle) {
-      const each = row.deltasMicros.map((d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}`).join(', ')
-      out.push(`| \`'${row.mode}'\` | \`'${row.against}'\` | ${each} | ${row.medianDeltaMicros.toFixed(2)} |`)
+      const each = row.deltasMicros.map(signed).join(', ')
+      out.push(
+        `| \`'${row.mode}'\` | \`'${row.against}'\` | ${each} | ${signed(row.medianDeltaMicros)} | ` +
+          `${row.spansDropped ?? '-'} |`
+      )
     }
     out.push('')
   }
@@ -152,13 +159,13 @@ export function renderMarkdown (r) {
     out.push(
       '**The request path over bare Fastify, in process** (a bare app and a traced one taking turns request by ' +
         `request, ${r.overhead[0]?.requests ?? '-'} app.inject() each, sampled, an exporter that only counts; ` +
-        'exports fall between the measured requests: their cost is in the HTTP rows, not here)',
+        "exports are outside the medians: an exporter's cost is in the HTTP rows, not here)",
       ''
     )
     out.push('| setup | per process, us | median, us per request | spans dropped |', '|---|---|---:|---:|')
     for (const row of r.overhead) {
-      const each = row.overMicros.map((v) => `+${v.toFixed(2)}`).join(', ')
-      out.push(`| ${row.label} | ${each} | +${row.medianOverMicros.toFixed(2)} | ${row.dropped} |`)
+      const each = row.overMicros.map(signed).join(', ')
+      out.push(`| ${row.label} | ${each} | ${signed(row.medianOverMicros)} | ${row.dropped} |`)
     }
     out.push('')
   }

@@ -10,6 +10,7 @@
 // see every path, 'off' slows down too and the difference shrinks (docs/internals/performance.md).
 import { fileURLToPath } from 'node:url'
 import { median, runNode } from '../lib/processes.mjs'
+import { signed } from '../lib/report.mjs'
 
 const script = fileURLToPath(new URL('./measure.mjs', import.meta.url))
 const PAIRS = [
@@ -20,6 +21,8 @@ const PAIRS = [
 
 export async function runLifecycle ({ processes, requests, log }) {
   const deltas = new Map(PAIRS.map(([, mode]) => [mode, []]))
+  // Dropping a span is cheaper than exporting it: a pair whose process dropped any is not comparable.
+  const dropped = new Map(PAIRS.map(([, mode]) => [mode, 0]))
   for (let round = 0; round < processes; round++) {
     for (const [base, mode] of PAIRS) {
       const result = await runNode(script, ['--json'], {
@@ -27,14 +30,23 @@ export async function runLifecycle ({ processes, requests, log }) {
         env: { MODES: `${base},${mode}`, REQUESTS: String(requests) }
       })
       deltas.get(mode).push(result.modes[mode].medianMicros - result.modes[base].medianMicros)
+      dropped.set(mode, dropped.get(mode) + result.spans.dropped)
     }
   }
   return PAIRS.map(([base, mode]) => {
     const values = deltas.get(mode).map((d) => Number(d.toFixed(3)))
-    const row = { mode, against: base, processes, requests, deltasMicros: values, medianDeltaMicros: median(values) }
+    const row = {
+      mode,
+      against: base,
+      processes,
+      requests,
+      deltasMicros: values,
+      medianDeltaMicros: median(values),
+      spansDropped: dropped.get(mode)
+    }
     log(
-      `  '${mode}' against '${base}': ${values.map((d) => `${d >= 0 ? '+' : ''}${d.toFixed(2)}`).join(', ')} us ` +
-        `(median ${row.medianDeltaMicros.toFixed(2)} us per request)`
+      `  '${mode}' against '${base}': ${values.map(signed).join(', ')} us ` +
+        `(median ${signed(row.medianDeltaMicros)} us per request; ${row.spansDropped} spans dropped)`
     )
     return row
   })

@@ -198,10 +198,11 @@ export class FastSpan implements Span, ReadableSpan {
   }
 
   /**
-   * An attribute whose key and finite number value the package computed itself (the request
-   * span's coverage): the attribute count limit applies as in setAttribute, without validating
-   * what cannot be invalid. It is set on every sampled request span, where setAttribute's generic
-   * checks cost as much again as the rest of the span's end.
+   * An attribute whose key and finite number value the package knows to be valid (the request
+   * span's coverage it computed, the status code Node's response holds once its head is written):
+   * the attribute count limit applies as in setAttribute, without validating what cannot be
+   * invalid. It is set on every sampled request span, where setAttribute's generic checks cost as
+   * much again as the rest of the span's end.
    */
   setNumberAttribute (key: string, value: number): this {
     if (this.endedAlready()) return this
