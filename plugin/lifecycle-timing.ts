@@ -84,92 +84,8 @@ type AnyFunction = (...args: any[]) => unknown
  * `timing` is set), in the request's context (or, with `lifecycleSpans: 'all'`, in the step's
  * span's). Returns what `fn` returns, except that a promise comes back as a TimedResult, which
  * settles with it and notes the moment it settled before Fastify's own continuation runs.
- *
- * Two paths: a step with a `done` callback, or a span of its own, needs state shared with that
- * callback (timedCallWithState); every other call takes the path below, which has no closure and
- * so no closure context to allocate (V8 gives a function whose variables a closure captures a heap
- * context on every call, whether the closure is made or not).
  */
 export function timedCall (
-  t: RequestTelemetryState,
-  step: LifecycleStep,
-  fn: AnyFunction,
-  self: unknown,
-  arity: number,
-  a: unknown,
-  b: unknown,
-  c: unknown,
-  d: unknown
-): unknown {
-  if (step.doneIndex >= 0 || t.timing!.mode === 'all') return timedCallWithState(t, step, fn, self, arity, a, b, c, d)
-  const start = stepStarts(t, step)
-  const ctx = context.active() !== t.context ? t.context : undefined
-  t.depth++
-  const previous = current
-  current = t
-  let result: unknown
-  try {
-    result = invoke(fn, self, ctx, arity, a, b, c, d)
-  } catch (error) {
-    current = previous
-    t.depth--
-    const end = performance.now()
-    blocked(t, step.name, start, end)
-    endStep(t, step, start, end, undefined, true, error)
-    throw error
-  }
-  current = previous
-  t.depth--
-  const returned = performance.now()
-  blocked(t, step.name, start, returned)
-  if (isThenable(result)) return new TimedResult(result, t, step, start, undefined)
-  if (!leftPending(t, step, start, result, b)) endStep(t, step, start, returned, undefined, false, undefined)
-  return result
-}
-
-/**
- * The step starts: the stretch before it is closed, and its start is the mark when nothing can
- * have run since (in a continuation the plugin handed on, unless Fastify had work of its own to
- * do there), else a clock reading.
- */
-function stepStarts (t: RequestTelemetryState, step: LifecycleStep): number {
-  const next = step.next
-  const start = current === t && t.depth === 0 && markIsNow(t, next) ? t.mark : performance.now()
-  observe(t, start, next)
-  t.mark = NaN
-  if (step.stageAfter === STAGE_SERIALIZATION || step.hook === 'onSend') t.replyStarted = true
-  return start
-}
-
-/**
- * A handler that returned without replying (undefined, nothing sent) will reply later, from a
- * callback: it is left pending, to end at the next thing observed. True when it was left so.
- */
-function leftPending (
-  t: RequestTelemetryState,
-  step: LifecycleStep,
-  start: number,
-  result: unknown,
-  reply: unknown,
-  span?: Span
-): boolean {
-  if (
-    result !== undefined ||
-    step.kind !== 'handler' ||
-    step.hook === 'errorHandler' ||
-    t.replyStarted ||
-    (reply as { sent?: boolean }).sent === true
-  ) {
-    return false
-  }
-  t.pending = step
-  t.pendingStart = start
-  t.pendingSpan = span
-  return true
-}
-
-/** timedCall for a step with a `done` callback (timed until it is called) or a span of its own ('all'). */
-function timedCallWithState (
   t: RequestTelemetryState,
   step: LifecycleStep,
   fn: AnyFunction,
@@ -247,6 +163,47 @@ function timedCallWithState (
   if (step.doneIndex >= 0) return result
   if (!leftPending(t, step, start, result, b, span)) endStep(t, step, start, returned, span, false, undefined)
   return result
+}
+
+/**
+ * The step starts: the stretch before it is closed, and its start is the mark when nothing can
+ * have run since (in a continuation the plugin handed on, unless Fastify had work of its own to
+ * do there), else a clock reading.
+ */
+function stepStarts (t: RequestTelemetryState, step: LifecycleStep): number {
+  const next = step.next
+  const start = current === t && t.depth === 0 && markIsNow(t, next) ? t.mark : performance.now()
+  observe(t, start, next)
+  t.mark = NaN
+  if (step.stageAfter === STAGE_SERIALIZATION || step.hook === 'onSend') t.replyStarted = true
+  return start
+}
+
+/**
+ * A handler that returned without replying (undefined, nothing sent) will reply later, from a
+ * callback: it is left pending, to end at the next thing observed. True when it was left so.
+ */
+function leftPending (
+  t: RequestTelemetryState,
+  step: LifecycleStep,
+  start: number,
+  result: unknown,
+  reply: unknown,
+  span?: Span
+): boolean {
+  if (
+    result !== undefined ||
+    step.kind !== 'handler' ||
+    step.hook === 'errorHandler' ||
+    t.replyStarted ||
+    (reply as { sent?: boolean }).sent === true
+  ) {
+    return false
+  }
+  t.pending = step
+  t.pendingStart = start
+  t.pendingSpan = span
+  return true
 }
 
 function invoke (
