@@ -173,6 +173,13 @@ export class FastSpan implements Span, ReadableSpan {
   setAttribute (key: string, value?: AttributeValue): this {
     if (this.endedAlready()) return this
     const limits = this.factory.limits
+    if (
+      (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') &&
+      key.length > 0 &&
+      limits.attributeValueLengthLimit > 0
+    ) {
+      return this.setPrimitiveAttribute(key, value, limits.attributeValueLengthLimit)
+    }
     const decision = maybeAddAttribute({
       key,
       value,
@@ -194,6 +201,26 @@ export class FastSpan implements Span, ReadableSpan {
     ) {
       this.attributes[key] = truncatedCopy(value, limits.attributeValueLengthLimit)
     }
+    return this
+  }
+
+  /**
+   * setAttribute for a string, number or boolean under a non-empty key, with the same outcome as the
+   * SDK's checks (the count limit, strings cut at the length limit) without them: they look for
+   * cycles in nested values with a WeakSet made on every call, whatever the value.
+   */
+  private setPrimitiveAttribute (key: string, value: string | number | boolean, lengthLimit: number): this {
+    if (!Object.prototype.hasOwnProperty.call(this.attributes, key)) {
+      if (this.attributesCount >= this.factory.limits.attributeCountLimit) {
+        if (++this.droppedAttributes === 1) diag.warn('Dropping extra attributes.')
+        return this
+      }
+      this.attributesCount++
+    }
+    // A copy, not the SDK's substring, which in V8 keeps the whole original string alive for as
+    // long as the span is queued (attribute-limits.ts).
+    const cut = typeof value === 'string' && value.length > lengthLimit
+    this.attributes[key] = cut ? truncatedCopy(value, lengthLimit) : value
     return this
   }
 

@@ -11,6 +11,8 @@ const linkTarget = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags
 function exercise (span) {
   span.setAttribute('order.id', 'ord-1')
   span.setAttribute('amount', 49.99)
+  span.setAttribute('order.id', 'ord-2') // a key set again keeps its place, takes the new value
+  span.setAttribute('ratio', Number.NaN)
   span.setAttribute('tags', ['a', 'b'])
   // SDK 3 takes any AnyValue as an attribute (maps, null, mixed arrays, bytes); what is not one is dropped.
   span.setAttribute('map', { nested: true, list: [1, 'two'] })
@@ -87,6 +89,7 @@ test('the request span and an SDK span give the same result for the same operati
   const ownKeys = [
     'order.id',
     'amount',
+    'ratio',
     'tags',
     'map',
     'empty',
@@ -103,8 +106,9 @@ test('the request span and an SDK span give the same result for the same operati
   assert.deepEqual(comparable(ours, ownKeys), comparable(sdk, ownKeys))
   // And what the scenario produced, spelled out once.
   assert.deepEqual(comparable(ours, ownKeys).attributes, {
-    'order.id': 'ord-1',
+    'order.id': 'ord-2',
     amount: 49.99,
+    ratio: Number.NaN,
     tags: ['a', 'b'],
     map: { nested: true, list: [1, 'two'] },
     empty: null,
