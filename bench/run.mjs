@@ -97,33 +97,20 @@ const results = {
   settings
 }
 
-if (wanted('micro')) {
-  log('propagation micro-costs')
-  results.micro = await runMicro({ ...settings.micro, log })
-}
-if (wanted('encoder')) {
-  log('OTLP encoding')
-  results.encoder = await runEncoder({ ...settings.encoder, log })
-}
-if (wanted('lifecycle')) {
-  log('lifecycle timing, in process')
-  results.lifecycle = await runLifecycle({ ...settings.lifecycle, log })
-}
-if (wanted('overhead')) {
-  log('request path over bare Fastify, in process')
-  results.overhead = await runOverhead({ ...settings.overhead, log })
-}
-if (wanted('workers')) {
-  log('thread boundary')
-  results.workers = await runWorkers({ ...settings.workers, log })
-}
-if (wanted('pipeline')) {
-  log('pipeline')
-  results.pipeline = await runPipeline({ ...settings.pipeline, log })
-}
-if (wanted('logs')) {
-  log('log export')
-  results.logs = await runLogs({ ...settings.logs, log })
+// The in-process suites, in the order they run: name (for --only), what the log calls it, its runner.
+const SUITES = [
+  ['micro', 'propagation micro-costs', runMicro],
+  ['encoder', 'OTLP encoding', runEncoder],
+  ['lifecycle', 'lifecycle timing, in process', runLifecycle],
+  ['overhead', 'request path over bare Fastify, in process', runOverhead],
+  ['workers', 'thread boundary', runWorkers],
+  ['pipeline', 'pipeline', runPipeline],
+  ['logs', 'log export', runLogs]
+]
+for (const [name, title, run] of SUITES) {
+  if (!wanted(name)) continue
+  log(title)
+  results[name] = await run({ ...settings[name], log })
 }
 if (wanted('http')) {
   // A table per Node version: Node 22 and 24 run AsyncLocalStorage without async hooks, so the

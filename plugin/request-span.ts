@@ -363,7 +363,7 @@ function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): voi
   try {
     if (reply === undefined || request === undefined) return
     const status = reply.statusCode
-    setNumber(span, 'http.response.status_code', status)
+    span.setAttribute('http.response.status_code', status)
     const headers = capturedResponseHeaders(reply, runtime.captureResponseHeaders)
     if (headers !== undefined) span.setAttributes(headers)
     // Server spans: 5xx is an error, 4xx is the client's problem and leaves the status unset.
@@ -385,7 +385,7 @@ function abortRequestSpan (telemetry: RequestTelemetryState, end: boolean): void
   telemetry.ended = true
   const span = telemetry.span
   const response = telemetry.reply?.raw
-  if (response?.headersSent === true) setNumber(span, 'http.response.status_code', response.statusCode)
+  if (response?.headersSent === true) span.setAttribute('http.response.status_code', response.statusCode)
   span.setAttribute('error.type', telemetry.errorType ?? 'aborted')
   span.addEvent('http.request.aborted', { reason: 'the client closed the connection before the response was complete' })
   span.setStatus({ code: SpanStatusCode.ERROR, message: 'Client aborted the request' })
@@ -414,8 +414,9 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
     const children = telemetry.coverage?.children as unknown as ChildInterval[] | undefined
     const covered = telemetry.coverageKnown ? coveredBy(clock.startTime, endTime, children) : undefined
     if (covered !== undefined) {
-      setNumber(telemetry.span, 'fastify.request.uncovered_ms', Math.round(uncoveredMillis(covered) * 1000) / 1000)
-      setNumber(telemetry.span, 'fastify.request.uncovered_share', Math.round(uncoveredShare(covered) * 10000) / 10000)
+      const span = telemetry.span
+      span.setAttribute('fastify.request.uncovered_ms', Math.round(uncoveredMillis(covered) * 1000) / 1000)
+      span.setAttribute('fastify.request.uncovered_share', Math.round(uncoveredShare(covered) * 10000) / 10000)
       // The same figure per route as a histogram (fastify.request.uncovered.duration), with metrics on.
       telemetry.measure?.uncovered(uncoveredMillis(covered) / 1000)
     }
@@ -446,16 +447,6 @@ function closeRequest (telemetry: RequestTelemetryState, end: boolean): void {
     endSpan(telemetry, endTime)
     measured(telemetry)
   }
-}
-
-/**
- * A number the plugin computed or Node's response holds, on the package's own span without the
- * SDK's generic checks (which allocate a WeakSet on every call, to look for cycles in values).
- */
-function setNumber (span: Span, key: string, value: number): void {
-  const own = span as Span & { setNumberAttribute?: (key: string, value: number) => unknown }
-  if (typeof own.setNumberAttribute === 'function') own.setNumberAttribute(key, value)
-  else span.setAttribute(key, value)
 }
 
 /** The request span has ended: its duration goes to the request metrics (no second clock). */

@@ -207,7 +207,8 @@ export class FastSpan implements Span, ReadableSpan {
   /**
    * setAttribute for a string, number or boolean under a non-empty key, with the same outcome as the
    * SDK's checks (the count limit, strings cut at the length limit) without them: they look for
-   * cycles in nested values with a WeakSet made on every call, whatever the value.
+   * cycles in nested values with a WeakSet made on every call, whatever the value. The request span
+   * gets several on every request (its coverage, the status code).
    */
   private setPrimitiveAttribute (key: string, value: string | number | boolean, lengthLimit: number): this {
     if (!Object.prototype.hasOwnProperty.call(this.attributes, key)) {
@@ -221,26 +222,6 @@ export class FastSpan implements Span, ReadableSpan {
     // long as the span is queued (attribute-limits.ts).
     const cut = typeof value === 'string' && value.length > lengthLimit
     this.attributes[key] = cut ? truncatedCopy(value, lengthLimit) : value
-    return this
-  }
-
-  /**
-   * An attribute whose key and finite number value the package knows to be valid (the request
-   * span's coverage it computed, the status code Node's response holds once its head is written):
-   * the attribute count limit applies as in setAttribute, without validating what cannot be
-   * invalid. It is set on every sampled request span, where setAttribute's generic checks cost as
-   * much again as the rest of the span's end.
-   */
-  setNumberAttribute (key: string, value: number): this {
-    if (this.endedAlready()) return this
-    if (!Object.prototype.hasOwnProperty.call(this.attributes, key)) {
-      if (this.attributesCount >= this.factory.limits.attributeCountLimit) {
-        if (++this.droppedAttributes === 1) diag.warn('Dropping extra attributes.')
-        return this
-      }
-      this.attributesCount++
-    }
-    this.attributes[key] = value
     return this
   }
 
