@@ -7,6 +7,7 @@ import type { ISerializer } from '@opentelemetry/otlp-transformer'
 import type { ResolvedExporterConfig } from '../config/options.js'
 import { DEFAULT_RETRY_POLICY } from '../config/retry-policy.js'
 import type { ItemExporter } from './batch-queue.js'
+import type { ReusingSerializer } from './protobuf/otlp-request.js'
 import { RetryingExporter } from './retrying-exporter.js'
 
 /** Upstream's exporter metrics for one protocol (createOtlp{Http,Grpc}ExporterMetrics). */
@@ -24,16 +25,17 @@ export function otlpItemExporter<T> (
   metrics: ExporterMetrics<T>,
   transport: IExporterTransport
 ): ItemExporter<T> {
+  const bodies = handingBack(serializer)
   const delegate = createOtlpNetworkExportDelegate(
     // One export at a time is the batch processor's rule; the delegate's limit is a backstop.
     { timeoutMillis: exporter.timeoutMillis.value, concurrencyLimit: 2, compression: exporter.compression.value },
-    serializer,
+    bodies?.serializer ?? serializer,
     metrics,
     transport
   )
   const upstream = new OTLPExporterBase<T[]>(delegate)
   const otlp: ItemExporter<T> = {
-    export: (items, done) => upstream.export(items, done),
+    export: bodies === undefined ? (items, done) => upstream.export(items, done) : bodies.exportWith(upstream),
     forceFlush: () => upstream.forceFlush(),
     // Upstream's delegate waits for the sends under way before it shuts its transport down: with a
     // collector that never answers, that is the rest of the export timeout, and the open call keeps
@@ -50,4 +52,44 @@ export function otlpItemExporter<T> (
     { ...DEFAULT_RETRY_POLICY, ...retry },
     { exportTimeoutMillis, attemptTimeoutMillis: exporter.timeoutMillis.value }
   )
+}
+
+/**
+ * For a serializer whose bodies can be reused (the package's protobuf encoder, otlp-request.ts):
+ * the serializer as upstream's delegate calls it, noting the body it wrote, and the export that
+ * hands that body back when its send has settled. Upstream's delegate serializes synchronously
+ * inside `export` and calls back once the transport's send is over (answered, failed, timed out
+ * or cancelled), so the body noted during the call is the one its callback is about.
+ */
+function handingBack<T> (serializer: ISerializer<T[], unknown>):
+  | {
+    serializer: ISerializer<T[], unknown>
+    exportWith: (upstream: OTLPExporterBase<T[]>) => ItemExporter<T>['export']
+  }
+  | undefined {
+  const release = (serializer as Partial<ReusingSerializer<T, unknown>>).release
+  if (typeof release !== 'function') return undefined
+  let written: Uint8Array | undefined
+  return {
+    serializer: {
+      serializeRequest: (items) => (written = serializer.serializeRequest(items)),
+      deserializeResponse: (data) => serializer.deserializeResponse(data)
+    },
+    exportWith: (upstream) => (items, done) => {
+      written = undefined
+      let body: Uint8Array | undefined
+      let over = false
+      upstream.export(items, (result) => {
+        over = true
+        if (body !== undefined) release(body)
+        done(result)
+      })
+      // A callback made before `export` returned (nothing was sent) finds no body to hand back.
+      if (written !== undefined) {
+        if (over) release(written)
+        else body = written
+      }
+      written = undefined
+    }
+  }
 }

@@ -1,7 +1,6 @@
 import { SeverityNumber } from '@opentelemetry/api'
 import {
   type IExportLogsServiceResponse,
-  type ISerializer,
   ProtobufLogsSerializer
 } from '@opentelemetry/otlp-transformer'
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
@@ -11,7 +10,8 @@ import {
   entryWriter,
   objectGroupWriter,
   OtlpRequestEncoder,
-  protobufSerializer
+  protobufSerializer,
+  type ReusingSerializer
 } from '../export/protobuf/otlp-request.js'
 import {
   type ProtoWriter,
@@ -83,12 +83,12 @@ export function logItemEncoder (): ItemEncoder<ReadableLogRecord> {
 }
 
 /** The exporter's serializer for log records over OTLP protobuf (otlp-request.ts). */
-export function protobufLogsSerializer (): ISerializer<ReadableLogRecord[], IExportLogsServiceResponse> {
+export function protobufLogsSerializer (): ReusingSerializer<ReadableLogRecord, IExportLogsServiceResponse> {
   return protobufSerializer(logRequestEncoder(), (data) => ProtobufLogsSerializer.deserializeResponse(data))
 }
 
 /** The same, for records the queue holds encoded already (logItemEncoder). */
-export function encodedLogsSerializer (): ISerializer<EncodedItem[], IExportLogsServiceResponse> {
+export function encodedLogsSerializer (): ReusingSerializer<EncodedItem, IExportLogsServiceResponse> {
   return protobufSerializer(new OtlpRequestEncoder<EncodedItem>(writeEncodedItems), (data) =>
     ProtobufLogsSerializer.deserializeResponse(data)
   )

@@ -1,7 +1,6 @@
 import type { Link, SpanContext, SpanStatus } from '@opentelemetry/api'
 import {
   type IExportTraceServiceResponse,
-  type ISerializer,
   ProtobufTraceSerializer
 } from '@opentelemetry/otlp-transformer'
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace'
@@ -11,7 +10,8 @@ import {
   entryWriter,
   objectGroupWriter,
   OtlpRequestEncoder,
-  protobufSerializer
+  protobufSerializer,
+  type ReusingSerializer
 } from '../export/protobuf/otlp-request.js'
 import {
   type ProtoWriter,
@@ -139,12 +139,12 @@ export function spanItemEncoder (): ItemEncoder<ReadableSpan> {
 }
 
 /** The exporter's serializer for spans over OTLP protobuf (otlp-request.ts). */
-export function protobufSpanSerializer (): ISerializer<ReadableSpan[], IExportTraceServiceResponse> {
+export function protobufSpanSerializer (): ReusingSerializer<ReadableSpan, IExportTraceServiceResponse> {
   return protobufSerializer(spanRequestEncoder(), (data) => ProtobufTraceSerializer.deserializeResponse(data))
 }
 
 /** The same, for spans the queue holds encoded already (spanItemEncoder): the request is put together by copying. */
-export function encodedSpanSerializer (): ISerializer<EncodedItem[], IExportTraceServiceResponse> {
+export function encodedSpanSerializer (): ReusingSerializer<EncodedItem, IExportTraceServiceResponse> {
   return protobufSerializer(new OtlpRequestEncoder<EncodedItem>(writeEncodedItems), (data) =>
     ProtobufTraceSerializer.deserializeResponse(data)
   )

@@ -3,6 +3,7 @@ import type { ISerializer } from '@opentelemetry/otlp-transformer'
 import type { Resource } from '@opentelemetry/resources'
 import { writeResource, writeScope } from './otlp-common.js'
 import { ProtoWriter, varintSize, WIRE_LENGTH } from './proto-writer.js'
+import { RequestBuffers } from './request-buffers.js'
 
 /** What a span and a log record have in common for the request around them. */
 export interface ScopedItem {
@@ -61,13 +62,17 @@ export class OtlpRequestEncoder<T extends ScopedItem> {
   private bytesPerItem = 256
   /** The resource and scope messages of the request being written (small, reused). */
   private readonly heads = new ProtoWriter(1024)
+  private readonly buffers = new RequestBuffers()
 
   constructor (private readonly writeGroup: GroupWriter<T>) {}
 
-  /** The request's bytes, in a buffer of their own (the transport may hold it after the next request starts). */
+  /**
+   * The request's bytes, in memory no other request uses until they are handed back (`release`):
+   * the transport may still hold them when the next request is written.
+   */
   encode (items: readonly T[]): Uint8Array {
     const groups = groupByScope(items)
-    const writer = new ProtoWriter(Math.ceil(items.length * this.bytesPerItem * 1.25) + 256)
+    const writer = new ProtoWriter(this.buffers.take(Math.ceil(items.length * this.bytesPerItem * 1.25) + 256))
     const heads = this.heads
     heads.pos = 0
     const layout: GroupLayout[] = []
@@ -111,8 +116,14 @@ export class OtlpRequestEncoder<T extends ScopedItem> {
       }
     }
     const body = assemble(writer, heads, layout, groups)
+    this.buffers.lend(body)
     if (items.length > 0) this.bytesPerItem = Math.max(32, Math.ceil(body.length / items.length))
     return body
+  }
+
+  /** The send of `body` (what `encode` returned) is over; its memory takes the next request. */
+  release (body: Uint8Array): void {
+    this.buffers.release(body)
   }
 }
 
@@ -212,6 +223,11 @@ function groupByScope<T extends ScopedItem> (items: readonly T[]): ResourceGroup
   }))
 }
 
+/** A serializer whose request bodies are handed back once their send is over (otlp-item-exporter.ts). */
+export interface ReusingSerializer<T, Response> extends ISerializer<T[], Response> {
+  release: (body: Uint8Array) => void
+}
+
 /**
  * An exporter's serializer for OTLP protobuf (gRPC and HTTP alike): the package's encoder for the
  * request, upstream's reading of the collector's response (partial success).
@@ -219,9 +235,10 @@ function groupByScope<T extends ScopedItem> (items: readonly T[]): ResourceGroup
 export function protobufSerializer<T extends ScopedItem, Response> (
   encoder: OtlpRequestEncoder<T>,
   readResponse: (data: Uint8Array) => Response
-): ISerializer<T[], Response> {
+): ReusingSerializer<T, Response> {
   return {
     serializeRequest: (items) => encoder.encode(items),
-    deserializeResponse: readResponse
+    deserializeResponse: readResponse,
+    release: (body) => encoder.release(body)
   }
 }

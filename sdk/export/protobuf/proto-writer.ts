@@ -13,8 +13,9 @@ export class ProtoWriter {
   buffer: Buffer
   pos = 0
 
-  constructor (size = 4096) {
-    this.buffer = Buffer.allocUnsafe(Math.max(64, size))
+  /** A writer into new memory of `size` bytes, or into `memory` (request-buffers.ts lends it). */
+  constructor (size: number | Buffer = 4096) {
+    this.buffer = typeof size === 'number' ? Buffer.allocUnsafe(Math.max(64, size)) : size
   }
 
   /** Makes room for `bytes` more. */

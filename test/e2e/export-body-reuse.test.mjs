@@ -1,0 +1,155 @@
+// The OTLP protobuf exporters hand each request body back once its send is over, and the next
+// request is written into the same memory (sdk/export/otlp-item-exporter.ts, request-buffers.ts).
+// Over both protocols against the real receiver: what arrives is every span of every batch, the
+// second batch's body is the first's memory, and a body whose send is still under way (a collector
+// that never answers) is never written over by the next batch.
+import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import { describe, test } from 'node:test'
+import { TRACE_SERVICE } from '../../dist/sdk/export/grpc/grpc-transport.js'
+import { buildOtlpGrpcExporter } from '../../dist/sdk/export/grpc/otlp-grpc-exporter.js'
+import { buildOtlpHttpExporter } from '../../dist/sdk/export/http/otlp-http-exporter.js'
+import { protobufSpanSerializer } from '../../dist/sdk/traces/otlp-span-encoder.js'
+import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
+
+const setting = (value) => ({ value, source: 'options' })
+
+/** The package's serializer, noting each body it writes (with a copy of its bytes then) and each one handed back. */
+function noting () {
+  const serializer = protobufSpanSerializer()
+  const written = []
+  const released = []
+  return {
+    written,
+    released,
+    serializer: {
+      serializeRequest: (items) => {
+        const body = serializer.serializeRequest(items)
+        written.push({ body, bytes: Buffer.from(body) })
+        return body
+      },
+      deserializeResponse: (data) => serializer.deserializeResponse(data),
+      release: (body) => {
+        released.push(body)
+        serializer.release(body)
+      }
+    }
+  }
+}
+
+const PROTOCOLS = {
+  grpc: (endpoint, timeoutMillis, serializer) =>
+    buildOtlpGrpcExporter(
+      {
+        service: TRACE_SERVICE,
+        serializer,
+        metricsHelper: TraceExporterMetricsHelper,
+        componentType: 'otlp_grpc_span_exporter'
+      },
+      exporterConfig('grpc', endpoint, timeoutMillis),
+      {},
+      30_000,
+      () => {}
+    ),
+  'http/protobuf': (endpoint, timeoutMillis, serializer) =>
+    buildOtlpHttpExporter(
+      {
+        serializer,
+        metricsHelper: TraceExporterMetricsHelper,
+        contentType: 'application/x-protobuf',
+        componentType: 'otlp_http_span_exporter'
+      },
+      exporterConfig('http/protobuf', `${endpoint}/v1/traces`, timeoutMillis),
+      {},
+      30_000,
+      () => {}
+    )
+}
+
+function exporterConfig (protocol, endpoint, timeoutMillis) {
+  return {
+    kind: setting('otlp'),
+    protocol: setting(protocol),
+    endpoint: setting(endpoint),
+    insecure: setting(false),
+    timeoutMillis: setting(timeoutMillis),
+    headers: setting({}),
+    compression: setting('none'),
+    certificateFile: setting(undefined),
+    clientKeyFile: setting(undefined),
+    clientCertificateFile: setting(undefined),
+    retry: setting(false)
+  }
+}
+
+function spans (prefix, count) {
+  const ended = []
+  const provider = new TracerProvider({
+    spanProcessors: [
+      { onStart () {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }
+    ]
+  })
+  const tracer = provider.getTracer('body-reuse')
+  for (let i = 0; i < count; i++) {
+    tracer.startSpan(`${prefix}-${i}`, { attributes: { order: `ord-${i}` } }).end()
+  }
+  return ended
+}
+
+const exportOnce = (exporter, items) => new Promise((resolve) => exporter.export(items, resolve))
+
+/** A TCP server that accepts and never answers. */
+async function silentCollector (t) {
+  const sockets = new Set()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('data', () => {})
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  })
+  return `http://127.0.0.1:${server.address().port}`
+}
+
+describe('request bodies over the network, reused once their send is over', () => {
+  for (const [protocol, make] of Object.entries(PROTOCOLS)) {
+    test(`${protocol}: the second batch goes out in the first one's memory, and every span arrives`, async (t) => {
+      const receiver = await OtlpReceiver.start()
+      t.after(() => receiver.stop())
+      const endpoint = protocol === 'grpc' ? receiver.endpoint : receiver.httpEndpoint
+      const { serializer, written, released } = noting()
+      const exporter = make(endpoint, 5000, serializer)
+      t.after(() => exporter.shutdown())
+
+      assert.equal((await exportOnce(exporter, spans('a', 30))).code, 0)
+      assert.deepEqual(released, [written[0].body], 'the first body is handed back once its send is over')
+      assert.equal((await exportOnce(exporter, spans('b', 30))).code, 0)
+      assert.equal(written[1].body.buffer, written[0].body.buffer)
+
+      const names = (await receiver.waitFor((received) => received.length >= 60)).map((s) => s.name)
+      const batch = (prefix) => Array.from({ length: 30 }, (_, i) => `${prefix}-${i}`)
+      assert.deepEqual(names, [...batch('a'), ...batch('b')])
+    })
+
+    test(`${protocol}: a body whose send is under way is not written over by the next batch`, async (t) => {
+      const endpoint = await silentCollector(t)
+      const { serializer, written, released } = noting()
+      const exporter = make(endpoint, 400, serializer)
+      t.after(() => exporter.shutdown())
+
+      const first = exportOnce(exporter, spans('a', 30))
+      const second = exportOnce(exporter, spans('b', 30))
+      assert.notEqual(written[1].body.buffer, written[0].body.buffer)
+      assert.deepEqual(Buffer.from(written[0].body), written[0].bytes, 'the first body is as it was written')
+      assert.notEqual((await first).code, 0)
+      assert.notEqual((await second).code, 0)
+      assert.equal(released.length, 2, 'both bodies are handed back when their sends fail')
+    })
+  }
+})
