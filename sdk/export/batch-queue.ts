@@ -1,6 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { context } from '../../context/otel-api.js'
+import { BatchLease } from './batch-lease.js'
 import { EXPORT_CONTEXT } from './export-context.js'
 import { failureOf } from './failure.js'
 import { resourcesPending } from './resources-pending.js'
@@ -31,6 +32,11 @@ export interface BatchLimits {
 export interface QueueEncoding<I, T> {
   measure(input: I): number
   commit(input: I): T
+  /**
+   * Nothing reads these items any more (batch-lease.ts): the queue is done with their batch and
+   * every exporter call made with them has called back. Called once per batch.
+   */
+  release?(items: readonly T[]): void
 }
 
 /** Holds the items as they are, without measuring them (no byte bound). */
@@ -383,7 +389,15 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     this.inFlightBytes += bytes
     this.counts.submitted += batch.length
     const started = performance.now()
-    const outcome = await this.deliver(batch, generation, start)
+    const encoding = this.encoding
+    const lease =
+      encoding.release === undefined ? undefined : new BatchLease(batch, (items) => encoding.release!(items))
+    let outcome: Delivery
+    try {
+      outcome = await this.deliver(batch, generation, start, lease)
+    } finally {
+      lease?.letGo()
+    }
     if (generation !== this.generation) return
     this.inFlight -= batch.length
     this.inFlightBytes -= bytes
@@ -405,18 +419,23 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
    * that asked for fewer. For the same reason, once a half is refused that way the rest of the split
    * is not sent.
    */
-  private async deliver (batch: T[], generation: number, start: ExportStart): Promise<Delivery> {
-    const result = await this.exportOnce(batch, generation, start)
+  private async deliver (
+    batch: T[],
+    generation: number,
+    start: ExportStart,
+    lease: BatchLease<T> | undefined
+  ): Promise<Delivery> {
+    const result = await this.exportOnce(batch, generation, start, lease)
     if (result.code === ExportResultCode.SUCCESS) return { exported: batch.length, failed: 0, stop: false }
     const failure = failureOf(result.error)
     if (batch.length > 1 && failure.kind === 'too-large') {
       const half = Math.ceil(batch.length / 2)
-      const first = await this.deliver(batch.slice(0, half), generation, 'next-turn')
+      const first = await this.deliver(batch.slice(0, half), generation, 'next-turn', lease)
       // Abandoned at the shutdown bound meanwhile: the exporter is shut, nothing more is sent.
       if (first.stop || generation !== this.generation) {
         return { ...first, failed: first.failed + batch.length - half, stop: true }
       }
-      const second = await this.deliver(batch.slice(half), generation, 'next-turn')
+      const second = await this.deliver(batch.slice(half), generation, 'next-turn', lease)
       const error = second.error ?? first.error
       return {
         exported: first.exported + second.exported,
@@ -433,18 +452,28 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     }
   }
 
-  private async exportOnce (batch: T[], generation: number, start: ExportStart): Promise<ExportResult> {
+  private async exportOnce (
+    batch: T[],
+    generation: number,
+    start: ExportStart,
+    lease: BatchLease<T> | undefined
+  ): Promise<ExportResult> {
     try {
       // Resource attributes from async detectors (host.id) must be settled before serialising.
       const pending = resourcesPending(batch)
       if (pending.length > 0) await Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.()))
-      return await this.exportWithTimeout(batch, generation, start)
+      return await this.exportWithTimeout(batch, generation, start, lease)
     } catch (error) {
       return { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }
     }
   }
 
-  private exportWithTimeout (batch: T[], generation: number, start: ExportStart): Promise<ExportResult> {
+  private exportWithTimeout (
+    batch: T[],
+    generation: number,
+    start: ExportStart,
+    lease: BatchLease<T> | undefined
+  ): Promise<ExportResult> {
     return new Promise((resolve) => {
       let settled = false
       const timer = setTimeout(() => {
@@ -483,7 +512,8 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
         // The exporter's own work (and any instrumented client under it) must never be traced.
         context.with(EXPORT_CONTEXT, () => {
           try {
-            this.exporter.export(batch, done)
+            // The exporter's own call back, not the timer's: it may read the items until then.
+            this.exporter.export(batch, lease === undefined ? done : lease.heldUntil(done))
           } catch (error) {
             // An exporter that throws instead of reporting must not take the pipeline down.
             done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) })

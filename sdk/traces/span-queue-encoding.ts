@@ -16,7 +16,8 @@ export function encodedSpans (): QueueEncoding<ReadableSpan, EncodedItem> {
   const encoder = spanItemEncoder()
   return {
     measure: (span) => encoder.measure(span),
-    commit: (span) => encoder.commit(span)
+    commit: (span) => encoder.commit(span),
+    release: (items) => encoder.release(items)
   }
 }
 

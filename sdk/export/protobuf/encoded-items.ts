@@ -12,6 +12,18 @@ export interface EncodedItem extends ScopedItem {
   readonly slab: Buffer
   readonly start: number
   readonly end: number
+  /** The slab's use this item belongs to, for handing it back (ItemEncoder.release). */
+  readonly use: SlabUse
+}
+
+/** One use of a slab: the items committed to it that nothing has handed back yet. */
+interface SlabUse {
+  readonly slab: Buffer
+  live: number
+  /** The encoder writes into it no more. */
+  retired: boolean
+  /** Its slab went back to the pool: this use is over, whatever is handed back late. */
+  pooled: boolean
 }
 
 /** Writes one item's whole entry: key, length and message. */
@@ -21,20 +33,30 @@ export type EntryWriter<T> = (writer: ProtoWriter, item: T) => void
 const SLAB_BYTES = 256 * 1024
 /** A new slab is started when less than this is left, so that an item rarely outgrows its slab. */
 const SLAB_HEADROOM = 16 * 1024
+/** Slabs kept for reuse at most (2 MiB): more than a moderate queue's worth of spans in flight. */
+const IDLE_SLABS = 8
 
 /**
  * Encodes items straight into slabs, in two steps, so that a queue can refuse an item for its size
  * before keeping it: `measure` writes the item after the last one kept and says how long it is,
- * `commit` keeps it (an item not committed is written over by the next). A slab is garbage once
- * the last of its items is exported. An item that outgrows what is left of its slab is written
- * again at the start of a slab of its own size (at least SLAB_BYTES): growing the slab in place
- * would copy the items kept before into the larger one while they keep the old one alive, and
- * the queue would hold two to three times the bytes its bound counts.
+ * `commit` keeps it (an item not committed is written over by the next). An item that outgrows
+ * what is left of its slab is written again at the start of a slab of its own size (at least
+ * SLAB_BYTES): growing the slab in place would copy the items kept before into the larger one
+ * while they keep the old one alive, and the queue would hold two to three times the bytes its
+ * bound counts.
+ *
+ * A slab is new memory outside the JavaScript heap, and at tens of thousands of spans a second V8
+ * answers that memory with full collections. So once every item of a slab the encoder has moved
+ * past is handed back (`release`: nothing will read them again, batch-lease.ts), the slab is kept
+ * for the next one. Items never handed back (an exporter that threw, a queue abandoned at the
+ * shutdown bound) leave their slab to the garbage collector.
  */
 export class ItemEncoder<T extends ScopedItem> {
   private readonly writer = new ProtoWriter(SLAB_BYTES)
   /** Where the item measured last starts; the end of the items kept so far. */
   private start = 0
+  private use: SlabUse = { slab: this.writer.buffer, live: 0, retired: false, pooled: false }
+  private readonly idle: Buffer[] = []
 
   constructor (private readonly writeEntry: EntryWriter<T>) {}
 
@@ -55,8 +77,13 @@ export class ItemEncoder<T extends ScopedItem> {
   }
 
   private startSlab (bytes: number): void {
-    this.writer.buffer = Buffer.allocUnsafeSlow(bytes)
+    const previous = this.use
+    previous.retired = true
+    if (previous.live === 0) this.keep(previous)
+    const slab = bytes === SLAB_BYTES && this.idle.length > 0 ? this.idle.pop()! : Buffer.allocUnsafeSlow(bytes)
+    this.writer.buffer = slab
     this.writer.pos = this.start = 0
+    this.use = { slab, live: 0, retired: false, pooled: false }
   }
 
   /** The item measured last, kept where it was written. */
@@ -64,7 +91,23 @@ export class ItemEncoder<T extends ScopedItem> {
     const start = this.start
     const end = (this.start = this.writer.pos)
     const { resource, instrumentationScope } = item
-    return { resource, instrumentationScope, slab: this.writer.buffer, start, end }
+    const use = this.use
+    use.live++
+    return { resource, instrumentationScope, slab: use.slab, start, end, use }
+  }
+
+  /** Nothing reads `items` again: a slab the encoder moved past with none of its items left is kept for reuse. */
+  release (items: readonly EncodedItem[]): void {
+    for (let i = 0; i < items.length; i++) {
+      const use = items[i]!.use
+      if (--use.live === 0 && use.retired) this.keep(use)
+    }
+  }
+
+  private keep (use: SlabUse): void {
+    if (use.pooled) return
+    use.pooled = true
+    if (use.slab.length === SLAB_BYTES && this.idle.length < IDLE_SLABS) this.idle.push(use.slab)
   }
 }
 
