@@ -7,7 +7,6 @@ import type { ISerializer } from '@opentelemetry/otlp-transformer'
 import type { ResolvedExporterConfig } from '../config/options.js'
 import { DEFAULT_RETRY_POLICY } from '../config/retry-policy.js'
 import type { ItemExporter } from './batch-queue.js'
-import type { ReusingSerializer } from './protobuf/otlp-request.js'
 import { RetryingExporter } from './retrying-exporter.js'
 
 /** Upstream's exporter metrics for one protocol (createOtlp{Http,Grpc}ExporterMetrics). */
@@ -52,6 +51,14 @@ export function otlpItemExporter<T> (
     { ...DEFAULT_RETRY_POLICY, ...retry },
     { exportTimeoutMillis, attemptTimeoutMillis: exporter.timeoutMillis.value }
   )
+}
+
+/**
+ * A serializer whose request bodies are handed back once their send is over, to be written over by
+ * a later request (the package's protobuf encoder, protobuf/otlp-request.ts).
+ */
+export interface ReusingSerializer<T, Response> extends ISerializer<T[], Response> {
+  release: (body: Uint8Array) => void
 }
 
 /**

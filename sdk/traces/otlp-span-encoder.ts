@@ -10,9 +10,9 @@ import {
   entryWriter,
   objectGroupWriter,
   OtlpRequestEncoder,
-  protobufSerializer,
-  type ReusingSerializer
+  protobufSerializer
 } from '../export/protobuf/otlp-request.js'
+import type { ReusingSerializer } from '../export/otlp-item-exporter.js'
 import {
   type ProtoWriter,
   WIRE_FIXED32,

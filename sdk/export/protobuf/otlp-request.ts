@@ -1,8 +1,8 @@
 import type { InstrumentationScope } from '@opentelemetry/core'
-import type { ISerializer } from '@opentelemetry/otlp-transformer'
 import type { Resource } from '@opentelemetry/resources'
 import { writeResource, writeScope } from './otlp-common.js'
 import { ProtoWriter, varintSize, WIRE_LENGTH } from './proto-writer.js'
+import type { ReusingSerializer } from '../otlp-item-exporter.js'
 import { RequestBuffers } from './request-buffers.js'
 
 /** What a span and a log record have in common for the request around them. */
@@ -221,11 +221,6 @@ function groupByScope<T extends ScopedItem> (items: readonly T[]): ResourceGroup
     resource: groupResource,
     scopes: [...scopes].map(([groupScope, list]) => ({ scope: groupScope, items: list }))
   }))
-}
-
-/** A serializer whose request bodies are handed back once their send is over (otlp-item-exporter.ts). */
-export interface ReusingSerializer<T, Response> extends ISerializer<T[], Response> {
-  release: (body: Uint8Array) => void
 }
 
 /**
