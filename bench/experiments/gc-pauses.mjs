@@ -21,7 +21,9 @@ const receiver = startNode(new URL('../lib/receiver-process.mjs', import.meta.ur
 const { endpoint } = await receiver.next()
 const collections = []
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) collections.push({ kind: entry.detail?.kind, millis: entry.duration, at: entry.startTime })
+  for (const entry of list.getEntries()) {
+    collections.push({ kind: entry.detail?.kind, millis: entry.duration, at: entry.startTime })
+  }
 }).observe({ entryTypes: ['gc'] })
 
 const app = Fastify()
@@ -61,7 +63,9 @@ await new Promise((resolve) => {
 await app.otel.forceFlush()
 const dropped = app.otel.stats().dropped - before.dropped
 const majors = collections.filter((c) => MARK_COMPACT.has(c.kind))
-const long = collections.filter((c) => c.millis > 5).map((c) => `${Math.round(c.at - started)} ms: ${c.millis.toFixed(1)} ms`)
+const long = collections
+  .filter((c) => c.millis > 5)
+  .map((c) => `${Math.round(c.at - started)} ms: ${c.millis.toFixed(1)} ms`)
 console.log(
   `${RATE} spans/s for ${SECONDS} s: ${made} offered, ${dropped} dropped; longest gap between ticks ` +
     `${longestGap.toFixed(1)} ms; ${collections.length} collections, ${majors.length} mark-compact ` +

@@ -34,7 +34,8 @@ export interface QueueEncoding<I, T> {
   commit(input: I): T
   /**
    * Nothing reads these items any more (batch-lease.ts): the queue is done with their batch and
-   * every exporter call made with them has called back. Called once per batch.
+   * every exporter call made with them has called back. At most once per batch: never for items
+   * abandoned in the queue at the shutdown bound, nor for a batch an exporter threw on.
    */
   release?(items: readonly T[]): void
 }
@@ -499,11 +500,15 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       // a few milliseconds (every ready connection is served first), and one turn less per export
       // is what let OTLP/gRPC keep up at -c 50 (docs/internals/performance.md, "Export latency").
       const schedule = start === 'soon' ? process.nextTick : setImmediate
+      // The exporter's hold on the items starts now, not when it is called: the timer may give up
+      // on the export before the call below is made, and the call still reads the items. It ends
+      // with the exporter's own call back, not the timer's.
+      const exporterDone = lease === undefined ? done : lease.heldUntil(done)
       schedule(() => {
         // Abandoned at the shutdown bound meanwhile (the exporter is being shut down): a call
         // started now would outlive the bound. The batch is counted as failed by abandon().
         if (generation !== this.generation) {
-          done({
+          exporterDone({
             code: ExportResultCode.FAILED,
             error: Object.assign(new Error('abandoned at the shutdown bound'), { [ABANDONED]: true })
           })
@@ -512,10 +517,10 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
         // The exporter's own work (and any instrumented client under it) must never be traced.
         context.with(EXPORT_CONTEXT, () => {
           try {
-            // The exporter's own call back, not the timer's: it may read the items until then.
-            this.exporter.export(batch, lease === undefined ? done : lease.heldUntil(done))
+            this.exporter.export(batch, exporterDone)
           } catch (error) {
-            // An exporter that throws instead of reporting must not take the pipeline down.
+            // An exporter that throws instead of reporting must not take the pipeline down. It
+            // keeps its hold on the items (it may have kept them): their memory is not used again.
             done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) })
           }
         })

@@ -61,6 +61,12 @@ export interface ReusingSerializer<T, Response> extends ISerializer<T[], Respons
   release: (body: Uint8Array) => void
 }
 
+/** The serializer upstream's delegate calls, and the export around the delegate that hands bodies back. */
+interface HandingBack<T> {
+  serializer: ISerializer<T[], unknown>
+  exportWith: (upstream: OTLPExporterBase<T[]>) => ItemExporter<T>['export']
+}
+
 /**
  * For a serializer whose bodies can be reused (the package's protobuf encoder, otlp-request.ts):
  * the serializer as upstream's delegate calls it, noting the body it wrote, and the export that
@@ -68,12 +74,7 @@ export interface ReusingSerializer<T, Response> extends ISerializer<T[], Respons
  * inside `export` and calls back once the transport's send is over (answered, failed, timed out
  * or cancelled), so the body noted during the call is the one its callback is about.
  */
-function handingBack<T> (serializer: ISerializer<T[], unknown>):
-  | {
-    serializer: ISerializer<T[], unknown>
-    exportWith: (upstream: OTLPExporterBase<T[]>) => ItemExporter<T>['export']
-  }
-  | undefined {
+function handingBack<T> (serializer: ISerializer<T[], unknown>): HandingBack<T> | undefined {
   const release = (serializer as Partial<ReusingSerializer<T, unknown>>).release
   if (typeof release !== 'function') return undefined
   let written: Uint8Array | undefined

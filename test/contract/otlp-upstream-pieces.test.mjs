@@ -3,8 +3,9 @@
 // serializers, with our transport under them. What the assembly relies on, held to the installed
 // 0.30x line against a real receiver: the delegate hands the configured timeout to the transport,
 // a partial success is a success that upstream reports, the self-observability helper's signature
-// and what it records for our transport's outcomes, and a shutdown that does not wait for a call
-// to a collector that never answers.
+// and what it records for our transport's outcomes, a shutdown that does not wait for a call to a
+// collector that never answers, and the order the reuse of request bodies relies on: the delegate
+// serializes inside `export` and calls back only once the transport's send has settled.
 import { diag, DiagLogLevel } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
 import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
@@ -202,4 +203,50 @@ test('what otlp-grpc-exporter.ts passes (no MeterProvider) records nothing, not 
     resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).map((m) => m.descriptor.name),
     []
   )
+})
+
+// sdk/export/otlp-item-exporter.ts notes the body written during `export` and hands it back when
+// the delegate calls back: both must hold for the installed delegate, or a body would be written
+// over while its transport still sends it.
+test('the delegate serializes inside export() and calls back only once the send has settled', async () => {
+  const events = []
+  let settle
+  const transport = {
+    send: (data) => {
+      events.push(`send ${data.length} bytes`)
+      return new Promise((resolve) => {
+        settle = resolve
+      })
+    },
+    shutdown: () => {}
+  }
+  const serializer = {
+    serializeRequest: (items) => {
+      events.push('serialized')
+      return ProtobufTraceSerializer.serializeRequest(items)
+    },
+    deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data)
+  }
+  const delegate = createOtlpNetworkExportDelegate(
+    { timeoutMillis: 1000, concurrencyLimit: 2, compression: 'none' },
+    serializer,
+    createOtlpGrpcExporterMetrics('otlp_grpc_span_exporter', TraceExporterMetricsHelper, 'http://x', undefined),
+    transport
+  )
+  const exporter = new OTLPExporterBase(delegate)
+  let result
+  exporter.export(someSpans(), (r) => {
+    result = r
+    events.push('called back')
+  })
+  events.push('export returned')
+  assert.deepEqual(events.slice(0, 1), ['serialized'])
+  assert.match(events[1], /^send \d+ bytes$/)
+  assert.equal(events[2], 'export returned')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.equal(result, undefined, 'no call back while the send is under way')
+  settle({ status: 'success' })
+  await new Promise((resolve) => setTimeout(resolve, 10))
+  assert.equal(result?.code, ExportResultCode.SUCCESS)
+  assert.equal(events.at(-1), 'called back')
 })

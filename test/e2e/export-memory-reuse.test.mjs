@@ -3,15 +3,18 @@
 // its send is over, and the next request is written into the same memory: over both protocols
 // against the real receiver, what arrives is every span of every batch, the second batch's body
 // is the first's memory, and a body whose send is still under way (a collector that never
-// answers) is never written over by the next batch. Through the plugin, thousands of spans go out
-// through reused slabs and bodies, and every one arrives once and whole.
+// answers) is never written over by the next batch, nor is one a collector answered before reading
+// it whole (the rest is not sent). Through the plugin, thousands of spans go out through reused
+// slabs and bodies, and every one arrives once and whole.
 import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { TracerProvider } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import net from 'node:net'
 import { describe, test } from 'node:test'
 import { TRACE_SERVICE } from '../../dist/sdk/export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter } from '../../dist/sdk/export/grpc/otlp-grpc-exporter.js'
+import { HttpTransport } from '../../dist/sdk/export/http/http-transport.js'
 import { buildOtlpHttpExporter } from '../../dist/sdk/export/http/otlp-http-exporter.js'
 import { protobufSpanSerializer } from '../../dist/sdk/traces/otlp-span-encoder.js'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
@@ -157,6 +160,43 @@ describe('request bodies over the network, reused once their send is over', () =
     })
   }
 })
+
+test('OTLP/HTTP, a collector that answers 413 before reading the body: the send settles and the rest is not sent',
+  async (t) => {
+    let closed
+    const socketClosed = new Promise((resolve) => {
+      closed = resolve
+    })
+    const server = http.createServer((request, response) => {
+      request.socket.on('close', closed)
+      // Answer at once, and read nothing: the client cannot finish writing 8 MB into the socket.
+      request.pause()
+      response.writeHead(413, { 'content-length': 0 }).end()
+    })
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.after(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const transport = new HttpTransport({
+      url: new URL(`http://127.0.0.1:${server.address().port}/v1/traces`),
+      headers: { 'Content-Type': 'application/x-protobuf' },
+      compression: 'none',
+      tls: {},
+      userAgent: 'test'
+    })
+    t.after(() => transport.shutdown())
+    const result = await transport.send(new Uint8Array(8 * 1024 * 1024), 5000)
+    assert.equal(result.status, 'failure')
+    assert.match(String(result.error), /413/)
+    // Without ending the request, the client would go on writing the body (the memory a later
+    // request is written into) for as long as the connection lasts.
+    const outcome = await Promise.race([
+      socketClosed.then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 2000))
+    ])
+    assert.equal(outcome, 'closed')
+  })
 
 describe('through the plugin: slabs and bodies used again, nothing lost or mixed up', () => {
   for (const protocol of ['grpc', 'http/protobuf']) {

@@ -97,6 +97,10 @@ export class HttpTransport implements IExporterTransport {
         settled = true
         clearTimeout(timer)
         this.requests.delete(request)
+        // A collector that answered before the whole body was written (an early 413) gets no more
+        // of it: once this send settles, the body's memory takes a later request
+        // (sdk/export/protobuf/request-buffers.ts).
+        if (!request.writableFinished) request.destroy()
         resolve(response)
       }
       const http = this.load()

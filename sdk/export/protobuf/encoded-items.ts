@@ -14,6 +14,8 @@ export interface EncodedItem extends ScopedItem {
   readonly end: number
   /** The slab's use this item belongs to, for handing it back (ItemEncoder.release). */
   readonly use: SlabUse
+  /** Handed back already. */
+  released: boolean
 }
 
 /** One use of a slab: the items committed to it that nothing has handed back yet. */
@@ -66,7 +68,14 @@ export class ItemEncoder<T extends ScopedItem> {
     if (this.start > writer.buffer.length - SLAB_HEADROOM) this.startSlab(SLAB_BYTES)
     const slab = writer.buffer
     writer.pos = this.start
-    this.writeEntry(writer, item)
+    try {
+      this.writeEntry(writer, item)
+    } catch (error) {
+      // An item that cannot be encoded is lost alone (the queue counts it); if it made the writer
+      // grow, the next items still go into the slab their records name.
+      writer.buffer = slab
+      throw error
+    }
     const size = writer.pos - this.start
     if (writer.buffer !== slab) {
       // Grown: the larger buffer also holds copies of the items kept before; write this one alone.
@@ -93,13 +102,20 @@ export class ItemEncoder<T extends ScopedItem> {
     const { resource, instrumentationScope } = item
     const use = this.use
     use.live++
-    return { resource, instrumentationScope, slab: use.slab, start, end, use }
+    return { resource, instrumentationScope, slab: use.slab, start, end, use, released: false }
   }
 
-  /** Nothing reads `items` again: a slab the encoder moved past with none of its items left is kept for reuse. */
+  /**
+   * Nothing reads `items` again: a slab the encoder moved past with none of its items left is kept
+   * for reuse. An item handed back a second time is not counted again: its slab may hold items
+   * still queued.
+   */
   release (items: readonly EncodedItem[]): void {
     for (let i = 0; i < items.length; i++) {
-      const use = items[i]!.use
+      const item = items[i]!
+      if (item.released) continue
+      item.released = true
+      const use = item.use
       if (--use.live === 0 && use.retired) this.keep(use)
     }
   }

@@ -1,8 +1,8 @@
 import type { InstrumentationScope } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
+import type { ReusingSerializer } from '../otlp-item-exporter.js'
 import { writeResource, writeScope } from './otlp-common.js'
 import { ProtoWriter, varintSize, WIRE_LENGTH } from './proto-writer.js'
-import type { ReusingSerializer } from '../otlp-item-exporter.js'
 import { RequestBuffers } from './request-buffers.js'
 
 /** What a span and a log record have in common for the request around them. */

@@ -13,7 +13,10 @@
  * the next request gets memory of its own.
  */
 
-/** Larger bodies are let go rather than kept idle (a burst of large log records must not stay resident). */
+/**
+ * Larger bodies are let go rather than kept idle: after a burst of large log records, at most this
+ * much stays resident per encoder (the largest body at most this size is the one kept).
+ */
 export const MAX_IDLE_BYTES = 4 * 1024 * 1024
 
 export class RequestBuffers {
