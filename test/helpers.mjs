@@ -7,7 +7,10 @@ import { MetricReader } from '@opentelemetry/sdk-metrics'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import { request as httpRequest } from 'node:http'
+import net from 'node:net'
 import { setImmediate as nextTurn } from 'node:timers/promises'
+
+export { endedSpans } from './unit/unit-helpers.mjs'
 
 /** Sets environment variables for one test and restores them (unset ones deleted) afterwards. */
 export function withEnv (t, vars) {
@@ -142,6 +145,32 @@ export const traceOf = (span) => span.spanContext().traceId
 
 /** hrtime [s, ns] to nanoseconds as a BigInt, for exact ordering comparisons. */
 export const ns = ([s, n]) => BigInt(s) * 1_000_000_000n + BigInt(n)
+
+/**
+ * A collector that never answers: a TCP server on 127.0.0.1 that takes connections and bytes and
+ * says nothing back, closed after the test. `reached` resolves on the first bytes; `sockets` holds
+ * the open connections.
+ */
+export async function silentCollector (t) {
+  const sockets = new Set()
+  let reachedNow
+  const reached = new Promise((resolve) => {
+    reachedNow = resolve
+  })
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('data', () => {})
+    socket.once('data', reachedNow)
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => {
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  })
+  return { endpoint: `http://127.0.0.1:${server.address().port}`, server, sockets, reached }
+}
 
 /** Listens on 127.0.0.1 with a free port and returns the base URL. */
 export async function serve (app) {

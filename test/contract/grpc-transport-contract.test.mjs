@@ -16,7 +16,7 @@ import { TRACE_SERVICE } from '../../dist/sdk/export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, MAX_REQUEST_BYTES } from '../../dist/sdk/export/grpc/otlp-grpc-exporter.js'
 import { ProtobufTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
-import { logCapture, withoutTimings } from '../helpers.mjs'
+import { logCapture, silentCollector, withoutTimings } from '../helpers.mjs'
 import { contractReceiver, ourExporterOptions, upstreamGrpcOptions } from '../otlp-contract.mjs'
 
 const SECRET = 'Bearer contract-key'
@@ -213,7 +213,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
     const TIMEOUT = 1500
     const outcome = {}
     for (const [name, make] of Object.entries(bare)) {
-      const collector = await blackHole(t)
+      const collector = await silentCollector(t)
       const exporter = make(collector.endpoint, TIMEOUT)
       const result = exportOnce(exporter, spans(2))
       await collector.reached
@@ -266,26 +266,6 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The g
     assert.deepEqual(outcome.ours, { code: 8, split: true, someBytesSent: false, received: 0 })
   })
 })
-
-/** A TCP server that takes connections and bytes and never answers; `reached` resolves on the first bytes. */
-async function blackHole (t) {
-  const sockets = new Set()
-  let reachedNow
-  const reached = new Promise((resolve) => {
-    reachedNow = resolve
-  })
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('error', () => {})
-    socket.once('data', reachedNow)
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    for (const socket of sockets) socket.destroy()
-    server.close()
-  })
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, reached }
-}
 
 /**
  * A TCP proxy to `port` whose open connections can be frozen: they take every byte and pass none

@@ -15,12 +15,11 @@ import Fastify from 'fastify'
 import otelPlugin, { withSpan } from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import net from 'node:net'
 import { describe, test } from 'node:test'
 import { buildOtlpHttpExporter } from '../../dist/sdk/export/http/otlp-http-exporter.js'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
-import { logCapture, withoutTimings } from '../helpers.mjs'
-import { contractReceiver, tlsFixture } from '../otlp-contract.mjs'
+import { logCapture, silentCollector, withoutTimings } from '../helpers.mjs'
+import { contractReceiver, resolvedExporterConfig, tlsFixture } from '../otlp-contract.mjs'
 
 const SECRET = 'Bearer http-contract-key'
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
@@ -191,23 +190,6 @@ for (const protocol of ['http/protobuf', 'http/json']) {
   }
 }
 
-/** A TCP server that takes connections and bytes and never answers. */
-async function blackHole (t) {
-  const sockets = new Set()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('data', () => {})
-    socket.on('error', () => {})
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    for (const socket of sockets) socket.destroy()
-    server.close()
-  })
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, sockets }
-}
-
 function oneSpan () {
   const spans = []
   const provider = new TracerProvider({
@@ -222,23 +204,6 @@ function oneSpan () {
   return spans
 }
 
-const setting = (value) => ({ value, source: 'options' })
-function exporterConfig (url, timeoutMillis) {
-  return {
-    kind: setting('otlp'),
-    protocol: setting('http/protobuf'),
-    endpoint: setting(url),
-    insecure: setting(false),
-    timeoutMillis: setting(timeoutMillis),
-    headers: setting({}),
-    compression: setting('none'),
-    certificateFile: setting(undefined),
-    clientKeyFile: setting(undefined),
-    clientCertificateFile: setting(undefined),
-    retry: setting(false)
-  }
-}
-
 describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The OTLP/HTTP transport")', () => {
   const TRACES = {
     serializer: ProtobufTraceSerializer,
@@ -251,7 +216,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The O
     upstream: (url, timeoutMillis) => new TraceProto({ url, timeoutMillis }),
     ours: (url, timeoutMillis) => buildOtlpHttpExporter(
       TRACES,
-      exporterConfig(url, timeoutMillis),
+      resolvedExporterConfig({ protocol: 'http/protobuf', endpoint: url, timeoutMillis }),
       {},
       60_000,
       () => {}
@@ -279,7 +244,7 @@ describe('upstream does X, ours does Y (docs/internals/upstream-parts.md, "The O
     'it at once', async (t) => {
     const waited = {}
     for (const [name, make] of Object.entries(bare)) {
-      const collector = await blackHole(t)
+      const collector = await silentCollector(t)
       const exporter = make(`${collector.endpoint}/v1/traces`, 1500)
       const settled = new Promise((resolve) => exporter.export(oneSpan(), resolve))
       while (collector.sockets.size === 0) await new Promise((resolve) => setImmediate(resolve))

@@ -15,32 +15,18 @@ import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
 import { credentials, Metadata } from '@grpc/grpc-js'
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import { test } from 'node:test'
 import { GrpcTransport, TRACE_SERVICE } from '../../dist/sdk/export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter } from '../../dist/sdk/export/grpc/otlp-grpc-exporter.js'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
+import { silentCollector } from '../helpers.mjs'
+import { resolvedExporterConfig } from '../otlp-contract.mjs'
 
 const TRACES = {
   service: TRACE_SERVICE,
   serializer: ProtobufTraceSerializer,
   metricsHelper: TraceExporterMetricsHelper,
   componentType: 'otlp_grpc_span_exporter'
-}
-
-/** The resolved exporter configuration buildOtlpGrpcExporter takes, from options only. */
-function exporterConfig (endpoint, { timeoutMillis = 2000 } = {}) {
-  const option = (value) => ({ value, source: 'option' })
-  return {
-    endpoint: option(endpoint),
-    insecure: option(false),
-    compression: option('none'),
-    timeoutMillis: option(timeoutMillis),
-    retry: option(false),
-    certificateFile: option(undefined),
-    clientKeyFile: option(undefined),
-    clientCertificateFile: option(undefined)
-  }
 }
 
 /** Two ended SDK spans. */
@@ -55,28 +41,8 @@ function someSpans () {
 
 const exportOnce = (exporter, spans) => new Promise((resolve) => exporter.export(spans, resolve))
 
-/** A TCP server that takes connections and bytes and never answers; `reached` resolves on the first bytes. */
-async function blackHole (t) {
-  const sockets = new Set()
-  let reachedNow
-  const reached = new Promise((resolve) => {
-    reachedNow = resolve
-  })
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('error', () => {})
-    socket.once('data', reachedNow)
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    for (const socket of sockets) socket.destroy()
-    server.close()
-  })
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, reached }
-}
-
 test('the delegate hands the configured timeout to the transport: no answer fails at that deadline', async (t) => {
-  const config = exporterConfig((await blackHole(t)).endpoint, { timeoutMillis: 300 })
+  const config = resolvedExporterConfig({ endpoint: (await silentCollector(t)).endpoint, timeoutMillis: 300 })
   const exporter = buildOtlpGrpcExporter(TRACES, config, {}, 30_000, () => {})
   t.after(() => exporter.shutdown())
   const started = performance.now()
@@ -95,7 +61,8 @@ test("a partial success is a success, reported through diag by upstream's respon
   const keep = (...parts) => warnings.push(parts.join(' '))
   diag.setLogger({ error: keep, warn: keep, info () {}, debug () {}, verbose () {} }, DiagLogLevel.WARN)
   t.after(() => diag.disable())
-  const exporter = buildOtlpGrpcExporter(TRACES, exporterConfig(receiver.endpoint), {}, 30_000, () => {})
+  const config = resolvedExporterConfig({ endpoint: receiver.endpoint })
+  const exporter = buildOtlpGrpcExporter(TRACES, config, {}, 30_000, () => {})
   t.after(() => exporter.shutdown())
   receiver.respondPartially(1, 'one span too large')
   const result = await exportOnce(exporter, someSpans())
@@ -108,8 +75,8 @@ test("a partial success is a success, reported through diag by upstream's respon
 
 test('shutdown does not wait for a call to a collector that never answers: ' +
   'the call is cancelled at once', async (t) => {
-  const collector = await blackHole(t)
-  const config = exporterConfig(collector.endpoint, { timeoutMillis: 20_000 })
+  const collector = await silentCollector(t)
+  const config = resolvedExporterConfig({ endpoint: collector.endpoint, timeoutMillis: 20_000 })
   const exporter = buildOtlpGrpcExporter(TRACES, config, {}, 30_000, () => {})
   const pending = exportOnce(exporter, someSpans())
   // The call is on the wire: the collector has the connection and its first bytes.
@@ -195,7 +162,8 @@ test('what otlp-grpc-exporter.ts passes (no MeterProvider) records nothing, not 
   })
   const receiver = await OtlpReceiver.start()
   t.after(() => receiver.stop())
-  const exporter = buildOtlpGrpcExporter(TRACES, exporterConfig(receiver.endpoint), {}, 30_000, () => {})
+  const config = resolvedExporterConfig({ endpoint: receiver.endpoint })
+  const exporter = buildOtlpGrpcExporter(TRACES, config, {}, 30_000, () => {})
   t.after(() => exporter.shutdown())
   assert.equal((await exportOnce(exporter, someSpans())).code, ExportResultCode.SUCCESS)
   const { resourceMetrics } = await reader.collect()

@@ -5,28 +5,11 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import net from 'node:net'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { silentCollector } from '../helpers.mjs'
 
 const fixture = fileURLToPath(new URL('../fixtures/hung-collector-app.mjs', import.meta.url))
-
-/** A TCP server that takes connections and bytes and never says anything back. */
-async function blackHole (t) {
-  const sockets = new Set()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('data', () => {})
-    socket.on('error', () => {})
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    for (const socket of sockets) socket.destroy()
-    server.close()
-  })
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, server }
-}
 
 for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
   test(
@@ -34,7 +17,7 @@ for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
     'export timeout',
   { timeout: 8_000 },
   async (t) => {
-    const collector = await blackHole(t)
+    const collector = await silentCollector(t)
     let connected = 0
     collector.server.on('connection', () => {
       connected++
@@ -77,7 +60,7 @@ for (const protocol of ['grpc', 'http/protobuf', 'http/json']) {
     'the process',
   { timeout: 8_000 },
   async (t) => {
-    const collector = await blackHole(t)
+    const collector = await silentCollector(t)
     let connected = 0
     collector.server.on('connection', () => {
       connected++

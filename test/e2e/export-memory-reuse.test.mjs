@@ -7,10 +7,8 @@
 // it whole (the rest is not sent). Through the plugin, thousands of spans go out through reused
 // slabs and bodies, and every one arrives once and whole.
 import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
-import { TracerProvider } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import net from 'node:net'
 import { describe, test } from 'node:test'
 import { TRACE_SERVICE } from '../../dist/sdk/export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter } from '../../dist/sdk/export/grpc/otlp-grpc-exporter.js'
@@ -18,10 +16,10 @@ import { HttpTransport } from '../../dist/sdk/export/http/http-transport.js'
 import { buildOtlpHttpExporter } from '../../dist/sdk/export/http/otlp-http-exporter.js'
 import { protobufSpanSerializer } from '../../dist/sdk/traces/otlp-span-encoder.js'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
+import { endedSpans, silentCollector } from '../helpers.mjs'
+import { resolvedExporterConfig } from '../otlp-contract.mjs'
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
-
-const setting = (value) => ({ value, source: 'options' })
 
 /** The package's serializer, noting each body it writes (with a copy of its bytes then) and each one handed back. */
 function noting () {
@@ -55,7 +53,7 @@ const PROTOCOLS = {
         metricsHelper: TraceExporterMetricsHelper,
         componentType: 'otlp_grpc_span_exporter'
       },
-      exporterConfig('grpc', endpoint, timeoutMillis),
+      resolvedExporterConfig({ protocol: 'grpc', endpoint, timeoutMillis }),
       {},
       30_000,
       () => {}
@@ -68,61 +66,16 @@ const PROTOCOLS = {
         contentType: 'application/x-protobuf',
         componentType: 'otlp_http_span_exporter'
       },
-      exporterConfig('http/protobuf', `${endpoint}/v1/traces`, timeoutMillis),
+      resolvedExporterConfig({ protocol: 'http/protobuf', endpoint: `${endpoint}/v1/traces`, timeoutMillis }),
       {},
       30_000,
       () => {}
     )
 }
 
-function exporterConfig (protocol, endpoint, timeoutMillis) {
-  return {
-    kind: setting('otlp'),
-    protocol: setting(protocol),
-    endpoint: setting(endpoint),
-    insecure: setting(false),
-    timeoutMillis: setting(timeoutMillis),
-    headers: setting({}),
-    compression: setting('none'),
-    certificateFile: setting(undefined),
-    clientKeyFile: setting(undefined),
-    clientCertificateFile: setting(undefined),
-    retry: setting(false)
-  }
-}
-
-function spans (prefix, count) {
-  const ended = []
-  const provider = new TracerProvider({
-    spanProcessors: [
-      { onStart () {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }
-    ]
-  })
-  const tracer = provider.getTracer('body-reuse')
-  for (let i = 0; i < count; i++) {
-    tracer.startSpan(`${prefix}-${i}`, { attributes: { order: `ord-${i}` } }).end()
-  }
-  return ended
-}
+const spans = (prefix, count) => endedSpans(count, { prefix, attributes: (i) => ({ order: `ord-${i}` }) })
 
 const exportOnce = (exporter, items) => new Promise((resolve) => exporter.export(items, resolve))
-
-/** A TCP server that accepts and never answers. */
-async function silentCollector (t) {
-  const sockets = new Set()
-  const server = net.createServer((socket) => {
-    sockets.add(socket)
-    socket.on('data', () => {})
-    socket.on('error', () => {})
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    for (const socket of sockets) socket.destroy()
-    server.close()
-  })
-  return `http://127.0.0.1:${server.address().port}`
-}
 
 describe('request bodies over the network, reused once their send is over', () => {
   for (const [protocol, make] of Object.entries(PROTOCOLS)) {
@@ -145,7 +98,7 @@ describe('request bodies over the network, reused once their send is over', () =
     })
 
     test(`${protocol}: a body whose send is under way is not written over by the next batch`, async (t) => {
-      const endpoint = await silentCollector(t)
+      const { endpoint } = await silentCollector(t)
       const { serializer, written, released } = noting()
       const exporter = make(endpoint, 400, serializer)
       t.after(() => exporter.shutdown())

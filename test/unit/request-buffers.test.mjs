@@ -2,23 +2,13 @@
 // a body handed back takes the next request; one still out with a transport is never written over;
 // handing back twice, or something the encoder did not lend, changes nothing; very large memory is
 // let go. Every body must be byte for byte what a fresh encoder writes.
-import { TracerProvider } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { MAX_IDLE_BYTES } from '../../dist/sdk/export/protobuf/request-buffers.js'
 import { spanRequestEncoder } from '../../dist/sdk/traces/otlp-span-encoder.js'
+import { endedSpans } from './unit-helpers.mjs'
 
-function spans (prefix, count, attribute = 'x') {
-  const ended = []
-  const provider = new TracerProvider({
-    spanProcessors: [
-      { onStart () {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }
-    ]
-  })
-  const tracer = provider.getTracer('reuse')
-  for (let i = 0; i < count; i++) tracer.startSpan(`${prefix}-${i}`, { attributes: { payload: attribute } }).end()
-  return ended
-}
+const spans = (prefix, count, payload = 'x') => endedSpans(count, { prefix, attributes: () => ({ payload }) })
 
 /** What an encoder that never reused anything writes for `items`. */
 const fresh = (items) => Buffer.from(spanRequestEncoder().encode(items))

@@ -4,7 +4,6 @@
 // with it and every exporter call made with it has called back, also after the queue stopped
 // waiting for a timed-out one. Every reused slab's spans must read back as a fresh encoder writes
 // them.
-import { TracerProvider } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, test } from 'node:test'
@@ -12,22 +11,11 @@ import { BatchLease } from '../../dist/sdk/export/batch-lease.js'
 import { BatchExportProcessor } from '../../dist/sdk/traces/batch-span-processor.js'
 import { spanItemEncoder } from '../../dist/sdk/traces/otlp-span-encoder.js'
 import { encodedSpans } from '../../dist/sdk/traces/span-queue-encoding.js'
-import { SUCCESS } from './unit-helpers.mjs'
+import { endedSpans, SUCCESS } from './unit-helpers.mjs'
 
 /** About 10 KB a span: some 24 to a 256 KB slab. */
 const PAYLOAD = 'p'.repeat(10_000)
-
-function makeSpans (count, prefix = 's') {
-  const ended = []
-  const provider = new TracerProvider({
-    spanProcessors: [
-      { onStart () {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }
-    ]
-  })
-  const tracer = provider.getTracer('slabs')
-  for (let i = 0; i < count; i++) tracer.startSpan(`${prefix}-${i}`, { attributes: { payload: PAYLOAD } }).end()
-  return ended
-}
+const makeSpans = (count, prefix) => endedSpans(count, { prefix, attributes: () => ({ payload: PAYLOAD }) })
 
 /** Each item's bytes as a fresh encoder writes them. */
 function freshBytes (spans) {

@@ -2,6 +2,7 @@
 // Fastify, so the unit tests do not import it).
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { ExportResultCode } from '@opentelemetry/core'
+import { TracerProvider } from '@opentelemetry/sdk-trace'
 import assert from 'node:assert/strict'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 
@@ -90,4 +91,17 @@ export function seededRandom (seed) {
     r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r
     return ((r ^ (r >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** `count` ended SDK spans named `<prefix>-<i>`, each with `attributes(i)`. */
+export function endedSpans (count, { prefix = 'span', attributes = () => ({}) } = {}) {
+  const ended = []
+  const provider = new TracerProvider({
+    spanProcessors: [
+      { onStart () {}, onEnd: (s) => ended.push(s), forceFlush: async () => {}, shutdown: async () => {} }
+    ]
+  })
+  const tracer = provider.getTracer('test')
+  for (let i = 0; i < count; i++) tracer.startSpan(`${prefix}-${i}`, { attributes: attributes(i) }).end()
+  return ended
 }

@@ -24,8 +24,6 @@ interface SlabUse {
   live: number
   /** The encoder writes into it no more. */
   retired: boolean
-  /** Its slab went back to the pool: this use is over, whatever is handed back late. */
-  pooled: boolean
 }
 
 /** Writes one item's whole entry: key, length and message. */
@@ -57,7 +55,7 @@ export class ItemEncoder<T extends ScopedItem> {
   private readonly writer = new ProtoWriter(SLAB_BYTES)
   /** Where the item measured last starts; the end of the items kept so far. */
   private start = 0
-  private use: SlabUse = { slab: this.writer.buffer, live: 0, retired: false, pooled: false }
+  private use: SlabUse = { slab: this.writer.buffer, live: 0, retired: false }
   private readonly idle: Buffer[] = []
 
   constructor (private readonly writeEntry: EntryWriter<T>) {}
@@ -92,7 +90,7 @@ export class ItemEncoder<T extends ScopedItem> {
     const slab = bytes === SLAB_BYTES && this.idle.length > 0 ? this.idle.pop()! : Buffer.allocUnsafeSlow(bytes)
     this.writer.buffer = slab
     this.writer.pos = this.start = 0
-    this.use = { slab, live: 0, retired: false, pooled: false }
+    this.use = { slab, live: 0, retired: false }
   }
 
   /** The item measured last, kept where it was written. */
@@ -120,9 +118,11 @@ export class ItemEncoder<T extends ScopedItem> {
     }
   }
 
+  /**
+   * A use ends here once: retired with nothing live (at `startSlab`), or its last item handed back
+   * after it was retired (`release`); an item counts once, so the count reaches zero once.
+   */
   private keep (use: SlabUse): void {
-    if (use.pooled) return
-    use.pooled = true
     if (use.slab.length === SLAB_BYTES && this.idle.length < IDLE_SLABS) this.idle.push(use.slab)
   }
 }
