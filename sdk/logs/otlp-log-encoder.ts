@@ -30,8 +30,7 @@ import {
 
 /** A LogRecord message's fields. */
 export function writeLogRecord (writer: ProtoWriter, record: ReadableLogRecord): void {
-  writer.key(1, WIRE_FIXED64)
-  writer.time(record.hrTime)
+  writer.timeField((1 << 3) | WIRE_FIXED64, record.hrTime)
   const severity = record.severityNumber
   if (severity !== undefined && severity !== SeverityNumber.UNSPECIFIED) {
     writer.key(2, WIRE_VARINT)
@@ -49,23 +48,19 @@ export function writeLogRecord (writer: ProtoWriter, record: ReadableLogRecord):
     writer.end(start)
   }
   if (record.attributes) writeAttributes(writer, 6, record.attributes)
-  writer.key(7, WIRE_VARINT)
-  writer.uint32(record.droppedAttributesCount)
+  writer.varintField((7 << 3) | WIRE_VARINT, record.droppedAttributesCount)
   const context = record.spanContext
   if (context?.traceFlags) {
     writer.key(8, WIRE_FIXED32)
     writer.fixed32(context.traceFlags)
   }
   if (context?.traceId) {
-    writer.key(9, WIRE_LENGTH)
-    writer.hexBytes(context.traceId)
+    writer.hexField((9 << 3) | WIRE_LENGTH, context.traceId)
   }
   if (context?.spanId) {
-    writer.key(10, WIRE_LENGTH)
-    writer.hexBytes(context.spanId)
+    writer.hexField((10 << 3) | WIRE_LENGTH, context.spanId)
   }
-  writer.key(11, WIRE_FIXED64)
-  writer.time(record.hrTimeObserved)
+  writer.timeField((11 << 3) | WIRE_FIXED64, record.hrTimeObserved)
   if (record.eventName) {
     writer.key(12, WIRE_LENGTH)
     writer.string(record.eventName)

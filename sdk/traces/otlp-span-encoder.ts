@@ -33,41 +33,37 @@ import {
 const HAS_IS_REMOTE = 0x100
 const IS_REMOTE = 0x200
 
+/** The keys of the id fields (length-delimited): trace_id and span_id of Span and Link, Span's parent_span_id. */
+const TRACE_ID = (1 << 3) | WIRE_LENGTH
+const SPAN_ID = (2 << 3) | WIRE_LENGTH
+const PARENT_SPAN_ID = (4 << 3) | WIRE_LENGTH
+
 /** A Span message's fields. */
 export function writeSpan (writer: ProtoWriter, span: ReadableSpan): void {
   const context = span.spanContext()
-  writer.key(1, WIRE_LENGTH)
-  writer.hexBytes(context.traceId)
-  writer.key(2, WIRE_LENGTH)
-  writer.hexBytes(context.spanId)
+  writer.hexField(TRACE_ID, context.traceId)
+  writer.hexField(SPAN_ID, context.spanId)
   writeTraceState(writer, 3, context)
   const parent = span.parentSpanContext
   if (parent?.spanId) {
-    writer.key(4, WIRE_LENGTH)
-    writer.hexBytes(parent.spanId)
+    writer.hexField(PARENT_SPAN_ID, parent.spanId)
   }
   writer.key(5, WIRE_LENGTH)
   writer.string(span.name)
   // OTLP's SpanKind is the API's plus one (0 is UNSPECIFIED, left out).
   if (span.kind != null && span.kind + 1 !== 0) {
-    writer.key(6, WIRE_VARINT)
-    writer.uint32(span.kind + 1)
+    writer.varintField((6 << 3) | WIRE_VARINT, span.kind + 1)
   }
-  writer.key(7, WIRE_FIXED64)
-  writer.time(span.startTime)
-  writer.key(8, WIRE_FIXED64)
-  writer.time(span.endTime)
+  writer.timeField((7 << 3) | WIRE_FIXED64, span.startTime)
+  writer.timeField((8 << 3) | WIRE_FIXED64, span.endTime)
   if (span.attributes) writeAttributes(writer, 9, span.attributes)
-  writer.key(10, WIRE_VARINT)
-  writer.uint32(span.droppedAttributesCount)
+  writer.varintField((10 << 3) | WIRE_VARINT, span.droppedAttributesCount)
   const events = span.events
   for (let i = 0; i < events.length; i++) writeEvent(writer, events[i]!)
-  writer.key(12, WIRE_VARINT)
-  writer.uint32(span.droppedEventsCount)
+  writer.varintField((12 << 3) | WIRE_VARINT, span.droppedEventsCount)
   const links = span.links
   for (let i = 0; i < links.length; i++) writeLink(writer, links[i]!)
-  writer.key(14, WIRE_VARINT)
-  writer.uint32(span.droppedLinksCount)
+  writer.varintField((14 << 3) | WIRE_VARINT, span.droppedLinksCount)
   writeStatus(writer, span.status)
   writer.key(16, WIRE_FIXED32)
   writer.fixed32(flags(context, parent?.isRemote))
@@ -90,10 +86,8 @@ function writeLink (writer: ProtoWriter, link: Link): void {
   writer.key(13, WIRE_LENGTH)
   const start = writer.begin()
   const context = link.context
-  writer.key(1, WIRE_LENGTH)
-  writer.hexBytes(context.traceId)
-  writer.key(2, WIRE_LENGTH)
-  writer.hexBytes(context.spanId)
+  writer.hexField(TRACE_ID, context.traceId)
+  writer.hexField(SPAN_ID, context.spanId)
   writeTraceState(writer, 3, context)
   if (link.attributes) writeAttributes(writer, 4, link.attributes)
   writer.key(5, WIRE_VARINT)
@@ -110,8 +104,7 @@ function writeStatus (writer: ProtoWriter, status: SpanStatus): void {
     writer.key(2, WIRE_LENGTH)
     writer.string(status.message)
   }
-  writer.key(3, WIRE_VARINT)
-  writer.uint32(status.code)
+  writer.varintField((3 << 3) | WIRE_VARINT, status.code)
   writer.end(start)
 }
 

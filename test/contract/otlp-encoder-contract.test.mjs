@@ -243,6 +243,45 @@ test('a batch that needs long lengths (a 20 KB attribute, 300 spans) decodes the
   assert.equal(decode(TraceRequest, mine).resourceSpans[0].scopeSpans[0].spans.length, 300)
 })
 
+test('string attributes around the lengths where the encoder changes how it writes them decode the same', () => {
+  // Short ASCII pairs are written with one-byte lengths known in advance; from 32 characters the
+  // value goes through Node's encoder, which must also catch a value that is not ASCII.
+  const values = []
+  for (const length of [15, 16, 31, 32, 33, 60, 100, 126]) {
+    values.push('a'.repeat(length), `${'a'.repeat(length - 1)}é`, `é${'a'.repeat(length - 1)}`, '€'.repeat(length))
+    values.push(`${'a'.repeat(length - 1)}\ud800`, `\udc00${'a'.repeat(length - 1)}`)
+  }
+  const resource = resourceFromAttributes({ 'service.name': 'contract' })
+  const scope = { name: 'contract', version: '1.0.0' }
+  const spans = values.map((value, i) => ({
+    name: `span ${i}`,
+    kind: SpanKind.INTERNAL,
+    spanContext: () => ({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 }),
+    parentSpanContext: {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+      isRemote: true
+    },
+    startTime: [1_700_000_000, i],
+    endTime: [1_700_000_001, i],
+    status: { code: 0 },
+    attributes: { k: value, 'user_agent.original': value },
+    links: [],
+    events: [],
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+    resource,
+    instrumentationScope: scope
+  }))
+  const mine = spanRequestEncoder().encode(spans)
+  const theirs = ProtobufTraceSerializer.serializeRequest(spans)
+  assert.deepStrictEqual(decode(TraceRequest, mine), decode(TraceRequest, theirs))
+  const decoded = decode(TraceRequest, mine).resourceSpans[0].scopeSpans[0].spans
+  assert.equal(decoded.length, values.length)
+})
+
 test('an empty batch is an empty request, as upstream writes it', () => {
   assert.equal(spanRequestEncoder().encode([]).length, 0)
   assert.equal(ProtobufTraceSerializer.serializeRequest([]).length, 0)

@@ -5,6 +5,7 @@
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { writeAttributes } from '../../dist/sdk/export/protobuf/otlp-common.js'
 import { ProtoWriter } from '../../dist/sdk/export/protobuf/proto-writer.js'
 import { spanItemEncoder } from '../../dist/sdk/traces/otlp-span-encoder.js'
 
@@ -32,6 +33,37 @@ describe('the writer, growing in the middle of a field', () => {
       }
     })
   }
+
+  // The pair writer copies short values itself and hands long ones to Node's encoder, with room
+  // made for their UTF-8 first: neither may write past the room, whatever the offset.
+  const PAIR_VALUES = [
+    '', 'v', 'a'.repeat(31), 'a'.repeat(32), 'a'.repeat(60),
+    `${'a'.repeat(40)}é`, 'ü'.repeat(40), `\ud800${'b'.repeat(35)}`
+  ]
+  for (const value of PAIR_VALUES) {
+    test(`a string attribute of ${value.length} characters, at every offset of a 64-byte buffer`, () => {
+      const write = (w) => writeAttributes(w, 9, { 'http.request.method': value, k: value })
+      const expected = bytesAt(1 << 16, 0, write)
+      for (let at = 0; at <= 64; at++) {
+        assert.deepEqual(bytesAt(64, at, write), expected, `at offset ${at}`)
+      }
+    })
+  }
+
+  test('ids, times and varint fields, at every offset', () => {
+    const write = (w) => {
+      w.hexField(0x0a, '4bf92f3577b34da6a3ce929d0e0e4736')
+      w.hexField(0x12, '00f067aa0ba902b7')
+      w.timeField(0x39, [1_700_000_000, 999_999_999])
+      w.varintField(0x50, 300)
+      w.varintField(0x60, 2 ** 32 - 1)
+    }
+    const expected = bytesAt(1 << 16, 0, write)
+    assert.equal(expected.length, 18 + 10 + 9 + 3 + 6)
+    for (let at = 0; at <= 64; at++) {
+      assert.deepEqual(bytesAt(64, at, write), expected, `at offset ${at}`)
+    }
+  })
 
   test('nested messages of every small length, at every offset', () => {
     for (let length = 0; length < 140; length += 1) {

@@ -97,14 +97,24 @@ export class ProtoWriter {
 
   /** An HrTime ([seconds, nanoseconds]) as fixed64 nanoseconds since the epoch, exactly (no float rounding). */
   time (hrTime: readonly [number, number]): void {
-    const seconds = hrTime[0]
-    // seconds x 1e9 + nanos, in 32-bit halves: split the seconds at 2^16 so every product stays exact.
-    const upper = Math.floor(seconds / 65536)
-    const lower = seconds - upper * 65536
-    const upperNanos = upper * 1e9 // x 2^16 below
-    const low = (upperNanos % 65536) * 65536 + lower * 1e9 + hrTime[1]
-    const high = Math.floor(upperNanos / 65536) + Math.floor(low / 4294967296)
-    this.fixed64(low >>> 0, high >>> 0)
+    this.ensure(8)
+    this.pos = writeTimeAt(this.buffer, this.pos, hrTime)
+  }
+
+  /** A fixed64 field (`keyByte`: its key, one byte) holding an HrTime, as `time` writes it. */
+  timeField (keyByte: number, hrTime: readonly [number, number]): void {
+    this.ensure(9)
+    const buffer = this.buffer
+    buffer[this.pos] = keyByte
+    this.pos = writeTimeAt(buffer, this.pos + 1, hrTime)
+  }
+
+  /** A varint field (`keyByte`: its key, one byte) holding an unsigned value below 2^32. */
+  varintField (keyByte: number, value: number): void {
+    this.ensure(6)
+    const buffer = this.buffer
+    buffer[this.pos] = keyByte
+    this.pos = writeVarintAt(buffer, this.pos + 1, value)
   }
 
   double (value: number): void {
@@ -168,7 +178,8 @@ export class ProtoWriter {
     const anyValue = 2 + valueLength
     const pair = 2 + nameLength + 2 + anyValue
     if (pair > 127) return false
-    this.ensure(2 + pair)
+    // Room for a long value's UTF-8 (up to three bytes a character), written by Node's encoder.
+    this.ensure(2 + pair + (valueLength < NATIVE_ASCII_VALUE ? 0 : 2 * valueLength))
     const buffer = this.buffer
     let at = this.pos
     buffer[at++] = keyByte
@@ -184,6 +195,12 @@ export class ProtoWriter {
     buffer[at++] = anyValue
     buffer[at++] = 0x0a // AnyValue.string_value
     buffer[at++] = valueLength
+    if (valueLength >= NATIVE_ASCII_VALUE) {
+      // As many bytes as characters only when every character is ASCII.
+      if (writeUtf8(buffer, value, at) !== valueLength) return false
+      this.pos = at + valueLength
+      return true
+    }
     for (let i = 0; i < valueLength; i++) {
       const code = value.charCodeAt(i)
       if (code >= 128) return false
@@ -201,15 +218,22 @@ export class ProtoWriter {
     this.pos += value.length
   }
 
-  /** An id written in hex (trace and span ids) as the bytes it spells, length-delimited. */
-  hexBytes (hex: string): void {
+  /**
+   * A length-delimited field (`keyByte`: its key, one byte) holding the bytes an id written in hex
+   * spells (trace and span ids; an odd last digit is left out). One bounds check for the whole
+   * field and the position kept in a local: ids are three of a span's fields.
+   */
+  hexField (keyByte: number, hex: string): void {
     const length = hex.length >>> 1
-    this.uint32(length)
-    this.ensure(length)
+    this.ensure(6 + length)
     const buffer = this.buffer
-    for (let i = 0; i < length; i++) {
-      buffer[this.pos++] = (HEX[hex.charCodeAt(2 * i) & 127]! << 4) | HEX[hex.charCodeAt(2 * i + 1) & 127]!
+    buffer[this.pos++] = keyByte
+    let at = writeVarintAt(buffer, this.pos, length)
+    const digits = length << 1
+    for (let i = 0; i < digits; i += 2) {
+      buffer[at++] = (HEX[hex.charCodeAt(i) & 127]! << 4) | HEX[hex.charCodeAt(i + 1) & 127]!
     }
+    this.pos = at
   }
 
   /** Starts a nested message (after its key); returns what `end` needs. */
@@ -280,8 +304,37 @@ const writeUtf8: (buffer: Buffer, value: string, offset: number) => number =
 
 /** Strings shorter than this are copied in JavaScript; longer ones by Node's UTF-8 encoder (measured). */
 const SHORT_STRING = 16
+/**
+ * A pair's string value this long or longer is written by Node's encoder (`asciiPair`), which
+ * also tells whether it was ASCII; shorter ones are copied in JavaScript (measured).
+ */
+const NATIVE_ASCII_VALUE = 32
 /** From this length on, a string's UTF-8 size is measured before it is written (see `string`). */
 const LONG_STRING = 1024
+
+/**
+ * Writes an HrTime as fixed64 nanoseconds at `at`, where the caller has made room for 8 bytes;
+ * returns the position after it. seconds x 1e9 + nanos in 32-bit halves: the seconds are split at
+ * 2^16 so that every product stays an exact double.
+ */
+function writeTimeAt (buffer: Buffer, at: number, hrTime: readonly [number, number]): number {
+  const seconds = hrTime[0]
+  const upper = Math.floor(seconds / 65536)
+  const lower = seconds - upper * 65536
+  const upperNanos = upper * 1e9 // x 2^16 below
+  const lowSum = (upperNanos % 65536) * 65536 + lower * 1e9 + hrTime[1]
+  const high = (Math.floor(upperNanos / 65536) + Math.floor(lowSum / 4294967296)) >>> 0
+  const low = lowSum >>> 0
+  buffer[at] = low & 255
+  buffer[at + 1] = (low >>> 8) & 255
+  buffer[at + 2] = (low >>> 16) & 255
+  buffer[at + 3] = low >>> 24
+  buffer[at + 4] = high & 255
+  buffer[at + 5] = (high >>> 8) & 255
+  buffer[at + 6] = (high >>> 16) & 255
+  buffer[at + 7] = high >>> 24
+  return at + 8
+}
 
 /**
  * Writes `value` (unsigned, below 2^32) as a varint at `at`, where the caller has made room for
