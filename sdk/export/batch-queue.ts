@@ -505,6 +505,13 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       // with the exporter's own call back, not the timer's.
       const exporterDone = lease === undefined ? done : lease.heldUntil(done)
       schedule(() => {
+        // Given up on by the timer before its turn came (an event loop blocked for longer than the
+        // timeout): the batch is counted as failed already, and sending it now could deliver it
+        // twice (a retry sends it again). The call is not made; the hold ends here.
+        if (settled) {
+          exporterDone({ code: ExportResultCode.FAILED })
+          return
+        }
         // Abandoned at the shutdown bound meanwhile (the exporter is being shut down): a call
         // started now would outlive the bound. The batch is counted as failed by abandon().
         if (generation !== this.generation) {

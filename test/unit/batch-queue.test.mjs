@@ -9,6 +9,7 @@ import { isTracingSuppressed } from '@opentelemetry/core'
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
 import { after, before, describe, mock, test } from 'node:test'
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import { EXPORT_CONTEXT } from '../../dist/sdk/export/export-context.js'
 import { classifyFailure } from '../../dist/sdk/export/failure.js'
 import { BatchLogProcessor } from '../../dist/sdk/logs/batch-log-processor.js'
@@ -23,6 +24,11 @@ import {
   settle,
   SUCCESS
 } from './unit-helpers.mjs'
+
+/** Lets process.nextTick callbacks and promise reactions run, without a turn of the event loop. */
+const nextTicks = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => process.nextTick(resolve))
+}
 
 const RESOURCE = Object.freeze({})
 const SAMPLED = Object.freeze({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 })
@@ -260,6 +266,31 @@ for (const pipeline of PIPELINES) {
       assertBooks(queue, { created: 4, failed: 2, queued: 2 }, 'the timed-out batch stays failed')
       exporter.open().done(SUCCESS)
       await settle()
+      assertBooks(queue, { created: 4, failed: 2, exported: 2 })
+    })
+
+    test('an export the timer gave up on before its turn came is never made (real timers)', async () => {
+      // The second batch of a backlog goes a turn later (setImmediate). With the event loop
+      // blocked past the timeout meanwhile, the loop's next timers phase (before its check phase)
+      // fails the batch; calling the exporter after that would send a batch already counted as failed.
+      const exporter = controlledExporter()
+      const failures = []
+      const queue = pipeline.make(
+        exporter,
+        { ...LIMITS, exportTimeoutMillis: 5 },
+        { onExportFailure: (count, error) => failures.push([count, error?.message]) }
+      )
+      for (let n = 0; n < 4; n++) pipeline.add(queue, item(n))
+      await nextTicks()
+      assert.deepEqual(exporter.batches(), [[0, 1]])
+      await nextTurn() // from here in the check phase: an immediate set now waits for the next loop
+      exporter.open().done(SUCCESS)
+      await nextTicks()
+      const until = performance.now() + 30
+      while (performance.now() < until); // blocks past the timeout
+      await sleep(20)
+      assert.deepEqual(failures, [[2, 'export timed out after 5 ms']])
+      assert.deepEqual(exporter.batches(), [[0, 1]], 'the timed-out batch was not sent')
       assertBooks(queue, { created: 4, failed: 2, exported: 2 })
     })
 
