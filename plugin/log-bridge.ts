@@ -4,6 +4,7 @@ import { context, trace } from '../context/otel-api.js'
 import { isValidSpanContext } from '../context/w3c-trace-context.js'
 import { logExportSuspended, resumeLogExport, suspendLogExport } from '../sdk/diagnostics/log-export-guard.js'
 import type { SdkLogs } from '../sdk/logs/log-record-sink.js'
+import { fieldsFromMetadata, type PinoInternals } from './pino-metadata-fields.js'
 import { type PinoKeys, PinoLogRecord, type PinoRecordSink, pinoLineToLogRecord } from './pino-log-record.js'
 
 /** pino's public flag: a stream with it gets the level of each line (`lastLevel`) before the write. */
@@ -64,7 +65,7 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
     errorKey: stringAt(root, pinoSymbol(root, 'pino.errorKey')) ?? 'err'
   }
   const forwardMetadata = original[NEEDS_METADATA] === true
-  const emit = logs.sink === undefined ? emitThroughLogger(logs, keys) : queueRecord(logs, keys)
+  const emit = logs.sink === undefined ? emitThroughLogger(logs, keys) : queueRecord(logs, keys, pinoInternals(root))
   const tee: PinoStream = {
     [NEEDS_METADATA]: true,
     [kLogTee]: true,
@@ -107,8 +108,11 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
 
 type Emit = (line: string, tee: PinoStream, level: number, levelLabel: string | undefined) => void
 
-/** The package's own pipeline: the record keeps the line, parsed when its batch is exported. */
-function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
+/**
+ * The package's own pipeline: the record keeps the line, parsed when its batch is exported,
+ * unless pino's metadata gave its fields without parsing (pino-metadata-fields.ts).
+ */
+function queueRecord (logs: SdkLogs, keys: PinoKeys, internals: PinoInternals | undefined): Emit {
   const sink: PinoRecordSink = { ...logs.sink!, keys }
   const settleAbove = sink.limits.attributeValueLengthLimit
   // The lines of one request share its span context: checked once, not per line.
@@ -121,6 +125,11 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
       valid = isValidSpanContext(spanContext)
     }
     const time = typeof tee.lastTime === 'string' ? tee.lastTime : ''
+    const read =
+      internals === undefined
+        ? undefined
+        : fieldsFromMetadata(internals, keys, tee.lastLogger as Record<symbol, unknown> | undefined, tee.lastObj,
+          tee.lastMsg, level, time, line)
     const record = new PinoLogRecord(
       line,
       level,
@@ -128,7 +137,8 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
       valid ? spanContext : undefined,
       sink,
       time,
-      time === '' ? Date.now() : undefined
+      time === '' ? Date.now() : undefined,
+      read
     )
     // A short line queued as written costs no more than parsed; a long one may carry values that
     // the limits would cut at export, so it is parsed now.
@@ -155,6 +165,18 @@ function emitSafely (emit: Emit, line: string, tee: PinoStream): void {
   } finally {
     resumeLogExport()
   }
+}
+
+/** The private pino symbols reading a line from pino's metadata needs; undefined if this pino has not all of them. */
+function pinoInternals (logger: PinoLogger): PinoInternals | undefined {
+  const chindings = pinoSymbol(logger, 'pino.chindings')
+  const levelPrefixes = pinoSymbol(logger, 'pino.lsCache')
+  const nestedKey = pinoSymbol(logger, 'pino.nestedKey')
+  const stringifiers = pinoSymbol(logger, 'pino.stringifiers')
+  if (chindings === undefined || levelPrefixes === undefined || nestedKey === undefined || stringifiers === undefined) {
+    return undefined
+  }
+  return { chindings, levelPrefixes, nestedKey, stringifiers }
 }
 
 /** A private pino symbol, by its description, anywhere on the logger's prototype chain. */

@@ -4,6 +4,7 @@ import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { limitAttributes, limitBody } from '../sdk/logs/log-record-limits.js'
 import type { LazyLogRecord, LogRecordSink } from '../sdk/logs/log-record-sink.js'
+import { UNIX_SECONDS_BELOW } from './pino-metadata-fields.js'
 
 /** The keys a pino logger writes its own parts under (options `messageKey`, `errorKey`). */
 export interface PinoKeys {
@@ -13,9 +14,6 @@ export interface PinoKeys {
 
 /** A record's fields besides its body and attributes, as encoded: times, severity, ids, keys. */
 const FIXED_FIELDS_BYTES = 64
-
-/** A `time` below this is in seconds: as milliseconds it would be before 1973. */
-const UNIX_SECONDS_BELOW = 1e11
 
 /** pino's standard levels and the severity numbers the log data model gives the same names. */
 const STANDARD: ReadonlyMap<number, SeverityNumber> = new Map([
@@ -145,7 +143,8 @@ export class PinoLogRecord implements LazyLogRecord {
    * The line's time is the moment the bridge observed it too (pino wrote it microseconds before),
    * read when needed instead of asking the clock again; `pinoTime` (pino's `lastTime` metadata)
    * when the time has a key of its own. When the logger writes no time (`timestamp: false`),
-   * `observedMillis` is the clock's.
+   * `observedMillis` is the clock's. `read`: the line's fields when they were known without
+   * parsing it (pino-metadata-fields.ts).
    */
   constructor (
     private line: string,
@@ -154,7 +153,8 @@ export class PinoLogRecord implements LazyLogRecord {
     readonly spanContext: SpanContext | undefined,
     private readonly sink: PinoRecordSink,
     private readonly pinoTime: string,
-    private readonly observedMillis: number | undefined
+    private readonly observedMillis: number | undefined,
+    private read?: PinoLineFields
   ) {}
 
   get resource (): Resource {
@@ -210,7 +210,8 @@ export class PinoLogRecord implements LazyLogRecord {
 
   private fields (): NonNullable<PinoLogRecord['parsed']> {
     if (this.parsed === undefined) {
-      const { body, timestamp, attributes } = parsePinoLine(this.line, this.sink.keys)
+      const { body, timestamp, attributes } = this.read ?? parsePinoLine(this.line, this.sink.keys)
+      this.read = undefined
       const limited = limitAttributes(attributes, this.sink.limits)
       // A custom time function's value may be no time at all: then the export's moment.
       const observed = this.observedMillis ?? timestamp ?? timeMillis(this.pinoTime) ?? Date.now()

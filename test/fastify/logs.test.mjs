@@ -147,6 +147,29 @@ test("every line of app.log, request.log and reply.log is a record with pino's s
   assert.equal(boot.instrumentationScope.name, 'fastify-otel-kit')
 })
 
+test("a record holds the call's fields as written, even when the caller changes its object afterwards; " +
+  "the line's time is the record's", async (t) => {
+  const { app, written, record } = await loggedApp(t)
+  app.get('/refund', async (request) => {
+    const details = { orderId: 'ord-1', amount: 10, approved: false }
+    request.log.info(details, 'refund checked')
+    details.orderId = 'changed'
+    details.amount = 99
+    details.approved = true
+    details.extra = 'added later'
+    return 'ok'
+  })
+  assert.equal((await app.inject('/refund')).statusCode, 200)
+  const checked = await record('refund checked')
+  assert.equal(checked.attributes.orderId, 'ord-1')
+  assert.equal(checked.attributes.amount, 10)
+  assert.equal(checked.attributes.approved, false)
+  assert.ok(!('extra' in checked.attributes))
+  assert.equal(checked.attributes.reqId, 'req-1')
+  const line = JSON.parse(written.find((l) => l.includes('refund checked')))
+  assert.deepEqual(checked.hrTime, [Math.floor(line.time / 1000), (line.time % 1000) * 1e6])
+})
+
 test('stdout is unchanged byte for byte with log export on, through a multistream destination too', async (t) => {
   /** One run of the same app and requests; what each destination received. */
   async function run (logsOn) {
