@@ -4,7 +4,6 @@ import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
 import { limitAttributes, limitBody } from '../sdk/logs/log-record-limits.js'
 import type { LazyLogRecord, LogRecordSink } from '../sdk/logs/log-record-sink.js'
-import { UNIX_SECONDS_BELOW } from './pino-metadata-fields.js'
 
 /** The keys a pino logger writes its own parts under (options `messageKey`, `errorKey`). */
 export interface PinoKeys {
@@ -14,6 +13,9 @@ export interface PinoKeys {
 
 /** A record's fields besides its body and attributes, as encoded: times, severity, ids, keys. */
 const FIXED_FIELDS_BYTES = 64
+
+/** A `time` below this is in seconds: as milliseconds it would be before 1973. */
+export const UNIX_SECONDS_BELOW = 1e11
 
 /** pino's standard levels and the severity numbers the log data model gives the same names. */
 const STANDARD: ReadonlyMap<number, SeverityNumber> = new Map([

@@ -1,5 +1,5 @@
 import type { AnyValue, Attributes } from '@opentelemetry/api'
-import type { PinoKeys, PinoLineFields } from './pino-log-record.js'
+import { type PinoKeys, type PinoLineFields, UNIX_SECONDS_BELOW } from './pino-log-record.js'
 
 /**
  * A log line's fields from what pino hands a metadata stream with the line (the merged object of
@@ -209,6 +209,3 @@ function epochMillis (value: string): number | undefined {
   }
   return number < UNIX_SECONDS_BELOW ? number * 1000 : number
 }
-
-/** A `time` below this is in seconds: as milliseconds it would be before 1973. */
-export const UNIX_SECONDS_BELOW = 1e11
