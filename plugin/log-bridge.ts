@@ -4,7 +4,6 @@ import { context, trace } from '../context/otel-api.js'
 import { isValidSpanContext } from '../context/w3c-trace-context.js'
 import { logExportSuspended, resumeLogExport, suspendLogExport } from '../sdk/diagnostics/log-export-guard.js'
 import type { SdkLogs } from '../sdk/logs/log-record-sink.js'
-import { fieldsFromMetadata, type PinoInternals } from './pino-metadata-fields.js'
 import { type PinoKeys, PinoLogRecord, type PinoRecordSink, pinoLineToLogRecord } from './pino-log-record.js'
 
 /** pino's public flag: a stream with it gets the level of each line (`lastLevel`) before the write. */
@@ -65,7 +64,10 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
     errorKey: stringAt(root, pinoSymbol(root, 'pino.errorKey')) ?? 'err'
   }
   const forwardMetadata = original[NEEDS_METADATA] === true
-  const emit = logs.sink === undefined ? emitThroughLogger(logs, keys) : queueRecord(logs, keys, pinoInternals(root))
+  const emit =
+    logs.sink === undefined
+      ? emitThroughLogger(logs, keys)
+      : queueRecord(logs, keys, pinoSymbol(root, 'pino.chindings'))
   const tee: PinoStream = {
     [NEEDS_METADATA]: true,
     [kLogTee]: true,
@@ -109,10 +111,11 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
 type Emit = (line: string, tee: PinoStream, level: number, levelLabel: string | undefined) => void
 
 /**
- * The package's own pipeline: the record keeps the line, parsed when its batch is exported,
- * unless pino's metadata gave its fields without parsing (pino-metadata-fields.ts).
+ * The package's own pipeline: the record keeps the line, parsed when its batch is exported, and
+ * the writing logger's serialized bindings (pino's `chindings`, under `bindingsKey`), which say
+ * where the plugin's correlation fields stand in the line.
  */
-function queueRecord (logs: SdkLogs, keys: PinoKeys, internals: PinoInternals | undefined): Emit {
+function queueRecord (logs: SdkLogs, keys: PinoKeys, bindingsKey: symbol | undefined): Emit {
   const sink: PinoRecordSink = { ...logs.sink!, keys }
   const settleAbove = sink.limits.attributeValueLengthLimit
   // The lines of one request share its span context: checked once, not per line.
@@ -125,11 +128,7 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys, internals: PinoInternals | 
       valid = isValidSpanContext(spanContext)
     }
     const time = typeof tee.lastTime === 'string' ? tee.lastTime : ''
-    const read =
-      internals === undefined
-        ? undefined
-        : fieldsFromMetadata(internals, keys, tee.lastLogger as Record<symbol, unknown> | undefined, tee.lastObj,
-          tee.lastMsg, level, time, line)
+    const bindings = bindingsKey === undefined ? undefined : (tee.lastLogger as PinoLogger | undefined)?.[bindingsKey]
     const record = new PinoLogRecord(
       line,
       level,
@@ -138,7 +137,7 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys, internals: PinoInternals | 
       sink,
       time,
       time === '' ? Date.now() : undefined,
-      read
+      typeof bindings === 'string' ? bindings : undefined
     )
     // A short line queued as written costs no more than parsed; a long one may carry values that
     // the limits would cut at export, so it is parsed now.
@@ -165,18 +164,6 @@ function emitSafely (emit: Emit, line: string, tee: PinoStream): void {
   } finally {
     resumeLogExport()
   }
-}
-
-/** The private pino symbols reading a line from pino's metadata needs; undefined if this pino has not all of them. */
-function pinoInternals (logger: PinoLogger): PinoInternals | undefined {
-  const chindings = pinoSymbol(logger, 'pino.chindings')
-  const levelPrefixes = pinoSymbol(logger, 'pino.lsCache')
-  const nestedKey = pinoSymbol(logger, 'pino.nestedKey')
-  const stringifiers = pinoSymbol(logger, 'pino.stringifiers')
-  if (chindings === undefined || levelPrefixes === undefined || nestedKey === undefined || stringifiers === undefined) {
-    return undefined
-  }
-  return { chindings, levelPrefixes, nestedKey, stringifiers }
 }
 
 /** A private pino symbol, by its description, anywhere on the logger's prototype chain. */

@@ -2,8 +2,7 @@
 // line is written the way a handler writes it (request.log: a child logger with the request's
 // bindings, inside the request's span). CPU time of the process per line (user + system, all
 // threads: pino's destination writes, gRPC), over whole rounds that end with a flush, so the
-// deferred work (a line the metadata does not give is parsed when its batch is exported) is in
-// the figure.
+// deferred work (parsing the line when its batch is exported) is in the figure.
 //   - pino.destination('/dev/null'): the destination pino's own benchmarks use, and the kind
 //     Fastify's `logger: true` writes stdout with;
 //   - a destination that discards: pino's serialisation alone;
