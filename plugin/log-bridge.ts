@@ -64,10 +64,7 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
     errorKey: stringAt(root, pinoSymbol(root, 'pino.errorKey')) ?? 'err'
   }
   const forwardMetadata = original[NEEDS_METADATA] === true
-  const emit =
-    logs.sink === undefined
-      ? emitThroughLogger(logs, keys)
-      : queueRecord(logs, keys, pinoSymbol(root, 'pino.chindings'))
+  const emit = logs.sink === undefined ? emitThroughLogger(logs, keys) : queueRecord(logs, keys)
   const tee: PinoStream = {
     [NEEDS_METADATA]: true,
     [kLogTee]: true,
@@ -110,12 +107,8 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
 
 type Emit = (line: string, tee: PinoStream, level: number, levelLabel: string | undefined) => void
 
-/**
- * The package's own pipeline: the record keeps the line, parsed when its batch is exported, and
- * the writing logger's serialized bindings (pino's `chindings`, under `bindingsKey`), which say
- * where the plugin's correlation fields stand in the line.
- */
-function queueRecord (logs: SdkLogs, keys: PinoKeys, bindingsKey: symbol | undefined): Emit {
+/** The package's own pipeline: the record keeps the line, parsed when its batch is exported. */
+function queueRecord (logs: SdkLogs, keys: PinoKeys): Emit {
   const sink: PinoRecordSink = { ...logs.sink!, keys }
   const settleAbove = sink.limits.attributeValueLengthLimit
   // The lines of one request share its span context: checked once, not per line.
@@ -128,7 +121,6 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys, bindingsKey: symbol | undef
       valid = isValidSpanContext(spanContext)
     }
     const time = typeof tee.lastTime === 'string' ? tee.lastTime : ''
-    const bindings = bindingsKey === undefined ? undefined : (tee.lastLogger as PinoLogger | undefined)?.[bindingsKey]
     const record = new PinoLogRecord(
       line,
       level,
@@ -136,8 +128,7 @@ function queueRecord (logs: SdkLogs, keys: PinoKeys, bindingsKey: symbol | undef
       valid ? spanContext : undefined,
       sink,
       time,
-      time === '' ? Date.now() : undefined,
-      typeof bindings === 'string' ? bindings : undefined
+      time === '' ? Date.now() : undefined
     )
     // A short line queued as written costs no more than parsed; a long one may carry values that
     // the limits would cut at export, so it is parsed now.

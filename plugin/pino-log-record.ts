@@ -57,10 +57,10 @@ export interface PinoLineFields {
  * objects kept as maps. `level` is the severity (from pino's metadata, not from here). A line that
  * is not JSON (a `streamWrite` hook can make one) becomes the body as it is.
  */
-export function parsePinoLine (line: string, keys: PinoKeys, bindings?: string): PinoLineFields {
+export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
   let fields: unknown
   try {
-    fields = JSON.parse(withoutCorrelationFields(line, bindings))
+    fields = JSON.parse(line)
   } catch {
     fields = undefined
   }
@@ -90,66 +90,6 @@ export function parsePinoLine (line: string, keys: PinoKeys, bindings?: string):
     }
   }
   return { body, timestamp, attributes }
-}
-
-/** The plugin's log correlation fields, as pino writes them at the end of `request.log`'s bindings. */
-const CORRELATION_START = ',"trace_id":"'
-const SPAN_ID_KEY = '","span_id":"'
-const TRACE_FLAGS_KEY = '","trace_flags":"'
-const SPAN_ID_AT = CORRELATION_START.length + 32
-const TRACE_FLAGS_AT = SPAN_ID_AT + SPAN_ID_KEY.length + 16
-const CORRELATION_LENGTH = TRACE_FLAGS_AT + TRACE_FLAGS_KEY.length + 2 + 1
-
-/**
- * Where the plugin's correlation fields start in a logger's serialized bindings (pino's
- * `chindings`), when they are its last members, exactly as the plugin writes them (lowercase hex
- * ids); else -1. Those members are left out of a record, and their characters are about 40 % of a
- * request line's.
- */
-function correlationTailAt (bindings: string): number {
-  const at = bindings.length - CORRELATION_LENGTH
-  if (
-    at < 0 ||
-    !hasAt(bindings, CORRELATION_START, at) ||
-    !hasAt(bindings, SPAN_ID_KEY, at + SPAN_ID_AT) ||
-    !hasAt(bindings, TRACE_FLAGS_KEY, at + TRACE_FLAGS_AT) ||
-    bindings.charCodeAt(bindings.length - 1) !== 34 ||
-    !isHex(bindings, at + CORRELATION_START.length, 32) ||
-    !isHex(bindings, at + SPAN_ID_AT + SPAN_ID_KEY.length, 16) ||
-    !isHex(bindings, at + TRACE_FLAGS_AT + TRACE_FLAGS_KEY.length, 2)
-  ) { return -1 }
-  return at
-}
-
-/**
- * The line without the plugin's correlation fields, which a record leaves out anyway: cut where
- * the writing logger's bindings (`bindings`, as pino wrote them into the line) end with them, and
- * only there; nothing is cut without the bindings (the same sequence inside a nested object is a
- * value, not the correlation).
- */
-function withoutCorrelationFields (line: string, bindings: string | undefined): string {
-  if (bindings === undefined) return line
-  const tail = correlationTailAt(bindings)
-  if (tail === -1) return line
-  const at = line.indexOf(bindings)
-  if (at === -1) return line
-  const cut = at + tail
-  return line.slice(0, cut) + line.slice(cut + CORRELATION_LENGTH)
-}
-
-/** Whether `text` stands in `line` at `at` (startsWith costs more than comparing characters here). */
-function hasAt (line: string, text: string, at: number): boolean {
-  if (at < 0 || at + text.length > line.length) return false
-  for (let i = 0; i < text.length; i++) if (line.charCodeAt(at + i) !== text.charCodeAt(i)) return false
-  return true
-}
-
-function isHex (text: string, at: number, length: number): boolean {
-  for (let i = at; i < at + length; i++) {
-    const code = text.charCodeAt(i)
-    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false
-  }
-  return true
 }
 
 /** The line as a Logs API record, for a Logger (the application's pipeline). */
@@ -182,8 +122,7 @@ export class PinoLogRecord implements LazyLogRecord {
    * The line's time is the moment the bridge observed it too (pino wrote it microseconds before),
    * read when needed instead of asking the clock again; `pinoTime` (pino's `lastTime` metadata)
    * when the time has a key of its own. When the logger writes no time (`timestamp: false`),
-   * `observedMillis` is the clock's. `bindings`: the writing logger's serialized bindings, as pino
-   * wrote them into the line (the same string for all of that logger's lines).
+   * `observedMillis` is the clock's.
    */
   constructor (
     private line: string,
@@ -192,8 +131,7 @@ export class PinoLogRecord implements LazyLogRecord {
     readonly spanContext: SpanContext | undefined,
     private readonly sink: PinoRecordSink,
     private readonly pinoTime: string,
-    private readonly observedMillis: number | undefined,
-    private readonly bindings: string | undefined
+    private readonly observedMillis: number | undefined
   ) {}
 
   get resource (): Resource {
@@ -249,7 +187,7 @@ export class PinoLogRecord implements LazyLogRecord {
 
   private fields (): NonNullable<PinoLogRecord['parsed']> {
     if (this.parsed === undefined) {
-      const { body, timestamp, attributes } = parsePinoLine(this.line, this.sink.keys, this.bindings)
+      const { body, timestamp, attributes } = parsePinoLine(this.line, this.sink.keys)
       const limited = limitAttributes(attributes, this.sink.limits)
       // A custom time function's value may be no time at all: then the export's moment.
       const observed = this.observedMillis ?? timestamp ?? timeMillis(this.pinoTime) ?? Date.now()
