@@ -72,8 +72,7 @@ export function writeSpan (writer: ProtoWriter, span: ReadableSpan): void {
 function writeEvent (writer: ProtoWriter, event: TimedEvent): void {
   writer.key(11, WIRE_LENGTH)
   const start = writer.begin()
-  writer.key(1, WIRE_FIXED64)
-  writer.time(event.time)
+  writer.timeField((1 << 3) | WIRE_FIXED64, event.time)
   writer.key(2, WIRE_LENGTH)
   writer.string(event.name)
   if (event.attributes) writeAttributes(writer, 3, event.attributes)

@@ -89,12 +89,6 @@ export class ProtoWriter {
     buffer[this.pos++] = v >>> 24
   }
 
-  /** A fixed64 from its two 32-bit halves. */
-  fixed64 (low: number, high: number): void {
-    this.fixed32(low)
-    this.fixed32(high)
-  }
-
   /** An HrTime ([seconds, nanoseconds]) as fixed64 nanoseconds since the epoch, exactly (no float rounding). */
   time (hrTime: readonly [number, number]): void {
     this.ensure(8)
