@@ -43,7 +43,11 @@ export async function runPipeline ({ seconds, rates, presets, recovery, log }) {
 
   const summary = presets.map((preset) => {
     const own = steps.filter((s) => s.preset === preset)
-    const clean = own.filter((s) => s.dropped === 0 && s.failed === 0 && s.delivered >= s.made)
+    const isClean = (s) => s.dropped === 0 && s.failed === 0 && s.delivered >= s.made
+    // The rate a preset holds is the highest one with every step up to it clean: a clean step above
+    // a step that dropped does not count (a pause that happened to miss it, not a rate held).
+    const firstUnclean = own.findIndex((s) => !isClean(s))
+    const clean = firstUnclean === -1 ? own : own.slice(0, firstUnclean)
     const best = clean.reduce((a, b) => (b.deliveredPerSecond > (a?.deliveredPerSecond ?? -1) ? b : a), undefined)
     const firstDrop = own.find((s) => s.dropped > 0)
     return {
