@@ -10,13 +10,13 @@ import { OtlpReceiver } from '../dist/receiver/otlp-receiver.js'
 export const tlsFixture = (name) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url))
 
 /** An exporter configuration as resolution hands it to the exporter builders, from options only. */
-export function resolvedExporterConfig ({ protocol = 'grpc', endpoint, timeoutMillis = 2000 }) {
+export function resolvedExporterConfig ({ protocol = 'grpc', endpoint, timeoutMillis = 2000, insecure = false }) {
   const setting = (value) => ({ value, source: 'options' })
   return {
     kind: setting('otlp'),
     protocol: setting(protocol),
     endpoint: setting(endpoint),
-    insecure: setting(false),
+    insecure: setting(insecure),
     timeoutMillis: setting(timeoutMillis),
     headers: setting({}),
     compression: setting('none'),

@@ -22,24 +22,13 @@ import { buildOtlpHttpExporter } from '../../dist/sdk/export/http/otlp-http-expo
 import { BatchExportProcessor } from '../../dist/sdk/traces/batch-span-processor.js'
 import { encodedSpanSerializer } from '../../dist/sdk/traces/otlp-span-encoder.js'
 import { encodedSpans } from '../../dist/sdk/traces/span-queue-encoding.js'
+import { resolvedExporterConfig } from '../../test/otlp-contract.mjs'
 import { startNode } from '../lib/processes.mjs'
 import { makeServerSpan } from '../pipeline/spans.mjs'
 
-const setting = (value) => ({ value, source: 'default' })
-/** A resolved OTLP configuration for `endpoint`, as the assembly would hand it over. */
-const exporterConfig = (protocol, endpoint) => ({
-  kind: setting('otlp'),
-  protocol: setting(protocol),
-  endpoint: setting(endpoint),
-  insecure: setting(true),
-  timeoutMillis: setting(10_000),
-  headers: setting({}),
-  compression: setting('none'),
-  certificateFile: setting(undefined),
-  clientKeyFile: setting(undefined),
-  clientCertificateFile: setting(undefined),
-  retry: setting(false)
-})
+/** A resolved OTLP configuration for `endpoint`, as the assembly would hand it over (the tests' own). */
+const exporterConfig = (protocol, endpoint) =>
+  resolvedExporterConfig({ protocol, endpoint, timeoutMillis: 10_000, insecure: true })
 const metricsHelper = { name: 'span', countItems: (items) => items.length }
 const grpcExporter = (endpoint) =>
   buildOtlpGrpcExporter(

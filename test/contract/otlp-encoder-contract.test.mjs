@@ -17,6 +17,7 @@ import { test } from 'node:test'
 import protobuf from 'protobufjs'
 import { logRequestEncoder } from '../../dist/sdk/logs/otlp-log-encoder.js'
 import { spanRequestEncoder } from '../../dist/sdk/traces/otlp-span-encoder.js'
+import { plainSpan } from '../unit/unit-helpers.mjs'
 
 const protos = fileURLToPath(new URL('../fixtures/opentelemetry-proto/', import.meta.url))
 const root = new protobuf.Root()
@@ -220,20 +221,12 @@ test('log records: the package encoder and ProtobufLogsSerializer decode to the 
 test('a batch that needs long lengths (a 20 KB attribute, 300 spans) decodes the same', () => {
   const resource = resourceFromAttributes({ 'service.name': 'contract' })
   const scope = { name: 'contract', version: '1.0.0' }
-  const spans = Array.from({ length: 300 }, (_, i) => ({
+  const spans = Array.from({ length: 300 }, (_, i) => plainSpan({
     name: `span ${i}`,
     kind: SpanKind.SERVER,
-    spanContext: () => ({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 }),
-    parentSpanContext: undefined,
     startTime: [1_700_000_000, i],
     endTime: [1_700_000_001, i],
-    status: { code: 0 },
     attributes: { long: 'é'.repeat(i === 7 ? 10_000 : 10), i },
-    links: [],
-    events: [],
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
     resource,
     instrumentationScope: scope
   }))
@@ -253,10 +246,9 @@ test('string attributes around the lengths where the encoder changes how it writ
   }
   const resource = resourceFromAttributes({ 'service.name': 'contract' })
   const scope = { name: 'contract', version: '1.0.0' }
-  const spans = values.map((value, i) => ({
+  const spans = values.map((value, i) => plainSpan({
     name: `span ${i}`,
     kind: SpanKind.INTERNAL,
-    spanContext: () => ({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 }),
     parentSpanContext: {
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       spanId: 'b7ad6b7169203331',
@@ -265,13 +257,7 @@ test('string attributes around the lengths where the encoder changes how it writ
     },
     startTime: [1_700_000_000, i],
     endTime: [1_700_000_001, i],
-    status: { code: 0 },
     attributes: { k: value, 'user_agent.original': value },
-    links: [],
-    events: [],
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
     resource,
     instrumentationScope: scope
   }))

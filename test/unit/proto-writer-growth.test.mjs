@@ -8,6 +8,7 @@ import { describe, test } from 'node:test'
 import { writeAttributes } from '../../dist/sdk/export/protobuf/otlp-common.js'
 import { ProtoWriter } from '../../dist/sdk/export/protobuf/proto-writer.js'
 import { spanItemEncoder } from '../../dist/sdk/traces/otlp-span-encoder.js'
+import { plainSpan } from './unit-helpers.mjs'
 
 const STRINGS = [
   '', 'a', 'é', '\ud800', '€uro', 'ascii only, fifteen', 'ü'.repeat(20), 'x'.repeat(127),
@@ -85,22 +86,7 @@ describe('the writer, growing in the middle of a field', () => {
 
 describe('the queue of encoded spans: memory held is close to the bytes counted', () => {
   const resource = resourceFromAttributes({ 'service.name': 'memory' })
-  const span = (payload) => ({
-    name: 'GET /',
-    kind: 1,
-    spanContext: () => ({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 }),
-    startTime: [1, 0],
-    endTime: [2, 0],
-    status: { code: 0 },
-    attributes: { payload },
-    links: [],
-    events: [],
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-    resource,
-    instrumentationScope: { name: 'scope' }
-  })
+  const span = (payload) => plainSpan({ name: 'GET /', kind: 1, attributes: { payload }, resource })
 
   for (const size of [1_000, 10_000, 60_000, 200_000]) {
     test(`spans with a ${size}-byte attribute: the slabs they keep hold at most 1.35x their bytes`, () => {

@@ -93,6 +93,30 @@ export function seededRandom (seed) {
   }
 }
 
+/**
+ * A ReadableSpan as a plain object (what the encoders and processors read), with `fields` over
+ * its defaults: an INTERNAL span of one second, no attributes, events or links, nothing dropped.
+ */
+export function plainSpan (fields) {
+  return {
+    name: 'span',
+    kind: 0,
+    spanContext: () => ({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1 }),
+    parentSpanContext: undefined,
+    startTime: [1, 0],
+    endTime: [2, 0],
+    status: { code: 0 },
+    attributes: {},
+    links: [],
+    events: [],
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+    instrumentationScope: { name: 'scope' },
+    ...fields
+  }
+}
+
 /** `count` ended SDK spans named `<prefix>-<i>`, each with `attributes(i)`. */
 export function endedSpans (count, { prefix = 'span', attributes = () => ({}) } = {}) {
   const ended = []
