@@ -187,14 +187,20 @@ export class PinoLogRecord implements LazyLogRecord {
 
   private fields (): NonNullable<PinoLogRecord['parsed']> {
     if (this.parsed === undefined) {
-      const { body, timestamp, attributes } = parsePinoLine(this.line, this.sink.keys)
-      const limited = limitAttributes(attributes, this.sink.limits)
+      const line = this.line
+      const limits = this.sink.limits
+      const { body, timestamp, attributes } = parsePinoLine(line, this.sink.keys)
+      // No string read from a line is longer than the line (JSON's escapes only shorten): a line
+      // within a length limit has nothing to cut.
+      const limited = limitAttributes(attributes, limits, line.length)
       // A custom time function's value may be no time at all: then the export's moment.
       const observed = this.observedMillis ?? timestamp ?? timeMillis(this.pinoTime) ?? Date.now()
+      const observedTime = millisToHrTime(observed)
       this.parsed = {
-        hrTime: millisToHrTime(timestamp ?? observed),
-        observed: millisToHrTime(observed),
-        body: limitBody(body, this.sink.limits.bodyLengthLimit),
+        // pino's own time is the moment observed too (the usual case): one HrTime for both, read only.
+        hrTime: timestamp === undefined || timestamp === observed ? observedTime : millisToHrTime(timestamp),
+        observed: observedTime,
+        body: line.length <= limits.bodyLengthLimit ? body : limitBody(body, limits.bodyLengthLimit),
         attributes: limited.attributes,
         dropped: limited.dropped
       }

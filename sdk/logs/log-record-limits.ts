@@ -7,12 +7,15 @@ import type { LogRecordLimits } from './log-record-sink.js'
  * `attributeCountLimit` attributes (later ones dropped and counted), strings cut at
  * `attributeValueLengthLimit` characters, inside maps and lists too. Returns the attributes to
  * keep (the same object when nothing exceeds a limit) and how many were dropped.
+ * `longestString`, when the caller knows it (a parsed line's length bounds every string in it),
+ * spares the walk through the values when nothing can be too long.
  */
 export function limitAttributes (
   attributes: Attributes,
-  limits: LogRecordLimits
+  limits: LogRecordLimits,
+  longestString = Infinity
 ): { attributes: Attributes; dropped: number } {
-  const length = limits.attributeValueLengthLimit
+  const length = longestString <= limits.attributeValueLengthLimit ? Infinity : limits.attributeValueLengthLimit
   let count = 0
   let changed = false
   for (const key in attributes) {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pino from 'pino'
-import { parsePinoLine } from '../../dist/plugin/pino-log-record.js'
+import { PinoLogRecord, parsePinoLine } from '../../dist/plugin/pino-log-record.js'
 
 const KEYS = Object.freeze({ messageKey: 'msg', errorKey: 'err' })
 const CORRELATION = Object.freeze({
@@ -34,4 +34,43 @@ test('a value that looks like the correlation fields, in a binding or in the cal
   assert.deepStrictEqual(fields.attributes.order, LOOK_ALIKE)
   for (const key of Object.keys(CORRELATION)) assert.ok(!(key in fields.attributes), key)
   assert.equal(fields.body, 'nested look-alikes')
+})
+
+/** A queued record of `line`, under these limits, as the bridge makes it (plugin/log-bridge.ts). */
+function queuedRecord (line, limits) {
+  const sink = { resource: {}, scope: { name: 'test' }, keys: KEYS, limits, offer () {} }
+  return new PinoLogRecord(line, 30, 'info', undefined, sink, '', undefined)
+}
+
+test('a queued line is cut by the record limits at export, exactly at them: the longest string kept ' +
+  'whole at its length, cut one above it, in the body and in nested attributes', () => {
+  const { logger, written } = recordingLogger()
+  const value = 'v'.repeat(40)
+  const message = 'm'.repeat(50)
+  logger.info({ nested: { list: [value] } }, message)
+  const line = written[0]
+  const limits = (attributes, body) => ({
+    attributeCountLimit: 128,
+    attributeValueLengthLimit: attributes,
+    bodyLengthLimit: body
+  })
+  const whole = queuedRecord(line, limits(40, 50))
+  assert.deepEqual(whole.attributes.nested, { list: [value] })
+  assert.equal(whole.body, message)
+  const cut = queuedRecord(line, limits(39, 49))
+  assert.deepEqual(cut.attributes.nested, { list: [value.slice(0, 39)] })
+  assert.equal(cut.body, message.slice(0, 49))
+  // A limit at the line's own length or above leaves everything as written.
+  const roomy = queuedRecord(line, limits(line.length, line.length))
+  assert.deepEqual(roomy.attributes.nested, { list: [value] })
+  assert.equal(roomy.body, message)
+})
+
+test("the record's time and observed time are pino's time, and equal when pino wrote the time", () => {
+  const { logger, written } = recordingLogger()
+  logger.info('timed')
+  const millis = JSON.parse(written[0]).time
+  const record = queuedRecord(written[0], { attributeCountLimit: 128, attributeValueLengthLimit: 4096, bodyLengthLimit: 4096 })
+  assert.deepEqual(record.hrTime, [Math.floor(millis / 1000), (millis % 1000) * 1e6])
+  assert.deepEqual(record.hrTimeObserved, record.hrTime)
 })
