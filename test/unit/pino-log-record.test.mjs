@@ -70,7 +70,8 @@ test("the record's time and observed time are pino's time, and equal when pino w
   const { logger, written } = recordingLogger()
   logger.info('timed')
   const millis = JSON.parse(written[0]).time
-  const record = queuedRecord(written[0], { attributeCountLimit: 128, attributeValueLengthLimit: 4096, bodyLengthLimit: 4096 })
+  const limits = { attributeCountLimit: 128, attributeValueLengthLimit: 4096, bodyLengthLimit: 4096 }
+  const record = queuedRecord(written[0], limits)
   assert.deepEqual(record.hrTime, [Math.floor(millis / 1000), (millis % 1000) * 1e6])
   assert.deepEqual(record.hrTimeObserved, record.hrTime)
 })
