@@ -7,7 +7,7 @@ import { buildExporter } from '../sdk/assembly/span-exporter.js'
 import { endpointScheme, redactEndpoint } from '../sdk/config/endpoint.js'
 import type { ResolvedExporterConfig } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
-import type { ItemExporter } from '../sdk/export/batch-queue.js'
+import type { ItemExporter } from '../sdk/export/queue-contracts.js'
 import type { ResolvedConfig } from '../plugin/options.js'
 import { type PortSpeaks, probePort } from './endpoint-probe.js'
 

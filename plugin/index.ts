@@ -16,7 +16,7 @@ export type { LifecycleSpans, OtelRouteOptions } from './lifecycle-options.js'
 export { OtelKitConfigError, type ErrorCode } from '../sdk/errors.js'
 export type { RequestTelemetry } from './request-telemetry.js'
 export type { AppTelemetry } from './fastify-types.js'
-export type { ExportStats } from '../sdk/export/batch-queue.js'
+export type { ExportStats } from '../sdk/export/queue-contracts.js'
 export type { OutboundRequest } from './outbound.js'
 export type { PipelineStats, SdkOwner } from '../sdk/assembly/sdk.js'
 export type {

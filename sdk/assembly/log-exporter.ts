@@ -1,7 +1,7 @@
 import { JsonLogsSerializer, LogsExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
 import { ConsoleLogRecordExporter, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs'
 import type { ConfigResolution } from '../config/resolve-config.js'
-import type { ItemExporter } from '../export/batch-queue.js'
+import type { ItemExporter } from '../export/queue-contracts.js'
 import { LOGS_SERVICE } from '../export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter, type OtlpSignal } from '../export/grpc/otlp-grpc-exporter.js'
 import { buildOtlpHttpExporter, type OtlpHttpSignal } from '../export/http/otlp-http-exporter.js'

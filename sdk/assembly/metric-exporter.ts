@@ -15,7 +15,7 @@ import {
 import type { ResolvedExporterConfig } from '../config/options.js'
 import type { ConfigResolution } from '../config/resolve-config.js'
 import { DEFAULT_RETRY_POLICY } from '../config/retry-policy.js'
-import type { ItemExporter } from '../export/batch-queue.js'
+import type { ItemExporter } from '../export/queue-contracts.js'
 import type { OtlpGrpcService } from '../export/grpc/grpc-transport.js'
 import { buildOtlpGrpcExporter } from '../export/grpc/otlp-grpc-exporter.js'
 import { buildOtlpHttpExporter } from '../export/http/otlp-http-exporter.js'

@@ -1,7 +1,7 @@
 import type { ResolvedExporterConfig, ResolvedSdkConfig } from '../config/options.js'
 import type { WarningCode, Warnings } from '../diagnostics/warnings.js'
 import { WindowedReport } from '../diagnostics/windowed-report.js'
-import type { BatchProcessorEvents } from '../export/batch-queue.js'
+import type { BatchProcessorEvents } from '../export/queue-contracts.js'
 
 const WINDOW_MILLIS = 10_000
 

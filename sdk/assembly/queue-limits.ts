@@ -1,5 +1,5 @@
 import type { ResolvedExporterConfig, ResolvedLogBatchConfig } from '../config/options.js'
-import type { BatchLimits } from '../export/batch-queue.js'
+import type { BatchLimits } from '../export/queue-contracts.js'
 
 /** One queue's limits from the resolved settings: its bounds (count and bytes) and its timing. */
 export function queueLimits (batch: ResolvedLogBatchConfig, exporter: ResolvedExporterConfig): BatchLimits {

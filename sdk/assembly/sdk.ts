@@ -1,7 +1,7 @@
 import type { Histogram, MeterProvider, TextMapPropagator, Tracer, TracerProvider } from '@opentelemetry/api'
 import type { RequestMetrics } from '../metrics/request-metrics.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
-import type { ExportStats } from '../export/batch-queue.js'
+import type { ExportStats } from '../export/queue-contracts.js'
 import type { SdkLogs } from '../logs/log-record-sink.js'
 import type { SpanStarter } from '../traces/span-starter.js'
 

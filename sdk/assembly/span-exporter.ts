@@ -6,7 +6,7 @@ import {
 import type { Resource } from '@opentelemetry/resources'
 import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace'
 import type { ConfigResolution } from '../config/resolve-config.js'
-import type { ItemExporter, QueueEncoding } from '../export/batch-queue.js'
+import type { ItemExporter, QueueEncoding } from '../export/queue-contracts.js'
 import type { EncodedItem } from '../export/protobuf/encoded-items.js'
 import { encodedSpans, measuredSpans } from '../traces/span-queue-encoding.js'
 import { exportDeadline } from './queue-limits.js'

@@ -4,108 +4,18 @@ import { context } from '../../context/otel-api.js'
 import { BatchLease } from './batch-lease.js'
 import { EXPORT_CONTEXT } from './export-context.js'
 import { failureOf } from './failure.js'
+import type {
+  BatchLimits,
+  BatchProcessorEvents,
+  DropReason,
+  ExportStats,
+  ItemExporter,
+  QueueBooks,
+  QueueEncoding,
+  RetryCounter
+} from './queue-contracts.js'
+import { AS_GIVEN } from './queue-contracts.js'
 import { resourcesPending } from './resources-pending.js'
-
-export interface BatchLimits {
-  /**
-   * Items waiting at most; the batch being exported (at most maxExportBatchSize) is held besides,
-   * as every OpenTelemetry SDK's batch processor holds it.
-   */
-  maxQueueSize: number
-  scheduledDelayMillis: number
-  maxExportBatchSize: number
-  /** Deadline of one export call (the exporter's own retries included). */
-  exportTimeoutMillis: number
-  /**
-   * Bytes held at most, waiting and being exported together, as the encoding measures them (the
-   * items' OTLP size): the memory bound. No bound when left out.
-   */
-  maxQueueBytes?: number
-}
-
-/**
- * How the queue holds what it is given: `measure` says how many bytes an item takes as it will be
- * sent (the byte bound counts that), `commit` turns it into what the queue holds and the exporter
- * gets (the item itself, or its encoded bytes). `measure` is called once, right before `commit`,
- * and only for an item the queue has room for by count.
- */
-export interface QueueEncoding<I, T> {
-  measure(input: I): number
-  commit(input: I): T
-  /**
-   * Nothing reads these items any more (batch-lease.ts): the queue is done with their batch and
-   * every exporter call made with them has called back. At most once per batch: never for items
-   * abandoned in the queue at the shutdown bound, nor for a batch an exporter threw on.
-   */
-  release?(items: readonly T[]): void
-}
-
-/** Holds the items as they are, without measuring them (no byte bound). */
-export const AS_GIVEN: QueueEncoding<never, never> = Object.freeze({
-  measure: () => 0,
-  commit: (input: never) => input
-})
-
-/**
- * Counters of one export pipeline (spans, or log records) since it was created. They always
- * balance: `created = exported + dropped + failed + queued`.
- */
-export interface ExportStats {
-  /** Items that reached the processor (for spans: sampled spans). */
-  created: number
-  /** Items waiting for export or being exported now. */
-  queued: number
-  /** Items the exporter accepted. */
-  exported: number
-  /** Items dropped because the queue was full, or because they arrived after shutdown had begun. */
-  dropped: number
-  /** Items in batches whose export failed for good (after any retries), timed out, or were abandoned at shutdown. */
-  failed: number
-  /** Export attempts repeated after a transient failure (filled in by the retrying exporter). */
-  retries: number
-}
-
-/**
- * Why an item was dropped: the queue held maxQueueSize items, or maxQueueBytes (with this one), or
- * shutdown had begun when it arrived.
- */
-export type DropReason = 'queue-full' | 'queue-bytes' | 'shutting-down'
-
-export interface BatchProcessorEvents {
-  /** An item was dropped; `total` counts drops of every reason since creation. */
-  onDrop?: (total: number, reason: DropReason) => void
-  /** A batch could not be delivered. */
-  onExportFailure?: (itemCount: number, error: Error | undefined) => void
-  /**
-   * A batch's export settled (retries and splits included): how long it took, and why it failed
-   * (`failureType`), if it did. For the exporter's operation duration metric.
-   */
-  onExportSettled?: (itemCount: number, seconds: number, failure: string | undefined) => void
-}
-
-/**
- * The books behind ExportStats in full, for the SDK's health metrics (otel.sdk.processor.* and
- * otel.sdk.exporter.*): read in one call, so that every figure is of the same moment as stats().
- * `created = submitted + droppedQueueFull + droppedShuttingDown + abandonedInQueue + waiting`, and
- * `submitted = exported + failed (every type) + inFlight`.
- */
-export interface QueueBooks {
-  created: number
-  /** Items handed to the exporter (counted once, whatever the retries and splits). */
-  submitted: number
-  droppedQueueFull: number
-  droppedShuttingDown: number
-  /** Items still waiting when the shutdown bound gave up on them: never handed to the exporter. */
-  abandonedInQueue: number
-  /** Items waiting in the queue. */
-  waiting: number
-  /** Items with the exporter now, retries included. */
-  inFlight: number
-  exported: number
-  /** Items the exporter failed, by failureType(). */
-  failed: ReadonlyMap<string, number>
-  capacity: number
-}
 
 /**
  * Why an export failed, in a few words for the `error.type` of the health metrics: `timeout`,
@@ -127,19 +37,6 @@ interface Delivery {
   failed: number
   error?: Error
   stop: boolean
-}
-
-/** Retry counts live in the exporter; the queue asks for them when stats are read. */
-export interface RetryCounter {
-  readonly retryCount: number
-}
-
-/** What SpanExporter and LogRecordExporter have in common. */
-export interface ItemExporter<T> {
-  export(items: T[], done: (result: ExportResult) => void): void
-  /** Ends exports still under way (they settle as failed) and releases the exporter's resources. */
-  shutdown(): Promise<void>
-  forceFlush?(): Promise<void>
 }
 
 /** When an export starts: once the current call returns, or a turn of the event loop later. */

@@ -6,7 +6,7 @@ import {
 import type { ISerializer } from '@opentelemetry/otlp-transformer'
 import type { ResolvedExporterConfig } from '../config/options.js'
 import { DEFAULT_RETRY_POLICY } from '../config/retry-policy.js'
-import type { ItemExporter } from './batch-queue.js'
+import type { ItemExporter } from './queue-contracts.js'
 import { RetryingExporter } from './retrying-exporter.js'
 
 /** Upstream's exporter metrics for one protocol (createOtlp{Http,Grpc}ExporterMetrics). */

@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { RetryPolicy } from '../config/retry-policy.js'
-import type { ItemExporter, RetryCounter } from './batch-queue.js'
+import type { ItemExporter, RetryCounter } from './queue-contracts.js'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
 import { failureOf } from './failure.js'

@@ -1,11 +1,6 @@
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs'
-import {
-  type BatchLimits,
-  type BatchProcessorEvents,
-  BatchQueue,
-  type ItemExporter,
-  type QueueEncoding
-} from '../export/batch-queue.js'
+import type { BatchLimits, BatchProcessorEvents, ItemExporter, QueueEncoding } from '../export/queue-contracts.js'
+import { BatchQueue } from '../export/batch-queue.js'
 import { limitBody } from './log-record-limits.js'
 
 /**

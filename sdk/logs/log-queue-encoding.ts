@@ -1,5 +1,5 @@
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs'
-import type { QueueEncoding } from '../export/batch-queue.js'
+import type { QueueEncoding } from '../export/queue-contracts.js'
 import { entryWriter } from '../export/protobuf/otlp-request.js'
 import { ProtoWriter } from '../export/protobuf/proto-writer.js'
 import type { LazyLogRecord } from './log-record-sink.js'

@@ -6,7 +6,8 @@ import type {
   ResourceMetrics
 } from '@opentelemetry/sdk-metrics'
 import type { TemporalityPreference } from '../config/options.js'
-import { failureType, type ItemExporter } from '../export/batch-queue.js'
+import type { ItemExporter } from '../export/queue-contracts.js'
+import { failureType } from '../export/batch-queue.js'
 import { failureOf } from '../export/failure.js'
 import { temporalitySelector } from './temporality.js'
 

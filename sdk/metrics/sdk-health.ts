@@ -7,7 +7,7 @@ import {
   type ObservableUpDownCounter,
   ValueType
 } from '@opentelemetry/api'
-import type { QueueBooks } from '../export/batch-queue.js'
+import type { QueueBooks } from '../export/queue-contracts.js'
 
 /**
  * The SDK's health as the semantic conventions for SDK self-observability name it (otel.sdk.*),

@@ -1,5 +1,5 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace'
-import type { QueueEncoding } from '../export/batch-queue.js'
+import type { QueueEncoding } from '../export/queue-contracts.js'
 import type { EncodedItem } from '../export/protobuf/encoded-items.js'
 import { ProtoWriter } from '../export/protobuf/proto-writer.js'
 import { entryWriter } from '../export/protobuf/otlp-request.js'

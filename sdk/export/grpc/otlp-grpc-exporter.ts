@@ -3,7 +3,7 @@ import { createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
 import { endpointScheme } from '../../config/endpoint.js'
 import type { ResolvedExporterConfig } from '../../config/options.js'
-import type { ItemExporter } from '../batch-queue.js'
+import type { ItemExporter } from '../queue-contracts.js'
 import { GrpcTransport, type OtlpGrpcService } from './grpc-transport.js'
 import { otlpItemExporter } from '../otlp-item-exporter.js'
 import { readTlsFiles } from '../tls-files.js'

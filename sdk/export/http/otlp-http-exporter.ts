@@ -2,7 +2,7 @@ import { createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
 import { createSecureContext } from 'node:tls'
 import type { ResolvedExporterConfig } from '../../config/options.js'
-import type { ItemExporter } from '../batch-queue.js'
+import type { ItemExporter } from '../queue-contracts.js'
 import { otlpItemExporter } from '../otlp-item-exporter.js'
 import { readTlsFiles } from '../tls-files.js'
 import { exporterUserAgent } from '../user-agent.js'
