@@ -43,7 +43,7 @@ interface Delivery {
 type ExportStart = 'soon' | 'next-turn'
 
 /**
- * The batching under both export pipelines (spans: batch-processor.ts; log records:
+ * The batching under both export pipelines (spans: sdk/traces/batch-span-processor.ts; log records:
  * sdk/logs/batch-log-processor.ts), so both get the same guarantees by construction: a bounded
  * queue with drops counted, one export at a time in the root context with tracing suppressed (also
  * during forceFlush), a timed export, a flush that drains what was queued when it started, books
