@@ -104,7 +104,7 @@ export function resolveLogs (
       : { value: bodyLimit, source: 'options' }
   // The general OTEL_EXPORTER_OTLP_* notices are the spans' too: each is given once.
   if (enabled.value) {
-    for (const warning of own.warnings) if (!r.warnings.includes(warning)) r.warnings.push(warning)
+    for (const warning of own.warnings) r.notice(warning)
     for (const warning of own.codedWarnings) r.warn(warning)
   }
   return {

@@ -175,7 +175,7 @@ export function resolveMetrics (r: Resolver, options: SdkOptions): MetricsResolu
 
   if (enabled.value) {
     // A shared variable's notice is the spans' too (the same override, a different path appended).
-    for (const warning of own.warnings) if (!r.warnings.some((w) => sameNotice(w, warning))) r.warnings.push(warning)
+    for (const warning of own.warnings) r.notice(warning)
     for (const warning of own.codedWarnings) r.warn(warning)
   }
   return {
@@ -196,14 +196,6 @@ export function resolveMetrics (r: Resolver, options: SdkOptions): MetricsResolu
     readers: enabled.value ? readers : [],
     views
   }
-}
-
-/** The same notice, or the same override of the same option by the same variable (`X overrides option Y:`). */
-function sameNotice (a: string, b: string): boolean {
-  if (a === b) return true
-  const override = /^(\S+ overrides option \S+):/
-  const left = override.exec(a)
-  return left !== null && left[1] === override.exec(b)?.[1]
 }
 
 /** `otlp`, `otlp, prometheus`, `none`, `a PushMetricExporter`: for messages. */

@@ -48,6 +48,15 @@ export class Resolver {
   }
 
   /**
+   * A plain notice of another signal's settings, once: the logs' and the metrics' OTLP settings
+   * read the same general variables as the spans', so the same override of the same option by the
+   * same variable is given once, whatever the path each signal appends to the endpoint.
+   */
+  notice (warning: string): void {
+    if (!this.warnings.some((w) => sameNotice(w, warning))) this.warnings.push(warning)
+  }
+
+  /**
    * One setting from the first valid variable in `envNames`, else the option, else the default.
    * `display` renders values for warnings (redacting where needed).
    */
@@ -112,3 +121,11 @@ function sameValue (a: unknown, b: unknown): boolean {
 }
 
 export type { ConfigSource }
+
+/** The same notice, or the same override of the same option by the same variable (`X overrides option Y:`). */
+function sameNotice (a: string, b: string): boolean {
+  if (a === b) return true
+  const override = /^(\S+ overrides option \S+):/
+  const left = override.exec(a)
+  return left !== null && left[1] === override.exec(b)?.[1]
+}

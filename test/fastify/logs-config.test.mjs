@@ -238,3 +238,15 @@ for (const [name, logs, code, message] of [
     await app.close()
   })
 }
+
+test('an override of the shared exporter.endpoint by OTEL_EXPORTER_OTLP_ENDPOINT is warned about once, ' +
+  'with log export and metrics on (each signal appends its own path)', async (t) => {
+  withEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOGS_EXPORTER: 'otlp' })
+  const { warnings } = await register(t, {
+    exporter: { endpoint: 'http://localhost:4318' },
+    metrics: { exporter: 'otlp' }
+  })
+  const override = 'OTEL_EXPORTER_OTLP_ENDPOINT overrides option exporter.endpoint'
+  const overrides = warnings().filter((w) => w.startsWith(override))
+  assert.equal(overrides.length, 1, warnings().join('\n'))
+})
