@@ -128,8 +128,11 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
       close: () => (instance as FastifyInstance).close(),
       flush: () => sdk.forceFlush(),
       timeoutMillis: config.shutdownTimeoutMillis.value,
-      say: (level, message) => {
-        log[level](message)
+      say: (message) => {
+        log.info(message)
+      },
+      warn: (code, message) => {
+        warnings.warn(code, message)
       }
     },
     sdk.owner === 'disabled' ? [] : config.handleSignals.value

@@ -77,9 +77,15 @@ export function startPreload (early: readonly string[]): string[] {
   // Flushed at exit by the SDK's beforeExit; on SIGTERM/SIGINT together with any Fastify app. This
   // SDK is never released, so the signal handler's exit step (registered by acquireSdk) is what
   // counts the unexported as failed and says so when the bound passes.
-  flushOnSignals({ flush: () => sdk.forceFlush(), timeoutMillis: sdk.config.shutdownTimeoutMillis.value }, [
-    'SIGTERM',
-    'SIGINT'
-  ])
+  flushOnSignals(
+    {
+      flush: () => sdk.forceFlush(),
+      timeoutMillis: sdk.config.shutdownTimeoutMillis.value,
+      warn: (code, message) => {
+        warnings.warn(code, message)
+      }
+    },
+    ['SIGTERM', 'SIGINT']
+  )
   return patchedModules(loaded.instrumentations)
 }

@@ -18,20 +18,23 @@ export type FinalReason = 'release' | 'signal' | 'exit'
 export function finalAccounting (
   pipeline: Pipeline,
   warnings: Warnings,
-  { reason, timeoutMillis, boundHit }: { reason: FinalReason; timeoutMillis: number; boundHit: boolean }
+  { reason: ending, timeoutMillis, boundHit }: { reason: FinalReason; timeoutMillis: number; boundHit: boolean }
 ): void {
+  // Read before abandon(), which settles the exports still under way.
+  const reason = pipeline.pendingReason()
   const abandoned = boundHit || pipeline.pending > 0 ? pipeline.abandon() : { spans: 0, logRecords: 0 }
   pipeline.warnings.close()
   if (!boundHit && abandoned.spans + abandoned.logRecords === 0) return
   const records = pipeline.logs === undefined ? '' : ` and ${abandoned.logRecords} log record(s)`
   const what =
-    reason === 'exit'
+    ending === 'exit'
       ? 'the flush when the process ran out of work did not finish ' +
         `(within shutdownTimeoutMillis, ${timeoutMillis} ms, while anything kept the process alive)`
       : `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms)`
   warnings.warn(
     'FOK_WARN_SHUTDOWN_ABANDONED',
-    `${what}: ${abandoned.spans} span(s)${records} could not be exported and are counted as failed.`,
+    `${what}: ${abandoned.spans} span(s)${records} could not be exported and are counted as failed` +
+      (reason === undefined ? '.' : ` (${reason}).`),
     { once: false }
   )
 }

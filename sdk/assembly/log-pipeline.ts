@@ -19,6 +19,8 @@ export interface LogPipeline {
   sink: LogRecordSink
   warnings: PipelineWarnings
   stats(): ExportStats
+  /** Why the log exporter's last attempt failed, while none has succeeded since. */
+  lastFailure(): string | undefined
 }
 
 /**
@@ -62,6 +64,7 @@ export function assembleLogPipeline (
       }
     },
     warnings: events,
-    stats: () => processor.stats(typeof retries.retryCount === 'number' ? (retries as RetryCounter) : undefined)
+    stats: () => processor.stats(typeof retries.retryCount === 'number' ? (retries as RetryCounter) : undefined),
+    lastFailure: () => retries.lastFailure
   }
 }

@@ -50,6 +50,10 @@ export interface MetricPipeline {
   closeWarnings(): void
 }
 
+/** What a failed metric export means while the service runs on. */
+const KEEPS_RUNNING =
+  'The service keeps running; with cumulative temporality the next export, if there is one, carries the totals.'
+
 /**
  * The metrics side of the assembly: readers and exporters from the resolved configuration, views,
  * a MeterProvider on `resource`; the request metrics' table, read by every reader through its own
@@ -62,11 +66,13 @@ export function assembleMetricPipeline (
 ): MetricPipeline | undefined {
   const { metrics } = resolution.config
   if (!metrics.enabled.value) return undefined
+  // Set when shutdown (or the signal's abandon) begins: failures after it end with the process.
+  let ending = false
   const failures = new WindowedReport<Error>(WINDOW_MILLIS, (count, error) => {
     warnings.warn(
       'FOK_WARN_METRICS_EXPORT_FAILED',
       `could not export ${count} metric data point(s) to the collector: ${error?.message ?? 'unknown error'}. ` +
-        'The service keeps running; with cumulative temporality the next export, if there is one, carries the totals.',
+        (ending ? 'Metrics were shutting down: these are lost.' : KEEPS_RUNNING),
       { once: false }
     )
   })
@@ -157,6 +163,9 @@ export function assembleMetricPipeline (
   const meter = provider.getMeter(PACKAGE_NAME, PACKAGE_VERSION)
   const stopRuntime = metrics.runtime.value ? startRuntimeMetrics(provider) : () => {}
   let stopHealth = (): void => {}
+  // Once shutdown has begun, a flush is its final collection: the MeterProvider refuses (and says
+  // so through diag) a flush after its shutdown, which the signal handler's flush can be.
+  let shuttingDown: Promise<void> | undefined
   return {
     provider,
     requests,
@@ -184,13 +193,21 @@ export function assembleMetricPipeline (
             })
       })
     },
-    forceFlush: () => provider.forceFlush(),
-    shutdown: async () => {
-      stopRuntime()
-      await provider.shutdown()
-      stopHealth()
+    forceFlush: () => shuttingDown ?? provider.forceFlush(),
+    shutdown: () => {
+      ending = true
+      shuttingDown ??= (async () => {
+        // The runtime's instruments are observed by the final collection the shutdown makes: they
+        // stop after it (stopped before, a process that ended before its first periodic export
+        // sent none of them).
+        await provider.shutdown()
+        stopRuntime()
+        stopHealth()
+      })()
+      return shuttingDown
     },
     abandon: () => {
+      ending = true
       stopRuntime()
       built.otlp?.abandon()
     },

@@ -57,6 +57,11 @@ export interface Pipeline {
   shutdown(): Promise<void>
   /** At the shutdown bound: what is left of both is counted as failed. */
   abandon(): { spans: number; logRecords: number }
+  /**
+   * Why spans or log records are still pending, for the shutdown warning: the last failed attempt
+   * of either exporter, else an export still waiting for its answer; undefined when neither is known.
+   */
+  pendingReason(): string | undefined
 }
 
 /**
@@ -189,6 +194,12 @@ export function assemblePipeline (
     abandon: () => {
       metrics?.abandon()
       return { spans: batchProcessor?.abandon() ?? 0, logRecords: logs?.processor.abandon() ?? 0 }
+    },
+    pendingReason: () => {
+      const failure = retries?.lastFailure ?? logs?.lastFailure()
+      if (failure !== undefined) return `the last export attempt failed: ${failure}`
+      const inFlight = (batchProcessor?.books().inFlight ?? 0) + (logs?.processor.books().inFlight ?? 0)
+      return inFlight > 0 ? 'an export was still waiting for its answer' : undefined
     }
   }
 }

@@ -110,6 +110,11 @@ export interface QueueBooks {
 /** Retry counts live in the exporter; the queue asks for them when stats are read. */
 export interface RetryCounter {
   readonly retryCount: number
+  /**
+   * Why the last attempt failed, while none has succeeded since (undefined otherwise): what the
+   * shutdown warning gives as the reason when it counts what is left as failed.
+   */
+  readonly lastFailure?: string
 }
 
 /** What SpanExporter and LogRecordExporter have in common. */

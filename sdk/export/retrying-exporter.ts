@@ -21,6 +21,7 @@ export interface RetryBudget {
  */
 export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
   private retries = 0
+  private failure: string | undefined
   private readonly pending = new Set<{ timer: NodeJS.Timeout; finish: () => void }>()
   private stopped = false
 
@@ -35,10 +36,16 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
     return this.retries
   }
 
+  get lastFailure (): string | undefined {
+    return this.failure
+  }
+
   export (items: T[], done: (result: ExportResult) => void): void {
     const started = performance.now()
     const attempt = (number: number): void => {
       this.inner.export(items, (result) => {
+        this.failure =
+          result.code === ExportResultCode.SUCCESS ? undefined : (result.error?.message ?? 'no reason given')
         if (result.code === ExportResultCode.SUCCESS || this.stopped) return done(result)
         const failure = failureOf(result.error)
         // Transient failures are retried; a throttled export only when the collector said when.

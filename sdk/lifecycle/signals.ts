@@ -10,8 +10,13 @@ export interface SignalParticipant {
   flush: () => Promise<unknown>
   timeoutMillis: number
   /** Where to say what happens; optional, like Fastify's logger. */
-  say?: (level: 'info' | 'warn', message: string) => void
+  say?: (message: string) => void
+  /** Where to warn, with the warning's code (docs/reference/warnings.md). */
+  warn?: (code: ShutdownWarningCode, message: string) => void
 }
+
+/** The signal handler's own warnings. */
+export type ShutdownWarningCode = 'FOK_WARN_SHUTDOWN_SLOW' | 'FOK_WARN_SHUTDOWN_INTERRUPTED'
 
 interface Coordinator {
   participants: Set<SignalParticipant>
@@ -91,7 +96,7 @@ export function flushOnSignals (participant: SignalParticipant, signals: readonl
 async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: () => void): Promise<void> {
   const participants = [...shared.participants]
   if (shared.stopping) {
-    participants[0]?.say?.('warn', `fastify-otel-kit: second ${signal} during shutdown; exiting now`)
+    participants[0]?.warn?.('FOK_WARN_SHUTDOWN_INTERRUPTED', `second ${signal} during shutdown; exiting now`)
     runExitSteps(shared)
     // Process warnings are emitted on the next tick: exiting on it lets what the steps said out.
     process.nextTick(() => process.exit(1))
@@ -104,7 +109,7 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
   }
   shared.stopping = true
   for (const p of participants) {
-    p.say?.('info', `fastify-otel-kit: ${signal} received; closing and flushing before exit`)
+    p.say?.(`fastify-otel-kit: ${signal} received; closing and flushing before exit`)
   }
   // The whole shutdown fits in timeoutMillis, and this handler owns that one deadline: most of it
   // for close (in-flight requests, then the flush in onClose), the rest for a direct flush if close
@@ -118,9 +123,10 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
       const closeBudget = Math.floor(p.timeoutMillis * 0.75)
       const closed = await withTimeout(p.close(), closeBudget)
       if (!closed) {
-        p.say?.(
-          'warn',
-          `fastify-otel-kit: close did not finish within ${closeBudget} ms; flushing what is queued and exiting`
+        p.warn?.(
+          'FOK_WARN_SHUTDOWN_SLOW',
+          `close did not finish within ${closeBudget} ms of shutdownTimeoutMillis (${p.timeoutMillis} ms); ` +
+            'flushing what is queued and exiting'
         )
         await withTimeout(p.flush(), p.timeoutMillis - closeBudget)
       }

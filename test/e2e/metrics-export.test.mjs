@@ -129,4 +129,10 @@ test('close exports the last collection: requests made just before close are not
   for (let i = 0; i < 4; i++) await service.inject({ url: '/orders/1' })
   await service.close()
   assert.equal(requestCount(receiver.metrics, '/orders/:id'), 4)
+  // The runtime's metrics are in that last collection too: a process that ends before its first
+  // periodic export still sends them.
+  const names = new Set(receiver.metrics.map((m) => m.name))
+  for (const name of ['nodejs.eventloop.utilization', 'v8js.memory.heap.used']) {
+    assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`)
+  }
 })

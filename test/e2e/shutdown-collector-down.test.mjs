@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
@@ -20,12 +21,27 @@ async function downEndpoint () {
   return endpoint
 }
 
+/** An OTLP/HTTP endpoint that accepts connections and never answers (a collector hung, or a black hole). */
+async function silentEndpoint (t) {
+  const sockets = new Set()
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  }).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => {
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  })
+  return `http://127.0.0.1:${server.address().port}`
+}
+
 /** Runs `file`, sends SIGTERM once stdout shows `marker`, and resolves with what the process said. */
 async function stopWhen (t, marker, file, { preload = false, env = {}, secondSignalAfterMillis } = {}) {
   const child = spawn(process.execPath, [...(preload ? ['--import', 'fastify-otel-kit/register'] : []), file], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    // The spans' books and warnings are counted here: metrics stay out of them (the metrics
-    // shutdown has its own test, test/e2e/metrics-shutdown.test.mjs).
+    // The spans' books and warnings are counted here: metrics stay out of them unless a test
+    // turns them on (the metrics' own shutdown: test/e2e/metrics-export.test.mjs).
     env: { ...process.env, OTEL_METRICS_EXPORTER: 'none', ...env }
   })
   t.after(() => child.kill('SIGKILL'))
@@ -79,6 +95,8 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
         }
       })
       assert.equal(code, 0, err)
+      // The request held close past three quarters of the bound: said, with its code.
+      assert.ok(warnings.some((w) => w.code === 'FOK_WARN_SHUTDOWN_SLOW'), err)
       // Unreachable, the exporter retries for about 4 s: longer than the bound, so spans are left.
       const abandoned = warnings.filter((w) => w.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
       assert.equal(abandoned.length, 1, err)
@@ -86,7 +104,7 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
         abandoned[0].message,
         new RegExp(
           `^shutdown did not finish within shutdownTimeoutMillis \\(${bound} ms\\): \\d+ span\\(s\\) could not be ` +
-            'exported and are counted as failed\\.$'
+            'exported and are counted as failed \\(the last export attempt failed: .+\\)\\.$'
         )
       )
       assert.ok(stats.created >= 5, JSON.stringify(stats))
@@ -152,6 +170,36 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       })
       assert.equal(code, 1, err)
       assert.equal(spansNamedAsLost(warnings), 5, err)
+      assert.ok(warnings.some((w) => w.code === 'FOK_WARN_SHUTDOWN_INTERRUPTED'), err)
+    }
+  )
+
+  test(
+    'a collector that never answers, metrics on: exit 0 within the bound; the spans left are named with why, ' +
+      'the metrics as lost at shutdown, and no diagnostic about a flush after shutdown',
+    { timeout: 60_000 },
+    async (t) => {
+      const bound = 1500
+      const started = Date.now()
+      const { code, err, stats, warnings } = await stopWhen(t, 'in flight', inflightApp, {
+        env: {
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_EXPORTER_OTLP_ENDPOINT: await silentEndpoint(t),
+          OTEL_METRICS_EXPORTER: 'otlp',
+          SHUTDOWN_TIMEOUT: String(bound),
+          SLOW_MILLIS: '50'
+        }
+      })
+      assert.equal(code, 0, err)
+      assert.ok(Date.now() - started < 20_000)
+      const abandoned = warnings.filter((w) => w.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+      assert.equal(abandoned.length, 1, err)
+      assert.match(abandoned[0].message, /counted as failed \(an export was still waiting for its answer\)\.$/)
+      assert.equal(spansNamedAsLost(warnings), stats.failed, err)
+      const metrics = warnings.filter((w) => w.code === 'FOK_WARN_METRICS_EXPORT_FAILED')
+      assert.ok(metrics.every((w) => !w.message.includes('The service keeps running')), err)
+      assert.ok(!err.includes('after MeterProvider shutdown'), err)
+      assert.ok(warnings.every((w) => w.code !== 'FOK_WARN_OTEL_DIAGNOSTIC'), err)
     }
   )
 })

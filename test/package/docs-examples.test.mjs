@@ -54,14 +54,22 @@ function codeBlocks (file, text) {
   return blocks
 }
 
-/** Whether `block` is a run of whole lines of `file`, word for word (trailing spaces aside). */
+/** An import of an example (ES module or CommonJS). */
+const isImport = (line) => /^import\b|^const .*= require\(/.test(line)
+
+/**
+ * Whether `block` is a run of whole lines of `file`, word for word (trailing spaces aside). A run
+ * that shows imports shows all of the file's: copied on its own, it has what it uses.
+ */
 function isExcerpt (block, file) {
   const a = block.map((l) => l.trimEnd())
   const b = file.map((l) => l.trimEnd())
   while (a.length > 0 && a.at(-1) === '') a.pop()
   if (a.length === 0) return false
   for (let start = 0; start + a.length <= b.length; start++) {
-    if (a.every((line, k) => line === b[start + k])) return true
+    if (!a.every((line, k) => line === b[start + k])) continue
+    if (!a.some(isImport)) return true
+    return b.every((line, k) => !isImport(line) || (k >= start && k < start + a.length))
   }
   return false
 }
