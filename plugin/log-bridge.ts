@@ -51,7 +51,11 @@ export interface LogBridge {
  *
  * Returns undefined when the logger is not pino (Fastify's `logger: false`, a custom logger).
  */
-export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBridge | undefined {
+export function bridgeFastifyLog (
+  log: FastifyBaseLogger,
+  logs: SdkLogs,
+  redactedQueryKeys: ReadonlySet<string>
+): LogBridge | undefined {
   const root = log as unknown as PinoLogger
   const streamKey = pinoSymbol(root, 'pino.stream')
   if (streamKey === undefined) return undefined
@@ -61,7 +65,8 @@ export function bridgeFastifyLog (log: FastifyBaseLogger, logs: SdkLogs): LogBri
 
   const keys: PinoKeys = {
     messageKey: stringAt(root, pinoSymbol(root, 'pino.messageKey')) ?? 'msg',
-    errorKey: stringAt(root, pinoSymbol(root, 'pino.errorKey')) ?? 'err'
+    errorKey: stringAt(root, pinoSymbol(root, 'pino.errorKey')) ?? 'err',
+    redactedQueryKeys
   }
   const forwardMetadata = original[NEEDS_METADATA] === true
   const emit = logs.sink === undefined ? emitThroughLogger(logs, keys) : queueRecord(logs, keys)

@@ -2,13 +2,18 @@ import type { HrTime, SpanContext } from '@opentelemetry/api'
 import { type AnyValue, type Attributes, type LogRecord, SeverityNumber } from '@opentelemetry/api'
 import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
+import { redactUrl } from '../sdk/common/query-redaction.js'
 import { limitAttributes, limitBody } from '../sdk/logs/log-record-limits.js'
 import type { LazyLogRecord, LogRecordSink } from '../sdk/logs/log-record-sink.js'
 
-/** The keys a pino logger writes its own parts under (options `messageKey`, `errorKey`). */
+/**
+ * The keys a pino logger writes its own parts under (options `messageKey`, `errorKey`), and the
+ * query keys whose values are redacted in a request line's URL (the spans' `redactQueryParams`).
+ */
 export interface PinoKeys {
   messageKey: string
   errorKey: string
+  redactedQueryKeys: ReadonlySet<string>
 }
 
 /** A record's fields besides its body and attributes, as encoded: times, severity, ids, keys. */
@@ -83,6 +88,8 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
       else attributes[key] = value
     } else if (key === keys.errorKey && value !== null && typeof value === 'object') {
       addException(attributes, key, value as Record<string, unknown>)
+    } else if (key === 'req') {
+      attributes[key] = withUrlRedacted(value, keys.redactedQueryKeys) as AnyValue
     } else if (key !== 'level' && key !== 'trace_id' && key !== 'span_id' && key !== 'trace_flags') {
       // The trace fields (the plugin's log correlation, or another's mixin) are left out: the
       // record carries the trace context of the write itself.
@@ -90,6 +97,18 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
     }
   }
   return { body, timestamp, attributes }
+}
+
+/**
+ * Fastify's request serializer writes `req.url` as the request had it, query included: its
+ * sensitive values are redacted as on the request span (`url.query`), so that a token in a query
+ * string reaches the collector in neither. The same value when there is nothing to redact.
+ */
+function withUrlRedacted (req: unknown, redactedQueryKeys: ReadonlySet<string>): unknown {
+  const url = (req as { url?: unknown } | null)?.url
+  if (typeof url !== 'string' || Array.isArray(req)) return req
+  const redacted = redactUrl(url, redactedQueryKeys)
+  return redacted === url ? req : { ...(req as object), url: redacted }
 }
 
 /** The line as a Logs API record, for a Logger (the application's pipeline). */

@@ -59,7 +59,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   }
   // Every line of this instance's logger is exported beside the spans (docs/guides/logs.md).
   const bridged = config.logs.enabled.value && sdk.logs !== undefined
-  const logBridge = bridged ? bridgeFastifyLog(log, sdk.logs!) : undefined
+  const logBridge = bridged ? bridgeFastifyLog(log, sdk.logs!, requestOptions.redactedQueryKeys) : undefined
   if (bridged && logBridge === undefined) {
     warnings.warn(
       'FOK_WARN_CONFIG',

@@ -308,6 +308,20 @@ test('redaction is honoured and secrets never reach a record; lines below the le
   assert.ok(!all.some((r) => r.body === 'verbose'))
 })
 
+test("sensitive query values in Fastify's request lines (req.url) are redacted in the records as on the span, " +
+  'redactQueryParams included; what the logger writes keeps them', async (t) => {
+  const { app, records, spans, written } = await loggedApp(t, { options: { redactQueryParams: ['Session'] } })
+  app.get('/refunds/:id', async () => 'ok')
+  await app.inject({ url: '/refunds/ord-1?access_token=tok-SECRET&session=ses-SECRET&page=2' })
+  const incoming = (await records()).find((r) => r.body === 'incoming request')
+  assert.equal(incoming.attributes.req.url, '/refunds/ord-1?access_token=REDACTED&session=REDACTED&page=2')
+  assert.equal(incoming.attributes.req.method, 'GET')
+  const span = (await spans()).find((s) => s.name === 'GET /refunds/:id')
+  assert.equal(span.attributes['url.query'], 'access_token=REDACTED&session=REDACTED&page=2')
+  // The stdout line is the application's: written as pino made it.
+  assert.ok(written.some((line) => line.includes('access_token=tok-SECRET')))
+})
+
 test("the Logs API: a library's logger lands in the same pipeline, with the trace it logs in; " +
   'the global is released on close', async (t) => {
   const { app, records, spans } = await loggedApp(t)
@@ -551,7 +565,8 @@ test(
     assert.equal(
       warning?.msg,
       'fastify-otel-kit: shutdown did not finish within shutdownTimeoutMillis (300 ms): ' +
-        '0 span(s) and 3 log record(s) could not be exported and are counted as failed.'
+        '0 span(s) and 3 log record(s) could not be exported and are counted as failed ' +
+        '(an export was still waiting for its answer).'
     )
     assert.deepEqual(stats().logs, { created: 3, queued: 0, exported: 0, dropped: 0, failed: 3, retries: 0 })
     assert.equal(stats().exported, 1)

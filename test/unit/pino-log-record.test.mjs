@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import pino from 'pino'
 import { PinoLogRecord, parsePinoLine } from '../../dist/plugin/pino-log-record.js'
 
-const KEYS = Object.freeze({ messageKey: 'msg', errorKey: 'err' })
+const KEYS = Object.freeze({ messageKey: 'msg', errorKey: 'err', redactedQueryKeys: new Set() })
 const CORRELATION = Object.freeze({
   trace_id: '0af7651916cd43dd8448eb211c80319c',
   span_id: 'b7ad6b7169203331',
