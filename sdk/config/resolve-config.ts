@@ -22,6 +22,7 @@ import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
 import { resolveSampling } from './resolve-sampling.js'
 import { fromOption, Resolver } from './resolver.js'
+import { warnOfSharedHeaders } from './shared-headers.js'
 import { isPlainObject, optionalBoolean, rejectUnknownKeys } from './validate.js'
 
 /** What SDK assembly needs: the public config plus the pieces that must not be shown. */
@@ -99,6 +100,15 @@ export function resolveSdkConfig (
   const propagation = resolvePropagators(r, options)
   const logs = resolveLogs(r, options)
   const metrics = resolveMetrics(r, options)
+  warnOfSharedHeaders(r, [
+    { name: 'traces', headersVariable: 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', exporter: exporter.config },
+    ...(logs.config.enabled.value
+      ? [{ name: 'logs', headersVariable: 'OTEL_EXPORTER_OTLP_LOGS_HEADERS', exporter: logs.config.exporter }]
+      : []),
+    ...(metrics.config.enabled.value
+      ? [{ name: 'metrics', headersVariable: 'OTEL_EXPORTER_OTLP_METRICS_HEADERS', exporter: metrics.config.exporter }]
+      : [])
+  ])
 
   const config: ResolvedSdkConfig = {
     disabled,

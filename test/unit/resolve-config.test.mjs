@@ -459,3 +459,41 @@ describe('batch presets and their limits', () => {
     )
   })
 })
+
+describe('OTEL_EXPORTER_OTLP_HEADERS sent to more than one place is said, naming each place and never the value', () => {
+  const SECRET = 'Bearer%20shared-SECRET'
+  const sharedNotice = (warnings) => warnings.filter((w) => w.startsWith('OTEL_EXPORTER_OTLP_HEADERS is sent'))
+
+  test('one signal moved by its own endpoint variable, the others left at the options: said once', () => {
+    const { warnings } = resolve(
+      { exporter: { endpoint: 'http://localhost:4318' }, logs: true },
+      {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:pw@backend.example.com/v1/traces',
+        OTEL_EXPORTER_OTLP_HEADERS: `authorization=${SECRET}`
+      }
+    )
+    const notices = sharedNotice(warnings)
+    assert.equal(notices.length, 1, warnings.join('\n'))
+    assert.match(notices[0], /traces to https:\/\/backend\.example\.com \(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\)/)
+    assert.match(notices[0], /logs and metrics to http:\/\/localhost:4318 \(the plugin options\)/)
+    assert.ok(!notices[0].includes('SECRET') && !notices[0].includes('pw'), notices[0])
+  })
+
+  test('every signal to one origin, or the general headers replaced where the signals part: nothing said', () => {
+    const oneOrigin = resolve({ logs: true }, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gateway.example.com',
+      OTEL_EXPORTER_OTLP_HEADERS: `authorization=${SECRET}`
+    })
+    assert.deepEqual(sharedNotice(oneOrigin.warnings), [])
+    const replaced = resolve({ exporter: { endpoint: 'http://localhost:4318' }, logs: true, metrics: false }, {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://backend.example.com/v1/traces',
+      OTEL_EXPORTER_OTLP_HEADERS: `authorization=${SECRET}`,
+      OTEL_EXPORTER_OTLP_LOGS_HEADERS: 'authorization=local'
+    })
+    assert.deepEqual(sharedNotice(replaced.warnings), [])
+    const noHeaders = resolve({ exporter: { endpoint: 'http://localhost:4318' } }, {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://backend.example.com/v1/traces'
+    })
+    assert.deepEqual(sharedNotice(noHeaders.warnings), [])
+  })
+})
