@@ -460,7 +460,7 @@ describe('batch presets and their limits', () => {
   })
 })
 
-describe('OTEL_EXPORTER_OTLP_HEADERS sent to more than one place is said, naming each place and never the value', () => {
+describe('OTEL_EXPORTER_OTLP_HEADERS sent to more than one place is said, naming each place, never the value', () => {
   const SECRET = 'Bearer%20shared-SECRET'
   const sharedNotice = (warnings) => warnings.filter((w) => w.startsWith('OTEL_EXPORTER_OTLP_HEADERS is sent'))
 
