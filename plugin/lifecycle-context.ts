@@ -195,8 +195,7 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
   const store = hookStoreOf(instance)
   if (store !== undefined) {
     // Hooks registered before the plugin: this instance's (with fastify-plugin, the parent's).
-    // Fastify's plugin name chain already names this plugin; these hooks came before it.
-    const where: HookOrigin = { origin: 'instance', pluginName: withoutOwnName(instance.pluginName) }
+    const where: HookOrigin = { origin: 'instance', pluginName: contextName(instance) }
     for (const name of REQUEST_HOOKS) store[name] = store[name].map((fn) => bindHook(name, fn, where) as AnyFunction)
     store.onRequest.unshift(startHook)
   } else {
@@ -208,18 +207,19 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
   const setErrorHandler = instance.setErrorHandler
   const setNotFoundHandler = instance.setNotFoundHandler
   instance.addHook = function addHookInRequestContext (this: FastifyInstance, name: string, fn: unknown) {
-    return Reflect.apply(addHook, this, [name, bindHook(name, fn, { origin: 'instance', pluginName: this.pluginName })])
+    const where: HookOrigin = { origin: 'instance', pluginName: contextName(this) }
+    return Reflect.apply(addHook, this, [name, bindHook(name, fn, where)])
   } as typeof instance.addHook
   instance.setErrorHandler = function setErrorHandlerInRequestContext (this: FastifyInstance, handler: unknown) {
     return Reflect.apply(setErrorHandler, this, [
-      typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction, this.pluginName) : handler
+      typeof handler === 'function' ? bindErrorHandler(handler as AnyFunction, contextName(this)) : handler
     ])
   } as typeof instance.setErrorHandler
   instance.setNotFoundHandler = function setNotFoundHandlerInRequestContext (
     this: FastifyInstance,
     ...args: unknown[]
   ) {
-    const pluginName = this.pluginName
+    const pluginName = contextName(this)
     const bound = args.map((arg) => {
       if (typeof arg === 'function') return bindHandler(arg as AnyFunction, 'notFoundHandler', pluginName, undefined)
       if (arg !== null && typeof arg === 'object') {
@@ -233,7 +233,7 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
   } as typeof instance.setNotFoundHandler
 
   instance.addHook('onRoute', function bindRoute (this: FastifyInstance, route: RouteOptions) {
-    const pluginName = this.pluginName
+    const pluginName = contextName(this)
     bindRouteHooks(route as unknown as Record<string, unknown>, { origin: 'route', pluginName, route: route.url })
     const handler = bindHandler(route.handler as AnyFunction, 'handler', pluginName, route.url)
     route.handler = handler as RouteOptions['handler']
@@ -245,9 +245,19 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
   return { boundEarlierHooks: store !== undefined }
 }
 
-function withoutOwnName (pluginName: string | undefined): string | undefined {
-  const own = ` -> ${PACKAGE_NAME}`
-  return pluginName?.endsWith(own) === true ? pluginName.slice(0, -own.length) : pluginName
+/**
+ * Fastify's name for the plugin context `instance` is (`pluginName`: the chain of the plugins
+ * registered into it), without this plugin: registered with fastify-plugin, it joins its parent's
+ * chain, and a root hook would otherwise be `fastify` when added before it and
+ * `fastify -> fastify-otel-kit` after it (two names for one context on a dashboard).
+ */
+function contextName (instance: FastifyInstance): string | undefined {
+  const chain = instance.pluginName
+  if (chain === undefined || !chain.includes(PACKAGE_NAME)) return chain
+  return chain
+    .split(' -> ')
+    .filter((name) => name !== PACKAGE_NAME)
+    .join(' -> ')
 }
 
 /** Marks the plugin's own hooks, which manage the context themselves, so they are never wrapped. */
