@@ -119,12 +119,15 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       options.peakRequestsPerSecond,
       options.spansPerRequest,
       batch.scheduledDelayMillis.value,
-      batch.maxQueueSize.value
+      batch.maxQueueSize.value,
+      batch.maxQueueBytes.value
     )
     write(
       `\nQueue sizing (peak ${options.peakRequestsPerSecond} req/s x ${options.spansPerRequest} spans x ` +
         `${batch.scheduledDelayMillis.value / 1000} s delay = ${sizing.needed} spans)`
     )
+    const bound = megabytes(batch.maxQueueBytes.value)
+    const encoded = `about ${megabytes(sizing.neededBytes)} encoded, at about 0.5 KB a span`
     if (sizing.fits) {
       write(
         `  ✓ maxQueueSize ${batch.maxQueueSize.value} holds the ${sizing.needed} spans ` +
@@ -135,9 +138,19 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       write(`  ✗ maxQueueSize ${batch.maxQueueSize.value} will drop spans at peak: it needs at least ${sizing.needed}.`)
       write(
         `    Set batch.maxQueueSize (or OTEL_BSP_MAX_QUEUE_SIZE) to ${sizing.suggestedQueueSize} ` +
-          `(about ${sizing.suggestedMegabytes.toFixed(0)} MB of queued spans at peak),`
+          `(about ${sizing.suggestedMegabytes.toFixed(0)} MB of memory at peak),`
       )
       write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
+    }
+    if (sizing.bytesFit) {
+      write(`  ✓ maxQueueBytes ${bound} holds them too (${encoded})`)
+    } else {
+      healthy = false
+      write(`  ✗ maxQueueBytes ${bound} will drop spans at peak: the ${sizing.needed} spans take ${encoded}.`)
+      write(
+        `    Set batch.maxQueueBytes to ${sizing.suggestedQueueBytes} (${megabytes(sizing.suggestedQueueBytes)}; ` +
+          `an option, no variable), or lower batch.scheduledDelayMillis to ${sizing.maxDelayMillisForBytes} ms or less.`
+      )
     }
   }
   if (options.summary !== undefined) {
@@ -172,4 +185,11 @@ function show (key: string, value: unknown): string {
 /** The preload flag in NODE_OPTIONS, as written there, if any. */
 function preloadIn (nodeOptions: string | undefined): string | undefined {
   return /--(import|require)[= ]+fastify-otel-kit\/register\b/.exec(nodeOptions ?? '')?.[0]
+}
+
+/** Bytes for a reader: `16 MiB`, `9.5 MiB`; the bound's Infinity as `no bound`. */
+function megabytes (bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'no bound'
+  const mib = bytes / (1024 * 1024)
+  return `${mib >= 10 ? mib.toFixed(0) : mib.toFixed(1)} MiB`
 }

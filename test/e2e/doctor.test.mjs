@@ -72,12 +72,24 @@ test('the queue check applies the sizing rule and says what to set', async () =>
   assert.match(tooSmall.stdout, /✗ maxQueueSize 2048 will drop spans at peak: it needs at least 15000\./)
   assert.match(tooSmall.stdout, /Set batch\.maxQueueSize \(or OTEL_BSP_MAX_QUEUE_SIZE\) to 19456/)
   assert.match(tooSmall.stdout, /lower batch\.scheduledDelayMillis \(OTEL_BSP_SCHEDULE_DELAY\) to 682 ms or less/)
+  // The byte bound (16 MiB by default) counts the spans' encoded size: 15000 of them fit.
+  assert.match(tooSmall.stdout, /✓ maxQueueBytes 16 MiB holds them too \(about 7\.2 MiB encoded/)
 
   const enough = await doctor(['--no-export', '--peak-rps', '100', '--spans-per-request', '3'], {
     OTEL_BSP_MAX_QUEUE_SIZE: '4096'
   })
   assert.equal(enough.code, 0)
   assert.match(enough.stdout, /✓ maxQueueSize 4096 holds the 1500 spans/)
+
+  // Enough spans by count, too many bytes for the byte bound: said, with the option to set.
+  const tooManyBytes = await doctor(['--no-export', '--peak-rps', '4000', '--spans-per-request', '3'], {
+    OTEL_BSP_MAX_QUEUE_SIZE: '60000'
+  })
+  assert.equal(tooManyBytes.code, 1)
+  assert.match(tooManyBytes.stdout, /✓ maxQueueSize 60000 holds the 60000 spans/)
+  assert.match(tooManyBytes.stdout, /✗ maxQueueBytes 16 MiB will drop spans at peak: the 60000 spans take about 29 MiB/)
+  assert.match(tooManyBytes.stdout, /Set batch\.maxQueueBytes to 38797312 \(37 MiB; an option, no variable\)/)
+  assert.match(tooManyBytes.stdout, /lower batch\.scheduledDelayMillis to 2796 ms or less/)
 })
 
 test('usage errors exit with 2', async () => {
