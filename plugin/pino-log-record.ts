@@ -2,9 +2,9 @@ import type { HrTime, SpanContext } from '@opentelemetry/api'
 import { type AnyValue, type Attributes, type LogRecord, SeverityNumber } from '@opentelemetry/api'
 import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core'
 import type { Resource } from '@opentelemetry/resources'
-import { redactUrl } from '../sdk/common/query-redaction.js'
 import { limitAttributes, limitBody } from '../sdk/logs/log-record-limits.js'
 import type { LazyLogRecord, LogRecordSink } from '../sdk/logs/log-record-sink.js'
+import { redactFastifyText, redactRequestUrl } from './fastify-line-redaction.js'
 
 /**
  * The keys a pino logger writes its own parts under (options `messageKey`, `errorKey`), and the
@@ -53,6 +53,8 @@ export interface PinoLineFields {
   body: AnyValue | undefined
   timestamp: number | undefined
   attributes: Attributes
+  /** A value was made longer than the line has it (a redacted URL): the line's length bounds no string. */
+  lengthened: boolean
 }
 
 /**
@@ -70,16 +72,19 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
     fields = undefined
   }
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
-    return { body: line.trimEnd(), timestamp: undefined, attributes: {} }
+    return { body: line.trimEnd(), timestamp: undefined, attributes: {}, lengthened: false }
   }
   let body: AnyValue | undefined
   let timestamp: number | undefined
+  let lengthened = false
   const attributes: Attributes = {}
   const source = fields as Record<string, unknown>
+  const queryKeys = keys.redactedQueryKeys
   for (const key in source) {
     const value = source[key]
     if (key === keys.messageKey) {
-      body = value as AnyValue
+      body = (typeof value === 'string' ? redactFastifyText(value, queryKeys) : value) as AnyValue
+      lengthened ||= body !== value
     } else if (key === 'time' && (typeof value === 'number' || typeof value === 'string')) {
       // Epoch milliseconds (pino's default), seconds (stdTimeFunctions.unixTime) or an ISO string.
       const millis = typeof value === 'number' ? (value < UNIX_SECONDS_BELOW ? value * 1000 : value) : Date.parse(value)
@@ -87,28 +92,18 @@ export function parsePinoLine (line: string, keys: PinoKeys): PinoLineFields {
       if (Number.isFinite(millis)) timestamp = millis
       else attributes[key] = value
     } else if (key === keys.errorKey && value !== null && typeof value === 'object') {
-      addException(attributes, key, value as Record<string, unknown>)
+      lengthened = addException(attributes, key, value as Record<string, unknown>, queryKeys) || lengthened
     } else if (key === 'req') {
-      attributes[key] = withUrlRedacted(value, keys.redactedQueryKeys) as AnyValue
+      const req = redactRequestUrl(value, queryKeys)
+      attributes[key] = req as AnyValue
+      lengthened ||= req !== value
     } else if (key !== 'level' && key !== 'trace_id' && key !== 'span_id' && key !== 'trace_flags') {
       // The trace fields (the plugin's log correlation, or another's mixin) are left out: the
       // record carries the trace context of the write itself.
       attributes[key] = value as AnyValue
     }
   }
-  return { body, timestamp, attributes }
-}
-
-/**
- * Fastify's request serializer writes `req.url` as the request had it, query included: its
- * sensitive values are redacted as on the request span (`url.query`), so that a token in a query
- * string reaches the collector in neither. The same value when there is nothing to redact.
- */
-function withUrlRedacted (req: unknown, redactedQueryKeys: ReadonlySet<string>): unknown {
-  const url = (req as { url?: unknown } | null)?.url
-  if (typeof url !== 'string' || Array.isArray(req)) return req
-  const redacted = redactUrl(url, redactedQueryKeys)
-  return redacted === url ? req : { ...(req as object), url: redacted }
+  return { body, timestamp, attributes, lengthened }
 }
 
 /** The line as a Logs API record, for a Logger (the application's pipeline). */
@@ -208,10 +203,11 @@ export class PinoLogRecord implements LazyLogRecord {
     if (this.parsed === undefined) {
       const line = this.line
       const limits = this.sink.limits
-      const { body, timestamp, attributes } = parsePinoLine(line, this.sink.keys)
-      // No string read from a line is longer than the line (JSON's escapes only shorten): a line
-      // within a length limit has nothing to cut.
-      const limited = limitAttributes(attributes, limits, line.length)
+      const { body, timestamp, attributes, lengthened } = parsePinoLine(line, this.sink.keys)
+      // No string read from a line is longer than the line (JSON's escapes only shorten), unless
+      // redaction lengthened one: otherwise a line within a length limit has nothing to cut.
+      const longest = lengthened ? Infinity : line.length
+      const limited = limitAttributes(attributes, limits, longest)
       // A custom time function's value may be no time at all: then the export's moment.
       const observed = this.observedMillis ?? timestamp ?? timeMillis(this.pinoTime) ?? Date.now()
       const observedTime = millisToHrTime(observed)
@@ -219,7 +215,7 @@ export class PinoLogRecord implements LazyLogRecord {
         // pino's own time is the moment observed too (the usual case): one HrTime for both, read only.
         hrTime: timestamp === undefined || timestamp === observed ? observedTime : millisToHrTime(timestamp),
         observed: observedTime,
-        body: line.length <= limits.bodyLengthLimit ? body : limitBody(body, limits.bodyLengthLimit),
+        body: longest <= limits.bodyLengthLimit ? body : limitBody(body, limits.bodyLengthLimit),
         attributes: limited.attributes,
         dropped: limited.dropped
       }
@@ -243,20 +239,35 @@ export interface PinoRecordSink extends LogRecordSink {
 /**
  * pino's error serializer gives `{ type, message, stack, ...own fields }`: the first three become
  * `exception.type`, `exception.message` and `exception.stacktrace`, anything else stays under the
- * error key.
+ * error key. A request URL in Fastify's own error texts is redacted (fastify-line-redaction.ts).
+ * True when that made a text longer.
  */
-function addException (attributes: Attributes, key: string, error: Record<string, unknown>): void {
+function addException (
+  attributes: Attributes,
+  key: string,
+  error: Record<string, unknown>,
+  queryKeys: ReadonlySet<string>
+): boolean {
   const rest: Attributes = {}
   let restCount = 0
+  let lengthened = false
   for (const name in error) {
     const value = error[name]
-    if (name === 'type' && typeof value === 'string') attributes['exception.type'] = value
-    else if (name === 'message' && typeof value === 'string') attributes['exception.message'] = value
-    else if (name === 'stack' && typeof value === 'string') attributes['exception.stacktrace'] = value
-    else {
+    if (name === 'type' && typeof value === 'string') {
+      attributes['exception.type'] = value
+    } else if (name === 'message' && typeof value === 'string') {
+      const message = redactFastifyText(value, queryKeys)
+      attributes['exception.message'] = message
+      lengthened ||= message !== value
+    } else if (name === 'stack' && typeof value === 'string') {
+      const stack = redactFastifyText(value, queryKeys, true)
+      attributes['exception.stacktrace'] = stack
+      lengthened ||= stack !== value
+    } else {
       rest[name] = value as AnyValue
       restCount++
     }
   }
   if (restCount > 0) attributes[key] = rest
+  return lengthened
 }

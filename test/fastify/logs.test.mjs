@@ -312,6 +312,11 @@ test("sensitive query values in Fastify's request lines (req.url) are redacted i
   'redactQueryParams included; what the logger writes keeps them', async (t) => {
   const { app, records, spans, written } = await loggedApp(t, { options: { redactQueryParams: ['Session'] } })
   app.get('/refunds/:id', async () => 'ok')
+  app.get('/twice', async (request, reply) => {
+    reply.send('first')
+    reply.send('second')
+    return reply
+  })
   await app.inject({ url: '/refunds/ord-1?access_token=tok-SECRET&session=ses-SECRET&page=2' })
   const incoming = (await records()).find((r) => r.body === 'incoming request')
   assert.equal(incoming.attributes.req.url, '/refunds/ord-1?access_token=REDACTED&session=REDACTED&page=2')
@@ -320,6 +325,20 @@ test("sensitive query values in Fastify's request lines (req.url) are redacted i
   assert.equal(span.attributes['url.query'], 'access_token=REDACTED&session=REDACTED&page=2')
   // The stdout line is the application's: written as pino made it.
   assert.ok(written.some((line) => line.includes('access_token=tok-SECRET')))
+
+  // Fastify's own texts with the URL: the not-found line, and a reply sent twice (message, error, stack).
+  await app.inject({ url: '/nowhere?token=nf-SECRET&page=3' })
+  await app.inject({ url: '/twice?api_key=twice-SECRET' })
+  const all = await records()
+  const exported = JSON.stringify(all.map((r) => ({ body: r.body, attributes: r.attributes })))
+  for (const secret of ['tok-SECRET', 'ses-SECRET', 'nf-SECRET', 'twice-SECRET']) {
+    assert.ok(!exported.includes(secret), `${secret} was exported`)
+  }
+  assert.ok(all.some((r) => r.body === 'Route GET:/nowhere?token=REDACTED&page=3 not found'))
+  const twice = all.find((r) => r.attributes['exception.message']?.startsWith('Reply was already sent'))
+  assert.ok(twice !== undefined, exported)
+  assert.match(twice.attributes['exception.message'], /in "\/twice\?api_key=REDACTED" \(GET\)/)
+  assert.match(twice.attributes['exception.stacktrace'], /in "\/twice\?api_key=REDACTED" \(GET\)/)
 })
 
 test("the Logs API: a library's logger lands in the same pipeline, with the trace it logs in; " +

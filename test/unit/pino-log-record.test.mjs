@@ -75,3 +75,21 @@ test("the record's time and observed time are pino's time, and equal when pino w
   assert.deepEqual(record.hrTime, [Math.floor(millis / 1000), (millis % 1000) * 1e6])
   assert.deepEqual(record.hrTimeObserved, record.hrTime)
 })
+
+test('a URL made longer by redaction is still cut at the record limits, even in a line shorter than them', () => {
+  const { logger, written } = recordingLogger()
+  // 100 empty `sig` values: each becomes sig=REDACTED, 8 characters more.
+  logger.info({ req: { method: 'GET', url: `/x?${'sig=&'.repeat(100)}` } }, 'incoming request')
+  const line = written[0]
+  const limit = line.length + 10
+  const sink = {
+    resource: {},
+    scope: { name: 'test' },
+    keys: { ...KEYS, redactedQueryKeys: new Set(['sig']) },
+    limits: { attributeCountLimit: 128, attributeValueLengthLimit: limit, bodyLengthLimit: limit },
+    offer () {}
+  }
+  const record = new PinoLogRecord(line, 30, 'info', undefined, sink, '', undefined)
+  assert.equal(record.attributes.req.url.length, limit)
+  assert.ok(record.attributes.req.url.startsWith('/x?sig=REDACTED&sig=REDACTED&'))
+})
