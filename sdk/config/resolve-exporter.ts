@@ -560,7 +560,7 @@ function resolveHeaders (
 }
 
 /** What gRPC metadata (grpc-js `Metadata.set`) would refuse, said without the member's text. */
-function headerProblem (key: string, value: string): string | undefined {
+export function headerProblem (key: string, value: string): string | undefined {
   const lower = key.toLowerCase()
   if (!isValidHeaderName(lower)) return 'not a valid header name'
   if (isConnectionHeader(lower)) return 'a connection header, which HTTP/2 forbids'

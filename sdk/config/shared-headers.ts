@@ -1,5 +1,6 @@
 import { parseKeyValueList, readEnv } from './env-values.js'
 import type { ResolvedExporterConfig } from './options.js'
+import { headerProblem } from './resolve-exporter.js'
 import { describeSource, type Resolver } from './resolver.js'
 
 /** The variable whose headers the specification sends with every signal. */
@@ -27,25 +28,26 @@ export function warnOfSharedHeaders (r: Resolver, signals: readonly SignalExport
   if (r.file !== undefined) return
   const raw = readEnv(r.env, GENERAL_HEADERS)
   if (raw === undefined) return
-  const general = new Set(parseKeyValueList(raw, () => undefined).entries.map(([key]) => key.toLowerCase()))
+  // The members resolution sends (a member it skips, with its own warning, goes nowhere).
+  const general = new Set(parseKeyValueList(raw, headerProblem).entries.map(([key]) => key.toLowerCase()))
   if (general.size === 0) return
 
   /** Origin -> the signals whose general headers go there, and where their endpoints came from. */
-  const places = new Map<string, { names: string[]; source: string }>()
+  const places = new Map<string, { shown: string; names: string[]; source: string }>()
   for (const { name, headersVariable, exporter } of signals) {
     if (exporter.kind.value !== 'otlp') continue
     const own = readEnv(r.env, headersVariable)
     const replaced = new Set(
-      own === undefined ? [] : parseKeyValueList(own, () => undefined).entries.map(([key]) => key.toLowerCase())
+      own === undefined ? [] : parseKeyValueList(own, headerProblem).entries.map(([key]) => key.toLowerCase())
     )
     if ([...general].every((key) => replaced.has(key))) continue
-    const origin = originOf(exporter.endpoint.value)
-    const place = places.get(origin)
-    if (place === undefined) places.set(origin, { names: [name], source: describeSource(exporter.endpoint) })
+    const { shown, key } = originOf(exporter)
+    const place = places.get(key)
+    if (place === undefined) places.set(key, { shown, names: [name], source: describeSource(exporter.endpoint) })
     else place.names.push(name)
   }
   if (places.size < 2) return
-  const where = [...places].map(([origin, { names, source }]) => `${names.join(' and ')} to ${origin} (${source})`)
+  const where = [...places.values()].map(({ shown, names, source }) => `${names.join(' and ')} to ${shown} (${source})`)
   r.warnings.push(
     `${GENERAL_HEADERS} is sent with every signal, here to ${places.size} different places: ${where.join('; ')}. ` +
       'If its credential is meant for one of them, set it for that signal only ' +
@@ -53,12 +55,22 @@ export function warnOfSharedHeaders (r: Resolver, signals: readonly SignalExport
   )
 }
 
-/** `scheme://host:port` of an endpoint as resolved (a gRPC `host:port` without a scheme too). */
-function originOf (endpoint: string): string {
+/** The ports `https://` and `http://` mean when none is written. */
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'https:': '443', 'http:': '80' }
+
+/**
+ * `scheme://host` of an endpoint as resolved (the port when it is not the scheme's), and the same
+ * with the port always written, to compare: a gRPC `host:port` without a scheme is `http://` when
+ * `insecure`, else `https://`, as the exporter connects.
+ */
+function originOf (exporter: ResolvedExporterConfig): { shown: string; key: string } {
+  const endpoint = exporter.endpoint.value
+  const scheme = exporter.insecure.value ? 'http' : 'https'
   try {
-    const url = new URL(endpoint.includes('://') ? endpoint : `grpc://${endpoint}`)
-    return url.protocol === 'grpc:' ? url.host : `${url.protocol}//${url.host}`
+    const url = new URL(endpoint.includes('://') ? endpoint : `${scheme}://${endpoint}`)
+    const port = url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? '') : url.port
+    return { shown: `${url.protocol}//${url.host}`, key: `${url.protocol}//${url.hostname}:${port}` }
   } catch {
-    return '(an endpoint that is not a URL)'
+    return { shown: '(an endpoint that is not a URL)', key: endpoint }
   }
 }

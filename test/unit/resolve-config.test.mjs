@@ -496,4 +496,27 @@ describe('OTEL_EXPORTER_OTLP_HEADERS sent to more than one place is said, naming
     })
     assert.deepEqual(sharedNotice(noHeaders.warnings), [])
   })
+
+  test('one place written two ways (default port, a gRPC host:port without a scheme) is one place; ' +
+    'a member that is never sent is not counted', () => {
+    const grpc = { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_HEADERS: `authorization=${SECRET}` }
+    const secure = resolve({ logs: true, metrics: false }, {
+      ...grpc,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example.com',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector.example.com:443'
+    })
+    assert.deepEqual(sharedNotice(secure.warnings), [])
+    const plaintext = resolve({ logs: true, metrics: false }, {
+      ...grpc,
+      OTEL_EXPORTER_OTLP_INSECURE: 'true',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4317',
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector:4317'
+    })
+    assert.deepEqual(sharedNotice(plaintext.warnings), [])
+    const neverSent = resolve({ exporter: { endpoint: 'http://localhost:4318' }, logs: true }, {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://backend.example.com/v1/traces',
+      OTEL_EXPORTER_OTLP_HEADERS: 'connection=close'
+    })
+    assert.deepEqual(sharedNotice(neverSent.warnings), [])
+  })
 })
