@@ -76,6 +76,12 @@ export function assembleMetricPipeline (
       { once: false }
     )
   })
+  /** Failures from before the end are said as they were (a later export carries their totals). */
+  const beginEnding = (): void => {
+    if (ending) return
+    failures.flush()
+    ending = true
+  }
   const built = buildMetricReaders(
     resolution,
     (message) => warnings.warn('FOK_WARN_CONFIG', message),
@@ -195,19 +201,22 @@ export function assembleMetricPipeline (
     },
     forceFlush: () => shuttingDown ?? provider.forceFlush(),
     shutdown: () => {
-      ending = true
+      beginEnding()
       shuttingDown ??= (async () => {
         // The runtime's instruments are observed by the final collection the shutdown makes: they
         // stop after it (stopped before, a process that ended before its first periodic export
         // sent none of them).
-        await provider.shutdown()
-        stopRuntime()
-        stopHealth()
+        try {
+          await provider.shutdown()
+        } finally {
+          stopRuntime()
+          stopHealth()
+        }
       })()
       return shuttingDown
     },
     abandon: () => {
-      ending = true
+      beginEnding()
       stopRuntime()
       built.otlp?.abandon()
     },

@@ -196,12 +196,25 @@ export function assemblePipeline (
       return { spans: batchProcessor?.abandon() ?? 0, logRecords: logs?.processor.abandon() ?? 0 }
     },
     pendingReason: () => {
-      const failure = retries?.lastFailure ?? logs?.lastFailure()
-      if (failure !== undefined) return `the last export attempt failed: ${failure}`
-      const inFlight = (batchProcessor?.books().inFlight ?? 0) + (logs?.processor.books().inFlight ?? 0)
-      return inFlight > 0 ? 'an export was still waiting for its answer' : undefined
+      // The reason of the signal that has something left: the spans', else the log records'.
+      if (batchProcessor !== undefined && batchProcessor.pending > 0) {
+        return pendingReasonOf(batchProcessor.books().inFlight, retries?.lastFailure)
+      }
+      if (logs !== undefined && logs.processor.pending > 0) {
+        return pendingReasonOf(logs.processor.books().inFlight, logs.lastFailure())
+      }
+      return undefined
     }
   }
+}
+
+/**
+ * Why a queue still holds items: an attempt under way (its exporter has not answered), else the
+ * last attempt's failure (a retry waits), else nothing known.
+ */
+function pendingReasonOf (inFlight: number, lastFailure: string | undefined): string | undefined {
+  if (lastFailure !== undefined) return `the last export attempt failed: ${lastFailure}`
+  return inFlight > 0 ? 'an export was still waiting for its answer' : undefined
 }
 
 /**

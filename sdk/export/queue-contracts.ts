@@ -111,8 +111,8 @@ export interface QueueBooks {
 export interface RetryCounter {
   readonly retryCount: number
   /**
-   * Why the last attempt failed, while none has succeeded since (undefined otherwise): what the
-   * shutdown warning gives as the reason when it counts what is left as failed.
+   * Why the last attempt failed, while no attempt has succeeded or started since (undefined
+   * otherwise): what the shutdown warning gives as the reason when it counts what is left as failed.
    */
   readonly lastFailure?: string
 }

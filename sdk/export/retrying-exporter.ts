@@ -43,6 +43,8 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
   export (items: T[], done: (result: ExportResult) => void): void {
     const started = performance.now()
     const attempt = (number: number): void => {
+      // An attempt under way is what is pending now, not the failure before it.
+      this.failure = undefined
       this.inner.export(items, (result) => {
         this.failure =
           result.code === ExportResultCode.SUCCESS ? undefined : (result.error?.message ?? 'no reason given')

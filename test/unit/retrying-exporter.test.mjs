@@ -334,3 +334,17 @@ describe('the context of a retry', () => {
     assert.equal(s.inner.calls[1].context, EXPORT_CONTEXT)
   })
 })
+
+test('lastFailure: the failure while a retry waits; nothing while an attempt is under way or after a success', (t) => {
+  const s = setup(t)
+  assert.equal(s.exporter.lastFailure, undefined)
+  s.exportItems()
+  assert.equal(s.exporter.lastFailure, undefined, 'the first attempt is under way')
+  s.answer(transient('connect ECONNREFUSED 127.0.0.1:9'))
+  assert.equal(s.exporter.lastFailure, 'connect ECONNREFUSED 127.0.0.1:9', 'a retry waits')
+  s.tick(1000)
+  assert.equal(s.exporter.lastFailure, undefined, 'the retry is under way')
+  s.answer(SUCCESS)
+  assert.equal(s.exporter.lastFailure, undefined)
+  assert.deepEqual(s.results, [SUCCESS])
+})
