@@ -143,7 +143,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       write(`    or lower batch.scheduledDelayMillis (OTEL_BSP_SCHEDULE_DELAY) to ${sizing.maxDelayMillis} ms or less.`)
     }
     if (sizing.bytesFit) {
-      write(`  ✓ maxQueueBytes ${bound} holds them too (${encoded})`)
+      write(`  ✓ maxQueueBytes ${bound} holds the ${sizing.needed} spans (${encoded})`)
     } else {
       healthy = false
       write(`  ✗ maxQueueBytes ${bound} will drop spans at peak: the ${sizing.needed} spans take ${encoded}.`)

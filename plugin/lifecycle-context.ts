@@ -5,7 +5,6 @@ import { handlerStep, hookStep, type LifecycleStep, type StepOrigin } from './li
 import { timedCall } from './lifecycle-timing.js'
 import type { RequestTelemetryState } from './request-telemetry-state.js'
 import { kBound, kRequestTelemetry } from './symbols.js'
-import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
 
 /**
  * Why this file exists: Fastify runs each hook and the handler in its own continuation, and some
@@ -246,18 +245,17 @@ export function installContextBinding (instance: FastifyInstance, startHook: Any
 }
 
 /**
- * Fastify's name for the plugin context `instance` is (`pluginName`: the chain of the plugins
- * registered into it), without this plugin: registered with fastify-plugin, it joins its parent's
- * chain, and a root hook would otherwise be `fastify` when added before it and
- * `fastify -> fastify-otel-kit` after it (two names for one context on a dashboard).
+ * The name of the plugin context `instance` is: the plugin that made it (`fastify` for the root).
+ * Fastify's `pluginName` is a chain that goes on to name every plugin registered into the context
+ * with fastify-plugin so far (this one among them), so a root hook added after such a plugin would
+ * be `fastify -> my-plugin` where one added before is `fastify`: one context, several names on a
+ * dashboard. Only the chain's first name is kept.
  */
 function contextName (instance: FastifyInstance): string | undefined {
   const chain = instance.pluginName
-  if (chain === undefined || !chain.includes(PACKAGE_NAME)) return chain
-  return chain
-    .split(' -> ')
-    .filter((name) => name !== PACKAGE_NAME)
-    .join(' -> ')
+  if (chain === undefined) return undefined
+  const end = chain.indexOf(' -> ')
+  return end === -1 ? chain : chain.slice(0, end)
 }
 
 /** Marks the plugin's own hooks, which manage the context themselves, so they are never wrapped. */

@@ -3,10 +3,10 @@ import type { Pipeline } from './pipeline.js'
 
 /**
  * Why the pipeline's life ends with items possibly still pending: the release's bound
- * (`app.close()`), the signal handler's deadline (it exits the process next), or the flush when
- * the process ran out of work.
+ * (`app.close()`), the signal handler's deadline (it exits the process next), a second signal
+ * during the shutdown, or the flush when the process ran out of work.
  */
-export type FinalReason = 'release' | 'signal' | 'exit'
+export type FinalReason = 'release' | 'signal' | 'interrupted' | 'exit'
 
 /**
  * The last step of a pipeline this package assembled, whichever path gets there first (it runs
@@ -30,7 +30,9 @@ export function finalAccounting (
     ending === 'exit'
       ? 'the flush when the process ran out of work did not finish ' +
         `(within shutdownTimeoutMillis, ${timeoutMillis} ms, while anything kept the process alive)`
-      : `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms)`
+      : ending === 'interrupted'
+        ? 'shutdown was cut short by a second signal'
+        : `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms)`
   warnings.warn(
     'FOK_WARN_SHUTDOWN_ABANDONED',
     `${what}: ${abandoned.spans} span(s)${records} could not be exported and are counted as failed` +

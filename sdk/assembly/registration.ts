@@ -225,8 +225,8 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
   // The signal handler exits the process at its own deadline, which comes before the release's
   // bound (that one starts when Fastify reaches onClose, after in-flight requests), and the preload
   // never releases at all: the handler settles the books just before it exits.
-  registration.withdrawFromSignalExit = beforeSignalExit(() => {
-    finalize(registration, 'signal', timeoutMillis, false)
+  registration.withdrawFromSignalExit = beforeSignalExit((interrupted) => {
+    finalize(registration, interrupted ? 'interrupted' : 'signal', timeoutMillis, false)
   })
   setRegistration(registration)
   // Spans relayed home from worker threads join this pipeline: every processor, this resource.

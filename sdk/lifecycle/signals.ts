@@ -20,8 +20,11 @@ export type ShutdownWarningCode = 'FOK_WARN_SHUTDOWN_SLOW' | 'FOK_WARN_SHUTDOWN_
 
 interface Coordinator {
   participants: Set<SignalParticipant>
-  /** Run, synchronously, just before this package exits the process (see `beforeSignalExit`). */
-  exitSteps: Set<() => void>
+  /**
+   * Run, synchronously, just before this package exits the process (see `beforeSignalExit`);
+   * `interrupted`: a second signal cut the shutdown short.
+   */
+  exitSteps: Set<(interrupted: boolean) => void>
   listeners: Map<NodeJS.Signals, () => void>
   stopping: boolean
 }
@@ -43,7 +46,7 @@ function coordinator (): Coordinator {
  * and report the warning windows. Bounds elsewhere (the SDK release's) start later than the
  * signal's and would never fire. Returns a function that withdraws the step.
  */
-export function beforeSignalExit (step: () => void): () => void {
+export function beforeSignalExit (step: (interrupted: boolean) => void): () => void {
   const shared = coordinator()
   shared.exitSteps.add(step)
   return () => {
@@ -52,11 +55,11 @@ export function beforeSignalExit (step: () => void): () => void {
 }
 
 /** Runs the exit steps; one that throws does not keep the others from running, nor the exit. */
-function runExitSteps (shared: Coordinator): void {
+function runExitSteps (shared: Coordinator, interrupted: boolean): void {
   for (const step of [...shared.exitSteps]) {
     shared.exitSteps.delete(step)
     try {
-      step()
+      step(interrupted)
     } catch {
       // Nothing to report to: the process is exiting, and the step's own warning is what failed.
     }
@@ -97,7 +100,7 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
   const participants = [...shared.participants]
   if (shared.stopping) {
     participants[0]?.warn?.('FOK_WARN_SHUTDOWN_INTERRUPTED', `second ${signal} during shutdown; exiting now`)
-    runExitSteps(shared)
+    runExitSteps(shared, true)
     // Process warnings are emitted on the next tick: exiting on it lets what the steps said out.
     process.nextTick(() => process.exit(1))
     return
@@ -132,7 +135,7 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
       }
     })
   )
-  runExitSteps(shared)
+  runExitSteps(shared, false)
   // One turn for what the steps said: process warnings are emitted on the next tick.
   await new Promise((resolve) => setImmediate(resolve))
   process.exit(0)

@@ -73,7 +73,7 @@ test('the queue check applies the sizing rule and says what to set', async () =>
   assert.match(tooSmall.stdout, /Set batch\.maxQueueSize \(or OTEL_BSP_MAX_QUEUE_SIZE\) to 19456/)
   assert.match(tooSmall.stdout, /lower batch\.scheduledDelayMillis \(OTEL_BSP_SCHEDULE_DELAY\) to 682 ms or less/)
   // The byte bound (16 MiB by default) counts the spans' encoded size: 15000 of them fit.
-  assert.match(tooSmall.stdout, /✓ maxQueueBytes 16 MiB holds them too \(about 7\.2 MiB encoded/)
+  assert.match(tooSmall.stdout, /✓ maxQueueBytes 16 MiB holds the 15000 spans \(about 7\.2 MiB encoded/)
 
   const enough = await doctor(['--no-export', '--peak-rps', '100', '--spans-per-request', '3'], {
     OTEL_BSP_MAX_QUEUE_SIZE: '4096'

@@ -171,6 +171,9 @@ describe('SIGTERM with the collector down', { concurrency: true }, () => {
       assert.equal(code, 1, err)
       assert.equal(spansNamedAsLost(warnings), 5, err)
       assert.ok(warnings.some((w) => w.code === 'FOK_WARN_SHUTDOWN_INTERRUPTED'), err)
+      const abandoned = warnings.filter((w) => w.code === 'FOK_WARN_SHUTDOWN_ABANDONED')
+      assert.ok(abandoned.length > 0 && abandoned.every((w) => w.message.startsWith('shutdown was cut short by a ' +
+        'second signal: ')), err)
     }
   )
 

@@ -55,7 +55,7 @@ function codeBlocks (file, text) {
 }
 
 /** An import of an example (ES module or CommonJS). */
-const isImport = (line) => /^import\b|^const .*= require\(/.test(line)
+const isImport = (line) => /^import[\s{*'"]|^const .*= require\(/.test(line)
 
 /**
  * Whether `block` is a run of whole lines of `file`, word for word (trailing spaces aside). A run
