@@ -51,6 +51,7 @@ export function assembleLogPipeline (
   }
   const provider = new LoggerProvider({ resource, processors: [processor], logRecordLimits: limits })
   const retries = exporter as Partial<RetryCounter>
+  retries.observe?.(events.retries)
   return {
     provider,
     processor,

@@ -1,14 +1,22 @@
 import type { ResolvedExporterConfig, ResolvedSdkConfig } from '../config/options.js'
 import type { WarningCode, Warnings } from '../diagnostics/warnings.js'
 import { WindowedReport } from '../diagnostics/windowed-report.js'
-import type { BatchProcessorEvents } from '../export/queue-contracts.js'
+import { redactEndpoint } from '../config/endpoint.js'
+import type { BatchProcessorEvents, RetryObserver } from '../export/queue-contracts.js'
 
 const WINDOW_MILLIS = 10_000
 
 export interface PipelineWarnings extends BatchProcessorEvents {
   /** Reports what the current windows hold and stops their timers (at shutdown). */
   close(): void
+  /** Says when exports start being retried and when they succeed again (the exporter's retries tell it). */
+  retries: RetryObserver
 }
+
+const GAVE_UP = 'some batches ran out of retries meanwhile (FOK_WARN_EXPORT_FAILED counted them)'
+
+/** After an outage's end is said, a new one beginning within this is not said (a flapping collector). */
+const QUIET_AFTER_RECOVERY_MILLIS = 60_000
 
 /** What the warnings of one queue say: what it holds, and how to size it. */
 interface QueueWording {
@@ -87,7 +95,39 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
       { once: false }
     )
   })
+  const collector =
+    wording.exporter.kind.value === 'otlp'
+      ? `the collector at ${redactEndpoint(wording.exporter.endpoint.value)}`
+      : 'the exporter'
+  /** Whether the current run of failures was said (and so its end will be), and when the last one ended. */
+  let announced = false
+  let lastRecovery = -Infinity
+  const retries: RetryObserver = {
+    onRetrying: (reason, budgetMillis) => {
+      announced = performance.now() - lastRecovery >= QUIET_AFTER_RECOVERY_MILLIS
+      if (!announced) return
+      warnings.warn(
+        'FOK_WARN_EXPORT_RETRYING',
+        `exports of ${wording.noun}s to ${collector} are failing (${reason}) and are being retried, each batch for ` +
+          `up to ${Math.round(budgetMillis / 1000)} s, while the queue takes new ${wording.noun}s: nothing is lost ` +
+          'unless the queue fills or a batch runs out of retries, which are counted and said.',
+        { once: false }
+      )
+    },
+    onRecovered: (millis, gaveUp) => {
+      lastRecovery = performance.now()
+      if (!announced) return
+      announced = false
+      warnings.warn(
+        'FOK_WARN_EXPORT_RECOVERED',
+        `exports of ${wording.noun}s to ${collector} succeed again, after ${(millis / 1000).toFixed(1)} s of ` +
+          `failures; ${gaveUp ? GAVE_UP : 'no batch ran out of retries meanwhile'}.`,
+        { once: false }
+      )
+    }
+  }
   return {
+    retries,
     onDrop: (_total, reason) => {
       ;(reason === 'shutting-down' ? lateDrops : reason === 'queue-bytes' ? byteDrops : drops).add(1)
     },

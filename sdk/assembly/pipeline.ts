@@ -42,8 +42,8 @@ export interface Pipeline {
   logs: LogPipeline | undefined
   /** The metrics side, when metrics are on: a MeterProvider on the same resource. */
   metrics: MetricPipeline | undefined
-  /** Both pipelines' drop and failure summaries. */
-  warnings: PipelineWarnings
+  /** Both pipelines' drop and failure summaries, and the metrics' failures: reported now at close. */
+  warnings: Pick<PipelineWarnings, 'close'>
   stats(): PipelineStats
   /** Spans and log records waiting or being exported. */
   readonly pending: number
@@ -120,6 +120,7 @@ export function assemblePipeline (
   setSpanUrlRedaction(provider, processors.urlRedaction)
   const propagator = buildPropagator(config.propagators.value, resolution.propagatorInstance, config.extractOnly.value)
   const retries = exporter as Partial<RetryCounter> | undefined
+  retries?.observe?.(events.retries)
   const logs = assembleLogPipeline(resolution, resource, warnings)
   const metrics = assembleMetricPipeline(resolution, resource, warnings)
   if (metrics !== undefined) {

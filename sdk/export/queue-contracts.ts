@@ -115,6 +115,19 @@ export interface RetryCounter {
    * otherwise): what the shutdown warning gives as the reason when it counts what is left as failed.
    */
   readonly lastFailure?: string
+  /** Tells `observer` when exports start failing and being retried, and when they succeed again. */
+  observe?(observer: RetryObserver): void
+}
+
+/**
+ * An outage as the retries see it: the first retry after exports succeeded (or since the start),
+ * and the first success after that.
+ */
+export interface RetryObserver {
+  /** An export failed and is being retried; `budgetMillis`: how long one export keeps at it. */
+  onRetrying(reason: string, budgetMillis: number): void
+  /** An export succeeded after failures: how long since the first of them, and whether any batch gave up. */
+  onRecovered(millis: number, gaveUp: boolean): void
 }
 
 /** What SpanExporter and LogRecordExporter have in common. */

@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import type { RetryPolicy } from '../config/retry-policy.js'
-import type { ItemExporter, RetryCounter } from './queue-contracts.js'
+import type { ItemExporter, RetryCounter, RetryObserver } from './queue-contracts.js'
 import { context } from '../../context/otel-api.js'
 import { EXPORT_CONTEXT } from './export-context.js'
 import { failureOf } from './failure.js'
@@ -22,6 +22,11 @@ export interface RetryBudget {
 export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
   private retries = 0
   private failure: string | undefined
+  private observer: RetryObserver | undefined
+  /** When the current run of failures began (a retry was scheduled since the last success). */
+  private failingSince: number | undefined
+  /** A batch gave up during the current run of failures. */
+  private gaveUp = false
   private readonly pending = new Set<{ timer: NodeJS.Timeout; finish: () => void }>()
   private stopped = false
 
@@ -40,26 +45,38 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
     return this.failure
   }
 
+  observe (observer: RetryObserver): void {
+    this.observer = observer
+  }
+
   export (items: T[], done: (result: ExportResult) => void): void {
     const started = performance.now()
     const attempt = (number: number): void => {
       // An attempt under way is what is pending now, not the failure before it.
       this.failure = undefined
       this.inner.export(items, (result) => {
-        this.failure =
-          result.code === ExportResultCode.SUCCESS ? undefined : (result.error?.message ?? 'no reason given')
-        if (result.code === ExportResultCode.SUCCESS || this.stopped) return done(result)
+        if (result.code === ExportResultCode.SUCCESS) {
+          this.failure = undefined
+          this.recovered()
+          return done(result)
+        }
+        const reason = result.error?.message ?? 'no reason given'
+        this.failure = reason
+        if (this.stopped) return done(result)
         const failure = failureOf(result.error)
         // Transient failures are retried; a throttled export only when the collector said when.
         const retryable =
           failure.kind === 'transient' || (failure.kind === 'throttled' && failure.retryAfterMillis !== undefined)
-        if (!retryable || number >= this.policy.maxAttempts) return done(result)
+        if (!retryable || number >= this.policy.maxAttempts) return this.giveUp(done, result)
         const backoff = this.backoff(number)
         const delay =
           failure.retryAfterMillis ??
           (failure.unreachable === true ? Math.min(backoff, this.policy.unreachableRetryMillis) : backoff)
         const elapsed = performance.now() - started
-        if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) return done(result)
+        if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) {
+          return this.giveUp(done, result)
+        }
+        this.retrying(reason)
         this.retries++
         const entry = {
           // Timers keep the context of whatever scheduled them (a transport's callback): each retry
@@ -76,6 +93,29 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
       })
     }
     attempt(1)
+  }
+
+  /** The first retry of a run of failures is told (the run ends with a success). */
+  private retrying (reason: string): void {
+    if (this.failingSince !== undefined) return
+    this.failingSince = performance.now()
+    this.observer?.onRetrying(reason, this.budget.exportTimeoutMillis)
+  }
+
+  /** A batch's failure is final: it ends here, and the run of failures says so when it ends. */
+  private giveUp (done: (result: ExportResult) => void, result: ExportResult): void {
+    if (this.failingSince !== undefined) this.gaveUp = true
+    done(result)
+  }
+
+  /** A success ends a run of failures. */
+  private recovered (): void {
+    if (this.failingSince === undefined) return
+    const millis = performance.now() - this.failingSince
+    const gaveUp = this.gaveUp
+    this.failingSince = undefined
+    this.gaveUp = false
+    this.observer?.onRecovered(millis, gaveUp)
   }
 
   /** Delay before attempt `number + 1`: initial x multiplier^(number-1), capped, with jitter. */

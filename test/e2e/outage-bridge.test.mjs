@@ -11,11 +11,17 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
+import { logCapture } from '../helpers.mjs'
 
 const OUTAGE_MILLIS = 3000
 
 async function service (t, receiver, protocol, retry, exportTimeoutMillis = 30_000) {
-  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  /** The package's warnings with `code` about `noun`s' exports, in order. */
+  app.exportNotices = (code, noun) =>
+    logs.lines.filter((l) => l.code === code && l.msg.includes(`exports of ${noun}s`)).map((l) => l.msg)
+  app.failureNotices = () => logs.lines.filter((l) => l.code === 'FOK_WARN_EXPORT_FAILED').map((l) => l.msg)
   t.after(() => app.close())
   await app.register(otelPlugin, {
     serviceName: 'outage',
@@ -86,6 +92,16 @@ for (const protocol of ['grpc', 'http/protobuf']) {
       // At least once: an export the receiver took just as it went down may have had no answer and
       // been sent again (OTLP's rule, and the collector's): no span missing, none made up.
       assert.equal(new Set(spans.map((s) => s.spanId)).size, stats.created)
+      // The outage was said when the retries began, and its end when exports went through again.
+      for (const noun of ['span', 'log record']) {
+        const retrying = app.exportNotices('FOK_WARN_EXPORT_RETRYING', noun)
+        assert.equal(retrying.length, 1, `${noun}: ${retrying.join(' | ')}`)
+        // The export's deadline: the longer of the budget and batch.exportTimeoutMillis (30 s).
+        assert.match(retrying[0], /are failing \(.+\) and are being retried, each batch for up to 30 s/)
+        const recovered = app.exportNotices('FOK_WARN_EXPORT_RECOVERED', noun)
+        assert.equal(recovered.length, 1, `${noun}: ${recovered.join(' | ')}`)
+        assert.match(recovered[0], /succeed again, after \d+\.\d s of failures; no batch ran out of retries meanwhile\.$/)
+      }
     })
 
     const control = 'the control: a deadline shorter than the outage loses the batch under way, counted as failed'
@@ -104,6 +120,10 @@ for (const protocol of ['grpc', 'http/protobuf']) {
       const stats = app.otel.stats()
       assert.ok(balanced(stats), JSON.stringify(stats))
       assert.ok(stats.failed > 0, `nothing lost with a budget shorter than the outage: ${JSON.stringify(stats)}`)
+      // No retry fits a 1 s deadline with 1 s attempts: the loss is said as such, no outage notices.
+      assert.ok(app.failureNotices().length > 0)
+      assert.deepEqual(app.exportNotices('FOK_WARN_EXPORT_RETRYING', 'span'), [])
+      assert.deepEqual(app.exportNotices('FOK_WARN_EXPORT_RECOVERED', 'span'), [])
     })
   })
 }

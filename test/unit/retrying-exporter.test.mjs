@@ -348,3 +348,36 @@ test('lastFailure: the failure while a retry waits; nothing while an attempt is 
   assert.equal(s.exporter.lastFailure, undefined)
   assert.deepEqual(s.results, [SUCCESS])
 })
+
+test('the observer hears of a run of failures once, when its first retry is scheduled, and of its end at the ' +
+  'first success, with whether a batch ran out of retries meanwhile', (t) => {
+  const s = setup(t, { policy: { maxAttempts: 2 } })
+  const heard = []
+  s.exporter.observe({
+    onRetrying: (reason, budgetMillis) => heard.push(['retrying', reason, budgetMillis]),
+    onRecovered: (millis, gaveUp) => heard.push(['recovered', millis, gaveUp])
+  })
+  s.exportItems()
+  s.answer(transient('first'))
+  s.tick(1000)
+  s.answer(transient('second')) // attempt 2 of 2: this batch runs out of retries
+  s.exportItems()
+  s.answer(transient('third')) // the same run: not heard again
+  s.tick(1000)
+  s.answer(SUCCESS)
+  assert.deepEqual(heard, [
+    ['retrying', 'first', BUDGET.exportTimeoutMillis],
+    ['recovered', 2000, true]
+  ])
+  // A success without failures before it is no recovery; a new run is heard again, and ends clean.
+  s.exportItems()
+  s.answer(SUCCESS)
+  s.exportItems()
+  s.answer(transient('fourth'))
+  s.tick(1000)
+  s.answer(SUCCESS)
+  assert.deepEqual(heard.slice(2), [
+    ['retrying', 'fourth', BUDGET.exportTimeoutMillis],
+    ['recovered', 1000, false]
+  ])
+})
