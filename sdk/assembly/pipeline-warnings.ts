@@ -1,7 +1,7 @@
+import { redactEndpoint } from '../config/endpoint.js'
 import type { ResolvedExporterConfig, ResolvedSdkConfig } from '../config/options.js'
 import type { WarningCode, Warnings } from '../diagnostics/warnings.js'
 import { WindowedReport } from '../diagnostics/windowed-report.js'
-import { redactEndpoint } from '../config/endpoint.js'
 import type { BatchProcessorEvents, RetryObserver } from '../export/queue-contracts.js'
 
 const WINDOW_MILLIS = 10_000
@@ -95,10 +95,8 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
       { once: false }
     )
   })
-  const collector =
-    wording.exporter.kind.value === 'otlp'
-      ? `the collector at ${redactEndpoint(wording.exporter.endpoint.value)}`
-      : 'the exporter'
+  // Only OTLP exporters retry: the collector, named by its endpoint (credentials redacted).
+  const collector = `the collector at ${redactEndpoint(wording.exporter.endpoint.value)}`
   /** Whether the current run of failures was said (and so its end will be), and when the last one ended. */
   let announced = false
   let lastRecovery = -Infinity
