@@ -1,6 +1,7 @@
 // The benchmark suite: `npm run bench` (full, a few minutes) or `npm run bench -- --quick` (under a
 // minute, run by CI). Every scenario measures its baseline in the same run and reports ratios;
-// results go to bench/results/<mode>.json and .md (ignored by git: a run leaves the tree clean;
+// results go to bench/results/<mode>.json and .md, a partial run's (--only) to <mode>-<sections>.json
+// and .md, so that it never replaces a whole run's (ignored by git: a run leaves the tree clean;
 // node bench/lib/update-docs.mjs puts a full run's tables into docs/internals/performance.md).
 //   --quick            short runs
 //   --only a,b         a subset of: micro, encoder, lifecycle, overhead, workers, pipeline, logs, http
@@ -85,6 +86,7 @@ const started = new Date()
 const results = {
   mode: quick ? 'quick' : 'full',
   command: quick ? 'npm run bench -- --quick' : 'npm run bench',
+  ...(only === undefined ? {} : { only }),
   date: started.toISOString(),
   machine: {
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -138,15 +140,16 @@ results.durationSeconds = Math.round((Date.now() - started.getTime()) / 1000)
 const directory = fileURLToPath(new URL('./results/', import.meta.url))
 mkdirSync(directory, { recursive: true })
 const markdown = renderMarkdown(results)
-writeFileSync(`${directory}${results.mode}.json`, `${JSON.stringify(results, null, 2)}\n`)
-writeFileSync(`${directory}${results.mode}.md`, markdown)
+const name = only === undefined ? results.mode : `${results.mode}-${only.join('-')}`
+writeFileSync(`${directory}${name}.json`, `${JSON.stringify(results, null, 2)}\n`)
+writeFileSync(`${directory}${name}.md`, markdown)
 log(`\n${markdown}`)
-log(`results: bench/results/${results.mode}.json and .md (${results.durationSeconds} s)`)
+log(`results: bench/results/${name}.json and .md (${results.durationSeconds} s)`)
 if (values.compare !== undefined) {
   const comparison = renderComparison(readResults(values.compare), results)
-  writeFileSync(`${directory}${results.mode}-compared.md`, comparison)
+  writeFileSync(`${directory}${name}-compared.md`, comparison)
   log(`\n${comparison}`)
-  log(`comparison: bench/results/${results.mode}-compared.md`)
+  log(`comparison: bench/results/${name}-compared.md`)
 }
 
 /**

@@ -9,8 +9,9 @@ import { renderMarkdown } from './report.mjs'
 const docFile = fileURLToPath(new URL('../../docs/internals/performance.md', import.meta.url))
 const resultsFile = process.argv[2] ?? fileURLToPath(new URL('../results/full.json', import.meta.url))
 const results = JSON.parse(readFileSync(resultsFile, 'utf8'))
-if (results.mode !== 'full') {
-  throw new Error(`${resultsFile} is a ${results.mode} run: the published tables come from a full run`)
+if (results.mode !== 'full' || results.only !== undefined) {
+  const what = results.only === undefined ? `a ${results.mode} run` : `a run of ${results.only.join(', ')} only`
+  throw new Error(`${resultsFile} is ${what}: the published tables come from a whole full run`)
 }
 const doc = readFileSync(docFile, 'utf8')
 const start = doc.indexOf('<!-- bench:start -->')
