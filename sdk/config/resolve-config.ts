@@ -20,7 +20,7 @@ import { resolveLogs } from './resolve-logs.js'
 import { resolveMetrics } from './resolve-metrics.js'
 import { resolvePropagators } from './resolve-propagators.js'
 import { resolveResource } from './resolve-resource.js'
-import { resolveSampling } from './resolve-sampling.js'
+import { resolveSampling, unusedSamplerArgument } from './resolve-sampling.js'
 import { fromOption, Resolver } from './resolver.js'
 import { warnOfSharedHeaders } from './shared-headers.js'
 import { isPlainObject, optionalBoolean, rejectUnknownKeys } from './validate.js'
@@ -162,7 +162,11 @@ export function resolveSdkConfig (
     metricViews: metrics.views,
     warnings: r.warnings,
     codedWarnings: r.codedWarnings,
-    ignoredEnv: ignoredVariables(env, { configFile: file, referenced: file?.referenced })
+    ignoredEnv: [
+      ...ignoredVariables(env, { configFile: file, referenced: file?.referenced }),
+      // With a configuration file the variable is among the SDK variables the file replaces.
+      ...(file === undefined ? [unusedSamplerArgument(env, sampling.sampler)].filter((v) => v !== undefined) : [])
+    ]
   }
 }
 

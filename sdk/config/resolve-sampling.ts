@@ -1,9 +1,31 @@
 import type { Sampler } from '@opentelemetry/sdk-trace'
 import { DEFAULT_SAMPLER, DEFAULT_SAMPLING_RATIO, SAMPLER_NAMES } from './defaults.js'
-import { type Parsed, parseEnum, parseRatio } from './env-values.js'
+import { type Parsed, parseEnum, parseRatio, readEnv } from './env-values.js'
 import type { SamplerName, SdkOptions, Setting } from './options.js'
 import type { Resolver } from './resolver.js'
 import { optionalEnum, optionalRatio } from './validate.js'
+
+/** Whether the sampler reads the ratio (`samplingRatio`, OTEL_TRACES_SAMPLER_ARG). */
+export function takesRatio (sampler: SamplerName | 'custom'): boolean {
+  return sampler === 'traceidratio' || sampler === 'parentbased_traceidratio'
+}
+
+/**
+ * OTEL_TRACES_SAMPLER_ARG set beside a sampler that takes no argument: nothing acts on it (an
+ * operator who meant 1 % gets every trace), so it is named with the variables nothing acts on.
+ */
+export function unusedSamplerArgument (
+  env: NodeJS.ProcessEnv,
+  sampler: Setting<SamplerName | 'custom'>
+): { name: string; reason: string } | undefined {
+  if (readEnv(env, 'OTEL_TRACES_SAMPLER_ARG') === undefined || takesRatio(sampler.value)) return undefined
+  return {
+    name: 'OTEL_TRACES_SAMPLER_ARG',
+    reason:
+      `the sampler (${sampler.value === 'custom' ? 'an instance in the options' : sampler.value}) takes no ratio: ` +
+      'set OTEL_TRACES_SAMPLER=parentbased_traceidratio (or traceidratio) to sample by ratio'
+  }
+}
 
 /** The sampler (a specification name or the user's instance) and its ratio. */
 export function resolveSampling (
@@ -40,7 +62,7 @@ export function resolveSampling (
     DEFAULT_SAMPLING_RATIO,
     String
   )
-  if (ratioOption !== undefined && sampler.value !== 'traceidratio' && sampler.value !== 'parentbased_traceidratio') {
+  if (ratioOption !== undefined && !takesRatio(sampler.value)) {
     r.warnings.push(
       `samplingRatio ${ratioOption} has no effect with sampler ${sampler.value}: ` +
         'use sampler "parentbased_traceidratio" (or "traceidratio") to sample by ratio.'

@@ -520,3 +520,16 @@ describe('OTEL_EXPORTER_OTLP_HEADERS sent to more than one place is said, naming
     assert.deepEqual(sharedNotice(neverSent.warnings), [])
   })
 })
+
+test('OTEL_TRACES_SAMPLER_ARG beside a sampler that takes no ratio is named as not acted on; with a ratio ' +
+  'sampler it is used', () => {
+  const alone = resolve({}, { OTEL_TRACES_SAMPLER_ARG: '0.01' })
+  assert.deepEqual(alone.ignoredEnv.map((v) => v.name), ['OTEL_TRACES_SAMPLER_ARG'])
+  assert.match(alone.ignoredEnv[0].reason, /parentbased_always_on\) takes no ratio: set OTEL_TRACES_SAMPLER=/)
+  assert.ok(!alone.ignoredEnv[0].reason.includes('0.01'))
+  const alwaysOn = resolve({}, { OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: '0.1' })
+  assert.deepEqual(alwaysOn.ignoredEnv.map((v) => v.name), ['OTEL_TRACES_SAMPLER_ARG'])
+  const ratio = resolve({}, { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' })
+  assert.deepEqual(ratio.ignoredEnv, [])
+  assert.equal(ratio.config.samplingRatio.value, 0.1)
+})
