@@ -83,7 +83,38 @@ export function loadConfigFile (env: NodeJS.ProcessEnv): ConfigFile | undefined 
     settings,
     (reason) => fail(reason)
   )
+  // Upstream substitutes an unset variable with nothing (the file format's rule): a credential
+  // forgotten at deploy time would be sent empty, silently. Named, never a value.
+  const unset = unsetReferences(document.toJS() as unknown, process.env)
+  if (unset.length > 0) {
+    settings.notices.push(
+      `it refers to ${unset.map((name) => `\${${name}}`).join(', ')} without a default, and ` +
+        `${unset.length === 1 ? 'that variable is' : 'those variables are'} not set (or empty): ` +
+        `each stands for an empty value there (write ${'$'}{NAME:-value} where a default is meant).`
+    )
+  }
   return { variable, file, referenced: referencedVariables(text), ...settings }
+}
+
+/**
+ * The variables the file's values refer to without a default (`${NAME}`, `${env:NAME}`; not in
+ * comments, not escaped as `$${...}`) that `env` leaves unset or empty. `data`: the YAML as read.
+ */
+export function unsetReferences (data: unknown, env: NodeJS.ProcessEnv): string[] {
+  const names = new Set<string>()
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      for (const match of value.matchAll(/(?<!\$)\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+        if (readEnv(env, match[1]!) === undefined) names.add(match[1]!)
+      }
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item)
+    } else if (value !== null && typeof value === 'object') {
+      for (const item of Object.values(value)) visit(item)
+    }
+  }
+  visit(data)
+  return [...names].sort()
 }
 
 /**

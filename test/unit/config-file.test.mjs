@@ -373,3 +373,35 @@ test('a file that cannot be used is FOK_ERR_CONFIG_FILE, saying where and why, n
     assert.ok(!error.message.includes(secret), `${what}: ${error.message}`)
   }
 })
+
+/** `${name}` as the file format writes a reference (built, so that no string here looks like a template). */
+const ref = (name) => '$' + `{${name}}`
+
+test(`a ${ref('NAME')} without a default whose variable is not set is named (it stands for an empty value: a ` +
+  'credential forgotten at deploy time); one with a default, a set one and one in a comment are not', (t) => {
+  process.env.TEST_SET_TOKEN = 'set-SECRET'
+  t.after(() => {
+    delete process.env.TEST_SET_TOKEN
+  })
+  const file = configFile(t, [
+    'file_format: "1.0"',
+    `# an old line: ${ref('TEST_COMMENTED_OUT')}`,
+    'tracer_provider:',
+    '  processors:',
+    '    - batch:',
+    '        exporter:',
+    '          otlp_http:',
+    `            endpoint: ${ref('TEST_ENDPOINT:-http://collector.example:4318/v1/traces')}`,
+    '            headers:',
+    '              - name: authorization',
+    `                value: Bearer ${ref('TEST_UNSET_TOKEN')}`,
+    '              - name: x-tenant',
+    `                value: ${ref('env:TEST_SET_TOKEN')}`,
+    ''
+  ].join('\n'))
+  const { warnings } = resolveSdkConfig({}, { OTEL_CONFIG_FILE: file })
+  const named = warnings.filter((w) => w.includes('without a default'))
+  assert.equal(named.length, 1, warnings.join('\n'))
+  assert.match(named[0], /refers to \$\{TEST_UNSET_TOKEN\} without a default, and that variable is not set/)
+  assert.ok(!named[0].includes('TEST_COMMENTED_OUT') && !named[0].includes('SECRET'), named[0])
+})
