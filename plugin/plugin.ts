@@ -19,6 +19,8 @@ import { bridgeFastifyLog } from './log-bridge.js'
 import { spanUrlRedactionFor } from '../sdk/traces/span-url-redaction.js'
 import { RouteSummaries } from '../sdk/traces/route-summary.js'
 import { watchEventLoop } from '../sdk/traces/event-loop-delay.js'
+import { withEndpointsRedacted } from '../sdk/config/endpoint.js'
+import { deepFreeze } from '../sdk/config/resolve-config.js'
 import { lifecycleSettings, routeLifecycleSettings } from './lifecycle-options.js'
 import { instrumentRouteContext, timeReplySerializers } from './lifecycle-phases.js'
 import { continueAsCurrent } from './lifecycle-timing.js'
@@ -99,7 +101,8 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     tracer: sdk.tracer,
     provider: sdk.provider,
     meterProvider: sdk.metrics?.provider,
-    config: sdk.config,
+    // Shown with the endpoints' credentials redacted (an application may log what it is given).
+    config: deepFreeze(withEndpointsRedacted(sdk.config)),
     owner: sdk.owner,
     forceFlush: () => sdk.forceFlush(),
     shutdown: release,

@@ -1,5 +1,5 @@
 import type { Parsed } from './env-values.js'
-import type { OtlpProtocol } from './options.js'
+import type { OtlpProtocol, ResolvedExporterConfig, ResolvedSdkConfig } from './options.js'
 
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 /** Longer is not an endpoint (a pasted certificate, a token, a log line): refused before parsing. */
@@ -97,4 +97,27 @@ export function redactEndpoint (endpoint: string): string {
   return endpoint
     .replace(/\/\/[^/@?#]*@/, '//[REDACTED]@')
     .replace(/([?&][^=&#]*)=[^&#]*/g, '$1=[REDACTED]')
+}
+
+/**
+ * The resolved configuration as the application is shown it (`app.otel.config`): the same
+ * settings, with each exporter's endpoint redacted as for a log (the same object when there is
+ * nothing to redact; otherwise a copy, which the caller freezes as the original is). The exporters are built from the
+ * configuration itself; a copy is shown, since an application may well log what it is given
+ * (its headers are shown redacted already).
+ */
+export function withEndpointsRedacted<C extends ResolvedSdkConfig> (config: C): C {
+  const redact = (exporter: ResolvedExporterConfig): ResolvedExporterConfig => {
+    const shown = redactEndpoint(exporter.endpoint.value)
+    if (shown === exporter.endpoint.value) return exporter
+    return { ...exporter, endpoint: { ...exporter.endpoint, value: shown } }
+  }
+  const [traces, logs, metrics] = [config.exporter, config.logs.exporter, config.metrics.exporter].map(redact)
+  if (traces === config.exporter && logs === config.logs.exporter && metrics === config.metrics.exporter) return config
+  return {
+    ...config,
+    exporter: traces,
+    logs: { ...config.logs, exporter: logs },
+    metrics: { ...config.metrics, exporter: metrics }
+  }
 }

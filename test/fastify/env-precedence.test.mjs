@@ -1,7 +1,10 @@
 // Precedence: environment > plugin options > defaults. Every override is warned about once, with
 // secrets redacted; invalid environment values are warned about and ignored.
+import Fastify from 'fastify'
+import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { INBOUND_TRACE_ID, sampledParent, tracedApp, withEnv } from '../helpers.mjs'
 
 const warnings = (logs) => logs.lines.filter((l) => l.level === 40).map((l) => l.msg)
@@ -323,4 +326,36 @@ test('no service name anywhere: a warning says spans will be unknown_service', a
   const { app, logs } = await tracedApp(t, { options: { serviceName: undefined } })
   assert.deepEqual(app.otel.config.serviceName, { value: 'unknown_service:node', source: 'default' })
   assert.ok(warnings(logs).some((m) => m.includes('spans will be reported as "unknown_service:node"')))
+})
+
+test("app.otel.config shows each signal's endpoint with its user, password and query values redacted; " +
+  'the exporters still send to it as given', async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const withSecrets = (path) =>
+    receiver.httpEndpoint.replace('http://', 'http://apikey:PASSWORD42@') + `${path}?token=QUERY43`
+  withEnv(t, {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: withSecrets('/v1/traces'),
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: withSecrets('/v1/metrics')
+  })
+  const app = Fastify({ logger: false })
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'shown-config',
+    handleSignals: false,
+    lifecycleSpans: 'off',
+    logs: true,
+    exporter: { logs: { endpoint: withSecrets('/v1/logs') } }
+  })
+  const shown = app.otel.config
+  for (const e of [shown.exporter, shown.logs.exporter, shown.metrics.exporter]) {
+    assert.match(e.endpoint.value, /^http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+\/v1\/\w+\?token=\[REDACTED\]$/)
+  }
+  assert.ok(!JSON.stringify(shown).includes('PASSWORD42') && !JSON.stringify(shown).includes('QUERY43'))
+  assert.ok(Object.isFrozen(shown.exporter.endpoint) && Object.isFrozen(shown.logs))
+  app.get('/', async () => 'ok')
+  await app.inject('/')
+  await app.otel.forceFlush()
+  const spans = await receiver.waitFor((all) => all.length === 1)
+  assert.equal(spans[0].name, 'GET /')
 })
