@@ -113,6 +113,21 @@ test('a worker that calls process.exit() mid-task: its task span and its spans, 
   ])
 })
 
+test('a worker that dies of an uncaught error: counted as exited on its own, not as stopped by the pool',
+  async (t) => {
+    await tracedApp(t)
+    const pool = new Piscina({ filename: edgeWorker, maxThreads: 1 })
+    t.after(() => pool.destroy())
+    const before = lostWorkerSpans()
+    const failed = await inSpan(() => runInWorker(pool, {}, { name: 'throwUncaught' })).catch((error) => error)
+    assert.equal(failed.message, 'uncaught in the worker')
+    // The worker's exit comes after Piscina's rejection: a turn or two later.
+    for (let i = 0; i < 50 && lostWorkerSpans().total === before.total; i++) await nextTurn()
+    const after = lostWorkerSpans()
+    assert.equal(after.stopped, before.stopped)
+    assert.ok(after.exited > before.exited, JSON.stringify(after))
+  })
+
 test('an aborted task with an open span: counted as aborted and warned once', async (t) => {
   const { logs } = await tracedApp(t)
   const warnings = lossWarnings(t, logs)

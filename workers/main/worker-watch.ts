@@ -31,6 +31,11 @@ export function watchPool (pool: object): void {
   const piscina = watchable as WatchablePool
   /** Workers the pool itself is stopping, and why; a worker missing here exited on its own. */
   const stopping = new Map<number, LossReason>()
+  /**
+   * Workers that died of an uncaught error: Piscina answers the worker's `error` event by
+   * destroying it (workerDestroy) before it exits, but the worker ended on its own.
+   */
+  const failed = new Set<number>()
   const watchWorker = (worker: Worker): void => {
     if (watchedWorkers.has(worker)) return
     watchedWorkers.add(worker)
@@ -39,9 +44,13 @@ export function watchPool (pool: object): void {
     if (threadId <= 0) return
     // Before Piscina's own listener, which (for a worker that exited on its own) is what emits
     // workerDestroy: an entry in `stopping` therefore means the pool stopped it first.
+    worker.prependListener('error', () => {
+      failed.add(threadId)
+    })
     worker.prependListener('exit', (exitCode: number) => {
-      const reason = stopping.get(threadId) ?? 'exited'
+      const reason = failed.has(threadId) ? 'exited' : (stopping.get(threadId) ?? 'exited')
       stopping.delete(threadId)
+      failed.delete(threadId)
       countLostSpans(releaseHeldSlot(heldSpans, threadId), reason, exitCode)
     })
   }
