@@ -73,7 +73,9 @@ export function resolveBatchLimits (
     const delay = name === 'scheduledDelayMillis'
     const fromOptions = (delay ? optionalDuration : optionalPositiveInteger)(`${key}.${name}`, explicit[name])
     const parse = delay ? parseDurationMillis : parsePositiveInteger
-    let setting = r.setting(`${key}.${name}`, fromOptions, [env[name]], parse, base[name], String)
+    // A preset the options chose is the options' value: a variable that overrides it is warned about.
+    const chosen = fromOptions ?? (baseSource === 'options' ? base[name] : undefined)
+    let setting = r.setting(`${key}.${name}`, chosen, [env[name]], parse, base[name], String)
     if (delay) setting = clampSetting(r, `${key}.${name}`, setting)
     // A value that came from the preset is as much the user's choice as the preset was.
     return setting.source === 'default' ? { value: setting.value, source: baseSource } : setting

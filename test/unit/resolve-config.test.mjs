@@ -533,3 +533,15 @@ test('OTEL_TRACES_SAMPLER_ARG beside a sampler that takes no ratio is named as n
   assert.deepEqual(ratio.ignoredEnv, [])
   assert.equal(ratio.config.samplingRatio.value, 0.1)
 })
+
+test('a variable that overrides a value of the preset the options chose is warned about, as one that ' +
+  'overrides a value written in the options is; over the default preset it is not', () => {
+  const chosen = resolve({ batch: 'aggressive' }, { OTEL_BSP_MAX_QUEUE_SIZE: '100' })
+  assert.ok(chosen.warnings.includes(
+    'OTEL_BSP_MAX_QUEUE_SIZE overrides option batch.maxQueueSize: using 100 from the environment instead of 8192 ' +
+      'from the plugin options.'
+  ), chosen.warnings.join('\n'))
+  assert.deepEqual(chosen.config.batch.preset, { value: 'custom', source: 'options' })
+  const byDefault = resolve({}, { OTEL_BSP_MAX_QUEUE_SIZE: '4096' })
+  assert.deepEqual(byDefault.warnings.filter((w) => w.includes('overrides option')), [])
+})
