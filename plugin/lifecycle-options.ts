@@ -1,7 +1,7 @@
 import { fromOption } from '../sdk/config/resolver.js'
 import type { Setting } from '../sdk/config/options.js'
-import { optionalEnum, isPlainObject } from '../sdk/config/validate.js'
-import { invalidOption } from '../sdk/errors.js'
+import { closest, optionalEnum, isPlainObject } from '../sdk/config/validate.js'
+import { invalidOption, unknownOption } from '../sdk/errors.js'
 
 /**
  * `off`: no hook, handler or phase spans, no blocking events. `slow` (the default): a hook, the
@@ -71,10 +71,15 @@ export function lifecycleSettings (config: ResolvedLifecycleConfig): LifecycleSe
   })
 }
 
+/** What a route's `config.otel` object may set here. */
+const ROUTE_KEYS: readonly string[] = ['lifecycleSpans', 'slowThresholdMillis', 'blockingThresholdMillis']
+/** What `@fastify/otel` reads from the same object (its span-per-hook settings). */
+const FASTIFY_OTEL_ROUTE_KEYS: readonly string[] = ['instrumentHooks', 'instrumentHandler']
+
 /**
- * A route's `config.otel` over the plugin's settings. `config.otel` is shared with @fastify/otel
- * (its `instrumentHooks` and `instrumentHandler` live there too), so keys other than these three
- * are left alone; these three are checked when the route is added, naming the route.
+ * A route's `config.otel` over the plugin's settings, checked when the route is added, naming the
+ * route. `config.otel` is shared with @fastify/otel (its `instrumentHooks` and
+ * `instrumentHandler` live there too): those are left to it, and any other key is an error.
  */
 export function routeLifecycleSettings (
   base: LifecycleSettings,
@@ -83,6 +88,13 @@ export function routeLifecycleSettings (
 ): LifecycleSettings {
   if (!isPlainObject(otel)) return base
   const key = (name: string): string => `config.otel.${name} of route ${route}`
+  // A misspelt key would leave the route on the defaults without a word. `@fastify/otel` reads its
+  // own keys from the same object, and they are left to it.
+  for (const name of Object.keys(otel)) {
+    if (ROUTE_KEYS.includes(name) || FASTIFY_OTEL_ROUTE_KEYS.includes(name)) continue
+    const suggestion = closest(name, ROUTE_KEYS)
+    throw unknownOption(key(name), suggestion === undefined ? undefined : key(suggestion))
+  }
   const mode = optionalEnum(key('lifecycleSpans'), otel.lifecycleSpans, LIFECYCLE_SPANS)
   const slowMillis = optionalMillis(key('slowThresholdMillis'), otel.slowThresholdMillis)
   const blockingMillis = optionalMillis(key('blockingThresholdMillis'), otel.blockingThresholdMillis)

@@ -367,8 +367,16 @@ test('a bad route-level setting fails when the route is added, naming the route'
       error.message.includes('config.otel.lifecycleSpans of route GET /x') &&
       error.message.includes('"sometimes"')
   )
+  // A misspelt key is named, with the key meant.
+  assert.throws(
+    () => app.get('/z', { config: { otel: { slowThreshold: 5 } } }, async () => 'z'),
+    (error) =>
+      error.code === 'FOK_ERR_UNKNOWN_OPTION' &&
+      error.message.includes('"config.otel.slowThreshold of route GET /z"') &&
+      error.message.includes('Did you mean "config.otel.slowThresholdMillis of route GET /z"?')
+  )
   // @fastify/otel's own keys under config.otel are left alone.
-  app.get('/y', { config: { otel: { instrumentHooks: false } } }, async () => 'y')
+  app.get('/y', { config: { otel: { instrumentHooks: false, instrumentHandler: true } } }, async () => 'y')
   assert.equal((await app.inject('/y')).statusCode, 200)
 })
 
