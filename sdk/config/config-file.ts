@@ -69,7 +69,7 @@ export function loadConfigFile (env: NodeJS.ProcessEnv): ConfigFile | undefined 
     const message = (error as Error).message
       .replace(/^Invalid OpenTelemetry config file: /, 'it does not follow the file format: ')
       .replace(`${file}: `, '')
-    fail(message)
+    fail(withKeysNamed(message, document.toJS() as unknown))
   }
   const settings = settingsFromModel(model, (reason) => fail(reason))
   // The meter provider maps onto the metrics variables the same way (its own file: one concern each).
@@ -94,6 +94,23 @@ export function loadConfigFile (env: NodeJS.ProcessEnv): ConfigFile | undefined 
     )
   }
   return { variable, file, referenced: referencedVariables(text), ...settings }
+}
+
+/**
+ * Upstream's message for a key the format does not have names the object, not the key
+ * (`/tracer_provider/processors/0/batch must NOT have additional properties`): the keys that object
+ * holds are added, so that the misspelt one can be seen. Keys only, never values.
+ */
+export function withKeysNamed (message: string, data: unknown): string {
+  return message.replace(/(\S*) must NOT have additional properties/g, (whole, pointer: string) => {
+    let node: unknown = data
+    for (const part of pointer.split('/').slice(1)) {
+      const key = part.replaceAll('~1', '/').replaceAll('~0', '~')
+      node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined
+    }
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return whole
+    return `${whole} (it has: ${Object.keys(node).join(', ')})`
+  })
 }
 
 /**

@@ -330,6 +330,12 @@ test('a file that cannot be used is FOK_ERR_CONFIG_FILE, saying where and why, n
         `        otlp_http:\n            endpoint: 4318\n            headers_list: "authorization=Basic ${secret}"\n`),
       /it does not follow the file format: \/tracer_provider\/processors\/0\/batch\/exporter\/otlp_http\/endpoint must be string,null/
     ],
+    [
+      'a misspelt key: the object that has it, and its keys, so the misspelt one shows',
+      configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        schedul_delay: 100\n' +
+        '        exporter:\n          console:\n'),
+      /\/tracer_provider\/processors\/0\/batch must NOT have additional properties \(it has: schedul_delay, exporter\)/
+    ],
     ['a file format this package cannot read', configFile(t, 'file_format: "2.0"\n'), /Unsupported file_format: "2\.0"/],
     ['no file format', configFile(t, 'disabled: false\n'), /Unsupported file_format/],
     [
