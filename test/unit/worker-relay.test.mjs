@@ -35,6 +35,7 @@ import {
   TaskRelay
 } from '../../dist/workers/worker/relay-processor.js'
 import { encodeSpan } from '../../dist/workers/worker/span-encoder.js'
+import { plainSpan } from './unit-helpers.mjs'
 
 // The package is CommonJS: the main side emits log records through the CommonJS API build.
 const cjsApi = createRequire(import.meta.url)('@opentelemetry/api')
@@ -298,22 +299,8 @@ describe('spans: encoder to decoder', () => {
 
   test('a repeated trace id and scope travel as marks; a task span of the dispatch trace carries no trace id', () => {
     const scope = SCOPES[3]
-    const span = (spanId, traceId = DISPATCH_TRACE_ID) => ({
-      name: 's',
-      kind: 0,
-      spanContext: () => ({ traceId, spanId, traceFlags: 1 }),
-      parentSpanContext: undefined,
-      startTime: [1, 0],
-      endTime: [2, 0],
-      status: { code: 0 },
-      attributes: {},
-      events: [],
-      links: [],
-      droppedAttributesCount: 0,
-      droppedEventsCount: 0,
-      droppedLinksCount: 0,
-      instrumentationScope: scope
-    })
+    const span = (spanId, traceId = DISPATCH_TRACE_ID) =>
+      plainSpan({ name: 's', spanContext: () => ({ traceId, spanId, traceFlags: 1 }), instrumentationScope: scope })
     const relay = new TaskRelay(replyHeader(THREAD), DISPATCH_TRACE_ID)
     encodeSpan(relay, span('1'.repeat(16)), undefined)
     encodeSpan(relay, span('2'.repeat(16)), undefined)
