@@ -1,6 +1,6 @@
-// The docs hold together: every relative link in README.md and docs/ reaches a file that exists
-// (and a heading that exists, for a #fragment), and what npm users read (the README, the guides,
-// the reference) cites no repository path they do not have.
+// The docs hold together: every relative link in README.md, CHANGELOG.md and docs/ reaches a file
+// that exists (and a heading that exists, for a #fragment), and what npm users read (the README,
+// the changelog, the guides, the reference) cites no repository path they do not have.
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const docs = [
   'README.md',
+  'CHANGELOG.md',
   ...readdirSync(join(root, 'docs'), { recursive: true })
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f.replaceAll('\\', '/')}`)
@@ -73,7 +74,8 @@ test('the README, the guides and the reference cite no repository path', () => {
   const repositoryPath = new RegExp(`(?<![\\w@./-])(?:${FOLDERS.join('|')})/[\\w./-]*`, 'g')
   const cited = []
   for (const [file, markdown] of text) {
-    if (file !== 'README.md' && !file.startsWith('docs/guides/') && !file.startsWith('docs/reference/')) continue
+    const read = ['README.md', 'CHANGELOG.md'].includes(file) || /^docs\/(guides|reference)\//.test(file)
+    if (!read) continue
     for (const [path] of markdown.matchAll(repositoryPath)) cited.push(`${file}: ${path}`)
   }
   assert.deepEqual(cited, [])
