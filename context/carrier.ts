@@ -41,29 +41,43 @@ export function captureContext (ctx: Context = context.active()): ContextCarrier
 
 /**
  * The context a carrier describes, on top of ROOT_CONTEXT. Anything malformed (wrong types,
- * invalid ids, oversize values) yields the empty context: a carrier from a queue or another
- * process is untrusted input and must never throw.
+ * invalid ids, oversize values, a getter that throws) yields the empty context: a carrier from a
+ * queue or another process is untrusted input and must never throw.
+ *
+ * Besides strings, a field may hold the shapes messaging clients hand back for headers the carrier
+ * was written into: bytes (Kafka's headers are Buffers) and SQS's message attribute
+ * (`{ DataType: 'String', StringValue }`).
  */
 export function contextFromCarrier (carrier: unknown): Context {
   if (carrier === null || typeof carrier !== 'object' || Array.isArray(carrier)) return ROOT_CONTEXT
-  const source = carrier as Record<string, unknown>
   const clean: ContextCarrier = {}
-  if (typeof source.traceparent === 'string' && source.traceparent.length <= MAX_TRACEPARENT) {
-    clean.traceparent = source.traceparent
-  }
-  if (typeof source.tracestate === 'string' && source.tracestate.length <= MAX_TRACESTATE) {
-    clean.tracestate = source.tracestate
-  }
-  if (
-    typeof source.baggage === 'string' &&
-    source.baggage.length <= MAX_BAGGAGE &&
-    BAGGAGE_CHARACTERS.test(source.baggage)
-  ) { clean.baggage = source.baggage }
   try {
+    const source = carrier as Record<string, unknown>
+    const traceparent = carriedString(source.traceparent, MAX_TRACEPARENT)
+    if (traceparent !== undefined) clean.traceparent = traceparent
+    const tracestate = carriedString(source.tracestate, MAX_TRACESTATE)
+    if (tracestate !== undefined) clean.tracestate = tracestate
+    const baggage = carriedString(source.baggage, MAX_BAGGAGE)
+    if (baggage !== undefined && BAGGAGE_CHARACTERS.test(baggage)) clean.baggage = baggage
     return carrierFormat.extract(LinkedContext.ROOT, clean, defaultTextMapGetter)
   } catch {
     return ROOT_CONTEXT
   }
+}
+
+/** A carrier field's text, when it is one and no longer than `limit`. */
+function carriedString (value: unknown, limit: number): string | undefined {
+  if (typeof value === 'string') return value.length <= limit ? value : undefined
+  if (value instanceof Uint8Array) {
+    // W3C Trace Context and Baggage are ASCII: a byte that is not one fails the checks that follow.
+    if (value.byteLength > limit) return undefined
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1')
+  }
+  if (value !== null && typeof value === 'object') {
+    const text = (value as { StringValue?: unknown }).StringValue
+    return typeof text === 'string' && text.length <= limit ? text : undefined
+  }
+  return undefined
 }
 
 /** True for an OpenTelemetry Context object (as opposed to a carrier). */

@@ -10,6 +10,7 @@ export const MESSAGING_SYSTEM = 'messaging.system'
 export const MESSAGING_OPERATION_TYPE = 'messaging.operation.type'
 export const MESSAGING_OPERATION_NAME = 'messaging.operation.name'
 export const MESSAGING_DESTINATION_NAME = 'messaging.destination.name'
+export const MESSAGING_DESTINATION_TEMPLATE = 'messaging.destination.template'
 export const MESSAGING_MESSAGE_ID = 'messaging.message.id'
 export const MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count'
 /**
@@ -31,10 +32,19 @@ export interface MessagingTarget {
    * (`send emails`, `process emails`), so keep it low-cardinality: never an id per message.
    */
   destination: string
+  /**
+   * `messaging.destination.template`: what a destination made per tenant, user or session was
+   * made from (`orders.{customer}` for `orders.cust-123`). When given, the span is named for it, as
+   * the conventions ask, and `destination` keeps the real name in `messaging.destination.name`.
+   */
+  destinationTemplate?: string
   /** `messaging.operation.name`, the span name's first word. Default `send` / `process`. */
   operation?: string
-  /** `messaging.message.id`, when the operation is about one message whose id is known. */
-  messageId?: string
+  /**
+   * `messaging.message.id`, when the operation is about one message whose id is known (a number
+   * is written as its decimal string). Not set on a span for a batch.
+   */
+  messageId?: string | number
   /** More attributes for the span (`messaging.consumer.group.name`, your own...). */
   attributes?: Attributes
   /** Default: the global tracer provider's tracer named `fastify-otel-kit`. */
@@ -42,7 +52,11 @@ export interface MessagingTarget {
 }
 
 export interface ProducerOptions extends MessagingTarget {
-  /** How many messages this one operation sends, when it sends a batch (`messaging.batch.message_count`). */
+  /**
+   * How many messages this one operation sends, when it sends a batch
+   * (`messaging.batch.message_count`; the conventions leave it off a single message's span, so 1
+   * sets nothing).
+   */
   messageCount?: number
 }
 
@@ -72,8 +86,9 @@ export interface MessageCarrier extends ContextCarrier {
 }
 
 /**
- * The span name and the attributes the conventions ask for. Checked here, once per call: a
- * missing destination or system is a mistake in the code, found on its first run.
+ * The span name and the attributes the conventions ask for (the message's id is the caller's to
+ * add: only a span about one message has one). Checked here, once per call: a missing destination
+ * or system is a mistake in the code, found on its first run.
  */
 export function messagingSpan (
   helper: string,
@@ -83,8 +98,14 @@ export function messagingSpan (
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${PACKAGE_NAME}: ${helper} needs options { system, destination }; received ${typeof options}.`)
   }
-  const { system, destination, operation = operationType, messageId, attributes } = options
-  for (const [name, value] of [['system', system], ['destination', destination], ['operation', operation]]) {
+  const { system, destination, destinationTemplate, operation = operationType, attributes } = options
+  const required: Array<[string, unknown]> = [
+    ['system', system],
+    ['destination', destination],
+    ['operation', operation]
+  ]
+  if (destinationTemplate !== undefined) required.push(['destinationTemplate', destinationTemplate])
+  for (const [name, value] of required) {
     if (typeof value !== 'string' || value === '') {
       throw new TypeError(
         `${PACKAGE_NAME}: ${helper} needs options.${name} as a non-empty string; received ${typeof value}.`
@@ -92,16 +113,23 @@ export function messagingSpan (
     }
   }
   return {
-    name: `${operation} ${destination}`,
+    name: `${operation} ${destinationTemplate ?? destination}`,
     attributes: {
       ...attributes,
       [MESSAGING_SYSTEM]: system,
       [MESSAGING_OPERATION_TYPE]: operationType,
       [MESSAGING_OPERATION_NAME]: operation,
       [MESSAGING_DESTINATION_NAME]: destination,
-      ...(typeof messageId === 'string' && messageId !== '' ? { [MESSAGING_MESSAGE_ID]: messageId } : {})
+      ...(destinationTemplate !== undefined ? { [MESSAGING_DESTINATION_TEMPLATE]: destinationTemplate } : {})
     }
   }
+}
+
+/** `messaging.message.id` from what the caller gave: a non-empty string, or a whole number or bigint as its digits. */
+export function messageIdOf (value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value
+  if (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value))) return String(value)
+  return undefined
 }
 
 /** A time as milliseconds since the epoch, or undefined for anything that is not one. */

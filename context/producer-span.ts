@@ -3,7 +3,9 @@ import { captureContext } from './carrier.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './instrumentation-scope.js'
 import {
   MESSAGING_BATCH_MESSAGE_COUNT,
+  MESSAGING_MESSAGE_ID,
   type MessageCarrier,
+  messageIdOf,
   messagingSpan,
   type ProducerOptions
 } from './messaging.js'
@@ -31,9 +33,11 @@ export function withProducerSpan<T> (options: ProducerOptions, fn: (carrier: Mes
     throw new TypeError(`${PACKAGE_NAME}: withProducerSpan needs a function to run; received ${typeof fn}.`)
   }
   const count = options.messageCount
-  if (typeof count === 'number' && Number.isInteger(count) && count >= 0) {
-    attributes[MESSAGING_BATCH_MESSAGE_COUNT] = count
-  }
+  const isBatch = typeof count === 'number' && Number.isInteger(count) && count >= 0 && count !== 1
+  // The conventions: a count only on a batch's span, an id only on a single message's.
+  if (isBatch) attributes[MESSAGING_BATCH_MESSAGE_COUNT] = count
+  const id = isBatch ? undefined : messageIdOf(options.messageId)
+  if (id !== undefined) attributes[MESSAGING_MESSAGE_ID] = id
   const tracer = options.tracer ?? trace.getTracer(PACKAGE_NAME, PACKAGE_VERSION)
   const parent = context.active()
   const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes }, parent)

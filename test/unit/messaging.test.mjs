@@ -103,6 +103,27 @@ describe('withProducerSpan', () => {
     assert.equal(named('send emails').attributes['messaging.batch.message_count'], 3)
   })
 
+  test('a count only on a batch, an id only on a single message (a number as its digits)', () => {
+    withProducerSpan({ ...target, messageCount: 1, messageId: 42 }, () => {})
+    const single = named('send emails').attributes
+    assert.equal(single['messaging.batch.message_count'], undefined)
+    assert.equal(single['messaging.message.id'], '42')
+    exporter.reset()
+    withProducerSpan({ ...target, messageCount: 5, messageId: 'm-1' }, () => {})
+    const batch = named('send emails').attributes
+    assert.equal(batch['messaging.batch.message_count'], 5)
+    assert.equal(batch['messaging.message.id'], undefined)
+  })
+
+  test('a destination template names the span; the destination stays in its attribute', () => {
+    const perCustomer = { system: 'kafka', destination: 'orders.cust-123', destinationTemplate: 'orders.{customer}' }
+    withProducerSpan(perCustomer, () => {})
+    const send = named('send orders.{customer}')
+    assert.equal(send.attributes['messaging.destination.name'], 'orders.cust-123')
+    assert.equal(send.attributes['messaging.destination.template'], 'orders.{customer}')
+    assert.throws(() => withProducerSpan({ ...target, destinationTemplate: '' }, () => {}), /options\.destinationTemplate/)
+  })
+
   test('a rejection is recorded (ERROR, error.type, exception) and the same error passed on', async () => {
     const down = new Error('Connection is closed.')
     await assert.rejects(
@@ -227,6 +248,11 @@ describe('withConsumerSpan', () => {
     assert.deepEqual(linkIds(process).sort(), producers.map(idOf).sort())
     assert.equal(process.attributes['messaging.batch.message_count'], 3)
     assert.ok(process.attributes['queue.wait_time_ms'] >= 60_000)
+    exporter.reset()
+    // A batch of one is a single message: no count; and a batch's span names no message id.
+    withConsumerSpan([jobs[0].otel], { ...target, messageId: 'm-1' }, () => {})
+    assert.equal(named('process emails').attributes['messaging.batch.message_count'], undefined)
+    assert.equal(named('process emails').attributes['messaging.message.id'], undefined)
     assert.throws(
       () => withConsumerSpan([jobs[0].otel], { ...target, parent: 'producer' }, () => {}),
       /use parent: 'link-only' for a batch/
@@ -245,6 +271,33 @@ describe('withConsumerSpan', () => {
       assert.deepEqual(process.links, [])
       assert.equal(process.attributes['queue.wait_time_ms'], undefined)
     }
+  })
+
+  test("carriers as messaging clients hand headers back: bytes (Kafka), SQS's message attributes", async () => {
+    const job = await enqueue()
+    const producer = idOf(named('send emails'))
+    const asBytes = Object.fromEntries(Object.entries(job.otel).map(([k, v]) => [k, Buffer.from(String(v))]))
+    const asSqs = Object.fromEntries(
+      Object.entries(job.otel).map(([k, v]) => [k, { DataType: 'String', StringValue: String(v) }])
+    )
+    for (const carrier of [asBytes, asSqs]) {
+      exporter.reset()
+      withConsumerSpan(carrier, target, () => {})
+      assert.deepEqual(linkIds(named('process emails')), [producer])
+    }
+  })
+
+  test('a carrier whose field throws when read is no carrier: fn runs, no link, no throw', () => {
+    const hostile = {
+      get traceparent () {
+        throw new Error('boom')
+      }
+    }
+    assert.equal(
+      withConsumerSpan(hostile, target, () => 'done'),
+      'done'
+    )
+    assert.deepEqual(named('process emails').links, [])
   })
 
   test('the enqueue time from the broker wins; one in the future gives no wait', async () => {
@@ -285,6 +338,83 @@ describe('withConsumerSpan', () => {
     assert.equal(parentOf(named('email.send')), idOf(bull))
     // Its trace is not the producer's here: the producer is linked.
     assert.deepEqual(linkIds(bull), [idOf(named('send emails'))])
+  })
+
+  test("joining another library's span: the message's id, wait and attributes it lacks, its baggage", async () => {
+    const bag = propagation.createBaggage({ 'tenant.id': { value: 'acme' } })
+    const job = await context.with(propagation.setBaggage(context.active(), bag), () => enqueue())
+    const options = { ...target, messageId: 'job-7', attributes: { 'app.kept': 'theirs', 'app.added': 'ours' } }
+    const attributes = { 'app.kept': 'bullmq' }
+    let seen
+    tracer.startActiveSpan('process emails (bullmq)', { kind: SpanKind.CONSUMER, attributes }, ROOT_CONTEXT, (bull) => {
+      withConsumerSpan(job.otel, options, () => {
+        seen = propagation.getBaggage(context.active())?.getEntry('tenant.id')?.value
+      })
+      bull.end()
+    })
+    const bull = named('process emails (bullmq)')
+    assert.equal(seen, 'acme')
+    assert.equal(bull.attributes['messaging.message.id'], 'job-7')
+    assert.equal(bull.attributes['app.kept'], 'bullmq', "the other instrumentation's attribute stays")
+    assert.equal(bull.attributes['app.added'], 'ours')
+    assert.equal(typeof bull.attributes['queue.wait_time_ms'], 'number')
+  })
+
+  test("joining: a producer in the same trace is linked unless it is the joined span's parent", async () => {
+    const job = await enqueue()
+    const producerContext = trace.setSpanContext(ROOT_CONTEXT, {
+      ...named('send emails').spanContext(),
+      isRemote: true
+    })
+    // The joined span in the producer's trace, under another span of it (a redelivery, say).
+    const retry = tracer.startSpan('redeliver', {}, producerContext)
+    const underRetry = trace.setSpan(ROOT_CONTEXT, retry)
+    tracer.startActiveSpan('process emails (bullmq)', { kind: SpanKind.CONSUMER }, underRetry, (bull) => {
+      withConsumerSpan(job.otel, target, () => {})
+      bull.end()
+    })
+    retry.end()
+    assert.deepEqual(linkIds(named('process emails (bullmq)')), [idOf(named('send emails'))])
+    exporter.reset()
+    // The same span started as the producer's child: the relation is already there, no link.
+    tracer.startActiveSpan('process emails (bullmq)', { kind: SpanKind.CONSUMER }, producerContext, (bull) => {
+      withConsumerSpan(job.otel, target, () => {})
+      bull.end()
+    })
+    assert.deepEqual(linkIds(named('process emails (bullmq)')), [])
+  })
+
+  test("a CONSUMER span of this package's, or one for another system, is a parent, not joined", async () => {
+    const jobs = [await enqueue(), await enqueue()]
+    const producers = spans().filter((s) => s.name === 'send emails').map(idOf)
+    exporter.reset()
+    withConsumerSpan(
+      jobs.map((j) => j.otel),
+      target,
+      () => {
+        for (const [i, job] of jobs.entries()) {
+          withConsumerSpan(job.otel, { ...target, messageId: `m-${i}` }, () => {})
+        }
+      }
+    )
+    const all = spans().filter((s) => s.name === 'process emails')
+    const batch = all.find((s) => s.attributes['messaging.batch.message_count'] === 2)
+    const singles = all.filter((s) => s !== batch)
+    assert.equal(singles.length, 2)
+    assert.deepEqual(linkIds(batch).sort(), [...producers].sort(), 'the batch keeps one link per message')
+    for (const [i, single] of singles.entries()) {
+      assert.equal(parentOf(single), idOf(batch))
+      assert.equal(single.attributes['messaging.message.id'], `m-${i}`)
+      assert.deepEqual(linkIds(single), [producers[i]])
+    }
+    exporter.reset()
+    const kafka = { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders' }
+    tracer.startActiveSpan('process orders', { kind: SpanKind.CONSUMER, attributes: kafka }, ROOT_CONTEXT, (span) => {
+      withConsumerSpan(jobs[0].otel, { system: 'rabbitmq', destination: 'replies' }, () => {})
+      span.end()
+    })
+    assert.equal(parentOf(named('process replies')), idOf(named('process orders')))
+    assert.deepEqual(linkIds(named('process orders')), [])
   })
 
   test('mistakes in the call are TypeErrors', () => {
