@@ -370,6 +370,7 @@ function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): voi
     if (status >= 500) {
       span.setAttribute('error.type', telemetry.errorType ?? String(status))
       span.setStatus({ code: SpanStatusCode.ERROR })
+      if (!end && telemetry.errorType !== undefined) keepErrorTypeAtEnd(span, telemetry.errorType)
     }
     if (runtime.responseAttributes !== undefined) {
       const extra = callUserHook(runtime, 'responseAttributes', () => runtime.responseAttributes!(request, reply))
@@ -377,6 +378,21 @@ function finishRequestSpan (telemetry: RequestTelemetryState, end: boolean): voi
     }
   } finally {
     closeRequest(telemetry, end)
+  }
+}
+
+/**
+ * An adopted span is ended by instrumentation-http, which first sets `error.type` to the status
+ * code (`'500'`) over the thrown error's type the plugin set. The span's own `end` is wrapped, for
+ * this span only, to set the error's type again just before it ends: the conventions want the
+ * error's class when there is one, and the plugin's own spans and the request metrics have it.
+ */
+function keepErrorTypeAtEnd (span: Span, type: string): void {
+  const end = span.end
+  span.end = function (this: Span, endTime?: Parameters<Span['end']>[0]): void {
+    span.end = end
+    this.setAttribute('error.type', type)
+    end.call(this, endTime)
   }
 }
 

@@ -113,6 +113,23 @@ for (const variant of ['esm', 'cjs']) {
 }
 
 test(
+  "a thrown error under the preload: instrumentation-http's span, taken over, says the error's class, not '500'",
+  { timeout: 60_000 },
+  async (t) => {
+    const receiver = await OtlpReceiver.start()
+    t.after(() => receiver.stop())
+    const orders = await startService(t, 'esm', 'orders', receiver)
+    assert.equal((await fetch(`${orders.url}/boom`)).status, 500)
+    await orders.finish()
+    const [server] = await receiver.waitFor((all) => all.length >= 1)
+    assert.equal(server.scope.name, '@opentelemetry/instrumentation-http')
+    assert.equal(server.name, 'GET /boom')
+    assert.equal(server.attributes['error.type'], 'TypeError')
+    assert.equal(server.status.code, 2)
+  }
+)
+
+test(
   'request.otel.fetch under the preload: one CLIENT span and one traceparent, and the downstream service stays ' +
     'in the trace',
   { timeout: 60_000 },
