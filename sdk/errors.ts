@@ -80,10 +80,11 @@ export function conflictingOptions (message: string): OtelKitConfigError {
   return new OtelKitConfigError('FOK_ERR_CONFLICTING_OPTIONS', message)
 }
 
-export function tlsFile (key: string, path: string, reason: string): OtelKitConfigError {
+/** `problem` finishes "names <path>, which ...": `cannot be read (ENOENT)`, `holds no PEM certificate`. */
+export function tlsFile (key: string, path: string, problem: string): OtelKitConfigError {
   return new OtelKitConfigError(
     'FOK_ERR_TLS_FILE',
-    `option "${key}" names ${JSON.stringify(path)}, which cannot be read (${reason}). ` +
+    `option "${key}" names ${JSON.stringify(path)}, which ${problem}. ` +
       'Give the path of a readable PEM file.'
   )
 }

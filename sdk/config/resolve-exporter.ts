@@ -34,12 +34,15 @@ import {
   isPlainObject,
   isValidHeaderName,
   isValidHeaderValue,
+  looksLikePemContent,
   optionalBoolean,
   optionalEnum,
+  optionalFilePath,
   optionalHeaders,
   optionalPlainObject,
   optionalPositiveInteger,
   optionalString,
+  PEM_CONTENT_REASON,
   rejectUnknownKeys
 } from './validate.js'
 
@@ -208,10 +211,12 @@ export function resolveOtlpSettings (
     const chosen = option(name)
     return r.setting<string | undefined>(
       chosen.key,
-      validated(name, optionalString),
+      validated(name, optionalFilePath),
       envNames(suffix),
-      (v) => ({ ok: true, value: v }),
-      undefined
+      (v) => (looksLikePemContent(v) ? { ok: false, reason: PEM_CONTENT_REASON } : { ok: true, value: v }),
+      undefined,
+      (v) => (v === undefined ? 'no file' : JSON.stringify(v)),
+      (raw) => (looksLikePemContent(raw) ? '(not shown)' : JSON.stringify(raw))
     )
   }
   const certificateFile = fileSetting('certificateFile', 'CERTIFICATE')

@@ -12,6 +12,27 @@ export function optionalString (key: string, value: unknown): string | undefined
   return value
 }
 
+/**
+ * What a TLS setting holds when the file's content was given instead of its path (a Kubernetes
+ * secret's value where its mount path belongs): PEM armour or a line break, which no usable path
+ * has. Such a value may be a private key, so it is never shown.
+ */
+export function looksLikePemContent (value: string): boolean {
+  return value.includes('-----BEGIN') || value.includes('\n')
+}
+
+export const PEM_CONTENT_REASON =
+  'it holds what looks like the PEM content itself (not shown), not the path of a file: give the path of the file'
+
+/** A TLS file's path: a non-empty string that is not the file's content. */
+export function optionalFilePath (key: string, value: unknown): string | undefined {
+  const path = optionalString(key, value)
+  if (path !== undefined && looksLikePemContent(path)) {
+    throw invalidOptionDescribed(key, 'the path of a PEM file', 'what looks like the PEM content itself (not shown)')
+  }
+  return path
+}
+
 export function optionalBoolean (key: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'boolean') throw invalidOption(key, 'true or false', value)

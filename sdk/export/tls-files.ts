@@ -22,9 +22,9 @@ export function readTlsFiles (
   warn: (message: string) => void,
   pairProblem: (key: Buffer, cert: Buffer) => string | undefined
 ): TlsMaterial {
-  const ca = readPem('exporter.certificateFile', exporter.certificateFile, warn)
-  let key = readPem('exporter.clientKeyFile', exporter.clientKeyFile, warn)
-  let cert = readPem('exporter.clientCertificateFile', exporter.clientCertificateFile, warn)
+  const ca = readPem('exporter.certificateFile', exporter.certificateFile, CERTIFICATE, warn)
+  let key = readPem('exporter.clientKeyFile', exporter.clientKeyFile, PRIVATE_KEY, warn)
+  let cert = readPem('exporter.clientCertificateFile', exporter.clientCertificateFile, CERTIFICATE, warn)
   if ((key === undefined) !== (cert === undefined)) {
     key = undefined
     cert = undefined
@@ -38,7 +38,7 @@ export function readTlsFiles (
         throw tlsFile(
           'exporter.clientKeyFile',
           keySetting.value!,
-          `with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`
+          `is, with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`
         )
       }
       const names = [keySetting, certSetting].map((s) =>
@@ -58,20 +58,36 @@ export function readTlsFiles (
   }
 }
 
+/** What each file must hold: the PEM block Node's TLS reads from it. */
+interface PemKind {
+  readonly marker: RegExp
+  readonly what: string
+}
+const CERTIFICATE: PemKind = { marker: /-----BEGIN CERTIFICATE-----/, what: 'PEM certificate' }
+const PRIVATE_KEY: PemKind = { marker: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: 'PEM private key' }
+
+/**
+ * A TLS file's content, or undefined (with a warning) when a file named in the environment cannot
+ * be read or holds no PEM block of its kind; from the options, either is an error. Without the
+ * check, a CA file holding something else was taken silently, and every export then failed as if
+ * no CA had been named.
+ */
 function readPem (
   key: string,
   setting: Setting<string | undefined>,
+  kind: PemKind,
   warn: (message: string) => void
 ): Buffer | undefined {
   if (setting.value === undefined) return undefined
+  let problem: string
   try {
-    return readFileSync(setting.value)
+    const content = readFileSync(setting.value)
+    if (kind.marker.test(content.toString('latin1'))) return content
+    problem = `holds no ${kind.what}`
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-    if (setting.source !== 'env') throw tlsFile(key, setting.value, reason)
-    warn(
-      `${setting.env} names ${JSON.stringify(setting.value)}, which cannot be read (${reason}); exporting without it.`
-    )
-    return undefined
+    problem = `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
   }
+  if (setting.source !== 'env') throw tlsFile(key, setting.value, problem)
+  warn(`${setting.env} names ${JSON.stringify(setting.value)}, which ${problem}; exporting without it.`)
+  return undefined
 }

@@ -7,6 +7,7 @@ import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
@@ -166,49 +167,133 @@ test('doctor shows the same warning, never the member', async () => {
   assert.doesNotMatch(stdout, /MySecret|acme/)
 })
 
-test('TLS files from the environment that are not PEM: a warning and no client certificate, ' +
-  'never a failed registration', async (t) => {
-  const notPem = fileURLToPath(import.meta.url)
-  withEnv(t, {
-    OTEL_EXPORTER_OTLP_CLIENT_KEY: notPem,
-    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: notPem,
-    OTEL_EXPORTER_OTLP_CERTIFICATE: notPem
-  })
+const tlsFixture = (name) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url))
+
+/** Registers with `env` and the options' `exporter`, returns the warnings; closes the app after. */
+async function tlsWarnings (t, env, exporter = {}) {
+  withEnv(t, env)
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
-  t.after(() => app.close())
   await app.register(otelPlugin, {
     serviceName: 'bad-env',
     handleSignals: false,
     shutdownTimeoutMillis: 200,
-    exporter: { endpoint: 'https://127.0.0.1:9' }
+    exporter: { endpoint: 'https://127.0.0.1:9', ...exporter }
+  })
+  await app.close()
+  return { warnings: warnings(logs), text: logs.lines.map((l) => JSON.stringify(l)).join('\n') }
+}
+
+const NO_TLS_ENV = {
+  OTEL_EXPORTER_OTLP_CLIENT_KEY: '',
+  OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '',
+  OTEL_EXPORTER_OTLP_CERTIFICATE: ''
+}
+
+test('TLS files from the environment that hold no PEM block: a warning each, exported without them, ' +
+  'never a failed registration; from the options, a coded error', async (t) => {
+  const notPem = fileURLToPath(import.meta.url)
+  const { warnings: seen } = await tlsWarnings(t, {
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: notPem,
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: notPem,
+    OTEL_EXPORTER_OTLP_CERTIFICATE: notPem
+  })
+  for (const [variable, what] of [
+    ['OTEL_EXPORTER_OTLP_CLIENT_KEY', 'PEM private key'],
+    ['OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', 'PEM certificate'],
+    ['OTEL_EXPORTER_OTLP_CERTIFICATE', 'PEM certificate']
+  ]) {
+    assert.ok(
+      seen.some((m) => m.includes(`${variable} names "${notPem}", which holds no ${what}; exporting without it.`)),
+      `${variable}: ${JSON.stringify(seen)}`
+    )
+  }
+  withEnv(t, NO_TLS_ENV)
+  for (const [exporter, expected] of [
+    [{ certificateFile: notPem }, /"exporter\.certificateFile" names .*, which holds no PEM certificate\./],
+    [{ clientKeyFile: notPem, clientCertificateFile: tlsFixture('client.pem') }, /which holds no PEM private key/]
+  ]) {
+    const strict = Fastify()
+    t.after(() => strict.close())
+    await assert.rejects(
+      async () => {
+        const endpoint = 'https://127.0.0.1:9'
+        await strict.register(otelPlugin, { handleSignals: false, exporter: { endpoint, ...exporter } })
+      },
+      (error) => error.code === 'FOK_ERR_TLS_FILE' && expected.test(error.message)
+    )
+  }
+})
+
+test('a client key and certificate that are not a pair: a warning from the environment, an error from the ' +
+  'options', async (t) => {
+  const mismatched = { key: tlsFixture('client.key'), cert: tlsFixture('server.pem') }
+  const { warnings: seen } = await tlsWarnings(t, {
+    ...NO_TLS_ENV,
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: mismatched.key,
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: mismatched.cert
   })
   assert.ok(
-    warnings(logs).some((m) =>
+    seen.some((m) =>
       m.includes(
         'OTEL_EXPORTER_OTLP_CLIENT_KEY and OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE ' +
           'name files that are not a usable key and certificate ('
       )
-    )
+    ),
+    JSON.stringify(seen)
   )
-  await app.close()
-  // The same files named in the options are a coded error at registration (a second instance
-  // would reuse the first one's SDK, hence the close above).
+  withEnv(t, NO_TLS_ENV)
   const strict = Fastify()
   t.after(() => strict.close())
-  withEnv(t, {
-    OTEL_EXPORTER_OTLP_CLIENT_KEY: '',
-    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '',
-    OTEL_EXPORTER_OTLP_CERTIFICATE: ''
-  })
   await assert.rejects(
     async () => {
       await strict.register(otelPlugin, {
         handleSignals: false,
-        exporter: { endpoint: 'https://127.0.0.1:9', clientKeyFile: notPem, clientCertificateFile: notPem }
+        exporter: {
+          endpoint: 'https://127.0.0.1:9',
+          clientKeyFile: mismatched.key,
+          clientCertificateFile: mismatched.cert
+        }
       })
     },
     (error) => error.code === 'FOK_ERR_TLS_FILE' && error.message.includes('not a usable key and certificate')
+  )
+})
+
+test('a private key pasted where its path belongs is never shown: not in a warning, not in an error', async (t) => {
+  const pasted = readFileSync(tlsFixture('client.key'), 'utf8')
+  const secretLine = pasted.split('\n')[1]
+  const { warnings: seen, text } = await tlsWarnings(t, {
+    ...NO_TLS_ENV,
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: pasted,
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: tlsFixture('client.pem')
+  })
+  assert.ok(
+    seen.some((m) =>
+      m.includes('OTEL_EXPORTER_OTLP_CLIENT_KEY=(not shown) is invalid (it holds what looks like the PEM')
+    ),
+    JSON.stringify(seen)
+  )
+  assert.ok(!text.includes(secretLine) && !text.includes('BEGIN'), 'the key is not in the log')
+  withEnv(t, NO_TLS_ENV)
+  const strict = Fastify()
+  t.after(() => strict.close())
+  await assert.rejects(
+    async () => {
+      await strict.register(otelPlugin, {
+        handleSignals: false,
+        exporter: {
+          endpoint: 'https://127.0.0.1:9',
+          clientKeyFile: pasted,
+          clientCertificateFile: tlsFixture('client.pem')
+        }
+      })
+    },
+    (error) =>
+      error.code === 'FOK_ERR_INVALID_OPTION' &&
+      error.message.includes('"exporter.clientKeyFile" must be the path of a PEM file') &&
+      !error.message.includes(secretLine) &&
+      !error.message.includes('BEGIN')
   )
 })
 
