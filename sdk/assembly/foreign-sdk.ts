@@ -1,7 +1,7 @@
 import type { TextMapPropagator, TracerProvider } from '@opentelemetry/api'
 import { ensureContextManager } from '../../context/context-manager.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from '../../context/instrumentation-scope.js'
-import { metrics, propagation, trace } from '../../context/otel-api.js'
+import { logs, metrics, propagation, trace } from '../../context/otel-api.js'
 import { applicationMetrics } from './application-metrics.js'
 import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
@@ -76,10 +76,33 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (
       const sink = currentSpanSink()
       return { ...emptyStats(), lostInWorkers: sink === undefined ? 0 : workerSpanLosses(sink.processor).total }
     },
+    // Every signal the application registered: a signal's flush (SIGTERM, app.otel.forceFlush())
+    // that reached only the TracerProvider left its log records and metrics unsent at exit.
     forceFlush: async () => {
-      await flushable.forceFlush?.()
+      await Promise.all([
+        flushable.forceFlush?.(),
+        flushRegistered(logs.getLoggerProvider()),
+        flushRegistered(metrics.getMeterProvider())
+      ])
     }
   }
+}
+
+/**
+ * Flushes a provider the application registered with an API, when it can be flushed: an SDK's
+ * provider has forceFlush; the Logs API may hand back a proxy whose delegate is the provider; the
+ * API's no-op providers have neither.
+ */
+async function flushRegistered (provider: unknown): Promise<void> {
+  const target = provider as { forceFlush?: () => Promise<unknown>; getDelegate?: () => unknown }
+  if (typeof target.forceFlush === 'function') {
+    await target.forceFlush()
+    return
+  }
+  const delegate = (typeof target.getDelegate === 'function' ? target.getDelegate() : undefined) as
+    | { forceFlush?: () => Promise<unknown> }
+    | undefined
+  if (typeof delegate?.forceFlush === 'function') await delegate.forceFlush()
 }
 
 /** OTEL_SDK_DISABLED=true: the API's no-op tracer and whatever propagator is registered. */

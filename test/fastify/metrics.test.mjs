@@ -284,6 +284,56 @@ test('an SDK the application registered: the HTTP metrics go to its MeterProvide
   assert.equal(duration.dataPoints[0].attributes['http.route'], '/orders/:id')
 })
 
+test("an SDK the application registered: app.otel.forceFlush() (and so the signal handler's flush) flushes " +
+  'its log records and metrics too, not only its spans', async (t) => {
+  const { MeterProvider, PeriodicExportingMetricReader, InMemoryMetricExporter } = await import(
+    '@opentelemetry/sdk-metrics'
+  )
+  const { LoggerProvider, BatchLogRecordProcessor, InMemoryLogRecordExporter } = await import('@opentelemetry/sdk-logs')
+  const { TracerProvider, InMemorySpanExporter, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace')
+  const { logs } = createRequire(import.meta.url)('@opentelemetry/api')
+  const { registerApplicationSdk } = await import('../helpers.mjs')
+  const spanExporter = new InMemorySpanExporter()
+  const hour = 3_600_000
+  const spanProcessor = new BatchSpanProcessor({ exporter: spanExporter, scheduledDelayMillis: hour })
+  registerApplicationSdk(t, new TracerProvider({ spanProcessors: [spanProcessor] }))
+  const metricExporter = new InMemoryMetricExporter({ aggregationTemporality: AggregationTemporality.CUMULATIVE })
+  const meterProvider = new MeterProvider({
+    readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: hour })]
+  })
+  cjsMetrics.setGlobalMeterProvider(meterProvider)
+  const logExporter = new InMemoryLogRecordExporter()
+  const loggerProvider = new LoggerProvider({
+    processors: [new BatchLogRecordProcessor({ exporter: logExporter, scheduledDelayMillis: hour })]
+  })
+  logs.setGlobalLoggerProvider(loggerProvider)
+  t.after(async () => {
+    await Promise.all([meterProvider.shutdown(), loggerProvider.shutdown()])
+    cjsMetrics.disable()
+    logs.disable()
+  })
+  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, { serviceName: 'app-owned', handleSignals: false, logs: true })
+  assert.equal(app.otel.owner, 'application')
+  app.get('/orders/:id', async (request) => {
+    request.log.info('loading order')
+    return 'ok'
+  })
+  await app.inject({ url: '/orders/1' })
+  await app.otel.forceFlush()
+  assert.equal(spanExporter.getFinishedSpans().length, 1)
+  assert.ok(
+    logExporter.getFinishedLogRecords().some((record) => record.body === 'loading order'),
+    'the log record was flushed'
+  )
+  const exported = metricExporter.getMetrics().flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics))
+  assert.ok(
+    exported.some((metric) => metric.descriptor.name === 'http.server.request.duration'),
+    'the HTTP metrics were flushed'
+  )
+})
+
 test('HTTP/2: network.protocol.version is "2", as the conventions write it, on the span and the metric', async (t) => {
   const { connect } = await import('node:http2')
   const { app, metrics, spanNamed } = await tracedApp(t, { fastify: { http2: true } })
