@@ -13,7 +13,7 @@ export type { ConsumerOptions, MessageCarrier, MessagingTarget, ProducerOptions 
 export { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 export type { RouteSummary, RouteSummaryEntry, StepKind, StepSummary } from '../sdk/traces/route-summary.js'
 export type { LifecycleSpans, OtelRouteOptions } from './lifecycle-options.js'
-export { OtelKitConfigError, type ErrorCode } from '../sdk/errors.js'
+export { OtelKitConfigError, OtelKitFlushError, type ErrorCode } from '../sdk/errors.js'
 export type { RequestTelemetry } from './request-telemetry.js'
 export type { AppTelemetry } from './fastify-types.js'
 export type { ExportStats } from '../sdk/export/queue-contracts.js'

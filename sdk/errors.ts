@@ -3,7 +3,8 @@
  * what to do about it; a test keeps the two in step.
  *
  * Configuration mistakes are `TypeError`s thrown at registration, so a service with a bad option
- * never starts half-instrumented. Nothing here is ever thrown while a request is being served.
+ * never starts half-instrumented; the other error is app.otel.forceFlush()'s answer when it could
+ * not deliver. Nothing here is ever thrown while a request is being served.
  */
 
 export type ErrorCode =
@@ -15,6 +16,7 @@ export type ErrorCode =
   | 'FOK_ERR_INVALID_POOL'
   | 'FOK_ERR_INVALID_TASK_FUNCTION'
   | 'FOK_ERR_CONFIG_FILE'
+  | 'FOK_ERR_FLUSH_INCOMPLETE'
 
 /** A configuration error: a plugin or helper option that cannot work. */
 export class OtelKitConfigError extends TypeError {
@@ -25,6 +27,26 @@ export class OtelKitConfigError extends TypeError {
     this.name = 'OtelKitConfigError'
     this.code = code
   }
+}
+
+/**
+ * app.otel.forceFlush() did not deliver everything: not a configuration error but the one failure
+ * the package reports by rejecting, since the caller asked for the answer.
+ */
+export class OtelKitFlushError extends Error {
+  readonly code: ErrorCode = 'FOK_ERR_FLUSH_INCOMPLETE'
+
+  constructor (message: string) {
+    super(`fastify-otel-kit: ${message}`)
+    this.name = 'OtelKitFlushError'
+  }
+}
+
+export function flushIncomplete (problems: string[]): OtelKitFlushError {
+  return new OtelKitFlushError(
+    `forceFlush() did not deliver everything: ${problems.join('; ')}. ` +
+      'What is still queued keeps being retried; stats() counts what is lost.'
+  )
 }
 
 /** Renders a received value for an error message: short, typed, and never a secret. */

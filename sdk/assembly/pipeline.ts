@@ -26,6 +26,7 @@ import { buildPropagator } from './propagators.js'
 import { buildResource, type ResourceOptions } from './resource.js'
 import { buildSampler } from '../traces/sampler.js'
 import { emptyExportStats, type PipelineStats } from './sdk.js'
+import { flushAll, type FlushedQueue } from './flush-outcome.js'
 
 /** Everything the SDK assembly builds, before any of it is registered globally. */
 export interface Pipeline {
@@ -184,7 +185,30 @@ export function assemblePipeline (
       return (batchProcessor?.pending ?? 0) + (logs?.processor.pending ?? 0)
     },
     forceFlush: async () => {
-      await Promise.all([provider.forceFlush(), logs?.processor.forceFlush(), metrics?.forceFlush()])
+      // Without the retry wrapper (exporter.retry: false) the queue's own record says why.
+      const spanReason = (): string | undefined =>
+        pendingReasonOf(batchProcessor!.books().inFlight, retries?.lastFailure ?? batchProcessor!.lastExportFailure)
+      const logReason = (): string | undefined =>
+        pendingReasonOf(logs!.processor.books().inFlight, logs!.lastFailure() ?? logs!.processor.lastExportFailure)
+      await flushAll({
+        spans: {
+          // As long as an export may last (30 s by default, OpenTelemetry's flush bound too), and a
+          // little more: an export the queue times out at that moment settles the flush, as failed.
+          flush: () =>
+            provider.forceFlush({ timeoutMillis: config.batch.exportTimeoutMillis.value + FLUSH_GRACE_MILLIS }),
+          queue: batchProcessor === undefined ? undefined : pendingOf(batchProcessor, spanReason)
+        },
+        ...(logs === undefined
+          ? {}
+          : {
+              logs: {
+                flush: () => logs.processor.forceFlush(),
+                queue: pendingOf(logs.processor, logReason),
+                timeoutMillis: config.logs.batch.exportTimeoutMillis.value + FLUSH_GRACE_MILLIS
+              }
+            }),
+        ...(metrics === undefined ? {} : { metrics: { flush: () => metrics.forceFlush() } })
+      })
     },
     drain: async () => {
       await Promise.allSettled([processors.forceFlush(), logs?.processor.forceFlush()])
@@ -213,6 +237,18 @@ export function assemblePipeline (
  * Why a queue still holds items: an attempt under way (its exporter has not answered), else the
  * last attempt's failure (a retry waits), else nothing known.
  */
+/** How long a flush waits past the export's timeout, for the export the queue timed out to settle. */
+const FLUSH_GRACE_MILLIS = 250
+
+function pendingOf (queue: { readonly pending: number }, reason: () => string | undefined): FlushedQueue {
+  return {
+    get pending () {
+      return queue.pending
+    },
+    reason
+  }
+}
+
 function pendingReasonOf (inFlight: number, lastFailure: string | undefined): string | undefined {
   if (lastFailure !== undefined) return `the last export attempt failed: ${lastFailure}`
   return inFlight > 0 ? 'an export was still waiting for its answer' : undefined

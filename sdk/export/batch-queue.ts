@@ -67,6 +67,8 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
   /** Set once the shutdown flush is over (or abandoned): no more exports start. */
   protected isShutdown = false
   private shutdownPromise: Promise<void> | undefined
+  /** Why the last export that failed did, until one succeeds (with or without the retry wrapper). */
+  private lastFailedExport: string | undefined
   private exporterShutdown: Promise<void> | undefined
   private readonly counts = {
     created: 0,
@@ -173,6 +175,11 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
       failed: new Map(this.failedByType),
       capacity: this.limits.maxQueueSize
     }
+  }
+
+  /** Why the last failed export failed, until an export succeeds again. */
+  get lastExportFailure (): string | undefined {
+    return this.lastFailedExport
   }
 
   /** Items waiting or being exported. */
@@ -304,7 +311,12 @@ export class BatchQueue<I, T extends { readonly resource: Resource } = I & { rea
     this.counts.failed += outcome.failed
     const failure = outcome.failed > 0 ? failureType(outcome.error) : undefined
     if (failure !== undefined) this.countFailed(failure, outcome.failed)
-    if (outcome.failed > 0) this.events.onExportFailure?.(outcome.failed, outcome.error)
+    if (outcome.failed > 0) {
+      this.lastFailedExport = outcome.error?.message ?? 'no reason given'
+      this.events.onExportFailure?.(outcome.failed, outcome.error)
+    } else if (outcome.exported > 0) {
+      this.lastFailedExport = undefined
+    }
     this.events.onExportSettled?.(batch.length, (performance.now() - started) / 1000, failure)
   }
 
