@@ -15,10 +15,15 @@ export function precedenceLine (resolution: ConfigResolution): string {
 }
 
 /**
- * The configuration file in use, if any, and every OTEL_* variable set that nothing acts on (by
- * name, with the reason; never a value): with a file, the SDK variables it replaces.
+ * The configuration file in use, if any, every OTEL_* variable whose value was rejected, and every
+ * one set that nothing acts on (by name, with the reason; never a value): with a file, the SDK
+ * variables it replaces.
  */
-export function writeEnvironment (resolution: ConfigResolution, write: (line: string) => void): void {
+export function writeEnvironment (
+  resolution: ConfigResolution,
+  invalid: readonly string[],
+  write: (line: string) => void
+): void {
   const { configFile } = resolution.config
   if (configFile.value !== undefined) {
     write('\nConfiguration file')
@@ -29,8 +34,9 @@ export function writeEnvironment (resolution: ConfigResolution, write: (line: st
   }
   write('\nEnvironment')
   const ignored = resolution.ignoredEnv
+  for (const name of invalid) write(`  ✗ ${name} has a value that cannot be used (the warning above says why)`)
   if (ignored.length === 0) {
-    write('  ✓ every OTEL_* variable set is acted on')
+    if (invalid.length === 0) write('  ✓ every OTEL_* variable set is acted on')
     return
   }
   const count = ignored.length === 1 ? 'one OTEL_* variable is' : `${ignored.length} OTEL_* variables are`

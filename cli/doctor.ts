@@ -49,11 +49,21 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   for (const [key, setting] of flatten(config)) {
     write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${sourceColumn(setting)}`)
   }
+  // A signal's export turned off, or a variable's value ignored, is a setup that does not do what
+  // it says: a failed check (a deploy gate must not pass it), not a notice.
+  const invalid = invalidVariables(resolution.warnings, resolution.codedWarnings)
   if (resolution.warnings.length + resolution.codedWarnings.length > 0) {
     write('\nWarnings')
-    for (const warning of resolution.codedWarnings) write(`  ! ${warning.message} [${warning.code}]`)
-    for (const warning of resolution.warnings) write(`  ! ${warning}`)
+    for (const warning of resolution.codedWarnings) {
+      const failing = FAILING_WARNINGS.has(warning.code)
+      if (failing) healthy = false
+      write(`  ${failing ? '✗' : '!'} ${warning.message} [${warning.code}]`)
+    }
+    for (const warning of resolution.warnings) {
+      write(`  ${invalidVariable(warning) === undefined ? '!' : '✗'} ${warning}`)
+    }
   }
+  if (invalid.length > 0) healthy = false
   write('')
   const extractOnly = config.extractOnly.value ? '; extract-only, nothing injected' : ''
   write(`Propagation: ${config.propagators.value.join(', ')} (extraction in this order${extractOnly})`)
@@ -65,7 +75,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       `batch ${batch.maxExportBatchSize.value}, export timeout ${batch.exportTimeoutMillis.value} ms`
   )
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
-  writeEnvironment(resolution, write)
+  writeEnvironment(resolution, invalid, write)
 
   write('\nPreload')
   const preload = preloadIn(options.env.NODE_OPTIONS)
@@ -158,6 +168,27 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   }
   write(healthy ? '\nAll checks passed.' : '\nSome checks failed (see above).')
   return healthy
+}
+
+/** Warnings the doctor counts as failed checks: a signal that will export nothing. */
+const FAILING_WARNINGS = new Set(['FOK_WARN_EXPORT_DISABLED'])
+
+/** The variable a resolution warning rejects (`OTEL_X=... is invalid (...)`), if it is one of those. */
+function invalidVariable (warning: string): string | undefined {
+  return /^(OTEL_[A-Z0-9_]+)=.* is invalid \(/s.exec(warning)?.[1]
+}
+
+/** The variables whose values were rejected, and those that turned a signal's export off. */
+function invalidVariables (
+  warnings: readonly string[],
+  coded: ReadonlyArray<{ code: string; message: string }>
+): string[] {
+  const disabling = coded
+    .filter((warning) => FAILING_WARNINGS.has(warning.code))
+    .map((warning) => /^(OTEL_[A-Z0-9_]+) /.exec(warning.message)?.[1])
+  return [
+    ...new Set([...warnings.map(invalidVariable), ...disabling].filter((name): name is string => name !== undefined))
+  ]
 }
 
 /** Every Setting in the resolved config, with a dotted key. */

@@ -108,12 +108,14 @@ test('a path on a gRPC endpoint is named before anything is sent', async (t) => 
 })
 
 test('an export turned off by the environment says which variable, and sends nothing', async () => {
-  const { stdout } = await doctor(
+  const { code, stdout } = await doctor(
     [],
     { OTEL_EXPORTER_OTLP_ENDPOINT: 'NaN', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Basic%20c2VjcmV0' }
   )
   assert.match(stdout, /- traces: the exporter is none \(OTEL_EXPORTER_OTLP_ENDPOINT\): no collector to check/)
-  assert.match(stdout, /! OTEL_EXPORTER_OTLP_ENDPOINT is not a usable endpoint for http\/protobuf .* \[FOK_WARN_EXPORT_DISABLED\]/)
+  assert.match(stdout, /✗ OTEL_EXPORTER_OTLP_ENDPOINT is not a usable endpoint for http\/protobuf .* \[FOK_WARN_EXPORT_DISABLED\]/)
+  // An export the environment turned off fails the check.
+  assert.equal(code, 1)
   assert.doesNotMatch(stdout, /c2VjcmV0/)
 })
 

@@ -65,6 +65,23 @@ test('doctor fails (exit 1) and says what to check when the endpoint does not ac
   assert.match(stdout, /- nothing listens on 127\.0\.0\.1:\d+ \(connection refused\): is the collector running, on this port\?/)
 })
 
+test('a setting the environment turns off or gets wrong fails the check (exit 1): a deploy gate must not ' +
+  'pass it', async () => {
+  const cases = [
+    [{ OTEL_METRICS_EXPORTER: 'prometeus' }, /✗ OTEL_METRICS_EXPORTER has a value that cannot be used/],
+    [{ OTEL_EXPORTER_PROMETHEUS_PORT: 'abc' }, /✗ OTEL_EXPORTER_PROMETHEUS_PORT has a value that cannot be used/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' }, /✗ .*\[FOK_WARN_EXPORT_DISABLED\][^]*✗ OTEL_EXPORTER_OTLP_ENDPOINT has/]
+  ]
+  for (const [env, expected] of cases) {
+    const { code, stdout } = await doctor(['--no-export'], env)
+    assert.equal(code, 1, `${JSON.stringify(env)}: ${stdout}`)
+    assert.match(stdout, expected)
+    assert.doesNotMatch(stdout, /All checks passed|every OTEL_\* variable set is acted on/)
+  }
+  const { code, stdout } = await doctor(['--no-export'], { OTEL_SERVICE_NAME: 'billing' })
+  assert.equal(code, 0, stdout)
+})
+
 test('the queue check applies the sizing rule and says what to set', async () => {
   const tooSmall = await doctor(['--no-export', '--peak-rps', '1000', '--spans-per-request', '3'])
   assert.equal(tooSmall.code, 1)
