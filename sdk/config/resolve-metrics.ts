@@ -139,12 +139,16 @@ export function resolveMetrics (r: Resolver, options: SdkOptions): MetricsResolu
   )
   if (exportTimeoutMillis.value > exportIntervalMillis.value) {
     // An export that may outlast the interval would overlap the next one: upstream's reader
-    // refuses that when both are given, and clamps otherwise. Clamped here, and said.
-    own.warnings.push(
-      `the metrics export timeout (${exportTimeoutMillis.value} ms, ` +
-        `from ${where(exportTimeoutMillis, 'metrics.exportTimeoutMillis')}) ` +
-        `is longer than the export interval (${exportIntervalMillis.value} ms): using ${exportIntervalMillis.value} ms.`
-    )
+    // refuses that when both are given, and clamps otherwise. Clamped here, and said when the
+    // timeout was set; a default that does not fit a shorter interval is simply fitted to it (a
+    // warning on every start about a value nobody wrote is noise).
+    if (exportTimeoutMillis.source !== 'default') {
+      own.warnings.push(
+        `the metrics export timeout (${exportTimeoutMillis.value} ms, ` +
+          `from ${where(exportTimeoutMillis, 'metrics.exportTimeoutMillis')}) is longer than the export ` +
+          `interval (${exportIntervalMillis.value} ms): using ${exportIntervalMillis.value} ms.`
+      )
+    }
     exportTimeoutMillis = { ...exportTimeoutMillis, value: exportIntervalMillis.value }
   }
   const temporality = own.setting<TemporalityPreference>(

@@ -100,6 +100,10 @@ test('interval, timeout (at most the interval), temporality, Prometheus host and
   assert.deepEqual(m.exportIntervalMillis, { value: 10000, source: 'options' })
   assert.deepEqual(m.exportTimeoutMillis, { value: 10000, source: 'env', env: 'OTEL_METRIC_EXPORT_TIMEOUT' })
   assert.ok(warnings.some((w) => w.includes('is longer than the export interval (10000 ms): using 10000 ms')))
+  // The default timeout fitted to a short interval, without a word: nobody set it.
+  const fitted = metricsOf({ metrics: { exportIntervalMillis: 5000 } }, {})
+  assert.deepEqual(fitted.config.metrics.exportTimeoutMillis, { value: 5000, source: 'default' })
+  assert.deepEqual(fitted.warnings.filter((w) => w.includes('export timeout')), [])
   assert.deepEqual(m.temporality, {
     value: 'lowmemory',
     source: 'env',
