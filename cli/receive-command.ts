@@ -1,3 +1,4 @@
+import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js'
 import { parseArgs } from 'node:util'
 import { startReceive } from './receive.js'
 
@@ -46,6 +47,9 @@ export async function runReceiveCommand (args: string[]): Promise<number> {
     process.stderr.write(`fastify-otel-kit receive: ${(error as Error).message}\n`)
     return 2
   }
+  // grpc-js prints its own errors to stderr ("E No address added out of total 1 resolved" for a
+  // port in use) before the message below says the same with the fix: this process says it once.
+  setLogVerbosity(logVerbosity.NONE)
   let receiving
   try {
     receiving = await startReceive(options)

@@ -91,6 +91,27 @@ test('a port in use: receive says which option to change and exits 1', async (t)
     'already running\\?\\)'))
 })
 
+test('the gRPC port in use: one line, the fix, and nothing from grpc-js itself', async (t) => {
+  const busy = net.createServer()
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  t.after(() => busy.close())
+  const port = busy.address().port
+  const child = spawn(process.execPath, [cli, 'receive', '--http-port', '0', '--grpc-port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  const [code] = await once(child, 'exit')
+  assert.equal(code, 1)
+  assert.equal(
+    stderr,
+    `fastify-otel-kit receive: cannot listen: port ${port} (--grpc-port) is in use (a collector already running?): ` +
+      'choose another with that option\n'
+  )
+})
+
 test('usage: --help lists the options; a bad port is a usage error', async () => {
   const run = (args) =>
     new Promise((resolve) => {
