@@ -85,6 +85,7 @@ export function assembleMetricPipeline (
     ending = true
   }
   let lastFailure: string | undefined
+  let unreachableSaid = false
   const built = buildMetricReaders(
     resolution,
     (message) => warnings.warn('FOK_WARN_CONFIG', message),
@@ -95,6 +96,9 @@ export function assembleMetricPipeline (
         return
       }
       // A collector never reached (none running, in development): said once, not every interval.
+      // Once by this flag, not by the message: grpc-js puts a time in its errors' text.
+      if (unreachableSaid) return
+      unreachableSaid = true
       warnings.warn(
         'FOK_WARN_METRICS_EXPORT_FAILED',
         `metrics: the collector at ${redactEndpoint(metrics.exporter.endpoint.value)} cannot be reached ` +

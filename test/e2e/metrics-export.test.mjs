@@ -5,7 +5,9 @@
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
 import { logCapture, withEnv } from '../helpers.mjs'
 import { freePort } from '../servers.mjs'
@@ -114,6 +116,33 @@ test('no collector at all: said once, close does not wait out retries, the books
   assert.ok(performance.now() - started < 1000, `close took ${performance.now() - started} ms`)
   assert.equal(service.otel.stats().metrics.exported, 0)
   assert.ok(service.otel.stats().metrics.failedExports >= 3)
+})
+
+test('a gRPC collector that refuses the handshake (mutual TLS, no client certificate): said once, though ' +
+  "grpc-js puts the time in each error's text", async (t) => {
+  const tls = (name) => readFileSync(fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url)))
+  const receiver = await OtlpReceiver.start({
+    tls: { cert: tls('server.pem'), key: tls('server.key'), clientCa: tls('ca.pem') }
+  })
+  t.after(() => receiver.stop())
+  withEnv(t, {
+    OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: fileURLToPath(new URL('../fixtures/tls/ca.pem', import.meta.url))
+  })
+  const { app: service, logs } = await app(t, {
+    exporter: { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} },
+    metrics: { exporter: 'otlp', exportTimeoutMillis: 1000 },
+    shutdownTimeoutMillis: 5000
+  })
+  await service.inject({ url: '/orders/1' })
+  for (let i = 0; i < 3; i++) {
+    await service.otel.forceFlush().catch(() => {})
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  const failures = logs.lines.filter((l) => l.code === 'FOK_WARN_METRICS_EXPORT_FAILED')
+  assert.equal(failures.length, 1, JSON.stringify(failures.map((f) => f.msg)))
+  assert.ok(service.otel.stats().metrics.failedExports >= 2)
 })
 
 test('close exports the last collection: requests made just before close are not lost', async (t) => {
