@@ -6,6 +6,7 @@ import { resolvePluginOptions } from '../plugin/resolve-options.js'
 import { describeApiProblem, inspectApiVersions } from '../sdk/diagnostics/api-versions.js'
 import { checkExports } from './export-check.js'
 import { checkMetrics } from './doctor-metrics.js'
+import { checkTlsFiles } from './doctor-tls.js'
 import { sizeQueue } from './queue-sizing.js'
 import { printRouteSummary } from './route-summary.js'
 import { precedenceLine, sourceColumn, writeEnvironment, writeUnusableFile } from './doctor-environment.js'
@@ -77,6 +78,8 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   if (config.disabled.value) write('Tracing is disabled (OTEL_SDK_DISABLED=true): the plugin will not export anything.')
   writeEnvironment(resolution, invalid, write)
 
+  healthy = checkTlsFiles(resolution, write) && healthy
+
   write('\nPreload')
   const preload = preloadIn(options.env.NODE_OPTIONS)
   if (preload !== undefined) {
@@ -117,11 +120,18 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     })
     healthy = exported && healthy
   }
-  const metricsChecked = await checkMetrics(resolution, {
-    smoke: options.export,
-    timeoutMillis: options.timeoutMillis,
-    write
-  })
+  let metricsChecked: boolean
+  try {
+    metricsChecked = await checkMetrics(resolution, {
+      smoke: options.export,
+      timeoutMillis: options.timeoutMillis,
+      write
+    })
+  } catch (error) {
+    // The metric exporter could not be built (a TLS file from the options or a file): said, not a crash.
+    metricsChecked = false
+    write(`  ✗ metrics: ${(error as Error).message.replace(/^fastify-otel-kit: /, '')}`)
+  }
   healthy = metricsChecked && healthy
 
   if (options.peakRequestsPerSecond !== undefined) {

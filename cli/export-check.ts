@@ -50,7 +50,15 @@ export async function checkExports (resolution: Resolution, options: ExportCheck
     const where = `${exporter.protocol.value} to ${redactEndpoint(exporter.endpoint.value)}`
     for (const note of staticMistakes(signal.name, exporter, options)) options.write(`  ! ${signal.name}: ${note}`)
     const started = performance.now()
-    const result = await signal.send()
+    let result: ExportResult
+    try {
+      result = await signal.send()
+    } catch (error) {
+      // The exporter could not be built (a TLS file from the options or a file): said, not a crash.
+      healthy = false
+      options.write(`  ✗ ${signal.name}: ${(error as Error).message.replace(/^fastify-otel-kit: /, '')}`)
+      continue
+    }
     if (result.code === ExportResultCode.SUCCESS) {
       const millis = Math.round(performance.now() - started)
       const item = signal.name === 'traces' ? 'span' : 'log record'

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { createSecureContext } from 'node:tls'
 import type { ResolvedExporterConfig, Setting } from '../config/options.js'
 import { tlsFile } from '../errors.js'
 
@@ -90,4 +91,17 @@ function readPem (
   if (setting.source !== 'env') throw tlsFile(key, setting.value, problem)
   warn(`${setting.env} names ${JSON.stringify(setting.value)}, which ${problem}; exporting without it.`)
   return undefined
+}
+
+/**
+ * Whether Node's TLS can use the key and certificate together (a key of another certificate, a
+ * certificate that does not parse).
+ */
+export function tlsPairProblem (key: Buffer, cert: Buffer): string | undefined {
+  try {
+    createSecureContext({ key, cert })
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  }
 }

@@ -2,7 +2,9 @@
 // and the usual mistakes named after a failure by asking the port what it speaks.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
@@ -117,6 +119,42 @@ test('an export turned off by the environment says which variable, and sends not
   // An export the environment turned off fails the check.
   assert.equal(code, 1)
   assert.doesNotMatch(stdout, /c2VjcmV0/)
+})
+
+test('TLS files are checked with or without --no-export: a missing one fails (exit 1), named once with its ' +
+  'signals; good ones pass', async () => {
+  const missing = await doctor(['--no-export'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'https://localhost:4318',
+    OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem'
+  })
+  assert.equal(missing.code, 1, missing.stdout)
+  assert.match(
+    missing.stdout,
+    /✗ traces, metrics: OTEL_EXPORTER_OTLP_CERTIFICATE names "\/nonexistent\/ca\.pem", which cannot be read \(ENOENT\)/
+  )
+  const good = await doctor(['--no-export'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'https://localhost:4318',
+    OTEL_EXPORTER_OTLP_CERTIFICATE: tls('ca.pem'),
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: tls('client.key'),
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: tls('client.pem')
+  })
+  assert.equal(good.code, 0, good.stdout)
+  assert.match(good.stdout, /✓ traces, metrics: every file named is a readable PEM of its kind/)
+})
+
+test('a TLS file from the options that cannot be read: the export check says so instead of stopping (exit 1, ' +
+  'not 2)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'doctor-tls-'))
+  const config = join(dir, 'otel.json')
+  writeFileSync(
+    config,
+    JSON.stringify({ exporter: { endpoint: 'https://localhost:4318', certificateFile: '/nonexistent/ca.pem' } })
+  )
+  const { code, stdout } = await doctor(['--config', config, '--timeout', '2000'])
+  rmSync(dir, { recursive: true, force: true })
+  assert.equal(code, 1, stdout)
+  assert.match(stdout, /✗ traces, metrics: option "exporter\.certificateFile" names "\/nonexistent\/ca\.pem", which cannot be read/)
+  assert.match(stdout, /Export[^]*✗ traces: option "exporter\.certificateFile"/)
 })
 
 test('the port mix-up is named whatever the port answers', () => {

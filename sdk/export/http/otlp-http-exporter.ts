@@ -1,10 +1,9 @@
 import { createOtlpHttpExporterMetrics } from '@opentelemetry/otlp-exporter-base/node-http'
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
-import { createSecureContext } from 'node:tls'
 import type { ResolvedExporterConfig } from '../../config/options.js'
 import type { ItemExporter } from '../queue-contracts.js'
 import { otlpItemExporter } from '../otlp-item-exporter.js'
-import { readTlsFiles } from '../tls-files.js'
+import { readTlsFiles, tlsPairProblem } from '../tls-files.js'
 import { exporterUserAgent } from '../user-agent.js'
 import { HttpTransport } from './http-transport.js'
 
@@ -40,7 +39,7 @@ export function buildOtlpHttpExporter<T> (
   const url = new URL(exporter.endpoint.value)
   const tls =
     url.protocol === 'https:'
-      ? readTlsFiles(exporter, warn, (key, cert) => tlsPairProblem(key, cert))
+      ? readTlsFiles(exporter, warn, tlsPairProblem)
       : {}
   const transport = new HttpTransport({
     url,
@@ -56,17 +55,4 @@ export function buildOtlpHttpExporter<T> (
     createOtlpHttpExporterMetrics<T[]>(signal.componentType, signal.metricsHelper, url.href, undefined),
     transport
   )
-}
-
-/**
- * Whether Node's TLS can use the key and certificate together (a file that is not PEM, a key of
- * another certificate).
- */
-function tlsPairProblem (key: Buffer, cert: Buffer): string | undefined {
-  try {
-    createSecureContext({ key, cert })
-    return undefined
-  } catch (error) {
-    return (error as Error).message
-  }
 }
