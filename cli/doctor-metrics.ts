@@ -68,7 +68,8 @@ export async function checkMetrics (
   if (metrics.views.value > 0) write(`  - ${metrics.views.value} view(s) (option metrics.views)`)
   write(
     '  - recorded: http.server.request.duration, http.server.active_requests, http.client.request.duration, ' +
-      `the SDK's health (otel.sdk.*)${metrics.runtime.value ? ', the runtime (nodejs.eventloop.*, v8js.*)' : ''}`
+      "fastify.request.uncovered.duration, the SDK's health (otel.sdk.*)" +
+      (metrics.runtime.value ? ', the runtime (nodejs.eventloop.*, v8js.*)' : '')
   )
   if (!smoke) return true
   let healthy = true
