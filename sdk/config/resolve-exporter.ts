@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import { conflictingOptions, invalidOption, invalidOptionDescribed } from '../errors.js'
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BUDGET_MILLIS, DEFAULT_RETRY_POLICY } from './retry-policy.js'
@@ -350,6 +351,7 @@ function resolveEndpoint (
     )
   }
   warnOfProtocolPort(r, protocol, parsed.value, chosen)
+  warnOfGrpcTlsToAddress(r, protocol, parsed.value, chosen)
   return {
     endpoint:
       chosen.source === 'env' ? { value, source: 'env', env: chosen.name } : { value, source: 'options' }
@@ -424,6 +426,28 @@ function warnOfProtocolPort (
         'For OTLP/HTTP set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (or leave it unset); for gRPC use port 4317.'
     })
   }
+}
+
+/**
+ * grpc-js sends the endpoint's host as the TLS server name (SNI), an IP address too, which RFC 6066
+ * does not allow: Node 26 refuses the connection (every export fails, as UNAVAILABLE), Node 22 and
+ * 24 accept it with a deprecation warning (DEP0123). Said at registration, with the way out.
+ */
+function warnOfGrpcTlsToAddress (
+  r: Resolver,
+  protocol: Setting<OtlpProtocol>,
+  endpoint: OtlpEndpoint,
+  chosen: EndpointCandidate
+): void {
+  if (protocol.value !== 'grpc' || endpoint.url.protocol !== 'https:') return
+  const host = endpoint.url.hostname.replace(/^\[|\]$/g, '')
+  if (isIP(host) === 0) return
+  const where = chosen.source === 'env' ? chosen.name : `option ${chosen.name}`
+  r.warnings.push(
+    `${where} names an IP address (${host}) for OTLP/gRPC over TLS: grpc-js sends it as the TLS server name, ` +
+      'which Node 26 refuses (every export fails) and Node 22 and 24 accept with a deprecation warning. Use a ' +
+      "host name the collector's certificate names (localhost on this machine), or OTLP/HTTP."
+  )
 }
 
 /**

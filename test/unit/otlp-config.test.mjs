@@ -133,6 +133,22 @@ describe('endpoints, as the specification has them', () => {
     assert.match(grpc4318.codedWarnings[0].message, /4318, OTLP\/HTTP's port, but the protocol is grpc \(from the plugin options\)/)
   })
 
+  test('gRPC over TLS to an IP address is said at registration (Node 26 refuses it as a TLS server name)', () => {
+    for (const endpoint of ['https://10.0.0.7:4317', 'https://[::1]:4317']) {
+      const r = resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
+      assert.ok(
+        r.warnings.some((w) => w.startsWith('OTEL_EXPORTER_OTLP_ENDPOINT names an IP address') && /Node 26/.test(w)),
+        `${endpoint}: ${JSON.stringify(r.warnings)}`
+      )
+    }
+    // A host name, plaintext, or OTLP/HTTP: nothing to say.
+    for (const [protocol, endpoint] of [['grpc', 'https://collector:4317'], ['grpc', 'http://10.0.0.7:4317'],
+      ['http/protobuf', 'https://10.0.0.7:4318']]) {
+      const r = resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
+      assert.ok(!r.warnings.some((w) => w.includes('names an IP address')), endpoint)
+    }
+  })
+
   test('headers from the user and no endpoint from the user: an error from options, export off from the ' +
     'environment', () => {
     assert.throws(
