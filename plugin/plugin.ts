@@ -169,6 +169,21 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     coverageKnown: sdk.owner === 'plugin'
   }
 
+  // @fastify/otel beside this plugin instruments every request a second time (two SERVER spans,
+  // or its request and handler spans beside ours): said once the application is loaded, whichever
+  // was registered first. It keeps `hasPlugin('@fastify/otel')` true however it was registered.
+  instance.addHook('onReady', function noticeFastifyOtel (this: FastifyInstance, done) {
+    if (this.hasPlugin('@fastify/otel')) {
+      warnings.warn(
+        'FOK_WARN_CONFIG',
+        '@fastify/otel is registered on this Fastify instance too: both instrument every request, so each gets ' +
+          "@fastify/otel's spans beside this plugin's SERVER span. Keep one: to move to this plugin, remove " +
+          "@fastify/otel's registration (its route settings instrumentHooks and instrumentHandler are left to it)."
+      )
+    }
+    done()
+  })
+
   // A route's own lifecycle settings (`config.otel`) are checked when the route is added.
   instance.addHook('onRoute', function checkRouteLifecycle (route) {
     routeLifecycleSettings(lifecycle, route.config?.otel, `${String(route.method)} ${route.url}`)
