@@ -42,6 +42,17 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (
     'fastify-otel-kit: an OpenTelemetry SDK is already registered by the application; using it. ' +
       "The plugin's resource, sampler, exporter and batch options are not applied."
   )
+  const unapplied = optionsNotApplied(resolution.config, ownPropagator === undefined)
+  if (unapplied.length > 0) {
+    // Said as a warning, not only the info line above: a service run at level warn otherwise
+    // believes its sampler or exporter options are in force (app.otel.config shows them resolved).
+    warnings.warn(
+      'FOK_WARN_CONFIG',
+      `option${unapplied.length === 1 ? '' : 's'} ${unapplied.join(', ')} ${unapplied.length === 1 ? 'is' : 'are'} ` +
+        'not applied: the application registered its own OpenTelemetry SDK before the plugin, and the plugin ' +
+        'uses that SDK as it is. Set them on that SDK, or remove them from the plugin options.'
+    )
+  }
   if (resolution.spanProcessors.length > 0) {
     warnings.warn(
       'FOK_WARN_CONFIG',
@@ -103,6 +114,39 @@ async function flushRegistered (provider: unknown): Promise<void> {
     | { forceFlush?: () => Promise<unknown> }
     | undefined
   if (typeof delegate?.forceFlush === 'function') await delegate.forceFlush()
+}
+
+/** The SDK options an application's own SDK leaves without effect, under the plugin's names. */
+const SDK_OPTIONS = [
+  'serviceName',
+  'serviceVersion',
+  'deploymentEnvironment',
+  'resourceAttributes',
+  'sampler',
+  'samplingRatio',
+  'exporter',
+  'batch'
+] as const
+
+/**
+ * The options set in the plugin's options (not the environment, which the application's SDK reads
+ * too) that its own SDK does not apply; the propagators too when it registered its own propagator.
+ */
+function optionsNotApplied (config: ResolvedSdkConfig, appPropagator: boolean): string[] {
+  const keys: string[] = [...SDK_OPTIONS]
+  if (appPropagator) keys.push('propagators')
+  const named = keys.filter((key) => setInOptions(config[key as keyof ResolvedSdkConfig]))
+  for (const part of ['exporter', 'batch'] as const) {
+    if (config.logs.enabled.value && setInOptions(config.logs[part])) named.push(`logs.${part}`)
+  }
+  return named
+}
+
+/** Whether a setting, or any setting nested in a resolved group, came from the plugin options. */
+function setInOptions (value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  if ('source' in value && 'value' in value) return (value as { source: unknown }).source === 'options'
+  return Object.values(value).some(setInOptions)
 }
 
 /** OTEL_SDK_DISABLED=true: the API's no-op tracer and whatever propagator is registered. */

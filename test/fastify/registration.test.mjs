@@ -68,6 +68,38 @@ test('an SDK the application registered itself is used, never replaced, and not 
   assert.equal(exporter.shutdowns, 0)
 })
 
+test("an SDK the application registered: the plugin's SDK options it leaves without effect are a warning, by " +
+  'name; what the environment sets is not (that SDK reads it too)', async (t) => {
+  const processor = new SimpleSpanProcessor({ exporter: new RecordingExporter() })
+  registerApplicationSdk(t, new TracerProvider({ spanProcessors: [processor] }))
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'warn', stream: logs.stream } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'ignored',
+    sampler: 'always_off',
+    exporter: { endpoint: 'http://collector:4318' },
+    batch: 'aggressive',
+    handleSignals: false,
+    metrics: false
+  })
+  const warned = logs.lines.filter((l) => l.level === 40).map((l) => l.msg)
+  assert.ok(
+    warned.some((m) =>
+      m.includes('options serviceName, sampler, exporter, batch are not applied: the application registered its own')
+    ),
+    JSON.stringify(warned)
+  )
+  await app.close()
+  const quiet = logCapture()
+  const envOnly = Fastify({ logger: { level: 'warn', stream: quiet.stream } })
+  t.after(() => envOnly.close())
+  process.env.OTEL_SERVICE_NAME = 'from-env'
+  t.after(() => delete process.env.OTEL_SERVICE_NAME)
+  await envOnly.register(otelPlugin, { handleSignals: false, metrics: false })
+  assert.deepEqual(quiet.lines.filter((l) => l.level === 40 && l.msg.includes('not applied')), [])
+})
+
 test('OTEL_SDK_DISABLED=true: routes work, request.otel is a harmless no-op, nothing is registered', async (t) => {
   process.env.OTEL_SDK_DISABLED = 'true'
   t.after(() => {
