@@ -183,7 +183,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
 /** Warnings the doctor counts as failed checks: a signal that will export nothing. */
 const FAILING_WARNINGS = new Set(['FOK_WARN_EXPORT_DISABLED'])
 
-/** The variable a resolution warning rejects (`OTEL_X=... is invalid (...)`), if it is one of those. */
+/** The variable a resolution warning rejects ("NAME=value is invalid (reason)..."), if it is one of those. */
 function invalidVariable (warning: string): string | undefined {
   return /^(OTEL_[A-Z0-9_]+)=.* is invalid \(/s.exec(warning)?.[1]
 }
