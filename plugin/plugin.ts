@@ -24,6 +24,7 @@ import { deepFreeze } from '../sdk/config/resolve-config.js'
 import { lifecycleSettings, routeLifecycleSettings } from './lifecycle-options.js'
 import { instrumentRouteContext, timeReplySerializers } from './lifecycle-phases.js'
 import { continueAsCurrent } from './lifecycle-timing.js'
+import { ClosingRefusals } from './closing-refusals.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
@@ -140,7 +141,16 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     },
     sdk.owner === 'disabled' ? [] : config.handleSignals.value
   )
+  const refusals = new ClosingRefusals(sdk.metrics?.requests)
+  // Fastify answers 503 to what arrives once close begins, before any hook: counted from here.
+  if (sdk.owner !== 'disabled') {
+    instance.addHook('preClose', function watchClosingRefusals (this: FastifyInstance, done) {
+      refusals.start(this.server)
+      done()
+    })
+  }
   instance.addHook('onClose', async () => {
+    refusals.stop()
     eventLoop?.stop()
     untimeReplySerializers?.()
     withdrawFromSignals()
@@ -207,6 +217,7 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
   const { boundEarlierHooks } = installContextBinding(
     instance,
     markSelfManaged(function startRequestSpanHook (request: FastifyRequest, reply: FastifyReply, done: () => void) {
+      if (refusals.watching) refusals.took(request.raw)
       const telemetry = startRequestSpan(runtime, request, reply)
       if (!telemetry.traced) return done()
       if (telemetry.timing === null) context.with(telemetry.context, done)

@@ -5,6 +5,7 @@
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -143,6 +144,68 @@ test('a gRPC collector that refuses the handshake (mutual TLS, no client certifi
   const failures = logs.lines.filter((l) => l.code === 'FOK_WARN_METRICS_EXPORT_FAILED')
   assert.equal(failures.length, 1, JSON.stringify(failures.map((f) => f.msg)))
   assert.ok(service.otel.stats().metrics.failedExports >= 2)
+})
+
+test('requests Fastify answers 503 while it closes are counted (status 503, no route) in the last ' +
+  'export', async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const service = Fastify()
+  await service.register(otelPlugin, {
+    serviceName: 'closing',
+    handleSignals: false,
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
+    metrics: { exportIntervalMillis: 600_000 }
+  })
+  let release
+  const held = new Promise((resolve) => {
+    release = resolve
+  })
+  let arrived
+  const slowArrived = new Promise((resolve) => {
+    arrived = resolve
+  })
+  service.get('/slow', async () => {
+    arrived()
+    await held
+    return 'done'
+  })
+  service.get('/fast', async () => 'fast')
+  let began
+  const closing = new Promise((resolve) => {
+    began = resolve
+  })
+  service.addHook('preClose', (done) => {
+    began()
+    done()
+  })
+  await service.listen({ port: 0, host: '127.0.0.1' })
+  // A second request on the connection of one still in flight, sent once close has begun: Fastify
+  // answers it 503 on arrival (the answer goes out after the first one's).
+  const socket = net.connect(service.server.address().port, '127.0.0.1')
+  let received = ''
+  socket.on('data', (chunk) => {
+    received += chunk
+  })
+  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
+  await slowArrived
+  const closed = service.close()
+  await closing
+  socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  release()
+  await closed
+  socket.destroy()
+  assert.match(received, /HTTP\/1\.1 200[^]*HTTP\/1\.1 503/)
+  const points = receiver.metrics
+    .filter((m) => m.name === 'http.server.request.duration')
+    .flatMap((m) => m.dataPoints)
+  const refused = points.filter((p) => p.attributes['http.response.status_code'] === 503)
+  assert.equal(refused.length, 1, JSON.stringify(points.map((p) => p.attributes)))
+  assert.equal(refused[0].count, 1)
+  assert.equal(refused[0].attributes['error.type'], '503')
+  assert.equal(refused[0].attributes['http.route'], undefined)
+  assert.equal(requestCount(receiver.metrics, '/slow'), 1)
 })
 
 test('close exports the last collection: requests made just before close are not lost', async (t) => {
