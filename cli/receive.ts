@@ -1,4 +1,5 @@
 import type { DecodedItems, ReceivedLogRecord, ReceivedSpan } from '../receiver/otlp-receiver.js'
+import { renderRouteMetrics } from '../receiver/route-metrics.js'
 import { OtlpReceiver } from '../receiver/otlp-receiver.js'
 import { renderLogLines } from '../receiver/log-lines.js'
 import { renderWaterfall } from '../receiver/waterfall.js'
@@ -67,6 +68,9 @@ export async function startReceive (options: ReceiveOptions): Promise<{ stop: ()
       const services = [...new Set(decoded.items.map((m) => String(m.resource['service.name'] ?? 'unknown service')))]
       const names = decoded.items.map((m) => m.name).join(', ')
       write(`${decoded.items.length} metric(s) from ${services.join(', ')}: ${names}\n`)
+      // The HTTP metrics' values, as the demo shows them: requests, status and latency per route.
+      const routes = renderRouteMetrics(decoded.items)
+      if (routes !== '') write(routes)
     }
   }
 

@@ -71,6 +71,10 @@ test('receive prints each trace as a waterfall with its log records, over HTTP a
   // Each of the three services also sent its metrics when it closed (on by default).
   const [, metricCount] = receive.output.stdout.match(/received 6 span\(s\), 9 log record\(s\), (\d+) metric\(s\)\n$/)
   assert.ok(Number(metricCount) >= 3 * 2, metricCount)
+  // And their values: each service's request, by route, status and latency.
+  for (const route of ['/cart/http', '/cart/grpc', '/cart/json']) {
+    assert.match(receive.output.stdout, new RegExp(`  GET ${route.replace(/\//g, '\\/')} +200 +1 `))
+  }
 })
 
 test('a port in use: receive says which option to change and exits 1', async (t) => {
