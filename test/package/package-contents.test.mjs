@@ -40,7 +40,8 @@ test('every export target, the main and types fields and the bin are in the tarb
 
 test('nothing outside the shipped layers and the documentation: no demo, no source maps', () => {
   const allowed = new RegExp(
-    `^(package\\.json|README\\.md|CHANGELOG\\.md|LICENSE|docs/.+\\.md|dist/(${SHIPPED_DIRS.join('|')})/.+\\.(js|mjs|d\\.ts|d\\.mts))$`
+    '^(package\\.json|README\\.md|CHANGELOG\\.md|LICENSE|docs/.+\\.md|' +
+      `dist/(${SHIPPED_DIRS.join('|')})/.+\\.(js|mjs|d\\.ts|d\\.mts))$`
   )
   assert.ok(shipped.has('docs/reference/options.md'), 'the documentation is shipped: messages point into it')
   assert.deepEqual(
