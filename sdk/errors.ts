@@ -102,12 +102,16 @@ export function conflictingOptions (message: string): OtelKitConfigError {
   return new OtelKitConfigError('FOK_ERR_CONFLICTING_OPTIONS', message)
 }
 
-/** `problem` finishes "names <path>, which ...": `cannot be read (ENOENT)`, `holds no PEM certificate`. */
-export function tlsFile (key: string, path: string, problem: string): OtelKitConfigError {
+/**
+ * `problem` finishes "names <path>, which ...": `cannot be read (ENOENT)`, `holds no PEM
+ * certificate`. `place` is where the path was given: the configuration file's place for it
+ * (`.tracer_provider.processors[0]...ca_file`), else the option `key`.
+ */
+export function tlsFile (key: string, path: string, problem: string, place?: string): OtelKitConfigError {
+  const where = place === undefined ? `option "${key}"` : `the configuration file's ${place}`
   return new OtelKitConfigError(
     'FOK_ERR_TLS_FILE',
-    `option "${key}" names ${JSON.stringify(path)}, which ${problem}. ` +
-      'Give the path of a readable PEM file.'
+    `${where} names ${JSON.stringify(path)}, which ${problem}. Give the path of a readable PEM file.`
   )
 }
 

@@ -88,7 +88,9 @@ function readPem (
   } catch (error) {
     problem = `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
   }
-  if (setting.source !== 'env') throw tlsFile(key, setting.value, problem)
+  if (setting.source !== 'env') {
+    throw tlsFile(key, setting.value, problem, setting.source === 'file' ? setting.path : undefined)
+  }
   warn(`${setting.env} names ${JSON.stringify(setting.value)}, which ${problem}; exporting without it.`)
   return undefined
 }

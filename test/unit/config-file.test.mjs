@@ -411,3 +411,20 @@ test(`a ${ref('NAME')} without a default whose variable is not set is named (it 
   assert.match(named[0], /refers to \$\{TEST_UNSET_TOKEN\} without a default, and that variable is not set/)
   assert.ok(!named[0].includes('TEST_COMMENTED_OUT') && !named[0].includes('SECRET'), named[0])
 })
+
+test("a TLS file the configuration file names and that cannot be read: the error names the file's place, not " +
+  'an option the user never wrote', async (t) => {
+  const { readTlsFiles, tlsPairProblem } = await import('../../dist/sdk/export/tls-files.js')
+  const file = configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n' +
+    '        exporter:\n          otlp_grpc:\n            endpoint: https://collector:4317\n            tls:\n' +
+    '              ca_file: /nonexistent/ca.pem\n')
+  const { config } = resolveSdkConfig({}, { OTEL_CONFIG_FILE: file })
+  assert.equal(config.exporter.certificateFile.source, 'file')
+  const error = errorOf(() => readTlsFiles(config.exporter, () => {}, tlsPairProblem))
+  assert.equal(error.code, 'FOK_ERR_TLS_FILE')
+  assert.match(
+    error.message,
+    /the configuration file's \.tracer_provider\.processors\[0\]\.batch\.exporter\.otlp_grpc\.tls\.ca_file names "\/nonexistent\/ca\.pem", which cannot be read \(ENOENT\)/
+  )
+  assert.doesNotMatch(error.message, /option "exporter/)
+})
