@@ -91,7 +91,20 @@ export function isContext (value: unknown): value is Context {
   )
 }
 
-/** A Context as is; anything else read as a carrier. */
+/** A Context as is; anything else read as a carrier (an object whose reads throw: the empty context). */
 export function toContext (carrierOrContext: unknown): Context {
-  return isContext(carrierOrContext) ? carrierOrContext : contextFromCarrier(carrierOrContext)
+  try {
+    return isContext(carrierOrContext) ? carrierOrContext : contextFromCarrier(carrierOrContext)
+  } catch {
+    return ROOT_CONTEXT
+  }
+}
+
+/**
+ * A carrier field's text, when it is one and no longer than `limit`: a string, bytes (a Kafka
+ * header), or SQS's message attribute (`{ DataType, StringValue }`). Reading may throw (a hostile
+ * getter): the caller catches.
+ */
+export function carriedText (value: unknown, limit: number): string | undefined {
+  return carriedString(value, limit)
 }

@@ -1,5 +1,5 @@
 import { type Attributes, type Context, type Link, type Span, type SpanContext, SpanKind } from '@opentelemetry/api'
-import { toContext } from './carrier.js'
+import { carriedText, toContext } from './carrier.js'
 import { isValidSpanContext } from './hex.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './instrumentation-scope.js'
 import {
@@ -94,7 +94,12 @@ export function withConsumerSpan<T> (message: unknown, options: ConsumerOptions,
  * message is processed inside another message's (or a batch's) processing, which gets a span of
  * its own.
  */
-const ownConsumerSpans = new WeakSet<Span>()
+const OWN_CONSUMER_SPANS = Symbol.for('fastify-otel-kit.own-consumer-spans')
+// One set for the process: the package ships an ES module build and a CommonJS one, and a span
+// started by either is the package's.
+const ownConsumerSpans: WeakSet<Span> = ((globalThis as Record<symbol, WeakSet<Span> | undefined>)[
+  OWN_CONSUMER_SPANS
+] ??= new WeakSet<Span>())
 
 /**
  * Whether the active span is another instrumentation's CONSUMER span for this message: it records,
@@ -144,7 +149,8 @@ function messageAttributes (
   wait: number | undefined
 ): Attributes {
   const attributes: Attributes = {}
-  const id = batch ? undefined : messageIdOf(options.messageId)
+  // A batch of one is a single message, with its id (as the producer's messageCount: 1).
+  const id = batch && count !== undefined ? undefined : messageIdOf(options.messageId)
   if (id !== undefined) attributes[MESSAGING_MESSAGE_ID] = id
   if (count !== undefined) attributes[MESSAGING_BATCH_MESSAGE_COUNT] = count
   if (wait !== undefined) attributes[QUEUE_WAIT_TIME] = wait
@@ -166,8 +172,24 @@ function sameSpan (a: SpanContext, b: SpanContext): boolean {
 function oldestEnqueue (messages: unknown[]): number | undefined {
   let oldest: number | undefined
   for (const m of messages) {
-    const at = m !== null && typeof m === 'object' ? epochMillis((m as { enqueuedAt?: unknown }).enqueuedAt) : undefined
+    const at = enqueuedAtOf(m)
     if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at
   }
   return oldest
+}
+
+/**
+ * A carrier's `enqueuedAt`: a number, or the same written as text in the shapes a carrier's other
+ * fields may take (bytes, SQS's `{ StringValue }`). A carrier whose read throws has none.
+ */
+function enqueuedAtOf (message: unknown): number | undefined {
+  if (message === null || typeof message !== 'object') return undefined
+  try {
+    const raw = (message as { enqueuedAt?: unknown }).enqueuedAt
+    if (typeof raw === 'number' || raw instanceof Date) return epochMillis(raw)
+    const text = carriedText(raw, 20)
+    return text === undefined || !/^\d+$/.test(text) ? undefined : epochMillis(Number(text))
+  } catch {
+    return undefined
+  }
 }

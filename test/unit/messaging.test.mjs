@@ -249,9 +249,12 @@ describe('withConsumerSpan', () => {
     assert.equal(process.attributes['messaging.batch.message_count'], 3)
     assert.ok(process.attributes['queue.wait_time_ms'] >= 60_000)
     exporter.reset()
-    // A batch of one is a single message: no count; and a batch's span names no message id.
+    // A batch of one is a single message: no count, and its id; a batch's span names no message id.
     withConsumerSpan([jobs[0].otel], { ...target, messageId: 'm-1' }, () => {})
     assert.equal(named('process emails').attributes['messaging.batch.message_count'], undefined)
+    assert.equal(named('process emails').attributes['messaging.message.id'], 'm-1')
+    exporter.reset()
+    withConsumerSpan([jobs[0].otel, jobs[1].otel], { ...target, messageId: 'm-1' }, () => {})
     assert.equal(named('process emails').attributes['messaging.message.id'], undefined)
     assert.throws(
       () => withConsumerSpan([jobs[0].otel], { ...target, parent: 'producer' }, () => {}),
@@ -284,20 +287,29 @@ describe('withConsumerSpan', () => {
       exporter.reset()
       withConsumerSpan(carrier, target, () => {})
       assert.deepEqual(linkIds(named('process emails')), [producer])
+      // enqueuedAt in the same shape: the queue wait too.
+      assert.equal(typeof named('process emails').attributes['queue.wait_time_ms'], 'number')
     }
   })
 
-  test('a carrier whose field throws when read is no carrier: fn runs, no link, no throw', () => {
-    const hostile = {
-      get traceparent () {
-        throw new Error('boom')
+  test('a carrier whose field throws when read is no carrier: fn runs, no link, no throw', async () => {
+    const job = await enqueue()
+    exporter.reset()
+    const boom = () => {
+      throw new Error('boom')
+    }
+    const hostile = [
+      { get traceparent () { return boom() } },
+      { ...job.otel, get enqueuedAt () { return boom() } },
+      new Proxy({}, { get: boom, has: boom, ownKeys: boom })
+    ]
+    for (const carrier of hostile) {
+      for (const message of [carrier, [carrier, job.otel]]) {
+        exporter.reset()
+        assert.equal(withConsumerSpan(message, target, () => 'done'), 'done')
+        assert.equal(spans().length, 1)
       }
     }
-    assert.equal(
-      withConsumerSpan(hostile, target, () => 'done'),
-      'done'
-    )
-    assert.deepEqual(named('process emails').links, [])
   })
 
   test('the enqueue time from the broker wins; one in the future gives no wait', async () => {
