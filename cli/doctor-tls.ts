@@ -1,9 +1,10 @@
 import type { ResolvedExporterConfig } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 import { readTlsFiles, tlsPairProblem } from '../sdk/export/tls-files.js'
+import { endpointScheme } from '../sdk/config/endpoint.js'
 
 /**
- * The TLS files each OTLP exporter names, read as registration reads them: a file that cannot be
+ * The TLS files each OTLP exporter over TLS names, read as registration reads them: a file that cannot be
  * read, holds no PEM block of its kind, or a client key and certificate that are not a pair. From
  * the environment registration warns and exports without the file (the collector then refuses the
  * export, or it goes without the client certificate); from the options or a configuration file it
@@ -21,7 +22,7 @@ export function checkTlsFiles (resolution: ConfigResolution, write: (line: strin
   const problems = new Map<string, string[]>()
   const usable: string[] = []
   for (const [signal, exporter] of exporters) {
-    if (exporter.kind.value !== 'otlp' || !namesTlsFiles(exporter)) continue
+    if (exporter.kind.value !== 'otlp' || !namesTlsFiles(exporter) || !usesTls(exporter)) continue
     const found: string[] = []
     try {
       readTlsFiles(exporter, (message) => found.push(message), tlsPairProblem)
@@ -36,6 +37,16 @@ export function checkTlsFiles (resolution: ConfigResolution, write: (line: strin
   if (usable.length > 0) write(`  ✓ ${usable.join(', ')}: every file named is a readable PEM of its kind`)
   for (const [problem, signals] of problems) write(`  ✗ ${signals.join(', ')}: ${problem}`)
   return problems.size === 0
+}
+
+/**
+ * Whether the exporter speaks TLS, as the exporters decide it: an https:// endpoint, or a
+ * scheme-less gRPC host:port unless `insecure`. A plaintext one never reads its TLS files (the
+ * warnings already say so), so they are not checked.
+ */
+function usesTls (exporter: ResolvedExporterConfig): boolean {
+  const scheme = endpointScheme(exporter.endpoint.value)
+  return scheme === 'https' || (scheme === undefined && !exporter.insecure.value)
 }
 
 function namesTlsFiles (exporter: ResolvedExporterConfig): boolean {

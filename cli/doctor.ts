@@ -1,4 +1,5 @@
 import { redactEndpoint } from '../sdk/config/endpoint.js'
+import { shownTlsPath } from '../sdk/config/validate.js'
 import type { Setting } from '../sdk/config/options.js'
 import type { ConfigResolution } from '../sdk/config/resolve-config.js'
 import type { OtelPluginOptions, ResolvedConfig } from '../plugin/options.js'
@@ -219,6 +220,9 @@ function flatten (config: ResolvedConfig): Array<[string, Setting<unknown>]> {
 function show (key: string, value: unknown): string {
   if (value === undefined) return '(unset)'
   if (key.endsWith('exporter.endpoint') && typeof value === 'string') return redactEndpoint(value)
+  if (key.endsWith('File') && typeof value === 'string') {
+    return shownTlsPath(value) === JSON.stringify(value) ? value : 'not shown (it may be key material)'
+  }
   if (typeof value === 'string') return value
   return JSON.stringify(value)
 }

@@ -104,14 +104,15 @@ export function conflictingOptions (message: string): OtelKitConfigError {
 
 /**
  * `problem` finishes "names <path>, which ...": `cannot be read (ENOENT)`, `holds no PEM
- * certificate`. `place` is where the path was given: the configuration file's place for it
+ * certificate`; `shownPath` is the path as it may be shown (validate.ts shownTlsPath). `place` is
+ * where the path was given: the configuration file's place for it
  * (`.tracer_provider.processors[0]...ca_file`), else the option `key`.
  */
-export function tlsFile (key: string, path: string, problem: string, place?: string): OtelKitConfigError {
+export function tlsFile (key: string, shownPath: string, problem: string, place?: string): OtelKitConfigError {
   const where = place === undefined ? `option "${key}"` : `the configuration file's ${place}`
   return new OtelKitConfigError(
     'FOK_ERR_TLS_FILE',
-    `${where} names ${JSON.stringify(path)}, which ${problem}. Give the path of a readable PEM file.`
+    `${where} names ${shownPath}, which ${problem}. Give the path of a readable PEM file.`
   )
 }
 

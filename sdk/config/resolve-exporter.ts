@@ -44,7 +44,8 @@ import {
   optionalPositiveInteger,
   optionalString,
   PEM_CONTENT_REASON,
-  rejectUnknownKeys
+  rejectUnknownKeys,
+  shownTlsPath
 } from './validate.js'
 
 /**
@@ -216,8 +217,8 @@ export function resolveOtlpSettings (
       envNames(suffix),
       (v) => (looksLikePemContent(v) ? { ok: false, reason: PEM_CONTENT_REASON } : { ok: true, value: v }),
       undefined,
-      (v) => (v === undefined ? 'no file' : JSON.stringify(v)),
-      (raw) => (looksLikePemContent(raw) ? '(not shown)' : JSON.stringify(raw))
+      (v) => (v === undefined ? 'no file' : shownTlsPath(v)),
+      (raw) => (looksLikePemContent(raw) ? '(not shown)' : shownTlsPath(raw))
     )
   }
   const certificateFile = fileSetting('certificateFile', 'CERTIFICATE')
@@ -439,7 +440,9 @@ function warnOfGrpcTlsToAddress (
   endpoint: OtlpEndpoint,
   chosen: EndpointCandidate
 ): void {
-  if (protocol.value !== 'grpc' || endpoint.url.protocol !== 'https:') return
+  // Only an https:// URL is sure to be TLS here; a scheme-less host:port is TLS unless `insecure`
+  // says otherwise, which is resolved later: that form is left unsaid rather than guessed.
+  if (protocol.value !== 'grpc' || !endpoint.hasScheme || endpoint.url.protocol !== 'https:') return
   const host = endpoint.url.hostname.replace(/^\[|\]$/g, '')
   if (isIP(host) === 0) return
   const where = chosen.source === 'env' ? chosen.name : `option ${chosen.name}`

@@ -15,10 +15,20 @@ export function optionalString (key: string, value: unknown): string | undefined
 /**
  * What a TLS setting holds when the file's content was given instead of its path (a Kubernetes
  * secret's value where its mount path belongs): PEM armour or a line break, which no usable path
- * has. Such a value may be a private key, so it is never shown.
+ * has, or more than a path's length. Such a value may be a private key, so it is never shown.
  */
 export function looksLikePemContent (value: string): boolean {
-  return value.includes('-----BEGIN') || value.includes('\n')
+  return value.includes('-----BEGIN') || value.includes('\n') || value.length > 1024
+}
+
+/**
+ * A TLS file's path as messages show it: as written when it cannot be key material, else not at
+ * all. A key's base64 body pasted on one line, or a whole PEM base64-encoded (a Kubernetes secret's
+ * data), passes for a path (it may even hold slashes); a run of 40 base64 characters without one is
+ * in no ordinary path (a container's 64-hex id is, and is hidden too: less help, no leak).
+ */
+export function shownTlsPath (value: string): string {
+  return value.length > 255 || /[A-Za-z0-9+=]{40,}/.test(value) ? 'a path not shown (it may be key material)' : JSON.stringify(value)
 }
 
 export const PEM_CONTENT_REASON =

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createSecureContext } from 'node:tls'
 import type { ResolvedExporterConfig, Setting } from '../config/options.js'
 import { tlsFile } from '../errors.js'
+import { shownTlsPath } from '../config/validate.js'
 
 /** The PEM contents an exporter's TLS uses, whatever its protocol. */
 export interface TlsMaterial {
@@ -38,7 +39,7 @@ export function readTlsFiles (
       if (keySetting.source !== 'env' && certSetting.source !== 'env') {
         throw tlsFile(
           'exporter.clientKeyFile',
-          keySetting.value!,
+          shownTlsPath(keySetting.value!),
           `is, with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`
         )
       }
@@ -89,9 +90,9 @@ function readPem (
     problem = `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
   }
   if (setting.source !== 'env') {
-    throw tlsFile(key, setting.value, problem, setting.source === 'file' ? setting.path : undefined)
+    throw tlsFile(key, shownTlsPath(setting.value), problem, setting.source === 'file' ? setting.path : undefined)
   }
-  warn(`${setting.env} names ${JSON.stringify(setting.value)}, which ${problem}; exporting without it.`)
+  warn(`${setting.env} names ${shownTlsPath(setting.value)}, which ${problem}; exporting without it.`)
   return undefined
 }
 

@@ -140,6 +140,13 @@ test('TLS files are checked with or without --no-export: a missing one fails (ex
   })
   assert.equal(good.code, 0, good.stdout)
   assert.match(good.stdout, /✓ traces, metrics: every file named is a readable PEM of its kind/)
+  // A plaintext endpoint reads no TLS file: a missing one is the warning's business, not a failure.
+  const plaintext = await doctor(['--no-export'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    OTEL_EXPORTER_OTLP_CERTIFICATE: '/nonexistent/ca.pem'
+  })
+  assert.equal(plaintext.code, 0, plaintext.stdout)
+  assert.doesNotMatch(plaintext.stdout, /TLS files/)
 })
 
 test('a TLS file from the options that cannot be read: the export check says so instead of stopping (exit 1, ' +

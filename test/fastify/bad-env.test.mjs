@@ -275,6 +275,21 @@ test('a private key pasted where its path belongs is never shown: not in a warni
     JSON.stringify(seen)
   )
   assert.ok(!text.includes(secretLine) && !text.includes('BEGIN'), 'the key is not in the log')
+  // The key's base64 body on one line (or part of it) passes for a path (it may hold slashes):
+  // refused for its length, or read as a path, it is still never shown.
+  const oneLine = pasted.split('\n').filter((line) => !line.startsWith('-----')).join('')
+  for (const value of [oneLine, oneLine.slice(0, 300)]) {
+    const again = await tlsWarnings(t, {
+      ...NO_TLS_ENV,
+      OTEL_EXPORTER_OTLP_CLIENT_KEY: value,
+      OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: tlsFixture('client.pem')
+    })
+    assert.ok(
+      again.warnings.some((m) => /OTEL_EXPORTER_OTLP_CLIENT_KEY(=\(not shown\)| names a path not shown)/.test(m)),
+      JSON.stringify(again.warnings)
+    )
+    assert.ok(!again.text.includes(secretLine.slice(0, 40)), 'no part of the key is in the log')
+  }
   withEnv(t, NO_TLS_ENV)
   const strict = Fastify()
   t.after(() => strict.close())

@@ -143,7 +143,7 @@ describe('endpoints, as the specification has them', () => {
     }
     // A host name, plaintext, or OTLP/HTTP: nothing to say.
     for (const [protocol, endpoint] of [['grpc', 'https://collector:4317'], ['grpc', 'http://10.0.0.7:4317'],
-      ['http/protobuf', 'https://10.0.0.7:4318']]) {
+      ['http/protobuf', 'https://10.0.0.7:4318'], ['grpc', '10.0.0.7:4317']]) {
       const r = resolve({}, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
       assert.ok(!r.warnings.some((w) => w.includes('names an IP address')), endpoint)
     }
