@@ -130,7 +130,8 @@ const SDK_OPTIONS = [
 
 /**
  * The options set in the plugin's options (not the environment, which the application's SDK reads
- * too) that its own SDK does not apply; the propagators too when it registered its own propagator.
+ * too) that its own SDK does not apply; the propagators too when it registered its own propagator,
+ * and the metrics settings.
  */
 function optionsNotApplied (config: ResolvedSdkConfig, appPropagator: boolean): string[] {
   const keys: string[] = [...SDK_OPTIONS]
@@ -139,7 +140,13 @@ function optionsNotApplied (config: ResolvedSdkConfig, appPropagator: boolean): 
   for (const part of ['exporter', 'batch'] as const) {
     if (config.logs.enabled.value && setInOptions(config.logs[part])) named.push(`logs.${part}`)
   }
-  return named
+  // The HTTP metrics go to the application's MeterProvider (its readers, views and temporality):
+  // of the metrics options only `false` (no metrics) acts.
+  for (const [key, value] of Object.entries(config.metrics)) {
+    if (key !== 'enabled' && config.metrics.enabled.value && setInOptions(value)) named.push(`metrics.${key}`)
+  }
+  // A signal's exporter settings that came from the shared `exporter` option are that option's.
+  return named.includes('exporter') ? named.filter((key) => !/^(logs|metrics)\.exporter$/.test(key)) : named
 }
 
 /** Whether a setting, or any setting nested in a resolved group, came from the plugin options. */

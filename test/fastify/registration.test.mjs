@@ -81,12 +81,14 @@ test("an SDK the application registered: the plugin's SDK options it leaves with
     exporter: { endpoint: 'http://collector:4318' },
     batch: 'aggressive',
     handleSignals: false,
-    metrics: false
+    metrics: { exporter: 'prometheus', prometheus: { port: 9466 } }
   })
+  assert.equal(app.otel.owner, 'application')
   const warned = logs.lines.filter((l) => l.level === 40).map((l) => l.msg)
   assert.ok(
     warned.some((m) =>
-      m.includes('options serviceName, sampler, exporter, batch are not applied: the application registered its own')
+      m.includes('options serviceName, sampler, exporter, batch, metrics.exporters, metrics.prometheus are not ' +
+        'applied: the application registered its own')
     ),
     JSON.stringify(warned)
   )
@@ -97,6 +99,7 @@ test("an SDK the application registered: the plugin's SDK options it leaves with
   process.env.OTEL_SERVICE_NAME = 'from-env'
   t.after(() => delete process.env.OTEL_SERVICE_NAME)
   await envOnly.register(otelPlugin, { handleSignals: false, metrics: false })
+  assert.equal(envOnly.otel.owner, 'application')
   assert.deepEqual(quiet.lines.filter((l) => l.level === 40 && l.msg.includes('not applied')), [])
 })
 
