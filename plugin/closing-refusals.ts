@@ -14,7 +14,9 @@ import { knownMethod, protocolVersion } from './http-attributes.js'
  * Watching starts at preClose (the server's 'request' event, after Fastify's own listener has
  * answered) and ends with the plugin's close, before the last collection is exported. A request
  * the plugin's hook took meanwhile is noted, so that a route answering 503 itself is not counted
- * twice.
+ * twice. Only the server Fastify returns as `app.server` is watched: listening on `localhost`,
+ * Fastify also listens on the other address family with servers of its own, whose refusals are not
+ * counted.
  */
 export class ClosingRefusals {
   private taken: WeakSet<IncomingMessage> | undefined

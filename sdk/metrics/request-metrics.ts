@@ -181,6 +181,7 @@ export class RouteDurations {
 
 /** Every attribute set of both instruments, for the readers; the recording side of the plugin. */
 export class RequestMetrics {
+  private readonly routes = new Map<string | undefined, RouteDurations>()
   /** Every duration set, in the order made (the overflow set included, once made). */
   readonly durations: DurationSeries[] = []
   /** Every set of fastify.request.uncovered.duration (one per route and method). */
@@ -202,9 +203,18 @@ export class RequestMetrics {
     private readonly cardinalityLimit: number = DEFAULT_CARDINALITY_LIMIT
   ) {}
 
-  /** A route's sets; the plugin asks once per route and keeps it. */
+  /**
+   * A route's sets; the plugin asks once per route and keeps it. One per route template for the
+   * table: two askers for the same route (two not-found handlers, the requests refused while
+   * closing) record into the same series, never into two with the same attributes.
+   */
   forRoute (route: string | undefined): RouteDurations {
-    return new RouteDurations(this, route)
+    let durations = this.routes.get(route)
+    if (durations === undefined) {
+      durations = new RouteDurations(this, route)
+      this.routes.set(route, durations)
+    }
+    return durations
   }
 
   /** The active-requests set of a method and scheme (found by comparing both: a handful exist). */

@@ -157,45 +157,15 @@ test('requests Fastify answers 503 while it closes are counted (status 503, no r
     exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
     metrics: { exportIntervalMillis: 600_000 }
   })
-  let release
-  const held = new Promise((resolve) => {
-    release = resolve
-  })
-  let arrived
-  const slowArrived = new Promise((resolve) => {
-    arrived = resolve
-  })
+  const choreography = closeChoreography(service)
   service.get('/slow', async () => {
-    arrived()
-    await held
+    choreography.arrived()
+    await choreography.held
     return 'done'
   })
   service.get('/fast', async () => 'fast')
-  let began
-  const closing = new Promise((resolve) => {
-    began = resolve
-  })
-  service.addHook('preClose', (done) => {
-    began()
-    done()
-  })
   await service.listen({ port: 0, host: '127.0.0.1' })
-  // A second request on the connection of one still in flight, sent once close has begun: Fastify
-  // answers it 503 on arrival (the answer goes out after the first one's).
-  const socket = net.connect(service.server.address().port, '127.0.0.1')
-  let received = ''
-  socket.on('data', (chunk) => {
-    received += chunk
-  })
-  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
-  await slowArrived
-  const closed = service.close()
-  await closing
-  socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n\r\n')
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  release()
-  await closed
-  socket.destroy()
+  const received = await secondRequestWhileClosing(service, '/fast', choreography)
   assert.match(received, /HTTP\/1\.1 200[^]*HTTP\/1\.1 503/)
   const points = receiver.metrics
     .filter((m) => m.name === 'http.server.request.duration')
@@ -206,6 +176,77 @@ test('requests Fastify answers 503 while it closes are counted (status 503, no r
   assert.equal(refused[0].attributes['error.type'], '503')
   assert.equal(refused[0].attributes['http.route'], undefined)
   assert.equal(requestCount(receiver.metrics, '/slow'), 1)
+})
+
+/** Promises a test drives the close with: a request held in its handler, and close having begun. */
+function closeChoreography (service) {
+  const choreography = {}
+  choreography.held = new Promise((resolve) => {
+    choreography.release = resolve
+  })
+  choreography.slowArrived = new Promise((resolve) => {
+    choreography.arrived = resolve
+  })
+  choreography.closing = new Promise((resolve) => {
+    service.addHook('preClose', (done) => {
+      resolve()
+      done()
+    })
+  })
+  return choreography
+}
+
+/**
+ * GET /slow on a connection, close the app while it is held, then GET `path` on the same (busy)
+ * connection once close has begun; returns what the connection received.
+ */
+async function secondRequestWhileClosing (service, path, { release, slowArrived, closing }) {
+  const socket = net.connect(service.server.address().port, '127.0.0.1')
+  let received = ''
+  socket.on('data', (chunk) => {
+    received += chunk
+  })
+  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
+  await slowArrived
+  const closed = service.close()
+  await closing
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  release()
+  await closed
+  socket.destroy()
+  return received
+}
+
+test('a route that answers 503 itself while the app closes is counted once, with its route', async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  // return503OnClosing off: requests that arrive while the app closes still reach their routes.
+  const service = Fastify({ return503OnClosing: false })
+  await service.register(otelPlugin, {
+    serviceName: 'closing',
+    handleSignals: false,
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
+    metrics: { exportIntervalMillis: 600_000 }
+  })
+  const choreography = closeChoreography(service)
+  service.get('/slow', async () => {
+    choreography.arrived()
+    await choreography.held
+    return 'done'
+  })
+  // Answered synchronously, on the request's arrival: what the watch for Fastify's own 503s sees.
+  service.get('/busy', (request, reply) => {
+    reply.code(503).send('busy')
+  })
+  await service.listen({ port: 0, host: '127.0.0.1' })
+  const received = await secondRequestWhileClosing(service, '/busy', choreography)
+  assert.match(received, /HTTP\/1\.1 200[^]*HTTP\/1\.1 503/)
+  const points = receiver.metrics
+    .filter((m) => m.name === 'http.server.request.duration')
+    .flatMap((m) => m.dataPoints)
+    .filter((p) => p.attributes['http.response.status_code'] === 503)
+  assert.deepEqual(points.map((p) => [p.attributes['http.route'], p.count]), [['/busy', 1]])
 })
 
 test('close exports the last collection: requests made just before close are not lost', async (t) => {
