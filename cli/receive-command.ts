@@ -48,8 +48,9 @@ export async function runReceiveCommand (args: string[]): Promise<number> {
     return 2
   }
   // grpc-js prints its own errors to stderr ("E No address added out of total 1 resolved" for a
-  // port in use) before the message below says the same with the fix: this process says it once.
-  setLogVerbosity(logVerbosity.NONE)
+  // port in use) before the message below says the same with the fix: this process says it once,
+  // unless grpc-js's own logging was asked for (GRPC_VERBOSITY).
+  if (process.env.GRPC_VERBOSITY === undefined) setLogVerbosity(logVerbosity.NONE)
   let receiving
   try {
     receiving = await startReceive(options)

@@ -40,8 +40,6 @@ export interface MetricPipeline {
   prometheus: { host: string; port: number } | undefined
   /** The OTLP exporter's books; undefined without the OTLP exporter. */
   stats(): MetricStats | undefined
-  /** Why the last OTLP metric export that failed did. */
-  lastFailure(): string | undefined
   /** Registers the SDK's health instruments; `exportSettled` is for the queues' events. */
   observeHealth(sources: HealthSources): void
   forceFlush(): Promise<void>
@@ -84,13 +82,11 @@ export function assembleMetricPipeline (
     failures.flush()
     ending = true
   }
-  let lastFailure: string | undefined
   let unreachableSaid = false
   const built = buildMetricReaders(
     resolution,
     (message) => warnings.warn('FOK_WARN_CONFIG', message),
     (count, error, reached) => {
-      lastFailure = error?.message ?? 'unknown error'
       if (reached) {
         failures.add(count, error ?? new Error('unknown error'))
         return
@@ -185,7 +181,6 @@ export function assembleMetricPipeline (
     requests,
     clientDuration: clientDurationHistogram(meter),
     prometheus: built.prometheus,
-    lastFailure: () => lastFailure,
     stats: () => {
       if (built.otlp === undefined) return undefined
       const books = built.otlp.books()

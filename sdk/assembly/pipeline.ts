@@ -185,9 +185,14 @@ export function assemblePipeline (
       return (batchProcessor?.pending ?? 0) + (logs?.processor.pending ?? 0)
     },
     forceFlush: async () => {
-      // Without the retry wrapper (exporter.retry: false) the queue's own record says why.
+      // The retry wrapper knows the attempt under way (its failure is cleared when one starts);
+      // without it (exporter.retry: false) the queue's own record of the last failure says why.
+      const retrying = typeof retries?.retryCount === 'number'
       const spanReason = (): string | undefined =>
-        pendingReasonOf(batchProcessor!.books().inFlight, retries?.lastFailure ?? batchProcessor!.lastExportFailure)
+        pendingReasonOf(
+          batchProcessor!.books().inFlight,
+          retrying ? retries!.lastFailure : batchProcessor!.lastExportFailure
+        )
       const logReason = (): string | undefined =>
         pendingReasonOf(logs!.processor.books().inFlight, logs!.lastFailure() ?? logs!.processor.lastExportFailure)
       await flushAll({
@@ -233,13 +238,10 @@ export function assemblePipeline (
   }
 }
 
-/**
- * Why a queue still holds items: an attempt under way (its exporter has not answered), else the
- * last attempt's failure (a retry waits), else nothing known.
- */
 /** How long a flush waits past the export's timeout, for the export the queue timed out to settle. */
 const FLUSH_GRACE_MILLIS = 250
 
+/** A queue as the flush reads it: what it still holds, and why. */
 function pendingOf (queue: { readonly pending: number }, reason: () => string | undefined): FlushedQueue {
   return {
     get pending () {
@@ -249,6 +251,10 @@ function pendingOf (queue: { readonly pending: number }, reason: () => string | 
   }
 }
 
+/**
+ * Why a queue still holds items: an attempt under way (its exporter has not answered), else the
+ * last attempt's failure (a retry waits), else nothing known.
+ */
 function pendingReasonOf (inFlight: number, lastFailure: string | undefined): string | undefined {
   if (lastFailure !== undefined) return `the last export attempt failed: ${lastFailure}`
   return inFlight > 0 ? 'an export was still waiting for its answer' : undefined

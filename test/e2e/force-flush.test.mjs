@@ -58,5 +58,6 @@ test('still retrying when the export timeout runs out: FOK_ERR_FLUSH_INCOMPLETE,
     assert.doesNotMatch(error.message, /did not completed/)
     return true
   })
-  assert.ok(performance.now() - started < 20_000, 'bounded by the export timeout, not 30 s')
+  // The export timeout (1 s) and the quarter second past it, not OpenTelemetry's 30 s.
+  assert.ok(performance.now() - started < 5_000, `the flush took ${performance.now() - started} ms`)
 })

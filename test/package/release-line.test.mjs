@@ -3,7 +3,9 @@
 // `npm install fastify-otel-kit@0.1` that resolved to a version needing Node 22 would fail them),
 // and the Node floor the README states is the one `engines` enforces.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -33,4 +35,21 @@ test("the README's Node floor is the one engines enforces", () => {
   const [, floor] = manifest.engines.node.match(/^>=(\d+\.\d+)\.0$/) ?? []
   assert.ok(floor, `engines.node is ${manifest.engines.node}`)
   assert.match(read('README.md'), new RegExp(`\\| Node\\.js \\| ${floor.replace('.', '\\.')} or later`))
+})
+
+test('publishing needs the changelog entry dated: the check before npm publish refuses an undated one', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'release-check-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const check = (heading) => {
+    writeFileSync(join(dir, 'CHANGELOG.md'), `# Changelog\n\n${heading}\n\nText.\n`)
+    const run = spawnSync(process.execPath, [join(root, 'scripts/release-check.mjs'), join(root, 'package.json'),
+      join(dir, 'CHANGELOG.md')], { encoding: 'utf8' })
+    return { status: run.status, stderr: run.stderr }
+  }
+  const undated = check(`## ${manifest.version} (not yet published)`)
+  assert.equal(undated.status, 1)
+  assert.match(undated.stderr, /write the release date/)
+  assert.equal(check(`## ${manifest.version} (2026-12-08)`).status, 0)
+  assert.match(check('## 9.9.9 (2026-12-08)').stderr, /newest entry is 9\.9\.9/)
+  assert.match(manifest.scripts.prepublishOnly, /release-check\.mjs/)
 })
