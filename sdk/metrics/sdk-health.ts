@@ -180,6 +180,9 @@ export function registerSdkHealth (meter: Meter, sources: HealthSources): () => 
   return () => meter.removeBatchObservableCallback(callback, observables)
 }
 
+/** The failure type of an export the collector did not take for now (unreachable, unavailable). */
+const TRANSIENT = 'transient'
+
 /** One queue's books as its processor's and exporter's instruments; returns the books read. */
 function observePipeline (result: BatchObservableResult, signal: Signal, pipeline: PipelineHealth): QueueBooks {
   const books = pipeline.books()
@@ -202,6 +205,9 @@ function observePipeline (result: BatchObservableResult, signal: Signal, pipelin
   result.observe(signal.queueCapacity!, books.capacity, processor)
   result.observe(signal.exported, books.exported, exporter)
   for (const [type, count] of books.failed) result.observe(signal.exported, count, { ...exporter, 'error.type': type })
+  // The failure a collector outage gives starts at zero, as queue_full does: a rate over a series
+  // that appears only with its first 512 failures sees nothing until the second batch fails.
+  if (!books.failed.has(TRANSIENT)) result.observe(signal.exported, 0, { ...exporter, 'error.type': TRANSIENT })
   result.observe(signal.inFlight, books.inFlight, exporter)
   return books
 }

@@ -92,7 +92,11 @@ test('spans: processed, queue size and capacity, exported and in flight agree wi
     )
     return h
   }
-  await check('nothing yet')
+  const before = await check('nothing yet')
+  // The failure an outage gives is a series from the start, at zero (an alert's rate over it sees
+  // the first failed batch), as the processor's queue_full is.
+  const transient = before['otel.sdk.exporter.span.exported'].filter((p) => p.attributes['error.type'] === 'transient')
+  assert.deepEqual(transient.map((p) => p.value), [0])
   for (let i = 0; i < 2; i++) await app.inject({ url: '/', headers: { traceparent: sampledParent } })
   // A full batch went to the exporter, which holds it: in flight.
   await until(() => exporter.held.length === 1)
