@@ -46,6 +46,7 @@ export class ClosingRefusals {
   stop (): void {
     this.server?.off('request', this.onRequest)
     this.server = undefined
+    this.taken = undefined
   }
 
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
