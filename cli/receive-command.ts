@@ -1,4 +1,5 @@
 import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startReceive } from './receive.js'
 
@@ -8,6 +9,9 @@ export const RECEIVE_USAGE = `Usage: fastify-otel-kit receive [options]
   --grpc-port <port>   OTLP/gRPC (default 4317; 0 picks a free port)
   --host <address>     where to listen (default 127.0.0.1; 0.0.0.0 for containers on this host)
   --quiet <ms>         print a trace once nothing of it has arrived for this long (default 1000)
+  --tls-cert <file>    listen over TLS with this PEM certificate (and --tls-key, its key)
+  --tls-key <file>
+  --tls-client-ca <file>  with TLS, require client certificates this PEM CA signed (mutual TLS)
   -h, --help
 
 Point a service at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 (or, for gRPC,
@@ -27,7 +31,10 @@ export async function runReceiveCommand (args: string[]): Promise<number> {
         'http-port': { type: 'string' },
         'grpc-port': { type: 'string' },
         host: { type: 'string' },
-        quiet: { type: 'string' }
+        quiet: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-client-ca': { type: 'string' }
       }
     }))
   } catch (error) {
@@ -41,6 +48,7 @@ export async function runReceiveCommand (args: string[]): Promise<number> {
       httpPort: port('http-port', values['http-port'], 4318),
       grpcPort: port('grpc-port', values['grpc-port'], 4317),
       quietMillis: quiet(values.quiet),
+      ...tlsFiles(values['tls-cert'], values['tls-key'], values['tls-client-ca']),
       write: (text: string) => process.stdout.write(text)
     }
   } catch (error) {
@@ -97,4 +105,31 @@ function quiet (raw: string | undefined): number {
     throw new Error(`--quiet must be from 1 to 60000 ms; received ${JSON.stringify(raw)}`)
   }
   return value
+}
+
+/** The TLS files the flags name, read now: a missing half or an unreadable file is a usage error. */
+function tlsFiles (
+  cert: string | undefined,
+  key: string | undefined,
+  clientCa: string | undefined
+): { tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer } } {
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw new Error('--tls-client-ca needs --tls-cert and --tls-key')
+    return {}
+  }
+  if (cert === undefined || key === undefined) throw new Error('--tls-cert and --tls-key go together')
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file)
+    } catch (error) {
+      throw new Error(`${flag} names a file that cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  }
+  return {
+    tls: {
+      cert: read('--tls-cert', cert),
+      key: read('--tls-key', key),
+      ...(clientCa === undefined ? {} : { clientCa: read('--tls-client-ca', clientCa) })
+    }
+  }
 }

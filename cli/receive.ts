@@ -10,6 +10,8 @@ export interface ReceiveOptions {
   httpPort: number
   /** A trace is printed once no span or record of it has arrived for this long. */
   quietMillis: number
+  /** Listen over TLS with this certificate and key; `clientCa`: require client certificates it signed. */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer }
   write: (text: string) => void
 }
 
@@ -79,14 +81,27 @@ export async function startReceive (options: ReceiveOptions): Promise<{ stop: ()
     port: options.grpcPort,
     httpPort: options.httpPort,
     retain: false,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     onReceive
   })
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host
-  const local = options.host === '0.0.0.0' || options.host === '::' ? 'localhost' : shown
+  // Over TLS the service checks the certificate's names: localhost is the one to use on this machine.
+  const local = options.host === '0.0.0.0' || options.host === '::' || options.tls !== undefined ? 'localhost' : shown
+  const scheme = options.tls === undefined ? 'http' : 'https'
+  const trust =
+    options.tls === undefined
+      ? ''
+      : '  TLS: set OTEL_EXPORTER_OTLP_CERTIFICATE to the CA that signed --tls-cert' +
+        (options.tls.clientCa === undefined
+          ? ''
+          : ', and OTEL_EXPORTER_OTLP_CLIENT_KEY with OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE ' +
+            '(signed by --tls-client-ca)') +
+        '\n'
   write(
     'fastify-otel-kit receive: printing what arrives over OTLP\n' +
-      `  OTLP/HTTP (protobuf, JSON) on ${shown}:${receiver.httpPort}: OTEL_EXPORTER_OTLP_ENDPOINT=http://${local}:${receiver.httpPort}\n` +
-      `  OTLP/gRPC on ${shown}:${receiver.port}: OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=http://${local}:${receiver.port}\n` +
+      `  OTLP/HTTP (protobuf, JSON) on ${shown}:${receiver.httpPort}: OTEL_EXPORTER_OTLP_ENDPOINT=${scheme}://${local}:${receiver.httpPort}\n` +
+      `  OTLP/gRPC on ${shown}:${receiver.port}: OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=${scheme}://${local}:${receiver.port}\n` +
+      trust +
       '  Ctrl-C stops.\n\n'
   )
   return {

@@ -136,3 +136,43 @@ test('usage: --help lists the options; a bad port is a usage error', async () =>
   assert.equal(commands.code, 2)
   assert.match(commands.stdout, /receive +run a local OTLP receiver/)
 })
+
+test('--tls-cert and --tls-key: receive listens over TLS on both protocols; with --tls-client-ca it requires ' +
+  'client certificates', { timeout: 30_000 }, async (t) => {
+  const tls = (name) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url))
+  const receive = await startReceive(t, ['--http-port', '0', '--grpc-port', '0', '--quiet', '200',
+    '--tls-cert', tls('server.pem'), '--tls-key', tls('server.key'), '--tls-client-ca', tls('ca.pem')])
+  const banner = receive.output.stdout
+  assert.match(banner, new RegExp(`OTEL_EXPORTER_OTLP_ENDPOINT=https://localhost:${receive.httpPort}\\n`))
+  assert.match(banner, /TLS: set OTEL_EXPORTER_OTLP_CERTIFICATE to the CA that signed --tls-cert, and OTEL_EXPORTER_OTLP_CLIENT_KEY/)
+  const mutual = {
+    certificateFile: tls('ca.pem'),
+    clientKeyFile: tls('client.key'),
+    clientCertificateFile: tls('client.pem')
+  }
+  for (const [protocol, port] of [['http/protobuf', receive.httpPort], ['grpc', receive.grpcPort]]) {
+    const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+    await app.register(otelPlugin, {
+      serviceName: 'shop',
+      handleSignals: false,
+      metrics: false,
+      exporter: { protocol, endpoint: `https://localhost:${port}`, ...mutual }
+    })
+    app.get(`/tls/${protocol === 'grpc' ? 'grpc' : 'http'}`, async () => 'ok')
+    await app.inject({ url: `/tls/${protocol === 'grpc' ? 'grpc' : 'http'}` })
+    await app.close()
+  }
+  const out = await receive.waitFor(/GET \/tls\/http[\s\S]*GET \/tls\/grpc|GET \/tls\/grpc[\s\S]*GET \/tls\/http/)
+  assert.match(out, /trace [0-9a-f]{32} {2}shop/)
+  // A half pair of flags is a usage error.
+  const half = spawn(process.execPath, [cli, 'receive', '--tls-cert', tls('server.pem')], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  half.stderr.on('data', (chunk) => {
+    stderr += chunk
+  })
+  const [code] = await once(half, 'exit')
+  assert.equal(code, 2)
+  assert.match(stderr, /--tls-cert and --tls-key go together/)
+})
