@@ -107,6 +107,14 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
   }
   const applicationHandles = process.listeners(signal).some((l) => l !== listener)
   if (applicationHandles) {
+    // Said, since a listener added only to log something also keeps the process from exiting:
+    // Node leaves a handled signal to its listeners.
+    for (const p of participants) {
+      p.say?.(
+        `fastify-otel-kit: ${signal} received; the application listens for it too, so the plugin flushes ` +
+          'and leaves closing the app and exiting to that listener'
+      )
+    }
     await Promise.all(participants.map((p) => withTimeout(p.flush(), p.timeoutMillis)))
     return
   }

@@ -119,9 +119,11 @@ test(
   async () => {
     const service = await startService(['3', 'own-handler'])
     service.child.kill('SIGTERM')
-    const { code, lines } = await service.exit()
+    const { code, lines, stderr } = await service.exit()
     assert.equal(code, 7)
     assert.ok(lines.includes('application handler ran'))
+    // Said, since a listener that only logs would also keep the process from exiting.
+    assert.match(stderr, /the application listens for it too, so the plugin flushes and leaves closing the app and exiting/)
     assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 3)
   }
 )
