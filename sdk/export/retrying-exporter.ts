@@ -74,6 +74,16 @@ export class RetryingExporter<T> implements ItemExporter<T>, RetryCounter {
           (failure.unreachable === true ? Math.min(backoff, this.policy.unreachableRetryMillis) : backoff)
         const elapsed = performance.now() - started
         if (elapsed + delay + this.budget.attemptTimeoutMillis > this.budget.exportTimeoutMillis) {
+          // The collector's own wait is what does not fit (there was room for an attempt without
+          // it): the failure's message says so, or "HTTP 429 ... lost" reads as if throttling were
+          // never retried.
+          const roomWithoutWait = elapsed + this.budget.attemptTimeoutMillis <= this.budget.exportTimeoutMillis
+          if (failure.retryAfterMillis !== undefined && roomWithoutWait && result.error !== undefined) {
+            result.error.message +=
+              ` (the collector asked to retry after ${Math.round(failure.retryAfterMillis / 1000)} s, more than ` +
+              `is left of this export's ${Math.round(this.budget.exportTimeoutMillis / 1000)} s: ` +
+              'exporter.retry.budgetMillis)'
+          }
           return this.giveUp(done, result)
         }
         this.retrying(reason)

@@ -265,12 +265,17 @@ describe('the export deadline', () => {
     assert.equal(s.exporter.retryCount, 0)
   })
 
-  test('a server hint longer than the deadline allows is not waited for', (t) => {
+  test('a server hint longer than the deadline allows is not waited for, and the failure says why', (t) => {
     const s = setup(t, { budget: { exportTimeoutMillis: 10_000, attemptTimeoutMillis: 1000 } })
     s.exportItems()
     s.answer(failed(classifyFailure(new Error('later'), { kind: 'throttled', retryAfterMillis: 9001 })))
     assert.equal(s.results.length, 1)
     assert.equal(s.exporter.retryCount, 0)
+    assert.equal(
+      s.results[0].error.message,
+      "later (the collector asked to retry after 9 s, more than is left of this export's 10 s: " +
+        'exporter.retry.budgetMillis)'
+    )
   })
 })
 
