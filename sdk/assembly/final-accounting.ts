@@ -33,10 +33,14 @@ export function finalAccounting (
       : ending === 'interrupted'
         ? 'shutdown was cut short by a second signal'
         : `shutdown did not finish within shutdownTimeoutMillis (${timeoutMillis} ms)`
-  warnings.warn(
-    'FOK_WARN_SHUTDOWN_ABANDONED',
-    `${what}: ${abandoned.spans} span(s)${records} could not be exported and are counted as failed` +
-      (reason === undefined ? '.' : ` (${reason}).`),
-    { once: false }
-  )
+  // The bound passed with no span or record left: the time went elsewhere (the metrics' last
+  // export, whose loss FOK_WARN_METRICS_EXPORT_FAILED reports, or the application's close).
+  const lost =
+    abandoned.spans + abandoned.logRecords === 0
+      ? `no span${pipeline.logs === undefined ? '' : ' or log record'} was left unexported` +
+        (pipeline.metrics === undefined ? '' : '; metrics not exported in time are in their own warning') +
+        '.'
+      : `${abandoned.spans} span(s)${records} could not be exported and are counted as failed` +
+        (reason === undefined ? '.' : ` (${reason}).`)
+  warnings.warn('FOK_WARN_SHUTDOWN_ABANDONED', `${what}: ${lost}`, { once: false })
 }
