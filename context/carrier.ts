@@ -65,8 +65,12 @@ export function contextFromCarrier (carrier: unknown): Context {
   }
 }
 
-/** A carrier field's text, when it is one and no longer than `limit`. */
-function carriedString (value: unknown, limit: number): string | undefined {
+/**
+ * A carrier field's text, when it is one and no longer than `limit`: a string, bytes (a Kafka
+ * header), or SQS's message attribute (`{ DataType, StringValue }`). Reading may throw (a hostile
+ * getter): the caller catches.
+ */
+export function carriedString (value: unknown, limit: number): string | undefined {
   if (typeof value === 'string') return value.length <= limit ? value : undefined
   if (value instanceof Uint8Array) {
     // W3C Trace Context and Baggage are ASCII: a byte that is not one fails the checks that follow.
@@ -98,13 +102,4 @@ export function toContext (carrierOrContext: unknown): Context {
   } catch {
     return ROOT_CONTEXT
   }
-}
-
-/**
- * A carrier field's text, when it is one and no longer than `limit`: a string, bytes (a Kafka
- * header), or SQS's message attribute (`{ DataType, StringValue }`). Reading may throw (a hostile
- * getter): the caller catches.
- */
-export function carriedText (value: unknown, limit: number): string | undefined {
-  return carriedString(value, limit)
 }

@@ -1,5 +1,5 @@
 import { type Attributes, type Context, type Link, type Span, type SpanContext, SpanKind } from '@opentelemetry/api'
-import { carriedText, toContext } from './carrier.js'
+import { carriedString, toContext } from './carrier.js'
 import { isValidSpanContext } from './hex.js'
 import { PACKAGE_NAME, PACKAGE_VERSION } from './instrumentation-scope.js'
 import {
@@ -187,7 +187,7 @@ function enqueuedAtOf (message: unknown): number | undefined {
   try {
     const raw = (message as { enqueuedAt?: unknown }).enqueuedAt
     if (typeof raw === 'number' || raw instanceof Date) return epochMillis(raw)
-    const text = carriedText(raw, 20)
+    const text = carriedString(raw, 20)
     return text === undefined || !/^\d+$/.test(text) ? undefined : epochMillis(Number(text))
   } catch {
     return undefined

@@ -11,19 +11,21 @@ import { withTimeout } from '../lifecycle/with-timeout.js'
  * stats() and warned about, as it is outside a flush.
  */
 
-/** One signal's queue as the flush sees it. */
-export interface FlushedQueue {
-  /** Items waiting or being exported now. */
-  readonly pending: number
-  /** Why what is left is left: the last failed attempt, or an export still waiting. */
-  reason(): string | undefined
+/**
+ * One signal's queue as the flush sees it: `pending` (items waiting or being exported now, the
+ * queue itself has it) and `reason` (why what is left is left: the last failed attempt, or an
+ * export still waiting).
+ */
+interface FlushedQueue {
+  queue: { readonly pending: number }
+  reason: () => string | undefined
 }
 
 export interface FlushTargets {
   /** The TracerProvider's flush, which it bounds (the package's queue, any processor of the application's). */
-  spans: { flush: () => Promise<void>; queue: FlushedQueue | undefined }
+  spans: { flush: () => Promise<void> } & Partial<FlushedQueue>
   /** The log queue's flush, which has no bound of its own: bounded here by `timeoutMillis`. */
-  logs?: { flush: () => Promise<void>; queue: FlushedQueue; timeoutMillis: number }
+  logs?: { flush: () => Promise<void>; timeoutMillis: number } & FlushedQueue
   metrics?: { flush: () => Promise<void> }
 }
 
@@ -35,8 +37,8 @@ export async function flushAll (targets: FlushTargets): Promise<void> {
     targets.metrics?.flush()
   ])
   const problems = [
-    unfinished('spans', 'span', spans, targets.spans.queue),
-    targets.logs === undefined ? undefined : unfinished('log records', 'log record', logs, targets.logs.queue),
+    unfinished('spans', 'span', spans, targets.spans),
+    targets.logs === undefined ? undefined : unfinished('log records', 'log record', logs, targets.logs),
     metrics.status === 'rejected' ? `metrics: ${describe(metrics.reason)}` : undefined
   ].filter((problem): problem is string => problem !== undefined)
   if (problems.length > 0) throw flushIncomplete(problems)
@@ -51,12 +53,12 @@ function unfinished (
   signal: string,
   noun: string,
   outcome: PromiseSettledResult<unknown>,
-  queue: FlushedQueue | undefined
+  target: Partial<FlushedQueue>
 ): string | undefined {
   if (outcome.status !== 'rejected') return undefined
-  const pending = queue?.pending ?? 0
+  const pending = target.queue?.pending ?? 0
   if (pending === 0) return `${signal}: ${describe(outcome.reason)}`
-  const reason = queue?.reason()
+  const reason = target.reason?.()
   return `${signal}: ${pending} ${noun}${pending === 1 ? '' : 's'} still queued or being sent` +
     (reason === undefined ? '' : ` (${reason})`)
 }

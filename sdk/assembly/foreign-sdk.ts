@@ -5,7 +5,7 @@ import { logs, metrics, propagation, trace } from '../../context/otel-api.js'
 import { applicationMetrics } from './application-metrics.js'
 import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
-import type { ConfigResolution } from '../config/resolve-config.js'
+import { type ConfigResolution, PIPELINE_OPTION_KEYS } from '../config/resolve-config.js'
 import { buildPropagator } from './propagators.js'
 import { emptyStats, type Sdk } from './sdk.js'
 import { currentSpanSink, workerSpanLosses } from '../traces/span-sink.js'
@@ -116,25 +116,13 @@ async function flushRegistered (provider: unknown): Promise<void> {
   if (typeof delegate?.forceFlush === 'function') await delegate.forceFlush()
 }
 
-/** The SDK options an application's own SDK leaves without effect, under the plugin's names. */
-const SDK_OPTIONS = [
-  'serviceName',
-  'serviceVersion',
-  'deploymentEnvironment',
-  'resourceAttributes',
-  'sampler',
-  'samplingRatio',
-  'exporter',
-  'batch'
-] as const
-
 /**
  * The options set in the plugin's options (not the environment, which the application's SDK reads
  * too) that its own SDK does not apply; the propagators too when it registered its own propagator,
  * and the metrics settings.
  */
 function optionsNotApplied (config: ResolvedSdkConfig, appPropagator: boolean): string[] {
-  const keys: string[] = [...SDK_OPTIONS]
+  const keys: string[] = [...PIPELINE_OPTION_KEYS]
   if (appPropagator) keys.push('propagators')
   const named = keys.filter((key) => setInOptions(config[key as keyof ResolvedSdkConfig]))
   for (const part of ['exporter', 'batch'] as const) {

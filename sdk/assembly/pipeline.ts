@@ -26,7 +26,7 @@ import { buildPropagator } from './propagators.js'
 import { buildResource, type ResourceOptions } from './resource.js'
 import { buildSampler } from '../traces/sampler.js'
 import { emptyExportStats, type PipelineStats } from './sdk.js'
-import { flushAll, type FlushedQueue } from './flush-outcome.js'
+import { flushAll } from './flush-outcome.js'
 
 /** Everything the SDK assembly builds, before any of it is registered globally. */
 export interface Pipeline {
@@ -201,14 +201,15 @@ export function assemblePipeline (
           // little more: an export the queue times out at that moment settles the flush, as failed.
           flush: () =>
             provider.forceFlush({ timeoutMillis: config.batch.exportTimeoutMillis.value + FLUSH_GRACE_MILLIS }),
-          queue: batchProcessor === undefined ? undefined : pendingOf(batchProcessor, spanReason)
+          ...(batchProcessor === undefined ? {} : { queue: batchProcessor, reason: spanReason })
         },
         ...(logs === undefined
           ? {}
           : {
               logs: {
                 flush: () => logs.processor.forceFlush(),
-                queue: pendingOf(logs.processor, logReason),
+                queue: logs.processor,
+                reason: logReason,
                 timeoutMillis: config.logs.batch.exportTimeoutMillis.value + FLUSH_GRACE_MILLIS
               }
             }),
@@ -240,16 +241,6 @@ export function assemblePipeline (
 
 /** How long a flush waits past the export's timeout, for the export the queue timed out to settle. */
 const FLUSH_GRACE_MILLIS = 250
-
-/** A queue as the flush reads it: what it still holds, and why. */
-function pendingOf (queue: { readonly pending: number }, reason: () => string | undefined): FlushedQueue {
-  return {
-    get pending () {
-      return queue.pending
-    },
-    reason
-  }
-}
 
 /**
  * Why a queue still holds items: an attempt under way (its exporter has not answered), else the

@@ -51,8 +51,11 @@ export interface ConfigResolution<C extends ResolvedSdkConfig = ResolvedSdkConfi
   codedWarnings: ConfigWarning[]
 }
 
-/** The options the core reads. */
-export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
+/**
+ * The options that build the SDK's pipeline: the resource, the sampler, the exporter and the batch
+ * processor. An SDK the application registered leaves them without effect.
+ */
+export const PIPELINE_OPTION_KEYS = Object.freeze([
   'serviceName',
   'serviceVersion',
   'deploymentEnvironment',
@@ -60,7 +63,12 @@ export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
   'sampler',
   'samplingRatio',
   'exporter',
-  'batch',
+  'batch'
+] as const)
+
+/** The options the core reads. */
+export const SDK_OPTION_KEYS: readonly string[] = Object.freeze([
+  ...PIPELINE_OPTION_KEYS,
   'propagators',
   'propagator',
   'extractOnly',

@@ -148,21 +148,7 @@ test('a gRPC collector that refuses the handshake (mutual TLS, no client certifi
 
 test('requests Fastify answers 503 while it closes are counted (status 503, no route) in the last ' +
   'export', async (t) => {
-  const receiver = await OtlpReceiver.start()
-  t.after(() => receiver.stop())
-  const service = Fastify()
-  await service.register(otelPlugin, {
-    serviceName: 'closing',
-    handleSignals: false,
-    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
-    metrics: { exportIntervalMillis: 600_000 }
-  })
-  const choreography = closeChoreography(service)
-  service.get('/slow', async () => {
-    choreography.arrived()
-    await choreography.held
-    return 'done'
-  })
+  const { receiver, service, choreography } = await closingApp(t)
   service.get('/fast', async () => 'fast')
   await service.listen({ port: 0, host: '127.0.0.1' })
   const received = await secondRequestWhileClosing(service, '/fast', choreography)
@@ -177,6 +163,29 @@ test('requests Fastify answers 503 while it closes are counted (status 503, no r
   assert.equal(refused[0].attributes['http.route'], undefined)
   assert.equal(requestCount(receiver.metrics, '/slow'), 1)
 })
+
+/**
+ * An app exporting its metrics to a real receiver at close only, with `GET /slow` held in its
+ * handler until the test releases it (closeChoreography).
+ */
+async function closingApp (t, fastifyOptions = {}) {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const service = Fastify(fastifyOptions)
+  await service.register(otelPlugin, {
+    serviceName: 'closing',
+    handleSignals: false,
+    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
+    metrics: { exportIntervalMillis: 600_000 }
+  })
+  const choreography = closeChoreography(service)
+  service.get('/slow', async () => {
+    choreography.arrived()
+    await choreography.held
+    return 'done'
+  })
+  return { receiver, service, choreography }
+}
 
 /** Promises a test drives the close with: a request held in its handler, and close having begun. */
 function closeChoreography (service) {
@@ -219,22 +228,8 @@ async function secondRequestWhileClosing (service, path, { release, slowArrived,
 }
 
 test('a route that answers 503 itself while the app closes is counted once, with its route', async (t) => {
-  const receiver = await OtlpReceiver.start()
-  t.after(() => receiver.stop())
   // return503OnClosing off: requests that arrive while the app closes still reach their routes.
-  const service = Fastify({ return503OnClosing: false })
-  await service.register(otelPlugin, {
-    serviceName: 'closing',
-    handleSignals: false,
-    exporter: { protocol: 'grpc', endpoint: receiver.endpoint },
-    metrics: { exportIntervalMillis: 600_000 }
-  })
-  const choreography = closeChoreography(service)
-  service.get('/slow', async () => {
-    choreography.arrived()
-    await choreography.held
-    return 'done'
-  })
+  const { receiver, service, choreography } = await closingApp(t, { return503OnClosing: false })
   // Answered synchronously, on the request's arrival: what the watch for Fastify's own 503s sees.
   service.get('/busy', (request, reply) => {
     reply.code(503).send('busy')

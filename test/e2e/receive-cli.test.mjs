@@ -38,6 +38,26 @@ async function startReceive (t, args = ['--http-port', '0', '--grpc-port', '0', 
   return { child, output, waitFor, httpPort, grpcPort }
 }
 
+/** Runs the CLI with `args` to its exit; resolves with its exit code and output. */
+function runCli (args) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c) => { stdout += c })
+    child.stderr.on('data', (c) => { stderr += c })
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** A port something else listens on, for the test's life. */
+async function busyPort (t) {
+  const busy = net.createServer()
+  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  t.after(() => busy.close())
+  return busy.address().port
+}
+
 /** A service that exports one trace of two spans and a log line to `endpoint` over `protocol`. */
 async function exportOnce (protocol, endpoint, route) {
   const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
@@ -78,36 +98,16 @@ test('receive prints each trace as a waterfall with its log records, over HTTP a
 })
 
 test('a port in use: receive says which option to change and exits 1', async (t) => {
-  const busy = net.createServer()
-  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve))
-  t.after(() => busy.close())
-  const port = busy.address().port
-  const child = spawn(process.execPath, [cli, 'receive', '--http-port', String(port), '--grpc-port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const [code] = await once(child, 'exit')
+  const port = await busyPort(t)
+  const { code, stderr } = await runCli(['receive', '--http-port', String(port), '--grpc-port', '0'])
   assert.equal(code, 1)
   assert.match(stderr, new RegExp(`cannot listen: port ${port} \\(--http-port\\) is in use \\(a collector ` +
     'already running\\?\\)'))
 })
 
 test('the gRPC port in use: one line, the fix, and nothing from grpc-js itself', async (t) => {
-  const busy = net.createServer()
-  await new Promise((resolve) => busy.listen(0, '127.0.0.1', resolve))
-  t.after(() => busy.close())
-  const port = busy.address().port
-  const child = spawn(process.execPath, [cli, 'receive', '--http-port', '0', '--grpc-port', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stderr = ''
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const [code] = await once(child, 'exit')
+  const port = await busyPort(t)
+  const { code, stderr } = await runCli(['receive', '--http-port', '0', '--grpc-port', String(port)])
   assert.equal(code, 1)
   assert.equal(
     stderr,
@@ -117,22 +117,13 @@ test('the gRPC port in use: one line, the fix, and nothing from grpc-js itself',
 })
 
 test('usage: --help lists the options; a bad port is a usage error', async () => {
-  const run = (args) =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (c) => { stdout += c })
-      child.stderr.on('data', (c) => { stderr += c })
-      child.on('exit', (code) => resolve({ code, stdout, stderr }))
-    })
-  const help = await run(['receive', '--help'])
+  const help = await runCli(['receive', '--help'])
   assert.equal(help.code, 0)
   assert.match(help.stdout, /--http-port <port> +OTLP\/HTTP, protobuf and JSON \(default 4318/)
-  const bad = await run(['receive', '--grpc-port', 'lots'])
+  const bad = await runCli(['receive', '--grpc-port', 'lots'])
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /--grpc-port must be a port from 0 to 65535/)
-  const commands = await run([])
+  const commands = await runCli([])
   assert.equal(commands.code, 2)
   assert.match(commands.stdout, /receive +run a local OTLP receiver/)
 })
@@ -165,14 +156,7 @@ test('--tls-cert and --tls-key: receive listens over TLS on both protocols; with
   const out = await receive.waitFor(/GET \/tls\/http[\s\S]*GET \/tls\/grpc|GET \/tls\/grpc[\s\S]*GET \/tls\/http/)
   assert.match(out, /trace [0-9a-f]{32} {2}shop/)
   // A half pair of flags is a usage error.
-  const half = spawn(process.execPath, [cli, 'receive', '--tls-cert', tls('server.pem')], {
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stderr = ''
-  half.stderr.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const [code] = await once(half, 'exit')
-  assert.equal(code, 2)
-  assert.match(stderr, /--tls-cert and --tls-key go together/)
+  const half = await runCli(['receive', '--tls-cert', tls('server.pem')])
+  assert.equal(half.code, 2)
+  assert.match(half.stderr, /--tls-cert and --tls-key go together/)
 })

@@ -190,6 +190,21 @@ const NO_TLS_ENV = {
   OTEL_EXPORTER_OTLP_CERTIFICATE: ''
 }
 
+/**
+ * Registers with the TLS variables cleared and `exporter`'s files in the options (strict, unlike
+ * the environment); the registration must be refused as `matches` says.
+ */
+async function assertRegistrationRefused (t, exporter, matches) {
+  withEnv(t, NO_TLS_ENV)
+  const strict = Fastify()
+  t.after(() => strict.close())
+  const options = { handleSignals: false, exporter: { endpoint: 'https://127.0.0.1:9', ...exporter } }
+  // Fastify's register gives a thenable, which assert.rejects does not take as it is.
+  await assert.rejects(async () => {
+    await strict.register(otelPlugin, options)
+  }, matches)
+}
+
 test('TLS files from the environment that hold no PEM block: a warning each, exported without them, ' +
   'never a failed registration; from the options, a coded error', async (t) => {
   const notPem = fileURLToPath(import.meta.url)
@@ -208,20 +223,12 @@ test('TLS files from the environment that hold no PEM block: a warning each, exp
       `${variable}: ${JSON.stringify(seen)}`
     )
   }
-  withEnv(t, NO_TLS_ENV)
   for (const [exporter, expected] of [
     [{ certificateFile: notPem }, /"exporter\.certificateFile" names .*, which holds no PEM certificate\./],
     [{ clientKeyFile: notPem, clientCertificateFile: tlsFixture('client.pem') }, /which holds no PEM private key/]
   ]) {
-    const strict = Fastify()
-    t.after(() => strict.close())
-    await assert.rejects(
-      async () => {
-        const endpoint = 'https://127.0.0.1:9'
-        await strict.register(otelPlugin, { handleSignals: false, exporter: { endpoint, ...exporter } })
-      },
-      (error) => error.code === 'FOK_ERR_TLS_FILE' && expected.test(error.message)
-    )
+    const refused = (error) => error.code === 'FOK_ERR_TLS_FILE' && expected.test(error.message)
+    await assertRegistrationRefused(t, exporter, refused)
   }
 })
 
@@ -242,20 +249,9 @@ test('a client key and certificate that are not a pair: a warning from the envir
     ),
     JSON.stringify(seen)
   )
-  withEnv(t, NO_TLS_ENV)
-  const strict = Fastify()
-  t.after(() => strict.close())
-  await assert.rejects(
-    async () => {
-      await strict.register(otelPlugin, {
-        handleSignals: false,
-        exporter: {
-          endpoint: 'https://127.0.0.1:9',
-          clientKeyFile: mismatched.key,
-          clientCertificateFile: mismatched.cert
-        }
-      })
-    },
+  await assertRegistrationRefused(
+    t,
+    { clientKeyFile: mismatched.key, clientCertificateFile: mismatched.cert },
     (error) => error.code === 'FOK_ERR_TLS_FILE' && error.message.includes('not a usable key and certificate')
   )
 })
@@ -290,20 +286,9 @@ test('a private key pasted where its path belongs is never shown: not in a warni
     )
     assert.ok(!again.text.includes(secretLine.slice(0, 40)), 'no part of the key is in the log')
   }
-  withEnv(t, NO_TLS_ENV)
-  const strict = Fastify()
-  t.after(() => strict.close())
-  await assert.rejects(
-    async () => {
-      await strict.register(otelPlugin, {
-        handleSignals: false,
-        exporter: {
-          endpoint: 'https://127.0.0.1:9',
-          clientKeyFile: pasted,
-          clientCertificateFile: tlsFixture('client.pem')
-        }
-      })
-    },
+  await assertRegistrationRefused(
+    t,
+    { clientKeyFile: pasted, clientCertificateFile: tlsFixture('client.pem') },
     (error) =>
       error.code === 'FOK_ERR_INVALID_OPTION' &&
       error.message.includes('"exporter.clientKeyFile" must be the path of a PEM file') &&
