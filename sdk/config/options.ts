@@ -46,7 +46,7 @@ export interface BatchSettings {
   scheduledDelayMillis?: number
   /** Spans per export call; at most `maxQueueSize`. Default 512 (moderate). */
   maxExportBatchSize?: number
-  /** Deadline of one export, retries included. Default 30000 ms. */
+  /** Deadline of one export, retries included (`exporter.retry.budgetMillis` when longer). Default 30000 ms. */
   exportTimeoutMillis?: number
   /**
    * Bytes of spans held in memory, as they will be sent (their OTLP size), before new ones are
@@ -63,7 +63,7 @@ export interface LogBatchSettings {
   scheduledDelayMillis?: number
   /** Records per export call; at most `maxQueueSize`. Default 512. */
   maxExportBatchSize?: number
-  /** Deadline of one export, retries included. Default 30000 ms. */
+  /** Deadline of one export, retries included (`exporter.retry.budgetMillis` when longer). Default 30000 ms. */
   exportTimeoutMillis?: number
   /**
    * Bytes of log records held in memory, as they will be sent, before new ones are dropped (a line
@@ -151,8 +151,9 @@ export interface OtlpExporterOptions {
   clientKeyFile?: string
   clientCertificateFile?: string
   /**
-   * Retry of transient failures (gRPC UNAVAILABLE, HTTP 429/502/503/504, timeouts...), within the
-   * batch's exportTimeoutMillis. `false` turns it off. Default 5 attempts, 1 s x1.5 up to 5 s, +-20 %.
+   * Retry of transient failures (gRPC UNAVAILABLE, HTTP 429/502/503/504, timeouts...) for up to
+   * `budgetMillis` from a batch's first export. `false` turns it off. Default: for up to 60 s,
+   * waiting 1 s x1.5 up to 5 s, +-20 %, or what the collector asks (Retry-After).
    */
   retry?: false | RetryOptions
   /** The spans' own settings, over these (OTEL_EXPORTER_OTLP_TRACES_*). */
@@ -164,7 +165,7 @@ export interface OtlpExporterOptions {
 }
 
 export interface RetryOptions {
-  /** Attempts in all within one export, the first included. Default 5. */
+  /** Attempts in all within one export, the first included. Default: no limit (the budget decides). */
   maxAttempts?: number
   /** Default 1000 ms. */
   initialBackoffMillis?: number
@@ -255,6 +256,11 @@ export interface Setting<T> {
   readonly source: ConfigSource
   readonly env?: string
   readonly path?: string
+  /**
+   * The option's key when the value came from the options and more than one option can set it
+   * (a signal's own `exporter.traces.certificateFile` or the shared `exporter.certificateFile`).
+   */
+  readonly option?: string
 }
 
 /** The resolved export settings of one signal (spans: `config.exporter`; log records: `config.logs.exporter`). */

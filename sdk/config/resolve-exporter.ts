@@ -211,7 +211,7 @@ export function resolveOtlpSettings (
   )
   const fileSetting = (name: string, suffix: string): Setting<string | undefined> => {
     const chosen = option(name)
-    return r.setting<string | undefined>(
+    const setting = r.setting<string | undefined>(
       chosen.key,
       validated(name, optionalFilePath),
       envNames(suffix),
@@ -220,6 +220,8 @@ export function resolveOtlpSettings (
       (v) => (v === undefined ? 'no file' : shownTlsPath(v)),
       (raw) => (looksLikePemContent(raw) ? '(not shown)' : shownTlsPath(raw))
     )
+    // A file the options name is named in errors by the option that set it.
+    return setting.source === 'options' ? { ...setting, option: chosen.key } : setting
   }
   const certificateFile = fileSetting('certificateFile', 'CERTIFICATE')
   const clientKeyFile = fileSetting('clientKeyFile', 'CLIENT_KEY')

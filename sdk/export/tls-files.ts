@@ -36,15 +36,17 @@ export function readTlsFiles (
     if (problem !== undefined) {
       const keySetting = exporter.clientKeyFile
       const certSetting = exporter.clientCertificateFile
+      const keyOption = optionKey(keySetting, 'exporter.clientKeyFile')
+      const certOption = optionKey(certSetting, 'exporter.clientCertificateFile')
       if (keySetting.source !== 'env' && certSetting.source !== 'env') {
         throw tlsFile(
-          'exporter.clientKeyFile',
+          keyOption,
           shownTlsPath(keySetting.value!),
-          `is, with exporter.clientCertificateFile, not a usable key and certificate: ${problem}`
+          `is, with ${certOption}, not a usable key and certificate: ${problem}`
         )
       }
       const names = [keySetting, certSetting].map((s) =>
-        s.source === 'env' ? s.env : `option exporter.${s === keySetting ? 'clientKeyFile' : 'clientCertificateFile'}`
+        s.source === 'env' ? s.env : `option ${s === keySetting ? keyOption : certOption}`
       )
       warn(
         `${names.join(' and ')} name files that are not a usable key and certificate (${problem}); ` +
@@ -90,10 +92,16 @@ function readPem (
     problem = `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
   }
   if (setting.source !== 'env') {
-    throw tlsFile(key, shownTlsPath(setting.value), problem, setting.source === 'file' ? setting.path : undefined)
+    const where = setting.source === 'file' ? setting.path : undefined
+    throw tlsFile(optionKey(setting, key), shownTlsPath(setting.value), problem, where)
   }
   warn(`${setting.env} names ${shownTlsPath(setting.value)}, which ${problem}; exporting without it.`)
   return undefined
+}
+
+/** The option that named a file: a signal's own (`exporter.logs.certificateFile`) or the shared one. */
+function optionKey (setting: Setting<string | undefined>, shared: string): string {
+  return setting.option ?? shared
 }
 
 /**

@@ -159,6 +159,14 @@ const cases = [
       'Give the path of a readable PEM file.'
   ],
   [
+    // A signal's own TLS file is named by its own option, not by the shared one.
+    'exporter.traces.certificateFile',
+    { exporter: { endpoint: 'https://collector:4318', traces: { certificateFile: '/nonexistent/traces-ca.pem' } } },
+    'FOK_ERR_TLS_FILE',
+    'option "exporter.traces.certificateFile" names "/nonexistent/traces-ca.pem", which cannot be read (ENOENT). ' +
+      'Give the path of a readable PEM file.'
+  ],
+  [
     'exporter.clientKeyFile',
     { exporter: { endpoint: 'https://collector:4318', clientKeyFile: '/k.pem' } },
     CONFLICT,
