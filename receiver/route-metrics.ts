@@ -4,7 +4,7 @@ import type { ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
  * The demo's table of requests: for each route (method and status) of the last export of
  * http.server.request.duration (and of http.client.request.duration, by server), how many there
  * were and the percentiles of their latency, as Prometheus's histogram_quantile estimates them from
- * the buckets (linear within a bucket), with the largest seen.
+ * the buckets (linear within a bucket, never beyond the smallest and largest seen), with the largest.
  */
 export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string {
   const lines: string[] = []
@@ -52,8 +52,21 @@ function sorted (points: readonly ReceivedDataPoint[]): ReceivedDataPoint[] {
   return [...points].sort((a, b) => key(a).localeCompare(key(b)))
 }
 
-/** histogram_quantile's estimate: linear within the bucket the rank falls in; the last bucket is capped by the max. */
+/**
+ * histogram_quantile's estimate (linear within the bucket the rank falls in), kept within the
+ * smallest and largest values seen when the point has them: a bucket's upper bound is no value,
+ * and two requests of 238 and 341 ms read as a p99 of 495 ms without it.
+ */
 export function quantile (q: number, point: ReceivedDataPoint): number | undefined {
+  const estimate = bucketQuantile(q, point)
+  if (estimate === undefined) return undefined
+  const { min, max } = point
+  if (typeof max === 'number' && estimate > max) return max
+  if (typeof min === 'number' && estimate < min) return min
+  return estimate
+}
+
+function bucketQuantile (q: number, point: ReceivedDataPoint): number | undefined {
   const counts = point.bucketCounts ?? []
   const bounds = point.explicitBounds ?? []
   const total = point.count ?? 0

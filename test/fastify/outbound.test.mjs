@@ -90,6 +90,31 @@ test('an outbound call that throws is recorded on the CLIENT span and the error 
   assert.equal(client.events[0].name, 'exception')
 })
 
+test('a fetch that times out is error.type TimeoutError (the DOMException\'s name), on the span and ' +
+  'in http.client.request.duration', async (t) => {
+  // A downstream that answers after the caller has given up.
+  const server = createServer((req, res) => setTimeout(() => res.end('late'), 500))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => server.close())
+  const url = `http://127.0.0.1:${server.address().port}/slow`
+  const { app, spans } = await tracedApp(t)
+  let caught
+  app.get('/timeout', async (request) => {
+    try {
+      await request.otel.fetch(url, { signal: AbortSignal.timeout(20) })
+    } catch (error) {
+      caught = error
+    }
+    return 'gave up'
+  })
+  await app.inject({ url: '/timeout' })
+  assert.equal(caught.constructor.name, 'DOMException')
+  const client = (await spans()).find((s) => s.kind === SpanKind.CLIENT)
+  assert.equal(client.attributes['error.type'], 'TimeoutError')
+  assert.equal(client.status.code, SpanStatusCode.ERROR)
+})
+
 test('extract-only mode: outbound calls still get CLIENT spans but no injected headers', async (t) => {
   const down = await downstream(t)
   const { app, spans } = await tracedApp(t, { options: { extractOnly: true } })
