@@ -55,6 +55,18 @@ export function noteAcquisition (
       `${PACKAGE_NAME}: reusing the OpenTelemetry SDK set up by an earlier registration in this process; ` +
         "this instance's resource, sampler, exporter, batch and propagator options are not applied."
     )
+    const unapplied = acquired.unappliedOptions ?? []
+    if (unapplied.length > 0) {
+      // A warning, not only the line above: a second exporter or sampler would otherwise be
+      // believed in force (app.otel.config shows this registration's options resolved).
+      warnings.warn(
+        'FOK_WARN_CONFIG',
+        `option${unapplied.length === 1 ? '' : 's'} ${unapplied.join(', ')} ${unapplied.length === 1 ? 'is' : 'are'} ` +
+          'not applied: an earlier registration of the plugin in this process set up the OpenTelemetry SDK ' +
+          'with other values, and every registration shares that SDK (its providers are global). Give every ' +
+          'registration the same options, or register the plugin once, on the root instance.'
+      )
+    }
   } else if (acquired.how === 'disabled') {
     log.info(`${PACKAGE_NAME}: OTEL_SDK_DISABLED=true; tracing is off and request.otel is a no-op.`)
   }

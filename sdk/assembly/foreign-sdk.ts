@@ -6,6 +6,7 @@ import { applicationMetrics } from './application-metrics.js'
 import type { KitLogger } from '../diagnostics/kit-logger.js'
 import type { ResolvedSdkConfig } from '../config/options.js'
 import { type ConfigResolution, PIPELINE_OPTION_KEYS } from '../config/resolve-config.js'
+import { setInOptions } from './shared-sdk-options.js'
 import { buildPropagator } from './propagators.js'
 import { emptyStats, type Sdk } from './sdk.js'
 import { currentSpanSink, workerSpanLosses } from '../traces/span-sink.js'
@@ -135,13 +136,6 @@ function optionsNotApplied (config: ResolvedSdkConfig, appPropagator: boolean): 
   }
   // A signal's exporter settings that came from the shared `exporter` option are that option's.
   return named.includes('exporter') ? named.filter((key) => !/^(logs|metrics)\.exporter$/.test(key)) : named
-}
-
-/** Whether a setting, or any setting nested in a resolved group, came from the plugin options. */
-function setInOptions (value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false
-  if ('source' in value && 'value' in value) return (value as { source: unknown }).source === 'options'
-  return Object.values(value).some(setInOptions)
 }
 
 /** OTEL_SDK_DISABLED=true: the API's no-op tracer and whatever propagator is registered. */

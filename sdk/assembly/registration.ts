@@ -23,6 +23,7 @@ import { factorySpanStarter } from '../traces/span-starter.js'
 import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
 import type { PendingIdentityResource, SettledBy } from './pending-identity.js'
 import { identityAttributes } from './resource.js'
+import { optionsDifferingFromShared } from './shared-sdk-options.js'
 
 interface Registration {
   sdk: Sdk
@@ -33,6 +34,8 @@ interface Registration {
   /** The globals this package set, so that release undoes exactly those. */
   registered: { trace: boolean; propagation: boolean; context: boolean; diag: boolean; logs: boolean; metrics: boolean }
   pipeline: Pipeline
+  /** What the registration that assembled the SDK resolved: later ones are compared with it. */
+  resolution: ConfigResolution
   warnings: Warnings
   beforeExit: (() => void) | undefined
   /** Withdraws the final accounting from the signal handler's exit. */
@@ -74,6 +77,11 @@ export interface Acquired<C extends ResolvedSdkConfig> {
    * export has settled it already. Returns whether it was applied.
    */
   settleIdentity?: (config: ResolvedSdkConfig) => boolean
+  /**
+   * For `shared`: the SDK options this registration set that the SDK in use does not have
+   * (shared-sdk-options.ts), which it therefore does not apply.
+   */
+  unappliedOptions?: string[]
 }
 
 /** What the preload says when its first export settles the identity and no service name was set anywhere. */
@@ -108,6 +116,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
       sdk: existing.sdk as Sdk<C>,
       how: 'shared',
       assembledBy: existing.assembledBy,
+      unappliedOptions: optionsDifferingFromShared(resolution, existing.resolution),
       restrictToExtraction: () => {
         if (gate !== undefined) gate.injects = false
       },
@@ -209,6 +218,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
     globalPropagator,
     registered,
     pipeline,
+    resolution,
     warnings,
     beforeExit: undefined,
     withdrawFromSignalExit: () => {},

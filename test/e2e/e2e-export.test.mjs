@@ -8,7 +8,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import { OtlpReceiver } from '../../dist/receiver/otlp-receiver.js'
-import { logCapture, sampledParent } from '../helpers.mjs'
+import { logCapture, sampledParent, withEnv } from '../helpers.mjs'
 
 const tls = (name) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url))
 const plainWorker = fileURLToPath(new URL('../fixtures/plain-worker.mjs', import.meta.url))
@@ -247,6 +247,51 @@ test('TLS without the CA: the export fails (untrusted certificate), is counted, 
   await app.otel.forceFlush()
   assert.equal(receiver.spans.length, 0)
   assert.equal(app.otel.stats().failed, 1)
+})
+
+test('a gRPC endpoint written host:port: plaintext with insecure (option or variable), TLS without', async (t) => {
+  const hostPort = (receiver) => receiver.endpoint.replace(/^\w+:\/\//, '')
+  const plain = await OtlpReceiver.start()
+  t.after(() => plain.stop())
+
+  await t.test('insecure: true in the options: plaintext', async (t) => {
+    const { app } = await pipeline(t, { exporter: { endpoint: hostPort(plain), insecure: true } })
+    assert.equal(app.otel.config.exporter.endpoint.value, hostPort(plain))
+    await app.inject({ url: '/ping/plaintext' })
+    await app.otel.forceFlush()
+    await plain.waitFor((all) => all.length === 1)
+    assert.equal(app.otel.stats().exported, 1)
+  })
+
+  await t.test('OTEL_EXPORTER_OTLP_INSECURE=true with the endpoint from the environment: plaintext', async (t) => {
+    withEnv(t, { OTEL_EXPORTER_OTLP_ENDPOINT: hostPort(plain), OTEL_EXPORTER_OTLP_INSECURE: 'true' })
+    const { app } = await pipeline(t, { exporter: { endpoint: undefined } })
+    assert.equal(app.otel.config.exporter.insecure.source, 'env')
+    await app.inject({ url: '/ping/plaintext-env' })
+    await app.otel.forceFlush()
+    await plain.waitFor((all) => all.length === 2)
+  })
+
+  await t.test('without insecure: TLS, which a plaintext receiver cannot take (failed, counted)', async (t) => {
+    const exporter = { endpoint: hostPort(plain), retry: false, timeoutMillis: 2000 }
+    const { app } = await pipeline(t, { exporter })
+    await app.inject({ url: '/ping/tls-to-plaintext' })
+    await app.otel.forceFlush()
+    assert.equal(plain.spans.length, 2)
+    assert.equal(app.otel.stats().failed, 1)
+  })
+
+  await t.test('without insecure, to a TLS receiver with its CA named: received', async (t) => {
+    const receiver = await OtlpReceiver.start({
+      tls: { cert: readFileSync(tls('server.pem')), key: readFileSync(tls('server.key')) }
+    })
+    t.after(() => receiver.stop())
+    const { app } = await pipeline(t, { exporter: { endpoint: hostPort(receiver), certificateFile: tls('ca.pem') } })
+    await app.inject({ url: '/ping/tls-host-port' })
+    await app.otel.forceFlush()
+    await receiver.waitFor((all) => all.length === 1)
+    assert.equal(app.otel.stats().exported, 1)
+  })
 })
 
 test('headers: accepted with the required authorization, rejected without, and the value never logged', async (t) => {

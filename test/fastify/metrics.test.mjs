@@ -371,3 +371,34 @@ test('a scrape right after start waits for the resource detectors: no warning ab
   const warnings = logs.lines.filter((l) => l.level >= 40).map((l) => l.msg)
   assert.deepEqual(warnings.filter((m) => /async attributes|asynchronous attributes/i.test(m)), [])
 })
+
+test('a Prometheus port already taken is FOK_WARN_METRICS_ENDPOINT naming it; the service keeps serving', async (t) => {
+  const { logCapture } = await import('../helpers.mjs')
+  const taken = createServer(() => {})
+  taken.listen(0, '127.0.0.1')
+  await once(taken, 'listening')
+  t.after(() => taken.close())
+  const port = taken.address().port
+  const logs = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'port-taken',
+    handleSignals: false,
+    exporter: new (await import('@opentelemetry/sdk-trace')).InMemorySpanExporter(),
+    metrics: { exporter: 'prometheus', prometheus: { host: '127.0.0.1', port } }
+  })
+  app.get('/ok', async () => 'ok')
+  await app.ready()
+  // The endpoint listens in the background: its failure comes as a warning once it is known.
+  let warning
+  for (let i = 0; i < 100 && warning === undefined; i++) {
+    warning = logs.lines.find((l) => l.code === 'FOK_WARN_METRICS_ENDPOINT')
+    if (warning === undefined) await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  assert.ok(warning, 'the taken port is warned about')
+  assert.equal(warning.level, 40)
+  assert.match(warning.msg, new RegExp(`could not listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`))
+  assert.match(warning.msg, /OTEL_EXPORTER_PROMETHEUS_PORT/)
+  assert.equal((await app.inject({ url: '/ok' })).body, 'ok')
+})

@@ -24,6 +24,10 @@ test("a second Fastify instance reuses the first one's SDK and says so", async (
   assert.equal(a.otel.provider, b.otel.provider)
   assert.equal(b.otel.config.serviceName.value, 'a')
   assert.ok(logs.messages().some((m) => m.includes('reusing the OpenTelemetry SDK set up by an earlier registration')))
+  // Its own service name and exporter are not applied: a warning names them, not only the info line.
+  const unapplied = logs.lines.filter((l) => l.code === 'FOK_WARN_CONFIG').map((l) => l.msg)
+  assert.equal(unapplied.length, 1)
+  assert.match(unapplied[0], /options serviceName, exporter are not applied: an earlier registration of the plugin/)
   b.get('/', async () => 'ok')
   await b.inject({ url: '/' })
   await b.otel.forceFlush()
@@ -36,6 +40,35 @@ test("a second Fastify instance reuses the first one's SDK and says so", async (
   await a.inject({ url: '/' })
   await a.otel.forceFlush()
   assert.equal(first.getFinishedSpans().length, 2)
+})
+
+test('a second instance with the same options as the first, or none of the SDK\'s, is not warned about; ' +
+  'one with another sampler, endpoint, API key or span processor is, by option name only', async (t) => {
+  const exporter = new InMemorySpanExporter()
+  const a = Fastify()
+  const options = { serviceName: 'same', handleSignals: false, exporter: { endpoint: 'http://127.0.0.1:4318' } }
+  await a.register(otelPlugin, { ...options, exporter: { ...options.exporter, headers: { 'x-api-key': 'first' } } })
+  t.after(() => a.close())
+  const warningsOf = async (own) => {
+    const logs = logCapture()
+    const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
+    await app.register(otelPlugin, own)
+    await app.close()
+    return logs.lines.filter((l) => l.code === 'FOK_WARN_CONFIG').map((l) => l.msg)
+  }
+  assert.deepEqual(
+    await warningsOf({ ...options, exporter: { ...options.exporter, headers: { 'x-api-key': 'first' } } }),
+    []
+  )
+  assert.deepEqual(await warningsOf({ handleSignals: false, lifecycleSpans: 'all' }), [])
+  const [different] = await warningsOf({
+    ...options,
+    sampler: 'always_off',
+    exporter: { endpoint: 'https://collector.example:4318', headers: { 'x-api-key': 'second-secret' } },
+    spanProcessors: [new SimpleSpanProcessor({ exporter })]
+  })
+  assert.match(different, /^fastify-otel-kit: options sampler, exporter\.endpoint, spanProcessors, exporter\.headers are not/)
+  assert.doesNotMatch(different, /second-secret|first/)
 })
 
 test('closing the last instance shuts the SDK down and releases the globals for a new one', async () => {
