@@ -62,7 +62,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
       write(`  ${failing ? '✗' : '!'} ${warning.message} [${warning.code}]`)
     }
     for (const warning of resolution.warnings) {
-      write(`  ${invalidVariable(warning) === undefined ? '!' : '✗'} ${warning}`)
+      const failing = failingNotice(warning)
+      if (failing) healthy = false
+      write(`  ${failing ? '✗' : '!'} ${warning}`)
     }
   }
   if (invalid.length > 0) healthy = false
@@ -184,9 +186,32 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
 /** Warnings the doctor counts as failed checks: a signal that will export nothing. */
 const FAILING_WARNINGS = new Set(['FOK_WARN_EXPORT_DISABLED'])
 
-/** The variable a resolution warning rejects ("NAME=value is invalid (reason)..."), if it is one of those. */
+/**
+ * The resolution notices that say a setting is not what it was written to be, and so fail the
+ * check: the variable a value was ignored from (group 1), when there is one.
+ */
+const FAILING_NOTICES: readonly RegExp[] = [
+  // A value ignored: "NAME=value is invalid (reason)...".
+  /^(OTEL_[A-Z0-9_]+)=.* is invalid \(/s,
+  // Members of a list ignored: a header (the credential, often) or a resource attribute.
+  /^(OTEL_[A-Z0-9_]+): skipping member/,
+  // Names the package does not know: a propagator, a resource detector.
+  /^(OTEL_[A-Z0-9_]+) names .*; skipping (?:it|them)\b/s,
+  // A configuration file's ${NAME} with nothing set: an empty value sent (a secret not mounted).
+  /^[^\n]*: it refers to \$\{.* not set \(or empty\)/s
+]
+
+function failingNotice (warning: string): boolean {
+  return FAILING_NOTICES.some((pattern) => pattern.test(warning))
+}
+
+/** The variable a failing resolution notice rejects, if it names one. */
 function invalidVariable (warning: string): string | undefined {
-  return /^(OTEL_[A-Z0-9_]+)=.* is invalid \(/s.exec(warning)?.[1]
+  for (const pattern of FAILING_NOTICES) {
+    const variable = pattern.exec(warning)?.[1]
+    if (variable !== undefined) return variable
+  }
+  return undefined
 }
 
 /** The variables whose values were rejected, and those that turned a signal's export off. */

@@ -48,11 +48,20 @@ export function resolveBatch (r: Resolver, raw: unknown): ResolvedBatchConfig {
   // The preset stands only if no value of it was changed, by the options or by the environment: a
   // value written next to a written preset shares its source, so the values are compared too.
   const preset = BATCH_PRESETS[presetName]
-  const allFromPreset = (['maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize'] as const).every(
-    (name) => limits[name].source === presetSource && limits[name].value === preset[name]
-  )
+  const changes = (['maxQueueSize', 'scheduledDelayMillis', 'maxExportBatchSize'] as const)
+    .filter((name) => !(limits[name].source === presetSource && limits[name].value === preset[name]))
+    .map((name) => limits[name])
+  // 'custom' comes from where the changes came from: the options when they made one, else the
+  // first variable or the configuration file's place (a file's batch settings are no option).
+  const changed = changes.find((setting) => setting.source === 'options') ?? changes[0]
+  const { source, env, path } = changed ?? { source: presetSource }
   return {
-    preset: { value: allFromPreset ? presetName : 'custom', source: allFromPreset ? presetSource : 'options' },
+    preset: {
+      value: changed === undefined ? presetName : 'custom',
+      source,
+      ...(env === undefined ? {} : { env }),
+      ...(path === undefined ? {} : { path })
+    },
     ...limits
   }
 }

@@ -40,6 +40,8 @@ test('doctor with a configuration file: values with their place in the file, the
   assert.match(stdout, /serviceName\s+from-file\s+file \.resource\.attributes\[0\]/)
   assert.match(stdout, /exporter\.protocol\s+http\/protobuf\s+file \.tracer_provider\.processors\[0\]\.batch\.exporter\.otlp_http$/m)
   assert.match(stdout, /batch\.scheduledDelayMillis\s+100\s+file \.tracer_provider\.processors\[0\]\.batch\.schedule_delay/)
+  // The batch is custom because of the file, not of plugin options nobody gave.
+  assert.match(stdout, /batch\.preset\s+custom\s+file \.tracer_provider\.processors\[0\]\.batch\.schedule_delay/)
   assert.match(stdout, /✓ OTEL_CONFIG_FILE=.+otlp-http\.yaml: read and valid/)
   assert.match(stdout, /! 2 OTEL_\* variables are set but not acted on \(values not shown\):/)
   assert.match(stdout, /OTEL_EXPORTER_OTLP_HEADERS\s+OTEL_CONFIG_FILE is set: the configuration file replaces the SDK variables/)
@@ -50,6 +52,17 @@ test('doctor with a configuration file: values with their place in the file, the
   assert.equal(receiver.spans[0].resource['service.name'], 'from-file')
   assert.equal(receiver.exports[0].transport, 'http')
   assert.equal(receiver.exports[0].headers['x-api-key'], SECRET)
+})
+
+test('doctor: a file variable reference with no default and no value (a secret not mounted): the check fails, ' +
+  'naming the variable', async () => {
+  const { code, stdout } = await doctor(['--no-export'], {
+    OTEL_CONFIG_FILE: OTLP_HTTP_FILE,
+    TEST_OTLP_HTTP_ENDPOINT: 'http://127.0.0.1:4318'
+  })
+  assert.equal(code, 1, stdout)
+  assert.match(stdout, /✗ .*otlp-http\.yaml: it refers to \$\{TEST_API_KEY\} without a default, and that variable is not set/)
+  assert.match(stdout, /Some checks failed/)
 })
 
 test('doctor with a file it cannot use: the check fails (exit 1) with the coded reason, never the file\'s ' +

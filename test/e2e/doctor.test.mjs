@@ -70,13 +70,20 @@ test('a setting the environment turns off or gets wrong fails the check (exit 1)
   const cases = [
     [{ OTEL_METRICS_EXPORTER: 'prometeus' }, /✗ OTEL_METRICS_EXPORTER has a value that cannot be used/],
     [{ OTEL_EXPORTER_PROMETHEUS_PORT: 'abc' }, /✗ OTEL_EXPORTER_PROMETHEUS_PORT has a value that cannot be used/],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' }, /✗ .*\[FOK_WARN_EXPORT_DISABLED\][^]*✗ OTEL_EXPORTER_OTLP_ENDPOINT has/]
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' }, /✗ .*\[FOK_WARN_EXPORT_DISABLED\][^]*✗ OTEL_EXPORTER_OTLP_ENDPOINT has/],
+    // The credential written with a colon: no header at all would be sent.
+    [
+      { OTEL_EXPORTER_OTLP_HEADERS: 'Authorization: Bearer sk-live-4242' },
+      /✗ OTEL_EXPORTER_OTLP_HEADERS: skipping member 1 \(not key=value\); no member of it is applied[^]*✗ OTEL_EXPORTER_OTLP_HEADERS has/
+    ],
+    [{ OTEL_RESOURCE_ATTRIBUTES: 'team=payments,region' }, /✗ OTEL_RESOURCE_ATTRIBUTES has a value that cannot be used/],
+    [{ OTEL_PROPAGATORS: 'tracecontext,xray' }, /✗ OTEL_PROPAGATORS names "xray"[^]*✗ OTEL_PROPAGATORS has/]
   ]
   for (const [env, expected] of cases) {
     const { code, stdout } = await doctor(['--no-export'], env)
     assert.equal(code, 1, `${JSON.stringify(env)}: ${stdout}`)
     assert.match(stdout, expected)
-    assert.doesNotMatch(stdout, /All checks passed|every OTEL_\* variable set is acted on/)
+    assert.doesNotMatch(stdout, /All checks passed|every OTEL_\* variable set is acted on|sk-live-4242/)
   }
   const { code, stdout } = await doctor(['--no-export'], { OTEL_SERVICE_NAME: 'billing' })
   assert.equal(code, 0, stdout)

@@ -541,7 +541,8 @@ test('a variable that overrides a value of the preset the options chose is warne
     'OTEL_BSP_MAX_QUEUE_SIZE overrides option batch.maxQueueSize: using 100 from the environment instead of 8192 ' +
       'from the plugin options.'
   ), chosen.warnings.join('\n'))
-  assert.deepEqual(chosen.config.batch.preset, { value: 'custom', source: 'options' })
+  // Custom because of the variable: the table says where the change came from.
+  assert.deepEqual(chosen.config.batch.preset, { value: 'custom', source: 'env', env: 'OTEL_BSP_MAX_QUEUE_SIZE' })
   const byDefault = resolve({}, { OTEL_BSP_MAX_QUEUE_SIZE: '4096' })
   assert.deepEqual(byDefault.warnings.filter((w) => w.includes('overrides option')), [])
 })
