@@ -52,7 +52,7 @@ export interface MetricPipeline {
 
 /** What a failed metric export means while the service runs on. */
 const KEEPS_RUNNING =
-  'The service keeps running; with cumulative temporality the next export, if there is one, carries the totals.'
+  'The service is not affected; with cumulative temporality the next export, if there is one, carries the totals.'
 
 /**
  * The metrics side of the assembly: readers and exporters from the resolved configuration, views,

@@ -91,7 +91,7 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
     warnings.warn(
       'FOK_WARN_EXPORT_FAILED',
       `could not export ${count} ${wording.noun}(s) to ${destination}: ${error?.message ?? 'unknown error'}. ` +
-        `The service keeps running; these ${wording.noun}s are lost.`,
+        `The service is not affected; these ${wording.noun}s are lost.`,
       { once: false }
     )
   })

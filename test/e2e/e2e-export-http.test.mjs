@@ -232,6 +232,20 @@ for (const protocol of ['http/protobuf', 'http/json']) {
         untrusted.logs.messages().some((m) => m.includes("the collector's certificate is not trusted")),
         untrusted.logs.messages().join('\n')
       )
+      await untrusted.app.close()
+
+      // A CA file named, but not the one that signed the collector's certificate.
+      const wrongCa = await pipeline(t, protocol, {
+        receiver: { tls: serverTls() },
+        exporter: { certificateFile: tls('client.pem'), retry: false }
+      })
+      await wrongCa.app.inject({ url: '/ping/wrong-ca' })
+      await wrongCa.app.otel.forceFlush()
+      assert.equal(wrongCa.app.otel.stats().failed, 1)
+      assert.ok(
+        wrongCa.logs.messages().some((m) => m.includes('is not signed by the CA file that exporter.certificateFile')),
+        wrongCa.logs.messages().join('\n')
+      )
     })
 
     test('mutual TLS: a receiver that requires a client certificate gets it; without one, nothing ' +
@@ -245,6 +259,10 @@ for (const protocol of ['http/protobuf', 'http/json']) {
       await without.app.otel.forceFlush()
       assert.equal(without.receiver.spans.length, 0)
       assert.equal(without.app.otel.stats().failed, 1)
+      assert.ok(
+        without.logs.messages().some((m) => m.includes('the collector requires a client certificate (mutual TLS)')),
+        without.logs.messages().join('\n')
+      )
       await without.app.close()
 
       const { receiver, app } = await pipeline(t, protocol, {
@@ -291,7 +309,17 @@ for (const protocol of ['http/protobuf', 'http/json']) {
       for (const { logs } of [withKey, wrong]) {
         for (const line of logs.lines) assert.doesNotMatch(JSON.stringify(line), /s3cret|wrong-key/)
       }
-      assert.ok(wrong.logs.messages().some((m) => /HTTP 401 Unauthorized/.test(m)))
+      assert.ok(wrong.logs.messages().some((m) => /HTTP 401 Unauthorized.*check the credentials/.test(m)))
+      await wrong.app.close()
+
+      // No header at all (one written 'Authorization: Bearer ...' is skipped): the 401 says none was sent.
+      const none = await pipeline(t, protocol, { receiver: required })
+      await none.app.inject({ url: '/ping/3' })
+      await none.app.otel.forceFlush()
+      assert.ok(
+        none.logs.messages().some((m) => /HTTP 401 Unauthorized.*no header of exporter\.headers .* was sent/.test(m)),
+        none.logs.messages().join('\n')
+      )
     })
 
     test(

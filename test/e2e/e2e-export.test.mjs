@@ -249,6 +249,36 @@ test('TLS without the CA: the export fails (untrusted certificate), is counted, 
   assert.equal(app.otel.stats().failed, 1)
 })
 
+test('TLS and port mistakes over gRPC are named in the failure: an untrusted certificate, a wrong CA, ' +
+  'a client certificate required, an OTLP/HTTP port', async (t) => {
+  const serverTls = { cert: readFileSync(tls('server.pem')), key: readFileSync(tls('server.key')) }
+  const failureOf = async (t, receiverOptions, exporter) => {
+    const { app, logs } = await pipeline(t, { receiver: receiverOptions, exporter: { retry: false, ...exporter } })
+    await app.inject({ url: '/ping/mistake' })
+    await app.otel.forceFlush()
+    assert.equal(app.otel.stats().failed, 1)
+    return logs.lines.find((l) => l.code === 'FOK_WARN_EXPORT_FAILED')?.msg ?? ''
+  }
+  await t.test('no CA named', async (t) => {
+    assert.match(await failureOf(t, { tls: serverTls }, {}), /certificate is not trusted: name its CA/)
+  })
+  await t.test('a CA named that did not sign it', async (t) => {
+    const message = await failureOf(t, { tls: serverTls }, { certificateFile: tls('client.pem') })
+    assert.match(message, /not signed by the CA file that exporter\.certificateFile/)
+  })
+  await t.test('mutual TLS without a client certificate', async (t) => {
+    const mutual = { tls: { ...serverTls, clientCa: readFileSync(tls('ca.pem')) } }
+    const message = await failureOf(t, mutual, { certificateFile: tls('ca.pem') })
+    assert.match(message, /requires a client certificate \(mutual TLS\)/)
+  })
+  await t.test('gRPC to the OTLP/HTTP port', async (t) => {
+    const receiver = await OtlpReceiver.start()
+    t.after(() => receiver.stop())
+    const message = await failureOf(t, {}, { endpoint: receiver.httpEndpoint })
+    assert.match(message, /did not answer in HTTP\/2 gRPC: is it an OTLP\/HTTP port \(4318\)/)
+  })
+})
+
 test('a gRPC endpoint written host:port: plaintext with insecure (option or variable), TLS without', async (t) => {
   const hostPort = (receiver) => receiver.endpoint.replace(/^\w+:\/\//, '')
   const plain = await OtlpReceiver.start()

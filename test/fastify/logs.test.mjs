@@ -517,7 +517,7 @@ test('failed log exports are counted and warned about, and the warning is never 
   assert.equal(
     warning.msg,
     'fastify-otel-kit: could not export 1 log record(s) to the exporter: collector said no. ' +
-      'The service keeps running; these log records are lost.'
+      'The service is not affected; these log records are lost.'
   )
   app.log.info('two')
   await app.otel.forceFlush()

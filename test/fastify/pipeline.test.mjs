@@ -117,8 +117,8 @@ test('a failed export is counted and warned about; the next batch still goes thr
     logs
       .messages()
       .includes(
-        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; ' +
-          'these spans are lost.'
+        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. ' +
+          'The service is not affected; these spans are lost.'
       )
   )
 })

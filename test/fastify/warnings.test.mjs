@@ -90,8 +90,8 @@ test('a failed export with the logger off is a process warning', async (t) => {
     {
       code: 'FOK_WARN_EXPORT_FAILED',
       message:
-        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. The service keeps running; ' +
-          'these spans are lost.'
+        'fastify-otel-kit: could not export 1 span(s) to the exporter: collector said no. ' +
+          'The service is not affected; these spans are lost.'
     }
   ])
 })

@@ -4,6 +4,8 @@ import { createRequire } from 'node:module'
 import { classifyFailure } from '../failure.js'
 import { exporterUserAgent } from '../user-agent.js'
 import { classifyGrpcError, GrpcCode, RequestTooLargeError } from './grpc-status.js'
+import { grpcErrorHint } from './grpc-hints.js'
+import type { TlsGiven } from '../tls-hints.js'
 
 /**
  * The gRPC transport under the OTLP exporter, in place of OpenTelemetry JS's own; the exporter around
@@ -54,6 +56,8 @@ export interface GrpcTransportOptions {
   compression: 'gzip' | 'none'
   /** Larger requests are refused here, before sending (the collector's own limit is usually 4 MiB). */
   maxRequestBytes: number
+  /** What TLS was given (undefined: plaintext), for the hints in failures' messages. */
+  tls?: TlsGiven
 }
 
 const RECONNECT_INITIAL_MILLIS = 250
@@ -113,7 +117,7 @@ export class GrpcTransport implements IExporterTransport {
             return
           }
           if (error.code === GrpcCode.DEADLINE_EXCEEDED) this.deadlineExceeded(client)
-          resolve({ status: 'failure', error: classified(error) })
+          resolve({ status: 'failure', error: classified(withHint(error, this.options.tls)) })
         }
       )
       if (!settled) this.calls.add(call)
@@ -165,6 +169,15 @@ export class GrpcTransport implements IExporterTransport {
       'grpc.max_send_message_length': this.options.maxRequestBytes
     }) as unknown as ExportClient
   }
+}
+
+/** The error with a hint where its own message says little; its code and details stay as they were. */
+function withHint (error: ServiceError, tls: TlsGiven | undefined): ServiceError {
+  if (error.code !== GrpcCode.UNAVAILABLE) return error
+  const hint = grpcErrorHint(error.message, tls)
+  if (hint === undefined) return error
+  error.message = `${error.message} (${hint})`
+  return error
 }
 
 /** A failure as the queue and the retries read it: this transport speaks gRPC status codes. */

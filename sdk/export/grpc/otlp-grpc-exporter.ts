@@ -1,4 +1,4 @@
-import { type ChannelCredentials, credentials, Metadata } from '@grpc/grpc-js'
+import { credentials, Metadata } from '@grpc/grpc-js'
 import { createOtlpGrpcExporterMetrics } from '@opentelemetry/otlp-grpc-exporter-base'
 import type { IExporterMetricsHelper, ISerializer } from '@opentelemetry/otlp-transformer'
 import { endpointScheme } from '../../config/endpoint.js'
@@ -6,7 +6,7 @@ import type { ResolvedExporterConfig } from '../../config/options.js'
 import type { ItemExporter } from '../queue-contracts.js'
 import { GrpcTransport, type OtlpGrpcService } from './grpc-transport.js'
 import { otlpItemExporter } from '../otlp-item-exporter.js'
-import { readTlsFiles } from '../tls-files.js'
+import { readTlsFiles, type TlsMaterial } from '../tls-files.js'
 
 /** The usual collector limit on a received message (the OpenTelemetry Collector's default is 4 MiB). */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -46,15 +46,18 @@ export function buildOtlpGrpcExporter<T> (
   for (const [key, value] of Object.entries(headers)) metadata.set(key, value)
 
   const compression = exporter.compression.value
+  const material = tls ? readGrpcTlsFiles(exporter, warn) : undefined
   const transport = new GrpcTransport({
     service: signal.service,
     address: new URL(url).host,
-    credentials: tls
-      ? sslCredentials(exporter, warn)
-      : credentials.createInsecure(),
+    credentials:
+      material === undefined
+        ? credentials.createInsecure()
+        : credentials.createSsl(material.ca ?? null, material.key ?? null, material.cert ?? null),
     metadata,
     compression,
-    maxRequestBytes: MAX_REQUEST_BYTES
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    ...(material === undefined ? {} : { tls: material })
   })
   return otlpItemExporter(
     exporter,
@@ -65,11 +68,10 @@ export function buildOtlpGrpcExporter<T> (
   )
 }
 
-function sslCredentials (exporter: ResolvedExporterConfig, warn: (message: string) => void): ChannelCredentials {
+function readGrpcTlsFiles (exporter: ResolvedExporterConfig, warn: (message: string) => void): TlsMaterial {
   // grpc-js checks a client key and certificate when the credentials are made (a file that is
   // not PEM throws there).
-  const tls = readTlsFiles(exporter, warn, (key, cert) => sslProblem(() => credentials.createSsl(null, key, cert)))
-  return credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null)
+  return readTlsFiles(exporter, warn, (key, cert) => sslProblem(() => credentials.createSsl(null, key, cert)))
 }
 
 function sslProblem (create: () => unknown): string | undefined {

@@ -1,3 +1,10 @@
+import {
+  CLIENT_CERTIFICATE_REFUSED_HINT,
+  CLIENT_CERTIFICATE_REQUIRED_HINT,
+  NOT_TLS_HINT,
+  type TlsGiven,
+  untrustedCollectorHint
+} from '../tls-hints.js'
 import type { ExportFailure } from '../failure.js'
 
 /**
@@ -66,12 +73,13 @@ export function classifyNetworkError (error: unknown): ExportFailure {
 
 /**
  * What a user should check, for the errors whose message says little: a plaintext port spoken to
- * over https, an HTTP/2-only (gRPC) port spoken to over HTTP/1.1, a certificate nobody trusts.
+ * over https, an HTTP/2-only (gRPC) port spoken to over HTTP/1.1, a certificate nobody trusts, a
+ * client certificate the collector asks for or refuses.
  */
-export function networkErrorHint (error: unknown): string | undefined {
+export function networkErrorHint (error: unknown, tls: TlsGiven = {}): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'EPROTO') {
-    return 'the endpoint does not speak TLS: use http:// for a plaintext port'
+    return NOT_TLS_HINT
   }
   if (typeof code === 'string' && code.startsWith('HPE_')) {
     return 'the endpoint did not answer in HTTP/1.1: is it a gRPC port (4317)? OTLP/HTTP listens on 4318'
@@ -82,11 +90,21 @@ export function networkErrorHint (error: unknown): string | undefined {
     code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
     code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
   ) {
-    return (
-      "the collector's certificate is not trusted: " +
-      'name its CA in exporter.certificateFile (OTEL_EXPORTER_OTLP_CERTIFICATE)'
-    )
+    return untrustedCollectorHint(tls)
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return "the collector's certificate is for another host name"
+  // The collector asks for mutual TLS (TLS 1.3's alert, or 1.2's handshake failure).
+  if (
+    code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ||
+    (tls.cert === undefined && code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')
+  ) {
+    return CLIENT_CERTIFICATE_REQUIRED_HINT
+  }
+  if (
+    tls.cert !== undefined &&
+    (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' || code === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE')
+  ) {
+    return CLIENT_CERTIFICATE_REFUSED_HINT
+  }
   return undefined
 }

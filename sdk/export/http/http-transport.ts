@@ -54,6 +54,11 @@ export class HttpTransport implements IExporterTransport {
 
   constructor (private readonly options: HttpTransportOptions) {}
 
+  /** Whether any header of the user's goes with the requests (the content type is the exporter's). */
+  private sendsCredentials (): boolean {
+    return Object.keys(this.options.headers).some((name) => name.toLowerCase() !== 'content-type')
+  }
+
   async send (data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     if (this.shut) return failure(new Error('the exporter is shut down'))
     const started = Date.now()
@@ -111,10 +116,10 @@ export class HttpTransport implements IExporterTransport {
             settle({ status: 'success', ...(answer.length > 0 ? { data: answer } : {}) })
             return
           }
-          const message = describeStatus(status, response.statusMessage, url)
+          const message = describeStatus(status, response.statusMessage, url, this.sendsCredentials())
           const error = new OTLPExporterError(message, status, answer.toString('utf8'))
           settle(failure(error, classifyHttpStatus(status, header(response, 'retry-after'))))
-        }, (error) => settle(failure(describeNetworkError(error))))
+        }, (error) => settle(failure(describeNetworkError(error, this.options.tls))))
       })
       // One deadline for the whole request: a socket timeout would restart with every byte.
       const timer = setTimeout(() => {
@@ -122,7 +127,7 @@ export class HttpTransport implements IExporterTransport {
       }, timeoutMillis)
       // The request's socket holds the process while it is under way; the timer need not.
       timer.unref()
-      request.on('error', (error) => settle(failure(describeNetworkError(error))))
+      request.on('error', (error) => settle(failure(describeNetworkError(error, this.options.tls))))
       this.requests.add(request)
       request.end(body)
     })
@@ -171,22 +176,29 @@ function failure (error: unknown, kind?: Parameters<typeof classifyFailure>[1]):
   return { status: 'failure', error: kind === undefined ? asError : classifyFailure(asError, kind) }
 }
 
-/** `HTTP 401 Unauthorized (POST /v1/traces)`: the path tells a wrong base endpoint apart; the query may hold a key. */
-function describeStatus (status: number, text: string | undefined, url: URL): string {
+/**
+ * `HTTP 401 Unauthorized (POST /v1/traces)`: the path tells a wrong base endpoint apart; the query
+ * may hold a key. A 401 with no header of the user's sent says so: a credential skipped as
+ * malformed (`Authorization: Bearer ...` written with a colon) is no credential to check.
+ */
+function describeStatus (status: number, text: string | undefined, url: URL, sentCredentials: boolean): string {
   const hint =
     status === 404
       ? ': nothing answers at that path (OTLP/HTTP posts to <base>/v1/traces, /v1/logs)'
       : status === 401 || status === 403
-        ? ': check the credentials in exporter.headers (OTEL_EXPORTER_OTLP_HEADERS)'
+        ? sentCredentials
+          ? ': check the credentials in exporter.headers (OTEL_EXPORTER_OTLP_HEADERS)'
+          : ': no header of exporter.headers (OTEL_EXPORTER_OTLP_HEADERS) was sent; set the credential there, ' +
+            'as key=value (Authorization=Bearer%20<key>)'
         : ''
   return `HTTP ${status}${text === undefined || text === '' ? '' : ` ${text}`} (POST ${url.pathname})${hint}`
 }
 
 /** The error as it was, classified, with a hint where its own message says little. */
-function describeNetworkError (error: Error): Error {
+function describeNetworkError (error: Error, tls: TlsMaterial): Error {
   // The deadline's own error, already classified.
   if (isClassified(error)) return error
-  const hint = networkErrorHint(error)
+  const hint = networkErrorHint(error, tls)
   const described =
     hint === undefined
       ? error
