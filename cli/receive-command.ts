@@ -8,7 +8,8 @@ export const RECEIVE_USAGE = `Usage: fastify-otel-kit receive [options]
   --http-port <port>   OTLP/HTTP, protobuf and JSON (default 4318; 0 picks a free port)
   --grpc-port <port>   OTLP/gRPC (default 4317; 0 picks a free port)
   --host <address>     where to listen (default 127.0.0.1; 0.0.0.0 for containers on this host)
-  --quiet <ms>         print a trace once nothing of it has arrived for this long (default 1000)
+  --quiet <ms>         print a trace once nothing of it has arrived for this long (default 1000;
+                       one with log records only waits at least 6000 for its spans)
   --tls-cert <file>    listen over TLS with this PEM certificate (and --tls-key, its key)
   --tls-key <file>
   --tls-client-ca <file>  with TLS, require client certificates this PEM CA signed (mutual TLS)

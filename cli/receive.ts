@@ -15,6 +15,13 @@ export interface ReceiveOptions {
   write: (text: string) => void
 }
 
+/**
+ * How long a trace holding only log records so far waits for its spans: a service sends records
+ * within 1 s and spans within 5 s (the two queues' default delays), so a shorter wait printed
+ * every trace twice, its records alone and then its spans without them.
+ */
+const LOG_ONLY_QUIET_MILLIS = 6000
+
 /** The most traces waiting to be printed: past it the oldest is printed as it is. */
 const MAX_PENDING_TRACES = 1000
 const SEVERITY = ['', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']
@@ -55,7 +62,8 @@ export async function startReceive (options: ReceiveOptions): Promise<{ stop: ()
     if (item.span !== undefined) trace.spans.push(item.span)
     if (item.log !== undefined) trace.logs.push(item.log)
     clearTimeout(trace.timer)
-    trace.timer = setTimeout(() => print(traceId), options.quietMillis)
+    const quiet = trace.spans.length > 0 ? options.quietMillis : Math.max(options.quietMillis, LOG_ONLY_QUIET_MILLIS)
+    trace.timer = setTimeout(() => print(traceId), quiet)
   }
   const onReceive = (decoded: DecodedItems): void => {
     if (decoded.signal === 'traces') for (const span of decoded.items) add(span.traceId, { span })

@@ -8,8 +8,8 @@ import type { ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
  */
 export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string {
   const lines: string[] = []
-  const server = lastOf(metrics, 'http.server.request.duration')
-  const client = lastOf(metrics, 'http.client.request.duration')
+  const server = pointsOf(metrics, 'http.server.request.duration')
+  const client = pointsOf(metrics, 'http.client.request.duration')
   if (server === undefined && client === undefined) return ''
   const columns = ['status', 'count', 'p50', 'p90', 'p99', 'max']
   const header = `  ${'route'.padEnd(34)} ${columns.map((c, i) => c.padStart(i < 2 ? 6 : 9)).join(' ')}`
@@ -18,7 +18,7 @@ export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string 
     `${ms(quantile(0.5, p))} ${ms(quantile(0.9, p))} ${ms(quantile(0.99, p))} ${ms(p.max)}`
   if (server !== undefined) {
     lines.push('requests by route (http.server.request.duration, from the metrics export):', header)
-    for (const p of sorted(server.dataPoints)) {
+    for (const p of sorted(server)) {
       const method = String(p.attributes['http.request.method'])
       const label = `${method} ${String(p.attributes['http.route'] ?? '(no route)')}`
       lines.push(row(label, p.attributes['http.response.status_code'], p))
@@ -26,7 +26,7 @@ export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string 
   }
   if (client !== undefined) {
     lines.push('', 'outbound calls (http.client.request.duration):', header.replace('route', 'server'))
-    for (const p of sorted(client.dataPoints)) {
+    for (const p of sorted(client)) {
       const server = `${String(p.attributes['server.address'])}:${String(p.attributes['server.port'])}`
       const label = `${String(p.attributes['http.request.method'])} ${server}`
       lines.push(row(label, p.attributes['http.response.status_code'] ?? p.attributes['error.type'], p))
@@ -35,9 +35,38 @@ export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string 
   return `${lines.join('\n')}\n`
 }
 
-function lastOf (metrics: readonly ReceivedMetric[], name: string): ReceivedMetric | undefined {
-  for (let i = metrics.length - 1; i >= 0; i--) if (metrics[i]!.name === name) return metrics[i]
-  return undefined
+/**
+ * The points of every metric named `name` in one export: one per instrumentation scope that
+ * records it (instrumentation-http's and instrumentation-undici's http.client.request.duration,
+ * say), those with the same attributes and buckets added together, so that every call is counted
+ * once whichever library made it. Undefined when no metric has the name.
+ */
+function pointsOf (metrics: readonly ReceivedMetric[], name: string): ReceivedDataPoint[] | undefined {
+  const named = metrics.filter((metric) => metric.name === name)
+  if (named.length === 0) return undefined
+  const merged = new Map<string, ReceivedDataPoint>()
+  for (const point of named.flatMap((metric) => metric.dataPoints)) {
+    const key = JSON.stringify([Object.entries(point.attributes).sort(), point.explicitBounds ?? []])
+    const seen = merged.get(key)
+    merged.set(key, seen === undefined ? point : added(seen, point))
+  }
+  return [...merged.values()]
+}
+
+/** Two histogram points of the same attributes and buckets as one. */
+function added (a: ReceivedDataPoint, b: ReceivedDataPoint): ReceivedDataPoint {
+  const extreme = (pick: (x: number, y: number) => number, x: number | undefined, y: number | undefined) =>
+    x === undefined ? y : y === undefined ? x : pick(x, y)
+  const min = extreme(Math.min, a.min, b.min)
+  const max = extreme(Math.max, a.max, b.max)
+  return {
+    ...a,
+    count: (a.count ?? 0) + (b.count ?? 0),
+    sum: (a.sum ?? 0) + (b.sum ?? 0),
+    ...(min === undefined ? {} : { min }),
+    ...(max === undefined ? {} : { max }),
+    bucketCounts: (a.bucketCounts ?? []).map((count, i) => count + (b.bucketCounts?.[i] ?? 0))
+  }
 }
 
 function sorted (points: readonly ReceivedDataPoint[]): ReceivedDataPoint[] {

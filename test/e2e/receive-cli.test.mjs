@@ -97,6 +97,29 @@ test('receive prints each trace as a waterfall with its log records, over HTTP a
   }
 })
 
+test('log records that arrive before their spans (1 s and 5 s queues, scaled down here) are printed under ' +
+  'the waterfall when the spans come, not as a trace of log records only', { timeout: 30_000 }, async (t) => {
+  const receive = await startReceive(t)
+  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'shop',
+    handleSignals: false,
+    logs: { batch: { scheduledDelayMillis: 50 } },
+    batch: { scheduledDelayMillis: 1500 },
+    metrics: false,
+    exporter: { endpoint: `http://127.0.0.1:${receive.httpPort}` }
+  })
+  app.get('/cart/late', async (request) => {
+    request.log.info('logged before the span is exported')
+    return 'ok'
+  })
+  await app.inject({ url: '/cart/late' })
+  const out = await receive.waitFor(/GET \/cart\/late +SERVER[^]*log records\n/)
+  assert.doesNotMatch(out, /log records only/)
+  assert.match(out, /log records\n.*INFO {3}logged before the span is exported {2}\[GET \/cart\/late\]/)
+})
+
 test('a port in use: receive says which option to change and exits 1', async (t) => {
   const port = await busyPort(t)
   const { code, stderr } = await runCli(['receive', '--http-port', String(port), '--grpc-port', '0'])

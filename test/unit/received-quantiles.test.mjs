@@ -1,8 +1,9 @@
 // The receiver's latency table (npm start, `fastify-otel-kit receive`): percentiles estimated from
-// a histogram's buckets never read beyond the values the point says it saw.
+// a histogram's buckets never read beyond the values the point says it saw, and a metric that two
+// instrumentations record counts every call once.
 import assert from 'node:assert/strict'
 import test from 'node:test'
-import { quantile } from '../../dist/receiver/route-metrics.js'
+import { quantile, renderRouteMetrics } from '../../dist/receiver/route-metrics.js'
 
 /** http.server.request.duration's default buckets (seconds), as the plugin exports them. */
 const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]
@@ -48,4 +49,24 @@ test('a point without min and max keeps the bucket estimate; an empty one has no
   // 238 ms in the 100-250 ms bucket, 341 ms in the next: rank 1.98 is 0.98 into the second.
   assert.ok(Math.abs(quantile(0.99, p) - (0.25 + 0.25 * 0.98)) < 1e-12)
   assert.equal(quantile(0.5, { attributes: {}, count: 0, bucketCounts: [], explicitBounds: [] }), undefined)
+})
+
+test('http.client.request.duration from two instrumentations (http and undici): one row with every call', () => {
+  const attributes = { 'http.request.method': 'GET', 'server.address': '127.0.0.1', 'server.port': 15001 }
+  const calls = (values, scope) => ({
+    name: 'http.client.request.duration',
+    scope: { name: scope, version: '1' },
+    dataPoints: [{ ...point(values), attributes: { ...attributes, 'http.response.status_code': 200 } }]
+  })
+  const got = Array.from({ length: 21 }, (_, i) => 0.002 + i * 0.001)
+  const fetched = Array.from({ length: 42 }, (_, i) => 0.001 + i * 0.0005)
+  const table = renderRouteMetrics([
+    calls(got, '@opentelemetry/instrumentation-http'),
+    calls(fetched, '@opentelemetry/instrumentation-undici')
+  ])
+  const rows = table.split('\n').filter((line) => line.includes('127.0.0.1:15001'))
+  assert.equal(rows.length, 1, table)
+  assert.match(rows[0], /GET 127\.0\.0\.1:15001 +200 +63 /)
+  // The largest of both: got's 22 ms.
+  assert.match(rows[0], /22\.0 ms$/)
 })
