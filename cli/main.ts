@@ -25,7 +25,7 @@ const USAGE = `Usage: fastify-otel-kit doctor [options]
   --peak-rps <n>               peak requests per second, for the queue size check
   --spans-per-request <n>      spans per request at that peak (default 3)
   --timeout <ms>               how long to wait for the collector (default 5000)
-  --no-export                  do not send the smoke span
+  --no-export                  send nothing (no smoke span, record or metrics)
   --summary <url|file>         print a running service's route summary: the JSON of
                                app.otel.routeSummary(), served at a URL or saved in a file
   -h, --help

@@ -108,9 +108,17 @@ export function resolveMetrics (r: Resolver, options: SdkOptions): MetricsResolu
       )
     }
   }
+  // An exporter the options chose that the variable overrides is said even when that turns
+  // metrics off (OTEL_METRICS_EXPORTER=none over an exporter instance): the code asked for it.
   const exporters = switchedOff
     ? { value: [], source: 'options' as const }
-    : own.decide<Array<MetricExporterName | 'custom'>>('metrics.exporter', option, hit, ['otlp'], describeExporters)
+    : (option === undefined ? own : r).decide<Array<MetricExporterName | 'custom'>>(
+        'metrics.exporter',
+        option,
+        hit,
+        ['otlp'],
+        describeExporters
+      )
   // Off with `metrics: false`, or when nothing is left to read the metrics (no exporter, no reader).
   const on = !switchedOff && (exporters.value.length > 0 || readers.length > 0)
   const enabled: Setting<boolean> =

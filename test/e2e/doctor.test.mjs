@@ -99,6 +99,10 @@ test('the queue check applies the sizing rule and says what to set', async () =>
   // The byte bound (16 MiB by default) counts the spans' encoded size: 15000 of them fit.
   assert.match(tooSmall.stdout, /✓ maxQueueBytes 16 MiB holds the 15000 spans \(about 7\.2 MiB encoded/)
 
+  // --spans-per-request defaults to 3.
+  const byDefault = await doctor(['--no-export', '--peak-rps', '1000'])
+  assert.match(byDefault.stdout, /Queue sizing \(peak 1000 req\/s x 3 spans x 5 s delay = 15000 spans\)/)
+
   const enough = await doctor(['--no-export', '--peak-rps', '100', '--spans-per-request', '3'], {
     OTEL_BSP_MAX_QUEUE_SIZE: '4096'
   })
@@ -114,6 +118,27 @@ test('the queue check applies the sizing rule and says what to set', async () =>
   assert.match(tooManyBytes.stdout, /✗ maxQueueBytes 16 MiB will drop spans at peak: the 60000 spans take about 29 MiB/)
   assert.match(tooManyBytes.stdout, /Set batch\.maxQueueBytes to 38797312 \(37 MiB; an option, no variable\)/)
   assert.match(tooManyBytes.stdout, /lower batch\.scheduledDelayMillis to 2796 ms or less/)
+})
+
+test('--no-export sends nothing (no span, record or metrics reach the endpoint); --service-name sets the ' +
+  'name; --help prints the options', async (t) => {
+  const receiver = await OtlpReceiver.start()
+  t.after(() => receiver.stop())
+  const { code, stdout } = await doctor(
+    ['--no-export', '--service-name', 'ledger', '--endpoint', receiver.httpEndpoint],
+    { OTEL_LOGS_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'otlp' }
+  )
+  assert.equal(code, 0, stdout)
+  assert.match(stdout, /serviceName\s+ledger\s+options/)
+  // Enough time for anything sent to have arrived: a smoke export takes milliseconds on loopback.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const { spans, logs, metrics, exports } = receiver
+  assert.deepEqual([spans.length, logs.length, metrics.length, exports.length], [0, 0, 0, 0])
+
+  const help = await doctor(['--help'])
+  assert.equal(help.code, 0)
+  assert.match(help.stdout, /^Usage: fastify-otel-kit doctor \[options\]/)
+  assert.match(help.stdout, /--no-export +send nothing/)
 })
 
 test('usage errors exit with 2', async () => {

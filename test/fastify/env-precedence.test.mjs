@@ -359,3 +359,50 @@ test("app.otel.config shows each signal's endpoint with its user, password and q
   const spans = await receiver.waitFor((all) => all.length === 1)
   assert.equal(spans[0].name, 'GET /')
 })
+
+test('the environment wins over instances too: OTEL_TRACES_SAMPLER over a Sampler, OTEL_PROPAGATORS over a ' +
+  'propagator, OTEL_METRICS_EXPORTER over a metric exporter; each override is warned about', async (t) => {
+  const { AggregationTemporality, InMemoryMetricExporter } = await import('@opentelemetry/sdk-metrics')
+  const { W3CTraceContextPropagator } = await import('@opentelemetry/core')
+  withEnv(t, { OTEL_TRACES_SAMPLER: 'always_off', OTEL_PROPAGATORS: 'b3', OTEL_METRICS_EXPORTER: 'none' })
+  let sampled = 0
+  const sampler = {
+    shouldSample () {
+      sampled++
+      return { decision: 2 }
+    },
+    toString: () => 'CountingSampler'
+  }
+  const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+  const { app, logs, spans } = await tracedApp(t, {
+    options: { sampler, propagator: new W3CTraceContextPropagator(), metrics: { exporter: metricExporter } }
+  })
+  assert.deepEqual(app.otel.config.sampler, { value: 'always_off', source: 'env', env: 'OTEL_TRACES_SAMPLER' })
+  assert.deepEqual(app.otel.config.propagators, { value: ['b3'], source: 'env', env: 'OTEL_PROPAGATORS' })
+  app.get('/', async (request) => request.otel.traceId)
+  // b3 is what is read: a W3C traceparent is not (the instance would have read it).
+  const res = await app.inject({ url: '/', headers: { traceparent: sampledParent } })
+  assert.notEqual(res.body, INBOUND_TRACE_ID)
+  assert.equal(sampled, 0, 'the sampler instance was never asked')
+  assert.deepEqual(await spans(), [], 'always_off: nothing sampled')
+  await app.otel.forceFlush()
+  assert.deepEqual(metricExporter.getMetrics(), [], 'no metrics to the instance')
+  const overrides = warnings(logs).filter((m) => / overrides option /.test(m))
+  for (const option of ['sampler', 'propagator', 'metrics.exporter']) {
+    assert.ok(overrides.some((m) => m.includes(` overrides option ${option}`)), `${option}: ${overrides.join('\n')}`)
+  }
+})
+
+test('a metric exporter instance in metrics.exporter gets the HTTP metrics', async (t) => {
+  const { AggregationTemporality, InMemoryMetricExporter } = await import('@opentelemetry/sdk-metrics')
+  const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+  const { app } = await tracedApp(t, { options: { metrics: { exporter: metricExporter } } })
+  assert.deepEqual(app.otel.config.metrics.exporters, { value: ['custom'], source: 'options' })
+  app.get('/orders/:id', async () => 'ok')
+  await app.inject({ url: '/orders/7' })
+  await app.otel.forceFlush()
+  const names = metricExporter
+    .getMetrics()
+    .flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name)))
+  assert.ok(names.includes('http.server.request.duration'), names.join(', '))
+})
