@@ -546,3 +546,87 @@ test('a variable that overrides a value of the preset the options chose is warne
   const byDefault = resolve({}, { OTEL_BSP_MAX_QUEUE_SIZE: '4096' })
   assert.deepEqual(byDefault.warnings.filter((w) => w.includes('overrides option')), [])
 })
+
+describe("each signal's own OTLP settings: its variable or option sets it for that signal alone", () => {
+  const SIGNALS = [
+    ['TRACES', 'traces', (c) => c.exporter],
+    ['LOGS', 'logs', (c) => c.logs.exporter],
+    ['METRICS', 'metrics', (c) => c.metrics.exporter]
+  ]
+  // [variable suffix, option key, the raw value, the value resolved from it]
+  const SETTINGS = [
+    ['PROTOCOL', 'protocol', 'grpc', 'grpc'],
+    ['TIMEOUT', 'timeoutMillis', '1234', 1234],
+    ['INSECURE', 'insecure', 'true', true],
+    ['COMPRESSION', 'compression', 'gzip', 'gzip'],
+    ['CERTIFICATE', 'certificateFile', '/etc/otel/ca.pem', '/etc/otel/ca.pem'],
+    ['CLIENT_KEY', 'clientKeyFile', '/etc/otel/client.key', '/etc/otel/client.key'],
+    ['CLIENT_CERTIFICATE', 'clientCertificateFile', '/etc/otel/client.pem', '/etc/otel/client.pem']
+  ]
+  for (const [signal, key, read] of SIGNALS) {
+    for (const [suffix, option, raw, value] of SETTINGS) {
+      test(`OTEL_EXPORTER_OTLP_${signal}_${suffix} and exporter.${key}.${option}`, () => {
+        const variable = `OTEL_EXPORTER_OTLP_${signal}_${suffix}`
+        // Logs are exported only when asked for; a TLS file wants a TLS endpoint, insecure a plaintext one.
+        const endpoint = option.endsWith('File') ? 'https://collector:4318' : 'http://collector:4318'
+        const base = { logs: true, exporter: { endpoint } }
+        // Mutual TLS takes the key and the certificate together.
+        const pair = {
+          CLIENT_KEY: ['CLIENT_CERTIFICATE', 'clientCertificateFile'],
+          CLIENT_CERTIFICATE: ['CLIENT_KEY', 'clientKeyFile']
+        }[suffix]
+        const partnerEnv =
+          pair === undefined ? {} : { [`OTEL_EXPORTER_OTLP_${signal}_${pair[0]}`]: '/etc/otel/other.pem' }
+        const partnerOption = pair === undefined ? {} : { [pair[1]]: '/etc/otel/other.pem' }
+        const fromEnv = resolve(base, { [variable]: raw, ...partnerEnv }).config
+        assert.deepEqual(plain(read(fromEnv)[option]), { value, source: 'env', env: variable })
+        const typed = option === 'timeoutMillis' ? 1234 : option === 'insecure' ? true : raw
+        const own = { [option]: typed, ...partnerOption }
+        const fromOptions = resolve({ logs: true, exporter: { endpoint, [key]: own } }).config
+        const optionSetting = { ...read(fromOptions)[option], option: undefined }
+        assert.deepEqual(optionSetting, { value, source: 'options', option: undefined })
+        for (const [, otherKey, readOther] of SIGNALS) {
+          if (otherKey === key) continue
+          assert.notEqual(readOther(fromEnv)[option].source, 'env', `${variable} reached ${otherKey}`)
+          assert.notEqual(readOther(fromOptions)[option].source, 'options', `exporter.${key} reached ${otherKey}`)
+        }
+      })
+    }
+  }
+})
+
+test('log record limits: their own variables, then the general ones, then the top-level option, ' +
+  'then 4096 and 128', () => {
+  const limits = (options, env) => {
+    const { attributeValueLengthLimit, attributeCountLimit } = resolve({ logs: true, ...options }, env).config.logs
+    return [plain(attributeValueLengthLimit), plain(attributeCountLimit)]
+  }
+  assert.deepEqual(limits({}, {}), [{ value: 4096, source: 'default' }, { value: 128, source: 'default' }])
+  assert.deepEqual(limits({ attributeValueLengthLimit: 100 }, {})[0], { value: 100, source: 'options' })
+  const general = { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '300', OTEL_ATTRIBUTE_COUNT_LIMIT: '20' }
+  assert.deepEqual(limits({}, general), [
+    { value: 300, source: 'env', env: 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
+    { value: 20, source: 'env', env: 'OTEL_ATTRIBUTE_COUNT_LIMIT' }
+  ])
+  const own = {
+    ...general,
+    OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: '50',
+    OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: '5'
+  }
+  assert.deepEqual(limits({}, own), [
+    { value: 50, source: 'env', env: 'OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT' },
+    { value: 5, source: 'env', env: 'OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT' }
+  ])
+})
+
+test('the documented defaults of the log queue and of the shutdown bound', () => {
+  const { config } = resolve({ logs: true })
+  const { maxQueueSize, scheduledDelayMillis, maxExportBatchSize, exportTimeoutMillis, maxQueueBytes } =
+    config.logs.batch
+  assert.deepEqual(
+    [maxQueueSize, scheduledDelayMillis, maxExportBatchSize, exportTimeoutMillis, maxQueueBytes].map((s) => s.value),
+    [2048, 1000, 512, 30000, 16 * 1024 * 1024]
+  )
+  assert.deepEqual(plain(config.logs.bodyLengthLimit), { value: 16384, source: 'default' })
+  assert.deepEqual(plain(config.shutdownTimeoutMillis), { value: 5000, source: 'default' })
+})
