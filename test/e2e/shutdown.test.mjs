@@ -12,8 +12,11 @@ import { logCapture, RecordingExporter } from '../helpers.mjs'
 const fixture = fileURLToPath(new URL('../fixtures/signal-app.mjs', import.meta.url))
 
 /** Starts the fixture, waits for "ready", and collects stdout until it exits. */
-async function startService (args) {
-  const child = spawn(process.execPath, [fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+async function startService (args, env = {}) {
+  const child = spawn(process.execPath, [fixture, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env }
+  })
   let out = ''
   let err = ''
   child.stderr.on('data', (chunk) => {
@@ -128,6 +131,21 @@ test(
   }
 )
 
+test('handleSignals: [\'SIGHUP\']: SIGHUP flushes and exits 0; SIGINT is left to Node (no flush, the ' +
+  'process ends by the signal)', { timeout: 30_000 }, async () => {
+  const hup = await startService(['2'], { HANDLE_SIGNALS: 'SIGHUP' })
+  hup.child.kill('SIGHUP')
+  const flushed = await hup.exit()
+  assert.equal(flushed.code, 0, flushed.stderr)
+  assert.equal(flushed.lines.filter((l) => l === 'exported GET /work/:n').length, 2)
+
+  const int = await startService(['2'], { HANDLE_SIGNALS: 'SIGHUP' })
+  int.child.kill('SIGINT')
+  const ended = await int.exit()
+  assert.equal(ended.signal, 'SIGINT')
+  assert.equal(ended.lines.filter((l) => l === 'exported GET /work/:n').length, 0)
+})
+
 test('handleSignals: false installs no signal listener', async () => {
   const before = process.listenerCount('SIGTERM')
   const app = Fastify()
@@ -144,3 +162,26 @@ test('listeners installed for signals are removed again when the app closes', as
   await app.close()
   assert.equal(process.listenerCount('SIGTERM'), before)
 })
+
+test('console exporters from the environment print the span, the log record and the metrics', { timeout: 30_000 },
+  async () => {
+    const app = fileURLToPath(new URL('../fixtures/console-exporters-app.mjs', import.meta.url))
+    const child = spawn(process.execPath, [app], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        OTEL_TRACES_EXPORTER: 'console',
+        OTEL_LOGS_EXPORTER: 'console',
+        OTEL_METRICS_EXPORTER: 'console'
+      }
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (chunk) => { out += chunk })
+    child.stderr.on('data', (chunk) => { err += chunk })
+    const [code] = await once(child, 'exit')
+    assert.equal(code, 0, err)
+    assert.match(out, /name: 'GET \/orders\/:id'/, 'the request span')
+    assert.match(out, /body: 'order looked up on the console'/, 'the log record')
+    assert.match(out, /name: 'http\.server\.request\.duration'/, 'the HTTP metric')
+  })
