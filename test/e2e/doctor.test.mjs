@@ -65,6 +65,13 @@ test('doctor fails (exit 1) and says what to check when the endpoint does not ac
   assert.match(stdout, /- nothing listens on 127\.0\.0\.1:\d+ \(connection refused\): is the collector running, on this port\?/)
 })
 
+test('a host name that cannot be resolved is named as such, with what to check', async () => {
+  // .invalid never resolves (RFC 2606); without DNS at all the lookup fails as EAI_AGAIN, said the same way.
+  const { code, stdout } = await doctor(['--endpoint', 'http://collector.invalid:4318', '--timeout', '3000'])
+  assert.equal(code, 1)
+  assert.match(stdout, /- collector\.invalid:4318 cannot be reached \((ENOTFOUND|EAI_AGAIN)\): check the host name\./)
+})
+
 test('a setting the environment turns off or gets wrong fails the check (exit 1): a deploy gate must not ' +
   'pass it', async () => {
   const cases = [

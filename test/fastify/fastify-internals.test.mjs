@@ -32,9 +32,10 @@ test('this Fastify shows both internals: the plugin takes its direct path, with 
 
 test('a Fastify that hides them: a warning, hooks from before the plugin unbound; route names, ' +
   'config.otel and ignore unchanged', () => {
-  const { internals, statuses, spans, seen, warnings } = run('hide')
+  const { internals, statuses, spans, seen, warnings, codes } = run('hide')
   assert.deepEqual(internals, { hooks: false, context: false })
   assert.deepEqual(warnings, [WARNING])
+  assert.deepEqual(codes, ['FOK_WARN_FASTIFY_INTERNALS'])
   assert.deepEqual(statuses, [200, 200, 200, 404])
   // Route templates, the no-route name, `config: { otel: false }` and `ignore` come from
   // request.routeOptions: the same spans as on the direct path, none for /quiet and /health.

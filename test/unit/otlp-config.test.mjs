@@ -228,4 +228,12 @@ describe('values the runtime cannot hold', () => {
     assert.ok(!r.codedWarnings[0].message.includes('zzzz'))
     assert.deepEqual(codes(resolve({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=small' })), [])
   })
+
+  test('headers each under 8 KiB but over 16 KiB together are named by their total, never a value', () => {
+    const members = Array.from({ length: 3 }, (_, i) => `x-part-${i}=${'q'.repeat(6000)}`).join(',')
+    const r = resolve({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_HEADERS: members })
+    assert.deepEqual(codes(r), ['FOK_WARN_HEADER_TOO_LARGE'])
+    assert.match(r.codedWarnings[0].message, /^OTEL_EXPORTER_OTLP_HEADERS: the headers are 18024 bytes together, over 16384;/)
+    assert.ok(!r.codedWarnings[0].message.includes('qqqq'))
+  })
 })
