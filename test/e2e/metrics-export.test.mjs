@@ -115,8 +115,12 @@ test('no collector at all: said once, close does not wait out retries, the books
   await service.close()
   // One connection attempt, not five with backoff: well under a second.
   assert.ok(performance.now() - started < 1000, `close took ${performance.now() - started} ms`)
-  assert.equal(service.otel.stats().metrics.exported, 0)
-  assert.ok(service.otel.stats().metrics.failedExports >= 3)
+  const { exported, failed, inFlight, failedExports } = service.otel.stats().metrics
+  assert.equal(exported, 0)
+  assert.ok(failedExports >= 3)
+  // Counted in data points: at least the request's duration point in each failed export; none left in flight.
+  assert.ok(failed >= failedExports, `failed ${failed}, failedExports ${failedExports}`)
+  assert.equal(inFlight, 0)
 })
 
 test('a gRPC collector that refuses the handshake (mutual TLS, no client certificate): said once, though ' +
