@@ -147,23 +147,24 @@ test('OTEL_RESOURCE_ATTRIBUTES member by member: the bad ones skipped by positio
   for (const line of logs.lines) assert.doesNotMatch(JSON.stringify(line), /oops|ZZ/)
 })
 
-test('doctor shows the same warning, never the member', async () => {
+test('doctor shows the same warning, never the member, as a failed check', async () => {
   const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')))
-  const stdout = await new Promise((resolve) => {
+  const { code, stdout } = await new Promise((resolve) => {
     execFile(
       process.execPath,
       [cli, 'doctor', '--no-export'],
       {
         env: { ...env, OTEL_SERVICE_NAME: 'x', OTEL_EXPORTER_OTLP_HEADERS: 'x-tenant=acme,MySecretPastedHere' }
       },
-      (_error, out) => resolve(out)
+      (error, out) => resolve({ code: error?.code ?? 0, stdout: out })
     )
   })
   assert.match(
     stdout,
-    /! OTEL_EXPORTER_OTLP_HEADERS: skipping member 2 \(not key=value\); the other member is applied\. Member text is never shown\./
+    /✗ OTEL_EXPORTER_OTLP_HEADERS: skipping member 2 \(not key=value\); the other member is applied\. Member text is never shown\./
   )
+  assert.equal(code, 1)
   assert.doesNotMatch(stdout, /MySecret|acme/)
 })
 
