@@ -116,6 +116,7 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
       )
     }
     await Promise.all(participants.map((p) => withTimeout(p.flush(), p.timeoutMillis)))
+    warnIfStillRunning(participants, signal)
     return
   }
   shared.stopping = true
@@ -147,4 +148,24 @@ async function onSignal (shared: Coordinator, signal: NodeJS.Signals, listener: 
   // One turn for what the steps said: process warnings are emitted on the next tick.
   await new Promise((resolve) => setImmediate(resolve))
   process.exit(0)
+}
+
+/**
+ * After a signal the application handles itself: if the process is still running at twice the
+ * shutdown bound (when the plugin's own shutdown would long have exited), says so as a warning.
+ * A listener that only logs keeps the process up until the orchestrator's SIGKILL, and the info
+ * line above is not seen by a service logging at warn. The timer does not keep the process alive.
+ */
+function warnIfStillRunning (participants: readonly SignalParticipant[], signal: NodeJS.Signals): void {
+  const afterMillis = 2 * Math.max(0, ...participants.map((p) => p.timeoutMillis))
+  const timer = setTimeout(() => {
+    participants[0]?.warn?.(
+      'FOK_WARN_SHUTDOWN_SLOW',
+      `the process is still running ${afterMillis / 1000} s after ${signal}: the application's own ${signal} ` +
+        'listener decides when it exits, and has not (one that only logs keeps the process up until it is ' +
+        'killed). Telemetry was flushed; close the app and exit in that listener, or remove it and let the ' +
+        'plugin do both.'
+    )
+  }, afterMillis)
+  timer.unref()
 }

@@ -146,6 +146,25 @@ test('handleSignals: [\'SIGHUP\']: SIGHUP flushes and exits 0; SIGINT is left to
   assert.equal(ended.lines.filter((l) => l === 'exported GET /work/:n').length, 0)
 })
 
+test('an application SIGTERM listener that only logs: telemetry is flushed, and a process still running at ' +
+  'twice the shutdown bound is a warning', { timeout: 30_000 }, async () => {
+  const service = await startService(['2', 'listener-that-only-logs'], { SHUTDOWN_TIMEOUT: '500' })
+  service.child.kill('SIGTERM')
+  const started = Date.now()
+  let stderr = ''
+  service.child.stderr.on('data', (chunk) => { stderr += chunk })
+  while (!stderr.includes('FOK_WARN_SHUTDOWN_SLOW') && Date.now() - started < 10_000) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  assert.equal(service.child.exitCode, null, 'still running, as Node leaves a handled signal to its listeners')
+  service.child.kill('SIGKILL')
+  const { lines } = await service.exit()
+  assert.ok(lines.includes('application saw SIGTERM'))
+  assert.equal(lines.filter((l) => l === 'exported GET /work/:n').length, 2, 'flushed before the warning')
+  const warning = JSON.parse(stderr.split('\n').find((l) => l.includes('FOK_WARN_SHUTDOWN_SLOW')))
+  assert.match(warning.msg, /the process is still running 1 s after SIGTERM: the application's own SIGTERM listener/)
+})
+
 test('handleSignals: false installs no signal listener', async () => {
   const before = process.listenerCount('SIGTERM')
   const app = Fastify()
