@@ -79,6 +79,19 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
       once: false
     })
   })
+  // Only OTLP exporters retry: the collector, named by its endpoint (credentials redacted).
+  const collector = `the collector at ${redactEndpoint(wording.exporter.endpoint.value)}`
+  // A queue that fills while the collector cannot be reached: the size advice above would not help.
+  const outageDrops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
+    warnings.warn(
+      wording.dropCode,
+      `dropped ${count} ${wording.noun}(s) because the export queue filled while exports to ${collector} are ` +
+        'failing and being retried: nothing leaves the queue until the collector answers, so a larger queue ' +
+        'only delays the drops (by the time it takes to fill). Bring the collector back, or run one beside ' +
+        'the service (an agent) so that a central collector\'s outage is bridged there.',
+      { once: false }
+    )
+  })
   const lateDrops = new WindowedReport<undefined>(WINDOW_MILLIS, (count) => {
     warnings.warn(
       wording.dropCode,
@@ -95,13 +108,14 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
       { once: false }
     )
   })
-  // Only OTLP exporters retry: the collector, named by its endpoint (credentials redacted).
-  const collector = `the collector at ${redactEndpoint(wording.exporter.endpoint.value)}`
+  /** Whether exports are failing and being retried right now (said or not: a flap's may be quiet). */
+  let failing = false
   /** Whether the current run of failures was said (and so its end will be), and when the last one ended. */
   let announced = false
   let lastRecovery = -Infinity
   const retries: RetryObserver = {
     onRetrying: (reason, budgetMillis) => {
+      failing = true
       announced = performance.now() - lastRecovery >= QUIET_AFTER_RECOVERY_MILLIS
       if (!announced) return
       warnings.warn(
@@ -113,6 +127,7 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
       )
     },
     onRecovered: (millis, gaveUp) => {
+      failing = false
       lastRecovery = performance.now()
       if (!announced) return
       announced = false
@@ -127,7 +142,9 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
   return {
     retries,
     onDrop: (_total, reason) => {
-      ;(reason === 'shutting-down' ? lateDrops : reason === 'queue-bytes' ? byteDrops : drops).add(1)
+      const report =
+        reason === 'shutting-down' ? lateDrops : failing ? outageDrops : reason === 'queue-bytes' ? byteDrops : drops
+      report.add(1)
     },
     onExportFailure: (count, error) => {
       failures.add(count, error ?? new Error('unknown error'))
@@ -135,6 +152,7 @@ function pipelineWarnings (warnings: Warnings, wording: QueueWording): PipelineW
     close: () => {
       drops.close()
       byteDrops.close()
+      outageDrops.close()
       lateDrops.close()
       failures.close()
     }

@@ -17,8 +17,24 @@ function notices (t) {
   const said = []
   const events = spanPipelineWarnings({ warn: (code, message) => said.push([code, message]) }, CONFIG)
   t.after(() => events.close())
-  return { retries: events.retries, said, at: (millis) => { now = millis } }
+  return { retries: events.retries, events, said, at: (millis) => { now = millis } }
 }
+
+test('a queue that fills during an outage says so, not to raise maxQueueSize; once exports succeed, a full ' +
+  'queue gets the sizing advice again', (t) => {
+  const { retries, events, said } = notices(t)
+  retries.onRetrying('connect ECONNREFUSED', 60_000)
+  events.onDrop(1, 'queue-full')
+  retries.onRecovered(20_000, false)
+  // The first of each window is said at once; close() says the rest.
+  events.onDrop(2, 'queue-full')
+  events.close()
+  const drops = said.filter(([code]) => code === 'FOK_WARN_SPANS_DROPPED').map(([, message]) => message)
+  assert.equal(drops.length, 2, drops.join('\n'))
+  assert.match(drops[0], /^dropped 1 span\(s\) because the export queue filled while exports to the collector at https:\/\/\[REDACTED\]@collector\.example\.com\/v1\/traces are failing and being retried: .* a larger queue only delays the drops/)
+  assert.doesNotMatch(drops[0], /Raise maxQueueSize/)
+  assert.match(drops[1], /^dropped 1 span\(s\) because the export queue is full \(batch\.maxQueueSize 2048\)\. Raise maxQueueSize/)
+})
 
 test("an outage's beginning and end are said, naming the collector without its credentials", (t) => {
   const { retries, said, at } = notices(t)
