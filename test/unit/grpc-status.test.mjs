@@ -171,3 +171,34 @@ describe('refusals for size', () => {
     assert.deepEqual(classifyGrpcError(error), { kind: 'permanent' })
   })
 })
+
+describe("grpc-js's messages, tidied and with a hint", async () => {
+  const { grpcErrorHint, tidyGrpcMessage } = await import('../../dist/sdk/export/grpc/grpc-hints.js')
+
+  test('an empty resolution note and "Last error: null." are taken out, the rest kept as written', () => {
+    assert.equal(
+      tidyGrpcMessage(
+        '14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:24517. ' +
+          'Resolution note: '
+      ),
+      '14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:24517.'
+    )
+    assert.equal(
+      tidyGrpcMessage('14 UNAVAILABLE: No connection established. Last error: null. Resolution note: '),
+      '14 UNAVAILABLE: No connection established.'
+    )
+    const noted = '14 UNAVAILABLE: Name resolution failed. Resolution note: DNS lookup failed'
+    assert.equal(tidyGrpcMessage(noted), noted)
+  })
+
+  test('hints by the cause in the text; none for plaintext TLS causes, none for what says enough', () => {
+    const tls = { ca: 'ca' }
+    assert.match(grpcErrorHint('14 UNAVAILABLE: Protocol error', undefined), /is it an OTLP\/HTTP port \(4318\)/)
+    assert.match(grpcErrorHint('... self-signed certificate in certificate chain', {}), /name its CA/)
+    assert.match(grpcErrorHint('... unable to verify the first certificate', tls), /not signed by the CA file/)
+    assert.match(grpcErrorHint('... SSL alert number 116', tls), /requires a client certificate/)
+    assert.match(grpcErrorHint('... wrong version number', tls), /does not speak TLS/)
+    assert.equal(grpcErrorHint('... self-signed certificate', undefined), undefined)
+    assert.equal(grpcErrorHint('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1', tls), undefined)
+  })
+})

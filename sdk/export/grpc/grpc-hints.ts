@@ -28,3 +28,13 @@ export function grpcErrorHint (message: string, tls: TlsGiven | undefined): stri
   if (tls.cert !== undefined && /unknown ca|bad certificate/i.test(message)) return CLIENT_CERTIFICATE_REFUSED_HINT
   return undefined
 }
+
+/**
+ * grpc-js's message without its empty parts: "Last error: null." and a trailing "Resolution note: "
+ * with nothing after it say nothing, and end up in warnings as they are.
+ */
+export function tidyGrpcMessage (message: string): string {
+  return message
+    .replace(/\s*Last error: null\.?/, '')
+    .replace(/\s*Resolution note:\s*$/, '')
+}

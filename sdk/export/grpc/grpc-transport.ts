@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { classifyFailure } from '../failure.js'
 import { exporterUserAgent } from '../user-agent.js'
 import { classifyGrpcError, GrpcCode, RequestTooLargeError } from './grpc-status.js'
-import { grpcErrorHint } from './grpc-hints.js'
+import { grpcErrorHint, tidyGrpcMessage } from './grpc-hints.js'
 import type { TlsGiven } from '../tls-hints.js'
 
 /**
@@ -171,12 +171,15 @@ export class GrpcTransport implements IExporterTransport {
   }
 }
 
-/** The error with a hint where its own message says little; its code and details stay as they were. */
+/**
+ * The error with grpc-js's empty notes taken out and a hint where its own message says little; its
+ * code and details stay as they were.
+ */
 function withHint (error: ServiceError, tls: TlsGiven | undefined): ServiceError {
+  error.message = tidyGrpcMessage(error.message)
   if (error.code !== GrpcCode.UNAVAILABLE) return error
   const hint = grpcErrorHint(error.message, tls)
-  if (hint === undefined) return error
-  error.message = `${error.message} (${hint})`
+  if (hint !== undefined) error.message = `${error.message} (${hint})`
   return error
 }
 
