@@ -195,9 +195,12 @@ describe("grpc-js's messages, tidied and with a hint", async () => {
     const tls = { ca: 'ca' }
     assert.match(grpcErrorHint('14 UNAVAILABLE: Protocol error', undefined), /is it an OTLP\/HTTP port \(4318\)/)
     assert.match(grpcErrorHint('... self-signed certificate in certificate chain', {}), /name its CA/)
-    assert.match(grpcErrorHint('... unable to verify the first certificate', tls), /not signed by the CA file/)
+    assert.match(grpcErrorHint('... unable to verify the first certificate', tls), /does not verify against the CA file named/)
     assert.match(grpcErrorHint('... SSL alert number 116', tls), /requires a client certificate/)
     assert.match(grpcErrorHint('... wrong version number', tls), /does not speak TLS/)
+    assert.match(grpcErrorHint('... tlsv1 alert no application protocol ... alert number 120', tls), /HTTP\/2 over TLS/)
+    // A proxy answering 503 (its upstream down) is no port mistake.
+    assert.equal(grpcErrorHint('14 UNAVAILABLE: Received HTTP status code 503', tls), undefined)
     assert.equal(grpcErrorHint('... self-signed certificate', undefined), undefined)
     assert.equal(grpcErrorHint('14 UNAVAILABLE: connect ECONNREFUSED 127.0.0.1:1', tls), undefined)
   })

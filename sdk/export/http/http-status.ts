@@ -1,10 +1,4 @@
-import {
-  CLIENT_CERTIFICATE_REFUSED_HINT,
-  CLIENT_CERTIFICATE_REQUIRED_HINT,
-  NOT_TLS_HINT,
-  type TlsGiven,
-  untrustedCollectorHint
-} from '../tls-hints.js'
+import { type TlsGiven, tlsHintFromText, untrustedCollectorHint } from '../tls-hints.js'
 import type { ExportFailure } from '../failure.js'
 
 /**
@@ -78,9 +72,6 @@ export function classifyNetworkError (error: unknown): ExportFailure {
  */
 export function networkErrorHint (error: unknown, tls: TlsGiven = {}): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'EPROTO') {
-    return NOT_TLS_HINT
-  }
   if (typeof code === 'string' && code.startsWith('HPE_')) {
     return 'the endpoint did not answer in HTTP/1.1: is it a gRPC port (4317)? OTLP/HTTP listens on 4318'
   }
@@ -93,18 +84,9 @@ export function networkErrorHint (error: unknown, tls: TlsGiven = {}): string | 
     return untrustedCollectorHint(tls)
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return "the collector's certificate is for another host name"
-  // The collector asks for mutual TLS (TLS 1.3's alert, or 1.2's handshake failure).
-  if (
-    code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' ||
-    (tls.cert === undefined && code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')
-  ) {
-    return CLIENT_CERTIFICATE_REQUIRED_HINT
-  }
-  if (
-    tls.cert !== undefined &&
-    (code === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' || code === 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE')
-  ) {
-    return CLIENT_CERTIFICATE_REFUSED_HINT
+  // The rest is in OpenSSL's words: on TLS 1.2 every alert is EPROTO, a plaintext port's answer too.
+  if (typeof code === 'string' && (code === 'EPROTO' || code.startsWith('ERR_SSL_'))) {
+    return tlsHintFromText(`${String((error as Error).message)} ${code}`, tls)
   }
   return undefined
 }
