@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { PACKAGE_NAME } from '../context/instrumentation-scope.js'
 import type { Acquired } from '../sdk/assembly/registration.js'
 import { reportConfigWarnings } from '../sdk/assembly/config-notices.js'
+import { optionsDifferingFromShared } from '../sdk/assembly/shared-sdk-options.js'
 import { ignoredVariablesWarning } from '../sdk/config/env-inventory.js'
 import { type ConfigResolution, SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
 import { readEnv } from '../sdk/config/env-values.js'
@@ -55,10 +56,11 @@ export function noteAcquisition (
       `${PACKAGE_NAME}: reusing the OpenTelemetry SDK set up by an earlier registration in this process; ` +
         "this instance's resource, sampler, exporter, batch and propagator options are not applied."
     )
-    const unapplied = acquired.unappliedOptions ?? []
+    const shared = acquired.sharedResolution
+    const unapplied = shared === undefined ? [] : optionsDifferingFromShared(options, resolution, shared)
     if (unapplied.length > 0) {
-      // A warning, not only the line above: a second exporter or sampler would otherwise be
-      // believed in force (app.otel.config shows this registration's options resolved).
+      // A warning, not only the line above, which a service logging at warn never sees: a second
+      // exporter or sampler would otherwise be believed in force.
       warnings.warn(
         'FOK_WARN_CONFIG',
         `option${unapplied.length === 1 ? '' : 's'} ${unapplied.join(', ')} ${unapplied.length === 1 ? 'is' : 'are'} ` +

@@ -23,7 +23,6 @@ import { factorySpanStarter } from '../traces/span-starter.js'
 import { registerLoggerProvider, unregisterLoggerProvider } from '../logs/global-logger-provider.js'
 import type { PendingIdentityResource, SettledBy } from './pending-identity.js'
 import { identityAttributes } from './resource.js'
-import { optionsDifferingFromShared } from './shared-sdk-options.js'
 
 interface Registration {
   sdk: Sdk
@@ -78,10 +77,10 @@ export interface Acquired<C extends ResolvedSdkConfig> {
    */
   settleIdentity?: (config: ResolvedSdkConfig) => boolean
   /**
-   * For `shared`: the SDK options this registration set that the SDK in use does not have
-   * (shared-sdk-options.ts), which it therefore does not apply.
+   * For `shared`: what the registration that assembled the SDK resolved, to compare this one's
+   * options with (shared-sdk-options.ts).
    */
-  unappliedOptions?: string[]
+  sharedResolution?: ConfigResolution
 }
 
 /** What the preload says when its first export settles the identity and no service name was set anywhere. */
@@ -116,7 +115,7 @@ export function acquireSdk<C extends ResolvedSdkConfig> (
       sdk: existing.sdk as Sdk<C>,
       how: 'shared',
       assembledBy: existing.assembledBy,
-      unappliedOptions: optionsDifferingFromShared(resolution, existing.resolution),
+      sharedResolution: existing.resolution,
       restrictToExtraction: () => {
         if (gate !== undefined) gate.injects = false
       },

@@ -42,12 +42,18 @@ test("a second Fastify instance reuses the first one's SDK and says so", async (
   assert.equal(first.getFinishedSpans().length, 2)
 })
 
-test('a second instance with the same options as the first, or none of the SDK\'s, is not warned about; ' +
-  'one with another sampler, endpoint, API key or span processor is, by option name only', async (t) => {
+test('a second instance with the same options as the first (in any key order), or none of the SDK\'s, is not ' +
+  'warned about; one with another sampler, endpoint, API key, span processor or metrics setting is, by the ' +
+  'option written, never a value', async (t) => {
   const exporter = new InMemorySpanExporter()
   const a = Fastify()
-  const options = { serviceName: 'same', handleSignals: false, exporter: { endpoint: 'http://127.0.0.1:4318' } }
-  await a.register(otelPlugin, { ...options, exporter: { ...options.exporter, headers: { 'x-api-key': 'first' } } })
+  const options = {
+    serviceName: 'same',
+    handleSignals: false,
+    resourceAttributes: { team: 'payments', tier: 'gold' },
+    exporter: { endpoint: 'http://127.0.0.1:4318', headers: { 'x-api-key': 'first', 'x-tenant': 'acme' } }
+  }
+  await a.register(otelPlugin, options)
   t.after(() => a.close())
   const warningsOf = async (own) => {
     const logs = logCapture()
@@ -56,19 +62,33 @@ test('a second instance with the same options as the first, or none of the SDK\'
     await app.close()
     return logs.lines.filter((l) => l.code === 'FOK_WARN_CONFIG').map((l) => l.msg)
   }
-  assert.deepEqual(
-    await warningsOf({ ...options, exporter: { ...options.exporter, headers: { 'x-api-key': 'first' } } }),
-    []
-  )
-  assert.deepEqual(await warningsOf({ handleSignals: false, lifecycleSpans: 'all' }), [])
+  const reordered = {
+    exporter: { headers: { 'x-tenant': 'acme', 'x-api-key': 'first' }, endpoint: 'http://127.0.0.1:4318' },
+    resourceAttributes: { tier: 'gold', team: 'payments' },
+    handleSignals: false,
+    serviceName: 'same'
+  }
+  assert.deepEqual(await warningsOf(reordered), [])
+  // Each registration's own (its log lines exported or not, its hooks' spans): nothing said.
+  assert.deepEqual(await warningsOf({ handleSignals: false, lifecycleSpans: 'all', logs: false }), [])
   const [different] = await warningsOf({
     ...options,
     sampler: 'always_off',
     exporter: { endpoint: 'https://collector.example:4318', headers: { 'x-api-key': 'second-secret' } },
     spanProcessors: [new SimpleSpanProcessor({ exporter })]
   })
-  assert.match(different, /^fastify-otel-kit: options sampler, exporter\.endpoint, spanProcessors, exporter\.headers are not/)
-  assert.doesNotMatch(different, /second-secret|first/)
+  assert.match(different, /^fastify-otel-kit: options exporter, sampler, spanProcessors are not applied/)
+  assert.doesNotMatch(different, /second-secret|first|acme/)
+  // Only the API key differs: the exporter is named, the key never shown.
+  const [keyOnly] = await warningsOf({
+    ...options,
+    exporter: { ...options.exporter, headers: { 'x-api-key': 'other-key', 'x-tenant': 'acme' } }
+  })
+  assert.match(keyOnly, /^fastify-otel-kit: option exporter is not applied/)
+  assert.doesNotMatch(keyOnly, /other-key/)
+  // Metrics are the SDK's: off here while the shared SDK has them is not applied.
+  const [metricsOff] = await warningsOf({ handleSignals: false, metrics: false })
+  assert.match(metricsOff, /^fastify-otel-kit: option metrics is not applied/)
 })
 
 test('closing the last instance shuts the SDK down and releases the globals for a new one', async () => {
