@@ -34,7 +34,9 @@ export function writeEnvironment (
   }
   write('\nEnvironment')
   const ignored = resolution.ignoredEnv
-  for (const name of invalid) write(`  ✗ ${name} has a value that cannot be used (the warning above says why)`)
+  for (const name of invalid) {
+    write(`  ✗ ${name} has a value, or part of one, that is not used (the warning above says why)`)
+  }
   if (ignored.length === 0) {
     if (invalid.length === 0) write('  ✓ every OTEL_* variable set is acted on')
     return

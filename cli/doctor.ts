@@ -193,10 +193,11 @@ const FAILING_WARNINGS = new Set(['FOK_WARN_EXPORT_DISABLED'])
 const FAILING_NOTICES: readonly RegExp[] = [
   // A value ignored: "NAME=value is invalid (reason)...".
   /^(OTEL_[A-Z0-9_]+)=.* is invalid \(/s,
-  // Members of a list ignored: a header (the credential, often) or a resource attribute.
-  /^(OTEL_[A-Z0-9_]+): skipping member/,
-  // Names the package does not know: a propagator, a resource detector.
-  /^(OTEL_[A-Z0-9_]+) names .*; skipping (?:it|them)\b/s,
+  // Members of a list ignored: a header (the credential, often) or a resource attribute, from a
+  // variable or from the configuration file (named by its place there).
+  /^(OTEL_[A-Z0-9_]+)?[^\n]*?: skipping member \d/,
+  // Names the package does not know: a propagator, a resource detector, a metrics exporter.
+  /^(OTEL_[A-Z0-9_]+) names .*; (?:skipping (?:it|them)\b|skipped\.$)/s,
   // A configuration file's ${NAME} with nothing set: an empty value sent (a secret not mounted).
   /^[^\n]*: it refers to \$\{.* not set \(or empty\)/s
 ]

@@ -65,6 +65,19 @@ test('doctor: a file variable reference with no default and no value (a secret n
   assert.match(stdout, /Some checks failed/)
 })
 
+test('doctor: a configuration file header written "Authorization: Bearer ..." (no member applied) fails the ' +
+  'check, named by its place in the file, never its text', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fok-doctor-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'otel.yaml')
+  writeFileSync(file, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n' +
+    `          otlp_http:\n            endpoint: http://127.0.0.1:4318/v1/traces\n            headers_list: "Authorization: Bearer ${SECRET}"\n`)
+  const { code, stdout } = await doctor(['--no-export'], { OTEL_CONFIG_FILE: file })
+  assert.equal(code, 1, stdout)
+  assert.match(stdout, /✗ .*otel\.yaml at \.tracer_provider\.processors\[0\]\.batch\.exporter\.otlp_http\.headers_list: skipping member 1 \(not key=value\)/)
+  assert.ok(!stdout.includes(SECRET), stdout)
+})
+
 test('doctor with a file it cannot use: the check fails (exit 1) with the coded reason, never the file\'s ' +
   'text', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'fok-doctor-'))

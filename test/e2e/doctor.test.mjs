@@ -75,16 +75,18 @@ test('a host name that cannot be resolved is named as such, with what to check',
 test('a setting the environment turns off or gets wrong fails the check (exit 1): a deploy gate must not ' +
   'pass it', async () => {
   const cases = [
-    [{ OTEL_METRICS_EXPORTER: 'prometeus' }, /✗ OTEL_METRICS_EXPORTER has a value that cannot be used/],
-    [{ OTEL_EXPORTER_PROMETHEUS_PORT: 'abc' }, /✗ OTEL_EXPORTER_PROMETHEUS_PORT has a value that cannot be used/],
+    [{ OTEL_METRICS_EXPORTER: 'prometeus' }, /✗ OTEL_METRICS_EXPORTER has a value, or part of one, that is not used/],
+    [{ OTEL_EXPORTER_PROMETHEUS_PORT: 'abc' }, /✗ OTEL_EXPORTER_PROMETHEUS_PORT has a value, or part of one, that is not used/],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' }, /✗ .*\[FOK_WARN_EXPORT_DISABLED\][^]*✗ OTEL_EXPORTER_OTLP_ENDPOINT has/],
     // The credential written with a colon: no header at all would be sent.
     [
       { OTEL_EXPORTER_OTLP_HEADERS: 'Authorization: Bearer sk-live-4242' },
       /✗ OTEL_EXPORTER_OTLP_HEADERS: skipping member 1 \(not key=value\); no member of it is applied[^]*✗ OTEL_EXPORTER_OTLP_HEADERS has/
     ],
-    [{ OTEL_RESOURCE_ATTRIBUTES: 'team=payments,region' }, /✗ OTEL_RESOURCE_ATTRIBUTES has a value that cannot be used/],
-    [{ OTEL_PROPAGATORS: 'tracecontext,xray' }, /✗ OTEL_PROPAGATORS names "xray"[^]*✗ OTEL_PROPAGATORS has/]
+    [{ OTEL_RESOURCE_ATTRIBUTES: 'team=payments,region' }, /✗ OTEL_RESOURCE_ATTRIBUTES has a value, or part of one, that is not used/],
+    [{ OTEL_PROPAGATORS: 'tracecontext,xray' }, /✗ OTEL_PROPAGATORS names "xray"[^]*✗ OTEL_PROPAGATORS has/],
+    [{ OTEL_NODE_RESOURCE_DETECTORS: 'host,kubernetes' }, /✗ OTEL_NODE_RESOURCE_DETECTORS names "kubernetes"/],
+    [{ OTEL_METRICS_EXPORTER: 'otlp,prometeus' }, /✗ OTEL_METRICS_EXPORTER names "prometeus"[^]*✗ OTEL_METRICS_EXPORTER has/]
   ]
   for (const [env, expected] of cases) {
     const { code, stdout } = await doctor(['--no-export'], env)
