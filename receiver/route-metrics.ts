@@ -12,9 +12,11 @@ export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string 
   const client = pointsOf(metrics, 'http.client.request.duration')
   if (server === undefined && client === undefined) return ''
   const columns = ['status', 'count', 'p50', 'p90', 'p99', 'max']
-  const header = `  ${'route'.padEnd(34)} ${columns.map((c, i) => c.padStart(i < 2 ? 6 : 9)).join(' ')}`
+  // The status column holds a code, or an error type (TimeoutError) when no answer came.
+  const widths = [12, 6, 9, 9, 9, 9]
+  const header = `  ${'route'.padEnd(34)} ${columns.map((c, i) => c.padStart(widths[i]!)).join(' ')}`
   const row = (label: string, status: unknown, p: ReceivedDataPoint): string =>
-    `  ${label.padEnd(34)} ${String(status ?? '-').padStart(6)} ${String(p.count ?? 0).padStart(6)} ` +
+    `  ${label.padEnd(34)} ${String(status ?? '-').padStart(12)} ${String(p.count ?? 0).padStart(6)} ` +
     `${ms(quantile(0.5, p))} ${ms(quantile(0.9, p))} ${ms(quantile(0.99, p))} ${ms(p.max)}`
   if (server !== undefined) {
     lines.push('requests by route (http.server.request.duration, from the metrics export):', header)
@@ -42,10 +44,15 @@ export function renderRouteMetrics (metrics: readonly ReceivedMetric[]): string 
  * once whichever library made it. Undefined when no metric has the name.
  */
 function pointsOf (metrics: readonly ReceivedMetric[], name: string): ReceivedDataPoint[] | undefined {
-  const named = metrics.filter((metric) => metric.name === name)
-  if (named.length === 0) return undefined
+  // The last export of each scope: with cumulative temporality it holds the totals, and the
+  // demo hands over every export it received.
+  const lastByScope = new Map<string, ReceivedMetric>()
+  for (const metric of metrics) {
+    if (metric.name === name) lastByScope.set(`${metric.scope.name}@${metric.scope.version}`, metric)
+  }
+  if (lastByScope.size === 0) return undefined
   const merged = new Map<string, ReceivedDataPoint>()
-  for (const point of named.flatMap((metric) => metric.dataPoints)) {
+  for (const point of [...lastByScope.values()].flatMap((metric) => metric.dataPoints)) {
     const key = JSON.stringify([Object.entries(point.attributes).sort(), point.explicitBounds ?? []])
     const seen = merged.get(key)
     merged.set(key, seen === undefined ? point : added(seen, point))
@@ -53,14 +60,18 @@ function pointsOf (metrics: readonly ReceivedMetric[], name: string): ReceivedDa
   return [...merged.values()]
 }
 
-/** Two histogram points of the same attributes and buckets as one. */
+/**
+ * Two histogram points of the same attributes and buckets as one. The smallest and largest are
+ * kept only when both points have them: one point's alone would clamp the other's estimates.
+ */
 function added (a: ReceivedDataPoint, b: ReceivedDataPoint): ReceivedDataPoint {
   const extreme = (pick: (x: number, y: number) => number, x: number | undefined, y: number | undefined) =>
-    x === undefined ? y : y === undefined ? x : pick(x, y)
+    x === undefined || y === undefined ? undefined : pick(x, y)
   const min = extreme(Math.min, a.min, b.min)
   const max = extreme(Math.max, a.max, b.max)
+  const { min: _min, max: _max, ...rest } = a
   return {
-    ...a,
+    ...rest,
     count: (a.count ?? 0) + (b.count ?? 0),
     sum: (a.sum ?? 0) + (b.sum ?? 0),
     ...(min === undefined ? {} : { min }),

@@ -70,3 +70,33 @@ test('http.client.request.duration from two instrumentations (http and undici): 
   // The largest of both: got's 22 ms.
   assert.match(rows[0], /22\.0 ms$/)
 })
+
+test('several cumulative exports of one scope (the demo hands over all it received): the last one counts', () => {
+  const attributes = {
+    'http.request.method': 'POST',
+    'http.route': '/refunds/:orderId',
+    'http.response.status_code': 200
+  }
+  const exported = (values) => ({
+    name: 'http.server.request.duration',
+    scope: { name: 'fastify-otel-kit', version: '0.2.0' },
+    dataPoints: [{ ...point(values), attributes }]
+  })
+  // Cumulative: the second export holds the first one's request and a new one.
+  const table = renderRouteMetrics([exported([0.2]), exported([0.2, 0.3])])
+  const [row] = table.split('\n').filter((line) => line.includes('/refunds/:orderId'))
+  assert.match(row, /POST \/refunds\/:orderId +200 +2 /)
+})
+
+test('merging a point without min and max into one with them: the estimate is not clamped to the one', () => {
+  const attributes = { 'http.request.method': 'GET', 'server.address': 'a', 'server.port': 1 }
+  const withExtremes = { ...point([0.01]), attributes }
+  const without = { ...point([0.9], { withExtremes: false }), attributes }
+  const table = renderRouteMetrics([
+    { name: 'http.client.request.duration', scope: { name: 'x', version: '1' }, dataPoints: [withExtremes] },
+    { name: 'http.client.request.duration', scope: { name: 'y', version: '1' }, dataPoints: [without] }
+  ])
+  const [row] = table.split('\n').filter((line) => line.includes('GET a:1'))
+  // p99 lies in the 750 ms - 1 s bucket, not at the first point's 10 ms; the largest is unknown.
+  assert.match(row, /GET a:1 +- +2 +\S+ ms +\S+ ms +(7[5-9]\d|[89]\d\d)\.\d ms +- *$/)
+})
