@@ -243,7 +243,7 @@ for (const protocol of ['http/protobuf', 'http/json']) {
       await wrongCa.app.otel.forceFlush()
       assert.equal(wrongCa.app.otel.stats().failed, 1)
       assert.ok(
-        wrongCa.logs.messages().some((m) => m.includes('does not verify against the CA file named (exporter.certificateFile')),
+        wrongCa.logs.messages().some((m) => m.includes('does not verify against the CA file named')),
         wrongCa.logs.messages().join('\n')
       )
     })
