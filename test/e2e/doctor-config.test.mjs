@@ -24,6 +24,15 @@ function doctor (args, env = {}) {
   })
 }
 
+/** A configuration file holding `text`, in a directory removed after the test. */
+function configFile (t, text) {
+  const dir = mkdtempSync(join(tmpdir(), 'fok-doctor-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'otel.yaml')
+  writeFileSync(file, text)
+  return file
+}
+
 test('doctor with a configuration file: values with their place in the file, the replaced variables named, ' +
   'the smoke span where the file says', async (t) => {
   const receiver = await OtlpReceiver.start()
@@ -67,10 +76,7 @@ test('doctor: a file variable reference with no default and no value (a secret n
 
 test('doctor: a configuration file header written "Authorization: Bearer ..." (no member applied) fails the ' +
   'check, named by its place in the file, never its text', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fok-doctor-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'otel.yaml')
-  writeFileSync(file, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n' +
+  const file = configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        exporter:\n' +
     `          otlp_http:\n            endpoint: http://127.0.0.1:4318/v1/traces\n            headers_list: "Authorization: Bearer ${SECRET}"\n`)
   const { code, stdout } = await doctor(['--no-export'], { OTEL_CONFIG_FILE: file })
   assert.equal(code, 1, stdout)
@@ -80,10 +86,7 @@ test('doctor: a configuration file header written "Authorization: Bearer ..." (n
 
 test('doctor with a file it cannot use: the check fails (exit 1) with the coded reason, never the file\'s ' +
   'text', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'fok-doctor-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'otel.yaml')
-  writeFileSync(file, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        ' +
+  const file = configFile(t, 'file_format: "1.0"\ntracer_provider:\n  processors:\n    - batch:\n        ' +
     `exporter:\n          zipkin:\n            endpoint: http://u:${SECRET}@z:9411\n`)
   const { code, stdout } = await doctor([], { OTEL_CONFIG_FILE: file })
   assert.equal(code, 1, stdout)

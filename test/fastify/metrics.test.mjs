@@ -350,20 +350,26 @@ test('HTTP/2: network.protocol.version is "2", as the conventions write it, on t
   assert.equal(point.attributes['network.protocol.version'], '2')
 })
 
-test('a scrape right after start waits for the resource detectors: no warning about pending attributes', async (t) => {
-  const { freePort } = await import('../servers.mjs')
+/** An app whose metrics go to a Prometheus endpoint on `port`, its log lines captured; closed after the test. */
+async function prometheusApp (t, serviceName, port) {
   const { logCapture } = await import('../helpers.mjs')
-  const port = await freePort()
   const logs = logCapture()
   const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
   t.after(() => app.close())
   await app.register(otelPlugin, {
-    serviceName: 'scraped-early',
+    serviceName,
     handleSignals: false,
     exporter: new (await import('@opentelemetry/sdk-trace')).InMemorySpanExporter(),
     metrics: { exporter: 'prometheus', prometheus: { host: '127.0.0.1', port } }
   })
   app.get('/ok', async () => 'ok')
+  return { app, logs }
+}
+
+test('a scrape right after start waits for the resource detectors: no warning about pending attributes', async (t) => {
+  const { freePort } = await import('../servers.mjs')
+  const port = await freePort()
+  const { app, logs } = await prometheusApp(t, 'scraped-early', port)
   await app.inject({ url: '/ok' })
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
   assert.match(text, /http_server_request_duration_seconds_count\{[^}]*http_route="\/ok"[^}]*\} 1/)
@@ -373,22 +379,12 @@ test('a scrape right after start waits for the resource detectors: no warning ab
 })
 
 test('a Prometheus port already taken is FOK_WARN_METRICS_ENDPOINT naming it; the service keeps serving', async (t) => {
-  const { logCapture } = await import('../helpers.mjs')
   const taken = createServer(() => {})
   taken.listen(0, '127.0.0.1')
   await once(taken, 'listening')
   t.after(() => taken.close())
   const port = taken.address().port
-  const logs = logCapture()
-  const app = Fastify({ logger: { level: 'info', stream: logs.stream } })
-  t.after(() => app.close())
-  await app.register(otelPlugin, {
-    serviceName: 'port-taken',
-    handleSignals: false,
-    exporter: new (await import('@opentelemetry/sdk-trace')).InMemorySpanExporter(),
-    metrics: { exporter: 'prometheus', prometheus: { host: '127.0.0.1', port } }
-  })
-  app.get('/ok', async () => 'ok')
+  const { app, logs } = await prometheusApp(t, 'port-taken', port)
   await app.ready()
   // The endpoint listens in the background: its failure comes as a warning once it is known.
   let warning
