@@ -1,10 +1,12 @@
 // Metrics over OTLP to a real receiver, by default (the specification's OTEL_METRICS_EXPORTER=otlp),
 // over every protocol: the request metrics, the SDK's health and the runtime's arrive with the
 // service's resource; the exporter's headers reach the collector and nothing else; a collector that
-// cannot be reached is said once, and close does not wait for it; close flushes the last collection.
+// cannot be reached is said once, and close does not wait for it; close flushes the last collection;
+// the books count the points of an export not yet answered as in flight.
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import net from 'node:net'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
@@ -267,4 +269,44 @@ test('close exports the last collection: requests made just before close are not
   for (const name of ['nodejs.eventloop.utilization', 'v8js.memory.heap.used']) {
     assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`)
   }
+})
+
+test('stats().metrics.inFlight counts the data points of an export the collector has not answered yet', async (t) => {
+  // A collector that holds the first export until the test lets it answer, and answers the rest
+  // (what close flushes) at once, with an empty ExportMetricsServiceResponse.
+  const answer = (response) => {
+    response.writeHead(200, { 'content-type': 'application/x-protobuf' })
+    response.end()
+  }
+  const held = []
+  let holding = true
+  const collector = http.createServer((request, response) => {
+    request.resume()
+    request.on('end', () => (holding ? held.push(response) : answer(response)))
+  })
+  await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve))
+  withEnv(t, { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `http://127.0.0.1:${collector.address().port}/v1/metrics` })
+  const { app: service } = await app(t, {
+    exporter: { export: (spans, done) => done({ code: 0 }), shutdown: async () => {} },
+    metrics: { exporter: 'otlp' }
+  })
+  // After the app's close (hooks run in the order given), whose last collection it answers.
+  t.after(() => {
+    collector.closeAllConnections()
+    collector.close()
+  })
+  await service.inject({ url: '/orders/1' })
+  const flushed = service.otel.forceFlush()
+  const deadline = Date.now() + 5000
+  while (held.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  assert.equal(held.length, 1, 'the export reached the collector')
+  const during = service.otel.stats().metrics
+  assert.ok(during.inFlight > 0, `inFlight ${during.inFlight} while the export is held`)
+  assert.equal(during.exported, 0)
+  holding = false
+  answer(held.shift())
+  await flushed
+  const after = service.otel.stats().metrics
+  assert.equal(after.inFlight, 0)
+  assert.equal(after.exported, during.inFlight, 'the points in flight are the points exported')
 })
