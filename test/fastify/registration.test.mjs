@@ -1,6 +1,6 @@
 // Global registration happens once per process; an SDK the application registered is reused and
 // never replaced; OTEL_SDK_DISABLED gives a working app with no-op tracing.
-import { trace } from '@opentelemetry/api'
+import { SpanKind, trace } from '@opentelemetry/api'
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace'
 import { TracerProvider } from '@opentelemetry/sdk-trace'
 import Fastify from 'fastify'
@@ -8,6 +8,9 @@ import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { logCapture, RecordingExporter, registerApplicationSdk, sampledParent } from '../helpers.mjs'
+
+/** The request spans an exporter got: on a loaded machine a slow step of a request adds a lifecycle span beside it. */
+const requestSpans = (exporter) => exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER)
 
 test("a second Fastify instance reuses the first one's SDK and says so", async (t) => {
   const first = new InMemorySpanExporter()
@@ -31,7 +34,7 @@ test("a second Fastify instance reuses the first one's SDK and says so", async (
   b.get('/', async () => 'ok')
   await b.inject({ url: '/' })
   await b.otel.forceFlush()
-  assert.equal(first.getFinishedSpans().length, 1)
+  assert.equal(requestSpans(first).length, 1)
   assert.equal(second.getFinishedSpans().length, 0)
 
   // Closing one instance flushes but keeps the shared SDK working for the other.
@@ -39,7 +42,7 @@ test("a second Fastify instance reuses the first one's SDK and says so", async (
   a.get('/', async () => 'ok')
   await a.inject({ url: '/' })
   await a.otel.forceFlush()
-  assert.equal(first.getFinishedSpans().length, 2)
+  assert.equal(requestSpans(first).length, 2)
 })
 
 test('a second instance with the same options as the first (in any key order), or none of the SDK\'s, is not ' +
