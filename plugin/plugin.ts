@@ -25,6 +25,7 @@ import { lifecycleSettings, routeLifecycleSettings } from './lifecycle-options.j
 import { instrumentRouteContext, timeReplySerializers } from './lifecycle-phases.js'
 import { continueAsCurrent } from './lifecycle-timing.js'
 import { ClosingRefusals } from './closing-refusals.js'
+import { drainKeptAliveConnectionsOnClose } from './keep-alive-drain.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
@@ -141,6 +142,9 @@ const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options)
     },
     sdk.owner === 'disabled' ? [] : config.handleSignals.value
   )
+  // Close ends with the last request, not with the clients' kept-alive connections, so that the
+  // flush in onClose is not left waiting (telemetry on or off: shutdown behaves the same).
+  drainKeptAliveConnectionsOnClose(instance as FastifyInstance)
   const refusals = new ClosingRefusals(sdk.metrics?.requests)
   // Fastify answers 503 to what arrives once close begins, before any hook: counted from here.
   if (sdk.owner !== 'disabled') {
