@@ -21,7 +21,7 @@ import { buildOtlpGrpcExporter } from '../export/grpc/otlp-grpc-exporter.js'
 import { buildOtlpHttpExporter } from '../export/http/otlp-http-exporter.js'
 import { RetryingExporter } from '../export/retrying-exporter.js'
 import { OtlpMetricExporter } from '../metrics/metric-exporter.js'
-import { SettledPrometheusExporter } from '../metrics/settled-prometheus-exporter.js'
+import { PrometheusEndpoint } from '../metrics/prometheus-endpoint.js'
 import { temporalitySelector } from '../metrics/temporality.js'
 
 const METRICS_SERVICE: OtlpGrpcService = Object.freeze({
@@ -104,7 +104,7 @@ export function buildMetricReaders (
         const host = metrics.prometheus.host.value
         const port = metrics.prometheus.port.value
         out.prometheus = { host, port }
-        out.prometheusReader = new SettledPrometheusExporter({ host, port }, (error) => {
+        out.prometheusReader = new PrometheusEndpoint({ host, port }, (error) => {
           if (error !== undefined && error !== null) onEndpointError(error as Error)
         })
         out.readers.push(out.prometheusReader)

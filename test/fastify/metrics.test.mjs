@@ -7,7 +7,7 @@ import { AggregationTemporality, AggregationType } from '@opentelemetry/sdk-metr
 import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
+import http, { createServer } from 'node:http'
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
@@ -398,4 +398,62 @@ test('a Prometheus port already taken is FOK_WARN_METRICS_ENDPOINT naming it; th
   assert.match(warning.msg, new RegExp(`could not listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`))
   assert.match(warning.msg, /OTEL_EXPORTER_PROMETHEUS_PORT/)
   assert.equal((await app.inject({ url: '/ok' })).body, 'ok')
+})
+
+test('the Prometheus endpoint answers in the text format with its version, whatever the scraper asks for, and ' +
+  '404 elsewhere', async (t) => {
+  const { freePort } = await import('../servers.mjs')
+  const port = await freePort()
+  const { app } = await prometheusApp(t, 'content-type', port)
+  await app.inject({ url: '/ok' })
+  for (const accept of [undefined, 'application/openmetrics-text; version=1.0.0,text/plain;version=0.0.4;q=0.5']) {
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: accept ? { accept } : {} })
+    assert.equal(response.status, 200)
+    assert.equal(response.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8')
+    assert.match(await response.text(), /^# TYPE http_server_request_duration_seconds histogram$/m)
+  }
+  assert.equal((await fetch(`http://127.0.0.1:${port}/metrics/extra`)).status, 404)
+  assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 404)
+})
+
+test('close ends while a scraper keeps polling the Prometheus endpoint on a kept-alive connection, a scrape ' +
+  'in progress when it begins, and the endpoint stops answering', async (t) => {
+  const { freePort } = await import('../servers.mjs')
+  const port = await freePort()
+  const { app } = await prometheusApp(t, 'polled', port)
+  await app.ready()
+  // Every scrape takes 200 ms (an asynchronous gauge of the application's), so that close begins
+  // during one: that connection is busy when the endpoint's server closes.
+  const slowGauge = app.otel.meterProvider.getMeter('slow').createObservableGauge('slow.gauge')
+  slowGauge.addCallback(async (result) => {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    result.observe(1)
+  })
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  t.after(() => agent.destroy())
+  const scrape = () =>
+    new Promise((resolve) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/metrics', agent }, (response) => {
+          response.resume()
+          response.on('end', () => resolve(response.statusCode))
+        })
+        .on('error', (error) => resolve(error.code))
+    })
+  assert.equal(await scrape(), 200)
+  // The next scrape as soon as one is answered, on the one kept-alive connection, until refused.
+  const polling = { on: true }
+  const outcomes = []
+  const poller = (async () => {
+    while (polling.on) outcomes.push(await scrape())
+  })()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const closing = app.close().then(() => 'closed')
+  // Without the endpoint's own close, its server waits for that connection, which the scrapes keep busy.
+  const outcome = await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000, 'still closing'))])
+  polling.on = false
+  await poller
+  assert.equal(outcome, 'closed')
+  assert.ok(outcomes.includes(200), 'the scrapes before close were answered')
+  assert.equal(await scrape(), 'ECONNREFUSED')
 })
