@@ -10,6 +10,22 @@ export function knownMethod (method: string): string {
   return KNOWN_METHODS.has(method) ? method : '_OTHER'
 }
 
+/**
+ * `url.scheme` for the request metrics: Fastify's `request.protocol` (X-Forwarded-Proto, with
+ * trustProxy) when it says http or https; anything else a client wrote there gives way to the
+ * connection's own scheme, so that a forged header cannot make a series per value (the semantic
+ * conventions warn that attributes from headers can exhaust the cardinality limits). The span
+ * keeps what the request said.
+ */
+export function metricScheme (request: FastifyRequest): string {
+  // Typed 'http' | 'https', but read from a header that can say anything.
+  const scheme: string = request.protocol
+  if (scheme === 'http' || scheme === 'https') return scheme
+  const lower = scheme.toLowerCase()
+  if (lower === 'http' || lower === 'https') return lower
+  return (request.raw.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
+}
+
 /** `GET /orders/:id`, `GET` without a route, `HTTP` for an unknown method (semantic conventions). */
 export function serverSpanName (method: string, route: string | undefined): string {
   if (!KNOWN_METHODS.has(method)) return 'HTTP'

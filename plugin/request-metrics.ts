@@ -2,7 +2,7 @@ import type { HrTime } from '@opentelemetry/api'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ServerResponse } from 'node:http'
 import type { ActiveSeries, RequestMetrics, RouteDurations } from '../sdk/metrics/request-metrics.js'
-import { knownMethod, protocolVersion } from './http-attributes.js'
+import { knownMethod, metricScheme, protocolVersion } from './http-attributes.js'
 import type { RouteInfo } from './route-info.js'
 
 /**
@@ -51,7 +51,7 @@ export function startMeasure (
     }
   }
   const method = knownMethod(request.method)
-  const measure = new RequestMeasure(durations, method, request.protocol, protocolVersion(request.raw.httpVersion))
+  const measure = new RequestMeasure(durations, method, metricScheme(request), protocolVersion(request.raw.httpVersion))
   if (timed) measure.startedAt = performance.now()
   if (metrics.recordActive) {
     measure.active = metrics.activeFor(method, measure.scheme)

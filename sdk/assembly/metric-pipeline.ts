@@ -15,6 +15,7 @@ import {
   DURATION_BOUNDARIES,
   HTTP_SERVER_ACTIVE_REQUESTS,
   HTTP_SERVER_REQUEST_DURATION,
+  recordedSetBound,
   REQUEST_UNCOVERED_DURATION,
   RequestMetrics
 } from '../metrics/request-metrics.js'
@@ -157,8 +158,11 @@ export function assembleMetricPipeline (
   }
   const recordDuration = histograms.length > 0
   const recordActive = active.streams.some((s) => s.aggregation !== 'drop')
-  const requests =
-    recordDuration || recordActive ? new RequestMetrics(boundaries, recordDuration, recordActive) : undefined
+  // The table keeps room for the largest cardinality limit a view gives the histogram's streams.
+  const bound = recordedSetBound(histograms.map((s) => s.cardinalityLimit))
+  const requests = recordDuration || recordActive
+    ? new RequestMetrics(boundaries, recordDuration, recordActive, undefined, bound)
+    : undefined
   const streams = { duration: duration.streams, active: active.streams, uncovered: uncovered.streams }
   for (const reader of built.readers) {
     addProducers(

@@ -74,18 +74,21 @@ export class RequestMetricsProducer implements MetricProducer {
     for (const stream of this.streams.duration) {
       if (stream.aggregation !== 'drop') metrics.push(this.durationMetric(stream, this.table.durations, endTime))
     }
-    // Only once the lifecycle timing has recorded some (a metric with no point says nothing).
-    if (this.table.uncovered.length > 0) {
-      for (const stream of this.streams.uncovered ?? []) {
-        if (stream.aggregation !== 'drop') metrics.push(this.durationMetric(stream, this.table.uncovered, endTime))
-      }
+    for (const stream of this.streams.uncovered ?? []) {
+      if (stream.aggregation !== 'drop') metrics.push(this.durationMetric(stream, this.table.uncovered, endTime))
     }
     for (const stream of this.streams.active) {
       if (stream.aggregation !== 'drop') metrics.push(this.activeMetric(stream, endTime))
     }
     this.remember()
     this.lastCollection = endTime
-    return { resourceMetrics: { resource: NO_RESOURCE, scopeMetrics: [{ scope: this.scope, metrics }] }, errors: [] }
+    // A metric with no point is left out, as the SDK leaves it out (nothing recorded yet, or no news
+    // for a delta reader).
+    const withPoints = metrics.filter((metric) => metric.dataPoints.length > 0)
+    return {
+      resourceMetrics: { resource: NO_RESOURCE, scopeMetrics: [{ scope: this.scope, metrics: withPoints }] },
+      errors: []
+    }
   }
 
   private durationMetric (stream: Stream, sets: readonly DurationSeries[], endTime: HrTime): MetricData {

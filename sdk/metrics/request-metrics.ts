@@ -32,6 +32,21 @@ export const DURATION_BOUNDARIES: readonly number[] = Object.freeze([
 
 /** The SDK's default cardinality limit: attribute sets beyond it go to one overflow set. */
 export const DEFAULT_CARDINALITY_LIMIT = 2000
+
+/**
+ * How many attribute sets, as recorded, the table keeps per cardinality limit of its streams. The
+ * limits apply when a reader collects, to the sets a view's attribute processors make (as the SDK
+ * applies them, after its processors): a view that keeps fewer attributes merges several recorded
+ * sets into one, so the table holds more than the limit. This bound only keeps its memory finite
+ * (about 0.5 KB a set); past it, new recorded sets go to the overflow set whatever a view would
+ * make of them.
+ */
+export const RECORDED_SETS_PER_LIMIT = 4
+
+/** The table's bound for streams with these limits: RECORDED_SETS_PER_LIMIT times the largest, or the default. */
+export function recordedSetBound (limits: ReadonlyArray<number | undefined>): number {
+  return RECORDED_SETS_PER_LIMIT * Math.max(DEFAULT_CARDINALITY_LIMIT, ...limits.map((limit) => limit ?? 0))
+}
 const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true })
 
 /** Where measurements go when the application's MeterProvider owns the aggregation. */
@@ -156,7 +171,8 @@ export class RouteDurations {
     }
     if (series === undefined) {
       series = this.table.newDurationSeries(this.route, method, scheme, status, errorType, version)
-      list.push(new SeriesKey(method, scheme, status, errorType, version, series))
+      // A set past the table's bound is not remembered: the list, and its search, stop growing.
+      if (!this.table.isOverflow(series)) list.push(new SeriesKey(method, scheme, status, errorType, version, series))
     }
     series.record(seconds)
     this.table.through.duration?.record(seconds, series.attributes)
@@ -191,16 +207,17 @@ export class RequestMetrics {
   private slots = 0
 
   /**
-   * `boundaries`: the histogram's (the advised ones, or a view's). `cardinalityLimit`: attribute
-   * sets per instrument before the overflow set. `through`: the application's instruments, when
-   * its MeterProvider aggregates.
+   * `boundaries`: the histogram's (the advised ones, or a view's). `through`: the application's
+   * instruments, when its MeterProvider aggregates. `recordedSetBound`: recorded attribute sets of
+   * http.server.request.duration kept before the overflow set (RECORDED_SETS_PER_LIMIT times the
+   * largest cardinality limit of its streams; the limits themselves apply at collection).
    */
   constructor (
     readonly boundaries: readonly number[] = DURATION_BOUNDARIES,
     readonly recordDuration: boolean = true,
     readonly recordActive: boolean = true,
     readonly through: RecordThrough = { duration: undefined, active: undefined },
-    private readonly cardinalityLimit: number = DEFAULT_CARDINALITY_LIMIT
+    private readonly recordedSetBound: number = RECORDED_SETS_PER_LIMIT * DEFAULT_CARDINALITY_LIMIT
   ) {}
 
   /**
@@ -246,7 +263,7 @@ export class RequestMetrics {
     errorType: string | undefined,
     version: string
   ): DurationSeries {
-    if (this.durations.length >= this.cardinalityLimit - 1) {
+    if (this.durations.length >= this.recordedSetBound - 1) {
       this.overflow ??= this.push(OVERFLOW)
       return this.overflow
     }
@@ -256,6 +273,11 @@ export class RequestMetrics {
     if (errorType !== undefined) attributes['error.type'] = errorType
     if (version !== '') attributes['network.protocol.version'] = version
     return this.push(Object.freeze(attributes))
+  }
+
+  /** Whether `series` is the overflow set (the table's bound reached). */
+  isOverflow (series: DurationSeries): boolean {
+    return series === this.overflow
   }
 
   newUncoveredSeries (route: string | undefined, method: string, scheme: string): DurationSeries {

@@ -7,6 +7,7 @@ import { ValueType } from '@opentelemetry/api'
 import {
   AggregationTemporality,
   AggregationType,
+  createAllowListAttributesProcessor,
   createDenyListAttributesProcessor,
   InstrumentType,
   MeterProvider,
@@ -21,6 +22,7 @@ import {
   DURATION_BOUNDARIES,
   HTTP_SERVER_ACTIVE_REQUESTS,
   HTTP_SERVER_REQUEST_DURATION,
+  recordedSetBound,
   RequestMetrics
 } from '../../dist/sdk/metrics/request-metrics.js'
 
@@ -83,7 +85,9 @@ function ours (temporality, views) {
   const duration = streamsFor(DURATION, SCOPE, views)
   const active = streamsFor(ACTIVE, SCOPE, views)
   const boundaries = duration.streams.find((s) => s.boundaries !== undefined)?.boundaries ?? DURATION_BOUNDARIES
-  const table = new RequestMetrics(boundaries)
+  // Sized as the metric pipeline sizes it.
+  const bound = recordedSetBound(duration.streams.map((s) => s.cardinalityLimit))
+  const table = new RequestMetrics(boundaries, true, true, undefined, bound)
   const producer = new RequestMetricsProducer(
     table,
     { duration: duration.streams, active: active.streams },
@@ -287,6 +291,44 @@ test("a view's cardinality limit: limit - 1 sets of their own, the rest added in
   )
 })
 
+test('past 2,000 recorded sets, the SDK\'s default limit: a view that keeps two attributes merges them all as ' +
+  'the SDK does, and a view that raises the limit keeps each set', async () => {
+  const cases = [
+    {
+      // 2,100 error types of one route: one point per method and route once the view has run.
+      views: [
+        {
+          instrumentName: HTTP_SERVER_REQUEST_DURATION,
+          attributesProcessors: [createAllowListAttributesProcessor(['http.route', 'http.request.method'])],
+          aggregationCardinalityLimit: 5000
+        }
+      ],
+      measurements: Array.from({ length: 2100 }, (_, i) => ({ route: '/pay', status: 500, errorType: `E${i}` }))
+    },
+    {
+      // 700 routes with three statuses each, under a limit of 10,000.
+      views: [{ instrumentName: HTTP_SERVER_REQUEST_DURATION, aggregationCardinalityLimit: 10000 }],
+      measurements: Array.from({ length: 2100 }, (_, i) => ({
+        route: `/r${i % 700}`,
+        status: 200 + Math.floor(i / 700)
+      }))
+    }
+  ]
+  for (const { views, measurements } of cases) {
+    const theirs = upstream('cumulative', views)
+    const mine = ours('cumulative', views)
+    for (const m of measurements) {
+      const measurement = { method: 'GET', scheme: 'https', version: '1.1', seconds: 0.02, ...m }
+      theirs.record(measurement)
+      mine.record(measurement)
+    }
+    const expected = comparable(await theirs.collect())
+    const duration = expected.find((m) => m.descriptor.name === HTTP_SERVER_REQUEST_DURATION)
+    assert.ok(!duration.points.some((p) => p.attributes['otel.metric.overflow'] === true), 'the SDK did not overflow')
+    assert.deepEqual(comparable(await mine.collect()), expected)
+  }
+})
+
 test('the bucket rule: a value on a boundary counts in that bucket, above the last one in the last', async () => {
   const mine = ours('cumulative', [])
   for (const seconds of [0, 0.005, 0.0050001, 10, 10.5]) {
@@ -324,7 +366,8 @@ test("the lifecycle timing's seam: fastify.request.uncovered.duration per route,
   )
   const names = async () =>
     (await producer.collect()).resourceMetrics.scopeMetrics[0].metrics.map((m) => m.descriptor.name)
-  assert.deepEqual(await names(), ['http.server.request.duration'])
+  // Nothing recorded: no metric at all, as the SDK exports none for an instrument without points.
+  assert.deepEqual(await names(), [])
   const route = table.forRoute('/orders/:id')
   route.recordUncovered('GET', 'http', 0.004)
   route.recordUncovered('GET', 'http', 0.02)

@@ -81,6 +81,25 @@ test('a recorded request is timed by its span (no second clock); an unrecorded o
   assert.ok(point.value.sum - seconds >= 0.029, 'the unrecorded request took its 30 ms too')
 })
 
+test('with trustProxy, X-Forwarded-Proto gives the metrics\' url.scheme only as http or https: a forged value ' +
+  'is the connection\'s scheme, so a client cannot make a series per value; the span keeps what it said', async (t) => {
+  const { app, metrics, spans } = await tracedApp(t, { fastify: { trustProxy: true } })
+  app.get('/orders/:id', async () => 'ok')
+  const forged = Array.from({ length: 50 }, (_, i) => `javascript${i}`)
+  for (const proto of ['https', 'HTTPS', 'http', ...forged]) {
+    await app.inject({ url: '/orders/1', headers: { 'x-forwarded-proto': proto } })
+  }
+  const collected = await metrics.metrics()
+  const schemes = (name) => new Set(pointsOf(collected.get(name)).map((p) => p.attributes['url.scheme']))
+  assert.deepEqual(schemes('http.server.request.duration'), new Set(['https', 'http']))
+  assert.deepEqual(schemes('http.server.active_requests'), new Set(['https', 'http']))
+  const duration = pointsOf(collected.get('http.server.request.duration'))
+  assert.equal(duration.find((p) => p.attributes['url.scheme'] === 'https').value.count, 2)
+  // app.inject's connection is not TLS: every forged value counts as http.
+  assert.equal(duration.find((p) => p.attributes['url.scheme'] === 'http').value.count, 51)
+  assert.equal((await spans()).filter((span) => span.attributes['url.scheme'] === 'javascript7').length, 1)
+})
+
 test('metrics do not depend on the sampler: always_off counts every request', async (t) => {
   const { app, metrics, spans } = await tracedApp(t, { options: { sampler: 'always_off' } })
   app.get('/', async () => 'ok')
