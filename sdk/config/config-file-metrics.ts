@@ -1,6 +1,7 @@
 import type { ConfigurationModel } from '@opentelemetry/configuration'
 import type { FileSettings, Fail, Json, Set } from './config-file-model.js'
 import { mapExporter, notActedOnExcept, single } from './config-file-model.js'
+import { EXPLICIT_HISTOGRAMS } from './env-inventory.js'
 
 /** The file's temporality names as OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE's. */
 const TEMPORALITY: Readonly<Record<string, string>> = {
@@ -54,7 +55,7 @@ export function mapMeterProvider (model: ConfigurationModel, set: Set, out: File
       if (exporterProps.default_histogram_aggregation === 'base2_exponential_bucket_histogram') {
         out.notActedOn.push({
           path: `${here}.default_histogram_aggregation`,
-          reason: 'histograms are explicit-bucket; an exponential one takes a view (option metrics.views)'
+          reason: EXPLICIT_HISTOGRAMS
         })
       }
       periodic.push({ at: `${at}.periodic`, interval: props.interval, timeout: props.timeout })

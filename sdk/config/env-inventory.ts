@@ -93,12 +93,16 @@ export const ENV_VARIABLES: ReadonlyMap<string, VariableScope> = new Map([
 export const READ_BY_INSTRUMENTATIONS: readonly string[] = ['OTEL_SEMCONV_STABILITY_OPT_IN']
 
 const NO_EXEMPLARS = 'exemplars are not recorded by this package'
+/** Why an exponential histogram asked for by the environment or the configuration file is not made. */
+export const EXPLICIT_HISTOGRAMS =
+  'histograms are explicit-bucket; an exponential one takes a view (option metrics.views)'
 const ZIPKIN =
   'Zipkin export is not supported: send OTLP (Zipkin and most backends take it, or a Collector forwards it)'
 
 /** Variables of the specification (or of OpenTelemetry JS) that this package knows and does not act on. */
 export const ENV_NOT_ACTED_ON: ReadonlyMap<string, string> = new Map([
   ['OTEL_METRICS_EXEMPLAR_FILTER', NO_EXEMPLARS],
+  ['OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION', EXPLICIT_HISTOGRAMS],
   [
     'OTEL_NODE_EXPERIMENTAL_SDK_METRICS',
     "not needed: the SDK's health metrics (otel.sdk.*) are exported whenever metrics are"

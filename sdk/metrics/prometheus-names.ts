@@ -20,7 +20,9 @@ const UNITS: Readonly<Record<string, string>> = {
   KiBy: 'kibibytes',
   MiBy: 'mebibytes',
   GiBy: 'gibibytes',
-  TiBy: 'tibibytes',
+  TiBy: 'tebibytes',
+  kBy: 'kilobytes',
+  // Not UCUM (kBy is), but written so often that it is read the same way.
   KBy: 'kilobytes',
   MBy: 'megabytes',
   GBy: 'gigabytes',
@@ -78,9 +80,14 @@ export function withUnitSuffixes (result: CollectionResult): CollectionResult {
   }
 }
 
+/**
+ * The metric with its unit as a word, in the UNIT line (annotations in braces dropped: none for
+ * `{request}`) and at the end of its name, unless the name ends with it already.
+ */
 function suffixed (metric: MetricData): MetricData {
   const suffix = unitSuffix(metric.descriptor.unit, metric.dataPointType === 2)
   const name = metric.descriptor.name
-  if (suffix === '' || name.replace(/[^a-zA-Z0-9]/g, '_').endsWith(`_${suffix}`)) return metric
-  return { ...metric, descriptor: { ...metric.descriptor, name: `${name}_${suffix}`, unit: suffix } } as MetricData
+  const named = suffix === '' || name.replace(/[^a-zA-Z0-9]/g, '_').endsWith(`_${suffix}`) ? name : `${name}_${suffix}`
+  if (named === name && suffix === metric.descriptor.unit) return metric
+  return { ...metric, descriptor: { ...metric.descriptor, name: named, unit: suffix } } as MetricData
 }

@@ -112,6 +112,7 @@ test('the ignored-variables warning: every name with its reason, grouped, never 
     OTEL_EXPORTER_OTLP_HEADRS: `authorization=${secret}`,
     OTEL_METRICS_EXPORTER: 'otlp',
     OTEL_METRICS_EXEMPLAR_FILTER: 'always_on',
+    OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: 'base2_exponential_bucket_histogram',
     OTEL_METRIC_EXPORT_INTERVAL: '1000',
     OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://zipkin:9411',
     OTEL_EXPORTER_JAEGER_AGENT_HOST: 'jaeger',
@@ -125,6 +126,7 @@ test('the ignored-variables warning: every name with its reason, grouped, never 
     [
       'OTEL_EXPORTER_JAEGER_AGENT_HOST',
       'OTEL_EXPORTER_OTLP_HEADRS',
+      'OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION',
       'OTEL_EXPORTER_ZIPKIN_ENDPOINT',
       'OTEL_METRICS_EXEMPLAR_FILTER'
     ]
@@ -132,7 +134,8 @@ test('the ignored-variables warning: every name with its reason, grouped, never 
   const warning = ignoredVariablesWarning(ignored)
   assert.ok(!warning.includes('sk_live'), warning)
   assert.ok(!warning.includes('zipkin:9411'), warning)
-  assert.match(warning, /^4 OTEL_\* variables are set but not acted on \(values not shown\): /)
+  assert.match(warning, /^5 OTEL_\* variables are set but not acted on \(values not shown\): /)
+  assert.match(warning, /OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: histograms are explicit-bucket/)
   assert.match(warning, /OTEL_EXPORTER_OTLP_HEADRS: not a variable this package knows \(did you mean OTEL_EXPORTER_OTLP_HEADERS\?\)/)
   assert.match(warning, /OTEL_METRICS_EXEMPLAR_FILTER: exemplars are not recorded by this package/)
   assert.match(warning, /OTEL_EXPORTER_ZIPKIN_ENDPOINT: Zipkin export is not supported/)

@@ -17,12 +17,15 @@ test('unit suffixes: words for UCUM units, nothing for annotations, ratio for a 
     ['1/s', false, 'per_second'],
     ['{packet}/s', false, 'per_second'],
     ['Cel', true, 'celsius'],
+    ['TiBy', false, 'tebibytes'],
+    ['kBy', false, 'kilobytes'],
     ['', false, '']
   ]
   for (const [unit, gauge, expected] of cases) assert.equal(unitSuffix(unit, gauge), expected, `${unit} ${gauge}`)
 })
 
-test('a collection renamed: the suffix once, never twice, the other fields kept', () => {
+test('a collection renamed: the suffix once, never twice, the other fields kept; the unit as a word, ' +
+  'an annotation in braces dropped', () => {
   const metric = (name, unit, dataPointType = 0) => ({
     descriptor: { name, description: 'd', unit, valueType: 1 },
     aggregationTemporality: 1,
@@ -40,7 +43,9 @@ test('a collection renamed: the suffix once, never twice, the other fields kept'
             metric('http.server.request.duration', 's'),
             metric('v8js.memory.heap.used', 'By', 2),
             metric('already_seconds', 's'),
-            metric('http.server.active_requests', '{request}', 3)
+            metric('http.server.active_requests', '{request}', 3),
+            metric('payments.refunds', '{refund}', 3),
+            metric('payments.errors', '1', 3)
           ]
         }
       ]
@@ -52,8 +57,10 @@ test('a collection renamed: the suffix once, never twice, the other fields kept'
     [
       ['http.server.request.duration_seconds', 'seconds'],
       ['v8js.memory.heap.used_bytes', 'bytes'],
-      ['already_seconds', 's'],
-      ['http.server.active_requests', '{request}']
+      ['already_seconds', 'seconds'],
+      ['http.server.active_requests', ''],
+      ['payments.refunds', ''],
+      ['payments.errors', '']
     ]
   )
 })
