@@ -3,7 +3,29 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { redactQuery } from '../sdk/common/query-redaction.js'
 
 /** Methods the HTTP semantic conventions know; anything else is reported as `_OTHER`. */
-const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY'])
+export const DEFAULT_KNOWN_METHODS: readonly string[] = Object.freeze([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'TRACE',
+  'QUERY'
+])
+
+/**
+ * The methods known now: the conventions' list, or OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS, which
+ * replaces it whole (a WebDAV server's PROPFIND, say). One per process, as that variable is, and as
+ * instrumentation-http reads it: set at each registration (knownHttpMethods in app.otel.config).
+ */
+let KNOWN_METHODS: ReadonlySet<string> = new Set(DEFAULT_KNOWN_METHODS)
+
+export function useKnownMethods (methods: readonly string[]): void {
+  KNOWN_METHODS = new Set(methods)
+}
 
 /** `http.request.method` as the semantic conventions want it: `_OTHER` for a method they do not know. */
 export function knownMethod (method: string): string {

@@ -57,6 +57,8 @@ export interface OtelPluginOptions extends SdkOptions {
 
 /** Everything the plugin runs with, each value with its source. Exposed as `app.otel.config`. */
 export interface ResolvedConfig extends ResolvedSdkConfig, ResolvedLifecycleConfig {
+  /** The HTTP methods the request spans and metrics know (OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS). */
+  knownHttpMethods: Setting<string[]>
   traceResponseHeader: Setting<boolean>
   logCorrelation: Setting<boolean>
   handleSignals: Setting<NodeJS.Signals[]>

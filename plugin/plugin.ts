@@ -26,10 +26,12 @@ import { instrumentRouteContext, timeReplySerializers } from './lifecycle-phases
 import { continueAsCurrent } from './lifecycle-timing.js'
 import { ClosingRefusals } from './closing-refusals.js'
 import { drainKeptAliveConnectionsOnClose } from './keep-alive-drain.js'
+import { useKnownMethods } from './http-attributes.js'
 
 const otelKit: FastifyPluginAsync<OtelPluginOptions> = async (instance, options) => {
   // Everything is validated before anything global happens: a bad option leaves no trace behind.
   const { resolution, request: requestOptions, instrumentations } = resolvePluginOptions(options)
+  useKnownMethods(resolution.config.knownHttpMethods.value)
   const { config } = resolution
   const log = instance.log
   // Warnings reach people even with Fastify's logger off (process warnings then).

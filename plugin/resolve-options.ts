@@ -1,11 +1,13 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation'
 import { constants as osConstants } from 'node:os'
 import { type ConfigResolution, deepFreeze, resolveSdkConfig, SDK_OPTION_KEYS } from '../sdk/config/resolve-config.js'
-import { fromOption } from '../sdk/config/resolver.js'
+import { parseHttpMethods } from '../sdk/config/env-values.js'
+import { fromOption, Resolver } from '../sdk/config/resolver.js'
 import type { Setting } from '../sdk/config/options.js'
 import { optionalBoolean } from '../sdk/config/validate.js'
 import { invalidOption } from '../sdk/errors.js'
 import { DEFAULT_SIGNALS } from './defaults.js'
+import { DEFAULT_KNOWN_METHODS } from './http-attributes.js'
 import { type OtelPluginOptions, PLUGIN_OPTION_KEYS, type ResolvedConfig } from './options.js'
 import { type RequestOptions, resolveRequestOptions } from './request-options.js'
 import { resolveLifecycleOptions } from './lifecycle-options.js'
@@ -24,6 +26,7 @@ export function resolvePluginOptions (
   const options = (rawOptions ?? {}) as OtelPluginOptions
   const config: ResolvedConfig = {
     ...core.config,
+    knownHttpMethods: resolveKnownMethods(env, core.warnings),
     traceResponseHeader: fromOption(optionalBoolean('traceResponseHeader', options.traceResponseHeader), false),
     logCorrelation: fromOption(optionalBoolean('logCorrelation', options.logCorrelation), true),
     handleSignals: resolveSignals(options.handleSignals),
@@ -40,6 +43,21 @@ export function resolvePluginOptions (
     request,
     instrumentations: validateInstrumentations(options.instrumentations)
   }
+}
+
+/** OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS, else the conventions' list (process-wide: no option). */
+function resolveKnownMethods (env: NodeJS.ProcessEnv, warnings: string[]): Setting<string[]> {
+  const r = new Resolver(env)
+  const setting = r.setting(
+    'knownHttpMethods',
+    undefined,
+    ['OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS'],
+    parseHttpMethods,
+    [...DEFAULT_KNOWN_METHODS],
+    (methods) => JSON.stringify(methods.join(','))
+  )
+  warnings.push(...r.warnings)
+  return setting
 }
 
 function resolveSignals (value: unknown): Setting<NodeJS.Signals[]> {

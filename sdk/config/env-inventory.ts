@@ -79,6 +79,9 @@ const PROCESS_VARIABLES: readonly string[] = [
   'OTEL_EXPERIMENTAL_CONFIG_FILE',
   'OTEL_NODE_ENABLED_INSTRUMENTATIONS',
   'OTEL_NODE_DISABLED_INSTRUMENTATIONS',
+  // The HTTP methods the request spans and metrics know (the rest are _OTHER); instrumentation-http
+  // reads it too, so that both agree.
+  'OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS',
   // Read by the instrumentations the preload enables (instrumentation-http, -undici), not by us.
   'OTEL_SEMCONV_STABILITY_OPT_IN'
 ]

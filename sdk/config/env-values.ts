@@ -127,3 +127,21 @@ export function parseList (raw: string): string[] {
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== '')
 }
+
+/** A method name as HTTP allows it (a token: RFC 9110, section 5.6.2). */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/**
+ * HTTP methods, comma-separated, case kept (the semantic conventions' known-methods override):
+ * the whole value is refused when a member is not a method name. Its text is never shown.
+ */
+export function parseHttpMethods (raw: string): Parsed<string[]> {
+  const methods = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+  const wrong = methods.findIndex((method) => !HTTP_TOKEN.test(method))
+  if (wrong !== -1) return bad(`member ${wrong + 1} is not an HTTP method name`)
+  if (methods.length === 0) return bad('it names no method')
+  return ok([...new Set(methods)])
+}

@@ -14,6 +14,7 @@ import {
   ignoredVariablesWarning,
   READ_BY_INSTRUMENTATIONS
 } from '../../dist/sdk/config/env-inventory.js'
+import { resolvePluginOptions } from '../../dist/plugin/resolve-options.js'
 import { resolveSdkConfig } from '../../dist/sdk/config/resolve-config.js'
 import { selectInstrumentations } from '../../dist/sdk/instrumentations/select.js'
 
@@ -36,7 +37,8 @@ function recordingEnv (values = {}) {
 /** Everything the package resolves from the environment, for the plugin and the preload alike. */
 function readByResolution (values) {
   const { env, read } = recordingEnv(values)
-  resolveSdkConfig({ logs: true }, env)
+  // The plugin's resolution: the SDK's settings and the plugin's own (the known HTTP methods).
+  resolvePluginOptions({ logs: true }, env)
   selectInstrumentations(env)
   return [...read].filter((name) => name.startsWith('OTEL_')).sort()
 }
