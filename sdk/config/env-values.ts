@@ -133,7 +133,7 @@ const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /**
  * HTTP methods, comma-separated, case kept (the semantic conventions' known-methods override):
- * the whole value is refused when a member is not a method name. Its text is never shown.
+ * the whole value is refused when a member is not a method name.
  */
 export function parseHttpMethods (raw: string): Parsed<string[]> {
   const methods = raw

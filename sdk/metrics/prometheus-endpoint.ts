@@ -18,12 +18,14 @@ const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8'
 
 /**
  * Upstream's Prometheus exporter (its collection and serialisation, through its public request
- * handler), served from a server of the package's own, for two things upstream's server does not do:
+ * handler), served from a server of the package's own, for what upstream's server does not do:
  *
- * - Its close waits for the scrapers' keep-alive connections, and a connection that is scraped
- *   again before it idles out keeps being answered: a scraper polling every second kept the
- *   plugin's close waiting until the shutdown bound cut it (`FOK_WARN_SHUTDOWN_SLOW`). Here close
- *   ends the idle connections at once and answers a scrape in progress with `connection: close`.
+ * - Its shutdown leaves a scrape in progress its kept-alive connection, and answers the scraper's
+ *   next scrape on it: a scraper that polls faster than the connection idles out keeps the
+ *   shutdown, and so the plugin's close, waiting (test/contract/prometheus-endpoint-contract.test.mjs).
+ *   Here a scrape in progress at shutdown is answered with `connection: close`, and the idle
+ *   connections are closed at once.
+ * - Its content type is a bare `text/plain` (TEXT_FORMAT below).
  * - A scrape is answered only once the resource's detectors have settled, as the SDK's periodic
  *   reader waits before an export. Otherwise a scrape in the first milliseconds of the process (a
  *   readiness probe, a test) serialises the resource while its host detection is pending, and the

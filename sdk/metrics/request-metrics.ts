@@ -47,6 +47,7 @@ export const RECORDED_SETS_PER_LIMIT = 4
 export function recordedSetBound (limits: ReadonlyArray<number | undefined>): number {
   return RECORDED_SETS_PER_LIMIT * Math.max(DEFAULT_CARDINALITY_LIMIT, ...limits.map((limit) => limit ?? 0))
 }
+
 const OVERFLOW: Attributes = Object.freeze({ 'otel.metric.overflow': true })
 
 /** Where measurements go when the application's MeterProvider owns the aggregation. */
