@@ -28,7 +28,10 @@ async function closeDuringRequest (t, { plugin, fastify = {}, graceMillis }) {
   if (plugin) {
     await app.register(otelPlugin, { serviceName: 'draining', exporter, handleSignals: false, metrics: false })
   }
+  let entered
+  const inHandler = new Promise((resolve) => (entered = resolve))
   app.get('/slow', async () => {
+    entered()
     await delay(REQUEST_MILLIS)
     return 'all of it'
   })
@@ -45,7 +48,8 @@ async function closeDuringRequest (t, { plugin, fastify = {}, graceMillis }) {
       })
       .on('error', reject)
   })
-  await delay(50)
+  // Close begins once the request is being handled (before that, Fastify would answer it 503).
+  await inHandler
   let closed = false
   const closing = app.close().then(() => (closed = true))
   const answer = await answered

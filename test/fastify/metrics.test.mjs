@@ -466,7 +466,8 @@ test('close ends while a scraper keeps polling the Prometheus endpoint on a kept
   const poller = (async () => {
     while (polling.on) outcomes.push(await scrape())
   })()
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // Once a polled scrape has been answered, the next is under way (200 ms): close begins during it.
+  while (outcomes.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
   const closing = app.close().then(() => 'closed')
   // Without the endpoint's own close, its server waits for that connection, which the scrapes keep busy.
   const outcome = await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 3000, 'still closing'))])
