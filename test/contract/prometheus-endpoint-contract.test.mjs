@@ -37,7 +37,9 @@ async function serve (t, which, gaugeMillis = 0) {
   const provider = new MeterProvider({ readers: [reader] })
   const meter = provider.getMeter('contract')
   meter.createCounter('orders', { unit: '{order}' }).add(3, { region: 'eu' })
+  let collecting = () => {}
   meter.createObservableGauge('queue.depth').addCallback(async (result) => {
+    collecting()
     if (gaugeMillis > 0) await delay(gaugeMillis)
     result.observe(7)
   })
@@ -45,6 +47,8 @@ async function serve (t, which, gaugeMillis = 0) {
   t.after(() => (shutDown ? undefined : provider.shutdown()))
   return {
     port,
+    /** Resolves when the next scrape has begun collecting. */
+    nextCollection: () => new Promise((resolve) => (collecting = resolve)),
     shutdown: () => {
       shutDown = true
       return provider.shutdown()
@@ -80,15 +84,17 @@ test('shutdown during a scrape with a scraper polling on its kept-alive connecti
   "scraper, the package's endpoint ends and refuses the next scrape", async (t) => {
   const outcomes = {}
   for (const which of ['upstream', 'package']) {
-    const { port, shutdown } = await serve(t, which, 200)
+    const { port, nextCollection, shutdown } = await serve(t, which, 200)
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
     t.after(() => agent.destroy())
     assert.equal((await scrape(port, agent)).status, 200)
     const polling = { on: true }
+    const collecting = nextCollection()
     const poller = (async () => {
       while (polling.on) await scrape(port, agent)
     })()
-    await delay(100)
+    // The shutdown begins while the endpoint is answering a scrape.
+    await collecting
     const stopping = shutdown().then(() => 'stopped')
     outcomes[which] = await Promise.race([stopping, delay(1500, 'still stopping')])
     polling.on = false
