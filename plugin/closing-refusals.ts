@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { RequestMetrics, RouteDurations } from '../sdk/metrics/request-metrics.js'
-import { knownMethod, protocolVersion } from './http-attributes.js'
+import { connectionScheme, knownMethod, protocolVersion } from './http-attributes.js'
 
 /**
  * The requests Fastify refuses while it closes. From the moment close begins, a request that still
@@ -51,7 +51,7 @@ export class ClosingRefusals {
 
   private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     if (this.taken!.has(request) || !response.writableEnded || response.statusCode !== 503) return
-    const scheme = (request.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http'
+    const scheme = connectionScheme(request)
     const method = knownMethod(request.method ?? '')
     this.durations!.record(method, scheme, 503, '503', protocolVersion(request.httpVersion), 0)
   }

@@ -45,7 +45,12 @@ export function metricScheme (request: FastifyRequest): string {
   if (scheme === 'http' || scheme === 'https') return scheme
   const lower = scheme.toLowerCase()
   if (lower === 'http' || lower === 'https') return lower
-  return (request.raw.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
+  return connectionScheme(request.raw)
+}
+
+/** The scheme of the connection a request came on: `https` over TLS, else `http`. */
+export function connectionScheme (raw: { socket: unknown }): string {
+  return (raw.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
 }
 
 /** `GET /orders/:id`, `GET` without a route, `HTTP` for an unknown method (semantic conventions). */
