@@ -46,6 +46,8 @@ test("OTLP and Prometheus: the pipeline shown, one request's metrics accepted by
   )
   assert.match(stdout, new RegExp(`- prometheus: an endpoint at http://127\\.0\\.0\\.1:${port}/metrics to scrape`))
   assert.match(stdout, /✓ otlp: http\/protobuf to .* accepted \d+ metric data point\(s\)/)
+  // One request to the collector, as the doctor's guide says: the check is no load on it.
+  assert.equal(receiver.exports.filter((e) => e.signal === 'metrics').length, 1)
   assert.match(stdout, /✓ prometheus: .* served a scrape with the request metrics/)
   const duration = receiver.metrics.find((m) => m.name === 'http.server.request.duration')
   assert.equal(duration.resource['service.name'], 'checked')
