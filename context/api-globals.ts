@@ -12,6 +12,7 @@ export interface GlobalSlots {
   context?: ContextManager
   diag?: unknown
   metrics?: unknown
+  logs?: unknown
 }
 
 /** Which API globals are registered right now, by anyone. */

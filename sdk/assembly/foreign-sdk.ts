@@ -63,9 +63,13 @@ export function adoptApplicationSdk<C extends ResolvedSdkConfig> (
   }
   const logsOn = resolution.config.logs.enabled.value
   if (logsOn) {
+    // Said as it is now: a LoggerProvider registered later still receives the lines from then on.
+    const where =
+      apiGlobals().logs === undefined
+        ? 'no LoggerProvider is registered with the Logs API yet: they are dropped until the application registers one'
+        : 'they go to the LoggerProvider the application registered with the Logs API'
     log?.info(
-      'fastify-otel-kit: log records from the Fastify logger go to the LoggerProvider the application registered ' +
-        "with the Logs API (none registered: they are dropped); the plugin's logs settings are not applied."
+      `fastify-otel-kit: log records from the Fastify logger: ${where}; the plugin's logs settings are not applied.`
     )
   }
   const flushable = provider as TracerProvider & { forceFlush?: () => Promise<void> }

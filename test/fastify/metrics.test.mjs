@@ -11,7 +11,7 @@ import http, { createServer } from 'node:http'
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
-import { sampledParent, serve, tracedApp, TestMetricReader, unsampledParent, withEnv } from '../helpers.mjs'
+import { logCapture, sampledParent, serve, tracedApp, TestMetricReader, unsampledParent, withEnv } from '../helpers.mjs'
 
 // This file is an ES module: the CommonJS build of the API (the one the package registers through) by require.
 const { metrics: cjsMetrics } = createRequire(import.meta.url)('@opentelemetry/api')
@@ -331,11 +331,14 @@ test("an SDK the application registered: app.otel.forceFlush() (and so the signa
     cjsMetrics.disable()
     logs.disable()
   })
-  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  const said = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: said.stream } })
   t.after(() => app.close())
   // lifecycleSpans off: the span count below is the request's, which a slow step would add to.
   await app.register(otelPlugin, { serviceName: 'app-owned', handleSignals: false, logs: true, lifecycleSpans: 'off' })
   assert.equal(app.otel.owner, 'application')
+  const where = said.messages().find((m) => m.includes('log records from the Fastify logger'))
+  assert.match(where, /they go to the LoggerProvider the application registered/)
   app.get('/orders/:id', async (request) => {
     request.log.info('loading order')
     return 'ok'

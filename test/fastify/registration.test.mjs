@@ -7,6 +7,7 @@ import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createRequire } from 'node:module'
 import { logCapture, RecordingExporter, registerApplicationSdk, sampledParent } from '../helpers.mjs'
 
 /** The request spans an exporter got: on a loaded machine a slow step of a request adds a lifecycle span beside it. */
@@ -122,6 +123,28 @@ test('an SDK the application registered itself is used, never replaced, and not 
   await app.close()
   assert.equal(trace.getTracerProvider().getDelegate(), provider)
   assert.equal(exporter.shutdowns, 0)
+})
+
+test('an SDK the application registered without a LoggerProvider: the plugin says the Fastify lines are ' +
+  'dropped until one is registered, and a provider registered later receives them', async (t) => {
+  const { LoggerProvider, SimpleLogRecordProcessor, InMemoryLogRecordExporter } =
+    await import('@opentelemetry/sdk-logs')
+  const { logs: logsApi } = createRequire(import.meta.url)('@opentelemetry/api')
+  registerApplicationSdk(t, new TracerProvider())
+  const said = logCapture()
+  const app = Fastify({ logger: { level: 'info', stream: said.stream } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, { handleSignals: false, logs: true, lifecycleSpans: 'off' })
+  const where = said.messages().find((m) => m.includes('log records from the Fastify logger'))
+  assert.match(where, /no LoggerProvider is registered with the Logs API yet: they are dropped until/)
+  const exporter = new InMemoryLogRecordExporter()
+  logsApi.setGlobalLoggerProvider(new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter })] }))
+  t.after(() => logsApi.disable())
+  app.log.info('after the provider')
+  assert.deepEqual(
+    exporter.getFinishedLogRecords().map((r) => r.body),
+    ['after the provider']
+  )
 })
 
 test("an SDK the application registered: the plugin's SDK options it leaves without effect are a warning, by " +
