@@ -162,6 +162,16 @@ describe('endpoints, as the specification has them', () => {
     assert.equal(ok.config.exporter.kind.value, 'otlp')
   })
 
+  test('header values as environment-variables.md writes them: a space as it is or as %20, a comma and a % ' +
+    'encoded, spaces around key and value left out', () => {
+    const headersOf = (raw) =>
+      resolve({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gw.example.net', OTEL_EXPORTER_OTLP_HEADERS: raw })
+        .exporterHeaders
+    const expected = { authorization: 'Bearer t0k', 'x-list': 'a,b', 'x-rate': '5%' }
+    assert.deepEqual(headersOf('authorization=Bearer t0k,x-list=a%2Cb,x-rate=5%25'), expected)
+    assert.deepEqual(headersOf(' authorization = Bearer%20t0k , x-list=a%2Cb,x-rate=5%25'), expected)
+  })
+
   test('a signal that is not exported says where it would go, without notices about it', () => {
     const r = resolve({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317' })
     // Logs are off: one port warning (for spans), none for the logs.
