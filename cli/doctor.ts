@@ -24,6 +24,8 @@ export interface DoctorOptions {
   cwd?: string
   /** A running service's app.otel.routeSummary(), as a URL that serves its JSON or a file holding it. */
   summary?: string
+  /** Headers sent with the summary's URL (its credential); never printed. */
+  summaryHeaders?: Record<string, string>
 }
 
 /**
@@ -177,7 +179,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
     }
   }
   if (options.summary !== undefined) {
-    healthy = (await printRouteSummary(options.summary, options.timeoutMillis, write)) && healthy
+    healthy =
+      (await printRouteSummary(options.summary, options.timeoutMillis, write, options.summaryHeaders ?? {})) &&
+      healthy
   }
   write(healthy ? '\nAll checks passed.' : '\nSome checks failed (see above).')
   return healthy

@@ -28,6 +28,9 @@ const USAGE = `Usage: fastify-otel-kit doctor [options]
   --no-export                  send nothing (no smoke span, record or metrics)
   --summary <url|file>         print a running service's route summary: the JSON of
                                app.otel.routeSummary(), served at a URL or saved in a file
+  --summary-header <name: value>
+                               a header for the summary's URL (an admin route's credential;
+                               sent, never printed); may be repeated
   -h, --help
 
 The environment (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_BSP_*, ...) is read as the
@@ -56,7 +59,8 @@ async function main (argv: string[]): Promise<number> {
         'spans-per-request': { type: 'string' },
         timeout: { type: 'string' },
         'no-export': { type: 'boolean' },
-        summary: { type: 'string' }
+        summary: { type: 'string' },
+        'summary-header': { type: 'string', multiple: true }
       }
     }))
   } catch (error) {
@@ -83,13 +87,31 @@ async function main (argv: string[]): Promise<number> {
       timeoutMillis: number('timeout', values.timeout) ?? 5000,
       export: values['no-export'] !== true,
       write: (line) => process.stdout.write(`${line}\n`),
-      ...(values.summary === undefined ? {} : { summary: values.summary })
+      ...(values.summary === undefined ? {} : { summary: values.summary }),
+      summaryHeaders: summaryHeaders(values['summary-header'] ?? [])
     })
     return healthy ? 0 : 1
   } catch (error) {
     process.stderr.write(`fastify-otel-kit doctor: ${(error as Error).message}\n`)
     return 2
   }
+}
+
+/**
+ * `--summary-header` values, written as curl's `-H` takes them (`authorization: Bearer <token>`).
+ * An error names the flag and the position, never the text: it is usually a credential.
+ */
+function summaryHeaders (raw: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  raw.forEach((header, i) => {
+    const colon = header.indexOf(':')
+    const name = colon > 0 ? header.slice(0, colon).trim() : ''
+    if (name === '' || !/^[!#$%&'*+.^`|~\w-]+$/.test(name)) {
+      throw new Error(`--summary-header number ${i + 1} is not "name: value" (its text is not shown)`)
+    }
+    headers[name.toLowerCase()] = header.slice(colon + 1).trim()
+  })
+  return headers
 }
 
 main(process.argv.slice(2)).then(

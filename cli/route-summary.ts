@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { redactEndpoint } from '../sdk/config/endpoint.js'
 import type { RouteSummary } from '../sdk/traces/route-summary.js'
 import { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 
@@ -12,16 +13,23 @@ import { formatRouteSummary } from '../sdk/traces/route-summary-format.js'
 export async function printRouteSummary (
   source: string,
   timeoutMillis: number,
-  write: (line: string) => void
+  write: (line: string) => void,
+  headers: Record<string, string> = {}
 ): Promise<boolean> {
-  write(`\nRoute summary (${source})`)
+  const remote = /^https?:\/\//i.test(source)
+  // A URL may carry a credential of its own (user:password@, ?token=): shown redacted.
+  const shown = remote ? redactEndpoint(source) : source
+  write(`\nRoute summary (${shown})`)
   let summary: unknown
   try {
-    summary = /^https?:\/\//i.test(source)
-      ? await fetchSummary(source, timeoutMillis)
+    summary = remote
+      ? await fetchSummary(source, shown, timeoutMillis, headers)
       : JSON.parse(await readFile(source, 'utf8'))
   } catch (error) {
     write(`  ✗ could not read it: ${(error as Error).message}`)
+    if ((error as { status?: number }).status === 401 || (error as { status?: number }).status === 403) {
+      write('    Behind authentication: pass its credential with --summary-header "authorization: ...".')
+    }
     write('    Serve or save the JSON of app.otel.routeSummary() (docs/guides/where-did-the-time-go.md).')
     return false
   }
@@ -34,9 +42,23 @@ export async function printRouteSummary (
   return true
 }
 
-async function fetchSummary (url: string, timeoutMillis: number): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMillis) })
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`)
+async function fetchSummary (
+  url: string,
+  shown: string,
+  timeoutMillis: number,
+  headers: Record<string, string>
+): Promise<unknown> {
+  let response: Response
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMillis) })
+  } catch (error) {
+    // fetch's own message may repeat the URL; the cause's code says what happened.
+    const cause = (error as { cause?: { code?: string } }).cause
+    throw new Error(`${shown} cannot be reached (${cause?.code ?? (error as Error).name})`)
+  }
+  if (!response.ok) {
+    throw Object.assign(new Error(`${shown} answered ${response.status}`), { status: response.status })
+  }
   return await response.json()
 }
 

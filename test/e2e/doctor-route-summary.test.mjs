@@ -17,13 +17,13 @@ const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
 function doctor (args) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')))
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, 'doctor', '--no-export', ...args], { env }, (error, stdout) => {
-      resolve({ code: error?.code ?? 0, stdout })
+    execFile(process.execPath, [cli, 'doctor', '--no-export', ...args], { env }, (error, stdout, stderr) => {
+      resolve({ code: error?.code ?? 0, stdout, stderr })
     })
   })
 }
 
-async function service (t) {
+async function service (t, { adminToken } = {}) {
   const app = Fastify()
   t.after(() => app.close())
   await app.register(otelPlugin, {
@@ -39,7 +39,14 @@ async function service (t) {
     }
   }, async () => ({ ok: true }))
   // The service's own admin route: the doctor cannot see the app from its process.
-  app.get('/admin/otel-summary', { config: { otel: false } }, async () => app.otel.routeSummary())
+  app.get('/admin/otel-summary', {
+    config: { otel: false },
+    onRequest: async (request, reply) => {
+      if (adminToken !== undefined && request.headers.authorization !== `Bearer ${adminToken}`) {
+        return reply.code(401).send({ error: 'unauthorized' })
+      }
+    }
+  }, async () => app.otel.routeSummary())
   await app.listen({ port: 0, host: '127.0.0.1' })
   for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: `/refunds/o-${i}` })
   return { app, url: `http://127.0.0.1:${app.server.address().port}/admin/otel-summary` }
@@ -73,4 +80,32 @@ test('doctor --summary <file> prints a saved one; an unreadable or foreign file 
   const missing = await doctor(['--summary', join(dir, 'missing.json')])
   assert.equal(missing.code, 1)
   assert.match(missing.stdout, /✗ could not read it: ENOENT/)
+})
+
+test('doctor --summary behind authentication: --summary-header sends the credential, which no output shows; ' +
+  'without it, a 401 says what to pass; a credential in the URL is redacted', async (t) => {
+  const token = 'ADMIN-TOKEN-5b1e'
+  const { url } = await service(t, { adminToken: token })
+  const refused = await doctor(['--summary', url])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stdout, /✗ could not read it: http:\/\/127\.0\.0\.1:\d+\/admin\/otel-summary answered 401/)
+  assert.match(refused.stdout, /--summary-header "authorization: \.\.\."/)
+
+  const allowed = await doctor(['--summary', url, '--summary-header', `Authorization: Bearer ${token}`])
+  assert.equal(allowed.code, 0, allowed.stdout)
+  assert.match(allowed.stdout, LINE)
+  assert.ok(!allowed.stdout.includes(token))
+
+  const inUrl = await doctor([
+    '--summary', `${url}?token=${token}`,
+    '--summary-header', `authorization: Bearer ${token}`
+  ])
+  assert.equal(inUrl.code, 0, inUrl.stdout)
+  assert.match(inUrl.stdout, /Route summary \(http:\/\/127\.0\.0\.1:\d+\/admin\/otel-summary\?token=\[REDACTED\]\)/)
+  assert.ok(!inUrl.stdout.includes(token))
+
+  const malformed = await doctor(['--summary', url, '--summary-header', `Bearer ${token}`])
+  assert.equal(malformed.code, 2)
+  assert.match(malformed.stderr, /--summary-header number 1 is not "name: value" \(its text is not shown\)/)
+  assert.ok(!malformed.stderr.includes(token))
 })
