@@ -50,9 +50,12 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   let healthy = true
 
   write(precedenceLine(resolution))
-  for (const [key, setting] of flatten(config)) {
-    write(`  ${key.padEnd(30)} ${show(key, setting.value).padEnd(36)} ${sourceColumn(setting)}`)
-  }
+  const rows = flatten(config).map(([key, setting]) => [key, show(key, setting.value), sourceColumn(setting)])
+  // Columns as wide as their longest entry, so that every row lines up; a value longer than
+  // VALUE_COLUMN (a long URL) pushes only its own row's source out.
+  const keyWidth = Math.max(...rows.map(([key]) => key!.length))
+  const valueWidth = Math.min(VALUE_COLUMN, Math.max(...rows.map(([, value]) => value!.length)))
+  for (const [key, value, source] of rows) write(`  ${key!.padEnd(keyWidth)}  ${value!.padEnd(valueWidth)}  ${source}`)
   // A signal's export turned off, or a variable's value ignored, is a setup that does not do what
   // it says: a failed check (a deploy gate must not pass it), not a notice.
   const invalid = invalidVariables(resolution.warnings, resolution.codedWarnings)
@@ -186,6 +189,9 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   write(healthy ? '\nAll checks passed.' : '\nSome checks failed (see above).')
   return healthy
 }
+
+/** The widest the value column of the settings grows. */
+const VALUE_COLUMN = 40
 
 /** Warnings the doctor counts as failed checks: a signal that will export nothing. */
 const FAILING_WARNINGS = new Set(['FOK_WARN_EXPORT_DISABLED'])

@@ -44,7 +44,8 @@ export async function checkExports (resolution: Resolution, options: ExportCheck
     const { exporter } = signal
     if (exporter.kind.value !== 'otlp') {
       const why = exporter.kind.source === 'env' ? ` (${exporter.kind.env})` : ''
-      options.write(`  - ${signal.name}: the exporter is ${exporter.kind.value}${why}: no collector to check`)
+      const what = exporter.kind.value === 'none' ? 'export is off' : `the exporter is ${exporter.kind.value}`
+      options.write(`  - ${signal.name}: ${what}${why}: no collector to check`)
       continue
     }
     const where = `${exporter.protocol.value} to ${redactEndpoint(exporter.endpoint.value)}`

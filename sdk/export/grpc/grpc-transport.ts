@@ -179,7 +179,7 @@ function withHint (error: ServiceError, tls: TlsGiven | undefined): ServiceError
   error.message = tidyGrpcMessage(error.message)
   if (error.code !== GrpcCode.UNAVAILABLE) return error
   const hint = grpcErrorHint(error.message, tls)
-  if (hint !== undefined) error.message = `${error.message} (${hint})`
+  if (hint !== undefined) error.message = `${error.message.trimEnd()} (${hint})`
   return error
 }
 

@@ -199,10 +199,11 @@ function describeNetworkError (error: Error, tls: TlsMaterial): Error {
   // The deadline's own error, already classified.
   if (isClassified(error)) return error
   const hint = networkErrorHint(error, tls)
+  // OpenSSL's texts end with a line break: the hint goes on the same line.
   const described =
     hint === undefined
       ? error
-      : Object.assign(new Error(`${error.message} (${hint})`, { cause: error }), {
+      : Object.assign(new Error(`${error.message.trimEnd()} (${hint})`, { cause: error }), {
         code: (error as { code?: unknown }).code
       })
   return classifyFailure(described, classifyNetworkError(error))
