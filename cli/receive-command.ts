@@ -13,6 +13,8 @@ export const RECEIVE_USAGE = `Usage: fastify-otel-kit receive [options]
   --tls-cert <file>    listen over TLS with this PEM certificate (and --tls-key, its key)
   --tls-key <file>
   --tls-client-ca <file>  with TLS, require client certificates this PEM CA signed (mutual TLS)
+  --details            also print each span's attributes, each resource as it first arrives and
+                       the names of the headers exports come with (their values never)
   -h, --help
 
 Point a service at it with OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 (or, for gRPC,
@@ -35,7 +37,8 @@ export async function runReceiveCommand (args: string[]): Promise<number> {
         quiet: { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
-        'tls-client-ca': { type: 'string' }
+        'tls-client-ca': { type: 'string' },
+        details: { type: 'boolean' }
       }
     }))
   } catch (error) {
@@ -49,6 +52,7 @@ export async function runReceiveCommand (args: string[]): Promise<number> {
       httpPort: port('http-port', values['http-port'], 4318),
       grpcPort: port('grpc-port', values['grpc-port'], 4317),
       quietMillis: quiet(values.quiet),
+      details: values.details === true,
       ...tlsFiles(values['tls-cert'], values['tls-key'], values['tls-client-ca']),
       write: (text: string) => process.stdout.write(text)
     }

@@ -1,4 +1,5 @@
-import type { DecodedItems, ReceivedLogRecord, ReceivedSpan } from '../receiver/otlp-receiver.js'
+import { ExportDetails, renderSpanAttributes } from '../receiver/export-details.js'
+import type { DecodedItems, ExportSource, ReceivedLogRecord, ReceivedSpan } from '../receiver/otlp-receiver.js'
 import { renderRouteMetrics } from '../receiver/route-metrics.js'
 import { OtlpReceiver } from '../receiver/otlp-receiver.js'
 import { renderLogLines } from '../receiver/log-lines.js'
@@ -12,6 +13,8 @@ export interface ReceiveOptions {
   quietMillis: number
   /** Listen over TLS with this certificate and key; `clientCa`: require client certificates it signed. */
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer }
+  /** Also each span's attributes, each resource and the names of the headers exports came with. */
+  details?: boolean
   write: (text: string) => void
 }
 
@@ -41,6 +44,7 @@ interface PendingTrace {
 export async function startReceive (options: ReceiveOptions): Promise<{ stop: () => Promise<void> }> {
   const { write } = options
   const pending = new Map<string, PendingTrace>()
+  const details = options.details === true ? new ExportDetails() : undefined
   let metrics = 0
 
   const print = (traceId: string): void => {
@@ -50,7 +54,8 @@ export async function startReceive (options: ReceiveOptions): Promise<{ stop: ()
     pending.delete(traceId)
     // Records of a trace whose spans went elsewhere (or have not come) are still shown.
     const body = trace.spans.length > 0 ? renderWaterfall(trace.spans) : `trace ${traceId}  (log records only)\n`
-    write(`${body}${renderLogLines(trace.logs, trace.spans)}\n`)
+    const attributes = details === undefined ? '' : renderSpanAttributes(trace.spans)
+    write(`${body}${attributes}${renderLogLines(trace.logs, trace.spans)}\n`)
   }
   const add = (traceId: string, item: { span?: ReceivedSpan; log?: ReceivedLogRecord }): void => {
     let trace = pending.get(traceId)
@@ -65,7 +70,11 @@ export async function startReceive (options: ReceiveOptions): Promise<{ stop: ()
     const quiet = trace.spans.length > 0 ? options.quietMillis : Math.max(options.quietMillis, LOG_ONLY_QUIET_MILLIS)
     trace.timer = setTimeout(() => print(traceId), quiet)
   }
-  const onReceive = (decoded: DecodedItems): void => {
+  const onReceive = (decoded: DecodedItems, from: ExportSource): void => {
+    if (details !== undefined) {
+      const resources = new Set(decoded.items.map((item) => item.resource))
+      write(details.describeExport(decoded.signal, [...resources], from))
+    }
     if (decoded.signal === 'traces') for (const span of decoded.items) add(span.traceId, { span })
     if (decoded.signal === 'logs') {
       for (const log of decoded.items) {

@@ -29,7 +29,7 @@ export type {
 export type { ReceivedDataPoint, ReceivedMetric } from './decode-metrics.js'
 export type { ReceivedLogRecord } from './decode-logs.js'
 export type { ReceivedSpan } from './decode-traces.js'
-export type { DecodedItems } from './receiver-types.js'
+export type { DecodedItems, ExportSource } from './receiver-types.js'
 
 /**
  * A real OTLP receiver on loopback for the end-to-end tests, the demo and the benchmarks: OTLP/gRPC
@@ -208,7 +208,7 @@ export class OtlpReceiver {
     if (outcome.kind !== 'accepted' || decoded === undefined) return outcome
     this.keep(decoded)
     try {
-      this.options.onReceive?.(decoded)
+      this.options.onReceive?.(decoded, { transport, contentType: request.contentType, headers: request.headers })
     } catch {
       // A listener's own bug must not turn an accepted export into a failed one.
     }

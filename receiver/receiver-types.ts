@@ -55,7 +55,7 @@ export interface ReceiverOptions {
    * it). With `retain: false` nothing is kept in `spans`, `logs`, `metrics` or `exports`: a
    * receiver that runs for hours holds no more than its listener does.
    */
-  onReceive?: (items: DecodedItems) => void
+  onReceive?: (items: DecodedItems, from: ExportSource) => void
   retain?: boolean
 }
 
@@ -121,6 +121,13 @@ export interface IncomingExport {
   contentType: string
   contentEncoding?: string
   body: Buffer
+  headers: Record<string, string>
+}
+
+/** How an accepted export came: its transport, media type and headers (lower-cased names). */
+export interface ExportSource {
+  transport: Transport
+  contentType: string
   headers: Record<string, string>
 }
 

@@ -121,6 +121,34 @@ test('log records that arrive before their spans (1 s and 5 s queues, scaled dow
   assert.match(out, /log records\n.*INFO {3}logged before the span is exported {2}\[GET \/cart\/late\]/)
 })
 
+test('receive --details: each span\'s attributes, the resource once, the header names an export came with and ' +
+  'never their values', { timeout: 30_000 }, async (t) => {
+  const receive = await startReceive(t, ['--http-port', '0', '--grpc-port', '0', '--quiet', '200', '--details'])
+  const app = Fastify()
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'shop',
+    resourceAttributes: { team: 'payments' },
+    handleSignals: false,
+    lifecycleSpans: 'off',
+    metrics: false,
+    exporter: {
+      endpoint: `http://127.0.0.1:${receive.httpPort}`,
+      headers: { 'x-api-key': 'SECRET-KEY-71c2' }
+    }
+  })
+  app.get('/orders/:id', async () => 'ok')
+  await app.inject({ url: '/orders/7' })
+  await app.inject({ url: '/orders/8' })
+  await app.otel.forceFlush()
+  const out = await receive.waitFor(/GET \/orders\/:id: [^\n]*\n[^]*GET \/orders\/:id: [^\n]*\n/)
+  assert.match(out, /^headers of traces over http \(application\/x-protobuf\): x-api-key {2}\(values not shown\)$/m)
+  assert.equal(out.match(/^resource of shop: /gm).length, 1, out)
+  assert.match(out, /^resource of shop: [^\n]*service\.name=shop[^\n]* {2}team=payments/m)
+  assert.match(out, /^ {2}GET \/orders\/:id: [^\n]*http\.route=\/orders\/:id[^\n]* {2}url\.path=\/orders\/7/m)
+  assert.ok(!out.includes('SECRET-KEY-71c2'), out)
+})
+
 test('a port in use: receive says which option to change and exits 1', async (t) => {
   const port = await busyPort(t)
   const { code, stderr } = await runCli(['receive', '--http-port', String(port), '--grpc-port', '0'])

@@ -1,0 +1,75 @@
+import type { ReceivedSpan } from './decode-traces.js'
+import type { AttributeMap, AttributeValue } from './protobuf-values.js'
+import type { ExportSource, Signal } from './receiver-types.js'
+
+/**
+ * What `receive --details` prints besides the waterfalls: the attributes of each span, each
+ * resource the first time it arrives, and the names of the headers each kind of export came with.
+ * It answers "did my OTEL_RESOURCE_ATTRIBUTES, my API key header, my http.route arrive?" without a
+ * backend. Header values are never printed: they are what a credential travels in.
+ */
+
+/** The longest value printed whole; a longer one (a stack trace, a SQL statement) is cut. */
+const MAX_VALUE_CHARACTERS = 120
+
+export class ExportDetails {
+  private readonly resources = new Set<string>()
+  private readonly headerSets = new Set<string>()
+
+  /** The lines an export adds (its resource and headers, when not seen before); '' when none. */
+  describeExport (signal: Signal, resources: readonly AttributeMap[], from: ExportSource): string {
+    let out = ''
+    const names = Object.keys(from.headers)
+      .filter((name) => !TRANSPORT_HEADERS.has(name) && !name.startsWith(':') && !name.startsWith('grpc-'))
+      .sort()
+    const headers = `${signal} over ${from.transport} (${from.contentType}): ${names.join(', ') || 'none'}`
+    if (!this.headerSets.has(headers)) {
+      this.headerSets.add(headers)
+      out += `headers of ${headers}  (values not shown)\n`
+    }
+    for (const resource of resources) {
+      const shown = formatAttributes(resource)
+      if (this.resources.has(shown)) continue
+      this.resources.add(shown)
+      out += `resource of ${String(resource['service.name'] ?? 'unknown service')}: ${shown}\n`
+    }
+    return out
+  }
+}
+
+/** Each span's attributes under the waterfall, in the order the spans started. */
+export function renderSpanAttributes (spans: readonly ReceivedSpan[]): string {
+  const ordered = [...spans].sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1))
+  return ordered.map((span) => `  ${span.name}: ${formatAttributes(span.attributes) || '(no attributes)'}\n`).join('')
+}
+
+function formatAttributes (attributes: AttributeMap): string {
+  return Object.keys(attributes)
+    .sort()
+    .map((key) => `${key}=${formatValue(attributes[key])}`)
+    .join('  ')
+}
+
+function formatValue (value: AttributeValue | undefined): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value, (_key, v: unknown) => bigintSafe(v))
+  const flat = (text ?? '').replace(/\s*\n\s*/g, ' ')
+  return flat.length <= MAX_VALUE_CHARACTERS ? flat : `${flat.slice(0, MAX_VALUE_CHARACTERS - 1)}…`
+}
+
+function bigintSafe (value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}
+
+/** Headers every export has, whoever sent it: left out, so that what the service added stands out. */
+const TRANSPORT_HEADERS = new Set([
+  'accept',
+  'accept-encoding',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'host',
+  'te',
+  'transfer-encoding',
+  'user-agent'
+])
