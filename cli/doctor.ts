@@ -191,7 +191,7 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
 }
 
 /** The widest the value column of the settings grows. */
-const VALUE_COLUMN = 40
+const VALUE_COLUMN = 56
 
 /** Warnings the doctor counts as failed checks: a signal that will export nothing. */
 const FAILING_WARNINGS = new Set(['FOK_WARN_EXPORT_DISABLED'])

@@ -64,7 +64,7 @@ async function main (argv: string[]): Promise<number> {
       }
     }))
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`)
+    process.stderr.write(`${usageError(error as Error)}\n\n${USAGE}\n`)
     return 2
   }
   const number = (name: string, raw: string | undefined): number | undefined => {
@@ -88,7 +88,7 @@ async function main (argv: string[]): Promise<number> {
       export: values['no-export'] !== true,
       write: (line) => process.stdout.write(`${line}\n`),
       ...(values.summary === undefined ? {} : { summary: values.summary }),
-      summaryHeaders: summaryHeaders(values['summary-header'] ?? [])
+      summaryHeaders: summaryHeaders(values['summary-header'] ?? [], values.summary)
     })
     return healthy ? 0 : 1
   } catch (error) {
@@ -98,18 +98,41 @@ async function main (argv: string[]): Promise<number> {
 }
 
 /**
- * `--summary-header` values, written as curl's `-H` takes them (`authorization: Bearer <token>`).
- * An error names the flag and the position, never the text: it is usually a credential.
+ * parseArgs' message, except where it would repeat a stray argument: an unquoted
+ * `--summary-header authorization: Bearer <token>` leaves the token as one.
  */
-function summaryHeaders (raw: readonly string[]): Record<string, string> {
+function usageError (error: Error): string {
+  if ((error as NodeJS.ErrnoException).code !== 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return error.message
+  return (
+    'an argument that belongs to no option (not shown: it may be a credential). Quote a value ' +
+    "with spaces: --summary-header 'authorization: Bearer <token>'"
+  )
+}
+
+/**
+ * `--summary-header` values, written as curl's `-H` takes them (`authorization: Bearer <token>`);
+ * a name given twice sends both values, joined as HTTP joins them. An error names the flag and
+ * the position, never the text: it is usually a credential.
+ */
+function summaryHeaders (raw: readonly string[], summary: string | undefined): Record<string, string> {
+  if (raw.length > 0 && (summary === undefined || !/^https?:\/\//i.test(summary))) {
+    throw new Error('--summary-header goes with a --summary URL (http:// or https://), to which it is sent')
+  }
   const headers: Record<string, string> = {}
   raw.forEach((header, i) => {
     const colon = header.indexOf(':')
-    const name = colon > 0 ? header.slice(0, colon).trim() : ''
-    if (name === '' || !/^[!#$%&'*+.^`|~\w-]+$/.test(name)) {
-      throw new Error(`--summary-header number ${i + 1} is not "name: value" (its text is not shown)`)
-    }
-    headers[name.toLowerCase()] = header.slice(colon + 1).trim()
+    const name = colon > 0 ? header.slice(0, colon).trim().toLowerCase() : ''
+    const value = header.slice(colon + 1).trim()
+    const wrong =
+      name === '' || !/^[!#$%&'*+.^`|~\w-]+$/.test(name)
+        ? 'is not "name: value"'
+        : value === ''
+          ? 'has an empty value'
+          : /[^\t\x20-\x7e\x80-\xff]/.test(value)
+            ? 'has a character no header value may hold (a line break?)'
+            : undefined
+    if (wrong !== undefined) throw new Error(`--summary-header number ${i + 1} ${wrong} (its text is not shown)`)
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
   })
   return headers
 }

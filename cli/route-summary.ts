@@ -48,13 +48,30 @@ async function fetchSummary (
   timeoutMillis: number,
   headers: Record<string, string>
 ): Promise<unknown> {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined
+  if (parsed !== undefined && (parsed.username !== '' || parsed.password !== '')) {
+    // fetch refuses such a URL: the credential goes in a header instead.
+    throw new Error(
+      `${shown} holds a user name or password, which is not sent from a URL: pass it as ` +
+        "--summary-header 'authorization: Basic <base64 of user:password>'"
+    )
+  }
   let response: Response
   try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMillis) })
+    // A redirect is not followed: the headers (a credential) would go to wherever it points.
+    response = await fetch(url, { headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMillis) })
   } catch (error) {
     // fetch's own message may repeat the URL; the cause's code says what happened.
     const cause = (error as { cause?: { code?: string } }).cause
     throw new Error(`${shown} cannot be reached (${cause?.code ?? (error as Error).name})`)
+  }
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location')
+    const to = location === null ? '' : ` to ${redactEndpoint(location)}`
+    throw new Error(
+      `${shown} answered ${response.status}, a redirect${to}, not followed (the headers would go with it): ` +
+        'give the final URL'
+    )
   }
   if (!response.ok) {
     throw Object.assign(new Error(`${shown} answered ${response.status}`), { status: response.status })

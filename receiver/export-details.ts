@@ -31,7 +31,7 @@ export class ExportDetails {
       const shown = formatAttributes(resource)
       if (this.resources.has(shown)) continue
       this.resources.add(shown)
-      out += `resource of ${String(resource['service.name'] ?? 'unknown service')}: ${shown}\n`
+      out += `resource of ${escapeControls(String(resource['service.name'] ?? 'unknown service'))}: ${shown}\n`
     }
     return out
   }
@@ -40,24 +40,41 @@ export class ExportDetails {
 /** Each span's attributes under the waterfall, in the order the spans started. */
 export function renderSpanAttributes (spans: readonly ReceivedSpan[]): string {
   const ordered = [...spans].sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1))
-  return ordered.map((span) => `  ${span.name}: ${formatAttributes(span.attributes) || '(no attributes)'}\n`).join('')
+  return ordered
+    .map((span) => `  ${escapeControls(span.name)}: ${formatAttributes(span.attributes) || '(no attributes)'}\n`)
+    .join('')
 }
 
 function formatAttributes (attributes: AttributeMap): string {
   return Object.keys(attributes)
     .sort()
-    .map((key) => `${key}=${formatValue(attributes[key])}`)
+    .map((key) => `${escapeControls(key)}=${formatValue(attributes[key])}`)
     .join('  ')
 }
 
-function formatValue (value: AttributeValue | undefined): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value, (_key, v: unknown) => bigintSafe(v))
-  const flat = (text ?? '').replace(/\s*\n\s*/g, ' ')
-  return flat.length <= MAX_VALUE_CHARACTERS ? flat : `${flat.slice(0, MAX_VALUE_CHARACTERS - 1)}…`
+/** A key's control characters as JSON writes them (keys come from the exporting process too). */
+function escapeControls (text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is matched
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => JSON.stringify(c).slice(1, -1))
 }
 
-function bigintSafe (value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value
+/**
+ * A value as a reader tells its type: a string in quotes with control characters escaped (a
+ * client's user agent or path must not drive the terminal), numbers and booleans bare, bytes as
+ * base64, lists and maps in brackets. Cut at MAX_VALUE_CHARACTERS.
+ */
+function formatValue (value: AttributeValue | undefined): string {
+  const text = literal(value)
+  return text.length <= MAX_VALUE_CHARACTERS ? text : `${text.slice(0, MAX_VALUE_CHARACTERS - 1)}…`
+}
+
+function literal (value: AttributeValue | undefined): string {
+  if (value === undefined) return '(empty)'
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  if (Buffer.isBuffer(value)) return `bytes:${value.toString('base64')}`
+  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`
+  return `{${Object.keys(value).map((key) => `${JSON.stringify(key)}: ${literal(value[key])}`).join(', ')}}`
 }
 
 /** Headers every export has, whoever sent it: left out, so that what the service added stands out. */

@@ -91,12 +91,26 @@ export function appendSignalPath (base: URL, signalPath: string): string {
 
 /**
  * Drops what may be a credential so the endpoint can be logged: user and password written into
- * the URL, and the values of its query (`?api-key=...`).
+ * the URL (up to the last `@` before the path, as URL parsers read it), the values of its query
+ * (`?api-key=...`, and a member without `=` whole: it may be a bare token) and its fragment.
  */
 export function redactEndpoint (endpoint: string): string {
-  return endpoint
-    .replace(/\/\/[^/@?#]*@/, '//[REDACTED]@')
-    .replace(/([?&][^=&#]*)=[^&#]*/g, '$1=[REDACTED]')
+  const hash = endpoint.indexOf('#')
+  const beforeHash = hash === -1 ? endpoint : endpoint.slice(0, hash)
+  const query = beforeHash.indexOf('?')
+  const beforeQuery = query === -1 ? beforeHash : beforeHash.slice(0, query)
+  let out = beforeQuery.replace(/\/\/[^/?#]*@/, '//[REDACTED]@')
+  if (query !== -1) {
+    const members = beforeHash.slice(query + 1).split('&')
+    out += `?${members.map(redactQueryMember).join('&')}`
+  }
+  return hash === -1 ? out : `${out}#[REDACTED]`
+}
+
+function redactQueryMember (member: string): string {
+  if (member === '') return member
+  const equals = member.indexOf('=')
+  return equals === -1 ? '[REDACTED]' : `${member.slice(0, equals)}=[REDACTED]`
 }
 
 /**

@@ -5,7 +5,9 @@ import Fastify from 'fastify'
 import otelPlugin from 'fastify-otel-kit'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -108,4 +110,49 @@ test('doctor --summary behind authentication: --summary-header sends the credent
   assert.equal(malformed.code, 2)
   assert.match(malformed.stderr, /--summary-header number 1 is not "name: value" \(its text is not shown\)/)
   assert.ok(!malformed.stderr.includes(token))
+  // Unquoted, the token is an argument of its own: said, never shown.
+  const unquoted = await doctor(['--summary', url, '--summary-header', 'authorization:', 'Bearer', token])
+  assert.equal(unquoted.code, 2)
+  assert.match(unquoted.stderr, /an argument that belongs to no option \(not shown/)
+  assert.ok(!unquoted.stderr.includes(token) && !unquoted.stdout.includes(token))
+  const broken = await doctor(['--summary', url, '--summary-header', `authorization: Bearer ${token}\r\nx: y`])
+  assert.equal(broken.code, 2)
+  assert.match(broken.stderr, /--summary-header number 1 has a character no header value may hold/)
+  assert.ok(!broken.stderr.includes(token))
+})
+
+test('doctor --summary never sends its headers on: a redirect is reported, not followed; a password in the ' +
+  'URL is refused with what to do instead', async (t) => {
+  const token = 'ADMIN-TOKEN-90d4'
+  let stolen = 0
+  const elsewhere = createServer((req, res) => {
+    if (req.headers['x-api-key'] !== undefined) stolen++
+    res.end('{}')
+  })
+  elsewhere.listen(0, '127.0.0.1')
+  await once(elsewhere, 'listening')
+  t.after(() => elsewhere.close())
+  const redirecting = createServer((req, res) => {
+    res.writeHead(302, { location: `http://localhost:${elsewhere.address().port}/steal?key=${token}` }).end()
+  })
+  redirecting.listen(0, '127.0.0.1')
+  await once(redirecting, 'listening')
+  t.after(() => redirecting.close())
+  const url = `http://127.0.0.1:${redirecting.address().port}/admin/otel-summary`
+  const moved = await doctor(['--summary', url, '--summary-header', `x-api-key: ${token}`])
+  assert.equal(moved.code, 1)
+  assert.match(moved.stdout, /answered 302, a redirect to http:\/\/localhost:\d+\/steal\?key=\[REDACTED\], not followed/)
+  assert.equal(stolen, 0)
+  assert.ok(!moved.stdout.includes(token))
+
+  const withPassword = await doctor(['--summary', `http://admin:${token}@127.0.0.1:1/summary`])
+  assert.equal(withPassword.code, 1)
+  assert.match(withPassword.stdout, /http:\/\/\[REDACTED\]@127\.0\.0\.1:1\/summary holds a user name or password/)
+  assert.ok(!withPassword.stdout.includes(token))
+})
+
+test('doctor --summary-header without a --summary URL is a usage error', async () => {
+  const { code, stderr } = await doctor(['--summary-header', 'authorization: Bearer x'])
+  assert.equal(code, 2)
+  assert.match(stderr, /--summary-header goes with a --summary URL/)
 })

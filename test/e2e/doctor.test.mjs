@@ -36,6 +36,15 @@ test('doctor shows each value with its source, and the environment overriding th
   assert.match(stdout, /batch\.maxQueueSize\s+8192\s+options/)
   assert.match(stdout, /exporter\.protocol\s+http\/protobuf\s+default/)
   assert.match(stdout, /exporter\.endpoint\s+http:\/\/127\.0\.0\.1:\d+\/v1\/traces\s+env OTEL_EXPORTER_OTLP_ENDPOINT/)
+  // The settings line up: each source starts in the same column, the longest names included,
+  // except after a value too long for the column (a list of many members).
+  const settings = stdout.split('\n\n')[1].split('\n').slice(1)
+  const sourceColumns = new Set(settings.map((line) => line.search(/ {2}(default|options|env \S+)$/)))
+  assert.ok(settings.length > 50, settings.join('\n'))
+  const columns = settings.map((line) => line.search(/ {2}(default|options|env \S+)$/))
+  const usual = columns.filter((c) => c === columns[0]).length
+  assert.ok(usual >= settings.length - 4, `${[...sourceColumns].join(', ')}\n${settings.join('\n')}`)
+  assert.ok(settings.some((line) => line.startsWith('  spanLimits.attributePerEventCountLimit  ')))
   assert.match(
     stdout,
     /! OTEL_SERVICE_NAME overrides option serviceName: using "billing" from the environment instead of "payment-processor"/

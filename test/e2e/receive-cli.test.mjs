@@ -138,14 +138,18 @@ test('receive --details: each span\'s attributes, the resource once, the header 
     }
   })
   app.get('/orders/:id', async () => 'ok')
-  await app.inject({ url: '/orders/7' })
+  await app.inject({ url: '/orders/7', headers: { 'user-agent': 'curl\u001b[31m' } })
   await app.inject({ url: '/orders/8' })
   await app.otel.forceFlush()
   const out = await receive.waitFor(/GET \/orders\/:id: [^\n]*\n[^]*GET \/orders\/:id: [^\n]*\n/)
   assert.match(out, /^headers of traces over http \(application\/x-protobuf\): x-api-key {2}\(values not shown\)$/m)
   assert.equal(out.match(/^resource of shop: /gm).length, 1, out)
-  assert.match(out, /^resource of shop: [^\n]*service\.name=shop[^\n]* {2}team=payments/m)
-  assert.match(out, /^ {2}GET \/orders\/:id: [^\n]*http\.route=\/orders\/:id[^\n]* {2}url\.path=\/orders\/7/m)
+  assert.match(out, /^resource of shop: [^\n]*service\.name="shop"[^\n]* {2}team="payments"/m)
+  assert.match(out, /^ {2}GET \/orders\/:id: [^\n]*http\.route="\/orders\/:id"[^\n]* {2}url\.path="\/orders\/7"/m)
+  // Types tell apart, and a client's control characters reach no terminal.
+  assert.match(out, /http\.response\.status_code=200 /)
+  assert.match(out, /user_agent\.original="curl\\u001b\[31m"/)
+  assert.ok(!out.includes('\u001b'), 'no raw escape character printed')
   assert.ok(!out.includes('SECRET-KEY-71c2'), out)
 })
 

@@ -181,6 +181,13 @@ describe('endpoints, as the specification has them', () => {
 
   test('credentials in an endpoint are never shown', () => {
     assert.equal(redactEndpoint('https://user:pw@gw.example.net/otlp?api-key=k1&x=2'), 'https://[REDACTED]@gw.example.net/otlp?api-key=[REDACTED]&x=[REDACTED]')
+    // A password with an @ in it: parsers take the last one before the path.
+    assert.equal(redactEndpoint('http://u:p@ss@host:4318/v1'), 'http://[REDACTED]@host:4318/v1')
+    // A bare query member may be a token; a fragment too.
+    assert.equal(redactEndpoint('http://h/x?SECRETNOEQ&a=1#tok=FRAG'), 'http://h/x?[REDACTED]&a=[REDACTED]#[REDACTED]')
+    assert.equal(redactEndpoint('http://localhost:4318'), 'http://localhost:4318')
+    // An @ in the query is no user name.
+    assert.equal(redactEndpoint('http://h/x?mail=a@b'), 'http://h/x?mail=[REDACTED]')
   })
 })
 
