@@ -12,6 +12,9 @@ import type { ExportSource, Signal } from './receiver-types.js'
 /** The longest value printed whole; a longer one (a stack trace, a SQL statement) is cut. */
 const MAX_VALUE_CHARACTERS = 120
 
+/** What is remembered as printed already; past it, the memory starts again (a receiver runs for days). */
+const MAX_REMEMBERED = 1000
+
 export class ExportDetails {
   private readonly resources = new Set<string>()
   private readonly headerSets = new Set<string>()
@@ -24,12 +27,14 @@ export class ExportDetails {
       .sort()
     const headers = `${signal} over ${from.transport} (${from.contentType}): ${names.join(', ') || 'none'}`
     if (!this.headerSets.has(headers)) {
+      if (this.headerSets.size >= MAX_REMEMBERED) this.headerSets.clear()
       this.headerSets.add(headers)
       out += `headers of ${headers}  (values not shown)\n`
     }
     for (const resource of resources) {
       const shown = formatAttributes(resource)
       if (this.resources.has(shown)) continue
+      if (this.resources.size >= MAX_REMEMBERED) this.resources.clear()
       this.resources.add(shown)
       out += `resource of ${escapeControls(String(resource['service.name'] ?? 'unknown service'))}: ${shown}\n`
     }
