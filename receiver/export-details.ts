@@ -25,7 +25,8 @@ export class ExportDetails {
     const names = Object.keys(from.headers)
       .filter((name) => !TRANSPORT_HEADERS.has(name) && !name.startsWith(':') && !name.startsWith('grpc-'))
       .sort()
-    const headers = `${signal} over ${from.transport} (${from.contentType}): ${names.join(', ') || 'none'}`
+    const contentType = escapeControls(from.contentType)
+    const headers = `${signal} over ${from.transport} (${contentType}): ${names.join(', ') || 'none'}`
     if (!this.headerSets.has(headers)) {
       if (this.headerSets.size >= MAX_REMEMBERED) this.headerSets.clear()
       this.headerSets.add(headers)
