@@ -1,6 +1,7 @@
 import { logVerbosity, setLogVerbosity } from '@grpc/grpc-js'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { escapeControls } from '../receiver/terminal-text.js'
 import { startReceive } from './receive.js'
 
 export const RECEIVE_USAGE = `Usage: fastify-otel-kit receive [options]
@@ -54,7 +55,8 @@ export async function runReceiveCommand (args: string[]): Promise<number> {
       quietMillis: quiet(values.quiet),
       details: values.details === true,
       ...tlsFiles(values['tls-cert'], values['tls-key'], values['tls-client-ca']),
-      write: (text: string) => process.stdout.write(text)
+      // What a service sent (log bodies, span names) never drives the terminal.
+      write: (text: string) => process.stdout.write(escapeControls(text, true))
     }
   } catch (error) {
     process.stderr.write(`fastify-otel-kit receive: ${(error as Error).message}\n`)

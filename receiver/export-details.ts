@@ -1,6 +1,7 @@
 import type { ReceivedSpan } from './decode-traces.js'
 import type { AttributeMap, AttributeValue } from './protobuf-values.js'
 import type { ExportSource, Signal } from './receiver-types.js'
+import { escapeControls } from './terminal-text.js'
 
 /**
  * What `receive --details` prints besides the waterfalls: the attributes of each span, each
@@ -56,12 +57,6 @@ function formatAttributes (attributes: AttributeMap): string {
     .sort()
     .map((key) => `${escapeControls(key)}=${formatValue(attributes[key])}`)
     .join('  ')
-}
-
-/** A key's control characters as JSON writes them (keys come from the exporting process too). */
-function escapeControls (text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is matched
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => JSON.stringify(c).slice(1, -1))
 }
 
 /**

@@ -153,6 +153,30 @@ test('receive --details: each span\'s attributes, the resource once, the header 
   assert.ok(!out.includes('SECRET-KEY-71c2'), out)
 })
 
+test('receive prints no control character a service sent: a log body that would clear the screen is shown ' +
+  'escaped', { timeout: 30_000 }, async (t) => {
+  const receive = await startReceive(t)
+  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'shop',
+    handleSignals: false,
+    lifecycleSpans: 'off',
+    metrics: false,
+    logs: true,
+    exporter: { endpoint: `http://127.0.0.1:${receive.httpPort}` }
+  })
+  app.get('/agent', async (request) => {
+    request.log.info('client said \u001b[2J\u001b[31mhello')
+    return 'ok'
+  })
+  await app.inject({ url: '/agent' })
+  await app.otel.forceFlush()
+  const out = await receive.waitFor(/client said/)
+  assert.match(out, /client said \\u001b\[2J\\u001b\[31mhello/)
+  assert.ok(!out.includes('\u001b'), 'no raw escape character printed')
+})
+
 test('a port in use: receive says which option to change and exits 1', async (t) => {
   const port = await busyPort(t)
   const { code, stderr } = await runCli(['receive', '--http-port', String(port), '--grpc-port', '0'])
