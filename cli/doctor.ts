@@ -50,12 +50,16 @@ export async function runDoctor (options: DoctorOptions): Promise<boolean> {
   let healthy = true
 
   write(precedenceLine(resolution))
-  const rows = flatten(config).map(([key, setting]) => [key, show(key, setting.value), sourceColumn(setting)])
+  const rows = flatten(config).map(([key, setting]) => ({
+    key,
+    value: show(key, setting.value),
+    source: sourceColumn(setting)
+  }))
   // Columns as wide as their longest entry, so that every row lines up; a value longer than
   // VALUE_COLUMN (a long URL) pushes only its own row's source out.
-  const keyWidth = Math.max(...rows.map(([key]) => key!.length))
-  const valueWidth = Math.min(VALUE_COLUMN, Math.max(...rows.map(([, value]) => value!.length)))
-  for (const [key, value, source] of rows) write(`  ${key!.padEnd(keyWidth)}  ${value!.padEnd(valueWidth)}  ${source}`)
+  const keyWidth = Math.max(...rows.map((row) => row.key.length))
+  const valueWidth = Math.min(VALUE_COLUMN, Math.max(...rows.map((row) => row.value.length)))
+  for (const { key, value, source } of rows) write(`  ${key.padEnd(keyWidth)}  ${value.padEnd(valueWidth)}  ${source}`)
   // A signal's export turned off, or a variable's value ignored, is a setup that does not do what
   // it says: a failed check (a deploy gate must not pass it), not a notice.
   const invalid = invalidVariables(resolution.warnings, resolution.codedWarnings)

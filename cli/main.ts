@@ -123,18 +123,19 @@ function summaryHeaders (raw: readonly string[], summary: string | undefined): R
     const colon = header.indexOf(':')
     const name = colon > 0 ? header.slice(0, colon).trim().toLowerCase() : ''
     const value = header.slice(colon + 1).trim()
-    const wrong =
-      name === '' || !/^[!#$%&'*+.^`|~\w-]+$/.test(name)
-        ? 'is not "name: value"'
-        : value === ''
-          ? 'has an empty value'
-          : /[^\t\x20-\x7e\x80-\xff]/.test(value)
-            ? 'has a character no header value may hold (a line break?)'
-            : undefined
+    const wrong = headerProblem(name, value)
     if (wrong !== undefined) throw new Error(`--summary-header number ${i + 1} ${wrong} (its text is not shown)`)
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
   })
   return headers
+}
+
+/** What makes a header unsendable, said without its text; undefined when it can be sent. */
+function headerProblem (name: string, value: string): string | undefined {
+  if (name === '' || !/^[!#$%&'*+.^`|~\w-]+$/.test(name)) return 'is not "name: value"'
+  if (value === '') return 'has an empty value'
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) return 'has a character no header value may hold (a line break?)'
+  return undefined
 }
 
 main(process.argv.slice(2)).then(

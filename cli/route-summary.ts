@@ -27,7 +27,8 @@ export async function printRouteSummary (
       : JSON.parse(await readFile(source, 'utf8'))
   } catch (error) {
     write(`  ✗ could not read it: ${(error as Error).message}`)
-    if ((error as { status?: number }).status === 401 || (error as { status?: number }).status === 403) {
+    const status = (error as { status?: number }).status
+    if (status === 401 || status === 403) {
       write('    Behind authentication: pass its credential with --summary-header "authorization: ...".')
     }
     write('    Serve or save the JSON of app.otel.routeSummary() (docs/guides/where-did-the-time-go.md).')

@@ -58,6 +58,23 @@ async function busyPort (t) {
   return busy.address().port
 }
 
+/**
+ * A service exporting over OTLP/HTTP to the receiver, closed with the test; `options` go over the
+ * plugin options it shares with the others (no signal handling, no metrics).
+ */
+async function shopService (t, receive, { exporter = {}, ...options } = {}) {
+  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
+  t.after(() => app.close())
+  await app.register(otelPlugin, {
+    serviceName: 'shop',
+    handleSignals: false,
+    metrics: false,
+    ...options,
+    exporter: { endpoint: `http://127.0.0.1:${receive.httpPort}`, ...exporter }
+  })
+  return app
+}
+
 /** A service that exports one trace of two spans and a log line to `endpoint` over `protocol`. */
 async function exportOnce (protocol, endpoint, route) {
   const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
@@ -101,15 +118,9 @@ test('receive prints each trace as a waterfall with its log records, over HTTP a
 test('log records that arrive before their spans (1 s and 5 s queues, scaled down here) are printed under ' +
   'the waterfall when the spans come, not as a trace of log records only', { timeout: 30_000 }, async (t) => {
   const receive = await startReceive(t)
-  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
-  t.after(() => app.close())
-  await app.register(otelPlugin, {
-    serviceName: 'shop',
-    handleSignals: false,
+  const app = await shopService(t, receive, {
     logs: { batch: { scheduledDelayMillis: 50 } },
-    batch: { scheduledDelayMillis: 1500 },
-    metrics: false,
-    exporter: { endpoint: `http://127.0.0.1:${receive.httpPort}` }
+    batch: { scheduledDelayMillis: 1500 }
   })
   app.get('/cart/late', async (request) => {
     request.log.info('logged before the span is exported')
@@ -124,18 +135,10 @@ test('log records that arrive before their spans (1 s and 5 s queues, scaled dow
 test('receive --details: each span\'s attributes, the resource once, the header names an export came with and ' +
   'never their values', { timeout: 30_000 }, async (t) => {
   const receive = await startReceive(t, ['--http-port', '0', '--grpc-port', '0', '--quiet', '200', '--details'])
-  const app = Fastify()
-  t.after(() => app.close())
-  await app.register(otelPlugin, {
-    serviceName: 'shop',
+  const app = await shopService(t, receive, {
     resourceAttributes: { team: 'payments' },
-    handleSignals: false,
     lifecycleSpans: 'off',
-    metrics: false,
-    exporter: {
-      endpoint: `http://127.0.0.1:${receive.httpPort}`,
-      headers: { 'x-api-key': 'SECRET-KEY-71c2' }
-    }
+    exporter: { headers: { 'x-api-key': 'SECRET-KEY-71c2' } }
   })
   app.get('/orders/:id', async () => 'ok')
   await app.inject({ url: '/orders/7', headers: { 'user-agent': 'curl\u001b[31m' } })
@@ -156,16 +159,7 @@ test('receive --details: each span\'s attributes, the resource once, the header 
 test('receive prints no control character a service sent: a log body that would clear the screen is shown ' +
   'escaped', { timeout: 30_000 }, async (t) => {
   const receive = await startReceive(t)
-  const app = Fastify({ logger: { level: 'info', stream: { write () {} } } })
-  t.after(() => app.close())
-  await app.register(otelPlugin, {
-    serviceName: 'shop',
-    handleSignals: false,
-    lifecycleSpans: 'off',
-    metrics: false,
-    logs: true,
-    exporter: { endpoint: `http://127.0.0.1:${receive.httpPort}` }
-  })
+  const app = await shopService(t, receive, { lifecycleSpans: 'off', logs: true })
   app.get('/agent', async (request) => {
     request.log.info('client said \u001b[2J\u001b[31mhello')
     return 'ok'
